@@ -1,0 +1,90 @@
+"""create_app(): the Bolt app with every listener, built fresh for each process or test."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot import listeners
+from bot.errors import Invalid, NorthlineError
+from bot.settings import Settings
+from bot.slack_client import build_web_client
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = "Something went wrong on our side and nothing was changed. Please try again in a moment."
+DATABASE_DOWN = "Northline can't reach its database right now; nothing was changed. Please try again in a minute."
+
+
+def create_app(settings: Settings, *, db: Database, client: WebClient | None = None) -> App:
+    client = client or build_web_client(settings.slack_bot_token, settings.slack_api_url)
+    app = App(
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        client=client,
+        # auth.test happens on the first request instead of at import, so start-up needs no network.
+        token_verification_enabled=False,
+        logger=logging.getLogger("northline.bolt"),
+    )
+
+    @app.middleware
+    def provide_dependencies(context, next):  # noqa: A002 - Bolt injects by this name
+        # Listeners declare `db` / `settings` and Bolt passes them from the context by name.
+        context["db"] = db
+        context["settings"] = settings
+        next()
+
+    listeners.register(app)
+    app.error(handle_error)
+    return app
+
+
+def handle_error(error: Exception, body: dict, response: BoltResponse | None, context, logger):
+    """The one place errors become messages. Before ack(), it shapes the HTTP answer too."""
+    if isinstance(error, Invalid) and error.fields and body.get("type") == "view_submission" and response:
+        return _json_response({"response_action": "errors", "errors": error.fields})
+    if isinstance(error, NorthlineError):
+        message = error.message
+    elif isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+        logger.error("database unavailable: %s", type(error).__name__)
+        message = DATABASE_DOWN
+    else:
+        logger.exception("unexpected error in a listener", exc_info=error)
+        message = UNEXPECTED
+    if body.get("type") == "view_submission" and response is not None:
+        # A modal can only show field errors; put the message under its first input.
+        first_block = _first_input_block(body.get("view") or {})
+        if first_block:
+            return _json_response({"response_action": "errors", "errors": {first_block: message}})
+    _tell(context, body, message)
+    if response is not None:
+        return BoltResponse(status=200, body="")
+    return None
+
+
+def _first_input_block(view: dict) -> str | None:
+    for block in view.get("blocks", []):
+        if block.get("type") == "input" and block.get("block_id"):
+            return block["block_id"]
+    return None
+
+
+def _tell(context, body: dict, message: str) -> None:
+    try:
+        if context.respond is not None and (body.get("response_url") or body.get("response_urls")):
+            context.respond(text=message, response_type="ephemeral", replace_original=False)
+            return
+        user_id = context.user_id
+        if user_id and context.client is not None:
+            context.client.chat_postMessage(channel=user_id, text=message)
+    except Exception:  # noqa: BLE001 - telling the person is best effort; the error is logged already
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+def _json_response(payload: dict) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})

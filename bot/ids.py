@@ -1,0 +1,77 @@
+"""Every callback_id, action_id and block_id, shared by the builders that emit them and the
+listeners that match them."""
+
+from enum import StrEnum
+
+
+class Callback(StrEnum):
+    KRA_NEW = "kra_new"
+    KRA_EDIT = "kra_edit"
+    KRA_REVIEW = "kra_review"
+    OBJECTIVE_NEW = "objective_new"
+    OBJECTIVE_EDIT = "objective_edit"
+    OBJECTIVE_CLOSE = "objective_close"
+    CHECKIN = "checkin"
+    SPRINT_START = "sprint_start"
+    SPRINT_END = "sprint_end"
+
+
+class Action(StrEnum):
+    HOME_NEW_KRA = "home_new_kra"
+    HOME_NEW_OBJECTIVE = "home_new_objective"
+    HOME_CHECKIN = "home_checkin"
+    OPEN_CHECKIN = "open_checkin"
+    PLAN_SPRINT = "plan_sprint"
+    REVIEW_SPRINT = "review_sprint"
+    # Input elements: one action_id per element kind is enough, the block_id says which field.
+    INPUT = "input"
+
+
+class Block(StrEnum):
+    # KRA modal
+    KRA_TITLE = "kra_title"
+    KRA_DESCRIPTION = "kra_description"
+    KRA_OWNER = "kra_owner"
+    KRA_ROLE = "kra_role"
+    KRA_CHANNEL = "kra_channel"
+    # KPI rows are numbered: kpi_1_name, kpi_1_unit, kpi_1_target, kpi_1_direction
+    KPI_NAME = "kpi_{n}_name"
+    KPI_UNIT = "kpi_{n}_unit"
+    KPI_TARGET = "kpi_{n}_target"
+    KPI_DIRECTION = "kpi_{n}_direction"
+    # KRA review modal: review_<kra id>_decision / review_<kra id>_note
+    REVIEW_DECISION = "review_{id}_decision"
+    REVIEW_NOTE = "review_{id}_note"
+    # Objective modal
+    OBJ_TITLE = "obj_title"
+    OBJ_DESCRIPTION = "obj_description"
+    OBJ_OWNER = "obj_owner"
+    OBJ_CYCLE = "obj_cycle"
+    OBJ_CHANNEL = "obj_channel"
+    OBJ_PARENT = "obj_parent"
+    OBJ_KRA = "obj_kra"
+    KR_TITLE = "kr_{n}_title"
+    KR_START = "kr_{n}_start"
+    KR_TARGET = "kr_{n}_target"
+    KR_UNIT = "kr_{n}_unit"
+    KR_OWNER = "kr_{n}_owner"
+    KR_WEIGHT = "kr_{n}_weight"
+    KR_MILESTONE = "kr_{n}_milestone"
+    # Close modal: close_<kr id>_score
+    CLOSE_SCORE = "close_{id}_score"
+    # Check-in modal: checkin_<kr id>_value / _confidence / _note
+    CHECKIN_VALUE = "checkin_{id}_value"
+    CHECKIN_CONFIDENCE = "checkin_{id}_confidence"
+    CHECKIN_NOTE = "checkin_{id}_note"
+    # Sprint modals
+    SPRINT_NAME = "sprint_name"
+    SPRINT_START = "sprint_start"
+    SPRINT_END = "sprint_end"
+    SPRINT_GOAL = "sprint_goal"
+    SPRINT_KEY_RESULTS = "sprint_key_results"
+    SPRINT_OUTCOME = "sprint_outcome"
+    SPRINT_NOTE = "sprint_note"
+
+    def of(self, **parts: object) -> str:
+        """The block_id of a numbered field, e.g. Block.KPI_NAME.of(n=2) -> 'kpi_2_name'."""
+        return self.value.format(**parts)

@@ -1,0 +1,10 @@
+"""Listener modules; each registers its own commands, actions, views and events."""
+
+from slack_bolt import App
+
+from bot.listeners import events, kra
+
+
+def register(app: App) -> None:
+    kra.register(app)
+    events.register(app)

@@ -1,0 +1,185 @@
+"""What people do with KRAs and KPIs: declare, edit, archive, measure, review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.domain.coaching import kra_coaching
+from bot.domain.references import RefKind, format_ref, parse_ref
+from bot.errors import Invalid, NotFound, Usage
+from bot.forms.kra import KraForm, ReviewItem
+from bot.services.workspaces import next_number, require_owner_or_admin
+from storage.models import Kpi, KpiMeasurement, Kra, KraReview, ReviewDecision, Status, Workspace, _now
+from storage.repositories import kras as repo
+
+
+@dataclass
+class Saved:
+    kra: Kra
+    notes: list[str]
+
+
+def find_kra(session: Session, workspace: Workspace, reference: str) -> Kra:
+    try:
+        number = parse_ref(reference, RefKind.KRA)
+    except ValueError as error:
+        raise Usage(f"{error} Try `/kra show KRA-3`; `/kra list` shows your KRAs.") from None
+    kra = repo.kra_by_number(session, workspace.id, number)
+    if kra is None:
+        raise NotFound(f"{format_ref(RefKind.KRA, number)} was not found in this workspace.")
+    return kra
+
+
+def create_kra(session: Session, workspace: Workspace, actor_id: str, form: KraForm) -> Saved:
+    kra = Kra(
+        workspace_id=workspace.id,
+        number=next_number(session, workspace.id, RefKind.KRA),
+        title=form.title,
+        description=form.description,
+        owner_id=form.owner_id,
+        role=form.role,
+        channel_id=form.channel_id,
+        created_by=actor_id,
+    )
+    session.add(kra)
+    session.flush()
+    for position, kpi_form in enumerate(form.kpis):
+        session.add(_new_kpi(session, workspace, kra, kpi_form, position))
+    session.flush()
+    return Saved(kra, _coach(session, workspace, kra, len(form.kpis)))
+
+
+def update_kra(
+    session: Session,
+    client: WebClient,
+    workspace: Workspace,
+    actor_id: str,
+    number: int,
+    form: KraForm,
+) -> Saved:
+    """Apply the edit modal. KPI rows map to the KRA's active KPIs in order; a cleared row archives one."""
+    kra = repo.kra_by_number(session, workspace.id, number)
+    if kra is None or kra.status != Status.ACTIVE:
+        raise NotFound(f"{format_ref(RefKind.KRA, number)} was not found in this workspace.")
+    # Checked again on submit: the modal's private_metadata is only a hint, never trusted.
+    require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id, kra.created_by)
+    kra.title, kra.description, kra.role = form.title, form.description, form.role
+    kra.owner_id, kra.channel_id = form.owner_id, form.channel_id
+    existing = repo.kpis_of(session, [kra.id]).get(kra.id, [])
+    for position, kpi_form in enumerate(form.kpis):
+        if position < len(existing):
+            kpi = existing[position]
+            kpi.name, kpi.unit, kpi.target, kpi.direction = (
+                kpi_form.name,
+                kpi_form.unit,
+                kpi_form.target,
+                kpi_form.direction,
+            )
+            kpi.position = position
+        else:
+            session.add(_new_kpi(session, workspace, kra, kpi_form, position))
+    for kpi in existing[len(form.kpis) :]:
+        kpi.status = Status.ARCHIVED
+    session.flush()
+    return Saved(kra, _coach(session, workspace, kra, len(form.kpis)))
+
+
+def archive_kra(session: Session, client: WebClient, workspace: Workspace, actor_id: str, reference: str) -> Kra:
+    kra = find_kra(session, workspace, reference)
+    require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id, kra.created_by)
+    if kra.status == Status.ARCHIVED:
+        raise Invalid(f"{format_ref(RefKind.KRA, kra.number)} is already archived.")
+    kra.status = Status.ARCHIVED
+    return kra
+
+
+def log_measurement(
+    session: Session,
+    client: WebClient,
+    workspace: Workspace,
+    actor_id: str,
+    reference: str,
+    value: float,
+    note: str,
+    *,
+    at: datetime | None = None,
+) -> tuple[Kpi, Kra]:
+    try:
+        number = parse_ref(reference, RefKind.KPI)
+    except ValueError as error:
+        raise Usage(f"{error} Try `/kra kpi KPI-7 42 a note`.") from None
+    kpi = repo.kpi_by_number(session, workspace.id, number)
+    if kpi is None:
+        raise NotFound(f"{format_ref(RefKind.KPI, number)} was not found in this workspace.")
+    kra = session.get(Kra, kpi.kra_id)
+    if kpi.status != Status.ACTIVE or kra.status != Status.ACTIVE:
+        raise Invalid(f"{format_ref(RefKind.KPI, number)} is archived; measurements go on active KPIs.")
+    require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id)
+    now = at or _now()
+    session.add(
+        KpiMeasurement(
+            workspace_id=workspace.id, kpi_id=kpi.id, value=value, note=note, author_id=actor_id, measured_at=now
+        )
+    )
+    if kpi.latest_at is None or now >= kpi.latest_at:
+        kpi.latest_value, kpi.latest_at = value, now
+    return kpi, kra
+
+
+def active_kras_of(session: Session, workspace: Workspace, owner_id: str) -> repo.KraPage:
+    return repo.list_kras(session, workspace.id, owner_id=owner_id, limit=30)
+
+
+def record_review(
+    session: Session, workspace: Workspace, actor_id: str, items: list[ReviewItem]
+) -> list[tuple[Kra, ReviewItem]]:
+    """The quarterly review: only the reviewer's own active KRAs count, whatever the form claims."""
+    if not items:
+        raise Invalid("There was nothing to review.")
+    own = {kra.id: kra for kra in active_kras_of(session, workspace, actor_id).kras}
+    done: list[tuple[Kra, ReviewItem]] = []
+    now = _now()
+    for item in items:
+        kra = own.get(item.kra_id)
+        if kra is None:
+            raise Invalid("That review no longer matches your KRAs. Run `/kra review` again.")
+        session.add(
+            KraReview(
+                workspace_id=workspace.id,
+                kra_id=kra.id,
+                decision=item.decision,
+                note=item.note,
+                reviewer_id=actor_id,
+                reviewed_at=now,
+            )
+        )
+        kra.reviewed_at = now
+        if item.decision == ReviewDecision.RETIRE:
+            kra.status = Status.ARCHIVED
+        done.append((kra, item))
+    return done
+
+
+def _new_kpi(session: Session, workspace: Workspace, kra: Kra, form, position: int) -> Kpi:
+    return Kpi(
+        workspace_id=workspace.id,
+        kra_id=kra.id,
+        number=next_number(session, workspace.id, RefKind.KPI),
+        name=form.name,
+        unit=form.unit,
+        target=form.target,
+        direction=form.direction,
+        position=position,
+    )
+
+
+def _coach(session: Session, workspace: Workspace, kra: Kra, kpi_count: int) -> list[str]:
+    return kra_coaching(
+        active_kra_count=repo.active_kra_count(session, workspace.id, kra.owner_id),
+        kpi_count=kpi_count,
+        title=kra.title,
+    )

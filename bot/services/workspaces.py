@@ -1,0 +1,115 @@
+"""Workspaces, members (users.info cache) and per-workspace reference numbers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.domain.references import RefKind
+from bot.errors import Forbidden
+from storage.db import Database
+from storage.models import Member, RefCounter, Workspace, _now
+
+log = logging.getLogger(__name__)
+
+MEMBER_MAX_AGE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, from where."""
+
+    team_id: str
+    enterprise_id: str | None
+    user_id: str
+    channel_id: str | None = None
+
+
+@contextmanager
+def unit_of_work(db: Database, who: Caller) -> Iterator[tuple[Session, Workspace]]:
+    """A session (committed at the end, rolled back whole on error) and the caller's workspace."""
+    with db.session() as session:
+        yield session, workspace_for(session, who.team_id, who.enterprise_id)
+
+
+def workspace_for(session: Session, team_id: str, enterprise_id: str | None = None) -> Workspace:
+    """The workspace a request belongs to, created on its first request."""
+    workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
+    if workspace is not None:
+        return workspace
+    workspace = Workspace(team_id=team_id, enterprise_id=enterprise_id)
+    try:
+        with session.begin_nested():
+            session.add(workspace)
+    except IntegrityError:  # another request created it a moment ago
+        workspace = session.scalars(select(Workspace).where(Workspace.team_id == team_id)).one()
+    return workspace
+
+
+def next_number(session: Session, workspace_id: int, kind: RefKind) -> int:
+    """The next KRA-n / OBJ-n / … number. The UPDATE locks the counter row until commit."""
+    where = (RefCounter.workspace_id == workspace_id) & (RefCounter.kind == kind.value)
+    updated = session.execute(update(RefCounter).where(where).values(last_number=RefCounter.last_number + 1))
+    if updated.rowcount == 0:
+        try:
+            with session.begin_nested():
+                session.add(RefCounter(workspace_id=workspace_id, kind=kind.value, last_number=1))
+            return 1
+        except IntegrityError:
+            session.execute(update(RefCounter).where(where).values(last_number=RefCounter.last_number + 1))
+    return session.scalars(select(RefCounter.last_number).where(where)).one()
+
+
+def member(
+    session: Session, client: WebClient, workspace: Workspace, user_id: str, *, now: datetime | None = None
+) -> Member:
+    """A person as users.info last described them, refreshed when older than a day."""
+    now = now or _now()
+    cached = session.scalar(
+        select(Member).where(Member.workspace_id == workspace.id, Member.user_id == user_id)
+    )
+    if cached is not None and now - cached.refreshed_at < MEMBER_MAX_AGE:
+        return cached
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError as error:
+        if cached is not None:
+            return cached  # a stale answer beats none when Slack is having a moment
+        log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+        user = {"id": user_id}
+    if cached is None:
+        cached = Member(workspace_id=workspace.id, user_id=user_id)
+        session.add(cached)
+    apply_user_info(cached, user, now)
+    session.flush()
+    return cached
+
+
+def apply_user_info(target: Member, user: dict, now: datetime) -> None:
+    profile = user.get("profile") or {}
+    target.name = user.get("real_name") or profile.get("real_name") or user.get("name") or target.user_id
+    target.tz = user.get("tz") or "UTC"
+    target.tz_offset = int(user.get("tz_offset") or 0)
+    target.is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+    target.is_deleted = bool(user.get("deleted"))
+    target.status_text = (profile.get("status_text") or "")[:255]
+    target.status_emoji = (profile.get("status_emoji") or "")[:100]
+    target.refreshed_at = now
+
+
+def require_owner_or_admin(
+    session: Session, client: WebClient, workspace: Workspace, user_id: str, *owner_ids: str
+) -> None:
+    if user_id in owner_ids:
+        return
+    if not member(session, client, workspace, user_id).is_admin:
+        raise Forbidden()

@@ -1,0 +1,118 @@
+"""Every environment variable Northline reads, validated once at start-up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# What each variable should look like, for the one-line start-up error.
+HINTS: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "a bot token starting with xoxb- (OAuth & Permissions page)",
+    "SLACK_SIGNING_SECRET": "the Signing Secret from Basic Information → App Credentials (hex string)",
+    "SLACK_APP_TOKEN": "an app-level token starting with xapp- (only for Socket Mode)",
+    "SLACK_CLIENT_ID": "the Client ID from Basic Information, e.g. 1234567890.1234567890",
+    "SLACK_CLIENT_SECRET": "the Client Secret from Basic Information",
+    "SLACK_API_URL": "an http(s) URL ending in /api/, e.g. https://slack.com/api/",
+    "DATABASE_URL": "a SQLAlchemy URL, e.g. sqlite:///northline.db or postgresql+psycopg://user@host/db",
+    "PORT": "a TCP port number between 1 and 65535, e.g. 3000",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "LOG_FORMAT": "text or json",
+}
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class SettingsError(SystemExit):
+    """Start-up stops with one line naming the variable at fault."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, case_sensitive=False, extra="ignore")
+
+    slack_bot_token: Annotated[str | None, Field(pattern=r"^xoxb-[A-Za-z0-9-]+$")] = None
+    slack_signing_secret: Annotated[str, Field(min_length=8, pattern=r"^\S+$")]
+    slack_app_token: Annotated[str | None, Field(pattern=r"^xapp-[A-Za-z0-9-]+$")] = None
+    slack_client_id: Annotated[str | None, Field(pattern=r"^\d+\.\d+$")] = None
+    slack_client_secret: Annotated[str | None, Field(min_length=8)] = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///northline.db"
+    port: Annotated[int, Field(ge=1, le=65535)] = 3000
+    log_level: LogLevel = LogLevel.INFO
+    log_format: LogFormat = LogFormat.TEXT
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _token_or_oauth(self) -> Settings:
+        if not self.slack_bot_token and not self.oauth_enabled:
+            raise ValueError("SLACK_BOT_TOKEN is missing (or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)")
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            raise ValueError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together: set both or neither")
+        return self
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+
+def normalize_database_url(value: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+    except ArgumentError as error:
+        raise ValueError("not a database URL") from error
+    # psycopg 3 is the driver we ship; plain postgresql:// would look for psycopg2.
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return value
+
+
+def describe_error(error: ValidationError) -> str:
+    """The first problem as one line: which variable, and what it should look like."""
+    first = error.errors()[0]
+    if not first["loc"]:
+        return f"Configuration error: {first['msg'].removeprefix('Value error, ')}"
+    name = str(first["loc"][0]).upper()
+    problem = "is missing" if first["type"] == "missing" else "is malformed"
+    return f"Configuration error: {name} {problem}; it should be {HINTS.get(name, 'set')}."
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(describe_error(error)) from None

@@ -1,0 +1,73 @@
+"""Small Block Kit builders shared by every surface. Pure functions: dicts in, dicts out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.domain.slack_text import truncate
+
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+SECTION_CHARS = 3000
+HEADER_CHARS = 150
+TEXT_FALLBACK_CHARS = 3000
+
+
+def header(text: str) -> dict:
+    return HeaderBlock(text=truncate(text, HEADER_CHARS)).to_dict()
+
+
+def section(text: str, *, accessory: dict | None = None, block_id: str | None = None) -> dict:
+    block = SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_CHARS)), block_id=block_id).to_dict()
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def context(*texts: str) -> dict:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(t, 2000)) for t in texts[:10]]).to_dict()
+
+
+def divider() -> dict:
+    return DividerBlock().to_dict()
+
+
+def button(text: str, action_id: str, value: str | None = None, *, style: str | None = None) -> dict:
+    return ButtonElement(text=truncate(text, 75), action_id=action_id, value=value, style=style).to_dict()
+
+
+def actions(*buttons: dict, block_id: str | None = None) -> dict:
+    block = ActionsBlock(elements=[], block_id=block_id).to_dict()
+    block["elements"] = list(buttons)
+    return block
+
+
+def fit(blocks: Sequence[dict | Block], limit: int, overflow: str) -> list[dict]:
+    """Cut a list of blocks to Slack's limit, ending with a note of how many were left out.
+
+    `overflow` is a format string with {count}, e.g. "…and {count} more: see App Home."
+    """
+    dicts = [b.to_dict() if isinstance(b, Block) else b for b in blocks]
+    if len(dicts) <= limit:
+        return dicts
+    kept = dicts[: limit - 1]
+    return [*kept, context(overflow.format(count=len(dicts) - len(kept)))]
+
+
+def ephemeral(text: str, blocks: Sequence[dict] | None = None) -> dict:
+    """Keyword arguments for respond(): an ephemeral answer with a plain-text fallback."""
+    answer: dict = {"response_type": "ephemeral", "text": truncate(text, TEXT_FALLBACK_CHARS)}
+    if blocks:
+        answer["blocks"] = list(blocks)
+    return answer

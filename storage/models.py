@@ -1,0 +1,403 @@
+"""The whole product's tables. Every row but Workspace belongs to exactly one workspace."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _enum(enum_cls: type[StrEnum], name: str) -> SAEnum:
+    # Stored as plain strings (no native enum types) so migrations stay simple on both databases.
+    return SAEnum(enum_cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+    CLOSED = "closed"
+
+
+class Direction(StrEnum):
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class KeyResultKind(StrEnum):
+    METRIC = "metric"
+    MILESTONE = "milestone"
+
+
+class ReviewDecision(StrEnum):
+    KEEP = "keep"
+    CHANGE = "change"
+    RETIRE = "retire"
+
+
+class SprintOutcome(StrEnum):
+    MET = "met"
+    PARTLY = "partly"
+    MISSED = "missed"
+
+
+class ScheduleKind(StrEnum):
+    DIGEST = "digest"
+    CHECKIN = "checkin"
+    SPRINT = "sprint"
+
+
+class DeliveryState(StrEnum):
+    CLAIMED = "claimed"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+def _now() -> datetime:
+    # Naive UTC everywhere in storage: SQLite has no time zones and PostgreSQL must agree with it.
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Workspace(Base):
+    __tablename__ = "workspace"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=1)
+    # ISO weekdays that are working days, Monday=1 … Sunday=7.
+    work_days: Mapped[str] = mapped_column(String(20), default="1,2,3,4,5")
+    holiday_country: Mapped[str | None] = mapped_column(String(8))
+    installed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("team_id", name="uq_workspace_team_id"),)
+
+
+class Member(Base):
+    """A Slack user as we last saw them in users.info: time zone, admin flag, status."""
+
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    tz_offset: Mapped[int] = mapped_column(Integer, default=0)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    status_text: Mapped[str] = mapped_column(String(255), default="")
+    status_emoji: Mapped[str] = mapped_column(String(100), default="")
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_member_workspace_user"),)
+
+
+class RefCounter(Base):
+    """The next number of each reference kind (KRA-n, KPI-n, OBJ-n, KR-n, SPR-n) per workspace."""
+
+    __tablename__ = "ref_counter"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Kra(Base):
+    __tablename__ = "kra"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(150))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(150), default="")
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.ACTIVE)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    kpis: Mapped[list[Kpi]] = relationship(back_populates="kra", order_by="Kpi.position", lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_kra_workspace_number"),
+        Index("ix_kra_workspace_owner", "workspace_id", "owner_id", "status"),
+    )
+
+
+class Kpi(Base):
+    __tablename__ = "kpi"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    kra_id: Mapped[int] = mapped_column(ForeignKey("kra.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(150))
+    unit: Mapped[str] = mapped_column(String(30), default="")
+    target: Mapped[float] = mapped_column(Float)
+    direction: Mapped[Direction] = mapped_column(_enum(Direction, "direction"), default=Direction.HIGHER)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.ACTIVE)
+    # The latest measurement, kept beside the history so lists never scan it.
+    latest_value: Mapped[float | None] = mapped_column(Float)
+    latest_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    kra: Mapped[Kra] = relationship(back_populates="kpis", lazy="raise")
+
+    __table_args__ = (UniqueConstraint("workspace_id", "number", name="uq_kpi_workspace_number"),)
+
+
+class KpiMeasurement(Base):
+    __tablename__ = "kpi_measurement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpi.id", ondelete="CASCADE"))
+    value: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[str] = mapped_column(String(32))
+    measured_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+    __table_args__ = (Index("ix_kpi_measurement_kpi_at", "kpi_id", "measured_at"),)
+
+
+class KraReview(Base):
+    """One keep / change / retire decision from the quarterly review."""
+
+    __tablename__ = "kra_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    kra_id: Mapped[int] = mapped_column(ForeignKey("kra.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[ReviewDecision] = mapped_column(_enum(ReviewDecision, "review_decision"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewer_id: Mapped[str] = mapped_column(String(32))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+
+class Objective(Base):
+    __tablename__ = "objective"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(150))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[str] = mapped_column(String(32))
+    cycle: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("objective.id", ondelete="SET NULL"))
+    kra_id: Mapped[int | None] = mapped_column(ForeignKey("kra.id", ondelete="SET NULL"))
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.ACTIVE)
+    # Stable identity of an objective imported from a YAML file, so re-importing changes nothing.
+    import_key: Mapped[str | None] = mapped_column(String(150))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    key_results: Mapped[list[KeyResult]] = relationship(
+        back_populates="objective", order_by="KeyResult.position", lazy="raise"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_objective_workspace_number"),
+        UniqueConstraint("workspace_id", "import_key", name="uq_objective_workspace_import_key"),
+        Index("ix_objective_workspace_cycle", "workspace_id", "cycle", "status"),
+        Index("ix_objective_workspace_channel", "workspace_id", "channel_id"),
+        Index("ix_objective_workspace_owner", "workspace_id", "owner_id"),
+    )
+
+
+class KeyResult(Base):
+    __tablename__ = "key_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    objective_id: Mapped[int] = mapped_column(ForeignKey("objective.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(150))
+    kind: Mapped[KeyResultKind] = mapped_column(_enum(KeyResultKind, "key_result_kind"), default=KeyResultKind.METRIC)
+    start_value: Mapped[float] = mapped_column(Float, default=0.0)
+    target_value: Mapped[float] = mapped_column(Float, default=1.0)
+    unit: Mapped[str] = mapped_column(String(30), default="")
+    owner_id: Mapped[str] = mapped_column(String(32))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.ACTIVE)
+    final_score: Mapped[float | None] = mapped_column(Float)
+    # The latest check-in, kept beside the append-only history so pages never scan it.
+    current_value: Mapped[float | None] = mapped_column(Float)
+    last_checkin_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_confidence: Mapped[str | None] = mapped_column(String(20))
+
+    objective: Mapped[Objective] = relationship(back_populates="key_results", lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_key_result_workspace_number"),
+        Index("ix_key_result_workspace_owner", "workspace_id", "owner_id", "status"),
+    )
+
+
+class CheckIn(Base):
+    """One progress update of one key result. Append-only: never updated, never deleted."""
+
+    __tablename__ = "check_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    key_result_id: Mapped[int] = mapped_column(ForeignKey("key_result.id", ondelete="CASCADE"))
+    value: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    # Slack may deliver the same submission twice; the second one finds this key taken.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    __table_args__ = (Index("ix_check_in_key_result_at", "key_result_id", "created_at"),)
+
+
+class Sprint(Base):
+    __tablename__ = "sprint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(150))
+    goal: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.ACTIVE)
+    outcome: Mapped[SprintOutcome | None] = mapped_column(_enum(SprintOutcome, "sprint_outcome"))
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    ended_by: Mapped[str | None] = mapped_column(String(32))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_sprint_workspace_number"),
+        # One active sprint per channel, enforced by the database itself.
+        Index(
+            "uq_sprint_active_channel",
+            "workspace_id",
+            "channel_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+
+class SprintKeyResult(Base):
+    __tablename__ = "sprint_key_result"
+
+    sprint_id: Mapped[int] = mapped_column(ForeignKey("sprint.id", ondelete="CASCADE"), primary_key=True)
+    key_result_id: Mapped[int] = mapped_column(ForeignKey("key_result.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    # The key result's progress when the sprint ended, recorded with the review.
+    progress_at_end: Mapped[float | None] = mapped_column(Float)
+
+
+class Schedule(Base):
+    """When a scheduled post goes out: a channel's digest, the workspace's check-in, a sprint cadence."""
+
+    __tablename__ = "schedule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    kind: Mapped[ScheduleKind] = mapped_column(_enum(ScheduleKind, "schedule_kind"))
+    # Empty string for workspace-wide schedules, so the unique constraint holds on every database.
+    channel_id: Mapped[str] = mapped_column(String(32), default="")
+    weekday: Mapped[int] = mapped_column(Integer)  # ISO: Monday=1
+    time_of_day: Mapped[str] = mapped_column(String(5))  # "HH:MM"
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    length_weeks: Mapped[int | None] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused_reason: Mapped[str] = mapped_column(String(255), default="")
+    set_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+
+    __table_args__ = (UniqueConstraint("workspace_id", "kind", "channel_id", name="uq_schedule_workspace_kind_channel"),)
+
+
+class Delivery(Base):
+    """The at-most-once log: a post's key is claimed before posting and marked sent after."""
+
+    __tablename__ = "delivery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(32))
+    state: Mapped[DeliveryState] = mapped_column(_enum(DeliveryState, "delivery_state"), default=DeliveryState.CLAIMED)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("kind", "workspace_id", "target", "period", name="uq_delivery_key"),)
+
+
+__all__ = [
+    "Base",
+    "CheckIn",
+    "Delivery",
+    "DeliveryState",
+    "Direction",
+    "KeyResult",
+    "KeyResultKind",
+    "Kpi",
+    "KpiMeasurement",
+    "Kra",
+    "KraReview",
+    "Member",
+    "Objective",
+    "RefCounter",
+    "ReviewDecision",
+    "Schedule",
+    "ScheduleKind",
+    "Sprint",
+    "SprintKeyResult",
+    "SprintOutcome",
+    "Status",
+    "Workspace",
+]

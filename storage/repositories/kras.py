@@ -1,0 +1,111 @@
+"""The queries KRA pages need, each a fixed number of statements whatever the data size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Kpi, KpiMeasurement, Kra, KraReview, Objective, Status
+
+
+@dataclass
+class KraPage:
+    kras: list[Kra]
+    kpis: dict[int, list[Kpi]]  # kra id → its active KPIs
+    total: int  # how many matched, of which `kras` is the first slice
+
+
+def kra_by_number(session: Session, workspace_id: int, number: int) -> Kra | None:
+    return session.scalar(select(Kra).where(Kra.workspace_id == workspace_id, Kra.number == number))
+
+
+def kpi_by_number(session: Session, workspace_id: int, number: int) -> Kpi | None:
+    return session.scalar(select(Kpi).where(Kpi.workspace_id == workspace_id, Kpi.number == number))
+
+
+def list_kras(
+    session: Session,
+    workspace_id: int,
+    *,
+    owner_id: str | None = None,
+    channel_id: str | None = None,
+    limit: int = 45,
+) -> KraPage:
+    """Active KRAs (newest reference last) with their KPIs: three statements at any size."""
+    where = [Kra.workspace_id == workspace_id, Kra.status == Status.ACTIVE]
+    if owner_id:
+        where.append(Kra.owner_id == owner_id)
+    if channel_id:
+        where.append(Kra.channel_id == channel_id)
+    total = session.scalar(select(func.count()).select_from(Kra).where(*where)) or 0
+    kras = list(session.scalars(select(Kra).where(*where).order_by(Kra.owner_id, Kra.number).limit(limit)))
+    return KraPage(kras=kras, kpis=kpis_of(session, [k.id for k in kras]), total=total)
+
+
+def kpis_of(session: Session, kra_ids: list[int]) -> dict[int, list[Kpi]]:
+    grouped: dict[int, list[Kpi]] = defaultdict(list)
+    if not kra_ids:
+        return grouped
+    rows = session.scalars(
+        select(Kpi).where(Kpi.kra_id.in_(kra_ids), Kpi.status == Status.ACTIVE).order_by(Kpi.position, Kpi.number)
+    )
+    for kpi in rows:
+        grouped[kpi.kra_id].append(kpi)
+    return grouped
+
+
+def active_kra_count(session: Session, workspace_id: int, owner_id: str) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Kra)
+            .where(Kra.workspace_id == workspace_id, Kra.owner_id == owner_id, Kra.status == Status.ACTIVE)
+        )
+        or 0
+    )
+
+
+def recent_measurements(session: Session, kpi_ids: list[int], per_kpi: int = 5) -> dict[int, list[KpiMeasurement]]:
+    """The last `per_kpi` measurements of each KPI, newest first, in one statement."""
+    grouped: dict[int, list[KpiMeasurement]] = defaultdict(list)
+    if not kpi_ids:
+        return grouped
+    ranked = (
+        select(
+            KpiMeasurement.id,
+            func.row_number()
+            .over(partition_by=KpiMeasurement.kpi_id, order_by=(KpiMeasurement.measured_at.desc(), KpiMeasurement.id.desc()))
+            .label("rank"),
+        )
+        .where(KpiMeasurement.kpi_id.in_(kpi_ids))
+        .subquery()
+    )
+    rows = session.scalars(
+        select(KpiMeasurement)
+        .join(ranked, ranked.c.id == KpiMeasurement.id)
+        .where(ranked.c.rank <= per_kpi)
+        .order_by(KpiMeasurement.kpi_id, KpiMeasurement.measured_at.desc(), KpiMeasurement.id.desc())
+    )
+    for measurement in rows:
+        grouped[measurement.kpi_id].append(measurement)
+    return grouped
+
+
+def last_review(session: Session, kra_id: int) -> KraReview | None:
+    return session.scalar(
+        select(KraReview).where(KraReview.kra_id == kra_id).order_by(KraReview.reviewed_at.desc()).limit(1)
+    )
+
+
+def objectives_in_kra(session: Session, kra_id: int, limit: int = 20) -> list[Objective]:
+    return list(
+        session.scalars(
+            select(Objective)
+            .where(Objective.kra_id == kra_id, Objective.status != Status.ARCHIVED)
+            .order_by(Objective.cycle.desc(), Objective.number)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,158 @@
+"""Fixtures: a real database (SQLite, or PostgreSQL via NORTHLINE_TEST_DATABASE_URL), the Slack
+emulator, and the real app served over HTTP on port 0."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from sqlalchemy import event, text
+
+from bot.app import create_app
+from bot.settings import Settings
+from bot.slack_client import build_web_client
+from bot.web import NorthlineWSGI
+from storage.db import Database, make_engine, upgrade
+from storage.models import Base
+from tests.slack import SignedClient, SlackEmulator
+
+SIGNING_SECRET = "test-signing-secret-0123456789"
+TEAM = "T0NORTH1"
+OTHER_TEAM = "T0OTHER2"
+TOKEN = "xoxb-test-north"
+OTHER_TOKEN = "xoxb-test-other"
+ALICE, BOB, CAROL, ADMIN = "U0ALICE", "U0BOB", "U0CAROL", "U0ADMIN"
+MALLORY = "U0MALLORY"  # lives in the other workspace
+CHANNEL = "C0GROWTH"
+
+PG_URL = os.environ.get("NORTHLINE_TEST_DATABASE_URL")
+
+
+def requires_postgresql():
+    return pytest.mark.skipif(
+        not PG_URL, reason="needs PostgreSQL: set NORTHLINE_TEST_DATABASE_URL=postgresql+psycopg://…"
+    )
+
+
+@pytest.fixture(scope="session")
+def _template_database(tmp_path_factory) -> str:
+    """Migrate once per run: a template SQLite file copied per test, or a PostgreSQL database."""
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(_template_database, tmp_path) -> str:
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return PG_URL
+    path = tmp_path / "northline.db"
+    shutil.copy(_template_database, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def db(database_url) -> Iterator[Database]:
+    database = Database.from_url(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def emulator() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as slack:
+        slack.add_token(TOKEN, TEAM)
+        slack.add_token(OTHER_TOKEN, OTHER_TEAM)
+        slack.add_user(ALICE, TEAM, name="alice", real_name="Alice Park", tz="Europe/London")
+        slack.add_user(BOB, TEAM, name="bob", real_name="Bob Diaz", tz="America/New_York")
+        slack.add_user(CAROL, TEAM, name="carol", real_name="Carol Ng", tz="Asia/Tokyo")
+        slack.add_user(ADMIN, TEAM, name="admin", real_name="Ada Admin", is_admin=True)
+        slack.add_user(MALLORY, OTHER_TEAM, name="mallory", real_name="Mallory")
+        slack.add_channel(CHANNEL, TEAM, name="growth")
+        yield slack
+
+
+@pytest.fixture
+def settings(emulator, database_url) -> Settings:
+    return Settings(
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=emulator.base_url,
+        database_url=database_url,
+    )
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+
+@contextmanager
+def serve(wsgi_app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, wsgi_app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def app_url(settings, db) -> Iterator[str]:
+    client = build_web_client(settings.slack_bot_token, settings.slack_api_url)
+    app = create_app(settings, db=db, client=client)
+    with serve(NorthlineWSGI(app, db)) as url:
+        yield url
+
+
+@pytest.fixture
+def slack(app_url, emulator) -> SignedClient:
+    return SignedClient(f"{app_url}/slack/events", SIGNING_SECRET, emulator)
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def count_statements(database: Database) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        counter.statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        yield counter
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
