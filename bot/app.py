@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.listener.custom_listener import CustomListener
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -41,11 +42,41 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
 
     listeners.register(app)
     app.error(handle_error)
+    for listener in app._listeners:
+        if isinstance(listener, CustomListener):
+            listener.__class__ = AnsweringListener
     return app
+
+
+class AnsweringListener(CustomListener):
+    """A listener whose errors after ack() are answered here rather than by Bolt's runner.
+
+    Bolt's thread runner hands a post-ack error to the error handler and then sets the ack's
+    response to None; when that happens within its 10 ms poll, the HTTP request never sees the
+    ack and Slack gets a 404 after 3 s. Errors before ack() still go through Bolt (and
+    handle_error), which is what shapes `response_action: errors` for modals.
+    """
+
+    def run_ack_function(self, *, request: BoltRequest, response: BoltResponse) -> BoltResponse | None:
+        try:
+            return super().run_ack_function(request=request, response=response)
+        except Exception as error:
+            if request.context.ack is None or request.context.ack.response is None:
+                raise
+            handle_error(error, request.body, None, request.context, self.logger)
+            return None
 
 
 def handle_error(error: Exception, body: dict, response: BoltResponse | None, context, logger):
     """The one place errors become messages. Before ack(), it shapes the HTTP answer too."""
+    try:
+        return _answer_error(error, body, response, context, logger)
+    except Exception:  # noqa: BLE001 - the handler of last resort must itself never fail
+        logger.exception("the error handler failed while handling %r", error)
+        return BoltResponse(status=200, body="") if response is not None else None
+
+
+def _answer_error(error: Exception, body: dict, response: BoltResponse | None, context, logger):
     if isinstance(error, Invalid) and error.fields and body.get("type") == "view_submission" and response:
         return _json_response({"response_action": "errors", "errors": error.fields})
     if isinstance(error, NorthlineError):

@@ -97,6 +97,143 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fail(name: str, message: str, code: int = 2) -> int:
+    print(f"northline {name}: {message}", file=sys.stderr)
+    return code
+
+
+@command("export")
+def export(args: argparse.Namespace) -> int:
+    """A workspace's KRAs, KPIs, objectives, key results and check-ins as CSV or JSON."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from bot.services.export import export_rows, to_csv, to_json
+    from storage.db import Database, ensure_schema
+    from storage.models import Workspace
+
+    db = Database.from_url(_database_url())
+    try:
+        ensure_schema(db)
+        with db.session() as session:
+            workspace = session.scalar(select(Workspace).where(Workspace.team_id == args.team))
+            if workspace is None:
+                return _fail("export", f"no workspace {args.team} in this database; check the team id (T…).")
+            rows = export_rows(session, workspace)
+    finally:
+        db.dispose()
+    if args.format == "json":
+        text = to_json(rows, team_id=args.team, exported_at=datetime.now(UTC).replace(tzinfo=None))
+    else:
+        text = to_csv(rows)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+    except OSError as error:
+        return _fail("export", f"can't write {args.output}: {error.strerror or error}")
+    print(f"wrote {len(rows)} rows of {args.team} to {args.output}", file=sys.stderr)
+    return 0
+
+
+@command("import")
+def import_okrs(args: argparse.Namespace) -> int:
+    """Objectives and key results from a YAML file (format: bot/services/importer.py)."""
+    from bot.errors import NotFound
+    from bot.services.importer import MAX_FILE_BYTES, ImportRejected, Problem, import_file
+    from storage.db import Database, ensure_schema
+
+    try:
+        with open(args.file, "rb") as source:
+            raw = source.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return _fail("import", f"can't read {args.file}: {error.strerror or error}")
+    try:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            raise ImportRejected([Problem(line, "the file is not UTF-8 text")]) from None
+        db = Database.from_url(_database_url())
+        try:
+            ensure_schema(db)
+            with db.session() as session:
+                result = import_file(session, text, team_id=args.team)
+                if args.dry_run:
+                    session.rollback()
+        finally:
+            db.dispose()
+    except ImportRejected as rejected:
+        print(rejected.render(args.file), file=sys.stderr)
+        return 1
+    except NotFound as error:
+        return _fail("import", error.message)
+    if args.dry_run:
+        print(f"{args.file} checked for {result.team_id}, nothing written (--dry-run); it would have: {result.summary()}")
+    else:
+        print(f"Imported {args.file} into {result.team_id}: {result.summary()}")
+    return 0
+
+
+# --- the scheduler: `northline jobs run KIND` and `northline clock` -----------------------------
+
+
+def _clock_clients(settings, stop=None):
+    """client_for(workspace): today one bot token serves every workspace row."""
+    from bot.jobs.posting import build_clock_client
+
+    client = build_clock_client(settings.slack_bot_token, settings.slack_api_url, stop=stop)
+    return lambda workspace: client
+
+
+def _parse_at(text: str | None):
+    from datetime import UTC, datetime
+
+    if not text:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise SystemExit(f"--at {text!r} is not an ISO-8601 time, e.g. 2026-11-30T10:05:00+13:00") from None
+    # A time without an offset is read as UTC, like everything the clock does.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@command("jobs")
+def jobs(args: argparse.Namespace) -> int:
+    from bot.scheduler import run_kind
+    from storage.db import Database, ensure_schema
+
+    now = _parse_at(args.at)
+    settings = _settings()
+    db = Database.from_url(settings.database_url)
+    ensure_schema(db)
+    report = run_kind(args.kind, db, _clock_clients(settings), now, team_id=args.team, channel_id=args.channel)
+    print(report)
+    db.dispose()
+    return 1 if report.errors else 0
+
+
+@command("clock")
+def clock(args: argparse.Namespace) -> int:
+    import threading
+
+    from bot.scheduler import run_clock
+    from storage.db import Database, ensure_schema
+
+    settings = _settings()
+    db = Database.from_url(settings.database_url)
+    ensure_schema(db)
+    stop = threading.Event()
+    try:
+        return run_clock(db, _clock_clients(settings, stop), settings.database_url, stop)
+    finally:
+        db.dispose()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="northline", description="Northline: KRAs, OKRs and sprint goals in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,6 +242,29 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "current"])
     demo_parser = sub.add_parser("demo", help="a demo workspace in a fresh SQLite file, printed as text")
     demo_parser.add_argument("--path", default=None, help="where to write the SQLite file (default: a temp dir)")
+    export_parser = sub.add_parser("export", help="a workspace's KRAs, KPIs, OKRs and check-ins as CSV or JSON")
+    export_parser.add_argument("--team", required=True, help="the workspace's Slack team id (T…)")
+    export_parser.add_argument("--format", choices=["csv", "json"], default="csv")
+    export_parser.add_argument("--output", default=None, help="write to this file (default: standard output)")
+    import_parser = sub.add_parser(
+        "import",
+        help="objectives and key results from a YAML file (see examples/okrs.yaml)",
+        description="Checks the whole file first and writes nothing if any of it is wrong (exit 1, each "
+        "problem with its line). Re-importing the same file changes nothing.",
+    )
+    import_parser.add_argument("file", help="the YAML file")
+    import_parser.add_argument("--team", default=None, help="the workspace's Slack team id (default: the file's `team`)")
+    import_parser.add_argument("--dry-run", action="store_true", help="check the file and report, write nothing")
+    jobs_parser = sub.add_parser("jobs", help="run one kind of scheduled post now")
+    jobs_sub = jobs_parser.add_subparsers(dest="action", required=True)
+    run_parser = jobs_sub.add_parser("run", help="run KIND as if it were --at (same at-most-once keys)")
+    run_parser.add_argument(
+        "kind", choices=["checkin-reminders", "digest", "sprint-prompts", "nudges", "cycle-prompts"]
+    )
+    run_parser.add_argument("--team", default=None, help="only this workspace (team id)")
+    run_parser.add_argument("--channel", default=None, help="only this channel (digest, sprint prompts, nudges)")
+    run_parser.add_argument("--at", default=None, help="ISO-8601 time to run as (default now; no offset = UTC)")
+    sub.add_parser("clock", help="the scheduler: every minute, every scheduled post that is due")
     return parser
 
 

@@ -3,6 +3,7 @@ emulator, and the real app served over HTTP on port 0."""
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import threading
@@ -13,6 +14,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 
 from bot.app import create_app
 from bot.settings import Settings
@@ -21,6 +23,7 @@ from bot.web import NorthlineWSGI
 from storage.db import Database, make_engine, upgrade
 from storage.models import Base
 from tests.slack import SignedClient, SlackEmulator
+from tests.slack.client import _state
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 TEAM = "T0NORTH1"
@@ -41,30 +44,37 @@ def requires_postgresql():
 
 
 @pytest.fixture(scope="session")
-def _template_database(tmp_path_factory) -> str:
-    """Migrate once per run: a template SQLite file copied per test, or a PostgreSQL database."""
+def _template_database(tmp_path_factory) -> Iterator[str]:
+    """Migrate once per run: a template SQLite file copied per test, or a PostgreSQL database of
+    this run's own (so two runs on one server never meet), dropped at the end."""
     if PG_URL:
-        engine = make_engine(PG_URL)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        upgrade(PG_URL)
-        return PG_URL
+        server = make_url(PG_URL)
+        name = f"{server.database}_run_{os.getpid()}"
+        admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = server.set(database=name).render_as_string(hide_password=False)
+        upgrade(url)
+        yield url
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        return
     path = tmp_path_factory.mktemp("template") / "template.db"
     upgrade(f"sqlite:///{path}")
-    return str(path)
+    yield str(path)
 
 
 @pytest.fixture
 def database_url(_template_database, tmp_path) -> str:
     if PG_URL:
-        engine = make_engine(PG_URL)
+        engine = make_engine(_template_database)
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         engine.dispose()
-        return PG_URL
+        return _template_database
     path = tmp_path / "northline.db"
     shutil.copy(_template_database, path)
     return f"sqlite:///{path}"
@@ -130,9 +140,41 @@ def app_url(settings, db) -> Iterator[str]:
         yield url
 
 
+class NorthlineClient(SignedClient):
+    """The signed client, speaking for our main test workspace unless told otherwise."""
+
+    def command(self, *args, team_id: str = TEAM, **kwargs):
+        return super().command(*args, team_id=team_id, **kwargs)
+
+    def action(self, *args, team_id: str = TEAM, **kwargs):
+        return super().action(*args, team_id=team_id, **kwargs)
+
+    def submit_view(self, *args, team_id: str = TEAM, **kwargs):
+        return super().submit_view(*args, team_id=team_id, **kwargs)
+
+    def event(self, *args, team_id: str = TEAM, **kwargs):
+        return super().event(*args, team_id=team_id, **kwargs)
+
+    def submit_forged_view(self, view: dict, values: dict, *, user_id: str, team_id: str = TEAM, **changes):
+        """A view_submission Slack itself would never send: extra blocks, edited private_metadata."""
+        try:
+            full = self.emulator.resolve_view(view)
+        except AssertionError:
+            full = copy.deepcopy(view)
+            full.setdefault("id", "V0FORGED")
+        full.update(copy.deepcopy(view) if "blocks" in view else {})
+        full.update(changes)
+        full["state"] = {"values": _state(full.get("blocks") or [], dict(values))}
+        payload = self._common("view_submission", team_id, user_id)
+        payload["trigger_id"] = self.emulator.issue_trigger_id(team_id, user_id)
+        payload["view"] = full
+        payload["response_urls"] = []
+        return self._send_interactive(payload)
+
+
 @pytest.fixture
-def slack(app_url, emulator) -> SignedClient:
-    return SignedClient(f"{app_url}/slack/events", SIGNING_SECRET, emulator)
+def slack(app_url, emulator) -> NorthlineClient:
+    return NorthlineClient(f"{app_url}/slack/events", SIGNING_SECRET, emulator)
 
 
 class StatementCounter:

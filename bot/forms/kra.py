@@ -102,7 +102,7 @@ def parse_kra(view: dict) -> KraForm:
             errors[Block.KPI_NAME.of(n=n)] = "Name this KPI, or clear its row."
             continue
         row = {"name": name, "unit": unit, "target": target, "direction": values.get(Block.KPI_DIRECTION.of(n=n))}
-        row = {key: value for key, value in row.items() if value is not None}
+        row = {key: value for key, value in row.items() if value is not None or key == "target"}
         try:
             kpis.append(validate(KpiForm, row, lambda field, n=n: _kpi_block(field, n)))
         except Invalid as invalid:

@@ -2,9 +2,11 @@
 
 from slack_bolt import App
 
-from bot.listeners import events, kra
+from bot.listeners import events, kra, okr, sprint
 
 
 def register(app: App) -> None:
     kra.register(app)
+    okr.register(app)
+    sprint.register(app)
     events.register(app)

@@ -1,21 +1,48 @@
-"""App Home: gather what a person's Home shows, and publish it."""
+"""App Home: gather what a person's Home shows, and publish it.
+
+Gathering is a fixed number of statements whatever the data size (each list is a LIMIT plus a
+COUNT), so opening Home costs the same for a team of five and a company of five thousand.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bot.domain.cycles import week_start
+from bot.services import okrs
+from bot.services.okrs import KeyResultStatus, ObjectiveStatus
 from bot.services.workspaces import Caller, unit_of_work
 from bot.ui import home as ui
 from storage.db import Database
-from storage.models import Kpi, Kra, Workspace
+from storage.models import KeyResult, Kpi, Kra, Objective, Status, Workspace, _now
 from storage.repositories import kras as kra_repo
+from storage.repositories import okrs as okr_repo
 
 log = logging.getLogger(__name__)
+
+HOME_KRAS = 20
+HOME_OBJECTIVES = 8
+HOME_KEY_RESULTS = 15
+HOME_NEEDS_YOU = 10
+
+
+@dataclass
+class SprintGoalLine:
+    """One of your teams' current sprint goals, as Home shows it. Home renders any object with
+    these attributes (`goal`, `channel_id`, `aligned`; `reference` and `key_results` optional)."""
+
+    goal: str
+    channel_id: str
+    aligned: bool
+    reference: str = ""  # e.g. "SPR-4"
+    key_results: list[str] = field(default_factory=list)  # e.g. ["KR-3", "KR-7"]
 
 
 @dataclass
@@ -24,15 +51,80 @@ class HomeData:
     kras: list[Kra] = field(default_factory=list)
     kpis: dict[int, list[Kpi]] = field(default_factory=dict)
     kra_total: int = 0
+    # Your active key results (most overdue first), assessed, with their objectives.
+    key_results: list[tuple[KeyResultStatus, Objective]] = field(default_factory=list)
+    key_result_total: int = 0
+    # Your active objectives, assessed.
+    objectives: list[ObjectiveStatus] = field(default_factory=list)
+    objective_total: int = 0
+    # "Needs you this week": your active key results not checked in since Monday 00:00, your time.
+    needs_checkin: list[tuple[KeyResult, Objective]] = field(default_factory=list)
+    needs_checkin_total: int = 0
+    week_starts_at: datetime | None = None  # that Monday 00:00, as naive UTC
+    # HOOK for the sprint module: your teams' current sprint goals (see team_sprint_goals()).
+    team_sprint_goals: list[SprintGoalLine] = field(default_factory=list)
+    team_channel_ids: list[str] = field(default_factory=list)
 
 
-def home_data(session: Session, workspace: Workspace, user_id: str) -> HomeData:
-    page = kra_repo.list_kras(session, workspace.id, owner_id=user_id, limit=20)
-    return HomeData(user_id=user_id, kras=page.kras, kpis=page.kpis, kra_total=page.total)
+def monday_midnight_utc(now: datetime, tz_name: str | None) -> datetime:
+    """Monday 00:00 of `now`'s week in time zone `tz_name`, as naive UTC (`now` is naive UTC)."""
+    try:
+        zone = ZoneInfo(tz_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = now.replace(tzinfo=UTC).astimezone(zone)
+    start = datetime.combine(week_start(local.date()), time.min, tzinfo=zone)
+    return start.astimezone(UTC).replace(tzinfo=None)
 
 
-def publish(session: Session, client: WebClient, workspace: Workspace, user_id: str) -> None:
-    view = ui.home_view(home_data(session, workspace, user_id))
+def team_sprint_goals(session: Session, workspace: Workspace, user_id: str, channel_ids: list[str]) -> list:
+    """HOOK (the sprint module fills this in from storage/repositories/sprints.py): the current
+    sprint goal of each of `channel_ids` (the person's teams' channels), as SprintGoalLine-like
+    objects, in a fixed number of statements. Until then, Home shows no sprint section."""
+    return []
+
+
+def home_data(
+    session: Session, workspace: Workspace, user_id: str, *, now: datetime | None = None
+) -> HomeData:
+    now = now or _now()
+    page = kra_repo.list_kras(session, workspace.id, owner_id=user_id, limit=HOME_KRAS)
+    # The time zone users.info gave us last (bot.services.workspaces.member caches it); else UTC.
+    since = monday_midnight_utc(now, okr_repo.cached_timezone(session, workspace.id, user_id))
+
+    owned = okr_repo.key_results_owned_by(session, workspace.id, user_id, limit=HOME_KEY_RESULTS)
+    key_results = []
+    for kr, objective in owned.items:
+        expected = okrs.expected_for(okrs.cycle_of(objective, workspace), now)
+        key_results.append((okrs.key_result_status(kr, expected), objective))
+    needs = okr_repo.key_results_owned_by(
+        session, workspace.id, user_id, not_checked_in_since=since, limit=HOME_NEEDS_YOU
+    )
+    objectives = okrs.list_objectives(
+        session, workspace, owner_id=user_id, statuses=(Status.ACTIVE,), limit=HOME_OBJECTIVES, now=now
+    )
+    channels = okr_repo.team_channels(session, workspace.id, user_id)
+    return HomeData(
+        user_id=user_id,
+        kras=page.kras,
+        kpis=page.kpis,
+        kra_total=page.total,
+        key_results=key_results,
+        key_result_total=owned.total,
+        objectives=objectives.statuses,
+        objective_total=objectives.total,
+        needs_checkin=needs.items,
+        needs_checkin_total=needs.total,
+        week_starts_at=since,
+        team_sprint_goals=list(team_sprint_goals(session, workspace, user_id, channels)),
+        team_channel_ids=channels,
+    )
+
+
+def publish(
+    session: Session, client: WebClient, workspace: Workspace, user_id: str, *, now: datetime | None = None
+) -> None:
+    view = ui.home_view(home_data(session, workspace, user_id, now=now))
     client.views_publish(user_id=user_id, view=view)
 
 

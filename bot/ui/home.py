@@ -6,9 +6,12 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.models.views import View
 
+from bot.domain.slack_text import truncate
 from bot.ids import Action
 from bot.ui.blocks import VIEW_BLOCKS, actions, button, context, divider, fit, header, section
-from bot.ui.kra import kra_summary
+from bot.ui.kra import kra_summary, safe
+from bot.ui.okr import confidence_text, kr_ref, obj_ref, objective_summary, pace_text, value_text
+from bot.ui.progress import progress_bar
 
 if TYPE_CHECKING:
     from bot.services.home import HomeData
@@ -18,15 +21,97 @@ def home_view(data: HomeData) -> dict:
     blocks: list[dict] = [
         header("Northline"),
         actions(
-            button("New KRA", Action.HOME_NEW_KRA, style="primary"),
+            button("Check in", Action.HOME_CHECKIN, style="primary"),
+            button("New objective", Action.HOME_NEW_OBJECTIVE),
+            button("New KRA", Action.HOME_NEW_KRA),
         ),
-        divider(),
-        header("Your Key Result Areas"),
     ]
+    blocks += _needs_you(data)
+    blocks += _key_results(data)
+    blocks += _objectives(data)
+    blocks += _sprint_goals(data)
+    blocks += [divider(), header("Your Key Result Areas")]
     if data.kras:
         blocks += [section(kra_summary(kra, data.kpis.get(kra.id, []))) for kra in data.kras]
         if data.kra_total > len(data.kras):
             blocks.append(context(f"…and {data.kra_total - len(data.kras)} more: `/kra list` shows them all."))
     else:
-        blocks.append(section("You have no KRAs yet. A KRA is an area you are accountable for, like *Customer satisfaction*; declare 3–5 with *New KRA*."))
+        blocks.append(
+            section(
+                "You have no KRAs yet. A KRA is an area you are accountable for, like *Customer satisfaction*; "
+                "declare 3–5 with *New KRA*."
+            )
+        )
     return View(type="home", blocks=fit(blocks, VIEW_BLOCKS, "…and {count} more.")).to_dict()
+
+
+def _needs_you(data: HomeData) -> list[dict]:
+    blocks = [divider(), header("Needs you this week")]
+    if not data.needs_checkin:
+        if data.key_result_total:
+            blocks.append(section(":white_check_mark: All your key results are checked in this week."))
+        else:
+            blocks.append(section("Nothing yet. Set an objective with *New objective* and its key results show up here."))
+        return blocks
+    lines = []
+    for kr, objective in data.needs_checkin:
+        when = f"last check-in {kr.last_checkin_at:%Y-%m-%d}" if kr.last_checkin_at else "no check-in yet"
+        lines.append(f"• `{kr_ref(kr)}` {safe(kr.title, 120)} ({when}) · in `{obj_ref(objective)}`")
+    more = data.needs_checkin_total - len(data.needs_checkin)
+    if more > 0:
+        lines.append(f"…and {more} more.")
+    count = data.needs_checkin_total
+    title = f"*{count} key result{'s' if count != 1 else ''} without a check-in since Monday:*"
+    blocks.append(
+        section(truncate(title + "\n" + "\n".join(lines), 3000), accessory=button("Check in", Action.HOME_CHECKIN))
+    )
+    return blocks
+
+
+def _key_results(data: HomeData) -> list[dict]:
+    if not data.key_results:
+        return []
+    blocks = [divider(), header("Your key results")]
+    for status, objective in data.key_results:
+        kr = status.key_result
+        confidence = confidence_text(status)
+        blocks.append(
+            section(
+                f"*`{kr_ref(kr)}` {safe(kr.title, 150)}* · in `{obj_ref(objective)}` {safe(objective.title, 80)}\n"
+                f"`{progress_bar(status.progress)}` {value_text(kr, kr.current_value)} · "
+                f"{pace_text(status.pace)}{confidence}"
+            )
+        )
+    more = data.key_result_total - len(data.key_results)
+    if more > 0:
+        blocks.append(context(f"…and {more} more: `/okr list mine` shows them all."))
+    return blocks
+
+
+def _objectives(data: HomeData) -> list[dict]:
+    if not data.objectives:
+        return []
+    blocks = [divider(), header("Your objectives")]
+    blocks += [section(objective_summary(status, with_key_results=False)) for status in data.objectives]
+    more = data.objective_total - len(data.objectives)
+    if more > 0:
+        blocks.append(context(f"…and {more} more: `/okr list mine` shows them all."))
+    return blocks
+
+
+def _sprint_goals(data: HomeData) -> list[dict]:
+    """Your teams' current sprint goals: whatever list the sprint module hands over."""
+    if not data.team_sprint_goals:
+        return []
+    lines = []
+    for sprint in data.team_sprint_goals[:20]:
+        reference = getattr(sprint, "reference", "") or ""
+        linked = getattr(sprint, "key_results", None) or []
+        goal = safe(getattr(sprint, "goal", "") or "", 300) or "_no goal set_"
+        if getattr(sprint, "aligned", False):
+            alignment = ":link: aligned" + (f" with {', '.join(f'`{k}`' for k in linked[:5])}" if linked else "")
+        else:
+            alignment = ":warning: not aligned to a key result yet (`/sprint link KR-n`)"
+        prefix = f"`{reference}` " if reference else ""
+        lines.append(f"• {prefix}<#{sprint.channel_id}>: {goal} — {alignment}")
+    return [divider(), header("Your teams' sprint goals"), section(truncate("\n".join(lines), 3000))]

@@ -1,0 +1,321 @@
+"""The objective modal (new and edit), the close modal and the check-in modal, parsed and validated.
+
+Every problem goes under the exact block it concerns; a form either parses whole or raises
+Invalid, so nothing is ever stored half-parsed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from bot.domain.numbers import format_number, parse_number
+from bot.domain.progress import Confidence
+from bot.errors import Invalid
+from bot.forms.state import field_errors, flatten, text
+from bot.ids import Block
+
+MAX_KEY_RESULTS = 5
+TITLE_MAX = 150
+UNIT_MAX = 30
+NOTE_MAX = 3000
+NONE = "none"  # the "no parent / no KRA" option: a static select cannot be cleared otherwise
+MILESTONE = "milestone"
+
+_USER = r"^[UW][A-Z0-9]{2,}$"
+_CHANNEL = r"^[CG][A-Z0-9]{2,}$"
+
+
+class KeyResultForm(BaseModel):
+    row: int = 0  # the modal row it came from (1-5): the edit form's row n is the n-th key result
+    title: str = Field(max_length=TITLE_MAX)
+    milestone: bool = False
+    start: float = 0.0
+    target: float = 1.0
+    unit: str = Field(default="", max_length=UNIT_MAX)
+    owner_id: str = Field(pattern=_USER)
+    weight: float = Field(default=1.0, gt=0)
+
+
+class ObjectiveForm(BaseModel):
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    description: str = Field(default="", max_length=3000)
+    owner_id: str = Field(pattern=_USER)
+    cycle: str = Field(min_length=1, max_length=16)
+    channel_id: str | None = Field(default=None, pattern=_CHANNEL)
+    parent_id: int | None = None
+    kra_id: int | None = None
+    key_results: list[KeyResultForm] = Field(default_factory=list)
+
+
+_KR_BLOCK = re.compile(r"^kr_(\d+)_(title|start|target|unit|owner|weight|milestone)$")
+
+_OBJECTIVE_FIELDS = {
+    "title": Block.OBJ_TITLE,
+    "description": Block.OBJ_DESCRIPTION,
+    "owner_id": Block.OBJ_OWNER,
+    "cycle": Block.OBJ_CYCLE,
+    "channel_id": Block.OBJ_CHANNEL,
+    "parent_id": Block.OBJ_PARENT,
+    "kra_id": Block.OBJ_KRA,
+}
+
+_OBJECTIVE_MESSAGES = {
+    Block.OBJ_TITLE: "Give the objective a title (at most 150 characters).",
+    Block.OBJ_DESCRIPTION: "Keep the description under 3,000 characters.",
+    Block.OBJ_OWNER: "Choose the person who owns this objective.",
+    Block.OBJ_CYCLE: "Choose a cycle, e.g. 2026-Q4.",
+    Block.OBJ_CHANNEL: "Choose a channel (public or private), or leave it empty.",
+    Block.OBJ_PARENT: "Choose an objective from the list, or none.",
+    Block.OBJ_KRA: "Choose a KRA from the list, or none.",
+}
+
+
+def _choice_id(value: Any) -> int | None | str:
+    """A static select's value: None for no choice or "none", the id, or the raw value if bad."""
+    if value in (None, "", NONE):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return number if number > 0 else str(value)
+
+
+def _number(raw: Any, block: str, errors: dict[str, str], *, default: float | None = None) -> float | None:
+    value = text(raw)
+    if not value:
+        return default
+    try:
+        return parse_number(value)
+    except ValueError as error:
+        errors[block] = str(error)
+        return None
+
+
+def _key_result_row(values: dict[str, Any], n: int, owner_default: Any, errors: dict[str, str]) -> KeyResultForm | None:
+    title = text(values.get(Block.KR_TITLE.of(n=n)))
+    milestone = MILESTONE in (values.get(Block.KR_MILESTONE.of(n=n)) or [])
+    found_errors = len(errors)
+    if not title:
+        errors[Block.KR_TITLE.of(n=n)] = "Give this key result a title, or clear its row."
+    elif len(title) > TITLE_MAX:
+        errors[Block.KR_TITLE.of(n=n)] = f"Keep the title under {TITLE_MAX} characters (it has {len(title)})."
+    unit = text(values.get(Block.KR_UNIT.of(n=n)))
+    if len(unit) > UNIT_MAX:
+        errors[Block.KR_UNIT.of(n=n)] = f"Keep the unit under {UNIT_MAX} characters, e.g. %, h or $."
+    if milestone:
+        # A milestone is done or not done: 0 → 1, whatever was typed in start and target.
+        start, target, unit = 0.0, 1.0, ""
+    else:
+        start = _number(values.get(Block.KR_START.of(n=n)), Block.KR_START.of(n=n), errors, default=0.0)
+        target_block = Block.KR_TARGET.of(n=n)
+        if not text(values.get(target_block)):
+            errors[target_block] = "Give a target, e.g. 100, 95% or $1,200."
+            target = None
+        else:
+            target = _number(values.get(target_block), target_block, errors)
+        if start is not None and target is not None and start == target:
+            errors[target_block] = (
+                f"The target must differ from the start (both are {format_number(start)}); "
+                "a key result measures a change."
+            )
+    weight_block = Block.KR_WEIGHT.of(n=n)
+    weight = _number(values.get(weight_block), weight_block, errors, default=1.0)
+    if weight is not None and weight <= 0:
+        errors[weight_block] = "The weight must be greater than 0 (1 is the default; 2 counts double)."
+    owner = values.get(Block.KR_OWNER.of(n=n)) or owner_default
+    if len(errors) > found_errors:
+        return None
+    try:
+        return KeyResultForm(
+            row=n,
+            title=title, milestone=milestone, start=start, target=target, unit=unit, owner_id=owner, weight=weight
+        )
+    except ValidationError as error:
+        errors.update(field_errors(error, lambda field: _kr_block(field, n)))
+        return None
+
+
+def _kr_block(field: str, n: int) -> str:
+    block = {
+        "start": Block.KR_START,
+        "target": Block.KR_TARGET,
+        "unit": Block.KR_UNIT,
+        "owner_id": Block.KR_OWNER,
+        "weight": Block.KR_WEIGHT,
+    }.get(field, Block.KR_TITLE)
+    return block.of(n=n)
+
+
+def _row_is_empty(values: dict[str, Any], n: int) -> bool:
+    # Owner and weight come prefilled, so they say nothing about whether a row is used.
+    typed = (Block.KR_TITLE, Block.KR_START, Block.KR_TARGET, Block.KR_UNIT)
+    return not any(text(values.get(block.of(n=n))) for block in typed) and not values.get(
+        Block.KR_MILESTONE.of(n=n)
+    )
+
+
+def parse_objective(view: dict) -> ObjectiveForm:
+    """The whole objective form or an Invalid naming every field at fault."""
+    values = flatten(view)
+    errors: dict[str, str] = {}
+    owner = values.get(Block.OBJ_OWNER)
+    rows = sorted({int(m.group(1)) for key in values if (m := _KR_BLOCK.match(key))})
+    key_results: list[KeyResultForm] = []
+    filled = 0
+    for n in rows:
+        if _row_is_empty(values, n):
+            continue  # an empty row between two filled ones is simply not a key result
+        filled += 1
+        if n > MAX_KEY_RESULTS or filled > MAX_KEY_RESULTS:
+            errors[Block.KR_TITLE.of(n=n)] = (
+                f"An objective has at most {MAX_KEY_RESULTS} key results; 2–5 keep it focused."
+            )
+            continue
+        row = _key_result_row(values, n, owner, errors)
+        if row is not None:
+            key_results.append(row)
+    if not filled:
+        errors[Block.KR_TITLE.of(n=1)] = "Add at least one key result: how will you know you got there?"
+    data = {
+        "title": text(values.get(Block.OBJ_TITLE)),
+        "description": text(values.get(Block.OBJ_DESCRIPTION)),
+        "owner_id": owner,
+        "cycle": text(values.get(Block.OBJ_CYCLE)),
+        "channel_id": values.get(Block.OBJ_CHANNEL) or None,
+        "parent_id": _choice_id(values.get(Block.OBJ_PARENT)),
+        "kra_id": _choice_id(values.get(Block.OBJ_KRA)),
+    }
+    try:
+        form = ObjectiveForm.model_validate(data)
+    except ValidationError as error:
+        for problem in error.errors():
+            block = _OBJECTIVE_FIELDS.get(str(problem["loc"][0]) if problem["loc"] else "", Block.OBJ_TITLE)
+            errors.setdefault(block, _OBJECTIVE_MESSAGES[block])
+        form = None
+    if errors or form is None:
+        raise Invalid("Some fields need another look.", fields=errors)
+    form.key_results = key_results
+    return form
+
+
+# --- close ------------------------------------------------------------------------------------
+
+_CLOSE_BLOCK = re.compile(r"^close_(\d+)_score$")
+
+
+def parse_close(view: dict) -> dict[int, float]:
+    """Key result id → final score in [0, 1]."""
+    values = flatten(view)
+    scores: dict[int, float] = {}
+    errors: dict[str, str] = {}
+    for key, raw in values.items():
+        match = _CLOSE_BLOCK.match(key)
+        if not match:
+            continue
+        if not text(raw):
+            errors[key] = "Give a score from 0.0 to 1.0, e.g. 0.7."
+            continue
+        try:
+            score = parse_number(text(raw))
+        except ValueError as error:
+            errors[key] = f"{error}. Scores run from 0.0 to 1.0, e.g. 0.7."
+            continue
+        if not 0 <= score <= 1:
+            errors[key] = "Scores run from 0.0 (no progress) to 1.0 (fully achieved), e.g. 0.7."
+            continue
+        scores[int(match.group(1))] = score
+    if errors:
+        raise Invalid("Some scores need another look.", fields=errors)
+    return scores
+
+
+# --- check-in ---------------------------------------------------------------------------------
+
+_CHECKIN_BLOCK = re.compile(r"^checkin_(\d+)_value$")
+
+
+class CheckInEntry(BaseModel):
+    key_result_id: int
+    value: float
+    confidence: Confidence | None = None
+    note: str = Field(default="", max_length=NOTE_MAX)
+
+
+def _initials(view: dict) -> dict[str, str | None]:
+    """What each input showed when the modal opened (Slack sends the view's blocks back)."""
+    shown: dict[str, str | None] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        block_id = block.get("block_id")
+        if not block_id or block.get("type") != "input":
+            continue
+        if "initial_value" in element:
+            shown[block_id] = element.get("initial_value")
+        elif element.get("initial_option"):
+            shown[block_id] = element["initial_option"].get("value")
+        else:
+            shown[block_id] = None
+    return shown
+
+
+def _same_number(a: str | None, b: str | None) -> bool:
+    if not text(a) and not text(b):
+        return True
+    try:
+        return parse_number(text(a)) == parse_number(text(b))
+    except ValueError:
+        return text(a) == text(b)
+
+
+def parse_checkins(view: dict) -> list[CheckInEntry]:
+    """The rows someone touched: a new value, a note, a changed confidence. Untouched rows are
+    left out, so a check-in records only what the person said."""
+    values = flatten(view)
+    shown = _initials(view)
+    entries: list[CheckInEntry] = []
+    errors: dict[str, str] = {}
+    for key in values:
+        match = _CHECKIN_BLOCK.match(key)
+        if not match:
+            continue
+        kr_id = int(match.group(1))
+        value_block = key
+        confidence_block = Block.CHECKIN_CONFIDENCE.of(id=kr_id)
+        note_block = Block.CHECKIN_NOTE.of(id=kr_id)
+        raw_value, initial_value = text(values.get(value_block)), shown.get(value_block)
+        raw_confidence = values.get(confidence_block)
+        note = text(values.get(note_block))
+        touched = (
+            not _same_number(raw_value, initial_value)
+            or bool(note)
+            or (raw_confidence or None) != (shown.get(confidence_block) or None)
+        )
+        if not touched:
+            continue
+        if len(note) > NOTE_MAX:
+            errors[note_block] = f"Keep the note under {NOTE_MAX:,} characters."
+        confidence = None
+        if raw_confidence:
+            try:
+                confidence = Confidence.parse(raw_confidence)
+            except ValueError as error:
+                errors[confidence_block] = str(error)
+        value_text = raw_value or text(initial_value)
+        if not value_text:
+            errors[value_block] = "Enter the current value to check in, e.g. 42 or 95%."
+            continue
+        try:
+            value = parse_number(value_text)
+        except ValueError as error:
+            errors[value_block] = str(error)
+            continue
+        if value_block in errors or note_block in errors or confidence_block in errors:
+            continue
+        entries.append(CheckInEntry(key_result_id=kr_id, value=value, confidence=confidence, note=note))
+    if errors:
+        raise Invalid("Some check-ins need another look.", fields=errors)
+    return entries

@@ -1,0 +1,158 @@
+"""The at-most-once delivery log (SPEC section 6).
+
+Every scheduled post has a key: (kind, workspace, target, period), e.g.
+("checkin", 3, "U0ALICE", "2026-W48"). Before posting, a job *claims* the key by inserting its
+Delivery row in a transaction of its own, committed at once; the unique constraint on the key
+lets exactly one claimant win, whichever process or thread it is in. After posting it *marks*
+the row sent (or skipped / failed).
+
+What that guarantees, and what it does not:
+
+- Two scheduler processes, or two threads, or `northline jobs run` beside the clock: each post
+  goes out once; the loser of the INSERT sees an IntegrityError and moves on.
+- A process killed (or a database gone) between claim and post leaves that one row "claimed":
+  the post is *in doubt*. It may have gone out (killed after Slack answered, before `mark`) or
+  not. At most once wins over at least once: it is never resent, and it is logged once per
+  process as in doubt when a later run meets it (see ``in_doubt``). Everything that was not yet
+  claimed is sent when the scheduler comes back (within the 6-hour window).
+- A post Slack refused outright (an ``ok: false`` answer, a 429 we gave up on while stopping)
+  certainly did not go out; ``release`` deletes its claim so the next run may send it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database
+from storage.models import Delivery, DeliveryState
+
+log = logging.getLogger(__name__)
+
+# A claim older than this with no outcome is in doubt (its claimant died mid-post).
+IN_DOUBT_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: str
+    workspace_id: int
+    target: str
+    period: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.workspace_id}/{self.target}/{self.period}"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def claim(
+    db: Database,
+    kind: str,
+    workspace_id: int,
+    target: str,
+    period: str,
+    *,
+    state: DeliveryState = DeliveryState.CLAIMED,
+    detail: dict | None = None,
+) -> bool:
+    """Insert the key's row, committed at once. False when someone already claimed it."""
+    row = Delivery(
+        kind=kind,
+        workspace_id=workspace_id,
+        target=target,
+        period=period,
+        state=state,
+        claimed_at=_utcnow(),
+        detail=detail,
+    )
+    session = db.session_factory()
+    try:
+        session.add(row)
+        session.commit()
+        return True
+    except IntegrityError:
+        session.rollback()
+        return False
+    finally:
+        session.close()
+
+
+def mark(
+    db: Database,
+    kind: str,
+    workspace_id: int,
+    target: str,
+    period: str,
+    state: DeliveryState,
+    detail: dict | None = None,
+) -> None:
+    """Record what became of a claimed post: sent, skipped or failed."""
+    values: dict = {"state": state, "detail": detail}
+    if state == DeliveryState.SENT:
+        values["sent_at"] = _utcnow()
+    with db.engine.begin() as connection:
+        connection.execute(update(Delivery).where(*_key_where(kind, workspace_id, target, period)).values(**values))
+
+
+def release(db: Database, kind: str, workspace_id: int, target: str, period: str) -> None:
+    """Forget a claim whose post certainly did not go out, so a later run may send it."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            delete(Delivery).where(
+                *_key_where(kind, workspace_id, target, period), Delivery.state == DeliveryState.CLAIMED
+            )
+        )
+
+
+def known(db: Database, kind: str, workspace_id: int, periods: Iterable[str]) -> dict[tuple[str, str], Delivery]:
+    """Every delivery of `kind` in these periods, by (target, period): one statement."""
+    periods = sorted(set(periods))
+    if not periods:
+        return {}
+    with db.session() as session:
+        rows = session.scalars(
+            select(Delivery).where(
+                Delivery.kind == kind, Delivery.workspace_id == workspace_id, Delivery.period.in_(periods)
+            )
+        ).all()
+    return {(row.target, row.period): row for row in rows}
+
+
+_reported: set[Key] = set()
+_reported_lock = threading.Lock()
+
+
+def in_doubt(row: Delivery, now: datetime | None = None) -> bool:
+    """True (and logged, once per process) when a claim was left without an outcome."""
+    if row.state != DeliveryState.CLAIMED:
+        return False
+    now = now or _utcnow()
+    if now - row.claimed_at < IN_DOUBT_AFTER:
+        return False  # probably another runner posting right now
+    key = Key(row.kind, row.workspace_id, row.target, row.period)
+    with _reported_lock:
+        if key in _reported:
+            return True
+        _reported.add(key)
+    log.warning(
+        "delivery %s was claimed at %s and never marked: in doubt, not resent (at most once)", key, row.claimed_at
+    )
+    return True
+
+
+def _key_where(kind: str, workspace_id: int, target: str, period: str) -> tuple:
+    return (
+        Delivery.kind == kind,
+        Delivery.workspace_id == workspace_id,
+        Delivery.target == target,
+        Delivery.period == period,
+    )

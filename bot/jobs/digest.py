@@ -1,0 +1,389 @@
+"""The weekly channel digest (SPEC section 6).
+
+Every channel with active objectives gets one, Friday 16:00 by default (in the workspace's time
+zone until someone sets the channel's own with `/okr schedule digest DAY HH:MM`, which records
+their time zone as the channel's); `/okr schedule off` stops it.
+
+One short parent message (each objective: progress bar, change since last week, pace), and
+everything else in its thread: key results with confidence and latest notes, pace/confidence
+disagreements, key results without a check-in this week and their owners, the sprint goal and
+whether it is aligned, and a PNG chart of objective progress per week against the expected line.
+
+SQL per channel: a fixed number of statements whatever the number of objectives, key results
+or check-ins (see storage.repositories.schedules.digest_facts).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+
+from bot.domain.cycles import Cycle, cycle_for
+from bot.domain.progress import disagreement, key_result_progress, objective_progress
+from bot.domain.schedule_time import (
+    Decision,
+    WeeklySlot,
+    WorkCalendar,
+    latest_occurrence,
+    local_midnight_utc,
+    zone,
+)
+from bot.jobs import delivery
+from bot.jobs.common import (
+    ClientFor,
+    RunReport,
+    each_workspace,
+    finish,
+    naive_utc,
+    record_late,
+    stopping,
+    utc,
+)
+from bot.jobs.delivery import Key
+from bot.jobs.posting import Outcome, PostResult, post, upload
+from bot.services.okrs import KeyResultStatus, ObjectiveStatus, assess
+from bot.ui import scheduled as ui
+from storage.db import Database
+from storage.models import CheckIn, KeyResult, KeyResultKind, ScheduleKind, Workspace
+from storage.repositories import schedules as repo
+
+log = logging.getLogger("northline.jobs.digest")
+
+KIND = "digest"
+DEFAULT_WEEKDAY = 5
+DEFAULT_TIME = "16:00"
+MAX_OBJECTIVES = 40
+CHART_OBJECTIVES = 8
+
+
+@dataclass
+class ObjectiveDigest:
+    status: ObjectiveStatus
+    change: float | None  # progress now minus a week ago (None: no history)
+    history: list[tuple[date, float]]  # (week end, progress) since the cycle started
+
+
+@dataclass
+class DigestData:
+    channel_id: str
+    tz: ZoneInfo
+    now: datetime  # aware UTC
+    week_start: date  # Monday (channel's time) from which a check-in counts as "this week"
+    objectives: list[ObjectiveDigest]
+    latest_notes: dict[int, CheckIn]  # key result id -> its latest check-in with a note this cycle
+    missing: list[KeyResult]  # active key results without a check-in this week
+    sprint_name: str | None = None
+    sprint_goal: str | None = None
+    sprint_ref: str | None = None
+    sprint_aligned: bool | None = None
+    sprint_key_results: list[KeyResult] = field(default_factory=list)
+    cycle: Cycle | None = None
+    left_out: int = 0  # objectives beyond MAX_OBJECTIVES
+
+    @property
+    def disagreements(self) -> list[tuple[KeyResultStatus, str]]:
+        found = []
+        for item in self.objectives:
+            for status in item.status.key_results:
+                sentence = disagreement(status.pace, status.confidence)
+                if sentence:
+                    found.append((status, sentence))
+        return found
+
+
+# --- the job --------------------------------------------------------------------------------------
+
+
+def channel_digests(
+    db: Database,
+    client_for: ClientFor,
+    now: datetime,
+    *,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+    stop: threading.Event | None = None,
+) -> RunReport:
+    now = utc(now)
+    report = RunReport(KIND)
+    for workspace, client in each_workspace(db, client_for, report, team_id, stop):
+        try:
+            _run_workspace(db, client, workspace, now, report, channel_id, stop)
+        except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
+            log.exception("digests failed for workspace %s", workspace.team_id)
+            report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
+        if report.stopped:
+            break
+    return report
+
+
+@dataclass(frozen=True)
+class _Due:
+    channel_id: str
+    tz: ZoneInfo
+    period: str
+    due: datetime
+    decision: Decision
+    setter: str
+
+
+def _run_workspace(db, client, workspace: Workspace, now, report: RunReport, only_channel, stop) -> None:
+    with db.session() as session:
+        schedules = repo.schedules(session, workspace.id, ScheduleKind.DIGEST)
+        channels = repo.channels_with_objectives(session, workspace.id)
+        session.expunge_all()
+    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+    due: list[_Due] = []
+    for channel_id in sorted(set(channels) | {c for c, s in schedules.items() if c and s.enabled}):
+        if only_channel and channel_id != only_channel:
+            continue
+        row = schedules.get(channel_id)
+        if row is not None and not row.enabled:
+            continue
+        if channel_id not in channels:
+            continue  # a schedule for a channel with no active objectives: nothing to digest
+        tz = zone(row.timezone if row else workspace.timezone, workspace.timezone)
+        slot = WeeklySlot(row.weekday if row else DEFAULT_WEEKDAY, row.time_of_day if row else DEFAULT_TIME, tz.key)
+        occurrence = latest_occurrence(slot, calendar, now)
+        setter = row.set_by if row and row.set_by else channels[channel_id].owner_id
+        due.append(_Due(channel_id, tz, occurrence.period, occurrence.due, occurrence.decide(now), setter))
+    known = delivery.known(db, KIND, workspace.id, {d.period for d in due})
+    for item in due:
+        if stopping(stop):
+            report.stopped = True
+            return
+        key = Key(KIND, workspace.id, item.channel_id, item.period)
+        existing = known.get((key.target, key.period))
+        if existing is not None:
+            delivery.in_doubt(existing, naive_utc(now))
+            continue
+        if item.decision == Decision.LATE:
+            record_late(db, key, item.due, now, report)
+            continue
+        if item.decision != Decision.SEND:
+            continue
+        if not delivery.claim(db, *_key_args(key)):
+            report.already += 1
+            continue
+        with db.session() as session:
+            data = digest_data(session, workspace, item.channel_id, item.tz, now)
+        result, extra = send_digest(client, data)
+        finish(
+            db,
+            key,
+            result,
+            report,
+            extra=extra,
+            on_channel_gone=lambda r, item=item: disable_channel(
+                db, client, workspace, ScheduleKind.DIGEST, item.channel_id, r.error or "", item.setter, item.tz
+            ),
+        )
+
+
+def _key_args(key: Key) -> tuple:
+    return (key.kind, key.workspace_id, key.target, key.period)
+
+
+def disable_channel(
+    db: Database,
+    client: WebClient,
+    workspace: Workspace,
+    kind: ScheduleKind,
+    channel_id: str,
+    error: str,
+    setter: str,
+    tz: ZoneInfo,
+    default: tuple[int, str] = (DEFAULT_WEEKDAY, DEFAULT_TIME),
+) -> None:
+    """Slack says the channel is gone (or we are out of it): switch its schedule off and tell the
+    person who set it (for a channel on the default schedule, the owner of its first objective)."""
+    row = repo.disable_schedule(
+        db, workspace.id, kind, channel_id, f"Slack answered {error}", default=(*default, tz.key, setter)
+    )
+    told = (row.set_by if row is not None and row.set_by else "") or setter
+    log.warning("%s schedule of %s switched off (%s); telling %s", kind.value, channel_id, error, told or "nobody")
+    if told:
+        post(client, channel=told, **ui.schedule_disabled(kind.value, channel_id, error))
+
+
+# --- the facts --------------------------------------------------------------------------------------
+
+
+def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, now: datetime) -> DigestData:
+    """Everything one digest shows, in a fixed number of statements."""
+    now = utc(now)
+    naive_now = naive_utc(now)
+    local_today = now.astimezone(tz).date()
+    week_start = local_today - timedelta(days=local_today.weekday())
+    week_start_utc = naive_utc(local_midnight_utc(week_start, tz))
+    cycle = cycle_for(local_today, workspace.fiscal_year_start_month)
+    since = min(cycle.start_at, naive_now - timedelta(days=8))
+    facts = repo.channel_facts(session, workspace.id, channel_id, since=since, limit=MAX_OBJECTIVES + 1)
+    objectives = facts.objectives[:MAX_OBJECTIVES]
+    left_out = max(0, repo.count_channel_objectives(session, workspace.id, channel_id) - len(objectives))
+    items = []
+    latest_notes: dict[int, CheckIn] = {}
+    missing: list[KeyResult] = []
+    for objective in objectives:
+        krs = facts.key_results.get(objective.id, [])
+        status = assess(objective, krs, workspace, naive_now)
+        history = _history(status, krs, facts.checkins, naive_now, workspace)
+        week_ago = _progress_at(status, krs, facts.checkins, naive_now - timedelta(days=7), workspace)
+        change = None if week_ago is None else status.progress - week_ago
+        items.append(ObjectiveDigest(status, change, history))
+        for kr in krs:
+            notes = [c for c in facts.checkins.get(kr.id, []) if c.note and c.note.strip()]
+            if notes:
+                latest_notes[kr.id] = notes[-1]
+            if kr.last_checkin_at is None or kr.last_checkin_at < week_start_utc:
+                missing.append(kr)
+    data = DigestData(
+        channel_id=channel_id,
+        tz=tz,
+        now=now,
+        week_start=week_start,
+        objectives=items,
+        latest_notes=latest_notes,
+        missing=missing,
+        cycle=cycle,
+        left_out=left_out,
+    )
+    if facts.sprint is not None:
+        from bot.domain.references import RefKind, format_ref
+
+        data.sprint_name = facts.sprint.name
+        data.sprint_goal = facts.sprint.goal
+        data.sprint_ref = format_ref(RefKind.SPR, facts.sprint.number)
+        data.sprint_key_results = facts.sprint_key_results
+        data.sprint_aligned = facts.sprint_aligned
+    return data
+
+
+def _value_at(kr: KeyResult, checkins: dict[int, list[CheckIn]], moment: datetime) -> float | None:
+    """The key result's value at `moment`: its last check-in up to then (None: none yet)."""
+    value = None
+    for checkin in checkins.get(kr.id, []):
+        if checkin.created_at <= moment:
+            value = checkin.value
+        else:
+            break
+    if value is None and kr.last_checkin_at is not None and kr.last_checkin_at <= moment:
+        # Checked in before the loaded window: the window starts before the cycle and a week ago,
+        # so this is only an old value; the current one is the best we know.
+        value = kr.current_value
+    return value
+
+
+def _kr_progress(kr: KeyResult, value: float | None) -> float | None:
+    if value is None:
+        return None
+    if kr.kind == KeyResultKind.MILESTONE:
+        return 1.0 if value >= 1 else 0.0
+    try:
+        return key_result_progress(kr.start_value, kr.target_value, value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _progress_at(status: ObjectiveStatus, krs, checkins, moment: datetime, workspace) -> float | None:
+    values = [(_kr_progress(kr, _value_at(kr, checkins, moment)), kr.weight or 1.0) for kr in krs]
+    if not values or all(p is None for p, _ in values):
+        return None if not krs else 0.0
+    return objective_progress(values)
+
+
+def _history(status: ObjectiveStatus, krs, checkins, now: datetime, workspace) -> list[tuple[date, float]]:
+    cycle = status.cycle
+    if cycle is None:
+        return []
+    points = []
+    moment = cycle.start_at
+    while moment <= now and moment < cycle.end_at:
+        points.append((moment.date(), _progress_at(status, krs, checkins, moment, workspace) or 0.0))
+        moment += timedelta(days=7)
+    points.append((now.date(), status.progress))
+    return points
+
+
+# --- posting -----------------------------------------------------------------------------------------
+
+
+def send_digest(client: WebClient, data: DigestData) -> tuple[PostResult, dict]:
+    """Parent, thread replies, chart. The parent decides the outcome; the thread is best effort."""
+    parent = post(client, channel=data.channel_id, **ui.digest_parent(data))
+    if parent.outcome != Outcome.SENT:
+        return parent, {}
+    thread = {"replies": 0, "chart": False}
+    for message in ui.digest_thread(data):
+        reply = post(client, channel=data.channel_id, thread_ts=parent.ts, **message)
+        thread["replies"] += int(reply.ok)
+    chart = digest_chart(data)
+    if chart is not None:
+        uploaded = upload(
+            client,
+            channel=data.channel_id,
+            thread_ts=parent.ts,
+            content=chart,
+            filename=f"progress-{data.now:%Y-%m-%d}.png",
+            title="Objective progress by week",
+            alt_text="Objective progress per week against the expected line",
+        )
+        thread["chart"] = uploaded.ok
+    return parent, thread
+
+
+def post_digest_now(db: Database, client: WebClient, workspace_id: int, channel_id: str, *, requested_by: str) -> str:
+    """`/okr digest`: this channel's digest, now, outside the weekly schedule. Returns what to tell."""
+    now = datetime.now(UTC)
+    with db.session() as session:
+        workspace = session.get(Workspace, workspace_id)
+        row = repo.schedule(session, workspace_id, ScheduleKind.DIGEST, channel_id)
+        tz = zone(row.timezone if row else workspace.timezone, workspace.timezone)
+        data = digest_data(session, workspace, channel_id, tz, now)
+    if not data.objectives:
+        return f"<#{channel_id}> has no active objectives yet, so there is nothing to digest. `/okr new` adds one."
+    result, _ = send_digest(client, data)
+    if result.ok:
+        return f"Posted the digest in <#{channel_id}>."
+    if result.outcome == Outcome.CHANNEL_GONE:
+        return f"I can't post in <#{channel_id}>: invite me with `/invite @Northline` first."
+    return f"Slack didn't take the digest ({result.error}); nothing was posted. Try again in a minute."
+
+
+def digest_chart(data: DigestData) -> bytes | None:
+    """A PNG of each objective's progress per week against the expected line (matplotlib, Agg)."""
+    series = [item for item in data.objectives if len(item.history) >= 1][:CHART_OBJECTIVES]
+    if not series or data.cycle is None:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib.figure import Figure
+
+    cycle = data.cycle
+    figure = Figure(figsize=(8, 4.5), dpi=100)
+    axes = figure.subplots()
+    axes.plot([cycle.start, cycle.end], [0, 100], linestyle="--", color="grey", label="expected")
+    for item in series:
+        days = [d for d, _ in item.history]
+        values = [round(p * 100, 1) for _, p in item.history]
+        label = f"OBJ-{item.status.objective.number} {item.status.objective.title}"[:40]
+        axes.plot(days, values, marker="o", label=label)
+    axes.set_ylim(0, 105)
+    axes.set_xlim(cycle.start, cycle.end)
+    axes.set_ylabel("progress %")
+    axes.set_title(f"{cycle.name}: objective progress by week")
+    axes.legend(loc="upper left", fontsize="small")
+    axes.grid(True, alpha=0.3)
+    figure.autofmt_xdate()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+__all__ = ["DigestData", "channel_digests", "digest_chart", "digest_data", "post_digest_now", "send_digest"]

@@ -1,0 +1,177 @@
+"""Posting from the clock: one wrapper that never raises for a Slack answer, and a Web API client
+that rides out a fan-out's rate limits.
+
+Slack pushing back, and what the scheduler does (SPEC section 8):
+
+| Slack says                                            | outcome         | then                                       |
+|-------------------------------------------------------|-----------------|--------------------------------------------|
+| ok                                                    | SENT            | delivery marked sent                       |
+| 429 (honoured Retry-After up to CLOCK_RATE_RETRIES)   | retried inside the client; if still refused: NOT_SENT, claim released, next tick retries |
+| channel_not_found, not_in_channel, is_archived        | CHANNEL_GONE    | the channel's schedule disabled, its setter told by DM |
+| account_inactive, user_not_found, user_disabled …     | PERSON_GONE     | delivery marked skipped                    |
+| any other error, a timeout                            | FAILED          | delivery marked failed and logged; the fan-out goes on |
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from slack_sdk.http_retry.handler import RetryHandler
+
+log = logging.getLogger(__name__)
+
+CLOCK_RATE_RETRIES = 20
+CHANNEL_GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"})
+PERSON_GONE_ERRORS = frozenset(
+    {"account_inactive", "user_not_found", "user_disabled", "users_not_found", "cannot_dm_bot", "user_is_bot"}
+)
+NOT_SENT_ERRORS = frozenset({"ratelimited", "rate_limited"})
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    CHANNEL_GONE = "channel_gone"
+    PERSON_GONE = "person_gone"
+    NOT_SENT = "not_sent"  # refused for now (rate limit): certainly not posted, may be retried
+    FAILED = "failed"
+
+
+@dataclass
+class PostResult:
+    outcome: Outcome
+    channel: str | None = None
+    ts: str | None = None
+    error: str | None = None
+    response: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == Outcome.SENT
+
+
+def post(
+    client: WebClient,
+    *,
+    channel: str,
+    text: str,
+    blocks: list[dict] | None = None,
+    thread_ts: str | None = None,
+    **extra: Any,
+) -> PostResult:
+    """chat.postMessage, classified. Never raises for what Slack answers or for a network error."""
+    try:
+        response = client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False, **extra
+        )
+    except SlackApiError as error:
+        return classify_error(error, channel)
+    except Exception as error:  # noqa: BLE001 - a timeout or a dropped connection: may or may not have posted
+        log.warning("chat.postMessage to %s failed: %s", channel, type(error).__name__)
+        return PostResult(Outcome.FAILED, channel=channel, error=type(error).__name__)
+    return PostResult(Outcome.SENT, channel=response.get("channel") or channel, ts=response.get("ts"))
+
+
+def upload(
+    client: WebClient,
+    *,
+    channel: str,
+    content: bytes,
+    filename: str,
+    title: str,
+    thread_ts: str | None = None,
+    alt_text: str | None = None,
+) -> PostResult:
+    """files_upload_v2 into a channel (and thread), classified like ``post``."""
+    try:
+        client.files_upload_v2(
+            channel=channel,
+            thread_ts=thread_ts,
+            content=content,
+            filename=filename,
+            title=title,
+            alt_txt=alt_text,
+        )
+    except SlackApiError as error:
+        return classify_error(error, channel)
+    except Exception as error:  # noqa: BLE001 - as in post()
+        log.warning("file upload to %s failed: %s", channel, type(error).__name__)
+        return PostResult(Outcome.FAILED, channel=channel, error=type(error).__name__)
+    return PostResult(Outcome.SENT, channel=channel, ts=thread_ts)
+
+
+def classify_error(error: SlackApiError, channel: str) -> PostResult:
+    response = error.response
+    code = (response.get("error") if response is not None else None) or "unknown_error"
+    status = getattr(response, "status_code", 200)
+    if status == 429 or code in NOT_SENT_ERRORS:
+        outcome = Outcome.NOT_SENT
+    elif code in CHANNEL_GONE_ERRORS:
+        outcome = Outcome.CHANNEL_GONE
+    elif code in PERSON_GONE_ERRORS:
+        outcome = Outcome.PERSON_GONE
+    else:
+        outcome = Outcome.FAILED
+    level = logging.INFO if outcome == Outcome.PERSON_GONE else logging.WARNING
+    log.log(level, "posting to %s: Slack answered %s (%s)", channel, code, outcome.value)
+    data = response.data if response is not None and isinstance(response.data, dict) else {}
+    return PostResult(outcome, channel=channel, error=code, response=data)
+
+
+# --- the clock's client -----------------------------------------------------------------------
+
+
+class StoppableRateLimitHandler(RateLimitErrorRetryHandler):
+    """Honours Retry-After like slack_sdk's, but its wait ends when the clock is told to stop, and
+    once stopping it retries no more (the post then counts as not sent and is retried on restart)."""
+
+    def __init__(self, max_retry_count: int, stop: threading.Event | None = None):
+        super().__init__(max_retry_count=max_retry_count)
+        self.stop = stop or threading.Event()
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if self.stop.is_set():
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+    def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
+        if response is None:
+            raise error  # type: ignore[misc]
+        state.next_attempt_requested = True
+        retry_after = 1.0
+        for name, values in response.headers.items():
+            if name.lower() == "retry-after":
+                try:
+                    retry_after = float(values[0] if isinstance(values, list) else values)
+                except (TypeError, ValueError, IndexError):
+                    retry_after = 1.0
+                break
+        self.stop.wait(max(0.0, retry_after) + 0.05)
+        state.increment_current_attempt()
+
+
+def clock_retry_handlers(stop: threading.Event | None = None) -> list[RetryHandler]:
+    # At most once beats at least once here. Connection errors are retried only when the request
+    # never left (urllib wraps those in URLError); a reset after sending, or a 5xx, could mean the
+    # post went out, and a retry would post twice: those count as failed instead.
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2, error_types=[URLError]),
+        StoppableRateLimitHandler(CLOCK_RATE_RETRIES, stop),
+    ]
+
+
+def build_clock_client(
+    token: str | None, api_url: str, *, stop: threading.Event | None = None, timeout: int = 15
+) -> WebClient:
+    """The Web API client for scheduled fan-outs: up to CLOCK_RATE_RETRIES honoured 429s a call."""
+    return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=clock_retry_handlers(stop))

@@ -1,0 +1,257 @@
+"""The weekly check-in reminder (SPEC section 6).
+
+At the workspace's check-in slot (default Monday 10:00) in each owner's own time zone, every
+owner of an active key result (of an active objective) with a key result not checked in since
+Monday 00:00 their time gets one DM listing those key results and a *Check in* button.
+
+Nobody is reminded while paused (/okr pause: paused_until >= their today), deactivated, or
+showing a vacation-like Slack status. Per workspace the job runs a fixed number of SQL
+statements whatever the number of people (plus one claim and one mark per DM sent); the
+users.info calls that refresh stale time zones and statuses are Web API calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.schedule_time import (
+    Decision,
+    WeeklySlot,
+    WorkCalendar,
+    latest_occurrence,
+    local_midnight_utc,
+    zone,
+)
+from bot.jobs import delivery
+from bot.jobs.common import (
+    ClientFor,
+    RunReport,
+    deliver,
+    each_workspace,
+    naive_utc,
+    record_late,
+    stopping,
+    utc,
+)
+from bot.jobs.delivery import Key
+from bot.services.workspaces import MEMBER_MAX_AGE, apply_user_info
+from bot.ui import scheduled as ui
+from storage.db import Database
+from storage.models import KeyResult, Member, ScheduleKind, Workspace
+from storage.repositories import schedules as repo
+
+log = logging.getLogger("northline.jobs.reminders")
+
+KIND = "checkin"
+DEFAULT_WEEKDAY = 1
+DEFAULT_TIME = "10:00"
+
+AWAY_EMOJI = frozenset(
+    {
+        ":palm_tree:",
+        ":airplane:",
+        ":airplane_departure:",
+        ":airplane_arriving:",
+        ":small_airplane:",
+        ":beach_with_umbrella:",
+        ":desert_island:",
+        ":luggage:",
+        ":face_with_thermometer:",
+        ":sick:",
+        ":thermometer:",
+        ":face_with_head_bandage:",
+        ":mask:",
+        ":nauseated_face:",
+        ":sneezing_face:",
+        ":hospital:",
+        ":baby:",
+        ":vacation:",
+        ":ooo:",
+        ":out_of_office:",
+    }
+)
+_AWAY_TEXT = re.compile(
+    r"\b(vacation\w*|vacay|holidays?|out\s+of\s+(the\s+)?office|o\.?o\.?o|pto|leave|sick|parental|annual\s+leave)\b",
+    re.IGNORECASE,
+)
+
+
+def is_away(status_text: str | None, status_emoji: str | None) -> bool:
+    """A Slack status that says "not here": a vacation/sick emoji or words like OOO, PTO, leave."""
+    emoji = (status_emoji or "").strip().lower()
+    if emoji in AWAY_EMOJI:
+        return True
+    return bool(_AWAY_TEXT.search(status_text or ""))
+
+
+@dataclass(frozen=True)
+class Person:
+    """What users.info (cached in Member) says about one person, detached from any session."""
+
+    user_id: str
+    tz: str
+    is_deleted: bool
+    status_text: str
+    status_emoji: str
+    paused_until: date | None
+
+
+def checkin_reminders(
+    db: Database,
+    client_for: ClientFor,
+    now: datetime,
+    *,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+    stop: threading.Event | None = None,
+) -> RunReport:
+    now = utc(now)
+    report = RunReport(KIND)
+    for workspace, client in each_workspace(db, client_for, report, team_id, stop):
+        try:
+            _run_workspace(db, client, workspace, now, report, stop)
+        except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
+            log.exception("check-in reminders failed for workspace %s", workspace.team_id)
+            report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
+        if report.stopped:
+            break
+    return report
+
+
+def _run_workspace(
+    db: Database, client: WebClient, workspace: Workspace, now: datetime, report: RunReport, stop
+) -> None:
+    # 1. Facts: schedule, key results (with objectives), cached members. Three statements.
+    with db.session() as session:
+        schedule = repo.schedule(session, workspace.id, ScheduleKind.CHECKIN)
+        if schedule is not None and not schedule.enabled:
+            return
+        key_results = repo.active_key_results(session, workspace.id)
+        if not key_results:
+            return
+        by_owner: dict[str, list[KeyResult]] = defaultdict(list)
+        for kr in key_results:
+            by_owner[kr.owner_id].append(kr)
+        cached = repo.members(session, workspace.id, by_owner)
+        session.expunge_all()
+    weekday = schedule.weekday if schedule else DEFAULT_WEEKDAY
+    time_of_day = schedule.time_of_day if schedule else DEFAULT_TIME
+    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+
+    # 2. Fresh enough users.info facts (API calls only for stale people; one upsert statement).
+    people = people_facts(db, client, workspace, by_owner, cached)
+
+    # 3. Who is due, and which keys are already taken (one statement).
+    plans = []
+    for owner_id, krs in by_owner.items():
+        person = people.get(owner_id)
+        if person is None:
+            continue
+        tz = zone(person.tz, workspace.timezone)
+        occurrence = latest_occurrence(WeeklySlot(weekday, time_of_day, tz.key), calendar, now)
+        since = naive_utc(local_midnight_utc(occurrence.week_start, tz))
+        pending = [kr for kr in krs if kr.last_checkin_at is None or kr.last_checkin_at < since]
+        if pending:
+            plans.append((person, tz, occurrence, pending))
+    known = delivery.known(db, KIND, workspace.id, {occurrence.period for _, _, occurrence, _ in plans})
+
+    # 4. The fan-out: claim, post, mark, one person at a time; stop checked between posts.
+    for person, tz, occurrence, pending in plans:
+        if stopping(stop):
+            report.stopped = True
+            return
+        key = Key(KIND, workspace.id, person.user_id, occurrence.period)
+        existing = known.get((key.target, key.period))
+        if existing is not None:
+            delivery.in_doubt(existing, naive_utc(now))
+            continue
+        why_not = unreachable(person, now.astimezone(tz).date())
+        if why_not:
+            log.debug("%s: not reminded, %s", key, why_not)
+            continue
+        decision = occurrence.decide(now)
+        if decision == Decision.LATE:
+            record_late(db, key, occurrence.due, now, report)
+            continue
+        if decision != Decision.SEND:
+            continue
+        message = ui.checkin_reminder(pending, week_start=occurrence.week_start, tz=tz)
+        deliver(db, client, key, report, channel=person.user_id, **message)
+
+
+def unreachable(person: Person, today: date) -> str | None:
+    """Why `person` must not be reminded today (deactivated, paused, away), or None."""
+    if person.is_deleted:
+        return "deactivated"
+    if person.paused_until is not None and person.paused_until >= today:
+        return f"paused until {person.paused_until}"
+    if is_away(person.status_text, person.status_emoji):
+        return "shows an away status"
+    return None
+
+
+def people_facts(
+    db: Database, client: WebClient, workspace: Workspace, owners, cached: dict[str, Member] | None = None
+) -> dict[str, Person]:
+    """users.info facts for every owner: the cache when younger than a day, else Slack's answer."""
+    if cached is None:
+        with db.session() as session:
+            cached = repo.members(session, workspace.id, owners)
+            session.expunge_all()
+    wall_now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    people: dict[str, Person] = {}
+    fresh: list[dict] = []
+    for user_id in owners:
+        member = cached.get(user_id)
+        if member is not None and timedelta(0) <= wall_now - member.refreshed_at < MEMBER_MAX_AGE:
+            people[user_id] = _person(member)
+            continue
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            if code in ("user_not_found", "account_inactive", "user_disabled"):
+                user = {"id": user_id, "deleted": True}
+            elif member is not None:
+                people[user_id] = _person(member)  # a stale answer beats none
+                continue
+            else:
+                log.warning("users.info failed for %s: %s", user_id, code)
+                user = {"id": user_id}
+        except Exception as error:  # noqa: BLE001 - a network hiccup: use what we have
+            log.warning("users.info failed for %s: %s", user_id, type(error).__name__)
+            if member is not None:
+                people[user_id] = _person(member)
+            continue
+        target = Member(workspace_id=workspace.id, user_id=user_id)
+        apply_user_info(target, user, wall_now)
+        fresh.append({c: getattr(target, c) for c in ("user_id", *repo.MEMBER_COLUMNS)})
+        people[user_id] = Person(
+            user_id=user_id,
+            tz=target.tz,
+            is_deleted=target.is_deleted,
+            status_text=target.status_text,
+            status_emoji=target.status_emoji,
+            paused_until=member.paused_until if member is not None else None,
+        )
+    repo.upsert_members(db, workspace.id, fresh)
+    return people
+
+
+def _person(member: Member) -> Person:
+    return Person(
+        user_id=member.user_id,
+        tz=member.tz,
+        is_deleted=member.is_deleted,
+        status_text=member.status_text,
+        status_emoji=member.status_emoji,
+        paused_until=member.paused_until,
+    )

@@ -1,0 +1,188 @@
+"""The sprint-planning prompt (SPEC section 6): on the last day of a sprint (or of the channel's
+cadence, `/sprint schedule LENGTH_WEEKS DAY HH:MM`), 10:00 by default, in the channel: the sprint
+ending, its goal and a *Review sprint* button, key results behind pace as suggestions, and a
+*Plan next sprint* button.
+
+When: a channel with an active sprint is prompted on the sprint's own last day, at the time of the
+channel's sprint schedule (default 10:00, in its time zone, else the workspace's). A channel with
+a cadence but no active sprint is prompted on DAY every LENGTH_WEEKS weeks, counted from the week
+the cadence was set (its last week is the prompt's). A day off moves the prompt to the next
+working day. `/sprint schedule off` stops both. Key: (sprint_prompt, workspace, channel, SPR-n or
+the week of the cadence).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.schedule_time import (
+    Decision,
+    WeeklySlot,
+    WorkCalendar,
+    decide,
+    local_datetime,
+    occurrence_in_week,
+    parse_time,
+    period_of,
+    zone,
+)
+from bot.jobs import delivery
+from bot.jobs.common import (
+    ClientFor,
+    RunReport,
+    each_workspace,
+    finish,
+    naive_utc,
+    record_late,
+    stopping,
+    utc,
+)
+from bot.jobs.delivery import Key
+from bot.jobs.digest import disable_channel
+from bot.jobs.posting import post
+from bot.services import sprints as sprint_service
+from bot.ui import scheduled as ui
+from storage.db import Database
+from storage.models import Schedule, ScheduleKind, Workspace
+from storage.repositories import schedules as repo
+from storage.repositories import sprints as sprint_repo
+
+log = logging.getLogger("northline.jobs.sprint_prompts")
+
+KIND = "sprint_prompt"
+DEFAULT_TIME = "10:00"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    channel_id: str
+    due: datetime  # aware UTC
+    period: str
+    tz: ZoneInfo
+    setter: str
+    sprint_id: int | None
+
+
+def _epoch_week(d: date) -> int:
+    return (d - date(1970, 1, 5)).days // 7  # 1970-01-05 was a Monday
+
+
+def prompt_for(
+    schedule: Schedule | None, detail, workspace: Workspace, calendar: WorkCalendar, now: datetime, *, upcoming=False
+) -> Prompt | None:
+    """The latest prompt due at or before `now` (or, with upcoming, the next one after it)."""
+    if schedule is not None and not schedule.enabled:
+        return None
+    tz = zone(schedule.timezone if schedule else workspace.timezone, workspace.timezone)
+    time_of_day = schedule.time_of_day if schedule else DEFAULT_TIME
+    if detail is not None:
+        sprint = detail.sprint
+        day = calendar.next_working_day(sprint.ends_on)
+        due = local_datetime(day, parse_time(time_of_day), tz).astimezone(now.tzinfo)
+        if not upcoming and due > now:
+            return None
+        if upcoming and due <= now:
+            return None
+        setter = schedule.set_by if schedule else sprint.created_by
+        return Prompt(sprint.channel_id, due, detail.ref, tz, setter, sprint.id)
+    if schedule is None:
+        return None
+    length = max(1, min(4, schedule.length_weeks or 2))
+    anchor = _epoch_week((schedule.updated_at or now.replace(tzinfo=None)).date())
+    slot = WeeklySlot(schedule.weekday, schedule.time_of_day, tz.key)
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    weeks = range(-1, 5 * length) if upcoming else range(0, 5 * length)
+    for offset in weeks:
+        week = monday - timedelta(weeks=offset) if not upcoming else monday + timedelta(weeks=offset)
+        if (_epoch_week(week) - anchor) % length != length - 1:
+            continue
+        occurrence = occurrence_in_week(slot, calendar, week)
+        if (occurrence.due <= now) != upcoming:
+            return Prompt(schedule.channel_id, occurrence.due, f"cadence-{period_of(week)}", tz, schedule.set_by, None)
+    return None
+
+
+def next_prompt(session, workspace: Workspace, channel_id: str, now: datetime) -> datetime | None:
+    """When this channel's next planning prompt goes out (for `/sprint schedule`)."""
+    schedule = repo.schedule(session, workspace.id, ScheduleKind.SPRINT, channel_id)
+    detail = sprint_repo.current_sprint(session, workspace.id, channel_id)
+    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+    prompt = prompt_for(schedule, detail, workspace, calendar, utc(now), upcoming=True)
+    return prompt.due if prompt else None
+
+
+def sprint_prompts(
+    db: Database,
+    client_for: ClientFor,
+    now: datetime,
+    *,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+    stop: threading.Event | None = None,
+) -> RunReport:
+    now = utc(now)
+    report = RunReport(KIND)
+    for workspace, client in each_workspace(db, client_for, report, team_id, stop):
+        try:
+            _run_workspace(db, client, workspace, now, report, channel_id, stop)
+        except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
+            log.exception("sprint prompts failed for workspace %s", workspace.team_id)
+            report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
+        if report.stopped:
+            break
+    return report
+
+
+def _run_workspace(db, client, workspace: Workspace, now, report: RunReport, only_channel, stop) -> None:
+    with db.session() as session:
+        schedules = repo.schedules(session, workspace.id, ScheduleKind.SPRINT)
+        details = {d.sprint.channel_id: d for d in sprint_repo.active_sprints(session, workspace.id)}
+        session.expunge_all()
+    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+    prompts = []
+    for channel_id in sorted(set(details) | {c for c in schedules if c}):
+        if only_channel and channel_id != only_channel:
+            continue
+        prompt = prompt_for(schedules.get(channel_id), details.get(channel_id), workspace, calendar, now)
+        if prompt is not None:
+            prompts.append(prompt)
+    known = delivery.known(db, KIND, workspace.id, {p.period for p in prompts})
+    for prompt in prompts:
+        if stopping(stop):
+            report.stopped = True
+            return
+        key = Key(KIND, workspace.id, prompt.channel_id, prompt.period)
+        existing = known.get((key.target, key.period))
+        if existing is not None:
+            delivery.in_doubt(existing, naive_utc(now))
+            continue
+        decision = decide(prompt.due, now)
+        if decision == Decision.LATE:
+            record_late(db, key, prompt.due, now, report)
+            continue
+        if decision != Decision.SEND:
+            continue
+        if not delivery.claim(db, key.kind, key.workspace_id, key.target, key.period):
+            report.already += 1
+            continue
+        with db.session() as session:
+            detail = details.get(prompt.channel_id)
+            suggestions = sprint_service.candidate_key_results(session, workspace, prompt.channel_id, naive_utc(now), limit=40)
+            behind = [s for s in suggestions if s.behind][:10]
+            message = ui.sprint_prompt(prompt.channel_id, detail, behind)
+            session.expunge_all()
+        result = post(client, channel=prompt.channel_id, **message)
+        finish(
+            db,
+            key,
+            result,
+            report,
+            on_channel_gone=lambda r, p=prompt: disable_channel(
+                db, client, workspace, ScheduleKind.SPRINT, p.channel_id, r.error or "", p.setter, p.tz, (5, DEFAULT_TIME)
+            ),
+        )

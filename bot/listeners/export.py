@@ -1,0 +1,87 @@
+"""`/okr export`: the workspace's KRAs, KPIs, objectives, key results and check-ins as a CSV,
+sent to the person who asked as a file in their DM with the app.
+
+The /okr router acks and then calls export_command; it is wired in with one line:
+
+    export.register_subcommands(SUBCOMMANDS)
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from slack_bolt import BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import NorthlineError, Usage
+from bot.listeners.common import caller, unit_of_work
+from bot.services.export import export_rows, to_csv
+from bot.ui.blocks import ephemeral
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+USAGE = (
+    "`/okr export` sends you a CSV of this workspace's KRAs, KPIs, objectives, key results and "
+    "check-ins in a DM. It takes no options."
+)
+
+
+def register_subcommands(subcommands: dict) -> None:
+    """Add `export` to the /okr router's table."""
+    subcommands["export"] = export_command
+
+
+def export_command(
+    rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_
+) -> None:
+    # The /okr router has acked already; everything here is the slow part.
+    if rest.strip().lower() not in ("", "csv"):
+        raise Usage(USAGE)
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        rows = export_rows(session, workspace)
+        team = workspace.team_id
+    if not rows:
+        respond(**ephemeral("There is nothing to export yet: this workspace has no KRAs or objectives."))
+        return
+    csv_text = to_csv(rows)
+    today = datetime.now(UTC).date().isoformat()
+    counts = _counts(rows)
+    try:
+        dm_id = client.conversations_open(users=who.user_id)["channel"]["id"]
+        client.files_upload_v2(
+            channel=dm_id,
+            content=csv_text,
+            filename=export_filename(team, today),
+            title=f"Northline export {today}",
+            initial_comment=f"Your Northline export of {today}: {counts}.",
+        )
+    except SlackApiError as error:
+        reason = error.response.get("error") if error.response is not None else "unknown_error"
+        log.warning("export upload failed for %s in %s: %s", who.user_id, team, reason)
+        raise NorthlineError(
+            f"I couldn't send you the export (Slack said `{reason}`). Nothing was changed; try again in a moment."
+        ) from None
+    respond(**ephemeral(f"Sent you the export in a DM: {counts}."))
+
+
+def export_filename(team_id: str, day: str) -> str:
+    return f"northline-export-{team_id}-{day}.csv"
+
+
+def _counts(rows: list[dict]) -> str:
+    names = {
+        "kra": ("KRA", "KRAs"),
+        "kpi": ("KPI", "KPIs"),
+        "objective": ("objective", "objectives"),
+        "key_result": ("key result", "key results"),
+        "check_in": ("check-in", "check-ins"),
+    }
+    tally = dict.fromkeys(names, 0)
+    for row in rows:
+        if row["record"] in tally:
+            tally[row["record"]] += 1
+    return ", ".join(f"{n} {names[k][0] if n == 1 else names[k][1]}" for k, n in tally.items())

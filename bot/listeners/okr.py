@@ -1,0 +1,338 @@
+"""`/okr`, its modals and the check-in buttons: parse, ack, hand over to services, answer.
+
+Other modules add subcommands (`schedule`, `digest`, `pause`, `export`, …) with
+`add_subcommand(name, handler, usage_line)`; a handler is called as
+`handler(rest, command=..., respond=..., client=..., context=..., db=...)` after ack().
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.domain.cycles import parse_cycle
+from bot.domain.references import RefKind, parse_ref
+from bot.domain.slack_text import parse_channel_mention, parse_user_mention, split_command
+from bot.errors import Invalid, Usage
+from bot.forms.okr import parse_checkins, parse_close, parse_objective
+from bot.ids import Action, Callback
+from bot.listeners.common import Caller, caller, tell, unit_of_work
+from bot.services import checkins, home, okrs
+from bot.ui import checkin as checkin_ui
+from bot.ui import okr as ui
+from bot.ui.blocks import ephemeral
+from storage.db import Database
+from storage.models import Status
+from storage.repositories import okrs as repo
+
+Handler = Callable[..., None]
+
+LIST_LIMIT = 40  # objectives in one `/okr list` answer: a header, a context, 40 sections, a note < 50
+
+
+def register(app: App) -> None:
+    app.command("/okr")(okr_command)
+    app.view(Callback.OBJECTIVE_NEW)(submit_new)
+    app.view(Callback.OBJECTIVE_EDIT)(submit_edit)
+    app.view(Callback.OBJECTIVE_CLOSE)(submit_close)
+    app.view(Callback.CHECKIN)(submit_checkin)
+    app.action(Action.HOME_CHECKIN)(open_checkin_from_button)
+    app.action(Action.OPEN_CHECKIN)(open_checkin_from_button)
+    app.action(Action.HOME_NEW_OBJECTIVE)(open_new_from_home)
+
+
+def okr_command(ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database):
+    ack()
+    subcommand, rest = split_command(command.get("text") or "")
+    handler = SUBCOMMANDS.get(subcommand)
+    if handler is None:
+        prefix = f"I don't know `/okr {subcommand[:30]}`.\n" if subcommand not in ("", "help") else ""
+        respond(**ephemeral(prefix + ui.usage(EXTRA_USAGE)))
+        return
+    handler(rest, command=command, respond=respond, client=client, context=context, db=db)
+
+
+# --- subcommands ----------------------------------------------------------------------------------
+
+
+def _new(rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+    open_objective_modal(client, db, caller(context), command["trigger_id"], title=rest, channel_id=command.get("channel_id"))
+
+
+def _list(rest: str, *, command: dict, respond: Respond, context: BoltContext, db: Database, **_) -> None:
+    who = caller(context)
+    target, cycle_text = _list_arguments(rest)
+    with unit_of_work(db, who) as (session, workspace):
+        cycle = okrs.current_cycle(workspace).name
+        if cycle_text:
+            try:
+                cycle = parse_cycle(cycle_text, workspace.fiscal_year_start_month).name
+            except ValueError as error:
+                raise Usage(f"{error}. `/okr list` takes `mine`, `@person`, `#channel` or `all`, then a cycle.") from None
+        filters, title = _list_filters(session, workspace, who, command, target)
+        result = okrs.list_objectives(session, workspace, cycle=cycle, limit=LIST_LIMIT, **filters)
+        answer = ui.objective_list(f"{title} · {cycle}", result, cycle=cycle, command="/okr list")
+    respond(**answer)
+
+
+def _list_arguments(rest: str) -> tuple[str, str]:
+    parts = rest.split()
+    if len(parts) > 2:
+        raise Usage("`/okr list` takes `mine`, `@person`, `#channel` or `all`, and a cycle, e.g. `/okr list all 2026-Q4`.")
+    target = cycle = ""
+    for part in parts:
+        lowered = part.lower()
+        if lowered in ("mine", "me", "all") or parse_user_mention(part) or parse_channel_mention(part):
+            if target:
+                raise Usage("Name one of `mine`, `@person`, `#channel` or `all`, e.g. `/okr list #growth`.")
+            target = part
+        elif not cycle:
+            cycle = part
+        else:
+            raise Usage("`/okr list` takes `mine`, `@person`, `#channel` or `all`, and a cycle, e.g. `/okr list all 2026-Q4`.")
+    return target, cycle
+
+
+def _list_filters(session, workspace, who: Caller, command: dict, target: str) -> tuple[dict, str]:
+    lowered = target.lower()
+    if lowered == "all":
+        return {}, "All objectives"
+    if lowered in ("mine", "me"):
+        return {"user_id": who.user_id}, "Your objectives"
+    if user := parse_user_mention(target):
+        return {"user_id": user}, f"Objectives of <@{user}>"
+    if channel := parse_channel_mention(target):
+        return {"channel_id": channel}, f"Objectives of <#{channel}>"
+    channel = command.get("channel_id") or ""
+    if channel[:1] in ("C", "G") and repo.channel_has_objectives(session, workspace.id, channel):
+        return {"channel_id": channel}, f"Objectives of <#{channel}>"
+    return {"user_id": who.user_id}, "Your objectives"
+
+
+def _show(rest: str, *, respond: Respond, context: BoltContext, db: Database, **_) -> None:
+    with unit_of_work(db, caller(context)) as (session, workspace):
+        objective = okrs.find_objective(session, workspace, _one_reference(rest, "show"))
+        answer = ui.objective_detail(okrs.objective_detail(session, workspace, objective))
+    respond(**answer)
+
+
+def _checkin(rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+    who = caller(context)
+    if not rest.strip():
+        if not open_checkin_modal(client, db, who, command["trigger_id"]):
+            respond(**ephemeral(NOTHING_TO_CHECK_IN))
+        return
+    with unit_of_work(db, who) as (session, workspace):
+        recorded = checkins.check_in_line(session, client, workspace, who.user_id, rest)
+        answer = ephemeral(checkin_ui.recorded_message([recorded]))
+        owners = (recorded.key_result.owner_id, recorded.objective.owner_id)
+    respond(**answer)
+    home.refresh(db, client, who, who.user_id, *owners)
+
+
+NOTHING_TO_CHECK_IN = (
+    "You own no active key results, so there is nothing to check in. "
+    "Set an objective with `/okr new`, or ask an owner to give you a key result."
+)
+
+
+def _edit(rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        objective = okrs.find_objective(session, workspace, _one_reference(rest, "edit"))
+        okrs.require_objective_rights(session, client, workspace, who.user_id, objective)
+        if objective.status != Status.ACTIVE:
+            raise Invalid(f"{ui.obj_ref(objective)} is {objective.status.value}; its history stays as it was.")
+        key_results = [
+            kr for kr in repo.key_results_of(session, [objective.id]).get(objective.id, []) if kr.status == Status.ACTIVE
+        ]
+        view = ui.objective_modal(
+            owner_id=objective.owner_id,
+            choices=okrs.modal_choices(session, workspace, who.user_id, objective=objective),
+            objective=objective,
+            key_results=key_results,
+            private_metadata=json.dumps({"obj": objective.number}),
+        )
+    client.views_open(trigger_id=command["trigger_id"], view=view)
+
+
+def _close(rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        objective = okrs.find_objective(session, workspace, _one_reference(rest, "close"))
+        okrs.require_objective_rights(session, client, workspace, who.user_id, objective)
+        if objective.status != Status.ACTIVE:
+            raise Invalid(f"{ui.obj_ref(objective)} is already {objective.status.value}.")
+        key_results = [
+            kr for kr in repo.key_results_of(session, [objective.id]).get(objective.id, []) if kr.status == Status.ACTIVE
+        ]
+        status = okrs.assess(objective, key_results, workspace)
+        proposed = {s.key_result.id: okrs.proposed_score(s) for s in status.key_results}
+        view = ui.close_modal(status, proposed, json.dumps({"obj": objective.number}))
+    client.views_open(trigger_id=command["trigger_id"], view=view)
+
+
+def _archive(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        objective = okrs.archive_objective(session, client, workspace, who.user_id, _one_reference(rest, "archive"))
+        owners = _owners(session, objective)
+        answer = ephemeral(
+            f"Archived *`{ui.obj_ref(objective)}` {ui.safe(objective.title, 150)}*. Its key results and check-ins are kept."
+        )
+    respond(**answer)
+    home.refresh(db, client, who, who.user_id, *owners)
+
+
+def _owners(session, objective) -> list[str]:
+    key_results = repo.key_results_of(session, [objective.id]).get(objective.id, [])
+    return [objective.owner_id, *(kr.owner_id for kr in key_results)]
+
+
+def _one_reference(rest: str, verb: str) -> str:
+    parts = rest.split()
+    if len(parts) != 1:
+        raise Usage(f"Name one objective, like `/okr {verb} OBJ-3`. `/okr list` shows yours.")
+    return parts[0]
+
+
+SUBCOMMANDS: dict[str, Handler] = {
+    "new": _new,
+    "add": _new,
+    "list": _list,
+    "ls": _list,
+    "show": _show,
+    "checkin": _checkin,
+    "check-in": _checkin,
+    "edit": _edit,
+    "close": _close,
+    "archive": _archive,
+}
+EXTRA_USAGE: list[str] = []
+
+
+def add_subcommand(name: str, handler: Handler, usage_line: str | None = None, *aliases: str) -> None:
+    """For other listener modules: `/okr NAME …` calls `handler`; `usage_line` joins `/okr help`."""
+    for key in (name, *aliases):
+        SUBCOMMANDS[key.lower()] = handler
+    if usage_line and usage_line not in EXTRA_USAGE:
+        EXTRA_USAGE.append(usage_line)
+
+
+# --- modals ----------------------------------------------------------------------------------------
+
+
+def open_objective_modal(
+    client: WebClient, db: Database, who: Caller, trigger_id: str, *, title: str = "", channel_id: str | None = None
+) -> None:
+    """The New objective modal (also for a *New objective* button elsewhere)."""
+    with unit_of_work(db, who) as (session, workspace):
+        choices = okrs.modal_choices(session, workspace, who.user_id)
+    channel = channel_id if channel_id and channel_id[:1] == "C" else None
+    view = ui.objective_modal(owner_id=who.user_id, choices=choices, channel_id=channel, title=title)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id: str) -> bool:
+    """Open the check-in modal for `who`; False (nothing opened) when they own no active key results."""
+    with unit_of_work(db, who) as (session, workspace):
+        data = checkins.modal_data(session, workspace, who.user_id)
+    if not data.items:
+        return False
+    client.views_open(trigger_id=trigger_id, view=checkin_ui.checkin_modal(data))
+    return True
+
+
+def submit_new(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    form = parse_objective(view)
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        saved = okrs.create_objective(session, workspace, who.user_id, form)
+        owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
+        message = ui.saved_message("Created", saved.objective, saved.key_results, saved.notes)
+    ack()
+    tell(client, who.user_id, message)
+    home.refresh(db, client, who, who.user_id, *owners)
+
+
+def submit_edit(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    form = parse_objective(view)
+    number = _metadata_number(view, "edit")
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        saved = okrs.update_objective(session, client, workspace, who.user_id, number, form)
+        owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
+        message = ui.saved_message("Updated", saved.objective, saved.key_results, saved.notes)
+    ack()
+    tell(client, who.user_id, message)
+    home.refresh(db, client, who, who.user_id, *owners)
+
+
+def submit_close(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    scores = parse_close(view)
+    number = _metadata_number(view, "close")
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        objective, key_results = okrs.close_objective(session, client, workspace, who.user_id, number, scores)
+        owners = [objective.owner_id, *(kr.owner_id for kr in key_results)]
+        message = ui.closed_message(objective, key_results)
+    ack()
+    tell(client, who.user_id, message)
+    home.refresh(db, client, who, who.user_id, *owners)
+
+
+def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    entries = parse_checkins(view)
+    if not entries:
+        first = next(
+            (b["block_id"] for b in view.get("blocks") or [] if str(b.get("block_id", "")).endswith("_value")), None
+        )
+        raise Invalid(
+            "Nothing changed: update a value, pick a confidence or add a note.",
+            fields={first: "Nothing changed: update a value, pick a confidence or add a note."} if first else None,
+        )
+    who = caller(context)
+    # Slack may deliver one submission twice; both carry the same view id and hash.
+    dedupe = f"{view.get('id', '')}:{view.get('hash', '')}" if view.get("id") else None
+    with unit_of_work(db, who) as (session, workspace):
+        recorded = checkins.record(session, client, workspace, who.user_id, entries, dedupe_prefix=dedupe)
+        owners = [r.key_result.owner_id for r in recorded] + [r.objective.owner_id for r in recorded]
+        message = checkin_ui.recorded_message(recorded)
+    ack()
+    if recorded:
+        tell(client, who.user_id, message)
+        home.refresh(db, client, who, who.user_id, *owners)
+
+
+def _metadata_number(view: dict, verb: str) -> int:
+    try:
+        return parse_ref(f"OBJ-{json.loads(view.get('private_metadata') or '{}')['obj']}", RefKind.OBJ)
+    except (ValueError, KeyError, TypeError):
+        raise Invalid(f"This form is out of date; run `/okr {verb}` again.") from None
+
+
+# --- buttons ---------------------------------------------------------------------------------------
+
+
+def open_checkin_from_button(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    """*Check in* on App Home or in a reminder DM."""
+    ack()
+    who = caller(context)
+    if not open_checkin_modal(client, db, who, body["trigger_id"]):
+        tell(client, who.user_id, NOTHING_TO_CHECK_IN)
+
+
+def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    ack()
+    open_objective_modal(client, db, caller(context), body["trigger_id"])
+
+
+__all__ = [
+    "add_subcommand",
+    "open_checkin_modal",
+    "open_objective_modal",
+    "register",
+]

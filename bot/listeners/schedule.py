@@ -1,0 +1,394 @@
+"""`/okr schedule`, `/okr digest`, `/okr pause`, `/okr resume` and `/sprint schedule`.
+
+These are subcommands of /okr and /sprint, which belong to their own modules; ``register(app)``
+adds them to those commands' SUBCOMMANDS (idempotent), and ``okr_subcommands()`` /
+``sprint_subcommands()`` give them as ``{name: handler}`` for anyone wiring them by hand. Every
+handler has the signature of bot/listeners/kra.py's subcommands and runs after ack().
+
+Every answer shows the resulting schedule in the channel's time and in the caller's. Anything
+that does not parse (``/okr schedule digest funday 25:00``) is answered with the usage and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, timedelta
+
+from slack_bolt import App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.domain.schedule_time import (
+    WeeklySlot,
+    WorkCalendar,
+    format_time,
+    next_occurrence,
+    parse_time,
+    parse_weekday,
+    zone,
+)
+from bot.errors import Invalid, Usage
+from bot.listeners.common import caller, unit_of_work
+from bot.services.workspaces import member
+from bot.ui import scheduled as ui
+from bot.ui.blocks import ephemeral
+from storage.db import Database
+from storage.models import Schedule, ScheduleKind, Workspace
+from storage.repositories import schedules as repo
+
+log = logging.getLogger(__name__)
+
+DIGEST_DEFAULT = (5, "16:00")
+CHECKIN_DEFAULT = (1, "10:00")
+SPRINT_DEFAULT_TIME = "10:00"
+PAUSE_FOREVER = date(9999, 12, 31)
+MAX_SPRINT_WEEKS = 4
+
+
+def register(app: App) -> None:
+    """Adds the subcommands to /okr and /sprint (their listeners own the commands themselves)."""
+    from bot.listeners import okr, sprint
+
+    add = getattr(okr, "add_subcommand", None)
+    for name, handler in okr_subcommands().items():
+        if add is not None:
+            add(name, handler, OKR_USAGE_LINES.get(name))
+        else:
+            okr.SUBCOMMANDS[name] = handler
+    sprint.SUBCOMMANDS.update(sprint_subcommands())
+
+
+def okr_subcommands() -> dict:
+    return {"schedule": okr_schedule, "digest": okr_digest, "pause": okr_pause, "resume": okr_resume}
+
+
+def sprint_subcommands() -> dict:
+    return {"schedule": sprint_schedule}
+
+
+OKR_USAGE_LINES = {
+    "schedule": "• `/okr schedule [digest DAY HH:MM | checkin DAY HH:MM | off]` — when digests and reminders go out",
+    "digest": "• `/okr digest` — post this channel's digest now",
+    "pause": "• `/okr pause [until YYYY-MM-DD]` · `/okr resume` — pause your reminders while you're away",
+}
+
+
+# --- /okr schedule --------------------------------------------------------------------------------
+
+
+def okr_schedule(rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+    words = rest.split()
+    lowered = [w.lower() for w in words]
+    channel_id = command.get("channel_id") or ""
+    who = caller(context)
+    if lowered in ([], ["show"]):
+        headline = ""
+    elif lowered in (["off"], ["digest", "off"]):
+        _require_channel(channel_id, "/okr schedule off")
+        with unit_of_work(db, who) as (session, workspace):
+            caller_tz = _caller_tz(session, client, workspace, who.user_id)
+            row = repo.schedule(session, workspace.id, ScheduleKind.DIGEST, channel_id)
+            weekday, time_of_day = (row.weekday, row.time_of_day) if row else DIGEST_DEFAULT
+            row = repo.set_schedule(
+                session,
+                workspace.id,
+                ScheduleKind.DIGEST,
+                channel_id=channel_id,
+                weekday=weekday,
+                time_of_day=time_of_day,
+                timezone=row.timezone if row else caller_tz.key,
+                set_by=who.user_id,
+                enabled=False,
+            )
+            row.paused_reason = f"switched off by <@{who.user_id}>"
+        headline = f"No more weekly digests in <#{channel_id}>. `/okr schedule digest fri 16:00` turns them back on."
+    elif lowered in (["checkin", "off"], ["check-in", "off"]):
+        with unit_of_work(db, who) as (session, workspace):
+            caller_tz = _caller_tz(session, client, workspace, who.user_id)
+            row = repo.schedule(session, workspace.id, ScheduleKind.CHECKIN)
+            weekday, time_of_day = (row.weekday, row.time_of_day) if row else CHECKIN_DEFAULT
+            repo.set_schedule(
+                session,
+                workspace.id,
+                ScheduleKind.CHECKIN,
+                weekday=weekday,
+                time_of_day=time_of_day,
+                timezone=caller_tz.key,
+                set_by=who.user_id,
+                enabled=False,
+            ).paused_reason = f"switched off by <@{who.user_id}>"
+        headline = "No more weekly check-in reminders in this workspace. `/okr schedule checkin mon 10:00` turns them back on."
+    elif len(lowered) == 3 and lowered[0] in ("digest", "checkin", "check-in"):
+        weekday, time_of_day = _day_and_time(words[1], words[2], ui.OKR_SCHEDULE_USAGE)
+        if lowered[0] == "digest":
+            _require_channel(channel_id, "/okr schedule digest")
+            with unit_of_work(db, who) as (session, workspace):
+                caller_tz = _caller_tz(session, client, workspace, who.user_id)
+                repo.set_schedule(
+                    session,
+                    workspace.id,
+                    ScheduleKind.DIGEST,
+                    channel_id=channel_id,
+                    weekday=weekday,
+                    time_of_day=time_of_day,
+                    timezone=caller_tz.key,
+                    set_by=who.user_id,
+                )
+            headline = f"The weekly digest of <#{channel_id}> is set."
+        else:
+            with unit_of_work(db, who) as (session, workspace):
+                caller_tz = _caller_tz(session, client, workspace, who.user_id)
+                repo.set_schedule(
+                    session,
+                    workspace.id,
+                    ScheduleKind.CHECKIN,
+                    weekday=weekday,
+                    time_of_day=time_of_day,
+                    timezone=caller_tz.key,
+                    set_by=who.user_id,
+                )
+            headline = "The weekly check-in reminder is set."
+    else:
+        raise Usage(_usage_prefix(rest, "/okr schedule") + ui.OKR_SCHEDULE_USAGE)
+    respond(**_okr_schedule_answer(db, client, who, channel_id, headline))
+
+
+def _okr_schedule_answer(db: Database, client: WebClient, who, channel_id: str, headline: str) -> dict:
+    now = datetime.now(UTC)
+    with unit_of_work(db, who) as (session, workspace):
+        caller_tz = _caller_tz(session, client, workspace, who.user_id)
+        calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+        lines = []
+        if _is_channel(channel_id):
+            digest = repo.schedule(session, workspace.id, ScheduleKind.DIGEST, channel_id)
+            lines.append(_digest_line(digest, workspace, calendar, caller_tz, now, channel_id))
+        checkin = repo.schedule(session, workspace.id, ScheduleKind.CHECKIN)
+        lines.append(_checkin_line(checkin, calendar, caller_tz, now))
+        me = repo.members(session, workspace.id, [who.user_id]).get(who.user_id)
+        paused = me.paused_until if me is not None else None
+    footer = ""
+    if paused is not None and paused >= now.astimezone(caller_tz).date():
+        footer = "Your own reminders are paused " + (
+            "until you `/okr resume`." if paused == PAUSE_FOREVER else f"until {paused:%a} {paused.day} {paused:%b %Y}."
+        )
+    return ui.schedule_answer(headline, lines, footer)
+
+
+def _digest_line(row: Schedule | None, workspace: Workspace, calendar, caller_tz, now, channel_id) -> ui.ScheduleLine:
+    if row is None:
+        tz = zone(workspace.timezone)
+        weekday, time_of_day, note = *DIGEST_DEFAULT, "the default, for channels with objectives"
+        enabled = True
+    else:
+        tz = zone(row.timezone, workspace.timezone)
+        weekday, time_of_day, enabled = row.weekday, row.time_of_day, row.enabled
+        note = "" if row.enabled else (f"switched off: {row.paused_reason}" if row.paused_reason else "switched off")
+        if row.enabled and row.set_by:
+            note = f"set by <@{row.set_by}>"
+    upcoming = next_occurrence(WeeklySlot(weekday, time_of_day, tz.key), calendar, now)
+    return ui.ScheduleLine(
+        title=f"Weekly digest in <#{channel_id}>",
+        weekly=ui.weekly(weekday, time_of_day, tz.key),
+        enabled=enabled,
+        next_post=ui.both_times(upcoming.due, tz, caller_tz),
+        note=note,
+    )
+
+
+def _checkin_line(row: Schedule | None, calendar, caller_tz, now) -> ui.ScheduleLine:
+    weekday, time_of_day = (row.weekday, row.time_of_day) if row else CHECKIN_DEFAULT
+    enabled = row.enabled if row else True
+    upcoming = next_occurrence(WeeklySlot(weekday, time_of_day, caller_tz.key), calendar, now)
+    note = "" if enabled else "switched off"
+    return ui.ScheduleLine(
+        title="Check-in reminders",
+        weekly=ui.weekly(weekday, time_of_day) + ", in each owner's own time zone",
+        enabled=enabled,
+        next_post=f"{ui.when(upcoming.due, caller_tz)} your time ({caller_tz.key})",
+        note=note,
+    )
+
+
+# --- /sprint schedule -----------------------------------------------------------------------------
+
+
+def sprint_schedule(
+    rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_
+):
+    words = rest.split()
+    lowered = [w.lower() for w in words]
+    channel_id = command.get("channel_id") or ""
+    _require_channel(channel_id, "/sprint schedule")
+    who = caller(context)
+    if lowered in ([], ["show"]):
+        headline = ""
+    elif lowered == ["off"]:
+        with unit_of_work(db, who) as (session, workspace):
+            caller_tz = _caller_tz(session, client, workspace, who.user_id)
+            row = repo.schedule(session, workspace.id, ScheduleKind.SPRINT, channel_id)
+            repo.set_schedule(
+                session,
+                workspace.id,
+                ScheduleKind.SPRINT,
+                channel_id=channel_id,
+                weekday=row.weekday if row else 5,
+                time_of_day=row.time_of_day if row else SPRINT_DEFAULT_TIME,
+                timezone=row.timezone if row else caller_tz.key,
+                set_by=who.user_id,
+                length_weeks=row.length_weeks if row else 2,
+                enabled=False,
+            ).paused_reason = f"switched off by <@{who.user_id}>"
+        headline = f"No more sprint-planning prompts in <#{channel_id}>."
+    elif len(words) == 3:
+        length = words[0].lower().removesuffix("w").removesuffix("weeks").removesuffix("week")
+        if not length.isdigit() or not 1 <= int(length) <= MAX_SPRINT_WEEKS:
+            raise Usage(
+                f"Sprints last 1 to {MAX_SPRINT_WEEKS} weeks; “{words[0][:20]}” isn't one of those.\n\n"
+                + ui.SPRINT_SCHEDULE_USAGE
+            )
+        weekday, time_of_day = _day_and_time(words[1], words[2], ui.SPRINT_SCHEDULE_USAGE)
+        with unit_of_work(db, who) as (session, workspace):
+            caller_tz = _caller_tz(session, client, workspace, who.user_id)
+            repo.set_schedule(
+                session,
+                workspace.id,
+                ScheduleKind.SPRINT,
+                channel_id=channel_id,
+                weekday=weekday,
+                time_of_day=time_of_day,
+                timezone=caller_tz.key,
+                set_by=who.user_id,
+                length_weeks=int(length),
+            )
+        headline = f"The sprint cadence of <#{channel_id}> is set."
+    else:
+        raise Usage(_usage_prefix(rest, "/sprint schedule") + ui.SPRINT_SCHEDULE_USAGE)
+    respond(**_sprint_schedule_answer(db, client, who, channel_id, headline))
+
+
+def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: str, headline: str) -> dict:
+    from bot.jobs.sprint_prompts import next_prompt
+
+    now = datetime.now(UTC)
+    with unit_of_work(db, who) as (session, workspace):
+        caller_tz = _caller_tz(session, client, workspace, who.user_id)
+        row = repo.schedule(session, workspace.id, ScheduleKind.SPRINT, channel_id)
+        upcoming = next_prompt(session, workspace, channel_id, now)
+        if row is None:
+            tz = zone(workspace.timezone)
+            line = ui.ScheduleLine(
+                title=f"Sprint-planning prompt in <#{channel_id}>",
+                weekly=f"on the last day of each sprint at {SPRINT_DEFAULT_TIME} ({tz.key})",
+                enabled=True,
+                note="no cadence set: prompts follow the sprints started with `/sprint start`",
+            )
+        else:
+            tz = zone(row.timezone, workspace.timezone)
+            line = ui.ScheduleLine(
+                title=f"Sprint-planning prompt in <#{channel_id}>",
+                weekly=f"{row.length_weeks or 2}-week sprints; prompt "
+                + ui.weekly(row.weekday, row.time_of_day, tz.key, every_weeks=row.length_weeks or 2),
+                enabled=row.enabled,
+                note=(f"switched off: {row.paused_reason}" if not row.enabled and row.paused_reason else ""),
+            )
+        if upcoming is not None:
+            line.next_post = ui.both_times(upcoming, tz, caller_tz)
+    return ui.schedule_answer(headline, [line])
+
+
+# --- /okr pause, /okr resume ----------------------------------------------------------------------
+
+
+def okr_pause(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+    words = rest.split()
+    if words and words[0].lower() == "until":
+        words = words[1:]
+        if not words:
+            raise Usage(ui.PAUSE_USAGE)
+    if len(words) > 1:
+        raise Usage(ui.PAUSE_USAGE)
+    until = PAUSE_FOREVER
+    if words:
+        try:
+            until = date.fromisoformat(words[0])
+        except ValueError:
+            raise Usage(f"“{words[0][:20]}” is not a date like 2026-12-24.\n\n" + ui.PAUSE_USAGE) from None
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        me = member(session, client, workspace, who.user_id)
+        today = datetime.now(UTC).astimezone(zone(me.tz, workspace.timezone)).date()
+        if until < today:
+            raise Invalid(f"{until:%d %b %Y} has already passed; pick a day from today on, like `/okr pause until {today + timedelta(days=7)}`.")
+        me.paused_until = until
+    if until == PAUSE_FOREVER:
+        text = "Your check-in reminders are paused until you `/okr resume`."
+    else:
+        text = f"Your check-in reminders are paused up to and including {until:%a} {until.day} {until:%b %Y}. `/okr resume` ends the pause early."
+    respond(**ephemeral(text))
+
+
+def okr_resume(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+    if rest.strip():
+        raise Usage(ui.PAUSE_USAGE)
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        me = member(session, client, workspace, who.user_id)
+        was_paused = me.paused_until is not None
+        me.paused_until = None
+    text = "Welcome back: your check-in reminders are on again." if was_paused else "Your reminders weren't paused; nothing changed."
+    answer = _okr_schedule_answer(db, client, who, "", text)
+    respond(**answer)
+
+
+# --- /okr digest ------------------------------------------------------------------------------------
+
+
+def okr_digest(rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+    if rest.strip():
+        raise Usage("`/okr digest` takes nothing: run it in a team's channel to post its digest now.")
+    channel_id = command.get("channel_id") or ""
+    _require_channel(channel_id, "/okr digest")
+    from bot.jobs.digest import post_digest_now
+
+    who = caller(context)
+    with unit_of_work(db, who) as (_session, workspace):
+        workspace_id = workspace.id
+    posted = post_digest_now(db, client, workspace_id, channel_id, requested_by=who.user_id)
+    respond(**ephemeral(posted))
+
+
+# --- parsing helpers ----------------------------------------------------------------------------------
+
+
+def _day_and_time(day: str, time_text: str, usage: str) -> tuple[int, str]:
+    problems = []
+    weekday = time_of_day = None
+    try:
+        weekday = parse_weekday(day)
+    except ValueError as error:
+        problems.append(str(error))
+    try:
+        time_of_day = format_time(parse_time(time_text))
+    except ValueError as error:
+        problems.append(str(error))
+    if problems:
+        raise Usage(". ".join(problems) + ".\n\n" + usage)
+    return weekday, time_of_day  # type: ignore[return-value]
+
+
+def _usage_prefix(rest: str, command: str) -> str:
+    shown = rest.strip()[:40]
+    return f"I don't understand `{command} {shown}`.\n\n" if shown else ""
+
+
+def _is_channel(channel_id: str) -> bool:
+    return channel_id[:1] in ("C", "G")
+
+
+def _require_channel(channel_id: str, what: str) -> None:
+    if not _is_channel(channel_id):
+        raise Invalid(f"Run `{what}` in the team's channel; a direct message has no digest or sprints.")
+
+
+def _caller_tz(session, client, workspace, user_id):
+    return zone(member(session, client, workspace, user_id).tz, workspace.timezone)

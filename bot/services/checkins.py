@@ -1,0 +1,164 @@
+"""Weekly check-ins: the modal's contents, and recording check-ins (append-only, at most once per
+submission even when Slack delivers it twice)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.domain.numbers import parse_number
+from bot.domain.progress import Confidence
+from bot.domain.references import RefKind, format_ref
+from bot.errors import Invalid, Usage
+from bot.forms.okr import NOTE_MAX, CheckInEntry
+from bot.ids import Block
+from bot.services import okrs
+from bot.services.workspaces import require_owner_or_admin
+from storage.models import CheckIn, KeyResult, KeyResultKind, Objective, Status, Workspace, _now
+from storage.repositories import okrs as repo
+
+# 100 blocks a modal: an intro, four blocks per key result, and the "N more" note.
+MODAL_KEY_RESULTS = 24
+
+DONE_WORDS = {"done": 1.0, "yes": 1.0, "complete": 1.0, "completed": 1.0, "not-done": 0.0, "no": 0.0, "todo": 0.0}
+
+
+@dataclass
+class CheckInModal:
+    items: list[tuple[KeyResult, Objective]]
+    last: dict[int, CheckIn]  # key result id → its latest check-in
+    total: int  # how many key results the person owns; `items` is the most overdue slice
+
+    @property
+    def left_out(self) -> int:
+        return max(0, self.total - len(self.items))
+
+
+def modal_data(session: Session, workspace: Workspace, user_id: str, *, limit: int = MODAL_KEY_RESULTS) -> CheckInModal:
+    """Every active key result the person owns, most overdue first: three statements at any size."""
+    page = repo.key_results_owned_by(session, workspace.id, user_id, limit=limit)
+    latest = repo.recent_checkins(session, [kr.id for kr, _ in page.items], per_key_result=1)
+    return CheckInModal(page.items, {kr_id: rows[0] for kr_id, rows in latest.items() if rows}, page.total)
+
+
+@dataclass
+class Recorded:
+    key_result: KeyResult
+    objective: Objective
+    check_in: CheckIn
+
+
+def parse_value(text: str, key_result: KeyResult) -> float:
+    """A typed value; milestones also take done / not-done."""
+    cleaned = (text or "").strip().lower()
+    if key_result.kind == KeyResultKind.MILESTONE and cleaned in DONE_WORDS:
+        return DONE_WORDS[cleaned]
+    return parse_number(text)
+
+
+def record(
+    session: Session,
+    client: WebClient | None,
+    workspace: Workspace,
+    actor_id: str,
+    entries: list[CheckInEntry],
+    *,
+    dedupe_prefix: str | None = None,
+    now: datetime | None = None,
+    field_errors: bool = True,
+) -> list[Recorded]:
+    """Append one check-in per entry and move each key result's latest value.
+
+    dedupe_prefix (a modal's "view id:view hash"): a second delivery of the same submission finds
+    its keys taken and records nothing. field_errors: problems go under the entry's modal fields.
+    """
+    now = now or _now()
+    found = repo.key_results_by_ids(session, workspace.id, [e.key_result_id for e in entries])
+    errors: dict[str, str] = {}
+    for entry in entries:
+        block = Block.CHECKIN_VALUE.of(id=entry.key_result_id)
+        pair = found.get(entry.key_result_id)
+        if pair is None:
+            errors[block] = "This key result is no longer there; reopen the check-in."
+            continue
+        kr, objective = pair
+        ref = format_ref(RefKind.KR, kr.number)
+        if kr.status != Status.ACTIVE or objective.status != Status.ACTIVE:
+            errors[block] = f"{ref} is {'closed' if Status.CLOSED in (kr.status, objective.status) else 'archived'}; check-ins go on active key results."
+        elif kr.kind == KeyResultKind.MILESTONE and entry.value not in (0.0, 1.0):
+            errors[block] = f"{ref} is a milestone: check in 1 (done) or 0 (not done)."
+    if errors:
+        if field_errors:
+            raise Invalid("Some check-ins need another look.", fields=errors)
+        raise Invalid(next(iter(errors.values())))
+    not_theirs = [owners for kr, objective in found.values() if actor_id not in (owners := (kr.owner_id, objective.owner_id))]
+    if not_theirs:
+        # The owner of the key result, the owner of its objective, or a workspace admin.
+        require_owner_or_admin(session, client, workspace, actor_id, *not_theirs[0])
+    recorded: list[Recorded] = []
+    for entry in entries:
+        kr, objective = found[entry.key_result_id]
+        check_in = CheckIn(
+            workspace_id=workspace.id,
+            key_result_id=kr.id,
+            value=entry.value,
+            confidence=entry.confidence.value if entry.confidence else None,
+            note=entry.note,
+            author_id=actor_id,
+            created_at=now,
+            dedupe_key=f"{dedupe_prefix}:{kr.id}"[:200] if dedupe_prefix else None,
+        )
+        try:
+            with session.begin_nested():
+                session.add(check_in)
+        except IntegrityError:
+            continue  # the same submission, delivered again: already recorded
+        if kr.last_checkin_at is None or now >= kr.last_checkin_at:
+            kr.current_value, kr.last_checkin_at = entry.value, now
+            kr.last_confidence = entry.confidence.value if entry.confidence else None
+        recorded.append(Recorded(kr, objective, check_in))
+    session.flush()
+    return recorded
+
+
+def parse_line(rest: str) -> tuple[str, str, Confidence | None, str]:
+    """`KR-n VALUE [on-track|at-risk|off-track] [note]` → (reference, value text, confidence, note)."""
+    parts = rest.split(maxsplit=2)
+    if len(parts) < 2:
+        raise Usage("Check in like `/okr checkin KR-3 42 on-track shipped the beta`, or `/okr checkin` for the form.")
+    reference, value, tail = parts[0], parts[1], parts[2].strip() if len(parts) > 2 else ""
+    confidence = None
+    if tail:
+        first, _, remainder = tail.partition(" ")
+        try:
+            confidence = Confidence.parse(first)
+            tail = remainder.strip()
+        except ValueError:
+            confidence = None
+    if len(tail) > NOTE_MAX:
+        raise Invalid(f"Keep the note under {NOTE_MAX:,} characters.")
+    return reference, value, confidence, tail
+
+
+def check_in_line(
+    session: Session,
+    client: WebClient | None,
+    workspace: Workspace,
+    actor_id: str,
+    rest: str,
+    *,
+    now: datetime | None = None,
+) -> Recorded:
+    """The one-line check-in: the same rules as the modal."""
+    reference, value_text, confidence, note = parse_line(rest)
+    kr, objective = okrs.find_key_result(session, workspace, reference)
+    try:
+        value = parse_value(value_text, kr)
+    except ValueError as error:
+        raise Usage(f"{error}. Check in like `/okr checkin {format_ref(RefKind.KR, kr.number)} 42 on-track`.") from None
+    entry = CheckInEntry(key_result_id=kr.id, value=value, confidence=confidence, note=note)
+    return record(session, client, workspace, actor_id, [entry], now=now, field_errors=False)[0]

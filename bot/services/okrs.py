@@ -1,0 +1,406 @@
+"""What people do with objectives and key results: create, edit, close, archive, look at them.
+
+Progress and pace come only from bot.domain.progress; `assess()` is the one place that applies
+them to stored rows, and every page (lists, show, Home, digests) should call it with its `now`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.domain.cycles import Cycle, cycle_for, parse_cycle
+from bot.domain.progress import (
+    Confidence,
+    PaceStatus,
+    clamp01,
+    expected_progress,
+    key_result_progress,
+    objective_progress,
+    pace_status,
+)
+from bot.domain.references import RefKind, format_ref, parse_ref
+from bot.errors import Invalid, NotFound, Usage
+from bot.forms.okr import MAX_KEY_RESULTS, KeyResultForm, ObjectiveForm
+from bot.ids import Block
+from bot.services.workspaces import next_number, require_owner_or_admin
+from storage.models import CheckIn, KeyResult, KeyResultKind, Kra, Objective, Status, Workspace, _now
+from storage.repositories import okrs as repo
+
+# --- progress and pace of stored rows ---------------------------------------------------------
+
+
+@dataclass
+class KeyResultStatus:
+    key_result: KeyResult
+    progress: float | None  # floored at 0, not capped; None before the first check-in
+    pace: PaceStatus
+    confidence: Confidence | None
+
+    @property
+    def clamped(self) -> float:
+        return clamp01(self.progress or 0.0)
+
+
+@dataclass
+class ObjectiveStatus:
+    objective: Objective
+    key_results: list[KeyResultStatus]
+    progress: float  # weighted mean of clamped progress, in [0, 1]
+    pace: PaceStatus
+    expected: float
+    cycle: Cycle | None = None
+
+
+def cycle_of(objective: Objective, workspace: Workspace) -> Cycle | None:
+    try:
+        return parse_cycle(objective.cycle, workspace.fiscal_year_start_month)
+    except ValueError:
+        return None
+
+
+def current_cycle(workspace: Workspace, now: datetime | None = None) -> Cycle:
+    return cycle_for((now or _now()).date(), workspace.fiscal_year_start_month)
+
+
+def expected_for(cycle: Cycle | None, now: datetime) -> float:
+    if cycle is None:
+        return 0.0
+    return expected_progress(now, cycle.start_at, cycle.end_at)
+
+
+def confidence_of(key_result: KeyResult) -> Confidence | None:
+    try:
+        return Confidence(key_result.last_confidence) if key_result.last_confidence else None
+    except ValueError:
+        return None
+
+
+def key_result_status(key_result: KeyResult, expected: float) -> KeyResultStatus:
+    try:
+        progress = key_result_progress(key_result.start_value, key_result.target_value, key_result.current_value)
+    except (ValueError, TypeError):  # a row that predates validation: show it, don't crash the page
+        progress = None
+    return KeyResultStatus(key_result, progress, pace_status(progress, expected), confidence_of(key_result))
+
+
+def assess(
+    objective: Objective, key_results: Sequence[KeyResult], workspace: Workspace, now: datetime | None = None
+) -> ObjectiveStatus:
+    """Progress, expected progress and pace of an objective and each of its key results at `now`."""
+    now = now or _now()
+    cycle = cycle_of(objective, workspace)
+    expected = expected_for(cycle, now)
+    statuses = [key_result_status(kr, expected) for kr in key_results]
+    counted = [s for s in statuses if s.key_result.status != Status.ARCHIVED]
+    progress = objective_progress((s.progress, s.key_result.weight or 1.0) for s in counted)
+    if any(s.progress is not None for s in counted):
+        pace = pace_status(progress, expected)
+    else:
+        pace = PaceStatus.NO_CHECKIN
+    return ObjectiveStatus(objective, statuses, progress, pace, expected, cycle)
+
+
+def proposed_score(status: KeyResultStatus) -> float:
+    """The final score offered when closing: clamped progress, rounded half up to one decimal."""
+    score = Decimal(str(status.clamped)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return float(score)
+
+
+# --- finding ------------------------------------------------------------------------------------
+
+
+def find_objective(session: Session, workspace: Workspace, reference: str) -> Objective:
+    try:
+        number = parse_ref(reference, RefKind.OBJ)
+    except ValueError as error:
+        raise Usage(f"{error} Try `/okr show OBJ-3`; `/okr list` shows your objectives.") from None
+    objective = repo.objective_by_number(session, workspace.id, number)
+    if objective is None:
+        raise NotFound(f"{format_ref(RefKind.OBJ, number)} was not found in this workspace.")
+    return objective
+
+
+def find_key_result(session: Session, workspace: Workspace, reference: str) -> tuple[KeyResult, Objective]:
+    try:
+        number = parse_ref(reference, RefKind.KR)
+    except ValueError as error:
+        raise Usage(f"{error} Try `/okr checkin KR-3 42`; `/okr list` shows your key results.") from None
+    found = repo.key_result_by_number(session, workspace.id, number)
+    if found is None or found[0].status == Status.ARCHIVED:
+        raise NotFound(f"{format_ref(RefKind.KR, number)} was not found in this workspace.")
+    return found
+
+
+def require_objective_rights(
+    session: Session, client: WebClient, workspace: Workspace, actor_id: str, objective: Objective
+) -> None:
+    require_owner_or_admin(session, client, workspace, actor_id, objective.owner_id, objective.created_by)
+
+
+# --- the objective modal -------------------------------------------------------------------------
+
+
+@dataclass
+class ModalChoices:
+    cycles: list[str]
+    parents: list[Objective]
+    kras: list[Kra]
+
+
+def modal_choices(
+    session: Session, workspace: Workspace, owner_id: str, *, objective: Objective | None = None, now=None
+) -> ModalChoices:
+    """Cycles around the current one, this cycle's active objectives (parents), the owner's KRAs."""
+    current = current_cycle(workspace, now)
+    cycles = [current.previous(), current, current.next(), current.next().next()]
+    names = [c.name for c in cycles]
+    if objective is not None and objective.cycle not in names:
+        names.insert(0, objective.cycle)
+    cycle = objective.cycle if objective is not None else current.name
+    parents = [o for o in repo.active_objectives(session, workspace.id, cycle, limit=101) if not objective or o.id != objective.id]
+    kras = repo.active_kras_of(session, workspace.id, objective.owner_id if objective else owner_id, limit=99)
+    if objective is not None and objective.kra_id and all(k.id != objective.kra_id for k in kras):
+        kras += list(repo.kras_by_ids(session, [objective.kra_id]).values())
+    return ModalChoices(names, parents[:99], kras)
+
+
+@dataclass
+class Saved:
+    objective: Objective
+    key_results: list[KeyResult]
+    notes: list[str] = field(default_factory=list)
+
+
+def _links(
+    session: Session, workspace: Workspace, form: ObjectiveForm, objective: Objective | None
+) -> tuple[str, Objective | None, Kra | None]:
+    """Normalise the cycle, check the parent and the KRA belong to this workspace and make sense."""
+    errors: dict[str, str] = {}
+    try:
+        cycle = parse_cycle(form.cycle, workspace.fiscal_year_start_month).name
+    except ValueError as error:
+        errors[Block.OBJ_CYCLE] = str(error)
+        cycle = form.cycle
+    parent = None
+    if form.parent_id is not None:
+        parent = session.get(Objective, form.parent_id)
+        if parent is None or parent.workspace_id != workspace.id or parent.status == Status.ARCHIVED:
+            errors[Block.OBJ_PARENT] = "That objective is no longer available; choose another, or none."
+            parent = None
+        elif objective is not None and (
+            parent.id == objective.id or any(a.id == objective.id for a in repo.ancestors(session, parent))
+        ):
+            errors[Block.OBJ_PARENT] = "An objective cannot sit under itself or under one of its own children."
+            parent = None
+    kra = None
+    if form.kra_id is not None:
+        kra = session.get(Kra, form.kra_id)
+        if kra is None or kra.workspace_id != workspace.id or (
+            kra.status != Status.ACTIVE and (objective is None or objective.kra_id != kra.id)
+        ):
+            errors[Block.OBJ_KRA] = "That KRA is no longer available; choose another, or none."
+            kra = None
+    if errors:
+        raise Invalid("Some fields need another look.", fields=errors)
+    return cycle, parent, kra
+
+
+def _apply_key_result(kr: KeyResult, form: KeyResultForm, position: int) -> None:
+    kr.title, kr.unit, kr.owner_id, kr.weight, kr.position = (
+        form.title,
+        form.unit,
+        form.owner_id,
+        form.weight,
+        position,
+    )
+    kr.kind = KeyResultKind.MILESTONE if form.milestone else KeyResultKind.METRIC
+    kr.start_value, kr.target_value = form.start, form.target
+
+
+def _new_key_result(session: Session, workspace: Workspace, objective: Objective, form: KeyResultForm, position: int):
+    kr = KeyResult(
+        workspace_id=workspace.id,
+        objective_id=objective.id,
+        number=next_number(session, workspace.id, RefKind.KR),
+        status=Status.ACTIVE,
+    )
+    _apply_key_result(kr, form, position)
+    session.add(kr)
+    return kr
+
+
+def create_objective(session: Session, workspace: Workspace, actor_id: str, form: ObjectiveForm) -> Saved:
+    cycle, parent, kra = _links(session, workspace, form, None)
+    objective = Objective(
+        workspace_id=workspace.id,
+        number=next_number(session, workspace.id, RefKind.OBJ),
+        title=form.title,
+        description=form.description,
+        owner_id=form.owner_id,
+        cycle=cycle,
+        channel_id=form.channel_id,
+        parent_id=parent.id if parent else None,
+        kra_id=kra.id if kra else None,
+        status=Status.ACTIVE,
+        created_by=actor_id,
+    )
+    session.add(objective)
+    session.flush()
+    key_results = [_new_key_result(session, workspace, objective, f, i) for i, f in enumerate(form.key_results)]
+    session.flush()
+    return Saved(objective, key_results, _coach(form, kra))
+
+
+def update_objective(
+    session: Session, client: WebClient, workspace: Workspace, actor_id: str, number: int, form: ObjectiveForm
+) -> Saved:
+    """Apply the edit modal. Row n maps to the n-th active key result; a cleared row archives it
+    (its check-ins are kept); a filled row beyond them adds one."""
+    objective = repo.objective_by_number(session, workspace.id, number)
+    if objective is None:
+        raise NotFound(f"{format_ref(RefKind.OBJ, number)} was not found in this workspace.")
+    # Checked again on submit: the modal's private_metadata is only a hint, never trusted.
+    require_objective_rights(session, client, workspace, actor_id, objective)
+    if objective.status != Status.ACTIVE:
+        raise Invalid(f"{format_ref(RefKind.OBJ, number)} is {objective.status.value}; its history stays as it was.")
+    cycle, parent, kra = _links(session, workspace, form, objective)
+    objective.title, objective.description, objective.owner_id = form.title, form.description, form.owner_id
+    objective.cycle, objective.channel_id = cycle, form.channel_id
+    objective.parent_id, objective.kra_id = (parent.id if parent else None), (kra.id if kra else None)
+    existing = [
+        kr for kr in repo.key_results_of(session, [objective.id]).get(objective.id, []) if kr.status == Status.ACTIVE
+    ]
+    # Row n of the edit form was prefilled from the n-th active key result.
+    by_row = {kr_form.row: kr_form for kr_form in form.key_results}
+    kept: list[KeyResult] = []
+    for index, kr in enumerate(existing, start=1):
+        if index not in by_row and index <= MAX_KEY_RESULTS:  # rows past the form's five stay as they are
+            kr.status = Status.ARCHIVED  # a cleared row: the key result goes, its check-ins stay
+    for position, kr_form in enumerate(form.key_results):
+        if 1 <= kr_form.row <= len(existing):
+            kr = existing[kr_form.row - 1]
+            _apply_key_result(kr, kr_form, position)
+            if kr.kind == KeyResultKind.MILESTONE and kr.current_value not in (None, 0.0, 1.0):
+                kr.current_value = 1.0 if kr.current_value >= 1 else 0.0
+        else:
+            kr = _new_key_result(session, workspace, objective, kr_form, position)
+        kept.append(kr)
+    session.flush()
+    return Saved(objective, kept, _coach(form, kra))
+
+
+def _coach(form: ObjectiveForm, kra: Kra | None) -> list[str]:
+    notes = []
+    if len(form.key_results) == 1:
+        notes.append(
+            f"One key result: most objectives read best with 2–{MAX_KEY_RESULTS}, each a different angle on success."
+        )
+    if kra is None:
+        notes.append("Tip: link it to one of your KRAs (`/okr edit`) so people see where it fits.")
+    return notes
+
+
+def close_objective(
+    session: Session,
+    client: WebClient,
+    workspace: Workspace,
+    actor_id: str,
+    number: int,
+    scores: dict[int, float],
+    *,
+    now: datetime | None = None,
+) -> tuple[Objective, list[KeyResult]]:
+    objective = repo.objective_by_number(session, workspace.id, number)
+    if objective is None:
+        raise NotFound(f"{format_ref(RefKind.OBJ, number)} was not found in this workspace.")
+    require_objective_rights(session, client, workspace, actor_id, objective)
+    if objective.status != Status.ACTIVE:
+        raise Invalid(f"{format_ref(RefKind.OBJ, number)} is already {objective.status.value}.")
+    key_results = [
+        kr for kr in repo.key_results_of(session, [objective.id]).get(objective.id, []) if kr.status == Status.ACTIVE
+    ]
+    if set(scores) != {kr.id for kr in key_results}:
+        raise Invalid(f"This form no longer matches {format_ref(RefKind.OBJ, number)}; run `/okr close` again.")
+    for kr in key_results:
+        kr.final_score = scores[kr.id]
+        kr.status = Status.CLOSED
+    objective.status = Status.CLOSED
+    objective.closed_at = now or _now()
+    return objective, key_results
+
+
+def archive_objective(session: Session, client: WebClient, workspace: Workspace, actor_id: str, reference: str) -> Objective:
+    objective = find_objective(session, workspace, reference)
+    require_objective_rights(session, client, workspace, actor_id, objective)
+    if objective.status == Status.ARCHIVED:
+        raise Invalid(f"{format_ref(RefKind.OBJ, objective.number)} is already archived.")
+    objective.status = Status.ARCHIVED
+    return objective
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ObjectiveDetail:
+    status: ObjectiveStatus
+    ancestors: list[Objective]  # root first
+    kra: Kra | None
+    history: dict[int, list[CheckIn]]  # key result id → recent check-ins, newest first
+
+
+def objective_detail(
+    session: Session, workspace: Workspace, objective: Objective, *, now: datetime | None = None
+) -> ObjectiveDetail:
+    """Everything `/okr show` prints, in a fixed number of statements."""
+    key_results = repo.key_results_of(session, [objective.id]).get(objective.id, [])
+    chain = repo.ancestors(session, objective)
+    kra_id = objective.kra_id or next((o.kra_id for o in reversed(chain) if o.kra_id), None)
+    kra = repo.kras_by_ids(session, [kra_id]).get(kra_id) if kra_id else None
+    history = repo.recent_checkins(session, [kr.id for kr in key_results])
+    return ObjectiveDetail(assess(objective, key_results, workspace, now), chain, kra, history)
+
+
+@dataclass
+class ObjectiveList:
+    statuses: list[ObjectiveStatus]
+    total: int
+    expected: float
+
+
+def list_objectives(
+    session: Session,
+    workspace: Workspace,
+    *,
+    user_id: str | None = None,
+    owner_id: str | None = None,
+    channel_id: str | None = None,
+    cycle: str | None = None,
+    statuses: tuple[Status, ...] = (Status.ACTIVE, Status.CLOSED),
+    limit: int = 40,
+    now: datetime | None = None,
+) -> ObjectiveList:
+    """A page of objectives with their key results, assessed: three statements at any size.
+
+    The digest can call this with channel_id and the week's `now`.
+    """
+    now = now or _now()
+    page = repo.list_objectives(
+        session,
+        workspace.id,
+        user_id=user_id,
+        owner_id=owner_id,
+        channel_id=channel_id,
+        cycle=cycle,
+        statuses=statuses,
+        limit=limit,
+    )
+    statuses = [assess(o, page.key_results.get(o.id, []), workspace, now) for o in page.objectives]
+    expected = expected_for(parse_cycle(cycle, workspace.fiscal_year_start_month) if cycle else None, now)
+    return ObjectiveList(statuses, page.total, expected)

@@ -1,0 +1,393 @@
+"""What people do with sprints: plan one, set its goal, link it to key results, look at it, end it.
+
+Who may do what (checked here, on every command and again on every modal submission):
+
+- **Start** a sprint: anyone who runs `/sprint start` in the channel (running a slash command in a
+  channel is what Slack lets channel members do). One active sprint per channel, guarded twice: a
+  friendly check before the modal opens, and the database's partial unique index on insert.
+- **Change** a sprint (goal, link, unlink, end): its creator, the owner of any key result it
+  currently serves, or a workspace admin. Owning the key result you are about to link does not
+  count: otherwise anyone owning a key result could take over any team's sprint by linking it.
+- **Look** at a sprint (`show`): anyone in the workspace.
+
+Ending is race-safe: a conditional `UPDATE … WHERE status = 'active'` decides who ended it; the
+loser is told it is closed and nothing of theirs is recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.domain.cycles import cycle_for, parse_cycle
+from bot.domain.progress import (
+    PaceStatus,
+    expected_progress,
+    key_result_progress,
+    milestone_progress,
+    pace_status,
+)
+from bot.domain.references import RefKind, format_ref, parse_ref
+from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
+from bot.forms.sprint import MAX_KEY_RESULTS, ReviewForm, SprintForm, SprintMetadata, check_goal
+from bot.ids import Block
+from bot.services.workspaces import member, next_number, require_owner_or_admin
+from storage.models import (
+    KeyResult,
+    KeyResultKind,
+    Objective,
+    Sprint,
+    SprintKeyResult,
+    Status,
+    Workspace,
+    _now,
+)
+from storage.repositories import sprints as repo
+from storage.repositories.sprints import SprintDetail
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DAYS = 14
+MAX_CHOICES = 100  # a static select holds at most 100 options
+NOT_IN_A_CHANNEL = "Sprints live in a team channel; run /sprint in one."
+NO_SPRINT = "There is no active sprint in this channel. Start one with `/sprint start`."
+NOT_AN_EDITOR = "Only the sprint's creator, the owner of a key result it serves, or a workspace admin can do that."
+
+_PACE_ORDER = {PaceStatus.OFF_TRACK: 0, PaceStatus.AT_RISK: 1}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a key result stands today: progress (None before the first check-in) and pace."""
+
+    key_result: KeyResult
+    objective: Objective
+    progress: float | None
+    pace: PaceStatus
+    in_channel: bool = False
+
+    @property
+    def ref(self) -> str:
+        return format_ref(RefKind.KR, self.key_result.number)
+
+    @property
+    def behind(self) -> bool:
+        return self.pace in (PaceStatus.OFF_TRACK, PaceStatus.AT_RISK)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the Plan sprint modal is prefilled with."""
+
+    channel_id: str
+    name: str
+    starts_on: date
+    ends_on: date
+    candidates: list[Standing]
+
+
+@dataclass(frozen=True)
+class Ended:
+    detail: SprintDetail
+    standings: list[Standing]
+
+
+# --- where things stand ---------------------------------------------------------------------------
+
+
+def progress_of(key_result: KeyResult) -> float | None:
+    """SPEC 5 progress of a key result from its latest check-in; None before the first one."""
+    if key_result.current_value is None:
+        return None
+    try:
+        p = key_result_progress(key_result.start_value, key_result.target_value, key_result.current_value)
+    except (ValueError, TypeError):
+        return None
+    if key_result.kind == KeyResultKind.MILESTONE:
+        return milestone_progress(p >= 1)
+    return p
+
+
+def standing(
+    key_result: KeyResult, objective: Objective, workspace: Workspace, now: datetime, channel_id: str | None = None
+) -> Standing:
+    progress = progress_of(key_result)
+    try:
+        cycle = parse_cycle(objective.cycle, workspace.fiscal_year_start_month or 1)
+    except ValueError:
+        cycle = cycle_for(now, workspace.fiscal_year_start_month or 1)
+    expected = expected_progress(now, cycle.start_at, cycle.end_at)
+    pace = PaceStatus.NO_CHECKIN if key_result.last_checkin_at is None else pace_status(progress, expected)
+    return Standing(key_result, objective, progress, pace, in_channel=bool(channel_id) and objective.channel_id == channel_id)
+
+
+def standings_of(detail: SprintDetail, workspace: Workspace, now: datetime | None = None) -> list[Standing]:
+    now = now or _now()
+    return [standing(link.key_result, link.objective, workspace, now, detail.sprint.channel_id) for link in detail.links]
+
+
+def candidate_key_results(
+    session: Session, workspace: Workspace, channel_id: str | None, now: datetime | None = None, limit: int = MAX_CHOICES
+) -> list[Standing]:
+    """Key results a channel's sprint could serve: its objectives' and the workspace's active ones,
+    behind pace first (off track, at risk, then the others), at most `limit`. The channel's own are
+    kept first when there are more than `limit`. Also the "suggestions" of the planning prompt."""
+    now = now or _now()
+    rows = repo.active_key_results_for(session, workspace.id, channel_id)
+    chosen = [standing(kr, objective, workspace, now, channel_id) for kr, objective in rows][:limit]
+    return sorted(chosen, key=lambda s: (_PACE_ORDER.get(s.pace, 2), not s.in_channel, s.key_result.number))
+
+
+def local_today(session: Session, client: WebClient, workspace: Workspace, user_id: str, now: datetime | None = None) -> date:
+    """The person's own date (Slack's users.info time zone, cached a day)."""
+    now = now or _now()
+    person = member(session, client, workspace, user_id, now=now)
+    try:
+        return now.replace(tzinfo=UTC).astimezone(ZoneInfo(person.tz or "UTC")).date()
+    except (KeyError, ValueError):
+        return (now + timedelta(seconds=person.tz_offset or 0)).date()
+
+
+# --- guards ---------------------------------------------------------------------------------------
+
+
+def is_team_channel(channel_id: str | None, channel_name: str | None = None) -> bool:
+    """False for DMs (D…), group DMs (mpdm-…) and a missing channel."""
+    if not channel_id or channel_id.startswith("D"):
+        return False
+    return channel_name not in ("directmessage",) and not (channel_name or "").startswith("mpdm-")
+
+
+def require_team_channel(channel_id: str | None, channel_name: str | None = None) -> str:
+    if not is_team_channel(channel_id, channel_name):
+        raise Invalid(NOT_IN_A_CHANNEL)
+    return channel_id
+
+
+def require_editor(session: Session, client: WebClient, workspace: Workspace, actor_id: str, detail: SprintDetail) -> None:
+    try:
+        require_owner_or_admin(session, client, workspace, actor_id, *detail.editor_ids)
+    except Forbidden:
+        raise Forbidden(NOT_AN_EDITOR) from None
+
+
+def find_current(session: Session, workspace: Workspace, channel_id: str) -> SprintDetail:
+    detail = repo.current_sprint(session, workspace.id, channel_id)
+    if detail is None:
+        raise NotFound(NO_SPRINT)
+    return detail
+
+
+def _already_running(detail: SprintDetail) -> str:
+    return (
+        f"This channel already has an active sprint: `{detail.ref}` {detail.sprint.name[:150]}. "
+        "One sprint at a time: end it with `/sprint end` first, or see it with `/sprint show`."
+    )
+
+
+# --- use cases ------------------------------------------------------------------------------------
+
+
+def plan(
+    session: Session, client: WebClient, workspace: Workspace, actor_id: str, channel_id: str, now: datetime | None = None
+) -> Plan:
+    """The Plan sprint modal's defaults, or a Conflict when the channel already has a sprint."""
+    now = now or _now()
+    require_team_channel(channel_id)
+    running = repo.current_sprint(session, workspace.id, channel_id)
+    if running is not None:
+        raise Conflict(_already_running(running))
+    starts_on = local_today(session, client, workspace, actor_id, now)
+    return Plan(
+        channel_id=channel_id,
+        name=f"Sprint {repo.sprint_count_in_channel(session, workspace.id, channel_id) + 1}",
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(days=DEFAULT_DAYS),
+        candidates=candidate_key_results(session, workspace, channel_id, now),
+    )
+
+
+def start_sprint(
+    session: Session,
+    workspace: Workspace,
+    actor_id: str,
+    channel_id: str,
+    form: SprintForm,
+    now: datetime | None = None,
+) -> SprintDetail:
+    require_team_channel(channel_id)
+    serves = _resolve_key_results(session, workspace, form.key_result_numbers)
+    sprint = Sprint(
+        workspace_id=workspace.id,
+        number=next_number(session, workspace.id, RefKind.SPR),
+        channel_id=channel_id,
+        name=form.name,
+        goal=form.goal,
+        starts_on=form.starts_on,
+        ends_on=form.ends_on,
+        status=Status.ACTIVE,
+        created_by=actor_id,
+        created_at=now or _now(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(sprint)
+    except IntegrityError:
+        # The partial unique index "one active sprint per channel" (also when two people submit at once).
+        running = repo.current_sprint(session, workspace.id, channel_id)
+        raise Conflict(_already_running(running) if running else "This channel already has an active sprint.") from None
+    for key_result, _objective in serves:
+        session.add(SprintKeyResult(sprint_id=sprint.id, key_result_id=key_result.id, workspace_id=workspace.id))
+    session.flush()
+    return repo.sprint_detail(session, sprint)
+
+
+def _resolve_key_results(
+    session: Session, workspace: Workspace, numbers: list[int]
+) -> list[tuple[KeyResult, Objective]]:
+    found = repo.key_results_by_numbers(session, workspace.id, numbers)
+    for number in numbers:
+        pair = found.get(number)
+        ref = format_ref(RefKind.KR, number)
+        if pair is None:
+            raise Invalid(f"{ref} was not found.", fields={Block.SPRINT_KEY_RESULTS: f"{ref} was not found; pick another."})
+        if pair[0].status != Status.ACTIVE or pair[1].status != Status.ACTIVE:
+            message = f"{ref} is no longer active; pick an active key result."
+            raise Invalid(message, fields={Block.SPRINT_KEY_RESULTS: message})
+    return [found[n] for n in numbers]
+
+
+def set_goal(
+    session: Session, client: WebClient, workspace: Workspace, actor_id: str, channel_id: str, goal: str
+) -> SprintDetail:
+    goal = check_goal(goal)
+    if not goal:
+        raise Usage("Say the goal, like `/sprint goal Ship the new onboarding to 10% of sign-ups`.")
+    detail = find_current(session, workspace, channel_id)
+    require_editor(session, client, workspace, actor_id, detail)
+    detail.sprint.goal = goal
+    session.flush()
+    return detail
+
+
+def _key_result(session: Session, workspace: Workspace, reference: str, verb: str) -> tuple[KeyResult, Objective]:
+    parts = (reference or "").split()
+    if len(parts) != 1:
+        raise Usage(f"Name one key result, like `/sprint {verb} KR-12`.")
+    try:
+        number = parse_ref(parts[0], RefKind.KR)
+    except ValueError as error:
+        raise Usage(f"{error}. Try `/sprint {verb} KR-12`.") from None
+    pair = repo.key_results_by_numbers(session, workspace.id, [number]).get(number)
+    if pair is None:
+        raise NotFound(f"{format_ref(RefKind.KR, number)} was not found in this workspace.")
+    return pair
+
+
+def link(
+    session: Session, client: WebClient, workspace: Workspace, actor_id: str, channel_id: str, reference: str
+) -> tuple[SprintDetail, KeyResult]:
+    detail = find_current(session, workspace, channel_id)
+    require_editor(session, client, workspace, actor_id, detail)
+    key_result, objective = _key_result(session, workspace, reference, "link")
+    ref = format_ref(RefKind.KR, key_result.number)
+    if key_result.status != Status.ACTIVE:
+        raise Invalid(f"{ref} is {key_result.status.value}; a sprint can only serve an active key result.")
+    if objective.status != Status.ACTIVE:
+        objective_ref = format_ref(RefKind.OBJ, objective.number)
+        raise Invalid(f"{ref} belongs to {objective_ref}, which is {objective.status.value}; a sprint can only serve an active key result.")
+    if any(existing.key_result.id == key_result.id for existing in detail.links):
+        raise Invalid(f"`{detail.ref}` already serves {ref}.")
+    if len(detail.links) >= MAX_KEY_RESULTS:
+        raise Invalid(f"`{detail.ref}` already serves {MAX_KEY_RESULTS} key results; unlink one first (`/sprint unlink KR-n`).")
+    session.add(SprintKeyResult(sprint_id=detail.sprint.id, key_result_id=key_result.id, workspace_id=workspace.id))
+    session.flush()
+    return repo.sprint_detail(session, detail.sprint), key_result
+
+
+def unlink(
+    session: Session, client: WebClient, workspace: Workspace, actor_id: str, channel_id: str, reference: str
+) -> tuple[SprintDetail, KeyResult]:
+    detail = find_current(session, workspace, channel_id)
+    require_editor(session, client, workspace, actor_id, detail)
+    key_result, _objective = _key_result(session, workspace, reference, "unlink")
+    link_row = session.get(SprintKeyResult, (detail.sprint.id, key_result.id))
+    if link_row is None:
+        raise Invalid(f"`{detail.ref}` does not serve {format_ref(RefKind.KR, key_result.number)}; `/sprint show` lists what it serves.")
+    session.delete(link_row)
+    session.flush()
+    return repo.sprint_detail(session, detail.sprint), key_result
+
+
+def prepare_review(
+    session: Session, client: WebClient, workspace: Workspace, actor_id: str, channel_id: str, sprint_id: int | None = None
+) -> SprintDetail:
+    """The sprint `/sprint end` (or a Review button) is about to review, if the person may end it."""
+    if sprint_id is None:
+        detail = find_current(session, workspace, channel_id)
+    else:
+        sprint = repo.sprint_by_id(session, workspace.id, sprint_id)
+        if sprint is None or sprint.channel_id != channel_id:
+            raise NotFound("That sprint was not found in this workspace.")
+        if sprint.status != Status.ACTIVE:
+            raise Conflict(_closed(sprint))
+        detail = repo.sprint_detail(session, sprint)
+    require_editor(session, client, workspace, actor_id, detail)
+    return detail
+
+
+def _closed(sprint: Sprint) -> str:
+    ref = format_ref(RefKind.SPR, sprint.number)
+    by = f" by <@{sprint.ended_by}>" if sprint.ended_by else ""
+    when = f" on {sprint.ended_at:%Y-%m-%d}" if sprint.ended_at else ""
+    return f"`{ref}` is already closed (ended{by}{when}); its review is recorded. Nothing was changed."
+
+
+def end_sprint(
+    session: Session,
+    client: WebClient,
+    workspace: Workspace,
+    actor_id: str,
+    metadata: SprintMetadata,
+    form: ReviewForm,
+    now: datetime | None = None,
+) -> Ended:
+    """Close the sprint with its review; record each served key result's progress at that moment."""
+    now = now or _now()
+    sprint = repo.sprint_by_id(session, workspace.id, metadata.sprint_id) if metadata.sprint_id else None
+    if sprint is None or sprint.channel_id != metadata.channel_id:
+        raise NotFound("That sprint was not found in this workspace; run `/sprint show` in its channel.")
+    if sprint.status != Status.ACTIVE:
+        raise Conflict(_closed(sprint))
+    detail = repo.sprint_detail(session, sprint)
+    require_editor(session, client, workspace, actor_id, detail)
+    # Whoever's UPDATE matches the still-active row ended it; anyone else finds it closed.
+    result = session.execute(
+        update(Sprint)
+        .where(Sprint.id == sprint.id, Sprint.status == Status.ACTIVE)
+        .values(status=Status.CLOSED, outcome=form.outcome, review_note=form.note, ended_by=actor_id, ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.refresh(sprint)
+        raise Conflict(_closed(sprint))
+    standings = standings_of(detail, workspace, now)
+    if standings:
+        session.execute(
+            update(SprintKeyResult),
+            [
+                {"sprint_id": sprint.id, "key_result_id": s.key_result.id, "progress_at_end": s.progress}
+                for s in standings
+            ],
+        )
+    session.refresh(sprint)
+    for link_, s in zip(detail.links, standings, strict=True):
+        link_.progress_at_end = s.progress
+    return Ended(detail, standings)

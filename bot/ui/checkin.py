@@ -1,0 +1,113 @@
+"""The weekly check-in modal and what people are told after checking in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.domain.numbers import format_number
+from bot.domain.progress import Confidence, key_result_progress, percent
+from bot.ids import Block, Callback
+from bot.ui.blocks import context, section
+from bot.ui.inputs import modal, select_input, text_input
+from bot.ui.kra import safe
+from bot.ui.okr import kr_ref, obj_ref, value_text
+from bot.ui.progress import progress_bar
+from storage.models import CheckIn, KeyResult, KeyResultKind, Objective
+
+if TYPE_CHECKING:
+    from bot.services.checkins import CheckInModal, Recorded
+
+CONFIDENCES = [(c.value, c.label.capitalize()) for c in Confidence]
+MILESTONE_VALUES = [("1", "Done"), ("0", "Not done")]
+ONE_LINE = "/okr checkin KR-n VALUE"
+
+
+def _progress(kr: KeyResult) -> float | None:
+    try:
+        return key_result_progress(kr.start_value, kr.target_value, kr.current_value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _last(checkin: CheckIn | None, kr: KeyResult) -> str:
+    if checkin is None:
+        return "_No check-in yet._"
+    parts = [f"*{value_text(kr, checkin.value)}*"]
+    if checkin.confidence:
+        try:
+            confidence = Confidence(checkin.confidence)
+            parts.append(f"{confidence.emoji} {confidence.label}")
+        except ValueError:
+            pass
+    parts.append(f"{checkin.created_at:%a %Y-%m-%d}")
+    note = f"\n> {safe(checkin.note, 500)}" if checkin.note else ""
+    return "Last: " + " · ".join(parts) + note
+
+
+def checkin_modal(data: CheckInModal) -> dict:
+    blocks: list[dict] = [
+        section(
+            "Your key results, most overdue first. Change a value, pick your confidence or add a note; "
+            "rows you leave untouched are not checked in."
+        )
+    ]
+    for kr, objective in data.items:
+        blocks += _rows(kr, objective, data.last.get(kr.id))
+    if data.left_out:
+        blocks.append(
+            context(f"{data.left_out} more not shown — check in on them with `{ONE_LINE}` (`/okr list mine` lists them).")
+        )
+    return modal(Callback.CHECKIN, "Weekly check-in", blocks, submit="Check in")
+
+
+def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None) -> list[dict]:
+    if kr.kind == KeyResultKind.MILESTONE:
+        target = "milestone: done or not done"
+    else:
+        target = f"{format_number(kr.start_value, kr.unit)} → {format_number(kr.target_value, kr.unit)}"
+    heading = (
+        f"*`{kr_ref(kr)}` {safe(kr.title, 150)}*  ·  `{progress_bar(_progress(kr))}`\n"
+        f"{target} · in `{obj_ref(objective)}` {safe(objective.title, 100)}\n{_last(last, kr)}"
+    )
+    if kr.kind == KeyResultKind.MILESTONE:
+        initial = None if kr.current_value is None else ("1" if kr.current_value >= 1 else "0")
+        value = select_input(
+            Block.CHECKIN_VALUE.of(id=kr.id), f"{kr_ref(kr)} status", MILESTONE_VALUES, initial=initial, optional=True
+        )
+    else:
+        unit = f" ({kr.unit})" if kr.unit else ""
+        value = text_input(
+            Block.CHECKIN_VALUE.of(id=kr.id),
+            f"{kr_ref(kr)} value now{unit}",
+            initial=format_number(kr.current_value) if kr.current_value is not None else None,
+            optional=True,
+            max_length=64,
+            placeholder=f"start: {format_number(kr.start_value)}, target: {format_number(kr.target_value)}",
+        )
+    return [
+        section(heading),
+        value,
+        select_input(
+            Block.CHECKIN_CONFIDENCE.of(id=kr.id),
+            "Confidence",
+            CONFIDENCES,
+            initial=kr.last_confidence,
+            optional=True,
+        ),
+        text_input(Block.CHECKIN_NOTE.of(id=kr.id), "Note", optional=True, multiline=True, max_length=3000),
+    ]
+
+
+def recorded_message(recorded: Sequence[Recorded]) -> str:
+    if not recorded:
+        return "Nothing new to record: those check-ins were already saved."
+    lines = ["Checked in:"]
+    for item in recorded:
+        kr, check_in = item.key_result, item.check_in
+        progress = _progress(kr)
+        shown = f" ({percent(progress)}%)" if progress is not None else ""
+        confidence = f" · {check_in.confidence.replace('_', ' ')}" if check_in.confidence else ""
+        note = f" — {safe(check_in.note, 200)}" if check_in.note else ""
+        lines.append(f"• `{kr_ref(kr)}` {safe(kr.title, 120)}: *{value_text(kr, check_in.value)}*{shown}{confidence}{note}")
+    return "\n".join(lines)

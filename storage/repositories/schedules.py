@@ -1,0 +1,376 @@
+"""The queries the scheduler and `/okr schedule` need: schedules, and the facts each scheduled post
+is built from, each a fixed number of statements whatever the data size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from storage.db import Database
+from storage.models import (
+    CheckIn,
+    KeyResult,
+    Kra,
+    Member,
+    Objective,
+    Schedule,
+    ScheduleKind,
+    Sprint,
+    SprintKeyResult,
+    Status,
+    Workspace,
+    _now,
+)
+
+# --- workspaces and schedules -------------------------------------------------------------------
+
+
+def workspaces(session: Session, team_id: str | None = None) -> list[Workspace]:
+    """Installed workspaces (or the one with `team_id`), in a stable order."""
+    query = select(Workspace).where(Workspace.uninstalled_at.is_(None)).order_by(Workspace.id)
+    if team_id:
+        query = query.where(Workspace.team_id == team_id)
+    return list(session.scalars(query))
+
+
+def schedule(session: Session, workspace_id: int, kind: ScheduleKind, channel_id: str = "") -> Schedule | None:
+    return session.scalar(
+        select(Schedule).where(
+            Schedule.workspace_id == workspace_id, Schedule.kind == kind, Schedule.channel_id == channel_id
+        )
+    )
+
+
+def schedules(session: Session, workspace_id: int, kind: ScheduleKind) -> dict[str, Schedule]:
+    """Every schedule of `kind` in a workspace, by channel ("" for the workspace-wide one)."""
+    rows = session.scalars(select(Schedule).where(Schedule.workspace_id == workspace_id, Schedule.kind == kind))
+    return {row.channel_id: row for row in rows}
+
+
+def set_schedule(
+    session: Session,
+    workspace_id: int,
+    kind: ScheduleKind,
+    *,
+    channel_id: str = "",
+    weekday: int,
+    time_of_day: str,
+    timezone: str,
+    set_by: str,
+    length_weeks: int | None = None,
+    enabled: bool = True,
+) -> Schedule:
+    """Create or change a schedule (and turn it back on). Safe against a concurrent first insert."""
+    row = schedule(session, workspace_id, kind, channel_id)
+    if row is None:
+        row = Schedule(workspace_id=workspace_id, kind=kind, channel_id=channel_id)
+        try:
+            with session.begin_nested():
+                _apply(row, weekday, time_of_day, timezone, set_by, length_weeks, enabled)
+                session.add(row)
+            return row
+        except IntegrityError:
+            row = schedule(session, workspace_id, kind, channel_id)
+            assert row is not None
+    _apply(row, weekday, time_of_day, timezone, set_by, length_weeks, enabled)
+    session.flush()
+    return row
+
+
+def _apply(row: Schedule, weekday, time_of_day, timezone, set_by, length_weeks, enabled) -> None:
+    row.weekday = weekday
+    row.time_of_day = time_of_day
+    row.timezone = timezone
+    row.set_by = set_by
+    row.length_weeks = length_weeks
+    row.enabled = enabled
+    row.paused_reason = "" if enabled else row.paused_reason
+    row.updated_at = _now()
+
+
+def disable_schedule(
+    db: Database,
+    workspace_id: int,
+    kind: ScheduleKind,
+    channel_id: str,
+    reason: str,
+    *,
+    default: tuple[int, str, str, str] | None = None,
+) -> Schedule | None:
+    """Turn a channel's schedule off with a reason. A channel on the default schedule (no row yet)
+    gets a row, so that it stays off: `default` is (weekday, time, timezone, set_by) for it."""
+    with db.session() as session:
+        row = schedule(session, workspace_id, kind, channel_id)
+        if row is None:
+            if default is None:
+                return None
+            weekday, time_of_day, timezone, set_by = default
+            row = set_schedule(
+                session,
+                workspace_id,
+                kind,
+                channel_id=channel_id,
+                weekday=weekday,
+                time_of_day=time_of_day,
+                timezone=timezone,
+                set_by=set_by,
+            )
+        row.enabled = False
+        row.paused_reason = reason[:255]
+        row.updated_at = _now()
+        session.flush()
+        session.expunge(row)
+        return row
+
+
+# --- members --------------------------------------------------------------------------------------
+
+
+def members(session: Session, workspace_id: int, user_ids: Iterable[str]) -> dict[str, Member]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.user_id.in_(ids)))
+    return {row.user_id: row for row in rows}
+
+
+MEMBER_COLUMNS = ("name", "tz", "tz_offset", "is_admin", "is_deleted", "status_text", "status_emoji", "refreshed_at")
+
+
+def upsert_members(db: Database, workspace_id: int, rows: Sequence[dict]) -> None:
+    """Store fresh users.info facts for many people in one statement, in a transaction of its own
+    (so two runners refreshing the same people both succeed). paused_until is never touched."""
+    if not rows:
+        return
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the two databases Northline supports
+        raise RuntimeError(f"unsupported database {dialect}")
+    values = [{"workspace_id": workspace_id, **{k: row[k] for k in ("user_id", *MEMBER_COLUMNS)}} for row in rows]
+    statement = insert(Member).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[Member.workspace_id, Member.user_id],
+        set_={column: getattr(statement.excluded, column) for column in MEMBER_COLUMNS},
+    )
+    with db.engine.begin() as connection:
+        connection.execute(statement)
+
+
+# --- what the check-in reminder needs ----------------------------------------------------------------
+
+
+def active_key_results(session: Session, workspace_id: int, owner_ids: Iterable[str] | None = None) -> list[KeyResult]:
+    """Active key results of active objectives (objective loaded alongside): one statement."""
+    query = (
+        select(KeyResult, Objective)
+        .join(Objective, Objective.id == KeyResult.objective_id)
+        .where(
+            KeyResult.workspace_id == workspace_id,
+            KeyResult.status == Status.ACTIVE,
+            Objective.status == Status.ACTIVE,
+        )
+        .order_by(KeyResult.owner_id, Objective.number, KeyResult.position, KeyResult.number)
+    )
+    if owner_ids is not None:
+        query = query.where(KeyResult.owner_id.in_(sorted(set(owner_ids))))
+    found = []
+    for kr, objective in session.execute(query):
+        # The relationship is lazy="raise"; fill it from the row we already have.
+        set_committed_value(kr, "objective", objective)
+        found.append(kr)
+    return found
+
+
+# --- what the digest, prompts and nudges need -----------------------------------------------------
+
+
+@dataclass
+class ChannelFacts:
+    """Everything one channel's digest shows: a fixed number of statements whatever its size."""
+
+    objectives: list[Objective]
+    key_results: dict[int, list[KeyResult]]  # objective id -> its active key results
+    checkins: dict[int, list[CheckIn]]  # key result id -> its check-ins since `since`, oldest first
+    sprint: Sprint | None
+    sprint_key_results: list[KeyResult]  # the key results the current sprint serves (any channel)
+
+    @property
+    def sprint_aligned(self) -> bool:
+        """Serves at least one active key result (of an active objective)."""
+        return any(kr.status == Status.ACTIVE and kr.objective.status == Status.ACTIVE for kr in self.sprint_key_results)
+
+
+def channels_with_objectives(session: Session, workspace_id: int) -> dict[str, Objective]:
+    """channel id -> its earliest active objective (whose owner stands in for a default schedule's setter)."""
+    rows = session.scalars(
+        select(Objective)
+        .where(
+            Objective.workspace_id == workspace_id,
+            Objective.status == Status.ACTIVE,
+            Objective.channel_id.is_not(None),
+            Objective.channel_id != "",
+        )
+        .order_by(Objective.number)
+    )
+    found: dict[str, Objective] = {}
+    for objective in rows:
+        found.setdefault(objective.channel_id or "", objective)
+    return found
+
+
+def channel_facts(
+    session: Session, workspace_id: int, channel_id: str, *, since: datetime, limit: int = 40
+) -> ChannelFacts:
+    objectives = list(
+        session.scalars(
+            select(Objective)
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.channel_id == channel_id,
+                Objective.status == Status.ACTIVE,
+            )
+            .order_by(Objective.number)
+            .limit(limit)
+        )
+    )
+    key_results: dict[int, list[KeyResult]] = defaultdict(list)
+    checkins: dict[int, list[CheckIn]] = defaultdict(list)
+    if objectives:
+        for kr in session.scalars(
+            select(KeyResult)
+            .where(KeyResult.objective_id.in_([o.id for o in objectives]), KeyResult.status == Status.ACTIVE)
+            .order_by(KeyResult.position, KeyResult.number)
+        ):
+            key_results[kr.objective_id].append(kr)
+        kr_ids = [kr.id for krs in key_results.values() for kr in krs]
+        if kr_ids:
+            for checkin in session.scalars(
+                select(CheckIn)
+                .where(CheckIn.key_result_id.in_(kr_ids), CheckIn.created_at >= since)
+                .order_by(CheckIn.created_at, CheckIn.id)
+            ):
+                checkins[checkin.key_result_id].append(checkin)
+    sprint = session.scalar(
+        select(Sprint).where(
+            Sprint.workspace_id == workspace_id, Sprint.channel_id == channel_id, Sprint.status == Status.ACTIVE
+        )
+    )
+    served: list[KeyResult] = []
+    if sprint is not None:
+        for kr, objective in session.execute(
+            select(KeyResult, Objective)
+            .join(SprintKeyResult, SprintKeyResult.key_result_id == KeyResult.id)
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .where(SprintKeyResult.sprint_id == sprint.id)
+            .order_by(KeyResult.number)
+        ):
+            set_committed_value(kr, "objective", objective)
+            served.append(kr)
+    return ChannelFacts(objectives, key_results, checkins, sprint, served)
+
+
+def count_channel_objectives(session: Session, workspace_id: int, channel_id: str) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Objective)
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.channel_id == channel_id,
+                Objective.status == Status.ACTIVE,
+            )
+        )
+        or 0
+    )
+
+
+def active_sprints(session: Session, workspace_id: int) -> list[Sprint]:
+    return list(
+        session.scalars(
+            select(Sprint)
+            .where(Sprint.workspace_id == workspace_id, Sprint.status == Status.ACTIVE)
+            .order_by(Sprint.number)
+        )
+    )
+
+
+def sprint_links(session: Session, sprint_ids: Iterable[int]) -> dict[int, set[int]]:
+    """sprint id -> the key result ids it serves."""
+    ids = sorted(set(sprint_ids))
+    links: dict[int, set[int]] = defaultdict(set)
+    if not ids:
+        return links
+    for sprint_id, kr_id in session.execute(
+        select(SprintKeyResult.sprint_id, SprintKeyResult.key_result_id).where(SprintKeyResult.sprint_id.in_(ids))
+    ):
+        links[sprint_id].add(kr_id)
+    return links
+
+
+def sprints_overlapping(session: Session, workspace_id: int, start, end) -> list[Sprint]:
+    """Sprints (any status) that overlap [start, end): the ones of a cycle."""
+    return list(
+        session.scalars(
+            select(Sprint).where(
+                Sprint.workspace_id == workspace_id,
+                Sprint.starts_on < end,
+                Sprint.ends_on >= start,
+                Sprint.status != Status.ARCHIVED,
+            )
+        )
+    )
+
+
+def recent_checkins(session: Session, kr_ids: Iterable[int], *, per_key_result: int = 2) -> dict[int, list[CheckIn]]:
+    """The last `per_key_result` check-ins of each key result, oldest first: one statement."""
+    ids = sorted(set(kr_ids))
+    grouped: dict[int, list[CheckIn]] = defaultdict(list)
+    if not ids:
+        return grouped
+    ranked = (
+        select(
+            CheckIn.id,
+            func.row_number()
+            .over(partition_by=CheckIn.key_result_id, order_by=(CheckIn.created_at.desc(), CheckIn.id.desc()))
+            .label("rank"),
+        )
+        .where(CheckIn.key_result_id.in_(ids))
+        .subquery()
+    )
+    rows = session.scalars(
+        select(CheckIn)
+        .join(ranked, ranked.c.id == CheckIn.id)
+        .where(ranked.c.rank <= per_key_result)
+        .order_by(CheckIn.key_result_id, CheckIn.created_at, CheckIn.id)
+    )
+    for checkin in rows:
+        grouped[checkin.key_result_id].append(checkin)
+    return grouped
+
+
+def kra_owners(session: Session, workspace_id: int) -> list[str]:
+    return sorted(
+        set(session.scalars(select(Kra.owner_id).where(Kra.workspace_id == workspace_id, Kra.status == Status.ACTIVE)))
+    )
+
+
+def objective_owners_in_cycle(session: Session, workspace_id: int, cycle: str) -> dict[str, list[Objective]]:
+    rows = session.scalars(
+        select(Objective)
+        .where(Objective.workspace_id == workspace_id, Objective.cycle == cycle, Objective.status == Status.ACTIVE)
+        .order_by(Objective.number)
+    )
+    grouped: dict[str, list[Objective]] = defaultdict(list)
+    for objective in rows:
+        grouped[objective.owner_id].append(objective)
+    return grouped

@@ -1,0 +1,42 @@
+"""manifest.yml stays valid against Slack's published schema and matches what the app handles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+
+
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+@pytest.mark.skipif(not SCHEMA.exists(), reason="Slack's manifest schema lives in ../shared/slack/ beside the repo")
+def test_manifest_is_valid_against_slacks_schema():
+    jsonschema.validate(manifest(), json.loads(SCHEMA.read_text()))
+
+
+def test_commands_escape_and_point_at_the_events_endpoint():
+    commands = {c["command"]: c for c in manifest()["features"]["slash_commands"]}
+    assert set(commands) == {"/kra", "/okr", "/sprint"}
+    for command in commands.values():
+        assert command["should_escape"] is True
+        assert command["url"].endswith("/slack/events") and command["usage_hint"]
+
+
+def test_home_tab_interactivity_and_events():
+    data = manifest()
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
+    assert data["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+    assert "app_home_opened" in data["settings"]["event_subscriptions"]["bot_events"]
+
+
+def test_only_the_scopes_the_product_uses():
+    scopes = set(manifest()["oauth_config"]["scopes"]["bot"])
+    assert scopes == {"commands", "chat:write", "im:write", "users:read", "files:write"}
