@@ -7,11 +7,13 @@ import logging
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.listener.custom_listener import CustomListener
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import listeners
 from bot.errors import Invalid, NorthlineError
+from bot.installations import BOT_SCOPES, installation_store, oauth_state_store
 from bot.settings import Settings
 from bot.slack_client import build_web_client
 from storage.db import Database
@@ -22,22 +24,53 @@ UNEXPECTED = "Something went wrong on our side and nothing was changed. Please t
 DATABASE_DOWN = "Northline can't reach its database right now; nothing was changed. Please try again in a minute."
 
 
+NOT_INSTALLED = (
+    "Northline isn't installed in this workspace yet, so nothing was done. "
+    "Ask a workspace admin to install it, then try again."
+)
+
+
 def create_app(settings: Settings, *, db: Database, client: WebClient | None = None) -> App:
-    client = client or build_web_client(settings.slack_bot_token, settings.slack_api_url)
-    app = App(
-        token=settings.slack_bot_token,
-        signing_secret=settings.slack_signing_secret,
-        client=client,
-        # auth.test happens on the first request instead of at import, so start-up needs no network.
-        token_verification_enabled=False,
-        logger=logging.getLogger("northline.bolt"),
-    )
+    """The Bolt app. With SLACK_CLIENT_ID/SECRET it serves any workspace that installed it
+    (OAuth, tokens in our database); otherwise the one workspace SLACK_BOT_TOKEN belongs to."""
+    logger = logging.getLogger("northline.bolt")
+    store = installation_store(settings, db) if settings.oauth_enabled else None
+    if store is not None:
+        client = client or build_web_client(None, settings.slack_api_url)
+        app = App(
+            signing_secret=settings.slack_signing_secret,
+            client=client,
+            logger=logger,
+            oauth_settings=OAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                scopes=BOT_SCOPES,
+                installation_store=store,
+                state_store=oauth_state_store(db),
+                install_path="/slack/install",
+                redirect_uri_path="/slack/oauth_redirect",
+            ),
+            user_facing_authorize_error_message=NOT_INSTALLED,
+        )
+        # auth.test once per token rather than once per request: the ack must stay fast.
+        app._authorize.cache_enabled = True
+    else:
+        client = client or build_web_client(settings.slack_bot_token, settings.slack_api_url)
+        app = App(
+            signing_secret=settings.slack_signing_secret,
+            client=client,
+            # auth.test happens on the first request instead of at import: start-up needs no network.
+            token_verification_enabled=False,
+            logger=logger,
+        )
+        app.middleware(only_the_installed_workspace)
 
     @app.middleware
     def provide_dependencies(context, next):  # noqa: A002 - Bolt injects by this name
-        # Listeners declare `db` / `settings` and Bolt passes them from the context by name.
+        # Listeners declare `db` / `settings` / `installations` and Bolt passes them by name.
         context["db"] = db
         context["settings"] = settings
+        context["installations"] = store
         next()
 
     listeners.register(app)
@@ -46,6 +79,19 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
         if isinstance(listener, CustomListener):
             listener.__class__ = AnsweringListener
     return app
+
+
+def only_the_installed_workspace(context, body, next):  # noqa: A002
+    """One bot token serves one workspace: a request claiming another is refused, politely."""
+    installed = context.authorize_result
+    if installed is None or not installed.team_id or not context.team_id or context.team_id == installed.team_id:
+        return next()
+    if installed.enterprise_id and context.enterprise_id == installed.enterprise_id and context.is_enterprise_install:
+        return next()
+    logging.getLogger(__name__).warning("refused a request from %s; this app serves %s", context.team_id, installed.team_id)
+    if context.response_url:
+        context.respond(text=NOT_INSTALLED, response_type="ephemeral")  # as Bolt does for OAuth
+    return BoltResponse(status=200, body="")
 
 
 class AnsweringListener(CustomListener):

@@ -20,6 +20,7 @@ HINTS: dict[str, str] = {
     "PORT": "a TCP port number between 1 and 65535, e.g. 3000",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "LOG_FORMAT": "text or json",
+    "DATA_RETENTION_DAYS": "a whole number of days between 0 and 3650, e.g. 30",
 }
 
 
@@ -52,6 +53,7 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 3000
     log_level: LogLevel = LogLevel.INFO
     log_format: LogFormat = LogFormat.TEXT
+    data_retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
 
     @field_validator("slack_api_url")
     @classmethod

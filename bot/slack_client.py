@@ -20,5 +20,7 @@ def retry_handlers(rate_limit_retries: int = 10) -> list[RetryHandler]:
     ]
 
 
-def build_web_client(token: str | None, api_url: str, *, timeout: int = 10) -> WebClient:
-    return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=retry_handlers())
+def build_web_client(
+    token: str | None, api_url: str, *, timeout: int = 10, rate_limit_retries: int = 10
+) -> WebClient:
+    return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=retry_handlers(rate_limit_retries))

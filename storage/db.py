@@ -31,8 +31,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     # pre_ping: a restarted PostgreSQL is noticed on checkout and the pool heals by itself.
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)
 
 

@@ -401,3 +401,22 @@ __all__ = [
     "Status",
     "Workspace",
 ]
+
+
+# slack_sdk's installation and OAuth state stores keep their rows in these tables. Built on our
+# metadata so Alembic owns them; the stores themselves are pointed at the same table names.
+INSTALLATIONS_TABLE = "slack_installations"
+BOTS_TABLE = "slack_bots"
+OAUTH_STATES_TABLE = "slack_oauth_states"
+
+
+def _slack_store_tables() -> None:
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+    SQLAlchemyInstallationStore.build_installations_table(Base.metadata, INSTALLATIONS_TABLE)
+    SQLAlchemyInstallationStore.build_bots_table(Base.metadata, BOTS_TABLE)
+    SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, OAUTH_STATES_TABLE)
+
+
+_slack_store_tables()

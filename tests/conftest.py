@@ -7,18 +7,20 @@ import copy
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from bot.app import create_app
+from bot.installations import BOT_SCOPES, installation_store
 from bot.settings import Settings
-from bot.slack_client import build_web_client
 from bot.web import NorthlineWSGI
 from storage.db import Database, make_engine, upgrade
 from storage.models import Base
@@ -90,8 +92,8 @@ def db(database_url) -> Iterator[Database]:
 @pytest.fixture
 def emulator() -> Iterator[SlackEmulator]:
     with SlackEmulator() as slack:
-        slack.add_token(TOKEN, TEAM)
-        slack.add_token(OTHER_TOKEN, OTHER_TEAM)
+        slack.add_token(TOKEN, TEAM, user_id="U0BOTNORTH", bot_id="B0NORTH")
+        slack.add_token(OTHER_TOKEN, OTHER_TEAM, user_id="U0BOTOTHER", bot_id="B0OTHER")
         slack.add_user(ALICE, TEAM, name="alice", real_name="Alice Park", tz="Europe/London")
         slack.add_user(BOB, TEAM, name="bob", real_name="Bob Diaz", tz="America/New_York")
         slack.add_user(CAROL, TEAM, name="carol", real_name="Carol Ng", tz="Asia/Tokyo")
@@ -101,14 +103,55 @@ def emulator() -> Iterator[SlackEmulator]:
         yield slack
 
 
+CLIENT_ID = "1111111111.2222222222"
+CLIENT_SECRET = "test-client-secret-abcdef"
+
+
 @pytest.fixture
 def settings(emulator, database_url) -> Settings:
+    """Multi-workspace (OAuth) mode: each workspace speaks with its own installed bot token."""
+    return Settings(
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=emulator.base_url,
+        database_url=database_url,
+    )
+
+
+@pytest.fixture
+def single_settings(emulator, database_url) -> Settings:
+    """Single-workspace mode: one SLACK_BOT_TOKEN, for TEAM."""
     return Settings(
         slack_bot_token=TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=emulator.base_url,
         database_url=database_url,
     )
+
+
+def install(db: Database, settings: Settings, team_id: str, token: str, bot_user_id: str, bot_id: str,
+            enterprise_id: str | None = None) -> None:
+    """What a finished OAuth install leaves behind in the installation store."""
+    installation_store(settings, db).save(
+        Installation(
+            app_id="A0NORTHLINE",
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=token,
+            bot_id=bot_id,
+            bot_user_id=bot_user_id,
+            bot_scopes=BOT_SCOPES,
+            user_id=ADMIN,
+            installed_at=time.time(),
+        )
+    )
+
+
+@pytest.fixture
+def installed(db, settings) -> None:
+    install(db, settings, TEAM, TOKEN, "U0BOTNORTH", "B0NORTH")
+    install(db, settings, OTHER_TEAM, OTHER_TOKEN, "U0BOTOTHER", "B0OTHER")
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -133,11 +176,21 @@ def serve(wsgi_app) -> Iterator[str]:
 
 
 @pytest.fixture
-def app_url(settings, db) -> Iterator[str]:
-    client = build_web_client(settings.slack_bot_token, settings.slack_api_url)
-    app = create_app(settings, db=db, client=client)
+def app_url(settings, db, installed) -> Iterator[str]:
+    app = create_app(settings, db=db)
     with serve(NorthlineWSGI(app, db)) as url:
         yield url
+
+
+@pytest.fixture
+def single_app_url(single_settings, db) -> Iterator[str]:
+    with serve(NorthlineWSGI(create_app(single_settings, db=db), db)) as url:
+        yield url
+
+
+@pytest.fixture
+def single_slack(single_app_url, emulator) -> NorthlineClient:
+    return NorthlineClient(f"{single_app_url}/slack/events", SIGNING_SECRET, emulator)
 
 
 class NorthlineClient(SignedClient):

@@ -34,7 +34,7 @@ def test_home_tab_interactivity_and_events():
     data = manifest()
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["interactivity"]["request_url"].endswith("/slack/events")
-    assert "app_home_opened" in data["settings"]["event_subscriptions"]["bot_events"]
+    assert {"app_home_opened", "app_uninstalled", "tokens_revoked"} <= set(data["settings"]["event_subscriptions"]["bot_events"])
 
 
 def test_only_the_scopes_the_product_uses():

@@ -1,17 +1,25 @@
-"""Events: the Home tab is rebuilt whenever someone opens it."""
+"""Events: the Home tab on open; uninstalls and revoked tokens."""
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App, BoltContext
+from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.listeners.common import caller, unit_of_work
-from bot.services import home
+from bot.services import home, lifecycle
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
     app.event("app_home_opened")(home_opened)
+    app.event("app_uninstalled")(app_uninstalled)
+    app.event("tokens_revoked")(tokens_revoked)
 
 
 def home_opened(event: dict, client: WebClient, context: BoltContext, db: Database) -> None:
@@ -19,3 +27,17 @@ def home_opened(event: dict, client: WebClient, context: BoltContext, db: Databa
         return
     with unit_of_work(db, caller(context)) as (session, workspace):
         home.publish(session, client, workspace, event["user"])
+
+
+def app_uninstalled(context: BoltContext, db: Database, installations: InstallationStore | None) -> None:
+    # The data stays for the retention period; the tokens go at once (Bolt's revocation listener).
+    with db.session() as session:
+        lifecycle.mark_uninstalled(session, context.team_id, context.enterprise_id)
+    if installations is not None:
+        TokenRevocationListeners(installations).handle_app_uninstalled_events(context)
+    log.info("uninstalled from %s; data kept until purged", context.team_id)
+
+
+def tokens_revoked(event: dict, context: BoltContext, installations: InstallationStore | None) -> None:
+    if installations is not None:
+        TokenRevocationListeners(installations).handle_tokens_revoked_events(event, context)

@@ -45,6 +45,8 @@ def workspace_for(session: Session, team_id: str, enterprise_id: str | None = No
     """The workspace a request belongs to, created on its first request."""
     workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
     if workspace is not None:
+        if workspace.uninstalled_at is not None:
+            workspace.uninstalled_at = None  # a request got through, so it is installed again
         return workspace
     workspace = Workspace(team_id=team_id, enterprise_id=enterprise_id)
     try:

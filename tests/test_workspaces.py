@@ -1,0 +1,151 @@
+"""Many workspaces on one deployment: per-workspace tokens, refusals, uninstall and purge."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.request import urlopen
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.cli import main as northline
+from bot.installations import installation_store
+from bot.logs import configure, redact
+from bot.web import NorthlineWSGI
+from storage.db import Database
+from storage.models import Kra, Workspace
+from tests.conftest import ALICE, MALLORY, OTHER_TEAM, OTHER_TOKEN, TEAM, TOKEN, serve
+from tests.test_kra import answer, create_kra
+
+
+def workspace_count(db) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(Workspace))
+
+
+def test_a_workspace_that_never_installed_gets_a_polite_refusal_and_no_data(slack, db, emulator):
+    emulator.add_user("U0STRANGER", "T0STRANGER", name="stranger")
+    response = slack.command("/kra", "list", user_id="U0STRANGER", team_id="T0STRANGER")
+    assert response.status == 200
+    assert "isn't installed" in slack.wait_for_response_url()["text"]
+    assert workspace_count(db) == 0
+    assert not [c for c in emulator.calls if c.method not in ("auth.test", "response_url")]
+
+
+def test_each_workspace_is_answered_with_its_own_token(slack, emulator, db):
+    create_kra(slack, emulator, user=ALICE)
+    create_kra(slack, emulator, user=MALLORY, owner=MALLORY, team=OTHER_TEAM, title="Other area")
+    calls = [c for c in emulator.calls if c.method in ("views.open", "chat.postMessage", "views.publish")]
+    assert {c.team_id for c in calls} == {TEAM, OTHER_TEAM}
+    for call in calls:
+        assert call.token == (TOKEN if call.team_id == TEAM else OTHER_TOKEN), call
+    # References are per workspace: both are KRA-1, and neither sees the other's.
+    assert "Customer satisfaction" in answer(slack, "/kra", "show KRA-1", user_id=ALICE)["text"] + json.dumps(
+        slack.wait_for_response_url()
+    )
+    other = answer(slack, "/kra", "list all", user_id=MALLORY, team_id=OTHER_TEAM)
+    assert "Other area" in json.dumps(other) and "Customer satisfaction" not in json.dumps(other)
+
+
+def test_single_workspace_mode_refuses_requests_claiming_another_team(single_slack, db, emulator):
+    ok = single_slack.command("/kra", "help", user_id=ALICE)
+    assert ok.status == 200 and "/kra add" in single_slack.wait_for_response_url()["text"]
+    emulator.clear()
+    refused = single_slack.command("/kra", "add Sneaky", user_id=MALLORY, team_id=OTHER_TEAM)
+    assert refused.status == 200 and "isn't installed" in single_slack.wait_for_response_url()["text"]
+    with db.session() as session:
+        assert session.scalar(select(Workspace.team_id).where(Workspace.team_id == OTHER_TEAM)) is None
+    assert not emulator.calls_to("views.open")
+
+
+def test_uninstall_keeps_data_until_purged_and_purge_touches_no_other_workspace(
+    slack, emulator, db, settings, database_url, monkeypatch, capsys
+):
+    create_kra(slack, emulator, user=ALICE)
+    create_kra(slack, emulator, user=MALLORY, owner=MALLORY, team=OTHER_TEAM, title="Other area")
+    response = slack.event({"type": "app_uninstalled"}, team_id=TEAM)
+    assert response.status == 200
+    store = installation_store(settings, db)
+    for _ in range(100):
+        if store.find_bot(enterprise_id=None, team_id=TEAM) is None:
+            break
+        __import__("time").sleep(0.05)
+    assert store.find_bot(enterprise_id=None, team_id=TEAM) is None
+    assert store.find_bot(enterprise_id=None, team_id=OTHER_TEAM) is not None
+    with db.session() as session:
+        assert session.scalar(select(Workspace.uninstalled_at).where(Workspace.team_id == TEAM)) is not None
+        assert session.scalar(select(func.count()).select_from(Kra)) == 2  # kept for now
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DATA_RETENTION_DAYS", "30")
+    with pytest.raises(SystemExit) as done:
+        northline(["workspace", "purge"])
+    assert done.value.code == 0 and "purged 0" in capsys.readouterr().out  # not 30 days yet
+
+    with pytest.raises(SystemExit) as done:
+        northline(["workspace", "purge", TEAM, "--now"])
+    assert done.value.code == 0
+    with db.session() as session:
+        assert session.scalars(select(Workspace.team_id)).all() == [OTHER_TEAM]
+        assert session.scalars(select(Kra.title)).all() == ["Other area"]
+    assert store.find_bot(enterprise_id=None, team_id=OTHER_TEAM) is not None
+
+
+def test_purge_after_the_retention_period(db, monkeypatch, database_url, capsys):
+    from datetime import datetime, timedelta
+
+    with db.session() as session:
+        session.add(Workspace(team_id="T0OLD", uninstalled_at=datetime(2026, 1, 1)))
+        session.add(Workspace(team_id="T0RECENT", uninstalled_at=datetime.now() - timedelta(days=3)))
+        session.add(Workspace(team_id="T0ACTIVE"))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    with pytest.raises(SystemExit):
+        northline(["workspace", "purge"])
+    assert "T0OLD" in capsys.readouterr().out
+    with db.session() as session:
+        assert sorted(session.scalars(select(Workspace.team_id))) == ["T0ACTIVE", "T0RECENT"]
+
+
+def test_tokens_revoked_removes_the_bot_token(slack, db, settings):
+    response = slack.event({"type": "tokens_revoked", "tokens": {"bot": ["U0BOTOTHER"]}}, team_id=OTHER_TEAM)
+    assert response.status == 200
+    store = installation_store(settings, db)
+    for _ in range(100):
+        if store.find_bot(enterprise_id=None, team_id=OTHER_TEAM) is None:
+            break
+        __import__("time").sleep(0.05)
+    assert store.find_bot(enterprise_id=None, team_id=OTHER_TEAM) is None
+    assert store.find_bot(enterprise_id=None, team_id=TEAM) is not None
+
+
+def test_install_page_links_to_slack_with_a_stored_state(app_url):
+    with urlopen(f"{app_url}/slack/install") as response:
+        page = response.read().decode()
+    assert response.status == 200
+    assert "https://slack.com/oauth/v2/authorize?state=" in page and "client_id=1111111111.2222222222" in page
+
+
+def test_healthz_says_which_part_failed():
+    broken = Database.from_url("postgresql+psycopg://nobody@127.0.0.1:1/nothing")
+    with serve(NorthlineWSGI(app=None, db=broken)) as url:
+        try:
+            urlopen(f"{url}/healthz")
+        except Exception as error:  # HTTPError 503
+            body = json.loads(error.read())
+            assert error.code == 503
+            assert body["ok"] is False and body["checks"]["database"].startswith("failed")
+        else:
+            pytest.fail("healthz said ok with no database")
+    broken.dispose()
+
+
+def test_logs_never_contain_tokens_or_secrets(capsys):
+    configure("INFO", json_lines=True, secrets=("super-signing-secret",))
+    logging.getLogger("northline.test").info("posting with xoxb-123-456-abc and super-signing-secret")
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    record = json.loads(line)
+    assert "xoxb-123" not in line and "super-signing-secret" not in line
+    assert record["level"] == "INFO" and "[redacted]" in record["message"]
+    assert redact("xapp-1-A-2-abc") == "[redacted]"
+    logging.getLogger().handlers.clear()
