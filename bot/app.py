@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import listeners
+from bot.domain.slack_text import neutralize_broadcasts
 from bot.errors import Invalid, NorthlineError
 from bot.installations import BOT_SCOPES, installation_store, oauth_state_store
 from bot.settings import Settings
@@ -152,6 +153,7 @@ def _first_input_block(view: dict) -> str | None:
 
 
 def _tell(context, body: dict, message: str) -> None:
+    message = neutralize_broadcasts(message)  # it may quote what the person typed
     try:
         if context.respond is not None and (body.get("response_url") or body.get("response_urls")):
             context.respond(text=message, response_type="ephemeral", replace_original=False)

@@ -36,7 +36,7 @@ def kra_command(ack: Ack, command: dict, respond: Respond, client: WebClient, co
     subcommand, rest = split_command(command.get("text") or "")
     handler = SUBCOMMANDS.get(subcommand)
     if handler is None:
-        prefix = f"I don't know `/kra {subcommand[:30]}`.\n" if subcommand not in ("", "help") else ""
+        prefix = f"I don't know `/kra {ui.safe(subcommand, 30)}`.\n" if subcommand not in ("", "help") else ""
         respond(**ephemeral(prefix + ui.USAGE))
         return
     handler(rest, command=command, respond=respond, client=client, context=context, db=db)

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain.slack_text import truncate
+from bot.domain.slack_text import neutralize_broadcasts, truncate
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
@@ -67,7 +67,8 @@ def fit(blocks: Sequence[dict | Block], limit: int, overflow: str) -> list[dict]
 
 def ephemeral(text: str, blocks: Sequence[dict] | None = None) -> dict:
     """Keyword arguments for respond(): an ephemeral answer with a plain-text fallback."""
-    answer: dict = {"response_type": "ephemeral", "text": truncate(text, TEXT_FALLBACK_CHARS)}
+    # Error texts may quote what the person typed: never let that ping a whole channel.
+    answer: dict = {"response_type": "ephemeral", "text": truncate(neutralize_broadcasts(text), TEXT_FALLBACK_CHARS)}
     if blocks:
         answer["blocks"] = list(blocks)
     return answer
