@@ -15,10 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
 from bot.app import create_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.web import NorthlineWSGI  # noqa: E402
-from storage.db import Database, upgrade  # noqa: E402
+from storage.db import Database, make_engine, upgrade  # noqa: E402
 from tests.conftest import ALICE, SIGNING_SECRET, TEAM, TOKEN, NorthlineClient, count_statements, serve  # noqa: E402
 from tests.slack import SlackEmulator  # noqa: E402
 
@@ -31,11 +34,26 @@ class Bench:
     url: str
 
 
+def fresh_database(base_url: str | None = None) -> str:
+    """An empty database: SQLite in a temp dir, or a new PostgreSQL database beside the one
+    NORTHLINE_BENCH_DATABASE_URL names (never the named one itself, so runs never collide)."""
+    base_url = base_url or os.environ.get("NORTHLINE_BENCH_DATABASE_URL")
+    if not base_url or make_url(base_url).get_backend_name() == "sqlite":
+        return f"sqlite:///{tempfile.mkdtemp(prefix='northline-bench-')}/bench.db"
+    url = make_url(base_url)
+    name = f"{url.database}_bench_{os.getpid()}_{int(time.time())}"
+    admin = make_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @contextmanager
 def bench_app(database_url: str | None = None) -> Iterator[Bench]:
-    """A fresh database (SQLite in a temp dir unless NORTHLINE_BENCH_DATABASE_URL is set)."""
-    folder = tempfile.mkdtemp(prefix="northline-bench-")
-    url = database_url or os.environ.get("NORTHLINE_BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.db"
+    """The real app over HTTP on a fresh database, with the emulator as Slack."""
+    url = database_url or fresh_database()
     upgrade(url)
     db = Database.from_url(url)
     with SlackEmulator() as emulator:
@@ -48,6 +66,18 @@ def bench_app(database_url: str | None = None) -> Iterator[Bench]:
             client = NorthlineClient(f"{app_url}/slack/events", SIGNING_SECRET, emulator)
             yield Bench(db=db, emulator=emulator, slack=client, url=url)
     db.dispose()
+    drop_database(url)
+
+
+def drop_database(url: str) -> None:
+    """Remove a PostgreSQL database fresh_database() made (SQLite files live in a temp dir)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or "_bench_" not in (parsed.database or ""):
+        return
+    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def time_requests(bench: Bench, request: Callable[[], None], runs: int) -> tuple[list[float], float]:

@@ -27,12 +27,12 @@ sys.path.insert(0, str(ROOT))
 
 from slack_sdk.oauth.installation_store import Installation  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.harness import drop_database, fresh_database  # noqa: E402
 from bot.installations import BOT_SCOPES, installation_store  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from storage.db import Database, make_engine, upgrade  # noqa: E402
+from storage.db import Database, upgrade  # noqa: E402
 from tests.perf_data import seed_kras  # noqa: E402
 from tests.slack import SlackEmulator  # noqa: E402
 
@@ -44,19 +44,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def fresh_database(base_url: str) -> str:
-    url = make_url(base_url)
-    if url.get_backend_name() != "postgresql":
-        return base_url
-    name = f"{url.database}_load_{os.getpid()}"
-    admin = make_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def start_gunicorn(app_spec: str, port: int, env: dict[str, str]) -> subprocess.Popen:
@@ -174,7 +161,7 @@ def main() -> None:
     parser.add_argument("--workspaces", type=int, default=20)
     args = parser.parse_args()
     base = os.environ.get("NORTHLINE_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    database_url = fresh_database(base)
+    database_url = fresh_database(base)  # a new database beside `base`, never `base` itself
     upgrade(database_url)
     db = Database.from_url(database_url)
     teams = [f"T0LOAD{n:02d}" for n in range(args.workspaces)]
@@ -215,6 +202,7 @@ def main() -> None:
             print(f"ratio northline/bare: p50 {ours['p50'] / bare['p50']:.2f}x, p99 {ours['p99'] / bare['p99']:.2f}x, "
                   f"throughput {ours['rps'] / bare['rps']:.2f}x")
     db.dispose()
+    drop_database(database_url)
 
 
 if __name__ == "__main__":
