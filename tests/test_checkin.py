@@ -15,7 +15,16 @@ from bot.services import checkins
 from bot.services.workspaces import workspace_for
 from storage.models import CheckIn, KeyResult
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, OTHER_TEAM, TEAM
-from tests.test_okr import MALLORY, answer, answer_text, by_block, count, create_objective, opened_view, seed_objectives
+from tests.test_okr import (
+    MALLORY,
+    answer,
+    answer_text,
+    by_block,
+    count,
+    create_objective,
+    opened_view,
+    seed_objectives,
+)
 
 
 def kr_ids(db) -> dict[int, int]:
@@ -179,9 +188,9 @@ def test_someone_with_no_key_results_is_told_so(slack, emulator):
 def test_the_home_and_reminder_buttons_open_the_modal(slack, emulator):
     three_key_results(slack, emulator)
     slack.action(Action.HOME_CHECKIN, user_id=ALICE, team_id=TEAM)
-    opened_view(emulator, Callback.CHECKIN)
-    slack.action(Action.OPEN_CHECKIN, user_id=ALICE, team_id=TEAM)
     opened_view(emulator, Callback.CHECKIN, count=2)
+    slack.action(Action.OPEN_CHECKIN, user_id=ALICE, team_id=TEAM)
+    opened_view(emulator, Callback.CHECKIN, count=3)
     slack.action(Action.HOME_CHECKIN, user_id=CAROL, team_id=TEAM)
     emulator.wait_for("chat.postMessage", where=lambda c: "no active key results" in (c.args.get("text") or ""))
 

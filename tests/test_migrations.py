@@ -13,7 +13,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from storage.db import Database, SchemaOutOfDate, alembic_config, ensure_schema, make_engine, schema_state, upgrade
+from storage.db import (
+    Database,
+    SchemaOutOfDate,
+    alembic_config,
+    ensure_schema,
+    make_engine,
+    schema_state,
+    upgrade,
+)
 from storage.models import Base
 from tests.conftest import PG_URL, requires_postgresql
 

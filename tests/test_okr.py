@@ -326,7 +326,7 @@ def test_list_mine_includes_objectives_where_you_own_a_key_result(slack, emulato
     assert "Alice's" in answer_text(answer(slack, "/okr", "list mine", user_id=BOB))
 
 
-def seed_objectives(db, n: int, *, owner=ALICE, channel=CHANNEL, key_results=3, checked_in=True) -> None:
+def seed_objectives(db, n: int, *, owner=ALICE, channel=CHANNEL, key_results=3, checked_in=True, first=1) -> None:
     """n objectives with key results, straight into the database (fast)."""
     now = datetime.now().replace(microsecond=0)
     with db.session() as session:
@@ -335,18 +335,18 @@ def seed_objectives(db, n: int, *, owner=ALICE, channel=CHANNEL, key_results=3, 
             Objective(
                 workspace_id=workspace.id,
                 number=i,
-                title=f"Objective {i}",
+                title=f"Objective {i}",  # numbers first … first + n - 1
                 owner_id=owner,
                 cycle=CYCLE,
                 channel_id=channel,
                 created_by=owner,
             )
-            for i in range(1, n + 1)
+            for i in range(first, first + n)
         ]
         session.add_all(objectives)
         session.flush()
         krs = []
-        for i, objective in enumerate(objectives):
+        for i, objective in enumerate(objectives, start=first - 1):
             for j in range(key_results):
                 kr = KeyResult(
                     workspace_id=workspace.id,

@@ -1,0 +1,153 @@
+"""App Home end to end, "needs you this week" in the person's time zone, and fixed query counts."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+
+from bot.ids import Action
+from bot.services import home
+from bot.services.home import HomeData, SprintGoalLine
+from bot.services.workspaces import workspace_for
+from bot.ui.home import home_view
+from bot.ui.text import blocks_to_text
+from storage.models import KeyResult, Member, Objective
+from tests.conftest import ALICE, BOB, CHANNEL, TEAM, count_statements
+from tests.test_okr import CYCLE, answer, create_objective, seed_objectives
+from tests.test_okr import answer_text as _answer_text
+
+
+def settle(emulator, method: str = "views.publish", quiet: float = 0.3) -> int:
+    """Wait until the Home refreshes that earlier requests set off have all arrived."""
+    seen = -1
+    while (now := len(emulator.calls_to(method))) != seen:
+        seen = now
+        time.sleep(quiet)
+    return seen
+
+
+def published(slack, emulator, user=ALICE) -> dict:
+    before = settle(emulator)
+    response = slack.event({"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"}, team_id=TEAM)
+    assert response.status == 200, response.text
+    calls = emulator.wait_for("views.publish", count=before + 1, where=None)
+    return calls[-1].args["view"]
+
+
+def test_home_shows_key_results_objectives_what_needs_you_and_the_buttons(slack, emulator, db):
+    create_objective(
+        slack,
+        emulator,
+        title="Customers love onboarding",
+        krs=(("Activation", "40", "60", "%"), ("Docs pages", "0", "20", "")),
+        **{"kr_2_owner": BOB},
+    )
+    _answer_text(answer(slack, "/okr", "checkin KR-1 50 at-risk design review slipped"))
+    view = published(slack, emulator)
+    text = json.dumps(view, ensure_ascii=False)
+    for action in (Action.HOME_CHECKIN, Action.HOME_NEW_OBJECTIVE, Action.HOME_NEW_KRA):
+        assert action in text
+    readable = blocks_to_text(view["blocks"])
+    assert "Needs you this week" in readable
+    assert "Your key results" in readable and "KR-1 Activation" in readable
+    assert "▓▓▓▓▓░░░░░ 50%" in readable and "owner says" in readable and "at risk" in readable
+    assert "Your objectives" in readable and "OBJ-1 Customers love onboarding" in readable
+    assert "All your key results are checked in this week" in readable  # KR-1 checked in; KR-2 is Bob's
+    bobs = blocks_to_text(published(slack, emulator, user=BOB)["blocks"])
+    assert "KR-2 Docs pages" in bobs and "1 key result without a check-in since Monday" in bobs
+    assert "no check-in yet" in bobs
+    assert len(view["blocks"]) <= 100 and not emulator.violations
+
+
+def test_home_is_republished_after_a_change(slack, emulator):
+    create_objective(slack, emulator)
+    before = settle(emulator)
+    answer(slack, "/okr", "checkin KR-1 45")  # 40 → 60: 25 %
+    calls = emulator.wait_for("views.publish", count=before + 1, where=lambda c: c.args.get("user_id") == ALICE)
+    assert "25%" in json.dumps(calls[-1].args["view"], ensure_ascii=False)
+
+
+def _with_key_result(db, tz: str | None, last_checkin_at: datetime | None):
+    with db.session() as session:
+        workspace = workspace_for(session, TEAM)
+        if tz:
+            session.add(Member(workspace_id=workspace.id, user_id=ALICE, tz=tz, refreshed_at=datetime(2026, 11, 1)))
+        objective = Objective(workspace_id=workspace.id, number=1, title="O", owner_id=ALICE, cycle="2026-Q4", created_by=ALICE)
+        session.add(objective)
+        session.flush()
+        session.add(
+            KeyResult(
+                workspace_id=workspace.id,
+                objective_id=objective.id,
+                number=1,
+                title="KR",
+                start_value=0,
+                target_value=10,
+                owner_id=ALICE,
+                current_value=None if last_checkin_at is None else 3,
+                last_checkin_at=last_checkin_at,
+            )
+        )
+
+
+def test_needs_you_counts_from_monday_midnight_in_your_time_zone(db):
+    # Monday 2026-11-23 01:00 UTC is Monday 10:00 in Tokyo; Tokyo's week began Sunday 15:00 UTC.
+    now = datetime(2026, 11, 23, 1, 0)
+    checked_in = datetime(2026, 11, 22, 16, 0)  # Sunday 16:00 UTC = Monday 01:00 in Tokyo
+    _with_key_result(db, "Asia/Tokyo", checked_in)
+    with db.session() as session:
+        data = home.home_data(session, workspace_for(session, TEAM), ALICE, now=now)
+    assert data.week_starts_at == datetime(2026, 11, 22, 15, 0)
+    assert data.needs_checkin == [] and data.key_result_total == 1
+
+
+def test_needs_you_falls_back_to_utc(db):
+    now = datetime(2026, 11, 23, 1, 0)
+    _with_key_result(db, None, datetime(2026, 11, 22, 16, 0))  # Sunday: last week in UTC
+    with db.session() as session:
+        data = home.home_data(session, workspace_for(session, TEAM), ALICE, now=now)
+    assert data.week_starts_at == datetime(2026, 11, 23, 0, 0)
+    assert [kr.number for kr, _ in data.needs_checkin] == [1]
+    assert "1 key result without a check-in since Monday" in blocks_to_text(home_view(data)["blocks"])
+
+
+def test_team_sprint_goals_are_rendered_when_given():
+    data = HomeData(
+        user_id=ALICE,
+        team_sprint_goals=[
+            SprintGoalLine(goal="Ship onboarding v2", channel_id=CHANNEL, aligned=True, reference="SPR-4", key_results=["KR-3"]),
+            SprintGoalLine(goal="Tidy the backlog", channel_id="C0OPS", aligned=False),
+        ],
+    )
+    readable = blocks_to_text(home_view(data)["blocks"])
+    assert "Your teams' sprint goals" in readable
+    assert "SPR-4 #" in readable and "Ship onboarding v2" in readable and "aligned with KR-3" in readable
+    assert "Tidy the backlog" in readable and "not aligned" in readable
+    assert "sprint goals" not in blocks_to_text(home_view(HomeData(user_id=ALICE))["blocks"])
+
+
+def test_list_checkin_modal_and_home_cost_the_same_statements_at_20_and_200_objectives(slack, emulator, db):
+    def measure() -> tuple[int, int, int]:
+        with count_statements(db) as listing:
+            answer(slack, "/okr", "list all")
+        before = len(emulator.calls_to("views.open"))
+        with count_statements(db) as modal:
+            slack.command("/okr", "checkin", user_id=ALICE, team_id=TEAM)
+            emulator.wait_for("views.open", count=before + 1)
+        before = settle(emulator)
+        with count_statements(db) as home_tab:
+            slack.event({"type": "app_home_opened", "user": ALICE, "channel": "D0HOME", "tab": "home"}, team_id=TEAM)
+            emulator.wait_for("views.publish", count=before + 1)
+        return listing.count, modal.count, home_tab.count
+
+    seed_objectives(db, 20)
+    measure()  # warm-up: the workspace row and the like exist from here on
+    small = measure()
+    seed_objectives(db, 180, first=21)
+    large = measure()
+    assert small == large, (small, large)
+    assert max(large) <= 15
+    with db.session() as session:
+        assert session.query(Objective).filter(Objective.cycle == CYCLE).count() == 200
+    assert not emulator.violations
