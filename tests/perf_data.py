@@ -36,3 +36,76 @@ def seed_kras(db: Database, count: int, kpis_per_kra: int = 3, team_id: str = TE
         for kind, number in (("KRA", last), ("KPI", last * kpis_per_kra)):
             session.merge(RefCounter(workspace_id=workspace.id, kind=kind, last_number=number))
         return workspace.id
+
+
+def seed_okrs(
+    db: Database,
+    objectives: int,
+    *,
+    key_results_per_objective: int = 4,
+    checkins: int = 0,
+    team_id: str = TEAM,
+    channel_id: str | None = "C0GROWTH",
+    first: int = 1,
+    now=None,
+) -> int:
+    """Objectives of this cycle with key results (owned round-robin by ALICE, BOB, CAROL) and
+    `checkins` check-ins spread over them and over the last weeks."""
+    from datetime import datetime, timedelta
+
+    from bot.domain.cycles import cycle_for
+    from storage.models import CheckIn, KeyResult, Objective
+
+    now = now or datetime.now().replace(microsecond=0)
+    cycle = cycle_for(now.date()).name
+    with db.session() as session:
+        workspace = workspace_for(session, team_id)
+        session.flush()
+        session.execute(
+            insert(Objective),
+            [
+                {"workspace_id": workspace.id, "number": n, "title": f"Objective {n}", "owner_id": OWNERS[n % 3],
+                 "cycle": cycle, "channel_id": channel_id, "created_by": OWNERS[n % 3], "description": ""}
+                for n in range(first, first + objectives)
+            ],
+        )
+        objective_ids = dict(
+            session.execute(
+                Objective.__table__.select()
+                .with_only_columns(Objective.number, Objective.id)
+                .where(Objective.workspace_id == workspace.id, Objective.number >= first)
+            ).all()
+        )
+        per = key_results_per_objective
+        session.execute(
+            insert(KeyResult),
+            [
+                {"workspace_id": workspace.id, "objective_id": objective_ids[n], "number": (n - 1) * per + k + 1,
+                 "title": f"Key result {n}.{k}", "start_value": 0.0, "target_value": 100.0, "unit": "%",
+                 "owner_id": OWNERS[(n + k) % 3], "weight": 1.0, "position": k,
+                 "current_value": float((n * 7 + k * 13) % 100), "last_checkin_at": now - timedelta(days=(n + k) % 20),
+                 "last_confidence": ("on_track", "at_risk", "off_track")[(n + k) % 3]}
+                for n in range(first, first + objectives)
+                for k in range(per)
+            ],
+        )
+        if checkins:
+            kr_ids = list(
+                session.scalars(
+                    KeyResult.__table__.select()
+                    .with_only_columns(KeyResult.id)
+                    .where(KeyResult.workspace_id == workspace.id)
+                )
+            )
+            rows = [
+                {"workspace_id": workspace.id, "key_result_id": kr_ids[i % len(kr_ids)], "value": float(i % 100),
+                 "confidence": ("on_track", "at_risk", "off_track")[i % 3], "note": "steady progress",
+                 "author_id": OWNERS[i % 3], "created_at": now - timedelta(hours=i % (24 * 70))}
+                for i in range(checkins)
+            ]
+            for start in range(0, len(rows), 10_000):
+                session.execute(insert(CheckIn), rows[start : start + 10_000])
+        last = first + objectives - 1
+        for kind, number in (("OBJ", last), ("KR", last * per)):
+            session.merge(RefCounter(workspace_id=workspace.id, kind=kind, last_number=number))
+        return workspace.id
