@@ -181,12 +181,22 @@ def import_okrs(args: argparse.Namespace) -> int:
 # --- the scheduler: `northline jobs run KIND` and `northline clock` -----------------------------
 
 
-def _clock_clients(settings, stop=None):
-    """client_for(workspace): today one bot token serves every workspace row."""
+def _clock_clients(settings, db, stop=None):
+    """client_for(workspace): the workspace's own bot token (SLACK_BOT_TOKEN, or its OAuth
+    installation), in the clock's client: 20 honoured 429s a call, waits that end on `stop`."""
+    from bot.installations import Clients
     from bot.jobs.posting import build_clock_client
 
-    client = build_clock_client(settings.slack_bot_token, settings.slack_api_url, stop=stop)
-    return lambda workspace: client
+    tokens = Clients(settings, db)
+    built = {}
+
+    def client_for(workspace):
+        token = tokens.token_for(workspace.team_id, workspace.enterprise_id)  # NotInstalled: skipped, logged
+        if token not in built:
+            built[token] = build_clock_client(token, settings.slack_api_url, stop=stop)
+        return built[token]
+
+    return client_for
 
 
 def _parse_at(text: str | None):
@@ -211,7 +221,7 @@ def jobs(args: argparse.Namespace) -> int:
     settings = _settings()
     db = Database.from_url(settings.database_url)
     ensure_schema(db)
-    report = run_kind(args.kind, db, _clock_clients(settings), now, team_id=args.team, channel_id=args.channel)
+    report = run_kind(args.kind, db, _clock_clients(settings, db), now, team_id=args.team, channel_id=args.channel)
     print(report)
     db.dispose()
     return 1 if report.errors else 0
@@ -229,9 +239,45 @@ def clock(args: argparse.Namespace) -> int:
     ensure_schema(db)
     stop = threading.Event()
     try:
-        return run_clock(db, _clock_clients(settings, stop), settings.database_url, stop)
+        return run_clock(
+            db, _clock_clients(settings, db, stop), settings.database_url, stop,
+            retention_days=settings.data_retention_days,
+        )
     finally:
         db.dispose()
+
+
+@command("workspace")
+def workspace(args: argparse.Namespace) -> int:
+    """`northline workspace purge [T] [--now]`: delete uninstalled workspaces' data."""
+    from bot.services import lifecycle
+    from storage.db import Database, ensure_schema
+
+    db = Database.from_url(_database_url())
+    ensure_schema(db)
+    try:
+        if args.team and args.now:
+            if not lifecycle.purge(db, args.team):
+                return _fail("workspace", f"no workspace {args.team} in this database")
+            print(f"purged {args.team}")
+            return 0
+        if args.team:
+            return _fail("workspace", "purging one workspace at once needs --now: northline workspace purge T --now")
+        days = _retention_days()
+        purged = lifecycle.purge_expired(db, days)
+        print(f"purged {len(purged)} workspace(s) uninstalled more than {days} days ago: {', '.join(purged) or 'none'}")
+        return 0
+    finally:
+        db.dispose()
+
+
+def _retention_days() -> int:
+    import os
+
+    raw = os.environ.get("DATA_RETENTION_DAYS", "30")
+    if not raw.isdigit():
+        raise SystemExit("Configuration error: DATA_RETENTION_DAYS is malformed; it should be a whole number of days, e.g. 30.")
+    return int(raw)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -265,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--channel", default=None, help="only this channel (digest, sprint prompts, nudges)")
     run_parser.add_argument("--at", default=None, help="ISO-8601 time to run as (default now; no offset = UTC)")
     sub.add_parser("clock", help="the scheduler: every minute, every scheduled post that is due")
+    workspace_parser = sub.add_parser("workspace", help="workspace data lifecycle")
+    workspace_sub = workspace_parser.add_subparsers(dest="action", required=True)
+    purge_parser = workspace_sub.add_parser(
+        "purge", help="delete the data of workspaces uninstalled longer ago than DATA_RETENTION_DAYS (default 30)"
+    )
+    purge_parser.add_argument("team", nargs="?", help="one workspace's team id (with --now)")
+    purge_parser.add_argument("--now", action="store_true", help="purge that workspace now, whatever its age")
     return parser
 
 

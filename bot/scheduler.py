@@ -87,13 +87,65 @@ def run_all(
 # --- the clock ----------------------------------------------------------------------------------
 
 
+# Any constant both clocks agree on; "NLCK" in ASCII.
+ADVISORY_LOCK_KEY = 0x4E4C434B
+
+
+class Leadership:
+    """On PostgreSQL only one clock works at a time: it holds a session advisory lock on a
+    connection of its own. A second clock finds the lock taken and waits as a standby; when the
+    first dies its connection closes, the lock is released, and the standby takes over on its
+    next tick (within a minute). SQLite has one writer anyway: always the leader."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.connection = None
+
+    def is_leader(self) -> bool:
+        if self.db.is_sqlite:
+            return True
+        from sqlalchemy import text
+
+        try:
+            if self.connection is not None:
+                self.connection.execute(text("SELECT 1"))  # still ours while this works
+                return True
+            connection = self.db.engine.connect()
+            got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
+            connection.commit()
+            if got:
+                self.connection = connection
+                log.info("this clock is now the leader")
+                return True
+            connection.close()
+            return False
+        except Exception:  # noqa: BLE001 - a lost database connection means a lost lock
+            log.warning("lost the clock's advisory lock connection; will try again next tick")
+            self.release()
+            return False
+
+    def release(self) -> None:
+        if self.connection is not None:
+            # invalidate(): really close it, or the pool would keep the lock alive on reuse.
+            with contextlib.suppress(Exception):
+                self.connection.invalidate()
+            with contextlib.suppress(Exception):
+                self.connection.close()
+        self.connection = None
+
+
 @dataclass
 class Clock:
     db: Database
     client_for: ClientFor
     stop: threading.Event
+    retention_days: int = 30
+    leadership: Leadership | None = None
+    purged_on: str = ""
 
 
+# APScheduler stores the tick by its textual reference, so the clock it runs lives here,
+# set by run_clock() for the life of the process.
 _clock: Clock | None = None
 
 
@@ -103,9 +155,30 @@ def tick() -> None:
     if clock is None:
         log.warning("tick without a clock configured; nothing to do")
         return
-    for report in run_all(clock.db, clock.client_for, datetime.now(UTC), stop=clock.stop):
+    if clock.leadership is not None and not clock.leadership.is_leader():
+        log.info("standby: another clock holds the lock")
+        return
+    now = datetime.now(UTC)
+    for report in run_all(clock.db, clock.client_for, now, stop=clock.stop):
         if report.sent or report.failed or report.late or report.channels_disabled or report.errors:
             log.info("%s", report)
+    purge_once_a_day(clock, now)
+
+
+def purge_once_a_day(clock: Clock, now: datetime) -> None:
+    """Workspaces uninstalled longer ago than the retention period are deleted, daily."""
+    from bot.services.lifecycle import purge_expired
+
+    today = now.date().isoformat()
+    if clock.purged_on == today or (clock.stop is not None and clock.stop.is_set()):
+        return
+    try:
+        purged = purge_expired(clock.db, clock.retention_days, now.replace(tzinfo=None))
+        if purged:
+            log.info("purged %d uninstalled workspace(s): %s", len(purged), ", ".join(purged))
+        clock.purged_on = today
+    except Exception:  # noqa: BLE001 - the clock never dies of housekeeping
+        log.exception("purging uninstalled workspaces failed")
 
 
 def build_scheduler(database_url: str, *, tick_seconds: int = TICK_SECONDS):
@@ -139,10 +212,12 @@ def run_clock(
     *,
     tick_seconds: int = TICK_SECONDS,
     install_signals: bool = True,
+    retention_days: int = 30,
 ) -> int:
     """Run until SIGTERM/SIGINT (or `stop` is set by the caller). Returns the exit status."""
     global _clock
-    _clock = Clock(db, client_for, stop)
+    leadership = Leadership(db)
+    _clock = Clock(db, client_for, stop, retention_days=retention_days, leadership=leadership)
     scheduler = build_scheduler(database_url, tick_seconds=tick_seconds)
 
     def request_stop(*_args) -> None:
@@ -159,6 +234,7 @@ def run_clock(
         scheduler.start()
     finally:
         _clock = None
+        leadership.release()
     watcher.join(timeout=30)
     log.info("clock stopped")
     return 0

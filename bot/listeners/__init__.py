@@ -2,11 +2,12 @@
 
 from slack_bolt import App
 
-from bot.listeners import events, kra, okr, sprint
+from bot.listeners import events, kra, okr, schedule, sprint
 
 
 def register(app: App) -> None:
     kra.register(app)
     okr.register(app)
     sprint.register(app)
+    schedule.register(app)  # adds schedule/digest/pause/resume to /okr and schedule to /sprint
     events.register(app)
