@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -151,10 +151,12 @@ def export_routed(monkeypatch):
         monkeypatch.setitem(okr.SUBCOMMANDS, "export", export_listener.export_command)
 
 
-def test_the_okr_router_dispatches_export():
+def test_the_okr_router_dispatches_export(slack):
+    # `slack` built the app, so every listener module has registered what it adds to /okr.
     if okr.SUBCOMMANDS.get("export") is not export_listener.export_command:
-        pytest.skip("not wired yet: add `add_subcommand(\"export\", export.export_command, export.USAGE_LINE)` to /okr")
-    assert okr.SUBCOMMANDS["export"] is export_listener.export_command
+        pytest.skip("not wired yet: add `export.register(app)` to bot/listeners/__init__.py")
+    slack.command("/okr", "export", user_id=BOB, team_id=TEAM)
+    assert "nothing to export" in slack.wait_for_response_url()["text"]
 
 
 def test_okr_export_sends_the_workspace_csv_to_a_dm(slack, emulator, db, export_routed):
@@ -173,7 +175,7 @@ def test_okr_export_sends_the_workspace_csv_to_a_dm(slack, emulator, db, export_
     (get_url,) = emulator.wait_for("files.getUploadURLExternal", ok=True)
     (upload,) = emulator.wait_for("upload_url", ok=True)
     (complete,) = emulator.wait_for("files.completeUploadExternal", ok=True)
-    today = datetime.now().date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     assert get_url.args["filename"] == f"northline-export-{TEAM}-{today}.csv"
     assert int(get_url.args["length"]) == upload.args["length"]
     assert complete.args["channel_id"] == dm
@@ -255,6 +257,15 @@ def test_register_subcommands_adds_export():
     table: dict = {}
     export_listener.register_subcommands(table)
     assert table == {"export": export_listener.export_command}
+
+
+def test_register_adds_export_and_its_usage_line_to_okr(monkeypatch):
+    monkeypatch.setattr(okr, "SUBCOMMANDS", dict(okr.SUBCOMMANDS))
+    monkeypatch.setattr(okr, "EXTRA_USAGE", list(getattr(okr, "EXTRA_USAGE", [])))
+    export_listener.register(None)
+    assert okr.SUBCOMMANDS["export"] is export_listener.export_command
+    if hasattr(okr, "add_subcommand"):
+        assert export_listener.USAGE_LINE in okr.EXTRA_USAGE
 
 
 # --- the service -------------------------------------------------------------------------------------

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.ids import Action
 from bot.services import home
-from bot.services.home import HomeData, SprintGoalLine
+from bot.services.home import HomeData
 from bot.services.workspaces import workspace_for
 from bot.ui.home import home_view
 from bot.ui.text import blocks_to_text
 from storage.models import KeyResult, Member, Objective
+from storage.repositories.sprints import SprintSummary
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM, count_statements
 from tests.test_okr import CYCLE, answer, create_objective, seed_objectives
 from tests.test_okr import answer_text as _answer_text
@@ -116,8 +117,8 @@ def test_team_sprint_goals_are_rendered_when_given():
     data = HomeData(
         user_id=ALICE,
         team_sprint_goals=[
-            SprintGoalLine(goal="Ship onboarding v2", channel_id=CHANNEL, aligned=True, reference="SPR-4", key_results=["KR-3"]),
-            SprintGoalLine(goal="Tidy the backlog", channel_id="C0OPS", aligned=False),
+            SprintSummary(1, CHANNEL, "SPR-4", "Sprint 4", "Ship onboarding v2", True, 3, date(2026, 12, 4), ("KR-3",)),
+            SprintSummary(2, "C0OPS", "SPR-5", "Sprint 5", "Tidy the backlog", False, 9, date(2026, 12, 10)),
         ],
     )
     readable = blocks_to_text(home_view(data)["blocks"])

@@ -466,3 +466,309 @@ def test_claim_is_exclusive_and_mark_records_the_outcome(db):
     delivery.mark(db, "checkin", workspace_id, ALICE, "2026-W49", DeliveryState.SENT, {"ts": "1.2"})
     row = next(d for d in deliveries(db) if d.period == "2026-W49")
     assert row.state == DeliveryState.SENT and row.sent_at is not None and row.detail == {"ts": "1.2"}
+
+
+# --- the channel digest ----------------------------------------------------------------------------
+
+# Friday 4 December 2026, 16:05 in London.
+FRIDAY_LONDON = datetime(2026, 12, 4, 16, 5, tzinfo=UTC)
+
+
+def channel_with_objectives(db, emulator, *, objectives=2, key_results=3, channel=None, checkins=True, **ws) -> int:
+    from tests.conftest import CHANNEL
+
+    channel = channel or CHANNEL
+    workspace_id = make_workspace(db, timezone="Europe/London", **ws)
+    for o in range(objectives):
+        objective_id = make_objective(db, workspace_id, ALICE, channel=channel, title=f"Delight customers {o}")
+        for k in range(key_results):
+            owner = (ALICE, BOB, CAROL)[k % 3]
+            kr_id = make_key_result(db, workspace_id, objective_id, owner, title=f"Raise NPS {o}.{k}")
+            if checkins and k % 2 == 0:
+                _check_in(db, workspace_id, kr_id, owner, [(datetime(2026, 11, 20, 9), 20.0, "steady"), (datetime(2026, 12, 1, 9), 35.0, "found a lever")], confidence="at_risk")
+    return workspace_id
+
+
+def _check_in(db, workspace_id, kr_id, author, values, confidence=None):
+    with db.session() as session:
+        kr = session.get(KeyResult, kr_id)
+        for moment, value, note in values:
+            session.add(CheckIn(workspace_id=workspace_id, key_result_id=kr_id, value=value, note=note, author_id=author, created_at=moment, confidence=confidence))
+            kr.current_value, kr.last_checkin_at, kr.last_confidence = value, moment, confidence
+
+
+def channel_posts(emulator, channel):
+    return [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args.get("channel") == channel]
+
+
+def test_digest_parent_thread_and_chart(db, emulator):
+    from bot.jobs.digest import channel_digests
+    from tests.conftest import CHANNEL
+
+    channel_with_objectives(db, emulator)
+    report = channel_digests(db, clients(emulator), FRIDAY_LONDON)
+    assert report.sent == 1, report
+    posts = channel_posts(emulator, CHANNEL)
+    parent, *thread = posts
+    assert "thread_ts" not in parent.args or not parent.args["thread_ts"]
+    assert "OBJ-1" in parent.args["text"] and "OBJ-2" in parent.args["text"]
+    parent_text = str(parent.args["blocks"])
+    assert "▓" in parent_text or "░" in parent_text
+    assert "since last week" in parent_text
+    ts = parent.response["ts"]
+    assert len(thread) == 2 and all(c.args["thread_ts"] == ts for c in thread)
+    thread_text = " ".join(str(c.args["blocks"]) for c in thread)
+    assert "found a lever" in thread_text  # latest note
+    assert "owner says" in thread_text  # confidence beside pace
+    assert "No check-in since Monday" in thread_text and f"<@{BOB}>" in thread_text
+    assert "No active sprint" in thread_text
+    [chart] = [f for f in emulator.files.values() if f.completed]
+    assert chart.thread_ts == ts and chart.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert emulator.violations == []
+    # Once a week.
+    channel_digests(db, clients(emulator), FRIDAY_LONDON + timedelta(minutes=5))
+    assert len(channel_posts(emulator, CHANNEL)) == 3
+
+
+def test_digest_shows_the_sprint_goal_and_whether_aligned(db, emulator):
+    from bot.jobs.digest import channel_digests
+    from storage.models import Sprint, SprintKeyResult
+    from tests.conftest import CHANNEL
+
+    workspace_id = channel_with_objectives(db, emulator, objectives=1)
+    with db.session() as session:
+        kr = session.scalars(select(KeyResult)).first()
+        sprint = Sprint(workspace_id=workspace_id, number=1, channel_id=CHANNEL, name="Sprint 9", goal="Ship the NPS survey", starts_on=date(2026, 11, 30), ends_on=date(2026, 12, 11), created_by=ALICE)
+        session.add(sprint)
+        session.flush()
+        session.add(SprintKeyResult(sprint_id=sprint.id, key_result_id=kr.id, workspace_id=workspace_id))
+    channel_digests(db, clients(emulator), FRIDAY_LONDON)
+    thread_text = " ".join(str(c.args["blocks"]) for c in channel_posts(emulator, CHANNEL)[1:])
+    assert "Ship the NPS survey" in thread_text and "aligned" in thread_text and "not aligned" not in thread_text
+
+
+def test_digest_removed_from_channel_disables_the_schedule_and_tells_the_setter(db, emulator):
+    from bot.jobs.digest import channel_digests
+    from tests.conftest import CHANNEL
+
+    workspace_id = channel_with_objectives(db, emulator)
+    with db.session() as session:
+        session.add(Schedule(workspace_id=workspace_id, kind=ScheduleKind.DIGEST, channel_id=CHANNEL, weekday=5, time_of_day="16:00", timezone="Europe/London", set_by=CAROL))
+    emulator.update_channel(CHANNEL, is_member=False)
+    report = channel_digests(db, clients(emulator), FRIDAY_LONDON)
+    assert report.channels_disabled == 1 and report.sent == 0
+    with db.session() as session:
+        schedule = session.scalars(select(Schedule).where(Schedule.kind == ScheduleKind.DIGEST)).one()
+    assert schedule.enabled is False and "not_in_channel" in schedule.paused_reason
+    [dm] = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == CAROL]
+    assert "switched off" in dm.args["text"] and CHANNEL in dm.args["text"]
+    # The clock keeps going, and the channel is not tried again next week.
+    emulator.clear()
+    channel_digests(db, clients(emulator), FRIDAY_LONDON + timedelta(days=7))
+    assert emulator.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("error", ["channel_not_found", "is_archived"])
+def test_digest_channel_gone_on_the_default_schedule_tells_the_objective_owner(db, emulator, error):
+    from bot.jobs.digest import channel_digests
+    from tests.conftest import CHANNEL
+
+    channel_with_objectives(db, emulator)
+    emulator.fail("chat.postMessage", error, where=lambda c: c.args.get("channel") == CHANNEL)
+    report = channel_digests(db, clients(emulator), FRIDAY_LONDON)
+    assert report.channels_disabled == 1
+    with db.session() as session:
+        schedule = session.scalars(select(Schedule)).one()
+    assert schedule.enabled is False and schedule.channel_id == CHANNEL
+    assert [c.args["channel"] for c in emulator.calls_to("chat.postMessage", ok=True)] == [ALICE]
+
+
+def test_digest_statements_per_channel_do_not_grow_with_data(db, emulator):
+    from bot.jobs.digest import channel_digests
+
+    def statements(objectives, key_results, team, channel):
+        emulator.add_channel(channel, team, name=channel.lower())
+        channel_with_objectives(db, emulator, objectives=objectives, key_results=key_results, channel=channel, team_id=team)
+        with count_statements(db) as counter:
+            channel_digests(db, clients(emulator), FRIDAY_LONDON, team_id=team)
+        return [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
+
+    small = statements(1, 1, TEAM, "C0SMALL")
+    big = statements(45, 6, OTHER_TEAM, "C0BIG")
+    assert len(small) == len(big)
+    posts = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == "C0BIG"]
+    assert len(posts) == 3 and all(len(c.args["blocks"]) <= 50 for c in posts)
+    assert "more objective" in str(posts[0].args["blocks"])
+    assert emulator.violations == []
+
+
+def test_digest_at_the_channels_own_time_and_the_post_now_command_path(db, emulator):
+    from bot.jobs.digest import channel_digests, post_digest_now
+    from tests.conftest import CHANNEL
+
+    workspace_id = channel_with_objectives(db, emulator)
+    with db.session() as session:
+        session.add(Schedule(workspace_id=workspace_id, kind=ScheduleKind.DIGEST, channel_id=CHANNEL, weekday=1, time_of_day="09:00", timezone="Pacific/Auckland", set_by=ALICE))
+    channel_digests(db, clients(emulator), FRIDAY_LONDON)
+    assert channel_posts(emulator, CHANNEL) == []
+    channel_digests(db, clients(emulator), at("2026-12-06T20:01:00+00:00"))  # Monday 09:01 NZDT
+    assert len(channel_posts(emulator, CHANNEL)) == 3
+    client = build_clock_client(TOKEN, emulator.base_url)
+    answer = post_digest_now(db, client, workspace_id, CHANNEL, requested_by=ALICE)
+    assert "Posted" in answer and len(channel_posts(emulator, CHANNEL)) == 6
+
+
+# --- sprint prompts, nudges, cycle prompts ----------------------------------------------------------
+
+
+def _sprint(db, workspace_id, channel, *, starts, ends, number=1, goal="Ship it", links=()):
+    from storage.models import Sprint, SprintKeyResult
+
+    with db.session() as session:
+        sprint = Sprint(workspace_id=workspace_id, number=number, channel_id=channel, name=f"Sprint {number}", goal=goal, starts_on=starts, ends_on=ends, created_by=ALICE)
+        session.add(sprint)
+        session.flush()
+        for kr_id in links:
+            session.add(SprintKeyResult(sprint_id=sprint.id, key_result_id=kr_id, workspace_id=workspace_id))
+        return sprint.id
+
+
+def test_sprint_prompt_on_the_last_day_of_the_sprint(db, emulator):
+    from bot.jobs.sprint_prompts import sprint_prompts
+    from tests.conftest import CHANNEL
+
+    workspace_id = channel_with_objectives(db, emulator, objectives=1, checkins=False)
+    _sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 23), ends=date(2026, 12, 4))
+    sprint_prompts(db, clients(emulator), at("2026-12-04T09:59:00+00:00"))
+    assert channel_posts(emulator, CHANNEL) == []
+    report = sprint_prompts(db, clients(emulator), at("2026-12-04T10:01:00+00:00"))
+    assert report.sent == 1
+    [prompt] = channel_posts(emulator, CHANNEL)
+    elements = [e for b in prompt.args["blocks"] for e in ([b.get("accessory")] if b.get("accessory") else []) + b.get("elements", [])]
+    assert {"plan_sprint", "review_sprint"} <= {e.get("action_id") for e in elements}
+    assert "Ship it" in prompt.args["text"]
+    sprint_prompts(db, clients(emulator), at("2026-12-04T10:30:00+00:00"))
+    assert len(channel_posts(emulator, CHANNEL)) == 1
+
+
+def test_sprint_cadence_without_a_sprint(db, emulator):
+    from bot.jobs.sprint_prompts import sprint_prompts
+    from tests.conftest import CHANNEL
+
+    workspace_id = make_workspace(db)
+    with db.session() as session:
+        # Set on Wednesday 25 November (week 48): 2-week sprints, prompt on Friday of the 2nd week.
+        session.add(Schedule(workspace_id=workspace_id, kind=ScheduleKind.SPRINT, channel_id=CHANNEL, weekday=5, time_of_day="10:00", timezone="Europe/London", length_weeks=2, set_by=ALICE, updated_at=datetime(2026, 11, 25, 12)))
+    sprint_prompts(db, clients(emulator), at("2026-11-27T10:01:00+00:00"))
+    assert channel_posts(emulator, CHANNEL) == []
+    sprint_prompts(db, clients(emulator), at("2026-12-04T10:01:00+00:00"))
+    assert len(channel_posts(emulator, CHANNEL)) == 1
+    sprint_prompts(db, clients(emulator), at("2026-12-11T10:01:00+00:00"))
+    assert len(channel_posts(emulator, CHANNEL)) == 1
+    sprint_prompts(db, clients(emulator), at("2026-12-18T10:01:00+00:00"))
+    assert len(channel_posts(emulator, CHANNEL)) == 2
+
+
+def test_unaligned_sprint_nudged_once_mid_sprint(db, emulator):
+    from bot.jobs.nudges import alignment_nudges
+    from tests.conftest import CHANNEL
+
+    workspace_id = channel_with_objectives(db, emulator, objectives=1, checkins=False)
+    with db.session() as session:
+        kr_id = session.scalars(select(KeyResult.id)).first()
+    # Monday 30 November to Wednesday 9 December: the middle day is Friday 4 December.
+    _sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 9))
+    emulator.add_channel("C0ALIGNED", TEAM)
+    _sprint(db, workspace_id, "C0ALIGNED", starts=date(2026, 11, 30), ends=date(2026, 12, 9), number=2, links=[kr_id])
+    for moment in ("2026-12-04T09:00:00+00:00", "2026-12-04T10:01:00+00:00", "2026-12-04T12:00:00+00:00"):
+        alignment_nudges(db, clients(emulator), at(moment))
+    posts = emulator.calls_to("chat.postMessage", ok=True)
+    assert [c.args["channel"] for c in posts] == [CHANNEL]
+    assert "serves no key result" in posts[0].args["text"]
+
+
+def test_key_result_off_track_twice_and_unserved_gets_a_weekly_dm(db, emulator):
+    from bot.jobs.nudges import alignment_nudges
+
+    workspace_id = make_workspace(db)
+    objective = make_objective(db, workspace_id, ALICE)
+    lagging = make_key_result(db, workspace_id, objective, ALICE, title="Lagging")
+    served = make_key_result(db, workspace_id, objective, ALICE, title="Served")
+    fine = make_key_result(db, workspace_id, objective, ALICE, title="Fine")
+    for kr_id in (lagging, served):
+        _check_in(db, workspace_id, kr_id, ALICE, [(datetime(2026, 11, 16, 9), 1.0, ""), (datetime(2026, 11, 30, 9), 2.0, "")])
+    _check_in(db, workspace_id, fine, ALICE, [(datetime(2026, 11, 16, 9), 60.0, ""), (datetime(2026, 11, 30, 9), 70.0, "")])
+    emulator.add_channel("C0TEAM", TEAM)
+    _sprint(db, workspace_id, "C0TEAM", starts=date(2026, 11, 30), ends=date(2026, 12, 11), links=[served])
+    alignment_nudges(db, clients(emulator), at("2026-12-02T10:05:00+00:00"))  # Wednesday 10:05 London
+    dms_sent = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == ALICE]
+    assert len(dms_sent) == 1
+    assert "Lagging" in dms_sent[0].args["text"] and "Served" not in dms_sent[0].args["text"] and "Fine" not in dms_sent[0].args["text"]
+    alignment_nudges(db, clients(emulator), at("2026-12-02T11:05:00+00:00"))
+    assert len([c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == ALICE]) == 1
+
+
+def test_cycle_prompts(db, emulator):
+    from bot.jobs.cycle_prompts import cycle_prompts
+    from storage.models import Kra
+
+    workspace_id = make_workspace(db, holiday_country="GB")
+    with db.session() as session:
+        session.add(Kra(workspace_id=workspace_id, number=1, title="Customer satisfaction", owner_id=BOB, created_by=BOB))
+    make_objective(db, workspace_id, ALICE, cycle="2026-Q4")
+    # 1 January 2027 is a holiday (and a Friday): the first working day of 2027-Q1 is Monday 4 January.
+    cycle_prompts(db, clients(emulator), at("2027-01-01T15:05:00+00:00"))
+    assert dms(emulator)[BOB] == 0
+    cycle_prompts(db, clients(emulator), at("2027-01-04T15:05:00+00:00"))  # 10:05 in New York
+    assert dms(emulator)[BOB] == 1
+    assert "/kra review" in emulator.calls_to("chat.postMessage", ok=True)[-1].args["text"]
+    # The last week of 2026-Q4 starts Friday 25 December, Christmas; Boxing Day's substitute is
+    # Monday 28 December: the prompt goes out Tuesday 29 December, 10:00 London.
+    cycle_prompts(db, clients(emulator), at("2026-12-28T10:05:00+00:00"))
+    assert dms(emulator)[ALICE] == 0
+    cycle_prompts(db, clients(emulator), at("2026-12-29T10:05:00+00:00"))
+    assert dms(emulator)[ALICE] == 1
+    assert "/okr close" in emulator.calls_to("chat.postMessage", ok=True)[-1].args["text"]
+    cycle_prompts(db, clients(emulator), at("2026-12-29T11:05:00+00:00"))
+    assert dms(emulator)[ALICE] == 1
+
+
+def test_a_reminder_with_very_many_key_results_fits_slacks_limits(db, emulator):
+    workspace_id = make_workspace(db)
+    objective = make_objective(db, workspace_id, ALICE, title="<!channel> " + "x" * 140)
+    for n in range(80):
+        make_key_result(db, workspace_id, objective, ALICE, title=f"@here & <b>{n}</b> " + "y" * 120)
+    checkin_reminders(db, clients(emulator), MONDAY_LONDON)
+    [dm] = emulator.calls_to("chat.postMessage", ok=True)
+    assert len(dm.args["blocks"]) <= 50
+    assert "more" in str(dm.args["blocks"][-2])
+    assert "<!channel>" not in str(dm.args["blocks"]) and "@here" not in dm.args["text"].replace("@\u200bhere", "")
+    assert emulator.violations == []
+
+
+def test_every_scheduled_message_builder_fits_at_any_size():
+    from types import SimpleNamespace
+
+    from bot.domain.cycles import parse_cycle
+    from bot.ui import scheduled as ui
+    from tests.slack import message_errors
+
+    krs = [
+        SimpleNamespace(
+            number=n, title="t" * 150, kind="metric", current_value=5.0, start_value=0.0, target_value=10.0,
+            unit="%", owner_id=f"U{n:04d}", last_checkin_at=None, objective=None,
+        )
+        for n in range(300)
+    ]
+    objectives = [SimpleNamespace(number=n, title="o" * 150) for n in range(300)]
+    for message in (
+        ui.off_track_nudge(krs),
+        ui.close_cycle_prompt(parse_cycle("2026-Q4"), objectives),
+        ui.kra_review_prompt(parse_cycle("2027-Q1")),
+        ui.schedule_disabled("digest", "C0X", "not_in_channel"),
+    ):
+        assert message_errors(message) == [], message_errors(message)
+    lines = [f"line {n} " + "z" * 900 for n in range(500)]
+    blocks = ui.pack(lines, max_blocks=50, overflow="…and {count} more.")
+    assert len(blocks) <= 50 and "more" in str(blocks[-1])
+    assert message_errors({"text": "x", "blocks": blocks}) == []

@@ -89,7 +89,7 @@ def submit_new(slack, emulator, values: dict, **kwargs):
 # --- usage --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["", "help", "frobnicate", "🚀", "x" * 5000, "schedule digest fri 16:00"])
+@pytest.mark.parametrize("text", ["", "help", "frobnicate", "🚀", "x" * 5000])
 def test_any_text_gets_usage(slack, db, text):
     payload = answer(slack, "/okr", text)
     assert payload["response_type"] == "ephemeral"

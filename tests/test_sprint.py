@@ -16,6 +16,7 @@ from bot.domain.cycles import cycle_for
 from bot.domain.references import RefKind
 from bot.ids import Action, Block, Callback
 from bot.services.workspaces import next_number, workspace_for
+from storage.db import Database
 from storage.models import (
     KeyResult,
     KeyResultKind,
@@ -26,7 +27,6 @@ from storage.models import (
     Status,
     Workspace,
 )
-from storage.db import Database
 from storage.repositories import sprints as repo
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, CHANNEL, MALLORY, OTHER_TEAM, TEAM, count_statements
 
@@ -354,6 +354,9 @@ def test_a_second_start_is_refused_before_the_modal_and_on_submit(slack, emulato
     # Another channel may have its own sprint at the same time.
     start_sprint(slack, emulator, user=BOB, channel=OTHER_CHANNEL)
     assert count(db, Sprint) == 2
+    # The bot is not in that channel: the sprint is saved, and Bob is told how to let the team see it.
+    dm = emulator.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == BOB)[-1]
+    assert "Started `SPR-" in dm.args["text"] and "/invite @Northline" in dm.args["text"]
 
 
 def test_the_plan_button_opens_the_modal_for_its_channel(slack, emulator):
@@ -423,9 +426,9 @@ def test_linking_is_refused_to_people_who_may_not_change_the_sprint(slack, emula
     # Bob owns the key result but not the sprint: owning what you link does not make you an editor.
     assert "Only the sprint's creator" in answer(slack, f"link KR-{okrs.off_track}", user=BOB)["text"]
     assert links(db) == {}
-    # Another workspace never sees this channel's sprint.
+    # Another workspace never sees this channel's sprint (whether or not the app serves it at all).
     text = answer(slack, f"link KR-{okrs.other_workspace}", user=MALLORY, team=OTHER_TEAM)["text"]
-    assert "no active sprint" in text
+    assert "SPR-1" not in text and "now serves" not in text
     assert links(db) == {}
 
 
@@ -454,7 +457,7 @@ def test_show_lists_goal_days_left_key_results_and_alignment(slack, emulator, db
 def test_show_says_when_a_sprint_is_not_aligned(slack, emulator, db):
     start_sprint(slack, emulator)
     assert "Not aligned" in answer_text(answer(slack, "show"))
-    assert "no active sprint" in answer(slack, "show", team=OTHER_TEAM, user=MALLORY)["text"]
+    assert "SPR-1" not in answer_text(answer(slack, "show", team=OTHER_TEAM, user=MALLORY))
 
 
 # --- end ------------------------------------------------------------------------------------------
@@ -574,6 +577,28 @@ def test_two_people_ending_the_same_sprint_at_once_record_one_review(slack, emul
     assert links(db) == {okrs.at_risk: 0.8}
 
 
+def test_the_conditional_update_decides_when_the_other_review_lands_in_between(slack, emulator, db, monkeypatch):
+    """Deterministic version of the race: the other review commits after this one's checks, just
+    before its UPDATE … WHERE status = 'active'."""
+    from bot.services import sprints as service
+
+    start_sprint(slack, emulator)
+    view = open_review(slack, emulator)
+    checked = service.require_editor
+
+    def check_then_lose_the_race(session, client, workspace, actor_id, detail):
+        checked(session, client, workspace, actor_id, detail)
+        with db.session() as other:
+            sprint = other.get(Sprint, detail.sprint.id)
+            sprint.status, sprint.outcome, sprint.ended_by = Status.CLOSED, SprintOutcome.MET, ADMIN
+
+    monkeypatch.setattr(service, "require_editor", check_then_lose_the_race)
+    response = slack.submit_view(view, {Block.SPRINT_OUTCOME: "missed"}, user_id=ALICE, team_id=TEAM)
+    assert "already closed (ended by <@U0ADMIN>" in response.json()["errors"][Block.SPRINT_OUTCOME]
+    sprint = the_sprint(db)
+    assert (sprint.outcome, sprint.ended_by) == (SprintOutcome.MET, ADMIN)
+
+
 def test_the_review_button_opens_the_review_of_its_sprint(slack, emulator, db):
     start_sprint(slack, emulator)
     sprint = the_sprint(db)
@@ -626,6 +651,7 @@ def test_current_sprints_for_user_and_sprints_serving(slack, emulator, db):
         kr_id = session.scalar(select(KeyResult.id).where(KeyResult.number == okrs.off_track))
         other_id = session.scalar(select(KeyResult.id).where(KeyResult.number == okrs.on_track))
         serving = repo.sprints_serving(session, [kr_id, other_id])
+        in_channels = repo.current_sprints_in_channels(session, workspace.id, [CHANNEL, OTHER_CHANNEL], today)
     summary = alices[0]
     assert (summary.channel_id, summary.ref, summary.name, summary.goal, summary.aligned, summary.days_left) == (
         CHANNEL, "SPR-1", "Sprint 1", "Growth goal", True, 10
@@ -633,4 +659,6 @@ def test_current_sprints_for_user_and_sprints_serving(slack, emulator, db):
     assert [s.ref for s in bobs] == ["SPR-1"] and [s.ref for s in carols] == ["SPR-1"]
     assert [(s.ref, s.aligned, s.days_left) for s in admins] == [("SPR-2", False, 3)]
     assert mallorys == []
+    assert summary.key_results == (f"KR-{okrs.off_track}",) and summary.reference == "SPR-1"
+    assert [s.ref for s in in_channels] == ["SPR-1"]
     assert [s.number for s in serving[kr_id]] == [1] and other_id not in serving

@@ -1,9 +1,12 @@
 """`/okr export`: the workspace's KRAs, KPIs, objectives, key results and check-ins as a CSV,
 sent to the person who asked as a file in their DM with the app.
 
-The /okr router acks and then calls export_command; it is wired in with one line:
+The /okr router acks and then calls export_command. Wire it in with one line in
+bot/listeners/__init__.py (after okr.register(app)):
 
-    export.register_subcommands(SUBCOMMANDS)
+    export.register(app)
+
+or, from inside bot/listeners/okr.py, `export.register_subcommands(SUBCOMMANDS)`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from slack_bolt import BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -29,8 +32,22 @@ USAGE = (
 )
 
 
+USAGE_LINE = "• `/okr export` — a CSV of the workspace's KRAs, KPIs, OKRs and check-ins, sent to you in a DM"
+
+
+def register(app: App) -> None:
+    """Adds `/okr export` to the /okr router (the okr listener owns the command itself)."""
+    from bot.listeners import okr
+
+    add = getattr(okr, "add_subcommand", None)
+    if add is not None:
+        add("export", export_command, USAGE_LINE)
+    else:
+        register_subcommands(okr.SUBCOMMANDS)
+
+
 def register_subcommands(subcommands: dict) -> None:
-    """Add `export` to the /okr router's table."""
+    """Add `export` to a router's table of subcommands."""
     subcommands["export"] = export_command
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
@@ -24,6 +24,8 @@ from storage.db import Database
 from storage.models import KeyResult, Kpi, Kra, Objective, Status, Workspace, _now
 from storage.repositories import kras as kra_repo
 from storage.repositories import okrs as okr_repo
+from storage.repositories import sprints as sprint_repo
+from storage.repositories.sprints import SprintSummary
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +33,6 @@ HOME_KRAS = 20
 HOME_OBJECTIVES = 8
 HOME_KEY_RESULTS = 15
 HOME_NEEDS_YOU = 10
-
-
-@dataclass
-class SprintGoalLine:
-    """One of your teams' current sprint goals, as Home shows it. Home renders any object with
-    these attributes (`goal`, `channel_id`, `aligned`; `reference` and `key_results` optional)."""
-
-    goal: str
-    channel_id: str
-    aligned: bool
-    reference: str = ""  # e.g. "SPR-4"
-    key_results: list[str] = field(default_factory=list)  # e.g. ["KR-3", "KR-7"]
 
 
 @dataclass
@@ -61,9 +51,7 @@ class HomeData:
     needs_checkin: list[tuple[KeyResult, Objective]] = field(default_factory=list)
     needs_checkin_total: int = 0
     week_starts_at: datetime | None = None  # that Monday 00:00, as naive UTC
-    # HOOK for the sprint module: your teams' current sprint goals (see team_sprint_goals()).
-    team_sprint_goals: list[SprintGoalLine] = field(default_factory=list)
-    team_channel_ids: list[str] = field(default_factory=list)
+    team_sprint_goals: list[SprintSummary] = field(default_factory=list)
 
 
 def monday_midnight_utc(now: datetime, tz_name: str | None) -> datetime:
@@ -77,11 +65,10 @@ def monday_midnight_utc(now: datetime, tz_name: str | None) -> datetime:
     return start.astimezone(UTC).replace(tzinfo=None)
 
 
-def team_sprint_goals(session: Session, workspace: Workspace, user_id: str, channel_ids: list[str]) -> list:
-    """HOOK (the sprint module fills this in from storage/repositories/sprints.py): the current
-    sprint goal of each of `channel_ids` (the person's teams' channels), as SprintGoalLine-like
-    objects, in a fixed number of statements. Until then, Home shows no sprint section."""
-    return []
+def team_sprint_goals(session: Session, workspace: Workspace, user_id: str, today: date) -> list[SprintSummary]:
+    """Your teams' current sprint goals (storage/repositories/sprints.py says whose teams):
+    SprintSummary rows, each knowing whether it is aligned. Two statements."""
+    return sprint_repo.current_sprints_for_user(session, workspace.id, user_id, today)
 
 
 def home_data(
@@ -103,7 +90,6 @@ def home_data(
     objectives = okrs.list_objectives(
         session, workspace, owner_id=user_id, statuses=(Status.ACTIVE,), limit=HOME_OBJECTIVES, now=now
     )
-    channels = okr_repo.team_channels(session, workspace.id, user_id)
     return HomeData(
         user_id=user_id,
         kras=page.kras,
@@ -116,8 +102,7 @@ def home_data(
         needs_checkin=needs.items,
         needs_checkin_total=needs.total,
         week_starts_at=since,
-        team_sprint_goals=list(team_sprint_goals(session, workspace, user_id, channels)),
-        team_channel_ids=channels,
+        team_sprint_goals=team_sprint_goals(session, workspace, user_id, now.date()),
     )
 
 

@@ -29,8 +29,9 @@ from bot.errors import Invalid, NotFound, Usage
 from bot.forms.okr import MAX_KEY_RESULTS, KeyResultForm, ObjectiveForm
 from bot.ids import Block
 from bot.services.workspaces import next_number, require_owner_or_admin
-from storage.models import CheckIn, KeyResult, KeyResultKind, Kra, Objective, Status, Workspace, _now
+from storage.models import CheckIn, KeyResult, KeyResultKind, Kra, Objective, Sprint, Status, Workspace, _now
 from storage.repositories import okrs as repo
+from storage.repositories import sprints as sprint_repo
 
 # --- progress and pace of stored rows ---------------------------------------------------------
 
@@ -353,6 +354,7 @@ class ObjectiveDetail:
     ancestors: list[Objective]  # root first
     kra: Kra | None
     history: dict[int, list[CheckIn]]  # key result id → recent check-ins, newest first
+    sprints: dict[int, list[Sprint]] = field(default_factory=dict)  # key result id → sprints that served it
 
 
 def objective_detail(
@@ -364,7 +366,8 @@ def objective_detail(
     kra_id = objective.kra_id or next((o.kra_id for o in reversed(chain) if o.kra_id), None)
     kra = repo.kras_by_ids(session, [kra_id]).get(kra_id) if kra_id else None
     history = repo.recent_checkins(session, [kr.id for kr in key_results])
-    return ObjectiveDetail(assess(objective, key_results, workspace, now), chain, kra, history)
+    served = sprint_repo.sprints_serving(session, [kr.id for kr in key_results], active_only=False)
+    return ObjectiveDetail(assess(objective, key_results, workspace, now), chain, kra, history, served)
 
 
 @dataclass

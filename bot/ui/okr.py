@@ -171,10 +171,13 @@ def objective_detail(detail: ObjectiveDetail) -> dict:
     for s in status.key_results:
         history = detail.history.get(s.key_result.id, [])
         last = history[0] if history else None
+        served = detail.sprints.get(s.key_result.id, [])
+        sprints = ", ".join(f"`{format_ref(RefKind.SPR, sp.number)}` {safe(sp.name, 40)}" for sp in served[:5])
         blocks.append(
             section(
                 f"{key_result_line(s)}\n    {_last_checkin(last, s.key_result)}\n"
-                f"    _trend:_ {_trend(history, s.key_result)}"
+                f"    _trend:_ {_trend(history, s.key_result)}\n"
+                f"    _sprints:_ {sprints or 'no sprint has served it yet'}"
             )
         )
     if not status.key_results:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.numbers import format_number
@@ -83,7 +83,7 @@ def checkin_reminder(key_results: Sequence[KeyResult], *, week_start: date, tz: 
     button_block = actions(button("Check in", Action.OPEN_CHECKIN, "weekly", style="primary"))
     listed = fit(rows, MESSAGE_BLOCKS - _RESERVED, "…and {count} more: run `/okr checkin` or open App Home.")
     blocks = [header("Weekly check-in"), section(intro), *listed, button_block]
-    text_lines = [intro] + [f"• {kr_ref(kr)} {truncate(kr.title, 100)}: {kr_value(kr)}" for kr in key_results[:30]]
+    text_lines = [intro] + [f"• {kr_ref(kr)} {safe(kr.title, 100)}: {kr_value(kr)}" for kr in key_results[:30]]
     if count > 30:
         text_lines.append(f"…and {count - 30} more.")
     text_lines.append("Check in with /okr checkin.")
@@ -256,7 +256,7 @@ def digest_parent(data) -> dict:
             )
         )
         text_lines.append(
-            f"• {_obj_ref(objective)} {truncate(objective.title, 80)}: "
+            f"• {_obj_ref(objective)} {safe(objective.title, 80)}: "
             f"{progress_bar(item.status.progress)}, {_change(item.change)}, {item.status.pace.label}"
         )
     if not rows:
@@ -354,7 +354,7 @@ def sprint_prompt(channel_id: str, detail, behind: Sequence) -> dict:
         )
         intro = f"*Sprint `{ref}` {safe(sprint.name, 100)} ends {sprint.ends_on:%a} {sprint.ends_on.day} {sprint.ends_on:%b}.*"
         blocks.append(section(f"{intro}\nGoal: {goal}\n{aligned}", accessory=review_button(sprint)))
-        lines += [intro.replace("*", "").replace("`", ""), f"Goal: {sprint.goal[:300] or 'none'}"]
+        lines += [intro.replace("*", "").replace("`", ""), f"Goal: {safe(sprint.goal, 300) or 'none'}"]
     else:
         intro = "*Time to plan the next sprint* (by this channel's cadence)."
         blocks.append(section(intro))
@@ -365,12 +365,59 @@ def sprint_prompt(channel_id: str, detail, behind: Sequence) -> dict:
             for s in behind
         ]
         blocks.append(section("*Behind pace: candidates for the next sprint goal*\n" + "\n".join(suggestion_lines)))
-        lines += ["Behind pace:"] + [f"- {s.ref} {truncate(s.key_result.title, 80)} ({s.pace.label})" for s in behind]
+        lines += ["Behind pace:"] + [f"- {s.ref} {safe(s.key_result.title, 80)} ({s.pace.label})" for s in behind]
     else:
         blocks.append(context("No key result is behind pace. :tada:"))
     blocks.append(actions(plan_button(channel_id)))
     lines.append("Plan the next sprint with /sprint start.")
     return {"text": _fallback(lines), "blocks": blocks}
+
+
+# --- nudges and cycle prompts ---------------------------------------------------------------------------
+
+
+def unaligned_sprint_nudge(detail) -> dict:
+    sprint = detail.sprint
+    ref = format_ref(RefKind.SPR, sprint.number)
+    goal = safe(sprint.goal, 500) or "_no goal set yet_"
+    text = (
+        f":compass: Halfway through sprint `{ref}` {safe(sprint.name, 100)}, its goal serves no key result.\n"
+        f"Goal: {goal}\nLink the key result it moves with `/sprint link KR-n`, so the team can see why it matters."
+    )
+    return {"text": _fallback([text.replace("*", "")]), "blocks": [section(text)]}
+
+
+def off_track_nudge(key_results: Sequence[KeyResult]) -> dict:
+    lines = [
+        f"• `{kr_ref(kr)}` {safe(kr.title, 120)} · {progress_bar(kr_progress(kr))} · {kr_value(kr)}"
+        for kr in key_results
+    ]
+    intro = (
+        f"{'These key results have' if len(key_results) != 1 else 'This key result has'} been off track at the "
+        "last two check-ins, and no sprint is working on "
+        f"{'them' if len(key_results) != 1 else 'it'}. Bring it to your team's next sprint planning "
+        "(`/sprint link KR-n` in the team channel), or adjust the target."
+    )
+    blocks = [section(intro), *pack(lines, max_blocks=MESSAGE_BLOCKS - 1, overflow="…and {count} more.")]
+    return {"text": _fallback([intro, *lines[:30]]), "blocks": blocks}
+
+
+def kra_review_prompt(cycle) -> dict:
+    text = (
+        f"A new cycle, *{cycle.name}*, starts today: time for the quarterly review of your Key Result Areas. "
+        "Run `/kra review` to keep, change or retire each of them."
+    )
+    return {"text": text.replace("*", ""), "blocks": [section(text)]}
+
+
+def close_cycle_prompt(cycle, objectives: Sequence) -> dict:
+    lines = [f"• `{format_ref(RefKind.OBJ, o.number)}` {safe(o.title, 150)}" for o in objectives]
+    intro = (
+        f"*{cycle.name}* ends {cycle.end - timedelta(days=1):%a %d %b}: time to close "
+        f"and score your objective{'s' if len(objectives) != 1 else ''} with `/okr close OBJ-n`."
+    )
+    blocks = [section(intro), *pack(lines, max_blocks=MESSAGE_BLOCKS - 1, overflow="…and {count} more: `/okr list mine`.")]
+    return {"text": _fallback([intro.replace("*", ""), *lines[:30]]), "blocks": blocks}
 
 
 __all__ = ["checkin_reminder", "digest_parent", "digest_thread", "pack", "context", "day_name", "kr_progress", "kr_ref", "kr_value", "safe", "schedule_disabled"]

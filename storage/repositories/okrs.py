@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, literal, or_, select, union
+from sqlalchemy import ColumnElement, Integer, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import CheckIn, KeyResult, Kra, Member, Objective, Status
@@ -236,21 +236,3 @@ def kras_by_ids(session: Session, ids: list[int]) -> dict[int, Kra]:
 
 def cached_timezone(session: Session, workspace_id: int, user_id: str) -> str | None:
     return session.scalar(select(Member.tz).where(Member.workspace_id == workspace_id, Member.user_id == user_id))
-
-
-def team_channels(session: Session, workspace_id: int, user_id: str, *, limit: int = 20) -> list[str]:
-    """The channels of a person's teams: those of their active objectives, key results and KRAs."""
-    objective_channels = select(Objective.channel_id.label("channel_id")).where(
-        Objective.workspace_id == workspace_id,
-        Objective.status == Status.ACTIVE,
-        Objective.channel_id.is_not(None),
-        _involves(user_id),
-    )
-    kra_channels = select(Kra.channel_id.label("channel_id")).where(
-        Kra.workspace_id == workspace_id,
-        Kra.owner_id == user_id,
-        Kra.status == Status.ACTIVE,
-        Kra.channel_id.is_not(None),
-    )
-    both = union(objective_channels, kra_channels).subquery()
-    return list(session.scalars(select(both.c.channel_id).order_by(both.c.channel_id).limit(limit)))

@@ -67,6 +67,11 @@ class SprintSummary:
     aligned: bool
     days_left: int  # until ends_on, in the caller's `today`; 0 on the last day, negative when overdue
     ends_on: date
+    key_results: tuple[str, ...] = ()  # the active key results it serves: ("KR-3", "KR-7")
+
+    @property
+    def reference(self) -> str:  # the name App Home reads
+        return self.ref
 
 
 def _active_key_result():
@@ -167,7 +172,6 @@ def current_sprints_for_user(
     own an active objective or an active key result (of an objective in that channel), or when it
     serves a key result you own. `today` should be the person's local date (default: UTC today).
     """
-    today = today or datetime.now(UTC).date()
     objective_channels = select(Objective.channel_id).where(
         Objective.workspace_id == workspace_id,
         Objective.owner_id == user_id,
@@ -206,20 +210,50 @@ def current_sprints_for_user(
             .limit(limit)
         )
     )
-    links = links_of(session, [s.id for s in sprints])
-    return [
-        SprintSummary(
-            sprint_id=sprint.id,
-            channel_id=sprint.channel_id,
-            ref=format_ref(RefKind.SPR, sprint.number),
-            name=sprint.name,
-            goal=sprint.goal,
-            aligned=is_aligned({link.key_result.id for link in links.get(sprint.id, []) if link.active}),
-            days_left=(sprint.ends_on - today).days,
-            ends_on=sprint.ends_on,
+    return _summaries(session, sprints, today)
+
+
+def current_sprints_in_channels(
+    session: Session, workspace_id: int, channel_ids: Collection[str], today: date | None = None, limit: int = 20
+) -> list[SprintSummary]:
+    """The active sprint of each of `channel_ids` (e.g. a person's teams' channels): 2 statements."""
+    if not channel_ids:
+        return []
+    sprints = list(
+        session.scalars(
+            select(Sprint)
+            .where(
+                Sprint.workspace_id == workspace_id,
+                Sprint.status == Status.ACTIVE,
+                Sprint.channel_id.in_(list(channel_ids)),
+            )
+            .order_by(Sprint.ends_on, Sprint.number)
+            .limit(limit)
         )
-        for sprint in sprints
-    ]
+    )
+    return _summaries(session, sprints, today)
+
+
+def _summaries(session: Session, sprints: list[Sprint], today: date | None) -> list[SprintSummary]:
+    today = today or datetime.now(UTC).date()
+    links = links_of(session, [s.id for s in sprints])
+    summaries = []
+    for sprint in sprints:
+        served = [link.key_result for link in links.get(sprint.id, []) if link.active]
+        summaries.append(
+            SprintSummary(
+                sprint_id=sprint.id,
+                channel_id=sprint.channel_id,
+                ref=format_ref(RefKind.SPR, sprint.number),
+                name=sprint.name,
+                goal=sprint.goal,
+                aligned=is_aligned({kr.id for kr in served}),
+                days_left=(sprint.ends_on - today).days,
+                ends_on=sprint.ends_on,
+                key_results=tuple(format_ref(RefKind.KR, kr.number) for kr in served),
+            )
+        )
+    return summaries
 
 
 def sprints_serving(

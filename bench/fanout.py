@@ -1,0 +1,89 @@
+"""Check-in reminders to 2,000 people against the emulator limiting chat.postMessage to a set
+rate with 429s: time taken against the rate's lower bound (aim: within 10 %), posts delivered,
+posts duplicated (must be 0).
+
+    python bench/fanout.py [--people 2000] [--rate 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import insert  # noqa: E402
+
+from bench.harness import drop_database, fresh_database  # noqa: E402
+from bot.jobs.posting import build_clock_client  # noqa: E402
+from bot.jobs.reminders import checkin_reminders  # noqa: E402
+from bot.services.workspaces import workspace_for  # noqa: E402
+from storage.db import Database, upgrade  # noqa: E402
+from storage.models import KeyResult, Member, Objective  # noqa: E402
+from tests.slack import SlackEmulator  # noqa: E402
+
+TEAM, TOKEN = "T0FANOUT", "xoxb-fanout"
+# A Monday, 10:05 UTC: everyone below lives in UTC, so everyone is due.
+NOW = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)
+
+
+def seed(db: Database, emulator: SlackEmulator, people: int) -> None:
+    users = [f"U{n:07d}" for n in range(people)]
+    for user in users:
+        emulator.add_user(user, TEAM, name=user.lower(), tz="UTC")
+    with db.session() as session:
+        workspace = workspace_for(session, TEAM)
+        session.flush()
+        fresh = NOW.replace(tzinfo=None)
+        session.execute(
+            insert(Member),
+            [{"workspace_id": workspace.id, "user_id": u, "name": u, "tz": "UTC", "refreshed_at": fresh} for u in users],
+        )
+        session.execute(
+            insert(Objective),
+            [{"workspace_id": workspace.id, "number": n + 1, "title": f"Objective {n}", "owner_id": u,
+              "cycle": "2026-Q4", "created_by": u, "description": ""} for n, u in enumerate(users)],
+        )
+        ids = dict(session.execute(Objective.__table__.select().with_only_columns(Objective.owner_id, Objective.id)).all())
+        session.execute(
+            insert(KeyResult),
+            [{"workspace_id": workspace.id, "objective_id": ids[u], "number": n + 1, "title": "Ship it",
+              "start_value": 0.0, "target_value": 10.0, "owner_id": u, "position": 0} for n, u in enumerate(users)],
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=50.0, help="chat.postMessage calls per second allowed")
+    args = parser.parse_args()
+    url = fresh_database()
+    upgrade(url)
+    db = Database.from_url(url)
+    with SlackEmulator() as emulator:
+        emulator.add_token(TOKEN, TEAM, user_id="U0BOTFAN", bot_id="B0FAN")
+        seed(db, emulator, args.people)
+        emulator.rate_limit("chat.postMessage", per_second=args.rate)
+        client = build_clock_client(TOKEN, emulator.base_url)
+        started = time.perf_counter()
+        report = checkin_reminders(db, lambda workspace: client, NOW)
+        elapsed = time.perf_counter() - started
+        delivered = Counter(c.args.get("channel") for c in emulator.calls_to("chat.postMessage", ok=True))
+        duplicated = sum(count - 1 for count in delivered.values() if count > 1)
+        rejected = len([c for c in emulator.rejected if c.method == "chat.postMessage"])
+        bound = args.people / args.rate
+        print(
+            f"fan-out: {args.people} people at {args.rate:g} chat.postMessage/s; {elapsed:.1f} s against a lower bound "
+            f"of {bound:.1f} s ({(elapsed / bound - 1) * 100:+.1f} %); delivered {len(delivered)}, "
+            f"duplicated {duplicated}, 429s honoured {rejected}; job report: {report}"
+        )
+    db.dispose()
+    drop_database(url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Alignment nudges (SPEC section 6), from bot.domain.alignment:
+
+- a sprint goal that serves no active key result: once per sprint, in its channel, mid-sprint
+  (the middle day of the sprint, 10:00 in the channel's sprint-schedule time zone, else the
+  workspace's; a day off moves it to the next working day). Key: (nudge_sprint, workspace,
+  channel, SPR-n).
+- a key result off track at each of its last two check-ins (pace computed at each check-in) that
+  no active sprint serves: a weekly DM to its owner, Wednesday 10:00 their time (two days after the
+  check-in reminder, so the nudge follows a week's check-ins rather than racing them). One DM per
+  owner listing all such key results. Key: (nudge_kr, workspace, owner, 2026-W49). Nobody paused,
+  deactivated or away is nudged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from bot.domain.alignment import off_track_twice_unserved
+from bot.domain.cycles import parse_cycle
+from bot.domain.progress import PaceStatus, expected_progress, key_result_progress, pace_status
+from bot.domain.schedule_time import (
+    Decision,
+    WeeklySlot,
+    WorkCalendar,
+    decide,
+    latest_occurrence,
+    local_datetime,
+    parse_time,
+    zone,
+)
+from bot.jobs import delivery
+from bot.jobs.common import (
+    ClientFor,
+    RunReport,
+    deliver,
+    each_workspace,
+    naive_utc,
+    record_late,
+    stopping,
+    utc,
+)
+from bot.jobs.delivery import Key
+from bot.jobs.reminders import people_facts, unreachable
+from bot.ui import scheduled as ui
+from storage.db import Database
+from storage.models import KeyResult, KeyResultKind, ScheduleKind, Workspace
+from storage.repositories import schedules as repo
+from storage.repositories import sprints as sprint_repo
+
+log = logging.getLogger("northline.jobs.nudges")
+
+SPRINT_KIND = "nudge_sprint"
+KR_KIND = "nudge_kr"
+NUDGE_TIME = "10:00"
+KR_NUDGE_WEEKDAY = 3  # Wednesday
+
+
+def alignment_nudges(
+    db: Database,
+    client_for: ClientFor,
+    now: datetime,
+    *,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+    stop: threading.Event | None = None,
+) -> RunReport:
+    now = utc(now)
+    report = RunReport("nudges")
+    for workspace, client in each_workspace(db, client_for, report, team_id, stop):
+        try:
+            _sprint_nudges(db, client, workspace, now, report, channel_id, stop)
+            if channel_id is None:
+                _key_result_nudges(db, client, workspace, now, report, stop)
+        except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
+            log.exception("nudges failed for workspace %s", workspace.team_id)
+            report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
+        if report.stopped:
+            break
+    return report
+
+
+def _sprint_nudges(db, client, workspace: Workspace, now, report: RunReport, only_channel, stop) -> None:
+    with db.session() as session:
+        details = sprint_repo.active_sprints(session, workspace.id)
+        schedules = repo.schedules(session, workspace.id, ScheduleKind.SPRINT)
+        session.expunge_all()
+    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+    due = []
+    for detail in details:
+        sprint = detail.sprint
+        if detail.aligned or (only_channel and sprint.channel_id != only_channel):
+            continue
+        schedule = schedules.get(sprint.channel_id)
+        tz = zone(schedule.timezone if schedule else workspace.timezone, workspace.timezone)
+        middle = sprint.starts_on + timedelta(days=max(0, (sprint.ends_on - sprint.starts_on).days) // 2)
+        moment = local_datetime(calendar.next_working_day(middle), parse_time(NUDGE_TIME), tz)
+        due.append((detail, moment.astimezone(now.tzinfo)))
+    known = delivery.known(db, SPRINT_KIND, workspace.id, {d.ref for d, _ in due})
+    for detail, moment in due:
+        if stopping(stop):
+            report.stopped = True
+            return
+        key = Key(SPRINT_KIND, workspace.id, detail.sprint.channel_id, detail.ref)
+        existing = known.get((key.target, key.period))
+        if existing is not None:
+            delivery.in_doubt(existing, naive_utc(now))
+            continue
+        decision = decide(moment, now)
+        if decision == Decision.LATE:
+            record_late(db, key, moment, now, report)
+        elif decision == Decision.SEND:
+            deliver(db, client, key, report, channel=detail.sprint.channel_id, **ui.unaligned_sprint_nudge(detail))
+
+
+def _key_result_nudges(db, client, workspace: Workspace, now, report: RunReport, stop) -> None:
+    with db.session() as session:
+        key_results = repo.active_key_results(session, workspace.id)
+        details = sprint_repo.active_sprints(session, workspace.id)
+        history = repo.recent_checkins(session, [kr.id for kr in key_results], per_key_result=2)
+        session.expunge_all()
+    served = set().union(*(d.active_key_result_ids for d in details)) if details else set()
+    by_id = {kr.id: kr for kr in key_results}
+    statuses = {
+        kr_id: [_pace_at(by_id[kr_id], checkin.value, checkin.created_at, workspace) for checkin in checkins]
+        for kr_id, checkins in history.items()
+        if kr_id in by_id
+    }
+    flagged = off_track_twice_unserved(statuses, served)
+    if not flagged:
+        return
+    by_owner: dict[str, list[KeyResult]] = defaultdict(list)
+    for kr_id in sorted(flagged, key=lambda i: by_id[i].number):
+        by_owner[by_id[kr_id].owner_id].append(by_id[kr_id])
+    people = people_facts(db, client, workspace, list(by_owner))
+    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+    plans = []
+    for owner_id, krs in by_owner.items():
+        person = people.get(owner_id)
+        if person is None:
+            continue
+        tz = zone(person.tz, workspace.timezone)
+        occurrence = latest_occurrence(WeeklySlot(KR_NUDGE_WEEKDAY, NUDGE_TIME, tz.key), calendar, now)
+        plans.append((person, tz, occurrence, krs))
+    known = delivery.known(db, KR_KIND, workspace.id, {o.period for _, _, o, _ in plans})
+    for person, tz, occurrence, krs in plans:
+        if stopping(stop):
+            report.stopped = True
+            return
+        key = Key(KR_KIND, workspace.id, person.user_id, occurrence.period)
+        existing = known.get((key.target, key.period))
+        if existing is not None:
+            delivery.in_doubt(existing, naive_utc(now))
+            continue
+        if unreachable(person, now.astimezone(tz).date()):
+            continue
+        decision = occurrence.decide(now)
+        if decision == Decision.LATE:
+            record_late(db, key, occurrence.due, now, report)
+        elif decision == Decision.SEND:
+            deliver(db, client, key, report, channel=person.user_id, **ui.off_track_nudge(krs))
+
+
+def _pace_at(kr: KeyResult, value: float, at: datetime, workspace: Workspace) -> PaceStatus:
+    """The pace a check-in of `value` at `at` showed (against its objective's cycle)."""
+    try:
+        if kr.kind == KeyResultKind.MILESTONE:
+            progress = 1.0 if value >= 1 else 0.0
+        else:
+            progress = key_result_progress(kr.start_value, kr.target_value, value)
+        cycle = parse_cycle(kr.objective.cycle, workspace.fiscal_year_start_month)
+    except (ValueError, TypeError):
+        return PaceStatus.NO_CHECKIN
+    return pace_status(progress, expected_progress(at, cycle.start_at, cycle.end_at))

@@ -1,0 +1,217 @@
+"""`northline jobs run` and `northline clock`: the same at-most-once keys from the command line, a
+clock that picks schedules up without a restart, and SIGTERM mid-fan-out."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from bot.scheduler import JOB_KINDS, build_scheduler, run_clock
+from storage.models import Schedule, ScheduleKind
+from tests.conftest import ALICE, BOB, SIGNING_SECRET, TEAM, TOKEN
+from tests.test_jobs import clients, dms, make_workspace, owners_with_key_results
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def cli_env(monkeypatch, emulator, database_url):
+    values = {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emulator.base_url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "INFO",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    return values
+
+
+def northline(*args: str) -> int:
+    from bot.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    return exit_info.value.code
+
+
+def test_jobs_run_at_a_chosen_time_uses_the_same_keys(db, emulator, cli_env, capsys):
+    owners_with_key_results(db, emulator, [ALICE, BOB])
+    assert northline("jobs", "run", "checkin-reminders", "--at", "2026-11-30T10:05:00+00:00") == 0
+    assert "1 sent" in capsys.readouterr().out
+    assert dms(emulator) == Counter({ALICE: 1})
+    # Again, and with the same moment written in New York's offset: nothing twice.
+    assert northline("jobs", "run", "checkin-reminders", "--at", "2026-11-30T05:05:00-05:00") == 0
+    assert northline("jobs", "run", "checkin-reminders", "--at", "2026-11-30T15:05:00Z", "--team", TEAM) == 0
+    assert dms(emulator) == Counter({ALICE: 1, BOB: 1})
+
+
+@pytest.mark.parametrize("kind", list(JOB_KINDS))
+def test_every_kind_runs_from_the_command_line(db, emulator, cli_env, capsys, kind):
+    make_workspace(db)
+    assert northline("jobs", "run", kind, "--at", "2026-12-04T16:05:00+00:00") == 0
+    assert "sent" in capsys.readouterr().out
+
+
+def test_jobs_run_refuses_a_bad_time_and_kind(cli_env, capsys):
+    with pytest.raises(SystemExit) as bad_time:
+        from bot.cli import main
+
+        main(["jobs", "run", "digest", "--at", "next friday"])
+    assert "ISO-8601" in str(bad_time.value.code)
+    assert northline("jobs", "run", "frobnicate") == 2  # argparse: invalid choice
+
+
+def test_the_clock_ticks_picks_up_schedule_changes_and_stops_when_told(db, emulator, database_url):
+    workspace_id = owners_with_key_results(db, emulator, [ALICE])
+    now = datetime.now(UTC)
+    # Due in the current minute, in Alice's London time, every day a working day.
+    with db.session() as session:
+        from storage.models import Workspace
+
+        session.get(Workspace, workspace_id).work_days = "1,2,3,4,5,6,7"
+        london = now.astimezone(ZoneInfo("Europe/London"))
+        session.add(
+            Schedule(
+                workspace_id=workspace_id,
+                kind=ScheduleKind.CHECKIN,
+                weekday=london.isoweekday(),
+                time_of_day=f"{london:%H:%M}",
+                set_by=ALICE,
+            )
+        )
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_clock,
+        args=(db, clients(emulator, stop), database_url, stop),
+        kwargs={"tick_seconds": 1, "install_signals": False},
+        daemon=True,
+    )
+    thread.start()
+    emulator.wait_for("chat.postMessage", timeout=15, where=lambda c: c.args.get("channel") == ALICE)
+    time.sleep(2.5)  # a few more ticks: still once
+    stop.set()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert dms(emulator) == Counter({ALICE: 1})
+    with db.engine.connect() as connection:
+        jobs = connection.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all()
+    assert jobs == ["northline-tick"]
+
+
+def test_restarting_the_clock_replaces_its_job_instead_of_adding_one(db, emulator, database_url):
+    for _ in range(2):
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=run_clock,
+            args=(db, clients(emulator, stop), database_url, stop),
+            kwargs={"install_signals": False},
+            daemon=True,
+        )
+        thread.start()
+        time.sleep(0.5)
+        stop.set()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all() == ["northline-tick"]
+
+
+def test_sigterm_mid_fan_out_stops_within_ten_seconds_and_a_rerun_sends_the_rest(db, emulator, database_url):
+    users = [f"U0S{i:02d}" for i in range(30)]
+    workspace_id = owners_with_key_results(db, emulator, users, tz="UTC")
+    now = datetime.now(UTC)
+    with db.session() as session:
+        from storage.models import Workspace
+
+        session.get(Workspace, workspace_id).work_days = "1,2,3,4,5,6,7"
+        session.add(
+            Schedule(
+                workspace_id=workspace_id,
+                kind=ScheduleKind.CHECKIN,
+                weekday=now.isoweekday(),
+                time_of_day=f"{now:%H:%M}",
+                set_by=users[0],
+            )
+        )
+    emulator.delay("chat.postMessage", 0.4)  # a slow Slack: the fan-out takes ~12 s
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emulator.base_url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "INFO",
+    }
+    for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        env.pop(name, None)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from bot.cli import main; main(['clock'])"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        emulator.wait_for("chat.postMessage", count=3, timeout=30)
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        output, _ = process.communicate(timeout=10)
+        assert time.monotonic() - started < 10
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, output.decode()
+    sent_before = dms(emulator)
+    assert 3 <= sum(sent_before.values()) < 30
+    assert max(sent_before.values()) == 1
+
+    # The restart: `northline jobs run` (or the next clock) sends the rest, nothing twice.
+    emulator.clear_faults()
+    from bot.jobs.reminders import checkin_reminders
+
+    checkin_reminders(db, clients(emulator), now + timedelta(seconds=30))
+    assert dms(emulator) == Counter({u: 1 for u in users})
+
+
+def test_autogenerate_ignores_the_apscheduler_table(database_url):
+    from alembic import command
+    from alembic.util.exc import AutogenerateDiffsDetected
+
+    from storage.db import Database, alembic_config
+
+    scheduler = build_scheduler(database_url)
+    scheduler._jobstores["default"].start(scheduler, "default")  # creates apscheduler_jobs
+    db = Database.from_url(database_url)
+    with db.engine.connect() as connection:
+        assert "apscheduler_jobs" in connection.dialect.get_table_names(connection)
+    db.dispose()
+    try:
+        command.check(alembic_config(database_url))
+    except AutogenerateDiffsDetected as diffs:
+        assert "apscheduler_jobs" not in str(diffs)
+
+
+def test_a_job_that_raises_does_not_stop_the_others(db, emulator, monkeypatch):
+    from bot import scheduler as clock
+
+    owners_with_key_results(db, emulator, [ALICE])
+    broken = {"digest": "bot.jobs.does_not_exist:nothing", **{k: v for k, v in JOB_KINDS.items() if k != "digest"}}
+    monkeypatch.setattr(clock, "JOB_KINDS", broken)
+    reports = clock.run_all(db, clients(emulator), datetime(2026, 11, 30, 10, 5, tzinfo=UTC))
+    assert any(r.kind == "checkin" and r.sent == 1 for r in reports)
