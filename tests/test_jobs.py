@@ -735,7 +735,7 @@ def test_cycle_prompts(db, emulator):
 
 def test_a_reminder_with_very_many_key_results_fits_slacks_limits(db, emulator):
     workspace_id = make_workspace(db)
-    objective = make_objective(db, workspace_id, ALICE, title="<!channel> " + "x" * 140)
+    objective = make_objective(db, workspace_id, ALICE, title="<!channel> " + "x" * 139)
     for n in range(80):
         make_key_result(db, workspace_id, objective, ALICE, title=f"@here & <b>{n}</b> " + "y" * 120)
     checkin_reminders(db, clients(emulator), MONDAY_LONDON)

@@ -129,18 +129,19 @@ def objective_progress(items: Iterable[tuple[float | None, float]]) -> float:
 
     A key result without a check-in (None) counts as 0. No key results -> 0.0.
     """
-    total_weight = 0.0
-    weighted: list[float] = []
+    # Decimal, so that weights 3 and 1 over 0.7 and 0 give exactly 0.525 (53 %), not 0.52499….
+    total_weight = Decimal(0)
+    weighted = Decimal(0)
     for progress, weight in items:
-        w = float(_finite_decimal(weight, "weight"))
+        w = _finite_decimal(weight, "weight")
         if w <= 0:
             raise ValueError("weight must be greater than 0")
-        p = 0.0 if progress is None else clamp01(float(_finite_decimal(progress, "progress")))
+        p = Decimal(0) if progress is None else min(max(_finite_decimal(progress, "progress"), Decimal(0)), Decimal(1))
         total_weight += w
-        weighted.append(p * w)
-    if not weighted:
+        weighted += p * w
+    if not total_weight:
         return 0.0
-    return clamp01(math.fsum(weighted) / total_weight)
+    return clamp01(float(weighted / total_weight))
 
 
 def expected_progress(now: datetime, start: datetime, end: datetime) -> float:

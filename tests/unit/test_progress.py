@@ -340,3 +340,10 @@ def test_progress_stays_finite_for_a_tiny_range():
     p = key_result_progress(0, 1e-300, 1e15)
     assert p == 1e12
     assert percent(p) == 10**14
+
+
+def test_objective_progress_rounds_half_up_without_float_artefacts():
+    from bot.domain.progress import objective_progress, percent
+
+    # 0.7 * 3 / 4 is 0.525 exactly; in floats it is 0.52499999…, which would show as 52 %.
+    assert percent(objective_progress([(0.7, 3), (0.0, 1)])) == 53
