@@ -37,6 +37,8 @@ from tests.perf_data import seed_kras  # noqa: E402
 from tests.slack import SlackEmulator  # noqa: E402
 
 SECRET = "bench-signing-secret-0123456789"
+# What the clients type: reads, writes and help, in equal measure (NORTHLINE_LOAD_COMMANDS=help for acks only).
+COMMANDS = os.environ.get("NORTHLINE_LOAD_COMMANDS", "list|list all|kpi KPI-7 42|help").split("|")
 CLIENT_ID, CLIENT_SECRET = "1111111111.2222222222", "bench-client-secret"
 
 
@@ -95,7 +97,7 @@ def run_load(url: str, emulator: SlackEmulator, teams: list[str], seconds: float
         while time.time() < stop_at:
             team = rng.choice(teams)
             user = f"U{team[1:]}A"
-            text = rng.choice(["list", "list all", f"kpi KPI-{rng.randint(1, 60)} {rng.randint(1, 99)}", "help"])
+            text = rng.choice(COMMANDS)
             fields = {
                 "token": "x", "team_id": team, "team_domain": team.lower(), "channel_id": "C0LOAD",
                 "channel_name": "load", "user_id": user, "user_name": "load", "command": "/kra", "text": text,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.listener.custom_listener import CustomListener
@@ -25,6 +26,8 @@ UNEXPECTED = "Something went wrong on our side and nothing was changed. Please t
 DATABASE_DOWN = "Northline can't reach its database right now; nothing was changed. Please try again in a minute."
 
 
+LISTENER_THREADS = 128
+
 NOT_INSTALLED = (
     "Northline isn't installed in this workspace yet, so nothing was done. "
     "Ask a workspace admin to install it, then try again."
@@ -35,6 +38,9 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
     """The Bolt app. With SLACK_CLIENT_ID/SECRET it serves any workspace that installed it
     (OAuth, tokens in our database); otherwise the one workspace SLACK_BOT_TOKEN belongs to."""
     logger = logging.getLogger("northline.bolt")
+    # Listeners ack() first and then do their work on this pool. Bolt's default of 5 threads lets
+    # a burst of slow work queue new requests behind it, so their acks miss Slack's 3 seconds.
+    listener_pool = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="northline-listener")
     store = installation_store(settings, db) if settings.oauth_enabled else None
     if store is not None:
         client = client or build_web_client(None, settings.slack_api_url)
@@ -52,6 +58,7 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
                 redirect_uri_path="/slack/oauth_redirect",
             ),
             user_facing_authorize_error_message=NOT_INSTALLED,
+            listener_executor=listener_pool,
         )
         # auth.test once per token rather than once per request: the ack must stay fast.
         app._authorize.cache_enabled = True
@@ -63,6 +70,7 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
             # auth.test happens on the first request instead of at import: start-up needs no network.
             token_verification_enabled=False,
             logger=logger,
+            listener_executor=listener_pool,
         )
         app.middleware(only_the_installed_workspace)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -323,4 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    sys.exit(COMMANDS[args.command](args))
+    try:
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `northline demo | head`: the reader left; that is not an error worth a traceback.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stdout must stay writable for exit
+        code = 0
+    sys.exit(code)
