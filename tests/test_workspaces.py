@@ -149,3 +149,49 @@ def test_logs_never_contain_tokens_or_secrets(capsys):
     assert record["level"] == "INFO" and "[redacted]" in record["message"]
     assert redact("xapp-1-A-2-abc") == "[redacted]"
     logging.getLogger().handlers.clear()
+
+
+def test_an_org_wide_grid_install_serves_its_workspaces_and_keeps_them_apart(slack, emulator, db, settings):
+    """Keyed by enterprise_id: one install, one token; each workspace still has its own data."""
+    import time as clock
+    from urllib.parse import urlencode
+
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.installations import BOT_SCOPES
+
+    org, token = "E0ORG", "xoxb-grid-org"
+    emulator.add_token(token, "T0GRIDA", user_id="U0BOTGRID", bot_id="B0GRID", enterprise_id=org)
+    emulator.add_team("T0GRIDB", enterprise_id=org)
+    for user, team in (("U0GRIDA", "T0GRIDA"), ("U0GRIDB", "T0GRIDB")):
+        emulator.add_user(user, team, name=user.lower())
+    installation_store(settings, db).save(
+        Installation(app_id="A0NORTHLINE", enterprise_id=org, team_id=None, is_enterprise_install=True,
+                     bot_token=token, bot_id="B0GRID", bot_user_id="U0BOTGRID", bot_scopes=BOT_SCOPES,
+                     user_id="U0GRIDA", installed_at=clock.time())
+    )
+
+    def grid_command(team: str, user: str, text: str) -> dict:
+        response_url = emulator.new_response_url(team, channel_id="C0GRID", user_id=user)
+        body = urlencode({
+            "token": "x", "team_id": team, "team_domain": team.lower(), "enterprise_id": org,
+            "enterprise_name": "Org", "channel_id": "C0GRID", "channel_name": "grid", "user_id": user,
+            "user_name": user.lower(), "command": "/kra", "text": text, "api_app_id": "A0NORTHLINE",
+            "is_enterprise_install": "true", "response_url": response_url, "trigger_id": "1.2.3",
+        })
+        response = slack.raw(body, {"Content-Type": "application/x-www-form-urlencoded", **slack.sign(body)})
+        assert response.status == 200
+        return slack.wait_for_response_url(response_url=response_url)
+
+    with db.session() as session:
+        from bot.services.workspaces import workspace_for
+
+        workspace = workspace_for(session, "T0GRIDA", org)
+        session.add(Kra(workspace_id=workspace.id, number=1, title="Grid area A", owner_id="U0GRIDA",
+                        created_by="U0GRIDA"))
+    assert "Grid area A" in json.dumps(grid_command("T0GRIDA", "U0GRIDA", "list all"))
+    other = grid_command("T0GRIDB", "U0GRIDB", "list all")
+    assert "Grid area A" not in json.dumps(other) and "no active KRAs" in other["text"]
+    with db.session() as session:
+        rows = dict(session.execute(select(Workspace.team_id, Workspace.enterprise_id)).all())
+    assert rows["T0GRIDA"] == org and rows["T0GRIDB"] == org
