@@ -109,3 +109,96 @@ def seed_okrs(
         for kind, number in (("OBJ", last), ("KR", last * per)):
             session.merge(RefCounter(workspace_id=workspace.id, kind=kind, last_number=number))
         return workspace.id
+
+
+def seed_digest_data(
+    db: Database,
+    channels,
+    objectives_per_channel: int,
+    key_results: int,
+    weeks: int,
+    now,
+    *,
+    team_id: str = TEAM,
+) -> int:
+    """Digest data: for each channel id in `channels`, `objectives_per_channel` objectives of
+    `now`'s cycle with `key_results` key results each, and one check-in per key result per week
+    for the last `weeks` weeks (its latest also kept on the key result, as a check-in does). Some
+    key results last checked in before this week's Monday, so every digest has owners to chase.
+    `now` is naive UTC (or aware, then converted). Returns the workspace id."""
+    from datetime import UTC, timedelta
+
+    from bot.domain.cycles import cycle_for
+    from storage.models import CheckIn, KeyResult, Objective
+
+    if now.tzinfo is not None:
+        now = now.astimezone(UTC).replace(tzinfo=None)
+    cycle = cycle_for(now.date()).name
+    confidences = ("on_track", "at_risk", "off_track")
+    channels = list(channels)
+    with db.session() as session:
+        workspace = workspace_for(session, team_id)
+        session.flush()
+        objectives = [
+            {"workspace_id": workspace.id, "number": c * objectives_per_channel + o + 1,
+             "title": f"Objective {c}.{o}", "owner_id": OWNERS[(c + o) % 3], "cycle": cycle, "channel_id": channel,
+             "created_by": OWNERS[(c + o) % 3], "description": ""}
+            for c, channel in enumerate(channels)
+            for o in range(objectives_per_channel)
+        ]
+        if objectives:
+            session.execute(insert(Objective), objectives)
+        objective_ids = dict(
+            session.execute(
+                Objective.__table__.select()
+                .with_only_columns(Objective.number, Objective.id)
+                .where(Objective.workspace_id == workspace.id)
+            ).all()
+        )
+
+        # Key result k of objective n: its check-in w weeks back sits (n + k) % 5 days before that
+        # week's slot, so ages vary; values climb towards the target over the weeks.
+        def moment(n: int, k: int, w: int):
+            return now - timedelta(days=7 * w + (n + k) % 5, hours=1 + k)
+
+        def value(n: int, k: int, w: int) -> float:
+            return round(min(100.0, (weeks - w) * 100.0 / max(weeks, 1) * (0.6 + 0.1 * ((n + k) % 5))), 1)
+
+        krs = [
+            {"workspace_id": workspace.id, "objective_id": objective_ids[n], "number": (n - 1) * key_results + k + 1,
+             "title": f"Key result {n}.{k}", "start_value": 0.0, "target_value": 100.0, "unit": "%",
+             "owner_id": OWNERS[(n + k) % 3], "weight": 1.0, "position": k,
+             "current_value": value(n, k, 0) if weeks else None,
+             "last_checkin_at": moment(n, k, 0) if weeks else None,
+             "last_confidence": confidences[(n + k) % 3] if weeks else None}
+            for n in range(1, len(objectives) + 1)
+            for k in range(key_results)
+        ]
+        if krs:
+            session.execute(insert(KeyResult), krs)
+        kr_ids = dict(
+            session.execute(
+                KeyResult.__table__.select()
+                .with_only_columns(KeyResult.number, KeyResult.id)
+                .where(KeyResult.workspace_id == workspace.id)
+            ).all()
+        )
+        batch: list[dict] = []
+        for n in range(1, len(objectives) + 1):
+            for k in range(key_results):
+                kr_id = kr_ids[(n - 1) * key_results + k + 1]
+                for w in range(weeks):
+                    batch.append(
+                        {"workspace_id": workspace.id, "key_result_id": kr_id, "value": value(n, k, w),
+                         "confidence": confidences[(n + k + w) % 3], "note": "steady progress" if w % 2 else "",
+                         "author_id": OWNERS[(n + k) % 3], "created_at": moment(n, k, w)}
+                    )
+                    if len(batch) >= 10_000:
+                        session.execute(insert(CheckIn), batch)
+                        batch = []
+        if batch:
+            session.execute(insert(CheckIn), batch)
+        last = len(objectives)
+        for kind, number in (("OBJ", last), ("KR", last * key_results)):
+            session.merge(RefCounter(workspace_id=workspace.id, kind=kind, last_number=number))
+        return workspace.id

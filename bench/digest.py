@@ -1,0 +1,89 @@
+"""The weekly channel digest for 200 channels × 10 objectives × 4 key results × 52 weeks of
+check-ins (one per key result per week: 416,000) against the emulator: total time, time per
+channel, SQL statements per channel (tests/test_digest_scale.py asserts that count does not grow
+with the data), and what was posted. Aim: under 10 s in total on a 2-core machine.
+
+    python bench/digest.py [--channels 200] [--objectives 10] [--key-results 4] [--weeks 52] [--profile]
+
+NORTHLINE_BENCH_DATABASE_URL=postgresql+psycopg://… runs it on a fresh PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.harness import drop_database, fresh_database  # noqa: E402
+from bot.jobs.digest import channel_digests  # noqa: E402
+from bot.jobs.posting import build_clock_client  # noqa: E402
+from storage.db import Database, upgrade  # noqa: E402
+from tests.conftest import ALICE, BOB, CAROL, TEAM, TOKEN, count_statements  # noqa: E402
+from tests.perf_data import seed_digest_data  # noqa: E402
+from tests.slack import SlackEmulator  # noqa: E402
+
+# Friday 4 December 2026, 16:05 UTC: the default digest slot (Friday 16:00, workspace time = UTC).
+NOW = datetime(2026, 12, 4, 16, 5, tzinfo=UTC)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--channels", type=int, default=200)
+    parser.add_argument("--objectives", type=int, default=10)
+    parser.add_argument("--key-results", type=int, default=4)
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--profile", action="store_true", help="print the job's top functions (cProfile)")
+    args = parser.parse_args()
+    url = fresh_database()
+    upgrade(url)
+    db = Database.from_url(url)
+    channels = [f"C0DIG{n:05d}" for n in range(args.channels)]
+    checkins = args.channels * args.objectives * args.key_results * args.weeks
+    with SlackEmulator() as emulator:
+        emulator.add_token(TOKEN, TEAM)
+        for user in (ALICE, BOB, CAROL):
+            emulator.add_user(user, TEAM, name=user.lower(), tz="UTC")
+        for channel in channels:
+            emulator.add_channel(channel, TEAM, name=channel.lower())
+        seeding = time.perf_counter()
+        seed_digest_data(db, channels, args.objectives, args.key_results, args.weeks, NOW)
+        seeded = time.perf_counter() - seeding
+        client = build_clock_client(TOKEN, emulator.base_url)
+        profiler = cProfile.Profile() if args.profile else None
+        with count_statements(db) as counter:
+            started = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            report = channel_digests(db, lambda workspace: client, NOW)
+            if profiler:
+                profiler.disable()
+            elapsed = time.perf_counter() - started
+        posts = emulator.calls_to("chat.postMessage", ok=True)
+        parents = sum(1 for c in posts if not c.args.get("thread_ts"))
+        threads = len({c.args["thread_ts"] for c in posts if c.args.get("thread_ts")})
+        replies = len(posts) - parents
+        charts = sum(1 for f in emulator.files.values() if f.completed)
+        per_channel = counter.count / max(args.channels, 1)
+        backend = make_url(url).get_backend_name()
+        print(
+            f"digest ({backend}): {args.channels} channels × {args.objectives} objectives × {args.key_results} key "
+            f"results × {args.weeks} weeks ({checkins:,} check-ins, seeded in {seeded:.1f} s); total {elapsed:.1f} s "
+            f"({elapsed / max(args.channels, 1) * 1000:.0f} ms/channel); SQL statements per channel {per_channel:g}; "
+            f"posts {parents} parents + {threads} threads ({replies} replies) + {charts} charts; job report: {report}"
+        )
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    db.dispose()
+    drop_database(url)
+
+
+if __name__ == "__main__":
+    main()
