@@ -254,8 +254,12 @@ def channel_facts(
             key_results[kr.objective_id].append(kr)
         kr_ids = [kr.id for krs in key_results.values() for kr in krs]
         if kr_ids:
-            for checkin in session.scalars(
-                select(CheckIn)
+            # Plain rows, not ORM objects: a year of weekly check-ins is hundreds per channel.
+            for checkin in session.execute(
+                select(
+                    CheckIn.id, CheckIn.key_result_id, CheckIn.value, CheckIn.confidence, CheckIn.note,
+                    CheckIn.author_id, CheckIn.created_at,
+                )
                 .where(CheckIn.key_result_id.in_(kr_ids), CheckIn.created_at >= since)
                 .order_by(CheckIn.created_at, CheckIn.id)
             ):
