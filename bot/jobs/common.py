@@ -88,6 +88,33 @@ def each_workspace(
         yield workspace, client
 
 
+WorkspaceWork = Callable[[WebClient, Workspace, datetime, RunReport], None]
+
+
+def for_each_workspace(
+    kind: str,
+    db: Database,
+    client_for: ClientFor,
+    now: datetime,
+    team_id: str | None,
+    stop: threading.Event | None,
+    work: WorkspaceWork,
+) -> RunReport:
+    """What every job does around its own work: each workspace in turn (or only `team_id`), with
+    that workspace's client; one workspace's trouble is logged and the others still go on."""
+    now = utc(now)
+    report = RunReport(kind)
+    for workspace, client in each_workspace(db, client_for, report, team_id, stop):
+        try:
+            work(client, workspace, now, report)
+        except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
+            log.exception("%s failed for workspace %s", kind, workspace.team_id)
+            report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
+        if report.stopped:
+            break
+    return report
+
+
 def record_late(db: Database, key: Key, due: datetime, now: datetime, report: RunReport) -> None:
     """A post more than 6 hours late is skipped; its key is taken so it is logged only once."""
     detail = {"reason": "late", "due": utc(due).isoformat(), "late_minutes": int((now - due).total_seconds() // 60)}

@@ -14,6 +14,8 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
+from slack_sdk import WebClient
+
 from bot.domain.cycles import cycle_for
 from bot.domain.schedule_time import Decision, WorkCalendar, decide, local_datetime, parse_time, zone
 from bot.jobs import delivery
@@ -21,11 +23,10 @@ from bot.jobs.common import (
     ClientFor,
     RunReport,
     deliver,
-    each_workspace,
+    for_each_workspace,
     naive_utc,
     record_late,
     stopping,
-    utc,
 )
 from bot.jobs.delivery import Key
 from bot.jobs.reminders import people_facts, unreachable
@@ -50,17 +51,10 @@ def cycle_prompts(
     channel_id: str | None = None,
     stop: threading.Event | None = None,
 ) -> RunReport:
-    now = utc(now)
-    report = RunReport("cycle-prompts")
-    for workspace, client in each_workspace(db, client_for, report, team_id, stop):
-        try:
-            _run_workspace(db, client, workspace, now, report, stop)
-        except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
-            log.exception("cycle prompts failed for workspace %s", workspace.team_id)
-            report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
-        if report.stopped:
-            break
-    return report
+    def work(client: WebClient, workspace: Workspace, now: datetime, report: RunReport) -> None:
+        _run_workspace(db, client, workspace, now, report, stop)
+
+    return for_each_workspace("cycle-prompts", db, client_for, now, team_id, stop, work)
 
 
 def _run_workspace(db, client, workspace: Workspace, now: datetime, report: RunReport, stop) -> None:

@@ -39,8 +39,8 @@ from bot.jobs import delivery
 from bot.jobs.common import (
     ClientFor,
     RunReport,
-    each_workspace,
     finish,
+    for_each_workspace,
     naive_utc,
     record_late,
     stopping,
@@ -110,17 +110,10 @@ def channel_digests(
     channel_id: str | None = None,
     stop: threading.Event | None = None,
 ) -> RunReport:
-    now = utc(now)
-    report = RunReport(KIND)
-    for workspace, client in each_workspace(db, client_for, report, team_id, stop):
-        try:
-            _run_workspace(db, client, workspace, now, report, channel_id, stop)
-        except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
-            log.exception("digests failed for workspace %s", workspace.team_id)
-            report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
-        if report.stopped:
-            break
-    return report
+    def work(client: WebClient, workspace: Workspace, now: datetime, report: RunReport) -> None:
+        _run_workspace(db, client, workspace, now, report, channel_id, stop)
+
+    return for_each_workspace(KIND, db, client_for, now, team_id, stop, work)
 
 
 @dataclass(frozen=True)

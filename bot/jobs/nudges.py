@@ -18,6 +18,8 @@ import threading
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from slack_sdk import WebClient
+
 from bot.domain.alignment import off_track_twice_unserved
 from bot.domain.cycles import parse_cycle
 from bot.domain.progress import PaceStatus, expected_progress, key_result_progress, pace_status
@@ -36,11 +38,10 @@ from bot.jobs.common import (
     ClientFor,
     RunReport,
     deliver,
-    each_workspace,
+    for_each_workspace,
     naive_utc,
     record_late,
     stopping,
-    utc,
 )
 from bot.jobs.delivery import Key
 from bot.jobs.reminders import people_facts, unreachable
@@ -67,19 +68,12 @@ def alignment_nudges(
     channel_id: str | None = None,
     stop: threading.Event | None = None,
 ) -> RunReport:
-    now = utc(now)
-    report = RunReport("nudges")
-    for workspace, client in each_workspace(db, client_for, report, team_id, stop):
-        try:
-            _sprint_nudges(db, client, workspace, now, report, channel_id, stop)
-            if channel_id is None:
-                _key_result_nudges(db, client, workspace, now, report, stop)
-        except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
-            log.exception("nudges failed for workspace %s", workspace.team_id)
-            report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
-        if report.stopped:
-            break
-    return report
+    def work(client: WebClient, workspace: Workspace, now: datetime, report: RunReport) -> None:
+        _sprint_nudges(db, client, workspace, now, report, channel_id, stop)
+        if channel_id is None:
+            _key_result_nudges(db, client, workspace, now, report, stop)
+
+    return for_each_workspace("nudges", db, client_for, now, team_id, stop, work)
 
 
 def _sprint_nudges(db, client, workspace: Workspace, now, report: RunReport, only_channel, stop) -> None:

@@ -35,11 +35,10 @@ from bot.jobs.common import (
     ClientFor,
     RunReport,
     deliver,
-    each_workspace,
+    for_each_workspace,
     naive_utc,
     record_late,
     stopping,
-    utc,
 )
 from bot.jobs.delivery import Key
 from bot.services.workspaces import MEMBER_MAX_AGE, apply_user_info
@@ -113,17 +112,10 @@ def checkin_reminders(
     channel_id: str | None = None,
     stop: threading.Event | None = None,
 ) -> RunReport:
-    now = utc(now)
-    report = RunReport(KIND)
-    for workspace, client in each_workspace(db, client_for, report, team_id, stop):
-        try:
-            _run_workspace(db, client, workspace, now, report, stop)
-        except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
-            log.exception("check-in reminders failed for workspace %s", workspace.team_id)
-            report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
-        if report.stopped:
-            break
-    return report
+    def work(client: WebClient, workspace: Workspace, now: datetime, report: RunReport) -> None:
+        _run_workspace(db, client, workspace, now, report, stop)
+
+    return for_each_workspace(KIND, db, client_for, now, team_id, stop, work)
 
 
 def _run_workspace(

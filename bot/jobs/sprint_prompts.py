@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from slack_sdk import WebClient
+
 from bot.domain.schedule_time import (
     Decision,
     WeeklySlot,
@@ -34,8 +36,8 @@ from bot.jobs import delivery
 from bot.jobs.common import (
     ClientFor,
     RunReport,
-    each_workspace,
     finish,
+    for_each_workspace,
     naive_utc,
     record_late,
     stopping,
@@ -125,17 +127,10 @@ def sprint_prompts(
     channel_id: str | None = None,
     stop: threading.Event | None = None,
 ) -> RunReport:
-    now = utc(now)
-    report = RunReport(KIND)
-    for workspace, client in each_workspace(db, client_for, report, team_id, stop):
-        try:
-            _run_workspace(db, client, workspace, now, report, channel_id, stop)
-        except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
-            log.exception("sprint prompts failed for workspace %s", workspace.team_id)
-            report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
-        if report.stopped:
-            break
-    return report
+    def work(client: WebClient, workspace: Workspace, now: datetime, report: RunReport) -> None:
+        _run_workspace(db, client, workspace, now, report, channel_id, stop)
+
+    return for_each_workspace(KIND, db, client_for, now, team_id, stop, work)
 
 
 def _run_workspace(db, client, workspace: Workspace, now, report: RunReport, only_channel, stop) -> None:
