@@ -48,6 +48,7 @@ from bot.jobs.reminders import people_facts, unreachable
 from bot.ui import scheduled as ui
 from storage.db import Database
 from storage.models import KeyResult, KeyResultKind, ScheduleKind, Workspace
+from storage.repositories import okrs as okr_repo
 from storage.repositories import schedules as repo
 from storage.repositories import sprints as sprint_repo
 
@@ -113,7 +114,8 @@ def _key_result_nudges(db, client, workspace: Workspace, now, report: RunReport,
     with db.session() as session:
         key_results = repo.active_key_results(session, workspace.id)
         details = sprint_repo.active_sprints(session, workspace.id)
-        history = repo.recent_checkins(session, [kr.id for kr in key_results], per_key_result=2)
+        newest_first = okr_repo.recent_checkins(session, sorted({kr.id for kr in key_results}), per_key_result=2)
+        history = {kr_id: checkins[::-1] for kr_id, checkins in newest_first.items()}  # oldest first
         session.expunge_all()
     served = set().union(*(d.active_key_result_ids for d in details)) if details else set()
     by_id = {kr.id: kr for kr in key_results}

@@ -335,33 +335,6 @@ def sprints_overlapping(session: Session, workspace_id: int, start, end) -> list
     )
 
 
-def recent_checkins(session: Session, kr_ids: Iterable[int], *, per_key_result: int = 2) -> dict[int, list[CheckIn]]:
-    """The last `per_key_result` check-ins of each key result, oldest first: one statement."""
-    ids = sorted(set(kr_ids))
-    grouped: dict[int, list[CheckIn]] = defaultdict(list)
-    if not ids:
-        return grouped
-    ranked = (
-        select(
-            CheckIn.id,
-            func.row_number()
-            .over(partition_by=CheckIn.key_result_id, order_by=(CheckIn.created_at.desc(), CheckIn.id.desc()))
-            .label("rank"),
-        )
-        .where(CheckIn.key_result_id.in_(ids))
-        .subquery()
-    )
-    rows = session.scalars(
-        select(CheckIn)
-        .join(ranked, ranked.c.id == CheckIn.id)
-        .where(ranked.c.rank <= per_key_result)
-        .order_by(CheckIn.key_result_id, CheckIn.created_at, CheckIn.id)
-    )
-    for checkin in rows:
-        grouped[checkin.key_result_id].append(checkin)
-    return grouped
-
-
 def kra_owners(session: Session, workspace_id: int) -> list[str]:
     return sorted(
         set(session.scalars(select(Kra.owner_id).where(Kra.workspace_id == workspace_id, Kra.status == Status.ACTIVE)))
