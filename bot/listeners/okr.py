@@ -126,7 +126,11 @@ def _checkin(rest: str, *, command: dict, respond: Respond, client: WebClient, c
             respond(**ephemeral(NOTHING_TO_CHECK_IN))
         return
     with unit_of_work(db, who) as (session, workspace):
-        recorded = checkins.check_in_line(session, client, workspace, who.user_id, rest)
+        # One invocation of the command, one check-in: a replay of the same signed request
+        # carries the same trigger_id and records nothing.
+        trigger_id = command.get("trigger_id")
+        dedupe = f"cmd:{trigger_id}" if trigger_id else None
+        recorded = checkins.check_in_line(session, client, workspace, who.user_id, rest, dedupe_prefix=dedupe)
         answer = ephemeral(checkin_ui.recorded_message([recorded]))
         owners = (recorded.key_result.owner_id, recorded.objective.owner_id)
     respond(**answer)

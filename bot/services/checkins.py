@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain.numbers import parse_number
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
-from bot.errors import Invalid, Usage
+from bot.errors import Conflict, Invalid, Usage
 from bot.forms.okr import NOTE_MAX, CheckInEntry
 from bot.ids import Block
 from bot.services import okrs
@@ -152,8 +152,13 @@ def check_in_line(
     rest: str,
     *,
     now: datetime | None = None,
+    dedupe_prefix: str | None = None,
 ) -> Recorded:
-    """The one-line check-in: the same rules as the modal."""
+    """The one-line check-in: the same rules as the modal.
+
+    dedupe_prefix (e.g. "cmd:<trigger_id>", unique per invocation of the command): the same
+    signed request delivered twice records one check-in; the second is told it was already done.
+    """
     reference, value_text, confidence, note = parse_line(rest)
     kr, objective = okrs.find_key_result(session, workspace, reference)
     try:
@@ -161,4 +166,12 @@ def check_in_line(
     except ValueError as error:
         raise Usage(f"{error}. Check in like `/okr checkin {format_ref(RefKind.KR, kr.number)} 42 on-track`.") from None
     entry = CheckInEntry(key_result_id=kr.id, value=value, confidence=confidence, note=note)
-    return record(session, client, workspace, actor_id, [entry], now=now, field_errors=False)[0]
+    recorded = record(
+        session, client, workspace, actor_id, [entry], now=now, field_errors=False, dedupe_prefix=dedupe_prefix
+    )
+    if not recorded:
+        raise Conflict(
+            f"That check-in of {format_ref(RefKind.KR, kr.number)} was already recorded (the same request arrived twice); "
+            "it counts once."
+        )
+    return recorded[0]
