@@ -193,6 +193,8 @@ class KpiMeasurement(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[str] = mapped_column(String(32))
     measured_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    # One invocation of `/kra kpi` (its trigger_id): a replayed request finds this key taken.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
     __table_args__ = (Index("ix_kpi_measurement_kpi_at", "kpi_id", "measured_at"),)
 

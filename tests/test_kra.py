@@ -336,3 +336,24 @@ def test_opening_home_publishes_kras_and_the_new_kra_button(slack, emulator):
     view = emulator.wait_for("views.publish")[-1].args["view"]
     text = json.dumps(view)
     assert "KRA-1" in text and Action.HOME_NEW_KRA in text and "NPS" in text
+
+
+def test_a_replayed_kpi_measurement_is_logged_once(slack, emulator, db):
+    from urllib.parse import urlencode
+
+    create_kra(slack, emulator)
+    response_url = emulator.new_response_url(TEAM, channel_id=CHANNEL, user_id=ALICE)
+    body = urlencode({
+        "token": "x", "team_id": TEAM, "team_domain": "north", "channel_id": CHANNEL, "channel_name": "growth",
+        "user_id": ALICE, "user_name": "alice", "command": "/kra", "text": "kpi KPI-1 42", "api_app_id": "A0NORTHLINE",
+        "is_enterprise_install": "false", "response_url": response_url, "trigger_id": "1700000000.42.abc",
+    })
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **slack.sign(body)}
+    assert slack.raw(body, headers).status == 200
+    assert "Logged" in slack.wait_for_response_url(response_url=response_url)["text"]
+    assert slack.raw(body, headers).status == 200  # the same signed request, again
+    again = slack.wait_for_response_url(response_url=response_url, count=2)["text"]
+    assert "already logged" in again
+    assert count(db, KpiMeasurement) == 1
+    answer(slack, "/kra", "kpi KPI-1 43", user_id=ALICE)  # typed again: a new invocation, logged
+    assert count(db, KpiMeasurement) == 2

@@ -102,7 +102,9 @@ def _archive(rest: str, *, respond: Respond, client: WebClient, context: BoltCon
     home.refresh(db, client, who, kra.owner_id)
 
 
-def _kpi(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+def _kpi(
+    rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_
+) -> None:
     parts = rest.split(maxsplit=2)
     if len(parts) < 2:
         raise Usage("Log a KPI value like `/kra kpi KPI-7 42 [note]`.")
@@ -115,7 +117,11 @@ def _kpi(rest: str, *, respond: Respond, client: WebClient, context: BoltContext
         raise Invalid("Keep the note under 3,000 characters.")
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        kpi, kra = kras.log_measurement(session, client, workspace, who.user_id, parts[0], value, note)
+        # trigger_id is unique to one invocation: a replay of the same signed request logs nothing.
+        dedupe = f"cmd:{command['trigger_id']}" if command.get("trigger_id") else None
+        kpi, kra = kras.log_measurement(
+            session, client, workspace, who.user_id, parts[0], value, note, dedupe_key=dedupe
+        )
         answer = ephemeral(f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`.")
     respond(**answer)
     home.refresh(db, client, who, kra.owner_id)

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.coaching import kra_coaching
 from bot.domain.references import RefKind, format_ref, parse_ref
-from bot.errors import Invalid, NotFound, Usage
+from bot.errors import Conflict, Invalid, NotFound, Usage
 from bot.forms.kra import KraForm, ReviewItem
 from bot.services.workspaces import next_number, require_owner_or_admin
 from storage.models import Kpi, KpiMeasurement, Kra, KraReview, ReviewDecision, Status, Workspace, _now
@@ -107,7 +108,10 @@ def log_measurement(
     note: str,
     *,
     at: datetime | None = None,
+    dedupe_key: str | None = None,
 ) -> tuple[Kpi, Kra]:
+    """Log one measurement. `dedupe_key` (one per invocation of the command): the same request
+    delivered twice is logged once, and the second is told so."""
     try:
         number = parse_ref(reference, RefKind.KPI)
     except ValueError as error:
@@ -120,11 +124,24 @@ def log_measurement(
         raise Invalid(f"{format_ref(RefKind.KPI, number)} is archived; measurements go on active KPIs.")
     require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id)
     now = at or _now()
-    session.add(
-        KpiMeasurement(
-            workspace_id=workspace.id, kpi_id=kpi.id, value=value, note=note, author_id=actor_id, measured_at=now
-        )
-    )
+    try:
+        with session.begin_nested():
+            session.add(
+                KpiMeasurement(
+                    workspace_id=workspace.id,
+                    kpi_id=kpi.id,
+                    value=value,
+                    note=note,
+                    author_id=actor_id,
+                    measured_at=now,
+                    dedupe_key=dedupe_key,
+                )
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"That measurement of {format_ref(RefKind.KPI, number)} was already logged "
+            "(the same request arrived twice); it counts once."
+        ) from None
     if kpi.latest_at is None or now >= kpi.latest_at:
         kpi.latest_value, kpi.latest_at = value, now
     return kpi, kra
