@@ -36,7 +36,12 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            server.settimeout(None)
             with self._lock:
+                if self._closed or not self.up.is_set():  # cut while we were connecting
+                    client.close()
+                    server.close()
+                    continue
                 self._sockets |= {client, server}
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
@@ -66,6 +71,9 @@ class TcpProxy:
         self.up.set()
 
     def close(self) -> None:
-        self._closed = True
+        with self._lock:
+            self._closed = True
         self.cut()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() blocked in its thread
         self.listener.close()
