@@ -68,6 +68,7 @@ def test_uninstall_keeps_data_until_purged_and_purge_touches_no_other_workspace(
     assert response.status == 200
     store = installation_store(settings, db)
     for _ in range(100):
+        store.forget()  # this test's own store must not answer from its cache
         if store.find_bot(enterprise_id=None, team_id=TEAM) is None:
             break
         __import__("time").sleep(0.05)
@@ -112,6 +113,7 @@ def test_tokens_revoked_removes_the_bot_token(slack, db, settings):
     assert response.status == 200
     store = installation_store(settings, db)
     for _ in range(100):
+        store.forget()  # this test's own store must not answer from its cache
         if store.find_bot(enterprise_id=None, team_id=OTHER_TEAM) is None:
             break
         __import__("time").sleep(0.05)
