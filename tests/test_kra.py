@@ -10,29 +10,12 @@ from sqlalchemy import func, select
 from bot.ids import Action, Block, Callback
 from storage.models import Kpi, KpiMeasurement, Kra, KraReview, Status
 from tests.conftest import ADMIN, ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM
+from tests.helpers import answer, answer_text, count, opened_view
 
 MALLORY_OTHER = "U0MALLORY"
 
 
-def answer(slack, *args, **kwargs) -> dict:
-    """Run a slash command; return the ephemeral answer the app posted to its response_url."""
-    response = slack.command(*args, **kwargs)
-    assert response.status == 200, response.text
-    return slack.wait_for_response_url()
 
-
-def answer_text(payload: dict) -> str:
-    parts = [payload.get("text", "")]
-    for block in payload.get("blocks", []):
-        parts.append(json.dumps(block, ensure_ascii=False))
-    return "\n".join(parts)
-
-
-def opened_view(emulator, callback_id: str, count: int = 1) -> dict:
-    calls = emulator.wait_for("views.open", count=count)
-    view = calls[-1].args["view"]
-    assert view["callback_id"] == callback_id
-    return view
 
 
 def kra_values(title="Customer satisfaction", owner=ALICE, kpis=(("NPS", "50", ""),), **extra) -> dict:
@@ -54,10 +37,6 @@ def create_kra(slack, emulator, user=ALICE, team=TEAM, **values) -> dict:
     assert not response.body or "errors" not in response.json(), response.text
     return view
 
-
-def count(db, model) -> int:
-    with db.session() as session:
-        return session.scalar(select(func.count()).select_from(model))
 
 
 # --- usage and bad text -------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.domain.cycles import cycle_for
 from bot.ids import Action, Block, Callback
@@ -15,6 +15,7 @@ from bot.services import okrs as okr_service
 from bot.services.workspaces import workspace_for
 from storage.models import CheckIn, KeyResult, KeyResultKind, Kra, Objective, Status
 from tests.conftest import ADMIN, ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM, TOKEN
+from tests.helpers import answer, answer_text, count, opened_view
 
 MALLORY = "U0MALLORY"
 CYCLE = cycle_for(date.today()).name
@@ -23,27 +24,7 @@ CYCLE = cycle_for(date.today()).name
 # --- helpers (test_checkin.py and test_home.py use them too) ------------------------------------
 
 
-def answer(slack, *args, **kwargs) -> dict:
-    """Run a slash command; return the ephemeral answer the app posted to its response_url."""
-    kwargs.setdefault("team_id", TEAM)
-    kwargs.setdefault("user_id", ALICE)
-    response = slack.command(*args, **kwargs)
-    assert response.status == 200, response.text
-    return slack.wait_for_response_url()
 
-
-def answer_text(payload: dict) -> str:
-    parts = [payload.get("text", "")]
-    for block in payload.get("blocks", []):
-        parts.append(json.dumps(block, ensure_ascii=False))
-    return "\n".join(parts)
-
-
-def opened_view(emulator, callback_id: str, count: int = 1) -> dict:
-    calls = emulator.wait_for("views.open", count=count)
-    view = calls[-1].args["view"]
-    assert view["callback_id"] == callback_id
-    return view
 
 
 def by_block(view: dict) -> dict[str, dict]:
@@ -73,10 +54,6 @@ def create_objective(slack, emulator, user=ALICE, team=TEAM, channel_id=CHANNEL,
     assert not response.body or "errors" not in response.json(), response.text
     return view
 
-
-def count(db, model) -> int:
-    with db.session() as session:
-        return session.scalar(select(func.count()).select_from(model))
 
 
 def submit_new(slack, emulator, values: dict, **kwargs):
