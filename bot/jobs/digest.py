@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.domain.cycles import Cycle, cycle_for
-from bot.domain.progress import disagreement, key_result_progress, objective_progress
+from bot.domain.progress import disagreement, objective_progress
 from bot.domain.schedule_time import (
     Decision,
     WeeklySlot,
@@ -49,10 +49,10 @@ from bot.jobs.common import (
 )
 from bot.jobs.delivery import Key
 from bot.jobs.posting import Outcome, PostResult, post, upload
-from bot.services.okrs import KeyResultStatus, ObjectiveStatus, assess
+from bot.services.okrs import KeyResultStatus, ObjectiveStatus, assess, progress_at
 from bot.ui import scheduled as ui
 from storage.db import Database
-from storage.models import CheckIn, KeyResult, KeyResultKind, ScheduleKind, Workspace
+from storage.models import CheckIn, KeyResult, ScheduleKind, Workspace
 from storage.repositories import schedules as repo
 
 log = logging.getLogger("northline.jobs.digest")
@@ -294,20 +294,9 @@ def _timelines(krs, checkins: dict[int, list[CheckIn]]) -> dict[int, tuple[list[
     return {kr.id: _kr_timeline(checkins.get(kr.id, [])) for kr in krs}
 
 
-def _kr_progress(kr: KeyResult, value: float | None) -> float | None:
-    if value is None:
-        return None
-    if kr.kind == KeyResultKind.MILESTONE:
-        return 1.0 if value >= 1 else 0.0
-    try:
-        return key_result_progress(kr.start_value, kr.target_value, value)
-    except (ValueError, TypeError):
-        return None
-
-
 def _progress_at(status: ObjectiveStatus, krs, checkins, moment: datetime, workspace, timeline=None) -> float | None:
     timeline = timeline if timeline is not None else _timelines(krs, checkins)
-    values = [(_kr_progress(kr, _value_at(kr, checkins, moment, timeline)), kr.weight or 1.0) for kr in krs]
+    values = [(progress_at(kr, _value_at(kr, checkins, moment, timeline)), kr.weight or 1.0) for kr in krs]
     if not values or all(p is None for p, _ in values):
         return None if not krs else 0.0
     return objective_progress(values)

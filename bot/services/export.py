@@ -41,12 +41,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.progress import key_result_progress, milestone_progress, objective_progress, percent
+from bot.domain.progress import objective_progress, percent
 from bot.domain.references import RefKind, format_ref
+from bot.services.okrs import progress_at
 from storage.models import (
     CheckIn,
     KeyResult,
-    KeyResultKind,
     Kpi,
     KpiMeasurement,
     Kra,
@@ -125,7 +125,7 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
     kpi_by_id = {k.id: k for k in kpis}
     objective_refs = {o.id: format_ref(RefKind.OBJ, o.number) for o in objectives}
     kr_by_id = {kr.id: kr for kr in key_results}
-    kr_progress = {kr.id: key_result_progress_of(kr) for kr in key_results}
+    kr_progress = {kr.id: progress_at(kr, kr.current_value) for kr in key_results}
     krs_of: dict[int, list[KeyResult]] = {}
     for kr in key_results:
         krs_of.setdefault(kr.objective_id, []).append(kr)
@@ -241,18 +241,6 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
             )
         )
     return rows
-
-
-def key_result_progress_of(kr: KeyResult) -> float | None:
-    """SPEC 5 progress of one key result from its stored values; None before the first check-in."""
-    if kr.current_value is None:
-        return None
-    if kr.kind == KeyResultKind.MILESTONE:
-        return milestone_progress(kr.current_value >= kr.target_value)
-    try:
-        return key_result_progress(kr.start_value, kr.target_value, kr.current_value)
-    except ValueError:  # target == start can't be stored through the app; don't fail an export on it
-        return None
 
 
 def to_csv(rows: Iterable[Row]) -> str:

@@ -21,6 +21,7 @@ from bot.domain.progress import (
     clamp01,
     expected_progress,
     key_result_progress,
+    milestone_progress,
     objective_progress,
     pace_status,
 )
@@ -82,11 +83,21 @@ def confidence_of(key_result: KeyResult) -> Confidence | None:
         return None
 
 
-def key_result_status(key_result: KeyResult, expected: float) -> KeyResultStatus:
+def progress_at(key_result: KeyResult, value: float | None) -> float | None:
+    """SPEC 5 progress of a key result at `value` (its latest check-in, or one from its history);
+    None before the first check-in. The one place every page, job and export computes it."""
+    if value is None:
+        return None
+    if key_result.kind == KeyResultKind.MILESTONE:
+        return milestone_progress(value >= key_result.target_value)
     try:
-        progress = key_result_progress(key_result.start_value, key_result.target_value, key_result.current_value)
+        return key_result_progress(key_result.start_value, key_result.target_value, value)
     except (ValueError, TypeError):  # a row that predates validation: show it, don't crash the page
-        progress = None
+        return None
+
+
+def key_result_status(key_result: KeyResult, expected: float) -> KeyResultStatus:
+    progress = progress_at(key_result, key_result.current_value)
     return KeyResultStatus(key_result, progress, pace_status(progress, expected), confidence_of(key_result))
 
 

@@ -30,18 +30,16 @@ from bot.domain.cycles import cycle_for, parse_cycle
 from bot.domain.progress import (
     PaceStatus,
     expected_progress,
-    key_result_progress,
-    milestone_progress,
     pace_status,
 )
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.sprint import MAX_KEY_RESULTS, ReviewForm, SprintForm, SprintMetadata, check_goal
 from bot.ids import Block
+from bot.services.okrs import progress_at
 from bot.services.workspaces import member, next_number, require_owner_or_admin
 from storage.models import (
     KeyResult,
-    KeyResultKind,
     Objective,
     Sprint,
     SprintKeyResult,
@@ -102,23 +100,10 @@ class Ended:
 # --- where things stand ---------------------------------------------------------------------------
 
 
-def progress_of(key_result: KeyResult) -> float | None:
-    """SPEC 5 progress of a key result from its latest check-in; None before the first one."""
-    if key_result.current_value is None:
-        return None
-    try:
-        p = key_result_progress(key_result.start_value, key_result.target_value, key_result.current_value)
-    except (ValueError, TypeError):
-        return None
-    if key_result.kind == KeyResultKind.MILESTONE:
-        return milestone_progress(p >= 1)
-    return p
-
-
 def standing(
     key_result: KeyResult, objective: Objective, workspace: Workspace, now: datetime, channel_id: str | None = None
 ) -> Standing:
-    progress = progress_of(key_result)
+    progress = progress_at(key_result, key_result.current_value)
     try:
         cycle = parse_cycle(objective.cycle, workspace.fiscal_year_start_month or 1)
     except ValueError:
