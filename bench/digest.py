@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import resource
 import sys
 import time
 from datetime import UTC, datetime
@@ -32,6 +33,12 @@ from tests.slack import SlackEmulator  # noqa: E402
 
 # Friday 4 December 2026, 16:05 UTC: the default digest slot (Friday 16:00, workspace time = UTC).
 NOW = datetime(2026, 12, 4, 16, 5, tzinfo=UTC)
+
+
+def process_cpu() -> tuple[float, float]:
+    """CPU seconds of this process and of its finished children (the chart process)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -59,13 +66,14 @@ def main() -> None:
         client = build_clock_client(TOKEN, emulator.base_url)
         profiler = cProfile.Profile() if args.profile else None
         with count_statements(db) as counter:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), process_cpu()
             if profiler:
                 profiler.enable()
             report = channel_digests(db, lambda workspace: client, NOW)
             if profiler:
                 profiler.disable()
             elapsed = time.perf_counter() - started
+            cpu = tuple(after - before for after, before in zip(process_cpu(), cpu_started, strict=True))
         posts = emulator.calls_to("chat.postMessage", ok=True)
         parents = sum(1 for c in posts if not c.args.get("thread_ts"))
         threads = len({c.args["thread_ts"] for c in posts if c.args.get("thread_ts")})
@@ -77,7 +85,8 @@ def main() -> None:
             f"digest ({backend}): {args.channels} channels × {args.objectives} objectives × {args.key_results} key "
             f"results × {args.weeks} weeks ({checkins:,} check-ins, seeded in {seeded:.1f} s); total {elapsed:.1f} s "
             f"({elapsed / max(args.channels, 1) * 1000:.0f} ms/channel); SQL statements per channel {per_channel:g}; "
-            f"posts {parents} parents + {threads} threads ({replies} replies) + {charts} charts; job report: {report}"
+            f"posts {parents} parents + {threads} threads ({replies} replies) + {charts} charts; job report: {report}; "
+            f"CPU {cpu[0]:.1f} s in this process (job and emulator), {cpu[1]:.1f} s in the chart process"
         )
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)

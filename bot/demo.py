@@ -28,6 +28,7 @@ from bot.ui import kra as kra_ui
 from bot.ui import okr as okr_ui
 from bot.ui import scheduled as scheduled_ui
 from bot.ui import sprint as sprint_ui
+from bot.ui.chart import render_png
 from bot.ui.home import home_view
 from bot.ui.text import blocks_to_text
 from storage.db import Database, upgrade
@@ -354,7 +355,7 @@ def _digest(session, workspace: Workspace, now: datetime, chart_file: Path) -> l
     parent = blocks_to_text(scheduled_ui.digest_parent(data)["blocks"], NAMES)
     replies = [blocks_to_text(m["blocks"], NAMES) for m in scheduled_ui.digest_thread(data)]
     thread = "\n  │\n".join("\n".join(f"  │ {line}".rstrip() for line in reply.splitlines()) for reply in replies)
-    chart = digest.digest_chart(data)
+    chart = digest.chart_of(data)
     lines = [
         f"(posted every Friday at {digest.DEFAULT_TIME}, {tz.key}; shown here as it would read today)",
         "",
@@ -364,6 +365,6 @@ def _digest(session, workspace: Workspace, now: datetime, chart_file: Path) -> l
         thread,
     ]
     if chart is not None:
-        chart_file.write_bytes(chart)
+        chart_file.write_bytes(render_png(chart))
         lines += ["  │", "  │ (the progress chart, as an image: see below)", "", f"Progress chart: {chart_file}"]
     return _section(f"Weekly digest in #{CHANNEL_NAME} (Friday {digest.DEFAULT_TIME})", "\n".join(lines))

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 # Pace thresholds (SPEC 5): on track if p >= e - 0.10, at risk down to e - 0.25.
 AT_RISK_GAP = 0.10
@@ -82,7 +83,13 @@ def _finite_decimal(x: float, name: str) -> Decimal:
         raise TypeError(f"{name} must be a number, not {type(x).__name__}")
     if not math.isfinite(x):
         raise ValueError(f"{name} must be a finite number")
+    return _exact_decimal(x)
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _exact_decimal(x: float) -> Decimal:
     # str() first: Decimal(0.1) would carry the binary artefact, Decimal("0.1") does not.
+    # Cached: a digest converts the same starts, targets and weights thousands of times.
     return Decimal(str(x))
 
 

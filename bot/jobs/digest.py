@@ -15,10 +15,10 @@ or check-ins (see storage.repositories.schedules.digest_facts).
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 from bisect import bisect_right
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -37,6 +37,7 @@ from bot.domain.schedule_time import (
     zone,
 )
 from bot.jobs import delivery
+from bot.jobs.charts import ChartRenderer
 from bot.jobs.common import (
     ClientFor,
     RunReport,
@@ -51,6 +52,7 @@ from bot.jobs.delivery import Key
 from bot.jobs.posting import Outcome, PostResult, post, upload
 from bot.services.okrs import KeyResultStatus, ObjectiveStatus, assess, progress_at
 from bot.ui import scheduled as ui
+from bot.ui.chart import ChartLine, ProgressChart, render_png
 from storage.db import Database
 from storage.models import CheckIn, KeyResult, ScheduleKind, Workspace
 from storage.repositories import schedules as repo
@@ -69,7 +71,7 @@ CHART_OBJECTIVES = 8
 class ObjectiveDigest:
     status: ObjectiveStatus
     change: float | None  # progress now minus a week ago (None: no history)
-    history: list[tuple[date, float]]  # (week end, progress) since the cycle started
+    history: list[tuple[date, float]]  # (week, progress) since the cycle started; only for charted objectives
 
 
 @dataclass
@@ -112,10 +114,12 @@ def channel_digests(
     channel_id: str | None = None,
     stop: threading.Event | None = None,
 ) -> RunReport:
-    def work(client: WebClient, workspace: Workspace, now: datetime, report: RunReport) -> None:
-        _run_workspace(db, client, workspace, now, report, channel_id, stop)
+    with ChartRenderer() as charts:
 
-    return for_each_workspace(KIND, db, client_for, now, team_id, stop, work)
+        def work(client: WebClient, workspace: Workspace, now: datetime, report: RunReport) -> None:
+            _run_workspace(db, client, workspace, now, report, channel_id, stop, charts)
+
+        return for_each_workspace(KIND, db, client_for, now, team_id, stop, work)
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,9 @@ class _Due:
     setter: str
 
 
-def _run_workspace(db, client, workspace: Workspace, now, report: RunReport, only_channel, stop) -> None:
+def _run_workspace(
+    db, client, workspace: Workspace, now, report: RunReport, only_channel, stop, charts: ChartRenderer
+) -> None:
     with db.session() as session:
         schedules = repo.schedules(session, workspace.id, ScheduleKind.DIGEST)
         channels = repo.channels_with_objectives(session, workspace.id)
@@ -172,7 +178,7 @@ def _run_workspace(db, client, workspace: Workspace, now, report: RunReport, onl
             return
         with db.session() as session:
             data = digest_data(session, workspace, item.channel_id, item.tz, now)
-        result, extra = send_digest(client, data)
+        result, extra = send_digest(client, data, charts.render)
         with counted:
             finish(
                 db,
@@ -236,11 +242,14 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
     items = []
     latest_notes: dict[int, CheckIn] = {}
     missing: list[KeyResult] = []
+    charted = 0
     for objective in objectives:
         krs = facts.key_results.get(objective.id, [])
         status = assess(objective, krs, workspace, naive_now)
         timeline = _timelines(krs, facts.checkins)
-        history = _history(status, krs, facts.checkins, naive_now, workspace, timeline)
+        # The week-by-week history is the bulk of a digest's arithmetic and only the chart shows it.
+        history = _history(status, krs, facts.checkins, naive_now, workspace, timeline) if charted < CHART_OBJECTIVES else []
+        charted += bool(history)
         week_ago = _progress_at(status, krs, facts.checkins, naive_now - timedelta(days=7), workspace, timeline)
         change = None if week_ago is None else status.progress - week_ago
         items.append(ObjectiveDigest(status, change, history))
@@ -319,7 +328,9 @@ def _history(status: ObjectiveStatus, krs, checkins, now: datetime, workspace, t
 # --- posting -----------------------------------------------------------------------------------------
 
 
-def send_digest(client: WebClient, data: DigestData) -> tuple[PostResult, dict]:
+def send_digest(
+    client: WebClient, data: DigestData, draw: Callable[[ProgressChart], bytes] = render_png
+) -> tuple[PostResult, dict]:
     """Parent, thread replies, chart. The parent decides the outcome; the thread is best effort."""
     parent = post(client, channel=data.channel_id, **ui.digest_parent(data))
     if parent.outcome != Outcome.SENT:
@@ -328,13 +339,13 @@ def send_digest(client: WebClient, data: DigestData) -> tuple[PostResult, dict]:
     for message in ui.digest_thread(data):
         reply = post(client, channel=data.channel_id, thread_ts=parent.ts, **message)
         thread["replies"] += int(reply.ok)
-    chart = digest_chart(data)
+    chart = chart_of(data)
     if chart is not None:
         uploaded = upload(
             client,
             channel=data.channel_id,
             thread_ts=parent.ts,
-            content=chart,
+            content=draw(chart),
             filename=f"progress-{data.now:%Y-%m-%d}.png",
             title="Objective progress by week",
             alt_text="Objective progress per week against the expected line",
@@ -361,126 +372,20 @@ def post_digest_now(db: Database, client: WebClient, workspace_id: int, channel_
     return f"Slack didn't take the digest ({result.error}); nothing was posted. Try again in a minute."
 
 
-def digest_chart(data: DigestData) -> bytes | None:
-    """A PNG of each objective's progress per week against the expected line (matplotlib, Agg)."""
+def chart_of(data: DigestData) -> ProgressChart | None:
+    """What the digest's chart shows: each objective's progress per week against the expected line."""
     series = [item for item in data.objectives if len(item.history) >= 1][:CHART_OBJECTIVES]
     if not series or data.cycle is None:
         return None
-    lines = [
-        (
-            [d for d, _ in item.history],
-            [round(p * 100, 1) for _, p in item.history],
-            f"OBJ-{item.status.objective.number} {item.status.objective.title}"[:40],
+    lines = tuple(
+        ChartLine(
+            days=tuple(d for d, _ in item.history),
+            percents=tuple(round(p * 100, 1) for _, p in item.history),
+            label=f"OBJ-{item.status.objective.number} {item.status.objective.title}"[:40],
         )
         for item in series
-    ]
-    with _chart_lock:
-        return _chart_frame(data.cycle).render(lines)
+    )
+    return ProgressChart(data.cycle.name, data.cycle.start, data.cycle.end, lines)
 
 
-# A full matplotlib draw costs ~200 ms on a small machine, most of it laying out and rasterising
-# text glyph by glyph, which made a 200-channel digest run take a minute and a half. So each
-# cycle's frame (axes, ticks, grid, title, the expected line) is drawn once and kept as a bitmap;
-# a chart restores it, draws only its own lines with matplotlib, and its legend with Pillow (the
-# same DejaVu font, the same colours, drawn as matplotlib's legend would be). ~20 ms a chart.
-# matplotlib figures are not thread-safe: one lock for all charts.
-_chart_lock = threading.Lock()
-_chart_frames: dict[tuple, _ChartFrame] = {}
-
-
-def _chart_frame(cycle: Cycle) -> _ChartFrame:
-    key = (cycle.name, cycle.start, cycle.end)
-    frame = _chart_frames.get(key)
-    if frame is None:
-        if len(_chart_frames) >= 4:  # a cycle or two are ever in use; don't keep old ones forever
-            _chart_frames.clear()
-        frame = _chart_frames[key] = _ChartFrame(cycle)
-    return frame
-
-
-class _ChartFrame:
-    DPI = 100
-    SIZE = (8, 4.5)
-
-    def __init__(self, cycle: Cycle):
-        import matplotlib
-
-        matplotlib.use("Agg", force=True)
-        from matplotlib import font_manager
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-        from PIL import ImageFont
-
-        self.figure = Figure(figsize=self.SIZE, dpi=self.DPI)
-        self.canvas = FigureCanvasAgg(self.figure)
-        self.axes = axes = self.figure.subplots()
-        (self.expected,) = axes.plot([cycle.start, cycle.end], [0, 100], linestyle="--", color="grey", label="expected")
-        axes.set_ylim(0, 105)
-        axes.set_xlim(cycle.start, cycle.end)
-        axes.set_ylabel("progress %")
-        axes.set_title(f"{cycle.name}: objective progress by week")
-        axes.grid(True, alpha=0.3)
-        self.figure.autofmt_xdate()
-        self.canvas.draw()
-        self.background = self.canvas.copy_from_bbox(self.figure.bbox)
-        properties = font_manager.FontProperties(size="small")  # as legend(fontsize="small")
-        self.font_px = properties.get_size_in_points() * self.DPI / 72
-        self.font = ImageFont.truetype(font_manager.findfont(properties), round(self.font_px))
-
-    def render(self, lines: list[tuple[list[date], list[float], str]]) -> bytes:
-        from matplotlib.colors import to_rgba
-        from PIL import Image
-
-        axes = self.axes
-        self.canvas.restore_region(self.background)
-        axes.set_prop_cycle(None)  # the same colours for the same positions, chart after chart
-        entries = [(self.expected, "expected")]
-        for days, values, label in lines:
-            (line,) = axes.plot(days, values, marker="o", animated=True)
-            axes.draw_artist(line)
-            entries.append((line, label))
-        width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), bytes(self.canvas.buffer_rgba()), "raw", "RGBA", 0, 1)
-        for line, _ in entries[1:]:
-            line.remove()
-        self._legend(image, [(tuple(round(c * 255) for c in to_rgba(line.get_color())), line is self.expected, label)
-                             for line, label in entries])
-        buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
-
-    def _legend(self, image, entries) -> None:
-        """matplotlib's legend, loc="upper left": a rounded, translucent box, a line with a marker
-        and a label per entry (the expected line dashed, without a marker)."""
-        from PIL import ImageDraw
-
-        draw = ImageDraw.Draw(image, "RGBA")
-        fs = self.font_px
-        pad, spacing, handle, gap = 0.4 * fs, 0.5 * fs, 2.0 * fs, 0.8 * fs
-        left, top = self.axes.bbox.x0 + 0.5 * fs, image.height - self.axes.bbox.y1 + 0.5 * fs
-        text_width = max(draw.textlength(label, font=self.font) for _, _, label in entries)
-        box_width = 2 * pad + handle + gap + text_width
-        box_height = 2 * pad + len(entries) * fs + (len(entries) - 1) * spacing
-        draw.rounded_rectangle(
-            (left, top, left + box_width, top + box_height),
-            radius=0.2 * fs,
-            fill=(255, 255, 255, 204),
-            outline=(204, 204, 204, 204),
-        )
-        line_width = max(1, round(1.5 * self.DPI / 72))
-        marker = 3 * self.DPI / 72  # markersize 6 pt
-        for row, (colour, dashed, label) in enumerate(entries):
-            y = top + pad + row * (fs + spacing) + fs / 2
-            x0, x1 = left + pad, left + pad + handle
-            if dashed:
-                dash = handle / 5
-                for n in (0, 2, 4):
-                    draw.line((x0 + n * dash, y, x0 + (n + 1) * dash, y), fill=colour, width=line_width)
-            else:
-                draw.line((x0, y, x1, y), fill=colour, width=line_width)
-                middle = (x0 + x1) / 2
-                draw.ellipse((middle - marker, y - marker, middle + marker, y + marker), fill=colour)
-            draw.text((x1 + gap, y), label, font=self.font, fill=(0, 0, 0, 255), anchor="lm")
-
-
-__all__ = ["DigestData", "channel_digests", "digest_chart", "digest_data", "post_digest_now", "send_digest"]
+__all__ = ["DigestData", "channel_digests", "chart_of", "digest_data", "post_digest_now", "send_digest"]
