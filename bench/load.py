@@ -1,16 +1,25 @@
-"""Load: gunicorn (2 workers) on PostgreSQL, 50 concurrent clients sending signed slash commands
-for 60 seconds across 20 workspaces; then the same load on a bare Bolt app that only acks,
-served the same way in the same run. Prints requests/s, p50/p95/p99 to the HTTP answer, errors,
-the ratio, and the web workers' memory (RSS) after the run.
+"""Load: gunicorn (2 workers) on PostgreSQL serving signed `/kra` slash commands from 20
+workspaces (reads, writes and help alike), then the same on a bare Bolt app that only acks,
+served the same way in the same run. Two figures for each:
+
+- acks: commands arrive at a fixed rate (default 40 a second, as Slack would deliver them,
+  whatever the app does), after a warm-up at the same rate; p50/p95/p99/max from the moment each
+  request was due to its HTTP answer, and the ratio to bare Bolt;
+- capacity: 50 clients each sending the next command as soon as the last is answered; requests/s
+  (latency there only mirrors throughput), and the web workers' memory (RSS) after the run.
 
     NORTHLINE_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
-        python bench/load.py [--seconds 60] [--clients 50] [--workspaces 20]
+        python bench/load.py [--rate 40] [--seconds 60] [--warmup 10] [--clients 50] [--workspaces 20]
+
+NORTHLINE_LOAD_COMMANDS="help" sends only `/kra help` (acks with the least work after them).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
+import queue
 import random
 import signal
 import socket
@@ -38,6 +47,8 @@ from tests.slack import SlackEmulator  # noqa: E402
 
 SECRET = "bench-signing-secret-0123456789"
 # What the clients type: reads, writes and help, in equal measure (NORTHLINE_LOAD_COMMANDS=help for acks only).
+OPEN_LOOP_SENDERS = 64
+VERIFIER = SignatureVerifier(SECRET)
 COMMANDS = os.environ.get("NORTHLINE_LOAD_COMMANDS", "list|list all|kpi KPI-7 42|help").split("|")
 CLIENT_ID, CLIENT_SECRET = "1111111111.2222222222", "bench-client-secret"
 
@@ -81,85 +92,138 @@ def rss_mb(process: subprocess.Popen) -> float:
     return total / 1024
 
 
-def run_load(url: str, emulator: SlackEmulator, teams: list[str], seconds: float, clients: int) -> dict:
-    verifier = SignatureVerifier(SECRET)
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
+def signed_command(emulator: SlackEmulator, rng: random.Random, teams: list[str], seed: int) -> tuple[str, dict]:
+    team = rng.choice(teams)
+    user = f"U{team[1:]}A"
+    fields = {
+        "token": "x", "team_id": team, "team_domain": team.lower(), "channel_id": "C0LOAD",
+        "channel_name": "load", "user_id": user, "user_name": "load", "command": "/kra", "text": rng.choice(COMMANDS),
+        "api_app_id": "A0NORTHLINE", "is_enterprise_install": "false",
+        "response_url": emulator.new_response_url(team, channel_id="C0LOAD", user_id=user),
+        "trigger_id": f"{time.time()}.{seed}.{rng.random()}",
+    }
+    body = urllib.parse.urlencode(fields)
+    timestamp = str(int(time.time()))
+    return body, {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": VERIFIER.generate_signature(timestamp=timestamp, body=body),
+    }
+
+
+class Sender:
+    """One keep-alive connection to the app; send() returns whether the answer was a 200."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+    def send(self, body: str, headers: dict) -> bool:
+        try:
+            self.connection.request("POST", "/slack/events", body=body, headers=headers)
+            response = self.connection.getresponse()
+            response.read()
+            return response.status == 200
+        except OSError:
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            return False
+
+
+class Tally:
+    """Latencies and errors, recorded from many client threads."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.errors = 0
+        self._lock = threading.Lock()
+
+    def record(self, seconds: float, ok: bool) -> None:
+        with self._lock:
+            self.latencies.append(seconds)
+            self.errors += 0 if ok else 1
+
+    def summary(self, duration: float) -> dict:
+        ordered = sorted(self.latencies)
+
+        def pct(p: float) -> float:
+            return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else 0.0
+
+        return {
+            "requests": len(ordered),
+            "rps": len(ordered) / duration,
+            "p50": statistics.median(ordered) * 1000 if ordered else 0.0,
+            "p95": pct(0.95),
+            "p99": pct(0.99),
+            "max": ordered[-1] * 1000 if ordered else 0.0,
+            "errors": self.errors,
+        }
+
+
+def open_loop(port: int, emulator: SlackEmulator, teams: list[str], rate: float, seconds: float, warmup: float) -> dict:
+    """Requests arrive at a fixed `rate` whatever the app does, as Slack delivers them. Each
+    latency runs from the moment the request was due, so a backlog counts (no coordinated omission)."""
+    due_times: queue.Queue = queue.Queue()
+    tally = Tally()
+    started = time.perf_counter()
+    measure_from = started + warmup
+
+    def sender(seed: int) -> None:
+        rng, connection = random.Random(seed), Sender(port)
+        while (due := due_times.get()) is not None:
+            time.sleep(max(0.0, due - time.perf_counter()))
+            ok = connection.send(*signed_command(emulator, rng, teams, seed))
+            if due >= measure_from:
+                tally.record(time.perf_counter() - due, ok)
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(OPEN_LOOP_SENDERS)]
+    for thread in threads:
+        thread.start()
+    for n in range(int(rate * (warmup + seconds))):
+        due_times.put(started + n / rate)
+    for _ in threads:
+        due_times.put(None)
+    for thread in threads:
+        thread.join()
+    return tally.summary(seconds)
+
+
+def closed_loop(port: int, emulator: SlackEmulator, teams: list[str], clients: int, seconds: float) -> dict:
+    """`clients` people each sending the next command as soon as the last is answered: the most
+    the app can take (its capacity), where latency only mirrors throughput."""
+    tally = Tally()
     stop_at = time.time() + seconds
 
     def one_client(seed: int) -> None:
-        nonlocal errors
-        rng = random.Random(seed)
-        import http.client
-
-        connection = http.client.HTTPConnection("127.0.0.1", urllib.parse.urlparse(url).port, timeout=10)
+        rng, connection = random.Random(seed), Sender(port)
         while time.time() < stop_at:
-            team = rng.choice(teams)
-            user = f"U{team[1:]}A"
-            text = rng.choice(COMMANDS)
-            fields = {
-                "token": "x", "team_id": team, "team_domain": team.lower(), "channel_id": "C0LOAD",
-                "channel_name": "load", "user_id": user, "user_name": "load", "command": "/kra", "text": text,
-                "api_app_id": "A0NORTHLINE", "is_enterprise_install": "false",
-                "response_url": emulator.new_response_url(team, channel_id="C0LOAD", user_id=user),
-                "trigger_id": f"{time.time()}.{seed}",
-            }
-            body = urllib.parse.urlencode(fields)
-            timestamp = str(int(time.time()))
-            headers = {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Slack-Request-Timestamp": timestamp,
-                "X-Slack-Signature": verifier.generate_signature(timestamp=timestamp, body=body),
-            }
-            started = time.perf_counter()
-            try:
-                connection.request("POST", "/slack/events", body=body, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
-            except OSError:
-                ok = False
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", urllib.parse.urlparse(url).port, timeout=10)
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                errors += 0 if ok else 1
+            request = signed_command(emulator, rng, teams, seed)
+            begun = time.perf_counter()
+            ok = connection.send(*request)
+            tally.record(time.perf_counter() - begun, ok)
 
     threads = [threading.Thread(target=one_client, args=(n,)) for n in range(clients)]
-    started = time.time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    duration = time.time() - started
-    ordered = sorted(latencies)
-
-    def pct(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
-
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / duration,
-        "p50": statistics.median(ordered) * 1000 if ordered else 0,
-        "p95": pct(0.95) if ordered else 0,
-        "p99": pct(0.99) if ordered else 0,
-        "errors": errors,
-    }
+    return tally.summary(seconds)
 
 
 def describe(name: str, figures: dict) -> str:
     return (
         f"{name}: {figures['requests']} requests, {figures['rps']:.1f} req/s, p50 {figures['p50']:.1f} ms, "
-        f"p95 {figures['p95']:.1f} ms, p99 {figures['p99']:.1f} ms, errors {figures['errors']}"
+        f"p95 {figures['p95']:.1f} ms, p99 {figures['p99']:.1f} ms, max {figures['max']:.0f} ms, errors {figures['errors']}"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=40, help="requests per second, arriving on a fixed schedule")
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--warmup", type=float, default=10, help="seconds of the same load before measuring")
+    parser.add_argument("--clients", type=int, default=50, help="back-to-back clients for the capacity run")
+    parser.add_argument("--capacity-seconds", type=float, default=30)
     parser.add_argument("--workspaces", type=int, default=20)
     args = parser.parse_args()
     base = os.environ.get("NORTHLINE_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -185,24 +249,32 @@ def main() -> None:
             "SLACK_API_URL": emulator.base_url, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
             "NORTHLINE_BENCH_SECRET": SECRET, "NORTHLINE_BENCH_BARE_TOKEN": f"xoxb-load-{teams[0].lower()}",
         }
-        results = {}
+        acks, capacity = {}, {}
         for name, spec in (("northline", "bot.wsgi:create_wsgi()"), ("bare bolt", "bench.bare_app:create()")):
             port = free_port()
             process = start_gunicorn(spec, port, env)
             try:
-                results[name] = run_load(f"http://127.0.0.1:{port}", emulator, teams, args.seconds, args.clients)
-                results[name]["rss_mb"] = rss_mb(process)
+                acks[name] = open_loop(port, emulator, teams, args.rate, args.seconds, args.warmup)
+                capacity[name] = closed_loop(port, emulator, teams, args.clients, args.capacity_seconds)
+                capacity[name]["rss_mb"] = rss_mb(process)
             finally:
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=30)
-        print(f"load: {args.clients} clients, {args.seconds:g} s, {args.workspaces} workspaces, gunicorn 2 workers, "
-              f"{make_url(database_url).get_backend_name()}")
-        for name, figures in results.items():
-            print(describe(name, figures) + f", web workers RSS {figures['rss_mb']:.0f} MB")
-        ours, bare = results["northline"], results["bare bolt"]
+        print(f"load: {args.workspaces} workspaces, gunicorn 2 workers, {make_url(database_url).get_backend_name()}; "
+              f"commands: {' | '.join(COMMANDS)}")
+        print(f"acks at {args.rate:g} requests/s for {args.seconds:g} s after {args.warmup:g} s of warm-up "
+              f"(latency from when each request was due):")
+        for name, figures in acks.items():
+            print("  " + describe(name, figures))
+        ours, bare = acks["northline"], acks["bare bolt"]
         if bare["p99"]:
-            print(f"ratio northline/bare: p50 {ours['p50'] / bare['p50']:.2f}x, p99 {ours['p99'] / bare['p99']:.2f}x, "
-                  f"throughput {ours['rps'] / bare['rps']:.2f}x")
+            print(f"  ratio northline/bare: p50 {ours['p50'] / bare['p50']:.2f}x, p99 {ours['p99'] / bare['p99']:.2f}x")
+        print(f"capacity: {args.clients} clients sending back to back for {args.capacity_seconds:g} s:")
+        for name, figures in capacity.items():
+            print("  " + describe(name, figures) + f", web workers RSS after the run {figures['rss_mb']:.0f} MB")
+        ours, bare = capacity["northline"], capacity["bare bolt"]
+        if bare["rps"]:
+            print(f"  throughput northline/bare: {ours['rps'] / bare['rps']:.2f}x")
     db.dispose()
     drop_database(database_url)
 

@@ -29,7 +29,8 @@ BENCHMARKS = [
     ("okr_pages.py", [], ["--objectives", "100", "--runs", "10"], ("sqlite", "postgresql")),
     ("digest.py", [], ["--channels", "10", "--weeks", "8"], ("sqlite", "postgresql")),
     ("fanout.py", [], ["--people", "100", "--rate", "200"], ("sqlite",)),
-    ("load.py", [], ["--seconds", "10", "--clients", "10", "--workspaces", "5"], ("postgresql",)),
+    ("load.py", [], ["--seconds", "10", "--warmup", "3", "--capacity-seconds", "5", "--clients", "10",
+                     "--workspaces", "5"], ("postgresql",)),
 ]
 
 
@@ -76,6 +77,16 @@ def machine(pg: str | None) -> list[str]:
     ]
 
 
+def python_speed() -> str:
+    """A fixed pure-Python workload, timed: shared machines change speed from hour to hour, and
+    every figure here is CPU-bound, so the report says how fast this machine was while it ran."""
+    started = time.perf_counter()
+    total = 0
+    for n in range(5_000_000):
+        total += n
+    return f"{time.perf_counter() - started:.2f} s for 5,000,000 additions in a Python loop"
+
+
 def run(script: str, args: list[str], database_url: str | None) -> tuple[str, float]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("NORTHLINE_BENCH_DATABASE_URL", None)
@@ -97,6 +108,7 @@ def main() -> None:
     parser.add_argument("--output", default=str(BENCH / "REPORT.md"))
     args = parser.parse_args()
     pg = postgres_url()
+    speed_before = python_speed()
     lines = [
         "# Northline performance report",
         "",
@@ -106,6 +118,7 @@ def main() -> None:
         "",
         "## Machine",
         *machine(pg),
+        f"- Python speed before the run: {speed_before}",
         "",
         "## Figures",
     ]
@@ -121,6 +134,7 @@ def main() -> None:
             output, seconds = run(script, quick if args.quick else full, url)
             lines += ["", f"### {script} on {database} ({seconds:.0f} s)", "", "```", output, "```"]
             print(f"{script} on {database}: done in {seconds:.0f} s", flush=True)
+    lines[lines.index("## Figures") - 1:lines.index("## Figures") - 1] = [f"- Python speed after the run: {python_speed()}"]
     Path(args.output).write_text("\n".join(lines) + "\n")
     print(f"wrote {args.output}")
 
