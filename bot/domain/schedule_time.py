@@ -164,10 +164,9 @@ def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
 def _holidays(country: str, year: int):
     import holidays
 
-    try:
-        return holidays.country_holidays(country, years=year)
-    except NotImplementedError:  # an unknown country code: no holidays rather than no reminders
-        return {}
+    if country not in holidays.list_supported_countries():
+        return {}  # a country the package does not know: no holidays rather than no reminders
+    return holidays.country_holidays(country, years=year)
 
 
 # --- the arithmetic -------------------------------------------------------------------------

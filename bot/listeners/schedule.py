@@ -85,68 +85,19 @@ def okr_schedule(rest: str, *, command: dict, respond: Respond, client: WebClien
         headline = ""
     elif lowered in (["off"], ["digest", "off"]):
         _require_channel(channel_id, "/okr schedule off")
-        with unit_of_work(db, who) as (session, workspace):
-            caller_tz = _caller_tz(session, client, workspace, who.user_id)
-            row = repo.schedule(session, workspace.id, ScheduleKind.DIGEST, channel_id)
-            weekday, time_of_day = (row.weekday, row.time_of_day) if row else DIGEST_DEFAULT
-            row = repo.set_schedule(
-                session,
-                workspace.id,
-                ScheduleKind.DIGEST,
-                channel_id=channel_id,
-                weekday=weekday,
-                time_of_day=time_of_day,
-                timezone=row.timezone if row else caller_tz.key,
-                set_by=who.user_id,
-                enabled=False,
-            )
-            row.paused_reason = f"switched off by <@{who.user_id}>"
+        _switch_off(db, client, who, ScheduleKind.DIGEST, channel_id, (*DIGEST_DEFAULT, None))
         headline = f"No more weekly digests in <#{channel_id}>. `/okr schedule digest fri 16:00` turns them back on."
     elif lowered in (["checkin", "off"], ["check-in", "off"]):
-        with unit_of_work(db, who) as (session, workspace):
-            caller_tz = _caller_tz(session, client, workspace, who.user_id)
-            row = repo.schedule(session, workspace.id, ScheduleKind.CHECKIN)
-            weekday, time_of_day = (row.weekday, row.time_of_day) if row else CHECKIN_DEFAULT
-            repo.set_schedule(
-                session,
-                workspace.id,
-                ScheduleKind.CHECKIN,
-                weekday=weekday,
-                time_of_day=time_of_day,
-                timezone=caller_tz.key,
-                set_by=who.user_id,
-                enabled=False,
-            ).paused_reason = f"switched off by <@{who.user_id}>"
+        _switch_off(db, client, who, ScheduleKind.CHECKIN, "", (*CHECKIN_DEFAULT, None))
         headline = "No more weekly check-in reminders in this workspace. `/okr schedule checkin mon 10:00` turns them back on."
     elif len(lowered) == 3 and lowered[0] in ("digest", "checkin", "check-in"):
         weekday, time_of_day = _day_and_time(words[1], words[2], ui.OKR_SCHEDULE_USAGE)
         if lowered[0] == "digest":
             _require_channel(channel_id, "/okr schedule digest")
-            with unit_of_work(db, who) as (session, workspace):
-                caller_tz = _caller_tz(session, client, workspace, who.user_id)
-                repo.set_schedule(
-                    session,
-                    workspace.id,
-                    ScheduleKind.DIGEST,
-                    channel_id=channel_id,
-                    weekday=weekday,
-                    time_of_day=time_of_day,
-                    timezone=caller_tz.key,
-                    set_by=who.user_id,
-                )
+            _set_schedule(db, client, who, ScheduleKind.DIGEST, weekday, time_of_day, channel_id=channel_id)
             headline = f"The weekly digest of <#{channel_id}> is set."
         else:
-            with unit_of_work(db, who) as (session, workspace):
-                caller_tz = _caller_tz(session, client, workspace, who.user_id)
-                repo.set_schedule(
-                    session,
-                    workspace.id,
-                    ScheduleKind.CHECKIN,
-                    weekday=weekday,
-                    time_of_day=time_of_day,
-                    timezone=caller_tz.key,
-                    set_by=who.user_id,
-                )
+            _set_schedule(db, client, who, ScheduleKind.CHECKIN, weekday, time_of_day)
             headline = "The weekly check-in reminder is set."
     else:
         raise Usage(_usage_prefix(rest, "/okr schedule") + ui.OKR_SCHEDULE_USAGE)
@@ -223,21 +174,7 @@ def sprint_schedule(
     if lowered in ([], ["show"]):
         headline = ""
     elif lowered == ["off"]:
-        with unit_of_work(db, who) as (session, workspace):
-            caller_tz = _caller_tz(session, client, workspace, who.user_id)
-            row = repo.schedule(session, workspace.id, ScheduleKind.SPRINT, channel_id)
-            repo.set_schedule(
-                session,
-                workspace.id,
-                ScheduleKind.SPRINT,
-                channel_id=channel_id,
-                weekday=row.weekday if row else 5,
-                time_of_day=row.time_of_day if row else SPRINT_DEFAULT_TIME,
-                timezone=row.timezone if row else caller_tz.key,
-                set_by=who.user_id,
-                length_weeks=row.length_weeks if row else 2,
-                enabled=False,
-            ).paused_reason = f"switched off by <@{who.user_id}>"
+        _switch_off(db, client, who, ScheduleKind.SPRINT, channel_id, (5, SPRINT_DEFAULT_TIME, 2))
         headline = f"No more sprint-planning prompts in <#{channel_id}>."
     elif len(words) == 3:
         length = words[0].lower().removesuffix("w").removesuffix("weeks").removesuffix("week")
@@ -247,19 +184,9 @@ def sprint_schedule(
                 + ui.SPRINT_SCHEDULE_USAGE
             )
         weekday, time_of_day = _day_and_time(words[1], words[2], ui.SPRINT_SCHEDULE_USAGE)
-        with unit_of_work(db, who) as (session, workspace):
-            caller_tz = _caller_tz(session, client, workspace, who.user_id)
-            repo.set_schedule(
-                session,
-                workspace.id,
-                ScheduleKind.SPRINT,
-                channel_id=channel_id,
-                weekday=weekday,
-                time_of_day=time_of_day,
-                timezone=caller_tz.key,
-                set_by=who.user_id,
-                length_weeks=int(length),
-            )
+        _set_schedule(
+            db, client, who, ScheduleKind.SPRINT, weekday, time_of_day, channel_id=channel_id, length_weeks=int(length)
+        )
         headline = f"The sprint cadence of <#{channel_id}> is set."
     else:
         raise Usage(_usage_prefix(rest, "/sprint schedule") + ui.SPRINT_SCHEDULE_USAGE)
@@ -388,6 +315,30 @@ def _is_channel(channel_id: str) -> bool:
 def _require_channel(channel_id: str, what: str) -> None:
     if not _is_channel(channel_id):
         raise Invalid(f"Run `{what}` in the team's channel; a direct message has no digest or sprints.")
+
+
+def _set_schedule(db: Database, client: WebClient, who, kind: ScheduleKind, weekday: int, time_of_day: str,
+                  *, channel_id: str = "", length_weeks: int | None = None) -> None:
+    """Set (and switch on) a schedule at the day and time the caller typed, in the caller's zone."""
+    with unit_of_work(db, who) as (session, workspace):
+        caller_tz = _caller_tz(session, client, workspace, who.user_id)
+        repo.set_schedule(
+            session, workspace.id, kind, channel_id=channel_id, weekday=weekday, time_of_day=time_of_day,
+            timezone=caller_tz.key, set_by=who.user_id, length_weeks=length_weeks,
+        )
+
+
+def _switch_off(db: Database, client: WebClient, who, kind: ScheduleKind, channel_id: str,
+                default: tuple[int, str, int | None]) -> None:
+    """Switch a schedule off, keeping its day, time, zone and length for when it comes back on."""
+    with unit_of_work(db, who) as (session, workspace):
+        row = repo.schedule(session, workspace.id, kind, channel_id)
+        weekday, time_of_day, length_weeks = (row.weekday, row.time_of_day, row.length_weeks) if row else default
+        timezone = row.timezone if row else _caller_tz(session, client, workspace, who.user_id).key
+        repo.set_schedule(
+            session, workspace.id, kind, channel_id=channel_id, weekday=weekday, time_of_day=time_of_day,
+            timezone=timezone, set_by=who.user_id, length_weeks=length_weeks, enabled=False,
+        ).paused_reason = f"switched off by <@{who.user_id}>"
 
 
 def _caller_tz(session, client, workspace, user_id):
