@@ -79,6 +79,8 @@ class Confidence(StrEnum):
 
 
 def _finite_decimal(x: float, name: str) -> Decimal:
+    if type(x) is float and math.isfinite(x):  # the common case, first: digests convert thousands
+        return _exact_decimal(x)
     if isinstance(x, bool) or not isinstance(x, int | float | Decimal):
         raise TypeError(f"{name} must be a number, not {type(x).__name__}")
     if not math.isfinite(x):

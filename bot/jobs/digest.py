@@ -22,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -155,6 +156,7 @@ def _run_workspace(
         setter = row.set_by if row and row.set_by else channels[channel_id].owner_id
         due.append(_Due(channel_id, tz, occurrence.period, occurrence.due, occurrence.decide(now), setter))
     known = delivery.known(db, KIND, workspace.id, {d.period for d in due})
+    charts.expect(sum(1 for d in due if d.decision == Decision.SEND and (d.channel_id, d.period) not in known))
     counted = threading.Lock()  # the report is shared by the channels posted in parallel
 
     def one_channel(item: _Due) -> None:
@@ -178,7 +180,7 @@ def _run_workspace(
             return
         with db.session() as session:
             data = digest_data(session, workspace, item.channel_id, item.tz, now)
-        result, extra = send_digest(client, data, charts.render)
+        result, extra = send_digest(client, data, charts.begin)
         with counted:
             finish(
                 db,
@@ -246,11 +248,11 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
     for objective in objectives:
         krs = facts.key_results.get(objective.id, [])
         status = assess(objective, krs, workspace, naive_now)
-        timeline = _timelines(krs, facts.checkins)
+        timelines = [_Timeline(kr, facts.checkins.get(kr.id, [])) for kr in krs]
         # The week-by-week history is the bulk of a digest's arithmetic and only the chart shows it.
-        history = _history(status, krs, facts.checkins, naive_now, workspace, timeline) if charted < CHART_OBJECTIVES else []
+        history = _history(status, timelines, naive_now) if charted < CHART_OBJECTIVES else []
         charted += bool(history)
-        week_ago = _progress_at(status, krs, facts.checkins, naive_now - timedelta(days=7), workspace, timeline)
+        week_ago = _progress_at(timelines, naive_now - timedelta(days=7))
         change = None if week_ago is None else status.progress - week_ago
         items.append(ObjectiveDigest(status, change, history))
         for kr in krs:
@@ -281,45 +283,50 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
     return data
 
 
-def _value_at(kr: KeyResult, checkins: dict[int, list[CheckIn]], moment: datetime, timeline=None) -> float | None:
-    """The key result's value at `moment`: its last check-in up to then (None: none yet)."""
-    times, values = (timeline or {}).get(kr.id) or _kr_timeline(checkins.get(kr.id, []))
-    # Check-ins come ordered by (created_at, id): the last one at or before `moment` is the value.
-    index = bisect_right(times, moment)
-    value = values[index - 1] if index else None
-    if value is None and kr.last_checkin_at is not None and kr.last_checkin_at <= moment:
-        # Checked in before the loaded window: the window starts before the cycle and a week ago,
-        # so this is only an old value; the current one is the best we know.
-        value = kr.current_value
-    return value
+class _Timeline:
+    """A key result's check-ins (oldest first) for a binary search per moment, each one's progress
+    worked out once, when first asked for: the history asks for every week of the cycle."""
+
+    def __init__(self, kr: KeyResult, checkins: list[CheckIn]):
+        self.kr = kr
+        self.weight = kr.weight or 1.0
+        self.times = [c.created_at for c in checkins]
+        self.values = [c.value for c in checkins]
+        self._progress: dict[int, float | None] = {}
+
+    def at(self, moment: datetime) -> float | None:
+        """Progress at `moment`: after its last check-in up to then (None: none yet)."""
+        # Check-ins come ordered by (created_at, id): the last one at or before `moment` counts.
+        index = bisect_right(self.times, moment) - 1
+        if index >= 0 and self.values[index] is not None:
+            value = self.values[index]
+        elif self.kr.last_checkin_at is not None and self.kr.last_checkin_at <= moment:
+            # Checked in before the loaded window: the window starts before the cycle and a week
+            # ago, so this is only an old value; the current one is the best we know.
+            index, value = -1, self.kr.current_value
+        else:
+            return None
+        if index not in self._progress:
+            self._progress[index] = progress_at(self.kr, value)
+        return self._progress[index]
 
 
-def _kr_timeline(checkins: list[CheckIn]) -> tuple[list[datetime], list[float]]:
-    return [c.created_at for c in checkins], [c.value for c in checkins]
-
-
-def _timelines(krs, checkins: dict[int, list[CheckIn]]) -> dict[int, tuple[list[datetime], list[float]]]:
-    """Per key result, its check-ins' times and values, for a binary search per moment."""
-    return {kr.id: _kr_timeline(checkins.get(kr.id, [])) for kr in krs}
-
-
-def _progress_at(status: ObjectiveStatus, krs, checkins, moment: datetime, workspace, timeline=None) -> float | None:
-    timeline = timeline if timeline is not None else _timelines(krs, checkins)
-    values = [(progress_at(kr, _value_at(kr, checkins, moment, timeline)), kr.weight or 1.0) for kr in krs]
+def _progress_at(timelines: list[_Timeline], moment: datetime) -> float | None:
+    """The objective's progress at `moment` (None when it has no key results)."""
+    values = [(timeline.at(moment), timeline.weight) for timeline in timelines]
     if not values or all(p is None for p, _ in values):
-        return None if not krs else 0.0
+        return None if not timelines else 0.0
     return objective_progress(values)
 
 
-def _history(status: ObjectiveStatus, krs, checkins, now: datetime, workspace, timeline=None) -> list[tuple[date, float]]:
+def _history(status: ObjectiveStatus, timelines: list[_Timeline], now: datetime) -> list[tuple[date, float]]:
     cycle = status.cycle
     if cycle is None:
         return []
-    timeline = timeline if timeline is not None else _timelines(krs, checkins)
     points = []
     moment = cycle.start_at
     while moment <= now and moment < cycle.end_at:
-        points.append((moment.date(), _progress_at(status, krs, checkins, moment, workspace, timeline) or 0.0))
+        points.append((moment.date(), _progress_at(timelines, moment) or 0.0))
         moment += timedelta(days=7)
     points.append((now.date(), status.progress))
     return points
@@ -329,9 +336,12 @@ def _history(status: ObjectiveStatus, krs, checkins, now: datetime, workspace, t
 
 
 def send_digest(
-    client: WebClient, data: DigestData, draw: Callable[[ProgressChart], bytes] = render_png
+    client: WebClient, data: DigestData, begin_drawing: Callable[[ProgressChart], Callable[[], bytes]] | None = None
 ) -> tuple[PostResult, dict]:
-    """Parent, thread replies, chart. The parent decides the outcome; the thread is best effort."""
+    """Parent, thread replies, chart. The parent decides the outcome; the thread is best effort.
+    `begin_drawing` (ChartRenderer.begin) may draw the chart elsewhere while the messages go out."""
+    chart = chart_of(data)
+    png = None if chart is None else (begin_drawing or _draw_here)(chart)
     parent = post(client, channel=data.channel_id, **ui.digest_parent(data))
     if parent.outcome != Outcome.SENT:
         return parent, {}
@@ -339,13 +349,12 @@ def send_digest(
     for message in ui.digest_thread(data):
         reply = post(client, channel=data.channel_id, thread_ts=parent.ts, **message)
         thread["replies"] += int(reply.ok)
-    chart = chart_of(data)
-    if chart is not None:
+    if png is not None:
         uploaded = upload(
             client,
             channel=data.channel_id,
             thread_ts=parent.ts,
-            content=draw(chart),
+            content=png(),
             filename=f"progress-{data.now:%Y-%m-%d}.png",
             title="Objective progress by week",
             alt_text="Objective progress per week against the expected line",
@@ -370,6 +379,10 @@ def post_digest_now(db: Database, client: WebClient, workspace_id: int, channel_
     if result.outcome == Outcome.CHANNEL_GONE:
         return f"I can't post in <#{channel_id}>: invite me with `/invite @Northline` first."
     return f"Slack didn't take the digest ({result.error}); nothing was posted. Try again in a minute."
+
+
+def _draw_here(chart: ProgressChart) -> Callable[[], bytes]:
+    return partial(render_png, chart)
 
 
 def chart_of(data: DigestData) -> ProgressChart | None:

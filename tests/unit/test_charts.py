@@ -4,7 +4,6 @@ when that process cannot start or dies."""
 from __future__ import annotations
 
 import io
-import time
 from datetime import date, timedelta
 
 from PIL import Image
@@ -24,18 +23,6 @@ def a_chart(objectives: int = 3) -> ProgressChart:
     return ProgressChart("2026-Q4", START, END, lines)
 
 
-def drawn_in_child(renderer: ChartRenderer, chart: ProgressChart, seconds: float = 60) -> bytes:
-    """Render until the child (which takes a moment to start) has drawn one; its PNG."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        before = renderer.in_child
-        png = renderer.render(chart)
-        if renderer.in_child > before:
-            return png
-        time.sleep(0.05)
-    raise AssertionError("the chart process never drew a chart")
-
-
 def test_a_chart_is_a_png_of_the_frame_size():
     image = Image.open(io.BytesIO(render_png(a_chart())))
     assert image.format == "PNG" and image.size == (800, 450)
@@ -44,12 +31,17 @@ def test_a_chart_is_a_png_of_the_frame_size():
 def test_the_chart_process_draws_the_same_png_as_this_process():
     chart = a_chart()
     with ChartRenderer(process_after=0, cores=2) as renderer:
-        assert drawn_in_child(renderer, chart) == render_png(chart)
+        renderer.expect(1)
+        assert renderer.render(chart) == render_png(chart)
+        assert renderer.in_child == 1
 
 
-def test_the_first_charts_of_a_run_and_a_one_core_machine_stay_in_this_process():
+def test_a_small_run_and_a_one_core_machine_draw_in_this_process():
     chart = a_chart(1)
-    with ChartRenderer(process_after=1000, cores=2) as few, ChartRenderer(process_after=0, cores=1) as one_core:
+    with ChartRenderer(process_after=8, cores=2) as few, ChartRenderer(process_after=0, cores=1) as one_core:
+        few.expect(5)
+        few.expect(3)  # 8 in all: not more than process_after
+        one_core.expect(100)
         for _ in range(5):
             assert few.render(chart) == one_core.render(chart) == render_png(chart)
         assert few._pool is None and one_core._pool is None
@@ -59,7 +51,9 @@ def test_the_first_charts_of_a_run_and_a_one_core_machine_stay_in_this_process()
 def test_a_dead_chart_process_costs_no_chart():
     chart = a_chart()
     with ChartRenderer(process_after=0, cores=2) as renderer:
-        drawn_in_child(renderer, chart)
+        renderer.expect(3)
+        renderer.render(chart)
+        assert renderer.in_child == 1
         for process in list(renderer._pool._processes.values()):
             process.kill()
             process.join()
@@ -68,3 +62,13 @@ def test_a_dead_chart_process_costs_no_chart():
         drawn = renderer.in_child
         assert renderer.render(chart) == render_png(chart)
         assert renderer.in_child == drawn
+
+
+def test_expected_charts_add_up_across_a_run():
+    with ChartRenderer(process_after=8, cores=2) as renderer:
+        renderer.expect(5)
+        assert renderer._pool is None
+        renderer.expect(4)  # 9 in all
+        assert renderer._pool is not None
+        assert renderer.render(a_chart()) == render_png(a_chart())
+        assert renderer.in_child == 1
