@@ -415,6 +415,12 @@ def view_errors(view: Any, *, path: str = "/view") -> list[str]:
 # The emulator
 # =================================================================================================
 
+HTML, TEXT = "text/html", "text/plain"
+
+
+def _error(code: str) -> dict[str, Any]:
+    return {"ok": False, "error": code}
+
 
 @dataclass
 class Call:
@@ -1337,6 +1343,26 @@ class SlackEmulator:
             return self._upload(path[len("/upload/") :], body)
         return _Reply(404, b"not found", {"Content-Type": "text/plain"})
 
+    def _text_answer(
+        self,
+        call: Call,
+        status: int,
+        text: str,
+        content_type: str,
+        *,
+        response: dict[str, Any] | None = None,
+        rejected: bool = False,
+        wait: float = 0.0,
+        headers: dict[str, str] | None = None,
+    ) -> _Reply:
+        """Record `call` as answered with `status` and a plain body, as Slack's webhook and upload
+        URLs answer (the Web API answers JSON: _json_reply)."""
+        call.status = status
+        if response is not None:
+            call.response = response
+        self._record(call, rejected=rejected)
+        return _Reply(status, text.encode(), {"Content-Type": content_type, **(headers or {})}, wait)
+
     @staticmethod
     def _json_reply(data: dict[str, Any], status: int = 200, **headers: str) -> _Reply:
         return _Reply(
@@ -1479,43 +1505,29 @@ class SlackEmulator:
                 url=url,
             )
             if meta is None:
-                call.status, call.response = 404, {"ok": False, "error": "no_service"}
-                self._record(call)
-                return _Reply(404, b"no_service", {"Content-Type": "text/html"})
+                return self._text_answer(call, 404, "no_service", HTML, response=_error("no_service"))
             fault = self._take_fault("server_error", call)
             if fault is not None:
-                call.status = fault.status
-                self._record(call, rejected=True)
-                return _Reply(fault.status, b"Internal Server Error", {"Content-Type": "text/html"})
+                return self._text_answer(call, fault.status, "Internal Server Error", HTML, rejected=True)
             retry_after = self._rate_limited(call)
             if retry_after is not None:
-                call.status = 429
-                self._record(call, rejected=True)
-                return _Reply(
-                    429, b"rate_limited", {"Content-Type": "text/html", "Retry-After": str(retry_after)}
+                return self._text_answer(
+                    call, 429, "rate_limited", HTML, rejected=True, headers={"Retry-After": str(retry_after)}
                 )
             fault = self._take_fault("fail", call)
             delay = self._take_fault("delay", call)
             wait = delay.seconds if delay else 0.0
             if fault is not None:
                 status = 404 if fault.error in ("expired_url", "used_url", "no_service") else 400
-                call.status, call.response = status, {"ok": False, "error": fault.error}
-                self._record(call)
-                return _Reply(status, fault.error.encode(), {"Content-Type": "text/html"}, wait)
+                return self._text_answer(call, status, fault.error, HTML, response=_error(fault.error), wait=wait)
             if "_raw" in call.args:
-                call.status, call.response = 400, {"ok": False, "error": "invalid_payload"}
-                self._record(call)
-                return _Reply(400, b"invalid_payload", {"Content-Type": "text/html"}, wait)
+                return self._text_answer(call, 400, "invalid_payload", HTML, response=_error("invalid_payload"), wait=wait)
             require_text = not call.args.get("delete_original")
             errors = self.check_message("response_url", call.args, require_text=require_text)
             if errors:
                 error = "no_text" if errors == ["no_text"] else "invalid_blocks"
-                call.status, call.response = 400, {"ok": False, "error": error, "errors": errors}
-                self._record(call)
-                return _Reply(400, error.encode(), {"Content-Type": "text/html"}, wait)
-            call.response = {"ok": True}
-            self._record(call)
-            return _Reply(200, b"ok", {"Content-Type": "text/html"}, wait)
+                return self._text_answer(call, 400, error, HTML, response={**_error(error), "errors": errors}, wait=wait)
+            return self._text_answer(call, 200, "ok", HTML, response={"ok": True}, wait=wait)
 
     def _upload(self, file_id: str, body: bytes) -> _Reply:
         with self._lock:
@@ -1529,22 +1541,16 @@ class SlackEmulator:
                 url=f"{self.root_url}upload/{file_id}",
             )
             if f is None:
-                call.status, call.response = 404, {"ok": False, "error": "file_not_found"}
-                self._record(call)
-                return _Reply(404, b"file_not_found", {"Content-Type": "text/plain"})
+                return self._text_answer(call, 404, "file_not_found", TEXT, response=_error("file_not_found"))
             fault = self._take_fault("server_error", call)
             if fault is not None:
-                call.status = fault.status
-                self._record(call, rejected=True)
-                return _Reply(fault.status, b"Internal Server Error", {"Content-Type": "text/plain"})
+                return self._text_answer(call, fault.status, "Internal Server Error", TEXT, rejected=True)
             f.content = body
             if len(body) != f.length:
                 self.warnings.append(
                     f"upload_url: {file_id} declared length {f.length}, got {len(body)} bytes"
                 )
-            call.response = {"ok": True}
-            self._record(call)
-            return _Reply(200, f"OK - {len(body)}".encode(), {"Content-Type": "text/plain"})
+            return self._text_answer(call, 200, f"OK - {len(body)}", TEXT, response={"ok": True})
 
     # -- helpers for the methods -------------------------------------------------------------------------
 
