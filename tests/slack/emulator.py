@@ -422,6 +422,14 @@ def _error(code: str) -> dict[str, Any]:
     return {"ok": False, "error": code}
 
 
+def _update(record: Any, changes: dict[str, Any]) -> None:
+    """Change fields of a user or channel in place; a field it does not have is a test's typo."""
+    for key, value in changes.items():
+        if not hasattr(record, key):
+            raise AttributeError(key)
+        setattr(record, key, value)
+
+
 @dataclass
 class Call:
     """One request the emulator answered (or, in ``rejected``, refused with 429/5xx).
@@ -878,11 +886,7 @@ class SlackEmulator:
     def update_user(self, user_id: str, **changes: Any) -> None:
         """Change a user in place, e.g. ``update_user("U1", deleted=True, tz="Asia/Tokyo")``."""
         with self._lock:
-            user = self._users[user_id]
-            for key, value in changes.items():
-                if not hasattr(user, key):
-                    raise AttributeError(key)
-                setattr(user, key, value)
+            _update(self._users[user_id], changes)
 
     def add_channel(
         self,
@@ -907,11 +911,7 @@ class SlackEmulator:
     def update_channel(self, channel_id: str, **changes: Any) -> None:
         """E.g. ``update_channel("C1", is_archived=True)`` or ``is_member=False`` (bot kicked)."""
         with self._lock:
-            channel = self._channels[channel_id]
-            for key, value in changes.items():
-                if not hasattr(channel, key):
-                    raise AttributeError(key)
-                setattr(channel, key, value)
+            _update(self._channels[channel_id], changes)
 
     def dm_channel_id(self, team_id: str, user_id: str) -> str:
         """The DM channel (``D...``) conversations.open gives for this user; stable."""
