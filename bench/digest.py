@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.harness import drop_database, fresh_database  # noqa: E402
+from bench.harness import analyze, drop_database, fresh_database  # noqa: E402
 from bot.jobs.digest import channel_digests  # noqa: E402
 from bot.jobs.posting import build_clock_client  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
@@ -62,6 +62,7 @@ def main() -> None:
             emulator.add_channel(channel, TEAM, name=channel.lower())
         seeding = time.perf_counter()
         seed_digest_data(db, channels, args.objectives, args.key_results, args.weeks, NOW)
+        analyze(db)
         seeded = time.perf_counter() - seeding
         client = build_clock_client(TOKEN, emulator.base_url)
         profiler = cProfile.Profile() if args.profile else None

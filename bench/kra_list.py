@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import bench_app, summary, time_requests  # noqa: E402
+from bench.harness import analyze, bench_app, summary, time_requests  # noqa: E402
 from tests.conftest import ALICE  # noqa: E402
 from tests.perf_data import seed_kras  # noqa: E402
 
@@ -27,6 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     with bench_app() as bench:
         seed_kras(bench.db, args.kras, kpis_per_kra=3)
+        analyze(bench.db)
 
         def list_all() -> None:
             bench.slack.command("/kra", "list all", user_id=ALICE)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import bench_app, summary, time_requests  # noqa: E402
+from bench.harness import analyze, bench_app, summary, time_requests  # noqa: E402
 from tests.conftest import ALICE  # noqa: E402
 from tests.perf_data import seed_okrs  # noqa: E402
 
@@ -28,6 +28,7 @@ def main() -> None:
     size = f"{args.objectives} objectives, {args.objectives * 4} key results, {args.checkins} check-ins"
     with bench_app() as bench:
         seed_okrs(bench.db, args.objectives, checkins=args.checkins)
+        analyze(bench.db)
         slack, emulator = bench.slack, bench.emulator
 
         def list_all() -> None:
