@@ -3,6 +3,7 @@ and a signed client. Figures are printed, never asserted."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import statistics
 import sys
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -32,6 +34,42 @@ class Bench:
     emulator: SlackEmulator
     slack: NorthlineClient
     url: str
+
+
+class EmulatorProcess:
+    """The emulator in a process of its own, as Slack is: a job measured against it then gives
+    none of its own interpreter (GIL) to Slack's side of each call. `ask(fn, *args)` runs
+    fn(emulator, *args) there and returns what it returns; fn must be a module-level function."""
+
+    def __init__(self, setup: Callable[..., None], *args: Any):
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve_emulator, args=(child, setup, args), daemon=True)
+        self._process.start()
+        self.base_url: str = self._conn.recv()
+
+    def ask(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self._conn.send((fn, args))
+        return self._conn.recv()
+
+    def close(self) -> None:
+        self._conn.send(None)
+        self._process.join(timeout=10)
+
+    def __enter__(self) -> EmulatorProcess:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _serve_emulator(conn, setup: Callable[..., None], args: tuple) -> None:
+    with SlackEmulator() as emulator:
+        setup(emulator, *args)
+        conn.send(emulator.base_url)
+        while (request := conn.recv()) is not None:
+            fn, fn_args = request
+            conn.send(fn(emulator, *fn_args))
 
 
 def analyze(db: Database) -> None:

@@ -586,16 +586,23 @@ def test_digest_channel_gone_on_the_default_schedule_tells_the_objective_owner(d
 def test_digest_statements_per_channel_do_not_grow_with_data(db, emulator):
     from bot.jobs.digest import channel_digests
 
+    third_team, third_token = "T0THIRD3", "xoxb-test-third"
+    emulator.add_token(third_token, third_team)
+    client_for = clients(emulator)
+    third = build_clock_client(third_token, emulator.base_url)
+
     def statements(objectives, key_results, team, channel):
         emulator.add_channel(channel, team, name=channel.lower())
         channel_with_objectives(db, emulator, objectives=objectives, key_results=key_results, channel=channel, team_id=team)
         with count_statements(db) as counter:
-            channel_digests(db, clients(emulator), FRIDAY_LONDON, team_id=team)
+            channel_digests(db, lambda w: third if w.team_id == third_team else client_for(w), FRIDAY_LONDON, team_id=team)
         return [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
 
     small = statements(1, 1, TEAM, "C0SMALL")
     big = statements(45, 6, OTHER_TEAM, "C0BIG")
-    assert len(small) == len(big)
+    bigger = statements(90, 6, third_team, "C0BIGGER")
+    # Past the objectives a digest shows, one statement counts the rest; then no more, however many.
+    assert len(big) == len(small) + 1 == len(bigger)
     posts = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == "C0BIG"]
     assert len(posts) == 3 and all(len(c.args["blocks"]) <= 50 for c in posts)
     assert "more objective" in str(posts[0].args["blocks"])

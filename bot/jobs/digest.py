@@ -238,9 +238,9 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
     week_start_utc = naive_utc(local_midnight_utc(week_start, tz))
     cycle = cycle_for(local_today, workspace.fiscal_year_start_month)
     since = min(cycle.start_at, naive_now - timedelta(days=8))
-    facts = repo.channel_facts(session, workspace.id, channel_id, since=since, limit=MAX_OBJECTIVES + 1)
-    objectives = facts.objectives[:MAX_OBJECTIVES]
-    left_out = max(0, repo.count_channel_objectives(session, workspace.id, channel_id) - len(objectives))
+    facts = repo.channel_facts(session, workspace.id, channel_id, since=since, limit=MAX_OBJECTIVES)
+    objectives = facts.objectives
+    left_out = facts.objective_count - len(objectives)
     items = []
     latest_notes: dict[int, CheckIn] = {}
     missing: list[KeyResult] = []

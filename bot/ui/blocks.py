@@ -1,4 +1,10 @@
-"""Small Block Kit builders shared by every surface. Pure functions: dicts in, dicts out."""
+"""Small Block Kit builders shared by every surface. Pure functions: dicts in, dicts out.
+
+slack_sdk's models build most blocks. The two every page and digest builds by the dozen, a text
+section and a text context, are written out as the dicts those models give (tests/unit/test_blocks.py
+holds them to it): the models' validation walks dir() of every object, which cost a digest more
+than its database reads.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,8 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     DividerBlock,
     HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
 )
 
 from bot.domain.slack_text import neutralize_broadcasts, truncate
@@ -21,6 +24,7 @@ MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 SECTION_CHARS = 3000
 HEADER_CHARS = 150
+CONTEXT_CHARS = 2000
 TEXT_FALLBACK_CHARS = 3000
 
 
@@ -29,14 +33,18 @@ def header(text: str) -> dict:
 
 
 def section(text: str, *, accessory: dict | None = None, block_id: str | None = None) -> dict:
-    block = SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_CHARS)), block_id=block_id).to_dict()
+    """SectionBlock(text=MarkdownTextObject(text=…), block_id=…).to_dict(), with the accessory."""
+    block: dict = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_CHARS)}}
+    if block_id is not None:
+        block["block_id"] = block_id
     if accessory:
         block["accessory"] = accessory
     return block
 
 
 def context(*texts: str) -> dict:
-    return ContextBlock(elements=[MarkdownTextObject(text=truncate(t, 2000)) for t in texts[:10]]).to_dict()
+    """ContextBlock(elements=[MarkdownTextObject(text=…), …]).to_dict(): at most ten texts."""
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(t, CONTEXT_CHARS)} for t in texts[:10]]}
 
 
 def divider() -> dict:

@@ -86,8 +86,30 @@ class _Frame:
         properties = font_manager.FontProperties(size="small")  # as legend(fontsize="small")
         self.font_px = properties.get_size_in_points() * self.DPI / 72
         self.font = ImageFont.truetype(font_manager.findfont(properties), round(self.font_px))
+        self.palette = self._palette(start, end)
+
+    def _palette(self, start: date, end: date):
+        """128 colours for every chart of this frame, chosen once from a chart with all ten line
+        colours and a full legend: mapping each chart onto a known palette costs a third of
+        choosing one per chart, and looks the same (the lines only ever use these colours)."""
+        from PIL import Image
+
+        days = (start, start + (end - start) / 2, end)
+        sample = tuple(ChartLine(days, (10.0 * n, 50.0, 100.0 - 10.0 * n), f"OBJ-{n} sample objective") for n in range(10))
+        return self._image(sample).quantize(colors=128, method=Image.Quantize.FASTOCTREE)
 
     def render(self, lines: tuple[ChartLine, ...]) -> bytes:
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        # A palette of 128 colours loses nothing visible on a line chart and makes the PNG a
+        # third of the size and faster to encode than full RGB.
+        image = self._image(lines).quantize(palette=self.palette, dither=Image.Dither.NONE)
+        image.save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+    def _image(self, lines: tuple[ChartLine, ...]):
+        """The chart as an RGB image: the kept frame, these lines, the legend."""
         from matplotlib.colors import to_rgba
         from PIL import Image
 
@@ -97,16 +119,11 @@ class _Frame:
             artist.set_data(line.days, line.percents)
             self.axes.draw_artist(artist)
             entries.append((artist, line.label))
-        width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), bytes(self.canvas.buffer_rgba()), "raw", "RGBA", 0, 1)
+        size = self.canvas.get_width_height()
+        image = Image.frombuffer("RGBA", size, self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
         self._legend(image, [(tuple(round(c * 255) for c in to_rgba(line.get_color())), line is self.expected, label)
                              for line, label in entries])
-        buffer = io.BytesIO()
-        # A palette of 128 colours loses nothing visible on a line chart and makes the PNG a
-        # third of the size and faster to encode than full RGB.
-        palette = image.convert("RGB").quantize(colors=128, method=Image.Quantize.FASTOCTREE)
-        palette.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return image
 
     def _artists(self, count: int) -> list:
         """One line artist per position, made once and reused: making a line per chart cost a third

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -199,8 +199,9 @@ class ChannelFacts:
     """Everything one channel's digest shows: a fixed number of statements whatever its size."""
 
     objectives: list[Objective]
+    objective_count: int  # all the channel's active objectives, `objectives` being the first few
     key_results: dict[int, list[KeyResult]]  # objective id -> its active key results
-    checkins: dict[int, list[CheckIn]]  # key result id -> its check-ins since `since`, oldest first
+    checkins: dict[int, list]  # key result id -> its check-ins since `since` (rows), oldest first
     sprint: Sprint | None
     sprint_key_results: list[KeyResult]  # the key results the current sprint serves (any channel)
 
@@ -228,74 +229,83 @@ def channels_with_objectives(session: Session, workspace_id: int) -> dict[str, O
     return found
 
 
+# Built once: a digest run executes these for every channel, and building a statement costs more
+# than SQLite takes to run it.
+_CHANNEL_OBJECTIVES = (
+    select(Objective)
+    .where(
+        Objective.workspace_id == bindparam("workspace_id"),
+        Objective.channel_id == bindparam("channel_id"),
+        Objective.status == Status.ACTIVE,
+    )
+    .order_by(Objective.number)
+    .limit(bindparam("limit"))
+)
+_COUNT_CHANNEL_OBJECTIVES = (
+    select(func.count())
+    .select_from(Objective)
+    .where(
+        Objective.workspace_id == bindparam("workspace_id"),
+        Objective.channel_id == bindparam("channel_id"),
+        Objective.status == Status.ACTIVE,
+    )
+)
+_ACTIVE_KEY_RESULTS = (
+    select(KeyResult)
+    .where(KeyResult.objective_id.in_(bindparam("objective_ids", expanding=True)), KeyResult.status == Status.ACTIVE)
+    .order_by(KeyResult.position, KeyResult.number)
+)
+_CHECKINS_SINCE = (
+    select(
+        CheckIn.id, CheckIn.key_result_id, CheckIn.value, CheckIn.confidence, CheckIn.note,
+        CheckIn.author_id, CheckIn.created_at,
+    )
+    .where(CheckIn.key_result_id.in_(bindparam("kr_ids", expanding=True)), CheckIn.created_at >= bindparam("since"))
+    .order_by(CheckIn.created_at, CheckIn.id)
+)
+_ACTIVE_SPRINT = select(Sprint).where(
+    Sprint.workspace_id == bindparam("workspace_id"),
+    Sprint.channel_id == bindparam("channel_id"),
+    Sprint.status == Status.ACTIVE,
+)
+_SPRINT_KEY_RESULTS = (
+    select(KeyResult, Objective)
+    .join(SprintKeyResult, SprintKeyResult.key_result_id == KeyResult.id)
+    .join(Objective, Objective.id == KeyResult.objective_id)
+    .where(SprintKeyResult.sprint_id == bindparam("sprint_id"))
+    .order_by(KeyResult.number)
+)
+
+
 def channel_facts(
     session: Session, workspace_id: int, channel_id: str, *, since: datetime, limit: int = 40
 ) -> ChannelFacts:
-    objectives = list(
-        session.scalars(
-            select(Objective)
-            .where(
-                Objective.workspace_id == workspace_id,
-                Objective.channel_id == channel_id,
-                Objective.status == Status.ACTIVE,
-            )
-            .order_by(Objective.number)
-            .limit(limit)
-        )
-    )
+    """The channel's first `limit` active objectives (and how many it has), their active key
+    results, their check-ins since `since`, and the channel's sprint."""
+    channel = {"workspace_id": workspace_id, "channel_id": channel_id}
+    objectives = list(session.scalars(_CHANNEL_OBJECTIVES, {**channel, "limit": limit + 1}))
+    count = len(objectives)
+    if count > limit:
+        objectives = objectives[:limit]
+        count = session.scalar(_COUNT_CHANNEL_OBJECTIVES, channel) or 0
     key_results: dict[int, list[KeyResult]] = defaultdict(list)
-    checkins: dict[int, list[CheckIn]] = defaultdict(list)
+    checkins: dict[int, list] = defaultdict(list)
     if objectives:
-        for kr in session.scalars(
-            select(KeyResult)
-            .where(KeyResult.objective_id.in_([o.id for o in objectives]), KeyResult.status == Status.ACTIVE)
-            .order_by(KeyResult.position, KeyResult.number)
-        ):
+        for kr in session.scalars(_ACTIVE_KEY_RESULTS, {"objective_ids": [o.id for o in objectives]}):
             key_results[kr.objective_id].append(kr)
         kr_ids = [kr.id for krs in key_results.values() for kr in krs]
         if kr_ids:
-            # Plain rows, not ORM objects: a year of weekly check-ins is hundreds per channel.
-            for checkin in session.execute(
-                select(
-                    CheckIn.id, CheckIn.key_result_id, CheckIn.value, CheckIn.confidence, CheckIn.note,
-                    CheckIn.author_id, CheckIn.created_at,
-                )
-                .where(CheckIn.key_result_id.in_(kr_ids), CheckIn.created_at >= since)
-                .order_by(CheckIn.created_at, CheckIn.id)
-            ):
+            # Plain rows through Core, not ORM objects or ORM rows: a cycle of weekly check-ins
+            # is hundreds per channel.
+            for checkin in session.connection().execute(_CHECKINS_SINCE, {"kr_ids": kr_ids, "since": since}):
                 checkins[checkin.key_result_id].append(checkin)
-    sprint = session.scalar(
-        select(Sprint).where(
-            Sprint.workspace_id == workspace_id, Sprint.channel_id == channel_id, Sprint.status == Status.ACTIVE
-        )
-    )
+    sprint = session.scalar(_ACTIVE_SPRINT, channel)
     served: list[KeyResult] = []
     if sprint is not None:
-        for kr, objective in session.execute(
-            select(KeyResult, Objective)
-            .join(SprintKeyResult, SprintKeyResult.key_result_id == KeyResult.id)
-            .join(Objective, Objective.id == KeyResult.objective_id)
-            .where(SprintKeyResult.sprint_id == sprint.id)
-            .order_by(KeyResult.number)
-        ):
+        for kr, objective in session.execute(_SPRINT_KEY_RESULTS, {"sprint_id": sprint.id}):
             set_committed_value(kr, "objective", objective)
             served.append(kr)
-    return ChannelFacts(objectives, key_results, checkins, sprint, served)
-
-
-def count_channel_objectives(session: Session, workspace_id: int, channel_id: str) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Objective)
-            .where(
-                Objective.workspace_id == workspace_id,
-                Objective.channel_id == channel_id,
-                Objective.status == Status.ACTIVE,
-            )
-        )
-        or 0
-    )
+    return ChannelFacts(objectives, count, key_results, checkins, sprint, served)
 
 
 def active_sprints(session: Session, workspace_id: int) -> list[Sprint]:
