@@ -24,21 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from bench.harness import EmulatorProcess, analyze, drop_database, fresh_database  # noqa: E402
-from bot.jobs.digest import channel_digests  # noqa: E402
-from bot.jobs.posting import build_clock_client  # noqa: E402
-from storage.db import Database, upgrade  # noqa: E402
-from tests.conftest import ALICE, BOB, CAROL, TEAM, TOKEN, count_statements  # noqa: E402
-from tests.perf_data import seed_digest_data  # noqa: E402
-from tests.slack import SlackEmulator  # noqa: E402
+# Nothing of the app or the tests is imported at module level: the chart process is spawned, and
+# a spawned child re-imports the main module first. `northline clock`, whose main module imports
+# nothing, would never pay the seconds this bench's imports would cost that process.
 
 # Friday 4 December 2026, 16:05 UTC: the default digest slot (Friday 16:00, workspace time = UTC).
 NOW = datetime(2026, 12, 4, 16, 5, tzinfo=UTC)
 
 
-def set_up_slack(emulator: SlackEmulator, channels: list[str]) -> None:
+def set_up_slack(emulator, channels: list[str]) -> None:
+    from tests.conftest import ALICE, BOB, CAROL, TEAM, TOKEN
+
     emulator.add_token(TOKEN, TEAM)
     for user in (ALICE, BOB, CAROL):
         emulator.add_user(user, TEAM, name=user.lower(), tz="UTC")
@@ -46,7 +42,7 @@ def set_up_slack(emulator: SlackEmulator, channels: list[str]) -> None:
         emulator.add_channel(channel, TEAM, name=channel.lower())
 
 
-def what_was_posted(emulator: SlackEmulator) -> tuple[int, int, int, int]:
+def what_was_posted(emulator) -> tuple[int, int, int, int]:
     """Parents, threads, replies and completed chart uploads."""
     posts = emulator.calls_to("chat.postMessage", ok=True)
     parents = sum(1 for c in posts if not c.args.get("thread_ts"))
@@ -62,6 +58,15 @@ def process_cpu() -> tuple[float, float]:
 
 
 def main() -> None:
+    from sqlalchemy.engine import make_url
+
+    from bench.harness import EmulatorProcess, analyze, drop_database, fresh_database
+    from bot.jobs.digest import channel_digests
+    from bot.jobs.posting import build_clock_client
+    from storage.db import Database, upgrade
+    from tests.conftest import TOKEN, count_statements
+    from tests.perf_data import seed_digest_data
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--channels", type=int, default=200)
     parser.add_argument("--objectives", type=int, default=10)

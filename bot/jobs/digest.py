@@ -159,45 +159,57 @@ def _run_workspace(
     charts.expect(sum(1 for d in due if d.decision == Decision.SEND and (d.channel_id, d.period) not in known))
     counted = threading.Lock()  # the report is shared by the channels posted in parallel
 
-    def one_channel(item: _Due) -> None:
+    def one_channel(item: _Due) -> Callable[[], object] | None:
+        """The channel's messages; returns the upload of its chart, to run once they are all out."""
         if stopping(stop):
             report.stopped = True
-            return
+            return None
         key = Key(KIND, workspace.id, item.channel_id, item.period)
         existing = known.get((key.target, key.period))
         if existing is not None:
             delivery.in_doubt(existing, naive_utc(now))
-            return
+            return None
         if item.decision == Decision.LATE:
             with counted:
                 record_late(db, key, item.due, now, report)
-            return
+            return None
         if item.decision != Decision.SEND:
-            return
+            return None
         if not delivery.claim(db, *_key_args(key)):
             with counted:
                 report.already += 1
-            return
+            return None
         with db.session() as session:
             data = digest_data(session, workspace, item.channel_id, item.tz, now)
-        result, extra = send_digest(client, data, charts.begin)
+        png = begin_chart(data, charts.begin)
+        parent, extra = post_messages(client, data)
         with counted:
             finish(
                 db,
                 key,
-                result,
+                parent,
                 report,
                 extra=extra,
                 on_channel_gone=lambda r: disable_channel(
                     db, client, workspace, ScheduleKind.DIGEST, item.channel_id, r.error or "", item.setter, item.tz
                 ),
             )
+        if png is None or parent.outcome != Outcome.SENT:
+            return None
+        return partial(upload_chart, client, data, parent.ts, png)
 
     # Each channel's digest is its own few Slack calls; a handful in parallel keeps a Friday with
-    # hundreds of channels short without leaning on any one channel's rate limit.
+    # hundreds of channels short without leaning on any one channel's rate limit. The charts go
+    # up after every channel's messages (the pool runs tasks in order): a thread waiting for its
+    # chart would leave the run idle while the chart process starts, and it is drawn by then.
     with ThreadPoolExecutor(max_workers=DIGEST_WORKERS, thread_name_prefix="digest") as pool:
-        for finished in [pool.submit(one_channel, item) for item in due]:
-            finished.result()  # a failure surfaces here, to the per-workspace handler
+        uploads = []
+        for posted in [pool.submit(one_channel, item) for item in due]:
+            upload_later = posted.result()  # a failure surfaces here, to the per-workspace handler
+            if upload_later is not None:
+                uploads.append(pool.submit(upload_later))
+        for uploaded in uploads:
+            uploaded.result()
 
 
 def _key_args(key: Key) -> tuple:
@@ -338,29 +350,46 @@ def _history(status: ObjectiveStatus, timelines: list[_Timeline], now: datetime)
 def send_digest(
     client: WebClient, data: DigestData, begin_drawing: Callable[[ProgressChart], Callable[[], bytes]] | None = None
 ) -> tuple[PostResult, dict]:
-    """Parent, thread replies, chart. The parent decides the outcome; the thread is best effort.
-    `begin_drawing` (ChartRenderer.begin) may draw the chart elsewhere while the messages go out."""
+    """Parent, thread replies, chart. The parent decides the outcome; the thread is best effort."""
+    png = begin_chart(data, begin_drawing)
+    parent, thread = post_messages(client, data)
+    if png is not None and parent.outcome == Outcome.SENT:
+        thread["chart"] = upload_chart(client, data, parent.ts, png)
+    return parent, thread
+
+
+def begin_chart(
+    data: DigestData, begin_drawing: Callable[[ProgressChart], Callable[[], bytes]] | None
+) -> Callable[[], bytes] | None:
+    """Start drawing the digest's chart (None: nothing to chart); the returned function gives the
+    PNG. `begin_drawing` (ChartRenderer.begin) may draw it elsewhere while the messages go out."""
     chart = chart_of(data)
-    png = None if chart is None else (begin_drawing or _draw_here)(chart)
+    return None if chart is None else (begin_drawing or _draw_here)(chart)
+
+
+def post_messages(client: WebClient, data: DigestData) -> tuple[PostResult, dict]:
+    """The parent message, then the thread replies under it (the parent decides the outcome)."""
     parent = post(client, channel=data.channel_id, **ui.digest_parent(data))
     if parent.outcome != Outcome.SENT:
         return parent, {}
-    thread = {"replies": 0, "chart": False}
+    thread = {"replies": 0}
     for message in ui.digest_thread(data):
         reply = post(client, channel=data.channel_id, thread_ts=parent.ts, **message)
         thread["replies"] += int(reply.ok)
-    if png is not None:
-        uploaded = upload(
-            client,
-            channel=data.channel_id,
-            thread_ts=parent.ts,
-            content=png(),
-            filename=f"progress-{data.now:%Y-%m-%d}.png",
-            title="Objective progress by week",
-            alt_text="Objective progress per week against the expected line",
-        )
-        thread["chart"] = uploaded.ok
     return parent, thread
+
+
+def upload_chart(client: WebClient, data: DigestData, parent_ts: str | None, png: Callable[[], bytes]) -> bool:
+    """The chart, into the digest's thread; best effort, like the replies."""
+    return upload(
+        client,
+        channel=data.channel_id,
+        thread_ts=parent_ts,
+        content=png(),
+        filename=f"progress-{data.now:%Y-%m-%d}.png",
+        title="Objective progress by week",
+        alt_text="Objective progress per week against the expected line",
+    ).ok
 
 
 def post_digest_now(db: Database, client: WebClient, workspace_id: int, channel_id: str, *, requested_by: str) -> str:

@@ -297,7 +297,8 @@ def channel_facts(
         if kr_ids:
             # Plain rows through Core, not ORM objects or ORM rows: a cycle of weekly check-ins
             # is hundreds per channel.
-            for checkin in session.connection().execute(_CHECKINS_SINCE, {"kr_ids": kr_ids, "since": since}):
+            rows = session.connection().execute(_CHECKINS_SINCE, {"kr_ids": kr_ids, "since": since}).all()
+            for checkin in rows:
                 checkins[checkin.key_result_id].append(checkin)
     sprint = session.scalar(_ACTIVE_SPRINT, channel)
     served: list[KeyResult] = []
