@@ -361,7 +361,7 @@ def _digest(session, workspace: Workspace, now: datetime, chart_file: Path) -> l
         "",
         parent,
         "",
-        f"↳ {len(replies)} replies in its thread:",
+        f"↳ {len(replies)} {'reply' if len(replies) == 1 else 'replies'} in its thread:",
         thread,
     ]
     if chart is not None:

@@ -17,6 +17,7 @@ OFF_TRACK_GAP = 0.25
 # at the boundary must land on the friendlier side, so comparisons get this much slack.
 EPSILON = 1e-9
 MAX_PROGRESS = 1e12
+_ZERO, _ONE = Decimal(0), Decimal(1)
 
 
 class PaceStatus(StrEnum):
@@ -139,15 +140,14 @@ def objective_progress(items: Iterable[tuple[float | None, float]]) -> float:
     A key result without a check-in (None) counts as 0. No key results -> 0.0.
     """
     # Decimal, so that weights 3 and 1 over 0.7 and 0 give exactly 0.525 (53 %), not 0.52499….
-    total_weight = Decimal(0)
-    weighted = Decimal(0)
+    total_weight = weighted = _ZERO
     for progress, weight in items:
         w = _finite_decimal(weight, "weight")
         if w <= 0:
             raise ValueError("weight must be greater than 0")
-        p = Decimal(0) if progress is None else min(max(_finite_decimal(progress, "progress"), Decimal(0)), Decimal(1))
         total_weight += w
-        weighted += p * w
+        if progress is not None:
+            weighted += min(max(_finite_decimal(progress, "progress"), _ZERO), _ONE) * w
     if not total_weight:
         return 0.0
     return clamp01(float(weighted / total_weight))

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -65,25 +65,13 @@ def claim(
     detail: dict | None = None,
 ) -> bool:
     """Insert the key's row, committed at once. False when someone already claimed it."""
-    row = Delivery(
-        kind=kind,
-        workspace_id=workspace_id,
-        target=target,
-        period=period,
-        state=state,
-        claimed_at=_utcnow(),
-        detail=detail,
-    )
-    session = db.session_factory()
+    row = {"kind": kind, "workspace_id": workspace_id, "target": target, "period": period}
     try:
-        session.add(row)
-        session.commit()
+        with db.engine.begin() as connection:
+            connection.execute(insert(Delivery).values(**row, state=state, claimed_at=_utcnow(), detail=detail))
         return True
     except IntegrityError:
-        session.rollback()
         return False
-    finally:
-        session.close()
 
 
 def mark(

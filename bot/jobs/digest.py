@@ -268,9 +268,9 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
         change = None if week_ago is None else status.progress - week_ago
         items.append(ObjectiveDigest(status, change, history))
         for kr in krs:
-            notes = [c for c in facts.checkins.get(kr.id, []) if c.note and c.note.strip()]
-            if notes:
-                latest_notes[kr.id] = notes[-1]
+            note = next((c for c in reversed(facts.checkins.get(kr.id, ())) if c.note and c.note.strip()), None)
+            if note is not None:
+                latest_notes[kr.id] = note
             if kr.last_checkin_at is None or kr.last_checkin_at < week_start_utc:
                 missing.append(kr)
     data = DigestData(

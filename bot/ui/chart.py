@@ -57,6 +57,10 @@ def _frame(name: str, start: date, end: date) -> _Frame:
     return frame
 
 
+def _rgb(rgba: tuple[float, ...]) -> tuple[int, ...]:
+    return tuple(round(c * 255) for c in rgba)
+
+
 class _Frame:
     DPI = 100
     SIZE = (8, 4.5)
@@ -67,6 +71,8 @@ class _Frame:
         matplotlib.use("Agg", force=True)
         from matplotlib import font_manager
         from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.collections import LineCollection
+        from matplotlib.colors import to_rgba
         from matplotlib.figure import Figure
         from PIL import ImageFont
 
@@ -80,7 +86,11 @@ class _Frame:
         axes.set_title(f"{name}: objective progress by week")
         axes.grid(True, alpha=0.3)
         self.figure.autofmt_xdate()
-        self.lines: list = []  # the objectives' line artists, drawn only by render()
+        # The objectives' lines and markers, in matplotlib's colour cycle (C0, C1, …), drawn only by render().
+        self.colours = [to_rgba(f"C{n}") for n in range(10)]
+        self.expected_colour = _rgb(to_rgba(self.expected.get_color()))
+        self.paths = axes.add_collection(LineCollection([], linewidths=1.5, animated=True))
+        self.markers = axes.scatter([], [], s=36, animated=True, zorder=2.1)
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.figure.bbox)
         properties = font_manager.FontProperties(size="small")  # as legend(fontsize="small")
@@ -110,28 +120,27 @@ class _Frame:
 
     def _image(self, lines: tuple[ChartLine, ...]):
         """The chart as an RGB image: the kept frame, these lines, the legend."""
-        from matplotlib.colors import to_rgba
+        from matplotlib.dates import date2num
         from PIL import Image
 
         self.canvas.restore_region(self.background)
-        entries = [(self.expected, "expected")]
-        for artist, line in zip(self._artists(len(lines)), lines, strict=False):
-            artist.set_data(line.days, line.percents)
-            self.axes.draw_artist(artist)
-            entries.append((artist, line.label))
+        colours = [self.colours[n % len(self.colours)] for n in range(len(lines))]
+        if lines:
+            # All lines in one collection and all markers in another, one draw each: an artist
+            # per line cost most of a chart.
+            points = [tuple(zip(date2num(line.days), line.percents, strict=True)) for line in lines]
+            self.paths.set_segments(points)
+            self.paths.set_color(colours)
+            self.axes.draw_artist(self.paths)
+            self.markers.set_offsets([point for line in points for point in line])
+            self.markers.set_color([colour for line, colour in zip(points, colours, strict=True) for _ in line])
+            self.axes.draw_artist(self.markers)
         size = self.canvas.get_width_height()
         image = Image.frombuffer("RGBA", size, self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
-        self._legend(image, [(tuple(round(c * 255) for c in to_rgba(line.get_color())), line is self.expected, label)
-                             for line, label in entries])
+        entries = [(self.expected_colour, True, "expected")]
+        entries += [(_rgb(colour), False, line.label) for colour, line in zip(colours, lines, strict=True)]
+        self._legend(image, entries)
         return image
-
-    def _artists(self, count: int) -> list:
-        """One line artist per position, made once and reused: making a line per chart cost a third
-        of the chart. Positions keep matplotlib's colour cycle (C0, C1, …)."""
-        while len(self.lines) < count:
-            (line,) = self.axes.plot([], [], marker="o", animated=True, color=f"C{len(self.lines) % 10}")
-            self.lines.append(line)
-        return self.lines[:count]
 
     def _legend(self, image, entries) -> None:
         """matplotlib's legend, loc="upper left": a rounded, translucent box, a line with a marker

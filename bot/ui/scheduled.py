@@ -16,7 +16,17 @@ from bot.domain.references import RefKind, format_ref
 from bot.domain.schedule_time import WEEKDAYS
 from bot.domain.slack_text import escape, neutralize_broadcasts, truncate
 from bot.ids import Action
-from bot.ui.blocks import MESSAGE_BLOCKS, TEXT_FALLBACK_CHARS, actions, button, context, fit, header, section
+from bot.ui.blocks import (
+    MESSAGE_BLOCKS,
+    TEXT_FALLBACK_CHARS,
+    actions,
+    button,
+    context,
+    divider,
+    fit,
+    header,
+    section,
+)
 from bot.ui.progress import progress_bar
 from storage.models import KeyResult, KeyResultKind
 
@@ -282,7 +292,8 @@ def _kr_line(status, note) -> str:
 
 
 def digest_thread(data) -> list[dict]:
-    """The thread: key results with confidence and notes; then what needs attention."""
+    """The thread: key results with confidence and notes; then what needs attention. One reply
+    when both fit in a message, else two."""
     lines = []
     for item in data.objectives:
         objective = item.status.objective
@@ -331,6 +342,9 @@ def digest_thread(data) -> list[dict]:
         "text": _fallback([ln.replace("*", "") for ln in attention[:40]]),
         "blocks": pack(attention, max_blocks=MESSAGE_BLOCKS, overflow="…and {count} more lines."),
     }
+    if len(first["blocks"]) + 1 + len(second["blocks"]) <= MESSAGE_BLOCKS:
+        # Both fit in one reply: one notification for the thread's followers, one call to Slack.
+        return [{"text": _fallback([first["text"], second["text"]]), "blocks": [*first["blocks"], divider(), *second["blocks"]]}]
     return [first, second]
 
 
