@@ -47,6 +47,11 @@ def context(*texts: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(t, CONTEXT_CHARS)} for t in texts[:10]]}
 
 
+def plain_text(text: str) -> dict:
+    """PlainTextObject(text=…).to_dict(): the text of labels, titles, placeholders and options."""
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
 def divider() -> dict:
     return DividerBlock().to_dict()
 

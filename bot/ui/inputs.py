@@ -1,4 +1,8 @@
-"""Modal inputs and the modal itself, built with slack_sdk's models so limits are checked."""
+"""Modal inputs and the modal itself.
+
+slack_sdk's models build the rarer inputs. The modal, its input blocks, and the text and select
+inputs that a check-in modal holds by the dozen are written out as the dicts those models give
+(tests/unit/test_blocks.py holds them to it): the models' checks cost most of a large modal."""
 
 from __future__ import annotations
 
@@ -9,25 +13,24 @@ from slack_sdk.models.blocks import (
     ConversationFilter,
     ConversationSelectElement,
     DatePickerElement,
-    InputBlock,
     Option,
-    PlainTextInputElement,
     RadioButtonsElement,
     StaticMultiSelectElement,
-    StaticSelectElement,
     UserSelectElement,
 )
-from slack_sdk.models.views import View
 
 from bot.domain.slack_text import truncate
 from bot.ids import Action
-from bot.ui.blocks import VIEW_BLOCKS, context, fit
+from bot.ui.blocks import VIEW_BLOCKS, context, fit, plain_text
 
 
-def _input(block_id: str, label: str, element, *, optional: bool, hint: str | None) -> dict:
-    return InputBlock(
-        block_id=block_id, label=truncate(label, 2000), element=element, optional=optional, hint=hint
-    ).to_dict()
+def _input(block_id: str, label: str, element: dict, *, optional: bool, hint: str | None) -> dict:
+    """InputBlock(block_id=…, label=…, element=…, optional=…, hint=…).to_dict() written out."""
+    block = {"type": "input", "block_id": block_id, "label": plain_text(truncate(label, 2000)), "element": element,
+             "optional": optional}
+    if hint:
+        block["hint"] = plain_text(truncate(hint, 2000))
+    return block
 
 
 def text_input(
@@ -41,18 +44,19 @@ def text_input(
     placeholder: str | None = None,
     hint: str | None = None,
 ) -> dict:
-    element = PlainTextInputElement(
-        action_id=Action.INPUT,
-        initial_value=initial or None,
-        max_length=max_length,
-        multiline=multiline,
-        placeholder=placeholder,
-    )
+    """A PlainTextInputElement(…).to_dict() in an input block, written out."""
+    element: dict = {"type": "plain_text_input", "action_id": Action.INPUT, "multiline": multiline}
+    if initial:
+        element["initial_value"] = initial
+    if max_length is not None:
+        element["max_length"] = max_length
+    if placeholder:
+        element["placeholder"] = plain_text(truncate(placeholder, 150))
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 
 def user_input(block_id: str, label: str, *, initial: str | None = None, optional: bool = False) -> dict:
-    element = UserSelectElement(action_id=Action.INPUT, initial_user=initial, placeholder="Choose a person")
+    element = UserSelectElement(action_id=Action.INPUT, initial_user=initial, placeholder="Choose a person").to_dict()
     return _input(block_id, label, element, optional=optional, hint=None)
 
 
@@ -64,7 +68,7 @@ def channel_input(
         initial_conversation=initial,
         placeholder="Choose a channel",
         filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
-    )
+    ).to_dict()
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 
@@ -85,10 +89,12 @@ def select_input(
     optional: bool = False,
     hint: str | None = None,
 ) -> dict:
-    options = _options(choices)
-    element = StaticSelectElement(
-        action_id=Action.INPUT, options=options, initial_option=_initial(options, initial), placeholder="Choose"
-    )
+    """A StaticSelectElement(…).to_dict() in an input block, written out."""
+    options = [{"text": plain_text(truncate(text, 75)), "value": value} for value, text in choices[:100]]
+    element = {"type": "static_select", "action_id": Action.INPUT, "options": options, "placeholder": plain_text("Choose")}
+    chosen = next((option for option in options if option["value"] == initial), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 
@@ -105,7 +111,7 @@ def multi_select_input(
     chosen = [option for option in options if option.value in set(initial)]
     element = StaticMultiSelectElement(
         action_id=Action.INPUT, options=options, initial_options=chosen or None, placeholder="Choose"
-    )
+    ).to_dict()
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 
@@ -113,18 +119,18 @@ def radio_input(
     block_id: str, label: str, choices: Sequence[tuple[str, str]], *, initial: str | None = None, optional=False
 ) -> dict:
     options = _options(choices)
-    element = RadioButtonsElement(action_id=Action.INPUT, options=options, initial_option=_initial(options, initial))
+    element = RadioButtonsElement(action_id=Action.INPUT, options=options, initial_option=_initial(options, initial)).to_dict()
     return _input(block_id, label, element, optional=optional, hint=None)
 
 
 def checkbox_input(block_id: str, label: str, choice: tuple[str, str], *, checked: bool = False) -> dict:
     options = _options([choice])
-    element = CheckboxesElement(action_id=Action.INPUT, options=options, initial_options=options if checked else None)
+    element = CheckboxesElement(action_id=Action.INPUT, options=options, initial_options=options if checked else None).to_dict()
     return _input(block_id, label, element, optional=True, hint=None)
 
 
 def date_input(block_id: str, label: str, *, initial: str | None = None, optional: bool = False) -> dict:
-    element = DatePickerElement(action_id=Action.INPUT, initial_date=initial)
+    element = DatePickerElement(action_id=Action.INPUT, initial_date=initial).to_dict()
     return _input(block_id, label, element, optional=optional, hint=None)
 
 
@@ -136,16 +142,21 @@ def modal(
     submit: str | None = "Save",
     private_metadata: str = "",
 ) -> dict:
-    view = View(
-        type="modal",
-        callback_id=callback_id,
-        title=truncate(title, 24),
-        submit=submit,
-        close="Cancel",
-        blocks=fit(blocks, VIEW_BLOCKS, "…and {count} more not shown here."),
-        private_metadata=private_metadata[:3000] or None,
-    )
-    return view.to_dict()
+    """View(type="modal", …).to_dict() written out (tests/unit/test_blocks.py holds it to that):
+    given the blocks, the model would parse each dict back into a model and check it again, most
+    of a large modal's cost; the builders made and checked them already."""
+    view = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain_text(truncate(title, 24)),
+        "close": plain_text("Cancel"),
+        "blocks": fit(blocks, VIEW_BLOCKS, "…and {count} more not shown here."),
+    }
+    if submit:
+        view["submit"] = plain_text(truncate(submit, 24))
+    if private_metadata:
+        view["private_metadata"] = private_metadata[:3000]
+    return view
 
 
 def note(text: str) -> dict:
