@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -231,30 +231,19 @@ def channels_with_objectives(session: Session, workspace_id: int) -> dict[str, O
 
 # Built once: a digest run executes these for every channel, and building a statement costs more
 # than SQLite takes to run it.
+_channel = (
+    Objective.workspace_id == bindparam("workspace_id"),
+    Objective.channel_id == bindparam("channel_id"),
+    Objective.status == Status.ACTIVE,
+)
+# The channel's first objectives, each with its active key results (one row per key result).
 _CHANNEL_OBJECTIVES = (
-    select(Objective)
-    .where(
-        Objective.workspace_id == bindparam("workspace_id"),
-        Objective.channel_id == bindparam("channel_id"),
-        Objective.status == Status.ACTIVE,
-    )
-    .order_by(Objective.number)
-    .limit(bindparam("limit"))
+    select(Objective, KeyResult)
+    .outerjoin(KeyResult, and_(KeyResult.objective_id == Objective.id, KeyResult.status == Status.ACTIVE))
+    .where(Objective.id.in_(select(Objective.id).where(*_channel).order_by(Objective.number).limit(bindparam("limit"))))
+    .order_by(Objective.number, KeyResult.position, KeyResult.number)
 )
-_COUNT_CHANNEL_OBJECTIVES = (
-    select(func.count())
-    .select_from(Objective)
-    .where(
-        Objective.workspace_id == bindparam("workspace_id"),
-        Objective.channel_id == bindparam("channel_id"),
-        Objective.status == Status.ACTIVE,
-    )
-)
-_ACTIVE_KEY_RESULTS = (
-    select(KeyResult)
-    .where(KeyResult.objective_id.in_(bindparam("objective_ids", expanding=True)), KeyResult.status == Status.ACTIVE)
-    .order_by(KeyResult.position, KeyResult.number)
-)
+_COUNT_CHANNEL_OBJECTIVES = select(func.count()).select_from(Objective).where(*_channel)
 _CHECKINS_SINCE = (
     select(
         CheckIn.id, CheckIn.key_result_id, CheckIn.value, CheckIn.confidence, CheckIn.note,
@@ -263,16 +252,17 @@ _CHECKINS_SINCE = (
     .where(CheckIn.key_result_id.in_(bindparam("kr_ids", expanding=True)), CheckIn.created_at >= bindparam("since"))
     .order_by(CheckIn.created_at, CheckIn.id)
 )
-_ACTIVE_SPRINT = select(Sprint).where(
-    Sprint.workspace_id == bindparam("workspace_id"),
-    Sprint.channel_id == bindparam("channel_id"),
-    Sprint.status == Status.ACTIVE,
-)
-_SPRINT_KEY_RESULTS = (
-    select(KeyResult, Objective)
-    .join(SprintKeyResult, SprintKeyResult.key_result_id == KeyResult.id)
-    .join(Objective, Objective.id == KeyResult.objective_id)
-    .where(SprintKeyResult.sprint_id == bindparam("sprint_id"))
+# The channel's active sprint with the key results it serves, and their objectives (one row per key result).
+_ACTIVE_SPRINT = (
+    select(Sprint, KeyResult, Objective)
+    .outerjoin(SprintKeyResult, SprintKeyResult.sprint_id == Sprint.id)
+    .outerjoin(KeyResult, KeyResult.id == SprintKeyResult.key_result_id)
+    .outerjoin(Objective, Objective.id == KeyResult.objective_id)
+    .where(
+        Sprint.workspace_id == bindparam("workspace_id"),
+        Sprint.channel_id == bindparam("channel_id"),
+        Sprint.status == Status.ACTIVE,
+    )
     .order_by(KeyResult.number)
 )
 
@@ -281,29 +271,33 @@ def channel_facts(
     session: Session, workspace_id: int, channel_id: str, *, since: datetime, limit: int = 40
 ) -> ChannelFacts:
     """The channel's first `limit` active objectives (and how many it has), their active key
-    results, their check-ins since `since`, and the channel's sprint."""
+    results, their check-ins since `since`, and the channel's sprint: three statements (a fourth
+    counts the objectives when there are more than `limit`)."""
     channel = {"workspace_id": workspace_id, "channel_id": channel_id}
-    objectives = list(session.scalars(_CHANNEL_OBJECTIVES, {**channel, "limit": limit + 1}))
+    objectives: list[Objective] = []
+    key_results: dict[int, list[KeyResult]] = defaultdict(list)
+    for objective, kr in session.execute(_CHANNEL_OBJECTIVES, {**channel, "limit": limit + 1}):
+        if not objectives or objectives[-1] is not objective:
+            objectives.append(objective)
+        if kr is not None:
+            key_results[objective.id].append(kr)
     count = len(objectives)
     if count > limit:
         objectives = objectives[:limit]
         count = session.scalar(_COUNT_CHANNEL_OBJECTIVES, channel) or 0
-    key_results: dict[int, list[KeyResult]] = defaultdict(list)
     checkins: dict[int, list] = defaultdict(list)
-    if objectives:
-        for kr in session.scalars(_ACTIVE_KEY_RESULTS, {"objective_ids": [o.id for o in objectives]}):
-            key_results[kr.objective_id].append(kr)
-        kr_ids = [kr.id for krs in key_results.values() for kr in krs]
-        if kr_ids:
-            # Plain rows through Core, not ORM objects or ORM rows: a cycle of weekly check-ins
-            # is hundreds per channel.
-            rows = session.connection().execute(_CHECKINS_SINCE, {"kr_ids": kr_ids, "since": since}).all()
-            for checkin in rows:
-                checkins[checkin.key_result_id].append(checkin)
-    sprint = session.scalar(_ACTIVE_SPRINT, channel)
+    kr_ids = [kr.id for objective in objectives for kr in key_results.get(objective.id, ())]
+    if kr_ids:
+        # Plain rows through Core, not ORM objects or ORM rows: a cycle of weekly check-ins
+        # is hundreds per channel.
+        rows = session.connection().execute(_CHECKINS_SINCE, {"kr_ids": kr_ids, "since": since}).all()
+        for checkin in rows:
+            checkins[checkin.key_result_id].append(checkin)
+    sprint_rows = session.execute(_ACTIVE_SPRINT, channel).all()
+    sprint = sprint_rows[0][0] if sprint_rows else None
     served: list[KeyResult] = []
-    if sprint is not None:
-        for kr, objective in session.execute(_SPRINT_KEY_RESULTS, {"sprint_id": sprint.id}):
+    for _, kr, objective in sprint_rows:
+        if kr is not None:
             set_committed_value(kr, "objective", objective)
             served.append(kr)
     return ChannelFacts(objectives, count, key_results, checkins, sprint, served)
