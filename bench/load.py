@@ -77,9 +77,9 @@ def start_gunicorn(app_spec: str, port: int, env: dict[str, str]) -> subprocess.
     raise SystemExit(f"gunicorn did not start for {app_spec}")
 
 
-def rss_mb(process: subprocess.Popen) -> float:
-    """Resident memory of gunicorn's workers (its children), in MB."""
-    total = 0
+def workers_rss_mb(process: subprocess.Popen) -> list[float]:
+    """Resident memory of each of gunicorn's workers (its children), in MB."""
+    found = []
     for child in Path("/proc").iterdir():
         try:
             stat = (child / "stat").read_text().split()
@@ -88,8 +88,8 @@ def rss_mb(process: subprocess.Popen) -> float:
         if child.name.isdigit() and int(stat[3]) == process.pid:
             for line in (child / "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-    return total / 1024
+                    found.append(int(line.split()[1]) / 1024)
+    return sorted(found)
 
 
 def signed_command(emulator: SlackEmulator, rng: random.Random, teams: list[str], seed: int) -> tuple[str, dict]:
@@ -256,7 +256,7 @@ def main() -> None:
             try:
                 acks[name] = open_loop(port, emulator, teams, args.rate, args.seconds, args.warmup)
                 capacity[name] = closed_loop(port, emulator, teams, args.clients, args.capacity_seconds)
-                capacity[name]["rss_mb"] = rss_mb(process)
+                capacity[name]["rss_mb"] = workers_rss_mb(process)
             finally:
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=30)
@@ -271,7 +271,9 @@ def main() -> None:
             print(f"  ratio northline/bare: p50 {ours['p50'] / bare['p50']:.2f}x, p99 {ours['p99'] / bare['p99']:.2f}x")
         print(f"capacity: {args.clients} clients sending back to back for {args.capacity_seconds:g} s:")
         for name, figures in capacity.items():
-            print("  " + describe(name, figures) + f", web workers RSS after the run {figures['rss_mb']:.0f} MB")
+            each = " + ".join(f"{mb:.0f}" for mb in figures["rss_mb"])
+            print("  " + describe(name, figures) + f", web workers' RSS after the run {each} MB "
+                  f"({sum(figures['rss_mb']):.0f} MB in all)")
         ours, bare = capacity["northline"], capacity["bare bolt"]
         if bare["rps"]:
             print(f"  throughput northline/bare: {ours['rps'] / bare['rps']:.2f}x")

@@ -28,7 +28,7 @@ from bot.ui import kra as kra_ui
 from bot.ui import okr as okr_ui
 from bot.ui import scheduled as scheduled_ui
 from bot.ui import sprint as sprint_ui
-from bot.ui.chart import render_png
+from bot.ui.chart import render_history_png
 from bot.ui.home import home_view
 from bot.ui.text import blocks_to_text
 from storage.db import Database, upgrade
@@ -365,6 +365,6 @@ def _digest(session, workspace: Workspace, now: datetime, chart_file: Path) -> l
         thread,
     ]
     if chart is not None:
-        chart_file.write_bytes(render_png(chart))
+        chart_file.write_bytes(render_history_png(chart))
         lines += ["  │", "  │ (the progress chart, as an image: see below)", "", f"Progress chart: {chart_file}"]
     return _section(f"Weekly digest in #{CHANNEL_NAME} (Friday {digest.DEFAULT_TIME})", "\n".join(lines))

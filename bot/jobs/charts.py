@@ -17,8 +17,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from multiprocessing import get_context
+from typing import Any
 
-from bot.ui.chart import ProgressChart, render_png, warm_up
+from bot.ui.chart import render_png, warm_up
 
 log = logging.getLogger("northline.jobs.charts")
 
@@ -27,7 +28,10 @@ CHILD_SECONDS = 60.0  # a chart (the first one included) that takes longer means
 
 
 class ChartRenderer:
-    def __init__(self, *, process_after: int | None = None, cores: int | None = None):
+    def __init__(
+        self, draw: Callable[[Any], bytes] = render_png, *, process_after: int | None = None, cores: int | None = None
+    ):
+        self.draw = draw  # chart -> PNG; module-level, so that the child can be handed it
         self.process_after = PROCESS_AFTER if process_after is None else process_after
         self.use_child = (cores if cores is not None else os.cpu_count() or 1) > 1
         self._lock = threading.Lock()
@@ -54,29 +58,29 @@ class ChartRenderer:
                 log.warning("could not start the chart process; drawing charts in this process", exc_info=True)
                 self._pool, self.use_child = None, False
 
-    def begin(self, chart: ProgressChart) -> Callable[[], bytes]:
+    def begin(self, chart: Any) -> Callable[[], bytes]:
         """Start drawing `chart`; the returned function gives its PNG. With a child, the drawing
         goes on there while the caller posts the digest's messages."""
         pool = self._pool
         if pool is not None:
             try:
-                drawing = pool.submit(render_png, chart)
+                drawing = pool.submit(self.draw, chart)
                 return partial(self._finish, pool, drawing, chart)
             except Exception:  # noqa: BLE001 - the child broke since the last chart
                 log.warning("the chart process failed; drawing charts in this process", exc_info=True)
                 self._give_up_child(pool)
-        return partial(render_png, chart)
+        return partial(self.draw, chart)
 
-    def render(self, chart: ProgressChart) -> bytes:
+    def render(self, chart: Any) -> bytes:
         return self.begin(chart)()
 
-    def _finish(self, pool: ProcessPoolExecutor, drawing: Future, chart: ProgressChart) -> bytes:
+    def _finish(self, pool: ProcessPoolExecutor, drawing: Future, chart: Any) -> bytes:
         try:
             png = drawing.result(timeout=CHILD_SECONDS)
         except Exception:  # noqa: BLE001 - a broken or stuck child must not cost the digest its chart
             log.warning("the chart process failed; drawing charts in this process", exc_info=True)
             self._give_up_child(pool)
-            return render_png(chart)
+            return self.draw(chart)
         with self._lock:
             self.in_child += 1
         return png

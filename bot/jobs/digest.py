@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from bisect import bisect_right
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,8 +26,10 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
+from bot.domain import history
 from bot.domain.cycles import Cycle, cycle_for
-from bot.domain.progress import disagreement, objective_progress
+from bot.domain.history import KeyResultHistory, ObjectiveHistory
+from bot.domain.progress import disagreement
 from bot.domain.schedule_time import (
     Decision,
     WeeklySlot,
@@ -51,11 +52,11 @@ from bot.jobs.common import (
 )
 from bot.jobs.delivery import Key
 from bot.jobs.posting import Outcome, PostResult, post, upload
-from bot.services.okrs import KeyResultStatus, ObjectiveStatus, assess, progress_at
+from bot.services.okrs import KeyResultStatus, ObjectiveStatus, assess
 from bot.ui import scheduled as ui
-from bot.ui.chart import ChartLine, ProgressChart, render_png
+from bot.ui.chart import HistoryChart, render_history_png
 from storage.db import Database
-from storage.models import CheckIn, KeyResult, ScheduleKind, Workspace
+from storage.models import CheckIn, KeyResult, KeyResultKind, ScheduleKind, Workspace
 from storage.repositories import schedules as repo
 
 log = logging.getLogger("northline.jobs.digest")
@@ -72,7 +73,7 @@ CHART_OBJECTIVES = 8
 class ObjectiveDigest:
     status: ObjectiveStatus
     change: float | None  # progress now minus a week ago (None: no history)
-    history: list[tuple[date, float]]  # (week, progress) since the cycle started; only for charted objectives
+    history: ObjectiveHistory | None  # for its line in the chart; only for charted objectives
 
 
 @dataclass
@@ -115,7 +116,7 @@ def channel_digests(
     channel_id: str | None = None,
     stop: threading.Event | None = None,
 ) -> RunReport:
-    with ChartRenderer() as charts:
+    with ChartRenderer(render_history_png) as charts:
 
         def work(client: WebClient, workspace: Workspace, now: datetime, report: RunReport) -> None:
             _run_workspace(db, client, workspace, now, report, channel_id, stop, charts)
@@ -260,13 +261,16 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
     for objective in objectives:
         krs = facts.key_results.get(objective.id, [])
         status = assess(objective, krs, workspace, naive_now)
-        timelines = [_Timeline(kr, facts.checkins.get(kr.id, [])) for kr in krs]
-        # The week-by-week history is the bulk of a digest's arithmetic and only the chart shows it.
-        history = _history(status, timelines, naive_now) if charted < CHART_OBJECTIVES else []
-        charted += bool(history)
-        week_ago = _progress_at(timelines, naive_now - timedelta(days=7))
+        histories = [_history_of(kr, facts.checkins.get(kr.id, ())) for kr in krs]
+        week_ago = history.progress_at(histories, naive_now - timedelta(days=7))
         change = None if week_ago is None else status.progress - week_ago
-        items.append(ObjectiveDigest(status, change, history))
+        # The week-by-week line is the bulk of a digest's arithmetic: the chart works it out, in
+        # the chart process when there is one.
+        line = None
+        if status.cycle is not None and charted < CHART_OBJECTIVES:
+            line = ObjectiveHistory(histories, status.cycle.start_at, status.cycle.end_at, naive_now, status.progress)
+            charted += 1
+        items.append(ObjectiveDigest(status, change, line))
         for kr in krs:
             note = next((c for c in reversed(facts.checkins.get(kr.id, ())) if c.note and c.note.strip()), None)
             if note is not None:
@@ -295,60 +299,25 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
     return data
 
 
-class _Timeline:
-    """A key result's check-ins (oldest first) for a binary search per moment, each one's progress
-    worked out once, when first asked for: the history asks for every week of the cycle."""
-
-    def __init__(self, kr: KeyResult, checkins: list[CheckIn]):
-        self.kr = kr
-        self.weight = kr.weight or 1.0
-        self.times = [c.created_at for c in checkins]
-        self.values = [c.value for c in checkins]
-        self._progress: dict[int, float | None] = {}
-
-    def at(self, moment: datetime) -> float | None:
-        """Progress at `moment`: after its last check-in up to then (None: none yet)."""
-        # Check-ins come ordered by (created_at, id): the last one at or before `moment` counts.
-        index = bisect_right(self.times, moment) - 1
-        if index >= 0 and self.values[index] is not None:
-            value = self.values[index]
-        elif self.kr.last_checkin_at is not None and self.kr.last_checkin_at <= moment:
-            # Checked in before the loaded window: the window starts before the cycle and a week
-            # ago, so this is only an old value; the current one is the best we know.
-            index, value = -1, self.kr.current_value
-        else:
-            return None
-        if index not in self._progress:
-            self._progress[index] = progress_at(self.kr, value)
-        return self._progress[index]
-
-
-def _progress_at(timelines: list[_Timeline], moment: datetime) -> float | None:
-    """The objective's progress at `moment` (None when it has no key results)."""
-    values = [(timeline.at(moment), timeline.weight) for timeline in timelines]
-    if not values or all(p is None for p, _ in values):
-        return None if not timelines else 0.0
-    return objective_progress(values)
-
-
-def _history(status: ObjectiveStatus, timelines: list[_Timeline], now: datetime) -> list[tuple[date, float]]:
-    cycle = status.cycle
-    if cycle is None:
-        return []
-    points = []
-    moment = cycle.start_at
-    while moment <= now and moment < cycle.end_at:
-        points.append((moment.date(), _progress_at(timelines, moment) or 0.0))
-        moment += timedelta(days=7)
-    points.append((now.date(), status.progress))
-    return points
+def _history_of(kr: KeyResult, checkins) -> KeyResultHistory:
+    """A key result's check-ins (rows, oldest first) as plain numbers and times."""
+    return KeyResultHistory(
+        milestone=kr.kind == KeyResultKind.MILESTONE,
+        start=kr.start_value,
+        target=kr.target_value,
+        weight=kr.weight or 1.0,
+        times=[c.created_at for c in checkins],
+        values=[c.value for c in checkins],
+        last_checkin_at=kr.last_checkin_at,
+        current_value=kr.current_value,
+    )
 
 
 # --- posting -----------------------------------------------------------------------------------------
 
 
 def send_digest(
-    client: WebClient, data: DigestData, begin_drawing: Callable[[ProgressChart], Callable[[], bytes]] | None = None
+    client: WebClient, data: DigestData, begin_drawing: Callable[[HistoryChart], Callable[[], bytes]] | None = None
 ) -> tuple[PostResult, dict]:
     """Parent, thread replies, chart. The parent decides the outcome; the thread is best effort."""
     png = begin_chart(data, begin_drawing)
@@ -359,7 +328,7 @@ def send_digest(
 
 
 def begin_chart(
-    data: DigestData, begin_drawing: Callable[[ProgressChart], Callable[[], bytes]] | None
+    data: DigestData, begin_drawing: Callable[[HistoryChart], Callable[[], bytes]] | None
 ) -> Callable[[], bytes] | None:
     """Start drawing the digest's chart (None: nothing to chart); the returned function gives the
     PNG. `begin_drawing` (ChartRenderer.begin) may draw it elsewhere while the messages go out."""
@@ -410,24 +379,19 @@ def post_digest_now(db: Database, client: WebClient, workspace_id: int, channel_
     return f"Slack didn't take the digest ({result.error}); nothing was posted. Try again in a minute."
 
 
-def _draw_here(chart: ProgressChart) -> Callable[[], bytes]:
-    return partial(render_png, chart)
+def _draw_here(chart: HistoryChart) -> Callable[[], bytes]:
+    return partial(render_history_png, chart)
 
 
-def chart_of(data: DigestData) -> ProgressChart | None:
+def chart_of(data: DigestData) -> HistoryChart | None:
     """What the digest's chart shows: each objective's progress per week against the expected line."""
-    series = [item for item in data.objectives if len(item.history) >= 1][:CHART_OBJECTIVES]
+    series = [item for item in data.objectives if item.history is not None][:CHART_OBJECTIVES]
     if not series or data.cycle is None:
         return None
     lines = tuple(
-        ChartLine(
-            days=tuple(d for d, _ in item.history),
-            percents=tuple(round(p * 100, 1) for _, p in item.history),
-            label=f"OBJ-{item.status.objective.number} {item.status.objective.title}"[:40],
-        )
-        for item in series
+        (f"OBJ-{item.status.objective.number} {item.status.objective.title}"[:40], item.history) for item in series
     )
-    return ProgressChart(data.cycle.name, data.cycle.start, data.cycle.end, lines)
+    return HistoryChart(data.cycle.name, data.cycle.start, data.cycle.end, lines)
 
 
 __all__ = ["DigestData", "channel_digests", "chart_of", "digest_data", "post_digest_now", "send_digest"]

@@ -15,13 +15,12 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.domain.cycles import Cycle, cycle_for, parse_cycle
+from bot.domain.history import value_progress
 from bot.domain.progress import (
     Confidence,
     PaceStatus,
     clamp01,
     expected_progress,
-    key_result_progress,
-    milestone_progress,
     objective_progress,
     pace_status,
 )
@@ -86,14 +85,8 @@ def confidence_of(key_result: KeyResult) -> Confidence | None:
 def progress_at(key_result: KeyResult, value: float | None) -> float | None:
     """SPEC 5 progress of a key result at `value` (its latest check-in, or one from its history);
     None before the first check-in. The one place every page, job and export computes it."""
-    if value is None:
-        return None
-    if key_result.kind == KeyResultKind.MILESTONE:
-        return milestone_progress(value >= key_result.target_value)
-    try:
-        return key_result_progress(key_result.start_value, key_result.target_value, value)
-    except (ValueError, TypeError):  # a row that predates validation: show it, don't crash the page
-        return None
+    milestone = key_result.kind == KeyResultKind.MILESTONE
+    return value_progress(milestone, key_result.start_value, key_result.target_value, value)
 
 
 def key_result_status(key_result: KeyResult, expected: float) -> KeyResultStatus:

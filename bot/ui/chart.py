@@ -15,6 +15,8 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 
+from bot.domain.history import ObjectiveHistory
+
 
 @dataclass(frozen=True)
 class ChartLine:
@@ -29,6 +31,28 @@ class ProgressChart:
     cycle_start: date
     cycle_end: date
     lines: tuple[ChartLine, ...]
+
+
+@dataclass
+class HistoryChart:
+    """A ProgressChart whose lines are still objectives' histories (label, history): whichever
+    process draws it works out their weeks, so the chart process takes that arithmetic too."""
+
+    cycle_name: str
+    cycle_start: date
+    cycle_end: date
+    lines: tuple[tuple[str, ObjectiveHistory], ...]
+
+    def progress_chart(self) -> ProgressChart:
+        lines = []
+        for label, history in self.lines:
+            points = history.weekly()
+            lines.append(ChartLine(tuple(d for d, _ in points), tuple(round(p * 100, 1) for _, p in points), label))
+        return ProgressChart(self.cycle_name, self.cycle_start, self.cycle_end, tuple(lines))
+
+
+def render_history_png(chart: HistoryChart) -> bytes:
+    return render_png(chart.progress_chart())
 
 
 def render_png(chart: ProgressChart) -> bytes:
