@@ -4,7 +4,9 @@ served the same way in the same run. Two figures for each:
 
 - acks: commands arrive at a fixed rate (default 40 a second, as Slack would deliver them,
   whatever the app does), after a warm-up at the same rate; p50/p95/p99/max from the moment each
-  request was due to its HTTP answer, and the ratio to bare Bolt;
+  request was due to its HTTP answer, and the ratio to bare Bolt. Both apps run side by side and
+  the measured seconds alternate between them in six windows: a shared machine's hiccups (its
+  speed changed 2.6× within an hour here) then fall on both, not on whichever ran at the time;
 - capacity: 50 clients each sending the next command as soon as the last is answered; requests/s
   (latency there only mirrors throughput), and the web workers' memory (RSS) after the run.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import os
 import queue
 import random
@@ -29,6 +32,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +42,7 @@ from slack_sdk.oauth.installation_store import Installation  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.harness import drop_database, fresh_database  # noqa: E402
+from bench.harness import EmulatorProcess, drop_database, fresh_database  # noqa: E402
 from bot.installations import BOT_SCOPES, installation_store  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
@@ -48,6 +52,8 @@ from tests.slack import SlackEmulator  # noqa: E402
 SECRET = "bench-signing-secret-0123456789"
 # What the clients type: reads, writes and help, in equal measure (NORTHLINE_LOAD_COMMANDS=help for acks only).
 OPEN_LOOP_SENDERS = 64
+RESPONSE_URLS_PER_WORKSPACE = 2000  # reused in turn past that: Slack allows five posts to one
+ACK_WINDOWS = 6  # the measured seconds alternate between the two apps in this many windows
 VERIFIER = SignatureVerifier(SECRET)
 COMMANDS = os.environ.get("NORTHLINE_LOAD_COMMANDS", "list|list all|kpi KPI-7 42|help").split("|")
 CLIENT_ID, CLIENT_SECRET = "1111111111.2222222222", "bench-client-secret"
@@ -92,14 +98,25 @@ def workers_rss_mb(process: subprocess.Popen) -> list[float]:
     return sorted(found)
 
 
-def signed_command(emulator: SlackEmulator, rng: random.Random, teams: list[str], seed: int) -> tuple[str, dict]:
+def set_up_slack(emulator: SlackEmulator, teams: list[str]) -> None:
+    for team in teams:
+        emulator.add_token(f"xoxb-load-{team.lower()}", team, user_id=f"UB{team[1:]}", bot_id=f"B{team[1:]}")
+        emulator.add_user(f"U{team[1:]}A", team, name="loader")
+
+
+def new_response_urls(emulator: SlackEmulator, teams: list[str], each: int) -> dict[str, list[str]]:
+    return {team: [emulator.new_response_url(team, channel_id="C0LOAD", user_id=f"U{team[1:]}A") for _ in range(each)]
+            for team in teams}
+
+
+def signed_command(urls: dict[str, Iterator[str]], rng: random.Random, teams: list[str], seed: int) -> tuple[str, dict]:
     team = rng.choice(teams)
     user = f"U{team[1:]}A"
     fields = {
         "token": "x", "team_id": team, "team_domain": team.lower(), "channel_id": "C0LOAD",
         "channel_name": "load", "user_id": user, "user_name": "load", "command": "/kra", "text": rng.choice(COMMANDS),
         "api_app_id": "A0NORTHLINE", "is_enterprise_install": "false",
-        "response_url": emulator.new_response_url(team, channel_id="C0LOAD", user_id=user),
+        "response_url": next(urls[team]),
         "trigger_id": f"{time.time()}.{seed}.{rng.random()}",
     }
     body = urllib.parse.urlencode(fields)
@@ -160,35 +177,34 @@ class Tally:
         }
 
 
-def open_loop(port: int, emulator: SlackEmulator, teams: list[str], rate: float, seconds: float, warmup: float) -> dict:
+def open_loop(port: int, urls: dict[str, Iterator[str]], teams: list[str], rate: float, seconds: float,
+              tally: Tally | None) -> None:
     """Requests arrive at a fixed `rate` whatever the app does, as Slack delivers them. Each
-    latency runs from the moment the request was due, so a backlog counts (no coordinated omission)."""
+    latency (recorded in `tally`; none for a warm-up) runs from the moment the request was due, so
+    a backlog counts (no coordinated omission)."""
     due_times: queue.Queue = queue.Queue()
-    tally = Tally()
     started = time.perf_counter()
-    measure_from = started + warmup
 
     def sender(seed: int) -> None:
         rng, connection = random.Random(seed), Sender(port)
         while (due := due_times.get()) is not None:
             time.sleep(max(0.0, due - time.perf_counter()))
-            ok = connection.send(*signed_command(emulator, rng, teams, seed))
-            if due >= measure_from:
+            ok = connection.send(*signed_command(urls, rng, teams, seed))
+            if tally is not None:
                 tally.record(time.perf_counter() - due, ok)
 
     threads = [threading.Thread(target=sender, args=(n,)) for n in range(OPEN_LOOP_SENDERS)]
     for thread in threads:
         thread.start()
-    for n in range(int(rate * (warmup + seconds))):
+    for n in range(int(rate * seconds)):
         due_times.put(started + n / rate)
     for _ in threads:
         due_times.put(None)
     for thread in threads:
         thread.join()
-    return tally.summary(seconds)
 
 
-def closed_loop(port: int, emulator: SlackEmulator, teams: list[str], clients: int, seconds: float) -> dict:
+def closed_loop(port: int, urls: dict[str, Iterator[str]], teams: list[str], clients: int, seconds: float) -> dict:
     """`clients` people each sending the next command as soon as the last is answered: the most
     the app can take (its capacity), where latency only mirrors throughput."""
     tally = Tally()
@@ -197,7 +213,7 @@ def closed_loop(port: int, emulator: SlackEmulator, teams: list[str], clients: i
     def one_client(seed: int) -> None:
         rng, connection = random.Random(seed), Sender(port)
         while time.time() < stop_at:
-            request = signed_command(emulator, rng, teams, seed)
+            request = signed_command(urls, rng, teams, seed)
             begun = time.perf_counter()
             ok = connection.send(*request)
             tally.record(time.perf_counter() - begun, ok)
@@ -231,39 +247,54 @@ def main() -> None:
     upgrade(database_url)
     db = Database.from_url(database_url)
     teams = [f"T0LOAD{n:02d}" for n in range(args.workspaces)]
-    with SlackEmulator() as emulator:
+    # Slack answers from a process of its own, as it does from its own servers: in the load
+    # generator's process, its handling of the app's response_url posts would hold up the
+    # timing of the requests sent to northline, and never to bare Bolt (which posts none).
+    with EmulatorProcess(set_up_slack, teams) as slack:
+        # Response URLs made up front (each request needs a fresh one), so that sending a request
+        # never waits on the emulator's process.
+        made = slack.ask(new_response_urls, teams, RESPONSE_URLS_PER_WORKSPACE)
+        urls = {team: itertools.cycle(made[team]) for team in teams}
         settings = Settings(
             slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET, slack_signing_secret=SECRET,
-            slack_api_url=emulator.base_url, database_url=database_url,
+            slack_api_url=slack.base_url, database_url=database_url,
         )
         store = installation_store(settings, db)
         for team in teams:
             token = f"xoxb-load-{team.lower()}"
-            emulator.add_token(token, team, user_id=f"UB{team[1:]}", bot_id=f"B{team[1:]}")
-            emulator.add_user(f"U{team[1:]}A", team, name="loader")
             store.save(Installation(app_id="A0NORTHLINE", team_id=team, bot_token=token, bot_id=f"B{team[1:]}",
                                     bot_user_id=f"UB{team[1:]}", bot_scopes=BOT_SCOPES, user_id=f"U{team[1:]}A"))
             seed_kras(db, 20, team_id=team)
         env = {
             "SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET, "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": emulator.base_url, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
+            "SLACK_API_URL": slack.base_url, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
             "NORTHLINE_BENCH_SECRET": SECRET, "NORTHLINE_BENCH_BARE_TOKEN": f"xoxb-load-{teams[0].lower()}",
         }
-        acks, capacity = {}, {}
-        for name, spec in (("northline", "bot.wsgi:create_wsgi()"), ("bare bolt", "bench.bare_app:create()")):
-            port = free_port()
-            process = start_gunicorn(spec, port, env)
-            try:
-                acks[name] = open_loop(port, emulator, teams, args.rate, args.seconds, args.warmup)
-                capacity[name] = closed_loop(port, emulator, teams, args.clients, args.capacity_seconds)
-                capacity[name]["rss_mb"] = workers_rss_mb(process)
-            finally:
+        apps = {"northline": "bot.wsgi:create_wsgi()", "bare bolt": "bench.bare_app:create()"}
+        ports = {name: free_port() for name in apps}
+        processes: dict[str, subprocess.Popen] = {}
+        try:
+            for name, spec in apps.items():
+                processes[name] = start_gunicorn(spec, ports[name], env)
+            for name in apps:
+                open_loop(ports[name], urls, teams, args.rate, args.warmup, None)
+            tallies = {name: Tally() for name in apps}
+            for window in range(ACK_WINDOWS):
+                for name in list(apps)[:: 1 if window % 2 == 0 else -1]:
+                    open_loop(ports[name], urls, teams, args.rate, args.seconds / ACK_WINDOWS, tallies[name])
+            acks = {name: tallies[name].summary(args.seconds) for name in apps}
+            capacity = {}
+            for name in apps:
+                capacity[name] = closed_loop(ports[name], urls, teams, args.clients, args.capacity_seconds)
+                capacity[name]["rss_mb"] = workers_rss_mb(processes[name])
+        finally:
+            for process in processes.values():
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=30)
         print(f"load: {args.workspaces} workspaces, gunicorn 2 workers, {make_url(database_url).get_backend_name()}; "
               f"commands: {' | '.join(COMMANDS)}")
-        print(f"acks at {args.rate:g} requests/s for {args.seconds:g} s after {args.warmup:g} s of warm-up "
-              f"(latency from when each request was due):")
+        print(f"acks at {args.rate:g} requests/s for {args.seconds:g} s each, in {ACK_WINDOWS} windows alternating "
+              f"between the two apps, after {args.warmup:g} s of warm-up (latency from when each request was due):")
         for name, figures in acks.items():
             print("  " + describe(name, figures))
         ours, bare = acks["northline"], acks["bare bolt"]
