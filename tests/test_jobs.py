@@ -530,6 +530,30 @@ def test_digest_parent_thread_and_chart(db, emulator):
     assert len(channel_posts(emulator, CHANNEL)) == 2
 
 
+def test_a_failing_channel_costs_the_other_channels_nothing_not_even_their_charts(db, emulator, monkeypatch):
+    import bot.jobs.digest as digest
+    from tests.conftest import CHANNEL
+
+    workspace_id = channel_with_objectives(db, emulator)
+    emulator.add_channel("C0BROKEN", TEAM, name="broken")
+    objective_id = make_objective(db, workspace_id, ALICE, channel="C0BROKEN", title="Never digested")
+    make_key_result(db, workspace_id, objective_id, ALICE)
+    real = digest.digest_data
+
+    def digest_data(session, workspace, channel_id, *args):
+        if channel_id == "C0BROKEN":
+            raise RuntimeError("this channel's data is broken")
+        return real(session, workspace, channel_id, *args)
+
+    monkeypatch.setattr(digest, "digest_data", digest_data)
+    report = digest.channel_digests(db, clients(emulator), FRIDAY_LONDON)
+    assert report.sent == 1 and report.errors == [f"{TEAM}: RuntimeError"], report
+    assert channel_posts(emulator, "C0BROKEN") == []
+    parent, reply = channel_posts(emulator, CHANNEL)
+    [chart] = [f for f in emulator.files.values() if f.completed]
+    assert chart.thread_ts == reply.args["thread_ts"] == parent.response["ts"]
+
+
 def test_digest_shows_the_sprint_goal_and_whether_aligned(db, emulator):
     from bot.jobs.digest import channel_digests
     from storage.models import Sprint, SprintKeyResult

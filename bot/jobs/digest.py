@@ -204,13 +204,19 @@ def _run_workspace(
     # up after every channel's messages (the pool runs tasks in order): a thread waiting for its
     # chart would leave the run idle while the chart process starts, and it is drawn by then.
     with ThreadPoolExecutor(max_workers=DIGEST_WORKERS, thread_name_prefix="digest") as pool:
-        uploads = []
+        uploads, failure = [], None
         for posted in [pool.submit(one_channel, item) for item in due]:
-            upload_later = posted.result()  # a failure surfaces here, to the per-workspace handler
+            try:
+                upload_later = posted.result()
+            except Exception as error:  # noqa: BLE001 - raised below, once every posted chart is up
+                failure = failure or error
+                continue
             if upload_later is not None:
                 uploads.append(pool.submit(upload_later))
         for uploaded in uploads:
             uploaded.result()
+    if failure is not None:
+        raise failure  # to the per-workspace handler
 
 
 def _key_args(key: Key) -> tuple:
