@@ -65,10 +65,12 @@ def claim(
     detail: dict | None = None,
 ) -> bool:
     """Insert the key's row, committed at once. False when someone already claimed it."""
-    row = {"kind": kind, "workspace_id": workspace_id, "target": target, "period": period}
+    row = insert(Delivery).values(
+        kind=kind, workspace_id=workspace_id, target=target, period=period, state=state, claimed_at=_utcnow(), detail=detail
+    )
     try:
         with db.engine.begin() as connection:
-            connection.execute(insert(Delivery).values(**row, state=state, claimed_at=_utcnow(), detail=detail))
+            connection.execute(row)
         return True
     except IntegrityError:
         return False

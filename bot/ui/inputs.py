@@ -72,8 +72,13 @@ def channel_input(
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 
+def _choices(choices: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(value, label) within Slack's limits: 100 options, 75 characters a label."""
+    return [(value, truncate(label, 75)) for value, label in choices[:100]]
+
+
 def _options(choices: Sequence[tuple[str, str]]) -> list[Option]:
-    return [Option(value=value, text=truncate(label, 75)) for value, label in choices[:100]]
+    return [Option(value=value, text=label) for value, label in _choices(choices)]
 
 
 def _initial(options: list[Option], value: str | None) -> Option | None:
@@ -90,7 +95,7 @@ def select_input(
     hint: str | None = None,
 ) -> dict:
     """A StaticSelectElement(…).to_dict() in an input block, written out."""
-    options = [{"text": plain_text(truncate(text, 75)), "value": value} for value, text in choices[:100]]
+    options = [{"text": plain_text(label), "value": value} for value, label in _choices(choices)]
     element = {"type": "static_select", "action_id": Action.INPUT, "options": options, "placeholder": plain_text("Choose")}
     chosen = next((option for option in options if option["value"] == initial), None)
     if chosen is not None:

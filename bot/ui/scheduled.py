@@ -344,7 +344,8 @@ def digest_thread(data) -> list[dict]:
     }
     if len(first["blocks"]) + 1 + len(second["blocks"]) <= MESSAGE_BLOCKS:
         # Both fit in one reply: one notification for the thread's followers, one call to Slack.
-        return [{"text": _fallback([first["text"], second["text"]]), "blocks": [*first["blocks"], divider(), *second["blocks"]]}]
+        text = _fallback([first["text"], second["text"]])
+        return [{"text": text, "blocks": [*first["blocks"], divider(), *second["blocks"]]}]
     return [first, second]
 
 
