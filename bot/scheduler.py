@@ -110,9 +110,10 @@ class Leadership:
             if self.connection is not None:
                 self.connection.execute(text("SELECT 1"))  # still ours while this works
                 return True
-            connection = self.db.engine.connect()
+            # Autocommit: the leader holds this connection for days, and a connection left inside
+            # a transaction would hold back VACUUM for as long.
+            connection = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
-            connection.commit()
             if got:
                 self.connection = connection
                 log.info("this clock is now the leader")

@@ -8,15 +8,18 @@ import os
 import shutil
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from psycopg.errors import LockNotAvailable
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.app import create_app
 from bot.installations import BOT_SCOPES, installation_store
@@ -68,14 +71,49 @@ def _template_database(tmp_path_factory) -> Iterator[str]:
     yield str(path)
 
 
+TRUNCATE_LOCK_TIMEOUT = "20s"
+
+
+def _empty_postgresql_database(url: str) -> None:
+    """TRUNCATE every table. A connection an earlier test left inside a transaction would make
+    TRUNCATE wait for its lock forever; after TRUNCATE_LOCK_TIMEOUT that connection is ended,
+    the run goes on, and a warning names what it was doing, so the leak can be found."""
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    truncate = text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    try:
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(f"SET LOCAL lock_timeout = '{TRUNCATE_LOCK_TIMEOUT}'"))
+                connection.execute(truncate)
+        except OperationalError as error:
+            if not isinstance(error.orig, LockNotAvailable):
+                raise
+            with engine.begin() as connection:
+                leftovers = connection.execute(text(LEFTOVER_BACKENDS)).all()
+                for pid, *_ in leftovers:
+                    connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            warnings.warn(
+                "an earlier test left connections holding locks; ended them: "
+                + "; ".join(f"pid {pid} {state} since {since}: {query}" for pid, state, since, query in leftovers),
+                stacklevel=1,
+            )
+            with engine.begin() as connection:
+                connection.execute(truncate)
+    finally:
+        engine.dispose()
+
+
+LEFTOVER_BACKENDS = """
+    SELECT pid, state, xact_start, left(query, 200) FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+"""
+
+
 @pytest.fixture
 def database_url(_template_database, tmp_path) -> str:
     if PG_URL:
-        engine = make_engine(_template_database)
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        _empty_postgresql_database(_template_database)
         return _template_database
     path = tmp_path / "northline.db"
     shutil.copy(_template_database, path)
@@ -133,7 +171,8 @@ def single_settings(emulator, database_url) -> Settings:
 def install(db: Database, settings: Settings, team_id: str, token: str, bot_user_id: str, bot_id: str,
             enterprise_id: str | None = None) -> None:
     """What a finished OAuth install leaves behind in the installation store."""
-    installation_store(settings, db).save(
+    store = installation_store(settings, db)
+    store.save(
         Installation(
             app_id="A0NORTHLINE",
             enterprise_id=enterprise_id,
@@ -146,6 +185,8 @@ def install(db: Database, settings: Settings, team_id: str, token: str, bot_user
             installed_at=time.time(),
         )
     )
+    if store.engine is not db.engine:  # on PostgreSQL the store has a pool of its own
+        store.engine.dispose()
 
 
 @pytest.fixture
@@ -180,6 +221,8 @@ def app_url(settings, db, installed) -> Iterator[str]:
     app = create_app(settings, db=db)
     with serve(NorthlineWSGI(app, db)) as url:
         yield url
+    if app.installation_store.engine is not db.engine:  # on PostgreSQL the store has a pool of its own
+        app.installation_store.engine.dispose()
 
 
 @pytest.fixture

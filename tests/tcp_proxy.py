@@ -53,9 +53,10 @@ class TcpProxy:
         except OSError:
             pass
         finally:
+            with self._lock:
+                self._sockets -= {source, sink}
             for end in (source, sink):
-                with contextlib.suppress(OSError):
-                    end.close()
+                _hang_up(end)
 
     def cut(self) -> None:
         """Drop every open connection and refuse new ones, as a restarting server does."""
@@ -63,9 +64,7 @@ class TcpProxy:
         with self._lock:
             sockets, self._sockets = self._sockets, set()
         for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
+            _hang_up(sock)
 
     def restore(self) -> None:
         self.up.set()
@@ -77,3 +76,12 @@ class TcpProxy:
         with contextlib.suppress(OSError):
             self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() blocked in its thread
         self.listener.close()
+
+
+def _hang_up(sock: socket.socket) -> None:
+    """shutdown() first: a bare close() while the other pipe's thread is blocked in recv() on the
+    same socket sends nothing, so PostgreSQL would keep that backend (and any transaction it
+    holds open) for as long as the test run lasts."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()

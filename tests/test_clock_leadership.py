@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.scheduler import Clock, Leadership, purge_once_a_day
 from storage.db import Database
@@ -22,6 +22,7 @@ def test_a_second_clock_waits_as_standby_and_takes_over(database_url):
         assert leader.is_leader()
         assert not standby.is_leader()
         assert leader.is_leader()  # keeps it while its connection lives
+        assert _state_of(leader, second_db) == "idle"  # not "idle in transaction": VACUUM goes on
         leader.release()  # the leader dies: its connection, and with it the lock, goes
         assert standby.is_leader()
         assert not leader.is_leader()
@@ -30,6 +31,12 @@ def test_a_second_clock_waits_as_standby_and_takes_over(database_url):
         standby.release()
         first_db.dispose()
         second_db.dispose()
+
+
+def _state_of(leadership: Leadership, observer: Database) -> str:
+    pid = leadership.connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    with observer.engine.connect() as connection:
+        return connection.execute(text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
 
 
 def test_sqlite_clock_is_always_the_leader(db):

@@ -33,6 +33,7 @@ from tests.conftest import ADMIN, ALICE, BOB, CAROL, CHANNEL, MALLORY, OTHER_TEA
 OTHER_CHANNEL = "C0SUPPORT"
 DM = "D0ALICEDM"
 LONDON = ZoneInfo("Europe/London")  # Alice's time zone in the emulator
+NEW_YORK = ZoneInfo("America/New_York")  # Bob's
 
 
 @pytest.fixture(autouse=True)
@@ -447,7 +448,8 @@ def test_show_lists_goal_days_left_key_results_and_alignment(slack, emulator, db
     payload = answer(slack, "show", user=BOB)
     text = answer_text(payload)
     assert "SPR-1" in text and "Onboarding" in text and "<!channel>" not in text
-    assert "6 days left" in text
+    # Days left count from the asker's own date: Bob's evening in New York is London's next day.
+    assert f"{(today + timedelta(days=6) - datetime.now(NEW_YORK).date()).days} days left" in text
     assert f"KR-{okrs.off_track}" in text and "▓▓▓▓▓░░░░░ 50%" in text and "off track" in text
     assert f"KR-{okrs.on_track}" in text and "95%" in text and "on track" in text
     assert "Aligned" in text
