@@ -4,8 +4,10 @@ emulator, and the real app served over HTTP on port 0."""
 from __future__ import annotations
 
 import copy
+import faulthandler
 import os
 import shutil
+import sys
 import threading
 import time
 import warnings
@@ -40,6 +42,24 @@ MALLORY = "U0MALLORY"  # lives in the other workspace
 CHANNEL = "C0GROWTH"
 
 PG_URL = os.environ.get("NORTHLINE_TEST_DATABASE_URL")
+
+
+EXIT_GRACE_SECONDS = 60
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """A listener thread stuck on a socket would keep the finished run from ever exiting (Python
+    joins its pool's threads at exit), and CI would only see a timeout. So a watchdog prints every
+    thread's stack and ends the process, with the run's own status, if exiting takes too long."""
+
+    def watch() -> None:
+        time.sleep(EXIT_GRACE_SECONDS)
+        sys.stderr.write(f"\nthe test process had not exited {EXIT_GRACE_SECONDS} s after the run; its threads:\n")
+        faulthandler.dump_traceback(all_threads=True)
+        sys.stderr.flush()
+        os._exit(int(exitstatus))
+
+    threading.Thread(target=watch, name="exit-watchdog", daemon=True).start()
 
 
 def requires_postgresql():
