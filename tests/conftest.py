@@ -205,7 +205,12 @@ def install(db: Database, settings: Settings, team_id: str, token: str, bot_user
             installed_at=time.time(),
         )
     )
-    if store.engine is not db.engine:  # on PostgreSQL the store has a pool of its own
+    close_store(store, db)
+
+
+def close_store(store, db: Database) -> None:
+    """On PostgreSQL an installation store has a pool of its own: close it with its test."""
+    if store.engine is not db.engine:
         store.engine.dispose()
 
 
@@ -241,8 +246,7 @@ def app_url(settings, db, installed) -> Iterator[str]:
     app = create_app(settings, db=db)
     with serve(NorthlineWSGI(app, db)) as url:
         yield url
-    if app.installation_store.engine is not db.engine:  # on PostgreSQL the store has a pool of its own
-        app.installation_store.engine.dispose()
+    close_store(app.installation_store, db)
 
 
 @pytest.fixture
