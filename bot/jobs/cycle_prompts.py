@@ -24,7 +24,6 @@ from bot.jobs.common import (
     RunReport,
     deliver,
     for_each_workspace,
-    naive_utc,
     record_late,
     stopping,
 )
@@ -111,7 +110,7 @@ def _run_workspace(db, client, workspace: Workspace, now: datetime, report: RunR
         key = Key(kind, workspace.id, person.user_id, cycle_name)
         existing = known[kind].get((key.target, key.period))
         if existing is not None:
-            delivery.in_doubt(existing, naive_utc(now))
+            delivery.in_doubt(existing)
             continue
         decision = decide(due, now)
         if decision not in (Decision.SEND, Decision.LATE) or unreachable(person, now.astimezone(tz).date()):

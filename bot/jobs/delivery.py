@@ -121,12 +121,13 @@ _reported: set[Key] = set()
 _reported_lock = threading.Lock()
 
 
-def in_doubt(row: Delivery, now: datetime | None = None) -> bool:
-    """True (and logged, once per process) when a claim was left without an outcome."""
+def in_doubt(row: Delivery) -> bool:
+    """True (and logged, once per process) when a claim was left without an outcome. Its age is
+    read on the wall clock it was stamped with, not the run's own time (`jobs run --at` may run
+    for a past time)."""
     if row.state != DeliveryState.CLAIMED:
         return False
-    now = now or _utcnow()
-    if now - row.claimed_at < IN_DOUBT_AFTER:
+    if _utcnow() - row.claimed_at < IN_DOUBT_AFTER:
         return False  # probably another runner posting right now
     key = Key(row.kind, row.workspace_id, row.target, row.period)
     with _reported_lock:

@@ -168,7 +168,7 @@ def _run_workspace(
         key = Key(KIND, workspace.id, item.channel_id, item.period)
         existing = known.get((key.target, key.period))
         if existing is not None:
-            delivery.in_doubt(existing, naive_utc(now))
+            delivery.in_doubt(existing)
             return None
         if item.decision == Decision.LATE:
             with counted:

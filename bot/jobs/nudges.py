@@ -39,7 +39,6 @@ from bot.jobs.common import (
     RunReport,
     deliver,
     for_each_workspace,
-    naive_utc,
     record_late,
     stopping,
 )
@@ -101,7 +100,7 @@ def _sprint_nudges(db, client, workspace: Workspace, now, report: RunReport, onl
         key = Key(SPRINT_KIND, workspace.id, detail.sprint.channel_id, detail.ref)
         existing = known.get((key.target, key.period))
         if existing is not None:
-            delivery.in_doubt(existing, naive_utc(now))
+            delivery.in_doubt(existing)
             continue
         decision = decide(moment, now)
         if decision == Decision.LATE:
@@ -148,7 +147,7 @@ def _key_result_nudges(db, client, workspace: Workspace, now, report: RunReport,
         key = Key(KR_KIND, workspace.id, person.user_id, occurrence.period)
         existing = known.get((key.target, key.period))
         if existing is not None:
-            delivery.in_doubt(existing, naive_utc(now))
+            delivery.in_doubt(existing)
             continue
         if unreachable(person, now.astimezone(tz).date()):
             continue

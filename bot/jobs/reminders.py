@@ -163,7 +163,7 @@ def _run_workspace(
         key = Key(KIND, workspace.id, person.user_id, occurrence.period)
         existing = known.get((key.target, key.period))
         if existing is not None:
-            delivery.in_doubt(existing, naive_utc(now))
+            delivery.in_doubt(existing)
             continue
         why_not = unreachable(person, now.astimezone(tz).date())
         if why_not:

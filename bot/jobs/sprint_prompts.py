@@ -154,7 +154,7 @@ def _run_workspace(db, client, workspace: Workspace, now, report: RunReport, onl
         key = Key(KIND, workspace.id, prompt.channel_id, prompt.period)
         existing = known.get((key.target, key.period))
         if existing is not None:
-            delivery.in_doubt(existing, naive_utc(now))
+            delivery.in_doubt(existing)
             continue
         decision = decide(prompt.due, now)
         if decision == Decision.LATE:
