@@ -92,6 +92,10 @@ def _template_database(tmp_path_factory) -> Iterator[str]:
 
 
 TRUNCATE_LOCK_TIMEOUT = "20s"
+LEFTOVER_BACKENDS = """
+    SELECT pid, state, xact_start, left(query, 200) FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+"""
 
 
 def _empty_postgresql_database(url: str) -> None:
@@ -99,16 +103,8 @@ def _empty_postgresql_database(url: str) -> None:
     TRUNCATE wait for its lock forever; after TRUNCATE_LOCK_TIMEOUT that connection is ended,
     the run goes on, and a warning names what it was doing, so the leak can be found."""
     engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    truncate = text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     try:
-        try:
-            with engine.begin() as connection:
-                connection.execute(text(f"SET LOCAL lock_timeout = '{TRUNCATE_LOCK_TIMEOUT}'"))
-                connection.execute(truncate)
-        except OperationalError as error:
-            if not isinstance(error.orig, LockNotAvailable):
-                raise
+        if not _truncate(engine, lock_timeout=TRUNCATE_LOCK_TIMEOUT):
             with engine.begin() as connection:
                 leftovers = connection.execute(text(LEFTOVER_BACKENDS)).all()
                 for pid, *_ in leftovers:
@@ -118,16 +114,24 @@ def _empty_postgresql_database(url: str) -> None:
                 + "; ".join(f"pid {pid} {state} since {since}: {query}" for pid, state, since, query in leftovers),
                 stacklevel=1,
             )
-            with engine.begin() as connection:
-                connection.execute(truncate)
+            _truncate(engine)
     finally:
         engine.dispose()
 
 
-LEFTOVER_BACKENDS = """
-    SELECT pid, state, xact_start, left(query, 200) FROM pg_stat_activity
-    WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
-"""
+def _truncate(engine, lock_timeout: str | None = None) -> bool:
+    """False when the locks were not had within `lock_timeout` (None: wait as long as it takes)."""
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    try:
+        with engine.begin() as connection:
+            if lock_timeout:
+                connection.execute(text(f"SET LOCAL lock_timeout = '{lock_timeout}'"))
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    except OperationalError as error:
+        if not isinstance(error.orig, LockNotAvailable):
+            raise
+        return False
+    return True
 
 
 @pytest.fixture
