@@ -18,6 +18,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from psycopg.errors import LockNotAvailable
+from slack_bolt import App
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -246,26 +247,80 @@ def serve(wsgi_app) -> Iterator[str]:
 
 
 @pytest.fixture
-def app_url(settings, db, installed) -> Iterator[str]:
+def web_app(settings, db, installed) -> Iterator[App]:
+    """The app as the web process builds it (OAuth: the two installed workspaces)."""
     app = create_app(settings, db=db)
-    with serve(NorthlineWSGI(app, db)) as url:
-        yield url
+    yield app
     close_store(app.installation_store, db)
 
 
 @pytest.fixture
-def single_app_url(single_settings, db) -> Iterator[str]:
-    with serve(NorthlineWSGI(create_app(single_settings, db=db), db)) as url:
+def app_url(web_app, db) -> Iterator[str]:
+    with serve(NorthlineWSGI(web_app, db)) as url:
         yield url
 
 
 @pytest.fixture
-def single_slack(single_app_url, emulator) -> NorthlineClient:
-    return NorthlineClient(f"{single_app_url}/slack/events", SIGNING_SECRET, emulator)
+def single_web_app(single_settings, db) -> App:
+    return create_app(single_settings, db=db)
+
+
+@pytest.fixture
+def single_app_url(single_web_app, db) -> Iterator[str]:
+    with serve(NorthlineWSGI(single_web_app, db)) as url:
+        yield url
+
+
+@pytest.fixture
+def single_slack(single_app_url, single_web_app, emulator) -> NorthlineClient:
+    return NorthlineClient(single_app_url, single_web_app, emulator)
+
+
+class ListenerWork:
+    """Counts the app's listener tasks that have not finished. What a listener does after ack()
+    (a DM, a Home refresh) runs on after its HTTP answer, so a test that must see all of it, or
+    none of it, waits here rather than guessing with a quiet period a busy machine can outlast."""
+
+    def __init__(self, app: App) -> None:
+        self._running = 0
+        self._changed = threading.Condition()
+        pool = app.listener_runner.listener_executor
+        submit = pool.submit
+
+        def counted_submit(fn, /, *args, **kwargs):
+            with self._changed:
+                self._running += 1
+            try:
+                future = submit(fn, *args, **kwargs)
+            except BaseException:
+                self._finished()
+                raise
+            future.add_done_callback(self._finished)
+            return future
+
+        pool.submit = counted_submit  # Bolt submits through the instance, so this sees every task
+
+    def _finished(self, _future=None) -> None:
+        with self._changed:
+            self._running -= 1
+            self._changed.notify_all()
+
+    def wait_until_done(self, timeout: float = 15.0) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._running == 0, timeout):
+                raise AssertionError(f"{self._running} listener task(s) still running after {timeout} s")
 
 
 class NorthlineClient(SignedClient):
-    """The signed client, speaking for our main test workspace unless told otherwise."""
+    """The signed client for one served app, speaking for our main test workspace unless told otherwise."""
+
+    def __init__(self, app_url: str, app: App, emulator: SlackEmulator) -> None:
+        super().__init__(f"{app_url}/slack/events", SIGNING_SECRET, emulator)
+        self.listener_work = ListenerWork(app)
+
+    def settle(self) -> None:
+        """Wait until everything the app set off so far, after its acks too, has finished."""
+        self.listener_work.wait_until_done()
 
     def command(self, *args, team_id: str = TEAM, **kwargs):
         return super().command(*args, team_id=team_id, **kwargs)
@@ -297,8 +352,8 @@ class NorthlineClient(SignedClient):
 
 
 @pytest.fixture
-def slack(app_url, emulator) -> NorthlineClient:
-    return NorthlineClient(f"{app_url}/slack/events", SIGNING_SECRET, emulator)
+def slack(app_url, web_app, emulator) -> NorthlineClient:
+    return NorthlineClient(app_url, web_app, emulator)
 
 
 class StatementCounter:

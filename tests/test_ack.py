@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.app import ListenerPool, SignallingAck, create_app
 from bot.web import NorthlineWSGI
-from tests.conftest import ALICE, SIGNING_SECRET, NorthlineClient, serve
+from tests.conftest import ALICE, NorthlineClient, serve
 from tests.helpers import answer, answer_text
 
 
@@ -16,7 +16,7 @@ def test_a_slash_command_is_answered_through_the_signalling_ack(settings, db, in
     app = create_app(settings, db=db)
     assert isinstance(app.listener_runner.listener_executor, ListenerPool)
     with serve(NorthlineWSGI(app, db)) as url:
-        slack = NorthlineClient(f"{url}/slack/events", SIGNING_SECRET, emulator)
+        slack = NorthlineClient(url, app, emulator)
         payload = answer(slack, "/kra", "help", user_id=ALICE)
     assert "/kra add" in answer_text(payload)
     [ack] = expected

@@ -43,8 +43,9 @@ def test_requests_during_an_outage_get_try_again_and_the_app_heals(database_url,
     install(db, settings, TEAM, TOKEN, "U0BOTNORTH", "B0NORTH")
     install(db, settings, OTHER_TEAM, OTHER_TOKEN, "U0BOTOTHER", "B0OTHER")
     try:
-        with serve(NorthlineWSGI(create_app(settings, db=proxied), proxied)) as app_url:
-            slack = NorthlineClient(f"{app_url}/slack/events", SIGNING_SECRET, emulator)
+        app = create_app(settings, db=proxied)
+        with serve(NorthlineWSGI(app, proxied)) as app_url:
+            slack = NorthlineClient(app_url, app, emulator)
             create_kra(slack, emulator)
             assert "Logged" in answer(slack, "/kra", "kpi KPI-1 10", user_id=ALICE)["text"]
 

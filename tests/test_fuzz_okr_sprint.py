@@ -15,7 +15,6 @@ the number of examples per test (default 25).
 from __future__ import annotations
 
 import os
-import time
 from datetime import date
 
 import pytest
@@ -74,19 +73,6 @@ def snapshot(db) -> dict[str, list[tuple]]:
             for t in Base.metadata.sorted_tables
             if t.name != "member"
         }
-
-
-def settle(emulator, quiet: float = 0.15, limit: float = 5.0) -> None:
-    """Wait until the app stops calling Slack (what it does after ack() runs on in a thread)."""
-    deadline = time.monotonic() + limit
-    seen, since = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        now_seen = len(emulator.calls)
-        if now_seen != seen:
-            seen, since = now_seen, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return
-        time.sleep(0.02)
 
 
 def open_view(slack, emulator, command: str, text: str, callback_id: str, *, user=ALICE) -> dict:
@@ -197,10 +183,10 @@ def check_submission(slack, emulator, db, view: dict, values: dict, typed: str, 
         assert body["errors"], body
         assert set(body["errors"]) <= {b.get("block_id") for b in view["blocks"] if b.get("type") == "input"}
         assert all(isinstance(m, str) and 0 < len(m) <= 2000 for m in body["errors"].values()), body
-        settle(emulator)
+        slack.settle()
         assert snapshot(db) == before, "a rejected form changed the database"
     else:
-        settle(emulator)
+        slack.settle()
     assert not emulator.violations, emulator.violations
     no_broadcasts(emulator, typed=typed)
     return body or {}
@@ -241,7 +227,7 @@ def test_okr_command_text(slack, emulator, db, okr_world, text):
     if sub not in OKR_MODALS and not (sub in ("checkin", "check-in") and len(words) == 1):
         answer = slack.wait_for_response_url(timeout=10)
         assert answer.get("text")
-    settle(emulator)
+    slack.settle()
     if sub not in OKR_WRITERS:
         assert snapshot(db) == before, f"/okr {text[:80]!r} changed the database"
     assert not emulator.violations, emulator.violations
@@ -268,7 +254,7 @@ def test_sprint_command_text(slack, emulator, db, okr_world, text, with_sprint):
     close_active_sprints(db)
     if with_sprint:
         start_sprint(slack, emulator)
-    settle(emulator)
+    slack.settle()
     before = snapshot(db)
     emulator.clear()
     response = slack.command("/sprint", text, user_id=ALICE, channel_id=CHANNEL)
@@ -278,7 +264,7 @@ def test_sprint_command_text(slack, emulator, db, okr_world, text, with_sprint):
     if sub not in SPRINT_MODALS:
         answer = slack.wait_for_response_url(timeout=10)
         assert answer.get("text")
-    settle(emulator)
+    slack.settle()
     if sub not in SPRINT_WRITERS:
         assert snapshot(db) == before, f"/sprint {text[:80]!r} changed the database"
     assert not emulator.violations, emulator.violations
@@ -304,7 +290,7 @@ def okr_world(slack, emulator, db):
     create_objective(slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "1", ""),))
     create_objective(slack, emulator, user=MALLORY, team=OTHER_TEAM, owner=MALLORY, title="Mallory's",
                      channel_id="C0THEIRS")
-    settle(emulator)
+    slack.settle()
     emulator.clear()
 
 
@@ -337,7 +323,7 @@ def test_checkin_modal_values(slack, emulator, db, okr_world, data):
 def test_close_modal_values(slack, emulator, db, okr_world, data):
     # A fresh objective each time: an accepted close closes it for good.
     create_objective(slack, emulator, title="To close", krs=(("A", "0", "10", ""), ("B", "5", "1", "")))
-    settle(emulator)
+    slack.settle()
     with db.session() as session:
         number = session.scalar(select(Objective.number).where(Objective.title == "To close",
                                                                Objective.status == Status.ACTIVE))
@@ -360,7 +346,7 @@ def test_sprint_start_modal_values(slack, emulator, db, okr_world, data):
 def test_sprint_end_modal_values(slack, emulator, db, okr_world, data):
     close_active_sprints(db)
     start_sprint(slack, emulator)
-    settle(emulator)
+    slack.settle()
     view = open_view(slack, emulator, "/sprint", "end", Callback.SPRINT_END)
     values, typed = fill(data.draw, view)
     check_submission(slack, emulator, db, view, values, typed)

@@ -52,17 +52,6 @@ def count(db, model, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def settle(emulator, quiet: float = 0.2, limit: float = 5.0) -> None:
-    deadline = time.monotonic() + limit
-    seen, since = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        if len(emulator.calls) != seen:
-            seen, since = len(emulator.calls), time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return
-        time.sleep(0.02)
-
-
 def kr_id(db, team_id: str, number: int) -> int:
     with db.session() as session:
         return session.scalar(
@@ -83,7 +72,7 @@ def two_workspaces(slack, emulator, db):
     for n in (2, 3):
         create_objective(slack, emulator, user=MALLORY, team=OTHER_TEAM, owner=MALLORY, title=f"Mallory's secret {n}",
                          channel_id=THEIR_CHANNEL, krs=((f"Mallory's secret KR {n}", "0", "10", ""),))
-    settle(emulator)
+    slack.settle()
 
 
 def open_modal(slack, emulator, callback_id, command: str, text: str, **kwargs) -> dict:
@@ -138,7 +127,7 @@ def test_a_replayed_check_in_modal_submission_is_recorded_once(slack, emulator, 
     headers = {**FORM, **slack.sign(body)}
     assert slack.raw(body, headers).status == 200
     assert slack.raw(body, headers).status == 200
-    settle(emulator)
+    slack.settle()
     assert count(db, CheckIn) == 1
 
 
@@ -163,7 +152,7 @@ def test_objective_edit_pointed_elsewhere_is_refused(slack, emulator, db, two_wo
     # OBJ-2 is Bob's; OBJ-3 does not exist in TEAM; a form that is not ours is refused whole.
     metadata = {"bobs": json.dumps({"obj": 2}), "other-workspace": json.dumps({"obj": 3}),
                 "nonsense": json.dumps({"obj": "1; DROP TABLE objective"})}[target]
-    settle(emulator)
+    slack.settle()
     before = snapshot(db)
     response = slack.submit_forged_view(
         view, {Block.OBJ_TITLE: "Hijacked", Block.OBJ_OWNER: ALICE}, user_id=ALICE, private_metadata=metadata
@@ -194,7 +183,7 @@ def test_a_form_from_another_workspace_cannot_reach_this_one(slack, emulator, db
     Alice's OBJ-1 is refused. Either way TEAM's objectives are untouched."""
     view = open_modal(slack, emulator, Callback.OBJECTIVE_EDIT, "/okr", "edit OBJ-1",
                       user_id=MALLORY, team_id=OTHER_TEAM, channel_id=THEIR_CHANNEL)
-    settle(emulator)
+    slack.settle()
     ours = team_rows(db, TEAM)
     before = snapshot(db)
     if claims == "team-and-view":
@@ -204,7 +193,7 @@ def test_a_form_from_another_workspace_cannot_reach_this_one(slack, emulator, db
         view, {Block.OBJ_TITLE: "Hijacked", Block.OBJ_OWNER: MALLORY}, user_id=MALLORY, team_id=TEAM
     )
     assert response.status == 200
-    settle(emulator)
+    slack.settle()
     assert team_rows(db, TEAM) == ours
     if claims == "team-and-view":
         _assert_refused(response, db, before)
@@ -215,7 +204,7 @@ def test_a_form_from_another_workspace_cannot_reach_this_one(slack, emulator, db
 def test_close_pointed_elsewhere_is_refused(slack, emulator, db, two_workspaces, target):
     view = open_modal(slack, emulator, Callback.OBJECTIVE_CLOSE, "/okr", "close OBJ-1", user_id=ALICE, team_id=TEAM)
     metadata = json.dumps({"obj": 2 if target == "bobs" else 3})  # OBJ-3 exists only in OTHER_TEAM
-    settle(emulator)
+    slack.settle()
     before = snapshot(db)
     response = slack.submit_forged_view(view, {}, user_id=ALICE, private_metadata=metadata)
     _assert_refused(response, db, before)
@@ -233,7 +222,7 @@ def test_check_in_modal_pointed_at_another_key_result_is_refused(slack, emulator
     WebClient(token=TOKEN, base_url=emulator.base_url).views_open(
         trigger_id=emulator.issue_trigger_id(TEAM, ALICE), view=forged
     )
-    settle(emulator)
+    slack.settle()
     before = snapshot(db)
     response = slack.submit_view(forged, {Block.CHECKIN_VALUE.of(id=victim): "9"}, user_id=ALICE, team_id=TEAM)
     body = response.json()
@@ -258,7 +247,7 @@ def test_sprint_end_pointed_elsewhere_is_refused(slack, emulator, db, two_worksp
         "other-workspace": json.dumps({"channel": THEIR_CHANNEL, "sprint": theirs_id}),
         "not-a-number": json.dumps({"channel": CHANNEL, "sprint": "1 OR 1=1"}),
     }[target]
-    settle(emulator)
+    slack.settle()
     before = snapshot(db)
     response = slack.submit_forged_view(view, {Block.SPRINT_OUTCOME: "met"}, user_id=ALICE, private_metadata=metadata)
     _assert_refused(response, db, before)
@@ -268,7 +257,7 @@ def test_sprint_end_pointed_elsewhere_is_refused(slack, emulator, db, two_worksp
 def test_sprint_end_by_someone_not_allowed_is_refused(slack, emulator, db, two_workspaces):
     start_sprint(slack, emulator)
     view = open_review(slack, emulator)
-    settle(emulator)
+    slack.settle()
     before = snapshot(db)
     response = slack.submit_forged_view(view, {Block.SPRINT_OUTCOME: "met"}, user_id=CAROL)
     _assert_refused(response, db, before)
@@ -283,7 +272,7 @@ def test_kra_edit_pointed_elsewhere_is_refused(slack, emulator, db, two_workspac
     create_kra(slack, emulator, user=MALLORY, team=OTHER_TEAM, owner=MALLORY, title="Mallory's 3")
     view = open_modal(slack, emulator, Callback.KRA_EDIT, "/kra", "edit KRA-2", user_id=BOB, team_id=TEAM)
     metadata = json.dumps({"kra": 1 if target == "alices" else 3})  # KRA-3 exists only in OTHER_TEAM
-    settle(emulator)
+    slack.settle()
     before = snapshot(db)
     response = slack.submit_forged_view(
         view, kra_values(title="Hijacked", owner=BOB), user_id=BOB, private_metadata=metadata
@@ -328,13 +317,13 @@ def test_a_review_button_pressed_by_someone_not_allowed_changes_nothing(slack, e
     start_sprint(slack, emulator)
     with db.session() as session:
         sprint_id = session.scalar(select(Sprint.id))
-    settle(emulator)
+    slack.settle()
     before = snapshot(db)
     emulator.clear()
     response = slack.action(Action.REVIEW_SPRINT, f"{CHANNEL}:{sprint_id}", user_id=CAROL, team_id=TEAM,
                             channel_id=CHANNEL)
     assert response.status == 200
-    settle(emulator)
+    slack.settle()
     assert not emulator.calls_to("views.open")
     assert snapshot(db) == before
 
@@ -350,12 +339,12 @@ def test_a_review_button_pressed_by_someone_not_allowed_changes_nothing(slack, e
 def test_a_foreign_user_in_an_installed_workspace_reaches_nothing_of_their_own_workspace(
     slack, emulator, db, two_workspaces, text
 ):
-    settle(emulator)
+    slack.settle()
     before = snapshot(db)
     emulator.clear()
     response = slack.command("/okr", text, user_id=MALLORY, team_id=TEAM, channel_id=CHANNEL)
     assert response.status == 200
-    settle(emulator)
+    slack.settle()
     everything = json.dumps([c.args for c in emulator.calls], ensure_ascii=False)
     assert "Mallory's secret" not in everything and "secret KR" not in everything
     assert all(c.token != OTHER_TOKEN for c in emulator.calls), "spoke with the other workspace's token"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import date, datetime
 
 from bot.ids import Action
@@ -19,29 +18,26 @@ from tests.test_okr import CYCLE, answer, create_objective, seed_objectives
 from tests.test_okr import answer_text as _answer_text
 
 
-def settle(emulator, method: str = "views.publish", quiet: float = 0.3) -> int:
-    """Wait until the Home refreshes that earlier requests set off have all arrived."""
-    seen = -1
-    while (now := len(emulator.calls_to(method))) != seen:
-        seen = now
-        time.sleep(quiet)
-    return seen
-
-
-def to(user: str):
-    """Matches the calls made for `user`."""
-    return lambda call: call.args.get("user_id") == user
-
-
 def published(slack, emulator, user=ALICE) -> dict:
-    """The Home `user` sees on opening it. Only that user's publishes count: a late refresh of
-    another Home (set off by an earlier change) must not be taken for this one."""
-    settle(emulator)
-    before = sum(map(to(user), emulator.calls_to("views.publish")))
+    """The Home `user` sees on opening it, once the refreshes earlier changes set off are done."""
+    before = published_so_far(slack, emulator)
     response = slack.event({"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"}, team_id=TEAM)
     assert response.status == 200, response.text
-    calls = emulator.wait_for("views.publish", count=before + 1, where=to(user))
-    return calls[-1].args["view"]
+    [home] = published_since(slack, emulator, before)
+    assert home.args["user_id"] == user
+    return home.args["view"]
+
+
+def published_so_far(slack, emulator) -> int:
+    """How many Homes the app has published, once what it set off earlier is done."""
+    slack.settle()
+    return len(emulator.calls_to("views.publish"))
+
+
+def published_since(slack, emulator, before: int) -> list:
+    """The Homes published after the first `before`, once the app is done."""
+    slack.settle()
+    return emulator.calls_to("views.publish")[before:]
 
 
 def test_home_shows_key_results_objectives_what_needs_you_and_the_buttons(slack, emulator, db):
@@ -71,14 +67,10 @@ def test_home_shows_key_results_objectives_what_needs_you_and_the_buttons(slack,
 
 def test_home_is_republished_after_a_change(slack, emulator):
     create_objective(slack, emulator)
-    # The new objective's own refresh runs after its ack and can arrive late on a busy machine:
-    # wait for it, so it is never taken for the check-in's.
-    first = emulator.wait_for("views.publish", where=to(ALICE))
-    assert "25%" not in json.dumps(first[-1].args["view"], ensure_ascii=False)
+    before = published_so_far(slack, emulator)  # the new objective's own refresh is not the check-in's
     answer(slack, "/okr", "checkin KR-1 45")  # 40 → 60: 25 %
-    emulator.wait_for(
-        "views.publish", where=lambda call: to(ALICE)(call) and "25%" in json.dumps(call.args["view"], ensure_ascii=False)
-    )
+    [home] = published_since(slack, emulator, before)
+    assert home.args["user_id"] == ALICE and "25%" in json.dumps(home.args["view"], ensure_ascii=False)
 
 
 def _with_key_result(db, tz: str | None, last_checkin_at: datetime | None):
@@ -148,7 +140,7 @@ def test_list_checkin_modal_and_home_cost_the_same_statements_at_20_and_200_obje
         with count_statements(db) as modal:
             slack.command("/okr", "checkin", user_id=ALICE, team_id=TEAM)
             emulator.wait_for("views.open", count=before + 1)
-        before = settle(emulator)
+        before = published_so_far(slack, emulator)
         with count_statements(db) as home_tab:
             slack.event({"type": "app_home_opened", "user": ALICE, "channel": "D0HOME", "tab": "home"}, team_id=TEAM)
             emulator.wait_for("views.publish", count=before + 1)
