@@ -53,9 +53,11 @@ def snapshot(db) -> dict[str, int]:
 
 
 def warm_up(slack) -> None:
-    """The first request of a workspace creates its row; do that before taking snapshots."""
+    """The first request of a workspace creates its row; do that, and let the last example's work
+    finish, before taking snapshots."""
     slack.command("/kra", "list", user_id=ALICE)
     slack.wait_for_response_url(timeout=10)
+    slack.settle()
 
 
 def no_broadcasts(emulator, typed: str) -> None:
@@ -80,6 +82,7 @@ def test_kra_command_text(slack, emulator, db, text):
     if not text.split() or text.split()[0].lower() not in ("add", "edit", "review"):
         answer = slack.wait_for_response_url(timeout=10)
         assert answer.get("text")
+    slack.settle()
     # Only `kpi` may write (a valid measurement); nothing of the input may reach the DB otherwise.
     if not text.lower().startswith("kpi"):
         assert snapshot(db) == before
@@ -98,6 +101,7 @@ modal_value = st.one_of(hostile_words, free_text, st.just(""), st.just(None))
     name=modal_value,
 )
 def test_new_kra_modal_values(slack, emulator, db, title, target, unit, name):
+    slack.settle()  # the last example's DM and Home belong to it
     emulator.clear()
     slack.command("/kra", "add", user_id=ALICE)
     view = emulator.wait_for("views.open")[-1].args["view"]
@@ -112,6 +116,7 @@ def test_new_kra_modal_values(slack, emulator, db, title, target, unit, name):
     }
     response = slack.submit_view(view, values, user_id=ALICE, validate=False)
     assert response.status < 500
+    slack.settle()
     body = response.json() if response.body.strip() else {}
     if body.get("response_action") == "errors":
         assert set(body["errors"]) <= {b.get("block_id") for b in view["blocks"]}
