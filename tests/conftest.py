@@ -154,7 +154,8 @@ def db(database_url) -> Iterator[Database]:
 
 @pytest.fixture
 def emulator() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as slack:
+    # NORTHLINE_TEST_SLACK_LATE=0.35: Slack answers up to 0.35 s late, to hunt tests that race the app.
+    with SlackEmulator(late=float(os.environ.get("NORTHLINE_TEST_SLACK_LATE", "0"))) as slack:
         slack.add_token(TOKEN, TEAM, user_id="U0BOTNORTH", bot_id="B0NORTH")
         slack.add_token(OTHER_TOKEN, OTHER_TEAM, user_id="U0BOTOTHER", bot_id="B0OTHER")
         slack.add_user(ALICE, TEAM, name="alice", real_name="Alice Park", tz="Europe/London")

@@ -657,6 +657,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, verb: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        self.server.emulator._arrive_late()
         try:
             reply = self.server.emulator._dispatch(verb, self.path, self.headers, body)
         except Exception as exc:  # a bug in the emulator must not look like a hung Slack
@@ -687,10 +688,14 @@ class SlackEmulator:
     """
 
     def __init__(
-        self, *, app_id: str = "A0NORTHLINE", trigger_ttl: float | None = 3.0, seed: int = 0
+        self, *, app_id: str = "A0NORTHLINE", trigger_ttl: float | None = 3.0, seed: int = 0, late: float = 0.0
     ) -> None:
+        """``late=S``: every request is handled only after a random 0-S seconds, as if the network
+        were slow, to shake out tests that assume the app's work after ack() is already done."""
         self.app_id = app_id
         self.trigger_ttl = trigger_ttl
+        self.late = late
+        self._late_rng = random.Random(seed)
         self.calls: list[Call] = []
         self.rejected: list[Call] = []
         self.violations: list[str] = []
@@ -1278,6 +1283,12 @@ class SlackEmulator:
 
     def _new_hash(self) -> str:
         return f"{1_700_000_000 + next(self._seq)}.{''.join(self._rng.choices(string.ascii_letters, k=8))}"
+
+    def _arrive_late(self) -> None:
+        if self.late:
+            with self._lock:
+                seconds = self._late_rng.uniform(0, self.late)
+            time.sleep(seconds)
 
     def _random_block_id(self) -> str:
         return "".join(self._rng.choices(string.ascii_letters + string.digits + "=+/", k=5))
