@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.jobs import delivery
+from bot.jobs.people import is_away
 from bot.jobs.posting import build_clock_client
-from bot.jobs.reminders import checkin_reminders, is_away
+from bot.jobs.reminders import checkin_reminders
 from storage.models import (
     CheckIn,
     Delivery,

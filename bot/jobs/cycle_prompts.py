@@ -28,7 +28,7 @@ from bot.jobs.common import (
     stopping,
 )
 from bot.jobs.delivery import Key
-from bot.jobs.reminders import people_facts, unreachable
+from bot.jobs.people import people_facts, unreachable
 from bot.ui import scheduled as ui
 from storage.db import Database
 from storage.models import Workspace
