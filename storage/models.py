@@ -195,6 +195,8 @@ class KpiMeasurement(Base):
     measured_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     # One invocation of `/kra kpi` (its trigger_id): a replayed request finds this key taken.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # Where the value came from, as on CheckIn.origin.
+    origin: Mapped[str | None] = mapped_column(String(160))
 
     __table_args__ = (Index("ix_kpi_measurement_kpi_at", "kpi_id", "measured_at"),)
 
@@ -292,8 +294,15 @@ class CheckIn(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     # Slack may deliver the same submission twice; the second one finds this key taken.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # Where the value came from: NULL typed in Slack, "api:NAME" an API token, "source:KIND" synced.
+    origin: Mapped[str | None] = mapped_column(String(160))
 
     __table_args__ = (Index("ix_check_in_key_result_at", "key_result_id", "created_at"),)
+
+    @property
+    def automatic(self) -> bool:
+        """The number updated itself (a bound data source); nobody typed it."""
+        return bool(self.origin and self.origin.startswith("source:"))
 
 
 class Sprint(Base):
@@ -379,7 +388,102 @@ class Delivery(Base):
     __table_args__ = (UniqueConstraint("kind", "workspace_id", "target", "period", name="uq_delivery_key"),)
 
 
+class TokenPermission(StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+class ApiToken(Base):
+    """A workspace's API token. The token itself is never stored: only its SHA-256 and a prefix."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in `/okr token list`, to recognise it
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    permission: Mapped[TokenPermission] = mapped_column(_enum(TokenPermission, "token_permission"))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(32))
+    # The per-token rate limit: requests counted in the current minute, on the row so that every
+    # web worker counts together.
+    window_start: Mapped[datetime | None] = mapped_column(DateTime)
+    window_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        # A name is reused only once the token that had it is revoked.
+        Index(
+            "uq_api_token_live_name",
+            "workspace_id",
+            "name",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+
+class ApiIdempotency(Base):
+    """The first answer to a write sent with an Idempotency-Key, replayed to any retry of it."""
+
+    __tablename__ = "api_idempotency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_token.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    # SHA-256 of method, path and body: the same key with another request is a conflict.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+    __table_args__ = (UniqueConstraint("token_id", "key", name="uq_api_idempotency_token_key"),)
+
+
+class SourceKind(StrEnum):
+    SQL = "sql"
+    HTTP = "http"
+
+
+class SourceBinding(Base):
+    """Where a key result's or a KPI's number comes from. Secrets stay in the environment: the
+    binding names the variable (`env`), never holds its value."""
+
+    __tablename__ = "source_binding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    key_result_id: Mapped[int | None] = mapped_column(ForeignKey("key_result.id", ondelete="CASCADE"), unique=True)
+    kpi_id: Mapped[int | None] = mapped_column(ForeignKey("kpi.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind, "source_kind"))
+    # sql: the variable holding the database URL; http: the variable holding the header's value.
+    env: Mapped[str | None] = mapped_column(String(100))
+    query: Mapped[str | None] = mapped_column(Text)  # sql
+    url: Mapped[str | None] = mapped_column(String(2000))  # http
+    pointer: Mapped[str | None] = mapped_column(String(500))  # http: RFC 6901 JSON pointer
+    header: Mapped[str | None] = mapped_column(String(100))  # http: the header `env` fills
+    every_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_value: Mapped[float | None] = mapped_column(Float)
+    # The last failure, in words safe to show (never a URL or a secret); NULL once it works again.
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime)
+    # The owner is told once per run of failures: set when told, cleared by the next success.
+    failure_notified_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_source_binding_workspace", "workspace_id"),)
+
+
 __all__ = [
+    "ApiIdempotency",
+    "ApiToken",
     "Base",
     "CheckIn",
     "Delivery",
@@ -397,10 +501,13 @@ __all__ = [
     "ReviewDecision",
     "Schedule",
     "ScheduleKind",
+    "SourceBinding",
+    "SourceKind",
     "Sprint",
     "SprintKeyResult",
     "SprintOutcome",
     "Status",
+    "TokenPermission",
     "Workspace",
 ]
 
