@@ -54,9 +54,53 @@ def neutralize_broadcasts(text: str) -> str:
     return _BARE_BROADCAST.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
 
 
+# Slack's markup as it arrives in a slash command's text: <@U1|jane>, <#C1|growth>, <https://x|label>.
+_MARKUP = re.compile(r"<([@#])([A-Z0-9]+)(?:\|([^>]*))?>|<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>", re.ASCII)
+
+
+def readable(text: str) -> str:
+    """Slack's markup in `text` as a person reads it: "@jane", "#growth", "label (https://x)".
+
+    Stored text keeps what Slack sent; shown back to people it must never become a live mention
+    or a link whose label hides where it goes.
+    """
+
+    def one(match: re.Match) -> str:
+        sigil, ident, label, url, link_label = match.groups()
+        if sigil:
+            return sigil + (label.lstrip("@#") if label else ident)
+        return f"{link_label} ({url})" if link_label and link_label != url else url
+
+    return _MARKUP.sub(one, text or "")
+
+
+def unescape(text: str) -> str:
+    """Slack's escaping of a slash command's text undone, once: "R&amp;D &lt;q&gt;" -> "R&D <q>".
+
+    Slack escapes &, < and > in what a person typed and keeps its own markup (<@U1|jane>).
+    """
+    return (text or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def escape(text: str) -> str:
     """Escape &, < and > as Slack requires for text we post (so user text can't inject links)."""
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def user_text(text: str | None, limit: int = 300) -> str:
+    """What a person typed, shown inside mrkdwn on any surface: as text, never as markup.
+
+    Slack's own markup that came in with it (a mention picked in a slash command) reads as
+    "@jane" / "#growth"; &, < and > are escaped (api.slack.com/reference/surfaces/formatting#escaping),
+    so a typed "<https://evil|Reset>" shows as typed and "<@U1>" pings nobody; @here is defused.
+    Cut to `limit` characters before escaping, so an escape is never cut in half.
+    """
+    return escape(truncate(neutralize_broadcasts(readable(text or "")), limit))
+
+
+def plain_user_text(text: str | None, limit: int) -> str:
+    """What a person typed, inside a plain_text object (a header, an option): readable, not escaped."""
+    return truncate(readable(text or ""), limit)
 
 
 def truncate(text: str, limit: int) -> str:

@@ -36,7 +36,7 @@ def kra_command(ack: Ack, command: dict, respond: Respond, client: WebClient, co
     subcommand, rest = split_command(command.get("text") or "")
     handler = SUBCOMMANDS.get(subcommand)
     if handler is None:
-        prefix = f"I don't know `/kra {ui.safe(subcommand, 30)}`.\n" if subcommand not in ("", "help") else ""
+        prefix = f"I don't know `/kra {ui.user_text(subcommand, 30)}`.\n" if subcommand not in ("", "help") else ""
         respond(**ephemeral(prefix + ui.USAGE))
         return
     handler(rest, command=command, respond=respond, client=client, context=context, db=db)
@@ -97,7 +97,7 @@ def _archive(rest: str, *, respond: Respond, client: WebClient, context: BoltCon
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         kra = kras.archive_kra(session, client, workspace, who.user_id, _one_reference(rest, "archive"))
-        answer = ephemeral(f"Archived *`{ui.kra_ref(kra)}` {ui.safe(kra.title, 150)}*. Its KPIs and history are kept.")
+        answer = ephemeral(f"Archived *`{ui.kra_ref(kra)}` {ui.user_text(kra.title, 150)}*. Its KPIs and history are kept.")
     respond(**answer)
     home.refresh(db, client, who, kra.owner_id)
 

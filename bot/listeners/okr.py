@@ -185,7 +185,7 @@ def _archive(rest: str, *, respond: Respond, client: WebClient, context: BoltCon
         objective = okrs.archive_objective(session, client, workspace, who.user_id, _one_reference(rest, "archive"))
         owners = _owners(session, objective)
         answer = ephemeral(
-            f"Archived *`{ui.obj_ref(objective)}` {ui.safe(objective.title, 150)}*. Its key results and check-ins are kept."
+            f"Archived *`{ui.obj_ref(objective)}` {ui.user_text(objective.title, 150)}*. Its key results and check-ins are kept."
         )
     respond(**answer)
     home.refresh(db, client, who, who.user_id, *owners)

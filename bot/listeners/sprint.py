@@ -151,7 +151,7 @@ def submit_start(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
         today = sprints.local_today(session, client, workspace, who.user_id)
     text, blocks = ui.started_message(detail, standings, today, who.user_id)
     posted = _announce(client, detail.sprint.channel_id, text, blocks)
-    confirmation = f"Started `{ui.sprint_ref(detail.sprint)}` {ui.safe(detail.sprint.name, 150)} in <#{detail.sprint.channel_id}>."
+    confirmation = f"Started `{ui.sprint_ref(detail.sprint)}` {ui.user_text(detail.sprint.name, 150)} in <#{detail.sprint.channel_id}>."
     if not detail.aligned:
         confirmation += "\n:bulb: Its goal serves no key result yet: `/sprint link KR-12` in the channel makes it aligned."
     tell(client, who.user_id, confirmation if posted else confirmation + "\n" + ui.not_announced(detail.sprint.channel_id))

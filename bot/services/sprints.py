@@ -33,6 +33,7 @@ from bot.domain.progress import (
     pace_status,
 )
 from bot.domain.references import RefKind, format_ref, parse_ref
+from bot.domain.slack_text import user_text
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.sprint import MAX_KEY_RESULTS, ReviewForm, SprintForm, SprintMetadata, check_goal
 from bot.ids import Block
@@ -172,7 +173,7 @@ def find_current(session: Session, workspace: Workspace, channel_id: str) -> Spr
 
 def _already_running(detail: SprintDetail) -> str:
     return (
-        f"This channel already has an active sprint: `{detail.ref}` {detail.sprint.name[:150]}. "
+        f"This channel already has an active sprint: `{detail.ref}` {user_text(detail.sprint.name, 150)}. "
         "One sprint at a time: end it with `/sprint end` first, or see it with `/sprint show`."
     )
 

@@ -20,6 +20,11 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.slack_text import neutralize_broadcasts, truncate
 
+# Every surface renders what people typed through these two (defined in domain/ so a service's
+# error message quotes a title the same way).
+from bot.domain.slack_text import plain_user_text as plain_user_text
+from bot.domain.slack_text import user_text as user_text
+
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 SECTION_CHARS = 3000

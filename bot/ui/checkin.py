@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 from bot.domain.numbers import format_number
 from bot.domain.progress import Confidence, key_result_progress, percent
 from bot.ids import Block, Callback
-from bot.ui.blocks import context, section
+from bot.ui.blocks import context, section, user_text
 from bot.ui.inputs import modal, select_input, text_input
-from bot.ui.kra import safe
 from bot.ui.okr import kr_ref, obj_ref, value_text
 from bot.ui.progress import progress_bar
 from storage.models import CheckIn, KeyResult, KeyResultKind, Objective
@@ -41,7 +40,7 @@ def _last(checkin: CheckIn | None, kr: KeyResult) -> str:
         except ValueError:
             pass
     parts.append(f"{checkin.created_at:%a %Y-%m-%d}")
-    note = f"\n> {safe(checkin.note, 500)}" if checkin.note else ""
+    note = f"\n> {user_text(checkin.note, 500)}" if checkin.note else ""
     return "Last: " + " · ".join(parts) + note
 
 
@@ -67,8 +66,8 @@ def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None) -> list[dic
     else:
         target = f"{format_number(kr.start_value, kr.unit)} → {format_number(kr.target_value, kr.unit)}"
     heading = (
-        f"*`{kr_ref(kr)}` {safe(kr.title, 150)}*  ·  `{progress_bar(_progress(kr))}`\n"
-        f"{target} · in `{obj_ref(objective)}` {safe(objective.title, 100)}\n{_last(last, kr)}"
+        f"*`{kr_ref(kr)}` {user_text(kr.title, 150)}*  ·  `{progress_bar(_progress(kr))}`\n"
+        f"{target} · in `{obj_ref(objective)}` {user_text(objective.title, 100)}\n{_last(last, kr)}"
     )
     if kr.kind == KeyResultKind.MILESTONE:
         initial = None if kr.current_value is None else ("1" if kr.current_value >= 1 else "0")
@@ -108,6 +107,6 @@ def recorded_message(recorded: Sequence[Recorded]) -> str:
         progress = _progress(kr)
         shown = f" ({percent(progress)}%)" if progress is not None else ""
         confidence = f" · {check_in.confidence.replace('_', ' ')}" if check_in.confidence else ""
-        note = f" — {safe(check_in.note, 200)}" if check_in.note else ""
-        lines.append(f"• `{kr_ref(kr)}` {safe(kr.title, 120)}: *{value_text(kr, check_in.value)}*{shown}{confidence}{note}")
+        note = f" — {user_text(check_in.note, 200)}" if check_in.note else ""
+        lines.append(f"• `{kr_ref(kr)}` {user_text(kr.title, 120)}: *{value_text(kr, check_in.value)}*{shown}{confidence}{note}")
     return "\n".join(lines)

@@ -8,8 +8,8 @@ from slack_sdk.models.views import View
 
 from bot.domain.slack_text import truncate
 from bot.ids import Action
-from bot.ui.blocks import VIEW_BLOCKS, actions, button, context, divider, fit, header, section
-from bot.ui.kra import kra_summary, safe
+from bot.ui.blocks import VIEW_BLOCKS, actions, button, context, divider, fit, header, section, user_text
+from bot.ui.kra import kra_summary
 from bot.ui.okr import confidence_text, kr_ref, obj_ref, objective_summary, pace_text, value_text
 from bot.ui.progress import progress_bar
 
@@ -56,7 +56,7 @@ def _needs_you(data: HomeData) -> list[dict]:
     lines = []
     for kr, objective in data.needs_checkin:
         when = f"last check-in {kr.last_checkin_at:%Y-%m-%d}" if kr.last_checkin_at else "no check-in yet"
-        lines.append(f"• `{kr_ref(kr)}` {safe(kr.title, 120)} ({when}) · in `{obj_ref(objective)}`")
+        lines.append(f"• `{kr_ref(kr)}` {user_text(kr.title, 120)} ({when}) · in `{obj_ref(objective)}`")
     more = data.needs_checkin_total - len(data.needs_checkin)
     if more > 0:
         lines.append(f"…and {more} more.")
@@ -77,7 +77,7 @@ def _key_results(data: HomeData) -> list[dict]:
         confidence = confidence_text(status)
         blocks.append(
             section(
-                f"*`{kr_ref(kr)}` {safe(kr.title, 150)}* · in `{obj_ref(objective)}` {safe(objective.title, 80)}\n"
+                f"*`{kr_ref(kr)}` {user_text(kr.title, 150)}* · in `{obj_ref(objective)}` {user_text(objective.title, 80)}\n"
                 f"`{progress_bar(status.progress)}` {value_text(kr, kr.current_value)} · "
                 f"{pace_text(status.pace)}{confidence}"
             )
@@ -107,7 +107,7 @@ def _sprint_goals(data: HomeData) -> list[dict]:
     for sprint in data.team_sprint_goals[:20]:
         reference = getattr(sprint, "reference", "") or ""
         linked = getattr(sprint, "key_results", None) or []
-        goal = safe(getattr(sprint, "goal", "") or "", 300) or "_no goal set_"
+        goal = user_text(getattr(sprint, "goal", "") or "", 300) or "_no goal set_"
         if getattr(sprint, "aligned", False):
             alignment = ":link: aligned" + (f" with {', '.join(f'`{k}`' for k in linked[:5])}" if linked else "")
         else:

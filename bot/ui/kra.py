@@ -6,10 +6,19 @@ from collections.abc import Sequence
 
 from bot.domain.numbers import format_number
 from bot.domain.references import RefKind, format_ref
-from bot.domain.slack_text import neutralize_broadcasts, truncate
 from bot.forms.kra import MAX_KPIS, TITLE_MAX
 from bot.ids import Block, Callback
-from bot.ui.blocks import MESSAGE_BLOCKS, context, divider, ephemeral, fit, header, section
+from bot.ui.blocks import (
+    MESSAGE_BLOCKS,
+    context,
+    divider,
+    ephemeral,
+    fit,
+    header,
+    plain_user_text,
+    section,
+    user_text,
+)
 from bot.ui.inputs import channel_input, modal, radio_input, select_input, text_input, user_input
 from storage.models import Direction, Kpi, KpiMeasurement, Kra, KraReview, Objective, ReviewDecision
 
@@ -36,11 +45,6 @@ def kra_ref(kra: Kra) -> str:
 
 def kpi_ref(kpi: Kpi) -> str:
     return format_ref(RefKind.KPI, kpi.number)
-
-
-def safe(text: str, limit: int = 300) -> str:
-    """User-typed text inside our messages: no broadcast pings, bounded length."""
-    return truncate(neutralize_broadcasts(text), limit)
 
 
 def kra_modal(
@@ -107,10 +111,10 @@ def review_modal(kras: Sequence[Kra], kpis: dict[int, list[Kpi]]) -> dict:
         )
     ]
     for kra in kras[:30]:
-        names = ", ".join(safe(k.name, 60) for k in kpis.get(kra.id, [])) or "no KPIs yet"
+        names = ", ".join(user_text(k.name, 60) for k in kpis.get(kra.id, [])) or "no KPIs yet"
         blocks += [
             divider(),
-            section(f"*{kra_ref(kra)} {safe(kra.title, 150)}*\nKPIs: {names}"),
+            section(f"*{kra_ref(kra)} {user_text(kra.title, 150)}*\nKPIs: {names}"),
             radio_input(Block.REVIEW_DECISION.of(id=kra.id), "Decision", REVIEW_CHOICES, initial="keep"),
             text_input(Block.REVIEW_NOTE.of(id=kra.id), "Note", optional=True, multiline=True, max_length=3000),
         ]
@@ -120,13 +124,13 @@ def review_modal(kras: Sequence[Kra], kpis: dict[int, list[Kpi]]) -> dict:
 def kpi_line(kpi: Kpi) -> str:
     latest = format_number(kpi.latest_value, kpi.unit) if kpi.latest_value is not None else "no value yet"
     arrow = "↑" if kpi.direction == Direction.HIGHER else "↓"
-    return f"• `{kpi_ref(kpi)}` {safe(kpi.name, 150)}: *{latest}* (target {arrow} {format_number(kpi.target, kpi.unit)})"
+    return f"• `{kpi_ref(kpi)}` {user_text(kpi.name, 150)}: *{latest}* (target {arrow} {format_number(kpi.target, kpi.unit)})"
 
 
 def kra_summary(kra: Kra, kpis: Sequence[Kpi]) -> str:
-    role = f" · {safe(kra.role, 100)}" if kra.role else ""
+    role = f" · {user_text(kra.role, 100)}" if kra.role else ""
     channel = f" · <#{kra.channel_id}>" if kra.channel_id else ""
-    lines = [f"*`{kra_ref(kra)}` {safe(kra.title, 150)}* — <@{kra.owner_id}>{role}{channel}"]
+    lines = [f"*`{kra_ref(kra)}` {user_text(kra.title, 150)}* — <@{kra.owner_id}>{role}{channel}"]
     lines += [kpi_line(kpi) for kpi in kpis] or ["_No KPIs yet: `/kra edit` to add 1–3._"]
     return "\n".join(lines)
 
@@ -139,7 +143,7 @@ def kra_list(title: str, kras: Sequence[Kra], kpis: dict[int, list[Kpi]], total:
     if more > 0:
         blocks.append(context(f"…and {more} more not shown. Narrow it with `/kra list @person` or see App Home."))
     blocks = fit(blocks, MESSAGE_BLOCKS, "…and {count} more not shown. Narrow it with `/kra list @person`.")
-    fallback = f"{title}: " + "; ".join(f"{kra_ref(k)} {k.title}" for k in kras[:20])
+    fallback = f"{title}: " + "; ".join(f"{kra_ref(k)} {user_text(k.title, 100)}" for k in kras[:20])
     return ephemeral(fallback, blocks)
 
 
@@ -151,9 +155,9 @@ def kra_detail(
     review: KraReview | None,
 ) -> dict:
     status = "" if kra.status.value == "active" else f" _({kra.status.value})_"
-    blocks = [header(f"{kra_ref(kra)} {kra.title}"), section(kra_summary(kra, []).split("\n")[0] + status)]
+    blocks = [header(f"{kra_ref(kra)} {plain_user_text(kra.title, 140)}"), section(kra_summary(kra, []).split("\n")[0] + status)]
     if kra.description:
-        blocks.append(section(safe(kra.description, 2900)))
+        blocks.append(section(user_text(kra.description, 2900)))
     for kpi in kpis:
         points = history.get(kpi.id, [])
         trail = " → ".join(format_number(m.value, kpi.unit) for m in reversed(points)) or "no measurements yet"
@@ -161,22 +165,22 @@ def kra_detail(
     if not kpis:
         blocks.append(context("No KPIs yet: add 1–3 with `/kra edit " + kra_ref(kra) + "`."))
     if objectives:
-        lines = [f"• `{format_ref(RefKind.OBJ, o.number)}` {safe(o.title, 150)} ({o.cycle})" for o in objectives]
+        lines = [f"• `{format_ref(RefKind.OBJ, o.number)}` {user_text(o.title, 150)} ({o.cycle})" for o in objectives]
         blocks.append(section("*Objectives in this area*\n" + "\n".join(lines)))
     reviewed = f"Last reviewed {review.reviewed_at:%Y-%m-%d} ({review.decision.value})" if review else "Not reviewed yet"
     blocks.append(context(f"{reviewed} · `/kra edit {kra_ref(kra)}` · `/kra kpi KPI-n VALUE`"))
-    return ephemeral(f"{kra_ref(kra)} {kra.title}", fit(blocks, MESSAGE_BLOCKS, "…and {count} more."))
+    return ephemeral(f"{kra_ref(kra)} {user_text(kra.title, 150)}", fit(blocks, MESSAGE_BLOCKS, "…and {count} more."))
 
 
 def saved_message(verb: str, kra: Kra, notes: Sequence[str]) -> str:
-    text = f"{verb} *`{kra_ref(kra)}` {safe(kra.title, 150)}*."
+    text = f"{verb} *`{kra_ref(kra)}` {user_text(kra.title, 150)}*."
     if notes:
         text += "\n" + "\n".join(f":bulb: {note}" for note in notes)
     return text
 
 
 def review_recorded(done: Sequence[tuple[Kra, object]]) -> str:
-    lines = [f"• `{kra_ref(kra)}` {safe(kra.title, 100)}: *{item.decision.value}*" for kra, item in done]
+    lines = [f"• `{kra_ref(kra)}` {user_text(kra.title, 100)}: *{item.decision.value}*" for kra, item in done]
     changes = [kra_ref(kra) for kra, item in done if item.decision == ReviewDecision.CHANGE]
     text = "Quarterly review recorded:\n" + "\n".join(lines)
     if changes:

@@ -10,9 +10,19 @@ from bot.domain.progress import PaceStatus, disagreement, percent
 from bot.domain.references import RefKind, format_ref
 from bot.forms.okr import MAX_KEY_RESULTS, MILESTONE, NONE, TITLE_MAX, UNIT_MAX
 from bot.ids import Block, Callback
-from bot.ui.blocks import MESSAGE_BLOCKS, context, divider, ephemeral, fit, header, section
+from bot.ui.blocks import (
+    MESSAGE_BLOCKS,
+    context,
+    divider,
+    ephemeral,
+    fit,
+    header,
+    plain_user_text,
+    section,
+    user_text,
+)
 from bot.ui.inputs import channel_input, checkbox_input, modal, select_input, text_input, user_input
-from bot.ui.kra import kra_ref, safe
+from bot.ui.kra import kra_ref
 from bot.ui.progress import progress_bar
 from storage.models import CheckIn, KeyResult, KeyResultKind, Objective, Status
 
@@ -87,7 +97,7 @@ def key_result_line(status: KeyResultStatus, *, owner: bool = True) -> str:
     weight = f" · weight {format_number(kr.weight)}" if kr.weight != 1 else ""
     who = f" · <@{kr.owner_id}>" if owner else ""
     return (
-        f"• `{kr_ref(kr)}` {safe(kr.title, 150)}\n"
+        f"• `{kr_ref(kr)}` {user_text(kr.title, 150)}\n"
         f"    `{progress_bar(status.progress)}` {numbers}{weight} · {tail}{who}"
     )
 
@@ -96,7 +106,7 @@ def objective_heading(status: ObjectiveStatus) -> str:
     o = status.objective
     channel = f" · <#{o.channel_id}>" if o.channel_id else ""
     state = {Status.CLOSED: " · _closed_", Status.ARCHIVED: " · _archived_"}.get(o.status, "")
-    return f"*`{obj_ref(o)}` {safe(o.title, 150)}* — <@{o.owner_id}> · {o.cycle}{channel}{state}"
+    return f"*`{obj_ref(o)}` {user_text(o.title, 150)}* — <@{o.owner_id}> · {o.cycle}{channel}{state}"
 
 
 def objective_summary(status: ObjectiveStatus, *, with_key_results: bool = True) -> str:
@@ -123,7 +133,7 @@ def objective_list(title: str, result: ObjectiveList, *, cycle: str | None, comm
         blocks.append(context(f"…and {more} more not shown. {pointer}"))
     blocks = fit(blocks, MESSAGE_BLOCKS, "…and {count} more not shown. " + pointer)
     fallback = f"{title}: " + "; ".join(
-        f"{obj_ref(s.objective)} {s.objective.title} {percent(s.progress)}%" for s in result.statuses[:20]
+        f"{obj_ref(s.objective)} {user_text(s.objective.title, 100)} {percent(s.progress)}%" for s in result.statuses[:20]
     )
     if more > 0:
         fallback += f"; and {more} more"
@@ -146,7 +156,7 @@ def _last_checkin(checkin: CheckIn | None, key_result: KeyResult) -> str:
     if checkin is None:
         return "_No check-in yet._"
     confidence = f" · {checkin.confidence.replace('_', ' ')}" if checkin.confidence else ""
-    note = f" — “{safe(checkin.note, 300)}”" if checkin.note else ""
+    note = f" — “{user_text(checkin.note, 300)}”" if checkin.note else ""
     return (
         f"_Last check-in {checkin.created_at:%Y-%m-%d} by <@{checkin.author_id}>:_ "
         f"{value_text(key_result, checkin.value)}{confidence}{note}"
@@ -158,21 +168,21 @@ def objective_detail(detail: ObjectiveDetail) -> dict:
     o = status.objective
     chain = []
     if detail.kra:
-        chain.append(f"`{kra_ref(detail.kra)}` {safe(detail.kra.title, 80)}")
-    chain += [f"`{obj_ref(a)}` {safe(a.title, 80)}" for a in detail.ancestors]
-    chain.append(f"*`{obj_ref(o)}` {safe(o.title, 80)}*")
+        chain.append(f"`{kra_ref(detail.kra)}` {user_text(detail.kra.title, 80)}")
+    chain += [f"`{obj_ref(a)}` {user_text(a.title, 80)}" for a in detail.ancestors]
+    chain.append(f"*`{obj_ref(o)}` {user_text(o.title, 80)}*")
     blocks = [
-        header(f"{obj_ref(o)} {o.title}"),
+        header(f"{obj_ref(o)} {plain_user_text(o.title, 140)}"),
         section(objective_summary(status, with_key_results=False)),
         context("Alignment: " + " → ".join(chain) + (" → key results" if status.key_results else "")),
     ]
     if o.description:
-        blocks.append(section(safe(o.description, 2900)))
+        blocks.append(section(user_text(o.description, 2900)))
     for s in status.key_results:
         history = detail.history.get(s.key_result.id, [])
         last = history[0] if history else None
         served = detail.sprints.get(s.key_result.id, [])
-        sprints = ", ".join(f"`{format_ref(RefKind.SPR, sp.number)}` {safe(sp.name, 40)}" for sp in served[:5])
+        sprints = ", ".join(f"`{format_ref(RefKind.SPR, sp.number)}` {user_text(sp.name, 40)}" for sp in served[:5])
         blocks.append(
             section(
                 f"{key_result_line(s)}\n    {_last_checkin(last, s.key_result)}\n"
@@ -185,14 +195,14 @@ def objective_detail(detail: ObjectiveDetail) -> dict:
     if status.cycle:
         blocks.append(context(f"{status.cycle.name}: {percent(status.expected)}% of the cycle has passed"))
     blocks.append(context(f"`/okr checkin` · `/okr edit {obj_ref(o)}` · `/okr close {obj_ref(o)}`"))
-    return ephemeral(f"{obj_ref(o)} {o.title}: {percent(status.progress)}%", fit(blocks, MESSAGE_BLOCKS, "…and {count} more."))
+    return ephemeral(f"{obj_ref(o)} {user_text(o.title, 150)}: {percent(status.progress)}%", fit(blocks, MESSAGE_BLOCKS, "…and {count} more."))
 
 
 # --- modals -------------------------------------------------------------------------------------
 
 
 def _choice_label(prefix: str, title: str) -> str:
-    return f"{prefix} {title}"
+    return f"{prefix} {plain_user_text(title, 75)}"
 
 
 def objective_modal(
@@ -304,7 +314,7 @@ def close_modal(status: ObjectiveStatus, proposed: dict[int, float], private_met
     o = status.objective
     blocks: list[dict] = [
         section(
-            f"Close *`{obj_ref(o)}` {safe(o.title, 150)}* and score each key result from 0.0 to 1.0. "
+            f"Close *`{obj_ref(o)}` {user_text(o.title, 150)}* and score each key result from 0.0 to 1.0. "
             "The proposal is its progress; 0.6–0.7 is a good result for an ambitious key result."
         )
     ]
@@ -327,8 +337,8 @@ def close_modal(status: ObjectiveStatus, proposed: dict[int, float], private_met
 
 
 def saved_message(verb: str, objective: Objective, key_results: Sequence[KeyResult], notes: Sequence[str]) -> str:
-    lines = [f"{verb} *`{obj_ref(objective)}` {safe(objective.title, 150)}* ({objective.cycle}):"]
-    lines += [f"• `{kr_ref(kr)}` {safe(kr.title, 150)}" for kr in key_results]
+    lines = [f"{verb} *`{obj_ref(objective)}` {user_text(objective.title, 150)}* ({objective.cycle}):"]
+    lines += [f"• `{kr_ref(kr)}` {user_text(kr.title, 150)}" for kr in key_results]
     lines.append(f"Check in with `/okr checkin`; see it with `/okr show {obj_ref(objective)}`.")
     lines += [f":bulb: {note}" for note in notes]
     return "\n".join(lines)
@@ -338,6 +348,6 @@ def closed_message(objective: Objective, key_results: Sequence[KeyResult]) -> st
     scores = [kr.final_score or 0.0 for kr in key_results]
     weights = [kr.weight or 1.0 for kr in key_results]
     mean = sum(s * w for s, w in zip(scores, weights, strict=True)) / (sum(weights) or 1)
-    lines = [f"Closed *`{obj_ref(objective)}` {safe(objective.title, 150)}* with a score of *{mean:.1f}*:"]
-    lines += [f"• `{kr_ref(kr)}` {safe(kr.title, 150)}: {kr.final_score:.1f}" for kr in key_results]
+    lines = [f"Closed *`{obj_ref(objective)}` {user_text(objective.title, 150)}* with a score of *{mean:.1f}*:"]
+    lines += [f"• `{kr_ref(kr)}` {user_text(kr.title, 150)}: {kr.final_score:.1f}" for kr in key_results]
     return "\n".join(lines)

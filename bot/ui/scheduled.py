@@ -14,7 +14,7 @@ from bot.domain.numbers import format_number
 from bot.domain.progress import key_result_progress, milestone_progress
 from bot.domain.references import RefKind, format_ref
 from bot.domain.schedule_time import WEEKDAYS
-from bot.domain.slack_text import escape, neutralize_broadcasts, truncate
+from bot.domain.slack_text import truncate
 from bot.ids import Action
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
@@ -26,17 +26,13 @@ from bot.ui.blocks import (
     fit,
     header,
     section,
+    user_text,
 )
 from bot.ui.progress import progress_bar
 from storage.models import KeyResult, KeyResultKind
 
 # Room left for the header, the intro and the buttons when a list is cut to Slack's 50 blocks.
 _RESERVED = 4
-
-
-def safe(text: str, limit: int = 300) -> str:
-    """User-typed text inside our messages: escaped, no broadcast pings, bounded length."""
-    return truncate(neutralize_broadcasts(escape(text or "")), limit)
 
 
 def kr_ref(kr: KeyResult) -> str:
@@ -83,17 +79,17 @@ def checkin_reminder(key_results: Sequence[KeyResult], *, week_start: date, tz: 
     for kr in key_results:
         last = "never checked in" if kr.last_checkin_at is None else f"last check-in {_local_day(kr.last_checkin_at, tz)}"
         objective = getattr(kr, "objective", None)
-        under = f" · {format_ref(RefKind.OBJ, objective.number)} {safe(objective.title, 80)}" if objective else ""
+        under = f" · {format_ref(RefKind.OBJ, objective.number)} {user_text(objective.title, 80)}" if objective else ""
         rows.append(
             section(
-                f"*`{kr_ref(kr)}` {safe(kr.title, 150)}*\n{progress_bar(kr_progress(kr))} · {kr_value(kr)}\n"
+                f"*`{kr_ref(kr)}` {user_text(kr.title, 150)}*\n{progress_bar(kr_progress(kr))} · {kr_value(kr)}\n"
                 f"_{last}{under}_"
             )
         )
     button_block = actions(button("Check in", Action.OPEN_CHECKIN, "weekly", style="primary"))
     listed = fit(rows, MESSAGE_BLOCKS - _RESERVED, "…and {count} more: run `/okr checkin` or open App Home.")
     blocks = [header("Weekly check-in"), section(intro), *listed, button_block]
-    text_lines = [intro] + [f"• {kr_ref(kr)} {safe(kr.title, 100)}: {kr_value(kr)}" for kr in key_results[:30]]
+    text_lines = [intro] + [f"• {kr_ref(kr)} {user_text(kr.title, 100)}: {kr_value(kr)}" for kr in key_results[:30]]
     if count > 30:
         text_lines.append(f"…and {count - 30} more.")
     text_lines.append("Check in with /okr checkin.")
@@ -261,12 +257,12 @@ def digest_parent(data) -> dict:
         objective = item.status.objective
         rows.append(
             section(
-                f"*`{_obj_ref(objective)}` {safe(objective.title, 150)}*\n"
+                f"*`{_obj_ref(objective)}` {user_text(objective.title, 150)}*\n"
                 f"{progress_bar(item.status.progress)} · {_change(item.change)} · {_pace(item.status)}"
             )
         )
         text_lines.append(
-            f"• {_obj_ref(objective)} {safe(objective.title, 80)}: "
+            f"• {_obj_ref(objective)} {user_text(objective.title, 80)}: "
             f"{progress_bar(item.status.progress)}, {_change(item.change)}, {item.status.pace.label}"
         )
     if not rows:
@@ -282,12 +278,12 @@ def digest_parent(data) -> dict:
 
 def _kr_line(status, note) -> str:
     kr = status.key_result
-    line = f"`{kr_ref(kr)}` {safe(kr.title, 120)} · {progress_bar(status.progress)} · {_pace(status)}"
+    line = f"`{kr_ref(kr)}` {user_text(kr.title, 120)} · {progress_bar(status.progress)} · {_pace(status)}"
     if status.confidence is not None:
         line += f" · owner says {status.confidence.emoji} {status.confidence.label}"
     line += f" · <@{kr.owner_id}>"
     if note is not None:
-        line += f"\n      _“{safe(note.note, 200)}”_"
+        line += f"\n      _“{user_text(note.note, 200)}”_"
     return line
 
 
@@ -297,7 +293,7 @@ def digest_thread(data) -> list[dict]:
     lines = []
     for item in data.objectives:
         objective = item.status.objective
-        lines.append(f"*`{_obj_ref(objective)}` {safe(objective.title, 150)}*")
+        lines.append(f"*`{_obj_ref(objective)}` {user_text(objective.title, 150)}*")
         if not item.status.key_results:
             lines.append("      _no key results yet_")
         for status in item.status.key_results:
@@ -316,7 +312,7 @@ def digest_thread(data) -> list[dict]:
         attention.append("*Numbers and owners disagree*")
         for status, sentence in disagreements:
             kr = status.key_result
-            attention.append(f"• `{kr_ref(kr)}` {safe(kr.title, 100)}: {sentence} (<@{kr.owner_id}>)")
+            attention.append(f"• `{kr_ref(kr)}` {user_text(kr.title, 100)}: {sentence} (<@{kr.owner_id}>)")
     if data.missing:
         attention.append(f"*No check-in since Monday {data.week_start.day} {data.week_start:%b}*")
         by_owner: dict[str, list[str]] = {}
@@ -328,8 +324,8 @@ def digest_thread(data) -> list[dict]:
     else:
         attention.append("*Every key result has a check-in this week.* :tada:")
     if data.sprint_ref:
-        goal = safe(data.sprint_goal or "", 300) or "_no goal set yet_"
-        head = f"*Sprint `{data.sprint_ref}` {safe(data.sprint_name or '', 100)}*: {goal}"
+        goal = user_text(data.sprint_goal or "", 300) or "_no goal set yet_"
+        head = f"*Sprint `{data.sprint_ref}` {user_text(data.sprint_name or '', 100)}*: {goal}"
         attention.append(head)
         if data.sprint_aligned:
             refs = ", ".join(f"`{kr_ref(kr)}`" for kr in data.sprint_key_results[:10])
@@ -361,26 +357,26 @@ def sprint_prompt(channel_id: str, detail, behind: Sequence) -> dict:
     if detail is not None:
         sprint = detail.sprint
         ref = format_ref(RefKind.SPR, sprint.number)
-        goal = safe(sprint.goal, 500) or "_no goal was set_"
+        goal = user_text(sprint.goal, 500) or "_no goal was set_"
         aligned = (
             "serves " + ", ".join(f"`{kr_ref(link.key_result)}`" for link in detail.links[:10])
             if detail.aligned
             else ":warning: its goal serves no key result"
         )
-        intro = f"*Sprint `{ref}` {safe(sprint.name, 100)} ends {sprint.ends_on:%a} {sprint.ends_on.day} {sprint.ends_on:%b}.*"
+        intro = f"*Sprint `{ref}` {user_text(sprint.name, 100)} ends {sprint.ends_on:%a} {sprint.ends_on.day} {sprint.ends_on:%b}.*"
         blocks.append(section(f"{intro}\nGoal: {goal}\n{aligned}", accessory=review_button(sprint)))
-        lines += [intro.replace("*", "").replace("`", ""), f"Goal: {safe(sprint.goal, 300) or 'none'}"]
+        lines += [intro.replace("*", "").replace("`", ""), f"Goal: {user_text(sprint.goal, 300) or 'none'}"]
     else:
         intro = "*Time to plan the next sprint* (by this channel's cadence)."
         blocks.append(section(intro))
         lines.append("Time to plan the next sprint.")
     if behind:
         suggestion_lines = [
-            f"• `{s.ref}` {safe(s.key_result.title, 120)} · {progress_bar(s.progress)} · {s.pace.emoji} {s.pace.label}"
+            f"• `{s.ref}` {user_text(s.key_result.title, 120)} · {progress_bar(s.progress)} · {s.pace.emoji} {s.pace.label}"
             for s in behind
         ]
         blocks.append(section("*Behind pace: candidates for the next sprint goal*\n" + "\n".join(suggestion_lines)))
-        lines += ["Behind pace:"] + [f"- {s.ref} {safe(s.key_result.title, 80)} ({s.pace.label})" for s in behind]
+        lines += ["Behind pace:"] + [f"- {s.ref} {user_text(s.key_result.title, 80)} ({s.pace.label})" for s in behind]
     else:
         blocks.append(context("No key result is behind pace. :tada:"))
     blocks.append(actions(plan_button(channel_id)))
@@ -394,9 +390,9 @@ def sprint_prompt(channel_id: str, detail, behind: Sequence) -> dict:
 def unaligned_sprint_nudge(detail) -> dict:
     sprint = detail.sprint
     ref = format_ref(RefKind.SPR, sprint.number)
-    goal = safe(sprint.goal, 500) or "_no goal set yet_"
+    goal = user_text(sprint.goal, 500) or "_no goal set yet_"
     text = (
-        f":compass: Halfway through sprint `{ref}` {safe(sprint.name, 100)}, its goal serves no key result.\n"
+        f":compass: Halfway through sprint `{ref}` {user_text(sprint.name, 100)}, its goal serves no key result.\n"
         f"Goal: {goal}\nLink the key result it moves with `/sprint link KR-n`, so the team can see why it matters."
     )
     return {"text": _fallback([text.replace("*", "")]), "blocks": [section(text)]}
@@ -404,7 +400,7 @@ def unaligned_sprint_nudge(detail) -> dict:
 
 def off_track_nudge(key_results: Sequence[KeyResult]) -> dict:
     lines = [
-        f"• `{kr_ref(kr)}` {safe(kr.title, 120)} · {progress_bar(kr_progress(kr))} · {kr_value(kr)}"
+        f"• `{kr_ref(kr)}` {user_text(kr.title, 120)} · {progress_bar(kr_progress(kr))} · {kr_value(kr)}"
         for kr in key_results
     ]
     intro = (
@@ -426,7 +422,7 @@ def kra_review_prompt(cycle) -> dict:
 
 
 def close_cycle_prompt(cycle, objectives: Sequence) -> dict:
-    lines = [f"• `{format_ref(RefKind.OBJ, o.number)}` {safe(o.title, 150)}" for o in objectives]
+    lines = [f"• `{format_ref(RefKind.OBJ, o.number)}` {user_text(o.title, 150)}" for o in objectives]
     intro = (
         f"*{cycle.name}* ends {cycle.end - timedelta(days=1):%a %d %b}: time to close "
         f"and score your objective{'s' if len(objectives) != 1 else ''} with `/okr close OBJ-n`."
@@ -435,4 +431,4 @@ def close_cycle_prompt(cycle, objectives: Sequence) -> dict:
     return {"text": _fallback([intro.replace("*", ""), *lines[:30]]), "blocks": blocks}
 
 
-__all__ = ["checkin_reminder", "digest_parent", "digest_thread", "pack", "context", "day_name", "kr_progress", "kr_ref", "kr_value", "safe", "schedule_disabled"]
+__all__ = ["checkin_reminder", "digest_parent", "digest_thread", "pack", "context", "day_name", "kr_progress", "kr_ref", "kr_value", "user_text", "schedule_disabled"]

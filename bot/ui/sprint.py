@@ -12,9 +12,19 @@ from bot.domain.references import RefKind, format_ref
 from bot.domain.slack_text import truncate
 from bot.forms.sprint import GOAL_MAX, MAX_KEY_RESULTS, NAME_MAX, NOTE_MAX
 from bot.ids import Action, Block, Callback
-from bot.ui.blocks import MESSAGE_BLOCKS, actions, button, context, ephemeral, fit, header, section
+from bot.ui.blocks import (
+    MESSAGE_BLOCKS,
+    actions,
+    button,
+    context,
+    ephemeral,
+    fit,
+    header,
+    plain_user_text,
+    section,
+    user_text,
+)
 from bot.ui.inputs import date_input, modal, multi_select_input, note, radio_input, text_input
-from bot.ui.kra import safe
 from bot.ui.progress import progress_bar
 from storage.models import Sprint, SprintOutcome
 
@@ -54,13 +64,13 @@ def _status(s: Standing) -> str:
 def key_result_label(s: Standing) -> str:
     """A select option: "KR-12 Reach 50 NPS (34%, at risk)", the title cut so the status always shows."""
     prefix, suffix = f"{s.ref} ", f" ({_status(s)})"
-    return prefix + truncate(s.key_result.title, OPTION_CHARS - len(prefix) - len(suffix)) + suffix
+    return prefix + plain_user_text(s.key_result.title, OPTION_CHARS - len(prefix) - len(suffix)) + suffix
 
 
 def standing_line(s: Standing) -> str:
     objective = format_ref(RefKind.OBJ, s.objective.number)
     return (
-        f"`{s.ref}` {safe(s.key_result.title, 150)} · _{objective} {safe(s.objective.title, 80)}_\n"
+        f"`{s.ref}` {user_text(s.key_result.title, 150)} · _{objective} {user_text(s.objective.title, 80)}_\n"
         f"{progress_bar(s.progress)} · {s.pace.emoji} {s.pace.label} · <@{s.key_result.owner_id}>"
     )
 
@@ -126,9 +136,9 @@ def start_modal(
 
 def review_modal(detail: SprintDetail, standings: Sequence[Standing], today: date, private_metadata: str) -> dict:
     sprint = detail.sprint
-    goal = safe(sprint.goal, 600) if sprint.goal else "_no goal was set_"
+    goal = user_text(sprint.goal, 600) if sprint.goal else "_no goal was set_"
     blocks: list[dict] = [
-        section(f"*`{sprint_ref(sprint)}` {safe(sprint.name, 150)}*\n*Goal:* {goal}"),
+        section(f"*`{sprint_ref(sprint)}` {user_text(sprint.name, 150)}*\n*Goal:* {goal}"),
         context(f"{_dates(sprint)} · {days_left_text(sprint, today)}"),
     ]
     if standings:
@@ -161,9 +171,9 @@ def review_modal(detail: SprintDetail, standings: Sequence[Standing], today: dat
 
 def sprint_blocks(detail: SprintDetail, standings: Sequence[Standing], today: date) -> list[dict]:
     sprint = detail.sprint
-    goal = safe(sprint.goal, 2000) if sprint.goal else "_No goal yet: set one with `/sprint goal TEXT`._"
+    goal = user_text(sprint.goal, 2000) if sprint.goal else "_No goal yet: set one with `/sprint goal TEXT`._"
     blocks = [
-        header(f"{sprint_ref(sprint)} · {sprint.name}"),
+        header(f"{sprint_ref(sprint)} · {plain_user_text(sprint.name, 140)}"),
         section(f"*Goal:* {goal}"),
         context(f"<#{sprint.channel_id}> · {_dates(sprint)} · *{days_left_text(sprint, today)}* · started by <@{sprint.created_by}>"),
     ]
@@ -175,14 +185,14 @@ def sprint_blocks(detail: SprintDetail, standings: Sequence[Standing], today: da
 def sprint_show(detail: SprintDetail, standings: Sequence[Standing], today: date) -> dict:
     sprint = detail.sprint
     blocks = fit(sprint_blocks(detail, standings, today), MESSAGE_BLOCKS, "…and {count} more.")
-    goal = safe(sprint.goal, 1000) or "no goal yet"
-    fallback = f"{sprint_ref(sprint)} {safe(sprint.name, 150)}: {goal} ({days_left_text(sprint, today)})"
+    goal = user_text(sprint.goal, 1000) or "no goal yet"
+    fallback = f"{sprint_ref(sprint)} {user_text(sprint.name, 150)}: {goal} ({days_left_text(sprint, today)})"
     return ephemeral(fallback, blocks)
 
 
 def started_message(detail: SprintDetail, standings: Sequence[Standing], today: date, actor_id: str) -> tuple[str, list[dict]]:
     sprint = detail.sprint
-    text = f"<@{actor_id}> started {sprint_ref(sprint)} {safe(sprint.name, 150)}: {safe(sprint.goal, 500) or 'no goal yet'}"
+    text = f"<@{actor_id}> started {sprint_ref(sprint)} {user_text(sprint.name, 150)}: {user_text(sprint.goal, 500) or 'no goal yet'}"
     blocks = [section(f":rocket: <@{actor_id}> started a sprint."), *sprint_blocks(detail, standings, today)]
     return text, fit(blocks, MESSAGE_BLOCKS, "…and {count} more.")
 
@@ -191,13 +201,13 @@ def ended_message(detail: SprintDetail, standings: Sequence[Standing], actor_id:
     sprint = detail.sprint
     outcome = SprintOutcome(sprint.outcome) if sprint.outcome else SprintOutcome.MISSED
     label = OUTCOME_LABEL[outcome.value].lower()
-    text = f"<@{actor_id}> ended {sprint_ref(sprint)} {safe(sprint.name, 150)}: goal {label}."
-    goal = safe(sprint.goal, 1500) if sprint.goal else "_no goal was set_"
+    text = f"<@{actor_id}> ended {sprint_ref(sprint)} {user_text(sprint.name, 150)}: goal {label}."
+    goal = user_text(sprint.goal, 1500) if sprint.goal else "_no goal was set_"
     blocks = [
-        section(f"{OUTCOME_EMOJI[outcome]} <@{actor_id}> ended *`{sprint_ref(sprint)}` {safe(sprint.name, 150)}*: goal *{label}*.\n*Goal:* {goal}"),
+        section(f"{OUTCOME_EMOJI[outcome]} <@{actor_id}> ended *`{sprint_ref(sprint)}` {user_text(sprint.name, 150)}*: goal *{label}*.\n*Goal:* {goal}"),
     ]
     if sprint.review_note:
-        blocks.append(section(f"*Review note:* {safe(sprint.review_note, 2500)}"))
+        blocks.append(section(f"*Review note:* {user_text(sprint.review_note, 2500)}"))
     if standings:
         blocks.append(section("*Key results it served, at the end*\n" + "\n".join(standing_line(s) for s in standings)))
     blocks.append(context("Plan the next one with `/sprint start`."))
@@ -206,7 +216,7 @@ def ended_message(detail: SprintDetail, standings: Sequence[Standing], actor_id:
 
 
 def goal_set(detail: SprintDetail) -> str:
-    text = f"Goal of `{sprint_ref(detail.sprint)}` {safe(detail.sprint.name, 150)} set: {safe(detail.sprint.goal, 600)}"
+    text = f"Goal of `{sprint_ref(detail.sprint)}` {user_text(detail.sprint.name, 150)} set: {user_text(detail.sprint.goal, 600)}"
     if not detail.aligned:
         text += "\n:bulb: It serves no key result yet: `/sprint link KR-12` makes it aligned."
     return text
@@ -214,20 +224,20 @@ def goal_set(detail: SprintDetail) -> str:
 
 def linked(detail: SprintDetail, key_result_ref: str, title: str) -> str:
     return (
-        f"`{sprint_ref(detail.sprint)}` now serves `{key_result_ref}` {safe(title, 150)}. "
+        f"`{sprint_ref(detail.sprint)}` now serves `{key_result_ref}` {user_text(title, 150)}. "
         f"{alignment_text(detail)}"
     )
 
 
 def unlinked(detail: SprintDetail, key_result_ref: str, title: str) -> str:
-    return f"`{sprint_ref(detail.sprint)}` no longer serves `{key_result_ref}` {safe(title, 150)}. {alignment_text(detail)}"
+    return f"`{sprint_ref(detail.sprint)}` no longer serves `{key_result_ref}` {user_text(title, 150)}. {alignment_text(detail)}"
 
 
 def ended_confirmation(detail: SprintDetail) -> str:
     sprint = detail.sprint
     label = OUTCOME_LABEL[SprintOutcome(sprint.outcome).value].lower() if sprint.outcome else "recorded"
     return (
-        f"Ended `{sprint_ref(sprint)}` {safe(sprint.name, 150)} in <#{sprint.channel_id}>: goal {label}. "
+        f"Ended `{sprint_ref(sprint)}` {user_text(sprint.name, 150)} in <#{sprint.channel_id}>: goal {label}. "
         f"The review and the progress of {len(detail.links)} key result{'s' if len(detail.links) != 1 else ''} are recorded."
     )
 

@@ -1,0 +1,53 @@
+"""What people typed is shown as text on every surface: one function, held to examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.slack_text import readable, unescape
+from bot.ui.blocks import plain_user_text, user_text
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("R&D <quality>", "R&amp;D &lt;quality&gt;"),
+        ("<https://evil.example|Reset your password>", "Reset your password (https://evil.example)"),
+        ("see <https://example.com>", "see https://example.com"),
+        ("ask <@U0BOB|bob> or <@U0CAROL>", "ask @bob or @U0CAROL"),
+        ("in <#C0GROWTH|growth>", "in #growth"),
+        ("<!here> look", "@\u200bhere look"),
+        ("<!subteam^S1|@designers> look", "@\u200bdesigners look"),
+        ("<team>", "&lt;team&gt;"),
+        ("plain", "plain"),
+        (None, ""),
+    ],
+)
+def test_user_text_is_text_never_markup(typed, shown):
+    assert user_text(typed) == shown
+    # Whatever was typed, nothing we send back opens a Slack escape of its own.
+    assert "<" not in user_text(typed) and ">" not in user_text(typed)
+
+
+def test_user_text_cuts_before_escaping_so_no_escape_is_cut_in_half():
+    assert user_text("&" * 10, 5) == "&amp;" * 4 + "…"
+
+
+def test_plain_text_surfaces_get_the_readable_text_unescaped():
+    assert plain_user_text("R&D with <@U0BOB|bob>", 150) == "R&D with @bob"
+
+
+def test_readable_leaves_text_without_markup_alone():
+    assert readable("a < b & c > d") == "a < b & c > d"
+
+
+@pytest.mark.parametrize(
+    ("sent", "typed"),
+    [
+        ("R&amp;D &lt;quality&gt;", "R&D <quality>"),
+        ("&amp;lt;", "&lt;"),  # a person who typed "&lt;" gets "&lt;" back: unescaped once
+        ("<@U0BOB|bob> ships", "<@U0BOB|bob> ships"),
+    ],
+)
+def test_slash_command_text_is_unescaped_once(sent, typed):
+    assert unescape(sent) == typed
