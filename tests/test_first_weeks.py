@@ -9,9 +9,11 @@ import json
 from sqlalchemy import select
 
 from bot.ids import Block, Callback
-from storage.models import Kra, Sprint
+from storage.models import CheckIn, Kra, Sprint
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
 from tests.helpers import answer, answer_text, opened_view
+from tests.slack.client import escaped_command_text
+from tests.test_okr import create_objective
 
 EVIL = "<https://evil.example|Reset your password> & <team>"
 
@@ -20,7 +22,12 @@ def create_kra(slack, emulator, title: str, *, user=ALICE) -> dict:
     before = len(emulator.calls_to("views.open"))
     slack.command("/kra", "add", user_id=user, team_id=TEAM)
     view = opened_view(emulator, Callback.KRA_NEW, count=before + 1)
-    values = {Block.KRA_TITLE: title, Block.KRA_OWNER: user, Block.KPI_NAME.of(n=1): "NPS", Block.KPI_TARGET.of(n=1): "50"}
+    values = {
+        Block.KRA_TITLE: title,
+        Block.KRA_OWNER: user,
+        Block.KPI_NAME.of(n=1): "NPS",
+        Block.KPI_TARGET.of(n=1): "50",
+    }
     response = slack.submit_view(view, values, user_id=user, team_id=TEAM)
     assert response.status == 200 and not response.body, response.text
     return view
@@ -74,10 +81,61 @@ def test_a_mention_typed_into_a_sprint_goal_pings_nobody(slack, emulator, db):
     before = len(emulator.calls_to("views.open"))
     slack.command("/sprint", "start", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
     view = emulator.wait_for("views.open", count=before + 1)[-1].args["view"]
-    response = slack.submit_view(view, {Block.SPRINT_GOAL: f"Ship it with <@{BOB}> <!channel>"}, user_id=ALICE, team_id=TEAM)
+    response = slack.submit_view(
+        view, {Block.SPRINT_GOAL: f"Ship it with <@{BOB}> <!channel>"}, user_id=ALICE, team_id=TEAM
+    )
     assert response.status == 200, response.text
     post = emulator.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == CHANNEL)[-1]
     for text in mrkdwn_texts(post.args):
         assert f"<@{BOB}>" not in text and "<!channel>" not in text, text
     assert f"@{BOB}" in json.dumps(post.args)
+    slack.settle()
+
+
+def start_sprint(slack, emulator, goal: str = "") -> None:
+    before = len(emulator.calls_to("views.open"))
+    slack.command("/sprint", "start", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
+    view = emulator.wait_for("views.open", count=before + 1)[-1].args["view"]
+    response = slack.submit_view(view, {Block.SPRINT_GOAL: goal} if goal else {}, user_id=ALICE, team_id=TEAM)
+    assert response.status == 200, response.text
+
+
+# --- 2. slash-command text arrives escaped ---------------------------------------------------------
+
+
+def test_the_emulator_escapes_a_commands_text_as_slack_does():
+    assert escaped_command_text(
+        "R&D <quality> for <@U0BOB|bob> in <#C0GROWTH|growth>, see <https://x.example|x>"
+    ) == ("R&amp;D &lt;quality&gt; for <@U0BOB|bob> in <#C0GROWTH|growth>, see <https://x.example|x>")
+
+
+def test_kra_add_prefills_the_title_as_typed(slack, emulator):
+    slack.command("/kra", "add R&D <quality>", user_id=ALICE, team_id=TEAM)
+    view = opened_view(emulator, Callback.KRA_NEW)
+    title = next(b for b in view["blocks"] if b.get("block_id") == Block.KRA_TITLE)
+    assert title["element"]["initial_value"] == "R&D <quality>"
+
+
+def test_notes_and_goals_are_stored_as_typed_and_escaped_once_when_shown(slack, emulator, db):
+    create_objective(slack, emulator)
+    answer(slack, "/okr", "checkin KR-1 45 R&D <fast>", channel_id=CHANNEL)
+    start_sprint(slack, emulator)
+    goal_answer = answer(slack, "/sprint", "goal Ship R&D <v2>", channel_id=CHANNEL)
+    with db.session() as session:
+        assert session.scalars(select(CheckIn.note)).one() == "R&D <fast>"
+        assert session.scalars(select(Sprint.goal)).one() == "Ship R&D <v2>"
+    assert "Ship R&amp;D &lt;v2&gt;" in answer_text(goal_answer)
+    shown = answer_text(answer(slack, "/okr", "show OBJ-1", channel_id=CHANNEL))
+    assert "R&amp;D &lt;fast&gt;" in shown and "&amp;amp;" not in shown
+    slack.settle()
+
+
+def test_length_limits_count_what_was_typed_not_the_escapes(slack, emulator, db):
+    from bot.forms.sprint import GOAL_MAX
+
+    start_sprint(slack, emulator)
+    goal = "&" * GOAL_MAX  # five times longer once Slack has escaped it
+    answer(slack, "/sprint", f"goal {goal}", channel_id=CHANNEL)
+    with db.session() as session:
+        assert session.scalars(select(Sprint.goal)).one() == goal
     slack.settle()

@@ -2,13 +2,16 @@
 
 from slack_bolt import App
 
-from bot.listeners import events, export, kra, okr, schedule, sprint
+from bot.listeners import events, export, kra, okr, schedule, sprint, tokens
+from bot.listeners.common import unescape_command_text
 
 
 def register(app: App) -> None:
+    app.middleware(unescape_command_text)
     kra.register(app)
     okr.register(app)
     export.register(app)  # adds export to /okr
     sprint.register(app)
     schedule.register(app)  # adds schedule/digest/pause/resume to /okr and schedule to /sprint
+    tokens.register(app)  # adds token to /okr
     events.register(app)

@@ -16,6 +16,7 @@ import copy
 import datetime as dt
 import http.client
 import json
+import re
 import select
 import socketserver
 import threading
@@ -240,7 +241,7 @@ class SignedClient:
                 "user_id": user_id,
                 "user_name": self.emulator.user_name(user_id),
                 "command": command,
-                "text": text,
+                "text": escaped_command_text(text),
                 "api_app_id": self.emulator.app_id,
                 "is_enterprise_install": "false",
                 "response_url": response_url,
@@ -594,6 +595,11 @@ class SignedClient:
             event["view"] = self.emulator.view(home_id)
         return self.event(event, team_id=team_id)
 
+    def user_change(self, user_id: str, *, team_id: str = "T1", **changes: Any) -> Response:
+        """Change a user in the emulator (``status_emoji=":palm_tree:"``, ``tz=…``, ``deleted=True``)
+        and deliver the ``user_change`` event Slack sends for it to the app, for ``team_id``."""
+        return self.event(self.emulator.change_user(user_id, **changes), team_id=team_id)
+
     def url_verification(
         self, challenge: str = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
     ) -> Response:
@@ -604,6 +610,31 @@ class SignedClient:
 # =================================================================================================
 # view state and actions in Slack's shapes
 # =================================================================================================
+
+
+# Slack's own markup in a command's text: mentions, channels, broadcasts, user groups, links.
+_SLACK_MARKUP = re.compile(r"<(?:[@#][A-Z0-9]+|![a-z^A-Z0-9]+|(?:https?|mailto):[^<>]*)(?:\|[^<>]*)?>")
+
+
+def escaped_command_text(text: str) -> str:
+    """A slash command's `text` as Slack sends it: &, < and > that a person typed arrive as
+    &amp;, &lt; and &gt;; Slack's own markup (<@U1|jane>, <#C1|growth>, <https://x|label>) stays.
+    (api.slack.com/interactivity/slash-commands#creating_commands "Escape channels, users, and
+    links sent to your app"; api.slack.com/reference/surfaces/formatting#escaping.) Tests write
+    what the person typed, with mentions in Slack's markup as the client would have made them.
+    """
+    out: list[str] = []
+    position = 0
+    for match in _SLACK_MARKUP.finditer(text):
+        out.append(_escape(text[position : match.start()]))
+        out.append(match.group(0))
+        position = match.end()
+    out.append(_escape(text[position:]))
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _kind(payload: Any) -> str:
