@@ -34,9 +34,18 @@ def test_home_tab_interactivity_and_events():
     data = manifest()
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["interactivity"]["request_url"].endswith("/slack/events")
-    assert {"app_home_opened", "app_uninstalled", "tokens_revoked"} <= set(data["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_home_opened", "app_uninstalled", "tokens_revoked", "user_change"} <= set(
+        data["settings"]["event_subscriptions"]["bot_events"]
+    )
 
 
 def test_only_the_scopes_the_product_uses():
     scopes = set(manifest()["oauth_config"]["scopes"]["bot"])
     assert scopes == {"commands", "chat:write", "im:write", "users:read", "files:write"}
+
+
+def test_an_enterprise_grid_org_can_install_it_org_wide():
+    """README's "Many workspaces" promises the org-wide install; Slack offers it only when this is on
+    (api.slack.com/reference/manifests#settings: org_deploy_enabled). The org-wide path itself is
+    tested end to end in tests/test_workspaces.py."""
+    assert manifest()["settings"]["org_deploy_enabled"] is True
