@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,6 +74,26 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _AlembicChatter(logging.Filter):
+    """Alembic's INFO lines on every start-up ("Context impl SQLiteImpl.", "Will assume
+    non-transactional DDL.", one "setup plugin" per plugin) tell an operator nothing; a schema
+    change ("Running upgrade 0003 -> 0004") does, and stays."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or record.getMessage().startswith("Running ")
+
+
+def _quiet_alembic() -> None:
+    for name in ("alembic.runtime.migration", "alembic.runtime.plugins"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _AlembicChatter) for f in logger.filters):
+            logger.addFilter(_AlembicChatter())
+
+
+# Before any import of alembic: it logs its plugins as it loads them.
+_quiet_alembic()
 
 
 def alembic_config(url: str):
