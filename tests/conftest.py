@@ -335,6 +335,9 @@ class NorthlineClient(SignedClient):
     def event(self, *args, team_id: str = TEAM, **kwargs):
         return super().event(*args, team_id=team_id, **kwargs)
 
+    def user_change(self, *args, team_id: str = TEAM, **kwargs):
+        return super().user_change(*args, team_id=team_id, **kwargs)
+
     def submit_forged_view(self, view: dict, values: dict, *, user_id: str, team_id: str = TEAM, **changes):
         """A view_submission Slack itself would never send: extra blocks, edited private_metadata."""
         try:

@@ -608,6 +608,13 @@ def _short(value: Any, limit: int = 160) -> str:
 
 
 _JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
+# Slack's rate-limit tiers, calls per minute per workspace and method (the "+" in "20+ per minute"
+# is Slack's head room, not a promise): https://docs.slack.dev/apis/web-api/rate-limits
+RATE_TIERS = {1: 1, 2: 20, 3: 50, 4: 100}
+# users.list: a page holds at most 1,000 members (Slack recommends asking for 200 or fewer), and a
+# large team asked for everything at once answers limit_required
+# (https://docs.slack.dev/reference/methods/users.list, .../apis/web-api/pagination).
+USERS_LIST_MAX_LIMIT = 1000
 _TZ_NAMES = {
     "GMT": "Greenwich Mean Time",
     "BST": "British Summer Time",
@@ -892,6 +899,22 @@ class SlackEmulator:
         """Change a user in place, e.g. ``update_user("U1", deleted=True, tz="Asia/Tokyo")``."""
         with self._lock:
             _update(self._users[user_id], changes)
+
+    def user_object(self, user_id: str) -> dict[str, Any]:
+        """The user as users.info, users.list and events show them."""
+        with self._lock:
+            return self._user_object(self._users[user_id])
+
+    def change_user(self, user_id: str, **changes: Any) -> dict[str, Any]:
+        """Change a user as :meth:`update_user` does and return the ``user_change`` event Slack
+        sends every app installed in their workspace: the full user object after the change
+        (https://docs.slack.dev/reference/events/user_change). Send it with the signed client's
+        ``user_change``."""
+        now = time.time()
+        with self._lock:
+            _update(self._users[user_id], changes)
+            user = self._user_object(self._users[user_id])
+        return {"type": "user_change", "user": user, "cache_ts": int(now), "event_ts": f"{now:.6f}"}
 
     def add_channel(
         self,
@@ -1204,10 +1227,18 @@ class SlackEmulator:
         per_second: float | None = None,
         burst: float | None = None,
         retry_after: int = 1,
+        tier: int | None = None,
     ) -> None:
         """HTTP 429 + ``Retry-After``. ``every=N``: every Nth call. ``per_second=R``: token bucket
         per workspace (capacity ``burst``, default ``max(1, R)``), Retry-After = whole seconds until a
-        token is free (at least 1). Neither given: ``every=5``."""
+        token is free (at least 1). ``tier=N``: Slack's published tier for the method, per workspace
+        (https://docs.slack.dev/apis/web-api/rate-limits: Tier 1 1/min, 2 20/min, 3 50/min, 4 100/min,
+        a minute's worth allowed in a burst), e.g. ``rate_limit("users.list", tier=2)``. None given:
+        ``every=5``."""
+        if tier is not None:
+            per_minute = RATE_TIERS[tier]
+            per_second = per_minute / 60
+            burst = float(per_minute) if burst is None else burst
         if every is None and per_second is None:
             every = 5
         with self._lock:
@@ -2080,21 +2111,34 @@ class SlackEmulator:
         raise _SlackError("users_not_found")
 
     def _users_list(self, call: Call, tok: _Token | None) -> dict[str, Any]:
+        """Every member of the token's workspace, bots and deactivated people (``deleted: true``)
+        included, in pages. As Slack's, the cursor names the next member (``user:U…``, base64), so
+        people who join or leave between two pages neither repeat nor shift the rest."""
         assert tok is not None
-        members = [u for u in self._users.values() if u.team_id == tok.team_id]
+        members = sorted((u for u in self._users.values() if u.team_id == tok.team_id), key=lambda u: u.id)
+        raw_limit = call.args.get("limit")
+        try:
+            limit = int(raw_limit) if raw_limit not in (None, "") else 0
+        except (TypeError, ValueError):
+            raise _invalid_arguments(f"invalid `limit`: {raw_limit!r}") from None
+        if limit <= 0:
+            if len(members) > USERS_LIST_MAX_LIMIT:
+                raise _SlackError("limit_required")
+            limit = len(members) or 1
+        limit = min(limit, USERS_LIST_MAX_LIMIT)  # "fewer than the requested number may be returned"
         start = 0
         cursor = call.args.get("cursor")
         if cursor:
             try:
-                start = int(base64.b64decode(cursor).decode().split(":")[1])
-            except (ValueError, IndexError):
+                kind, _, after = base64.b64decode(cursor, validate=True).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
                 raise _SlackError("invalid_cursor") from None
-        limit = int(call.args.get("limit") or 0) or len(members) or 1
+            if kind != "user" or not after:
+                raise _SlackError("invalid_cursor")
+            start = next((i for i, u in enumerate(members) if u.id >= after), len(members))
         page = members[start : start + limit]
-        next_start = start + limit
-        next_cursor = (
-            base64.b64encode(f"users:{next_start}".encode()).decode() if next_start < len(members) else ""
-        )
+        rest = members[start + limit :]
+        next_cursor = base64.b64encode(f"user:{rest[0].id}".encode()).decode() if rest else ""
         return {
             "ok": True,
             "members": [self._user_object(u) for u in page],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
@@ -208,6 +209,80 @@ def test_users_info_fields(slack: SlackEmulator, client: WebClient) -> None:
         client.users_info(user="U404")
     assert err.value.response["error"] == "user_not_found"
     assert {m["id"] for m in client.users_list()["members"]} == {"UBOT", "U1", "U2", "U9"}
+
+
+def test_users_list_pages_like_slack(slack: SlackEmulator, client: WebClient) -> None:
+    for i in range(7):
+        slack.add_user(f"U5{i:02d}", "T1", status_text="Vacationing", status_emoji=":palm_tree:")
+    slack.add_user("U9", "T1", deleted=True)
+    slack.add_user("UOTHER", "T2")  # another workspace's member is never listed
+    everyone = {"UBOT", "U1", "U2", "U9", *(f"U5{i:02d}" for i in range(7))}
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = client.users_list(limit=3, cursor=cursor)
+        pages += 1
+        assert len(page["members"]) <= 3 and isinstance(page["cache_ts"], int)
+        seen += [m["id"] for m in page["members"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+        # As Slack's: the cursor names the next member, so a new member between pages shifts nothing.
+        assert base64.b64decode(cursor).decode().startswith("user:")
+    assert pages == 4 and sorted(seen) == sorted(everyone) and len(seen) == len(set(seen))
+
+    members = {m["id"]: m for m in client.users_list(limit=200)["members"]}
+    assert members["U9"]["deleted"] is True and "tz" not in members["U9"]
+    assert (
+        members["U500"]["profile"]["status_emoji"] == ":palm_tree:"
+        and members["U500"]["tz"] == "Europe/London"
+    )
+    assert members["U1"]["is_admin"] is True and members["UBOT"]["is_bot"] is True
+
+    with pytest.raises(SlackApiError) as err:
+        client.users_list(limit=3, cursor="bm9wZQ==")
+    assert err.value.response["error"] == "invalid_cursor"
+
+
+def test_users_list_caps_a_page_and_wants_a_limit_on_a_big_team(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    for i in range(1001):
+        slack.add_user(f"UB{i:04d}", "T1")
+    assert len(client.users_list(limit=5000)["members"]) == 1000  # never more than 1,000 a page
+    with pytest.raises(SlackApiError) as err:
+        client.users_list()
+    assert err.value.response["error"] == "limit_required"
+
+
+def test_rate_limit_by_slacks_tier_per_workspace(slack: SlackEmulator, client: WebClient) -> None:
+    slack.add_token("xoxb-other", "T2", user_id="UBOT2")
+    other = WebClient(token="xoxb-other", base_url=slack.base_url)
+
+    def answered_before_429(call, most: int) -> tuple[int, str]:
+        for n in range(most):
+            try:
+                call()
+            except SlackApiError as err:
+                assert err.response.status_code == 429
+                return n, err.response.headers["Retry-After"]
+        raise AssertionError(f"no 429 in {most} calls")
+
+    slack.rate_limit("users.list", tier=2)  # 20 a minute, a minute's worth at once
+    answered, retry_after = answered_before_429(lambda: client.users_list(limit=200), 25)
+    assert answered >= 20 and retry_after in ("1", "2", "3")  # one call every 3 s after the burst
+    assert other.users_list(limit=200)["ok"]  # the other workspace has its own allowance
+    slack.rate_limit("users.info", tier=4)
+    answered, _ = answered_before_429(lambda: client.users_info(user="U1"), 110)
+    assert answered >= 100
+
+
+def test_change_user_gives_the_user_change_event(slack: SlackEmulator, client: WebClient) -> None:
+    event = slack.change_user("U1", status_text="Vacationing", status_emoji=":palm_tree:", tz="Asia/Tokyo")
+    assert event["type"] == "user_change" and isinstance(event["cache_ts"], int) and event["event_ts"]
+    assert event["user"]["id"] == "U1" and event["user"]["tz"] == "Asia/Tokyo"
+    assert event["user"]["profile"]["status_emoji"] == ":palm_tree:"
+    assert event["user"] == client.users_info(user="U1")["user"]  # the full object, as users.info has it
 
 
 def test_files_upload_v2_goes_through_all_three_steps(slack: SlackEmulator, client: WebClient) -> None:
