@@ -20,16 +20,16 @@ The jobs themselves decide what is due from the Schedule rows, so a schedule cha
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.jobs import engine as engine_module
 from bot.jobs.common import ClientFor, RunReport
+from bot.jobs.engine import JOB_KINDS, Engine, units_for
 from storage.db import Database
 
 log = logging.getLogger("northline.clock")
@@ -37,24 +37,6 @@ log = logging.getLogger("northline.clock")
 TICK_JOB_ID = "northline-tick"
 TICK_SECONDS = 60
 MISFIRE_GRACE_SECONDS = 120
-
-# KIND (as typed on the command line) -> "module:function"; imported on first use.
-JOB_KINDS: dict[str, str] = {
-    "checkin-reminders": "bot.jobs.reminders:checkin_reminders",
-    "digest": "bot.jobs.digest:channel_digests",
-    "sprint-prompts": "bot.jobs.sprint_prompts:sprint_prompts",
-    "nudges": "bot.jobs.nudges:alignment_nudges",
-    "cycle-prompts": "bot.jobs.cycle_prompts:cycle_prompts",
-}
-
-
-def job_function(kind: str) -> Callable[..., RunReport]:
-    try:
-        module_name, name = JOB_KINDS[kind].split(":")
-    except KeyError:
-        raise ValueError(f"unknown job kind {kind!r}; one of {', '.join(JOB_KINDS)}") from None
-    return getattr(importlib.import_module(module_name), name)
-
 
 def run_kind(
     kind: str,
@@ -65,23 +47,19 @@ def run_kind(
     team_id: str | None = None,
     channel_id: str | None = None,
     stop: threading.Event | None = None,
+    engine: Engine | None = None,
 ) -> RunReport:
-    return job_function(kind)(db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop)
+    """One kind now (`northline jobs run`), every workspace at once, waiting for it to finish."""
+    return engine_module.run_kind(
+        kind, db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop, engine=engine
+    )
 
 
 def run_all(
     db: Database, client_for: ClientFor, now: datetime, *, stop: threading.Event | None = None
 ) -> list[RunReport]:
-    """Every kind once, in order; one kind failing is logged and the others still run."""
-    reports = []
-    for kind in JOB_KINDS:
-        if stop is not None and stop.is_set():
-            break
-        try:
-            reports.append(run_kind(kind, db, client_for, now, stop=stop))
-        except Exception:  # noqa: BLE001 - the clock never dies of one job
-            log.exception("job %s failed", kind)
-    return reports
+    """Every kind at once, waiting for all; one kind failing is logged and the others still run."""
+    return engine_module.run_all(db, client_for, now, stop=stop, kinds=JOB_KINDS)
 
 
 # --- the clock ----------------------------------------------------------------------------------
@@ -138,11 +116,21 @@ class Leadership:
 @dataclass
 class Clock:
     db: Database
-    client_for: ClientFor
+    engine: Engine
     stop: threading.Event
     retention_days: int = 30
     leadership: Leadership | None = None
     purged_on: str = ""
+
+    def dispatch(self, now: datetime) -> None:
+        """Start every kind for every workspace and return: a unit that overruns the minute holds
+        back neither the other kinds nor the next tick (which skips only that same unit)."""
+        self.engine.submit(units_for(self.db, JOB_KINDS, now), done=_log_report)
+
+
+def _log_report(report: RunReport) -> None:
+    if report.sent or report.failed or report.late or report.channels_disabled or report.errors:
+        log.info("%s", report)
 
 
 # APScheduler stores the tick by its textual reference, so the clock it runs lives here,
@@ -160,9 +148,10 @@ def tick() -> None:
         log.info("standby: another clock holds the lock")
         return
     now = datetime.now(UTC)
-    for report in run_all(clock.db, clock.client_for, now, stop=clock.stop):
-        if report.sent or report.failed or report.late or report.channels_disabled or report.errors:
-            log.info("%s", report)
+    try:
+        clock.dispatch(now)
+    except Exception:  # noqa: BLE001 - the clock never dies of one tick (a database blip, a broker down)
+        log.exception("could not start this tick's deliveries; the next tick tries again")
     purge_once_a_day(clock, now)
 
 
@@ -214,11 +203,13 @@ def run_clock(
     tick_seconds: int = TICK_SECONDS,
     install_signals: bool = True,
     retention_days: int = 30,
+    engine: Engine | None = None,
 ) -> int:
     """Run until SIGTERM/SIGINT (or `stop` is set by the caller). Returns the exit status."""
     global _clock
     leadership = Leadership(db)
-    _clock = Clock(db, client_for, stop, retention_days=retention_days, leadership=leadership)
+    engine = engine or Engine(db, client_for, stop=stop)
+    _clock = Clock(db, engine, stop, retention_days=retention_days, leadership=leadership)
     scheduler = build_scheduler(database_url, tick_seconds=tick_seconds)
 
     def request_stop(*_args) -> None:
@@ -235,6 +226,7 @@ def run_clock(
         scheduler.start()
     finally:
         _clock = None
+        engine.close()  # the units in flight stop between posts (stop is set) and finish
         leadership.release()
     watcher.join(timeout=30)
     log.info("clock stopped")

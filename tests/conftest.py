@@ -43,6 +43,10 @@ MALLORY = "U0MALLORY"  # lives in the other workspace
 CHANNEL = "C0GROWTH"
 
 PG_URL = os.environ.get("NORTHLINE_TEST_DATABASE_URL")
+# The delivery engine paces each workspace to NORTHLINE_POSTS_PER_SECOND (5 by default, for real
+# Slack). The emulator has no limit unless a test sets one, so the suite paces at 50 a second:
+# a 30-person fan-out takes 0.6 s, not 6. The tests of pacing set their own rates.
+os.environ.setdefault("NORTHLINE_POSTS_PER_SECOND", "50")
 
 
 EXIT_GRACE_SECONDS = 60

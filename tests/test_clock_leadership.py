@@ -48,7 +48,7 @@ def test_the_clock_purges_expired_workspaces_once_a_day(db):
     with db.session() as session:
         session.add(Workspace(team_id="T0GONE", uninstalled_at=datetime(2026, 1, 1)))
         session.add(Workspace(team_id="T0HERE"))
-    clock = Clock(db, client_for=lambda w: None, stop=threading.Event(), retention_days=30)
+    clock = Clock(db, engine=None, stop=threading.Event(), retention_days=30)
     purge_once_a_day(clock, datetime(2026, 11, 23, 9, tzinfo=UTC))
     with db.session() as session:
         assert session.scalars(select(Workspace.team_id)).all() == ["T0HERE"]

@@ -364,7 +364,9 @@ def test_two_concurrent_runners_post_each_reminder_once(db, emulator):
     assert len(deliveries(db, "checkin")) == 12
 
 
-def test_killed_mid_fan_out_then_rerun_sends_the_rest_none_twice(db, emulator):
+def test_killed_mid_fan_out_then_rerun_sends_the_rest_none_twice(db, emulator, monkeypatch):
+    # One post in flight, so that "stopped after the 4th" is exact (with more, those in flight finish).
+    monkeypatch.setenv("NORTHLINE_POSTS_IN_FLIGHT", "1")
     users = [f"U0K{i:02d}" for i in range(10)]
     owners_with_key_results(db, emulator, users)
     stop = threading.Event()
@@ -398,7 +400,8 @@ class Killed(BaseException):
     """The process dying mid-post (not an Exception: nothing catches it)."""
 
 
-def test_a_crash_between_claim_and_post_leaves_that_one_in_doubt_and_never_resent(db, emulator, caplog):
+def test_a_crash_between_claim_and_post_leaves_that_one_in_doubt_and_never_resent(db, emulator, caplog, monkeypatch):
+    monkeypatch.setenv("NORTHLINE_POSTS_IN_FLIGHT", "1")  # "the third post" is then exactly one post
     users = [f"U0D{i:02d}" for i in range(6)]
     owners_with_key_results(db, emulator, users)
 

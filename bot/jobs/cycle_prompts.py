@@ -13,25 +13,16 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, timedelta
-
-from slack_sdk import WebClient
+from functools import partial
 
 from bot.domain.cycles import cycle_for
-from bot.domain.schedule_time import Decision, WorkCalendar, decide, local_datetime, parse_time, zone
-from bot.jobs import delivery
-from bot.jobs.common import (
-    ClientFor,
-    RunReport,
-    deliver,
-    for_each_workspace,
-    record_late,
-    stopping,
-)
+from bot.domain.schedule_time import WorkCalendar, local_datetime, parse_time, zone
+from bot.jobs.common import ClientFor, RunReport
 from bot.jobs.delivery import Key
+from bot.jobs.engine import PlanContext, PlannedPost, run_kind
 from bot.jobs.people import people_facts, unreachable
 from bot.ui import scheduled as ui
 from storage.db import Database
-from storage.models import Workspace
 from storage.repositories import schedules as repo
 
 log = logging.getLogger("northline.jobs.cycle_prompts")
@@ -39,6 +30,7 @@ log = logging.getLogger("northline.jobs.cycle_prompts")
 REVIEW_KIND = "cycle_kra_review"
 CLOSE_KIND = "cycle_close"
 PROMPT_TIME = "10:00"
+REPORT_KIND = "cycle-prompts"
 
 
 def cycle_prompts(
@@ -50,13 +42,12 @@ def cycle_prompts(
     channel_id: str | None = None,
     stop: threading.Event | None = None,
 ) -> RunReport:
-    def work(client: WebClient, workspace: Workspace, now: datetime, report: RunReport) -> None:
-        _run_workspace(db, client, workspace, now, report, stop)
-
-    return for_each_workspace("cycle-prompts", db, client_for, now, team_id, stop, work)
+    """This kind for every workspace (or `team_id`), now, through the delivery engine."""
+    return run_kind("cycle-prompts", db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop)
 
 
-def _run_workspace(db, client, workspace: Workspace, now: datetime, report: RunReport, stop) -> None:
+def plan(context: PlanContext) -> list[PlannedPost]:
+    db, workspace, now = context.db, context.workspace, context.now
     calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
     fiscal = workspace.fiscal_year_start_month or 1
     # Which cycle is "now" differs by a day across time zones; take both neighbours of UTC's.
@@ -69,17 +60,17 @@ def _run_workspace(db, client, workspace: Workspace, now: datetime, report: RunR
         for start in (cycle.start, cycle.last_week_start)
     )
     if not near:
-        return  # nothing can be due: no queries, no users.info calls
+        return []  # nothing can be due: no queries, no users.info calls
     with db.session() as session:
         kra_owners = repo.kra_owners(session, workspace.id)
         objective_owners = {name: repo.objective_owners_in_cycle(session, workspace.id, name) for name in cycles}
         session.expunge_all()
     everyone = set(kra_owners) | {owner for owners in objective_owners.values() for owner in owners}
     if not everyone:
-        return
-    people = people_facts(db, client, workspace, sorted(everyone))
+        return []
+    people = people_facts(db, context.client, workspace, sorted(everyone))
     time_of_day = parse_time(PROMPT_TIME)
-    plans = []  # (kind, person, tz, due, cycle name, message)
+    posts = []
     for owner in kra_owners:
         person = people.get(owner)
         if person is None:
@@ -87,7 +78,9 @@ def _run_workspace(db, client, workspace: Workspace, now: datetime, report: RunR
         tz = zone(person.tz, workspace.timezone)
         cycle = cycle_for(now.astimezone(tz).date(), fiscal)
         due = local_datetime(calendar.next_working_day(cycle.start), time_of_day, tz)
-        plans.append((REVIEW_KIND, person, tz, due, cycle.name, lambda c=cycle: ui.kra_review_prompt(c)))
+        key = Key(REVIEW_KIND, workspace.id, person.user_id, cycle.name)
+        away = unreachable(person, now.astimezone(tz).date())
+        posts.append(PlannedPost.message(key, due, person.user_id, partial(ui.kra_review_prompt, cycle), unreachable=away))
     for name, owners in objective_owners.items():
         for owner, objectives in owners.items():
             person = people.get(owner)
@@ -98,24 +91,8 @@ def _run_workspace(db, client, workspace: Workspace, now: datetime, report: RunR
                 continue
             cycle = cycles[name]
             due = local_datetime(calendar.next_working_day(cycle.last_week_start), time_of_day, tz)
-            plans.append((CLOSE_KIND, person, tz, due, name, lambda c=cycle, o=objectives: ui.close_cycle_prompt(c, o)))
-    known = {
-        kind: delivery.known(db, kind, workspace.id, {p[4] for p in plans if p[0] == kind})
-        for kind in (REVIEW_KIND, CLOSE_KIND)
-    }
-    for kind, person, tz, due, cycle_name, build in plans:
-        if stopping(stop):
-            report.stopped = True
-            return
-        key = Key(kind, workspace.id, person.user_id, cycle_name)
-        existing = known[kind].get((key.target, key.period))
-        if existing is not None:
-            delivery.in_doubt(existing)
-            continue
-        decision = decide(due, now)
-        if decision not in (Decision.SEND, Decision.LATE) or unreachable(person, now.astimezone(tz).date()):
-            continue
-        if decision == Decision.LATE:
-            record_late(db, key, due, now, report)
-            continue
-        deliver(db, client, key, report, channel=person.user_id, **build())
+            key = Key(CLOSE_KIND, workspace.id, person.user_id, name)
+            away = unreachable(person, now.astimezone(tz).date())
+            build = partial(ui.close_cycle_prompt, cycle, objectives)
+            posts.append(PlannedPost.message(key, due, person.user_id, build, unreachable=away))
+    return posts

@@ -117,6 +117,22 @@ def known(db: Database, kind: str, workspace_id: int, periods: Iterable[str]) ->
     return {(row.target, row.period): row for row in rows}
 
 
+def known_keys(db: Database, workspace_id: int, keys: Iterable[Key]) -> dict[tuple[str, str, str], Delivery]:
+    """The deliveries of these keys (of any kinds), by (kind, target, period): one statement."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    kinds, periods = sorted({k.kind for k in keys}), sorted({k.period for k in keys})
+    with db.session() as session:
+        rows = session.scalars(
+            select(Delivery).where(
+                Delivery.workspace_id == workspace_id, Delivery.kind.in_(kinds), Delivery.period.in_(periods)
+            )
+        ).all()
+        session.expunge_all()
+    return {(row.kind, row.target, row.period): row for row in rows}
+
+
 _reported: set[Key] = set()
 _reported_lock = threading.Lock()
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -30,28 +29,13 @@ from bot.domain import history
 from bot.domain.cycles import Cycle, cycle_for
 from bot.domain.history import KeyResultHistory, ObjectiveHistory
 from bot.domain.progress import disagreement
-from bot.domain.schedule_time import (
-    Decision,
-    WeeklySlot,
-    WorkCalendar,
-    latest_occurrence,
-    local_midnight_utc,
-    zone,
-)
-from bot.jobs import delivery
+from bot.domain.references import RefKind, format_ref
+from bot.domain.schedule_time import WeeklySlot, WorkCalendar, latest_occurrence, local_midnight_utc, zone
 from bot.jobs.charts import ChartRenderer
-from bot.jobs.common import (
-    ClientFor,
-    RunReport,
-    finish,
-    for_each_workspace,
-    naive_utc,
-    record_late,
-    stopping,
-    utc,
-)
+from bot.jobs.common import ClientFor, RunReport, naive_utc, utc
 from bot.jobs.delivery import Key
-from bot.jobs.posting import Outcome, PostResult, post, upload
+from bot.jobs.engine import PlanContext, PlannedPost, Sent, run_kind
+from bot.jobs.posting import Direct, Outcome, Poster, PostResult, post
 from bot.services.okrs import KeyResultStatus, ObjectiveStatus, assess
 from bot.ui import scheduled as ui
 from bot.ui.chart import HistoryChart, render_history_png
@@ -62,7 +46,8 @@ from storage.repositories import schedules as repo
 log = logging.getLogger("northline.jobs.digest")
 
 KIND = "digest"
-DIGEST_WORKERS = 4
+REPORT_KIND = KIND
+JOB = "digest"
 DEFAULT_WEEKDAY = 5
 DEFAULT_TIME = "16:00"
 MAX_OBJECTIVES = 40
@@ -104,7 +89,7 @@ class DigestData:
         return found
 
 
-# --- the job --------------------------------------------------------------------------------------
+# --- the job ---------------------------------------------------------------------------------------
 
 
 def channel_digests(
@@ -116,111 +101,56 @@ def channel_digests(
     channel_id: str | None = None,
     stop: threading.Event | None = None,
 ) -> RunReport:
-    with ChartRenderer(render_history_png) as charts:
-
-        def work(client: WebClient, workspace: Workspace, now: datetime, report: RunReport) -> None:
-            _run_workspace(db, client, workspace, now, report, channel_id, stop, charts)
-
-        return for_each_workspace(KIND, db, client_for, now, team_id, stop, work)
+    """This kind for every workspace (or `team_id`), now, through the delivery engine."""
+    return run_kind(JOB, db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop)
 
 
-@dataclass(frozen=True)
-class _Due:
-    channel_id: str
-    tz: ZoneInfo
-    period: str
-    due: datetime
-    decision: Decision
-    setter: str
-
-
-def _run_workspace(
-    db, client, workspace: Workspace, now, report: RunReport, only_channel, stop, charts: ChartRenderer
-) -> None:
+def plan(context: PlanContext) -> list[PlannedPost]:
+    """One digest per channel with active objectives, at its slot in the channel's time zone."""
+    db, workspace, now = context.db, context.workspace, context.now
     with db.session() as session:
         schedules = repo.schedules(session, workspace.id, ScheduleKind.DIGEST)
         channels = repo.channels_with_objectives(session, workspace.id)
         session.expunge_all()
     calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
-    due: list[_Due] = []
-    for channel_id in sorted(set(channels) | {c for c, s in schedules.items() if c and s.enabled}):
-        if only_channel and channel_id != only_channel:
+    posts = []
+    for channel_id in sorted(channels):
+        if context.channel_id and channel_id != context.channel_id:
             continue
         row = schedules.get(channel_id)
         if row is not None and not row.enabled:
             continue
-        if channel_id not in channels:
-            continue  # a schedule for a channel with no active objectives: nothing to digest
         tz = zone(row.timezone if row else workspace.timezone, workspace.timezone)
         slot = WeeklySlot(row.weekday if row else DEFAULT_WEEKDAY, row.time_of_day if row else DEFAULT_TIME, tz.key)
         occurrence = latest_occurrence(slot, calendar, now)
         setter = row.set_by if row and row.set_by else channels[channel_id].owner_id
-        due.append(_Due(channel_id, tz, occurrence.period, occurrence.due, occurrence.decide(now), setter))
-    known = delivery.known(db, KIND, workspace.id, {d.period for d in due})
-    charts.expect(sum(1 for d in due if d.decision == Decision.SEND and (d.channel_id, d.period) not in known))
-    counted = threading.Lock()  # the report is shared by the channels posted in parallel
-
-    def one_channel(item: _Due) -> Callable[[], object] | None:
-        """The channel's messages; returns the upload of its chart, to run once they are all out."""
-        if stopping(stop):
-            report.stopped = True
-            return None
-        key = Key(KIND, workspace.id, item.channel_id, item.period)
-        existing = known.get((key.target, key.period))
-        if existing is not None:
-            delivery.in_doubt(existing)
-            return None
-        if item.decision == Decision.LATE:
-            with counted:
-                record_late(db, key, item.due, now, report)
-            return None
-        if item.decision != Decision.SEND:
-            return None
-        if not delivery.claim(db, *_key_args(key)):
-            with counted:
-                report.already += 1
-            return None
-        with db.session() as session:
-            data = digest_data(session, workspace, item.channel_id, item.tz, now)
-        png = begin_chart(data, charts.begin)
-        parent, extra = post_messages(client, data)
-        with counted:
-            finish(
-                db,
-                key,
-                parent,
-                report,
-                extra=extra,
-                on_channel_gone=lambda r: disable_channel(
-                    db, client, workspace, ScheduleKind.DIGEST, item.channel_id, r.error or "", item.setter, item.tz
-                ),
+        posts.append(
+            PlannedPost(
+                Key(KIND, workspace.id, channel_id, occurrence.period),
+                occurrence.due,
+                partial(_send, db, workspace, channel_id, tz, now, context.charts),
+                on_channel_gone=partial(_disable, db, workspace, channel_id, setter, tz),
             )
-        if png is None or parent.outcome != Outcome.SENT:
-            return None
-        return partial(upload_chart, client, data, parent.ts, png)
-
-    # Each channel's digest is its own few Slack calls; a handful in parallel keeps a Friday with
-    # hundreds of channels short without leaning on any one channel's rate limit. The charts go
-    # up after every channel's messages (the pool runs tasks in order): a thread waiting for its
-    # chart would leave the run idle while the chart process starts, and it is drawn by then.
-    with ThreadPoolExecutor(max_workers=DIGEST_WORKERS, thread_name_prefix="digest") as pool:
-        uploads, failure = [], None
-        for posted in [pool.submit(one_channel, item) for item in due]:
-            try:
-                upload_later = posted.result()
-            except Exception as error:  # noqa: BLE001 - raised below, once every posted chart is up
-                failure = failure or error
-                continue
-            if upload_later is not None:
-                uploads.append(pool.submit(upload_later))
-        for uploaded in uploads:
-            uploaded.result()
-    if failure is not None:
-        raise failure  # to the per-workspace handler
+        )
+    return posts
 
 
-def _key_args(key: Key) -> tuple:
-    return (key.kind, key.workspace_id, key.target, key.period)
+def _send(db, workspace: Workspace, channel_id: str, tz: ZoneInfo, now: datetime, charts: ChartRenderer, outbox) -> Sent:
+    """The channel's messages now; its chart once every channel's messages are out (a thread
+    waiting for the chart process would leave the run idle while it starts)."""
+    with db.session() as session:
+        data = digest_data(session, workspace, channel_id, tz, now)
+    charts.expect(1)
+    png = begin_chart(data, charts.begin)
+    parent, extra = post_messages(outbox, data)
+    then = None
+    if png is not None and parent.outcome == Outcome.SENT:
+        then = partial(upload_chart, outbox, data, parent.ts, png)
+    return Sent(parent, extra, then)
+
+
+def _disable(db, workspace: Workspace, channel_id: str, setter: str, tz: ZoneInfo, outbox, result: PostResult) -> None:
+    disable_channel(db, outbox.client, workspace, ScheduleKind.DIGEST, channel_id, result.error or "", setter, tz)
 
 
 def disable_channel(
@@ -295,8 +225,6 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
         left_out=left_out,
     )
     if facts.sprint is not None:
-        from bot.domain.references import RefKind, format_ref
-
         data.sprint_name = facts.sprint.name
         data.sprint_goal = facts.sprint.goal
         data.sprint_ref = format_ref(RefKind.SPR, facts.sprint.number)
@@ -325,11 +253,12 @@ def _history_of(kr: KeyResult, checkins) -> KeyResultHistory:
 def send_digest(
     client: WebClient, data: DigestData, begin_drawing: Callable[[HistoryChart], Callable[[], bytes]] | None = None
 ) -> tuple[PostResult, dict]:
-    """Parent, thread replies, chart. The parent decides the outcome; the thread is best effort."""
+    """Parent, thread replies, chart, now. The parent decides the outcome; the thread is best effort."""
+    poster = Direct(client)
     png = begin_chart(data, begin_drawing)
-    parent, thread = post_messages(client, data)
+    parent, thread = post_messages(poster, data)
     if png is not None and parent.outcome == Outcome.SENT:
-        thread["chart"] = upload_chart(client, data, parent.ts, png)
+        thread["chart"] = upload_chart(poster, data, parent.ts, png)
     return parent, thread
 
 
@@ -342,22 +271,21 @@ def begin_chart(
     return None if chart is None else (begin_drawing or _draw_here)(chart)
 
 
-def post_messages(client: WebClient, data: DigestData) -> tuple[PostResult, dict]:
+def post_messages(poster: Poster, data: DigestData) -> tuple[PostResult, dict]:
     """The parent message, then the thread replies under it (the parent decides the outcome)."""
-    parent = post(client, channel=data.channel_id, **ui.digest_parent(data))
+    parent = poster.post(channel=data.channel_id, **ui.digest_parent(data))
     if parent.outcome != Outcome.SENT:
         return parent, {}
     thread = {"replies": 0}
     for message in ui.digest_thread(data):
-        reply = post(client, channel=data.channel_id, thread_ts=parent.ts, **message)
+        reply = poster.post(channel=data.channel_id, thread_ts=parent.ts, **message)
         thread["replies"] += int(reply.ok)
     return parent, thread
 
 
-def upload_chart(client: WebClient, data: DigestData, parent_ts: str | None, png: Callable[[], bytes]) -> bool:
+def upload_chart(poster: Poster, data: DigestData, parent_ts: str | None, png: Callable[[], bytes]) -> bool:
     """The chart, into the digest's thread; best effort, like the replies."""
-    return upload(
-        client,
+    return poster.upload(
         channel=data.channel_id,
         thread_ts=parent_ts,
         content=png(),

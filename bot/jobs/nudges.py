@@ -17,32 +17,22 @@ import logging
 import threading
 from collections import defaultdict
 from datetime import datetime, timedelta
-
-from slack_sdk import WebClient
+from functools import partial
 
 from bot.domain.alignment import off_track_twice_unserved
 from bot.domain.cycles import parse_cycle
 from bot.domain.progress import PaceStatus, expected_progress, key_result_progress, pace_status
 from bot.domain.schedule_time import (
-    Decision,
     WeeklySlot,
     WorkCalendar,
-    decide,
     latest_occurrence,
     local_datetime,
     parse_time,
     zone,
 )
-from bot.jobs import delivery
-from bot.jobs.common import (
-    ClientFor,
-    RunReport,
-    deliver,
-    for_each_workspace,
-    record_late,
-    stopping,
-)
+from bot.jobs.common import ClientFor, RunReport
 from bot.jobs.delivery import Key
+from bot.jobs.engine import PlanContext, PlannedPost, run_kind
 from bot.jobs.people import people_facts, unreachable
 from bot.ui import scheduled as ui
 from storage.db import Database
@@ -57,6 +47,7 @@ SPRINT_KIND = "nudge_sprint"
 KR_KIND = "nudge_kr"
 NUDGE_TIME = "10:00"
 KR_NUDGE_WEEKDAY = 3  # Wednesday
+REPORT_KIND = "nudges"
 
 
 def alignment_nudges(
@@ -68,48 +59,40 @@ def alignment_nudges(
     channel_id: str | None = None,
     stop: threading.Event | None = None,
 ) -> RunReport:
-    def work(client: WebClient, workspace: Workspace, now: datetime, report: RunReport) -> None:
-        _sprint_nudges(db, client, workspace, now, report, channel_id, stop)
-        if channel_id is None:
-            _key_result_nudges(db, client, workspace, now, report, stop)
-
-    return for_each_workspace("nudges", db, client_for, now, team_id, stop, work)
+    """This kind for every workspace (or `team_id`), now, through the delivery engine."""
+    return run_kind("nudges", db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop)
 
 
-def _sprint_nudges(db, client, workspace: Workspace, now, report: RunReport, only_channel, stop) -> None:
+def plan(context: PlanContext) -> list[PlannedPost]:
+    posts = _sprint_nudges(context)
+    if context.channel_id is None:
+        posts += _key_result_nudges(context)
+    return posts
+
+
+def _sprint_nudges(context: PlanContext) -> list[PlannedPost]:
+    db, workspace = context.db, context.workspace
     with db.session() as session:
         details = sprint_repo.active_sprints(session, workspace.id)
         schedules = repo.schedules(session, workspace.id, ScheduleKind.SPRINT)
         session.expunge_all()
     calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
-    due = []
+    posts = []
     for detail in details:
         sprint = detail.sprint
-        if detail.aligned or (only_channel and sprint.channel_id != only_channel):
+        if detail.aligned or (context.channel_id and sprint.channel_id != context.channel_id):
             continue
         schedule = schedules.get(sprint.channel_id)
         tz = zone(schedule.timezone if schedule else workspace.timezone, workspace.timezone)
         middle = sprint.starts_on + timedelta(days=max(0, (sprint.ends_on - sprint.starts_on).days) // 2)
         moment = local_datetime(calendar.next_working_day(middle), parse_time(NUDGE_TIME), tz)
-        due.append((detail, moment.astimezone(now.tzinfo)))
-    known = delivery.known(db, SPRINT_KIND, workspace.id, {d.ref for d, _ in due})
-    for detail, moment in due:
-        if stopping(stop):
-            report.stopped = True
-            return
-        key = Key(SPRINT_KIND, workspace.id, detail.sprint.channel_id, detail.ref)
-        existing = known.get((key.target, key.period))
-        if existing is not None:
-            delivery.in_doubt(existing)
-            continue
-        decision = decide(moment, now)
-        if decision == Decision.LATE:
-            record_late(db, key, moment, now, report)
-        elif decision == Decision.SEND:
-            deliver(db, client, key, report, channel=detail.sprint.channel_id, **ui.unaligned_sprint_nudge(detail))
+        key = Key(SPRINT_KIND, workspace.id, sprint.channel_id, detail.ref)
+        posts.append(PlannedPost.message(key, moment, sprint.channel_id, partial(ui.unaligned_sprint_nudge, detail)))
+    return posts
 
 
-def _key_result_nudges(db, client, workspace: Workspace, now, report: RunReport, stop) -> None:
+def _key_result_nudges(context: PlanContext) -> list[PlannedPost]:
+    db, workspace, now = context.db, context.workspace, context.now
     with db.session() as session:
         key_results = repo.active_key_results(session, workspace.id)
         details = sprint_repo.active_sprints(session, workspace.id)
@@ -125,37 +108,30 @@ def _key_result_nudges(db, client, workspace: Workspace, now, report: RunReport,
     }
     flagged = off_track_twice_unserved(statuses, served)
     if not flagged:
-        return
+        return []
     by_owner: dict[str, list[KeyResult]] = defaultdict(list)
     for kr_id in sorted(flagged, key=lambda i: by_id[i].number):
         by_owner[by_id[kr_id].owner_id].append(by_id[kr_id])
-    people = people_facts(db, client, workspace, list(by_owner))
+    people = people_facts(db, context.client, workspace, list(by_owner))
     calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
-    plans = []
+    posts = []
     for owner_id, krs in by_owner.items():
         person = people.get(owner_id)
         if person is None:
             continue
         tz = zone(person.tz, workspace.timezone)
         occurrence = latest_occurrence(WeeklySlot(KR_NUDGE_WEEKDAY, NUDGE_TIME, tz.key), calendar, now)
-        plans.append((person, tz, occurrence, krs))
-    known = delivery.known(db, KR_KIND, workspace.id, {o.period for _, _, o, _ in plans})
-    for person, tz, occurrence, krs in plans:
-        if stopping(stop):
-            report.stopped = True
-            return
         key = Key(KR_KIND, workspace.id, person.user_id, occurrence.period)
-        existing = known.get((key.target, key.period))
-        if existing is not None:
-            delivery.in_doubt(existing)
-            continue
-        if unreachable(person, now.astimezone(tz).date()):
-            continue
-        decision = occurrence.decide(now)
-        if decision == Decision.LATE:
-            record_late(db, key, occurrence.due, now, report)
-        elif decision == Decision.SEND:
-            deliver(db, client, key, report, channel=person.user_id, **ui.off_track_nudge(krs))
+        posts.append(
+            PlannedPost.message(
+                key,
+                occurrence.due,
+                person.user_id,
+                partial(ui.off_track_nudge, krs),
+                unreachable=unreachable(person, now.astimezone(tz).date()),
+            )
+        )
+    return posts
 
 
 def _pace_at(kr: KeyResult, value: float, at: datetime, workspace: Workspace) -> PaceStatus:

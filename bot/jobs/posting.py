@@ -18,7 +18,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -28,6 +28,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
+
+from bot.jobs.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ class Outcome(StrEnum):
     CHANNEL_GONE = "channel_gone"
     PERSON_GONE = "person_gone"
     NOT_SENT = "not_sent"  # refused for now (rate limit): certainly not posted, may be retried
+    STOPPED = "stopped"  # not attempted: the process is stopping; the next run sends it
     FAILED = "failed"
 
 
@@ -110,6 +113,27 @@ def upload(
     return PostResult(Outcome.SENT, channel=channel, ts=thread_ts)
 
 
+class Poster(Protocol):
+    """Where a scheduled message goes out: the engine's paced Outbox, or Direct (a post on demand)."""
+
+    def post(self, *, channel: str, text: str, blocks: list[dict] | None = None, **extra: Any) -> PostResult: ...
+
+    def upload(self, **kwargs: Any) -> PostResult: ...
+
+
+class Direct:
+    """A client with nobody else to share its rate with: `/okr digest`, typed by a person."""
+
+    def __init__(self, client: WebClient):
+        self.client = client
+
+    def post(self, *, channel: str, text: str, blocks: list[dict] | None = None, **extra: Any) -> PostResult:
+        return post(self.client, channel=channel, text=text, blocks=blocks, **extra)
+
+    def upload(self, **kwargs: Any) -> PostResult:
+        return upload(self.client, **kwargs)
+
+
 def classify_error(error: SlackApiError, channel: str) -> PostResult:
     response = error.response
     code = (response.get("error") if response is not None else None) or "unknown_error"
@@ -133,11 +157,24 @@ def classify_error(error: SlackApiError, channel: str) -> PostResult:
 
 class StoppableRateLimitHandler(RateLimitErrorRetryHandler):
     """Honours Retry-After like slack_sdk's, but its wait ends when the clock is told to stop, and
-    once stopping it retries no more (the post then counts as not sent and is retried on restart)."""
+    once stopping it retries no more (the post then counts as not sent and is retried on restart).
 
-    def __init__(self, max_retry_count: int, stop: threading.Event | None = None):
+    With a pacer, a 429 pauses the workspace's bucket for that method, so every thread posting to
+    that workspace waits out the Retry-After, not just the one that was refused; other
+    workspaces go on at their own pace."""
+
+    def __init__(
+        self,
+        max_retry_count: int,
+        stop: threading.Event | None = None,
+        *,
+        pacer: Pacer | None = None,
+        pace_key: str | None = None,
+    ):
         super().__init__(max_retry_count=max_retry_count)
         self.stop = stop or threading.Event()
+        self.pacer = pacer
+        self.pace_key = pace_key
 
     def _can_retry(self, *, state, request, response=None, error=None) -> bool:
         if self.stop.is_set():
@@ -156,22 +193,37 @@ class StoppableRateLimitHandler(RateLimitErrorRetryHandler):
                 except (TypeError, ValueError, IndexError):
                     retry_after = 1.0
                 break
-        self.stop.wait(max(0.0, retry_after) + 0.05)
+        if self.pacer is not None and self.pace_key is not None:
+            method = request.url.rstrip("/").rsplit("/", 1)[-1]
+            self.pacer.back_off(self.pace_key, method, max(0.0, retry_after) + 0.05)
+            self.pacer.wait(self.pace_key, method, self.stop)
+        else:
+            self.stop.wait(max(0.0, retry_after) + 0.05)
         state.increment_current_attempt()
 
 
-def clock_retry_handlers(stop: threading.Event | None = None) -> list[RetryHandler]:
+def clock_retry_handlers(
+    stop: threading.Event | None = None, *, pacer: Pacer | None = None, pace_key: str | None = None
+) -> list[RetryHandler]:
     # At most once beats at least once here. Connection errors are retried only when the request
     # never left (urllib wraps those in URLError); a reset after sending, or a 5xx, could mean the
     # post went out, and a retry would post twice: those count as failed instead.
     return [
         ConnectionErrorRetryHandler(max_retry_count=2, error_types=[URLError]),
-        StoppableRateLimitHandler(CLOCK_RATE_RETRIES, stop),
+        StoppableRateLimitHandler(CLOCK_RATE_RETRIES, stop, pacer=pacer, pace_key=pace_key),
     ]
 
 
 def build_clock_client(
-    token: str | None, api_url: str, *, stop: threading.Event | None = None, timeout: int = 15
+    token: str | None,
+    api_url: str,
+    *,
+    stop: threading.Event | None = None,
+    timeout: int = 15,
+    pacer: Pacer | None = None,
+    pace_key: str | None = None,
 ) -> WebClient:
-    """The Web API client for scheduled fan-outs: up to CLOCK_RATE_RETRIES honoured 429s a call."""
-    return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=clock_retry_handlers(stop))
+    """The Web API client for scheduled fan-outs: up to CLOCK_RATE_RETRIES honoured 429s a call,
+    each pausing the workspace `pace_key` in `pacer` when given."""
+    handlers = clock_retry_handlers(stop, pacer=pacer, pace_key=pace_key)
+    return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)

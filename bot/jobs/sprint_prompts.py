@@ -17,35 +17,22 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
-from slack_sdk import WebClient
-
 from bot.domain.schedule_time import (
-    Decision,
     WeeklySlot,
     WorkCalendar,
-    decide,
     local_datetime,
     occurrence_in_week,
     parse_time,
     period_of,
     zone,
 )
-from bot.jobs import delivery
-from bot.jobs.common import (
-    ClientFor,
-    RunReport,
-    finish,
-    for_each_workspace,
-    naive_utc,
-    record_late,
-    stopping,
-    utc,
-)
+from bot.jobs.common import ClientFor, RunReport, naive_utc, utc
 from bot.jobs.delivery import Key
 from bot.jobs.digest import disable_channel
-from bot.jobs.posting import post
+from bot.jobs.engine import PlanContext, PlannedPost, run_kind
 from bot.services import sprints as sprint_service
 from bot.ui import scheduled as ui
 from storage.db import Database
@@ -56,6 +43,7 @@ from storage.repositories import sprints as sprint_repo
 log = logging.getLogger("northline.jobs.sprint_prompts")
 
 KIND = "sprint_prompt"
+REPORT_KIND = KIND
 DEFAULT_TIME = "10:00"
 
 
@@ -127,57 +115,44 @@ def sprint_prompts(
     channel_id: str | None = None,
     stop: threading.Event | None = None,
 ) -> RunReport:
-    def work(client: WebClient, workspace: Workspace, now: datetime, report: RunReport) -> None:
-        _run_workspace(db, client, workspace, now, report, channel_id, stop)
-
-    return for_each_workspace(KIND, db, client_for, now, team_id, stop, work)
+    """This kind for every workspace (or `team_id`), now, through the delivery engine."""
+    return run_kind("sprint-prompts", db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop)
 
 
-def _run_workspace(db, client, workspace: Workspace, now, report: RunReport, only_channel, stop) -> None:
+def plan(context: PlanContext) -> list[PlannedPost]:
+    db, workspace, now = context.db, context.workspace, context.now
     with db.session() as session:
         schedules = repo.schedules(session, workspace.id, ScheduleKind.SPRINT)
         details = {d.sprint.channel_id: d for d in sprint_repo.active_sprints(session, workspace.id)}
         session.expunge_all()
     calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
-    prompts = []
+    posts = []
     for channel_id in sorted(set(details) | {c for c in schedules if c}):
-        if only_channel and channel_id != only_channel:
+        if context.channel_id and channel_id != context.channel_id:
             continue
         prompt = prompt_for(schedules.get(channel_id), details.get(channel_id), workspace, calendar, now)
-        if prompt is not None:
-            prompts.append(prompt)
-    known = delivery.known(db, KIND, workspace.id, {p.period for p in prompts})
-    for prompt in prompts:
-        if stopping(stop):
-            report.stopped = True
-            return
+        if prompt is None:
+            continue
         key = Key(KIND, workspace.id, prompt.channel_id, prompt.period)
-        existing = known.get((key.target, key.period))
-        if existing is not None:
-            delivery.in_doubt(existing)
-            continue
-        decision = decide(prompt.due, now)
-        if decision == Decision.LATE:
-            record_late(db, key, prompt.due, now, report)
-            continue
-        if decision != Decision.SEND:
-            continue
-        if not delivery.claim(db, key.kind, key.workspace_id, key.target, key.period):
-            report.already += 1
-            continue
-        with db.session() as session:
-            detail = details.get(prompt.channel_id)
-            suggestions = sprint_service.candidate_key_results(session, workspace, prompt.channel_id, naive_utc(now), limit=40)
-            behind = [s for s in suggestions if s.behind][:10]
-            message = ui.sprint_prompt(prompt.channel_id, detail, behind)
-            session.expunge_all()
-        result = post(client, channel=prompt.channel_id, **message)
-        finish(
-            db,
-            key,
-            result,
-            report,
-            on_channel_gone=lambda r, p=prompt: disable_channel(
-                db, client, workspace, ScheduleKind.SPRINT, p.channel_id, r.error or "", p.setter, p.tz, (5, DEFAULT_TIME)
-            ),
+        build = partial(_prompt_message, db, workspace, prompt, details.get(channel_id), now)
+        posts.append(
+            PlannedPost.message(key, prompt.due, prompt.channel_id, build, on_channel_gone=partial(_disable, db, workspace, prompt))
         )
+    return posts
+
+
+def _prompt_message(db: Database, workspace: Workspace, prompt: Prompt, detail, now: datetime) -> dict:
+    """Built after the claim: the key results behind pace, as suggestions for the next sprint."""
+    with db.session() as session:
+        suggestions = sprint_service.candidate_key_results(session, workspace, prompt.channel_id, naive_utc(now), limit=40)
+        behind = [s for s in suggestions if s.behind][:10]
+        message = ui.sprint_prompt(prompt.channel_id, detail, behind)
+        session.expunge_all()
+    return message
+
+
+def _disable(db: Database, workspace: Workspace, prompt: Prompt, outbox, result) -> None:
+    disable_channel(
+        db, outbox.client, workspace, ScheduleKind.SPRINT, prompt.channel_id, result.error or "", prompt.setter, prompt.tz,
+        (5, DEFAULT_TIME),
+    )

@@ -1,4 +1,4 @@
-"""Events: the Home tab on open; uninstalls and revoked tokens."""
+"""Events: the Home tab on open; people's changes (user_change); uninstalls and revoked tokens."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.listeners.common import caller, unit_of_work
-from bot.services import home, lifecycle
+from bot.services import home, lifecycle, workspaces
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 def register(app: App) -> None:
     app.event("app_home_opened")(home_opened)
+    app.event("user_change")(user_changed)
     app.event("app_uninstalled")(app_uninstalled)
     app.event("tokens_revoked")(tokens_revoked)
 
@@ -27,6 +28,14 @@ def home_opened(event: dict, client: WebClient, context: BoltContext, db: Databa
         return
     with unit_of_work(db, caller(context)) as (session, workspace):
         home.publish(session, client, workspace, event["user"])
+
+
+def user_changed(event: dict, context: BoltContext, db: Database) -> None:
+    # Bolt acks events before listeners run; this keeps the clock's cache of the person fresh
+    # (time zone, vacation status, admin flag, deactivation) without a users.info call.
+    user = event.get("user")
+    if not workspaces.remember_user_change(db, context.team_id, user if isinstance(user, dict) else {}):
+        log.debug("user_change for %s ignored: not an installed workspace we know", context.team_id)
 
 
 def app_uninstalled(context: BoltContext, db: Database, installations: InstallationStore | None) -> None:

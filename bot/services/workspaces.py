@@ -18,6 +18,7 @@ from bot.domain.references import RefKind
 from bot.errors import Forbidden
 from storage.db import Database
 from storage.models import Member, RefCounter, Workspace, _now
+from storage.repositories import schedules as repo
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,44 @@ def apply_user_info(target: Member, user: dict, now: datetime) -> None:
     target.status_text = (profile.get("status_text") or "")[:255]
     target.status_emoji = (profile.get("status_emoji") or "")[:100]
     target.refreshed_at = now
+
+
+SLACKBOT = "USLACKBOT"
+
+
+def is_person(user: dict) -> bool:
+    """A human member (users.list and user_change also carry bots and Slackbot, never reminded)."""
+    return (
+        isinstance(user.get("id"), str)
+        and bool(user["id"])
+        and not user.get("is_bot")
+        and user["id"] != SLACKBOT
+    )
+
+
+def member_row(user: dict, now: datetime) -> dict:
+    """A users.info / users.list / user_change user object as a row for `upsert_members`."""
+    target = Member(user_id=user["id"])
+    apply_user_info(target, user, now)
+    return {column: getattr(target, column) for column in ("user_id", *repo.MEMBER_COLUMNS)}
+
+
+def remember_user_change(
+    db: Database, team_id: str | None, user: dict, *, now: datetime | None = None
+) -> bool:
+    """A user_change event: store the member's time zone, status, admin flag and deactivation for
+    `team_id`'s workspace, so the clock needs no users.info call for them. Only for a workspace we
+    know and that is installed; anything else changes nothing (False)."""
+    if not team_id or not isinstance(user, dict) or not is_person(user):
+        return False
+    with db.session() as session:
+        workspace_id = session.scalar(
+            select(Workspace.id).where(Workspace.team_id == team_id, Workspace.uninstalled_at.is_(None))
+        )
+    if workspace_id is None:
+        return False
+    repo.upsert_members(db, workspace_id, [member_row(user, now or _now())])
+    return True
 
 
 def require_owner_or_admin(

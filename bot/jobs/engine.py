@@ -1,0 +1,514 @@
+"""The one fan-out: every scheduled post goes plan → claim → post → mark through here.
+
+A job kind only *plans*: given a workspace and `now`, it returns the posts it would make, each
+with its at-most-once key (bot/jobs/delivery.py), when it is due, and how to send it. The engine
+does the rest, the same way for every kind:
+
+1. triage, per workspace: a key already in the delivery log is skipped (and logged once if it is
+   in doubt), a person the plan marks unreachable is skipped, a post more than 6 hours late is
+   recorded as skipped, one not yet due waits for a later tick;
+2. send what is due, several posts in flight (NORTHLINE_POSTS_IN_FLIGHT), each call paced by the
+   workspace's rate bucket (bot/jobs/pacing.py): claim, send, mark by what Slack answered;
+3. follow-ups (the digest's charts) once the unit's messages are all out.
+
+Work is cut into *units*, (kind × workspace), and batches of a big workspace, that can run in
+any process: concurrently in the clock's own (the default: NORTHLINE_CONCURRENT_WORKSPACES at
+once), or on Celery workers (bot/jobs/distributed.py). A unit is re-planned wherever it runs;
+the delivery log's claims make a unit run twice, or re-delivered after its worker died, send
+nothing twice.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.domain.schedule_time import Decision, decide
+from bot.jobs import delivery
+from bot.jobs.charts import ChartRenderer
+from bot.jobs.common import ClientFor, RunReport, finish, record_late, utc
+from bot.jobs.delivery import Key
+from bot.jobs.pacing import POST_METHOD, Pacer
+from bot.jobs.posting import Outcome, PostResult, post, upload
+from bot.settings import DeliverySettings, load_delivery_settings
+from bot.ui.chart import render_history_png
+from storage.db import Database
+from storage.models import DeliveryState, Workspace
+from storage.repositories import schedules as repo
+
+log = logging.getLogger("northline.jobs")
+
+# KIND (as typed on the command line) -> "module:planner"; imported on first use. Each module
+# also names what its report is called (REPORT_KIND).
+JOB_KINDS: dict[str, str] = {
+    "checkin-reminders": "bot.jobs.reminders:plan",
+    "digest": "bot.jobs.digest:plan",
+    "sprint-prompts": "bot.jobs.sprint_prompts:plan",
+    "nudges": "bot.jobs.nudges:plan",
+    "cycle-prompts": "bot.jobs.cycle_prompts:plan",
+}
+
+
+# --- what a job plans ---------------------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    """What sending one planned post came to: Slack's answer to the post that decides its outcome,
+    what to record beside it, and work to do once the unit's messages are all out."""
+
+    result: PostResult
+    extra: dict[str, Any] = field(default_factory=dict)
+    then: Callable[[], object] | None = None
+
+
+@dataclass(frozen=True)
+class PlannedPost:
+    """One post a job would make. `send` runs only after its key is claimed."""
+
+    key: Key
+    due: datetime  # aware
+    send: Callable[[Outbox], Sent]
+    unreachable: str | None = None  # why the person must not be reached now (nothing is recorded)
+    on_channel_gone: Callable[[Outbox, PostResult], None] | None = None
+
+    @classmethod
+    def message(
+        cls,
+        key: Key,
+        due: datetime,
+        channel: str,
+        build: Callable[[], dict[str, Any]],
+        *,
+        unreachable: str | None = None,
+        on_channel_gone: Callable[[Outbox, PostResult], None] | None = None,
+    ) -> PlannedPost:
+        """The common case: one chat.postMessage, its text and blocks built after the claim."""
+        return cls(key, due, lambda outbox: Sent(outbox.post(channel=channel, **build())), unreachable, on_channel_gone)
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What a planner may use: the database, the workspace's client (for users.info), `now`."""
+
+    db: Database
+    client: WebClient
+    workspace: Workspace
+    now: datetime  # aware UTC
+    channel_id: str | None
+    engine: Engine
+
+    @property
+    def charts(self) -> ChartRenderer:
+        return self.engine.charts
+
+
+Planner = Callable[[PlanContext], Sequence[PlannedPost]]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    report_kind: str
+    plan: Planner
+
+
+def job_kind(name: str, kinds: dict[str, str] | None = None) -> JobKind:
+    kinds = JOB_KINDS if kinds is None else kinds
+    try:
+        module_name, function = kinds[name].split(":")
+    except KeyError:
+        raise ValueError(f"unknown job kind {name!r}; one of {', '.join(kinds)}") from None
+    module = importlib.import_module(module_name)
+    return JobKind(name, getattr(module, "REPORT_KIND", name), getattr(module, function))
+
+
+# --- units of work --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One kind × one workspace at one moment; `batch` of `batches` for a big workspace (posts
+    are split by a stable hash of their target, so re-planning puts each in the same batch)."""
+
+    kind: str
+    team_id: str
+    at: datetime  # aware UTC
+    channel_id: str | None = None
+    batch: int = 0
+    batches: int = 1
+
+    @property
+    def id(self) -> str:
+        part = f"/{self.batch + 1}of{self.batches}" if self.batches > 1 else ""
+        return f"{self.kind}/{self.team_id}/{self.at:%Y-%m-%dT%H:%M}/{self.channel_id or '-'}{part}"
+
+    def holds(self, key: Key) -> bool:
+        return self.batches <= 1 or zlib.crc32(key.target.encode()) % self.batches == self.batch
+
+    def split(self, batches: int) -> list[Unit]:
+        return [replace(self, batch=i, batches=batches) for i in range(batches)]
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "team_id": self.team_id,
+            "at": self.at.isoformat(),
+            "channel_id": self.channel_id,
+            "batch": self.batch,
+            "batches": self.batches,
+        }
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> Unit:
+        return cls(
+            kind=message["kind"],
+            team_id=message["team_id"],
+            at=utc(datetime.fromisoformat(message["at"])),
+            channel_id=message.get("channel_id"),
+            batch=int(message.get("batch", 0)),
+            batches=int(message.get("batches", 1)),
+        )
+
+
+def units_for(
+    db: Database,
+    kinds: Iterable[str],
+    now: datetime,
+    *,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+) -> list[Unit]:
+    """Every (kind × installed workspace) unit for `now`: one statement."""
+    with db.session() as session:
+        teams = [w.team_id for w in repo.workspaces(session, team_id)]
+    now = utc(now)
+    return [Unit(kind, team, now, channel_id) for kind in kinds for team in teams]
+
+
+@dataclass
+class Planned:
+    """A unit planned: its workspace and client, and the posts due now (after triage)."""
+
+    unit: Unit
+    job: JobKind
+    workspace: Workspace
+    client: WebClient
+    due: list[PlannedPost]
+    report: RunReport
+
+
+# --- the outbox: every scheduled call to Slack, paced -------------------------------------------
+
+
+class Outbox:
+    """A workspace's client behind its rate buckets; what a planned post sends through."""
+
+    def __init__(self, client: WebClient, team_id: str, pacer: Pacer, stop: threading.Event | None):
+        self.client = client
+        self.team_id = team_id
+        self.pacer = pacer
+        self.stop = stop
+
+    def post(self, *, channel: str, text: str, blocks: list[dict] | None = None, **extra: Any) -> PostResult:
+        if not self.pacer.wait(self.team_id, POST_METHOD, self.stop):
+            return PostResult(Outcome.STOPPED, channel=channel)
+        return post(self.client, channel=channel, text=text, blocks=blocks, **extra)
+
+    def upload(self, **kwargs: Any) -> PostResult:
+        if not self.pacer.wait(self.team_id, "files.getUploadURLExternal", self.stop):
+            return PostResult(Outcome.STOPPED, channel=kwargs.get("channel"))
+        return upload(self.client, **kwargs)
+
+
+# --- the engine -------------------------------------------------------------------------------------
+
+
+class Engine:
+    """Runs units: plans each, triages its posts, sends what is due, paced per workspace.
+
+    One engine per process; its pacer is what keeps every unit of a workspace (of every kind) to
+    that workspace's rate. `run()` waits for its units; `submit()` does not (the clock's tick).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        client_for: ClientFor,
+        config: DeliverySettings | None = None,
+        *,
+        stop: threading.Event | None = None,
+        pacer: Pacer | None = None,
+        kinds: dict[str, str] | None = None,
+    ):
+        self.db = db
+        self.client_for = client_for
+        self.config = config or load_delivery_settings()
+        self.stop = stop or threading.Event()
+        self.pacer = pacer or Pacer(self.config.posts_per_second)
+        self.kinds = kinds
+        self._units = ThreadPoolExecutor(self.config.concurrent_workspaces, thread_name_prefix="unit")
+        self._lock = threading.Lock()
+        self._running: set[tuple[str, str, str | None]] = set()
+        self._charts: ChartRenderer | None = None
+
+    # -- resources shared by the units --
+
+    @property
+    def charts(self) -> ChartRenderer:
+        with self._lock:
+            if self._charts is None:
+                self._charts = ChartRenderer(render_history_png)
+            return self._charts
+
+    def close(self, *, wait: bool = True) -> None:
+        self._units.shutdown(wait=wait, cancel_futures=not wait)
+        with self._lock:
+            charts, self._charts = self._charts, None
+        if charts is not None:
+            charts.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- running units --
+
+    def run(self, units: Iterable[Unit]) -> list[RunReport]:
+        """Run `units` concurrently and wait; one report per kind, in JOB_KINDS' order."""
+        futures = [(unit, self._units.submit(self.run_unit, unit)) for unit in units]
+        return merge_reports(self._report_of(unit, future) for unit, future in futures)
+
+    def submit(self, units: Iterable[Unit], done: Callable[[RunReport], None] | None = None) -> list[Future]:
+        """Start `units` without waiting (the clock's tick). A (kind, workspace) still running from
+        an earlier tick is not started again: its next tick plans it afresh."""
+        futures = []
+        for unit in units:
+            slot = (unit.kind, unit.team_id, unit.channel_id)
+            with self._lock:
+                if slot in self._running:
+                    log.info("%s: still running from an earlier tick; planned again next tick", unit.id)
+                    continue
+                self._running.add(slot)
+            future = self._units.submit(self.run_unit, unit)
+            future.add_done_callback(lambda f, s=slot, u=unit: self._finished(s, u, f, done))
+            futures.append(future)
+        return futures
+
+    def _finished(self, slot, unit: Unit, future: Future, done: Callable[[RunReport], None] | None) -> None:
+        with self._lock:
+            self._running.discard(slot)
+        if done is not None and not future.cancelled():
+            done(self._report_of(unit, future))
+
+    def _report_of(self, unit: Unit, future: Future) -> RunReport:
+        try:
+            return future.result()
+        except Exception as error:  # noqa: BLE001 - a kind that cannot even load: the others go on
+            log.exception("%s failed", unit.id)
+            report = RunReport(unit.kind)
+            report.errors.append(f"{unit.team_id}: {type(error).__name__}")
+            return report
+
+    def run_unit(self, unit: Unit) -> RunReport:
+        """Plan, triage and send one unit here, now."""
+        planned = self.plan(unit)
+        if isinstance(planned, RunReport):
+            return planned
+        self.send(planned)
+        return planned.report
+
+    def plan(self, unit: Unit) -> Planned | RunReport:
+        """The unit's posts that are due now (late ones recorded, claimed ones skipped); a bare
+        report when there is nothing to send (or the workspace cannot be reached)."""
+        job = job_kind(unit.kind, self.kinds)
+        report = RunReport(job.report_kind)
+        if self.stop.is_set():
+            report.stopped = True
+            return report
+        with self.db.session() as session:
+            found = repo.workspaces(session, unit.team_id)
+            session.expunge_all()
+        if not found:
+            return report  # uninstalled since the unit was made
+        workspace = found[0]
+        try:
+            client = self.client_for(workspace)
+        except Exception as error:  # noqa: BLE001 - no token for one workspace must not stop the rest
+            log.warning("%s: no Slack client for workspace %s: %s", report.kind, workspace.team_id, error)
+            report.errors.append(f"{workspace.team_id}: {error}")
+            return report
+        try:
+            context = PlanContext(self.db, client, workspace, unit.at, unit.channel_id, self)
+            posts = [p for p in job.plan(context) if unit.holds(p.key)]
+            due = self.triage(workspace, posts, unit.at, report)
+        except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
+            log.exception("%s failed for workspace %s", report.kind, workspace.team_id)
+            report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
+            return report
+        return Planned(unit, job, workspace, client, due, report)
+
+    def triage(self, workspace: Workspace, posts: Sequence[PlannedPost], now: datetime, report: RunReport) -> list[PlannedPost]:
+        """What is due now: claimed keys (one statement for all of them), unreachable people, late
+        and not-yet-due posts are set aside; late ones are recorded, once."""
+        known = delivery.known_keys(self.db, workspace.id, [p.key for p in posts])
+        due = []
+        for planned in posts:
+            key = planned.key
+            existing = known.get((key.kind, key.target, key.period))
+            if existing is not None:
+                delivery.in_doubt(existing)
+                continue
+            if planned.unreachable:
+                log.debug("%s: not sent, %s", key, planned.unreachable)
+                continue
+            decision = decide(planned.due, now)
+            if decision == Decision.LATE:
+                record_late(self.db, key, planned.due, now, report)
+            elif decision == Decision.SEND:
+                due.append(planned)
+        return due
+
+    def send(self, planned: Planned) -> None:
+        """Claim, send and mark every due post, POSTS_IN_FLIGHT at a time; then the follow-ups."""
+        if not planned.due:
+            return
+        outbox = Outbox(planned.client, planned.workspace.team_id, self.pacer, self.stop)
+        in_flight = min(self.config.posts_in_flight, len(planned.due))
+        with ThreadPoolExecutor(in_flight, thread_name_prefix="post") as pool:
+            dying = threading.Event()
+            sends = [pool.submit(self._send_one, outbox, p, planned.report, dying) for p in planned.due]
+            follow_ups, failure = [], None
+            for sending in sends:
+                try:
+                    then = sending.result()
+                except Exception as error:  # noqa: BLE001 - raised below, after the follow-ups
+                    failure = failure or error
+                    continue
+                except BaseException:
+                    # The process is going down (SystemExit, KeyboardInterrupt): start nothing more.
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+                if then is not None:
+                    follow_ups.append(pool.submit(then))
+            for follow_up in follow_ups:
+                try:
+                    follow_up.result()
+                except Exception:  # noqa: BLE001 - follow-ups are best effort
+                    log.exception("%s: a follow-up failed", planned.unit.id)
+        if failure is not None:
+            log.error("%s failed for workspace %s: %r", planned.report.kind, planned.workspace.team_id, failure)
+            planned.report.errors.append(f"{planned.workspace.team_id}: {type(failure).__name__}")
+
+    def _send_one(
+        self, outbox: Outbox, planned: PlannedPost, report: RunReport, dying: threading.Event
+    ) -> Callable[[], object] | None:
+        key = planned.key
+        if dying.is_set():
+            return None
+        if self.stop.is_set():
+            report.add(stopped=True)
+            return None
+        if not delivery.claim(self.db, key.kind, key.workspace_id, key.target, key.period):
+            report.add(already=1)
+            return None
+        try:
+            sent = planned.send(outbox)
+        except Exception:
+            # Whatever it did before it broke may have reached Slack: at most once, never resent.
+            delivery.mark(self.db, *_key_args(key), DeliveryState.FAILED, {"error": "exception while sending"})
+            report.add(failed=1)
+            raise
+        except BaseException:
+            dying.set()  # the process is going down: the claim stays (in doubt), nothing more starts
+            raise
+        if sent.result.outcome == Outcome.STOPPED:
+            report.add(stopped=True)
+
+        def channel_gone(result: PostResult) -> None:
+            if planned.on_channel_gone is not None:
+                planned.on_channel_gone(outbox, result)
+
+        finish(self.db, key, sent.result, report, on_channel_gone=channel_gone if planned.on_channel_gone else None, extra=sent.extra)
+        return sent.then if sent.result.ok else None
+
+
+def _key_args(key: Key) -> tuple:
+    return (key.kind, key.workspace_id, key.target, key.period)
+
+
+def merge_reports(reports: Iterable[RunReport]) -> list[RunReport]:
+    """One report per kind, in the order kinds first appear."""
+    merged: dict[str, RunReport] = {}
+    for report in reports:
+        if report.kind in merged:
+            merged[report.kind].merge(report)
+        else:
+            merged[report.kind] = report
+    return list(merged.values())
+
+
+# --- the entry points the clock, the CLI and the tests use ---------------------------------------
+
+
+def run_kind(
+    kind: str,
+    db: Database,
+    client_for: ClientFor,
+    now: datetime,
+    *,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+    stop: threading.Event | None = None,
+    engine: Engine | None = None,
+) -> RunReport:
+    """One kind for every workspace (or `team_id`), now, in this process; waits for it."""
+    job = job_kind(kind)
+    with _engine(engine, db, client_for, stop) as running:
+        units = units_for(db, [kind], now, team_id=team_id, channel_id=channel_id)
+        reports = running.run(units)
+    return reports[0] if reports else RunReport(job.report_kind)
+
+
+def run_all(
+    db: Database,
+    client_for: ClientFor,
+    now: datetime,
+    *,
+    stop: threading.Event | None = None,
+    engine: Engine | None = None,
+    kinds: dict[str, str] | None = None,
+) -> list[RunReport]:
+    """Every kind at once for every workspace; one kind failing is logged and the others run."""
+    kinds = JOB_KINDS if kinds is None else kinds
+    with _engine(engine, db, client_for, stop, kinds) as running:
+        return running.run(units_for(db, kinds, now))
+
+
+class _Borrowed:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def __enter__(self) -> Engine:
+        return self.engine
+
+    def __exit__(self, *_exc: object) -> None:
+        pass
+
+
+def _engine(engine: Engine | None, db: Database, client_for: ClientFor, stop, kinds=None):
+    if engine is not None:
+        return _Borrowed(engine)
+    return Engine(db, client_for, stop=stop, kinds=kinds)
+
