@@ -51,6 +51,7 @@ def _database_url() -> str:
 
 @command("serve")
 def serve(args: argparse.Namespace) -> int:
+    from bot.api.app import ApiApp
     from bot.app import create_app
     from bot.web import NorthlineWSGI
     from storage.db import Database, ensure_schema
@@ -71,7 +72,7 @@ def serve(args: argparse.Namespace) -> int:
     class ThreadingServer(ThreadingMixIn, WSGIServer):
         daemon_threads = True
 
-    server = make_server("0.0.0.0", settings.port, NorthlineWSGI(app, db), server_class=ThreadingServer)
+    server = make_server("0.0.0.0", settings.port, NorthlineWSGI(app, db, ApiApp(db, rate_limit=settings.northline_api_rate_limit)), server_class=ThreadingServer)
     log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
@@ -182,22 +183,48 @@ def import_okrs(args: argparse.Namespace) -> int:
 # --- the scheduler: `northline jobs run KIND` and `northline clock` -----------------------------
 
 
-def _clock_clients(settings, db, stop=None):
+def _clock_clients(settings, db, stop=None, pacer=None):
     """client_for(workspace): the workspace's own bot token (SLACK_BOT_TOKEN, or its OAuth
-    installation), in the clock's client: 20 honoured 429s a call, waits that end on `stop`."""
+    installation), in the clock's client: 20 honoured 429s a call, waits that end on `stop`, each
+    429 pausing that workspace in `pacer` (bot/jobs/pacing.py).
+
+    Safe from many threads. Call it per unit of work: a rotating token is refreshed (once, under a
+    lock across processes) when it has under two hours left, and the workspace gets a new client.
+    Raises NotInstalled, or its subclass TokenRefreshFailed when the token has expired and Slack
+    would not refresh it: that workspace is skipped and logged, the others go on."""
+    import threading
+
     from bot.installations import Clients
     from bot.jobs.posting import build_clock_client
 
     tokens = Clients(settings, db)
-    built = {}
+    built: dict[tuple, tuple] = {}
+    guard = threading.Lock()
 
     def client_for(workspace):
-        token = tokens.token_for(workspace.team_id, workspace.enterprise_id)  # NotInstalled: skipped, logged
-        if token not in built:
-            built[token] = build_clock_client(token, settings.slack_api_url, stop=stop)
-        return built[token]
+        token = tokens.token_for(workspace.team_id, workspace.enterprise_id)
+        key = (workspace.team_id, workspace.enterprise_id)
+        with guard:
+            known = built.get(key)
+            if known is None or known[0] != token:  # one client per workspace, replaced when its token is
+                client = build_clock_client(
+                    token, settings.slack_api_url, stop=stop, pacer=pacer, pace_key=workspace.team_id
+                )
+                known = built[key] = (token, client)
+            return known[1]
 
     return client_for
+
+
+def delivery_engine(settings, db, stop=None):
+    """The engine every scheduled post goes through in this process (bot/jobs/engine.py)."""
+    from bot.jobs.engine import Engine
+    from bot.jobs.pacing import Pacer
+    from bot.settings import load_delivery_settings
+
+    config = load_delivery_settings()
+    pacer = Pacer(config.posts_per_second)
+    return Engine(db, _clock_clients(settings, db, stop, pacer), config, stop=stop, pacer=pacer)
 
 
 def _parse_at(text: str | None):
@@ -222,7 +249,10 @@ def jobs(args: argparse.Namespace) -> int:
     settings = _settings()
     db = Database.from_url(settings.database_url)
     ensure_schema(db)
-    report = run_kind(args.kind, db, _clock_clients(settings, db), now, team_id=args.team, channel_id=args.channel)
+    with delivery_engine(settings, db) as engine:
+        report = run_kind(
+            args.kind, db, engine.client_for, now, team_id=args.team, channel_id=args.channel, engine=engine
+        )
     print(report)
     db.dispose()
     return 1 if report.errors else 0
@@ -239,10 +269,11 @@ def clock(args: argparse.Namespace) -> int:
     db = Database.from_url(settings.database_url)
     ensure_schema(db)
     stop = threading.Event()
+    engine = delivery_engine(settings, db, stop)
     try:
         return run_clock(
-            db, _clock_clients(settings, db, stop), settings.database_url, stop,
-            retention_days=settings.data_retention_days,
+            db, engine.client_for, settings.database_url, stop,
+            retention_days=settings.data_retention_days, engine=engine,
         )
     finally:
         db.dispose()

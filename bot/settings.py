@@ -21,6 +21,13 @@ HINTS: dict[str, str] = {
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "LOG_FORMAT": "text or json",
     "DATA_RETENTION_DAYS": "a whole number of days between 0 and 3650, e.g. 30",
+    "NORTHLINE_API_RATE_LIMIT": "requests a minute per API token, a whole number from 1 to 100000, e.g. 600",
+    "NORTHLINE_BROKER_URL": "a Celery broker URL, redis://host:6379/0 or amqp://user:password@host:5672//",
+    "NORTHLINE_POSTS_PER_SECOND": "chat.postMessage calls a second per workspace, a number above 0 and at most 100, e.g. 5",
+    "NORTHLINE_POSTS_IN_FLIGHT": "posts in flight at once per workspace, a whole number from 1 to 32, e.g. 4",
+    "NORTHLINE_CONCURRENT_WORKSPACES": "workspaces delivered at once by one process, a whole number from 1 to 1000, e.g. 64",
+    "NORTHLINE_BATCH_SIZE": "posts in one unit of work, a whole number from 10 to 100000, e.g. 500",
+    "NORTHLINE_UNIT_TIMEOUT": "seconds after which a unit whose worker vanished is run again, 10 to 86400, e.g. 900",
 }
 
 
@@ -40,6 +47,39 @@ class SettingsError(SystemExit):
     """Start-up stops with one line naming the variable at fault."""
 
 
+class DeliverySettings(BaseSettings):
+    """How scheduled posts are delivered (NORTHLINE_…): the clock's own process by default, Celery
+    workers when a broker is set. Read on its own too: `northline jobs run` and the tests need no
+    Slack credentials to build a delivery engine."""
+
+    model_config = SettingsConfigDict(env_prefix="NORTHLINE_", env_file=None, case_sensitive=False, extra="ignore")
+
+    broker_url: Annotated[str | None, Field(pattern=r"^(redis|rediss|amqp|amqps|pyamqp)://\S*$")] = None
+    posts_per_second: Annotated[float, Field(gt=0, le=100)] = 5.0
+    posts_in_flight: Annotated[int, Field(ge=1, le=32)] = 4
+    concurrent_workspaces: Annotated[int, Field(ge=1, le=1000)] = 64
+    batch_size: Annotated[int, Field(ge=10, le=100_000)] = 500
+    unit_timeout: Annotated[int, Field(ge=10, le=86_400)] = 900
+
+    @field_validator("broker_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def distributed(self) -> bool:
+        return bool(self.broker_url)
+
+
+def load_delivery_settings(**overrides: object) -> DeliverySettings:
+    try:
+        return DeliverySettings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "NORTHLINE_" + str(first["loc"][0]).upper() if first["loc"] else "a NORTHLINE_ setting"
+        raise SettingsError(f"Configuration error: {name} is malformed; it should be {HINTS.get(name, 'set')}.") from None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, case_sensitive=False, extra="ignore")
 
@@ -54,6 +94,8 @@ class Settings(BaseSettings):
     log_level: LogLevel = LogLevel.INFO
     log_format: LogFormat = LogFormat.TEXT
     data_retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
+    # Requests a minute one API token may make before it is answered 429 (counted across workers).
+    northline_api_rate_limit: Annotated[int, Field(ge=1, le=100_000)] = 600
 
     @field_validator("slack_api_url")
     @classmethod
