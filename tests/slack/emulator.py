@@ -499,6 +499,20 @@ class _Token:
     bot_id: str
     enterprise_id: str | None
     revoked: bool = False
+    expires_at: float | None = None  # on the emulator's clock (`now()`); None: never expires
+
+
+@dataclass
+class _RefreshToken:
+    """A single-use refresh token and the bot it refreshes."""
+
+    token: str
+    team_id: str
+    user_id: str
+    bot_id: str
+    enterprise_id: str | None
+    access_token: str  # the access token issued with it (revoking that one revokes this too)
+    used: bool = False
 
 
 @dataclass
@@ -715,6 +729,9 @@ class SlackEmulator:
         self._ts_seq = itertools.count(1)
         self._teams: dict[str, _Team] = {}
         self._tokens: dict[str, _Token] = {}
+        self._refresh_tokens: dict[str, _RefreshToken] = {}
+        self._oauth_apps: dict[str, str] = {}  # client_id -> client_secret
+        self._clock_offset = 0.0
         self._users: dict[str, _User] = {}
         self._channels: dict[str, _Channel] = {}
         self._dms: dict[tuple[str, tuple[str, ...]], str] = {}
@@ -729,6 +746,7 @@ class SlackEmulator:
         self._thread: threading.Thread | None = None
         self._methods: dict[str, Callable[[Call, _Token | None], dict[str, Any]]] = {
             "api.test": self._api_test,
+            "oauth.v2.access": self._oauth_v2_access,
             "auth.test": self._auth_test,
             "team.info": self._team_info,
             "chat.postMessage": self._chat_post_message,
@@ -842,9 +860,112 @@ class SlackEmulator:
         return token
 
     def revoke_token(self, token: str) -> None:
-        """Later calls with this token answer ``token_revoked``."""
+        """Later calls with this token answer ``token_revoked``; a refresh token issued with it
+        answers ``invalid_refresh_token``."""
         with self._lock:
             self._tokens[token].revoked = True
+            for refresh in self._refresh_tokens.values():
+                if refresh.access_token == token:
+                    refresh.used = True
+
+    # -- token rotation (https://docs.slack.dev/authentication/using-token-rotation) ---------------------
+    # With rotation on, an access token (xoxe.xoxb-…) lives 12 hours and comes with a single-use refresh
+    # token (xoxe-1-…); oauth.v2.access with grant_type=refresh_token trades the refresh token for a new
+    # pair. The old access token keeps working until it expires; the spent refresh token never again.
+
+    ROTATING_TOKEN_SECONDS = 43_200
+
+    def oauth_app(self, client_id: str, client_secret: str) -> None:
+        """The app's credentials, which oauth.v2.access checks (as Basic auth or form fields)."""
+        with self._lock:
+            self._oauth_apps[client_id] = client_secret
+
+    def now(self) -> float:
+        """Slack's clock: the wall clock plus whatever :meth:`advance` added."""
+        with self._lock:
+            return time.time() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Slack's "now" jumps ahead: rotating tokens past their 12 hours answer ``token_expired``."""
+        with self._lock:
+            self._clock_offset += seconds
+
+    def add_rotating_token(
+        self,
+        team_id: str,
+        *,
+        user_id: str = "UBOT",
+        bot_id: str = "B1",
+        enterprise_id: str | None = None,
+        expires_in: float | None = None,
+    ) -> tuple[str, str]:
+        """A bot token from an install with token rotation on: ``(access_token, refresh_token)``.
+        ``expires_in`` (default 12 hours) may be negative: a token that has already expired."""
+        with self._lock:
+            access = self.add_token(self._secret("xoxe.xoxb-1-"), team_id, user_id, bot_id, enterprise_id)
+            self._tokens[access].expires_at = self.now() + (
+                self.ROTATING_TOKEN_SECONDS if expires_in is None else expires_in
+            )
+            refresh = self._secret("xoxe-1-")
+            team = self._team(team_id)
+            self._refresh_tokens[refresh] = _RefreshToken(
+                refresh, team_id, user_id, bot_id, team.enterprise_id, access
+            )
+        return access, refresh
+
+    def expire_token(self, token: str) -> None:
+        """This access token's 12 hours are over: later calls answer ``token_expired``."""
+        with self._lock:
+            self._tokens[token].expires_at = self.now() - 1
+
+    def token_expires_at(self, token: str) -> float | None:
+        with self._lock:
+            return self._tokens[token].expires_at
+
+    def _secret(self, prefix: str) -> str:
+        return prefix + "".join(self._rng.choice(string.ascii_lowercase + string.digits) for _ in range(24))
+
+    def _oauth_v2_access(self, call: Call, tok: _Token | None) -> dict[str, Any]:
+        client_id, secret = call.args.get("client_id"), call.args.get("client_secret")
+        if client_id not in self._oauth_apps:
+            raise _SlackError("invalid_client_id")
+        if secret != self._oauth_apps[client_id]:
+            raise _SlackError("bad_client_secret")
+        if call.args.get("grant_type") != "refresh_token":
+            # Installs are not emulated: no code was ever handed out, so none is valid.
+            raise _SlackError("invalid_code" if call.args.get("code") else "invalid_arguments")
+        refresh = self._refresh_tokens.get(str(call.args.get("refresh_token") or ""))
+        if refresh is None or refresh.used:
+            raise _SlackError("invalid_refresh_token")
+        refresh.used = True
+        call.team_id = refresh.team_id
+        access = self.add_token(
+            self._secret("xoxe.xoxb-1-"),
+            refresh.team_id,
+            refresh.user_id,
+            refresh.bot_id,
+            refresh.enterprise_id,
+        )
+        self._tokens[access].expires_at = self.now() + self.ROTATING_TOKEN_SECONDS
+        new_refresh = self._secret("xoxe-1-")
+        self._refresh_tokens[new_refresh] = _RefreshToken(
+            new_refresh, refresh.team_id, refresh.user_id, refresh.bot_id, refresh.enterprise_id, access
+        )
+        team = self._team(refresh.team_id)
+        enterprise = {"id": team.enterprise_id, "name": team.enterprise_id} if team.enterprise_id else None
+        return {
+            "ok": True,
+            "app_id": self.app_id,
+            "access_token": access,
+            "expires_in": self.ROTATING_TOKEN_SECONDS,
+            "refresh_token": new_refresh,
+            "token_type": "bot",
+            "scope": "commands,chat:write,im:write,users:read,files:write",
+            "bot_user_id": refresh.user_id,
+            "team": {"id": team.id, "name": team.name},
+            "enterprise": enterprise,
+            "is_enterprise_install": False,
+        }
 
     def bot_user_id(self, team_id: str) -> str:
         with self._lock:
@@ -1467,18 +1588,25 @@ class SlackEmulator:
         token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else None
         body_token = args.pop("token", None)
         token = token or (body_token if isinstance(body_token, str) else None)
+        if auth.startswith("Basic "):  # oauth.v2.access: the app's credentials, as slack_sdk sends them
+            with contextlib.suppress(ValueError):
+                client_id, _, secret = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
+                args.setdefault("client_id", client_id)
+                args.setdefault("client_secret", secret)
 
         with self._lock:
             tok = self._tokens.get(token) if token else None
             call = Call(method, args, token, tok.team_id if tok else None, time.time(), http_method=verb)
             auth_error = None
-            if method != "api.test":
+            if method not in ("api.test", "oauth.v2.access"):  # oauth.v2.access: client_id/secret instead
                 if not token:
                     auth_error = "not_authed"
                 elif tok is None:
                     auth_error = "invalid_auth"
                 elif tok.revoked:
                     auth_error = "token_revoked"
+                elif tok.expires_at is not None and time.time() + self._clock_offset >= tok.expires_at:
+                    auth_error = "token_expired"
             if auth_error:
                 call.response = {"ok": False, "error": auth_error}
                 self._record(call)
