@@ -8,7 +8,7 @@ import re
 import sys
 from datetime import UTC, datetime
 
-_SECRETS = re.compile(r"(xox[abpres]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)")
+_SECRETS = re.compile(r"(xox[abpres]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|nlk_[A-Za-z0-9_-]+)")
 
 
 def redact(text: str, *extra: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.api.app import ApiApp
 from bot.app import create_app
 from bot.logs import configure
 from bot.settings import load_settings
@@ -14,4 +15,5 @@ def create_wsgi() -> NorthlineWSGI:
     configure(settings.log_level, settings.log_format == "json", (settings.slack_signing_secret, settings.slack_client_secret))
     db = Database.from_url(settings.database_url)
     ensure_schema(db)
-    return NorthlineWSGI(create_app(settings, db=db), db)
+    api = ApiApp(db, rate_limit=settings.northline_api_rate_limit)
+    return NorthlineWSGI(create_app(settings, db=db), db, api)

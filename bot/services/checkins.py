@@ -70,11 +70,16 @@ def record(
     dedupe_prefix: str | None = None,
     now: datetime | None = None,
     field_errors: bool = True,
+    authorized: bool = False,
+    origin: str | None = None,
 ) -> list[Recorded]:
     """Append one check-in per entry and move each key result's latest value.
 
     dedupe_prefix (a modal's "view id:view hash"): a second delivery of the same submission finds
     its keys taken and records nothing. field_errors: problems go under the entry's modal fields.
+    authorized: the caller already holds the right to check in on any key result of the workspace
+    (a write token, which only an admin can make; a bound data source). origin: where the value
+    came from (CheckIn.origin); None for a person in Slack.
     """
     now = now or _now()
     found = repo.key_results_by_ids(session, workspace.id, [e.key_result_id for e in entries])
@@ -96,7 +101,7 @@ def record(
             raise Invalid("Some check-ins need another look.", fields=errors)
         raise Invalid(next(iter(errors.values())))
     not_theirs = [owners for kr, objective in found.values() if actor_id not in (owners := (kr.owner_id, objective.owner_id))]
-    if not_theirs:
+    if not_theirs and not authorized:
         # The owner of the key result, the owner of its objective, or a workspace admin.
         require_owner_or_admin(session, client, workspace, actor_id, *not_theirs[0])
     recorded: list[Recorded] = []
@@ -111,6 +116,7 @@ def record(
             author_id=actor_id,
             created_at=now,
             dedupe_key=f"{dedupe_prefix}:{kr.id}"[:200] if dedupe_prefix else None,
+            origin=origin,
         )
         try:
             with session.begin_nested():

@@ -109,9 +109,12 @@ def log_measurement(
     *,
     at: datetime | None = None,
     dedupe_key: str | None = None,
+    authorized: bool = False,
+    origin: str | None = None,
 ) -> tuple[Kpi, Kra]:
     """Log one measurement. `dedupe_key` (one per invocation of the command): the same request
-    delivered twice is logged once, and the second is told so."""
+    delivered twice is logged once, and the second is told so. `authorized` and `origin` as in
+    checkins.record (a write token or a data source)."""
     try:
         number = parse_ref(reference, RefKind.KPI)
     except ValueError as error:
@@ -122,7 +125,8 @@ def log_measurement(
     kra = session.get(Kra, kpi.kra_id)
     if kpi.status != Status.ACTIVE or kra.status != Status.ACTIVE:
         raise Invalid(f"{format_ref(RefKind.KPI, number)} is archived; measurements go on active KPIs.")
-    require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id)
+    if not authorized:
+        require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id)
     now = at or _now()
     try:
         with session.begin_nested():
@@ -135,6 +139,7 @@ def log_measurement(
                     author_id=actor_id,
                     measured_at=now,
                     dedupe_key=dedupe_key,
+                    origin=origin,
                 )
             )
     except IntegrityError:
@@ -145,6 +150,24 @@ def log_measurement(
     if kpi.latest_at is None or now >= kpi.latest_at:
         kpi.latest_value, kpi.latest_at = value, now
     return kpi, kra
+
+
+def find_kpi(session: Session, workspace: Workspace, reference: str) -> tuple[Kpi, Kra]:
+    try:
+        number = parse_ref(reference, RefKind.KPI)
+    except ValueError as error:
+        raise Usage(f"{error} Try `/kra kpi KPI-7 42 a note`.") from None
+    kpi = repo.kpi_by_number(session, workspace.id, number)
+    if kpi is None:
+        raise NotFound(f"{format_ref(RefKind.KPI, number)} was not found in this workspace.")
+    return kpi, session.get(Kra, kpi.kra_id)
+
+
+def kra_page(
+    session: Session, workspace: Workspace, *, owner_id: str | None = None, after: int = 0, limit: int = 50
+) -> repo.KraPage:
+    """Active KRAs by reference, after KRA-`after`, with their KPIs: three statements at any size."""
+    return repo.list_kras(session, workspace.id, owner_id=owner_id, after=after, limit=limit, by_number=True)
 
 
 def active_kras_of(session: Session, workspace: Workspace, owner_id: str) -> repo.KraPage:

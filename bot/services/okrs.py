@@ -391,6 +391,7 @@ def list_objectives(
     cycle: str | None = None,
     statuses: tuple[Status, ...] = (Status.ACTIVE, Status.CLOSED),
     limit: int = 40,
+    after: int = 0,
     now: datetime | None = None,
 ) -> ObjectiveList:
     """A page of objectives with their key results, assessed: three statements at any size.
@@ -407,6 +408,7 @@ def list_objectives(
         cycle=cycle,
         statuses=statuses,
         limit=limit,
+        after=after,
     )
     statuses = [assess(o, page.key_results.get(o.id, []), workspace, now) for o in page.objectives]
     expected = expected_for(parse_cycle(cycle, workspace.fiscal_year_start_month) if cycle else None, now)

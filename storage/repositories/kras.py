@@ -33,15 +33,22 @@ def list_kras(
     owner_id: str | None = None,
     channel_id: str | None = None,
     limit: int = 45,
+    after: int = 0,
+    by_number: bool = False,
 ) -> KraPage:
-    """Active KRAs (newest reference last) with their KPIs: three statements at any size."""
+    """Active KRAs (newest reference last) with their KPIs: three statements at any size.
+
+    by_number: in reference order only (pages of the API), from KRA-`after` on; `total` counts them all."""
     where = [Kra.workspace_id == workspace_id, Kra.status == Status.ACTIVE]
     if owner_id:
         where.append(Kra.owner_id == owner_id)
     if channel_id:
         where.append(Kra.channel_id == channel_id)
     total = session.scalar(select(func.count()).select_from(Kra).where(*where)) or 0
-    kras = list(session.scalars(select(Kra).where(*where).order_by(Kra.owner_id, Kra.number).limit(limit)))
+    order = (Kra.number,) if by_number else (Kra.owner_id, Kra.number)
+    if after:
+        where.append(Kra.number > after)
+    kras = list(session.scalars(select(Kra).where(*where).order_by(*order).limit(limit)))
     return KraPage(kras=kras, kpis=kpis_of(session, [k.id for k in kras]), total=total)
 
 

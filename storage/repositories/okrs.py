@@ -79,10 +79,12 @@ def list_objectives(
     cycle: str | None = None,
     statuses: tuple[Status, ...] = (Status.ACTIVE, Status.CLOSED),
     limit: int = 40,
+    after: int = 0,
 ) -> ObjectivePage:
     """Objectives (by reference) with their key results: three statements at any size.
 
     user_id: objectives the person owns or owns a key result in; owner_id: owned only.
+    after: the page from OBJ-`after` on (`total` still counts them all).
     """
     where = [Objective.workspace_id == workspace_id, Objective.status.in_(statuses)]
     if user_id:
@@ -94,6 +96,8 @@ def list_objectives(
     if cycle:
         where.append(Objective.cycle == cycle)
     total = session.scalar(select(func.count()).select_from(Objective).where(*where)) or 0
+    if after:
+        where.append(Objective.number > after)
     objectives = list(session.scalars(select(Objective).where(*where).order_by(Objective.number).limit(limit)))
     return ObjectivePage(objectives, key_results_of(session, [o.id for o in objectives]), total)
 
@@ -238,3 +242,10 @@ def kras_by_ids(session: Session, ids: list[int]) -> dict[int, Kra]:
 
 def cached_timezone(session: Session, workspace_id: int, user_id: str) -> str | None:
     return session.scalar(select(Member.tz).where(Member.workspace_id == workspace_id, Member.user_id == user_id))
+
+
+def objective_numbers(session: Session, ids: list[int]) -> dict[int, int]:
+    """Objective id → its OBJ-n number, for the ids given, in one statement."""
+    if not ids:
+        return {}
+    return dict(session.execute(select(Objective.id, Objective.number).where(Objective.id.in_(ids))).tuples().all())

@@ -1,0 +1,238 @@
+"""The API's pydantic models: they validate what comes in, shape what goes out, and are the only
+source of the OpenAPI document's schemas (bot/api/openapi.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.domain.numbers import MAX_ABS
+from bot.domain.progress import Confidence, PaceStatus
+from bot.forms.okr import NOTE_MAX
+
+REF_PATTERN = r"^#?[A-Za-z]{2,3}-?[0-9]{1,10}$"
+Value = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_ABS, le=MAX_ABS, description="A finite number")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- what comes in ---------------------------------------------------------------------------------
+
+
+class CheckInRequest(Strict):
+    """A check-in on a key result: a milestone takes 1 (done) or 0 (not done)."""
+
+    value: Value
+    confidence: Confidence | None = Field(default=None, description="The owner's own call; shown beside pace")
+    note: str = Field(default="", max_length=NOTE_MAX)
+
+
+class MeasurementRequest(Strict):
+    """A KPI measurement."""
+
+    value: Value
+    note: str = Field(default="", max_length=NOTE_MAX)
+
+
+class ObjectiveQuery(Strict):
+    cycle: str | None = Field(default=None, max_length=16, description="e.g. 2026-Q4; all cycles when absent")
+    owner: str | None = Field(
+        default=None, max_length=32, description="Slack user id of the objectives' owner"
+    )
+    status: Literal["active", "closed", "archived"] | None = Field(
+        default=None, description="active and closed when absent, as /okr list"
+    )
+    limit: int = Field(default=50, ge=1, le=200)
+    after: str | None = Field(default=None, pattern=REF_PATTERN, description="Page on from this reference")
+
+
+class KraQuery(Strict):
+    owner: str | None = Field(default=None, max_length=32, description="Slack user id of the KRAs' owner")
+    limit: int = Field(default=50, ge=1, le=200)
+    after: str | None = Field(default=None, pattern=REF_PATTERN, description="Page on from this reference")
+
+
+class RecentQuery(Strict):
+    recent: int = Field(
+        default=5, ge=0, le=50, description="How many of the latest check-ins or measurements"
+    )
+
+
+class NoQuery(Strict):
+    pass
+
+
+# --- what goes out ---------------------------------------------------------------------------------
+
+
+class WorkspaceOut(BaseModel):
+    team_id: str
+    name: str
+
+
+class PageOut(BaseModel):
+    limit: int
+    total: int
+    next: str | None = Field(description="The next page's URL (path and query), or null on the last page")
+
+
+class SourceOut(BaseModel):
+    kind: Literal["sql", "http"]
+    every_minutes: int
+    last_run_at: datetime | None
+    last_value: float | None
+    failing: bool
+    last_error: str | None
+
+
+class CheckInOut(BaseModel):
+    value: float
+    confidence: Confidence | None
+    note: str
+    author: str = Field(description="Slack user id; for a token, the admin who made it")
+    at: datetime
+    automatic: bool = Field(description="True when a bound data source recorded it")
+    via: str | None = Field(description="`api:TOKEN-NAME`, `source:sql`, `source:http`, or null for Slack")
+
+
+class KeyResultOut(BaseModel):
+    ref: str
+    objective: str
+    title: str
+    kind: Literal["metric", "milestone"]
+    start: float
+    target: float
+    unit: str
+    owner: str
+    weight: float
+    status: Literal["active", "closed", "archived"]
+    current: float | None
+    progress: float | None = Field(
+        description="(current − start) / (target − start), floored at 0; null before a check-in"
+    )
+    progress_percent: int | None = Field(description="As Slack shows it: rounded half up")
+    pace: PaceStatus
+    confidence: Confidence | None
+    last_checkin_at: datetime | None
+    source: SourceOut | None
+
+
+class ObjectiveOut(BaseModel):
+    ref: str
+    title: str
+    description: str
+    owner: str
+    cycle: str
+    channel: str | None
+    status: Literal["active", "closed", "archived"]
+    kra: str | None
+    parent: str | None
+    progress: float = Field(description="Weighted mean of the key results' progress, each clamped to [0, 1]")
+    progress_percent: int
+    expected: float = Field(description="Share of the cycle gone")
+    pace: PaceStatus
+    key_results: list[KeyResultOut]
+
+
+class KpiOut(BaseModel):
+    ref: str
+    kra: str
+    name: str
+    unit: str
+    target: float
+    direction: Literal["higher", "lower"]
+    status: Literal["active", "closed", "archived"]
+    latest_value: float | None
+    latest_at: datetime | None
+    source: SourceOut | None
+
+
+class KraOut(BaseModel):
+    ref: str
+    title: str
+    description: str
+    owner: str
+    role: str
+    channel: str | None
+    status: Literal["active", "closed", "archived"]
+    kpis: list[KpiOut]
+
+
+class MeasurementOut(BaseModel):
+    value: float
+    note: str
+    author: str
+    at: datetime
+    automatic: bool
+    via: str | None
+
+
+class ObjectiveList(BaseModel):
+    workspace: WorkspaceOut
+    page: PageOut
+    objectives: list[ObjectiveOut]
+
+
+class ObjectiveOne(BaseModel):
+    workspace: WorkspaceOut
+    objective: ObjectiveOut
+
+
+class KeyResultOne(BaseModel):
+    workspace: WorkspaceOut
+    key_result: KeyResultOut
+    recent_checkins: list[CheckInOut]
+
+
+class KraList(BaseModel):
+    workspace: WorkspaceOut
+    page: PageOut
+    kras: list[KraOut]
+
+
+class KraOne(BaseModel):
+    workspace: WorkspaceOut
+    kra: KraOut
+
+
+class KpiOne(BaseModel):
+    workspace: WorkspaceOut
+    kpi: KpiOut
+    recent_measurements: list[MeasurementOut]
+
+
+class CheckInCreated(BaseModel):
+    workspace: WorkspaceOut
+    check_in: CheckInOut
+    key_result: KeyResultOut
+
+
+class MeasurementCreated(BaseModel):
+    workspace: WorkspaceOut
+    measurement: MeasurementOut
+    kpi: KpiOut
+
+
+class ProblemDetail(BaseModel):
+    """One thing wrong with the request: where (`pointer` into the body, `parameter`, `header`)."""
+
+    detail: str
+    pointer: str | None = None
+    parameter: str | None = None
+    header: str | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details (application/problem+json)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    workspace: str | None = Field(default=None, description="team id of the workspace the answer speaks for")
+    errors: list[ProblemDetail] | None = None

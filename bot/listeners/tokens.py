@@ -1,0 +1,57 @@
+"""`/okr token new|list|revoke`: workspace admins manage the REST API's tokens from Slack.
+
+Added to the /okr router with `add_subcommand`; the router has acked before a handler runs."""
+
+from __future__ import annotations
+
+from slack_bolt import App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.errors import Usage
+from bot.listeners.common import caller, unit_of_work
+from bot.services import tokens
+from bot.ui import tokens as ui
+from bot.ui.blocks import ephemeral
+from storage.db import Database
+from storage.models import TokenPermission
+
+USAGE_LINE = "• `/okr token new NAME [read|write]` · `/okr token list` · `/okr token revoke NAME` — API tokens (admins)"
+
+
+def register(app: App) -> None:
+    from bot.listeners import okr
+
+    okr.add_subcommand("token", token_command, USAGE_LINE, "tokens")
+
+
+def token_command(
+    rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_
+) -> None:
+    verb, _, arguments = rest.strip().partition(" ")
+    parts = arguments.split()
+    verb = verb.lower()
+    who = caller(context)
+    if verb in ("new", "create", "add") and 1 <= len(parts) <= 2:
+        permission = _permission(parts[1] if len(parts) == 2 else "read")
+        with unit_of_work(db, who) as (session, workspace):
+            made = tokens.create_token(session, client, workspace, who.user_id, parts[0], permission)
+            answer = ui.created_message(made.token, made.secret)
+    elif verb in ("list", "ls") and not parts:
+        with unit_of_work(db, who) as (session, workspace):
+            answer = ui.list_message(tokens.list_tokens(session, client, workspace, who.user_id))
+    elif verb in ("revoke", "delete", "rm") and len(parts) == 1:
+        with unit_of_work(db, who) as (session, workspace):
+            answer = ui.revoked_message(
+                tokens.revoke_token(session, client, workspace, who.user_id, parts[0])
+            )
+    else:
+        respond(**ephemeral(ui.USAGE))
+        return
+    respond(**answer)
+
+
+def _permission(text: str) -> TokenPermission:
+    try:
+        return TokenPermission(text.lower())
+    except ValueError:
+        raise Usage(f"A token can `read` or `write`, not `{text[:20]}`. {ui.USAGE}") from None

@@ -1,0 +1,45 @@
+"""Messages of `/okr token …`: pure functions, text in, Slack message dicts out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.ui.blocks import ephemeral
+from storage.models import ApiToken
+
+USAGE = (
+    "*API tokens* (workspace admins):\n"
+    "• `/okr token new NAME [read|write]` — a token for the REST API at `/api/v1` (read by default), shown once\n"
+    "• `/okr token list` — this workspace's tokens, their prefixes and when each was last used\n"
+    "• `/okr token revoke NAME` — stop a token at once"
+)
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
+
+
+def created_message(token: ApiToken, secret: str) -> dict:
+    return ephemeral(
+        f"Created the {token.permission.value} token `{token.name}`. Copy it now: Northline keeps only a hash "
+        f"of it and cannot show it again.\n```{secret}```\n"
+        "Send it as `Authorization: Bearer <token>` to `/api/v1/…`; the OpenAPI document is at `/api/v1/openapi.json`."
+    )
+
+
+def list_message(tokens: Sequence[ApiToken]) -> dict:
+    if not tokens:
+        return ephemeral("This workspace has no API tokens. `/okr token new NAME [read|write]` makes one.")
+    lines = [
+        f"• `{t.name}` · {t.permission.value} · `{t.prefix}…` · made by <@{t.created_by}> on {t.created_at:%Y-%m-%d}"
+        f" · last used {_when(t.last_used_at)}"
+        for t in tokens
+    ]
+    return ephemeral(f"*API tokens of this workspace ({len(tokens)})*\n" + "\n".join(lines))
+
+
+def revoked_message(token: ApiToken) -> dict:
+    return ephemeral(
+        f"Revoked the token `{token.name}` (`{token.prefix}…`). Requests with it are refused from now on."
+    )
