@@ -16,7 +16,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot import listeners
 from bot.domain.slack_text import neutralize_broadcasts
 from bot.errors import Invalid, NorthlineError
-from bot.installations import BOT_SCOPES, installation_store, oauth_state_store
+from bot.installations import (
+    BOLT_ROTATION_MINUTES,
+    BOT_SCOPES,
+    bolt_authorize,
+    installation_store,
+    oauth_state_store,
+)
 from bot.settings import Settings
 from bot.slack_client import build_web_client
 from storage.db import Database
@@ -46,24 +52,26 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
     store = installation_store(settings, db) if settings.oauth_enabled else None
     if store is not None:
         client = client or build_web_client(None, settings.slack_api_url)
+        oauth_settings = OAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=BOT_SCOPES,
+            installation_store=store,
+            state_store=oauth_state_store(db),
+            install_path="/slack/install",
+            redirect_uri_path="/slack/oauth_redirect",
+            token_rotation_expiration_minutes=BOLT_ROTATION_MINUTES,
+        )
+        # Rotating tokens are refreshed by the store, under its cross-process lock (installations.py).
+        oauth_settings.authorize = bolt_authorize(settings, store, client, logger)
         app = App(
             signing_secret=settings.slack_signing_secret,
             client=client,
             logger=logger,
-            oauth_settings=OAuthSettings(
-                client_id=settings.slack_client_id,
-                client_secret=settings.slack_client_secret,
-                scopes=BOT_SCOPES,
-                installation_store=store,
-                state_store=oauth_state_store(db),
-                install_path="/slack/install",
-                redirect_uri_path="/slack/oauth_redirect",
-            ),
+            oauth_settings=oauth_settings,
             user_facing_authorize_error_message=NOT_INSTALLED,
             listener_executor=listener_pool,
         )
-        # auth.test once per token rather than once per request: the ack must stay fast.
-        app._authorize.cache_enabled = True
     else:
         client = client or build_web_client(settings.slack_bot_token, settings.slack_api_url)
         app = App(

@@ -38,3 +38,18 @@ class Conflict(NorthlineError):
 
 class NotInstalled(NorthlineError):
     pass
+
+
+class TokenRefreshFailed(NotInstalled):
+    """A workspace's rotating bot token has run out and Slack would not give a new one (the refresh
+    token was refused or spent, or Slack did not answer). Only that workspace is affected."""
+
+    def __init__(self, team_id: str | None, enterprise_id: str | None, reason: str):
+        workspace = team_id or enterprise_id or "?"
+        super().__init__(
+            f"Northline can't speak for workspace {workspace} right now: its Slack token has expired and "
+            f"refreshing it failed ({reason}). If this keeps happening, reinstall Northline there."
+        )
+        self.team_id = team_id
+        self.enterprise_id = enterprise_id
+        self.reason = reason
