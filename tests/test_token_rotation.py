@@ -12,6 +12,8 @@ import time
 from datetime import timedelta
 
 import pytest
+import time_machine
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Installation
@@ -21,6 +23,7 @@ from bot.cli import _clock_clients
 from bot.errors import NotInstalled, TokenRefreshFailed
 from bot.ids import Callback
 from bot.installations import (
+    BOLT_ROTATION_MINUTES,
     BOT_SCOPES,
     REFRESH_MINUTES_BEFORE_EXPIRY,
     STILL_USABLE_SECONDS,
@@ -210,6 +213,30 @@ def test_a_token_with_hours_left_is_not_refreshed(db, settings, rotation):
     access, _ = install_rotating(db, settings, rotation, left=REFRESH_MINUTES_BEFORE_EXPIRY * 60 + 600)
     assert Clients(settings, db).token_for(TEAM) == access
     assert not refreshes(rotation)
+
+
+def test_the_cache_never_serves_a_token_that_came_due_while_remembered(db, settings, rotation):
+    access, _ = install_rotating(db, settings, rotation, left=REFRESH_MINUTES_BEFORE_EXPIRY * 60 + 60)
+    clients = Clients(settings, db)
+    try:
+        assert clients.token_for(TEAM) == access  # now remembered for CACHE_SECONDS
+        with time_machine.travel(time.time() + 120):  # two minutes on: inside the margin
+            fresh = clients.token_for(TEAM)
+    finally:
+        close_store(clients.store, db)
+    assert len(refreshes(rotation)) == 1
+    assert fresh == refreshes(rotation)[0].response["access_token"] != access
+
+
+def test_bolt_refreshes_through_this_store_and_slack_api_url(web_app, settings):
+    """Bolt's internals, fenced: the authorize it uses is ours, its last-resort rotator talks to
+    SLACK_API_URL, and it only steps in a minute before expiry (the store refreshes first)."""
+    authorize = web_app._authorize
+    assert isinstance(authorize, InstallationStoreAuthorize)
+    assert authorize.installation_store is web_app.installation_store
+    assert authorize.token_rotator.client.base_url == settings.slack_api_url
+    assert authorize.token_rotation_expiration_minutes == BOLT_ROTATION_MINUTES
+    assert authorize.cache_enabled
 
 
 def test_many_threads_and_two_stores_spend_the_refresh_token_once(db, settings, rotation, database_url):
