@@ -17,7 +17,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from logging import Logger
-from pathlib import Path
 
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_sdk import WebClient
@@ -271,13 +270,13 @@ class CachedInstallationStore(SQLAlchemyInstallationStore):
     @contextmanager
     def _across_processes(self, workspace: tuple) -> Iterator[None]:
         """PostgreSQL: a session advisory lock on a connection of its own in autocommit, so no
-        transaction stays open while Slack is asked. MySQL/MariaDB: GET_LOCK. SQLite: an
-        exclusive flock on a file beside the database (every process on the machine sees it)."""
+        transaction stays open while Slack is asked. SQLite: an exclusive flock on a file beside
+        the database (every process on the machine sees it). Nothing else is supported."""
         name = f"{self.client_id}:{workspace[0] or ''}:{workspace[1] or ''}"
-        digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+        digest = hashlib.blake2b(name.encode(), digest_size=4).digest()
         dialect = self.engine.dialect.name
         if dialect == "postgresql":
-            key = {"ns": LOCK_NAMESPACE, "key": int.from_bytes(digest[:4], "big", signed=True)}
+            key = {"ns": LOCK_NAMESPACE, "key": int.from_bytes(digest, "big", signed=True)}
             with self._locking_engine().connect() as connection:
                 try:
                     connection.execute(text(f"SET lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
@@ -296,27 +295,12 @@ class CachedInstallationStore(SQLAlchemyInstallationStore):
                         log.warning(
                             "could not release a token refresh lock; closing its connection releases it"
                         )
-        elif dialect in ("mysql", "mariadb"):
-            name = "northline-token-" + digest.hex()
-            with self._locking_engine().connect() as connection:
-                taken = connection.execute(
-                    text("SELECT GET_LOCK(:name, :wait)"), {"name": name, "wait": LOCK_WAIT_SECONDS}
-                )
-                if taken.scalar() != 1:
-                    raise _LockNotTaken("another process held the refresh lock too long")
-                try:
-                    yield
-                finally:
-                    connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
         elif (
             dialect == "sqlite"
             and fcntl is not None
             and self.engine.url.database not in (None, "", ":memory:")
         ):
-            with open(
-                Path(self.engine.url.database).with_name(Path(self.engine.url.database).name + ".token-lock"),
-                "a+b",
-            ) as handle:
+            with open(f"{self.engine.url.database}.token-lock", "a+b") as handle:
                 deadline = time.monotonic() + LOCK_WAIT_SECONDS
                 while True:
                     try:
