@@ -317,3 +317,95 @@ def test_user_change_for_a_workspace_not_installed_changes_nothing(slack, db, em
         assert session.scalars(select(Member.user_id)).all() == [ALICE]
     alice = members(db, workspace_id)[ALICE]
     assert alice.status_emoji == "" and alice.refreshed_at == before
+
+
+# --- Enterprise Grid ------------------------------------------------------------------------------
+
+GRID_ORG, GRID_TOKEN = "E0ORG", "xoxb-grid-org"
+
+
+def grid(emulator, db, settings) -> None:
+    """An org-wide install over two workspaces of one org, as tests/test_workspaces.py makes it."""
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.installations import BOT_SCOPES, installation_store
+    from tests.conftest import close_store
+
+    emulator.add_token(GRID_TOKEN, "T0GRIDA", user_id="U0BOTGRID", bot_id="B0GRID", enterprise_id=GRID_ORG)
+    emulator.add_team("T0GRIDB", enterprise_id=GRID_ORG)
+    store = installation_store(settings, db)
+    store.save(
+        Installation(
+            app_id="A0NORTHLINE",
+            enterprise_id=GRID_ORG,
+            team_id=None,
+            is_enterprise_install=True,
+            bot_token=GRID_TOKEN,
+            bot_id="B0GRID",
+            bot_user_id="U0BOTGRID",
+            bot_scopes=BOT_SCOPES,
+            user_id="U0GRIDADMIN",
+            installed_at=time.time(),
+        )
+    )
+    close_store(store, db)
+    with db.session() as session:
+        session.add_all(Workspace(team_id=t, enterprise_id=GRID_ORG) for t in ("T0GRIDA", "T0GRIDB"))
+
+
+def test_an_org_wide_token_lists_the_workspace_it_is_asked_about(db, emulator, settings):
+    grid(emulator, db, settings)
+    people = [f"U0GB{i:02d}" for i in range(30)]
+    for user_id in people:
+        emulator.add_user(user_id, "T0GRIDB", tz="America/Denver")
+    owners(db, people, team="T0GRIDB")
+    client = build_web_client(GRID_TOKEN, emulator.base_url)
+    facts = people_facts(db, client, workspace_row(db, "T0GRIDB"), people)
+    assert [c.args.get("team_id") for c in emulator.calls_to("users.list")] == ["T0GRIDB"]
+    assert calls(emulator, "users.info") == 0 and {p.tz for p in facts.values()} == {"America/Denver"}
+
+
+def test_an_org_wide_user_change_updates_that_member_in_the_orgs_workspaces_only(
+    slack, db, emulator, settings
+):
+    import json
+
+    grid(emulator, db, settings)
+    emulator.add_user("U0GRIDANN", "T0GRIDA", tz="Europe/Madrid")
+    grid_a, grid_b = owners(db, ["U0GRIDANN"], team="T0GRIDA"), owners(db, ["U0GRIDANN"], team="T0GRIDB")
+    north = owners(db, [ALICE])
+    for workspace_id in (grid_a, grid_b, north):
+        cache(db, workspace_id, "U0GRIDANN", age=timedelta(hours=1), tz="Europe/Madrid")
+
+    event = emulator.change_user("U0GRIDANN", status_text="On parental leave", status_emoji=":baby:")
+    # An org-wide install hears of it once for the org: no workspace in its authorizations.
+    wrapper = {
+        "token": slack.verification_token,
+        "enterprise_id": GRID_ORG,
+        "context_team_id": None,
+        "context_enterprise_id": GRID_ORG,
+        "api_app_id": emulator.app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": "Ev0GRID0001",
+        "event_time": int(time.time()),
+        "authorizations": [
+            {
+                "enterprise_id": GRID_ORG,
+                "team_id": None,
+                "user_id": "U0BOTGRID",
+                "is_bot": True,
+                "is_enterprise_install": True,
+            }
+        ],
+        "is_ext_shared_channel": False,
+    }
+    body = json.dumps(wrapper)
+    assert slack.raw(body, {"Content-Type": "application/json", **slack.sign(body)}).status == 200
+    slack.settle()
+
+    assert members(db, grid_a)["U0GRIDANN"].status_emoji == ":baby:"
+    assert members(db, grid_b)["U0GRIDANN"].status_text == "On parental leave"
+    assert members(db, north)["U0GRIDANN"].status_emoji == ""  # another org's row is never touched
+    with db.session() as session:
+        assert len(session.scalars(select(Member.id).where(Member.user_id == "U0GRIDANN")).all()) == 3

@@ -135,12 +135,14 @@ def _list_stale(
     wanted = set(stale)
     budget = max(1, len(stale) * LIST_PER_MINUTE // INFO_PER_MINUTE)  # pages worth `stale` users.info calls
     found: dict[str, Person] = {}
+    # An org-wide Grid install's token must say which workspace to list; naming our own is harmless.
+    team = {"team_id": workspace.team_id} if workspace.enterprise_id else {}
     cursor: str | None = None
     pages = 0
     complete = failed = False
     while wanted and pages < budget:
         try:
-            answer = client.users_list(limit=PAGE_SIZE, cursor=cursor or None)
+            answer = client.users_list(limit=PAGE_SIZE, cursor=cursor or None, **team)
         except SlackApiError as error:
             code = error.response.get("error") if error.response is not None else None
             log.warning("users.list failed for %s after %d page(s): %s", workspace.team_id, pages, code)

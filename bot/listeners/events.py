@@ -34,8 +34,9 @@ def user_changed(event: dict, context: BoltContext, db: Database) -> None:
     # Bolt acks events before listeners run; this keeps the clock's cache of the person fresh
     # (time zone, vacation status, admin flag, deactivation) without a users.info call.
     user = event.get("user")
-    if not workspaces.remember_user_change(db, context.team_id, user if isinstance(user, dict) else {}):
-        log.debug("user_change for %s ignored: not an installed workspace we know", context.team_id)
+    user = user if isinstance(user, dict) else {}
+    if not workspaces.remember_user_change(db, context.team_id, user, enterprise_id=context.enterprise_id):
+        log.debug("user_change for %s ignored: no installed workspace of ours keeps them", context.team_id)
 
 
 def app_uninstalled(context: BoltContext, db: Database, installations: InstallationStore | None) -> None:

@@ -130,21 +130,43 @@ def member_row(user: dict, now: datetime) -> dict:
 
 
 def remember_user_change(
-    db: Database, team_id: str | None, user: dict, *, now: datetime | None = None
-) -> bool:
-    """A user_change event: store the member's time zone, status, admin flag and deactivation for
-    `team_id`'s workspace, so the clock needs no users.info call for them. Only for a workspace we
-    know and that is installed; anything else changes nothing (False)."""
-    if not team_id or not isinstance(user, dict) or not is_person(user):
-        return False
+    db: Database,
+    team_id: str | None,
+    user: dict,
+    *,
+    enterprise_id: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """A user_change event: store the member's time zone, status, admin flag and deactivation, so
+    the clock needs no users.info call for them. Returns how many workspaces' rows changed.
+
+    For `team_id`'s workspace, if we know it and it is installed; anything else changes nothing.
+    An org-wide Grid install hears of a change once for the whole org (no team_id): a member's
+    profile is the org's, so it updates the rows already kept for that member in the org's
+    installed workspaces (one statement), and adds none."""
+    if not isinstance(user, dict) or not is_person(user):
+        return 0
+    row = member_row(user, now or _now())
+    installed = Workspace.uninstalled_at.is_(None)
+    if not team_id:
+        if not enterprise_id:
+            return 0
+        in_org = select(Workspace.id).where(Workspace.enterprise_id == enterprise_id, installed)
+        changes = {column: row[column] for column in repo.MEMBER_COLUMNS}
+        with db.session() as session:
+            done = session.execute(
+                update(Member)
+                .where(Member.user_id == row["user_id"], Member.workspace_id.in_(in_org))
+                .values(**changes)
+                .execution_options(synchronize_session=False)
+            )
+            return done.rowcount or 0
     with db.session() as session:
-        workspace_id = session.scalar(
-            select(Workspace.id).where(Workspace.team_id == team_id, Workspace.uninstalled_at.is_(None))
-        )
+        workspace_id = session.scalar(select(Workspace.id).where(Workspace.team_id == team_id, installed))
     if workspace_id is None:
-        return False
-    repo.upsert_members(db, workspace_id, [member_row(user, now or _now())])
-    return True
+        return 0
+    repo.upsert_members(db, workspace_id, [row])
+    return 1
 
 
 def require_owner_or_admin(

@@ -2241,9 +2241,14 @@ class SlackEmulator:
     def _users_list(self, call: Call, tok: _Token | None) -> dict[str, Any]:
         """Every member of the token's workspace, bots and deactivated people (``deleted: true``)
         included, in pages. As Slack's, the cursor names the next member (``user:U…``, base64), so
-        people who join or leave between two pages neither repeat nor shift the rest."""
+        people who join or leave between two pages neither repeat nor shift the rest. ``team_id``
+        (which an org-wide Grid token must give) picks a workspace of the token's org; one outside
+        it answers ``access_denied``."""
         assert tok is not None
-        members = sorted((u for u in self._users.values() if u.team_id == tok.team_id), key=lambda u: u.id)
+        team_id = call.args.get("team_id") or tok.team_id
+        if not isinstance(team_id, str) or not self._same_org(team_id, tok.team_id):
+            raise _SlackError("access_denied")
+        members = sorted((u for u in self._users.values() if u.team_id == team_id), key=lambda u: u.id)
         raw_limit = call.args.get("limit")
         try:
             limit = int(raw_limit) if raw_limit not in (None, "") else 0

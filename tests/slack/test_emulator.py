@@ -97,6 +97,17 @@ def test_post_message_returns_channel_and_increasing_ts(slack: SlackEmulator, cl
     assert slack.violations == []
 
 
+def test_a_message_whose_blocks_carry_over_12000_characters_is_refused(slack: SlackEmulator, client: WebClient) -> None:
+    """msg_blocks_too_long: every section under 3,000 characters, 50 blocks, yet too much text in all
+    (slackapi/bolt-js #2509, #2867)."""
+    five = [text_section("x" * 2500) for _ in range(5)]  # 12,500 characters
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="C1", text="long", blocks=five)
+    assert refused.value.response["error"] == "msg_blocks_too_long"
+    assert client.chat_postMessage(channel="C1", text="fits", blocks=five[:4])["ok"]  # 10,000
+    assert any("msg_blocks_too_long" in v for v in slack.violations)
+
+
 def test_update_delete_and_permalink(slack: SlackEmulator, client: WebClient) -> None:
     posted = client.chat_postMessage(channel="C1", text="v1")
     updated = client.chat_update(channel="C1", ts=posted["ts"], text="v2")
@@ -242,6 +253,19 @@ def test_users_list_pages_like_slack(slack: SlackEmulator, client: WebClient) ->
     with pytest.raises(SlackApiError) as err:
         client.users_list(limit=3, cursor="bm9wZQ==")
     assert err.value.response["error"] == "invalid_cursor"
+    with pytest.raises(SlackApiError) as err:
+        client.users_list(limit=3, team_id="T2")  # not this token's workspace or org
+    assert err.value.response["error"] == "access_denied"
+
+
+def test_users_list_names_a_workspace_of_the_tokens_grid_org(slack: SlackEmulator) -> None:
+    slack.add_token("xoxb-grid", "T0GA", user_id="UBOTG", enterprise_id="E0ORG")
+    slack.add_team("T0GB", enterprise_id="E0ORG")
+    slack.add_user("U0GA", "T0GA")
+    slack.add_user("U0GB", "T0GB")
+    grid = WebClient(token="xoxb-grid", base_url=slack.base_url)
+    assert [m["id"] for m in grid.users_list(limit=10, team_id="T0GB")["members"]] == ["U0GB"]
+    assert [m["id"] for m in grid.users_list(limit=10)["members"]] == ["U0GA", "UBOTG"]
 
 
 def test_users_list_caps_a_page_and_wants_a_limit_on_a_big_team(
