@@ -38,6 +38,7 @@ TICK_JOB_ID = "northline-tick"
 TICK_SECONDS = 60
 MISFIRE_GRACE_SECONDS = 120
 
+
 def run_kind(
     kind: str,
     db: Database,
@@ -91,7 +92,9 @@ class Leadership:
             # Autocommit: the leader holds this connection for days, and a connection left inside
             # a transaction would hold back VACUUM for as long.
             connection = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
+            got = connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            ).scalar()
             if got:
                 self.connection = connection
                 log.info("this clock is now the leader")

@@ -51,14 +51,22 @@ class RunReport:
                 setattr(self, name, getattr(self, name) + count)
             self.stopped = self.stopped or stopped
 
+    def error(self, text: str) -> None:
+        with self._lock:
+            self.errors.append(text)
+
     def merge(self, other: RunReport) -> None:
         self.add(stopped=other.stopped, **{name: getattr(other, name) for name in self.COUNTS})
         with self._lock:
             self.errors.extend(other.errors)
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "stopped": self.stopped, "errors": list(self.errors),
-                **{name: getattr(self, name) for name in self.COUNTS}}
+        return {
+            "kind": self.kind,
+            "stopped": self.stopped,
+            "errors": list(self.errors),
+            **{name: getattr(self, name) for name in self.COUNTS},
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> RunReport:
@@ -89,15 +97,29 @@ def naive_utc(moment: datetime) -> datetime:
 
 def record_late(db: Database, key: Key, due: datetime, now: datetime, report: RunReport) -> None:
     """A post more than 6 hours late is skipped; its key is taken so it is logged only once."""
-    detail = {"reason": "late", "due": utc(due).isoformat(), "late_minutes": int((now - due).total_seconds() // 60)}
-    if delivery.claim(db, key.kind, key.workspace_id, key.target, key.period, state=DeliveryState.SKIPPED, detail=detail):
+    detail = {
+        "reason": "late",
+        "due": utc(due).isoformat(),
+        "late_minutes": int((now - due).total_seconds() // 60),
+    }
+    if delivery.claim(
+        db, key.kind, key.workspace_id, key.target, key.period, state=DeliveryState.SKIPPED, detail=detail
+    ):
         report.add(late=1)
-        log.info("%s skipped: due %s, %s minutes late (over 6 hours)", key, detail["due"], detail["late_minutes"])
+        log.info(
+            "%s skipped: due %s, %s minutes late (over 6 hours)", key, detail["due"], detail["late_minutes"]
+        )
 
 
 def record_skip(db: Database, key: Key, reason: str, report: RunReport) -> None:
     if delivery.claim(
-        db, key.kind, key.workspace_id, key.target, key.period, state=DeliveryState.SKIPPED, detail={"reason": reason}
+        db,
+        key.kind,
+        key.workspace_id,
+        key.target,
+        key.period,
+        state=DeliveryState.SKIPPED,
+        detail={"reason": reason},
     ):
         report.add(skipped=1)
         log.info("%s skipped: %s", key, reason)
@@ -115,7 +137,9 @@ def finish(
     """Mark a claimed key by what Slack answered."""
     args = (db, key.kind, key.workspace_id, key.target, key.period)
     if result.outcome == Outcome.SENT:
-        delivery.mark(*args, DeliveryState.SENT, {"channel": result.channel, "ts": result.ts, **(extra or {})})
+        delivery.mark(
+            *args, DeliveryState.SENT, {"channel": result.channel, "ts": result.ts, **(extra or {})}
+        )
         report.add(sent=1)
     elif result.outcome == Outcome.PERSON_GONE:
         delivery.mark(*args, DeliveryState.SKIPPED, {"reason": result.error})
@@ -123,8 +147,8 @@ def finish(
     elif result.outcome == Outcome.NOT_SENT:
         delivery.release(*args)  # certainly not posted: the next run may try again
         report.add(failed=1)
-    elif result.outcome == Outcome.STOPPED:
-        delivery.release(*args)  # never attempted: the next run sends it
+    elif result.outcome in (Outcome.STOPPED, Outcome.WORKSPACE_GONE):
+        delivery.release(*args)  # never posted: a later run sends it (once reinstalled, if gone)
     elif result.outcome == Outcome.CHANNEL_GONE:
         delivery.mark(*args, DeliveryState.SKIPPED, {"reason": result.error})
         report.add(skipped=1)

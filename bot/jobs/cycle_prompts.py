@@ -52,7 +52,11 @@ def plan(context: PlanContext) -> list[PlannedPost]:
     fiscal = workspace.fiscal_year_start_month or 1
     # Which cycle is "now" differs by a day across time zones; take both neighbours of UTC's.
     utc_cycle = cycle_for(now.date(), fiscal)
-    cycles = {utc_cycle.name: utc_cycle, utc_cycle.previous().name: utc_cycle.previous(), utc_cycle.next().name: utc_cycle.next()}
+    cycles = {
+        utc_cycle.name: utc_cycle,
+        utc_cycle.previous().name: utc_cycle.previous(),
+        utc_cycle.next().name: utc_cycle.next(),
+    }
     today = now.date()
     near = any(
         start - timedelta(days=1) <= today <= start + timedelta(days=10)
@@ -63,7 +67,9 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         return []  # nothing can be due: no queries, no users.info calls
     with db.session() as session:
         kra_owners = repo.kra_owners(session, workspace.id)
-        objective_owners = {name: repo.objective_owners_in_cycle(session, workspace.id, name) for name in cycles}
+        objective_owners = {
+            name: repo.objective_owners_in_cycle(session, workspace.id, name) for name in cycles
+        }
         session.expunge_all()
     everyone = set(kra_owners) | {owner for owners in objective_owners.values() for owner in owners}
     if not everyone:
@@ -80,7 +86,11 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         due = local_datetime(calendar.next_working_day(cycle.start), time_of_day, tz)
         key = Key(REVIEW_KIND, workspace.id, person.user_id, cycle.name)
         away = unreachable(person, now.astimezone(tz).date())
-        posts.append(PlannedPost.message(key, due, person.user_id, partial(ui.kra_review_prompt, cycle), unreachable=away))
+        posts.append(
+            PlannedPost.message(
+                key, due, person.user_id, partial(ui.kra_review_prompt, cycle), unreachable=away
+            )
+        )
     for name, owners in objective_owners.items():
         for owner, objectives in owners.items():
             person = people.get(owner)

@@ -66,7 +66,13 @@ def claim(
 ) -> bool:
     """Insert the key's row, committed at once. False when someone already claimed it."""
     row = insert(Delivery).values(
-        kind=kind, workspace_id=workspace_id, target=target, period=period, state=state, claimed_at=_utcnow(), detail=detail
+        kind=kind,
+        workspace_id=workspace_id,
+        target=target,
+        period=period,
+        state=state,
+        claimed_at=_utcnow(),
+        detail=detail,
     )
     try:
         with db.engine.begin() as connection:
@@ -90,7 +96,9 @@ def mark(
     if state == DeliveryState.SENT:
         values["sent_at"] = _utcnow()
     with db.engine.begin() as connection:
-        connection.execute(update(Delivery).where(*_key_where(kind, workspace_id, target, period)).values(**values))
+        connection.execute(
+            update(Delivery).where(*_key_where(kind, workspace_id, target, period)).values(**values)
+        )
 
 
 def release(db: Database, kind: str, workspace_id: int, target: str, period: str) -> None:
@@ -103,7 +111,9 @@ def release(db: Database, kind: str, workspace_id: int, target: str, period: str
         )
 
 
-def known(db: Database, kind: str, workspace_id: int, periods: Iterable[str]) -> dict[tuple[str, str], Delivery]:
+def known(
+    db: Database, kind: str, workspace_id: int, periods: Iterable[str]
+) -> dict[tuple[str, str], Delivery]:
     """Every delivery of `kind` in these periods, by (target, period): one statement."""
     periods = sorted(set(periods))
     if not periods:
@@ -151,7 +161,9 @@ def in_doubt(row: Delivery) -> bool:
             return True
         _reported.add(key)
     log.warning(
-        "delivery %s was claimed at %s and never marked: in doubt, not resent (at most once)", key, row.claimed_at
+        "delivery %s was claimed at %s and never marked: in doubt, not resent (at most once)",
+        key,
+        row.claimed_at,
     )
     return True
 

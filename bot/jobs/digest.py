@@ -121,7 +121,9 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         if row is not None and not row.enabled:
             continue
         tz = zone(row.timezone if row else workspace.timezone, workspace.timezone)
-        slot = WeeklySlot(row.weekday if row else DEFAULT_WEEKDAY, row.time_of_day if row else DEFAULT_TIME, tz.key)
+        slot = WeeklySlot(
+            row.weekday if row else DEFAULT_WEEKDAY, row.time_of_day if row else DEFAULT_TIME, tz.key
+        )
         occurrence = latest_occurrence(slot, calendar, now)
         setter = row.set_by if row and row.set_by else channels[channel_id].owner_id
         posts.append(
@@ -135,7 +137,9 @@ def plan(context: PlanContext) -> list[PlannedPost]:
     return posts
 
 
-def _send(db, workspace: Workspace, channel_id: str, tz: ZoneInfo, now: datetime, charts: ChartRenderer, outbox) -> Sent:
+def _send(
+    db, workspace: Workspace, channel_id: str, tz: ZoneInfo, now: datetime, charts: ChartRenderer, outbox
+) -> Sent:
     """The channel's messages now; its chart once every channel's messages are out (a thread
     waiting for the chart process would leave the run idle while it starts)."""
     with db.session() as session:
@@ -149,8 +153,12 @@ def _send(db, workspace: Workspace, channel_id: str, tz: ZoneInfo, now: datetime
     return Sent(parent, extra, then)
 
 
-def _disable(db, workspace: Workspace, channel_id: str, setter: str, tz: ZoneInfo, outbox, result: PostResult) -> None:
-    disable_channel(db, outbox.client, workspace, ScheduleKind.DIGEST, channel_id, result.error or "", setter, tz)
+def _disable(
+    db, workspace: Workspace, channel_id: str, setter: str, tz: ZoneInfo, outbox, result: PostResult
+) -> None:
+    disable_channel(
+        db, outbox.client, workspace, ScheduleKind.DIGEST, channel_id, result.error or "", setter, tz
+    )
 
 
 def disable_channel(
@@ -170,7 +178,9 @@ def disable_channel(
         db, workspace.id, kind, channel_id, f"Slack answered {error}", default=(*default, tz.key, setter)
     )
     told = (row.set_by if row is not None and row.set_by else "") or setter
-    log.warning("%s schedule of %s switched off (%s); telling %s", kind.value, channel_id, error, told or "nobody")
+    log.warning(
+        "%s schedule of %s switched off (%s); telling %s", kind.value, channel_id, error, told or "nobody"
+    )
     if told:
         post(client, channel=told, **ui.schedule_disabled(kind.value, channel_id, error))
 
@@ -204,11 +214,15 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
         # the chart process when there is one.
         line = None
         if status.cycle is not None and charted < CHART_OBJECTIVES:
-            line = ObjectiveHistory(histories, status.cycle.start_at, status.cycle.end_at, naive_now, status.progress)
+            line = ObjectiveHistory(
+                histories, status.cycle.start_at, status.cycle.end_at, naive_now, status.progress
+            )
             charted += 1
         items.append(ObjectiveDigest(status, change, line))
         for kr in krs:
-            note = next((c for c in reversed(facts.checkins.get(kr.id, ())) if c.note and c.note.strip()), None)
+            note = next(
+                (c for c in reversed(facts.checkins.get(kr.id, ())) if c.note and c.note.strip()), None
+            )
             if note is not None:
                 latest_notes[kr.id] = note
             if kr.last_checkin_at is None or kr.last_checkin_at < week_start_utc:
@@ -251,7 +265,9 @@ def _history_of(kr: KeyResult, checkins) -> KeyResultHistory:
 
 
 def send_digest(
-    client: WebClient, data: DigestData, begin_drawing: Callable[[HistoryChart], Callable[[], bytes]] | None = None
+    client: WebClient,
+    data: DigestData,
+    begin_drawing: Callable[[HistoryChart], Callable[[], bytes]] | None = None,
 ) -> tuple[PostResult, dict]:
     """Parent, thread replies, chart, now. The parent decides the outcome; the thread is best effort."""
     poster = Direct(client)
@@ -295,7 +311,9 @@ def upload_chart(poster: Poster, data: DigestData, parent_ts: str | None, png: C
     ).ok
 
 
-def post_digest_now(db: Database, client: WebClient, workspace_id: int, channel_id: str, *, requested_by: str) -> str:
+def post_digest_now(
+    db: Database, client: WebClient, workspace_id: int, channel_id: str, *, requested_by: str
+) -> str:
     """`/okr digest`: this channel's digest, now, outside the weekly schedule. Returns what to tell."""
     now = datetime.now(UTC)
     with db.session() as session:
@@ -323,7 +341,8 @@ def chart_of(data: DigestData) -> HistoryChart | None:
     if not series or data.cycle is None:
         return None
     lines = tuple(
-        (f"OBJ-{item.status.objective.number} {item.status.objective.title}"[:40], item.history) for item in series
+        (f"OBJ-{item.status.objective.number} {item.status.objective.title}"[:40], item.history)
+        for item in series
     )
     return HistoryChart(data.cycle.name, data.cycle.start, data.cycle.end, lines)
 

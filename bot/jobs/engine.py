@@ -93,7 +93,13 @@ class PlannedPost:
         on_channel_gone: Callable[[Outbox, PostResult], None] | None = None,
     ) -> PlannedPost:
         """The common case: one chat.postMessage, its text and blocks built after the claim."""
-        return cls(key, due, lambda outbox: Sent(outbox.post(channel=channel, **build())), unreachable, on_channel_gone)
+        return cls(
+            key,
+            due,
+            lambda outbox: Sent(outbox.post(channel=channel, **build())),
+            unreachable,
+            on_channel_gone,
+        )
 
 
 @dataclass(frozen=True)
@@ -359,7 +365,9 @@ class Engine:
             return report
         return Planned(unit, job, workspace, client, due, report)
 
-    def triage(self, workspace: Workspace, posts: Sequence[PlannedPost], now: datetime, report: RunReport) -> list[PlannedPost]:
+    def triage(
+        self, workspace: Workspace, posts: Sequence[PlannedPost], now: datetime, report: RunReport
+    ) -> list[PlannedPost]:
         """What is due now: claimed keys (one statement for all of them), unreachable people, late
         and not-yet-due posts are set aside; late ones are recorded, once."""
         known = delivery.known_keys(self.db, workspace.id, [p.key for p in posts])
@@ -387,8 +395,8 @@ class Engine:
         outbox = Outbox(planned.client, planned.workspace.team_id, self.pacer, self.stop)
         in_flight = min(self.config.posts_in_flight, len(planned.due))
         with ThreadPoolExecutor(in_flight, thread_name_prefix="post") as pool:
-            dying = threading.Event()
-            sends = [pool.submit(self._send_one, outbox, p, planned.report, dying) for p in planned.due]
+            halt = threading.Event()
+            sends = [pool.submit(self._send_one, outbox, p, planned.report, halt) for p in planned.due]
             follow_ups, failure = [], None
             for sending in sends:
                 try:
@@ -408,14 +416,16 @@ class Engine:
                 except Exception:  # noqa: BLE001 - follow-ups are best effort
                     log.exception("%s: a follow-up failed", planned.unit.id)
         if failure is not None:
-            log.error("%s failed for workspace %s: %r", planned.report.kind, planned.workspace.team_id, failure)
-            planned.report.errors.append(f"{planned.workspace.team_id}: {type(failure).__name__}")
+            log.error(
+                "%s failed for workspace %s: %r", planned.report.kind, planned.workspace.team_id, failure
+            )
+            planned.report.error(f"{planned.workspace.team_id}: {type(failure).__name__}")
 
     def _send_one(
-        self, outbox: Outbox, planned: PlannedPost, report: RunReport, dying: threading.Event
+        self, outbox: Outbox, planned: PlannedPost, report: RunReport, halt: threading.Event
     ) -> Callable[[], object] | None:
         key = planned.key
-        if dying.is_set():
+        if halt.is_set():
             return None
         if self.stop.is_set():
             report.add(stopped=True)
@@ -427,20 +437,38 @@ class Engine:
             sent = planned.send(outbox)
         except Exception:
             # Whatever it did before it broke may have reached Slack: at most once, never resent.
-            delivery.mark(self.db, *_key_args(key), DeliveryState.FAILED, {"error": "exception while sending"})
+            delivery.mark(
+                self.db, *_key_args(key), DeliveryState.FAILED, {"error": "exception while sending"}
+            )
             report.add(failed=1)
             raise
         except BaseException:
-            dying.set()  # the process is going down: the claim stays (in doubt), nothing more starts
+            halt.set()  # the process is going down: the claim stays (in doubt), nothing more starts
             raise
         if sent.result.outcome == Outcome.STOPPED:
             report.add(stopped=True)
+        elif sent.result.outcome == Outcome.WORKSPACE_GONE and not halt.is_set():
+            halt.set()  # its other posts would be refused the same way
+            log.warning(
+                "%s: Slack refused workspace %s's token (%s); its posts are skipped this run",
+                report.kind,
+                outbox.team_id,
+                sent.result.error,
+            )
+            report.error(f"{outbox.team_id}: {sent.result.error}")
 
         def channel_gone(result: PostResult) -> None:
             if planned.on_channel_gone is not None:
                 planned.on_channel_gone(outbox, result)
 
-        finish(self.db, key, sent.result, report, on_channel_gone=channel_gone if planned.on_channel_gone else None, extra=sent.extra)
+        finish(
+            self.db,
+            key,
+            sent.result,
+            report,
+            on_channel_gone=channel_gone if planned.on_channel_gone else None,
+            extra=sent.extra,
+        )
         return sent.then if sent.result.ok else None
 
 
@@ -511,4 +539,3 @@ def _engine(engine: Engine | None, db: Database, client_for: ClientFor, stop, ki
     if engine is not None:
         return _Borrowed(engine)
     return Engine(db, client_for, stop=stop, kinds=kinds)
-

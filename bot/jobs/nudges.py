@@ -87,7 +87,9 @@ def _sprint_nudges(context: PlanContext) -> list[PlannedPost]:
         middle = sprint.starts_on + timedelta(days=max(0, (sprint.ends_on - sprint.starts_on).days) // 2)
         moment = local_datetime(calendar.next_working_day(middle), parse_time(NUDGE_TIME), tz)
         key = Key(SPRINT_KIND, workspace.id, sprint.channel_id, detail.ref)
-        posts.append(PlannedPost.message(key, moment, sprint.channel_id, partial(ui.unaligned_sprint_nudge, detail)))
+        posts.append(
+            PlannedPost.message(key, moment, sprint.channel_id, partial(ui.unaligned_sprint_nudge, detail))
+        )
     return posts
 
 
@@ -96,7 +98,9 @@ def _key_result_nudges(context: PlanContext) -> list[PlannedPost]:
     with db.session() as session:
         key_results = repo.active_key_results(session, workspace.id)
         details = sprint_repo.active_sprints(session, workspace.id)
-        newest_first = okr_repo.recent_checkins(session, sorted({kr.id for kr in key_results}), per_key_result=2)
+        newest_first = okr_repo.recent_checkins(
+            session, sorted({kr.id for kr in key_results}), per_key_result=2
+        )
         history = {kr_id: checkins[::-1] for kr_id, checkins in newest_first.items()}  # oldest first
         session.expunge_all()
     served = set().union(*(d.active_key_result_ids for d in details)) if details else set()

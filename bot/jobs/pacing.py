@@ -102,7 +102,8 @@ class Pacer:
             bucket = self._bucket(workspace, method)
             until = now + max(0.0, retry_after)
             bucket.paused_until = max(bucket.paused_until, until)
-            bucket.tat = max(bucket.tat, until)
+            # Resume at the sustained rate, not with a burst: Slack just said we were too fast.
+            bucket.tat = max(bucket.tat, until + bucket.tolerance)
 
 
 def _sleep(seconds: float, stop: threading.Event | None) -> bool:

@@ -94,7 +94,7 @@ FEW_STALE = 20
 def people_facts(
     db: Database, client: WebClient, workspace: Workspace, owners, cached: dict[str, Member] | None = None
 ) -> dict[str, Person]:
-    """users.info facts for every owner: the cache when younger than a day, else Slack's answer.
+    """Slack's facts for every owner: the cache when younger than a day, else Slack's answer.
 
     The cache is kept fresh by user_change events; a few stale people are asked about with
     users.info, more than FEW_STALE with users.list pages (see `_list_stale`)."""
@@ -159,7 +159,14 @@ def _list_stale(
             break
         pages += 1
         page_now = _wall_now()
-        rows = [member_row(user, page_now) for user in answer.get("members") or [] if is_person(user)]
+        # Keyed by id: one upsert statement may not touch a row twice (PostgreSQL refuses).
+        rows = list(
+            {
+                user["id"]: member_row(user, page_now)
+                for user in answer.get("members") or []
+                if isinstance(user, dict) and is_person(user)
+            }.values()
+        )
         repo.upsert_members(db, workspace.id, rows)  # one statement a page; kept if a later page fails
         for row in rows:
             if row["user_id"] in wanted:

@@ -9,6 +9,7 @@ Slack pushing back, and what the scheduler does (SPEC section 8):
 | 429 (honoured Retry-After up to CLOCK_RATE_RETRIES)   | retried inside the client; if still refused: NOT_SENT, claim released, next tick retries |
 | channel_not_found, not_in_channel, is_archived        | CHANNEL_GONE    | the channel's schedule disabled, its setter told by DM |
 | account_inactive, user_not_found, user_disabled …     | PERSON_GONE     | delivery marked skipped                    |
+| token_revoked, token_expired, invalid_auth …          | WORKSPACE_GONE  | claim released; the workspace's other posts in this run are not tried; logged once |
 | any other error, a timeout                            | FAILED          | delivery marked failed and logged; the fan-out goes on |
 """
 
@@ -39,6 +40,19 @@ PERSON_GONE_ERRORS = frozenset(
     {"account_inactive", "user_not_found", "user_disabled", "users_not_found", "cannot_dm_bot", "user_is_bot"}
 )
 NOT_SENT_ERRORS = frozenset({"ratelimited", "rate_limited"})
+# The workspace's token no longer works: nothing was posted, and nothing more will be until it is
+# installed again (docs.slack.dev/reference/methods/chat.postMessage, "Errors").
+WORKSPACE_GONE_ERRORS = frozenset(
+    {
+        "token_revoked",
+        "token_expired",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive_workspace",
+        "team_access_not_granted",
+        "app_uninstalled",
+    }
+)
 
 
 class Outcome(StrEnum):
@@ -47,6 +61,7 @@ class Outcome(StrEnum):
     PERSON_GONE = "person_gone"
     NOT_SENT = "not_sent"  # refused for now (rate limit): certainly not posted, may be retried
     STOPPED = "stopped"  # not attempted: the process is stopping; the next run sends it
+    WORKSPACE_GONE = "workspace_gone"  # the token was refused: certainly not posted; the rest skipped
     FAILED = "failed"
 
 
@@ -116,7 +131,9 @@ def upload(
 class Poster(Protocol):
     """Where a scheduled message goes out: the engine's paced Outbox, or Direct (a post on demand)."""
 
-    def post(self, *, channel: str, text: str, blocks: list[dict] | None = None, **extra: Any) -> PostResult: ...
+    def post(
+        self, *, channel: str, text: str, blocks: list[dict] | None = None, **extra: Any
+    ) -> PostResult: ...
 
     def upload(self, **kwargs: Any) -> PostResult: ...
 
@@ -140,6 +157,8 @@ def classify_error(error: SlackApiError, channel: str) -> PostResult:
     status = getattr(response, "status_code", 200)
     if status == 429 or code in NOT_SENT_ERRORS:
         outcome = Outcome.NOT_SENT
+    elif code in WORKSPACE_GONE_ERRORS:
+        outcome = Outcome.WORKSPACE_GONE
     elif code in CHANNEL_GONE_ERRORS:
         outcome = Outcome.CHANNEL_GONE
     elif code in PERSON_GONE_ERRORS:

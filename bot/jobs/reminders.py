@@ -46,7 +46,9 @@ def checkin_reminders(
     stop: threading.Event | None = None,
 ) -> RunReport:
     """This kind for every workspace (or `team_id`), now, through the delivery engine."""
-    return run_kind("checkin-reminders", db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop)
+    return run_kind(
+        "checkin-reminders", db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop
+    )
 
 
 def plan(context: PlanContext) -> list[PlannedPost]:

@@ -62,7 +62,13 @@ def _epoch_week(d: date) -> int:
 
 
 def prompt_for(
-    schedule: Schedule | None, detail, workspace: Workspace, calendar: WorkCalendar, now: datetime, *, upcoming=False
+    schedule: Schedule | None,
+    detail,
+    workspace: Workspace,
+    calendar: WorkCalendar,
+    now: datetime,
+    *,
+    upcoming=False,
 ) -> Prompt | None:
     """The latest prompt due at or before `now` (or, with upcoming, the next one after it)."""
     if schedule is not None and not schedule.enabled:
@@ -93,7 +99,9 @@ def prompt_for(
             continue
         occurrence = occurrence_in_week(slot, calendar, week)
         if (occurrence.due <= now) != upcoming:
-            return Prompt(schedule.channel_id, occurrence.due, f"cadence-{period_of(week)}", tz, schedule.set_by, None)
+            return Prompt(
+                schedule.channel_id, occurrence.due, f"cadence-{period_of(week)}", tz, schedule.set_by, None
+            )
     return None
 
 
@@ -136,7 +144,13 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         key = Key(KIND, workspace.id, prompt.channel_id, prompt.period)
         build = partial(_prompt_message, db, workspace, prompt, details.get(channel_id), now)
         posts.append(
-            PlannedPost.message(key, prompt.due, prompt.channel_id, build, on_channel_gone=partial(_disable, db, workspace, prompt))
+            PlannedPost.message(
+                key,
+                prompt.due,
+                prompt.channel_id,
+                build,
+                on_channel_gone=partial(_disable, db, workspace, prompt),
+            )
         )
     return posts
 
@@ -144,7 +158,9 @@ def plan(context: PlanContext) -> list[PlannedPost]:
 def _prompt_message(db: Database, workspace: Workspace, prompt: Prompt, detail, now: datetime) -> dict:
     """Built after the claim: the key results behind pace, as suggestions for the next sprint."""
     with db.session() as session:
-        suggestions = sprint_service.candidate_key_results(session, workspace, prompt.channel_id, naive_utc(now), limit=40)
+        suggestions = sprint_service.candidate_key_results(
+            session, workspace, prompt.channel_id, naive_utc(now), limit=40
+        )
         behind = [s for s in suggestions if s.behind][:10]
         message = ui.sprint_prompt(prompt.channel_id, detail, behind)
         session.expunge_all()
@@ -153,6 +169,13 @@ def _prompt_message(db: Database, workspace: Workspace, prompt: Prompt, detail, 
 
 def _disable(db: Database, workspace: Workspace, prompt: Prompt, outbox, result) -> None:
     disable_channel(
-        db, outbox.client, workspace, ScheduleKind.SPRINT, prompt.channel_id, result.error or "", prompt.setter, prompt.tz,
+        db,
+        outbox.client,
+        workspace,
+        ScheduleKind.SPRINT,
+        prompt.channel_id,
+        result.error or "",
+        prompt.setter,
+        prompt.tz,
         (5, DEFAULT_TIME),
     )

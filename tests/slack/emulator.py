@@ -44,6 +44,12 @@ MESSAGE_MAX_BLOCKS = 50
 VIEW_MAX_BLOCKS = 100
 MESSAGE_TEXT_MAX = 40_000
 MESSAGE_TEXT_TRUNCATED = 4_000
+# chat.postMessage / chat.update refuse a message whose blocks carry more than about 12,000
+# characters of text in all, with `msg_blocks_too_long`. Undocumented: slackapi/bolt-js #2509
+# (refused at ~13,200 characters over several blocks) and #2867 (Slack's "12,000 text characters
+# with a buffer for block containers"; refused at 11,341 counted). Modelled as every `text` string
+# in the blocks summed, refused above 12,000; respond() through a response_url is not affected.
+MESSAGE_BLOCKS_TEXT_MAX = 12_000
 
 _BLOCK_TYPES = {
     "actions",
@@ -371,6 +377,15 @@ def message_errors(payload: dict[str, Any], *, require_text: bool = True) -> lis
     return c.errors
 
 
+def blocks_text_length(node: Any) -> int:
+    """Every `text` string in a list of blocks, summed: what msg_blocks_too_long counts."""
+    if isinstance(node, list):
+        return sum(blocks_text_length(item) for item in node)
+    if isinstance(node, dict):
+        return sum(len(v) if k == "text" and isinstance(v, str) else blocks_text_length(v) for k, v in node.items())
+    return 0
+
+
 def suggestion_errors(payload: Any) -> list[str]:
     """Errors Slack would report for an options (block_suggestion) answer."""
     c = _Checker()
@@ -590,6 +605,7 @@ class _RateLimit:
     retry_after: int
     count: int = 0
     buckets: dict[Any, tuple[float, float]] = field(default_factory=dict)
+    team: str | None = None  # only this workspace's calls (Slack's limits are per workspace)
 
 
 @dataclass
@@ -1349,13 +1365,15 @@ class SlackEmulator:
         burst: float | None = None,
         retry_after: int = 1,
         tier: int | None = None,
+        team: str | None = None,
     ) -> None:
         """HTTP 429 + ``Retry-After``. ``every=N``: every Nth call. ``per_second=R``: token bucket
         per workspace (capacity ``burst``, default ``max(1, R)``), Retry-After = whole seconds until a
         token is free (at least 1). ``tier=N``: Slack's published tier for the method, per workspace
         (https://docs.slack.dev/apis/web-api/rate-limits: Tier 1 1/min, 2 20/min, 3 50/min, 4 100/min,
         a minute's worth allowed in a burst), e.g. ``rate_limit("users.list", tier=2)``. None given:
-        ``every=5``."""
+        ``every=5``. ``team``: only that workspace's calls are limited ("per API method per
+        workspace per app", the same page)."""
         if tier is not None:
             per_minute = RATE_TIERS[tier]
             per_second = per_minute / 60
@@ -1370,6 +1388,7 @@ class SlackEmulator:
                     per_second=per_second,
                     burst=burst if burst is not None else max(1.0, per_second or 1.0),
                     retry_after=retry_after,
+                    team=team,
                 )
             )
 
@@ -1404,7 +1423,7 @@ class SlackEmulator:
     def _rate_limited(self, call: Call) -> int | None:
         now = time.perf_counter()
         for rl in self._rate_limits:
-            if not self._matches(rl.method, call.method):
+            if not self._matches(rl.method, call.method) or (rl.team is not None and rl.team != call.team_id):
                 continue
             rl.count += 1
             if rl.every is not None and rl.count % rl.every == 0:
@@ -1777,6 +1796,12 @@ class SlackEmulator:
 
     def _message_payload_check(self, call: Call, *, require_text: bool = True) -> None:
         errors = self.check_message(call.method, call.args, require_text=require_text)
+        blocks = call.args.get("blocks")
+        if not errors and call.method in ("chat.postMessage", "chat.update") and isinstance(blocks, list):
+            size = blocks_text_length(blocks)
+            if size > MESSAGE_BLOCKS_TEXT_MAX:
+                self._note(call.method, [f"msg_blocks_too_long: {size} characters of text in blocks"])
+                raise _SlackError("msg_blocks_too_long")
         if not errors:
             return
         if "no_text" in errors:
