@@ -3,16 +3,24 @@ source of the OpenAPI document's schemas (bot/api/openapi.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from bot.domain.numbers import MAX_ABS
 from bot.domain.progress import Confidence, PaceStatus
 from bot.forms.okr import NOTE_MAX
 
 REF_PATTERN = r"^#?[A-Za-z]{2,3}-?[0-9]{1,10}$"
+
+
+def _utc(moment: datetime) -> datetime:
+    # Storage keeps naive UTC; an answer says so (RFC 3339 wants the offset).
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+Moment = Annotated[datetime, AfterValidator(_utc)]
 Value = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_ABS, le=MAX_ABS, description="A finite number")]
 
 
@@ -83,7 +91,7 @@ class PageOut(BaseModel):
 class SourceOut(BaseModel):
     kind: Literal["sql", "http"]
     every_minutes: int
-    last_run_at: datetime | None
+    last_run_at: Moment | None
     last_value: float | None
     failing: bool
     last_error: str | None
@@ -94,7 +102,7 @@ class CheckInOut(BaseModel):
     confidence: Confidence | None
     note: str
     author: str = Field(description="Slack user id; for a token, the admin who made it")
-    at: datetime
+    at: Moment
     automatic: bool = Field(description="True when a bound data source recorded it")
     via: str | None = Field(description="`api:TOKEN-NAME`, `source:sql`, `source:http`, or null for Slack")
 
@@ -117,7 +125,7 @@ class KeyResultOut(BaseModel):
     progress_percent: int | None = Field(description="As Slack shows it: rounded half up")
     pace: PaceStatus
     confidence: Confidence | None
-    last_checkin_at: datetime | None
+    last_checkin_at: Moment | None
     source: SourceOut | None
 
 
@@ -147,7 +155,7 @@ class KpiOut(BaseModel):
     direction: Literal["higher", "lower"]
     status: Literal["active", "closed", "archived"]
     latest_value: float | None
-    latest_at: datetime | None
+    latest_at: Moment | None
     source: SourceOut | None
 
 
@@ -166,7 +174,7 @@ class MeasurementOut(BaseModel):
     value: float
     note: str
     author: str
-    at: datetime
+    at: Moment
     automatic: bool
     via: str | None
 
