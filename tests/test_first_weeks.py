@@ -139,3 +139,40 @@ def test_length_limits_count_what_was_typed_not_the_escapes(slack, emulator, db)
     with db.session() as session:
         assert session.scalars(select(Sprint.goal)).one() == goal
     slack.settle()
+
+
+# --- 14. Slack's ~12,000 characters of text a message ----------------------------------------------
+
+
+def test_a_busy_channels_digest_thread_is_accepted_by_slack_in_full(slack, emulator, db):
+    """8 objectives x 4 key results with a 190-character note each: about 14,500 characters of
+    thread, which Slack refuses as one message (msg_blocks_too_long)."""
+    from datetime import UTC, datetime
+
+    from tests.test_okr import seed_objectives
+
+    seed_objectives(db, 8, key_results=4, checked_in=False)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with db.session() as session:
+        from storage.models import KeyResult
+
+        for kr in session.scalars(select(KeyResult)):
+            kr.current_value, kr.last_checkin_at = 40.0, now
+            kr.title = f"Raise weekly active teams in segment {kr.number} " + "t" * 80
+            note = f"KR {kr.number:02d} " + "n" * 182 + "!"
+            session.add(
+                CheckIn(
+                    workspace_id=kr.workspace_id,
+                    key_result_id=kr.id,
+                    value=40.0,
+                    note=note,
+                    author_id=ALICE,
+                    created_at=now,
+                )
+            )
+    assert "Posted" in answer(slack, "/okr", "digest", channel_id=CHANNEL)["text"]
+    replies = [c for c in emulator.calls_to("chat.postMessage") if c.args.get("thread_ts")]
+    assert replies and all(c.ok for c in replies), [c.error for c in replies if not c.ok]
+    thread = json.dumps([c.args["blocks"] for c in replies])
+    assert all(f"KR {n:02d} " in thread for n in range(1, 33))
+    assert emulator.violations == []

@@ -31,6 +31,10 @@ SECTION_CHARS = 3000
 HEADER_CHARS = 150
 CONTEXT_CHARS = 2000
 TEXT_FALLBACK_CHARS = 3000
+# chat.postMessage refuses a message whose blocks carry more than about 12,000 characters of text
+# in all (msg_blocks_too_long; undocumented: slackapi/bolt-js #2509, #2867, where one was refused at
+# 11,341). Posts keep well under it.
+MESSAGE_TEXT_BUDGET = 10_000
 
 
 def header(text: str) -> dict:
@@ -71,16 +75,53 @@ def actions(*buttons: dict, block_id: str | None = None) -> dict:
     return block
 
 
-def fit(blocks: Sequence[dict | Block], limit: int, overflow: str) -> list[dict]:
+def text_size(node: object) -> int:
+    """Every `text` string in blocks, summed: what Slack's msg_blocks_too_long counts."""
+    if isinstance(node, list):
+        return sum(text_size(item) for item in node)
+    if isinstance(node, dict):
+        return sum(len(v) if k == "text" and isinstance(v, str) else text_size(v) for k, v in node.items())
+    return 0
+
+
+def fit(blocks: Sequence[dict | Block], limit: int, overflow: str, *, max_chars: int | None = None) -> list[dict]:
     """Cut a list of blocks to Slack's limit, ending with a note of how many were left out.
 
     `overflow` is a format string with {count}, e.g. "…and {count} more: see App Home."
+    With `max_chars`, the blocks' text (text_size) stays within it too.
     """
     dicts = [b.to_dict() if isinstance(b, Block) else b for b in blocks]
-    if len(dicts) <= limit:
+    if len(dicts) <= limit and (max_chars is None or text_size(dicts) <= max_chars):
         return dicts
-    kept = dicts[: limit - 1]
+    room = None if max_chars is None else max_chars - text_size(context(overflow.format(count=len(dicts))))
+    kept: list[dict] = []
+    size = 0
+    for block in dicts[: limit - 1]:
+        size += text_size(block)
+        if room is not None and size > room:
+            break
+        kept.append(block)
     return [*kept, context(overflow.format(count=len(dicts) - len(kept)))]
+
+
+def split(blocks: Sequence[dict], *, max_blocks: int = MESSAGE_BLOCKS, max_chars: int = MESSAGE_TEXT_BUDGET) -> list[list[dict]]:
+    """Blocks into as few messages as hold them, each within Slack's block count and text size.
+    A divider never starts or ends a message."""
+    messages: list[list[dict]] = []
+    current: list[dict] = []
+    size = 0
+    for block in blocks:
+        block_size = text_size(block)
+        if current and (len(current) >= max_blocks or size + block_size > max_chars):
+            messages.append(current)
+            current, size = [], 0
+        if not current and block.get("type") == "divider":
+            continue
+        current.append(block)
+        size += block_size
+    if current:
+        messages.append(current)
+    return [[*m[:-1]] if len(m) > 1 and m[-1].get("type") == "divider" else m for m in messages]
 
 
 def ephemeral(text: str, blocks: Sequence[dict] | None = None) -> dict:

@@ -5,6 +5,7 @@ Pure functions: facts in, ``{"text": ..., "blocks": [...]}`` out (the keyword ar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,6 +19,7 @@ from bot.domain.slack_text import truncate
 from bot.ids import Action
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
+    MESSAGE_TEXT_BUDGET,
     TEXT_FALLBACK_CHARS,
     actions,
     button,
@@ -26,13 +28,18 @@ from bot.ui.blocks import (
     fit,
     header,
     section,
+    split,
     user_text,
 )
 from bot.ui.progress import progress_bar
 from storage.models import KeyResult, KeyResultKind
 
-# Room left for the header, the intro and the buttons when a list is cut to Slack's 50 blocks.
+# Room left for the header, the intro and the buttons when a list is cut to Slack's 50 blocks,
+# and for their text within a message's text budget.
 _RESERVED = 4
+_RESERVED_CHARS = 1000
+# The digest thread's key results: at most about three replies, then "…and N more lines".
+_THREAD_KEY_RESULT_CHARS = 3 * MESSAGE_TEXT_BUDGET - _RESERVED_CHARS
 
 
 def kr_ref(kr: KeyResult) -> str:
@@ -61,8 +68,17 @@ def day_name(weekday: int) -> str:
     return WEEKDAYS[weekday - 1].capitalize()
 
 
+# mrkdwn's *bold* and _italic_ marks (not the underscore inside America/Los_Angeles or not_in_channel).
+_EMPHASIS = re.compile(r"(?<![\w*_])[*_]+(?=\S)|(?<=\S)[*_]+(?![\w*_])")
+
+
+def plain(text: str) -> str:
+    """mrkdwn's emphasis marks taken out, for a notification's plain-text fallback."""
+    return _EMPHASIS.sub("", text)
+
+
 def _fallback(lines: Sequence[str]) -> str:
-    return truncate("\n".join(lines), TEXT_FALLBACK_CHARS)
+    return truncate("\n".join(plain(line) for line in lines), TEXT_FALLBACK_CHARS)
 
 
 # --- check-in reminder ----------------------------------------------------------------------------
@@ -87,7 +103,12 @@ def checkin_reminder(key_results: Sequence[KeyResult], *, week_start: date, tz: 
             )
         )
     button_block = actions(button("Check in", Action.OPEN_CHECKIN, "weekly", style="primary"))
-    listed = fit(rows, MESSAGE_BLOCKS - _RESERVED, "…and {count} more: run `/okr checkin` or open App Home.")
+    listed = fit(
+        rows,
+        MESSAGE_BLOCKS - _RESERVED,
+        "…and {count} more: run `/okr checkin` or open App Home.",
+        max_chars=MESSAGE_TEXT_BUDGET - _RESERVED_CHARS,
+    )
     blocks = [header("Weekly check-in"), section(intro), *listed, button_block]
     text_lines = [intro] + [f"• {kr_ref(kr)} {user_text(kr.title, 100)}: {kr_value(kr)}" for kr in key_results[:30]]
     if count > 30:
@@ -187,7 +208,7 @@ def schedule_answer(headline: str, lines: Sequence[ScheduleLine], footer: str = 
         if line.enabled and line.next_post:
             body += f"\nNext: {line.next_post}"
         blocks.append(section(body))
-        text_lines.append(body.replace("*", "").replace("_", ""))
+        text_lines.append(body)
     if footer:
         blocks.append(context(footer))
         text_lines.append(footer)
@@ -205,27 +226,34 @@ def weekly(weekday: int, time_of_day: str, tz_name: str | None = None, *, every_
 _SECTION_ROOM = 2900  # under Slack's 3,000 characters a section, with room for a cut marker
 
 
-def pack(lines: Sequence[str], *, max_blocks: int, overflow: str) -> list[dict]:
+def pack(lines: Sequence[str], *, max_blocks: int, overflow: str, max_chars: int = MESSAGE_TEXT_BUDGET) -> list[dict]:
     """Lines into as few sections as fit (each under 3,000 characters), at most `max_blocks`
-    blocks, the last one saying how many lines were left out."""
-    blocks: list[dict] = []
+    blocks and `max_chars` characters of text, the last one saying how many lines were left out."""
+    sections: list[tuple[str, int]] = []  # (text, how many lines it holds)
     current: list[str] = []
     size = 0
-    used = 0
-    for index, line in enumerate(lines):
+    for line in lines:
         line = truncate(line, 1000)
         if current and size + len(line) + 1 > _SECTION_ROOM:
-            if len(blocks) == max_blocks - 1:
-                # No room for another section: say what was left out, everything from `used` on.
-                blocks.append(context(overflow.format(count=len(lines) - used)))
-                return blocks
-            blocks.append(section("\n".join(current)))
-            used = index
+            sections.append(("\n".join(current), len(current)))
             current, size = [], 0
         current.append(line)
         size += len(line) + 1
     if current:
-        blocks.append(section("\n".join(current)))
+        sections.append(("\n".join(current), len(current)))
+    total = sum(len(text) for text, _ in sections)
+    if len(sections) <= max_blocks and total <= max_chars:
+        return [section(text) for text, _ in sections]
+    room = max_chars - len(overflow) - 10  # the note's own text, with its count
+    blocks: list[dict] = []
+    used = size = 0
+    for text, count in sections[: max_blocks - 1]:
+        size += len(text)
+        if size > room:
+            break
+        blocks.append(section(text))
+        used += count
+    blocks.append(context(overflow.format(count=len(lines) - used)))
     return blocks
 
 
@@ -267,7 +295,13 @@ def digest_parent(data) -> dict:
         )
     if not rows:
         rows.append(section("No active objectives in this channel. `/okr new` adds one."))
-    blocks = [section(intro), *fit(rows, MESSAGE_BLOCKS - 2, "…and {count} more objectives: `/okr list` shows them all.")]
+    listed = fit(
+        rows,
+        MESSAGE_BLOCKS - 2,
+        "…and {count} more objectives: `/okr list` shows them all.",
+        max_chars=MESSAGE_TEXT_BUDGET - _RESERVED_CHARS,
+    )
+    blocks = [section(intro), *listed]
     more = data.left_out
     if more:
         blocks.append(context(f"…and {more} more objective{'s' if more != 1 else ''}: `/okr list` shows them all."))
@@ -289,7 +323,8 @@ def _kr_line(status, note) -> str:
 
 def digest_thread(data) -> list[dict]:
     """The thread: key results with confidence and notes; then what needs attention. One reply
-    when both fit in a message, else two."""
+    when both fit in a message, else as many as Slack's limits (50 blocks, ~12,000 characters of
+    text a message) need."""
     lines = []
     for item in data.objectives:
         objective = item.status.objective
@@ -298,13 +333,15 @@ def digest_thread(data) -> list[dict]:
             lines.append("      _no key results yet_")
         for status in item.status.key_results:
             lines.append(_kr_line(status, data.latest_notes.get(status.key_result.id)))
-    first = {
-        "text": _fallback(["Key results this week:"] + [ln.replace("*", "") for ln in lines[:40]]),
-        "blocks": [
-            section("*Key results*, their confidence and latest notes"),
-            *pack(lines, max_blocks=MESSAGE_BLOCKS - 1, overflow="…and {count} more lines: `/okr show OBJ-n` has the rest."),
-        ],
-    }
+    key_results = [
+        section("*Key results*, their confidence and latest notes"),
+        *pack(
+            lines,
+            max_blocks=3 * (MESSAGE_BLOCKS - 1),
+            max_chars=_THREAD_KEY_RESULT_CHARS,
+            overflow="…and {count} more lines: `/okr show OBJ-n` has the rest.",
+        ),
+    ]
 
     attention: list[str] = []
     disagreements = data.disagreements
@@ -334,15 +371,19 @@ def digest_thread(data) -> list[dict]:
             attention.append("• :warning: not aligned: its goal serves no active key result. `/sprint link KR-n` links one.")
     else:
         attention.append("*No active sprint* in this channel. `/sprint start` plans one.")
-    second = {
-        "text": _fallback([ln.replace("*", "") for ln in attention[:40]]),
-        "blocks": pack(attention, max_blocks=MESSAGE_BLOCKS, overflow="…and {count} more lines."),
-    }
-    if len(first["blocks"]) + 1 + len(second["blocks"]) <= MESSAGE_BLOCKS:
-        # Both fit in one reply: one notification for the thread's followers, one call to Slack.
-        text = _fallback([first["text"], second["text"]])
-        return [{"text": text, "blocks": [*first["blocks"], divider(), *second["blocks"]]}]
-    return [first, second]
+    needs_attention = pack(attention, max_blocks=MESSAGE_BLOCKS, overflow="…and {count} more lines.")
+    # As few replies as hold it all: one when everything fits (one notification for the thread's
+    # followers, one call to Slack), each within 50 blocks and Slack's text budget.
+    return [
+        {"text": _fallback(_texts(blocks)), "blocks": blocks}
+        for blocks in split([*key_results, divider(), *needs_attention])
+    ]
+
+
+def _texts(blocks: Sequence[dict]) -> list[str]:
+    return [block["text"]["text"] for block in blocks if isinstance(block.get("text"), dict)] + [
+        element["text"] for block in blocks for element in block.get("elements", []) if "text" in element
+    ]
 
 
 # --- sprint-planning prompt ---------------------------------------------------------------------------
