@@ -176,3 +176,36 @@ def test_a_busy_channels_digest_thread_is_accepted_by_slack_in_full(slack, emula
     thread = json.dumps([c.args["blocks"] for c in replies])
     assert all(f"KR {n:02d} " in thread for n in range(1, 33))
     assert emulator.violations == []
+
+
+# --- 6. a one-line check-in keeps the confidence it does not mention ------------------------------
+
+
+def test_a_one_line_check_in_without_a_confidence_keeps_the_last_one(slack, emulator, db):
+    from storage.models import KeyResult
+
+    create_objective(slack, emulator)
+    answer(slack, "/okr", "checkin KR-1 45 at-risk waiting on design")
+    answer(slack, "/okr", "checkin KR-1 50 design landed")
+    with db.session() as session:
+        rows = [(c.value, c.confidence) for c in session.scalars(select(CheckIn).order_by(CheckIn.id))]
+        last = session.scalars(select(KeyResult.last_confidence)).one()
+    assert rows == [(45.0, "at_risk"), (50.0, "at_risk")] and last == "at_risk"
+    assert "owner says" in answer_text(answer(slack, "/okr", "show OBJ-1"))
+    slack.settle()
+
+
+# --- 7. a typed % is kept ---------------------------------------------------------------------------
+
+
+def test_a_percent_typed_with_start_and_target_is_the_unit(slack, emulator, db):
+    from storage.models import KeyResult
+
+    create_objective(slack, emulator, krs=(("Activation", "10%", "30%", ""), ("Docs", "0", "20", "")))
+    answer(slack, "/okr", "checkin KR-2 5%")
+    with db.session() as session:
+        units = dict(session.execute(select(KeyResult.number, KeyResult.unit)).all())
+    assert units == {1: "%", 2: "%"}
+    shown = answer_text(answer(slack, "/okr", "show OBJ-1"))
+    assert "10% → 30%" in shown and "5%" in shown
+    slack.settle()

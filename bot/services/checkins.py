@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.domain.numbers import parse_number
+from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
 from bot.errors import Conflict, Invalid, Usage
@@ -171,6 +171,12 @@ def check_in_line(
         value = parse_value(value_text, kr)
     except ValueError as error:
         raise Usage(f"{error}. Check in like `/okr checkin {format_ref(RefKind.KR, kr.number)} 42 on-track`.") from None
+    if confidence is None and kr.last_confidence:
+        # Said nothing about confidence: it stands, as the modal (prefilled with it) keeps it.
+        confidence = Confidence(kr.last_confidence)
+    unit = typed_unit(value_text)
+    if unit and not kr.unit and kr.kind != KeyResultKind.MILESTONE:
+        kr.unit = unit  # "20%" on a key result with no unit yet: keep what was typed
     entry = CheckInEntry(key_result_id=kr.id, value=value, confidence=confidence, note=note)
     recorded = record(
         session, client, workspace, actor_id, [entry], now=now, field_errors=False, dedupe_prefix=dedupe_prefix
