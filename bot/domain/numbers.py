@@ -94,6 +94,17 @@ def parse_number(text: str) -> float:
     return float(value) + 0.0  # "+ 0.0" turns -0.0 into 0.0
 
 
+def typed_unit(text: str | None) -> str:
+    """The unit typed with a number: "%" for "30%", "$" for "$1,200" or "1 200 €", else ""."""
+    s = (text or "").strip().lstrip("+-\u2212").strip()
+    if s.endswith("%"):
+        return "%"
+    for symbol in _CURRENCY:
+        if s.startswith(symbol) or s.endswith(symbol):
+            return symbol
+    return ""
+
+
 def format_number(x: float, unit: str = "") -> str:
     """Up to two decimals, trailing zeros dropped, thousands separated: 1200 -> "1,200".
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.domain.numbers import format_number, parse_number
+from bot.domain.numbers import format_number, parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.errors import Invalid
 from bot.forms.state import field_errors, flatten, text
@@ -117,6 +117,11 @@ def _key_result_row(values: dict[str, Any], n: int, owner_default: Any, errors: 
             target = None
         else:
             target = _number(values.get(target_block), target_block, errors)
+        if not unit:
+            # "10%" → "30%" with no unit given: the key result is measured in %, as typed.
+            unit = typed_unit(text(values.get(Block.KR_TARGET.of(n=n)))) or typed_unit(
+                text(values.get(Block.KR_START.of(n=n)))
+            )
         if start is not None and target is not None and start == target:
             errors[target_block] = (
                 f"The target must differ from the start (both are {format_number(start)}); "
