@@ -209,3 +209,29 @@ def test_a_percent_typed_with_start_and_target_is_the_unit(slack, emulator, db):
     shown = answer_text(answer(slack, "/okr", "show OBJ-1"))
     assert "10% → 30%" in shown and "5%" in shown
     slack.settle()
+
+
+# --- 12. words that read right -----------------------------------------------------------------------
+
+
+def test_the_schedule_answers_fallback_keeps_underscores_and_says_switched_off_once(slack, emulator, db):
+    set_answer = answer(slack, "/okr", "schedule digest fri 16:00", user_id=BOB, channel_id=CHANNEL)
+    assert "America/New_York" in set_answer["text"]
+    answer(slack, "/okr", "schedule off", user_id=BOB, channel_id=CHANNEL)
+    shown = answer(slack, "/okr", "schedule", user_id=BOB, channel_id=CHANNEL)
+    text = answer_text(shown)
+    assert "switched off by" in text and "switched off: switched off" not in text
+    slack.settle()
+
+
+def test_a_reference_of_the_wrong_kind_gets_a_sentence_that_ends(slack):
+    text = answer(slack, "/kra", "show OBJ-1")["text"]
+    assert "looks like KRA-3. Try `/kra show KRA-3`" in text
+
+
+def test_an_archived_kra_suggests_only_what_still_works(slack, emulator, db):
+    create_kra(slack, emulator, "Customer satisfaction")
+    answer(slack, "/kra", "archive KRA-1")
+    text = answer_text(answer(slack, "/kra", "show KRA-1"))
+    assert "archived" in text and "/kra edit" not in text and "/kra kpi" not in text
+    slack.settle()

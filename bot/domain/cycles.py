@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from bot.domain.slack_text import user_text
+
 MIN_YEAR = 2000
 MAX_YEAR = 2100
 
@@ -108,7 +110,7 @@ def parse_cycle(text: str, fiscal_start_month: int = 1) -> Cycle:
     cleaned = (text or "").strip()
     match = _YEAR_FIRST.fullmatch(cleaned) or _QUARTER_FIRST.fullmatch(cleaned)
     if match is None:
-        shown = f"“{cleaned[:40]}” is not a cycle. " if cleaned else ""
+        shown = f"“{user_text(cleaned, 40)}” is not a cycle. " if cleaned else ""
         raise ValueError(f"{shown}Cycles look like {example}")
     year = int(match["year"])
     if not MIN_YEAR <= year <= MAX_YEAR:

@@ -10,6 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import lru_cache
 
+from bot.domain.slack_text import user_text
+
 # Pace thresholds (SPEC 5): on track if p >= e - 0.10, at risk down to e - 0.25.
 AT_RISK_GAP = 0.10
 OFF_TRACK_GAP = 0.25
@@ -75,7 +77,7 @@ class Confidence(StrEnum):
             if key == member.value.replace("_", ""):
                 return member
         raise ValueError(
-            f"“{(text or '').strip()[:40]}” is not a confidence; use on-track, at-risk or off-track"
+            f"“{user_text((text or '').strip(), 40)}” is not a confidence; use on-track, at-risk or off-track"
         )
 
 

@@ -3,6 +3,8 @@
 import re
 from enum import StrEnum
 
+from bot.domain.slack_text import user_text
+
 MAX_NUMBER = 10**9
 
 
@@ -39,7 +41,7 @@ def parse_ref(text: str, kind: RefKind | str) -> int:
     if not 1 <= number <= MAX_NUMBER:
         if cleaned:
             raise ValueError(
-                f"“{cleaned[:40]}” is not a valid {kind} reference; a valid one looks like {kind}-3"
+                f"“{user_text(cleaned, 40)}” is not a valid {kind} reference; a valid one looks like {kind}-3"
             )
         raise ValueError(f"Enter a reference; it looks like {kind}-3")
     return number
@@ -54,4 +56,4 @@ def parse_any_ref(text: str) -> tuple[RefKind, int]:
         except ValueError:
             continue
     cleaned = (text or "").strip()[:40]
-    raise ValueError(f"“{cleaned}” is not a reference. References look like KRA-3, OBJ-12 or KR-45")
+    raise ValueError(f"“{user_text(cleaned, 40)}” is not a reference. References look like KRA-3, OBJ-12 or KR-45")

@@ -27,6 +27,8 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.slack_text import user_text
+
 LATE_AFTER = timedelta(hours=6)
 # A late occurrence is logged (and its key taken, so only once) up to this long after it was due;
 # older ones are simply past: last week's slot, long before someone first owned a key result, is
@@ -117,14 +119,14 @@ def parse_weekday(text: str) -> int:
     key = (text or "").strip().lower().rstrip(".")
     if key in _DAY_ALIASES:
         return _DAY_ALIASES[key]
-    raise ValueError(f"“{(text or '').strip()[:20]}” is not a day; use mon … sun or the full name")
+    raise ValueError(f"“{user_text((text or '').strip(), 20)}” is not a day; use mon … sun or the full name")
 
 
 def parse_time(text: str) -> time:
     """"9:05", "09:05", "23:59" -> time; ValueError for "25:00", "9", "9:5"."""
     match = _HHMM.fullmatch((text or "").strip())
     if not match:
-        raise ValueError(f"“{(text or '').strip()[:20]}” is not a time; use HH:MM between 00:00 and 23:59")
+        raise ValueError(f"“{user_text((text or '').strip(), 20)}” is not a time; use HH:MM between 00:00 and 23:59")
     return time(int(match[1]), int(match[2]))
 
 

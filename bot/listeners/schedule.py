@@ -133,7 +133,7 @@ def _digest_line(row: Schedule | None, workspace: Workspace, calendar, caller_tz
     else:
         tz = zone(row.timezone, workspace.timezone)
         weekday, time_of_day, enabled = row.weekday, row.time_of_day, row.enabled
-        note = "" if row.enabled else (f"switched off: {row.paused_reason}" if row.paused_reason else "switched off")
+        note = "" if row.enabled else _switched_off(row.paused_reason)
         if row.enabled and row.set_by:
             note = f"set by <@{row.set_by}>"
     upcoming = next_occurrence(WeeklySlot(weekday, time_of_day, tz.key), calendar, now)
@@ -216,7 +216,7 @@ def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: st
                 weekly=f"{row.length_weeks or 2}-week sprints; prompt "
                 + ui.weekly(row.weekday, row.time_of_day, tz.key, every_weeks=row.length_weeks or 2),
                 enabled=row.enabled,
-                note=(f"switched off: {row.paused_reason}" if not row.enabled and row.paused_reason else ""),
+                note=(_switched_off(row.paused_reason) if not row.enabled and row.paused_reason else ""),
             )
         if upcoming is not None:
             line.next_post = ui.both_times(upcoming, tz, caller_tz)
@@ -339,6 +339,13 @@ def _switch_off(db: Database, client: WebClient, who, kind: ScheduleKind, channe
             session, workspace.id, kind, channel_id=channel_id, weekday=weekday, time_of_day=time_of_day,
             timezone=timezone, set_by=who.user_id, length_weeks=length_weeks, enabled=False,
         ).paused_reason = f"switched off by <@{who.user_id}>"
+
+
+def _switched_off(reason: str | None) -> str:
+    """"switched off by @bob", "switched off: Slack answered not_in_channel": said once."""
+    if not reason:
+        return "switched off"
+    return reason if reason.startswith("switched off") else f"switched off: {reason}"
 
 
 def _caller_tz(session, client, workspace, user_id):

@@ -28,7 +28,7 @@ def find_kra(session: Session, workspace: Workspace, reference: str) -> Kra:
     try:
         number = parse_ref(reference, RefKind.KRA)
     except ValueError as error:
-        raise Usage(f"{error} Try `/kra show KRA-3`; `/kra list` shows your KRAs.") from None
+        raise Usage(f"{error}. Try `/kra show KRA-3`; `/kra list` shows your KRAs.") from None
     kra = repo.kra_by_number(session, workspace.id, number)
     if kra is None:
         raise NotFound(f"{format_ref(RefKind.KRA, number)} was not found in this workspace.")
@@ -118,7 +118,7 @@ def log_measurement(
     try:
         number = parse_ref(reference, RefKind.KPI)
     except ValueError as error:
-        raise Usage(f"{error} Try `/kra kpi KPI-7 42 a note`.") from None
+        raise Usage(f"{error}. Try `/kra kpi KPI-7 42 a note`.") from None
     kpi = repo.kpi_by_number(session, workspace.id, number)
     if kpi is None:
         raise NotFound(f"{format_ref(RefKind.KPI, number)} was not found in this workspace.")
@@ -156,7 +156,7 @@ def find_kpi(session: Session, workspace: Workspace, reference: str) -> tuple[Kp
     try:
         number = parse_ref(reference, RefKind.KPI)
     except ValueError as error:
-        raise Usage(f"{error} Try `/kra kpi KPI-7 42 a note`.") from None
+        raise Usage(f"{error}. Try `/kra kpi KPI-7 42 a note`.") from None
     kpi = repo.kpi_by_number(session, workspace.id, number)
     if kpi is None:
         raise NotFound(f"{format_ref(RefKind.KPI, number)} was not found in this workspace.")

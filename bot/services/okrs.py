@@ -29,8 +29,20 @@ from bot.errors import Invalid, NotFound, Usage
 from bot.forms.okr import MAX_KEY_RESULTS, KeyResultForm, ObjectiveForm
 from bot.ids import Block
 from bot.services.workspaces import next_number, require_owner_or_admin
-from storage.models import CheckIn, KeyResult, KeyResultKind, Kra, Objective, Sprint, Status, Workspace, _now
+from storage.models import (
+    CheckIn,
+    KeyResult,
+    KeyResultKind,
+    Kra,
+    Objective,
+    SourceBinding,
+    Sprint,
+    Status,
+    Workspace,
+    _now,
+)
 from storage.repositories import okrs as repo
+from storage.repositories import sources as source_repo
 from storage.repositories import sprints as sprint_repo
 
 # --- progress and pace of stored rows ---------------------------------------------------------
@@ -124,7 +136,7 @@ def find_objective(session: Session, workspace: Workspace, reference: str) -> Ob
     try:
         number = parse_ref(reference, RefKind.OBJ)
     except ValueError as error:
-        raise Usage(f"{error} Try `/okr show OBJ-3`; `/okr list` shows your objectives.") from None
+        raise Usage(f"{error}. Try `/okr show OBJ-3`; `/okr list` shows your objectives.") from None
     objective = repo.objective_by_number(session, workspace.id, number)
     if objective is None:
         raise NotFound(f"{format_ref(RefKind.OBJ, number)} was not found in this workspace.")
@@ -135,7 +147,7 @@ def find_key_result(session: Session, workspace: Workspace, reference: str) -> t
     try:
         number = parse_ref(reference, RefKind.KR)
     except ValueError as error:
-        raise Usage(f"{error} Try `/okr checkin KR-3 42`; `/okr list` shows your key results.") from None
+        raise Usage(f"{error}. Try `/okr checkin KR-3 42`; `/okr list` shows your key results.") from None
     found = repo.key_result_by_number(session, workspace.id, number)
     if found is None or found[0].status == Status.ARCHIVED:
         raise NotFound(f"{format_ref(RefKind.KR, number)} was not found in this workspace.")
@@ -359,6 +371,7 @@ class ObjectiveDetail:
     kra: Kra | None
     history: dict[int, list[CheckIn]]  # key result id → recent check-ins, newest first
     sprints: dict[int, list[Sprint]] = field(default_factory=dict)  # key result id → sprints that served it
+    sources: dict[int, SourceBinding] = field(default_factory=dict)  # key result id → its data source
 
 
 def objective_detail(
@@ -371,7 +384,8 @@ def objective_detail(
     kra = repo.kras_by_ids(session, [kra_id]).get(kra_id) if kra_id else None
     history = repo.recent_checkins(session, [kr.id for kr in key_results])
     served = sprint_repo.sprints_serving(session, [kr.id for kr in key_results], active_only=False)
-    return ObjectiveDetail(assess(objective, key_results, workspace, now), chain, kra, history, served)
+    sources, _ = source_repo.bindings_of(session, key_result_ids=[kr.id for kr in key_results])
+    return ObjectiveDetail(assess(objective, key_results, workspace, now), chain, kra, history, served, sources)
 
 
 @dataclass

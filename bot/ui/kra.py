@@ -162,13 +162,17 @@ def kra_detail(
         points = history.get(kpi.id, [])
         trail = " → ".join(format_number(m.value, kpi.unit) for m in reversed(points)) or "no measurements yet"
         blocks.append(section(f"{kpi_line(kpi)}\n   _history:_ {trail}"))
-    if not kpis:
+    if not kpis and kra.status.value == "active":
         blocks.append(context("No KPIs yet: add 1–3 with `/kra edit " + kra_ref(kra) + "`."))
     if objectives:
         lines = [f"• `{format_ref(RefKind.OBJ, o.number)}` {user_text(o.title, 150)} ({o.cycle})" for o in objectives]
         blocks.append(section("*Objectives in this area*\n" + "\n".join(lines)))
     reviewed = f"Last reviewed {review.reviewed_at:%Y-%m-%d} ({review.decision.value})" if review else "Not reviewed yet"
-    blocks.append(context(f"{reviewed} · `/kra edit {kra_ref(kra)}` · `/kra kpi KPI-n VALUE`"))
+    if kra.status.value == "active":
+        blocks.append(context(f"{reviewed} · `/kra edit {kra_ref(kra)}` · `/kra kpi KPI-n VALUE`"))
+    else:
+        # Editing and logging are refused on an archived KRA: offer only what still works.
+        blocks.append(context(f"{reviewed} · archived: its history is kept · `/kra list` shows the active ones"))
     return ephemeral(f"{kra_ref(kra)} {user_text(kra.title, 150)}", fit(blocks, MESSAGE_BLOCKS, "…and {count} more."))
 
 

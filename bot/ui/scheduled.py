@@ -267,7 +267,7 @@ def _change(change: float | None) -> str:
     points = round(change * 100)
     if points == 0:
         return "no change since last week"
-    return f"{'+' if points > 0 else '−'}{abs(points)} pts since last week"
+    return f"{'+' if points > 0 else '−'}{abs(points)} {'pt' if abs(points) == 1 else 'pts'} since last week"
 
 
 def _obj_ref(objective) -> str:
@@ -280,7 +280,8 @@ def digest_parent(data) -> dict:
     if data.cycle is not None:
         intro += f" · {data.cycle.name}"
     rows = []
-    text_lines = [f"Weekly digest: {len(data.objectives)} objective(s). Details in the thread."]
+    count = len(data.objectives)
+    text_lines = [f"Weekly digest: {count} objective{'s' if count != 1 else ''}. Details in the thread."]
     for item in data.objectives:
         objective = item.status.objective
         rows.append(

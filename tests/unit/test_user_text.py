@@ -51,3 +51,31 @@ def test_readable_leaves_text_without_markup_alone():
 )
 def test_slash_command_text_is_unescaped_once(sent, typed):
     assert unescape(sent) == typed
+
+
+def test_the_digest_says_one_point_and_one_objective_in_the_singular():
+    from datetime import date
+    from types import SimpleNamespace
+
+    from bot.domain.progress import PaceStatus
+    from bot.ui.scheduled import _change, digest_parent
+
+    assert _change(0.01) == "+1 pt since last week" and _change(-0.02) == "−2 pts since last week"
+    objective = SimpleNamespace(number=1, title="Delight customers")
+    status = SimpleNamespace(objective=objective, progress=0.4, pace=PaceStatus.ON_TRACK)
+    data = SimpleNamespace(
+        channel_id="C1",
+        week_start=date(2026, 11, 30),
+        cycle=None,
+        left_out=0,
+        objectives=[SimpleNamespace(status=status, change=0.01)],
+    )
+    assert digest_parent(data)["text"].startswith("Weekly digest: 1 objective. ")
+
+
+def test_a_fallback_keeps_underscores_inside_words_and_drops_emphasis():
+    from bot.ui.scheduled import plain
+
+    assert plain("*Weekly digest*: _Fridays_ (America/Los_Angeles), not_in_channel") == (
+        "Weekly digest: Fridays (America/Los_Angeles), not_in_channel"
+    )
