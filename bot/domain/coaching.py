@@ -20,6 +20,10 @@ TASK_VERBS = frozenset(
         "hire", "recruit", "onboard", "train", "analyze", "analyse", "audit", "draft", "develop",
         "document", "submit", "close", "collect", "meet", "present", "redesign", "refactor", "release",
         "remove", "replace", "resolve", "set", "start", "install", "configure", "upgrade", "automate",
+        # Verbs of keeping something going: still a duty, not the outcome it serves.
+        "manage", "ensure", "maintain", "handle", "coordinate", "oversee", "monitor", "verify",
+        "approve", "respond", "reply", "answer", "compile", "produce", "facilitate", "perform",
+        "execute", "arrange", "contact", "email", "pay", "invoice", "follow",
     ]
 )
 # fmt: on
@@ -60,6 +64,16 @@ _DEADLINE = re.compile(
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
+# A recurring deliverable is a task done often ("Weekly reports", "Monthly board update"), while
+# "Monthly recurring revenue" or "Weekly active teams" name what is measured.
+_RECURRING_DELIVERABLE = re.compile(
+    r"^(?:bi-?weekly|daily|weekly|fortnightly|monthly|quarterly|annual|yearly)\s+"
+    r"(?:[a-z]+\s+)?(?:reports?|reporting|meetings?|newsletters?|updates?|reviews?|stand-?ups?|syncs?"
+    r"|emails?|posts?|1:1s|one-on-ones|demos?|calls?|check-?ins?|retros?|retrospectives?|summar(?:y|ies)"
+    r"|decks?|invoices?|payroll|backups?|releases?)\b",
+    re.IGNORECASE,
+)
+
 
 def _quote(title: str) -> str:
     title = " ".join(title.split())
@@ -70,6 +84,8 @@ def _starts_with_task_verb(title: str) -> bool:
     words = _WORD.findall(title.lower())
     if not words:
         return False
+    if _RECURRING_DELIVERABLE.match(" ".join(title.lower().split()).strip("“”\"' ")):
+        return True
     if " ".join(words[:2]) in TASK_PHRASES:
         return True
     if words[0] not in TASK_VERBS:

@@ -175,3 +175,38 @@ def test_deadlines(title):
 )
 def test_outcome_titles_are_not_tasks(title):
     assert not looks_like_task(title)
+
+
+# What a team types in its first weeks: duties and recurring deliverables read as tasks too, while
+# the areas they serve do not. A gentle note either way, never a refusal.
+@pytest.mark.parametrize(
+    ("title", "task"),
+    [
+        ("Manage the budget", True),
+        ("Ensure uptime", True),
+        ("Weekly reports", True),
+        ("Maintain the wiki", True),
+        ("Handle support tickets", True),
+        ("Coordinate releases", True),
+        ("Monitor alerts", True),
+        ("Monthly board update", True),
+        ("Daily stand-ups", True),
+        ("Quarterly business reviews", True),
+        ("Respond to customer emails", True),
+        ("Follow up with leads", True),
+        ("Budget management", False),
+        ("Uptime", False),
+        ("Reporting accuracy", False),
+        ("Monthly recurring revenue", False),
+        ("Weekly active teams", False),
+        ("Customer support", False),
+        ("Maintainability", False),
+        ("Handover quality", False),
+        ("Release readiness", False),
+    ],
+)
+def test_first_weeks_titles(title, task):
+    assert looks_like_task(title) is task
+    notes = coach(title=title)
+    assert any("reads like a task" in note for note in notes) is task
+    assert all("must" not in note and "can't" not in note for note in notes)  # gentle, never a refusal
