@@ -235,3 +235,34 @@ def test_an_archived_kra_suggests_only_what_still_works(slack, emulator, db):
     text = answer_text(answer(slack, "/kra", "show KRA-1"))
     assert "archived" in text and "/kra edit" not in text and "/kra kpi" not in text
     slack.settle()
+
+
+# --- 15. the KRA review of someone with many KRAs ------------------------------------------------------
+
+
+def test_the_review_of_thirty_kras_shows_whole_kras_and_counts_kras(slack, emulator, db):
+    from bot.services.workspaces import workspace_for
+    from storage.models import KraReview
+
+    with db.session() as session:
+        workspace = workspace_for(session, TEAM)
+        session.add_all(
+            Kra(workspace_id=workspace.id, number=n, title=f"Area {n}", owner_id=ALICE, created_by=ALICE)
+            for n in range(1, 31)
+        )
+    slack.command("/kra", "review", user_id=ALICE, team_id=TEAM)
+    view = opened_view(emulator, Callback.KRA_REVIEW)
+    decisions = [b for b in view["blocks"] if b.get("block_id", "").endswith("_decision")]
+    notes = [b for b in view["blocks"] if b.get("block_id", "").endswith("_note")]
+    assert len(decisions) == len(notes) == 24  # every KRA shown has its decision and its note
+    assert "…and 6 more KRAs" in view["blocks"][-1]["elements"][0]["text"]
+    assert len(view["blocks"]) <= 100
+
+    assert slack.submit_view(view, {}, user_id=ALICE, team_id=TEAM).status == 200
+    with db.session() as session:
+        assert len(session.scalars(select(KraReview)).all()) == 24
+    slack.command("/kra", "review", user_id=ALICE, team_id=TEAM)
+    again = opened_view(emulator, Callback.KRA_REVIEW, count=2)
+    first_six = [b["text"]["text"] for b in again["blocks"] if b.get("type") == "section"][1:7]
+    assert all(f"KRA-{n} " in text for n, text in zip(range(25, 31), first_six, strict=True))
+    slack.settle()

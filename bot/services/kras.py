@@ -171,7 +171,9 @@ def kra_page(
 
 
 def active_kras_of(session: Session, workspace: Workspace, owner_id: str) -> repo.KraPage:
-    return repo.list_kras(session, workspace.id, owner_id=owner_id, limit=30)
+    # All of them (a person owns a handful; 500 bounds a bad import): the review shows them a
+    # view at a time, and any of them may be recorded.
+    return repo.list_kras(session, workspace.id, owner_id=owner_id, limit=500)
 
 
 def record_review(

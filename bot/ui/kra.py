@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.domain.numbers import format_number
 from bot.domain.references import RefKind, format_ref
@@ -10,6 +11,7 @@ from bot.forms.kra import MAX_KPIS, TITLE_MAX
 from bot.ids import Block, Callback
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
+    VIEW_BLOCKS,
     context,
     divider,
     ephemeral,
@@ -30,6 +32,9 @@ USAGE = """*`/kra` — your Key Result Areas and the KPIs that measure them*
 • `/kra kpi KPI-7 42 [note]` — log a KPI measurement
 • `/kra review` — the quarterly review: keep, change or retire each of your KRAs
 • `/kra help` — this text"""
+
+# A view holds 100 blocks: the intro, four per KRA, and a note of how many more.
+REVIEW_KRAS_PER_VIEW = (VIEW_BLOCKS - 2) // 4
 
 DIRECTIONS = [(Direction.HIGHER.value, "Higher is better"), (Direction.LOWER.value, "Lower is better")]
 REVIEW_CHOICES = [
@@ -110,7 +115,11 @@ def review_modal(kras: Sequence[Kra], kpis: dict[int, list[Kpi]]) -> dict:
             "*Keep* it, *change* it (say how), or *retire* it (its history stays)."
         )
     ]
-    for kra in kras[:30]:
+    # Whole KRAs only (four blocks each), the longest unreviewed first, so that recording these and
+    # running `/kra review` again brings up the rest.
+    ordered = sorted(kras, key=lambda k: (k.reviewed_at is not None, k.reviewed_at or datetime.min, k.number))
+    shown = ordered[:REVIEW_KRAS_PER_VIEW]
+    for kra in shown:
         names = ", ".join(user_text(k.name, 60) for k in kpis.get(kra.id, [])) or "no KPIs yet"
         blocks += [
             divider(),
@@ -118,6 +127,14 @@ def review_modal(kras: Sequence[Kra], kpis: dict[int, list[Kpi]]) -> dict:
             radio_input(Block.REVIEW_DECISION.of(id=kra.id), "Decision", REVIEW_CHOICES, initial="keep"),
             text_input(Block.REVIEW_NOTE.of(id=kra.id), "Note", optional=True, multiline=True, max_length=3000),
         ]
+    more = len(ordered) - len(shown)
+    if more:
+        blocks.append(
+            context(
+                f"…and {more} more KRA{'s' if more != 1 else ''}: record these, then run `/kra review` again "
+                "for the rest."
+            )
+        )
     return modal(Callback.KRA_REVIEW, "Quarterly KRA review", blocks, submit="Record review")
 
 
