@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.listeners import events, export, kra, okr, schedule, sprint, tokens
+from bot.listeners import events, export, kra, okr, schedule, sources, sprint, tokens
 from bot.listeners.common import unescape_command_text
 
 
@@ -14,4 +14,5 @@ def register(app: App) -> None:
     sprint.register(app)
     schedule.register(app)  # adds schedule/digest/pause/resume to /okr and schedule to /sprint
     tokens.register(app)  # adds token to /okr
+    sources.register(app)  # adds sync to /okr
     events.register(app)

@@ -59,6 +59,8 @@ from bot.domain.numbers import parse_number
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Invalid, NotFound
 from bot.services.workspaces import next_number
+from bot.sources.bindings import bind as bind_source
+from bot.sources.spec import SourceSpec
 from storage.models import KeyResult, KeyResultKind, Kra, Objective, Status, Workspace
 
 MAX_FILE_BYTES = 1_000_000
@@ -233,6 +235,7 @@ class KeyResultSpec(_Spec):
     unit: str = ""
     owner: str | None = None
     weight: float = 1.0
+    source: SourceSpec | None = None  # where its number comes from (bot/sources/spec.py)
 
     @field_validator("title", mode="before")
     @classmethod
@@ -758,19 +761,23 @@ def _apply_key_results(
             position=position,
         )
         if kr is None:
-            session.add(
-                KeyResult(
-                    workspace_id=workspace.id,
-                    objective_id=objective.id,
-                    number=next_number(session, workspace.id, RefKind.KR),
-                    **values,
-                )
+            kr = KeyResult(
+                workspace_id=workspace.id,
+                objective_id=objective.id,
+                number=next_number(session, workspace.id, RefKind.KR),
+                **values,
             )
+            session.add(kr)
+            session.flush()
+            bind_source(session, workspace, kr, kr_spec.source, "import")
             result.key_results_created += 1
             continue
         if kr.status == Status.ARCHIVED:
             values["status"] = Status.ACTIVE
-        if _assign(kr, **values):
+        changed = _assign(kr, **values)
+        # The file is the truth for the source too: a key result without `source:` has none.
+        changed = bind_source(session, workspace, kr, kr_spec.source, "import") or changed
+        if changed:
             result.key_results_updated += 1
         else:
             result.key_results_unchanged += 1

@@ -59,7 +59,9 @@ def as_number(value: object, where: str) -> float:
     elif isinstance(value, str):
         try:
             number = parse_number(value)
-        except ValueError:
+        except ValueError as error:
+            if "finite" in str(error):  # "NaN", "Infinity": refused, and said so
+                raise SourceError(f"{where} is not a finite number") from None
             raise SourceError(f"{where} is text that is not a number") from None
     else:
         raise SourceError(f"{where} is {type(value).__name__}, not a number")

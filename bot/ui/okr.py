@@ -157,10 +157,25 @@ def _last_checkin(checkin: CheckIn | None, key_result: KeyResult) -> str:
         return "_No check-in yet._"
     confidence = f" · {checkin.confidence.replace('_', ' ')}" if checkin.confidence else ""
     note = f" — “{user_text(checkin.note, 300)}”" if checkin.note else ""
+    if checkin.automatic:  # a bound data source: nobody typed it
+        who = f"automatic, from its {checkin.origin.removeprefix('source:')} source"
+    else:
+        who = f"by <@{checkin.author_id}>" + (" through the API" if (checkin.origin or "").startswith("api:") else "")
     return (
-        f"_Last check-in {checkin.created_at:%Y-%m-%d} by <@{checkin.author_id}>:_ "
+        f"_Last check-in {checkin.created_at:%Y-%m-%d} {who}:_ "
         f"{value_text(key_result, checkin.value)}{confidence}{note}"
     )
+
+
+def _source_line(binding) -> str:
+    if binding is None:
+        return ""
+    if binding.failing_since is not None:
+        return (
+            f"\n    :warning: _its {binding.kind.value} source is failing since {binding.failing_since:%Y-%m-%d %H:%M} UTC:_ "
+            f"{user_text(binding.last_error or 'unknown error', 300)}"
+        )
+    return f"\n    _updates itself from its {binding.kind.value} source every {binding.every_minutes} min_"
 
 
 def objective_detail(detail: ObjectiveDetail) -> dict:
@@ -188,6 +203,7 @@ def objective_detail(detail: ObjectiveDetail) -> dict:
                 f"{key_result_line(s)}\n    {_last_checkin(last, s.key_result)}\n"
                 f"    _trend:_ {_trend(history, s.key_result)}\n"
                 f"    _sprints:_ {sprints or 'no sprint has served it yet'}"
+                f"{_source_line(detail.sources.get(s.key_result.id))}"
             )
         )
     if not status.key_results:

@@ -1,0 +1,301 @@
+"""Syncing bound data sources: `sync_due_sources(db, client_for, now)` for the clock (hourly by
+default, each binding's `every` minutes), `sync_binding(...)` for `/okr sync KR-n`.
+
+One binding at a time, in three steps, so no transaction is open while a source is read:
+  1. a short transaction reads the binding and its key result or KPI;
+  2. the source is read (SQL or HTTP, with timeouts);
+  3. a short transaction records the number as an automatic check-in (or KPI measurement) when it
+     changed, or the failure on the binding. Its owner is told of a failure once per run of
+     failures (failure_notified_at), after the commit: no Web API call inside a transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+
+from bot.domain.references import RefKind, format_ref
+from bot.errors import Conflict, Invalid
+from bot.forms.okr import CheckInEntry
+from bot.services import checkins, kras
+from bot.sources.read import SourceError, read_http, read_sql
+from bot.sources.spec import SourceSpec
+from bot.ui import sources as ui
+from storage.db import Database
+from storage.models import (
+    KeyResult,
+    KeyResultKind,
+    Kpi,
+    Kra,
+    Objective,
+    SourceBinding,
+    SourceKind,
+    Status,
+    Workspace,
+)
+from storage.repositories import sources as repo
+
+log = logging.getLogger("northline.sources")
+
+ClientFor = Callable[[Workspace], WebClient]
+
+
+@dataclass
+class SyncResult:
+    ref: str
+    ok: bool
+    value: float | None = None
+    previous: float | None = None
+    recorded: bool = False
+    error: str | None = None
+    unit: str = ""
+    notified: bool = False
+    skipped: bool = False
+
+
+@dataclass
+class SyncReport:
+    """What one run did; the clock logs it."""
+
+    ran: int = 0
+    recorded: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    notified: int = 0
+    skipped: int = 0
+    results: list[SyncResult] = field(default_factory=list)
+
+    def add(self, result: SyncResult) -> None:
+        self.results.append(result)
+        if result.skipped:
+            self.skipped += 1
+            return
+        self.ran += 1
+        if not result.ok:
+            self.failed += 1
+        elif result.recorded:
+            self.recorded += 1
+        else:
+            self.unchanged += 1
+        self.notified += int(result.notified)
+
+
+def _naive_utc(now: datetime) -> datetime:
+    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+
+
+@dataclass(frozen=True)
+class _Plan:
+    binding_id: int
+    spec: SourceSpec
+    ref: str
+    title: str
+    owner_id: str
+    unit: str
+    current: float | None
+    active: bool
+    team_id: str
+
+
+def _plan(db: Database, binding_id: int) -> _Plan | None:
+    with db.session() as session:
+        binding = session.get(SourceBinding, binding_id)
+        if binding is None:
+            return None
+        workspace = session.get(Workspace, binding.workspace_id)
+        spec = SourceSpec(
+            kind=binding.kind.value,
+            env=binding.env,
+            query=binding.query,
+            url=binding.url,
+            pointer=binding.pointer,
+            header=binding.header,
+            every=binding.every_minutes,
+        )
+        if binding.key_result_id is not None:
+            kr = session.get(KeyResult, binding.key_result_id)
+            objective = session.get(Objective, kr.objective_id)
+            active = kr.status == Status.ACTIVE and objective.status == Status.ACTIVE
+            return _Plan(
+                binding_id,
+                spec,
+                format_ref(RefKind.KR, kr.number),
+                kr.title,
+                kr.owner_id,
+                kr.unit,
+                kr.current_value,
+                active and workspace.uninstalled_at is None,
+                workspace.team_id,
+            )
+        kpi = session.get(Kpi, binding.kpi_id)
+        kra = session.get(Kra, kpi.kra_id)
+        active = kpi.status == Status.ACTIVE and kra.status == Status.ACTIVE
+        return _Plan(
+            binding_id,
+            spec,
+            format_ref(RefKind.KPI, kpi.number),
+            kpi.name,
+            kra.owner_id,
+            kpi.unit,
+            kpi.latest_value,
+            active and workspace.uninstalled_at is None,
+            workspace.team_id,
+        )
+
+
+def read_source(
+    spec: SourceSpec, *, env: Mapping[str, str] | None = None, timeout: float | None = None
+) -> float:
+    extra = {"timeout": timeout} if timeout is not None else {}
+    if spec.kind == SourceKind.SQL:
+        return read_sql(spec.env or "", spec.query or "", env=env, **extra)
+    return read_http(
+        spec.url or "", spec.pointer or "", header=spec.header, env_name=spec.env, env=env, **extra
+    )
+
+
+def sync_binding(
+    db: Database,
+    client_for: ClientFor | None,
+    binding_id: int,
+    now: datetime,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    notify: bool = True,
+) -> SyncResult:
+    """Read one binding's source and record what it gave (see the module's docstring)."""
+    moment = _naive_utc(now)
+    plan = _plan(db, binding_id)
+    if plan is None:
+        return SyncResult(ref="?", ok=False, error="the binding is gone", skipped=True)
+    if not plan.active:
+        return SyncResult(ref=plan.ref, ok=True, skipped=True)
+    try:
+        value = read_source(plan.spec, env=env, timeout=timeout)
+        error = None
+    except SourceError as failure:
+        value, error = None, failure.message
+    result = SyncResult(
+        ref=plan.ref, ok=error is None, value=value, previous=plan.current, error=error, unit=plan.unit
+    )
+    with db.session() as session:
+        binding = session.get(SourceBinding, binding_id)
+        workspace = session.get(Workspace, binding.workspace_id)
+        binding.last_run_at = moment
+        if error is None:
+            try:
+                result.recorded = _record(session, workspace, binding, value, moment)
+            except Invalid as refused:  # e.g. a milestone given 0.5
+                error = result.error = f"the value {value:g} was refused: {refused.message}"
+                result.ok = False
+        if error is None:
+            binding.last_value = value
+            binding.last_error = binding.failing_since = binding.failure_notified_at = None
+        else:
+            binding.last_error = error[:500]
+            binding.failing_since = binding.failing_since or moment
+            if binding.failure_notified_at is None and notify:
+                binding.failure_notified_at = moment
+                result.notified = True
+    if result.notified:
+        _tell_owner(db, client_for, plan, error or "")
+    if error:
+        log.warning("source of %s in %s failed: %s", plan.ref, plan.team_id, error)
+    return result
+
+
+def _record(session, workspace: Workspace, binding: SourceBinding, value: float, moment: datetime) -> bool:
+    """An automatic check-in (or measurement) when the number changed; False when it did not."""
+    origin = f"source:{binding.kind.value}"
+    dedupe = f"src:{binding.id}:{moment:%Y%m%dT%H%M}"  # two clocks in the same minute record once
+    if binding.key_result_id is not None:
+        kr = session.get(KeyResult, binding.key_result_id)
+        if kr.current_value is not None and kr.current_value == value:
+            return False
+        if kr.kind == KeyResultKind.MILESTONE and value not in (0.0, 1.0):
+            raise Invalid(f"{format_ref(RefKind.KR, kr.number)} is a milestone: its source must give 1 or 0")
+        entry = CheckInEntry(key_result_id=kr.id, value=value, confidence=None, note="")
+        recorded = checkins.record(
+            session,
+            None,
+            workspace,
+            kr.owner_id,
+            [entry],
+            now=moment,
+            field_errors=False,
+            dedupe_prefix=dedupe,
+            authorized=True,
+            origin=origin,
+        )
+        return bool(recorded)
+    kpi = session.get(Kpi, binding.kpi_id)
+    if kpi.latest_value is not None and kpi.latest_value == value:
+        return False
+    kra = session.get(Kra, kpi.kra_id)
+    try:
+        kras.log_measurement(
+            session,
+            None,
+            workspace,
+            kra.owner_id,
+            format_ref(RefKind.KPI, kpi.number),
+            value,
+            "",
+            at=moment,
+            dedupe_key=dedupe,
+            authorized=True,
+            origin=origin,
+        )
+    except Conflict:
+        return False
+    return True
+
+
+def _tell_owner(db: Database, client_for: ClientFor | None, plan: _Plan, error: str) -> None:
+    if client_for is None:
+        return
+    with db.session() as session:
+        workspace = session.scalar(select(Workspace).where(Workspace.team_id == plan.team_id))
+    try:
+        client_for(workspace).chat_postMessage(
+            channel=plan.owner_id, text=ui.failure_dm(plan.ref, plan.title, error)
+        )
+    except SlackApiError as failure:
+        log.warning(
+            "could not tell %s that the source of %s failed: %s",
+            plan.owner_id,
+            plan.ref,
+            failure.response.get("error"),
+        )
+    except Exception:  # noqa: BLE001 - a DM that cannot go out must not stop the other bindings
+        log.warning("could not tell %s that the source of %s failed", plan.owner_id, plan.ref, exc_info=True)
+
+
+def sync_due_sources(
+    db: Database,
+    client_for: ClientFor | None,
+    now: datetime,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> SyncReport:
+    """Every binding whose interval has passed since its last run (never run: now), one by one.
+    A binding that fails does not stop the rest. For the clock: call it every few minutes; a
+    binding runs at most once per its `every` minutes whatever the call rate."""
+    report = SyncReport()
+    with db.session() as session:
+        due = repo.due_binding_ids(session, _naive_utc(now))
+    for binding_id in due:
+        try:
+            report.add(sync_binding(db, client_for, binding_id, now, env=env, timeout=timeout))
+        except Exception:  # noqa: BLE001 - one broken binding must not stop the others
+            log.exception("syncing source binding %s failed unexpectedly", binding_id)
+            report.failed += 1
+    return report
