@@ -118,15 +118,20 @@ def export(args: argparse.Namespace) -> int:
     db = Database.from_url(_database_url())
     try:
         ensure_schema(db)
+        team = args.team or _installed_workspace(db)
+        if args.team:
+            _installed_workspace(db)  # recorded, if it is this one, before anyone typed a command
+        if not team:
+            return _fail("export", "name the workspace with --team T… (or set SLACK_BOT_TOKEN: its workspace is used).")
         with db.session() as session:
-            workspace = session.scalar(select(Workspace).where(Workspace.team_id == args.team))
+            workspace = session.scalar(select(Workspace).where(Workspace.team_id == team))
             if workspace is None:
-                return _fail("export", f"no workspace {args.team} in this database; check the team id (T…).")
+                return _fail("export", f"no workspace {team} in this database; check the team id (T…).")
             rows = export_rows(session, workspace)
     finally:
         db.dispose()
     if args.format == "json":
-        text = to_json(rows, team_id=args.team, exported_at=datetime.now(UTC).replace(tzinfo=None))
+        text = to_json(rows, team_id=team, exported_at=datetime.now(UTC).replace(tzinfo=None))
     else:
         text = to_csv(rows)
     if not args.output:
@@ -137,8 +142,34 @@ def export(args: argparse.Namespace) -> int:
             out.write(text)
     except OSError as error:
         return _fail("export", f"can't write {args.output}: {error.strerror or error}")
-    print(f"wrote {len(rows)} rows of {args.team} to {args.output}", file=sys.stderr)
+    print(f"wrote {len(rows)} rows of {team} to {args.output}", file=sys.stderr)
     return 0
+
+
+def _installed_workspace(db) -> str | None:
+    """A single-token install knows its workspace from `auth.test` before anyone has typed a
+    command: record it, so export and import find it. None without SLACK_BOT_TOKEN (OAuth installs
+    record each workspace as it installs)."""
+    import os
+
+    if not os.environ.get("SLACK_BOT_TOKEN"):
+        return None
+    from slack_sdk.errors import SlackApiError
+
+    from bot.services.workspaces import workspace_for
+    from bot.slack_client import build_web_client
+
+    settings = _settings()
+    client = build_web_client(settings.slack_bot_token, settings.slack_api_url, rate_limit_retries=2)
+    try:
+        auth = client.auth_test()
+    except (SlackApiError, OSError) as error:
+        detail = error.response.get("error") if isinstance(error, SlackApiError) else error
+        print(f"northline: could not ask Slack which workspace SLACK_BOT_TOKEN belongs to ({detail})", file=sys.stderr)
+        return None
+    with db.session() as session:  # after the call: no Web API call inside a transaction
+        workspace_for(session, auth["team_id"], auth.get("enterprise_id"))
+    return auth["team_id"]
 
 
 @command("import")
@@ -162,6 +193,7 @@ def import_okrs(args: argparse.Namespace) -> int:
         db = Database.from_url(_database_url())
         try:
             ensure_schema(db)
+            _installed_workspace(db)
             with db.session() as session:
                 result = import_file(session, text, team_id=args.team)
                 if args.dry_run:
@@ -321,7 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser = sub.add_parser("demo", help="a demo workspace in a fresh SQLite file, printed as text")
     demo_parser.add_argument("--path", default=None, help="where to write the SQLite file (default: a temp dir)")
     export_parser = sub.add_parser("export", help="a workspace's KRAs, KPIs, OKRs and check-ins as CSV or JSON")
-    export_parser.add_argument("--team", required=True, help="the workspace's Slack team id (T…)")
+    export_parser.add_argument(
+        "--team", default=None, help="the workspace's Slack team id (T…; default: SLACK_BOT_TOKEN's workspace)"
+    )
     export_parser.add_argument("--format", choices=["csv", "json"], default="csv")
     export_parser.add_argument("--output", default=None, help="write to this file (default: standard output)")
     import_parser = sub.add_parser(
