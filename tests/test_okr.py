@@ -138,7 +138,7 @@ def test_new_opens_the_modal_with_defaults_and_creates_the_objective(slack, emul
     assert objective.kra_id == kra_id and objective.status == Status.ACTIVE
     assert [(k.number, k.start_value, k.target_value, k.unit, k.owner_id, k.weight) for k in krs] == [
         (1, 40.0, 60.0, "%", ALICE, 1.0),
-        (2, 0.0, 1200.0, "", BOB, 2.0),
+        (2, 0.0, 1200.0, "$", BOB, 2.0),  # no unit given: the one typed with the target is kept
     ]
     dm = emulator.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == ALICE)[-1]
     assert "OBJ-1" in dm.args["text"] and "KR-2" in dm.args["text"]
