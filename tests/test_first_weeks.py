@@ -266,3 +266,27 @@ def test_the_review_of_thirty_kras_shows_whole_kras_and_counts_kras(slack, emula
     first_six = [b["text"]["text"] for b in again["blocks"] if b.get("type") == "section"][1:7]
     assert all(f"KRA-{n} " in text for n, text in zip(range(25, 31), first_six, strict=True))
     slack.settle()
+
+
+# --- 8. a closed objective shows its final score ------------------------------------------------------
+
+
+def test_a_closed_objective_shows_its_final_score_and_only_what_still_works(slack, emulator, db):
+    from storage.models import KeyResult
+
+    create_objective(slack, emulator, krs=(("Activation", "0", "100", "%"), ("Docs", "0", "10", "")))
+    answer(slack, "/okr", "checkin KR-1 90")  # live progress would read 45%
+    slack.command("/okr", "close OBJ-1", user_id=ALICE, team_id=TEAM)
+    view = opened_view(emulator, Callback.OBJECTIVE_CLOSE, count=2)
+    with db.session() as session:
+        ids = {k.number: k.id for k in session.scalars(select(KeyResult))}
+    scores = {Block.CLOSE_SCORE.of(id=ids[1]): "0.8", Block.CLOSE_SCORE.of(id=ids[2]): "0.4"}
+    assert slack.submit_view(view, scores, user_id=ALICE, team_id=TEAM).status == 200
+    shown = answer(slack, "/okr", "show OBJ-1")
+    listed = answer_text(answer(slack, "/okr", "list mine"))
+    for text in (answer_text(shown), listed):
+        assert "final score *0.6*" in text
+    assert "final score 0.6" in shown["text"]
+    assert "/okr checkin" not in answer_text(shown) and "/okr edit" not in answer_text(shown)
+    assert "/okr archive OBJ-1" in answer_text(shown)
+    slack.settle()

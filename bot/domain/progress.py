@@ -182,3 +182,10 @@ def disagreement(pace: PaceStatus, confidence: Confidence | None) -> str | None:
     if pace.value == confidence.value:
         return None
     return f"numbers {pace.label}, owner says {confidence.label}"
+
+
+def final_score(scored: "list[tuple[float | None, float | None]]") -> float:
+    """A closed objective's score: its key results' final scores (0.0–1.0), weighted."""
+    weights = [weight or 1.0 for _, weight in scored]
+    total = sum((score or 0.0) * weight for (score, _), weight in zip(scored, weights, strict=True))
+    return total / (sum(weights) or 1.0)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.domain.numbers import format_number
-from bot.domain.progress import PaceStatus, disagreement, percent
+from bot.domain.progress import PaceStatus, disagreement, final_score, percent
 from bot.domain.references import RefKind, format_ref
 from bot.forms.okr import MAX_KEY_RESULTS, MILESTONE, NONE, TITLE_MAX, UNIT_MAX
 from bot.ids import Block, Callback
@@ -109,8 +109,23 @@ def objective_heading(status: ObjectiveStatus) -> str:
     return f"*`{obj_ref(o)}` {user_text(o.title, 150)}* — <@{o.owner_id}> · {o.cycle}{channel}{state}"
 
 
+def closed_score(status: ObjectiveStatus) -> float:
+    return final_score([(s.key_result.final_score, s.key_result.weight) for s in status.key_results])
+
+
+def _shown(status: ObjectiveStatus) -> str:
+    if status.objective.status == Status.CLOSED:
+        return f"final score {closed_score(status):.1f}"
+    return f"{percent(status.progress)}%"
+
+
 def objective_summary(status: ObjectiveStatus, *, with_key_results: bool = True) -> str:
-    bar = f"`{progress_bar(status.progress)}`"
+    if status.objective.status == Status.CLOSED:
+        # What it scored when it was closed, not where the numbers drifted since.
+        score = closed_score(status)
+        bar = f"`{progress_bar(score)}` final score *{score:.1f}*"
+    else:
+        bar = f"`{progress_bar(status.progress)}`"
     if status.objective.status == Status.ACTIVE:
         bar += f" · {pace_text(status.pace)}"
     lines = [objective_heading(status), bar]
@@ -133,7 +148,7 @@ def objective_list(title: str, result: ObjectiveList, *, cycle: str | None, comm
         blocks.append(context(f"…and {more} more not shown. {pointer}"))
     blocks = fit(blocks, MESSAGE_BLOCKS, "…and {count} more not shown. " + pointer)
     fallback = f"{title}: " + "; ".join(
-        f"{obj_ref(s.objective)} {user_text(s.objective.title, 100)} {percent(s.progress)}%" for s in result.statuses[:20]
+        f"{obj_ref(s.objective)} {user_text(s.objective.title, 100)} {_shown(s)}" for s in result.statuses[:20]
     )
     if more > 0:
         fallback += f"; and {more} more"
@@ -210,8 +225,17 @@ def objective_detail(detail: ObjectiveDetail) -> dict:
         blocks.append(context("No key results."))
     if status.cycle:
         blocks.append(context(f"{status.cycle.name}: {percent(status.expected)}% of the cycle has passed"))
-    blocks.append(context(f"`/okr checkin` · `/okr edit {obj_ref(o)}` · `/okr close {obj_ref(o)}`"))
-    return ephemeral(f"{obj_ref(o)} {user_text(o.title, 150)}: {percent(status.progress)}%", fit(blocks, MESSAGE_BLOCKS, "…and {count} more."))
+    if o.status == Status.ACTIVE:
+        blocks.append(context(f"`/okr checkin` · `/okr edit {obj_ref(o)}` · `/okr close {obj_ref(o)}`"))
+        shown = f"{percent(status.progress)}%"
+    elif o.status == Status.CLOSED:
+        # Check-ins, edits and closing again are refused on a closed objective.
+        blocks.append(context(f"Closed: its scores and history are kept · `/okr archive {obj_ref(o)}` hides it from lists"))
+        shown = f"final score {closed_score(status):.1f}"
+    else:
+        blocks.append(context("Archived: its history is kept"))
+        shown = "archived"
+    return ephemeral(f"{obj_ref(o)} {user_text(o.title, 150)}: {shown}", fit(blocks, MESSAGE_BLOCKS, "…and {count} more."))
 
 
 # --- modals -------------------------------------------------------------------------------------
@@ -361,9 +385,7 @@ def saved_message(verb: str, objective: Objective, key_results: Sequence[KeyResu
 
 
 def closed_message(objective: Objective, key_results: Sequence[KeyResult]) -> str:
-    scores = [kr.final_score or 0.0 for kr in key_results]
-    weights = [kr.weight or 1.0 for kr in key_results]
-    mean = sum(s * w for s, w in zip(scores, weights, strict=True)) / (sum(weights) or 1)
+    mean = final_score([(kr.final_score, kr.weight) for kr in key_results])
     lines = [f"Closed *`{obj_ref(objective)}` {user_text(objective.title, 150)}* with a score of *{mean:.1f}*:"]
     lines += [f"• `{kr_ref(kr)}` {user_text(kr.title, 150)}: {kr.final_score:.1f}" for kr in key_results]
     return "\n".join(lines)
