@@ -386,7 +386,7 @@ def test_show_prints_the_alignment_chain_and_the_trend(slack, emulator, db):
     text = answer_text(answer(slack, "/okr", "show obj-2", user_id=BOB))
     assert "KRA-1" in text and "OBJ-1" in text and "OBJ-2" in text and "KR-2" in text
     assert "Alignment: `KRA-1` Customer satisfaction → `OBJ-1` Company: happy customers → *`OBJ-2` Team" in text
-    assert "20 h → 15 h ↗" in text  # lower is better here: 24 → 6
+    assert "20 h → 15 h · :large_green_circle: better" in text  # lower is better here: 24 → 6
     assert "hiring is slow" in text and "at risk" in text
     # 15 h of 24 → 6: (15 - 24) / (6 - 24) = 50 %
     assert "50%" in text

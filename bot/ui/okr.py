@@ -52,6 +52,11 @@ def usage(extra: Sequence[str] = ()) -> str:
     return "\n".join([*USAGE_LINES, *extra, USAGE_FOOTER])
 
 
+TREND_BETTER = " · :large_green_circle: better"
+TREND_WORSE = " · :red_circle: worse"
+TREND_SAME = " · no change"
+
+
 def obj_ref(objective: Objective) -> str:
     return format_ref(RefKind.OBJ, objective.number)
 
@@ -159,12 +164,13 @@ def _trend(history: Sequence[CheckIn], key_result: KeyResult) -> str:
     if not history:
         return "no check-ins yet"
     points = [value_text(key_result, c.value) for c in reversed(history)]
-    arrow = ""
+    verdict = ""
     if len(history) >= 2:
+        # Good or bad, not up or down: 34% → 28% is better when the key result aims down.
         newest, before = history[0].value, history[1].value
         better = (newest - before) * (1 if key_result.target_value >= key_result.start_value else -1)
-        arrow = " ↗" if better > 0 else (" ↘" if better < 0 else " →")
-    return " → ".join(points) + arrow
+        verdict = TREND_BETTER if better > 0 else (TREND_WORSE if better < 0 else TREND_SAME)
+    return " → ".join(points) + verdict
 
 
 def _last_checkin(checkin: CheckIn | None, key_result: KeyResult) -> str:

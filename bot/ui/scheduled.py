@@ -61,7 +61,12 @@ def kr_value(kr: KeyResult) -> str:
     if kr.kind == KeyResultKind.MILESTONE:
         return "done" if (kr.current_value or 0) >= 1 else "not done yet"
     current = "–" if kr.current_value is None else format_number(kr.current_value, kr.unit)
-    return f"{current} of {format_number(kr.target_value, kr.unit)} (from {format_number(kr.start_value, kr.unit)})"
+    # "22 h, aiming down to 6 h, from 24 h": "22 h of 6 h" reads wrong when lower is better.
+    way = "down" if kr.target_value < kr.start_value else "up"
+    return (
+        f"{current}, aiming {way} to {format_number(kr.target_value, kr.unit)}, "
+        f"from {format_number(kr.start_value, kr.unit)}"
+    )
 
 
 def day_name(weekday: int) -> str:
