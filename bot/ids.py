@@ -14,6 +14,7 @@ class Callback(StrEnum):
     CHECKIN = "checkin"
     SPRINT_START = "sprint_start"
     SPRINT_END = "sprint_end"
+    SOURCE = "source"
 
 
 class Action(StrEnum):
@@ -71,6 +72,14 @@ class Block(StrEnum):
     SPRINT_KEY_RESULTS = "sprint_key_results"
     SPRINT_OUTCOME = "sprint_outcome"
     SPRINT_NOTE = "sprint_note"
+    # Data source modal (`/okr source KR-n`)
+    SOURCE_KIND = "source_kind"
+    SOURCE_ENV = "source_env"
+    SOURCE_QUERY = "source_query"
+    SOURCE_URL = "source_url"
+    SOURCE_POINTER = "source_pointer"
+    SOURCE_HEADER = "source_header"
+    SOURCE_EVERY = "source_every"
 
     def of(self, **parts: object) -> str:
         """The block_id of a numbered field, e.g. Block.KPI_NAME.of(n=2) -> 'kpi_2_name'."""

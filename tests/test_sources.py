@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from bot.ids import Block, Callback
 from bot.logs import _Redacting
 from bot.services.export import export_rows, to_csv
 from bot.services.importer import ImportRejected, import_file
@@ -29,7 +30,7 @@ from storage.models import CheckIn, KeyResult, KpiMeasurement, SourceBinding
 from storage.repositories import okrs as okr_repo
 from tests.api_helpers import NOW, make_kra, make_objective
 from tests.conftest import ALICE, BOB, PG_URL, TEAM
-from tests.helpers import answer, answer_text
+from tests.helpers import answer, answer_text, opened_view
 
 SECRET_PASSWORD = "hunter2-s3cret"
 HEADER_SECRET = "Bearer sk-live-topsecret-0042"
@@ -540,3 +541,120 @@ def test_no_secret_reaches_a_log_line_or_an_export(db, source_server, caplog):
         )
     assert HEADER_SECRET not in exported and SECRET_PASSWORD not in exported
     assert HEADER_SECRET not in stored and SECRET_PASSWORD not in stored
+
+
+# --- the Data source form (`/okr source KR-n`) ------------------------------------------------------------
+
+
+def _open_source_form(slack, emulator, kr: int, user_id: str = ALICE) -> dict:
+    before = len(emulator.calls_to("views.open"))
+    slack.command("/okr", f"source KR-{kr}", user_id=user_id)
+    return opened_view(emulator, Callback.SOURCE, count=before + 1)
+
+
+def test_the_owner_binds_a_source_in_the_form_and_unbinds_it(slack, emulator, db):
+    _, (kr,) = make_objective(db)
+    view = _open_source_form(slack, emulator, kr)
+    values = {
+        Block.SOURCE_KIND: "sql",
+        Block.SOURCE_ENV: "NORTHLINE_SOURCE_SALES_URL",
+        Block.SOURCE_QUERY: "SELECT SUM(amount) FROM orders",
+        Block.SOURCE_EVERY: "30",
+    }
+    response = slack.submit_view(view, values, user_id=ALICE)
+    assert response.status == 200 and not response.body, response.text
+    slack.settle()
+    with db.session() as session:
+        binding = session.scalars(select(SourceBinding)).one()
+        assert (
+            binding.kind.value,
+            binding.env,
+            binding.query,
+            binding.every_minutes,
+            binding.created_by,
+        ) == ("sql", "NORTHLINE_SOURCE_SALES_URL", "SELECT SUM(amount) FROM orders", 30, ALICE)
+    dm = emulator.calls_to("chat.postMessage")[-1].args["text"]
+    assert f"`KR-{kr}` now updates itself from its sql source every 30 minutes" in dm
+
+    # The form opens prefilled; choosing no source removes the binding.
+    again = _open_source_form(slack, emulator, kr)
+    fields = {b.get("block_id"): b for b in again["blocks"]}
+    assert fields[Block.SOURCE_ENV]["element"]["initial_value"] == "NORTHLINE_SOURCE_SALES_URL"
+    assert slack.submit_view(again, {Block.SOURCE_KIND: "none"}, user_id=ALICE).status == 200
+    slack.settle()
+    with db.session() as session:
+        assert session.query(SourceBinding).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("values", "block", "message"),
+    [
+        (
+            {Block.SOURCE_KIND: "sql", Block.SOURCE_ENV: "DATABASE_URL", Block.SOURCE_QUERY: "SELECT 1"},
+            Block.SOURCE_ENV,
+            "NORTHLINE_SOURCE_",
+        ),
+        (
+            {Block.SOURCE_KIND: "sql", Block.SOURCE_ENV: "NORTHLINE_SOURCE_X"},
+            Block.SOURCE_QUERY,
+            "Write the query",
+        ),
+        (
+            {Block.SOURCE_KIND: "http", Block.SOURCE_URL: "ftp://x", Block.SOURCE_POINTER: "/a"},
+            Block.SOURCE_URL,
+            "http://",
+        ),
+        (
+            {Block.SOURCE_KIND: "http", Block.SOURCE_URL: "https://x.example/a"},
+            Block.SOURCE_POINTER,
+            "JSON pointer",
+        ),
+        (
+            {
+                Block.SOURCE_KIND: "http",
+                Block.SOURCE_URL: "https://x.example",
+                Block.SOURCE_POINTER: "/a",
+                Block.SOURCE_HEADER: "Authorization",
+            },
+            Block.SOURCE_ENV,
+            "go together",
+        ),
+        (
+            {
+                Block.SOURCE_KIND: "sql",
+                Block.SOURCE_ENV: "NORTHLINE_SOURCE_X",
+                Block.SOURCE_QUERY: "SELECT 1",
+                Block.SOURCE_EVERY: "1",
+            },
+            Block.SOURCE_EVERY,
+            "whole number of minutes",
+        ),
+    ],
+)
+def test_a_wrong_field_in_the_form_is_shown_under_it_and_nothing_is_stored(
+    slack, emulator, db, values, block, message
+):
+    _, (kr,) = make_objective(db)
+    view = _open_source_form(slack, emulator, kr)
+    response = slack.submit_view(view, values, user_id=ALICE)
+    errors = response.json()["errors"]
+    assert message in errors[block], errors
+    with db.session() as session:
+        assert session.query(SourceBinding).count() == 0
+
+
+def test_someone_else_cannot_open_or_submit_the_form(slack, emulator, db):
+    _, (kr,) = make_objective(db)
+    said = answer_text(answer(slack, "/okr", f"source KR-{kr}", user_id=BOB))
+    assert "Only the owner or a workspace admin" in said
+    assert not emulator.calls_to("views.open")
+    view = _open_source_form(slack, emulator, kr)  # Alice's form, submitted by Bob
+    values = {
+        Block.SOURCE_KIND: "sql",
+        Block.SOURCE_ENV: "NORTHLINE_SOURCE_X",
+        Block.SOURCE_QUERY: "SELECT 1",
+    }
+    slack.submit_view(view, values, user_id=BOB)
+    slack.settle()
+    with db.session() as session:
+        assert session.query(SourceBinding).count() == 0

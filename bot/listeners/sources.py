@@ -1,26 +1,61 @@
-"""`/okr sync KR-n` (or `KPI-n`): read the bound data source now. Added to the /okr router with
-`add_subcommand`; the router has acked, so the source's network time is after the ack."""
+"""`/okr sync KR-n` (or `KPI-n`): read the bound data source now; `/okr source KR-n`: the form that
+binds one. Added to the /okr router with `add_subcommand`; the router has acked, so the source's
+network time is after the ack."""
 
 from __future__ import annotations
 
-from slack_bolt import App, BoltContext, Respond
+import json
+
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.errors import Usage
-from bot.listeners.common import caller, unit_of_work
+from bot.errors import Invalid, Usage
+from bot.ids import Callback
+from bot.listeners.common import caller, tell, unit_of_work
 from bot.sources import bindings
+from bot.sources.form import parse_source
 from bot.sources.sync import sync_binding
 from bot.ui import sources as ui
 from storage.db import Database
 from storage.models import _now
 
 USAGE_LINE = "• `/okr sync KR-7` — read a key result's (or KPI's) data source now"
+SOURCE_LINE = "• `/okr source KR-7` — where its number comes from: a SQL query or a JSON URL (owner or admin)"
 
 
 def register(app: App) -> None:
     from bot.listeners import okr
 
     okr.add_subcommand("sync", sync_command, USAGE_LINE)
+    okr.add_subcommand("source", source_command, SOURCE_LINE)
+    app.view(Callback.SOURCE)(submit_source)
+
+
+def source_command(
+    rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_
+) -> None:
+    parts = rest.split()
+    if len(parts) != 1:
+        raise Usage("Name one key result or KPI, like `/okr source KR-7`.")
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        ref, binding = bindings.binding_to_sync(session, client, workspace, who.user_id, parts[0])
+        view = ui.source_modal(ref, binding, json.dumps({"ref": ref}))
+    client.views_open(trigger_id=command["trigger_id"], view=view)
+
+
+def submit_source(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    spec = parse_source(view)
+    try:
+        ref = json.loads(view.get("private_metadata") or "{}")["ref"]
+    except (ValueError, KeyError, TypeError):
+        raise Invalid("This form is out of date; run `/okr source` again.") from None
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        # Checked again on submit: the form's private_metadata is only a hint, never trusted.
+        bindings.bind_reference(session, client, workspace, who.user_id, str(ref), spec)
+    ack()
+    tell(client, who.user_id, ui.bound_message(str(ref), spec))
 
 
 def sync_command(
