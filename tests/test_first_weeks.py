@@ -290,3 +290,38 @@ def test_a_closed_objective_shows_its_final_score_and_only_what_still_works(slac
     assert "/okr checkin" not in answer_text(shown) and "/okr edit" not in answer_text(shown)
     assert "/okr archive OBJ-1" in answer_text(shown)
     slack.settle()
+
+
+# --- 11. dates in the reader's zone ---------------------------------------------------------------------
+
+
+def test_a_check_in_on_monday_morning_in_auckland_reads_monday_for_the_reader(slack, emulator, db):
+    from datetime import datetime
+
+    from storage.models import KeyResult
+
+    kiri = "U0KIRI"
+    emulator.add_user(kiri, TEAM, name="kiri", real_name="Kiri Tane", tz="Pacific/Auckland")
+    create_objective(slack, emulator, user=kiri, krs=(("Activation", "0", "100", "%"),))
+    sunday_in_utc = datetime(2026, 11, 29, 20, 30)  # Monday 09:30 in Auckland
+    with db.session() as session:
+        kr = session.scalars(select(KeyResult)).one()
+        kr.current_value, kr.last_checkin_at = 40.0, sunday_in_utc
+        session.add(
+            CheckIn(
+                workspace_id=kr.workspace_id,
+                key_result_id=kr.id,
+                value=40.0,
+                author_id=kiri,
+                created_at=sunday_in_utc,
+            )
+        )
+    shown = answer_text(answer(slack, "/okr", "show OBJ-1", user_id=kiri))
+    assert "Last check-in Mon 2026-11-30" in shown and "Sun" not in shown
+    before = len(emulator.calls_to("views.open"))
+    slack.command("/okr", "checkin", user_id=kiri, team_id=TEAM)
+    modal = json.dumps(opened_view(emulator, Callback.CHECKIN, count=before + 1))
+    assert "Mon 2026-11-30" in modal and "Sun 2026-11-29" not in modal
+    # Read from London, the same moment is still Sunday evening.
+    assert "Sun 2026-11-29" in answer_text(answer(slack, "/okr", "show OBJ-1", user_id=ALICE))
+    slack.settle()

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.schedule_time import zone
 from bot.domain.slack_text import unescape
-from bot.services.workspaces import Caller, unit_of_work
+from bot.services import okrs
+from bot.services.workspaces import Caller, remember_user_change, unit_of_work
+from storage.db import Database
 
-__all__ = ["Caller", "caller", "tell", "unescape_command_text", "unit_of_work"]
+__all__ = ["Caller", "caller", "reader_zone", "tell", "unescape_command_text", "unit_of_work"]
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +44,20 @@ def unescape_command_text(body: dict, next) -> None:  # noqa: A002 - Bolt inject
     if body.get("command") and isinstance(body.get("text"), str):
         body["text"] = unescape(body["text"])  # the same dict Bolt hands listeners as `command`
     next()
+
+
+def reader_zone(db: Database, client: WebClient, who: Caller) -> ZoneInfo:
+    """The zone the caller reads dates in: what users.info said last (kept on Member); for someone
+    we never heard of, asked of Slack once (outside any transaction) and kept; else the workspace's."""
+    with unit_of_work(db, who) as (session, workspace):
+        known, fallback = okrs.stored_zone(session, workspace, who.user_id)
+    if known is None:
+        try:
+            user = client.users_info(user=who.user_id)["user"]
+        except SlackApiError as error:
+            log.warning("users.info failed for %s: %s", who.user_id, error.response.get("error"))
+            user = {}
+        if user.get("tz"):
+            remember_user_change(db, who.team_id, user, enterprise_id=who.enterprise_id)
+            known = user["tz"]
+    return zone(known, fallback)

@@ -13,7 +13,7 @@ from bot.domain.slack_text import parse_channel_mention, parse_user_mention, spl
 from bot.errors import Invalid, Usage
 from bot.forms.kra import parse_kra, parse_review
 from bot.ids import Action, Callback
-from bot.listeners.common import caller, tell, unit_of_work
+from bot.listeners.common import caller, reader_zone, tell, unit_of_work
 from bot.services import home, kras
 from bot.services.workspaces import require_owner_or_admin
 from bot.ui import kra as ui
@@ -67,8 +67,10 @@ def _list(rest: str, *, respond: Respond, context: BoltContext, db: Database, **
     respond(**answer)
 
 
-def _show(rest: str, *, respond: Respond, context: BoltContext, db: Database, **_) -> None:
-    with unit_of_work(db, caller(context)) as (session, workspace):
+def _show(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+    who = caller(context)
+    tz = reader_zone(db, client, who)
+    with unit_of_work(db, who) as (session, workspace):
         kra = kras.find_kra(session, workspace, _one_reference(rest, "show"))
         kpis = repo.kpis_of(session, [kra.id]).get(kra.id, [])
         answer = ui.kra_detail(
@@ -77,6 +79,7 @@ def _show(rest: str, *, respond: Respond, context: BoltContext, db: Database, **
             repo.recent_measurements(session, [k.id for k in kpis]),
             repo.objectives_in_kra(session, kra.id),
             repo.last_review(session, kra.id),
+            tz,
         )
     respond(**answer)
 

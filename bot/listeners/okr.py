@@ -19,7 +19,7 @@ from bot.domain.slack_text import parse_channel_mention, parse_user_mention, spl
 from bot.errors import Invalid, Usage
 from bot.forms.okr import parse_checkins, parse_close, parse_objective
 from bot.ids import Action, Callback
-from bot.listeners.common import Caller, caller, tell, unit_of_work
+from bot.listeners.common import Caller, caller, reader_zone, tell, unit_of_work
 from bot.services import checkins, home, okrs
 from bot.ui import checkin as checkin_ui
 from bot.ui import okr as ui
@@ -112,10 +112,12 @@ def _list_filters(session, workspace, who: Caller, command: dict, target: str) -
     return {"user_id": who.user_id}, "Your objectives"
 
 
-def _show(rest: str, *, respond: Respond, context: BoltContext, db: Database, **_) -> None:
-    with unit_of_work(db, caller(context)) as (session, workspace):
+def _show(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+    who = caller(context)
+    tz = reader_zone(db, client, who)
+    with unit_of_work(db, who) as (session, workspace):
         objective = okrs.find_objective(session, workspace, _one_reference(rest, "show"))
-        answer = ui.objective_detail(okrs.objective_detail(session, workspace, objective))
+        answer = ui.objective_detail(okrs.objective_detail(session, workspace, objective), tz)
     respond(**answer)
 
 
@@ -246,7 +248,8 @@ def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id:
         data = checkins.modal_data(session, workspace, who.user_id)
     if not data.items:
         return False
-    client.views_open(trigger_id=trigger_id, view=checkin_ui.checkin_modal(data))
+    tz = reader_zone(db, client, who)
+    client.views_open(trigger_id=trigger_id, view=checkin_ui.checkin_modal(data, tz))
     return True
 
 

@@ -51,6 +51,7 @@ class HomeData:
     needs_checkin: list[tuple[KeyResult, Objective]] = field(default_factory=list)
     needs_checkin_total: int = 0
     week_starts_at: datetime | None = None  # that Monday 00:00, as naive UTC
+    timezone: str = "UTC"  # the person's, for the dates they read
     team_sprint_goals: list[SprintSummary] = field(default_factory=list)
 
 
@@ -77,7 +78,8 @@ def home_data(
     now = now or _now()
     page = kra_repo.list_kras(session, workspace.id, owner_id=user_id, limit=HOME_KRAS)
     # The time zone users.info gave us last (bot.services.workspaces.member caches it); else UTC.
-    since = monday_midnight_utc(now, okr_repo.cached_timezone(session, workspace.id, user_id))
+    timezone = okr_repo.cached_timezone(session, workspace.id, user_id)
+    since = monday_midnight_utc(now, timezone)
 
     owned = okr_repo.key_results_owned_by(session, workspace.id, user_id, limit=HOME_KEY_RESULTS)
     key_results = []
@@ -92,6 +94,7 @@ def home_data(
     )
     return HomeData(
         user_id=user_id,
+        timezone=timezone or workspace.timezone or "UTC",
         kras=page.kras,
         kpis=page.kpis,
         kra_total=page.total,

@@ -364,6 +364,11 @@ def archive_objective(session: Session, client: WebClient, workspace: Workspace,
 # --- pages --------------------------------------------------------------------------------------
 
 
+def stored_zone(session: Session, workspace: Workspace, user_id: str) -> tuple[str | None, str]:
+    """(the zone users.info gave for this person last, kept on Member, or None; the workspace's)."""
+    return repo.cached_timezone(session, workspace.id, user_id), workspace.timezone or "UTC"
+
+
 @dataclass
 class ObjectiveDetail:
     status: ObjectiveStatus

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.domain.numbers import format_number
 from bot.domain.progress import Confidence, key_result_progress, percent
 from bot.ids import Block, Callback
-from bot.ui.blocks import context, section, user_text
+from bot.ui.blocks import context, local_day, section, user_text
 from bot.ui.inputs import modal, select_input, text_input
 from bot.ui.okr import kr_ref, obj_ref, value_text
 from bot.ui.progress import progress_bar
@@ -29,7 +31,7 @@ def _progress(kr: KeyResult) -> float | None:
         return None
 
 
-def _last(checkin: CheckIn | None, kr: KeyResult) -> str:
+def _last(checkin: CheckIn | None, kr: KeyResult, tz: ZoneInfo = UTC) -> str:
     if checkin is None:
         return "_No check-in yet._"
     parts = [f"*{value_text(kr, checkin.value)}*"]
@@ -39,12 +41,13 @@ def _last(checkin: CheckIn | None, kr: KeyResult) -> str:
             parts.append(f"{confidence.emoji} {confidence.label}")
         except ValueError:
             pass
-    parts.append(f"{checkin.created_at:%a %Y-%m-%d}")
+    parts.append(local_day(checkin.created_at, tz))
     note = f"\n> {user_text(checkin.note, 500)}" if checkin.note else ""
     return "Last: " + " · ".join(parts) + note
 
 
-def checkin_modal(data: CheckInModal) -> dict:
+def checkin_modal(data: CheckInModal, tz: ZoneInfo = UTC) -> dict:
+    """`tz`: the reader's, for the dates of their last check-ins."""
     blocks: list[dict] = [
         section(
             "Your key results, most overdue first. Change a value, pick your confidence or add a note; "
@@ -52,7 +55,7 @@ def checkin_modal(data: CheckInModal) -> dict:
         )
     ]
     for kr, objective in data.items:
-        blocks += _rows(kr, objective, data.last.get(kr.id))
+        blocks += _rows(kr, objective, data.last.get(kr.id), tz)
     if data.left_out:
         blocks.append(
             context(f"{data.left_out} more not shown — check in on them with `{ONE_LINE}` (`/okr list mine` lists them).")
@@ -60,14 +63,14 @@ def checkin_modal(data: CheckInModal) -> dict:
     return modal(Callback.CHECKIN, "Weekly check-in", blocks, submit="Check in")
 
 
-def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None) -> list[dict]:
+def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None, tz: ZoneInfo) -> list[dict]:
     if kr.kind == KeyResultKind.MILESTONE:
         target = "milestone: done or not done"
     else:
         target = f"{format_number(kr.start_value, kr.unit)} → {format_number(kr.target_value, kr.unit)}"
     heading = (
         f"*`{kr_ref(kr)}` {user_text(kr.title, 150)}*  ·  `{progress_bar(_progress(kr))}`\n"
-        f"{target} · in `{obj_ref(objective)}` {user_text(objective.title, 100)}\n{_last(last, kr)}"
+        f"{target} · in `{obj_ref(objective)}` {user_text(objective.title, 100)}\n{_last(last, kr, tz)}"
     )
     if kr.kind == KeyResultKind.MILESTONE:
         initial = None if kr.current_value is None else ("1" if kr.current_value >= 1 else "0")

@@ -6,9 +6,21 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.models.views import View
 
+from bot.domain.schedule_time import zone
 from bot.domain.slack_text import truncate
 from bot.ids import Action
-from bot.ui.blocks import VIEW_BLOCKS, actions, button, context, divider, fit, header, section, user_text
+from bot.ui.blocks import (
+    VIEW_BLOCKS,
+    actions,
+    button,
+    context,
+    divider,
+    fit,
+    header,
+    local_day,
+    section,
+    user_text,
+)
 from bot.ui.kra import kra_summary
 from bot.ui.okr import confidence_text, kr_ref, obj_ref, objective_summary, pace_text, value_text
 from bot.ui.progress import progress_bar
@@ -55,7 +67,7 @@ def _needs_you(data: HomeData) -> list[dict]:
         return blocks
     lines = []
     for kr, objective in data.needs_checkin:
-        when = f"last check-in {kr.last_checkin_at:%Y-%m-%d}" if kr.last_checkin_at else "no check-in yet"
+        when = f"last check-in {local_day(kr.last_checkin_at, zone(data.timezone))}" if kr.last_checkin_at else "no check-in yet"
         lines.append(f"• `{kr_ref(kr)}` {user_text(kr.title, 120)} ({when}) · in `{obj_ref(objective)}`")
     more = data.needs_checkin_total - len(data.needs_checkin)
     if more > 0:

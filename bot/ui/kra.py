@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.domain.numbers import format_number
 from bot.domain.references import RefKind, format_ref
@@ -17,6 +18,7 @@ from bot.ui.blocks import (
     ephemeral,
     fit,
     header,
+    local_day,
     plain_user_text,
     section,
     user_text,
@@ -170,7 +172,9 @@ def kra_detail(
     history: dict[int, list[KpiMeasurement]],
     objectives: Sequence[Objective],
     review: KraReview | None,
+    tz: ZoneInfo = UTC,
 ) -> dict:
+    """`/kra show`; `tz` is the reader's, for the dates they read."""
     status = "" if kra.status.value == "active" else f" _({kra.status.value})_"
     blocks = [header(f"{kra_ref(kra)} {plain_user_text(kra.title, 140)}"), section(kra_summary(kra, []).split("\n")[0] + status)]
     if kra.description:
@@ -184,7 +188,9 @@ def kra_detail(
     if objectives:
         lines = [f"• `{format_ref(RefKind.OBJ, o.number)}` {user_text(o.title, 150)} ({o.cycle})" for o in objectives]
         blocks.append(section("*Objectives in this area*\n" + "\n".join(lines)))
-    reviewed = f"Last reviewed {review.reviewed_at:%Y-%m-%d} ({review.decision.value})" if review else "Not reviewed yet"
+    reviewed = (
+        f"Last reviewed {local_day(review.reviewed_at, tz)} ({review.decision.value})" if review else "Not reviewed yet"
+    )
     if kra.status.value == "active":
         blocks.append(context(f"{reviewed} · `/kra edit {kra_ref(kra)}` · `/kra kpi KPI-n VALUE`"))
     else:

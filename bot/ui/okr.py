@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.domain.numbers import format_number
 from bot.domain.progress import PaceStatus, disagreement, final_score, percent
@@ -17,6 +19,7 @@ from bot.ui.blocks import (
     ephemeral,
     fit,
     header,
+    local_day,
     plain_user_text,
     section,
     user_text,
@@ -173,7 +176,7 @@ def _trend(history: Sequence[CheckIn], key_result: KeyResult) -> str:
     return " → ".join(points) + verdict
 
 
-def _last_checkin(checkin: CheckIn | None, key_result: KeyResult) -> str:
+def _last_checkin(checkin: CheckIn | None, key_result: KeyResult, tz: ZoneInfo) -> str:
     if checkin is None:
         return "_No check-in yet._"
     confidence = f" · {checkin.confidence.replace('_', ' ')}" if checkin.confidence else ""
@@ -183,7 +186,7 @@ def _last_checkin(checkin: CheckIn | None, key_result: KeyResult) -> str:
     else:
         who = f"by <@{checkin.author_id}>" + (" through the API" if (checkin.origin or "").startswith("api:") else "")
     return (
-        f"_Last check-in {checkin.created_at:%Y-%m-%d} {who}:_ "
+        f"_Last check-in {local_day(checkin.created_at, tz)} {who}:_ "
         f"{value_text(key_result, checkin.value)}{confidence}{note}"
     )
 
@@ -199,7 +202,8 @@ def _source_line(binding) -> str:
     return f"\n    _updates itself from its {binding.kind.value} source every {binding.every_minutes} min_"
 
 
-def objective_detail(detail: ObjectiveDetail) -> dict:
+def objective_detail(detail: ObjectiveDetail, tz: ZoneInfo = UTC) -> dict:
+    """`/okr show`; `tz` is the reader's, for the dates they read."""
     status = detail.status
     o = status.objective
     chain = []
@@ -221,7 +225,7 @@ def objective_detail(detail: ObjectiveDetail) -> dict:
         sprints = ", ".join(f"`{format_ref(RefKind.SPR, sp.number)}` {user_text(sp.name, 40)}" for sp in served[:5])
         blocks.append(
             section(
-                f"{key_result_line(s)}\n    {_last_checkin(last, s.key_result)}\n"
+                f"{key_result_line(s)}\n    {_last_checkin(last, s.key_result, tz)}\n"
                 f"    _trend:_ {_trend(history, s.key_result)}\n"
                 f"    _sprints:_ {sprints or 'no sprint has served it yet'}"
                 f"{_source_line(detail.sources.get(s.key_result.id))}"
