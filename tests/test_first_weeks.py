@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 
+from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.ids import Block, Callback
 from storage.models import CheckIn, Kra, Sprint
-from tests.conftest import ALICE, BOB, CHANNEL, TEAM
+from tests.conftest import ALICE, BOB, CHANNEL, TEAM, TOKEN
 from tests.helpers import answer, answer_text, opened_view
 from tests.slack.client import escaped_command_text
 from tests.test_okr import create_objective
@@ -325,3 +326,29 @@ def test_a_check_in_on_monday_morning_in_auckland_reads_monday_for_the_reader(sl
     # Read from London, the same moment is still Sunday evening.
     assert "Sun 2026-11-29" in answer_text(answer(slack, "/okr", "show OBJ-1", user_id=ALICE))
     slack.settle()
+
+
+# --- 9. the export names people beside their ids -------------------------------------------------------
+
+
+def test_the_export_names_people_beside_their_ids(slack, emulator, db):
+    import csv
+    import io
+
+    from bot.services.export import export_rows, to_csv
+    from bot.services.workspaces import remember_user_change, workspace_for
+
+    create_objective(slack, emulator, channel_id=CHANNEL, **{Block.KR_OWNER.of(n=1): BOB})
+    answer(slack, "/okr", "checkin KR-1 45", user_id=BOB)
+    slack.settle()
+    # What users.list / user_change keep on Member for everyone in the workspace.
+    for user_id in (ALICE, BOB):
+        remember_user_change(
+            db, TEAM, WebClient(base_url=emulator.base_url, token=TOKEN).users_info(user=user_id)["user"]
+        )
+    with db.session() as session:
+        rows = list(csv.DictReader(io.StringIO(to_csv(export_rows(session, workspace_for(session, TEAM))))))
+    objective = next(r for r in rows if r["record"] == "objective")
+    check_in = next(r for r in rows if r["record"] == "check_in")
+    assert (objective["owner"], objective["owner_name"]) == (ALICE, "Alice Park")
+    assert (check_in["author"], check_in["author_name"]) == (BOB, "Bob Diaz")

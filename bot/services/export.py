@@ -1,6 +1,6 @@
 """A workspace's data out: KRAs, KPIs and their measurements, objectives, key results, check-ins.
 
-export_rows() reads one workspace with one query per table (six in all, whatever the size) and
+export_rows() reads one workspace with one query per table (seven in all, whatever the size) and
 returns flat rows, each naming its kind in `record`:
 
     kra, kpi, kpi_measurement, objective, key_result, check_in
@@ -15,6 +15,8 @@ references people type (KRA-3, KPI-7, OBJ-2, KR-5), never by database ids:
     objective         the objective a key result or a check-in belongs to
     parent_objective  an objective's parent (alignment)
     key_result        the key result a check-in belongs to
+    owner_name, author_name  the person's name as Slack last told us (users.info, kept on
+                      Member) beside their id; empty for someone we never looked up
     at                when the row's latest event happened: a measurement's or a check-in's
                       time, a KPI's latest measurement, a key result's last check-in, an
                       objective's closing, a KRA's last review
@@ -50,6 +52,7 @@ from storage.models import (
     Kpi,
     KpiMeasurement,
     Kra,
+    Member,
     Objective,
     Status,
     Workspace,
@@ -68,6 +71,7 @@ COLUMNS = (
     "title",
     "description",
     "owner",
+    "owner_name",
     "role",
     "channel",
     "cycle",
@@ -86,6 +90,7 @@ COLUMNS = (
     "confidence",
     "note",
     "author",
+    "author_name",
     "at",
     "import_key",
     "created_at",
@@ -121,6 +126,8 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
         )
     )
 
+    people = session.execute(select(Member.user_id, Member.name).where(Member.workspace_id == wid))
+    names = {user_id: name for user_id, name in people if name and name != user_id}
     kra_refs = {k.id: format_ref(RefKind.KRA, k.number) for k in kras}
     kpi_by_id = {k.id: k for k in kpis}
     objective_refs = {o.id: format_ref(RefKind.OBJ, o.number) for o in objectives}
@@ -139,6 +146,7 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
                 title=kra.title,
                 description=kra.description,
                 owner=kra.owner_id,
+                owner_name=names.get(kra.owner_id),
                 role=kra.role,
                 channel=kra.channel_id,
                 status=kra.status.value,
@@ -175,6 +183,7 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
                 value=m.value,
                 note=m.note,
                 author=m.author_id,
+                author_name=names.get(m.author_id),
                 at=_time(m.measured_at),
             )
         )
@@ -190,6 +199,7 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
                 title=objective.title,
                 description=objective.description,
                 owner=objective.owner_id,
+                owner_name=names.get(objective.owner_id),
                 channel=objective.channel_id,
                 cycle=objective.cycle,
                 status=objective.status.value,
@@ -210,6 +220,7 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
                 objective=objective_refs.get(kr.objective_id),
                 title=kr.title,
                 owner=kr.owner_id,
+                owner_name=names.get(kr.owner_id),
                 status=kr.status.value,
                 kind=kr.kind.value,
                 unit=kr.unit,
@@ -237,6 +248,7 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
                 confidence=check_in.confidence,
                 note=check_in.note,
                 author=check_in.author_id,
+                author_name=names.get(check_in.author_id),
                 at=_time(check_in.created_at),
             )
         )
