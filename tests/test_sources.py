@@ -318,7 +318,9 @@ def test_a_synced_value_is_an_automatic_check_in_and_a_failure_is_told_once(db, 
             True,
             ALICE,
         )
-        assert session.scalars(select(KeyResult.current_value)).one() == 42.5
+        kr_row = session.scalars(select(KeyResult)).one()
+        # The number moved; the owner's own last check-in did not, so the reminder still asks them.
+        assert (kr_row.current_value, kr_row.last_checkin_at, kr_row.last_confidence) == (42.5, None, None)
 
     # Not due again within the hour; due after it, and the same number records nothing new.
     assert sync_due_sources(db, lambda _w: slack, t0 + timedelta(minutes=30), env=env).ran == 0
@@ -658,3 +660,15 @@ def test_someone_else_cannot_open_or_submit_the_form(slack, emulator, db):
     slack.settle()
     with db.session() as session:
         assert session.query(SourceBinding).count() == 0
+
+
+def test_an_automatic_value_keeps_the_owners_confidence_and_check_in_time(slack, db, source_server):
+    _, (kr,) = make_objective(db)
+    answer(slack, "/okr", f"checkin KR-{kr} 45 at-risk waiting on legal")
+    with db.session() as session:
+        before = session.scalars(select(KeyResult.last_checkin_at)).one()
+    binding_id = _bind(db, kr, SourceSpec(kind="http", url=f"{source_server}/string", pointer="/value"))
+    assert sync_binding(db, None, binding_id, before + timedelta(hours=1)).recorded
+    with db.session() as session:
+        row = session.scalars(select(KeyResult)).one()
+        assert (row.current_value, row.last_confidence, row.last_checkin_at) == (42.5, "at_risk", before)

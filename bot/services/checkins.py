@@ -123,7 +123,11 @@ def record(
                 session.add(check_in)
         except IntegrityError:
             continue  # the same submission, delivered again: already recorded
-        if kr.last_checkin_at is None or now >= kr.last_checkin_at:
+        if check_in.automatic:
+            # A data source moves the number only: the owner's last check-in (its time and their
+            # confidence) stays theirs, so the weekly reminder still asks them how confident they are.
+            kr.current_value = entry.value
+        elif kr.last_checkin_at is None or now >= kr.last_checkin_at:
             kr.current_value, kr.last_checkin_at = entry.value, now
             kr.last_confidence = entry.confidence.value if entry.confidence else None
         recorded.append(Recorded(kr, objective, check_in))
