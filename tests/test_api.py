@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -417,3 +418,46 @@ def test_the_slack_path_never_reaches_the_api(world, db):
     assert api.get("/api/v2/objectives").status == 404
     assert api.get("/api/v1/openapi.json").headers["Content-Type"] == "application/json"
     assert api.call("DELETE", "/api/v1/objectives").status == 405
+
+
+def test_the_same_key_sent_at_once_from_many_places_writes_once(world, db):
+    """A retry that arrives while the first request is still running: one check-in, one answer."""
+    import threading
+
+    slack, api = world
+    _, (kr,) = make_objective(db)
+    token = new_token(slack, "ci", "write")
+    replies = []
+    start = threading.Barrier(6)
+
+    def post() -> None:
+        start.wait()
+        replies.append(
+            api.post(
+                f"/api/v1/key-results/KR-{kr}/check-ins",
+                {"value": 50},
+                token,
+                headers={"Idempotency-Key": "same"},
+            )
+        )
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status for r in replies] == [201] * 6
+    assert len({r.text for r in replies}) == 1
+    assert count(db, CheckIn) == 1 and count(db, ApiIdempotency) == 1
+
+
+def test_idempotency_keys_are_forgotten_after_a_day(world, db):
+    from bot.services.tokens import purge_idempotency_keys
+
+    slack, api = world
+    _, (kr,) = make_objective(db)
+    token = new_token(slack, "ci", "write")
+    api.post(f"/api/v1/key-results/KR-{kr}/check-ins", {"value": 50}, token, headers={"Idempotency-Key": "k"})
+    assert purge_idempotency_keys(db, NOW + timedelta(hours=23)) == 0
+    assert purge_idempotency_keys(db, NOW + timedelta(hours=25)) == 1
+    assert count(db, ApiIdempotency) == 0

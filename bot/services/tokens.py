@@ -12,10 +12,10 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
-from sqlalchemy import case, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -244,3 +244,15 @@ def replay_of(session: Session, who: Authenticated, key: str, request_hash: str)
             "This Idempotency-Key was already used with a different request; use a new key for a new request."
         )
     return Replay(first.status, first.body)
+
+
+IDEMPOTENCY_KEEP = timedelta(hours=24)
+
+
+def purge_idempotency_keys(db: Database, now: datetime, *, keep: timedelta = IDEMPOTENCY_KEEP) -> int:
+    """Forget Idempotency-Keys older than `keep` (a day, as Stripe does): a retry is a matter of
+    minutes; after that the same key is a new request. For the clock, daily. Returns how many."""
+    cutoff = (now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now) - keep
+    with db.session() as session:
+        result = session.execute(delete(ApiIdempotency).where(ApiIdempotency.created_at < cutoff))
+        return result.rowcount or 0
