@@ -23,6 +23,7 @@ from bot.installations import (
     installation_store,
     oauth_state_store,
 )
+from bot.listeners.common import caller, modal_text
 from bot.settings import Settings
 from bot.slack_client import build_web_client
 from storage.db import Database
@@ -186,7 +187,8 @@ def handle_error(error: Exception, body: dict, response: BoltResponse | None, co
 
 def _answer_error(error: Exception, body: dict, response: BoltResponse | None, context, logger):
     if isinstance(error, Invalid) and error.fields and body.get("type") == "view_submission" and response:
-        return _json_response({"response_action": "errors", "errors": error.fields})
+        fields = {block: _modal_text(context, text) for block, text in error.fields.items()}
+        return _json_response({"response_action": "errors", "errors": fields})
     if isinstance(error, NorthlineError):
         message = error.message
     elif isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
@@ -199,11 +201,16 @@ def _answer_error(error: Exception, body: dict, response: BoltResponse | None, c
         # A modal can only show field errors; put the message under its first input.
         first_block = _first_input_block(body.get("view") or {})
         if first_block:
-            return _json_response({"response_action": "errors", "errors": {first_block: message}})
+            return _json_response({"response_action": "errors", "errors": {first_block: _modal_text(context, message)}})
     _tell(context, body, message)
     if response is not None:
         return BoltResponse(status=200, body="")
     return None
+
+
+def _modal_text(context, message: str) -> str:
+    """Field errors are plain text: names for mentions, no backticks (listeners/common.modal_text)."""
+    return modal_text(context.get("db"), caller(context), message)
 
 
 def _first_input_block(view: dict) -> str | None:

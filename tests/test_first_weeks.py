@@ -352,3 +352,41 @@ def test_the_export_names_people_beside_their_ids(slack, emulator, db):
     check_in = next(r for r in rows if r["record"] == "check_in")
     assert (objective["owner"], objective["owner_name"]) == (ALICE, "Alice Park")
     assert (check_in["author"], check_in["author_name"]) == (BOB, "Bob Diaz")
+
+
+# --- 4. plain-text headers and modal errors use names --------------------------------------------------
+
+
+def test_list_headers_name_the_channel_and_the_person(slack, emulator, db):
+    create_objective(slack, emulator, channel_id=CHANNEL)
+    here = answer(slack, "/okr", "list", channel_id=CHANNEL)
+    assert here["blocks"][0]["type"] == "header"
+    assert here["blocks"][0]["text"]["text"].startswith("Objectives of #growth · ")
+    theirs = answer(slack, "/okr", f"list <@{ALICE}|alice>")
+    assert theirs["blocks"][0]["text"]["text"].startswith("Objectives of @alice · ")
+    create_kra(slack, emulator, "Customer satisfaction")
+    kras = answer(slack, "/kra", f"list <@{ALICE}|alice>", user_id=BOB)
+    assert kras["blocks"][0]["text"]["text"] == "KRAs of @alice"
+    for payload in (here, theirs, kras):
+        assert "<" not in payload["blocks"][0]["text"]["text"]
+    slack.settle()
+
+
+def test_a_modal_error_names_people_and_has_no_markup(slack, emulator, db):
+    from bot.services.workspaces import remember_user_change
+
+    remember_user_change(
+        db, TEAM, WebClient(base_url=emulator.base_url, token=TOKEN).users_info(user=ALICE)["user"]
+    )
+    start_sprint(slack, emulator)
+    first = emulator.wait_for("views.open", count=1)
+    slack.command("/sprint", "end", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
+    view = emulator.wait_for("views.open", count=len(first) + 1)[-1].args["view"]
+    slack.command("/sprint", "end", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
+    second = emulator.wait_for("views.open", count=len(first) + 2)[-1].args["view"]
+    assert slack.submit_view(view, {Block.SPRINT_OUTCOME: "met"}, user_id=ALICE, team_id=TEAM).json() is None
+    response = slack.submit_view(second, {Block.SPRINT_OUTCOME: "missed"}, user_id=ALICE, team_id=TEAM)
+    error = response.json()["errors"][Block.SPRINT_OUTCOME]
+    assert "SPR-1 is already closed (ended by @Alice Park" in error
+    assert "`" not in error and "<@" not in error
+    slack.settle()

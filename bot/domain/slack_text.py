@@ -32,6 +32,22 @@ def parse_channel_mention(token: str) -> str | None:
     return match.group(1) if match else None
 
 
+_LABEL = re.compile(r"<[@#][A-Z0-9]+\|@?#?([^<>|]*)>", re.ASCII)
+
+
+def mention_label(token: str) -> str:
+    """The name Slack put in a mention it sent: "<@U123|jane>" -> "jane", "<#C1|growth>" -> "growth";
+    "" when it sent none."""
+    match = _LABEL.fullmatch((token or "").strip())
+    return match.group(1).strip() if match else ""
+
+
+def mention(sigil: str, ident: str, label: str = "") -> str:
+    """"<#C1|growth>" (or "<#C1>"): Slack renders it in mrkdwn, plain_user_text() reads it as "#growth"."""
+    label = re.sub(r"[<>|&]", "", label or "").strip()
+    return f"<{sigil}{ident}|{label}>" if label else f"<{sigil}{ident}>"
+
+
 def split_command(text: str) -> tuple[str, str]:
     """First word lower-cased, and the rest: "Checkin KR-3 42" -> ("checkin", "KR-3 42")."""
     parts = (text or "").strip().split(maxsplit=1)

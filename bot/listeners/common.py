@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from zoneinfo import ZoneInfo
 
 from slack_bolt import BoltContext
@@ -13,9 +14,12 @@ from bot.domain.schedule_time import zone
 from bot.domain.slack_text import unescape
 from bot.services import okrs
 from bot.services.workspaces import Caller, remember_user_change, unit_of_work
+from bot.ui.text import mrkdwn_to_text
 from storage.db import Database
 
-__all__ = ["Caller", "caller", "reader_zone", "tell", "unescape_command_text", "unit_of_work"]
+__all__ = ["Caller", "caller", "modal_text", "reader_zone", "tell", "unescape_command_text", "unit_of_work"]
+
+_MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +65,14 @@ def reader_zone(db: Database, client: WebClient, who: Caller) -> ZoneInfo:
             remember_user_change(db, who.team_id, user, enterprise_id=who.enterprise_id)
             known = user["tz"]
     return zone(known, fallback)
+
+
+def modal_text(db: Database | None, who: Caller, message: str) -> str:
+    """A message for a modal's field error, which Slack shows as plain text: no backticks or
+    asterisks, and people by the names they go by ("@Bob Diaz"), never "<@U0BOB>"."""
+    mentioned = _MENTIONED.findall(message)
+    names: dict[str, str] = {}
+    if mentioned and db is not None and who.team_id:
+        with unit_of_work(db, who) as (session, workspace):
+            names = okrs.stored_names(session, workspace, mentioned)
+    return unescape(mrkdwn_to_text(message, names))  # plain text shows < and & as they are

@@ -9,7 +9,13 @@ from slack_sdk import WebClient
 
 from bot.domain.numbers import parse_number
 from bot.domain.references import RefKind, parse_ref
-from bot.domain.slack_text import parse_channel_mention, parse_user_mention, split_command
+from bot.domain.slack_text import (
+    mention,
+    mention_label,
+    parse_channel_mention,
+    parse_user_mention,
+    split_command,
+)
 from bot.errors import Invalid, Usage
 from bot.forms.kra import parse_kra, parse_review
 from bot.ids import Action, Callback
@@ -56,9 +62,9 @@ def _list(rest: str, *, respond: Respond, context: BoltContext, db: Database, **
     elif target.lower() == "all":
         title = "All KRAs"
     elif user := parse_user_mention(target):
-        owner_id, title = user, f"KRAs of <@{user}>"
+        owner_id, title = user, f"KRAs of {mention('@', user, mention_label(target))}"
     elif channel := parse_channel_mention(target):
-        channel_id, title = channel, f"KRAs of <#{channel}>"
+        channel_id, title = channel, f"KRAs of {mention('#', channel, mention_label(target))}"
     else:
         raise Usage("`/kra list` takes nothing, `@person`, `#channel` or `all`, e.g. `/kra list all`.")
     with unit_of_work(db, who) as (session, workspace):

@@ -15,7 +15,13 @@ from slack_sdk import WebClient
 
 from bot.domain.cycles import parse_cycle
 from bot.domain.references import RefKind, parse_ref
-from bot.domain.slack_text import parse_channel_mention, parse_user_mention, split_command
+from bot.domain.slack_text import (
+    mention,
+    mention_label,
+    parse_channel_mention,
+    parse_user_mention,
+    split_command,
+)
 from bot.errors import Invalid, Usage
 from bot.forms.okr import parse_checkins, parse_close, parse_objective
 from bot.ids import Action, Callback
@@ -102,13 +108,14 @@ def _list_filters(session, workspace, who: Caller, command: dict, target: str) -
         return {}, "All objectives"
     if lowered in ("mine", "me"):
         return {"user_id": who.user_id}, "Your objectives"
+    # Titles carry the names Slack sent, so the list's plain-text header reads "#growth", not "<#C…>".
     if user := parse_user_mention(target):
-        return {"user_id": user}, f"Objectives of <@{user}>"
+        return {"user_id": user}, f"Objectives of {mention('@', user, mention_label(target))}"
     if channel := parse_channel_mention(target):
-        return {"channel_id": channel}, f"Objectives of <#{channel}>"
+        return {"channel_id": channel}, f"Objectives of {mention('#', channel, mention_label(target))}"
     channel = command.get("channel_id") or ""
     if channel[:1] in ("C", "G") and repo.channel_has_objectives(session, workspace.id, channel):
-        return {"channel_id": channel}, f"Objectives of <#{channel}>"
+        return {"channel_id": channel}, f"Objectives of {mention('#', channel, command.get('channel_name') or '')}"
     return {"user_id": who.user_id}, "Your objectives"
 
 

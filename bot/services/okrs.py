@@ -364,6 +364,11 @@ def archive_objective(session: Session, client: WebClient, workspace: Workspace,
 # --- pages --------------------------------------------------------------------------------------
 
 
+def stored_names(session: Session, workspace: Workspace, user_ids: list[str]) -> dict[str, str]:
+    """The names people go by, as Slack last told us (kept on Member); nothing waits on Slack."""
+    return repo.cached_names(session, workspace.id, sorted(set(user_ids)))
+
+
 def stored_zone(session: Session, workspace: Workspace, user_id: str) -> tuple[str | None, str]:
     """(the zone users.info gave for this person last, kept on Member, or None; the workspace's)."""
     return repo.cached_timezone(session, workspace.id, user_id), workspace.timezone or "UTC"

@@ -157,7 +157,7 @@ def kra_summary(kra: Kra, kpis: Sequence[Kpi]) -> str:
 def kra_list(title: str, kras: Sequence[Kra], kpis: dict[int, list[Kpi]], total: int) -> dict:
     if not kras:
         return ephemeral(f"{title}: no active KRAs yet. Declare one with `/kra add`.")
-    blocks = [header(title)] + [section(kra_summary(kra, kpis.get(kra.id, []))) for kra in kras]
+    blocks = [header(plain_user_text(title, 150))] + [section(kra_summary(kra, kpis.get(kra.id, []))) for kra in kras]
     more = total - len(kras)
     if more > 0:
         blocks.append(context(f"…and {more} more not shown. Narrow it with `/kra list @person` or see App Home."))

@@ -146,7 +146,7 @@ def objective_list(title: str, result: ObjectiveList, *, cycle: str | None, comm
     if not result.statuses:
         where = f" in {cycle}" if cycle else ""
         return ephemeral(f"{title}: no objectives{where} yet. Set one with `/okr new`.")
-    blocks: list[dict] = [header(title)]
+    blocks: list[dict] = [header(plain_user_text(title, 150))]  # a header is plain text: names, not <#C…>
     if cycle:
         blocks.append(context(f"{cycle} · {percent(result.expected)}% of the cycle has passed"))
     blocks += [section(objective_summary(s)) for s in result.statuses]

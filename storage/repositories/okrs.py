@@ -240,6 +240,16 @@ def kras_by_ids(session: Session, ids: list[int]) -> dict[int, Kra]:
     return {kra.id: kra for kra in session.scalars(select(Kra).where(Kra.id.in_(ids)))}
 
 
+def cached_names(session: Session, workspace_id: int, user_ids: list[str]) -> dict[str, str]:
+    """user id → the name users.info gave last, for those kept on Member (one statement)."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(Member.user_id, Member.name).where(Member.workspace_id == workspace_id, Member.user_id.in_(user_ids))
+    )
+    return {user_id: name for user_id, name in rows if name}
+
+
 def cached_timezone(session: Session, workspace_id: int, user_id: str) -> str | None:
     return session.scalar(select(Member.tz).where(Member.workspace_id == workspace_id, Member.user_id == user_id))
 
