@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import lru_cache
 from http import HTTPStatus
 from urllib.parse import parse_qs
 
@@ -49,7 +50,7 @@ class ApiApp:
         self.db = db
         self.rate_limit = rate_limit
         self.clock = clock
-        self.openapi = json.dumps(build_document()).encode()
+        self.openapi = _document()
         self.routes = [(route, route.pattern) for route in ROUTES]
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
@@ -183,6 +184,12 @@ class ApiApp:
             if isinstance(claim, ApiIdempotency):
                 claim.status, claim.body = route.status, text
         return route.status, text.encode(), False
+
+
+@lru_cache(maxsize=1)
+def _document() -> bytes:
+    # The same for every app a process builds (tests build hundreds): made once.
+    return json.dumps(build_document()).encode()
 
 
 def _parse_query(model: type[BaseModel], query_string: str) -> BaseModel:
