@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 
 log = logging.getLogger("northline")
@@ -302,13 +303,74 @@ def clock(args: argparse.Namespace) -> int:
     ensure_schema(db)
     stop = threading.Event()
     engine = delivery_engine(settings, db, stop)
+    dispatcher = None
+    if engine.config.distributed:
+        from bot.jobs.distributed import Dispatcher, celery_app
+
+        # The clock only decides what is due and enqueues it; `northline worker` delivers.
+        dispatcher = Dispatcher(engine, celery_app(engine.config))
     try:
         return run_clock(
             db, engine.client_for, settings.database_url, stop,
-            retention_days=settings.data_retention_days, engine=engine,
+            retention_days=settings.data_retention_days, engine=engine, dispatcher=dispatcher,
         )
     finally:
         db.dispose()
+
+
+WORKER_RESTART_SECONDS = 3
+
+
+@command("worker")
+def worker(args: argparse.Namespace) -> int:
+    from bot.jobs.distributed import UnitRunner, celery_app, register_tasks
+    from bot.settings import load_delivery_settings
+    from storage.db import Database, ensure_schema
+
+    settings = _settings()
+    config = load_delivery_settings()
+    if not config.broker_url:
+        return _fail(
+            "worker",
+            "NORTHLINE_BROKER_URL is not set: without a broker the clock delivers in its own process "
+            "and needs no workers. Set it (redis://… or amqp://…) on the clock and on every worker.",
+        )
+    db = Database.from_url(settings.database_url)
+    ensure_schema(db)
+    app = celery_app(config)
+    register_tasks(app, lambda: UnitRunner(delivery_engine(settings, db)))
+    concurrency = args.concurrency or min(config.concurrent_workspaces, 32)
+    from celery.signals import worker_shutting_down
+
+    asked_to_stop = []  # SIGTERM / SIGINT: Celery's warm shutdown, then really stop
+    worker_shutting_down.connect(lambda **_kw: asked_to_stop.append(True), weak=False)
+    try:
+        app.worker_main(
+            [
+                "worker",
+                "--pool=threads",  # units wait on Slack, not on the CPU; threads share the pacer
+                f"--concurrency={concurrency}",
+                f"--queues={config.queue}",
+                f"--loglevel={settings.log_level.value}",
+                "--without-gossip",
+                "--without-mingle",
+                f"--hostname=northline-{os.getpid()}@%h",
+            ]
+        )
+        code = 0
+    except SystemExit as exit_info:
+        code = exit_info.code or 0
+    db.dispose()
+    if not asked_to_stop:
+        # Celery gives up on an "unrecoverable error" (and exits 0), e.g. kombu's Redis transport
+        # when the broker restarts while units are unacknowledged (celery/kombu#970). A worker that
+        # stays down delivers nothing: start afresh in this same process.
+        log = logging.getLogger("northline.worker")
+        log.error("the worker stopped (exit %s); starting again in %s s", code, WORKER_RESTART_SECONDS)
+        time.sleep(WORKER_RESTART_SECONDS)
+        again = ["worker", *(["--concurrency", str(args.concurrency)] if args.concurrency else [])]
+        os.execv(sys.executable, [sys.executable, "-c", "import sys; from bot.cli import main; main(sys.argv[1:])", *again])
+    return 0
 
 
 @command("workspace")
@@ -377,6 +439,12 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--channel", default=None, help="only this channel (digest, sprint prompts, nudges)")
     run_parser.add_argument("--at", default=None, help="ISO-8601 time to run as (default now; no offset = UTC)")
     sub.add_parser("clock", help="the scheduler: every minute, every scheduled post that is due")
+    worker_parser = sub.add_parser(
+        "worker", help="a Celery worker delivering scheduled posts (needs NORTHLINE_BROKER_URL; run as many as you like)"
+    )
+    worker_parser.add_argument(
+        "--concurrency", type=int, default=None, help="units at once (default: NORTHLINE_CONCURRENT_WORKSPACES, at most 32)"
+    )
     workspace_parser = sub.add_parser("workspace", help="workspace data lifecycle")
     workspace_sub = workspace_parser.add_subparsers(dest="action", required=True)
     purge_parser = workspace_sub.add_parser(

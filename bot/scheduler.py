@@ -25,12 +25,17 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.jobs import engine as engine_module
 from bot.jobs.common import ClientFor, RunReport
 from bot.jobs.engine import JOB_KINDS, Engine, units_for
 from storage.db import Database
+from storage.repositories import leases
+
+if TYPE_CHECKING:
+    from bot.jobs.distributed import Dispatcher
 
 log = logging.getLogger("northline.clock")
 
@@ -124,11 +129,19 @@ class Clock:
     retention_days: int = 30
     leadership: Leadership | None = None
     purged_on: str = ""
+    dispatcher: Dispatcher | None = None  # Celery: enqueue what is due instead of delivering it
 
     def dispatch(self, now: datetime) -> None:
         """Start every kind for every workspace and return: a unit that overruns the minute holds
-        back neither the other kinds nor the next tick (which skips only that same unit)."""
-        self.engine.submit(units_for(self.db, JOB_KINDS, now), done=_log_report)
+        back neither the other kinds nor the next tick (which skips only that same unit). With a
+        broker, plan them here and enqueue the ones with posts due for the workers."""
+        units = units_for(self.db, JOB_KINDS, now)
+        if self.dispatcher is not None:
+            enqueued = self.dispatcher.dispatch(units)
+            if enqueued:
+                log.info("enqueued %d unit(s) with posts due", enqueued)
+            return
+        self.engine.submit(units, done=_log_report)
 
 
 def _log_report(report: RunReport) -> None:
@@ -166,6 +179,7 @@ def purge_once_a_day(clock: Clock, now: datetime) -> None:
     if clock.purged_on == today or (clock.stop is not None and clock.stop.is_set()):
         return
     try:
+        leases.forget_units(clock.db, now.replace(tzinfo=None) - timedelta(days=1))
         purged = purge_expired(clock.db, clock.retention_days, now.replace(tzinfo=None))
         if purged:
             log.info("purged %d uninstalled workspace(s): %s", len(purged), ", ".join(purged))
@@ -207,12 +221,15 @@ def run_clock(
     install_signals: bool = True,
     retention_days: int = 30,
     engine: Engine | None = None,
+    dispatcher: Dispatcher | None = None,
 ) -> int:
     """Run until SIGTERM/SIGINT (or `stop` is set by the caller). Returns the exit status."""
     global _clock
     leadership = Leadership(db)
     engine = engine or Engine(db, client_for, stop=stop)
-    _clock = Clock(db, engine, stop, retention_days=retention_days, leadership=leadership)
+    _clock = Clock(
+        db, engine, stop, retention_days=retention_days, leadership=leadership, dispatcher=dispatcher
+    )
     scheduler = build_scheduler(database_url, tick_seconds=tick_seconds)
 
     def request_stop(*_args) -> None:

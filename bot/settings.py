@@ -28,6 +28,7 @@ HINTS: dict[str, str] = {
     "NORTHLINE_CONCURRENT_WORKSPACES": "workspaces delivered at once by one process, a whole number from 1 to 1000, e.g. 64",
     "NORTHLINE_BATCH_SIZE": "posts in one unit of work, a whole number from 10 to 100000, e.g. 500",
     "NORTHLINE_UNIT_TIMEOUT": "seconds after which a unit whose worker vanished is run again, 10 to 86400, e.g. 900",
+    "NORTHLINE_QUEUE": "the broker queue's name, letters, digits, dots, dashes, e.g. northline.units",
 }
 
 
@@ -60,6 +61,7 @@ class DeliverySettings(BaseSettings):
     concurrent_workspaces: Annotated[int, Field(ge=1, le=1000)] = 64
     batch_size: Annotated[int, Field(ge=10, le=100_000)] = 500
     unit_timeout: Annotated[int, Field(ge=10, le=86_400)] = 900
+    queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,100}$")] = "northline.units"
 
     @field_validator("broker_url", mode="before")
     @classmethod

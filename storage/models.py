@@ -388,6 +388,30 @@ class Delivery(Base):
     __table_args__ = (UniqueConstraint("kind", "workspace_id", "target", "period", name="uq_delivery_key"),)
 
 
+class WorkspaceLease(Base):
+    """Which delivery worker holds a workspace, until when: one at a time, so its pacing holds
+    across machines. A worker that dies stops renewing; its lease expires and another takes it."""
+
+    __tablename__ = "workspace_lease"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DeliveryUnit(Base):
+    """A unit of delivery work (kind × workspace × tick, or a batch of one) that has run: a unit
+    the broker hands out again (re-delivered, or enqueued by two clocks) is not run twice."""
+
+    __tablename__ = "delivery_unit"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    holder: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class TokenPermission(StrEnum):
     READ = "read"
     WRITE = "write"

@@ -1,0 +1,221 @@
+"""Delivery on Celery workers, when one machine is not enough (NORTHLINE_BROKER_URL).
+
+The clock plans every (kind × workspace) unit, as it does in its own process, and enqueues only
+the units with posts due now, a big workspace's split into batches of NORTHLINE_BATCH_SIZE. Any
+number of `northline worker` processes, on any number of machines, run them through the same
+engine (bot/jobs/engine.py), each re-planning its unit before it sends.
+
+What keeps this at most once and complete:
+
+- a workspace is held by one worker at a time (a lease in the database, renewed while its unit
+  runs), so its pacing holds across machines; a unit that finds its workspace busy is retried
+  a little later;
+- tasks are acknowledged late and re-queued when their worker is lost: a unit whose worker was
+  killed runs again (once the lease and the broker's visibility timeout, both from
+  NORTHLINE_UNIT_TIMEOUT, have passed) and reaches the people not reached yet; what the dead
+  worker had claimed but not marked is in doubt, logged, and never resent (bot/jobs/delivery.py);
+- a unit that finished is recorded, so the same unit handed out again (re-delivered after its
+  ack was lost, or enqueued by two clocks in the same minute) does not run twice;
+- the broker unreachable: the clock logs it and enqueues again at the next tick; nothing due is
+  dropped, because the next tick plans everything that is still due afresh.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from celery import Celery
+from kombu.exceptions import OperationalError
+
+from bot.jobs.common import RunReport
+from bot.jobs.engine import Engine, Planned, Unit
+from bot.settings import DeliverySettings
+from storage.repositories import leases
+
+log = logging.getLogger("northline.jobs.distributed")
+
+TASK = "northline.deliver_unit"
+BUSY_RETRY_SECONDS = 2.0
+
+
+def lease_seconds(config: DeliverySettings) -> float:
+    """How long a worker holds a workspace without renewing: well inside the unit timeout, so a
+    re-delivered unit finds the dead worker's lease expired."""
+    return max(2.0, min(60.0, config.unit_timeout / 3))
+
+
+def celery_app(config: DeliverySettings) -> Celery:
+    """The Celery app for `config.broker_url`: late acks, one task at a time per worker thread."""
+    app = Celery("northline", broker=config.broker_url, set_as_current=False)
+    options: dict = {"visibility_timeout": config.unit_timeout}
+    if (config.broker_url or "").startswith(("redis", "rediss")):
+        # Abandoned units come back after the visibility timeout; look for them often enough.
+        options.update(
+            unacked_restore_interval=max(1, min(10, config.unit_timeout // 5)),
+            unacked_restore_throttle=1,
+            socket_timeout=10,
+            socket_connect_timeout=5,
+        )
+    app.conf.update(
+        task_default_queue=config.queue,
+        task_serializer="json",
+        accept_content=["json"],
+        result_backend=None,
+        task_ignore_result=True,
+        task_acks_late=True,  # acknowledged when the unit is done, not when it is received
+        task_reject_on_worker_lost=True,  # a worker lost mid-unit puts the unit back
+        worker_prefetch_multiplier=1,  # a worker takes only what it is about to run
+        broker_transport_options=options,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+# --- the clock's side ---------------------------------------------------------------------------
+
+
+@dataclass
+class Dispatcher:
+    """Decides what is due (planning every unit, as the engine does) and enqueues what is."""
+
+    engine: Engine
+    app: Celery
+
+    def dispatch(self, units: Iterable[Unit]) -> int:
+        """Enqueue the units with posts due now; returns how many were enqueued. The broker down:
+        logged, and the next tick enqueues them again."""
+        due = self.due_units(units)
+        enqueued = 0
+        for unit in due:
+            try:
+                self.app.send_task(
+                    TASK,
+                    args=[unit.to_message()],
+                    task_id=f"{unit.id}/{uuid.uuid4().hex[:8]}",
+                    queue=self.engine.config.queue,
+                    retry=True,
+                    retry_policy={
+                        "max_retries": 2,
+                        "interval_start": 0.2,
+                        "interval_step": 0.5,
+                        "interval_max": 1,
+                    },
+                )
+                enqueued += 1
+            except (OperationalError, OSError) as error:
+                log.error(
+                    "the broker is unreachable (%s): %d unit(s) with posts due were not enqueued; "
+                    "the next tick plans and enqueues them again",
+                    error,
+                    len(due) - enqueued,
+                )
+                break
+        return enqueued
+
+    def due_units(self, units: Iterable[Unit]) -> list[Unit]:
+        """Plan every unit (concurrently, like the engine runs them); keep those with posts due,
+        split into batches of NORTHLINE_BATCH_SIZE."""
+        units = list(units)
+        if not units:
+            return []
+        with ThreadPoolExecutor(min(len(units), self.engine.config.concurrent_workspaces)) as pool:
+            planned = list(pool.map(self.engine.plan, units))
+        due: list[Unit] = []
+        for unit, plan in zip(units, planned, strict=True):
+            if not isinstance(plan, Planned) or not plan.due:
+                _log_errors(plan if isinstance(plan, RunReport) else plan.report)
+                continue
+            batches = -(-len(plan.due) // self.engine.config.batch_size)
+            due.extend(unit.split(batches) if batches > 1 else [unit])
+        return due
+
+
+def _log_errors(report: RunReport) -> None:
+    if report.errors or report.late:
+        log.info("%s", report)
+
+
+# --- the worker's side --------------------------------------------------------------------------
+
+
+class UnitRunner:
+    """Runs units handed out by the broker, in one worker process: one lease per workspace."""
+
+    def __init__(
+        self, engine: Engine, holder: str | None = None, clock: Callable[[], datetime] | None = None
+    ):
+        self.engine = engine
+        self.db = engine.db
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease = lease_seconds(engine.config)
+        self._now = clock or (lambda: datetime.now(UTC).replace(tzinfo=None))
+
+    def run(self, unit: Unit) -> RunReport | None:
+        """The unit's report; None when its workspace is held by another worker (retry later)."""
+        if leases.unit_finished(self.db, unit.id):
+            log.info("%s already ran; not again", unit.id)
+            return RunReport(unit.kind)
+        now = self._now()
+        holder = f"{self.holder}:{uuid.uuid4().hex[:8]}"  # per run: two threads of one worker exclude each other too
+        if not leases.take(self.db, unit.team_id, holder, now, now + timedelta(seconds=self.lease)):
+            return None
+        stop_renewing = threading.Event()
+        renewer = threading.Thread(
+            target=self._renew, args=(unit.team_id, holder, stop_renewing), daemon=True
+        )
+        renewer.start()
+        try:
+            if leases.unit_finished(self.db, unit.id):  # finished between the look and the lease
+                log.info("%s already ran; not again", unit.id)
+                return RunReport(unit.kind)
+            leases.unit_started(self.db, unit.id, unit.team_id, holder, self._now())
+            report = self.engine.run_unit(unit)
+            if not report.stopped:
+                leases.unit_done(self.db, unit.id, self._now())
+            return report
+        finally:
+            stop_renewing.set()
+            renewer.join(timeout=5)
+            leases.release(self.db, unit.team_id, holder, self._now())
+
+    def _renew(self, team_id: str, holder: str, stop: threading.Event) -> None:
+        while not stop.wait(self.lease / 3):
+            try:
+                if not leases.renew(self.db, team_id, holder, self._now() + timedelta(seconds=self.lease)):
+                    log.error("lost the lease on %s: another worker may now pace it too", team_id)
+                    return
+            except Exception:  # noqa: BLE001 - a database blip: try again at the next renewal
+                log.warning("could not renew the lease on %s", team_id, exc_info=True)
+
+
+def register_tasks(app: Celery, runner_factory: Callable[[], UnitRunner]) -> None:
+    """The one task. Its runner (database, engine, pacer) is built once per worker process, on
+    first use, so that importing this module costs nothing."""
+    built: list[UnitRunner] = []
+    lock = threading.Lock()
+
+    def runner() -> UnitRunner:
+        with lock:
+            if not built:
+                built.append(runner_factory())
+            return built[0]
+
+    @app.task(name=TASK, bind=True, max_retries=None, acks_late=True)
+    def deliver_unit(self, message: dict) -> dict:
+        unit = Unit.from_message(message)
+        report = runner().run(unit)
+        if report is None:
+            # Another worker holds this workspace: its pacing stays whole; try again shortly.
+            raise self.retry(countdown=BUSY_RETRY_SECONDS)
+        if report.sent or report.failed or report.errors or report.late:
+            log.info("%s: %s", unit.id, report)
+        return report.as_dict()
