@@ -99,6 +99,11 @@ class Workspace(Base):
     # ISO weekdays that are working days, Monday=1 … Sunday=7.
     work_days: Mapped[str] = mapped_column(String(20), default="1,2,3,4,5")
     holiday_country: Mapped[str | None] = mapped_column(String(8))
+    # A region of that country with its own holidays (the `holidays` package's subdivision, "ENG").
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(16))
+    # A channel's digest when nobody set its own (`/okr settings`): ISO weekday and "HH:MM".
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    digest_time: Mapped[str] = mapped_column(String(5), default="16:00", server_default="16:00")
     installed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     uninstalled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -152,11 +157,14 @@ class Kra(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The New KRA form that created it ("view:<view id>"): Slack may deliver one submission twice.
+    creation_key: Mapped[str | None] = mapped_column(String(200))
 
     kpis: Mapped[list[Kpi]] = relationship(back_populates="kra", order_by="Kpi.position", lazy="raise")
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "number", name="uq_kra_workspace_number"),
+        UniqueConstraint("workspace_id", "creation_key", name="uq_kra_workspace_creation_key"),
         Index("ix_kra_workspace_owner", "workspace_id", "owner_id", "status"),
     )
 
@@ -177,6 +185,7 @@ class Kpi(Base):
     # The latest measurement, kept beside the history so lists never scan it.
     latest_value: Mapped[float | None] = mapped_column(Float)
     latest_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, default=_now)
 
     kra: Mapped[Kra] = relationship(back_populates="kpis", lazy="raise")
 
@@ -235,6 +244,8 @@ class Objective(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The New objective form that created it ("view:<view id>"): one submission, one objective.
+    creation_key: Mapped[str | None] = mapped_column(String(200))
 
     key_results: Mapped[list[KeyResult]] = relationship(
         back_populates="objective", order_by="KeyResult.position", lazy="raise"
@@ -243,6 +254,7 @@ class Objective(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "number", name="uq_objective_workspace_number"),
         UniqueConstraint("workspace_id", "import_key", name="uq_objective_workspace_import_key"),
+        UniqueConstraint("workspace_id", "creation_key", name="uq_objective_workspace_creation_key"),
         Index("ix_objective_workspace_cycle", "workspace_id", "cycle", "status"),
         Index("ix_objective_workspace_channel", "workspace_id", "channel_id"),
         Index("ix_objective_workspace_owner", "workspace_id", "owner_id"),
@@ -270,6 +282,7 @@ class KeyResult(Base):
     current_value: Mapped[float | None] = mapped_column(Float)
     last_checkin_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_confidence: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, default=_now)
 
     objective: Mapped[Objective] = relationship(back_populates="key_results", lazy="raise")
 

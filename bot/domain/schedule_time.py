@@ -76,15 +76,43 @@ class WorkCalendar:
 
     work_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})
     holiday_country: str | None = None
+    holiday_subdivision: str | None = None  # a region with its own holidays ("ENG", "CA", "BY")
 
     @classmethod
-    def of(cls, work_days: str | Iterable[int] | None, holiday_country: str | None = None) -> WorkCalendar:
-        return cls(parse_work_days(work_days), (holiday_country or "").strip().upper() or None)
+    def of(
+        cls,
+        work_days: str | Iterable[int] | None,
+        holiday_country: str | None = None,
+        holiday_subdivision: str | None = None,
+    ) -> WorkCalendar:
+        country = (holiday_country or "").strip().upper() or None
+        region = ((holiday_subdivision or "").strip().upper() or None) if country else None
+        return cls(parse_work_days(work_days), country, region)
+
+    @classmethod
+    def of_workspace(cls, workspace) -> WorkCalendar:
+        """The calendar a workspace row (or anything with its three attributes) sets."""
+        return cls.of(
+            workspace.work_days,
+            workspace.holiday_country,
+            getattr(workspace, "holiday_subdivision", None),
+        )
 
     def is_working_day(self, d: date) -> bool:
         if d.isoweekday() not in self.work_days:
             return False
-        return not (self.holiday_country and d in _holidays(self.holiday_country, d.year))
+        if not self.holiday_country:
+            return True
+        return d not in _holidays(self.holiday_country, self.holiday_subdivision, d.year)
+
+    def last_working_day(self, start: date, end: date) -> date:
+        """The last working day from `start` to `end` (both included); `end` when none is."""
+        d = end
+        while d >= start:
+            if self.is_working_day(d):
+                return d
+            d -= timedelta(days=1)
+        return end
 
     def next_working_day(self, d: date) -> date:
         """`d` itself when it is a working day, else the first working day after it."""
@@ -163,12 +191,29 @@ def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
 
 
 @lru_cache(maxsize=256)
-def _holidays(country: str, year: int):
+def _holidays(country: str, subdivision: str | None, year: int):
     import holidays
 
-    if country not in holidays.list_supported_countries():
+    supported = holidays.list_supported_countries()
+    if country not in supported:
         return {}  # a country the package does not know: no holidays rather than no reminders
-    return holidays.country_holidays(country, years=year)
+    if subdivision not in supported[country]:
+        subdivision = None  # a region it does not know: the country's own holidays
+    return holidays.country_holidays(country, subdiv=subdivision, years=year)
+
+
+def holiday_regions(country: str) -> list[str]:
+    """The subdivisions (regions) the `holidays` package knows for `country`; [] if none or unknown."""
+    import holidays
+
+    return list(holidays.list_supported_countries().get((country or "").strip().upper(), []))
+
+
+def holiday_countries() -> dict[str, list[str]]:
+    """Every country code the `holidays` package supports, with its subdivisions."""
+    import holidays
+
+    return dict(holidays.list_supported_countries())
 
 
 # --- the arithmetic -------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def cycle_prompts(
 
 def plan(context: PlanContext) -> list[PlannedPost]:
     db, workspace, now = context.db, context.workspace, context.now
-    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+    calendar = WorkCalendar.of_workspace(workspace)
     fiscal = workspace.fiscal_year_start_month or 1
     # Which cycle is "now" differs by a day across time zones; take both neighbours of UTC's.
     utc_cycle = cycle_for(now.date(), fiscal)

@@ -112,7 +112,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         schedules = repo.schedules(session, workspace.id, ScheduleKind.DIGEST)
         channels = repo.channels_with_objectives(session, workspace.id)
         session.expunge_all()
-    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+    calendar = WorkCalendar.of_workspace(workspace)
     posts = []
     for channel_id in sorted(channels):
         if context.channel_id and channel_id != context.channel_id:
@@ -121,9 +121,9 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         if row is not None and not row.enabled:
             continue
         tz = zone(row.timezone if row else workspace.timezone, workspace.timezone)
-        slot = WeeklySlot(
-            row.weekday if row else DEFAULT_WEEKDAY, row.time_of_day if row else DEFAULT_TIME, tz.key
-        )
+        # A channel nobody scheduled follows the workspace's default day and time (`/okr settings`).
+        weekday, time_of_day = (row.weekday, row.time_of_day) if row else default_slot(workspace)
+        slot = WeeklySlot(weekday, time_of_day, tz.key)
         occurrence = latest_occurrence(slot, calendar, now)
         setter = row.set_by if row and row.set_by else channels[channel_id].owner_id
         posts.append(
@@ -135,6 +135,11 @@ def plan(context: PlanContext) -> list[PlannedPost]:
             )
         )
     return posts
+
+
+def default_slot(workspace: Workspace) -> tuple[int, str]:
+    """The workspace's default digest day and time (Friday 16:00 unless `/okr settings` says)."""
+    return (workspace.digest_weekday or DEFAULT_WEEKDAY, workspace.digest_time or DEFAULT_TIME)
 
 
 def _send(

@@ -76,7 +76,7 @@ def _sprint_nudges(context: PlanContext) -> list[PlannedPost]:
         details = sprint_repo.active_sprints(session, workspace.id)
         schedules = repo.schedules(session, workspace.id, ScheduleKind.SPRINT)
         session.expunge_all()
-    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+    calendar = WorkCalendar.of_workspace(workspace)
     posts = []
     for detail in details:
         sprint = detail.sprint
@@ -117,7 +117,7 @@ def _key_result_nudges(context: PlanContext) -> list[PlannedPost]:
     for kr_id in sorted(flagged, key=lambda i: by_id[i].number):
         by_owner[by_id[kr_id].owner_id].append(by_id[kr_id])
     people = people_facts(db, context.client, workspace, list(by_owner))
-    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+    calendar = WorkCalendar.of_workspace(workspace)
     posts = []
     for owner_id, krs in by_owner.items():
         person = people.get(owner_id)

@@ -69,7 +69,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         session.expunge_all()
     weekday = schedule.weekday if schedule else DEFAULT_WEEKDAY
     time_of_day = schedule.time_of_day if schedule else DEFAULT_TIME
-    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+    calendar = WorkCalendar.of_workspace(workspace)
     # Fresh enough users.info facts (Web API calls only for stale people; one upsert statement).
     people = people_facts(db, context.client, workspace, by_owner, cached)
 

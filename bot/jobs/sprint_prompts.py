@@ -109,7 +109,7 @@ def next_prompt(session, workspace: Workspace, channel_id: str, now: datetime) -
     """When this channel's next planning prompt goes out (for `/sprint schedule`)."""
     schedule = repo.schedule(session, workspace.id, ScheduleKind.SPRINT, channel_id)
     detail = sprint_repo.current_sprint(session, workspace.id, channel_id)
-    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+    calendar = WorkCalendar.of_workspace(workspace)
     prompt = prompt_for(schedule, detail, workspace, calendar, utc(now), upcoming=True)
     return prompt.due if prompt else None
 
@@ -133,7 +133,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         schedules = repo.schedules(session, workspace.id, ScheduleKind.SPRINT)
         details = {d.sprint.channel_id: d for d in sprint_repo.active_sprints(session, workspace.id)}
         session.expunge_all()
-    calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+    calendar = WorkCalendar.of_workspace(workspace)
     posts = []
     for channel_id in sorted(set(details) | {c for c in schedules if c}):
         if context.channel_id and channel_id != context.channel_id:
