@@ -224,6 +224,23 @@ class KraReview(Base):
     reviewed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
 
 
+class KraReviewer(Base):
+    """Someone a person named (`/kra reviewer @someone`) to read their KRA review pack."""
+
+    __tablename__ = "kra_reviewer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    person_id: Mapped[str] = mapped_column(String(32))
+    reviewer_id: Mapped[str] = mapped_column(String(32))
+    named_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "person_id", "reviewer_id", name="uq_kra_reviewer_workspace_person"),
+        Index("ix_kra_reviewer_workspace_reviewer", "workspace_id", "reviewer_id"),
+    )
+
+
 class Objective(Base):
     __tablename__ = "objective"
 
@@ -532,6 +549,7 @@ __all__ = [
     "KpiMeasurement",
     "Kra",
     "KraReview",
+    "KraReviewer",
     "Member",
     "Objective",
     "RefCounter",
