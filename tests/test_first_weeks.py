@@ -390,3 +390,53 @@ def test_a_modal_error_names_people_and_has_no_markup(slack, emulator, db):
     assert "SPR-1 is already closed (ended by @Alice Park" in error
     assert "`" not in error and "<@" not in error
     slack.settle()
+
+
+# --- 5. one form, one creation ----------------------------------------------------------------------------
+
+
+def test_a_new_kra_form_delivered_twice_creates_one(slack, emulator, db):
+    slack.command("/kra", "add", user_id=ALICE, team_id=TEAM)
+    view = opened_view(emulator, Callback.KRA_NEW)
+    values = {Block.KRA_TITLE: "Customer satisfaction", Block.KRA_OWNER: ALICE}
+    assert slack.submit_view(view, values, user_id=ALICE, team_id=TEAM).status == 200
+    again = slack.submit_view(view, values, user_id=ALICE, team_id=TEAM)  # Slack's retry of the same view
+    assert again.status == 200 and "KRA-1" in json.dumps(again.json())
+    slack.command("/kra", "add", user_id=ALICE, team_id=TEAM)
+    create = opened_view(emulator, Callback.KRA_NEW, count=2)
+    assert slack.submit_view(create, values, user_id=ALICE, team_id=TEAM).status == 200
+    with db.session() as session:
+        assert session.scalars(select(Kra.number).order_by(Kra.number)).all() == [1, 2]  # no gap
+    slack.settle()
+
+
+def test_a_new_objective_form_delivered_twice_creates_one(slack, emulator, db):
+    from storage.models import Objective
+    from tests.test_okr import objective_values
+
+    slack.command("/okr", "new", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
+    view = opened_view(emulator, Callback.OBJECTIVE_NEW)
+    values = objective_values()
+    assert slack.submit_view(view, values, user_id=ALICE, team_id=TEAM).status == 200
+    again = slack.submit_view(view, values, user_id=ALICE, team_id=TEAM)
+    assert again.status == 200 and "OBJ-1" in json.dumps(again.json())
+    with db.session() as session:
+        assert session.scalars(select(Objective.number)).all() == [1]
+    slack.settle()
+
+
+def test_the_export_dates_kpis_and_key_results(slack, emulator, db):
+    import csv
+    import io
+
+    from bot.services.export import export_rows, to_csv
+    from bot.services.workspaces import workspace_for
+
+    create_kra(slack, emulator, "Customer satisfaction")
+    create_objective(slack, emulator)
+    slack.settle()
+    with db.session() as session:
+        rows = list(csv.DictReader(io.StringIO(to_csv(export_rows(session, workspace_for(session, TEAM))))))
+    for record in ("kra", "kpi", "objective", "key_result"):
+        row = next(r for r in rows if r["record"] == record)
+        assert row["created_at"].endswith("Z"), (record, row["created_at"])

@@ -17,7 +17,7 @@ from bot.services.workspaces import Caller, remember_user_change, unit_of_work
 from bot.ui.text import mrkdwn_to_text
 from storage.db import Database
 
-__all__ = ["Caller", "caller", "modal_text", "reader_zone", "tell", "unescape_command_text", "unit_of_work"]
+__all__ = ["Caller", "caller", "creation_key", "modal_text", "reader_zone", "tell", "unescape_command_text", "unit_of_work"]
 
 _MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -76,3 +76,9 @@ def modal_text(db: Database | None, who: Caller, message: str) -> str:
         with unit_of_work(db, who) as (session, workspace):
             names = okrs.stored_names(session, workspace, mentioned)
     return unescape(mrkdwn_to_text(message, names))  # plain text shows < and & as they are
+
+
+def creation_key(view: dict) -> str | None:
+    """One New KRA / New objective form, one creation: Slack may deliver a submission twice, both
+    with the same view id."""
+    return f"view:{view['id']}"[:200] if view.get("id") else None

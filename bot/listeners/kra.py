@@ -19,7 +19,7 @@ from bot.domain.slack_text import (
 from bot.errors import Invalid, Usage
 from bot.forms.kra import parse_kra, parse_review
 from bot.ids import Action, Callback
-from bot.listeners.common import caller, reader_zone, tell, unit_of_work
+from bot.listeners.common import caller, creation_key, reader_zone, tell, unit_of_work
 from bot.services import home, kras
 from bot.services.workspaces import require_owner_or_admin
 from bot.ui import kra as ui
@@ -171,7 +171,7 @@ def submit_new(ack: Ack, view: dict, client: WebClient, context: BoltContext, db
     form = parse_kra(view)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        saved = kras.create_kra(session, workspace, who.user_id, form)
+        saved = kras.create_kra(session, workspace, who.user_id, form, creation_key=creation_key(view))
     ack()
     tell(client, who.user_id, ui.saved_message("Created", saved.kra, saved.notes))
     home.refresh(db, client, who, who.user_id, saved.kra.owner_id)

@@ -25,7 +25,7 @@ from bot.domain.slack_text import (
 from bot.errors import Invalid, Usage
 from bot.forms.okr import parse_checkins, parse_close, parse_objective
 from bot.ids import Action, Callback
-from bot.listeners.common import Caller, caller, reader_zone, tell, unit_of_work
+from bot.listeners.common import Caller, caller, creation_key, reader_zone, tell, unit_of_work
 from bot.services import checkins, home, okrs
 from bot.ui import checkin as checkin_ui
 from bot.ui import okr as ui
@@ -264,7 +264,7 @@ def submit_new(ack: Ack, view: dict, client: WebClient, context: BoltContext, db
     form = parse_objective(view)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        saved = okrs.create_objective(session, workspace, who.user_id, form)
+        saved = okrs.create_objective(session, workspace, who.user_id, form, creation_key=creation_key(view))
         owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
         message = ui.saved_message("Created", saved.objective, saved.key_results, saved.notes)
     ack()

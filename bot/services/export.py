@@ -168,6 +168,7 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
                 target=kpi.target,
                 current=kpi.latest_value,
                 at=_time(kpi.latest_at),
+                created_at=_time(kpi.created_at),
             )
         )
     # History rows follow their parent's reference order, oldest first within each.
@@ -233,6 +234,7 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
                 final_score=kr.final_score,
                 confidence=kr.last_confidence,
                 at=_time(kr.last_checkin_at),
+                created_at=_time(kr.created_at),
             )
         )
     kr_order = {kr.id: position for position, kr in enumerate(key_results)}

@@ -35,7 +35,13 @@ def find_kra(session: Session, workspace: Workspace, reference: str) -> Kra:
     return kra
 
 
-def create_kra(session: Session, workspace: Workspace, actor_id: str, form: KraForm) -> Saved:
+def create_kra(
+    session: Session, workspace: Workspace, actor_id: str, form: KraForm, *, creation_key: str | None = None
+) -> Saved:
+    """`creation_key` ("view:<view id>"): the same submission delivered twice creates one KRA; the
+    second is refused with a Conflict that names it, and its transaction (the number too) rolls back."""
+    if creation_key and (done := repo.kra_by_creation_key(session, workspace.id, creation_key)):
+        raise Conflict(_already_created(done))
     kra = Kra(
         workspace_id=workspace.id,
         number=next_number(session, workspace.id, RefKind.KRA),
@@ -45,13 +51,24 @@ def create_kra(session: Session, workspace: Workspace, actor_id: str, form: KraF
         role=form.role,
         channel_id=form.channel_id,
         created_by=actor_id,
+        creation_key=creation_key,
     )
-    session.add(kra)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(kra)
+    except IntegrityError:  # the other delivery of the same form, a moment ago
+        done = repo.kra_by_creation_key(session, workspace.id, creation_key) if creation_key else None
+        if done is None:
+            raise
+        raise Conflict(_already_created(done)) from None
     for position, kpi_form in enumerate(form.kpis):
         session.add(_new_kpi(session, workspace, kra, kpi_form, position))
     session.flush()
     return Saved(kra, _coach(session, workspace, kra, len(form.kpis)))
+
+
+def _already_created(kra: Kra) -> str:
+    return f"This form was already saved as {format_ref(RefKind.KRA, kra.number)}; it counts once."
 
 
 def update_kra(

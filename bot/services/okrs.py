@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.cycles import Cycle, cycle_for, parse_cycle
@@ -25,7 +26,7 @@ from bot.domain.progress import (
     pace_status,
 )
 from bot.domain.references import RefKind, format_ref, parse_ref
-from bot.errors import Invalid, NotFound, Usage
+from bot.errors import Conflict, Invalid, NotFound, Usage
 from bot.forms.okr import MAX_KEY_RESULTS, KeyResultForm, ObjectiveForm
 from bot.ids import Block
 from bot.services.workspaces import next_number, require_owner_or_admin
@@ -252,7 +253,13 @@ def _new_key_result(session: Session, workspace: Workspace, objective: Objective
     return kr
 
 
-def create_objective(session: Session, workspace: Workspace, actor_id: str, form: ObjectiveForm) -> Saved:
+def create_objective(
+    session: Session, workspace: Workspace, actor_id: str, form: ObjectiveForm, *, creation_key: str | None = None
+) -> Saved:
+    """`creation_key` ("view:<view id>"): the same submission delivered twice creates one objective;
+    the second is refused with a Conflict that names it, and its transaction rolls back."""
+    if creation_key and (done := repo.objective_by_creation_key(session, workspace.id, creation_key)):
+        raise Conflict(_already_created(done))
     cycle, parent, kra = _links(session, workspace, form, None)
     objective = Objective(
         workspace_id=workspace.id,
@@ -266,12 +273,23 @@ def create_objective(session: Session, workspace: Workspace, actor_id: str, form
         kra_id=kra.id if kra else None,
         status=Status.ACTIVE,
         created_by=actor_id,
+        creation_key=creation_key,
     )
-    session.add(objective)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(objective)
+    except IntegrityError:  # the other delivery of the same form, a moment ago
+        done = repo.objective_by_creation_key(session, workspace.id, creation_key) if creation_key else None
+        if done is None:
+            raise
+        raise Conflict(_already_created(done)) from None
     key_results = [_new_key_result(session, workspace, objective, f, i) for i, f in enumerate(form.key_results)]
     session.flush()
     return Saved(objective, key_results, _coach(form, kra))
+
+
+def _already_created(objective: Objective) -> str:
+    return f"This form was already saved as {format_ref(RefKind.OBJ, objective.number)}; it counts once."
 
 
 def update_objective(

@@ -22,6 +22,10 @@ def kra_by_number(session: Session, workspace_id: int, number: int) -> Kra | Non
     return session.scalar(select(Kra).where(Kra.workspace_id == workspace_id, Kra.number == number))
 
 
+def kra_by_creation_key(session: Session, workspace_id: int, key: str) -> Kra | None:
+    return session.scalar(select(Kra).where(Kra.workspace_id == workspace_id, Kra.creation_key == key))
+
+
 def kpi_by_number(session: Session, workspace_id: int, number: int) -> Kpi | None:
     return session.scalar(select(Kpi).where(Kpi.workspace_id == workspace_id, Kpi.number == number))
 

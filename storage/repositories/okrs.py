@@ -41,6 +41,10 @@ def objective_by_number(session: Session, workspace_id: int, number: int) -> Obj
     return session.scalar(select(Objective).where(Objective.workspace_id == workspace_id, Objective.number == number))
 
 
+def objective_by_creation_key(session: Session, workspace_id: int, key: str) -> Objective | None:
+    return session.scalar(select(Objective).where(Objective.workspace_id == workspace_id, Objective.creation_key == key))
+
+
 def key_result_by_number(session: Session, workspace_id: int, number: int) -> tuple[KeyResult, Objective] | None:
     row = session.execute(
         select(KeyResult, Objective)
