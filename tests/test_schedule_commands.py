@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.listeners import schedule as schedule_listeners
 from storage.models import Member, Schedule, ScheduleKind
-from tests.conftest import ALICE, BOB, CHANNEL, TEAM
+from tests.conftest import ADMIN, ALICE, BOB, CHANNEL, TEAM
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +28,16 @@ def answer(slack, text: str, command: str = "/okr", user_id: str = ALICE, channe
 
 def shown(payload: dict) -> str:
     return payload.get("text", "") + "\n" + json.dumps(payload.get("blocks", []), ensure_ascii=False)
+
+
+def steward(db, user_id: str, channel: str = CHANNEL) -> int:
+    """Make `user_id` an owner of an objective of `channel`: one who may change its schedules."""
+    from bot.services.workspaces import workspace_for
+    from tests.test_jobs import make_objective
+
+    with db.session() as session:
+        workspace_id = workspace_for(session, TEAM).id
+    return make_objective(db, workspace_id, user_id, channel=channel)
 
 
 def schedules(db) -> list[Schedule]:
@@ -62,6 +72,7 @@ def test_funday_names_what_was_wrong(slack):
 
 
 def test_set_the_digest_in_the_callers_time_zone_and_show_both_times(slack, db):
+    steward(db, BOB)
     payload = answer(slack, "schedule digest FRIDAY 16:00", user_id=BOB)  # Bob is in New York
     [row] = schedules(db)
     assert (row.kind, row.channel_id, row.weekday, row.time_of_day, row.timezone, row.set_by, row.enabled) == (
@@ -76,6 +87,7 @@ def test_set_the_digest_in_the_callers_time_zone_and_show_both_times(slack, db):
 
 
 def test_off_switches_this_channels_digest_off_and_back_on(slack, db):
+    steward(db, ALICE)
     answer(slack, "schedule digest mon 09:00")
     payload = answer(slack, "schedule off")
     [row] = schedules(db)
@@ -87,17 +99,18 @@ def test_off_switches_this_channels_digest_off_and_back_on(slack, db):
 
 
 def test_off_on_the_default_schedule_records_it_off(slack, db):
+    steward(db, ALICE)
     answer(slack, "schedule off")
     [row] = schedules(db)
     assert (row.enabled, row.weekday, row.time_of_day) == (False, 5, "16:00")
 
 
 def test_checkin_time_for_the_workspace(slack, db):
-    payload = answer(slack, "schedule checkin tue 09:30", user_id=BOB)
+    payload = answer(slack, "schedule checkin tue 09:30", user_id=ADMIN)
     [row] = schedules(db)
     assert (row.kind, row.channel_id, row.weekday, row.time_of_day) == (ScheduleKind.CHECKIN, "", 2, "09:30")
     assert "Tuesdays at 09:30, in each owner's own time zone" in shown(payload)
-    answer(slack, "schedule checkin off")
+    answer(slack, "schedule checkin off", user_id=ADMIN)
     [row] = schedules(db)
     assert row.enabled is False
 
@@ -110,6 +123,7 @@ def test_digest_schedule_needs_a_channel(slack, db, emulator):
 
 
 def test_sprint_schedule(slack, db):
+    steward(db, ALICE)
     payload = answer(slack, "schedule 2 fri 10:00", command="/sprint")
     [row] = schedules(db)
     assert (row.kind, row.channel_id, row.length_weeks, row.weekday, row.time_of_day, row.timezone) == (
@@ -182,6 +196,7 @@ def test_okr_digest_posts_now(slack, db, emulator):
 
     payload = answer(slack, "digest")
     assert "no active objectives" in payload["text"]
+    assert "already went out" not in payload["text"]
     with db.session() as session:
         workspace_id = session.scalar(select(Workspace.id).where(Workspace.team_id == TEAM))
     objective = make_objective(db, workspace_id, ALICE, channel=CHANNEL)

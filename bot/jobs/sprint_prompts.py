@@ -77,7 +77,9 @@ def prompt_for(
     time_of_day = schedule.time_of_day if schedule else DEFAULT_TIME
     if detail is not None:
         sprint = detail.sprint
-        day = calendar.next_working_day(sprint.ends_on)
+        # The sprint's last work day: a weekend or holiday end moves the prompt earlier, never
+        # past the end (a prompt about a sprint that is over is no use for planning the next).
+        day = calendar.last_working_day(sprint.starts_on, sprint.ends_on)
         due = local_datetime(day, parse_time(time_of_day), tz).astimezone(now.tzinfo)
         if not upcoming and due > now:
             return None
@@ -105,13 +107,29 @@ def prompt_for(
     return None
 
 
-def next_prompt(session, workspace: Workspace, channel_id: str, now: datetime) -> datetime | None:
-    """When this channel's next planning prompt goes out (for `/sprint schedule`)."""
+@dataclass(frozen=True)
+class Upcoming:
+    """For `/sprint schedule`: the cadence's next prompt, and the active sprint's, apart."""
+
+    cadence: datetime | None  # the next prompt by the channel's cadence alone
+    sprint_ends_on: date | None  # the active sprint's last day
+    sprint_prompt: datetime | None  # its prompt, on its last work day (None once past)
+    sprint_ref: str | None = None
+
+
+def next_prompt(session, workspace: Workspace, channel_id: str, now: datetime) -> Upcoming:
+    """When this channel's planning prompts go out (for `/sprint schedule`)."""
     schedule = repo.schedule(session, workspace.id, ScheduleKind.SPRINT, channel_id)
     detail = sprint_repo.current_sprint(session, workspace.id, channel_id)
     calendar = WorkCalendar.of_workspace(workspace)
-    prompt = prompt_for(schedule, detail, workspace, calendar, utc(now), upcoming=True)
-    return prompt.due if prompt else None
+    cadence = prompt_for(schedule, None, workspace, calendar, utc(now), upcoming=True) if schedule else None
+    sprint = prompt_for(schedule, detail, workspace, calendar, utc(now), upcoming=True) if detail else None
+    return Upcoming(
+        cadence.due if cadence else None,
+        detail.sprint.ends_on if detail else None,
+        sprint.due if sprint else None,
+        detail.ref if detail else None,
+    )
 
 
 def sprint_prompts(

@@ -29,6 +29,7 @@ from bot.domain.schedule_time import (
 )
 from bot.errors import Invalid, Usage
 from bot.listeners.common import caller, unit_of_work
+from bot.services import schedules
 from bot.services.workspaces import member
 from bot.ui import scheduled as ui
 from bot.ui.blocks import ephemeral
@@ -68,7 +69,7 @@ def sprint_subcommands() -> dict:
 
 OKR_USAGE_LINES = {
     "schedule": "• `/okr schedule [digest DAY HH:MM | checkin DAY HH:MM | off]` — when digests and reminders go out",
-    "digest": "• `/okr digest` — post this channel's digest now",
+    "digest": "• `/okr digest [again]` — post this channel's digest now",
     "pause": "• `/okr pause [until YYYY-MM-DD]` · `/okr resume` — pause your reminders while you're away",
 }
 
@@ -108,7 +109,7 @@ def _okr_schedule_answer(db: Database, client: WebClient, who, channel_id: str, 
     now = datetime.now(UTC)
     with unit_of_work(db, who) as (session, workspace):
         caller_tz = _caller_tz(session, client, workspace, who.user_id)
-        calendar = WorkCalendar.of(workspace.work_days, workspace.holiday_country)
+        calendar = WorkCalendar.of_workspace(workspace)
         lines = []
         if _is_channel(channel_id):
             digest = repo.schedule(session, workspace.id, ScheduleKind.DIGEST, channel_id)
@@ -128,7 +129,9 @@ def _okr_schedule_answer(db: Database, client: WebClient, who, channel_id: str, 
 def _digest_line(row: Schedule | None, workspace: Workspace, calendar, caller_tz, now, channel_id) -> ui.ScheduleLine:
     if row is None:
         tz = zone(workspace.timezone)
-        weekday, time_of_day, note = *DIGEST_DEFAULT, "the default, for channels with objectives"
+        weekday = workspace.digest_weekday or DIGEST_DEFAULT[0]
+        time_of_day = workspace.digest_time or DIGEST_DEFAULT[1]
+        note = "the workspace's default (`/okr settings`), for channels with objectives"
         enabled = True
     else:
         tz = zone(row.timezone, workspace.timezone)
@@ -218,9 +221,20 @@ def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: st
                 enabled=row.enabled,
                 note=(_switched_off(row.paused_reason) if not row.enabled and row.paused_reason else ""),
             )
-        if upcoming is not None:
-            line.next_post = ui.both_times(upcoming, tz, caller_tz)
-    return ui.schedule_answer(headline, [line])
+        if upcoming.cadence is not None:
+            line.next_post = ui.both_times(upcoming.cadence, tz, caller_tz)
+        lines = [line]
+        if upcoming.sprint_ends_on is not None:
+            ends = upcoming.sprint_ends_on
+            sprint_line = ui.ScheduleLine(
+                title=f"Active sprint `{upcoming.sprint_ref}`",
+                weekly=f"ends {ends:%a} {ends.day} {ends:%b}; its planning prompt comes on its last work day",
+                enabled=True,
+            )
+            if upcoming.sprint_prompt is not None:
+                sprint_line.next_post = ui.both_times(upcoming.sprint_prompt, tz, caller_tz)
+            lines.append(sprint_line)
+    return ui.schedule_answer(headline, lines)
 
 
 # --- /okr pause, /okr resume ----------------------------------------------------------------------
@@ -270,18 +284,36 @@ def okr_resume(rest: str, *, respond: Respond, client: WebClient, context: BoltC
 # --- /okr digest ------------------------------------------------------------------------------------
 
 
+DIGEST_AGAIN = "again"
+
+
 def okr_digest(rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
-    if rest.strip():
-        raise Usage("`/okr digest` takes nothing: run it in a team's channel to post its digest now.")
+    """Posts the channel's digest now; when one already went out this week, asks first (the
+    second word `again` confirms) and says when the last one went."""
+    again = rest.strip().lower() == DIGEST_AGAIN
+    if rest.strip() and not again:
+        raise Usage(
+            "`/okr digest` posts this channel's digest now; `/okr digest again` posts it even when "
+            "this week's already went out."
+        )
     channel_id = command.get("channel_id") or ""
     _require_channel(channel_id, "/okr digest")
-    from bot.jobs.digest import post_digest_now
-
     who = caller(context)
-    with unit_of_work(db, who) as (_session, workspace):
+    now = datetime.now(UTC)
+    with unit_of_work(db, who) as (session, workspace):
         workspace_id = workspace.id
-    posted = post_digest_now(db, client, workspace_id, channel_id, requested_by=who.user_id)
-    respond(**ephemeral(posted))
+        ask = schedules.digest_ask(session, workspace, channel_id, now)
+        caller_tz = _caller_tz(session, client, workspace, who.user_id) if ask.last_at else None
+    if ask.this_week and not again:
+        respond(**ephemeral(
+            f"<#{channel_id}>'s digest already went out this week, {ui.when(ask.last_at, caller_tz)} your time. "
+            f"`/okr digest again` posts another one now."
+        ))
+        return
+    text, _posted = schedules.post_digest_now(
+        db, client, workspace_id, channel_id, requested_by=who.user_id, now=now
+    )
+    respond(**ephemeral(text))
 
 
 # --- parsing helpers ----------------------------------------------------------------------------------
@@ -319,26 +351,21 @@ def _require_channel(channel_id: str, what: str) -> None:
 
 def _set_schedule(db: Database, client: WebClient, who, kind: ScheduleKind, weekday: int, time_of_day: str,
                   *, channel_id: str = "", length_weeks: int | None = None) -> None:
-    """Set (and switch on) a schedule at the day and time the caller typed, in the caller's zone."""
+    """Set (and switch on) a schedule, if the caller may; announced once committed."""
     with unit_of_work(db, who) as (session, workspace):
-        caller_tz = _caller_tz(session, client, workspace, who.user_id)
-        repo.set_schedule(
-            session, workspace.id, kind, channel_id=channel_id, weekday=weekday, time_of_day=time_of_day,
-            timezone=caller_tz.key, set_by=who.user_id, length_weeks=length_weeks,
+        told = schedules.set_schedule(
+            session, client, workspace, who.user_id, kind, weekday, time_of_day,
+            channel_id=channel_id, length_weeks=length_weeks,
         )
+    schedules.announce(client, told)
 
 
 def _switch_off(db: Database, client: WebClient, who, kind: ScheduleKind, channel_id: str,
                 default: tuple[int, str, int | None]) -> None:
-    """Switch a schedule off, keeping its day, time, zone and length for when it comes back on."""
+    """Switch a schedule off, if the caller may; announced once committed."""
     with unit_of_work(db, who) as (session, workspace):
-        row = repo.schedule(session, workspace.id, kind, channel_id)
-        weekday, time_of_day, length_weeks = (row.weekday, row.time_of_day, row.length_weeks) if row else default
-        timezone = row.timezone if row else _caller_tz(session, client, workspace, who.user_id).key
-        repo.set_schedule(
-            session, workspace.id, kind, channel_id=channel_id, weekday=weekday, time_of_day=time_of_day,
-            timezone=timezone, set_by=who.user_id, length_weeks=length_weeks, enabled=False,
-        ).paused_reason = f"switched off by <@{who.user_id}>"
+        told = schedules.switch_off(session, client, workspace, who.user_id, kind, channel_id, default)
+    schedules.announce(client, told)
 
 
 def _switched_off(reason: str | None) -> str:

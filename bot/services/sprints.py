@@ -33,6 +33,7 @@ from bot.domain.progress import (
     pace_status,
 )
 from bot.domain.references import RefKind, format_ref, parse_ref
+from bot.domain.schedule_time import WorkCalendar
 from bot.domain.slack_text import user_text
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.sprint import MAX_KEY_RESULTS, ReviewForm, SprintForm, SprintMetadata, check_goal
@@ -42,12 +43,14 @@ from bot.services.workspaces import member, next_number, require_owner_or_admin
 from storage.models import (
     KeyResult,
     Objective,
+    ScheduleKind,
     Sprint,
     SprintKeyResult,
     Status,
     Workspace,
     _now,
 )
+from storage.repositories import schedules as schedule_repo
 from storage.repositories import sprints as repo
 from storage.repositories.sprints import SprintDetail
 
@@ -195,9 +198,18 @@ def plan(
         channel_id=channel_id,
         name=f"Sprint {repo.sprint_count_in_channel(session, workspace.id, channel_id) + 1}",
         starts_on=starts_on,
-        ends_on=starts_on + timedelta(days=DEFAULT_DAYS),
+        ends_on=default_end(session, workspace, channel_id, starts_on),
         candidates=candidate_key_results(session, workspace, channel_id, now),
     )
+
+
+def default_end(session: Session, workspace: Workspace, channel_id: str, starts_on: date) -> date:
+    """The last work day before the cadence's next start: the channel's cadence length (two weeks
+    when it has none) from `starts_on`, on the workspace's calendar."""
+    cadence = schedule_repo.schedule(session, workspace.id, ScheduleKind.SPRINT, channel_id)
+    weeks = max(1, min(4, (cadence.length_weeks if cadence is not None else None) or DEFAULT_DAYS // 7))
+    calendar = WorkCalendar.of_workspace(workspace)
+    return calendar.last_working_day(starts_on, starts_on + timedelta(weeks=weeks, days=-1))
 
 
 def start_sprint(

@@ -16,6 +16,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from storage.db import Database
 from storage.models import (
     CheckIn,
+    Delivery,
+    DeliveryState,
     KeyResult,
     Kra,
     Member,
@@ -131,6 +133,60 @@ def disable_schedule(
 
 
 # --- members --------------------------------------------------------------------------------------
+
+
+def admin_ids(session: Session, workspace_id: int) -> list[str]:
+    """The workspace's admins and owners as users.info (or user_change) last described them."""
+    return list(
+        session.scalars(
+            select(Member.user_id)
+            .where(Member.workspace_id == workspace_id, Member.is_admin.is_(True), Member.is_deleted.is_(False))
+            .order_by(Member.user_id)
+        )
+    )
+
+
+def channel_stewards(session: Session, workspace_id: int, channel_id: str) -> set[str]:
+    """Who may change a channel's digest and sprint cadence besides admins: the owners of its
+    active objectives and whoever started a sprint there. One statement."""
+    owners = select(Objective.owner_id).where(
+        Objective.workspace_id == workspace_id,
+        Objective.channel_id == channel_id,
+        Objective.status == Status.ACTIVE,
+    )
+    starters = select(Sprint.created_by).where(Sprint.workspace_id == workspace_id, Sprint.channel_id == channel_id)
+    return {user for user in session.scalars(owners.union(starters)) if user}
+
+
+DIGEST_NOW_KIND = "digest_now"  # a digest someone asked for with `/okr digest`, outside the schedule
+
+
+def last_digest_at(session: Session, workspace_id: int, channel_id: str, kinds: Sequence[str]) -> datetime | None:
+    """When the channel's latest digest (scheduled or asked for) went out, naive UTC. One statement."""
+    return session.scalar(
+        select(func.max(Delivery.sent_at)).where(
+            Delivery.workspace_id == workspace_id,
+            Delivery.target == channel_id,
+            Delivery.kind.in_(list(kinds)),
+            Delivery.state == DeliveryState.SENT,
+        )
+    )
+
+
+def record_digest_now(session: Session, workspace_id: int, channel_id: str, by: str, at: datetime) -> None:
+    """Log a digest posted on request, so the next `/okr digest` can say when it went."""
+    session.add(
+        Delivery(
+            kind=DIGEST_NOW_KIND,
+            workspace_id=workspace_id,
+            target=channel_id,
+            period=at.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            state=DeliveryState.SENT,
+            claimed_at=at,
+            sent_at=at,
+            detail={"requested_by": by},
+        )
+    )
 
 
 def members(session: Session, workspace_id: int, user_ids: Iterable[str]) -> dict[str, Member]:

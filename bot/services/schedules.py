@@ -1,0 +1,219 @@
+"""Who may change which schedule, the change itself, and telling the people it affects.
+
+- Workspace-wide schedules (the check-in reminder, `/okr settings`) are for workspace admins.
+- A channel's digest and sprint cadence are for admins, the owners of the channel's active
+  objectives and whoever started a sprint there.
+
+Permissions are read from what is stored (the member cache's admin flag, objective owners,
+sprint creators). A refused change says who can make it and changes nothing. A change others
+receive is announced where it applies: in the channel, or by DM to the admins for workspace-wide
+ones, naming who made it. Announcements go out after the change is committed (`announce`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.domain.schedule_time import WEEKDAYS, local_midnight_utc, zone
+from bot.errors import Forbidden
+from bot.services.workspaces import member
+from storage.db import Database
+from storage.models import ScheduleKind, Workspace
+from storage.repositories import schedules as repo
+
+log = logging.getLogger(__name__)
+
+MAX_NAMED = 5  # admins named in a refusal
+
+
+@dataclass
+class Announcement:
+    """What to tell, after the commit: a channel (channel-wide changes) or people (admins)."""
+
+    text: str
+    channel_id: str | None = None
+    user_ids: list[str] = field(default_factory=list)
+
+
+def _names(user_ids: list[str]) -> str:
+    shown = [f"<@{u}>" for u in user_ids[:MAX_NAMED]]
+    if len(user_ids) > MAX_NAMED:
+        shown.append(f"{len(user_ids) - MAX_NAMED} more")
+    return ", ".join(shown)
+
+
+def is_admin(session: Session, client: WebClient, workspace: Workspace, user_id: str) -> bool:
+    return member(session, client, workspace, user_id).is_admin
+
+
+def require_admin(session: Session, client: WebClient, workspace: Workspace, user_id: str, what: str) -> None:
+    """Workspace-wide changes: admins only. The refusal names the admins we know of."""
+    if is_admin(session, client, workspace, user_id):
+        return
+    admins = repo.admin_ids(session, workspace.id)
+    who = f" ({_names(admins)})" if admins else ""
+    raise Forbidden(f"Only a workspace admin{who} can change {what}; nothing was changed.")
+
+
+def require_channel_steward(
+    session: Session, client: WebClient, workspace: Workspace, user_id: str, channel_id: str, what: str
+) -> None:
+    """A channel's digest and sprint cadence: admins, its objective owners, its sprint starters."""
+    if user_id in repo.channel_stewards(session, workspace.id, channel_id):
+        return
+    if is_admin(session, client, workspace, user_id):
+        return
+    raise Forbidden(
+        f"Only a workspace admin, an owner of one of <#{channel_id}>'s objectives, or someone who "
+        f"started a sprint there can change {what}; nothing was changed."
+    )
+
+
+def require_may_change(
+    session: Session, client: WebClient, workspace: Workspace, user_id: str, kind: ScheduleKind, channel_id: str
+) -> None:
+    if kind == ScheduleKind.CHECKIN:
+        require_admin(session, client, workspace, user_id, "everyone's check-in reminders")
+    elif kind == ScheduleKind.DIGEST:
+        require_channel_steward(session, client, workspace, user_id, channel_id, f"<#{channel_id}>'s digest")
+    else:
+        require_channel_steward(session, client, workspace, user_id, channel_id, f"<#{channel_id}>'s sprint cadence")
+
+
+def _weekly(weekday: int, time_of_day: str) -> str:
+    return f"{WEEKDAYS[weekday - 1].capitalize()}s at {time_of_day}"
+
+
+def set_schedule(
+    session: Session,
+    client: WebClient,
+    workspace: Workspace,
+    user_id: str,
+    kind: ScheduleKind,
+    weekday: int,
+    time_of_day: str,
+    *,
+    channel_id: str = "",
+    length_weeks: int | None = None,
+) -> Announcement:
+    """Set (and switch on) a schedule at the day and time typed, in the caller's own time zone."""
+    require_may_change(session, client, workspace, user_id, kind, channel_id)
+    me = member(session, client, workspace, user_id)
+    tz = zone(me.tz, workspace.timezone)
+    repo.set_schedule(
+        session, workspace.id, kind, channel_id=channel_id, weekday=weekday, time_of_day=time_of_day,
+        timezone=tz.key, set_by=user_id, length_weeks=length_weeks,
+    )
+    when = f"{_weekly(weekday, time_of_day)} ({tz.key})"
+    if kind == ScheduleKind.CHECKIN:
+        return _to_admins(
+            session, workspace, user_id,
+            f":calendar: <@{user_id}> moved everyone's weekly check-in reminder to "
+            f"{_weekly(weekday, time_of_day)}, in each owner's own time zone.",
+        )
+    if kind == ScheduleKind.DIGEST:
+        text = f":calendar: <@{user_id}> set this channel's weekly digest to {when}."
+    else:
+        text = (
+            f":calendar: <@{user_id}> set this channel's sprint cadence: {length_weeks}-week sprints, "
+            f"the planning prompt on {when}."
+        )
+    return Announcement(text, channel_id=channel_id)
+
+
+def switch_off(
+    session: Session,
+    client: WebClient,
+    workspace: Workspace,
+    user_id: str,
+    kind: ScheduleKind,
+    channel_id: str,
+    default: tuple[int, str, int | None],
+) -> Announcement:
+    """Switch a schedule off, keeping its day, time, zone and length for when it comes back on."""
+    require_may_change(session, client, workspace, user_id, kind, channel_id)
+    row = repo.schedule(session, workspace.id, kind, channel_id)
+    weekday, time_of_day, length_weeks = (row.weekday, row.time_of_day, row.length_weeks) if row else default
+    timezone = row.timezone if row else zone(member(session, client, workspace, user_id).tz, workspace.timezone).key
+    repo.set_schedule(
+        session, workspace.id, kind, channel_id=channel_id, weekday=weekday, time_of_day=time_of_day,
+        timezone=timezone, set_by=user_id, length_weeks=length_weeks, enabled=False,
+    ).paused_reason = f"switched off by <@{user_id}>"
+    if kind == ScheduleKind.CHECKIN:
+        return _to_admins(session, workspace, user_id, f":calendar: <@{user_id}> switched off everyone's weekly check-in reminders.")
+    what = "weekly digest" if kind == ScheduleKind.DIGEST else "sprint-planning prompts"
+    return Announcement(f":calendar: <@{user_id}> switched off this channel's {what}.", channel_id=channel_id)
+
+
+def _to_admins(session: Session, workspace: Workspace, actor_id: str, text: str) -> Announcement:
+    return Announcement(text, user_ids=[u for u in repo.admin_ids(session, workspace.id) if u != actor_id])
+
+
+def announce(client: WebClient, announcement: Announcement | None) -> None:
+    """Best effort, after the commit: a channel we are not in, or a DM refused, is logged."""
+    from bot.jobs.posting import post
+
+    if announcement is None:
+        return
+    targets = [announcement.channel_id] if announcement.channel_id else announcement.user_ids
+    for target in targets:
+        result = post(client, channel=target, text=announcement.text)
+        if not result.ok:
+            log.warning("could not announce a schedule change to %s: %s", target, result.error)
+
+
+# --- /okr digest ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestAsk:
+    """Whether `/okr digest` should post now, and when the channel's last digest went out."""
+
+    last_at: datetime | None  # aware UTC
+    this_week: bool
+
+
+def digest_ask(session: Session, workspace: Workspace, channel_id: str, now: datetime) -> DigestAsk:
+    from bot.jobs.digest import KIND
+
+    last = repo.last_digest_at(session, workspace.id, channel_id, (KIND, repo.DIGEST_NOW_KIND))
+    if last is None:
+        return DigestAsk(None, False)
+    row = repo.schedule(session, workspace.id, ScheduleKind.DIGEST, channel_id)
+    tz = zone(row.timezone if row else workspace.timezone, workspace.timezone)
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    last_at = last.replace(tzinfo=UTC)
+    return DigestAsk(last_at, last_at >= local_midnight_utc(monday, tz))
+
+
+def post_digest_now(
+    db: Database, client: WebClient, workspace_id: int, channel_id: str, *, requested_by: str, now: datetime
+) -> tuple[str, bool]:
+    """Post the channel's digest now and log it; returns what to tell and whether it posted."""
+    from bot.jobs import digest
+
+    text = digest.post_digest_now(db, client, workspace_id, channel_id, requested_by=requested_by)
+    posted = text.startswith("Posted")
+    if posted:
+        with db.session() as session:
+            repo.record_digest_now(session, workspace_id, channel_id, requested_by, now.astimezone(UTC).replace(tzinfo=None))
+    return text, posted
+
+
+__all__ = [
+    "Announcement",
+    "DigestAsk",
+    "announce",
+    "digest_ask",
+    "post_digest_now",
+    "require_admin",
+    "require_may_change",
+    "set_schedule",
+    "switch_off",
+]
