@@ -440,3 +440,68 @@ def test_the_export_dates_kpis_and_key_results(slack, emulator, db):
     for record in ("kra", "kpi", "objective", "key_result"):
         row = next(r for r in rows if r["record"] == record)
         assert row["created_at"].endswith("Z"), (record, row["created_at"])
+
+
+# --- 17. the org-wide install the manifest now allows ------------------------------------------------
+
+
+def test_an_org_admin_installs_it_for_the_whole_org_through_oauth(slack, emulator, db, settings, app_url):
+    import re
+    from urllib.request import Request, urlopen
+
+    from bot.installations import installation_store
+    from storage.models import Workspace
+
+    from tests.conftest import CLIENT_ID, CLIENT_SECRET
+
+    emulator.oauth_app(CLIENT_ID, CLIENT_SECRET)  # the app's credentials, which oauth.v2.access checks
+    org = "E0ORG"
+    for team in ("T0GRIDA", "T0GRIDB"):
+        emulator.add_team(team, enterprise_id=org)
+    emulator.add_user("U0ORGADMIN", "T0GRIDA", name="orgadmin", is_admin=True)
+    emulator.add_user("U0GRIDB", "T0GRIDB", name="gridb")
+
+    with urlopen(f"{app_url}/slack/install") as page:
+        state = re.search(r"state=([\w-]+)", page.read().decode()).group(1)
+        cookie = page.headers["Set-Cookie"].split(";")[0]
+    code = emulator.begin_install("T0GRIDA", installer="U0ORGADMIN", enterprise_id=org, org_wide=True)
+    request = Request(f"{app_url}/slack/oauth_redirect?code={code}&state={state}", headers={"Cookie": cookie})
+    with urlopen(request) as done:
+        assert done.status == 200
+    store = installation_store(settings, db)
+    try:
+        bot = store.find_bot(enterprise_id=org, team_id=None, is_enterprise_install=True)
+    finally:
+        from tests.conftest import close_store
+
+        close_store(store, db)
+    assert bot is not None and bot.is_enterprise_install
+
+    # A workspace of the org, where nobody installed anything by hand, is served by the org's token.
+    from urllib.parse import urlencode
+
+    response_url = emulator.new_response_url("T0GRIDB", channel_id="C0GRID", user_id="U0GRIDB")
+    body = urlencode(
+        {
+            "token": "x",
+            "team_id": "T0GRIDB",
+            "team_domain": "t0gridb",
+            "enterprise_id": org,
+            "enterprise_name": f"Org {org}",
+            "channel_id": "C0GRID",
+            "channel_name": "grid",
+            "user_id": "U0GRIDB",
+            "user_name": "gridb",
+            "command": "/kra",
+            "text": "list",
+            "api_app_id": emulator.app_id,
+            "is_enterprise_install": "true",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    )
+    answered = slack.raw(body, {"Content-Type": "application/x-www-form-urlencoded", **slack.sign(body)})
+    assert answered.status == 200, answered.text
+    assert "no active KRAs" in slack.wait_for_response_url(response_url=response_url)["text"]
+    with db.session() as session:
+        assert session.scalar(select(Workspace.enterprise_id).where(Workspace.team_id == "T0GRIDB")) == org

@@ -35,7 +35,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
-__all__ = ["Call", "SlackEmulator", "UploadedFile", "message_errors", "suggestion_errors", "view_errors"]
+__all__ = [
+    "Call",
+    "FunctionExecution",
+    "SlackEmulator",
+    "UploadedFile",
+    "message_errors",
+    "suggestion_errors",
+    "view_errors",
+]
 
 # =================================================================================================
 # Block Kit limits
@@ -433,6 +441,32 @@ def view_errors(view: Any, *, path: str = "/view") -> list[str]:
 HTML, TEXT = "text/html", "text/plain"
 
 
+_OUTPUT_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v),
+    "boolean": lambda v: isinstance(v, bool),
+    "slack#/types/user_id": lambda v: isinstance(v, str) and re.fullmatch(r"[UW][A-Z0-9]+", v) is not None,
+    "slack#/types/channel_id": lambda v: isinstance(v, str) and re.fullmatch(r"[CGD][A-Z0-9]+", v) is not None,
+}
+
+
+def output_problems(params: dict[str, dict[str, Any]], outputs: dict[str, Any]) -> list[str]:
+    """Why ``outputs`` do not fit a function's output_parameters (keyed by name, as in the manifest):
+    what functions.completeSuccess refuses with ``parameter_validation_failed``."""
+    problems = [f"unknown output {name!r}" for name in outputs if name not in params]
+    for name, param in params.items():
+        value = outputs.get(name)
+        if value is None:
+            if param.get("is_required"):
+                problems.append(f"missing required output {name!r}")
+            continue
+        check = _OUTPUT_TYPES.get(str(param.get("type")))
+        if check is not None and not check(value):
+            problems.append(f"output {name!r} is not a {param.get('type')}: {value!r}")
+    return problems
+
+
 def _error(code: str) -> dict[str, Any]:
     return {"ok": False, "error": code}
 
@@ -515,6 +549,20 @@ class _Token:
     enterprise_id: str | None
     revoked: bool = False
     expires_at: float | None = None  # on the emulator's clock (`now()`); None: never expires
+    enterprise_install: bool = False  # an org-wide token: one for every workspace of the org
+
+
+@dataclass
+class _InstallCode:
+    """A code Slack hands the installer's browser on its way to the app's redirect URL."""
+
+    team_id: str  # for an org-wide install, a workspace of the org (its token's home)
+    enterprise_id: str | None
+    enterprise_install: bool
+    installer: str
+    bot_user_id: str
+    bot_id: str
+    used: bool = False
 
 
 @dataclass
@@ -582,6 +630,23 @@ class _Trigger:
     user_id: str | None
     view_id: str | None
     used: bool = False
+
+
+@dataclass
+class FunctionExecution:
+    """One run of a custom step (docs.slack.dev/reference/events/function_executed): Slack gives the
+    app a token of its own for the run (``bot_access_token``) and waits for
+    ``functions.completeSuccess`` (``outputs``) or ``functions.completeError`` (``error``)."""
+
+    id: str
+    callback_id: str
+    team_id: str
+    token: str
+    inputs: dict[str, Any]
+    workflow_execution_id: str
+    state: str = "running"  # running | completed | failed
+    outputs: dict[str, Any] | None = None
+    error: str | None = None
 
 
 @dataclass
@@ -673,6 +738,9 @@ _ID_CHARS = string.ascii_uppercase + string.digits
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Slack does not turn connections away at a few dozen at once; socketserver's default backlog
+    # of 5 resets them when a fan-out to hundreds of workspaces opens many at the same moment.
+    request_queue_size = 1024
     emulator: SlackEmulator
 
     def server_bind(self) -> None:  # skip the reverse DNS lookup HTTPServer does
@@ -747,6 +815,7 @@ class SlackEmulator:
         self._tokens: dict[str, _Token] = {}
         self._refresh_tokens: dict[str, _RefreshToken] = {}
         self._oauth_apps: dict[str, str] = {}  # client_id -> client_secret
+        self._install_codes: dict[str, _InstallCode] = {}  # what the OAuth redirect carries, once
         self._clock_offset = 0.0
         self._users: dict[str, _User] = {}
         self._channels: dict[str, _Channel] = {}
@@ -758,6 +827,8 @@ class SlackEmulator:
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._faults: list[_Fault] = []
         self._rate_limits: list[_RateLimit] = []
+        self._functions: dict[str, dict[str, Any]] = {}  # callback_id -> the manifest's definition
+        self._executions: dict[str, FunctionExecution] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._methods: dict[str, Callable[[Call, _Token | None], dict[str, Any]]] = {
@@ -784,6 +855,8 @@ class SlackEmulator:
             "conversations.join": self._conversations_join,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "functions.completeSuccess": self._functions_complete_success,
+            "functions.completeError": self._functions_complete_error,
         }
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -948,8 +1021,7 @@ class SlackEmulator:
         if secret != self._oauth_apps[client_id]:
             raise _SlackError("bad_client_secret")
         if call.args.get("grant_type") != "refresh_token":
-            # Installs are not emulated: no code was ever handed out, so none is valid.
-            raise _SlackError("invalid_code" if call.args.get("code") else "invalid_arguments")
+            return self._install_by_code(call)
         refresh = self._refresh_tokens.get(str(call.args.get("refresh_token") or ""))
         if refresh is None or refresh.used:
             raise _SlackError("invalid_refresh_token")
@@ -981,6 +1053,53 @@ class SlackEmulator:
             "team": {"id": team.id, "name": team.name},
             "enterprise": enterprise,
             "is_enterprise_install": False,
+        }
+
+    def begin_install(
+        self,
+        team_id: str,
+        *,
+        installer: str,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+        bot_user_id: str = "U0BOTINST",
+        bot_id: str = "B0INST",
+    ) -> str:
+        """The code Slack puts on the app's redirect URL once someone approved the install; the app
+        trades it with oauth.v2.access. `org_wide`: an Enterprise Grid org admin installed it for
+        the whole org (api.slack.com/enterprise/apps/reference: `team` is null, `enterprise` is
+        set, `is_enterprise_install` is true)."""
+        code = self._secret("code-")
+        with self._lock:
+            self._team(team_id)
+            self._install_codes[code] = _InstallCode(
+                team_id, enterprise_id, org_wide, installer, bot_user_id, bot_id
+            )
+        return code
+
+    def _install_by_code(self, call: Call) -> dict[str, Any]:
+        pending = self._install_codes.get(str(call.args.get("code") or ""))
+        if pending is None or pending.used:
+            raise _SlackError("invalid_code" if call.args.get("code") else "invalid_arguments")
+        pending.used = True
+        token = self.add_token(
+            self._secret("xoxb-"), pending.team_id, pending.bot_user_id, pending.bot_id, pending.enterprise_id
+        )
+        self._tokens[token].enterprise_install = pending.enterprise_install
+        call.team_id = pending.team_id
+        team = self._team(pending.team_id)
+        enterprise = {"id": pending.enterprise_id, "name": f"Org {pending.enterprise_id}"} if pending.enterprise_id else None
+        return {
+            "ok": True,
+            "app_id": self.app_id,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write,im:write,users:read,files:write",
+            "bot_user_id": pending.bot_user_id,
+            "team": None if pending.enterprise_install else {"id": team.id, "name": team.name},
+            "enterprise": enterprise,
+            "is_enterprise_install": pending.enterprise_install,
+            "authed_user": {"id": pending.installer},
         }
 
     def bot_user_id(self, team_id: str) -> str:
@@ -1140,6 +1259,127 @@ class SlackEmulator:
             f"expected {count} call(s) to {method} within {timeout}s, saw {len(found)}.\n"
             f"Calls:\n  {summary}\nRejected (429/5xx):\n  {rejected}\nViolations: {self.violations}"
         )
+
+    # -- custom steps (docs.slack.dev/tools/bolt-python/concepts/custom-steps) -----------------------------
+    # Workflow Builder runs an app's step by sending it `function_executed` with the step's inputs and
+    # a token for that run; the run ends when the app calls functions.completeSuccess with outputs that
+    # fit the manifest's output_parameters (else `parameter_validation_failed`), or completeError.
+    # A finished run cannot be completed again (`function_execution_not_found`, as Slack's docs show).
+
+    def define_functions(self, functions: dict[str, dict[str, Any]]) -> None:
+        """The ``functions`` of the app's manifest, keyed by callback_id."""
+        with self._lock:
+            self._functions = copy.deepcopy(functions)
+
+    def start_function(
+        self, callback_id: str, team_id: str, inputs: dict[str, Any], *, interactor: str | None = None
+    ) -> tuple[FunctionExecution, dict[str, Any]]:
+        """A workflow reaches the step: ``(the run, the function_executed event to deliver)``.
+
+        Workflow Builder only saves a step with its required inputs and never sends one the step
+        does not declare, so either is a mistake in the test. ``interactor``: the workflow was started
+        by this person (a link trigger or button), so every ``slack#/types/interactivity`` input
+        carries them, as Slack's interactivity pointer does."""
+        with self._lock:
+            definition = self._functions.get(callback_id)
+            if definition is None:
+                raise AssertionError(f"no function {callback_id!r} in the manifest given to define_functions()")
+            params = definition.get("input_parameters") or {}
+            inputs = copy.deepcopy(inputs)
+            for name, param in params.items():
+                if param.get("type") == "slack#/types/interactivity" and interactor and name not in inputs:
+                    inputs[name] = {
+                        "interactivity_pointer": f"{self._new_id('')}.{self._new_hash()}",
+                        "interactor": {"id": interactor, "secret": self._secret("")},
+                    }
+            unknown = sorted(set(inputs) - set(params))
+            missing = sorted(n for n, p in params.items() if p.get("is_required") and inputs.get(n) in (None, ""))
+            if unknown or missing:
+                raise AssertionError(f"{callback_id}: unknown inputs {unknown}, missing required inputs {missing}")
+            bot = next((t for t in self._tokens.values() if t.team_id == team_id and not t.token.startswith("xwfp-")), None)
+            if bot is None:
+                raise AssertionError(f"no bot token for {team_id}: the app is not installed there")
+            token = self._secret("xwfp-")
+            self._tokens[token] = _Token(token, team_id, bot.user_id, bot.bot_id, bot.enterprise_id)
+            run = FunctionExecution(
+                self._new_id("Fx"), callback_id, team_id, token, inputs, self._new_id("Wx")
+            )
+            self._executions[run.id] = run
+
+            def listed(kind: str) -> list[dict[str, Any]]:
+                return [{"name": n, **p} for n, p in (definition.get(kind) or {}).items()]
+
+            event = {
+                "type": "function_executed",
+                "function": {
+                    "id": "Fn" + callback_id.upper()[:10],
+                    "callback_id": callback_id,
+                    "title": definition.get("title"),
+                    "description": definition.get("description", ""),
+                    "type": "app",
+                    "input_parameters": listed("input_parameters"),
+                    "output_parameters": listed("output_parameters"),
+                    "app_id": self.app_id,
+                    "date_created": 1_700_000_000,
+                    "date_updated": 1_700_000_000,
+                    "date_deleted": 0,
+                },
+                "inputs": inputs,
+                "function_execution_id": run.id,
+                "workflow_execution_id": run.workflow_execution_id,
+                "event_ts": f"{time.time():.6f}",
+                "bot_access_token": token,
+            }
+            return run, event
+
+    def function_execution(self, execution_id: str) -> FunctionExecution:
+        with self._lock:
+            return self._executions[execution_id]
+
+    def wait_for_completion(self, execution_id: str, timeout: float = 5.0) -> FunctionExecution:
+        """Wait until the run was completed or failed; a run still going is the app hanging."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._executions[execution_id].state == "running":
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    calls = "\n  ".join(repr(c) for c in self.calls if c.method.startswith("functions."))
+                    raise AssertionError(f"step {execution_id} still running after {timeout}s; calls:\n  {calls}")
+                self._changed.wait(min(remaining, 0.05))
+            return self._executions[execution_id]
+
+    def _execution_for(self, call: Call, tok: _Token | None) -> FunctionExecution:
+        assert tok is not None
+        run = self._executions.get(str(call.args.get("function_execution_id") or ""))
+        if run is None or run.state != "running":
+            raise _SlackError("function_execution_not_found")
+        if run.team_id != tok.team_id:
+            raise _SlackError("access_denied")
+        return run
+
+    def _functions_complete_success(self, call: Call, tok: _Token | None) -> dict[str, Any]:
+        run = self._execution_for(call, tok)
+        outputs = call.args.get("outputs")
+        if isinstance(outputs, str):
+            try:
+                outputs = json.loads(outputs)
+            except json.JSONDecodeError:
+                outputs = None
+        if not isinstance(outputs, dict):
+            raise _SlackError("invalid_arguments", response_metadata={"messages": ["[ERROR] outputs must be an object"]})
+        problems = output_problems(self._functions[run.callback_id].get("output_parameters") or {}, outputs)
+        if problems:
+            raise _SlackError("parameter_validation_failed", errors=problems)
+        run.state, run.outputs = "completed", outputs
+        return {"ok": True}
+
+    def _functions_complete_error(self, call: Call, tok: _Token | None) -> dict[str, Any]:
+        run = self._execution_for(call, tok)
+        error = call.args.get("error")
+        if not isinstance(error, str) or not error.strip():
+            raise _invalid_arguments("[ERROR] missing required field: error")
+        run.state, run.error = "failed", error
+        return {"ok": True}
 
     def clear(self) -> None:
         """Forget recorded calls and rejected calls (violations, warnings and state stay)."""
@@ -1892,7 +2132,7 @@ class SlackEmulator:
             "team_id": team.id,
             "user_id": tok.user_id,
             "bot_id": tok.bot_id,
-            "is_enterprise_install": False,
+            "is_enterprise_install": tok.enterprise_install,
         }
         if tok.enterprise_id:
             response["enterprise_id"] = tok.enterprise_id
