@@ -451,7 +451,6 @@ def test_an_org_admin_installs_it_for_the_whole_org_through_oauth(slack, emulato
 
     from bot.installations import installation_store
     from storage.models import Workspace
-
     from tests.conftest import CLIENT_ID, CLIENT_SECRET
 
     emulator.oauth_app(CLIENT_ID, CLIENT_SECRET)  # the app's credentials, which oauth.v2.access checks
