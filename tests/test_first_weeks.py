@@ -504,3 +504,16 @@ def test_an_org_admin_installs_it_for_the_whole_org_through_oauth(slack, emulato
     assert "no active KRAs" in slack.wait_for_response_url(response_url=response_url)["text"]
     with db.session() as session:
         assert session.scalar(select(Workspace.enterprise_id).where(Workspace.team_id == "T0GRIDB")) == org
+
+
+def test_a_percent_typed_in_the_check_in_modal_is_kept(slack, emulator, db):
+    from storage.models import KeyResult
+
+    create_objective(slack, emulator, krs=(("Docs", "0", "20", ""),))
+    slack.command("/okr", "checkin", user_id=ALICE, team_id=TEAM)
+    view = opened_view(emulator, Callback.CHECKIN, count=2)
+    value_block = next(b["block_id"] for b in view["blocks"] if str(b.get("block_id", "")).endswith("_value"))
+    assert slack.submit_view(view, {value_block: "5%"}, user_id=ALICE, team_id=TEAM).status == 200
+    with db.session() as session:
+        assert session.scalars(select(KeyResult.unit)).one() == "%"
+    slack.settle()

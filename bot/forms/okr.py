@@ -248,6 +248,7 @@ class CheckInEntry(BaseModel):
     value: float
     confidence: Confidence | None = None
     note: str = Field(default="", max_length=NOTE_MAX)
+    unit: str = ""  # the unit typed with the value ("20%"): kept by a key result that has none
 
 
 def _initials(view: dict) -> dict[str, str | None]:
@@ -320,7 +321,9 @@ def parse_checkins(view: dict) -> list[CheckInEntry]:
             continue
         if value_block in errors or note_block in errors or confidence_block in errors:
             continue
-        entries.append(CheckInEntry(key_result_id=kr_id, value=value, confidence=confidence, note=note))
+        entries.append(
+            CheckInEntry(key_result_id=kr_id, value=value, confidence=confidence, note=note, unit=typed_unit(value_text))
+        )
     if errors:
         raise Invalid("Some check-ins need another look.", fields=errors)
     return entries

@@ -123,6 +123,8 @@ def record(
                 session.add(check_in)
         except IntegrityError:
             continue  # the same submission, delivered again: already recorded
+        if entry.unit and not kr.unit and kr.kind != KeyResultKind.MILESTONE:
+            kr.unit = entry.unit  # "20%" on a key result with no unit yet: keep what was typed
         if check_in.automatic:
             # A data source moves the number only: the owner's last check-in (its time and their
             # confidence) stays theirs, so the weekly reminder still asks them how confident they are.
@@ -178,10 +180,9 @@ def check_in_line(
     if confidence is None and kr.last_confidence:
         # Said nothing about confidence: it stands, as the modal (prefilled with it) keeps it.
         confidence = Confidence(kr.last_confidence)
-    unit = typed_unit(value_text)
-    if unit and not kr.unit and kr.kind != KeyResultKind.MILESTONE:
-        kr.unit = unit  # "20%" on a key result with no unit yet: keep what was typed
-    entry = CheckInEntry(key_result_id=kr.id, value=value, confidence=confidence, note=note)
+    entry = CheckInEntry(
+        key_result_id=kr.id, value=value, confidence=confidence, note=note, unit=typed_unit(value_text)
+    )
     recorded = record(
         session, client, workspace, actor_id, [entry], now=now, field_errors=False, dedupe_prefix=dedupe_prefix
     )
