@@ -17,6 +17,15 @@ class Callback(StrEnum):
     SOURCE = "source"
 
 
+class Step(StrEnum):
+    """Workflow Builder custom steps: the callback_ids under `functions` in manifest.yml."""
+
+    CHECKIN = "checkin_key_result"
+    LOG_KPI = "log_kpi_measurement"
+    OBJECTIVE_STATUS = "get_objective_status"
+    ASK_CHECKIN = "ask_for_checkin"
+
+
 class Action(StrEnum):
     HOME_NEW_KRA = "home_new_kra"
     HOME_NEW_OBJECTIVE = "home_new_objective"

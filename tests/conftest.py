@@ -342,6 +342,9 @@ class NorthlineClient(SignedClient):
     def user_change(self, *args, team_id: str = TEAM, **kwargs):
         return super().user_change(*args, team_id=team_id, **kwargs)
 
+    def function_executed(self, *args, team_id: str = TEAM, **kwargs):
+        return super().function_executed(*args, team_id=team_id, **kwargs)
+
     def submit_forged_view(self, view: dict, values: dict, *, user_id: str, team_id: str = TEAM, **changes):
         """A view_submission Slack itself would never send: extra blocks, edited private_metadata."""
         try:

@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.listeners import events, export, kra, okr, schedule, sources, sprint, tokens
+from bot.listeners import events, export, kra, okr, schedule, sources, sprint, tokens, workflow_steps
 from bot.listeners.common import unescape_command_text
 
 
@@ -16,3 +16,4 @@ def register(app: App) -> None:
     tokens.register(app)  # adds token to /okr
     sources.register(app)  # adds sync to /okr
     events.register(app)
+    workflow_steps.register(app)  # Workflow Builder custom steps

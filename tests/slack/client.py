@@ -30,7 +30,13 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_sdk.signature import SignatureVerifier
 
-from tests.slack.emulator import INTERACTIVE_ELEMENTS, SlackEmulator, message_errors, suggestion_errors
+from tests.slack.emulator import (
+    INTERACTIVE_ELEMENTS,
+    FunctionExecution,
+    SlackEmulator,
+    message_errors,
+    suggestion_errors,
+)
 
 __all__ = ["Response", "SignedClient", "serve_wsgi"]
 
@@ -594,6 +600,14 @@ class SignedClient:
             home_id = self.emulator._home_views[(team_id, user_id)]
             event["view"] = self.emulator.view(home_id)
         return self.event(event, team_id=team_id)
+
+    def function_executed(
+        self, callback_id: str, inputs: dict[str, Any], *, team_id: str = "T1", interactor: str | None = None
+    ) -> tuple[Response, FunctionExecution]:
+        """A workflow reaches one of the app's custom steps: the emulator starts the run (its own
+        token, its inputs) and Slack delivers ``function_executed`` to the app, signed."""
+        run, event = self.emulator.start_function(callback_id, team_id, inputs, interactor=interactor)
+        return self.event(event, team_id=team_id), run
 
     def user_change(self, user_id: str, *, team_id: str = "T1", **changes: Any) -> Response:
         """Change a user in the emulator (``status_emoji=":palm_tree:"``, ``tz=…``, ``deleted=True``)
