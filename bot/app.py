@@ -223,6 +223,11 @@ def _first_input_block(view: dict) -> str | None:
 def _tell(context, body: dict, message: str) -> None:
     message = neutralize_broadcasts(message)  # it may quote what the person typed
     try:
+        if context.function_execution_id and (body.get("event") or {}).get("type") == "function_executed":
+            # A Workflow Builder step: end the run with functions.completeError, so it never hangs;
+            # Slackbot shows the message to whoever ran the workflow.
+            context.fail(message)
+            return
         if context.respond is not None and (body.get("response_url") or body.get("response_urls")):
             context.respond(text=message, response_type="ephemeral", replace_original=False)
             return

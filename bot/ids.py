@@ -15,6 +15,7 @@ class Callback(StrEnum):
     SPRINT_START = "sprint_start"
     SPRINT_END = "sprint_end"
     SOURCE = "source"
+    SETTINGS = "workspace_settings"
 
 
 class Step(StrEnum):
@@ -33,6 +34,10 @@ class Action(StrEnum):
     OPEN_CHECKIN = "open_checkin"
     PLAN_SPRINT = "plan_sprint"
     REVIEW_SPRINT = "review_sprint"
+    # The first week's guide on App Home (its own ids: a view's action_ids are unique)
+    GUIDE_NEW_KRA = "guide_new_kra"
+    GUIDE_ADD_KPIS = "guide_add_kpis"
+    GUIDE_NEW_OBJECTIVE = "guide_new_objective"
     # Input elements: one action_id per element kind is enough, the block_id says which field.
     INPUT = "input"
 
@@ -87,6 +92,16 @@ class Block(StrEnum):
     SOURCE_QUERY = "source_query"
     SOURCE_URL = "source_url"
     SOURCE_POINTER = "source_pointer"
+    # Workspace settings modal (`/okr settings`)
+    SET_TIMEZONE = "set_timezone"
+    SET_WORK_DAYS = "set_work_days"
+    SET_HOLIDAY_COUNTRY = "set_holiday_country"
+    SET_HOLIDAY_REGION = "set_holiday_region"
+    SET_FISCAL_MONTH = "set_fiscal_month"
+    SET_CHECKIN_DAY = "set_checkin_day"
+    SET_CHECKIN_TIME = "set_checkin_time"
+    SET_DIGEST_DAY = "set_digest_day"
+    SET_DIGEST_TIME = "set_digest_time"
     SOURCE_HEADER = "source_header"
     SOURCE_EVERY = "source_every"
 

@@ -1,0 +1,138 @@
+"""Northline's Workflow Builder steps (custom steps: manifest.yml `functions`).
+
+Slack sends `function_executed` with the step's inputs and a token for this run; Bolt acks it at
+once (auto_acknowledge), Bolt's attaching_function_token middleware puts the run's token on
+`client`, and the listener ends every run with `complete(outputs)` or, through the one error
+handler (bot/app.py: a typed error becomes `fail(message)`), with functions.completeError. So a run
+never hangs: whatever goes wrong, Slack is told, and Slackbot tells whoever ran the workflow.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltContext, Complete
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import Invalid
+from bot.ids import Step
+from bot.listeners.common import caller, unit_of_work
+from bot.services import steps
+from bot.ui import scheduled
+from bot.ui import steps as ui
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.function(Step.CHECKIN)(checkin_step)
+    app.function(Step.LOG_KPI)(log_kpi_step)
+    app.function(Step.OBJECTIVE_STATUS)(objective_status_step)
+    app.function(Step.ASK_CHECKIN)(ask_for_checkin_step)
+
+
+def _text(inputs: dict, name: str) -> str:
+    value = inputs.get(name)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _starter(inputs: dict) -> str | None:
+    """Who started the workflow, when it was started by a person (a link trigger, a button): the
+    interactor of the interactivity input. A scheduled or event-triggered workflow has none."""
+    interactivity = inputs.get("interactivity")
+    if isinstance(interactivity, dict):
+        interactor = interactivity.get("interactor") or {}
+        if isinstance(interactor, dict) and isinstance(interactor.get("id"), str):
+            return interactor["id"]
+    return None
+
+
+def _author(inputs: dict) -> tuple[str, str | None]:
+    """(whose check-in or measurement it is, who started the workflow)."""
+    starter = _starter(inputs)
+    person = _text(inputs, "person").strip() or starter
+    if not person:
+        raise Invalid(
+            "This step doesn't know whose it is: choose a person in the step, or give it "
+            "“Who started the workflow” so it uses the person who ran the workflow."
+        )
+    return person, starter
+
+
+def checkin_step(
+    inputs: dict, complete: Complete, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    author, starter = _author(inputs)
+    with unit_of_work(db, caller(context)) as (session, workspace):
+        done = steps.check_in(
+            session,
+            client,
+            workspace,
+            author_id=author,
+            starter_id=starter,
+            reference=_text(inputs, "key_result"),
+            value_text=_text(inputs, "value"),
+            confidence_text=_text(inputs, "confidence"),
+            note=_text(inputs, "note"),
+            execution_id=context.function_execution_id,
+        )
+        outputs = ui.checkin_outputs(done.status)
+    complete(outputs=outputs)  # after the commit: a run reported done is a check-in stored
+
+
+def log_kpi_step(
+    inputs: dict, complete: Complete, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    author, starter = _author(inputs)
+    with unit_of_work(db, caller(context)) as (session, workspace):
+        kpi, _ = steps.log_kpi(
+            session,
+            client,
+            workspace,
+            author_id=author,
+            starter_id=starter,
+            reference=_text(inputs, "kpi"),
+            value_text=_text(inputs, "value"),
+            note=_text(inputs, "note"),
+            execution_id=context.function_execution_id,
+        )
+        outputs = ui.kpi_outputs(kpi)
+    complete(outputs=outputs)
+
+
+def objective_status_step(inputs: dict, complete: Complete, context: BoltContext, db: Database) -> None:
+    with unit_of_work(db, caller(context)) as (session, workspace):
+        outputs = ui.objective_outputs(steps.objective_status(session, workspace, _text(inputs, "objective")))
+    complete(outputs=outputs)
+
+
+def ask_for_checkin_step(
+    inputs: dict, complete: Complete, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    person = _text(inputs, "person").strip()
+    if not person:
+        raise Invalid("Choose the person to ask for a check-in in the step's Person field.")
+    with unit_of_work(db, caller(context)) as (session, workspace):
+        ask = steps.checkin_ask(session, workspace, person)
+        count = len(ask.key_results)
+        message = None
+        if count and ask.unreachable is None:
+            message = scheduled.checkin_reminder(ask.key_results, week_start=ask.week_start, tz=ask.tz)
+    if ask.unreachable is not None:
+        complete(outputs=ui.ask_outputs(False, count, f"Not sent: {ask.unreachable}."))
+        return
+    if message is None:
+        complete(outputs=ui.ask_outputs(False, 0, "Not sent: they own no active key results."))
+        return
+    try:
+        client.chat_postMessage(channel=person, **message)  # the weekly reminder's DM, word for word
+    except SlackApiError as error:
+        reason = error.response.get("error", "unknown")
+        log.warning("could not send a check-in request to %s: %s", person, reason)
+        complete(outputs=ui.ask_outputs(False, count, f"Not sent: Slack said {reason}."))
+        return
+    complete(outputs=ui.ask_outputs(True, count))

@@ -1,0 +1,222 @@
+"""Workflow Builder steps (manifest.yml `functions`): the slash commands' use cases, given a step's
+inputs instead of typed text.
+
+The rules are the commands' own (checkins.record, kras.log_measurement, okrs.assess); what changes
+is the wording of a refusal: the person who reads it built or ran a workflow, and never typed a
+command, so it names the step's input at fault rather than a command's syntax.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.domain.numbers import parse_number, typed_unit
+from bot.domain.progress import Confidence
+from bot.domain.references import RefKind, format_ref
+from bot.domain.schedule_time import zone
+from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
+from bot.forms.okr import NOTE_MAX, CheckInEntry
+from bot.services import checkins, kras, okrs
+from bot.services.workspaces import require_owner_or_admin
+from storage.models import KeyResult, KeyResultKind, Kpi, Kra, Objective, Workspace, _now
+from storage.repositories import okrs as okr_repo
+from storage.repositories import schedules as schedule_repo
+
+
+@dataclass
+class StepCheckIn:
+    recorded: checkins.Recorded
+    status: okrs.KeyResultStatus
+
+
+def _reference(kind: RefKind, text: str, lookup):
+    """The thing `text` names, or a refusal that says which input to fix."""
+    name, article, example, listed = _KINDS[kind]
+    try:
+        return lookup()
+    except Usage:
+        shown = (text or "").strip()[:40] or "(empty)"
+        raise Invalid(
+            f"“{shown}” is not {article} {name} reference. Put its {kind.value}-n, such as {example}, in "
+            f"the step's {name} field (`{listed}` shows them)."
+        ) from None
+    except NotFound as error:
+        raise NotFound(f"{error.message} Check the step's {name} field.") from None
+
+
+_KINDS = {  # name, article, example, the command that lists them
+    RefKind.KR: ("key result", "a", "KR-5", "/okr list"),
+    RefKind.KPI: ("KPI", "a", "KPI-7", "/kra list"),
+    RefKind.OBJ: ("objective", "an", "OBJ-3", "/okr list"),
+}
+
+
+def _note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise Invalid(f"The note is {len(note):,} characters; keep it under {NOTE_MAX:,}.")
+    return note
+
+
+def _starter_may(
+    session: Session,
+    client: WebClient,
+    workspace: Workspace,
+    starter_id: str | None,
+    author_id: str,
+    *owners: str,
+) -> None:
+    """Whoever started the workflow may speak for `author_id` only if they hold the same right:
+    otherwise any workflow could check in in anyone's name."""
+    if starter_id and starter_id != author_id:
+        require_owner_or_admin(session, client, workspace, starter_id, *owners)
+
+
+def check_in(
+    session: Session,
+    client: WebClient,
+    workspace: Workspace,
+    *,
+    author_id: str,
+    starter_id: str | None,
+    reference: str,
+    value_text: str,
+    confidence_text: str | None,
+    note: str | None,
+    execution_id: str,
+    now: datetime | None = None,
+) -> StepCheckIn:
+    """`/okr checkin KR-n VALUE [confidence] [note]` from a workflow: the same permission rules,
+    one check-in per run of the step (a redelivered event records nothing more)."""
+    now = now or _now()
+    kr, objective = _reference(
+        RefKind.KR, reference, lambda: okrs.find_key_result(session, workspace, reference)
+    )
+    ref = format_ref(RefKind.KR, kr.number)
+    try:
+        value = checkins.parse_value(value_text, kr)
+    except ValueError as error:
+        kind = (
+            "1 (done) or 0 (not done)"
+            if kr.kind == KeyResultKind.MILESTONE
+            else "a number such as 42 or 12.5%"
+        )
+        raise Invalid(f"The step's value for {ref} must be {kind}: {error}.") from None
+    confidence = None
+    if (confidence_text or "").strip():
+        try:
+            confidence = Confidence.parse(confidence_text)
+        except ValueError:
+            raise Invalid(
+                "The step's confidence must be on-track, at-risk or off-track (or left empty)."
+            ) from None
+    elif kr.last_confidence:
+        confidence = Confidence(kr.last_confidence)  # said nothing: it stands, as in /okr checkin
+    entry = CheckInEntry(key_result_id=kr.id, value=value, confidence=confidence, note=_note(note))
+    try:
+        _starter_may(session, client, workspace, starter_id, author_id, kr.owner_id, objective.owner_id)
+        unit = typed_unit(value_text)
+        if unit and not kr.unit and kr.kind != KeyResultKind.MILESTONE:
+            kr.unit = unit
+        recorded = checkins.record(
+            session,
+            client,
+            workspace,
+            author_id,
+            [entry],
+            now=now,
+            field_errors=False,
+            dedupe_prefix=f"fn:{execution_id}",
+        )
+    except Forbidden:
+        raise Forbidden(
+            f"Only the owner of {ref}, the owner of its objective or a workspace admin can check in on it; "
+            "choose one of them as the step's person, or let them run the workflow."
+        ) from None
+    if not recorded:
+        raise Conflict(f"This run's check-in of {ref} was already recorded; it counts once.")
+    expected = okrs.expected_for(okrs.cycle_of(objective, workspace), now)
+    return StepCheckIn(recorded[0], okrs.key_result_status(kr, expected))
+
+
+def log_kpi(
+    session: Session,
+    client: WebClient,
+    workspace: Workspace,
+    *,
+    author_id: str,
+    starter_id: str | None,
+    reference: str,
+    value_text: str,
+    note: str | None,
+    execution_id: str,
+    now: datetime | None = None,
+) -> tuple[Kpi, Kra]:
+    """`/kra kpi KPI-n VALUE [note]` from a workflow, logged once per run of the step."""
+    kpi, kra = _reference(RefKind.KPI, reference, lambda: kras.find_kpi(session, workspace, reference))
+    ref = format_ref(RefKind.KPI, kpi.number)
+    try:
+        value = parse_number(value_text)
+    except ValueError as error:
+        raise Invalid(f"The step's value for {ref} must be a number such as 42 or 12.5%: {error}.") from None
+    try:
+        _starter_may(session, client, workspace, starter_id, author_id, kra.owner_id)
+        return kras.log_measurement(
+            session,
+            client,
+            workspace,
+            author_id,
+            reference,
+            value,
+            _note(note),
+            at=now or _now(),
+            dedupe_key=f"fn:{execution_id}",
+        )
+    except Forbidden:
+        raise Forbidden(
+            f"Only the owner of {format_ref(RefKind.KRA, kra.number)} (which {ref} measures) or a workspace admin "
+            "can log it; choose one of them as the step's person, or let them run the workflow."
+        ) from None
+
+
+def objective_status(
+    session: Session, workspace: Workspace, reference: str, *, now: datetime | None = None
+) -> okrs.ObjectiveStatus:
+    """What `/okr show` says of progress and pace: okrs.assess at `now`."""
+    objective: Objective = _reference(
+        RefKind.OBJ, reference, lambda: okrs.find_objective(session, workspace, reference)
+    )
+    key_results = okr_repo.key_results_of(session, [objective.id]).get(objective.id, [])
+    return okrs.assess(objective, key_results, workspace, now)
+
+
+@dataclass
+class CheckInAsk:
+    key_results: list[KeyResult]  # active, of active objectives, each with .objective loaded
+    week_start: date
+    tz: ZoneInfo
+    unreachable: str | None  # why the person must not be asked now, or None
+
+
+def checkin_ask(
+    session: Session, workspace: Workspace, person_id: str, *, now: datetime | None = None
+) -> CheckInAsk:
+    """What the weekly reminder would send this person now (bot/jobs/reminders.py): all their active
+    key results, their week, their zone; and whether they paused reminders."""
+    now = now or _now()
+    key_results = schedule_repo.active_key_results(session, workspace.id, [person_id])
+    known, fallback = okrs.stored_zone(session, workspace, person_id)
+    tz = zone(known, fallback)
+    today = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(tz).date()  # storage is naive UTC
+    member = schedule_repo.members(session, workspace.id, [person_id]).get(person_id)
+    unreachable = None
+    if member is not None and member.is_deleted:
+        unreachable = "their Slack account is deactivated"
+    elif member is not None and member.paused_until is not None and member.paused_until >= today:
+        unreachable = f"they paused their check-in reminders until {member.paused_until:%d %b %Y}"
+    return CheckInAsk(key_results, today - timedelta(days=today.weekday()), tz, unreachable)

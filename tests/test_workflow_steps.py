@@ -1,0 +1,347 @@
+"""Northline's Workflow Builder steps, end to end: Slack (the emulator) runs a step of a workflow,
+delivers `function_executed` signed to the app over HTTP, and records how the app ended the run
+(functions.completeSuccess with outputs checked against manifest.yml, or functions.completeError).
+
+Objectives here live in 2020-Q1, a cycle long over: expected progress is 100 % at any date after
+it, so pace never depends on the day the tests run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+
+from bot.ids import Action, Step
+from storage.models import CheckIn, KpiMeasurement
+from tests.api_helpers import make_kra, make_objective
+from tests.conftest import ADMIN, ALICE, BOB, CAROL, OTHER_TEAM, OTHER_TOKEN, TEAM, TOKEN
+from tests.helpers import count
+
+PAST = "2020-Q1"
+MANIFEST = yaml.safe_load((Path(__file__).resolve().parents[1] / "manifest.yml").read_text())
+
+
+@pytest.fixture
+def steps(slack, emulator):
+    emulator.define_functions(MANIFEST["functions"])
+    return slack
+
+
+def run(slack, emulator, step: Step, inputs: dict, *, interactor: str | None = ALICE, team_id: str = TEAM):
+    """One run of `step`: acked at once, then ended by the app one way or the other."""
+    response, execution = slack.function_executed(step.value, inputs, interactor=interactor, team_id=team_id)
+    assert response.status == 200, response.text
+    assert response.elapsed < 3
+    finished = emulator.wait_for_completion(execution.id)
+    slack.settle()
+    assert emulator.violations == []
+    return finished
+
+
+def succeeded(finished) -> dict:
+    assert finished.state == "completed", finished.error
+    return finished.outputs
+
+
+def failed(finished) -> str:
+    assert finished.state == "failed", finished.outputs
+    return finished.error
+
+
+def one_key_result(db, *, owner: str = ALICE, team_id: str = TEAM) -> str:
+    _, (kr,) = make_objective(
+        db, team_id=team_id, owner=owner, cycle=PAST, krs=(("Activation rate", 40.0, 60.0, "%", False),)
+    )
+    return f"KR-{kr}"
+
+
+# --- the manifest and the listeners agree -----------------------------------------------------------
+
+
+def test_every_step_in_the_manifest_has_a_listener_and_back():
+    assert set(MANIFEST["functions"]) == {step.value for step in Step}
+    assert (
+        MANIFEST["settings"]["org_deploy_enabled"] is True
+    )  # Slack lists custom steps of org-ready apps only
+    assert MANIFEST["settings"]["function_runtime"] == "remote"
+    assert "function_executed" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+
+
+# --- Check in on a key result -----------------------------------------------------------------------
+
+
+def test_check_in_records_and_outputs_progress_pace_and_a_summary(steps, emulator, db):
+    ref = one_key_result(db)
+    finished = run(
+        steps,
+        emulator,
+        Step.CHECKIN,
+        {"key_result": ref.lower(), "value": "50%", "confidence": "at-risk", "note": "beta"},
+    )
+    assert succeeded(finished) == {
+        "progress": 50,
+        "pace": "off track",  # 50 % of the way at the end of its cycle
+        "summary": f"{ref} Activation rate: 50% of 60% ({50}%), off track, owner says at risk",
+    }
+    complete = emulator.calls_to("functions.completeSuccess", ok=True)[0]
+    assert complete.token == finished.token  # the run's own token, not the bot's
+    with db.session() as session:
+        (check_in,) = session.scalars(select(CheckIn)).all()
+        assert (check_in.value, check_in.confidence, check_in.note, check_in.author_id) == (
+            50.0,
+            "at_risk",
+            "beta",
+            ALICE,
+        )
+
+
+def test_check_in_for_a_named_person_by_an_admin_who_ran_the_workflow(steps, emulator, db):
+    ref = one_key_result(db)
+    outputs = succeeded(
+        run(
+            steps,
+            emulator,
+            Step.CHECKIN,
+            {"key_result": ref, "value": "60", "person": ALICE},
+            interactor=ADMIN,
+        )
+    )
+    assert (outputs["progress"], outputs["pace"]) == (100, "on track")
+    with db.session() as session:
+        assert session.scalars(select(CheckIn.author_id)).all() == [ALICE]
+
+
+def test_the_same_run_delivered_twice_checks_in_once(steps, emulator, db):
+    ref = one_key_result(db)
+    execution, event = emulator.start_function(
+        Step.CHECKIN.value, TEAM, {"key_result": ref, "value": "45"}, interactor=ALICE
+    )
+    assert steps.event(event).status == 200
+    emulator.wait_for_completion(execution.id)
+    assert steps.event(event, retry_num=1, retry_reason="http_timeout").status == 200
+    steps.settle()
+    assert count(db, CheckIn) == 1
+    assert emulator.function_execution(execution.id).state == "completed"
+
+
+@pytest.mark.parametrize(
+    ("inputs", "interactor", "message"),
+    [
+        (
+            {"key_result": "KR-99", "value": "5"},
+            ALICE,
+            "KR-99 was not found in this workspace. Check the step's key result",
+        ),
+        ({"key_result": "banana", "value": "5"}, ALICE, "“banana” is not a key result reference"),
+        ({"key_result": "{ref}", "value": "lots"}, ALICE, "The step's value for {ref} must be a number"),
+        (
+            {"key_result": "{ref}", "value": "5", "confidence": "maybe"},
+            ALICE,
+            "confidence must be on-track, at-risk",
+        ),
+        (
+            {"key_result": "{ref}", "value": "5"},
+            CAROL,
+            "Only the owner of {ref}, the owner of its objective or a workspace admin",
+        ),
+        # Whoever runs the workflow can't check in in the owner's name.
+        ({"key_result": "{ref}", "value": "5", "person": ALICE}, CAROL, "Only the owner of {ref}"),
+        ({"key_result": "{ref}", "value": "5"}, None, "This step doesn't know whose it is"),
+        ({"key_result": "{ref}", "value": "5", "note": "x" * 3001}, ALICE, "keep it under 3,000"),
+    ],
+)
+def test_check_in_refusals_end_the_run_with_a_message_and_store_nothing(
+    steps, emulator, db, inputs, interactor, message
+):
+    ref = one_key_result(db)
+    inputs = {k: v.format(ref=ref) for k, v in inputs.items()}
+    error = failed(run(steps, emulator, Step.CHECKIN, inputs, interactor=interactor))
+    assert message.format(ref=ref) in error
+    assert "Traceback" not in error
+    assert count(db, CheckIn) == 0
+
+
+def test_a_key_result_of_another_workspace_is_not_found(steps, emulator, db):
+    ref = one_key_result(db, team_id=OTHER_TEAM, owner="U0MALLORY")
+    assert "was not found" in failed(run(steps, emulator, Step.CHECKIN, {"key_result": ref, "value": "50"}))
+    assert count(db, CheckIn) == 0
+
+
+def test_a_run_slack_refuses_to_complete_still_ends(steps, emulator, db):
+    """completeSuccess failing (Slack down a moment) must not leave the run hanging."""
+    ref = one_key_result(db)
+    emulator.fail("functions.completeSuccess", "internal_error")
+    error = failed(run(steps, emulator, Step.CHECKIN, {"key_result": ref, "value": "50"}))
+    assert error.startswith("Something went wrong on our side")
+
+
+# --- Log a KPI measurement --------------------------------------------------------------------------
+
+
+def test_log_kpi_outputs_latest_value_against_target(steps, emulator, db):
+    _, (nps, _) = make_kra(db)
+    outputs = succeeded(
+        run(steps, emulator, Step.LOG_KPI, {"kpi": f"KPI-{nps}", "value": "42", "note": "survey"})
+    )
+    assert outputs == {
+        "latest_value": 42.0,
+        "target": 50.0,
+        "summary": f"KPI-{nps} NPS: 42 (target 50, higher is better)",
+    }
+    with db.session() as session:
+        (measurement,) = session.scalars(select(KpiMeasurement)).all()
+        assert (measurement.value, measurement.note, measurement.author_id) == (42.0, "survey", ALICE)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "interactor", "message"),
+    [
+        ({"kpi": "KPI-99", "value": "1"}, ALICE, "KPI-99 was not found"),
+        ({"kpi": "NPS", "value": "1"}, ALICE, "“NPS” is not a KPI reference"),
+        ({"kpi": "{ref}", "value": "many"}, ALICE, "The step's value for {ref} must be a number"),
+        ({"kpi": "{ref}", "value": "1"}, BOB, "Only the owner of KRA-"),
+    ],
+)
+def test_log_kpi_refusals(steps, emulator, db, inputs, interactor, message):
+    _, (nps, _) = make_kra(db)
+    ref = f"KPI-{nps}"
+    inputs = {k: v.format(ref=ref) for k, v in inputs.items()}
+    assert message.format(ref=ref) in failed(
+        run(steps, emulator, Step.LOG_KPI, inputs, interactor=interactor)
+    )
+    assert count(db, KpiMeasurement) == 0
+
+
+# --- Get objective status ---------------------------------------------------------------------------
+
+
+def test_objective_status_outputs_progress_pace_confidence_and_key_result_lines(steps, emulator, db):
+    number, (first, second) = make_objective(
+        db,
+        cycle=PAST,
+        title="Customers love onboarding",
+        krs=(
+            ("Activation rate", 40.0, 60.0, "%", False),
+            ("Ship the <b>guide</b> @here", 0.0, 1.0, "", True),
+        ),
+    )
+    succeeded(
+        run(
+            steps,
+            emulator,
+            Step.CHECKIN,
+            {"key_result": f"KR-{first}", "value": "60", "confidence": "on-track"},
+        )
+    )
+    outputs = succeeded(
+        run(steps, emulator, Step.OBJECTIVE_STATUS, {"objective": f"OBJ-{number}"}, interactor=None)
+    )
+    assert outputs == {
+        "progress": 50,  # (100 % + 0 %) / 2
+        "pace": "off track",
+        "confidence": "1 on track",
+        "key_results": (
+            f"KR-{first} Activation rate: 60% of 60% (100%), on track, owner says on track\n"
+            f"KR-{second} Ship the <b>guide</b> @\u200bhere: not done (0%), no check-in yet"
+        ),
+        "summary": f"OBJ-{number} Customers love onboarding: 50%, off track",
+    }
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"), [("OBJ-42", "OBJ-42 was not found"), ("goals", "is not an objective")]
+)
+def test_objective_status_refusals(steps, emulator, db, reference, message):
+    make_objective(db, team_id=OTHER_TEAM, owner="U0MALLORY", cycle=PAST)  # OBJ-1 elsewhere
+    assert message in failed(run(steps, emulator, Step.OBJECTIVE_STATUS, {"objective": reference}))
+
+
+def test_an_objective_of_another_workspace_is_not_found(steps, emulator, db):
+    number, _ = make_objective(db, team_id=OTHER_TEAM, owner="U0MALLORY", cycle=PAST)
+    assert "was not found" in failed(
+        run(steps, emulator, Step.OBJECTIVE_STATUS, {"objective": f"OBJ-{number}"})
+    )
+
+
+# --- Ask for a check-in -----------------------------------------------------------------------------
+
+
+def test_ask_sends_the_weekly_reminder_dm(steps, emulator, db):
+    ref = one_key_result(db)
+    outputs = succeeded(run(steps, emulator, Step.ASK_CHECKIN, {"person": ALICE}, interactor=BOB))
+    assert outputs == {"sent": True, "key_results": 1}
+    (post,) = emulator.calls_to("chat.postMessage", ok=True)
+    assert post.args["channel"] == ALICE
+    assert post.args["blocks"][0]["text"]["text"] == "Weekly check-in"
+    assert ref in post.args["text"]
+    buttons = [e for b in post.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == [Action.OPEN_CHECKIN.value]
+
+
+def test_ask_someone_with_no_key_results_sends_nothing_and_says_why(steps, emulator, db):
+    one_key_result(db)
+    outputs = succeeded(run(steps, emulator, Step.ASK_CHECKIN, {"person": CAROL}))
+    assert outputs == {"sent": False, "key_results": 0, "reason": "Not sent: they own no active key results."}
+    assert emulator.calls_to("chat.postMessage") == []
+
+
+def test_ask_when_slack_refuses_the_dm_says_so(steps, emulator, db):
+    one_key_result(db)
+    emulator.fail("chat.postMessage", "user_not_found")
+    outputs = succeeded(run(steps, emulator, Step.ASK_CHECKIN, {"person": ALICE}))
+    assert outputs == {"sent": False, "key_results": 1, "reason": "Not sent: Slack said user_not_found."}
+
+
+# --- the emulator is as strict as Slack about completing a run ---------------------------------------
+
+
+@pytest.fixture
+def a_run(emulator):
+    emulator.define_functions(MANIFEST["functions"])
+    execution, _ = emulator.start_function(
+        Step.LOG_KPI.value, TEAM, {"kpi": "KPI-1", "value": "1", "person": ALICE}
+    )
+    return execution, WebClient(token=execution.token, base_url=emulator.base_url)
+
+
+@pytest.mark.parametrize(
+    ("outputs", "problem"),
+    [
+        ({"latest_value": 1, "target": 2, "summary": "s", "extra": 1}, "unknown output 'extra'"),
+        ({"latest_value": 1, "summary": "s"}, "missing required output 'target'"),
+        ({"latest_value": "1", "target": 2, "summary": "s"}, "output 'latest_value' is not a number"),
+    ],
+)
+def test_outputs_that_do_not_fit_the_manifest_are_refused(a_run, emulator, outputs, problem):
+    execution, client = a_run
+    with pytest.raises(SlackApiError) as refused:
+        client.functions_completeSuccess(function_execution_id=execution.id, outputs=outputs)
+    assert refused.value.response["error"] == "parameter_validation_failed"
+    assert [e for e in refused.value.response["errors"] if e.startswith(problem)]
+    assert emulator.function_execution(execution.id).state == "running"
+
+
+def test_a_finished_run_cannot_be_completed_again(a_run, emulator):
+    execution, client = a_run
+    client.functions_completeError(function_execution_id=execution.id, error="no")
+    with pytest.raises(SlackApiError) as refused:
+        client.functions_completeSuccess(
+            function_execution_id=execution.id, outputs={"latest_value": 1, "target": 2, "summary": "s"}
+        )
+    assert refused.value.response["error"] == "function_execution_not_found"
+
+
+def test_another_workspaces_token_cannot_complete_a_run(a_run, emulator):
+    execution, _ = a_run
+    other = WebClient(token=OTHER_TOKEN, base_url=emulator.base_url)
+    with pytest.raises(SlackApiError) as refused:
+        other.functions_completeError(function_execution_id=execution.id, error="no")
+    assert refused.value.response["error"] == "access_denied"
+    assert WebClient(token=TOKEN, base_url=emulator.base_url).functions_completeError(
+        function_execution_id=execution.id, error="a reason"
+    )["ok"]
