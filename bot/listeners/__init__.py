@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.listeners import events, export, kra, okr, schedule, sources, sprint, tokens, workflow_steps
+from bot.listeners import calendar, events, export, kra, okr, schedule, sources, sprint, tokens, workflow_steps
 from bot.listeners.common import unescape_command_text
 
 
@@ -13,6 +13,7 @@ def register(app: App) -> None:
     export.register(app)  # adds export to /okr
     sprint.register(app)
     schedule.register(app)  # adds schedule/digest/pause/resume to /okr and schedule to /sprint
+    calendar.register(app)  # adds settings to /okr
     tokens.register(app)  # adds token to /okr
     sources.register(app)  # adds sync to /okr
     events.register(app)

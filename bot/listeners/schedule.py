@@ -228,7 +228,7 @@ def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: st
             ends = upcoming.sprint_ends_on
             sprint_line = ui.ScheduleLine(
                 title=f"Active sprint `{upcoming.sprint_ref}`",
-                weekly=f"ends {ends:%a} {ends.day} {ends:%b}; its planning prompt comes on its last work day",
+                weekly=f"ends {ends:%a} {ends.day} {ends:%b %Y}; its planning prompt comes on its last work day",
                 enabled=True,
             )
             if upcoming.sprint_prompt is not None:

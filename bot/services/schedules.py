@@ -75,14 +75,21 @@ def require_channel_steward(
 
 
 def require_may_change(
-    session: Session, client: WebClient, workspace: Workspace, user_id: str, kind: ScheduleKind, channel_id: str
+    session: Session,
+    client: WebClient,
+    workspace: Workspace,
+    user_id: str,
+    kind: ScheduleKind,
+    channel_id: str,
 ) -> None:
     if kind == ScheduleKind.CHECKIN:
         require_admin(session, client, workspace, user_id, "everyone's check-in reminders")
     elif kind == ScheduleKind.DIGEST:
         require_channel_steward(session, client, workspace, user_id, channel_id, f"<#{channel_id}>'s digest")
     else:
-        require_channel_steward(session, client, workspace, user_id, channel_id, f"<#{channel_id}>'s sprint cadence")
+        require_channel_steward(
+            session, client, workspace, user_id, channel_id, f"<#{channel_id}>'s sprint cadence"
+        )
 
 
 def _weekly(weekday: int, time_of_day: str) -> str:
@@ -106,13 +113,22 @@ def set_schedule(
     me = member(session, client, workspace, user_id)
     tz = zone(me.tz, workspace.timezone)
     repo.set_schedule(
-        session, workspace.id, kind, channel_id=channel_id, weekday=weekday, time_of_day=time_of_day,
-        timezone=tz.key, set_by=user_id, length_weeks=length_weeks,
+        session,
+        workspace.id,
+        kind,
+        channel_id=channel_id,
+        weekday=weekday,
+        time_of_day=time_of_day,
+        timezone=tz.key,
+        set_by=user_id,
+        length_weeks=length_weeks,
     )
     when = f"{_weekly(weekday, time_of_day)} ({tz.key})"
     if kind == ScheduleKind.CHECKIN:
         return _to_admins(
-            session, workspace, user_id,
+            session,
+            workspace,
+            user_id,
             f":calendar: <@{user_id}> moved everyone's weekly check-in reminder to "
             f"{_weekly(weekday, time_of_day)}, in each owner's own time zone.",
         )
@@ -139,13 +155,28 @@ def switch_off(
     require_may_change(session, client, workspace, user_id, kind, channel_id)
     row = repo.schedule(session, workspace.id, kind, channel_id)
     weekday, time_of_day, length_weeks = (row.weekday, row.time_of_day, row.length_weeks) if row else default
-    timezone = row.timezone if row else zone(member(session, client, workspace, user_id).tz, workspace.timezone).key
+    timezone = (
+        row.timezone if row else zone(member(session, client, workspace, user_id).tz, workspace.timezone).key
+    )
     repo.set_schedule(
-        session, workspace.id, kind, channel_id=channel_id, weekday=weekday, time_of_day=time_of_day,
-        timezone=timezone, set_by=user_id, length_weeks=length_weeks, enabled=False,
+        session,
+        workspace.id,
+        kind,
+        channel_id=channel_id,
+        weekday=weekday,
+        time_of_day=time_of_day,
+        timezone=timezone,
+        set_by=user_id,
+        length_weeks=length_weeks,
+        enabled=False,
     ).paused_reason = f"switched off by <@{user_id}>"
     if kind == ScheduleKind.CHECKIN:
-        return _to_admins(session, workspace, user_id, f":calendar: <@{user_id}> switched off everyone's weekly check-in reminders.")
+        return _to_admins(
+            session,
+            workspace,
+            user_id,
+            f":calendar: <@{user_id}> switched off everyone's weekly check-in reminders.",
+        )
     what = "weekly digest" if kind == ScheduleKind.DIGEST else "sprint-planning prompts"
     return Announcement(f":calendar: <@{user_id}> switched off this channel's {what}.", channel_id=channel_id)
 
@@ -202,7 +233,9 @@ def post_digest_now(
     posted = text.startswith("Posted")
     if posted:
         with db.session() as session:
-            repo.record_digest_now(session, workspace_id, channel_id, requested_by, now.astimezone(UTC).replace(tzinfo=None))
+            repo.record_digest_now(
+                session, workspace_id, channel_id, requested_by, now.astimezone(UTC).replace(tzinfo=None)
+            )
     return text, posted
 
 

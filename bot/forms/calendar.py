@@ -1,0 +1,147 @@
+"""The workspace settings modal (`/okr settings`), parsed and validated: every problem goes under
+the field at fault, and nothing is stored until the whole form is valid."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from pydantic import BaseModel, field_validator, model_validator
+
+from bot.domain.schedule_time import format_time, holiday_countries, parse_time
+from bot.domain.slack_text import user_text
+from bot.errors import Invalid
+from bot.forms.state import flatten, text, validate
+from bot.ids import Block
+
+_BLOCKS = {
+    "timezone": Block.SET_TIMEZONE,
+    "work_days": Block.SET_WORK_DAYS,
+    "holiday_country": Block.SET_HOLIDAY_COUNTRY,
+    "holiday_subdivision": Block.SET_HOLIDAY_REGION,
+    "fiscal_year_start_month": Block.SET_FISCAL_MONTH,
+    "checkin_weekday": Block.SET_CHECKIN_DAY,
+    "checkin_time": Block.SET_CHECKIN_TIME,
+    "digest_weekday": Block.SET_DIGEST_DAY,
+    "digest_time": Block.SET_DIGEST_TIME,
+}
+
+
+@lru_cache(maxsize=1)
+def time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+class CalendarForm(BaseModel):
+    """A workspace's calendar: what every scheduled post is timed by."""
+
+    timezone: str
+    work_days: list[int]
+    holiday_country: str | None = None
+    holiday_subdivision: str | None = None
+    fiscal_year_start_month: int
+    checkin_weekday: int
+    checkin_time: str
+    digest_weekday: int
+    digest_time: str
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        value = value.strip()
+        if value not in time_zones():
+            raise ValueError(
+                f"“{user_text(value, 40)}” is not a time zone; use an IANA name like Europe/London or Pacific/Auckland"
+                if value
+                else "Choose a time zone, like Europe/London or Pacific/Auckland"
+            )
+        return value
+
+    @field_validator("work_days")
+    @classmethod
+    def _days(cls, value: list[int]) -> list[int]:
+        days = sorted({d for d in value if 1 <= d <= 7})
+        if not days:
+            raise ValueError("Pick at least one work day")
+        return days
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        value = (value or "").strip().upper() or None
+        if value is not None and value not in holiday_countries():
+            raise ValueError(
+                f"“{user_text(value, 20)}” is not a country the holiday calendar knows; "
+                "use a two-letter code like GB, NZ or US, or leave it empty for no holidays"
+            )
+        return value
+
+    @field_validator("fiscal_year_start_month")
+    @classmethod
+    def _month(cls, value: int) -> int:
+        if not 1 <= value <= 12:
+            raise ValueError("Choose the month the fiscal year starts in")
+        return value
+
+    @field_validator("checkin_weekday", "digest_weekday")
+    @classmethod
+    def _weekday(cls, value: int) -> int:
+        if not 1 <= value <= 7:
+            raise ValueError("Choose a day")
+        return value
+
+    @field_validator("checkin_time", "digest_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        return format_time(parse_time(value))
+
+    @model_validator(mode="after")
+    def _region(self) -> CalendarForm:
+        region = (self.holiday_subdivision or "").strip().upper() or None
+        if region is None:
+            self.holiday_subdivision = None
+            return self
+        if self.holiday_country is None:
+            raise Invalid(
+                "Some fields need another look.",
+                fields={
+                    Block.SET_HOLIDAY_REGION: "A region needs its country: fill in the holiday country too"
+                },
+            )
+        regions = holiday_countries().get(self.holiday_country) or []
+        if region not in regions:
+            known = ", ".join(regions[:20]) + (", …" if len(regions) > 20 else "")
+            message = (
+                f"{self.holiday_country} has no region “{user_text(region, 20)}”; its regions are {known}"
+                if regions
+                else f"{self.holiday_country} has no regions in the holiday calendar; leave this empty"
+            )
+            raise Invalid("Some fields need another look.", fields={Block.SET_HOLIDAY_REGION: message})
+        self.holiday_subdivision = region
+        return self
+
+
+def _number(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_settings(view: dict) -> CalendarForm:
+    values = flatten(view)
+    data = {
+        "timezone": text(values.get(Block.SET_TIMEZONE)),
+        "work_days": [
+            n for n in (_number(v) for v in values.get(Block.SET_WORK_DAYS) or []) if n is not None
+        ],
+        "holiday_country": text(values.get(Block.SET_HOLIDAY_COUNTRY)) or None,
+        "holiday_subdivision": text(values.get(Block.SET_HOLIDAY_REGION)) or None,
+        "fiscal_year_start_month": _number(values.get(Block.SET_FISCAL_MONTH)) or 0,
+        "checkin_weekday": _number(values.get(Block.SET_CHECKIN_DAY)) or 0,
+        "checkin_time": text(values.get(Block.SET_CHECKIN_TIME)),
+        "digest_weekday": _number(values.get(Block.SET_DIGEST_DAY)) or 0,
+        "digest_time": text(values.get(Block.SET_DIGEST_TIME)),
+    }
+    return validate(CalendarForm, data, lambda name: _BLOCKS.get(name, Block.SET_TIMEZONE))

@@ -1,0 +1,44 @@
+"""`/okr settings` and its modal: the workspace's calendar (bot/services/calendar.py decides)."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.errors import Usage
+from bot.forms.calendar import parse_settings
+from bot.ids import Callback
+from bot.listeners.common import caller, tell, unit_of_work
+from bot.services import calendar, schedules
+from bot.ui import calendar as ui
+from storage.db import Database
+
+
+def register(app: App) -> None:
+    from bot.listeners import okr
+
+    okr.add_subcommand("settings", okr_settings, ui.SETTINGS_USAGE)
+    if app is not None:
+        app.view(Callback.SETTINGS)(submit_settings)
+
+
+def okr_settings(
+    rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_
+) -> None:
+    """Runs after ack(): the modal, editable for admins and read-only for everyone else."""
+    if rest.strip():
+        raise Usage("`/okr settings` takes nothing: it opens the workspace's settings.")
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        view = calendar.for_viewing(session, client, workspace, who.user_id)
+    client.views_open(trigger_id=command["trigger_id"], view=ui.settings_modal(view))
+
+
+def submit_settings(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    form = parse_settings(view)
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        saved = calendar.save(session, workspace, who.user_id, form)
+    ack()
+    tell(client, who.user_id, **ui.settings_saved(saved))
+    schedules.announce(client, saved.announcement)

@@ -1,0 +1,173 @@
+"""The team's calendar (`/okr settings`): the workspace's time zone, work week, holidays, fiscal
+year, check-in slot and default digest slot, which every scheduled post is timed by.
+
+Anyone may read them; only workspace admins may change them. On a modal submission the admin
+check reads the stored member row only (no Slack call before ack()); opening the modal may
+refresh it (after ack). A change is announced to the other admins, naming who made it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.domain.schedule_time import WEEKDAYS, parse_work_days
+from bot.errors import Forbidden
+from bot.forms.calendar import CalendarForm
+from bot.services.schedules import Announcement
+from bot.services.workspaces import member
+from storage.models import ScheduleKind, Workspace
+from storage.repositories import schedules as repo
+
+CHECKIN_DEFAULT = (1, "10:00")
+DIGEST_DEFAULT = (5, "16:00")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    timezone: str
+    work_days: tuple[int, ...]
+    holiday_country: str | None
+    holiday_subdivision: str | None
+    fiscal_year_start_month: int
+    checkin_weekday: int
+    checkin_time: str
+    checkin_enabled: bool
+    digest_weekday: int
+    digest_time: str
+
+    def described(self) -> list[tuple[str, str]]:
+        """(label, value) pairs as a person reads them."""
+        days = ", ".join(WEEKDAYS[d - 1][:3].capitalize() for d in self.work_days)
+        holidays = "none"
+        if self.holiday_country:
+            holidays = self.holiday_country + (
+                f"-{self.holiday_subdivision}" if self.holiday_subdivision else ""
+            )
+        month = MONTHS[self.fiscal_year_start_month - 1]
+        checkin = f"{WEEKDAYS[self.checkin_weekday - 1].capitalize()}s at {self.checkin_time}, each owner's own time"
+        if not self.checkin_enabled:
+            checkin += " (switched off)"
+        return [
+            ("Time zone", self.timezone),
+            ("Work week", days),
+            ("Holidays", holidays),
+            (
+                "Fiscal year starts",
+                f"{month} (Q1 = {month[:3]}–{MONTHS[(self.fiscal_year_start_month + 1) % 12][:3]})",
+            ),
+            ("Check-in reminder", checkin),
+            (
+                "Digest default",
+                f"{WEEKDAYS[self.digest_weekday - 1].capitalize()}s at {self.digest_time} ({self.timezone})",
+            ),
+        ]
+
+
+@dataclass
+class Saved:
+    settings: CalendarSettings
+    changes: list[str] = field(default_factory=list)
+    announcement: Announcement | None = None
+
+
+def current(session: Session, workspace: Workspace) -> CalendarSettings:
+    checkin = repo.schedule(session, workspace.id, ScheduleKind.CHECKIN)
+    return CalendarSettings(
+        timezone=workspace.timezone or "UTC",
+        work_days=tuple(sorted(parse_work_days(workspace.work_days))),
+        holiday_country=workspace.holiday_country or None,
+        holiday_subdivision=workspace.holiday_subdivision or None,
+        fiscal_year_start_month=workspace.fiscal_year_start_month or 1,
+        checkin_weekday=checkin.weekday if checkin else CHECKIN_DEFAULT[0],
+        checkin_time=checkin.time_of_day if checkin else CHECKIN_DEFAULT[1],
+        checkin_enabled=checkin.enabled if checkin else True,
+        digest_weekday=workspace.digest_weekday or DIGEST_DEFAULT[0],
+        digest_time=workspace.digest_time or DIGEST_DEFAULT[1],
+    )
+
+
+@dataclass(frozen=True)
+class View:
+    settings: CalendarSettings
+    editable: bool
+    admins: list[str]
+
+
+def for_viewing(session: Session, client: WebClient, workspace: Workspace, user_id: str) -> View:
+    """The settings, and whether `user_id` may change them (users.info refreshed if stale: call
+    this after ack())."""
+    editable = member(session, client, workspace, user_id).is_admin
+    return View(current(session, workspace), editable, repo.admin_ids(session, workspace.id))
+
+
+def stored_admin(session: Session, workspace: Workspace, user_id: str) -> bool:
+    row = repo.members(session, workspace.id, [user_id]).get(user_id)
+    return bool(row is not None and row.is_admin and not row.is_deleted)
+
+
+def save(session: Session, workspace: Workspace, actor_id: str, form: CalendarForm) -> Saved:
+    """Store the form if `actor_id` is an admin (as stored); else Forbidden and nothing changes."""
+    if not stored_admin(session, workspace, actor_id):
+        admins = repo.admin_ids(session, workspace.id)
+        named = f" ({', '.join(f'<@{a}>' for a in admins[:5])})" if admins else ""
+        raise Forbidden(
+            f"Only a workspace admin{named} can change the workspace's settings; nothing was changed."
+        )
+    changes = apply(session, workspace, actor_id, form)
+    announcement = None
+    if changes:
+        text = f":calendar: <@{actor_id}> changed the workspace's settings:\n" + "\n".join(
+            f"• {c}" for c in changes
+        )
+        others = [a for a in repo.admin_ids(session, workspace.id) if a != actor_id]
+        announcement = Announcement(text, user_ids=others)
+    return Saved(current(session, workspace), changes, announcement)
+
+
+def apply(session: Session, workspace: Workspace, actor_id: str, form: CalendarForm) -> list[str]:
+    """Store the settings and say what changed. No permission check: `save` makes it for Slack;
+    OKRs as code (`northline import`, an operator's file) calls this directly."""
+    before = current(session, workspace)
+    workspace.timezone = form.timezone
+    workspace.work_days = ",".join(str(d) for d in form.work_days)
+    workspace.holiday_country = form.holiday_country
+    workspace.holiday_subdivision = form.holiday_subdivision
+    workspace.fiscal_year_start_month = form.fiscal_year_start_month
+    workspace.digest_weekday = form.digest_weekday
+    workspace.digest_time = form.digest_time
+    if (form.checkin_weekday, form.checkin_time) != (before.checkin_weekday, before.checkin_time):
+        repo.set_schedule(
+            session,
+            workspace.id,
+            ScheduleKind.CHECKIN,
+            channel_id="",
+            weekday=form.checkin_weekday,
+            time_of_day=form.checkin_time,
+            timezone=form.timezone,
+            set_by=actor_id,
+            length_weeks=None,
+            enabled=before.checkin_enabled,
+        )
+    session.flush()
+    old, new = dict(before.described()), dict(current(session, workspace).described())
+    return [f"{label}: {old[label]} → {new[label]}" for label in new if old[label] != new[label]]
+
+
+__all__ = ["CalendarSettings", "apply", "current", "for_viewing", "save"]

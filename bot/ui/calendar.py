@@ -1,0 +1,126 @@
+"""The workspace settings modal (`/okr settings`): editable for admins, read-only for others."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import CheckboxesElement, Option
+
+from bot.domain.schedule_time import WEEKDAYS
+from bot.ids import Action, Block, Callback
+from bot.ui.blocks import context, section
+from bot.ui.inputs import _input, modal, select_input, text_input
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_DAYS = [(str(i), name.capitalize()) for i, name in enumerate(WEEKDAYS, start=1)]
+
+
+def _work_days(initial: tuple[int, ...]) -> dict:
+    options = [Option(value=value, text=label) for value, label in _DAYS]
+    chosen = [option for option in options if int(option.value) in set(initial)]
+    element = CheckboxesElement(
+        action_id=Action.INPUT, options=options, initial_options=chosen or None
+    ).to_dict()
+    # Optional for Slack so that an empty week reaches us and gets its message under the field.
+    return _input(
+        Block.SET_WORK_DAYS,
+        "Work week",
+        element,
+        optional=True,
+        hint="Days off move reminders to the next work day.",
+    )
+
+
+def settings_modal(view) -> dict:
+    """`view` is bot.services.calendar.View: the settings, whether editable, the admins."""
+    settings = view.settings
+    if not view.editable:
+        lines = "\n".join(f"*{label}:* {value}" for label, value in settings.described())
+        admins = ", ".join(f"<@{a}>" for a in view.admins[:10]) or "a workspace admin"
+        return modal(
+            Callback.SETTINGS,
+            "Workspace settings",
+            [section(lines), context(f"Only workspace admins can change these: {admins}.")],
+            submit=None,
+        )
+    blocks = [
+        text_input(
+            Block.SET_TIMEZONE,
+            "Time zone",
+            initial=settings.timezone,
+            max_length=64,
+            hint="An IANA name like Europe/London. Channel digests and sprint prompts use it unless a channel sets its own.",
+        ),
+        _work_days(settings.work_days),
+        text_input(
+            Block.SET_HOLIDAY_COUNTRY,
+            "Holiday calendar: country",
+            initial=settings.holiday_country or None,
+            max_length=3,
+            optional=True,
+            placeholder="GB, NZ, US …",
+            hint="Public holidays of this country move reminders to the next work day. Empty: no holidays.",
+        ),
+        text_input(
+            Block.SET_HOLIDAY_REGION,
+            "Holiday calendar: region",
+            initial=settings.holiday_subdivision or None,
+            max_length=8,
+            optional=True,
+            placeholder="ENG, CA, AUK …",
+            hint="A region with its own holidays, as the holidays package names it. Empty: the country's.",
+        ),
+        select_input(
+            Block.SET_FISCAL_MONTH,
+            "Fiscal year starts in",
+            [(str(i), name) for i, name in enumerate(MONTHS, start=1)],
+            initial=str(settings.fiscal_year_start_month),
+            hint="Quarters follow it: April makes Q1 April–June.",
+        ),
+        select_input(
+            Block.SET_CHECKIN_DAY, "Check-in reminder: day", _DAYS, initial=str(settings.checkin_weekday)
+        ),
+        text_input(
+            Block.SET_CHECKIN_TIME,
+            "Check-in reminder: time",
+            initial=settings.checkin_time,
+            max_length=5,
+            hint="HH:MM in each owner's own time zone.",
+        ),
+        select_input(
+            Block.SET_DIGEST_DAY,
+            "Channel digest by default: day",
+            _DAYS,
+            initial=str(settings.digest_weekday),
+        ),
+        text_input(
+            Block.SET_DIGEST_TIME,
+            "Channel digest by default: time",
+            initial=settings.digest_time,
+            max_length=5,
+            hint="HH:MM in the workspace's time zone, for channels that set no digest time of their own.",
+        ),
+    ]
+    return modal(Callback.SETTINGS, "Workspace settings", blocks, submit="Save")
+
+
+def settings_saved(saved) -> dict:
+    """The DM to the admin who saved: what changed (or that nothing did)."""
+    if not saved.changes:
+        return {"text": "Workspace settings saved; nothing changed."}
+    text = "Workspace settings saved:\n" + "\n".join(f"• {change}" for change in saved.changes)
+    return {"text": text, "blocks": [section(text)]}
+
+
+SETTINGS_USAGE = "• `/okr settings` — the workspace's time zone, work week, holidays, fiscal year and default schedules (admins change them)"
