@@ -69,6 +69,7 @@ class Person:
     status_text: str
     status_emoji: str
     paused_until: date | None
+    refreshed_at: datetime | None = None  # naive UTC: when Slack last told us (users.info or an event)
 
 
 def unreachable(person: Person, today: date) -> str | None:
@@ -117,6 +118,21 @@ def people_facts(
         people.update(listed)
     people.update(_ask_one_by_one(db, client, workspace, ask, cached, wall_now))
     return people
+
+
+def refresh(
+    db: Database, client: WebClient, workspace: Workspace, user_ids: list[str], cached: dict[str, Member]
+) -> dict[str, Person]:
+    """Ask Slack again about `user_ids` now, whatever the cache's age (a reminder due today must
+    not trust a vacation status read yesterday). Same paths and rate budget as `people_facts`."""
+    if not user_ids:
+        return {}
+    found: dict[str, Person] = {}
+    ask = list(user_ids)
+    if len(ask) > FEW_STALE:
+        found, ask = _list_stale(db, client, workspace, ask, cached)
+    found.update(_ask_one_by_one(db, client, workspace, ask, cached, _wall_now()))
+    return found
 
 
 def _list_stale(
@@ -249,6 +265,7 @@ def _person_from_row(row: dict, paused_until: date | None) -> Person:
         status_text=row["status_text"],
         status_emoji=row["status_emoji"],
         paused_until=paused_until,
+        refreshed_at=row.get("refreshed_at"),
     )
 
 
@@ -260,4 +277,5 @@ def _person(member: Member) -> Person:
         status_text=member.status_text,
         status_emoji=member.status_emoji,
         paused_until=member.paused_until,
+        refreshed_at=member.refreshed_at,
     )

@@ -18,11 +18,18 @@ from collections import defaultdict
 from datetime import datetime
 from functools import partial
 
-from bot.domain.schedule_time import WeeklySlot, WorkCalendar, latest_occurrence, local_midnight_utc, zone
+from bot.domain.schedule_time import (
+    Decision,
+    WeeklySlot,
+    WorkCalendar,
+    latest_occurrence,
+    local_midnight_utc,
+    zone,
+)
 from bot.jobs.common import ClientFor, RunReport, naive_utc
 from bot.jobs.delivery import Key
 from bot.jobs.engine import PlanContext, PlannedPost, run_kind
-from bot.jobs.people import people_facts, unreachable
+from bot.jobs.people import people_facts, refresh, unreachable
 from bot.ui import scheduled as ui
 from storage.db import Database
 from storage.models import KeyResult, ScheduleKind
@@ -72,6 +79,23 @@ def plan(context: PlanContext) -> list[PlannedPost]:
     calendar = WorkCalendar.of_workspace(workspace)
     # Fresh enough users.info facts (Web API calls only for stale people; one upsert statement).
     people = people_facts(db, context.client, workspace, by_owner, cached)
+
+    # A status is read on the day the reminder is due: whoever's facts predate the start of that
+    # day (their time), and is due now, is asked about again (user_change events keep most
+    # people fresher than that, so this costs a call only for those Slack told us nothing of).
+    due_today = []
+    for owner_id in by_owner:
+        person = people.get(owner_id)
+        if person is None:
+            continue
+        tz = zone(person.tz, workspace.timezone)
+        occurrence = latest_occurrence(WeeklySlot(weekday, time_of_day, tz.key), calendar, now)
+        day_start = naive_utc(local_midnight_utc(occurrence.local.date(), tz))
+        if occurrence.decide(now) == Decision.SEND and (
+            person.refreshed_at is None or person.refreshed_at < day_start
+        ):
+            due_today.append(owner_id)
+    people.update(refresh(db, context.client, workspace, due_today, cached))
 
     posts = []
     for owner_id, krs in by_owner.items():

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from bot.domain.progress import PaceStatus
 from bot.domain.schedule_time import (
     WeeklySlot,
     WorkCalendar,
@@ -179,8 +180,21 @@ def _prompt_message(db: Database, workspace: Workspace, prompt: Prompt, detail, 
         suggestions = sprint_service.candidate_key_results(
             session, workspace, prompt.channel_id, naive_utc(now), limit=40
         )
-        behind = [s for s in suggestions if s.behind][:10]
-        message = ui.sprint_prompt(prompt.channel_id, detail, behind)
+        # Another team's active sprint already serves these: never suggest them here.
+        elsewhere = set().union(
+            *(
+                other.active_key_result_ids
+                for other in sprint_repo.active_sprints(session, workspace.id)
+                if other.sprint.channel_id != prompt.channel_id
+            )
+        )
+        own = [s for s in suggestions if s.in_channel and s.key_result.id not in elsewhere]
+        # The channel's own key results, behind pace first; a channel with none is told how to
+        # link some rather than handed other teams' key results.
+        behind = sorted(
+            (s for s in own if s.behind), key=lambda s: (s.pace != PaceStatus.OFF_TRACK, s.key_result.number)
+        )
+        message = ui.sprint_prompt(prompt.channel_id, detail, behind[:10], has_own=bool(own))
         session.expunge_all()
     return message
 

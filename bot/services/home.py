@@ -54,6 +54,11 @@ class HomeData:
     timezone: str = "UTC"  # the person's, for the dates they read
     team_sprint_goals: list[SprintSummary] = field(default_factory=list)
 
+    @property
+    def unaligned_sprints(self) -> list[SprintSummary]:
+        """Your teams' sprints whose goal serves no key result: they need you this week too."""
+        return [sprint for sprint in self.team_sprint_goals if not sprint.aligned]
+
 
 def monday_midnight_utc(now: datetime, tz_name: str | None) -> datetime:
     """Monday 00:00 of `now`'s week in time zone `tz_name`, as naive UTC (`now` is naive UTC)."""

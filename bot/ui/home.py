@@ -57,8 +57,26 @@ def home_view(data: HomeData) -> dict:
     return View(type="home", blocks=fit(blocks, VIEW_BLOCKS, "…and {count} more.")).to_dict()
 
 
+def _unaligned(data: HomeData) -> list[dict]:
+    """Your teams' sprints whose goal serves no key result (SPEC section 4)."""
+    sprints = getattr(data, "unaligned_sprints", [])
+    if not sprints:
+        return []
+    lines = [
+        f"• `{sprint.ref}` {user_text(sprint.name, 80)} in <#{sprint.channel_id}>: "
+        f"{user_text(sprint.goal, 150) or '_no goal yet_'}"
+        for sprint in sprints[:10]
+    ]
+    if len(sprints) > 10:
+        lines.append(f"…and {len(sprints) - 10} more.")
+    count = len(sprints)
+    title = f"*{count} sprint{'s' if count != 1 else ''} of your teams serve{'s' if count == 1 else ''} no key result:*"
+    hint = "Link the key result each one moves with `/sprint link KR-n` in its channel."
+    return [section(truncate(title + "\n" + "\n".join(lines) + "\n" + hint, 3000))]
+
+
 def _needs_you(data: HomeData) -> list[dict]:
-    blocks = [divider(), header("Needs you this week")]
+    blocks = [divider(), header("Needs you this week")] + _unaligned(data)
     if not data.needs_checkin:
         if data.key_result_total:
             blocks.append(section(":white_check_mark: All your key results are checked in this week."))

@@ -395,8 +395,9 @@ def _texts(blocks: Sequence[dict]) -> list[str]:
 # --- sprint-planning prompt ---------------------------------------------------------------------------
 
 
-def sprint_prompt(channel_id: str, detail, behind: Sequence) -> dict:
-    """The sprint ending (goal, review button), key results behind pace, *Plan next sprint*."""
+def sprint_prompt(channel_id: str, detail, behind: Sequence, *, has_own: bool = True) -> dict:
+    """The sprint ending (goal, review button), key results behind pace, *Plan next sprint*.
+    `has_own`: whether the channel has key results of its own (else: how to link some)."""
     from bot.ui.sprint import plan_button, review_button
 
     blocks: list[dict] = []
@@ -424,8 +425,16 @@ def sprint_prompt(channel_id: str, detail, behind: Sequence) -> dict:
         ]
         blocks.append(section("*Behind pace: candidates for the next sprint goal*\n" + "\n".join(suggestion_lines)))
         lines += ["Behind pace:"] + [f"- {s.ref} {user_text(s.key_result.title, 80)} ({s.pace.label})" for s in behind]
+    elif not has_own:
+        none = (
+            "This channel has no key results of its own yet, so there is nothing to suggest. "
+            "Give an objective this channel as its team channel (`/okr new`, or `/okr edit OBJ-n`), "
+            "then link the next sprint to its key results with `/sprint link KR-n`."
+        )
+        blocks.append(section(none))
+        lines.append(none.replace("`", ""))
     else:
-        blocks.append(context("No key result is behind pace. :tada:"))
+        blocks.append(context("No key result of this channel's is behind pace. :tada:"))
     blocks.append(actions(plan_button(channel_id)))
     lines.append("Plan the next sprint with /sprint start.")
     return {"text": _fallback(lines), "blocks": blocks}
