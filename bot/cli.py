@@ -128,10 +128,19 @@ def export(args: argparse.Namespace) -> int:
             workspace = session.scalar(select(Workspace).where(Workspace.team_id == team))
             if workspace is None:
                 return _fail("export", f"no workspace {team} in this database; check the team id (T…).")
-            rows = export_rows(session, workspace)
+            if args.report:
+                try:
+                    text = _review_report(session, workspace, args.report, args.period)
+                except ValueError as error:
+                    return _fail("export", str(error))
+                rows = []
+            else:
+                rows = export_rows(session, workspace)
     finally:
         db.dispose()
-    if args.format == "json":
+    if args.report:
+        pass  # Markdown, whatever --format says
+    elif args.format == "json":
         text = to_json(rows, team_id=team, exported_at=datetime.now(UTC).replace(tzinfo=None))
     else:
         text = to_csv(rows)
@@ -143,8 +152,30 @@ def export(args: argparse.Namespace) -> int:
             out.write(text)
     except OSError as error:
         return _fail("export", f"can't write {args.output}: {error.strerror or error}")
-    print(f"wrote {len(rows)} rows of {team} to {args.output}", file=sys.stderr)
+    what = f"the review pack of {args.report}" if args.report else f"{len(rows)} rows"
+    print(f"wrote {what} of {team} to {args.output}", file=sys.stderr)
     return 0
+
+
+def _review_report(session, workspace, person: str, period_text: str) -> str:
+    """`export --report PERSON [--period P]`: the person's KRA review pack as Markdown (the same
+    pack `/kra report` sends). ValueError: a message for the operator."""
+    from bot.domain.review_pack import parse_period
+    from bot.errors import NorthlineError
+    from bot.services import review_pack
+    from bot.services.okrs import stored_names
+    from bot.ui.review_pack import pack_markdown
+    from storage.models import _now
+
+    now = _now()
+    try:
+        person_id = review_pack.resolve_person(session, workspace, person)
+    except NorthlineError as error:
+        raise ValueError(error.message) from None
+    period = parse_period(period_text or "", fiscal_start_month=workspace.fiscal_year_start_month, now=now)
+    pack = review_pack.build_pack(session, workspace, person_id, period, now)
+    reviewers = sorted({r.reviewer_id for kra in pack.kras for r in kra.reviews})
+    return pack_markdown(pack, stored_names(session, workspace, reviewers))
 
 
 def _installed_workspace(db) -> str | None:
@@ -180,6 +211,8 @@ def import_okrs(args: argparse.Namespace) -> int:
     from bot.services.importer import MAX_FILE_BYTES, ImportRejected, Problem, import_file
     from storage.db import Database, ensure_schema
 
+    if getattr(args, "source", "yaml") == "viva":
+        return _import_viva(args)
     try:
         with open(args.file, "rb") as source:
             raw = source.read(MAX_FILE_BYTES + 1)
@@ -211,6 +244,117 @@ def import_okrs(args: argparse.Namespace) -> int:
     else:
         print(f"Imported {args.file} into {result.team_id}: {result.summary()}")
     return 0
+
+
+VIVA_MAX_BYTES = 20_000_000
+
+
+def _import_viva(args: argparse.Namespace) -> int:
+    """A Viva Goals export (.xlsx, or .csv with --checkins CSV): bot/services/viva.py."""
+    from bot.errors import NotFound, NotInstalled
+    from bot.services import viva
+    from bot.services.importer import ImportRejected, Problem, find_workspace
+    from storage.db import Database, ensure_schema
+
+    def read(path: str) -> bytes:
+        with open(path, "rb") as source:
+            data = source.read(VIVA_MAX_BYTES + 1)
+        if len(data) > VIVA_MAX_BYTES:
+            raise ImportRejected([Problem(None, f"{path} is larger than {VIVA_MAX_BYTES:,} bytes")])
+        return data
+
+    def text(data: bytes, path: str) -> str:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise ImportRejected([Problem(line, f"{path} is not UTF-8 text")]) from None
+
+    try:
+        try:
+            data = read(args.file)
+            if data[:2] == b"PK":  # a zip: an .xlsx workbook
+                sheets = viva.read_workbook(data)
+            else:
+                checkins = text(read(args.checkins), args.checkins) if args.checkins else None
+                sheets = viva.read_csv(text(data, args.file), checkins)
+            mapping = viva.read_owner_map(text(read(args.owners), args.owners)) if args.owners else {}
+        except OSError as error:
+            return _fail("import", f"can't read {error.filename or args.file}: {error.strerror or error}")
+        db = Database.from_url(_database_url())
+        try:
+            ensure_schema(db)
+            team = args.team or _installed_workspace(db)
+            if not team:
+                return _fail("import", "name the workspace to import into: --team T0123ABCD")
+            with db.session() as session:
+                workspace = find_workspace(session, team)
+                fiscal_start, workspace_id = workspace.fiscal_year_start_month, workspace.id
+            # Slack first, outside any transaction: who owns what, by email.
+            note = None
+            emails = viva.owner_emails(sheets)
+            client = None
+            if emails - mapping.keys():
+                client, note = _lookup_client(db, workspace_id)
+            owners, lookup_note = viva.resolve_owners(emails, mapping, client)
+            note = lookup_note or note
+            plan = viva.plan(sheets, owners, fiscal_year_start_month=fiscal_start)
+            parsed = viva.check(plan, skip_unmapped=args.dry_run or args.skip_unmapped)
+            with db.session() as session:
+                outcome = viva.apply(session, find_workspace(session, team), plan, parsed, owners)
+                if args.dry_run:
+                    session.rollback()
+        finally:
+            db.dispose()
+    except ImportRejected as rejected:
+        problems = rejected.problems
+        print(
+            f"{args.file} was not imported, nothing was changed: {len(problems)} problem(s):", file=sys.stderr
+        )
+        for problem in problems[:200]:
+            where = f"row {problem.line}: " if problem.line else ""
+            print(f"  {where}{problem.message}", file=sys.stderr)
+        if len(problems) > 200:
+            print(f"  …and {len(problems) - 200} more", file=sys.stderr)
+        if any("owners file" in p.message for p in problems) and note:
+            print(note, file=sys.stderr)
+        if not args.skip_unmapped and any(p.line for p in problems):
+            print("Fix those rows, or pass --skip-unmapped to import the rest.", file=sys.stderr)
+        return 1
+    except (NotFound, NotInstalled) as error:
+        return _fail("import", error.message)
+    if note:
+        print(note, file=sys.stderr)
+    if args.dry_run:
+        print(
+            f"{args.file} checked for {team}, nothing written (--dry-run); it would have: {outcome.summary()}"
+        )
+    else:
+        print(f"Imported {args.file} into {team}: {outcome.summary()}")
+    return 0
+
+
+def _lookup_client(db, workspace_id: int):
+    """The workspace's bot client for users.lookupByEmail, or (None, why not)."""
+    import os
+
+    from bot.errors import NotInstalled
+    from bot.settings import SettingsError
+    from storage.models import Workspace
+
+    if not (os.environ.get("SLACK_BOT_TOKEN") or os.environ.get("SLACK_CLIENT_ID")):
+        return None, "No Slack credentials in the environment, so owners were matched from --owners only."
+    try:
+        settings = _settings()
+    except (SettingsError, SystemExit) as error:
+        return None, f"Slack settings are incomplete ({error}); owners were matched from --owners only."
+    with db.session() as session:
+        workspace = session.get(Workspace, workspace_id)
+        session.expunge(workspace)
+    try:
+        return _clock_clients(settings, db)(workspace), None
+    except NotInstalled as error:
+        return None, f"{error.message} Owners were matched from --owners only."
 
 
 # --- the scheduler: `northline jobs run KIND` and `northline clock` -----------------------------
@@ -420,15 +564,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export_parser.add_argument("--format", choices=["csv", "json"], default="csv")
     export_parser.add_argument("--output", default=None, help="write to this file (default: standard output)")
+    export_parser.add_argument(
+        "--report",
+        default=None,
+        metavar="PERSON",
+        help="instead, PERSON's KRA review pack as Markdown (a Slack user id U…, <@U…>, or a name Northline knows)",
+    )
+    export_parser.add_argument(
+        "--period",
+        default="",
+        help="with --report: a quarter (2026-Q4), a fiscal year (FY2026, last fiscal year) or 'last 12 months' "
+        "(default: this quarter)",
+    )
     import_parser = sub.add_parser(
         "import",
         help="objectives and key results from a YAML file (see examples/okrs.yaml)",
         description="Checks the whole file first and writes nothing if any of it is wrong (exit 1, each "
         "problem with its line). Re-importing the same file changes nothing.",
     )
-    import_parser.add_argument("file", help="the YAML file")
+    import_parser.add_argument("file", help="the YAML file (with --from viva: the Viva Goals export)")
     import_parser.add_argument("--team", default=None, help="the workspace's Slack team id (default: the file's `team`)")
     import_parser.add_argument("--dry-run", action="store_true", help="check the file and report, write nothing")
+    import_parser.add_argument(
+        "--from", dest="source", choices=["yaml", "viva"], default="yaml",
+        help="the file's kind: Northline's YAML (default) or a Viva Goals export (.xlsx or .csv)",
+    )  # fmt: skip
+    import_parser.add_argument("--owners", default=None, help="viva: a CSV of email,slack_user_id lines")
+    import_parser.add_argument("--checkins", default=None, help="viva, CSV form: the check-in history CSV")
+    import_parser.add_argument(
+        "--skip-unmapped", action="store_true", help="viva: import the rows that map, leave out the rest"
+    )
     jobs_parser = sub.add_parser("jobs", help="run one kind of scheduled post now")
     jobs_sub = jobs_parser.add_subparsers(dest="action", required=True)
     run_parser = jobs_sub.add_parser("run", help="run KIND as if it were --at (same at-most-once keys)")

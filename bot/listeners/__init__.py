@@ -2,13 +2,26 @@
 
 from slack_bolt import App
 
-from bot.listeners import calendar, events, export, kra, okr, schedule, sources, sprint, tokens, workflow_steps
+from bot.listeners import (
+    calendar,
+    events,
+    export,
+    kra,
+    okr,
+    review_pack,
+    schedule,
+    sources,
+    sprint,
+    tokens,
+    workflow_steps,
+)
 from bot.listeners.common import unescape_command_text
 
 
 def register(app: App) -> None:
     app.middleware(unescape_command_text)
     kra.register(app)
+    review_pack.register(app)  # adds report and reviewer to /kra, and the first week's buttons
     okr.register(app)
     export.register(app)  # adds export to /okr
     sprint.register(app)

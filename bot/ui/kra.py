@@ -33,6 +33,8 @@ USAGE = """*`/kra` — your Key Result Areas and the KPIs that measure them*
 • `/kra edit KRA-3` · `/kra archive KRA-3`
 • `/kra kpi KPI-7 42 [note]` — log a KPI measurement
 • `/kra review` — the quarterly review: keep, change or retire each of your KRAs
+• `/kra report [@person] [period]` — a review pack for a performance conversation, sent by DM
+• `/kra reviewer @someone` — let someone (your manager) have your review pack
 • `/kra help` — this text"""
 
 # A view holds 100 blocks: the intro, four per KRA, and a note of how many more.
