@@ -393,7 +393,12 @@ class ParsedFile:
 
 def parse_file(text: str) -> ParsedFile:
     """The file read and its shape checked; ImportRejected lists every problem with its line."""
-    document = read_document(text)
+    return parse_document(read_document(text))
+
+
+def parse_document(document: Document) -> ParsedFile:
+    """Check a document's shape with the rules of the file format; other readers of OKRs (a Viva
+    Goals export: bot/services/viva.py) build a Document and come here, so the rules live once."""
     if not isinstance(document.data, dict):
         raise ImportRejected([Problem(document.line(()), "the file must be a mapping with `team`, `cycle` and `objectives`")])
     problems = list(_limits(document))
