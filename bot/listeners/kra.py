@@ -20,12 +20,12 @@ from bot.errors import Invalid, Usage
 from bot.forms.kra import parse_kra, parse_review
 from bot.ids import Action, Callback
 from bot.listeners.common import caller, creation_key, reader_zone, tell, unit_of_work
-from bot.services import home, kras
+from bot.services import home, kras, review_pack
 from bot.services.workspaces import require_owner_or_admin
 from bot.ui import kra as ui
 from bot.ui.blocks import ephemeral
 from storage.db import Database
-from storage.models import Status
+from storage.models import Status, _now
 from storage.repositories import kras as repo
 
 
@@ -140,7 +140,8 @@ def _review(rest: str, *, command: dict, respond: Respond, client: WebClient, co
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         page = kras.active_kras_of(session, workspace, who.user_id)
-        view = ui.review_modal(page.kras, page.kpis) if page.kras else None
+        stable = review_pack.stability(session, workspace, who.user_id, page.kras, _now())
+        view = ui.review_modal(page.kras, page.kpis, standing=stable.standing, churning=stable.churning) if page.kras else None
     if view is None:
         respond(**ephemeral("You have no active KRAs to review. Declare one with `/kra add`."))
         return

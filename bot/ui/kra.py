@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.numbers import format_number
 from bot.domain.references import RefKind, format_ref
+from bot.domain.stability import CHURN_NOTE, NEXT_YEAR_TEST
 from bot.forms.kra import MAX_KPIS, TITLE_MAX
 from bot.ids import Block, Callback
 from bot.ui.blocks import (
@@ -72,6 +73,7 @@ def kra_modal(
             initial=(kra.title if kra else title)[:TITLE_MAX],
             max_length=TITLE_MAX,
             placeholder="An outcome you own, e.g. Customer satisfaction",
+            hint=NEXT_YEAR_TEST,
         ),
         text_input(
             Block.KRA_DESCRIPTION,
@@ -112,13 +114,19 @@ def kra_modal(
     return modal(Callback.KRA_NEW, "New KRA", blocks, submit="Create", private_metadata=private_metadata)
 
 
-def review_modal(kras: Sequence[Kra], kpis: dict[int, list[Kpi]]) -> dict:
-    blocks: list[dict] = [
-        section(
-            "Once a quarter, look at each area you own: does it still describe what you are accountable for? "
-            "*Keep* it, *change* it (say how), or *retire* it (its history stays)."
-        )
-    ]
+def review_modal(
+    kras: Sequence[Kra], kpis: dict[int, list[Kpi]], *, standing: dict[int, str] | None = None, churning: bool = False
+) -> dict:
+    """`standing`: KRA id → how long it has stood; `churning`: the set changed at the last two
+    reviews, which earns a gentle note with the seeds' test (never a refusal)."""
+    intro = (
+        "Once a quarter, look at each area you own: does it still describe what you are accountable for? "
+        "*Keep* it, *change* it (say how), or *retire* it (its history stays)."
+    )
+    if churning:
+        intro += "\n\n:seedling: " + CHURN_NOTE
+    blocks: list[dict] = [section(intro)]
+    standing = standing or {}
     # Whole KRAs only (four blocks each), the longest unreviewed first, so that recording these and
     # running `/kra review` again brings up the rest.
     ordered = sorted(kras, key=lambda k: (k.reviewed_at is not None, k.reviewed_at or datetime.min, k.number))
@@ -127,7 +135,7 @@ def review_modal(kras: Sequence[Kra], kpis: dict[int, list[Kpi]]) -> dict:
         names = ", ".join(user_text(k.name, 60) for k in kpis.get(kra.id, [])) or "no KPIs yet"
         blocks += [
             divider(),
-            section(f"*{kra_ref(kra)} {user_text(kra.title, 150)}*\nKPIs: {names}"),
+            section(f"*{kra_ref(kra)} {user_text(kra.title, 150)}*{_standing(standing, kra)}\nKPIs: {names}"),
             radio_input(Block.REVIEW_DECISION.of(id=kra.id), "Decision", REVIEW_CHOICES, initial="keep"),
             text_input(Block.REVIEW_NOTE.of(id=kra.id), "Note", optional=True, multiline=True, max_length=3000),
         ]
@@ -140,6 +148,10 @@ def review_modal(kras: Sequence[Kra], kpis: dict[int, list[Kpi]]) -> dict:
             )
         )
     return modal(Callback.KRA_REVIEW, "Quarterly KRA review", blocks, submit="Record review")
+
+
+def _standing(standing: dict[int, str], kra: Kra) -> str:
+    return f" · _{standing[kra.id]}_" if kra.id in standing else ""
 
 
 def kpi_line(kpi: Kpi) -> str:
