@@ -112,7 +112,7 @@ def export(args: argparse.Namespace) -> int:
 
     from sqlalchemy import select
 
-    from bot.services.export import export_rows, to_csv, to_json
+    from bot.services.export import export_rows, settings_of, to_csv, to_json
     from storage.db import Database, ensure_schema
     from storage.models import Workspace
 
@@ -136,12 +136,13 @@ def export(args: argparse.Namespace) -> int:
                 rows = []
             else:
                 rows = export_rows(session, workspace)
+                settings = settings_of(session, workspace)
     finally:
         db.dispose()
     if args.report:
         pass  # Markdown, whatever --format says
     elif args.format == "json":
-        text = to_json(rows, team_id=team, exported_at=datetime.now(UTC).replace(tzinfo=None))
+        text = to_json(rows, team_id=team, exported_at=datetime.now(UTC).replace(tzinfo=None), settings=settings)
     else:
         text = to_csv(rows)
     if not args.output:

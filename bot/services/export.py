@@ -267,18 +267,33 @@ def to_csv(rows: Iterable[Row]) -> str:
     return out.getvalue()
 
 
-def to_json(rows: Iterable[Row], *, team_id: str | None = None, exported_at: datetime | None = None) -> str:
-    """{"team_id", "exported_at", "kra": [...], "kpi": [...], …}: each kind's rows with every
-    column but `record` (the key they sit under); numbers stay numbers, empty cells are null."""
+def to_json(
+    rows: Iterable[Row],
+    *,
+    team_id: str | None = None,
+    exported_at: datetime | None = None,
+    settings: dict[str, Any] | None = None,
+) -> str:
+    """{"team_id", "exported_at", "settings", "kra": [...], "kpi": [...], …}: each kind's rows with
+    every column but `record` (the key they sit under); numbers stay numbers, empty cells are null.
+    `settings` is the team's calendar in the shape of OKRs as code's `settings:` block."""
     grouped: dict[str, list[Row]] = {record: [] for record in RECORDS}
     for row in rows:
         grouped[row["record"]].append({k: v for k, v in row.items() if k != "record"})
     document: dict[str, Any] = {
         "team_id": team_id,
         "exported_at": _time(exported_at) if exported_at else None,
+        **({"settings": settings} if settings is not None else {}),
         **grouped,
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def settings_of(session: Session, workspace: Workspace) -> dict[str, Any]:
+    """The workspace's calendar as OKRs as code writes it (`settings:`), for the JSON export."""
+    from bot.services import calendar
+
+    return calendar.as_code(calendar.current(session, workspace))
 
 
 def csv_cell(value: Any) -> str:

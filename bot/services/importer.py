@@ -5,6 +5,13 @@ The file
 
     team: T0123ABCD            # the Slack team id; `--team` on the command line wins over it
     cycle: 2026-Q4             # the cycle of every objective that doesn't name its own
+    settings:                  # optional: the team's calendar, as `/okr settings` sets it
+      timezone: Europe/London  # every key optional; one left out keeps the workspace's value
+      work_days: [mon, tue, wed, thu, fri]
+      holidays: GB-ENG         # a country or country-region of the holidays package; none: none
+      fiscal_year_start: april # or 4; quarters follow it (FY2027-Q1 = April–June 2026)
+      checkin: mon 10:00       # each owner's own time
+      digest: fri 16:00        # in the workspace's zone, for channels with no time of their own
     objectives:
       - key: growth-self-serve # stable identity: re-importing updates this objective, never adds one
         title: Grow self-serve revenue          # ≤ 150 characters
@@ -62,6 +69,8 @@ from bot.domain.cycles import parse_cycle
 from bot.domain.numbers import parse_number
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Invalid, NotFound
+from bot.services import calendar
+from bot.services.calendar import SettingsSpec
 from bot.services.workspaces import next_number
 from bot.sources.bindings import bind as bind_source
 from bot.sources.spec import SourceSpec
@@ -365,6 +374,7 @@ class ObjectiveSpec(_Spec):
 class OkrFile(_Spec):
     team: str | None = None
     cycle: str | None = None
+    settings: SettingsSpec | None = None  # the team's calendar, as `/okr settings` sets it
     objectives: list[ObjectiveSpec]
 
     @field_validator("team", mode="before")
@@ -479,6 +489,7 @@ class ImportResult:
     key_results_updated: int = 0
     key_results_unchanged: int = 0
     key_results_archived: list[str] = field(default_factory=list)
+    settings_changed: list[str] = field(default_factory=list)
 
     @property
     def created(self) -> int:
@@ -486,7 +497,12 @@ class ImportResult:
 
     @property
     def updated(self) -> int:
-        return len(self.objectives_updated) + self.key_results_updated + len(self.key_results_archived)
+        return (
+            len(self.objectives_updated)
+            + self.key_results_updated
+            + len(self.key_results_archived)
+            + len(self.settings_changed)
+        )
 
     @property
     def unchanged(self) -> int:
@@ -505,6 +521,8 @@ class ImportResult:
             f"  key results: created {self.key_results_created}, updated {self.key_results_updated}, "
             f"unchanged {self.key_results_unchanged}",
         ]
+        if self.settings_changed:
+            lines.append("  settings: " + "; ".join(self.settings_changed))
         if self.key_results_archived:
             lines.append(
                 f"  archived {len(self.key_results_archived)} key result(s) no longer in the file"
@@ -552,6 +570,12 @@ class _Resolved:
 
 def apply(session: Session, workspace: Workspace, parsed: ParsedFile) -> ImportResult:
     spec, document = parsed.spec, parsed.document
+    # The calendar first: the file's cycles are named by its fiscal year. A problem found later
+    # raises, and the caller's transaction takes this back with the rest.
+    settings_changed: list[str] = []
+    if spec.settings is not None:
+        form = spec.settings.form(calendar.current(session, workspace))
+        settings_changed = calendar.apply(session, workspace, "northline import", form)
     # Everything the checks need, in three statements whatever the file's size.
     objectives = list(session.scalars(select(Objective).where(Objective.workspace_id == workspace.id)))
     by_key = {o.import_key: o for o in objectives if o.import_key}
@@ -574,7 +598,7 @@ def apply(session: Session, workspace: Workspace, parsed: ParsedFile) -> ImportR
             existing_krs.setdefault(kr.objective_id, []).append(kr)
 
     # Every check passed: write.
-    result = ImportResult(team_id=workspace.team_id)
+    result = ImportResult(team_id=workspace.team_id, settings_changed=settings_changed)
     saved: dict[str, Objective] = {}
     changed: dict[str, bool] = {}
     for item in resolved:
