@@ -549,6 +549,7 @@ class _Token:
     enterprise_id: str | None
     revoked: bool = False
     expires_at: float | None = None  # on the emulator's clock (`now()`); None: never expires
+    scopes: frozenset[str] | None = None  # None: every scope a method asks for
     enterprise_install: bool = False  # an org-wide token: one for every workspace of the org
 
 
@@ -947,6 +948,12 @@ class SlackEmulator:
                 self._users[user_id].is_bot = True
                 self._users[user_id].bot_id = bot_id
         return token
+
+    def limit_scopes(self, token: str, scopes: set[str] | frozenset[str]) -> None:
+        """The token was granted only these scopes: methods that need another answer
+        ``missing_scope`` (only users.lookupByEmail checks so far)."""
+        with self._lock:
+            self._tokens[token].scopes = frozenset(scopes)
 
     def revoke_token(self, token: str) -> None:
         """Later calls with this token answer ``token_revoked``; a refresh token issued with it
@@ -2497,6 +2504,10 @@ class SlackEmulator:
 
     def _users_lookup_by_email(self, call: Call, tok: _Token | None) -> dict[str, Any]:
         assert tok is not None
+        # docs.slack.dev/reference/methods/users.lookupByEmail: "Required scopes: users:read.email",
+        # refused as Slack refuses any call a token lacks the scope for.
+        if tok.scopes is not None and "users:read.email" not in tok.scopes:
+            raise _SlackError("missing_scope", needed="users:read.email", provided=",".join(sorted(tok.scopes)))
         email_arg = call.args.get("email")
         for user in self._users.values():
             if user.email == email_arg and self._same_org(user.team_id, tok.team_id) and not user.is_bot:
