@@ -8,6 +8,7 @@ it, so pace never depends on the day the tests run.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.ids import Action, Step
-from storage.models import CheckIn, KpiMeasurement
+from bot.services.workspaces import workspace_for
+from storage.models import CheckIn, KpiMeasurement, Member
 from tests.api_helpers import make_kra, make_objective
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, OTHER_TEAM, OTHER_TOKEN, TEAM, TOKEN
 from tests.helpers import count
@@ -287,6 +289,20 @@ def test_ask_someone_with_no_key_results_sends_nothing_and_says_why(steps, emula
     one_key_result(db)
     outputs = succeeded(run(steps, emulator, Step.ASK_CHECKIN, {"person": CAROL}))
     assert outputs == {"sent": False, "key_results": 0, "reason": "Not sent: they own no active key results."}
+    assert emulator.calls_to("chat.postMessage") == []
+
+
+def test_ask_someone_who_paused_reminders_sends_nothing(steps, emulator, db):
+    one_key_result(db)
+    with db.session() as session:
+        workspace = workspace_for(session, TEAM)
+        session.add(Member(workspace_id=workspace.id, user_id=ALICE, paused_until=date(2999, 12, 31)))
+    outputs = succeeded(run(steps, emulator, Step.ASK_CHECKIN, {"person": ALICE}))
+    assert outputs == {
+        "sent": False,
+        "key_results": 1,
+        "reason": "Not sent: they paused their check-in reminders until 31 Dec 2999.",
+    }
     assert emulator.calls_to("chat.postMessage") == []
 
 
