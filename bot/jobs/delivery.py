@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -54,6 +54,28 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
+# The statements a fan-out runs once or twice per post, built once: building them anew for every
+# post cost more CPU than executing them (a thousand workspaces' Monday is a million of them).
+_TABLE = Delivery.__table__
+_CLAIM = insert(_TABLE)
+_BY_KEY = (
+    _TABLE.c.kind == bindparam("k_kind"),
+    _TABLE.c.workspace_id == bindparam("k_workspace_id"),
+    _TABLE.c.target == bindparam("k_target"),
+    _TABLE.c.period == bindparam("k_period"),
+)
+_MARK = (
+    update(_TABLE)
+    .where(*_BY_KEY)
+    .values(state=bindparam("state"), detail=bindparam("detail"), sent_at=bindparam("sent_at"))
+)
+_RELEASE = delete(_TABLE).where(*_BY_KEY, _TABLE.c.state == DeliveryState.CLAIMED)
+
+
+def _key_params(kind: str, workspace_id: int, target: str, period: str) -> dict:
+    return {"k_kind": kind, "k_workspace_id": workspace_id, "k_target": target, "k_period": period}
+
+
 def claim(
     db: Database,
     kind: str,
@@ -65,18 +87,18 @@ def claim(
     detail: dict | None = None,
 ) -> bool:
     """Insert the key's row, committed at once. False when someone already claimed it."""
-    row = insert(Delivery).values(
-        kind=kind,
-        workspace_id=workspace_id,
-        target=target,
-        period=period,
-        state=state,
-        claimed_at=_utcnow(),
-        detail=detail,
-    )
+    row = {
+        "kind": kind,
+        "workspace_id": workspace_id,
+        "target": target,
+        "period": period,
+        "state": state,
+        "claimed_at": _utcnow(),
+        "detail": detail,
+    }
     try:
         with db.engine.begin() as connection:
-            connection.execute(row)
+            connection.execute(_CLAIM, row)
         return True
     except IntegrityError:
         return False
@@ -92,23 +114,23 @@ def mark(
     detail: dict | None = None,
 ) -> None:
     """Record what became of a claimed post: sent, skipped or failed."""
-    values: dict = {"state": state, "detail": detail}
-    if state == DeliveryState.SENT:
-        values["sent_at"] = _utcnow()
+    sent_at = _utcnow() if state == DeliveryState.SENT else None
     with db.engine.begin() as connection:
         connection.execute(
-            update(Delivery).where(*_key_where(kind, workspace_id, target, period)).values(**values)
+            _MARK,
+            {
+                **_key_params(kind, workspace_id, target, period),
+                "state": state,
+                "detail": detail,
+                "sent_at": sent_at,
+            },
         )
 
 
 def release(db: Database, kind: str, workspace_id: int, target: str, period: str) -> None:
     """Forget a claim whose post certainly did not go out, so a later run may send it."""
     with db.engine.begin() as connection:
-        connection.execute(
-            delete(Delivery).where(
-                *_key_where(kind, workspace_id, target, period), Delivery.state == DeliveryState.CLAIMED
-            )
-        )
+        connection.execute(_RELEASE, _key_params(kind, workspace_id, target, period))
 
 
 def known(
@@ -166,12 +188,3 @@ def in_doubt(row: Delivery) -> bool:
         row.claimed_at,
     )
     return True
-
-
-def _key_where(kind: str, workspace_id: int, target: str, period: str) -> tuple:
-    return (
-        Delivery.kind == kind,
-        Delivery.workspace_id == workspace_id,
-        Delivery.target == target,
-        Delivery.period == period,
-    )
