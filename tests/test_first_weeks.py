@@ -216,6 +216,12 @@ def test_a_percent_typed_with_start_and_target_is_the_unit(slack, emulator, db):
 
 
 def test_the_schedule_answers_fallback_keeps_underscores_and_says_switched_off_once(slack, emulator, db):
+    from bot.services.workspaces import workspace_for
+    from tests.test_jobs import make_objective
+
+    with db.session() as session:
+        workspace_id = workspace_for(session, TEAM).id
+    make_objective(db, workspace_id, BOB, channel=CHANNEL)  # Bob owns the channel's objective: he may
     set_answer = answer(slack, "/okr", "schedule digest fri 16:00", user_id=BOB, channel_id=CHANNEL)
     assert "America/New_York" in set_answer["text"]
     answer(slack, "/okr", "schedule off", user_id=BOB, channel_id=CHANNEL)
