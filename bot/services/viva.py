@@ -9,8 +9,12 @@ with Excel" (https://learn.microsoft.com/en-us/viva/goals/import-okrs-projects):
 project on the sheet "OKRs and Projects", each with its **OKR Reference**, a child naming its parent's
 reference in **Parent OKR**, and rows matched on **Title**, **Owner**, **Type** (Organization, a team's
 name, Individual) and **Time period**. "Create OKRs" (https://learn.microsoft.com/en-us/viva/goals/creating-okrs)
-adds what a metric has: a starting point, a target, and the progress checked in. Those are the
-columns read here (headers matched ignoring case, spaces and underscores; others are ignored):
+adds what a metric has: a starting point, a target, and the progress checked in. Microsoft's pages
+name those fields but do not print the template's header row (it ships inside the template's
+"Basic Fields and Advanced Fields" sheet), so the headers below are the documented names where the
+pages give them (OKR Reference, Parent OKR, Title, Owner, Type, Time period) and our reading of the
+template for the rest, with common variants accepted; headers are matched ignoring case, spaces and
+underscores, and other columns are ignored:
 
     OKR Reference   the row's identity; re-importing matches objectives by it     (required)
     Title           ≤ 150 characters                                                (required)
@@ -18,7 +22,7 @@ columns read here (headers matched ignoring case, spaces and underscores; others
                     a key result when the row has a Target Value and its parent is an objective)
     Parent OKR      the OKR Reference of the parent: an objective's parent objective, or the
                     objective a key result belongs to
-    Owner           the owner's email (matched to a Slack user: see below)          (required)
+    Owner           the owner's email; of several owners, the first (matched to a Slack user: see below)
     Type            Organization / team / Individual: read, not needed by Northline
     Time Period     "Q1 2025", "2025-Q1", "FY2025-Q1": the Northline cycle    (required on objectives)
     Description, Start Value, Target Value, Current Value, Unit
