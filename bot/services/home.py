@@ -16,7 +16,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.domain.cycles import week_start
-from bot.services import okrs
+from bot.domain.first_week import FirstWeek
+from bot.services import okrs, review_pack
 from bot.services.okrs import KeyResultStatus, ObjectiveStatus
 from bot.services.workspaces import Caller, unit_of_work
 from bot.ui import home as ui
@@ -53,6 +54,7 @@ class HomeData:
     week_starts_at: datetime | None = None  # that Monday 00:00, as naive UTC
     timezone: str = "UTC"  # the person's, for the dates they read
     team_sprint_goals: list[SprintSummary] = field(default_factory=list)
+    first_week: FirstWeek | None = None  # the guide's steps, while it shows
 
     @property
     def unaligned_sprints(self) -> list[SprintSummary]:
@@ -111,6 +113,7 @@ def home_data(
         needs_checkin_total=needs.total,
         week_starts_at=since,
         team_sprint_goals=team_sprint_goals(session, workspace, user_id, now.date()),
+        first_week=review_pack.first_week(session, workspace, user_id, page.kras, page.kpis, page.total, now),
     )
 
 

@@ -280,13 +280,14 @@ def first_week(
 ) -> FirstWeek | None:
     """The guide's steps for this person, or None when it steps aside: the workspace is past its
     first week, or the person has done all four. `kras`/`kpis`: the Home's page of their KRAs."""
-    if not in_first_week(repo.first_kra_at(session, workspace.id), now):
+    first_kra_at, objectives, sprints, channel = repo.first_week_facts(session, workspace.id, user_id)
+    if not in_first_week(first_kra_at, now):
         return None
     steps = FirstWeek.of(
         kra_count=kra_total,
         kras_without_kpis=tuple(k.number for k in kras if not kpis.get(k.id)),
-        objectives_in_kra=repo.objectives_in_own_kras(session, workspace.id, user_id) if kras else 0,
-        sprints_serving=repo.sprints_serving(session, workspace.id, user_id),
-        team_channel=repo.team_channel_of(session, workspace.id, user_id),
+        objectives_in_kra=objectives,
+        sprints_serving=sprints,
+        team_channel=channel,
     )
     return None if steps.complete else steps

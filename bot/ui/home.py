@@ -21,6 +21,7 @@ from bot.ui.blocks import (
     section,
     user_text,
 )
+from bot.ui.first_week import first_week_blocks
 from bot.ui.kra import kra_summary
 from bot.ui.okr import confidence_text, kr_ref, obj_ref, objective_summary, pace_text, value_text
 from bot.ui.progress import progress_bar
@@ -38,6 +39,7 @@ def home_view(data: HomeData) -> dict:
             button("New KRA", Action.HOME_NEW_KRA),
         ),
     ]
+    blocks += first_week_blocks(data.first_week)
     blocks += _needs_you(data)
     blocks += _key_results(data)
     blocks += _objectives(data)

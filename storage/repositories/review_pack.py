@@ -254,54 +254,56 @@ def remove_reviewer(session: Session, workspace_id: int, person_id: str, reviewe
 # --- the first week -----------------------------------------------------------------------------
 
 
-def first_kra_at(session: Session, workspace_id: int) -> datetime | None:
-    return session.scalar(select(func.min(Kra.created_at)).where(Kra.workspace_id == workspace_id))
-
-
-def objectives_in_own_kras(session: Session, workspace_id: int, owner_id: str) -> int:
-    """Objectives set inside one of the person's KRAs (whoever owns the objective)."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Objective)
-            .join(Kra, Kra.id == Objective.kra_id)
-            .where(
-                Objective.workspace_id == workspace_id,
-                Objective.status != Status.ARCHIVED,
-                Kra.owner_id == owner_id,
-                Kra.status == Status.ACTIVE,
-            )
+def first_week_facts(
+    session: Session, workspace_id: int, owner_id: str
+) -> tuple[datetime | None, int, int, str | None]:
+    """(when the workspace's first KRA was declared, objectives set inside the person's active
+    KRAs, sprints serving a key result of theirs, a team channel their KRAs or objectives name),
+    in one statement: App Home asks for it on every open."""
+    first_kra = select(func.min(Kra.created_at)).where(Kra.workspace_id == workspace_id).scalar_subquery()
+    objectives = (
+        select(func.count())
+        .select_from(Objective)
+        .join(Kra, Kra.id == Objective.kra_id)
+        .where(
+            Objective.workspace_id == workspace_id,
+            Objective.status != Status.ARCHIVED,
+            Kra.owner_id == owner_id,
+            Kra.status == Status.ACTIVE,
         )
-        or 0
+        .scalar_subquery()
     )
-
-
-def sprints_serving(session: Session, workspace_id: int, owner_id: str) -> int:
-    """Sprints linked to a key result the person owns, or of an objective they own."""
-    return (
-        session.scalar(
-            select(func.count(func.distinct(SprintKeyResult.sprint_id)))
-            .select_from(SprintKeyResult)
-            .join(Sprint, Sprint.id == SprintKeyResult.sprint_id)
-            .join(KeyResult, KeyResult.id == SprintKeyResult.key_result_id)
-            .join(Objective, Objective.id == KeyResult.objective_id)
-            .where(
-                SprintKeyResult.workspace_id == workspace_id,
-                or_(KeyResult.owner_id == owner_id, Objective.owner_id == owner_id),
-            )
+    sprints = (
+        select(func.count(func.distinct(SprintKeyResult.sprint_id)))
+        .select_from(SprintKeyResult)
+        .join(Sprint, Sprint.id == SprintKeyResult.sprint_id)
+        .join(KeyResult, KeyResult.id == SprintKeyResult.key_result_id)
+        .join(Objective, Objective.id == KeyResult.objective_id)
+        .where(
+            SprintKeyResult.workspace_id == workspace_id,
+            or_(KeyResult.owner_id == owner_id, Objective.owner_id == owner_id),
         )
-        or 0
+        .scalar_subquery()
     )
-
-
-def team_channel_of(session: Session, workspace_id: int, owner_id: str) -> str | None:
-    """A team channel the person's KRAs or objectives name, for "start a sprint"."""
-    kra_channel = select(Kra.channel_id.label("channel")).where(
-        Kra.workspace_id == workspace_id, Kra.owner_id == owner_id, Kra.channel_id.is_not(None)
+    kra_channel = (
+        select(Kra.channel_id)
+        .where(Kra.workspace_id == workspace_id, Kra.owner_id == owner_id, Kra.channel_id.is_not(None))
+        .order_by(Kra.number)
+        .limit(1)
+        .scalar_subquery()
     )
-    objective_channel = select(Objective.channel_id.label("channel")).where(
-        Objective.workspace_id == workspace_id,
-        Objective.owner_id == owner_id,
-        Objective.channel_id.is_not(None),
+    objective_channel = (
+        select(Objective.channel_id)
+        .where(
+            Objective.workspace_id == workspace_id,
+            Objective.owner_id == owner_id,
+            Objective.channel_id.is_not(None),
+        )
+        .order_by(Objective.number)
+        .limit(1)
+        .scalar_subquery()
     )
-    return session.scalar(select(kra_channel.union_all(objective_channel).subquery().c.channel).limit(1))
+    row = session.execute(
+        select(first_kra, objectives, sprints, func.coalesce(kra_channel, objective_channel))
+    ).one()
+    return row[0], row[1] or 0, row[2] or 0, row[3]
