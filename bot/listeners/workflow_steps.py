@@ -15,7 +15,8 @@ from slack_bolt import App, BoltContext, Complete
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import Invalid
+from bot.domain.references import RefKind, format_ref
+from bot.errors import Invalid, NorthlineError
 from bot.ids import Step
 from bot.listeners.common import caller, unit_of_work
 from bot.services import steps
@@ -31,6 +32,20 @@ def register(app: App) -> None:
     app.function(Step.LOG_KPI)(log_kpi_step)
     app.function(Step.OBJECTIVE_STATUS)(objective_status_step)
     app.function(Step.ASK_CHECKIN)(ask_for_checkin_step)
+
+
+def _finish(complete: Complete, outputs: dict, done: str) -> None:
+    """complete(outputs) once the work is saved; if Slack won't take them, end the run saying what
+    did happen (through the error handler: functions.completeError), rather than "nothing changed"."""
+    try:
+        complete(outputs=outputs)
+    except SlackApiError as error:
+        code = error.response.get("error", "no answer")
+        log.warning("functions.completeSuccess failed: %s", code)
+        raise NorthlineError(
+            f"{done} was recorded, but Slack did not take this step's outputs ({code}), "
+            "so the next steps of the workflow won't have them."
+        ) from None
 
 
 def _text(inputs: dict, name: str) -> str:
@@ -81,7 +96,8 @@ def checkin_step(
             execution_id=context.function_execution_id,
         )
         outputs = ui.checkin_outputs(done.status)
-    complete(outputs=outputs)  # after the commit: a run reported done is a check-in stored
+    # After the commit: a run reported done is a check-in stored.
+    _finish(complete, outputs, f"The check-in of {format_ref(RefKind.KR, done.status.key_result.number)}")
 
 
 def log_kpi_step(
@@ -101,7 +117,7 @@ def log_kpi_step(
             execution_id=context.function_execution_id,
         )
         outputs = ui.kpi_outputs(kpi)
-    complete(outputs=outputs)
+    _finish(complete, outputs, f"The measurement of {format_ref(RefKind.KPI, kpi.number)}")
 
 
 def objective_status_step(inputs: dict, complete: Complete, context: BoltContext, db: Database) -> None:
@@ -135,4 +151,4 @@ def ask_for_checkin_step(
         log.warning("could not send a check-in request to %s: %s", person, reason)
         complete(outputs=ui.ask_outputs(False, count, f"Not sent: Slack said {reason}."))
         return
-    complete(outputs=ui.ask_outputs(True, count))
+    _finish(complete, ui.ask_outputs(True, count), "The check-in request")
