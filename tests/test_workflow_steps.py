@@ -92,6 +92,8 @@ def test_check_in_records_and_outputs_progress_pace_and_a_summary(steps, emulato
     }
     complete = emulator.calls_to("functions.completeSuccess", ok=True)[0]
     assert complete.token == finished.token  # the run's own token, not the bot's
+    (home,) = emulator.calls_to("views.publish", ok=True)  # as after /okr checkin
+    assert home.args["user_id"] == ALICE and home.token == finished.token
     with db.session() as session:
         (check_in,) = session.scalars(select(CheckIn)).all()
         assert (check_in.value, check_in.confidence, check_in.note, check_in.author_id) == (
