@@ -22,10 +22,6 @@ from storage.models import Direction, KeyResultKind, Kpi, Status
 if TYPE_CHECKING:
     from bot.services.okrs import KeyResultStatus, ObjectiveStatus
 
-# A workflow variable is one string; a message built from it is cut by Slack at 40,000 characters,
-# and a readable list stops well before that.
-KEY_RESULT_LINES = 50
-
 
 def _typed(text: str | None, limit: int) -> str:
     return neutralize_broadcasts(plain_user_text(text, limit))
@@ -80,11 +76,7 @@ def confidence_tally(statuses: list[KeyResultStatus]) -> str:
 def objective_outputs(status: ObjectiveStatus) -> dict:
     objective = status.objective
     live = [s for s in status.key_results if s.key_result.status != Status.ARCHIVED]
-    lines = [key_result_summary(s) for s in live[:KEY_RESULT_LINES]]
-    if len(live) > KEY_RESULT_LINES:
-        lines.append(
-            f"…and {len(live) - KEY_RESULT_LINES} more: /okr show {format_ref(RefKind.OBJ, objective.number)}"
-        )
+    lines = [key_result_summary(s) for s in live]  # at most 5 key results an objective: short
     shown = percent(status.progress)
     pace = _pace(status)
     summary = f"{format_ref(RefKind.OBJ, objective.number)} {_typed(objective.title, 150)}: {shown}%, {pace}"
