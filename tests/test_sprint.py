@@ -49,6 +49,13 @@ def today_in_london() -> date:
     return datetime.now(LONDON).date()
 
 
+def default_end(start: date) -> date:
+    """The last work day (Monday to Friday, no holidays) before the next two-week start."""
+    from bot.domain.schedule_time import WorkCalendar
+
+    return WorkCalendar.of("1,2,3,4,5").last_working_day(start, start + timedelta(days=13))
+
+
 def answer(slack, text: str, *, user=ALICE, team=TEAM, channel=CHANNEL, **kwargs) -> dict:
     response = slack.command("/sprint", text, user_id=user, team_id=team, channel_id=channel, **kwargs)
     assert response.status == 200, response.text
@@ -243,7 +250,7 @@ def test_start_opens_the_plan_modal_with_defaults_and_behind_pace_key_results_fi
     today = today_in_london()
     assert block(view, Block.SPRINT_NAME)["element"]["initial_value"] == "Sprint 1"
     assert block(view, Block.SPRINT_START)["element"]["initial_date"] == today.isoformat()
-    assert block(view, Block.SPRINT_END)["element"]["initial_date"] == (today + timedelta(days=14)).isoformat()
+    assert block(view, Block.SPRINT_END)["element"]["initial_date"] == default_end(today).isoformat()
     assert json.loads(view["private_metadata"]) == {"channel": CHANNEL, "sprint": None}
     options = [o["text"]["text"] for o in block(view, Block.SPRINT_KEY_RESULTS)["element"]["options"]]
     assert options[0] == f"KR-{okrs.off_track} Reach 50 NPS (50%, off track)"
@@ -266,7 +273,7 @@ def test_start_creates_the_sprint_with_its_key_results_and_tells_the_team(slack,
     sprint = the_sprint(db)
     today = today_in_london()
     assert (sprint.number, sprint.name, sprint.channel_id, sprint.created_by) == (1, "Sprint 1", CHANNEL, ALICE)
-    assert (sprint.starts_on, sprint.ends_on, sprint.status) == (today, today + timedelta(days=14), Status.ACTIVE)
+    assert (sprint.starts_on, sprint.ends_on, sprint.status) == (today, default_end(today), Status.ACTIVE)
     assert sprint.goal == "Onboarding that explains itself"
     assert links(db) == {okrs.off_track: None, okrs.elsewhere: None}
     post = emulator.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == CHANNEL)[-1]
