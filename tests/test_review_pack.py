@@ -559,3 +559,61 @@ def test_export_report_of_someone_unknown_or_a_bad_period_exits_2(cli, db):
     assert code == 2 and out == "" and "nobody at all" in err
     code, out, err = cli("export", "--team", TEAM, "--report", ALICE, "--period", "someday")
     assert code == 2 and out == "" and "last 12 months" in err
+
+
+def test_a_pack_costs_the_same_statements_for_one_kra_as_for_twelve(db):
+    from bot.domain.review_pack import parse_period
+    from bot.services.review_pack import build_pack
+    from tests.conftest import count_statements
+
+    seed(db)
+    with db.session() as session:
+        ws = workspace_for(session, TEAM)
+        for n in range(20, 31):
+            kra = Kra(
+                workspace_id=ws.id,
+                number=n,
+                title=f"Area {n}",
+                owner_id=CAROL,
+                created_by=CAROL,
+                created_at=at(1, 1),
+                updated_at=at(1, 1),
+            )
+            session.add(kra)
+            session.flush()
+            for p in range(3):
+                kpi = Kpi(
+                    workspace_id=ws.id, kra_id=kra.id, number=n * 10 + p, name="m", target=1.0, position=p
+                )
+                session.add(kpi)
+                session.flush()
+                session.add(
+                    KpiMeasurement(
+                        workspace_id=ws.id, kpi_id=kpi.id, value=1, author_id=CAROL, measured_at=at(11, 1)
+                    )
+                )
+            objective = Objective(
+                workspace_id=ws.id,
+                number=n,
+                title="o",
+                owner_id=CAROL,
+                cycle="2025-Q4",
+                created_by=CAROL,
+                kra_id=kra.id,
+                created_at=at(10, 1),
+            )
+            session.add(objective)
+            session.flush()
+            session.add(
+                KeyResult(workspace_id=ws.id, objective_id=objective.id, number=n, title="k", owner_id=CAROL)
+            )
+    period = parse_period("2025-Q4", fiscal_start_month=1, now=at(1, 1, 2026))
+    counts = []
+    for person in (ALICE, CAROL):
+        with db.session() as session:
+            ws = workspace_for(session, TEAM)
+            with count_statements(db) as counter:
+                pack = build_pack(session, ws, person, period, at(1, 1, 2026))
+            counts.append((counter.count, len(pack.kras)))
+    assert counts[0][1] == 2 and counts[1][1] == 11
+    assert counts[0][0] == counts[1][0] <= 10
