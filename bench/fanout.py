@@ -19,9 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert  # noqa: E402
 
 from bench.harness import drop_database, fresh_database  # noqa: E402
+from bot.jobs.engine import Engine  # noqa: E402
+from bot.jobs.pacing import Pacer  # noqa: E402
 from bot.jobs.posting import build_clock_client  # noqa: E402
 from bot.jobs.reminders import checkin_reminders  # noqa: E402
 from bot.services.workspaces import workspace_for  # noqa: E402
+from bot.settings import DeliverySettings  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
 from storage.models import KeyResult, Member, Objective  # noqa: E402
 from tests.slack import SlackEmulator  # noqa: E402
@@ -43,18 +46,46 @@ def seed(db: Database, emulator: SlackEmulator, people: int) -> None:
         fresh = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         session.execute(
             insert(Member),
-            [{"workspace_id": workspace.id, "user_id": u, "name": u, "tz": "UTC", "refreshed_at": fresh} for u in users],
+            [
+                {"workspace_id": workspace.id, "user_id": u, "name": u, "tz": "UTC", "refreshed_at": fresh}
+                for u in users
+            ],
         )
         session.execute(
             insert(Objective),
-            [{"workspace_id": workspace.id, "number": n + 1, "title": f"Objective {n}", "owner_id": u,
-              "cycle": "2026-Q4", "created_by": u, "description": ""} for n, u in enumerate(users)],
+            [
+                {
+                    "workspace_id": workspace.id,
+                    "number": n + 1,
+                    "title": f"Objective {n}",
+                    "owner_id": u,
+                    "cycle": "2026-Q4",
+                    "created_by": u,
+                    "description": "",
+                }
+                for n, u in enumerate(users)
+            ],
         )
-        ids = dict(session.execute(Objective.__table__.select().with_only_columns(Objective.owner_id, Objective.id)).all())
+        ids = dict(
+            session.execute(
+                Objective.__table__.select().with_only_columns(Objective.owner_id, Objective.id)
+            ).all()
+        )
         session.execute(
             insert(KeyResult),
-            [{"workspace_id": workspace.id, "objective_id": ids[u], "number": n + 1, "title": "Ship it",
-              "start_value": 0.0, "target_value": 10.0, "owner_id": u, "position": 0} for n, u in enumerate(users)],
+            [
+                {
+                    "workspace_id": workspace.id,
+                    "objective_id": ids[u],
+                    "number": n + 1,
+                    "title": "Ship it",
+                    "start_value": 0.0,
+                    "target_value": 10.0,
+                    "owner_id": u,
+                    "position": 0,
+                }
+                for n, u in enumerate(users)
+            ],
         )
 
 
@@ -70,9 +101,13 @@ def main() -> None:
         emulator.add_token(TOKEN, TEAM, user_id="U0BOTFAN", bot_id="B0FAN")
         seed(db, emulator, args.people)
         emulator.rate_limit("chat.postMessage", per_second=args.rate)
-        client = build_clock_client(TOKEN, emulator.base_url)
+        # The engine paced to the workspace's rate, as an operator would set NORTHLINE_POSTS_PER_SECOND.
+        config = DeliverySettings(posts_per_second=args.rate, posts_in_flight=4)
+        pacer = Pacer(config.posts_per_second)
+        client = build_clock_client(TOKEN, emulator.base_url, pacer=pacer, pace_key=TEAM)
         started = time.perf_counter()
-        report = checkin_reminders(db, lambda workspace: client, NOW)
+        with Engine(db, lambda workspace: client, config, pacer=pacer) as engine:
+            report = checkin_reminders(db, engine.client_for, NOW, engine=engine)
         elapsed = time.perf_counter() - started
         delivered = Counter(c.args.get("channel") for c in emulator.calls_to("chat.postMessage", ok=True))
         duplicated = sum(count - 1 for count in delivered.values() if count > 1)

@@ -34,7 +34,7 @@ from bot.domain.schedule_time import WeeklySlot, WorkCalendar, latest_occurrence
 from bot.jobs.charts import ChartRenderer
 from bot.jobs.common import ClientFor, RunReport, naive_utc, utc
 from bot.jobs.delivery import Key
-from bot.jobs.engine import PlanContext, PlannedPost, Sent, run_kind
+from bot.jobs.engine import Engine, PlanContext, PlannedPost, Sent, run_kind
 from bot.jobs.posting import Direct, Outcome, Poster, PostResult, post
 from bot.services.okrs import KeyResultStatus, ObjectiveStatus, assess
 from bot.ui import scheduled as ui
@@ -100,9 +100,12 @@ def channel_digests(
     team_id: str | None = None,
     channel_id: str | None = None,
     stop: threading.Event | None = None,
+    engine: Engine | None = None,
 ) -> RunReport:
     """This kind for every workspace (or `team_id`), now, through the delivery engine."""
-    return run_kind(JOB, db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop)
+    return run_kind(
+        JOB, db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop, engine=engine
+    )
 
 
 def plan(context: PlanContext) -> list[PlannedPost]:

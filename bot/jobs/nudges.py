@@ -32,7 +32,7 @@ from bot.domain.schedule_time import (
 )
 from bot.jobs.common import ClientFor, RunReport
 from bot.jobs.delivery import Key
-from bot.jobs.engine import PlanContext, PlannedPost, run_kind
+from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
 from bot.jobs.people import people_facts, unreachable
 from bot.ui import scheduled as ui
 from storage.db import Database
@@ -58,9 +58,12 @@ def alignment_nudges(
     team_id: str | None = None,
     channel_id: str | None = None,
     stop: threading.Event | None = None,
+    engine: Engine | None = None,
 ) -> RunReport:
     """This kind for every workspace (or `team_id`), now, through the delivery engine."""
-    return run_kind("nudges", db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop)
+    return run_kind(
+        "nudges", db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop, engine=engine
+    )
 
 
 def plan(context: PlanContext) -> list[PlannedPost]:

@@ -28,7 +28,7 @@ from bot.domain.schedule_time import (
 )
 from bot.jobs.common import ClientFor, RunReport, naive_utc
 from bot.jobs.delivery import Key
-from bot.jobs.engine import PlanContext, PlannedPost, run_kind
+from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
 from bot.jobs.people import people_facts, refresh, unreachable
 from bot.ui import scheduled as ui
 from storage.db import Database
@@ -51,10 +51,18 @@ def checkin_reminders(
     team_id: str | None = None,
     channel_id: str | None = None,
     stop: threading.Event | None = None,
+    engine: Engine | None = None,
 ) -> RunReport:
     """This kind for every workspace (or `team_id`), now, through the delivery engine."""
     return run_kind(
-        "checkin-reminders", db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop
+        "checkin-reminders",
+        db,
+        client_for,
+        now,
+        team_id=team_id,
+        channel_id=channel_id,
+        stop=stop,
+        engine=engine,
     )
 
 

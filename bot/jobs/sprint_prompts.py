@@ -33,7 +33,7 @@ from bot.domain.schedule_time import (
 from bot.jobs.common import ClientFor, RunReport, naive_utc, utc
 from bot.jobs.delivery import Key
 from bot.jobs.digest import disable_channel
-from bot.jobs.engine import PlanContext, PlannedPost, run_kind
+from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
 from bot.services import sprints as sprint_service
 from bot.ui import scheduled as ui
 from storage.db import Database
@@ -141,9 +141,19 @@ def sprint_prompts(
     team_id: str | None = None,
     channel_id: str | None = None,
     stop: threading.Event | None = None,
+    engine: Engine | None = None,
 ) -> RunReport:
     """This kind for every workspace (or `team_id`), now, through the delivery engine."""
-    return run_kind("sprint-prompts", db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop)
+    return run_kind(
+        "sprint-prompts",
+        db,
+        client_for,
+        now,
+        team_id=team_id,
+        channel_id=channel_id,
+        stop=stop,
+        engine=engine,
+    )
 
 
 def plan(context: PlanContext) -> list[PlannedPost]:
