@@ -58,11 +58,14 @@ def _draw(chart: KpiChart) -> bytes:
     axes.axvline(100, linestyle="--", color="grey", label="target")
     for bar, y in zip(chart.bars, positions, strict=False):
         axes.text(min(max(bar.end, 0.0), X_MAX) + 2, y, f"{bar.end:.0f}%", va="center", fontsize="x-small")
-    axes.set_yticks(positions[: len(chart.bars)], [bar.label for bar in chart.bars], fontsize="small")
+    # What people typed is text, never markup: no mathtext for a "$" in a KPI's name.
+    axes.set_yticks(
+        positions[: len(chart.bars)], [bar.label for bar in chart.bars], fontsize="small", parse_math=False
+    )
     axes.set_xlim(0, X_MAX + 20)
     axes.set_ylim(-1.9, rows - 0.3)  # a free strip at the bottom for the legend
     axes.set_xlabel("latest value, % of target (100 = on target; more is better either way)")
-    axes.set_title(chart.title, fontsize="medium")
+    axes.set_title(chart.title, fontsize="medium", parse_math=False)
     axes.grid(True, axis="x", alpha=0.3)
     if not chart.bars:
         axes.text(X_MAX / 2, 0, "no KPI values in this period", ha="center", va="center")
