@@ -617,3 +617,14 @@ def test_a_pack_costs_the_same_statements_for_one_kra_as_for_twelve(db):
             counts.append((counter.count, len(pack.kras)))
     assert counts[0][1] == 2 and counts[1][1] == 11
     assert counts[0][0] == counts[1][0] <= 10
+
+
+def test_a_fiscal_year_follows_the_workspaces_start_month(slack, emulator, db):
+    seed(db)
+    with db.session() as session:
+        workspace_for(session, TEAM).fiscal_year_start_month = 10
+    reply = answer(slack, "/kra", "report FY2026", user_id=ALICE)
+    assert "review pack for FY2026" in reply["text"]
+    (message,) = dm_messages(emulator)
+    # October 2025 to September 2026, named by the year it ends in, as the workspace's cycles are.
+    assert "2025-10-01 to 2026-09-30" in message["blocks"][1]["text"]["text"]
