@@ -229,3 +229,53 @@ def test_units_split_into_batches_that_together_hold_every_post_once(db, emulato
     assert min(sizes) > 200  # roughly even
     assert Unit.from_message(batches[2].to_message()) == batches[2]
     assert batches[2].id == "checkin-reminders/T1/2026-11-30T10:05/-/3of4"
+
+
+def test_a_digest_whose_thread_slack_refuses_is_reported_failed_not_sent(db, emulator):
+    from bot.jobs.digest import channel_digests
+    from tests.conftest import CHANNEL
+    from tests.test_jobs import FRIDAY_LONDON, channel_with_objectives, clients
+
+    channel_with_objectives(db, emulator)
+    emulator.fail("chat.postMessage", "msg_blocks_too_long", where=lambda c: bool(c.args.get("thread_ts")))
+    report = channel_digests(db, clients(emulator), FRIDAY_LONDON)
+    assert report.sent == 0 and report.failed == 1, report
+    [row] = deliveries(db, "digest")
+    assert row.state == DeliveryState.FAILED and "msg_blocks_too_long" in row.detail["error"]
+    # Not sent again: the parent is out; a second run says it was dealt with.
+    emulator.clear_faults()
+    again = channel_digests(db, clients(emulator), FRIDAY_LONDON + timedelta(minutes=1))
+    assert again.sent == 0
+    assert (
+        len(
+            [
+                c
+                for c in emulator.calls_to("chat.postMessage", ok=True)
+                if c.args.get("channel") == CHANNEL and not c.args.get("thread_ts")
+            ]
+        )
+        == 1
+    )
+
+
+def test_a_rerun_says_what_an_earlier_run_sent(db, emulator):
+    from tests.test_jobs import clients
+
+    owners_with_key_results(db, emulator, ["U0EARLY1", "U0EARLY2"])
+    first = checkin_reminders(db, clients(emulator), MONDAY_LONDON)
+    assert str(first) == "checkin: 2 sent, 0 already done"
+    again = checkin_reminders(db, clients(emulator), MONDAY_LONDON + timedelta(minutes=1))
+    assert again.sent == 0 and again.earlier == 2
+    assert str(again) == "checkin: 0 sent, 2 sent by an earlier run"
+
+
+def test_digest_now_says_when_part_of_its_thread_was_refused(db, emulator):
+    from bot.jobs.digest import post_digest_now
+    from tests.conftest import CHANNEL
+    from tests.test_jobs import channel_with_objectives
+
+    workspace_id = channel_with_objectives(db, emulator)
+    emulator.fail("chat.postMessage", "msg_blocks_too_long", where=lambda c: bool(c.args.get("thread_ts")))
+    client = build_clock_client(TOKEN, emulator.base_url)
+    answer = post_digest_now(db, client, workspace_id, CHANNEL, requested_by="U0ALICE")
+    assert "refused" in answer and "msg_blocks_too_long" in answer

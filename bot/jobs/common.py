@@ -40,10 +40,19 @@ class RunReport:
     channels_disabled: int = 0
     stopped: bool = False
     errors: list[str] = field(default_factory=list)
+    earlier: int = 0  # already sent by an earlier run: nothing to do
     # Posts of one unit go out on several threads; their counts meet here.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    COUNTS: ClassVar[tuple[str, ...]] = ("sent", "already", "skipped", "late", "failed", "channels_disabled")
+    COUNTS: ClassVar[tuple[str, ...]] = (
+        "sent",
+        "already",
+        "skipped",
+        "late",
+        "failed",
+        "channels_disabled",
+        "earlier",
+    )
 
     def add(self, *, stopped: bool = False, **counts: int) -> None:
         with self._lock:
@@ -73,7 +82,11 @@ class RunReport:
         return cls(**{name: data[name] for name in ("kind", "stopped", "errors", *cls.COUNTS)})
 
     def __str__(self) -> str:
-        parts = [f"{self.kind}: {self.sent} sent", f"{self.already} already done"]
+        parts = [f"{self.kind}: {self.sent} sent"]
+        if self.earlier:
+            parts.append(f"{self.earlier} sent by an earlier run")
+        if self.already or not self.earlier:
+            parts.append(f"{self.already} already done")
         for name in ("skipped", "late", "failed", "channels_disabled"):
             if getattr(self, name):
                 parts.append(f"{getattr(self, name)} {name.replace('_', ' ')}")

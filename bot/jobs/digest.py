@@ -158,7 +158,7 @@ def _send(
     then = None
     if png is not None and parent.outcome == Outcome.SENT:
         then = partial(upload_chart, outbox, data, parent.ts, png)
-    return Sent(parent, extra, then)
+    return Sent(outcome_of(parent, extra), {"channel": parent.channel, "ts": parent.ts, **extra}, then)
 
 
 def _disable(
@@ -300,11 +300,24 @@ def post_messages(poster: Poster, data: DigestData) -> tuple[PostResult, dict]:
     parent = poster.post(channel=data.channel_id, **ui.digest_parent(data))
     if parent.outcome != Outcome.SENT:
         return parent, {}
-    thread = {"replies": 0}
+    thread: dict = {"replies": 0, "refused": 0}
     for message in ui.digest_thread(data):
         reply = poster.post(channel=data.channel_id, thread_ts=parent.ts, **message)
-        thread["replies"] += int(reply.ok)
+        if reply.ok:
+            thread["replies"] += 1
+        else:
+            thread["refused"] += 1
+            thread["error"] = reply.error
     return parent, thread
+
+
+def outcome_of(parent: PostResult, thread: dict) -> PostResult:
+    """A digest whose parent went out but part of whose thread Slack refused is a failure: its
+    parent points to details that are not there. It is not sent again (the parent is out)."""
+    if parent.ok and thread.get("refused"):
+        error = f"{thread['refused']} thread repl{'y' if thread['refused'] == 1 else 'ies'} refused ({thread.get('error')})"
+        return PostResult(Outcome.FAILED, channel=parent.channel, ts=parent.ts, error=error)
+    return parent
 
 
 def upload_chart(poster: Poster, data: DigestData, parent_ts: str | None, png: Callable[[], bytes]) -> bool:
@@ -331,7 +344,12 @@ def post_digest_now(
         data = digest_data(session, workspace, channel_id, tz, now)
     if not data.objectives:
         return f"<#{channel_id}> has no active objectives yet, so there is nothing to digest. `/okr new` adds one."
-    result, _ = send_digest(client, data)
+    result, thread = send_digest(client, data)
+    if result.ok and thread.get("refused"):
+        return (
+            f"Posted the digest in <#{channel_id}>, but Slack refused {thread['refused']} of its thread replies "
+            f"({thread.get('error')}), so part of the details are missing."
+        )
     if result.ok:
         return f"Posted the digest in <#{channel_id}>."
     if result.outcome == Outcome.CHANNEL_GONE:

@@ -376,6 +376,8 @@ class Engine:
             key = planned.key
             existing = known.get((key.kind, key.target, key.period))
             if existing is not None:
+                if existing.state == DeliveryState.SENT:
+                    report.add(earlier=1)
                 delivery.in_doubt(existing)
                 continue
             if planned.unreachable:
@@ -469,7 +471,7 @@ class Engine:
             on_channel_gone=channel_gone if planned.on_channel_gone else None,
             extra=sent.extra,
         )
-        return sent.then if sent.result.ok else None
+        return sent.then  # a send that wants a follow-up (the digest's chart) says so only once it is out
 
 
 def _key_args(key: Key) -> tuple:
