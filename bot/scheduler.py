@@ -24,6 +24,7 @@ import logging
 import signal
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -130,6 +131,16 @@ class Clock:
     leadership: Leadership | None = None
     purged_on: str = ""
     dispatcher: Dispatcher | None = None  # Celery: enqueue what is due instead of delivering it
+    syncing: Future | None = None  # the data sources' sync in progress, if any
+
+    def sync_sources(self, now: datetime) -> None:
+        """Bound data sources whose interval has passed (bot/sources/sync.py), on the engine's pool:
+        one sync at a time, and never in the tick's own thread (each read may take seconds)."""
+        if self.syncing is not None and not self.syncing.done():
+            return
+        from bot.sources.sync import sync_due_sources
+
+        self.syncing = self.engine.background(sync_due_sources, self.db, self.engine.client_for, now)
 
     def dispatch(self, now: datetime) -> None:
         """Start every kind for every workspace and return: a unit that overruns the minute holds
@@ -166,6 +177,7 @@ def tick() -> None:
     now = datetime.now(UTC)
     try:
         clock.dispatch(now)
+        clock.sync_sources(now)
     except Exception:  # noqa: BLE001 - the clock never dies of one tick (a database blip, a broker down)
         log.exception("could not start this tick's deliveries; the next tick tries again")
     purge_once_a_day(clock, now)
@@ -174,12 +186,14 @@ def tick() -> None:
 def purge_once_a_day(clock: Clock, now: datetime) -> None:
     """Workspaces uninstalled longer ago than the retention period are deleted, daily."""
     from bot.services.lifecycle import purge_expired
+    from bot.services.tokens import purge_idempotency_keys
 
     today = now.date().isoformat()
     if clock.purged_on == today or (clock.stop is not None and clock.stop.is_set()):
         return
     try:
         leases.forget_units(clock.db, now.replace(tzinfo=None) - timedelta(days=1))
+        purge_idempotency_keys(clock.db, now)
         purged = purge_expired(clock.db, clock.retention_days, now.replace(tzinfo=None))
         if purged:
             log.info("purged %d uninstalled workspace(s): %s", len(purged), ", ".join(purged))

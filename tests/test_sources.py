@@ -672,3 +672,22 @@ def test_an_automatic_value_keeps_the_owners_confidence_and_check_in_time(slack,
     with db.session() as session:
         row = session.scalars(select(KeyResult)).one()
         assert (row.current_value, row.last_confidence, row.last_checkin_at) == (42.5, "at_risk", before)
+
+
+def test_the_clock_syncs_due_sources_off_its_tick_one_sync_at_a_time(db, source_server):
+    from bot.jobs.engine import Engine
+    from bot.scheduler import Clock
+    from bot.settings import DeliverySettings
+
+    _, (kr,) = make_objective(db)
+    _bind(db, kr, SourceSpec(kind="http", url=f"{source_server}/string", pointer="/value"))
+    slack = _Recorder()
+    with Engine(db, lambda _w: slack, DeliverySettings()) as engine:
+        clock = Clock(db, engine, threading.Event())
+        clock.sync_sources(datetime(2026, 11, 18, 9, 0, tzinfo=UTC))
+        first = clock.syncing
+        clock.sync_sources(datetime(2026, 11, 18, 9, 1, tzinfo=UTC))  # still running: not started twice
+        assert clock.syncing is first or first.done()
+        assert first.result(timeout=30).recorded == 1
+    with db.session() as session:
+        assert session.scalars(select(CheckIn)).one().origin == "source:http"

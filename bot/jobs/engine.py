@@ -289,6 +289,10 @@ class Engine:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def background(self, fn: Callable[..., object], *args: object) -> Future:
+        """Other slow clock work (data source syncs) on the same bounded pool as the units."""
+        return self._units.submit(fn, *args)
+
     # -- running units --
 
     def run(self, units: Iterable[Unit]) -> list[RunReport]:
