@@ -29,6 +29,7 @@ BENCHMARKS = [
     ("okr_pages.py", [], ["--objectives", "100", "--runs", "10"], ("sqlite", "postgresql")),
     ("digest.py", [], ["--channels", "10", "--weeks", "8"], ("sqlite", "postgresql")),
     ("fanout.py", [], ["--people", "100", "--rate", "200"], ("sqlite",)),
+    ("fanout_scale.py", [], ["--workspaces", "5", "--people", "10", "--workers", "1"], ("postgresql",)),
     ("load.py", [], ["--seconds", "10", "--warmup", "3", "--capacity-seconds", "5", "--clients", "10",
                      "--workspaces", "5"], ("postgresql",)),
 ]

@@ -1,20 +1,23 @@
 """`northline clock`: the one long-running scheduler process (APScheduler 3).
 
-One interval job, every minute, runs every kind of scheduled post with now = the current time.
-The jobs themselves decide what is due from the Schedule rows, so a schedule changed in Slack
-(`/okr schedule`, `/sprint schedule`) takes effect within a minute, without a restart.
+One interval job, every minute, starts every kind of scheduled post for every workspace with
+now = the current time, on the delivery engine (bot/jobs/engine.py), and returns: the kinds run
+at once, and a unit still running from an earlier tick is simply not started again. The kinds
+decide what is due from the Schedule rows, so a schedule changed in Slack (`/okr schedule`,
+`/sprint schedule`) takes effect within a minute, without a restart. With NORTHLINE_BROKER_URL
+the tick plans the units and enqueues those with posts due for `northline worker`s
+(bot/jobs/distributed.py) instead of delivering them.
 
 - Job store: APScheduler's SQLAlchemyJobStore on DATABASE_URL (its table ``apscheduler_jobs`` is
   APScheduler's own; Alembic's autogenerate is told to ignore it in storage/migrations/env.py).
   The one job is added with replace_existing, so restarts never pile up copies of it.
-- coalesce + max_instances=1: a slow fan-out that overruns the minute is not run twice at once in
-  one process, and missed ticks collapse into one. misfire_grace_time lets a tick that woke late
-  still run.
-- Two clock processes on one database would each tick; every post is still sent at most once,
-  because each is claimed in the delivery log (bot/jobs/delivery.py) before it is posted.
-- SIGTERM / SIGINT: the stop event is set (jobs check it between posts, and the clock's
-  rate-limit waits end on it), the post in flight finishes, scheduler.shutdown(wait=True) waits
-  for the job thread, and the process exits, well within 10 seconds.
+- coalesce + max_instances=1: ticks that were missed collapse into one; misfire_grace_time lets a
+  tick that woke late still run.
+- Two clock processes on one database: on PostgreSQL one leads (an advisory lock) and the other
+  waits; either way every post is sent at most once, because each is claimed in the delivery log
+  (bot/jobs/delivery.py) before it is posted.
+- SIGTERM / SIGINT: the stop event is set (units check it between posts, and rate-limit waits end
+  on it), the posts in flight finish, and the process exits, well within 10 seconds.
 """
 
 from __future__ import annotations
