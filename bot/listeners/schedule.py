@@ -13,7 +13,7 @@ changes nothing.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -197,13 +197,11 @@ def sprint_schedule(
 
 
 def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: str, headline: str) -> dict:
-    from bot.jobs.sprint_prompts import next_prompt
-
     now = datetime.now(UTC)
     with unit_of_work(db, who) as (session, workspace):
         caller_tz = _caller_tz(session, client, workspace, who.user_id)
         row = repo.schedule(session, workspace.id, ScheduleKind.SPRINT, channel_id)
-        upcoming = next_prompt(session, workspace, channel_id, now)
+        upcoming = schedules.sprint_upcoming(session, workspace, channel_id, now)
         if row is None:
             tz = zone(workspace.timezone)
             line = ui.ScheduleLine(
@@ -256,11 +254,7 @@ def okr_pause(rest: str, *, respond: Respond, client: WebClient, context: BoltCo
             raise Usage(f"“{words[0][:20]}” is not a date like 2026-12-24.\n\n" + ui.PAUSE_USAGE) from None
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        me = member(session, client, workspace, who.user_id)
-        today = datetime.now(UTC).astimezone(zone(me.tz, workspace.timezone)).date()
-        if until < today:
-            raise Invalid(f"{until:%d %b %Y} has already passed; pick a day from today on, like `/okr pause until {today + timedelta(days=7)}`.")
-        me.paused_until = until
+        schedules.pause(session, client, workspace, who.user_id, until, datetime.now(UTC))
     if until == PAUSE_FOREVER:
         text = "Your check-in reminders are paused until you `/okr resume`."
     else:
@@ -273,9 +267,7 @@ def okr_resume(rest: str, *, respond: Respond, client: WebClient, context: BoltC
         raise Usage(ui.PAUSE_USAGE)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        me = member(session, client, workspace, who.user_id)
-        was_paused = me.paused_until is not None
-        me.paused_until = None
+        was_paused = schedules.resume(session, client, workspace, who.user_id)
     text = "Welcome back: your check-in reminders are on again." if was_paused else "Your reminders weren't paused; nothing changed."
     answer = _okr_schedule_answer(db, client, who, "", text)
     respond(**answer)

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.domain.schedule_time import WEEKDAYS, local_midnight_utc, zone
-from bot.errors import Forbidden
+from bot.errors import Forbidden, Invalid
 from bot.services.workspaces import member
 from storage.db import Database
 from storage.models import ScheduleKind, Workspace
@@ -196,6 +196,38 @@ def announce(client: WebClient, announcement: Announcement | None) -> None:
         result = post(client, channel=target, text=announcement.text)
         if not result.ok:
             log.warning("could not announce a schedule change to %s: %s", target, result.error)
+
+
+# --- /okr pause, /okr resume, /sprint schedule -----------------------------------------------------
+
+
+def pause(
+    session: Session, client: WebClient, workspace: Workspace, user_id: str, until, now: datetime
+) -> None:
+    """Pause one's own reminders up to and including `until` (a day in one's own time zone)."""
+    me = member(session, client, workspace, user_id)
+    today = now.astimezone(zone(me.tz, workspace.timezone)).date()
+    if until < today:
+        raise Invalid(
+            f"{until:%d %b %Y} has already passed; pick a day from today on, like "
+            f"`/okr pause until {today + timedelta(days=7)}`."
+        )
+    me.paused_until = until
+
+
+def resume(session: Session, client: WebClient, workspace: Workspace, user_id: str) -> bool:
+    """End one's pause; whether there was one."""
+    me = member(session, client, workspace, user_id)
+    was_paused = me.paused_until is not None
+    me.paused_until = None
+    return was_paused
+
+
+def sprint_upcoming(session: Session, workspace: Workspace, channel_id: str, now: datetime):
+    """The cadence's next planning prompt and the active sprint's end and prompt, apart."""
+    from bot.jobs.sprint_prompts import next_prompt
+
+    return next_prompt(session, workspace, channel_id, now)
 
 
 # --- /okr digest ----------------------------------------------------------------------------------
