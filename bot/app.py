@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
-from slack_bolt import Ack, App, BoltRequest, BoltResponse
-from slack_bolt.listener.custom_listener import CustomListener
+from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import listeners
+from bot.bolt_fence import ListenerPool, SignallingAck, answer_errors_after_ack
 from bot.domain.slack_text import neutralize_broadcasts
 from bot.errors import Invalid, NorthlineError
 from bot.installations import (
@@ -31,11 +29,12 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 UNEXPECTED = "Something went wrong on our side and nothing was changed. Please try again in a moment."
-DATABASE_DOWN = "Northline can't reach its database right now; nothing was changed. Please try again in a minute."
+DATABASE_DOWN = (
+    "Northline can't reach its database right now; nothing was changed. Please try again in a minute."
+)
 
 
 LISTENER_THREADS = 128
-ACK_WAIT_SECONDS = 3.0  # Bolt's own limit for a listener's ack()
 
 NOT_INSTALLED = (
     "Northline isn't installed in this workspace yet, so nothing was done. "
@@ -98,82 +97,32 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
 
     listeners.register(app)
     app.error(handle_error)
-    for listener in app._listeners:
-        if isinstance(listener, CustomListener):
-            listener.__class__ = AnsweringListener
+    answer_errors_after_ack(app, handle_error)
     return app
 
 
 def only_the_installed_workspace(context, body, next):  # noqa: A002
     """One bot token serves one workspace: a request claiming another is refused, politely."""
     installed = context.authorize_result
-    if installed is None or not installed.team_id or not context.team_id or context.team_id == installed.team_id:
+    if (
+        installed is None
+        or not installed.team_id
+        or not context.team_id
+        or context.team_id == installed.team_id
+    ):
         return next()
-    if installed.enterprise_id and context.enterprise_id == installed.enterprise_id and context.is_enterprise_install:
+    if (
+        installed.enterprise_id
+        and context.enterprise_id == installed.enterprise_id
+        and context.is_enterprise_install
+    ):
         return next()
-    logging.getLogger(__name__).warning("refused a request from %s; this app serves %s", context.team_id, installed.team_id)
+    logging.getLogger(__name__).warning(
+        "refused a request from %s; this app serves %s", context.team_id, installed.team_id
+    )
     if context.response_url:
         context.respond(text=NOT_INSTALLED, response_type="ephemeral")  # as Bolt does for OAuth
     return BoltResponse(status=200, body="")
-
-
-class SignallingAck(Ack):
-    """Bolt's ack() that also says when it has been called."""
-
-    def __init__(self):
-        super().__init__()
-        self.called = threading.Event()
-
-    def __call__(self, *args, **kwargs) -> BoltResponse:
-        try:
-            return super().__call__(*args, **kwargs)
-        finally:
-            self.called.set()
-
-
-class ListenerPool(ThreadPoolExecutor):
-    """The listeners' threads, handing each request its ack the moment the listener calls ack().
-
-    Bolt's runner submits a listener here and then looks for its ack every 10 ms, so every answer
-    waited up to 10 ms for nothing: 3-4× a bare Bolt app's ack time. Here submit() returns once
-    the request's ack (registered from the request's own thread by `expect_ack`) has been called
-    or its listener has ended, and Bolt finds the answer at its first look.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._expected = threading.local()
-
-    def expect_ack(self, ack: SignallingAck) -> None:
-        self._expected.ack = ack
-
-    def submit(self, fn, /, *args, **kwargs):
-        future = super().submit(fn, *args, **kwargs)
-        ack = getattr(self._expected, "ack", None)
-        if ack is not None:
-            self._expected.ack = None
-            future.add_done_callback(lambda _: ack.called.set())  # ended without ack(): Bolt answers
-            ack.called.wait(ACK_WAIT_SECONDS)
-        return future
-
-
-class AnsweringListener(CustomListener):
-    """A listener whose errors after ack() are answered here rather than by Bolt's runner.
-
-    Bolt's thread runner hands a post-ack error to the error handler and then sets the ack's
-    response to None; when that happens within its 10 ms poll, the HTTP request never sees the
-    ack and Slack gets a 404 after 3 s. Errors before ack() still go through Bolt (and
-    handle_error), which is what shapes `response_action: errors` for modals.
-    """
-
-    def run_ack_function(self, *, request: BoltRequest, response: BoltResponse) -> BoltResponse | None:
-        try:
-            return super().run_ack_function(request=request, response=response)
-        except Exception as error:
-            if request.context.ack is None or request.context.ack.response is None:
-                raise
-            handle_error(error, request.body, None, request.context, self.logger)
-            return None
 
 
 def handle_error(error: Exception, body: dict, response: BoltResponse | None, context, logger):
@@ -191,7 +140,9 @@ def _answer_error(error: Exception, body: dict, response: BoltResponse | None, c
         return _json_response({"response_action": "errors", "errors": fields})
     if isinstance(error, NorthlineError):
         message = error.message
-    elif isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+    elif isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
         logger.error("database unavailable: %s", type(error).__name__)
         message = DATABASE_DOWN
     else:
@@ -201,7 +152,9 @@ def _answer_error(error: Exception, body: dict, response: BoltResponse | None, c
         # A modal can only show field errors; put the message under its first input.
         first_block = _first_input_block(body.get("view") or {})
         if first_block:
-            return _json_response({"response_action": "errors", "errors": {first_block: _modal_text(context, message)}})
+            return _json_response(
+                {"response_action": "errors", "errors": {first_block: _modal_text(context, message)}}
+            )
     _tell(context, body, message)
     if response is not None:
         return BoltResponse(status=200, body="")

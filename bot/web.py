@@ -4,48 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from urllib.parse import parse_qs, parse_qsl
 
-from slack_bolt import App, BoltRequest
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
-from slack_bolt.response import BoltResponse
+from slack_bolt import App
 from sqlalchemy import text
 
 from bot.api.app import ApiApp
+from bot.bolt_fence import FormBodyHandler
 from storage.db import Database
 
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are far smaller; anything larger is refused unread.
 
 StartResponse = Callable[..., object]
-
-
-class FormBodyHandler(SlackRequestHandler):
-    """Bolt's WSGI handler, with its form bodies read whole.
-
-    slack-bolt's `parse_body` (slack_bolt/request/internals.py, 1.x) takes any form body that
-    contains the *word* "payload" for an interactivity payload, finds no `payload` field and returns
-    {}: `/kra add payload quality` would never reach a listener and Slack would show the person an
-    error. Here a form body without a `payload` field is parsed as the plain form it is.
-    tests/test_bolt_fence.py fails once Bolt parses it right, so this can then go.
-    """
-
-    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        body = request.get_body()
-        query, headers = request.query_string, request.get_headers()
-        bolt_request = BoltRequest(body=body, query=query, headers=headers)
-        if bolt_request.body == {} and body and not body.startswith("{") and "payload" not in parse_qs(body):
-            # Built from the dict so Bolt derives the context (team, user, channel) from the real
-            # fields; the raw body stays what Slack signed, for the signature check.
-            fixed = BoltRequest(
-                body=dict(parse_qsl(body, keep_blank_values=True)),
-                query=query,
-                headers=headers,
-                mode="socket_mode",
-            )
-            fixed.raw_body, fixed.mode = body, "http"
-            bolt_request = fixed
-        return self.app.dispatch(bolt_request)
 
 
 class NorthlineWSGI:

@@ -31,3 +31,42 @@ def test_a_forged_command_with_the_word_payload_is_still_refused(slack):
     headers = {"Content-Type": "application/x-www-form-urlencoded", **slack.sign(body)}
     forged = body.replace("add", "archive")  # signed for one body, sent with another
     assert slack.raw(forged, headers).status == 401
+
+
+# --- what bot/bolt_fence.py relies on; when one fails, re-read that module against the new Bolt ---
+
+
+def test_bolt_is_the_minor_release_the_fence_was_written_against():
+    from slack_bolt.version import __version__
+
+    assert __version__.startswith("1.30."), f"slack-bolt {__version__}: re-check bot/bolt_fence.py, then the pin"
+
+
+def test_bolts_thread_runner_still_submits_listeners_to_the_executor_and_polls_for_the_ack():
+    import inspect
+
+    from slack_bolt.listener.thread_runner import ThreadListenerRunner
+
+    source = inspect.getsource(ThreadListenerRunner.run)
+    assert "listener_executor.submit" in source  # ListenerPool.submit is where the ack is handed back
+    assert "time.sleep" in source  # the 10 ms poll ListenerPool saves
+
+
+def test_an_apps_listeners_are_still_a_list_of_custom_listeners_with_run_ack_function():
+    import inspect
+
+    from slack_bolt import App
+    from slack_bolt.listener.custom_listener import CustomListener
+
+    app = App(signing_secret="x" * 16, token="xoxb-fence", token_verification_enabled=False)
+    app.command("/fence")(lambda ack: ack())
+    assert isinstance(app._listeners, list) and isinstance(app._listeners[0], CustomListener)
+    assert list(inspect.signature(CustomListener.run_ack_function).parameters) == ["self", "request", "response"]
+
+
+def test_a_bolt_request_still_takes_a_dict_body_and_keeps_raw_body_and_mode():
+    from slack_bolt import BoltRequest
+
+    request = BoltRequest(body={"command": "/kra", "team_id": TEAM}, mode="socket_mode")
+    request.raw_body, request.mode = "command=%2Fkra", "http"
+    assert request.body["command"] == "/kra" and request.context.team_id == TEAM

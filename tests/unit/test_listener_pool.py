@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from bot.app import ListenerPool, SignallingAck
+from bot.bolt_fence import ListenerPool, SignallingAck
 
 
 @pytest.fixture
