@@ -358,3 +358,15 @@ def test_members_rows_are_never_shared(db):
         )
         session.flush()
         assert stored_admin(session, a, ADMIN) and not stored_admin(session, b, ADMIN)
+
+
+def test_switching_off_a_default_digest_keeps_the_workspaces_default_for_later(slack, db):
+    ws = workspace_id(db)
+    with db.session() as session:
+        session.get(Workspace, ws).digest_weekday, session.get(Workspace, ws).digest_time = 4, "15:00"
+    make_objective(db, ws, ALICE, channel=CHANNEL)
+    text = shown(answer(slack, "schedule", user_id=ALICE))
+    assert "Thursdays at 15:00 (UTC)" in text and "workspace's default" in text
+    answer(slack, "schedule off", user_id=ALICE)
+    [row] = schedules(db)
+    assert (row.enabled, row.weekday, row.time_of_day, row.timezone) == (False, 4, "15:00", "UTC")

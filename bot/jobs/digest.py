@@ -165,7 +165,15 @@ def _disable(
     db, workspace: Workspace, channel_id: str, setter: str, tz: ZoneInfo, outbox, result: PostResult
 ) -> None:
     disable_channel(
-        db, outbox.client, workspace, ScheduleKind.DIGEST, channel_id, result.error or "", setter, tz
+        db,
+        outbox.client,
+        workspace,
+        ScheduleKind.DIGEST,
+        channel_id,
+        result.error or "",
+        setter,
+        tz,
+        default_slot(workspace),
     )
 
 

@@ -154,10 +154,16 @@ def switch_off(
     """Switch a schedule off, keeping its day, time, zone and length for when it comes back on."""
     require_may_change(session, client, workspace, user_id, kind, channel_id)
     row = repo.schedule(session, workspace.id, kind, channel_id)
+    if row is None and kind == ScheduleKind.DIGEST:
+        # A channel on the workspace's default digest keeps that default for when it comes back.
+        default = (workspace.digest_weekday or default[0], workspace.digest_time or default[1], None)
     weekday, time_of_day, length_weeks = (row.weekday, row.time_of_day, row.length_weeks) if row else default
-    timezone = (
-        row.timezone if row else zone(member(session, client, workspace, user_id).tz, workspace.timezone).key
-    )
+    if row is not None:
+        timezone = row.timezone
+    elif kind == ScheduleKind.DIGEST:
+        timezone = zone(workspace.timezone).key  # the default digest runs in the workspace's zone
+    else:
+        timezone = zone(member(session, client, workspace, user_id).tz, workspace.timezone).key
     repo.set_schedule(
         session,
         workspace.id,
