@@ -5,7 +5,8 @@ owner of an active key result (of an active objective) with a key result not che
 Monday 00:00 their time gets one DM listing those key results and a *Check in* button.
 
 Nobody is reminded while paused (/okr pause: paused_until >= their today), deactivated, or
-showing a vacation-like Slack status. Per workspace the plan runs a fixed number of SQL
+showing a vacation-like Slack status, read on the day: whoever is due now and was last heard of
+(users.info or a user_change event) before that day began, their time, is asked about again. Per workspace the plan runs a fixed number of SQL
 statements whatever the number of people (the engine adds one claim and one mark per DM sent);
 the users.info calls that refresh stale time zones and statuses are Web API calls.
 """

@@ -3,11 +3,12 @@ cadence, `/sprint schedule LENGTH_WEEKS DAY HH:MM`), 10:00 by default, in the ch
 ending, its goal and a *Review sprint* button, key results behind pace as suggestions, and a
 *Plan next sprint* button.
 
-When: a channel with an active sprint is prompted on the sprint's own last day, at the time of the
-channel's sprint schedule (default 10:00, in its time zone, else the workspace's). A channel with
-a cadence but no active sprint is prompted on DAY every LENGTH_WEEKS weeks, counted from the week
-the cadence was set (its last week is the prompt's). A day off moves the prompt to the next
-working day. `/sprint schedule off` stops both. Key: (sprint_prompt, workspace, channel, SPR-n or
+When: a channel with an active sprint is prompted on the sprint's last work day (a weekend or
+holiday end moves it earlier, never past the end), at the time of the channel's sprint schedule
+(default 10:00, in its time zone, else the workspace's). A channel with a cadence but no active
+sprint is prompted on DAY every LENGTH_WEEKS weeks, counted from the week the cadence was set (its
+last week is the prompt's); a day off moves that one to the next working day. Suggestions are
+the channel's own key results behind pace that no other active sprint serves. `/sprint schedule off` stops both. Key: (sprint_prompt, workspace, channel, SPR-n or
 the week of the cadence).
 """
 
