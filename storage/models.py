@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_expression, relationship
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -302,6 +302,9 @@ class KeyResult(Base):
     created_at: Mapped[datetime | None] = mapped_column(DateTime, default=_now)
 
     objective: Mapped[Objective] = relationship(back_populates="key_results", lazy="raise")
+    # Whether a data source updates its number: loaded only by the queries that ask for it
+    # (with_expression), None elsewhere.
+    bound_to_source: Mapped[bool | None] = query_expression()
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "number", name="uq_key_result_workspace_number"),

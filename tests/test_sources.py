@@ -691,3 +691,25 @@ def test_the_clock_syncs_due_sources_off_its_tick_one_sync_at_a_time(db, source_
         assert first.result(timeout=30).recorded == 1
     with db.session() as session:
         assert session.scalars(select(CheckIn)).one().origin == "source:http"
+
+
+def test_the_reminder_and_the_digest_say_a_number_updated_itself(db, emulator, source_server):
+    from bot.jobs.digest import channel_digests
+    from bot.jobs.reminders import checkin_reminders
+    from storage.models import Objective
+    from tests.conftest import CHANNEL
+    from tests.test_jobs import FRIDAY_LONDON, MONDAY_LONDON, clients
+
+    _, (kr,) = make_objective(db)
+    with db.session() as session:
+        session.scalars(select(Objective)).one().channel_id = CHANNEL
+    _bind(db, kr, SourceSpec(kind="http", url=f"{source_server}/string", pointer="/value"))
+    assert sync_due_sources(db, lambda _w: _Recorder(), MONDAY_LONDON - timedelta(days=1)).recorded == 1
+
+    checkin_reminders(db, clients(emulator), MONDAY_LONDON)
+    [dm] = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == ALICE]
+    assert "updated itself from its data source: how confident are you?" in json.dumps(dm.args["blocks"])
+
+    channel_digests(db, clients(emulator), FRIDAY_LONDON)
+    thread = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args.get("thread_ts")]
+    assert thread and "updated by its data source" in json.dumps([c.args["blocks"] for c in thread])

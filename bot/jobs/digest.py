@@ -75,6 +75,7 @@ class DigestData:
     sprint_ref: str | None = None
     sprint_aligned: bool | None = None
     sprint_key_results: list[KeyResult] = field(default_factory=list)
+    automatic: set[int] = field(default_factory=set)  # key results whose latest number came from a source
     cycle: Cycle | None = None
     left_out: int = 0  # objectives beyond MAX_OBJECTIVES
 
@@ -219,6 +220,7 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
     items = []
     latest_notes: dict[int, CheckIn] = {}
     missing: list[KeyResult] = []
+    automatic: set[int] = set()
     charted = 0
     for objective in objectives:
         krs = facts.key_results.get(objective.id, [])
@@ -236,6 +238,9 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
             charted += 1
         items.append(ObjectiveDigest(status, change, line))
         for kr in krs:
+            rows = facts.checkins.get(kr.id, ())
+            if rows and (rows[-1].origin or "").startswith("source:"):
+                automatic.add(kr.id)
             note = next(
                 (c for c in reversed(facts.checkins.get(kr.id, ())) if c.note and c.note.strip()), None
             )
@@ -253,6 +258,7 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
         missing=missing,
         cycle=cycle,
         left_out=left_out,
+        automatic=automatic,
     )
     if facts.sprint is not None:
         data.sprint_name = facts.sprint.name

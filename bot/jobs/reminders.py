@@ -70,7 +70,7 @@ def checkin_reminders(
 def plan(context: PlanContext) -> list[PlannedPost]:
     """One DM per owner with a key result not checked in this week (their week, their time)."""
     db, workspace, now = context.db, context.workspace, context.now
-    # Facts: schedule, key results (with objectives), cached members. Three statements.
+    # Facts: schedule, key results (with objectives and source bindings), cached members: three statements.
     with db.session() as session:
         schedule = repo.schedule(session, workspace.id, ScheduleKind.CHECKIN)
         if schedule is not None and not schedule.enabled:
@@ -122,7 +122,13 @@ def plan(context: PlanContext) -> list[PlannedPost]:
                 Key(KIND, workspace.id, person.user_id, occurrence.period),
                 occurrence.due,
                 person.user_id,
-                partial(ui.checkin_reminder, pending, week_start=occurrence.week_start, tz=tz),
+                partial(
+                    ui.checkin_reminder,
+                    pending,
+                    week_start=occurrence.week_start,
+                    tz=tz,
+                    synced={kr.id for kr in pending if kr.bound_to_source},
+                ),
                 unreachable=unreachable(person, now.astimezone(tz).date()),
             )
         )

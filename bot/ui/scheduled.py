@@ -6,7 +6,7 @@ Pure functions: facts in, ``{"text": ..., "blocks": [...]}`` out (the keyword ar
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -89,8 +89,12 @@ def _fallback(lines: Sequence[str]) -> str:
 # --- check-in reminder ----------------------------------------------------------------------------
 
 
-def checkin_reminder(key_results: Sequence[KeyResult], *, week_start: date, tz: ZoneInfo) -> dict:
-    """The Monday DM: the owner's key results not checked in this week, and a *Check in* button."""
+def checkin_reminder(
+    key_results: Sequence[KeyResult], *, week_start: date, tz: ZoneInfo, synced: Collection[int] = ()
+) -> dict:
+    """The Monday DM: the owner's key results not checked in this week, and a *Check in* button.
+    A key result bound to a data source (`synced`) updates its own number: the owner is asked only
+    for their confidence and a note."""
     count = len(key_results)
     intro = (
         f"Time for your weekly check-in: {count} key result{'s' if count != 1 else ''} "
@@ -98,13 +102,26 @@ def checkin_reminder(key_results: Sequence[KeyResult], *, week_start: date, tz: 
     )
     rows = []
     for kr in key_results:
-        last = "never checked in" if kr.last_checkin_at is None else f"last check-in {_local_day(kr.last_checkin_at, tz)}"
+        last = (
+            "never checked in"
+            if kr.last_checkin_at is None
+            else f"last check-in {_local_day(kr.last_checkin_at, tz)}"
+        )
         objective = getattr(kr, "objective", None)
-        under = f" · {format_ref(RefKind.OBJ, objective.number)} {user_text(objective.title, 80)}" if objective else ""
+        under = (
+            f" · {format_ref(RefKind.OBJ, objective.number)} {user_text(objective.title, 80)}"
+            if objective
+            else ""
+        )
+        asked = (
+            "\n_The number updated itself from its data source: how confident are you?_"
+            if synced and kr.id in synced
+            else ""
+        )
         rows.append(
             section(
                 f"*`{kr_ref(kr)}` {user_text(kr.title, 150)}*\n{progress_bar(kr_progress(kr))} · {kr_value(kr)}\n"
-                f"_{last}{under}_"
+                f"_{last}{under}_{asked}"
             )
         )
     button_block = actions(button("Check in", Action.OPEN_CHECKIN, "weekly", style="primary"))
@@ -115,7 +132,9 @@ def checkin_reminder(key_results: Sequence[KeyResult], *, week_start: date, tz: 
         max_chars=MESSAGE_TEXT_BUDGET - _RESERVED_CHARS,
     )
     blocks = [header("Weekly check-in"), section(intro), *listed, button_block]
-    text_lines = [intro] + [f"• {kr_ref(kr)} {user_text(kr.title, 100)}: {kr_value(kr)}" for kr in key_results[:30]]
+    text_lines = [intro] + [
+        f"• {kr_ref(kr)} {user_text(kr.title, 100)}: {kr_value(kr)}" for kr in key_results[:30]
+    ]
     if count > 30:
         text_lines.append(f"…and {count - 30} more.")
     text_lines.append("Check in with /okr checkin.")
@@ -143,9 +162,10 @@ _WHAT = {"digest": "weekly digest", "sprint": "sprint-planning prompt"}
 def schedule_disabled(kind: str, channel_id: str, error: str) -> dict:
     what = _WHAT.get(kind, f"{kind} posts")
     reason = _REASONS.get(error, f"Slack answered `{error}`")
-    fix = (
-        f"Invite me back with `/invite @Northline` in <#{channel_id}>, then turn it on again with "
-        + ("`/okr schedule digest DAY HH:MM`." if kind == "digest" else "`/sprint schedule LENGTH_WEEKS DAY HH:MM`.")
+    fix = f"Invite me back with `/invite @Northline` in <#{channel_id}>, then turn it on again with " + (
+        "`/okr schedule digest DAY HH:MM`."
+        if kind == "digest"
+        else "`/sprint schedule LENGTH_WEEKS DAY HH:MM`."
     )
     text = f"I switched off the {what} of <#{channel_id}>: {reason}. {fix}"
     return {"text": text, "blocks": [section(f":warning: {text}")]}
@@ -174,7 +194,7 @@ PAUSE_USAGE = """*`/okr pause` — no check-in reminders for you while you're aw
 
 
 def when(moment: datetime, tz: ZoneInfo) -> str:
-    """"Fri 4 Dec, 16:00" in `tz`."""
+    """ "Fri 4 Dec, 16:00" in `tz`."""
     local = moment.astimezone(tz)
     return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
 
@@ -182,9 +202,10 @@ def when(moment: datetime, tz: ZoneInfo) -> str:
 def both_times(moment: datetime, channel_tz: ZoneInfo, caller_tz: ZoneInfo) -> str:
     """The same moment in the channel's time and in the caller's."""
     shown = f"{when(moment, channel_tz)} ({channel_tz.key})"
-    if channel_tz.key != caller_tz.key and moment.astimezone(channel_tz).utcoffset() != moment.astimezone(
-        caller_tz
-    ).utcoffset():
+    if (
+        channel_tz.key != caller_tz.key
+        and moment.astimezone(channel_tz).utcoffset() != moment.astimezone(caller_tz).utcoffset()
+    ):
         shown += f" — {when(moment, caller_tz)} your time ({caller_tz.key})"
     elif channel_tz.key != caller_tz.key:
         shown += " — the same time where you are"
@@ -221,7 +242,9 @@ def schedule_answer(headline: str, lines: Sequence[ScheduleLine], footer: str = 
 
 
 def weekly(weekday: int, time_of_day: str, tz_name: str | None = None, *, every_weeks: int = 1) -> str:
-    every = f"{day_name(weekday)}s" if every_weeks == 1 else f"every {every_weeks} weeks on {day_name(weekday)}"
+    every = (
+        f"{day_name(weekday)}s" if every_weeks == 1 else f"every {every_weeks} weeks on {day_name(weekday)}"
+    )
     where = f" ({tz_name})" if tz_name else ""
     return f"{every} at {time_of_day}{where}"
 
@@ -231,7 +254,9 @@ def weekly(weekday: int, time_of_day: str, tz_name: str | None = None, *, every_
 _SECTION_ROOM = 2900  # under Slack's 3,000 characters a section, with room for a cut marker
 
 
-def pack(lines: Sequence[str], *, max_blocks: int, overflow: str, max_chars: int = MESSAGE_TEXT_BUDGET) -> list[dict]:
+def pack(
+    lines: Sequence[str], *, max_blocks: int, overflow: str, max_chars: int = MESSAGE_TEXT_BUDGET
+) -> list[dict]:
     """Lines into as few sections as fit (each under 3,000 characters), at most `max_blocks`
     blocks and `max_chars` characters of text, the last one saying how many lines were left out."""
     sections: list[tuple[str, int]] = []  # (text, how many lines it holds)
@@ -310,15 +335,19 @@ def digest_parent(data) -> dict:
     blocks = [section(intro), *listed]
     more = data.left_out
     if more:
-        blocks.append(context(f"…and {more} more objective{'s' if more != 1 else ''}: `/okr list` shows them all."))
+        blocks.append(
+            context(f"…and {more} more objective{'s' if more != 1 else ''}: `/okr list` shows them all.")
+        )
     else:
         blocks.append(context("Key results, notes, missing check-ins and the sprint goal are in the thread."))
     return {"text": _fallback(text_lines), "blocks": blocks[:MESSAGE_BLOCKS]}
 
 
-def _kr_line(status, note) -> str:
+def _kr_line(status, note, automatic: bool = False) -> str:
     kr = status.key_result
     line = f"`{kr_ref(kr)}` {user_text(kr.title, 120)} · {progress_bar(status.progress)} · {_pace(status)}"
+    if automatic:
+        line += " · updated by its data source"
     if status.confidence is not None:
         line += f" · owner says {status.confidence.emoji} {status.confidence.label}"
     line += f" · <@{kr.owner_id}>"
@@ -338,7 +367,13 @@ def digest_thread(data) -> list[dict]:
         if not item.status.key_results:
             lines.append("      _no key results yet_")
         for status in item.status.key_results:
-            lines.append(_kr_line(status, data.latest_notes.get(status.key_result.id)))
+            lines.append(
+                _kr_line(
+                    status,
+                    data.latest_notes.get(status.key_result.id),
+                    status.key_result.id in getattr(data, "automatic", ()),
+                )
+            )
     key_results = [
         section("*Key results*, their confidence and latest notes"),
         *pack(
@@ -374,7 +409,9 @@ def digest_thread(data) -> list[dict]:
             refs = ", ".join(f"`{kr_ref(kr)}`" for kr in data.sprint_key_results[:10])
             attention.append(f"• :white_check_mark: aligned: it serves {refs}")
         else:
-            attention.append("• :warning: not aligned: its goal serves no active key result. `/sprint link KR-n` links one.")
+            attention.append(
+                "• :warning: not aligned: its goal serves no active key result. `/sprint link KR-n` links one."
+            )
     else:
         attention.append("*No active sprint* in this channel. `/sprint start` plans one.")
     needs_attention = pack(attention, max_blocks=MESSAGE_BLOCKS, overflow="…and {count} more lines.")
@@ -423,8 +460,12 @@ def sprint_prompt(channel_id: str, detail, behind: Sequence, *, has_own: bool = 
             f"• `{s.ref}` {user_text(s.key_result.title, 120)} · {progress_bar(s.progress)} · {s.pace.emoji} {s.pace.label}"
             for s in behind
         ]
-        blocks.append(section("*Behind pace: candidates for the next sprint goal*\n" + "\n".join(suggestion_lines)))
-        lines += ["Behind pace:"] + [f"- {s.ref} {user_text(s.key_result.title, 80)} ({s.pace.label})" for s in behind]
+        blocks.append(
+            section("*Behind pace: candidates for the next sprint goal*\n" + "\n".join(suggestion_lines))
+        )
+        lines += ["Behind pace:"] + [
+            f"- {s.ref} {user_text(s.key_result.title, 80)} ({s.pace.label})" for s in behind
+        ]
     elif not has_own:
         none = (
             "This channel has no key results of its own yet, so there is nothing to suggest. "
@@ -483,8 +524,23 @@ def close_cycle_prompt(cycle, objectives: Sequence) -> dict:
         f"*{cycle.name}* ends {cycle.end - timedelta(days=1):%a %d %b}: time to close "
         f"and score your objective{'s' if len(objectives) != 1 else ''} with `/okr close OBJ-n`."
     )
-    blocks = [section(intro), *pack(lines, max_blocks=MESSAGE_BLOCKS - 1, overflow="…and {count} more: `/okr list mine`.")]
+    blocks = [
+        section(intro),
+        *pack(lines, max_blocks=MESSAGE_BLOCKS - 1, overflow="…and {count} more: `/okr list mine`."),
+    ]
     return {"text": _fallback([intro.replace("*", ""), *lines[:30]]), "blocks": blocks}
 
 
-__all__ = ["checkin_reminder", "digest_parent", "digest_thread", "pack", "context", "day_name", "kr_progress", "kr_ref", "kr_value", "user_text", "schedule_disabled"]
+__all__ = [
+    "checkin_reminder",
+    "digest_parent",
+    "digest_thread",
+    "pack",
+    "context",
+    "day_name",
+    "kr_progress",
+    "kr_ref",
+    "kr_value",
+    "user_text",
+    "schedule_disabled",
+]

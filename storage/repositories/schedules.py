@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.db import Database
@@ -24,6 +24,7 @@ from storage.models import (
     Objective,
     Schedule,
     ScheduleKind,
+    SourceBinding,
     Sprint,
     SprintKeyResult,
     Status,
@@ -42,7 +43,9 @@ def workspaces(session: Session, team_id: str | None = None) -> list[Workspace]:
     return list(session.scalars(query))
 
 
-def schedule(session: Session, workspace_id: int, kind: ScheduleKind, channel_id: str = "") -> Schedule | None:
+def schedule(
+    session: Session, workspace_id: int, kind: ScheduleKind, channel_id: str = ""
+) -> Schedule | None:
     return session.scalar(
         select(Schedule).where(
             Schedule.workspace_id == workspace_id, Schedule.kind == kind, Schedule.channel_id == channel_id
@@ -52,7 +55,9 @@ def schedule(session: Session, workspace_id: int, kind: ScheduleKind, channel_id
 
 def schedules(session: Session, workspace_id: int, kind: ScheduleKind) -> dict[str, Schedule]:
     """Every schedule of `kind` in a workspace, by channel ("" for the workspace-wide one)."""
-    rows = session.scalars(select(Schedule).where(Schedule.workspace_id == workspace_id, Schedule.kind == kind))
+    rows = session.scalars(
+        select(Schedule).where(Schedule.workspace_id == workspace_id, Schedule.kind == kind)
+    )
     return {row.channel_id: row for row in rows}
 
 
@@ -140,7 +145,9 @@ def admin_ids(session: Session, workspace_id: int) -> list[str]:
     return list(
         session.scalars(
             select(Member.user_id)
-            .where(Member.workspace_id == workspace_id, Member.is_admin.is_(True), Member.is_deleted.is_(False))
+            .where(
+                Member.workspace_id == workspace_id, Member.is_admin.is_(True), Member.is_deleted.is_(False)
+            )
             .order_by(Member.user_id)
         )
     )
@@ -154,14 +161,18 @@ def channel_stewards(session: Session, workspace_id: int, channel_id: str) -> se
         Objective.channel_id == channel_id,
         Objective.status == Status.ACTIVE,
     )
-    starters = select(Sprint.created_by).where(Sprint.workspace_id == workspace_id, Sprint.channel_id == channel_id)
+    starters = select(Sprint.created_by).where(
+        Sprint.workspace_id == workspace_id, Sprint.channel_id == channel_id
+    )
     return {user for user in session.scalars(owners.union(starters)) if user}
 
 
 DIGEST_NOW_KIND = "digest_now"  # a digest someone asked for with `/okr digest`, outside the schedule
 
 
-def last_digest_at(session: Session, workspace_id: int, channel_id: str, kinds: Sequence[str]) -> datetime | None:
+def last_digest_at(
+    session: Session, workspace_id: int, channel_id: str, kinds: Sequence[str]
+) -> datetime | None:
     """When the channel's latest digest (scheduled or asked for) went out, naive UTC. One statement."""
     return session.scalar(
         select(func.max(Delivery.sent_at)).where(
@@ -197,7 +208,16 @@ def members(session: Session, workspace_id: int, user_ids: Iterable[str]) -> dic
     return {row.user_id: row for row in rows}
 
 
-MEMBER_COLUMNS = ("name", "tz", "tz_offset", "is_admin", "is_deleted", "status_text", "status_emoji", "refreshed_at")
+MEMBER_COLUMNS = (
+    "name",
+    "tz",
+    "tz_offset",
+    "is_admin",
+    "is_deleted",
+    "status_text",
+    "status_emoji",
+    "refreshed_at",
+)
 
 
 def upsert_members(db: Database, workspace_id: int, rows: Sequence[dict]) -> None:
@@ -212,7 +232,9 @@ def upsert_members(db: Database, workspace_id: int, rows: Sequence[dict]) -> Non
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - the two databases Northline supports
         raise RuntimeError(f"unsupported database {dialect}")
-    values = [{"workspace_id": workspace_id, **{k: row[k] for k in ("user_id", *MEMBER_COLUMNS)}} for row in rows]
+    values = [
+        {"workspace_id": workspace_id, **{k: row[k] for k in ("user_id", *MEMBER_COLUMNS)}} for row in rows
+    ]
     statement = insert(Member).values(values)
     statement = statement.on_conflict_do_update(
         index_elements=[Member.workspace_id, Member.user_id],
@@ -225,10 +247,15 @@ def upsert_members(db: Database, workspace_id: int, rows: Sequence[dict]) -> Non
 # --- what the check-in reminder needs ----------------------------------------------------------------
 
 
-def active_key_results(session: Session, workspace_id: int, owner_ids: Iterable[str] | None = None) -> list[KeyResult]:
-    """Active key results of active objectives (objective loaded alongside): one statement."""
+def active_key_results(
+    session: Session, workspace_id: int, owner_ids: Iterable[str] | None = None
+) -> list[KeyResult]:
+    """Active key results of active objectives (objective loaded alongside, and whether a data
+    source updates each one: `bound_to_source`): one statement."""
+    bound = exists().where(SourceBinding.key_result_id == KeyResult.id)
     query = (
         select(KeyResult, Objective)
+        .options(with_expression(KeyResult.bound_to_source, bound))
         .join(Objective, Objective.id == KeyResult.objective_id)
         .where(
             KeyResult.workspace_id == workspace_id,
@@ -264,7 +291,10 @@ class ChannelFacts:
     @property
     def sprint_aligned(self) -> bool:
         """Serves at least one active key result (of an active objective)."""
-        return any(kr.status == Status.ACTIVE and kr.objective.status == Status.ACTIVE for kr in self.sprint_key_results)
+        return any(
+            kr.status == Status.ACTIVE and kr.objective.status == Status.ACTIVE
+            for kr in self.sprint_key_results
+        )
 
 
 def channels_with_objectives(session: Session, workspace_id: int) -> dict[str, Objective]:
@@ -296,16 +326,29 @@ _channel = (
 _CHANNEL_OBJECTIVES = (
     select(Objective, KeyResult)
     .outerjoin(KeyResult, and_(KeyResult.objective_id == Objective.id, KeyResult.status == Status.ACTIVE))
-    .where(Objective.id.in_(select(Objective.id).where(*_channel).order_by(Objective.number).limit(bindparam("limit"))))
+    .where(
+        Objective.id.in_(
+            select(Objective.id).where(*_channel).order_by(Objective.number).limit(bindparam("limit"))
+        )
+    )
     .order_by(Objective.number, KeyResult.position, KeyResult.number)
 )
 _COUNT_CHANNEL_OBJECTIVES = select(func.count()).select_from(Objective).where(*_channel)
 _CHECKINS_SINCE = (
     select(
-        CheckIn.id, CheckIn.key_result_id, CheckIn.value, CheckIn.confidence, CheckIn.note,
-        CheckIn.author_id, CheckIn.created_at,
+        CheckIn.id,
+        CheckIn.key_result_id,
+        CheckIn.value,
+        CheckIn.confidence,
+        CheckIn.note,
+        CheckIn.author_id,
+        CheckIn.created_at,
+        CheckIn.origin,
     )
-    .where(CheckIn.key_result_id.in_(bindparam("kr_ids", expanding=True)), CheckIn.created_at >= bindparam("since"))
+    .where(
+        CheckIn.key_result_id.in_(bindparam("kr_ids", expanding=True)),
+        CheckIn.created_at >= bindparam("since"),
+    )
     .order_by(CheckIn.created_at, CheckIn.id)
 )
 # The channel's active sprint with the key results it serves, and their objectives (one row per key result).
@@ -376,7 +419,9 @@ def sprint_links(session: Session, sprint_ids: Iterable[int]) -> dict[int, set[i
     if not ids:
         return links
     for sprint_id, kr_id in session.execute(
-        select(SprintKeyResult.sprint_id, SprintKeyResult.key_result_id).where(SprintKeyResult.sprint_id.in_(ids))
+        select(SprintKeyResult.sprint_id, SprintKeyResult.key_result_id).where(
+            SprintKeyResult.sprint_id.in_(ids)
+        )
     ):
         links[sprint_id].add(kr_id)
     return links
@@ -398,14 +443,22 @@ def sprints_overlapping(session: Session, workspace_id: int, start, end) -> list
 
 def kra_owners(session: Session, workspace_id: int) -> list[str]:
     return sorted(
-        set(session.scalars(select(Kra.owner_id).where(Kra.workspace_id == workspace_id, Kra.status == Status.ACTIVE)))
+        set(
+            session.scalars(
+                select(Kra.owner_id).where(Kra.workspace_id == workspace_id, Kra.status == Status.ACTIVE)
+            )
+        )
     )
 
 
 def objective_owners_in_cycle(session: Session, workspace_id: int, cycle: str) -> dict[str, list[Objective]]:
     rows = session.scalars(
         select(Objective)
-        .where(Objective.workspace_id == workspace_id, Objective.cycle == cycle, Objective.status == Status.ACTIVE)
+        .where(
+            Objective.workspace_id == workspace_id,
+            Objective.cycle == cycle,
+            Objective.status == Status.ACTIVE,
+        )
         .order_by(Objective.number)
     )
     grouped: dict[str, list[Objective]] = defaultdict(list)
