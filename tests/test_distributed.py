@@ -36,6 +36,7 @@ from tests.test_jobs import MONDAY_LONDON, dms
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("NORTHLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+AMQP_URL = os.environ.get("NORTHLINE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
 def _redis_reachable(url: str) -> bool:
@@ -50,6 +51,29 @@ def _redis_reachable(url: str) -> bool:
 requires_redis = pytest.mark.skipif(
     not _redis_reachable(REDIS_URL), reason=f"no Redis at {REDIS_URL} (set NORTHLINE_TEST_REDIS_URL)"
 )
+
+
+def _amqp_reachable(url: str) -> bool:
+    try:
+        from kombu import Connection
+
+        with Connection(url, connect_timeout=2) as connection:
+            connection.ensure_connection(max_retries=1)
+        return True
+    except Exception:  # noqa: BLE001 - any failure means: no RabbitMQ here
+        return False
+
+
+BROKERS = [
+    pytest.param(REDIS_URL, id="redis", marks=requires_redis),
+    pytest.param(
+        AMQP_URL,
+        id="rabbitmq",
+        marks=pytest.mark.skipif(
+            not _amqp_reachable(AMQP_URL), reason=f"no RabbitMQ at {AMQP_URL} (set NORTHLINE_TEST_AMQP_URL)"
+        ),
+    ),
+]
 
 
 def seed_people(db, emulator, people: int, team: str = TEAM) -> list[str]:
@@ -108,9 +132,9 @@ def seed_people(db, emulator, people: int, team: str = TEAM) -> list[str]:
     return users
 
 
-def delivery_settings(**values) -> DeliverySettings:
+def delivery_settings(broker_url: str = REDIS_URL, **values) -> DeliverySettings:
     return DeliverySettings(
-        broker_url=REDIS_URL, queue=f"northline-test-{uuid.uuid4().hex[:10]}", unit_timeout=10, **values
+        broker_url=broker_url, queue=f"northline-test-{uuid.uuid4().hex[:10]}", unit_timeout=10, **values
     )
 
 
@@ -195,10 +219,18 @@ def wait_until(condition, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-def purge_queue(config: DeliverySettings) -> None:
+def purge_queue(config: DeliverySettings, *, delete: bool = False) -> None:
+    """Empty the test's queue (declared first: RabbitMQ refuses to purge an unknown queue); at the
+    end, delete it, so no test leaves a queue on a shared broker."""
+    from kombu import Queue
+
     app = celery_app(config)
     with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(config.queue)
+        queue = Queue(config.queue, routing_key=config.queue).bind(connection.default_channel)
+        queue.declare()
+        queue.purge()
+        if delete:
+            queue.delete()
 
 
 # --- the clock's side, on its own ----------------------------------------------------------------
@@ -267,13 +299,13 @@ def test_an_expired_lease_can_be_taken_over(db):
 # --- real workers on a real Redis ------------------------------------------------------------------
 
 
-@requires_redis
+@pytest.mark.parametrize("broker", BROKERS)
 def test_workers_killed_at_random_points_send_nothing_twice_and_reach_everyone_else(
-    db, emulator, database_url, tmp_path
+    db, emulator, database_url, tmp_path, broker
 ):
     people = seed_people(db, emulator, 1000)
     emulator.delay("chat.postMessage", 0.05)  # Slack answers 50 ms after posting: kills land mid-post
-    config = delivery_settings(batch_size=100, posts_per_second=100, posts_in_flight=4)
+    config = delivery_settings(broker, batch_size=100, posts_per_second=100, posts_in_flight=4)
     purge_queue(config)
     workers = Workers(worker_env(config, emulator, database_url), tmp_path)
     try:
@@ -302,7 +334,7 @@ def test_workers_killed_at_random_points_send_nothing_twice_and_reach_everyone_e
         )
     finally:
         workers.stop()
-        purge_queue(config)
+        purge_queue(config, delete=True)
     counts = dms(emulator)
     assert max(counts.values()) == 1, "someone was sent a reminder twice"
     recorded = states(db)
@@ -323,10 +355,12 @@ def _running(db) -> bool:
         )
 
 
-@requires_redis
-def test_two_clocks_enqueueing_the_same_minute_run_each_unit_once(db, emulator, database_url, tmp_path):
+@pytest.mark.parametrize("broker", BROKERS)
+def test_two_clocks_enqueueing_the_same_minute_run_each_unit_once(
+    db, emulator, database_url, tmp_path, broker
+):
     people = seed_people(db, emulator, 60)
-    config = delivery_settings(batch_size=20, posts_per_second=100)
+    config = delivery_settings(broker, batch_size=20, posts_per_second=100)
     purge_queue(config)
     units = units_for(db, ["checkin-reminders"], MONDAY_LONDON)
     # The leader enqueues, dies; the standby takes over within the same minute and enqueues again.
@@ -341,7 +375,7 @@ def test_two_clocks_enqueueing_the_same_minute_run_each_unit_once(db, emulator, 
         )
     finally:
         workers.stop()
-        purge_queue(config)
+        purge_queue(config, delete=True)
     assert dms(emulator) == Counter({u: 1 for u in people})
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(DeliveryUnit)) == 3
