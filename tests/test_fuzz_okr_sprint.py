@@ -198,8 +198,9 @@ OKR_SUBCOMMANDS = [
     "", "help", "new", "add", "list", "ls", "show", "checkin", "check-in", "edit", "close", "archive", "digest",
     "schedule", "pause", "resume", "export", "LIST", "Show", "zap",
 ]
-# Subcommands that may legitimately write when their arguments are valid.
-OKR_WRITERS = {"checkin", "check-in", "archive", "schedule", "pause", "resume"}
+# Subcommands that may legitimately write when their arguments are valid (`digest` logs the
+# digest it posted, so the next `/okr digest` can say when it went).
+OKR_WRITERS = {"checkin", "check-in", "archive", "schedule", "pause", "resume", "digest"}
 OKR_MODALS = {"new", "add", "edit", "close"}
 okr_words = st.one_of(
     hostile_words,
