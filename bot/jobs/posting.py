@@ -20,17 +20,12 @@ import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
-from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
-from slack_sdk.http_retry.handler import RetryHandler
 
 from bot.jobs.pacing import Pacer
+from bot.slack_client import build_web_client
 
 log = logging.getLogger(__name__)
 
@@ -171,66 +166,7 @@ def classify_error(error: SlackApiError, channel: str) -> PostResult:
     return PostResult(outcome, channel=channel, error=code, response=data)
 
 
-# --- the clock's client -----------------------------------------------------------------------
-
-
-class StoppableRateLimitHandler(RateLimitErrorRetryHandler):
-    """Honours Retry-After like slack_sdk's, but its wait ends when the clock is told to stop, and
-    once stopping it retries no more (the post then counts as not sent and is retried on restart).
-
-    With a pacer, a 429 pauses the workspace's bucket for that method, so every thread posting to
-    that workspace waits out the Retry-After, not just the one that was refused; other
-    workspaces go on at their own pace."""
-
-    def __init__(
-        self,
-        max_retry_count: int,
-        stop: threading.Event | None = None,
-        *,
-        pacer: Pacer | None = None,
-        pace_key: str | None = None,
-    ):
-        super().__init__(max_retry_count=max_retry_count)
-        self.stop = stop or threading.Event()
-        self.pacer = pacer
-        self.pace_key = pace_key
-
-    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
-        if self.stop.is_set():
-            return False
-        return super()._can_retry(state=state, request=request, response=response, error=error)
-
-    def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
-        if response is None:
-            raise error  # type: ignore[misc]
-        state.next_attempt_requested = True
-        retry_after = 1.0
-        for name, values in response.headers.items():
-            if name.lower() == "retry-after":
-                try:
-                    retry_after = float(values[0] if isinstance(values, list) else values)
-                except (TypeError, ValueError, IndexError):
-                    retry_after = 1.0
-                break
-        if self.pacer is not None and self.pace_key is not None:
-            method = request.url.rstrip("/").rsplit("/", 1)[-1]
-            self.pacer.back_off(self.pace_key, method, max(0.0, retry_after) + 0.05)
-            self.pacer.wait(self.pace_key, method, self.stop)
-        else:
-            self.stop.wait(max(0.0, retry_after) + 0.05)
-        state.increment_current_attempt()
-
-
-def clock_retry_handlers(
-    stop: threading.Event | None = None, *, pacer: Pacer | None = None, pace_key: str | None = None
-) -> list[RetryHandler]:
-    # At most once beats at least once here. Connection errors are retried only when the request
-    # never left (urllib wraps those in URLError); a reset after sending, or a 5xx, could mean the
-    # post went out, and a retry would post twice: those count as failed instead.
-    return [
-        ConnectionErrorRetryHandler(max_retry_count=2, error_types=[URLError]),
-        StoppableRateLimitHandler(CLOCK_RATE_RETRIES, stop, pacer=pacer, pace_key=pace_key),
-    ]
+# --- the clock's client: the one retry policy (bot/slack_client.py), patient with 429s ---------
 
 
 def build_clock_client(
@@ -244,5 +180,12 @@ def build_clock_client(
 ) -> WebClient:
     """The Web API client for scheduled fan-outs: up to CLOCK_RATE_RETRIES honoured 429s a call,
     each pausing the workspace `pace_key` in `pacer` when given."""
-    handlers = clock_retry_handlers(stop, pacer=pacer, pace_key=pace_key)
-    return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)
+    return build_web_client(
+        token,
+        api_url,
+        timeout=timeout,
+        rate_limit_retries=CLOCK_RATE_RETRIES,
+        stop=stop,
+        pacer=pacer,
+        pace_key=pace_key,
+    )
