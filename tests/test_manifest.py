@@ -45,7 +45,7 @@ def test_only_the_scopes_the_product_uses():
 
 
 def test_an_enterprise_grid_org_can_install_it_org_wide():
-    """README's "Many workspaces" promises the org-wide install; Slack offers it only when this is on
+    """docs/operations.md's "Many workspaces" promises the org-wide install; Slack offers it only when this is on
     (api.slack.com/reference/manifests#settings: org_deploy_enabled). The org-wide path itself is
     tested end to end in tests/test_workspaces.py."""
     assert manifest()["settings"]["org_deploy_enabled"] is True
