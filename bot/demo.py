@@ -24,9 +24,9 @@ from bot.jobs import digest
 from bot.services import checkins, home, kras, okrs, sprints
 from bot.services.home import monday_midnight_utc
 from bot.services.workspaces import workspace_for
+from bot.ui import digest as digest_ui
 from bot.ui import kra as kra_ui
 from bot.ui import okr as okr_ui
-from bot.ui import scheduled as scheduled_ui
 from bot.ui import sprint as sprint_ui
 from bot.ui.chart import render_history_png
 from bot.ui.home import home_view
@@ -352,8 +352,8 @@ def _sprint_show(session, workspace: Workspace, now: datetime) -> list[str]:
 def _digest(session, workspace: Workspace, now: datetime, chart_file: Path) -> list[str]:
     tz = ZoneInfo(workspace.timezone or "UTC")
     data = digest.digest_data(session, workspace, CHANNEL, tz, now.replace(tzinfo=UTC))
-    parent = blocks_to_text(scheduled_ui.digest_parent(data)["blocks"], NAMES)
-    replies = [blocks_to_text(m["blocks"], NAMES) for m in scheduled_ui.digest_thread(data)]
+    parent = blocks_to_text(digest_ui.digest_parent(data)["blocks"], NAMES)
+    replies = [blocks_to_text(m["blocks"], NAMES) for m in digest_ui.digest_thread(data)]
     thread = "\n  │\n".join("\n".join(f"  │ {line}".rstrip() for line in reply.splitlines()) for reply in replies)
     chart = digest.chart_of(data)
     lines = [

@@ -788,7 +788,9 @@ def test_every_scheduled_message_builder_fits_at_any_size():
     from types import SimpleNamespace
 
     from bot.domain.cycles import parse_cycle
-    from bot.ui import scheduled as ui
+    from bot.ui import posts as posts_ui
+    from bot.ui import prompts as prompts_ui
+    from bot.ui import schedules as schedules_ui
     from tests.slack import message_errors
 
     krs = [
@@ -800,13 +802,13 @@ def test_every_scheduled_message_builder_fits_at_any_size():
     ]
     objectives = [SimpleNamespace(number=n, title="o" * 150) for n in range(300)]
     for message in (
-        ui.off_track_nudge(krs),
-        ui.close_cycle_prompt(parse_cycle("2026-Q4"), objectives),
-        ui.kra_review_prompt(parse_cycle("2027-Q1")),
-        ui.schedule_disabled("digest", "C0X", "not_in_channel"),
+        prompts_ui.off_track_nudge(krs),
+        prompts_ui.close_cycle_prompt(parse_cycle("2026-Q4"), objectives),
+        prompts_ui.kra_review_prompt(parse_cycle("2027-Q1")),
+        schedules_ui.schedule_disabled("digest", "C0X", "not_in_channel"),
     ):
         assert message_errors(message) == [], message_errors(message)
     lines = [f"line {n} " + "z" * 900 for n in range(500)]
-    blocks = ui.pack(lines, max_blocks=50, overflow="…and {count} more.")
+    blocks = posts_ui.pack(lines, max_blocks=50, overflow="…and {count} more.")
     assert len(blocks) <= 50 and "more" in str(blocks[-1])
     assert message_errors({"text": "x", "blocks": blocks}) == []

@@ -21,7 +21,7 @@ from bot.jobs.common import ClientFor, RunReport
 from bot.jobs.delivery import Key
 from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
 from bot.jobs.people import people_facts, unreachable
-from bot.ui import scheduled as ui
+from bot.ui import prompts as prompts_ui
 from storage.db import Database
 from storage.repositories import schedules as repo
 
@@ -91,7 +91,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         away = unreachable(person, now.astimezone(tz).date())
         posts.append(
             PlannedPost.message(
-                key, due, person.user_id, partial(ui.kra_review_prompt, cycle), unreachable=away
+                key, due, person.user_id, partial(prompts_ui.kra_review_prompt, cycle), unreachable=away
             )
         )
     for name, owners in objective_owners.items():
@@ -106,6 +106,6 @@ def plan(context: PlanContext) -> list[PlannedPost]:
             due = local_datetime(calendar.next_working_day(cycle.last_week_start), time_of_day, tz)
             key = Key(CLOSE_KIND, workspace.id, person.user_id, name)
             away = unreachable(person, now.astimezone(tz).date())
-            build = partial(ui.close_cycle_prompt, cycle, objectives)
+            build = partial(prompts_ui.close_cycle_prompt, cycle, objectives)
             posts.append(PlannedPost.message(key, due, person.user_id, build, unreachable=away))
     return posts

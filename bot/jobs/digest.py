@@ -37,7 +37,8 @@ from bot.jobs.delivery import Key
 from bot.jobs.engine import Engine, PlanContext, PlannedPost, Sent, run_kind
 from bot.jobs.posting import Direct, Outcome, Poster, PostResult, post
 from bot.services.okrs import KeyResultStatus, ObjectiveStatus, assess
-from bot.ui import scheduled as ui
+from bot.ui import digest as digest_ui
+from bot.ui import schedules as schedules_ui
 from bot.ui.chart import HistoryChart, render_history_png
 from storage.db import Database
 from storage.models import CheckIn, KeyResult, KeyResultKind, ScheduleKind, Workspace
@@ -199,7 +200,7 @@ def disable_channel(
         "%s schedule of %s switched off (%s); telling %s", kind.value, channel_id, error, told or "nobody"
     )
     if told:
-        post(client, channel=told, **ui.schedule_disabled(kind.value, channel_id, error))
+        post(client, channel=told, **schedules_ui.schedule_disabled(kind.value, channel_id, error))
 
 
 # --- the facts --------------------------------------------------------------------------------------
@@ -311,11 +312,11 @@ def begin_chart(
 
 def post_messages(poster: Poster, data: DigestData) -> tuple[PostResult, dict]:
     """The parent message, then the thread replies under it (the parent decides the outcome)."""
-    parent = poster.post(channel=data.channel_id, **ui.digest_parent(data))
+    parent = poster.post(channel=data.channel_id, **digest_ui.digest_parent(data))
     if parent.outcome != Outcome.SENT:
         return parent, {}
     thread: dict = {"replies": 0, "refused": 0}
-    for message in ui.digest_thread(data):
+    for message in digest_ui.digest_thread(data):
         reply = poster.post(channel=data.channel_id, thread_ts=parent.ts, **message)
         if reply.ok:
             thread["replies"] += 1

@@ -34,7 +34,7 @@ from bot.jobs.common import ClientFor, RunReport
 from bot.jobs.delivery import Key
 from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
 from bot.jobs.people import people_facts, unreachable
-from bot.ui import scheduled as ui
+from bot.ui import prompts as prompts_ui
 from storage.db import Database
 from storage.models import KeyResult, KeyResultKind, ScheduleKind, Workspace
 from storage.repositories import okrs as okr_repo
@@ -91,7 +91,7 @@ def _sprint_nudges(context: PlanContext) -> list[PlannedPost]:
         moment = local_datetime(calendar.next_working_day(middle), parse_time(NUDGE_TIME), tz)
         key = Key(SPRINT_KIND, workspace.id, sprint.channel_id, detail.ref)
         posts.append(
-            PlannedPost.message(key, moment, sprint.channel_id, partial(ui.unaligned_sprint_nudge, detail))
+            PlannedPost.message(key, moment, sprint.channel_id, partial(prompts_ui.unaligned_sprint_nudge, detail))
         )
     return posts
 
@@ -134,7 +134,7 @@ def _key_result_nudges(context: PlanContext) -> list[PlannedPost]:
                 key,
                 occurrence.due,
                 person.user_id,
-                partial(ui.off_track_nudge, krs),
+                partial(prompts_ui.off_track_nudge, krs),
                 unreachable=unreachable(person, now.astimezone(tz).date()),
             )
         )

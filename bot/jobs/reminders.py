@@ -31,7 +31,7 @@ from bot.jobs.common import ClientFor, RunReport, naive_utc
 from bot.jobs.delivery import Key
 from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
 from bot.jobs.people import people_facts, refresh, unreachable
-from bot.ui import scheduled as ui
+from bot.ui import reminders as reminders_ui
 from storage.db import Database
 from storage.models import KeyResult, ScheduleKind
 from storage.repositories import schedules as repo
@@ -123,7 +123,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
                 occurrence.due,
                 person.user_id,
                 partial(
-                    ui.checkin_reminder,
+                    reminders_ui.checkin_reminder,
                     pending,
                     week_start=occurrence.week_start,
                     tz=tz,

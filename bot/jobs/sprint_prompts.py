@@ -36,7 +36,7 @@ from bot.jobs.delivery import Key
 from bot.jobs.digest import disable_channel
 from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
 from bot.services import sprints as sprint_service
-from bot.ui import scheduled as ui
+from bot.ui import prompts as prompts_ui
 from storage.db import Database
 from storage.models import Schedule, ScheduleKind, Workspace
 from storage.repositories import schedules as repo
@@ -205,7 +205,7 @@ def _prompt_message(db: Database, workspace: Workspace, prompt: Prompt, detail, 
         behind = sorted(
             (s for s in own if s.behind), key=lambda s: (s.pace != PaceStatus.OFF_TRACK, s.key_result.number)
         )
-        message = ui.sprint_prompt(prompt.channel_id, detail, behind[:10], has_own=bool(own))
+        message = prompts_ui.sprint_prompt(prompt.channel_id, detail, behind[:10], has_own=bool(own))
         session.expunge_all()
     return message
 

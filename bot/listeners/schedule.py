@@ -31,7 +31,7 @@ from bot.errors import Invalid, Usage
 from bot.listeners.common import caller, unit_of_work
 from bot.services import schedules
 from bot.services.workspaces import member
-from bot.ui import scheduled as ui
+from bot.ui import schedules as schedules_ui
 from bot.ui.blocks import ephemeral
 from storage.db import Database
 from storage.models import Schedule, ScheduleKind, Workspace
@@ -92,7 +92,7 @@ def okr_schedule(rest: str, *, command: dict, respond: Respond, client: WebClien
         _switch_off(db, client, who, ScheduleKind.CHECKIN, "", (*CHECKIN_DEFAULT, None))
         headline = "No more weekly check-in reminders in this workspace. `/okr schedule checkin mon 10:00` turns them back on."
     elif len(lowered) == 3 and lowered[0] in ("digest", "checkin", "check-in"):
-        weekday, time_of_day = _day_and_time(words[1], words[2], ui.OKR_SCHEDULE_USAGE)
+        weekday, time_of_day = _day_and_time(words[1], words[2], schedules_ui.OKR_SCHEDULE_USAGE)
         if lowered[0] == "digest":
             _require_channel(channel_id, "/okr schedule digest")
             _set_schedule(db, client, who, ScheduleKind.DIGEST, weekday, time_of_day, channel_id=channel_id)
@@ -101,7 +101,7 @@ def okr_schedule(rest: str, *, command: dict, respond: Respond, client: WebClien
             _set_schedule(db, client, who, ScheduleKind.CHECKIN, weekday, time_of_day)
             headline = "The weekly check-in reminder is set."
     else:
-        raise Usage(_usage_prefix(rest, "/okr schedule") + ui.OKR_SCHEDULE_USAGE)
+        raise Usage(_usage_prefix(rest, "/okr schedule") + schedules_ui.OKR_SCHEDULE_USAGE)
     respond(**_okr_schedule_answer(db, client, who, channel_id, headline))
 
 
@@ -123,10 +123,10 @@ def _okr_schedule_answer(db: Database, client: WebClient, who, channel_id: str, 
         footer = "Your own reminders are paused " + (
             "until you `/okr resume`." if paused == PAUSE_FOREVER else f"until {paused:%a} {paused.day} {paused:%b %Y}."
         )
-    return ui.schedule_answer(headline, lines, footer)
+    return schedules_ui.schedule_answer(headline, lines, footer)
 
 
-def _digest_line(row: Schedule | None, workspace: Workspace, calendar, caller_tz, now, channel_id) -> ui.ScheduleLine:
+def _digest_line(row: Schedule | None, workspace: Workspace, calendar, caller_tz, now, channel_id) -> schedules_ui.ScheduleLine:
     if row is None:
         tz = zone(workspace.timezone)
         weekday = workspace.digest_weekday or DIGEST_DEFAULT[0]
@@ -140,25 +140,25 @@ def _digest_line(row: Schedule | None, workspace: Workspace, calendar, caller_tz
         if row.enabled and row.set_by:
             note = f"set by <@{row.set_by}>"
     upcoming = next_occurrence(WeeklySlot(weekday, time_of_day, tz.key), calendar, now)
-    return ui.ScheduleLine(
+    return schedules_ui.ScheduleLine(
         title=f"Weekly digest in <#{channel_id}>",
-        weekly=ui.weekly(weekday, time_of_day, tz.key),
+        weekly=schedules_ui.weekly(weekday, time_of_day, tz.key),
         enabled=enabled,
-        next_post=ui.both_times(upcoming.due, tz, caller_tz),
+        next_post=schedules_ui.both_times(upcoming.due, tz, caller_tz),
         note=note,
     )
 
 
-def _checkin_line(row: Schedule | None, calendar, caller_tz, now) -> ui.ScheduleLine:
+def _checkin_line(row: Schedule | None, calendar, caller_tz, now) -> schedules_ui.ScheduleLine:
     weekday, time_of_day = (row.weekday, row.time_of_day) if row else CHECKIN_DEFAULT
     enabled = row.enabled if row else True
     upcoming = next_occurrence(WeeklySlot(weekday, time_of_day, caller_tz.key), calendar, now)
     note = "" if enabled else "switched off"
-    return ui.ScheduleLine(
+    return schedules_ui.ScheduleLine(
         title="Check-in reminders",
-        weekly=ui.weekly(weekday, time_of_day) + ", in each owner's own time zone",
+        weekly=schedules_ui.weekly(weekday, time_of_day) + ", in each owner's own time zone",
         enabled=enabled,
-        next_post=f"{ui.when(upcoming.due, caller_tz)} your time ({caller_tz.key})",
+        next_post=f"{schedules_ui.when(upcoming.due, caller_tz)} your time ({caller_tz.key})",
         note=note,
     )
 
@@ -184,15 +184,15 @@ def sprint_schedule(
         if not length.isdigit() or not 1 <= int(length) <= MAX_SPRINT_WEEKS:
             raise Usage(
                 f"Sprints last 1 to {MAX_SPRINT_WEEKS} weeks; “{words[0][:20]}” isn't one of those.\n\n"
-                + ui.SPRINT_SCHEDULE_USAGE
+                + schedules_ui.SPRINT_SCHEDULE_USAGE
             )
-        weekday, time_of_day = _day_and_time(words[1], words[2], ui.SPRINT_SCHEDULE_USAGE)
+        weekday, time_of_day = _day_and_time(words[1], words[2], schedules_ui.SPRINT_SCHEDULE_USAGE)
         _set_schedule(
             db, client, who, ScheduleKind.SPRINT, weekday, time_of_day, channel_id=channel_id, length_weeks=int(length)
         )
         headline = f"The sprint cadence of <#{channel_id}> is set."
     else:
-        raise Usage(_usage_prefix(rest, "/sprint schedule") + ui.SPRINT_SCHEDULE_USAGE)
+        raise Usage(_usage_prefix(rest, "/sprint schedule") + schedules_ui.SPRINT_SCHEDULE_USAGE)
     respond(**_sprint_schedule_answer(db, client, who, channel_id, headline))
 
 
@@ -204,7 +204,7 @@ def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: st
         upcoming = schedules.sprint_upcoming(session, workspace, channel_id, now)
         if row is None:
             tz = zone(workspace.timezone)
-            line = ui.ScheduleLine(
+            line = schedules_ui.ScheduleLine(
                 title=f"Sprint-planning prompt in <#{channel_id}>",
                 weekly=f"on the last day of each sprint at {SPRINT_DEFAULT_TIME} ({tz.key})",
                 enabled=True,
@@ -212,27 +212,27 @@ def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: st
             )
         else:
             tz = zone(row.timezone, workspace.timezone)
-            line = ui.ScheduleLine(
+            line = schedules_ui.ScheduleLine(
                 title=f"Sprint-planning prompt in <#{channel_id}>",
                 weekly=f"{row.length_weeks or 2}-week sprints; prompt "
-                + ui.weekly(row.weekday, row.time_of_day, tz.key, every_weeks=row.length_weeks or 2),
+                + schedules_ui.weekly(row.weekday, row.time_of_day, tz.key, every_weeks=row.length_weeks or 2),
                 enabled=row.enabled,
                 note=(_switched_off(row.paused_reason) if not row.enabled and row.paused_reason else ""),
             )
         if upcoming.cadence is not None:
-            line.next_post = ui.both_times(upcoming.cadence, tz, caller_tz)
+            line.next_post = schedules_ui.both_times(upcoming.cadence, tz, caller_tz)
         lines = [line]
         if upcoming.sprint_ends_on is not None:
             ends = upcoming.sprint_ends_on
-            sprint_line = ui.ScheduleLine(
+            sprint_line = schedules_ui.ScheduleLine(
                 title=f"Active sprint `{upcoming.sprint_ref}`",
                 weekly=f"ends {ends:%a} {ends.day} {ends:%b %Y}; its planning prompt comes on its last work day",
                 enabled=True,
             )
             if upcoming.sprint_prompt is not None:
-                sprint_line.next_post = ui.both_times(upcoming.sprint_prompt, tz, caller_tz)
+                sprint_line.next_post = schedules_ui.both_times(upcoming.sprint_prompt, tz, caller_tz)
             lines.append(sprint_line)
-    return ui.schedule_answer(headline, lines)
+    return schedules_ui.schedule_answer(headline, lines)
 
 
 # --- /okr pause, /okr resume ----------------------------------------------------------------------
@@ -243,15 +243,15 @@ def okr_pause(rest: str, *, respond: Respond, client: WebClient, context: BoltCo
     if words and words[0].lower() == "until":
         words = words[1:]
         if not words:
-            raise Usage(ui.PAUSE_USAGE)
+            raise Usage(schedules_ui.PAUSE_USAGE)
     if len(words) > 1:
-        raise Usage(ui.PAUSE_USAGE)
+        raise Usage(schedules_ui.PAUSE_USAGE)
     until = PAUSE_FOREVER
     if words:
         try:
             until = date.fromisoformat(words[0])
         except ValueError:
-            raise Usage(f"“{words[0][:20]}” is not a date like 2026-12-24.\n\n" + ui.PAUSE_USAGE) from None
+            raise Usage(f"“{words[0][:20]}” is not a date like 2026-12-24.\n\n" + schedules_ui.PAUSE_USAGE) from None
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         schedules.pause(session, client, workspace, who.user_id, until, datetime.now(UTC))
@@ -264,7 +264,7 @@ def okr_pause(rest: str, *, respond: Respond, client: WebClient, context: BoltCo
 
 def okr_resume(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
     if rest.strip():
-        raise Usage(ui.PAUSE_USAGE)
+        raise Usage(schedules_ui.PAUSE_USAGE)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         was_paused = schedules.resume(session, client, workspace, who.user_id)
@@ -298,7 +298,7 @@ def okr_digest(rest: str, *, command: dict, respond: Respond, client: WebClient,
         caller_tz = _caller_tz(session, client, workspace, who.user_id) if ask.last_at else None
     if ask.this_week and not again:
         respond(**ephemeral(
-            f"<#{channel_id}>'s digest already went out this week, {ui.when(ask.last_at, caller_tz)} your time. "
+            f"<#{channel_id}>'s digest already went out this week, {schedules_ui.when(ask.last_at, caller_tz)} your time. "
             f"`/okr digest again` posts another one now."
         ))
         return

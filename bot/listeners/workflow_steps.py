@@ -20,7 +20,7 @@ from bot.errors import Invalid, NorthlineError
 from bot.ids import Step
 from bot.listeners.common import caller, unit_of_work
 from bot.services import home, steps
-from bot.ui import scheduled
+from bot.ui import reminders as reminders_ui
 from bot.ui import steps as ui
 from storage.db import Database
 
@@ -140,7 +140,7 @@ def ask_for_checkin_step(
         count = len(ask.key_results)
         message = None
         if count and ask.unreachable is None:
-            message = scheduled.checkin_reminder(ask.key_results, week_start=ask.week_start, tz=ask.tz)
+            message = reminders_ui.checkin_reminder(ask.key_results, week_start=ask.week_start, tz=ask.tz)
     if ask.unreachable is not None:
         complete(outputs=ui.ask_outputs(False, count, f"Not sent: {ask.unreachable}."))
         return

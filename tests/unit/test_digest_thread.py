@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from bot.domain.progress import PaceStatus
 from bot.ui.blocks import MESSAGE_BLOCKS
-from bot.ui.scheduled import digest_thread
+from bot.ui.digest import digest_thread
 from tests.slack.emulator import MESSAGE_BLOCKS_TEXT_MAX, blocks_text_length
 
 
@@ -70,7 +70,7 @@ def test_the_reminder_dm_of_someone_with_many_key_results_stays_within_slacks_te
     from datetime import date
     from zoneinfo import ZoneInfo
 
-    from bot.ui.scheduled import checkin_reminder
+    from bot.ui.reminders import checkin_reminder
     from storage.models import KeyResultKind
 
     key_results = [

@@ -25,7 +25,7 @@ def key_result(start, target, current, unit="h"):
     ],
 )
 def test_a_key_results_value_reads_the_way_it_aims(start, target, current, said):
-    from bot.ui.scheduled import kr_value
+    from bot.ui.posts import kr_value
 
     assert kr_value(key_result(start, target, current)) == said
 

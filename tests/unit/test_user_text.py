@@ -58,7 +58,7 @@ def test_the_digest_says_one_point_and_one_objective_in_the_singular():
     from types import SimpleNamespace
 
     from bot.domain.progress import PaceStatus
-    from bot.ui.scheduled import _change, digest_parent
+    from bot.ui.digest import _change, digest_parent
 
     assert _change(0.01) == "+1 pt since last week" and _change(-0.02) == "−2 pts since last week"
     objective = SimpleNamespace(number=1, title="Delight customers")
@@ -74,7 +74,7 @@ def test_the_digest_says_one_point_and_one_objective_in_the_singular():
 
 
 def test_a_fallback_keeps_underscores_inside_words_and_drops_emphasis():
-    from bot.ui.scheduled import plain
+    from bot.ui.posts import plain
 
     assert plain("*Weekly digest*: _Fridays_ (America/Los_Angeles), not_in_channel") == (
         "Weekly digest: Fridays (America/Los_Angeles), not_in_channel"

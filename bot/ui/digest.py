@@ -1,0 +1,171 @@
+"""The channel digest: a short parent message (objectives, bars, pace) and its thread (key results,
+confidence, notes, what needs attention), inside Slack's limits at any size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.domain.references import RefKind, format_ref
+from bot.ui.blocks import (
+    MESSAGE_BLOCKS,
+    MESSAGE_TEXT_BUDGET,
+    context,
+    divider,
+    fit,
+    section,
+    split,
+    user_text,
+)
+from bot.ui.posts import (
+    RESERVED_CHARS,
+    fallback,
+    kr_ref,
+    pack,
+)
+from bot.ui.progress import progress_bar
+
+# The digest thread's key results: at most about three replies, then "…and N more lines".
+_THREAD_KEY_RESULT_CHARS = 3 * MESSAGE_TEXT_BUDGET - RESERVED_CHARS
+
+
+def _pace(status) -> str:
+    return f"{status.pace.emoji} {status.pace.label}"
+
+
+def _change(change: float | None) -> str:
+    if change is None:
+        return "new this week"
+    points = round(change * 100)
+    if points == 0:
+        return "no change since last week"
+    return f"{'+' if points > 0 else '−'}{abs(points)} {'pt' if abs(points) == 1 else 'pts'} since last week"
+
+
+def _obj_ref(objective) -> str:
+    return format_ref(RefKind.OBJ, objective.number)
+
+
+def digest_parent(data) -> dict:
+    """One short message: each objective with its bar, its change since last week, its pace."""
+    intro = f"*Weekly digest for <#{data.channel_id}>* · week of {data.week_start.day} {data.week_start:%b}"
+    if data.cycle is not None:
+        intro += f" · {data.cycle.name}"
+    rows = []
+    count = len(data.objectives)
+    text_lines = [f"Weekly digest: {count} objective{'s' if count != 1 else ''}. Details in the thread."]
+    for item in data.objectives:
+        objective = item.status.objective
+        rows.append(
+            section(
+                f"*`{_obj_ref(objective)}` {user_text(objective.title, 150)}*\n"
+                f"{progress_bar(item.status.progress)} · {_change(item.change)} · {_pace(item.status)}"
+            )
+        )
+        text_lines.append(
+            f"• {_obj_ref(objective)} {user_text(objective.title, 80)}: "
+            f"{progress_bar(item.status.progress)}, {_change(item.change)}, {item.status.pace.label}"
+        )
+    if not rows:
+        rows.append(section("No active objectives in this channel. `/okr new` adds one."))
+    listed = fit(
+        rows,
+        MESSAGE_BLOCKS - 2,
+        "…and {count} more objectives: `/okr list` shows them all.",
+        max_chars=MESSAGE_TEXT_BUDGET - RESERVED_CHARS,
+    )
+    blocks = [section(intro), *listed]
+    more = data.left_out
+    if more:
+        blocks.append(
+            context(f"…and {more} more objective{'s' if more != 1 else ''}: `/okr list` shows them all.")
+        )
+    else:
+        blocks.append(context("Key results, notes, missing check-ins and the sprint goal are in the thread."))
+    return {"text": fallback(text_lines), "blocks": blocks[:MESSAGE_BLOCKS]}
+
+
+def _kr_line(status, note, automatic: bool = False) -> str:
+    kr = status.key_result
+    line = f"`{kr_ref(kr)}` {user_text(kr.title, 120)} · {progress_bar(status.progress)} · {_pace(status)}"
+    if automatic:
+        line += " · updated by its data source"
+    if status.confidence is not None:
+        line += f" · owner says {status.confidence.emoji} {status.confidence.label}"
+    line += f" · <@{kr.owner_id}>"
+    if note is not None:
+        line += f"\n      _“{user_text(note.note, 200)}”_"
+    return line
+
+
+def digest_thread(data) -> list[dict]:
+    """The thread: key results with confidence and notes; then what needs attention. One reply
+    when both fit in a message, else as many as Slack's limits (50 blocks, ~12,000 characters of
+    text a message) need."""
+    lines = []
+    for item in data.objectives:
+        objective = item.status.objective
+        lines.append(f"*`{_obj_ref(objective)}` {user_text(objective.title, 150)}*")
+        if not item.status.key_results:
+            lines.append("      _no key results yet_")
+        for status in item.status.key_results:
+            lines.append(
+                _kr_line(
+                    status,
+                    data.latest_notes.get(status.key_result.id),
+                    status.key_result.id in getattr(data, "automatic", ()),
+                )
+            )
+    key_results = [
+        section("*Key results*, their confidence and latest notes"),
+        *pack(
+            lines,
+            max_blocks=3 * (MESSAGE_BLOCKS - 1),
+            max_chars=_THREAD_KEY_RESULT_CHARS,
+            overflow="…and {count} more lines: `/okr show OBJ-n` has the rest.",
+        ),
+    ]
+
+    attention: list[str] = []
+    disagreements = data.disagreements
+    if disagreements:
+        attention.append("*Numbers and owners disagree*")
+        for status, sentence in disagreements:
+            kr = status.key_result
+            attention.append(f"• `{kr_ref(kr)}` {user_text(kr.title, 100)}: {sentence} (<@{kr.owner_id}>)")
+    if data.missing:
+        attention.append(f"*No check-in since Monday {data.week_start.day} {data.week_start:%b}*")
+        by_owner: dict[str, list[str]] = {}
+        for kr in data.missing:
+            by_owner.setdefault(kr.owner_id, []).append(f"`{kr_ref(kr)}`")
+        for owner, refs in by_owner.items():
+            shown = ", ".join(refs[:10]) + (f" and {len(refs) - 10} more" if len(refs) > 10 else "")
+            attention.append(f"• <@{owner}>: {shown}")
+    else:
+        attention.append("*Every key result has a check-in this week.* :tada:")
+    if data.sprint_ref:
+        goal = user_text(data.sprint_goal or "", 300) or "_no goal set yet_"
+        head = f"*Sprint `{data.sprint_ref}` {user_text(data.sprint_name or '', 100)}*: {goal}"
+        attention.append(head)
+        if data.sprint_aligned:
+            refs = ", ".join(f"`{kr_ref(kr)}`" for kr in data.sprint_key_results[:10])
+            attention.append(f"• :white_check_mark: aligned: it serves {refs}")
+        else:
+            attention.append(
+                "• :warning: not aligned: its goal serves no active key result. `/sprint link KR-n` links one."
+            )
+    else:
+        attention.append("*No active sprint* in this channel. `/sprint start` plans one.")
+    needs_attention = pack(attention, max_blocks=MESSAGE_BLOCKS, overflow="…and {count} more lines.")
+    # As few replies as hold it all: one when everything fits (one notification for the thread's
+    # followers, one call to Slack), each within 50 blocks and Slack's text budget.
+    return [
+        {"text": fallback(_texts(blocks)), "blocks": blocks}
+        for blocks in split([*key_results, divider(), *needs_attention])
+    ]
+
+
+def _texts(blocks: Sequence[dict]) -> list[str]:
+    return [block["text"]["text"] for block in blocks if isinstance(block.get("text"), dict)] + [
+        element["text"] for block in blocks for element in block.get("elements", []) if "text" in element
+    ]

@@ -1,0 +1,107 @@
+"""What every scheduled post shares: key-result lines, section packing, the plain-text fallback.
+
+Pure functions, like the rest of bot/ui: facts in, blocks and text out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.domain.numbers import format_number
+from bot.domain.progress import key_result_progress, milestone_progress
+from bot.domain.references import RefKind, format_ref
+from bot.domain.schedule_time import WEEKDAYS
+from bot.domain.slack_text import truncate
+from bot.ui.blocks import (
+    MESSAGE_TEXT_BUDGET,
+    TEXT_FALLBACK_CHARS,
+    context,
+    section,
+)
+from storage.models import KeyResult, KeyResultKind
+
+# Room left for the header, the intro and the buttons when a list is cut to Slack's 50 blocks,
+# and for their text within a message's text budget.
+RESERVED_BLOCKS = 4
+RESERVED_CHARS = 1000
+
+
+def kr_ref(kr: KeyResult) -> str:
+    return format_ref(RefKind.KR, kr.number)
+
+
+def kr_progress(kr: KeyResult) -> float | None:
+    if kr.current_value is None:
+        return None
+    if kr.kind == KeyResultKind.MILESTONE:
+        return milestone_progress(kr.current_value >= 1)
+    try:
+        return key_result_progress(kr.start_value, kr.target_value, kr.current_value)
+    except (ValueError, TypeError):
+        return None
+
+
+def kr_value(kr: KeyResult) -> str:
+    if kr.kind == KeyResultKind.MILESTONE:
+        return "done" if (kr.current_value or 0) >= 1 else "not done yet"
+    current = "–" if kr.current_value is None else format_number(kr.current_value, kr.unit)
+    # "22 h, aiming down to 6 h, from 24 h": "22 h of 6 h" reads wrong when lower is better.
+    way = "down" if kr.target_value < kr.start_value else "up"
+    return (
+        f"{current}, aiming {way} to {format_number(kr.target_value, kr.unit)}, "
+        f"from {format_number(kr.start_value, kr.unit)}"
+    )
+
+
+def day_name(weekday: int) -> str:
+    return WEEKDAYS[weekday - 1].capitalize()
+
+
+# mrkdwn's *bold* and _italic_ marks (not the underscore inside America/Los_Angeles or not_in_channel).
+_EMPHASIS = re.compile(r"(?<![\w*_])[*_]+(?=\S)|(?<=\S)[*_]+(?![\w*_])")
+
+
+def plain(text: str) -> str:
+    """mrkdwn's emphasis marks taken out, for a notification's plain-text fallback."""
+    return _EMPHASIS.sub("", text)
+
+
+def fallback(lines: Sequence[str]) -> str:
+    return truncate("\n".join(plain(line) for line in lines), TEXT_FALLBACK_CHARS)
+
+
+_SECTION_ROOM = 2900  # under Slack's 3,000 characters a section, with room for a cut marker
+
+
+def pack(
+    lines: Sequence[str], *, max_blocks: int, overflow: str, max_chars: int = MESSAGE_TEXT_BUDGET
+) -> list[dict]:
+    """Lines into as few sections as fit (each under 3,000 characters), at most `max_blocks`
+    blocks and `max_chars` characters of text, the last one saying how many lines were left out."""
+    sections: list[tuple[str, int]] = []  # (text, how many lines it holds)
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        line = truncate(line, 1000)
+        if current and size + len(line) + 1 > _SECTION_ROOM:
+            sections.append(("\n".join(current), len(current)))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    if current:
+        sections.append(("\n".join(current), len(current)))
+    total = sum(len(text) for text, _ in sections)
+    if len(sections) <= max_blocks and total <= max_chars:
+        return [section(text) for text, _ in sections]
+    room = max_chars - len(overflow) - 10  # the note's own text, with its count
+    blocks: list[dict] = []
+    used = size = 0
+    for text, count in sections[: max_blocks - 1]:
+        size += len(text)
+        if size > room:
+            break
+        blocks.append(section(text))
+        used += count
+    blocks.append(context(overflow.format(count=len(lines) - used)))
+    return blocks
