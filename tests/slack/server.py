@@ -1,0 +1,369 @@
+"""The emulator's HTTP side: start and stop the server, route each request to a Web API method, a
+response_url or a file upload, and answer as Slack does (JSON, or text for the non-API endpoints)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import email.parser
+import email.policy
+import json
+import socketserver
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+from tests.slack.records import Call, _error, _SlackError
+
+if TYPE_CHECKING:
+    from tests.slack.emulator import SlackEmulator
+
+HTML, TEXT = "text/html", "text/plain"
+
+
+@dataclass
+class _Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+_JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Slack does not turn connections away at a few dozen at once; socketserver's default backlog
+    # of 5 resets them when a fan-out to hundreds of workspaces opens many at the same moment.
+    request_queue_size = 1024
+    emulator: SlackEmulator
+
+    def server_bind(self) -> None:  # skip the reverse DNS lookup HTTPServer does
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "SlackEmulator/1.0"
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def _serve(self, verb: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.emulator._arrive_late()
+        try:
+            reply = self.server.emulator._dispatch(verb, self.path, self.headers, body)
+        except Exception as exc:  # a bug in the emulator must not look like a hung Slack
+            reply = _Reply(500, f"emulator error: {exc!r}".encode(), {"Content-Type": "text/plain"})
+        if reply.delay:
+            time.sleep(reply.delay)
+        try:
+            self.send_response(reply.status)
+            for key, value in reply.headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout): that is what delay() is for
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class HttpServer:
+    """The emulator's HTTP side: start and stop the server, route each request to a Web API method, a
+    response_url or a file upload, and answer as Slack does (JSON, or text for the non-API endpoints).
+    Mixed into ``SlackEmulator``; ``self`` is the emulator."""
+
+    def start(self) -> SlackEmulator:
+        if self._server is not None:
+            return self
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.emulator = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> SlackEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("SlackEmulator is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def root_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def base_url(self) -> str:
+        """What to give ``WebClient(base_url=...)``."""
+        return self.root_url + "api/"
+
+    def _arrive_late(self) -> None:
+        if self.late:
+            with self._lock:
+                seconds = self._late_rng.uniform(0, self.late)
+            time.sleep(seconds)
+
+    def _dispatch(self, verb: str, raw_path: str, headers: Any, body: bytes) -> _Reply:
+        parts = urllib.parse.urlsplit(raw_path)
+        path = parts.path
+        if path.startswith("/api/"):
+            return self._web_api(verb, path[len("/api/") :], parts.query, headers, body)
+        if path.startswith("/response/"):
+            return self._response_url(path[len("/response/") :], headers, body)
+        if path.startswith("/upload/"):
+            return self._upload(path[len("/upload/") :], body)
+        return _Reply(404, b"not found", {"Content-Type": "text/plain"})
+
+    def _text_answer(
+        self,
+        call: Call,
+        status: int,
+        text: str,
+        content_type: str,
+        *,
+        response: dict[str, Any] | None = None,
+        rejected: bool = False,
+        wait: float = 0.0,
+        headers: dict[str, str] | None = None,
+    ) -> _Reply:
+        """Record `call` as answered with `status` and a plain body, as Slack's webhook and upload
+        URLs answer (the Web API answers JSON: _json_reply)."""
+        call.status = status
+        if response is not None:
+            call.response = response
+        self._record(call, rejected=rejected)
+        return _Reply(status, text.encode(), {"Content-Type": content_type, **(headers or {})}, wait)
+
+    @staticmethod
+    def _json_reply(data: dict[str, Any], status: int = 200, **headers: str) -> _Reply:
+        return _Reply(
+            status, json.dumps(data).encode(), {"Content-Type": "application/json; charset=utf-8", **headers}
+        )
+
+    @staticmethod
+    def _parse_args(query: str, headers: Any, body: bytes) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+
+        def add_pairs(pairs: list[tuple[str, str]]) -> None:
+            for key, value in pairs:
+                if key in args:
+                    args[key] = [*args[key], value] if isinstance(args[key], list) else [args[key], value]
+                else:
+                    args[key] = value
+
+        add_pairs(urllib.parse.parse_qsl(query, keep_blank_values=True))
+        content_type = (headers.get("Content-Type") or "").lower()
+        if body:
+            if content_type.startswith("application/json"):
+                data = json.loads(body.decode("utf-8"))
+                if not isinstance(data, dict):
+                    raise ValueError("json_not_object")
+                args.update(data)
+            elif content_type.startswith("multipart/form-data"):
+                message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                    b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+                )
+                for part in message.iter_parts():
+                    name = part.get_param("name", header="content-disposition")
+                    payload = part.get_payload(decode=True)
+                    if part.get_filename() is None:
+                        args[str(name)] = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+                    else:
+                        args[str(name)] = payload
+            else:
+                add_pairs(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        for key in _JSON_FIELDS:
+            value = args.get(key)
+            if isinstance(value, str) and value[:1] in ("[", "{"):
+                with contextlib.suppress(json.JSONDecodeError):
+                    args[key] = json.loads(value)
+        return args
+
+    def _record(self, call: Call, *, rejected: bool = False) -> None:
+        with self._changed:
+            (self.rejected if rejected else self.calls).append(call)
+            self._changed.notify_all()
+
+    def _web_api(self, verb: str, method: str, query: str, headers: Any, body: bytes) -> _Reply:
+        try:
+            args = self._parse_args(query, headers, body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            error = "json_not_object" if str(exc) == "json_not_object" else "invalid_json"
+            if not (headers.get("Content-Type") or "").lower().startswith("application/json"):
+                error = "invalid_form_data"
+            return self._json_reply({"ok": False, "error": error})
+        auth = headers.get("Authorization") or ""
+        token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else None
+        body_token = args.pop("token", None)
+        token = token or (body_token if isinstance(body_token, str) else None)
+        if auth.startswith("Basic "):  # oauth.v2.access: the app's credentials, as slack_sdk sends them
+            with contextlib.suppress(ValueError):
+                client_id, _, secret = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
+                args.setdefault("client_id", client_id)
+                args.setdefault("client_secret", secret)
+
+        with self._lock:
+            tok = self._tokens.get(token) if token else None
+            call = Call(method, args, token, tok.team_id if tok else None, time.time(), http_method=verb)
+            auth_error = None
+            if method not in ("api.test", "oauth.v2.access"):  # oauth.v2.access: client_id/secret instead
+                if not token:
+                    auth_error = "not_authed"
+                elif tok is None:
+                    auth_error = "invalid_auth"
+                elif tok.revoked:
+                    auth_error = "token_revoked"
+                elif tok.expires_at is not None and time.time() + self._clock_offset >= tok.expires_at:
+                    auth_error = "token_expired"
+            if auth_error:
+                call.response = {"ok": False, "error": auth_error}
+                self._record(call)
+                return self._json_reply(call.response)
+
+            fault = self._take_fault("server_error", call)
+            if fault is not None:
+                call.status = fault.status
+                self._record(call, rejected=True)
+                return _Reply(
+                    fault.status,
+                    b"<html><body>Internal Server Error</body></html>",
+                    {"Content-Type": "text/html"},
+                )
+
+            retry_after = self._rate_limited(call)
+            if retry_after is not None:
+                call.status = 429
+                call.response = {"ok": False, "error": "ratelimited"}
+                self._record(call, rejected=True)
+                return self._json_reply(call.response, 429, **{"Retry-After": str(retry_after)})
+
+            fault = self._take_fault("malformed", call)
+            if fault is not None:
+                self._record(call)
+                kind = "application/json" if fault.body.startswith(b"{") else "text/html"
+                return _Reply(200, fault.body, {"Content-Type": kind + "; charset=utf-8"})
+
+            fault = self._take_fault("fail", call)
+            handler = self._methods.get(method)
+            if fault is not None:
+                call.response = {"ok": False, "error": fault.error}
+            elif handler is None:
+                call.response = {"ok": False, "error": "unknown_method"}
+            else:
+                try:
+                    call.response = handler(call, tok)
+                except _SlackError as exc:
+                    call.response = exc.response()
+            self._record(call)
+            delay = self._take_fault("delay", call)
+            return _Reply(
+                200,
+                json.dumps(call.response).encode(),
+                {"Content-Type": "application/json; charset=utf-8"},
+                delay.seconds if delay else 0.0,
+            )
+
+    def _response_url(self, key: str, headers: Any, body: bytes) -> _Reply:
+        url = f"{self.root_url}response/{key}"
+        with self._lock:
+            meta = self._response_urls.get(key)
+            try:
+                payload = json.loads(body.decode("utf-8")) if body else {}
+            except (ValueError, UnicodeDecodeError):
+                payload = {"_raw": body.decode("utf-8", "replace")}
+            if isinstance(payload, dict) and isinstance(payload.get("blocks"), str):
+                with contextlib.suppress(ValueError):
+                    payload["blocks"] = json.loads(payload["blocks"])
+            call = Call(
+                "response_url",
+                payload if isinstance(payload, dict) else {"_raw": payload},
+                None,
+                meta["team_id"] if meta else None,
+                time.time(),
+                url=url,
+            )
+            if meta is None:
+                return self._text_answer(call, 404, "no_service", HTML, response=_error("no_service"))
+            fault = self._take_fault("server_error", call)
+            if fault is not None:
+                return self._text_answer(call, fault.status, "Internal Server Error", HTML, rejected=True)
+            retry_after = self._rate_limited(call)
+            if retry_after is not None:
+                return self._text_answer(
+                    call, 429, "rate_limited", HTML, rejected=True, headers={"Retry-After": str(retry_after)}
+                )
+            fault = self._take_fault("fail", call)
+            delay = self._take_fault("delay", call)
+            wait = delay.seconds if delay else 0.0
+            if fault is not None:
+                status = 404 if fault.error in ("expired_url", "used_url", "no_service") else 400
+                return self._text_answer(
+                    call, status, fault.error, HTML, response=_error(fault.error), wait=wait
+                )
+            if "_raw" in call.args:
+                return self._text_answer(
+                    call, 400, "invalid_payload", HTML, response=_error("invalid_payload"), wait=wait
+                )
+            require_text = not call.args.get("delete_original")
+            errors = self.check_message("response_url", call.args, require_text=require_text)
+            if errors:
+                error = "no_text" if errors == ["no_text"] else "invalid_blocks"
+                return self._text_answer(
+                    call, 400, error, HTML, response={**_error(error), "errors": errors}, wait=wait
+                )
+            return self._text_answer(call, 200, "ok", HTML, response={"ok": True}, wait=wait)
+
+    def _upload(self, file_id: str, body: bytes) -> _Reply:
+        with self._lock:
+            f = self.files.get(file_id)
+            call = Call(
+                "upload_url",
+                {"file_id": file_id, "content": body, "length": len(body)},
+                None,
+                f.team_id if f else None,
+                time.time(),
+                url=f"{self.root_url}upload/{file_id}",
+            )
+            if f is None:
+                return self._text_answer(call, 404, "file_not_found", TEXT, response=_error("file_not_found"))
+            fault = self._take_fault("server_error", call)
+            if fault is not None:
+                return self._text_answer(call, fault.status, "Internal Server Error", TEXT, rejected=True)
+            f.content = body
+            if len(body) != f.length:
+                self.warnings.append(
+                    f"upload_url: {file_id} declared length {f.length}, got {len(body)} bytes"
+                )
+            return self._text_answer(call, 200, f"OK - {len(body)}", TEXT, response={"ok": True})
