@@ -10,7 +10,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot import listeners
+from bot import listeners, outbound
 from bot.bolt_fence import ListenerPool, SignallingAck, answer_errors_after_ack
 from bot.domain.slack_text import neutralize_broadcasts
 from bot.errors import Invalid, NorthlineError
@@ -186,7 +186,7 @@ def _tell(context, body: dict, message: str) -> None:
             return
         user_id = context.user_id
         if user_id and context.client is not None:
-            context.client.chat_postMessage(channel=user_id, text=message)
+            outbound.dm(context.client, user_id, message)
     except Exception:  # noqa: BLE001 - telling the person is best effort; the error is logged already
         log.warning("could not tell the user about an error", exc_info=True)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot import outbound
 from bot.errors import Usage
 from bot.forms.calendar import parse_settings
 from bot.ids import Callback
-from bot.listeners.common import caller, tell, unit_of_work
+from bot.listeners.common import caller, unit_of_work
 from bot.services import calendar, schedules
 from bot.ui import calendar as ui
 from storage.db import Database
@@ -40,5 +41,5 @@ def submit_settings(ack: Ack, view: dict, client: WebClient, context: BoltContex
     with unit_of_work(db, who) as (session, workspace):
         saved = calendar.save(session, workspace, who.user_id, form)
     ack()
-    tell(client, who.user_id, **ui.settings_saved(saved))
+    outbound.dm(client, who.user_id, **ui.settings_saved(saved))
     schedules.announce(client, saved.announcement)

@@ -17,7 +17,7 @@ from bot.services.workspaces import Caller, remember_user_change, unit_of_work
 from bot.ui.text import mrkdwn_to_text
 from storage.db import Database
 
-__all__ = ["Caller", "caller", "creation_key", "modal_text", "reader_zone", "tell", "unescape_command_text", "unit_of_work"]
+__all__ = ["Caller", "caller", "creation_key", "modal_text", "reader_zone", "unescape_command_text", "unit_of_work"]
 
 _MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -31,14 +31,6 @@ def caller(context: BoltContext) -> Caller:
         user_id=context.user_id or "",
         channel_id=context.channel_id,
     )
-
-
-def tell(client: WebClient, user_id: str, text: str, blocks: list[dict] | None = None) -> None:
-    """A direct message from the app (its Messages tab), for answers to modal submissions."""
-    try:
-        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
-    except SlackApiError as error:
-        log.warning("could not DM %s: %s", user_id, error.response.get("error"))
 
 
 def unescape_command_text(body: dict, next) -> None:  # noqa: A002 - Bolt injects by this name

@@ -9,7 +9,7 @@ from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
 
-from bot.listeners.common import caller, unit_of_work
+from bot.listeners.common import caller
 from bot.services import home, lifecycle, workspaces
 from storage.db import Database
 
@@ -26,8 +26,7 @@ def register(app: App) -> None:
 def home_opened(event: dict, client: WebClient, context: BoltContext, db: Database) -> None:
     if event.get("tab") not in (None, "home"):
         return
-    with unit_of_work(db, caller(context)) as (session, workspace):
-        home.publish(session, client, workspace, event["user"])
+    home.refresh(db, client, caller(context), event["user"])
 
 
 def user_changed(event: dict, context: BoltContext, db: Database) -> None:

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot import outbound
 from bot.errors import NorthlineError, Usage
 from bot.listeners.common import caller, unit_of_work
 from bot.services.export import export_rows, to_csv
@@ -67,21 +67,23 @@ def export_command(
     csv_text = to_csv(rows)
     today = datetime.now(UTC).date().isoformat()
     counts = _counts(rows)
-    try:
-        dm_id = client.conversations_open(users=who.user_id)["channel"]["id"]
-        client.files_upload_v2(
-            channel=dm_id,
-            content=csv_text,
-            filename=export_filename(team, today),
-            title=f"Northline export {today}",
-            initial_comment=f"Your Northline export of {today}: {counts}.",
-        )
-    except SlackApiError as error:
-        reason = error.response.get("error") if error.response is not None else "unknown_error"
-        log.warning("export upload failed for %s in %s: %s", who.user_id, team, reason)
+    failed = outbound.send_to_dm(
+        client,
+        who.user_id,
+        files=[
+            {
+                "content": csv_text,
+                "filename": export_filename(team, today),
+                "title": f"Northline export {today}",
+                "initial_comment": f"Your Northline export of {today}: {counts}.",
+            }
+        ],
+        what="send the export",
+    )
+    if failed:
         raise NorthlineError(
-            f"I couldn't send you the export (Slack said `{reason}`). Nothing was changed; try again in a moment."
-        ) from None
+            f"I couldn't send you the export (Slack said `{failed}`). Nothing was changed; try again in a moment."
+        )
     respond(**ephemeral(f"Sent you the export in a DM: {counts}."))
 
 

@@ -7,6 +7,7 @@ import json
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot import outbound
 from bot.domain.numbers import parse_number
 from bot.domain.references import RefKind, parse_ref
 from bot.domain.slack_text import (
@@ -19,9 +20,9 @@ from bot.domain.slack_text import (
 from bot.errors import Invalid, Usage
 from bot.forms.kra import parse_kra, parse_review
 from bot.ids import Action, Callback
-from bot.listeners.common import caller, creation_key, reader_zone, tell, unit_of_work
+from bot.listeners.common import caller, creation_key, reader_zone, unit_of_work
 from bot.services import home, kras, review_pack
-from bot.services.workspaces import require_owner_or_admin
+from bot.services.workspaces import STORED_ONLY, require_owner_or_admin
 from bot.ui import kra as ui
 from bot.ui.blocks import ephemeral
 from storage.db import Database
@@ -174,7 +175,7 @@ def submit_new(ack: Ack, view: dict, client: WebClient, context: BoltContext, db
     with unit_of_work(db, who) as (session, workspace):
         saved = kras.create_kra(session, workspace, who.user_id, form, creation_key=creation_key(view))
     ack()
-    tell(client, who.user_id, ui.saved_message("Created", saved.kra, saved.notes))
+    outbound.dm(client, who.user_id, ui.saved_message("Created", saved.kra, saved.notes))
     home.refresh(db, client, who, who.user_id, saved.kra.owner_id)
 
 
@@ -186,9 +187,9 @@ def submit_edit(ack: Ack, view: dict, client: WebClient, context: BoltContext, d
         raise Invalid("This form is out of date; run `/kra edit` again.") from None
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        saved = kras.update_kra(session, client, workspace, who.user_id, number, form)
+        saved = kras.update_kra(session, STORED_ONLY, workspace, who.user_id, number, form)
     ack()
-    tell(client, who.user_id, ui.saved_message("Updated", saved.kra, saved.notes))
+    outbound.dm(client, who.user_id, ui.saved_message("Updated", saved.kra, saved.notes))
     home.refresh(db, client, who, who.user_id, saved.kra.owner_id)
 
 
@@ -198,7 +199,7 @@ def submit_review(ack: Ack, view: dict, client: WebClient, context: BoltContext,
     with unit_of_work(db, who) as (session, workspace):
         done = kras.record_review(session, workspace, who.user_id, items)
     ack()
-    tell(client, who.user_id, ui.review_recorded(done))
+    outbound.dm(client, who.user_id, ui.review_recorded(done))
     home.refresh(db, client, who, who.user_id)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot import outbound
 from bot.domain.cycles import parse_cycle
 from bot.domain.references import RefKind, parse_ref
 from bot.domain.slack_text import (
@@ -25,8 +26,9 @@ from bot.domain.slack_text import (
 from bot.errors import Invalid, Usage
 from bot.forms.okr import parse_checkins, parse_close, parse_objective
 from bot.ids import Action, Callback
-from bot.listeners.common import Caller, caller, creation_key, reader_zone, tell, unit_of_work
+from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
 from bot.services import checkins, home, okrs
+from bot.services.workspaces import STORED_ONLY
 from bot.ui import checkin as checkin_ui
 from bot.ui import okr as ui
 from bot.ui.blocks import ephemeral
@@ -268,7 +270,7 @@ def submit_new(ack: Ack, view: dict, client: WebClient, context: BoltContext, db
         owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
         message = ui.saved_message("Created", saved.objective, saved.key_results, saved.notes)
     ack()
-    tell(client, who.user_id, message)
+    outbound.dm(client, who.user_id, message)
     home.refresh(db, client, who, who.user_id, *owners)
 
 
@@ -277,11 +279,11 @@ def submit_edit(ack: Ack, view: dict, client: WebClient, context: BoltContext, d
     number = _metadata_number(view, "edit")
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        saved = okrs.update_objective(session, client, workspace, who.user_id, number, form)
+        saved = okrs.update_objective(session, STORED_ONLY, workspace, who.user_id, number, form)
         owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
         message = ui.saved_message("Updated", saved.objective, saved.key_results, saved.notes)
     ack()
-    tell(client, who.user_id, message)
+    outbound.dm(client, who.user_id, message)
     home.refresh(db, client, who, who.user_id, *owners)
 
 
@@ -290,11 +292,11 @@ def submit_close(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
     number = _metadata_number(view, "close")
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        objective, key_results = okrs.close_objective(session, client, workspace, who.user_id, number, scores)
+        objective, key_results = okrs.close_objective(session, STORED_ONLY, workspace, who.user_id, number, scores)
         owners = [objective.owner_id, *(kr.owner_id for kr in key_results)]
         message = ui.closed_message(objective, key_results)
     ack()
-    tell(client, who.user_id, message)
+    outbound.dm(client, who.user_id, message)
     home.refresh(db, client, who, who.user_id, *owners)
 
 
@@ -317,7 +319,7 @@ def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext
         message = checkin_ui.recorded_message(recorded)
     ack()
     if recorded:
-        tell(client, who.user_id, message)
+        outbound.dm(client, who.user_id, message)
         home.refresh(db, client, who, who.user_id, *owners)
 
 
@@ -336,7 +338,7 @@ def open_checkin_from_button(ack: Ack, body: dict, client: WebClient, context: B
     ack()
     who = caller(context)
     if not open_checkin_modal(client, db, who, body["trigger_id"]):
-        tell(client, who.user_id, NOTHING_TO_CHECK_IN)
+        outbound.dm(client, who.user_id, NOTHING_TO_CHECK_IN)
 
 
 def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:

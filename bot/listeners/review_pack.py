@@ -11,15 +11,15 @@ import re
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot import outbound
 from bot.domain.review_pack import parse_period
 from bot.domain.slack_text import parse_user_mention
 from bot.errors import NorthlineError, Usage
 from bot.ids import Action
 from bot.listeners import kra as kra_listener
 from bot.listeners import okr as okr_listener
-from bot.listeners.common import caller, reader_zone, tell, unit_of_work
+from bot.listeners.common import caller, reader_zone, unit_of_work
 from bot.services import review_pack as service
 from bot.ui import kra as kra_ui
 from bot.ui import review_pack as ui
@@ -92,25 +92,20 @@ def report_command(
     messages = ui.pack_messages(pack, tz)
     chart = ui.chart_of(pack)
     png = render_kpi_png(chart) if chart.bars else None
-    try:
-        dm = client.conversations_open(users=who.user_id)["channel"]["id"]
-        for message in messages:
-            client.chat_postMessage(channel=dm, text=message["text"], blocks=message["blocks"])
-        if png is not None:
-            client.files_upload_v2(
-                channel=dm,
-                content=png,
-                filename=f"kra-review-{person}-{_slug(period.label)}.png",
-                title=chart.title,
-                alt_txt=chart.title,
-                initial_comment=ui.chart_comment(chart),
-            )
-    except SlackApiError as error:
-        reason = error.response.get("error") if error.response is not None else "unknown_error"
-        log.warning("review pack for %s to %s failed: %s", person, who.user_id, reason)
-        raise NorthlineError(
-            f"I couldn't send you the review pack (Slack said `{reason}`). Try again in a moment."
-        ) from None
+    files = []
+    if png is not None:
+        files.append(
+            {
+                "content": png,
+                "filename": f"kra-review-{person}-{_slug(period.label)}.png",
+                "title": chart.title,
+                "alt_txt": chart.title,
+                "initial_comment": ui.chart_comment(chart),
+            }
+        )
+    failed = outbound.send_to_dm(client, who.user_id, messages, files, what=f"send the review pack of {person}")
+    if failed:
+        raise NorthlineError(f"I couldn't send you the review pack (Slack said `{failed}`). Try again in a moment.")
     respond(**ephemeral(ui.sent_summary(pack, messages, png is not None, own=own)))
 
 
@@ -159,7 +154,7 @@ def reviewer_command(
         respond(**ephemeral(f"<@{reviewer}> is already one of your reviewers."))
         return
     respond(**ephemeral(f"<@{reviewer}> can now have your KRA review pack: `/kra report <@{who.user_id}>`."))
-    tell(
+    outbound.dm(
         client,
         reviewer,
         f"<@{who.user_id}> named you a reviewer of their KRAs. For their review pack, run "

@@ -9,9 +9,11 @@ import json
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot import outbound
 from bot.errors import Invalid, Usage
 from bot.ids import Callback
-from bot.listeners.common import caller, tell, unit_of_work
+from bot.listeners.common import caller, unit_of_work
+from bot.services.workspaces import STORED_ONLY
 from bot.sources import bindings
 from bot.sources.form import parse_source
 from bot.sources.sync import sync_binding
@@ -53,9 +55,9 @@ def submit_source(ack: Ack, view: dict, client: WebClient, context: BoltContext,
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         # Checked again on submit: the form's private_metadata is only a hint, never trusted.
-        bindings.bind_reference(session, client, workspace, who.user_id, str(ref), spec)
+        bindings.bind_reference(session, STORED_ONLY, workspace, who.user_id, str(ref), spec)
     ack()
-    tell(client, who.user_id, ui.bound_message(str(ref), spec))
+    outbound.dm(client, who.user_id, ui.bound_message(str(ref), spec))
 
 
 def sync_command(

@@ -15,14 +15,15 @@ import logging
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot import outbound
 from bot.domain.slack_text import split_command
 from bot.errors import Invalid, Usage
 from bot.forms.sprint import SprintMetadata, parse_metadata, parse_review, parse_start
 from bot.ids import Action, Callback
-from bot.listeners.common import Caller, caller, tell, unit_of_work
+from bot.listeners.common import Caller, caller, unit_of_work
 from bot.services import home, sprints
+from bot.services.workspaces import STORED_ONLY
 from bot.ui import sprint as ui
 from bot.ui.blocks import ephemeral
 from storage.db import Database
@@ -150,11 +151,11 @@ def submit_start(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
     with unit_of_work(db, who) as (session, workspace):
         today = sprints.local_today(session, client, workspace, who.user_id)
     text, blocks = ui.started_message(detail, standings, today, who.user_id)
-    posted = _announce(client, detail.sprint.channel_id, text, blocks)
+    posted = outbound.post(client, detail.sprint.channel_id, text, blocks)
     confirmation = f"Started `{ui.sprint_ref(detail.sprint)}` {ui.user_text(detail.sprint.name, 150)} in <#{detail.sprint.channel_id}>."
     if not detail.aligned:
         confirmation += "\n:bulb: Its goal serves no key result yet: `/sprint link KR-12` in the channel makes it aligned."
-    tell(client, who.user_id, confirmation if posted else confirmation + "\n" + ui.not_announced(detail.sprint.channel_id))
+    outbound.dm(client, who.user_id, confirmation if posted else confirmation + "\n" + ui.not_announced(detail.sprint.channel_id))
     home.refresh(db, client, who, *detail.editor_ids)
 
 
@@ -163,12 +164,12 @@ def submit_end(ack: Ack, view: dict, client: WebClient, context: BoltContext, db
     metadata = parse_metadata(view, needs_sprint=True)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        ended = sprints.end_sprint(session, client, workspace, who.user_id, metadata, form)
+        ended = sprints.end_sprint(session, STORED_ONLY, workspace, who.user_id, metadata, form)
     ack()
     text, blocks = ui.ended_message(ended.detail, ended.standings, who.user_id)
-    posted = _announce(client, ended.detail.sprint.channel_id, text, blocks)
+    posted = outbound.post(client, ended.detail.sprint.channel_id, text, blocks)
     confirmation = ui.ended_confirmation(ended.detail)
-    tell(client, who.user_id, confirmation if posted else confirmation + "\n" + ui.not_announced(metadata.channel_id))
+    outbound.dm(client, who.user_id, confirmation if posted else confirmation + "\n" + ui.not_announced(metadata.channel_id))
     home.refresh(db, client, who, who.user_id, *ended.detail.editor_ids)
 
 
@@ -190,13 +191,3 @@ def review_from_button(ack: Ack, body: dict, client: WebClient, context: BoltCon
         raise Invalid("This button is out of date; run `/sprint end` in the team's channel.")
     sprints.require_team_channel(channel_id)
     _open_review(client, db, caller(context), channel_id, body["trigger_id"], int(sprint))
-
-
-def _announce(client: WebClient, channel_id: str, text: str, blocks: list[dict]) -> bool:
-    """Tell the team in its channel; best effort (the change is saved either way)."""
-    try:
-        client.chat_postMessage(channel=channel_id, text=text, blocks=blocks)
-        return True
-    except SlackApiError as error:
-        log.warning("could not post sprint news in %s: %s", channel_id, error.response.get("error"))
-        return False

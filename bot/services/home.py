@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bot import outbound
 from bot.domain.cycles import week_start
 from bot.domain.first_week import FirstWeek
 from bot.services import okrs, review_pack
@@ -117,18 +117,15 @@ def home_data(
     )
 
 
-def publish(
-    session: Session, client: WebClient, workspace: Workspace, user_id: str, *, now: datetime | None = None
-) -> None:
-    view = ui.home_view(home_data(session, workspace, user_id, now=now))
-    client.views_publish(user_id=user_id, view=view)
+def home_for(session: Session, workspace: Workspace, user_id: str, *, now: datetime | None = None) -> dict:
+    """The Home view of one person, built from what is stored (publish it after commit)."""
+    return ui.home_view(home_data(session, workspace, user_id, now=now))
 
 
 def refresh(db: Database, client: WebClient, who: Caller, *user_ids: str) -> None:
-    """Re-publish the Home of everyone a change touched. Best effort: the change is already saved."""
+    """Re-publish the Home of everyone a change touched, each read in its own transaction and
+    published after it commits. Best effort: the change is already saved."""
     for user_id in dict.fromkeys(u for u in user_ids if u):
-        try:
-            with unit_of_work(db, who) as (session, workspace):
-                publish(session, client, workspace, user_id)
-        except SlackApiError as error:
-            log.warning("views.publish failed for %s: %s", user_id, error.response.get("error"))
+        with unit_of_work(db, who) as (session, workspace):
+            view = home_for(session, workspace, user_id)
+        outbound.publish_home(client, user_id, view)

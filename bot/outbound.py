@@ -1,0 +1,74 @@
+"""Every Slack effect a listener causes goes out here: channel posts, DMs, files and App Home.
+
+Call these after the database transaction has committed, never inside `with db.session()`: the
+change stands whatever Slack answers, so each is best effort, with one logged failure path.
+The retry policy is the web client's own (bot/slack_client.py), one for every call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+
+
+def attempt(what: str, call: Callable[[], object]) -> str | None:
+    """Run one Slack call: None when Slack took it, else Slack's error code (logged here, once)."""
+    try:
+        call()
+    except SlackApiError as error:
+        reason = (error.response.get("error") if error.response is not None else None) or "unknown_error"
+        log.warning("could not %s: %s", what, reason)
+        return reason
+    return None
+
+
+def post(client: WebClient, channel_id: str, text: str, blocks: list[dict] | None = None) -> bool:
+    """A message in a channel; True when Slack took it."""
+    return (
+        attempt(
+            f"post in {channel_id}",
+            lambda: client.chat_postMessage(channel=channel_id, text=text, blocks=blocks),
+        )
+        is None
+    )
+
+
+def dm(client: WebClient, user_id: str, text: str, blocks: list[dict] | None = None) -> bool:
+    """A direct message from the app (its Messages tab), e.g. the answer to a modal submission."""
+    return (
+        attempt(f"DM {user_id}", lambda: client.chat_postMessage(channel=user_id, text=text, blocks=blocks))
+        is None
+    )
+
+
+def publish_home(client: WebClient, user_id: str, view: dict) -> bool:
+    return (
+        attempt(f"publish the Home of {user_id}", lambda: client.views_publish(user_id=user_id, view=view))
+        is None
+    )
+
+
+def send_to_dm(
+    client: WebClient,
+    user_id: str,
+    messages: list[dict] = (),
+    files: list[dict] = (),
+    *,
+    what: str = "send a DM",
+) -> str | None:
+    """Messages (text, blocks) then files (files_upload_v2's arguments) in the person's DM with the
+    app, stopping at the first failure: None when all went, else Slack's error code."""
+
+    def send() -> None:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        for message in messages:
+            client.chat_postMessage(channel=channel, text=message["text"], blocks=message.get("blocks"))
+        for file in files:
+            client.files_upload_v2(channel=channel, **file)
+
+    return attempt(f"{what} to {user_id}", send)
