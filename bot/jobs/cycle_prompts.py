@@ -23,7 +23,7 @@ from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
 from bot.jobs.people import people_facts, unreachable
 from bot.ui import prompts as prompts_ui
 from storage.db import Database
-from storage.repositories import schedules as repo
+from storage.repositories import digest as digest_repo
 
 log = logging.getLogger("northline.jobs.cycle_prompts")
 
@@ -69,9 +69,9 @@ def plan(context: PlanContext) -> list[PlannedPost]:
     if not near:
         return []  # nothing can be due: no queries, no users.info calls
     with db.session() as session:
-        kra_owners = repo.kra_owners(session, workspace.id)
+        kra_owners = digest_repo.kra_owners(session, workspace.id)
         objective_owners = {
-            name: repo.objective_owners_in_cycle(session, workspace.id, name) for name in cycles
+            name: digest_repo.objective_owners_in_cycle(session, workspace.id, name) for name in cycles
         }
         session.expunge_all()
     everyone = set(kra_owners) | {owner for owners in objective_owners.values() for owner in owners}

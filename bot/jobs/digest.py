@@ -10,7 +10,7 @@ disagreements, key results without a check-in this week and their owners, the sp
 whether it is aligned, and a PNG chart of objective progress per week against the expected line.
 
 SQL per channel: a fixed number of statements whatever the number of objectives, key results
-or check-ins (see storage.repositories.schedules.digest_facts).
+or check-ins (see storage.repositories.digest.channel_facts).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from bot.ui import schedules as schedules_ui
 from bot.ui.chart import HistoryChart, render_history_png
 from storage.db import Database
 from storage.models import CheckIn, KeyResult, KeyResultKind, ScheduleKind, Workspace
+from storage.repositories import digest as digest_repo
 from storage.repositories import schedules as repo
 
 log = logging.getLogger("northline.jobs.digest")
@@ -115,7 +116,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
     db, workspace, now = context.db, context.workspace, context.now
     with db.session() as session:
         schedules = repo.schedules(session, workspace.id, ScheduleKind.DIGEST)
-        channels = repo.channels_with_objectives(session, workspace.id)
+        channels = digest_repo.channels_with_objectives(session, workspace.id)
         session.expunge_all()
     calendar = WorkCalendar.of_workspace(workspace)
     posts = []
@@ -215,7 +216,7 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
     week_start_utc = naive_utc(local_midnight_utc(week_start, tz))
     cycle = cycle_for(local_today, workspace.fiscal_year_start_month)
     since = min(cycle.start_at, naive_now - timedelta(days=8))
-    facts = repo.channel_facts(session, workspace.id, channel_id, since=since, limit=MAX_OBJECTIVES)
+    facts = digest_repo.channel_facts(session, workspace.id, channel_id, since=since, limit=MAX_OBJECTIVES)
     objectives = facts.objectives
     left_out = facts.objective_count - len(objectives)
     items = []

@@ -43,7 +43,7 @@ from bot.settings import DeliverySettings, load_delivery_settings
 from bot.ui.chart import render_history_png
 from storage.db import Database
 from storage.models import DeliveryState, Workspace
-from storage.repositories import schedules as repo
+from storage.repositories import workspaces as workspaces_repo
 
 log = logging.getLogger("northline.jobs")
 
@@ -196,7 +196,7 @@ def units_for(
 ) -> list[Unit]:
     """Every (kind × installed workspace) unit for `now`: one statement."""
     with db.session() as session:
-        teams = [w.team_id for w in repo.workspaces(session, team_id)]
+        teams = [w.team_id for w in workspaces_repo.workspaces(session, team_id)]
     now = utc(now)
     return [Unit(kind, team, now, channel_id) for kind in kinds for team in teams]
 
@@ -348,7 +348,7 @@ class Engine:
             report.stopped = True
             return report
         with self.db.session() as session:
-            found = repo.workspaces(session, unit.team_id)
+            found = workspaces_repo.workspaces(session, unit.team_id)
             session.expunge_all()
         if not found:
             return report  # uninstalled since the unit was made

@@ -37,6 +37,7 @@ from bot.jobs.people import people_facts, unreachable
 from bot.ui import prompts as prompts_ui
 from storage.db import Database
 from storage.models import KeyResult, KeyResultKind, ScheduleKind, Workspace
+from storage.repositories import digest as digest_repo
 from storage.repositories import okrs as okr_repo
 from storage.repositories import schedules as repo
 from storage.repositories import sprints as sprint_repo
@@ -99,7 +100,7 @@ def _sprint_nudges(context: PlanContext) -> list[PlannedPost]:
 def _key_result_nudges(context: PlanContext) -> list[PlannedPost]:
     db, workspace, now = context.db, context.workspace, context.now
     with db.session() as session:
-        key_results = repo.active_key_results(session, workspace.id)
+        key_results = digest_repo.active_key_results(session, workspace.id)
         details = sprint_repo.active_sprints(session, workspace.id)
         newest_first = okr_repo.recent_checkins(
             session, sorted({kr.id for kr in key_results}), per_key_result=2

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.services.workspaces import MEMBER_MAX_AGE, is_person, member_row
 from storage.db import Database
 from storage.models import Member, Workspace
-from storage.repositories import schedules as repo
+from storage.repositories import members as members_repo
 
 log = logging.getLogger("northline.jobs.people")
 
@@ -101,7 +101,7 @@ def people_facts(
     users.info, more than FEW_STALE with users.list pages (see `_list_stale`)."""
     if cached is None:
         with db.session() as session:
-            cached = repo.members(session, workspace.id, owners)
+            cached = members_repo.members(session, workspace.id, owners)
             session.expunge_all()
     wall_now = _wall_now()
     people: dict[str, Person] = {}
@@ -183,7 +183,7 @@ def _list_stale(
                 if isinstance(user, dict) and is_person(user)
             }.values()
         )
-        repo.upsert_members(db, workspace.id, rows)  # one statement a page; kept if a later page fails
+        members_repo.upsert_members(db, workspace.id, rows)  # one statement a page; kept if a later page fails
         for row in rows:
             if row["user_id"] in wanted:
                 wanted.discard(row["user_id"])
@@ -249,7 +249,7 @@ def _ask_one_by_one(
         row = member_row({**user, "id": user_id}, wall_now)
         fresh.append(row)
         people[user_id] = _person_from_row(row, member.paused_until if member is not None else None)
-    repo.upsert_members(db, workspace.id, fresh)
+    members_repo.upsert_members(db, workspace.id, fresh)
     return people
 
 

@@ -34,6 +34,8 @@ from bot.jobs.people import people_facts, refresh, unreachable
 from bot.ui import reminders as reminders_ui
 from storage.db import Database
 from storage.models import KeyResult, ScheduleKind
+from storage.repositories import digest as digest_repo
+from storage.repositories import members as members_repo
 from storage.repositories import schedules as repo
 
 log = logging.getLogger("northline.jobs.reminders")
@@ -75,13 +77,13 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         schedule = repo.schedule(session, workspace.id, ScheduleKind.CHECKIN)
         if schedule is not None and not schedule.enabled:
             return []
-        key_results = repo.active_key_results(session, workspace.id)
+        key_results = digest_repo.active_key_results(session, workspace.id)
         if not key_results:
             return []
         by_owner: dict[str, list[KeyResult]] = defaultdict(list)
         for kr in key_results:
             by_owner[kr.owner_id].append(kr)
-        cached = repo.members(session, workspace.id, by_owner)
+        cached = members_repo.members(session, workspace.id, by_owner)
         session.expunge_all()
     weekday = schedule.weekday if schedule else DEFAULT_WEEKDAY
     time_of_day = schedule.time_of_day if schedule else DEFAULT_TIME

@@ -35,6 +35,7 @@ from bot.ui import schedules as schedules_ui
 from bot.ui.blocks import ephemeral
 from storage.db import Database
 from storage.models import Schedule, ScheduleKind, Workspace
+from storage.repositories import members as members_repo
 from storage.repositories import schedules as repo
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def _okr_schedule_answer(db: Database, client: WebClient, who, channel_id: str, 
             lines.append(_digest_line(digest, workspace, calendar, caller_tz, now, channel_id))
         checkin = repo.schedule(session, workspace.id, ScheduleKind.CHECKIN)
         lines.append(_checkin_line(checkin, calendar, caller_tz, now))
-        me = repo.members(session, workspace.id, [who.user_id]).get(who.user_id)
+        me = members_repo.members(session, workspace.id, [who.user_id]).get(who.user_id)
         paused = me.paused_until if me is not None else None
     footer = ""
     if paused is not None and paused >= now.astimezone(caller_tz).date():

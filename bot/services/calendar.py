@@ -29,6 +29,7 @@ from bot.forms.calendar import CalendarForm
 from bot.services.schedules import Announcement
 from bot.services.workspaces import member
 from storage.models import ScheduleKind, Workspace
+from storage.repositories import members as members_repo
 from storage.repositories import schedules as repo
 
 CHECKIN_DEFAULT = (1, "10:00")
@@ -124,18 +125,18 @@ def for_viewing(session: Session, client: WebClient, workspace: Workspace, user_
     """The settings, and whether `user_id` may change them (users.info refreshed if stale: call
     this after ack())."""
     editable = member(session, client, workspace, user_id).is_admin
-    return View(current(session, workspace), editable, repo.admin_ids(session, workspace.id))
+    return View(current(session, workspace), editable, members_repo.admin_ids(session, workspace.id))
 
 
 def stored_admin(session: Session, workspace: Workspace, user_id: str) -> bool:
-    row = repo.members(session, workspace.id, [user_id]).get(user_id)
+    row = members_repo.members(session, workspace.id, [user_id]).get(user_id)
     return bool(row is not None and row.is_admin and not row.is_deleted)
 
 
 def save(session: Session, workspace: Workspace, actor_id: str, form: CalendarForm) -> Saved:
     """Store the form if `actor_id` is an admin (as stored); else Forbidden and nothing changes."""
     if not stored_admin(session, workspace, actor_id):
-        admins = repo.admin_ids(session, workspace.id)
+        admins = members_repo.admin_ids(session, workspace.id)
         named = f" ({', '.join(f'<@{a}>' for a in admins[:5])})" if admins else ""
         raise Forbidden(
             f"Only a workspace admin{named} can change the workspace's settings; nothing was changed."
@@ -146,7 +147,7 @@ def save(session: Session, workspace: Workspace, actor_id: str, form: CalendarFo
         text = f":calendar: <@{actor_id}> changed the workspace's settings:\n" + "\n".join(
             f"• {c}" for c in changes
         )
-        others = [a for a in repo.admin_ids(session, workspace.id) if a != actor_id]
+        others = [a for a in members_repo.admin_ids(session, workspace.id) if a != actor_id]
         announcement = Announcement(text, user_ids=others)
     return Saved(current(session, workspace), changes, announcement)
 

@@ -24,6 +24,8 @@ from bot.errors import Forbidden, Invalid
 from bot.services.workspaces import member
 from storage.db import Database
 from storage.models import ScheduleKind, Workspace
+from storage.repositories import digest as digest_repo
+from storage.repositories import members as members_repo
 from storage.repositories import schedules as repo
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ def require_admin(session: Session, client: WebClient, workspace: Workspace, use
     """Workspace-wide changes: admins only. The refusal names the admins we know of."""
     if is_admin(session, client, workspace, user_id):
         return
-    admins = repo.admin_ids(session, workspace.id)
+    admins = members_repo.admin_ids(session, workspace.id)
     who = f" ({_names(admins)})" if admins else ""
     raise Forbidden(f"Only a workspace admin{who} can change {what}; nothing was changed.")
 
@@ -64,7 +66,7 @@ def require_channel_steward(
     session: Session, client: WebClient, workspace: Workspace, user_id: str, channel_id: str, what: str
 ) -> None:
     """A channel's digest and sprint cadence: admins, its objective owners, its sprint starters."""
-    if user_id in repo.channel_stewards(session, workspace.id, channel_id):
+    if user_id in members_repo.channel_stewards(session, workspace.id, channel_id):
         return
     if is_admin(session, client, workspace, user_id):
         return
@@ -188,7 +190,7 @@ def switch_off(
 
 
 def _to_admins(session: Session, workspace: Workspace, actor_id: str, text: str) -> Announcement:
-    return Announcement(text, user_ids=[u for u in repo.admin_ids(session, workspace.id) if u != actor_id])
+    return Announcement(text, user_ids=[u for u in members_repo.admin_ids(session, workspace.id) if u != actor_id])
 
 
 def announce(client: WebClient, announcement: Announcement | None) -> None:
@@ -250,7 +252,7 @@ class DigestAsk:
 def digest_ask(session: Session, workspace: Workspace, channel_id: str, now: datetime) -> DigestAsk:
     from bot.jobs.digest import KIND
 
-    last = repo.last_digest_at(session, workspace.id, channel_id, (KIND, repo.DIGEST_NOW_KIND))
+    last = digest_repo.last_digest_at(session, workspace.id, channel_id, (KIND, digest_repo.DIGEST_NOW_KIND))
     if last is None:
         return DigestAsk(None, False)
     row = repo.schedule(session, workspace.id, ScheduleKind.DIGEST, channel_id)
@@ -271,7 +273,7 @@ def post_digest_now(
     posted = text.startswith("Posted")
     if posted:
         with db.session() as session:
-            repo.record_digest_now(
+            digest_repo.record_digest_now(
                 session, workspace_id, channel_id, requested_by, now.astimezone(UTC).replace(tzinfo=None)
             )
     return text, posted

@@ -24,8 +24,9 @@ from bot.forms.okr import NOTE_MAX, CheckInEntry
 from bot.services import checkins, kras, okrs
 from bot.services.workspaces import require_owner_or_admin
 from storage.models import KeyResult, KeyResultKind, Kpi, Kra, Objective, Workspace, _now
+from storage.repositories import digest as digest_repo
+from storage.repositories import members as members_repo
 from storage.repositories import okrs as okr_repo
-from storage.repositories import schedules as schedule_repo
 
 
 @dataclass
@@ -209,11 +210,11 @@ def checkin_ask(
     """What the weekly reminder would send this person now (bot/jobs/reminders.py): all their active
     key results, their week, their zone; and whether they paused reminders."""
     now = now or _now()
-    key_results = schedule_repo.active_key_results(session, workspace.id, [person_id])
+    key_results = digest_repo.active_key_results(session, workspace.id, [person_id])
     known, fallback = okrs.stored_zone(session, workspace, person_id)
     tz = zone(known, fallback)
     today = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(tz).date()  # storage is naive UTC
-    member = schedule_repo.members(session, workspace.id, [person_id]).get(person_id)
+    member = members_repo.members(session, workspace.id, [person_id]).get(person_id)
     unreachable = None
     if member is not None and member.is_deleted:
         unreachable = "their Slack account is deactivated"

@@ -1,0 +1,281 @@
+"""The facts each scheduled post is built from (the digest, the check-in reminder, prompts and
+nudges), and the log of digests asked for: each a fixed number of statements whatever the data size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy.orm import Session, with_expression
+from sqlalchemy.orm.attributes import set_committed_value
+
+from storage.models import (
+    CheckIn,
+    Delivery,
+    DeliveryState,
+    KeyResult,
+    Kra,
+    Objective,
+    SourceBinding,
+    Sprint,
+    SprintKeyResult,
+    Status,
+)
+
+DIGEST_NOW_KIND = "digest_now"  # a digest someone asked for with `/okr digest`, outside the schedule
+
+
+def last_digest_at(
+    session: Session, workspace_id: int, channel_id: str, kinds: Sequence[str]
+) -> datetime | None:
+    """When the channel's latest digest (scheduled or asked for) went out, naive UTC. One statement."""
+    return session.scalar(
+        select(func.max(Delivery.sent_at)).where(
+            Delivery.workspace_id == workspace_id,
+            Delivery.target == channel_id,
+            Delivery.kind.in_(list(kinds)),
+            Delivery.state == DeliveryState.SENT,
+        )
+    )
+
+
+def record_digest_now(session: Session, workspace_id: int, channel_id: str, by: str, at: datetime) -> None:
+    """Log a digest posted on request, so the next `/okr digest` can say when it went."""
+    session.add(
+        Delivery(
+            kind=DIGEST_NOW_KIND,
+            workspace_id=workspace_id,
+            target=channel_id,
+            period=at.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            state=DeliveryState.SENT,
+            claimed_at=at,
+            sent_at=at,
+            detail={"requested_by": by},
+        )
+    )
+
+
+# --- what the check-in reminder needs ----------------------------------------------------------------
+
+
+def active_key_results(
+    session: Session, workspace_id: int, owner_ids: Iterable[str] | None = None
+) -> list[KeyResult]:
+    """Active key results of active objectives (objective loaded alongside, and whether a data
+    source updates each one: `bound_to_source`): one statement."""
+    bound = exists().where(SourceBinding.key_result_id == KeyResult.id)
+    query = (
+        select(KeyResult, Objective)
+        .options(with_expression(KeyResult.bound_to_source, bound))
+        .join(Objective, Objective.id == KeyResult.objective_id)
+        .where(
+            KeyResult.workspace_id == workspace_id,
+            KeyResult.status == Status.ACTIVE,
+            Objective.status == Status.ACTIVE,
+        )
+        .order_by(KeyResult.owner_id, Objective.number, KeyResult.position, KeyResult.number)
+    )
+    if owner_ids is not None:
+        query = query.where(KeyResult.owner_id.in_(sorted(set(owner_ids))))
+    found = []
+    for kr, objective in session.execute(query):
+        # The relationship is lazy="raise"; fill it from the row we already have.
+        set_committed_value(kr, "objective", objective)
+        found.append(kr)
+    return found
+
+
+# --- what the digest, prompts and nudges need -----------------------------------------------------
+
+
+@dataclass
+class ChannelFacts:
+    """Everything one channel's digest shows: a fixed number of statements whatever its size."""
+
+    objectives: list[Objective]
+    objective_count: int  # all the channel's active objectives, `objectives` being the first few
+    key_results: dict[int, list[KeyResult]]  # objective id -> its active key results
+    checkins: dict[int, list]  # key result id -> its check-ins since `since` (rows), oldest first
+    sprint: Sprint | None
+    sprint_key_results: list[KeyResult]  # the key results the current sprint serves (any channel)
+
+    @property
+    def sprint_aligned(self) -> bool:
+        """Serves at least one active key result (of an active objective)."""
+        return any(
+            kr.status == Status.ACTIVE and kr.objective.status == Status.ACTIVE
+            for kr in self.sprint_key_results
+        )
+
+
+def channels_with_objectives(session: Session, workspace_id: int) -> dict[str, Objective]:
+    """channel id -> its earliest active objective (whose owner stands in for a default schedule's setter)."""
+    rows = session.scalars(
+        select(Objective)
+        .where(
+            Objective.workspace_id == workspace_id,
+            Objective.status == Status.ACTIVE,
+            Objective.channel_id.is_not(None),
+            Objective.channel_id != "",
+        )
+        .order_by(Objective.number)
+    )
+    found: dict[str, Objective] = {}
+    for objective in rows:
+        found.setdefault(objective.channel_id or "", objective)
+    return found
+
+
+# Built once: a digest run executes these for every channel, and building a statement costs more
+# than SQLite takes to run it.
+_channel = (
+    Objective.workspace_id == bindparam("workspace_id"),
+    Objective.channel_id == bindparam("channel_id"),
+    Objective.status == Status.ACTIVE,
+)
+# The channel's first objectives, each with its active key results (one row per key result).
+_CHANNEL_OBJECTIVES = (
+    select(Objective, KeyResult)
+    .outerjoin(KeyResult, and_(KeyResult.objective_id == Objective.id, KeyResult.status == Status.ACTIVE))
+    .where(
+        Objective.id.in_(
+            select(Objective.id).where(*_channel).order_by(Objective.number).limit(bindparam("limit"))
+        )
+    )
+    .order_by(Objective.number, KeyResult.position, KeyResult.number)
+)
+_COUNT_CHANNEL_OBJECTIVES = select(func.count()).select_from(Objective).where(*_channel)
+_CHECKINS_SINCE = (
+    select(
+        CheckIn.id,
+        CheckIn.key_result_id,
+        CheckIn.value,
+        CheckIn.confidence,
+        CheckIn.note,
+        CheckIn.author_id,
+        CheckIn.created_at,
+        CheckIn.origin,
+    )
+    .where(
+        CheckIn.key_result_id.in_(bindparam("kr_ids", expanding=True)),
+        CheckIn.created_at >= bindparam("since"),
+    )
+    .order_by(CheckIn.created_at, CheckIn.id)
+)
+# The channel's active sprint with the key results it serves, and their objectives (one row per key result).
+_ACTIVE_SPRINT = (
+    select(Sprint, KeyResult, Objective)
+    .outerjoin(SprintKeyResult, SprintKeyResult.sprint_id == Sprint.id)
+    .outerjoin(KeyResult, KeyResult.id == SprintKeyResult.key_result_id)
+    .outerjoin(Objective, Objective.id == KeyResult.objective_id)
+    .where(
+        Sprint.workspace_id == bindparam("workspace_id"),
+        Sprint.channel_id == bindparam("channel_id"),
+        Sprint.status == Status.ACTIVE,
+    )
+    .order_by(KeyResult.number)
+)
+
+
+def channel_facts(
+    session: Session, workspace_id: int, channel_id: str, *, since: datetime, limit: int = 40
+) -> ChannelFacts:
+    """The channel's first `limit` active objectives (and how many it has), their active key
+    results, their check-ins since `since`, and the channel's sprint: three statements (a fourth
+    counts the objectives when there are more than `limit`)."""
+    channel = {"workspace_id": workspace_id, "channel_id": channel_id}
+    objectives: list[Objective] = []
+    key_results: dict[int, list[KeyResult]] = defaultdict(list)
+    for objective, kr in session.execute(_CHANNEL_OBJECTIVES, {**channel, "limit": limit + 1}):
+        if not objectives or objectives[-1] is not objective:
+            objectives.append(objective)
+        if kr is not None:
+            key_results[objective.id].append(kr)
+    count = len(objectives)
+    if count > limit:
+        objectives = objectives[:limit]
+        count = session.scalar(_COUNT_CHANNEL_OBJECTIVES, channel) or 0
+    checkins: dict[int, list] = defaultdict(list)
+    kr_ids = [kr.id for objective in objectives for kr in key_results.get(objective.id, ())]
+    if kr_ids:
+        # Plain rows through Core, not ORM objects or ORM rows: a cycle of weekly check-ins
+        # is hundreds per channel.
+        rows = session.connection().execute(_CHECKINS_SINCE, {"kr_ids": kr_ids, "since": since}).all()
+        for checkin in rows:
+            checkins[checkin.key_result_id].append(checkin)
+    sprint_rows = session.execute(_ACTIVE_SPRINT, channel).all()
+    sprint = sprint_rows[0][0] if sprint_rows else None
+    served: list[KeyResult] = []
+    for _, kr, objective in sprint_rows:
+        if kr is not None:
+            set_committed_value(kr, "objective", objective)
+            served.append(kr)
+    return ChannelFacts(objectives, count, key_results, checkins, sprint, served)
+
+
+def active_sprints(session: Session, workspace_id: int) -> list[Sprint]:
+    return list(
+        session.scalars(
+            select(Sprint)
+            .where(Sprint.workspace_id == workspace_id, Sprint.status == Status.ACTIVE)
+            .order_by(Sprint.number)
+        )
+    )
+
+
+def sprint_links(session: Session, sprint_ids: Iterable[int]) -> dict[int, set[int]]:
+    """sprint id -> the key result ids it serves."""
+    ids = sorted(set(sprint_ids))
+    links: dict[int, set[int]] = defaultdict(set)
+    if not ids:
+        return links
+    for sprint_id, kr_id in session.execute(
+        select(SprintKeyResult.sprint_id, SprintKeyResult.key_result_id).where(
+            SprintKeyResult.sprint_id.in_(ids)
+        )
+    ):
+        links[sprint_id].add(kr_id)
+    return links
+
+
+def sprints_overlapping(session: Session, workspace_id: int, start, end) -> list[Sprint]:
+    """Sprints (any status) that overlap [start, end): the ones of a cycle."""
+    return list(
+        session.scalars(
+            select(Sprint).where(
+                Sprint.workspace_id == workspace_id,
+                Sprint.starts_on < end,
+                Sprint.ends_on >= start,
+                Sprint.status != Status.ARCHIVED,
+            )
+        )
+    )
+
+
+def kra_owners(session: Session, workspace_id: int) -> list[str]:
+    return sorted(
+        set(
+            session.scalars(
+                select(Kra.owner_id).where(Kra.workspace_id == workspace_id, Kra.status == Status.ACTIVE)
+            )
+        )
+    )
+
+
+def objective_owners_in_cycle(session: Session, workspace_id: int, cycle: str) -> dict[str, list[Objective]]:
+    rows = session.scalars(
+        select(Objective)
+        .where(
+            Objective.workspace_id == workspace_id,
+            Objective.cycle == cycle,
+            Objective.status == Status.ACTIVE,
+        )
+        .order_by(Objective.number)
+    )
+    grouped: dict[str, list[Objective]] = defaultdict(list)
+    for objective in rows:
+        grouped[objective.owner_id].append(objective)
+    return grouped
