@@ -16,6 +16,7 @@ from bot.cli import main
 from bot.errors import NorthlineError, Usage
 from bot.listeners import export as export_listener
 from bot.listeners import okr
+from bot.listeners.router import Invocation
 from bot.services.export import COLUMNS, csv_cell, export_rows, to_csv, to_json
 from bot.services.importer import ImportRejected, import_file
 from bot.services.workspaces import workspace_for
@@ -222,8 +223,9 @@ def call_export(emulator, db, rest: str = "", user: str = ALICE, team: str = TEA
     respond = Responder()
     client = build_web_client(TOKEN, emulator.base_url)
     context = BoltContext({"team_id": team, "user_id": user, "channel_id": CHANNEL})
-    export_listener.export_command(rest, command={"text": f"export {rest}"}, respond=respond, client=client,
-                                   context=context, db=db)
+    export_listener.export_command(
+        Invocation(rest, command={"text": f"export {rest}"}, respond=respond, client=client, context=context, db=db)
+    )
     return respond
 
 

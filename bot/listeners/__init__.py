@@ -16,10 +16,12 @@ from bot.listeners import (
     workflow_steps,
 )
 from bot.listeners.common import unescape_command_text
+from bot.listeners.router import put_caller
 
 
 def register(app: App) -> None:
     app.middleware(unescape_command_text)
+    app.middleware(put_caller)
     kra.register(app)
     review_pack.register(app)  # adds report and reviewer to /kra, and the first week's buttons
     okr.register(app)

@@ -10,6 +10,7 @@ from bot.errors import Usage
 from bot.forms.calendar import parse_settings
 from bot.ids import Callback
 from bot.listeners.common import caller, unit_of_work
+from bot.listeners.router import Invocation
 from bot.services import calendar, schedules
 from bot.ui import calendar as ui
 from storage.db import Database
@@ -23,10 +24,9 @@ def register(app: App) -> None:
         app.view(Callback.SETTINGS)(submit_settings)
 
 
-def okr_settings(
-    rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_
-) -> None:
+def okr_settings(call: Invocation) -> None:
     """Runs after ack(): the modal, editable for admins and read-only for everyone else."""
+    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
     if rest.strip():
         raise Usage("`/okr settings` takes nothing: it opens the workspace's settings.")
     who = caller(context)

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.schedule_time import zone
 from bot.domain.slack_text import unescape
+from bot.listeners.router import caller_of
 from bot.services import okrs
 from bot.services.workspaces import Caller, remember_user_change, unit_of_work
 from bot.ui.text import mrkdwn_to_text
@@ -25,12 +26,8 @@ log = logging.getLogger(__name__)
 
 
 def caller(context: BoltContext) -> Caller:
-    return Caller(
-        team_id=context.team_id or "",
-        enterprise_id=context.enterprise_id,
-        user_id=context.user_id or "",
-        channel_id=context.channel_id,
-    )
+    """Who is asking: what the caller middleware (listeners/router.put_caller) put in the context."""
+    return caller_of(context)
 
 
 def unescape_command_text(body: dict, next) -> None:  # noqa: A002 - Bolt injects by this name

@@ -1,12 +1,7 @@
 """`/okr export`: the workspace's KRAs, KPIs, objectives, key results and check-ins as a CSV,
 sent to the person who asked as a file in their DM with the app.
 
-The /okr router acks and then calls export_command. Wire it in with one line in
-bot/listeners/__init__.py (after okr.register(app)):
-
-    export.register(app)
-
-or, from inside bot/listeners/okr.py, `export.register_subcommands(SUBCOMMANDS)`.
+The /okr router acks and then calls export_command; register(app) adds it to that router.
 """
 
 from __future__ import annotations
@@ -14,15 +9,14 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from slack_bolt import App, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from bot import outbound
 from bot.errors import NorthlineError, Usage
 from bot.listeners.common import caller, unit_of_work
+from bot.listeners.router import Invocation
 from bot.services.export import export_rows, to_csv
 from bot.ui.blocks import ephemeral
-from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +33,7 @@ def register(app: App) -> None:
     """Adds `/okr export` to the /okr router (the okr listener owns the command itself)."""
     from bot.listeners import okr
 
-    add = getattr(okr, "add_subcommand", None)
-    if add is not None:
-        add("export", export_command, USAGE_LINE)
-    else:
-        register_subcommands(okr.SUBCOMMANDS)
+    okr.add_subcommand("export", export_command, USAGE_LINE)
 
 
 def register_subcommands(subcommands: dict) -> None:
@@ -51,9 +41,8 @@ def register_subcommands(subcommands: dict) -> None:
     subcommands["export"] = export_command
 
 
-def export_command(
-    rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_
-) -> None:
+def export_command(call: Invocation) -> None:
+    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
     # The /okr router has acked already; everything here is the slow part.
     if rest.strip().lower() not in ("", "csv"):
         raise Usage(USAGE)

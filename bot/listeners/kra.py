@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
@@ -15,48 +16,37 @@ from bot.domain.slack_text import (
     mention_label,
     parse_channel_mention,
     parse_user_mention,
-    split_command,
 )
 from bot.errors import Invalid, Usage
 from bot.forms.kra import parse_kra, parse_review
 from bot.ids import Action, Callback
-from bot.listeners.common import caller, creation_key, reader_zone, unit_of_work
+from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
+from bot.listeners.router import Invocation, Router
 from bot.services import home, kras, review_pack
-from bot.services.workspaces import STORED_ONLY, require_owner_or_admin
+from bot.services.workspaces import STORED_ONLY, now
 from bot.ui import kra as ui
 from bot.ui.blocks import ephemeral
-from storage.db import Database
-from storage.models import Status, _now
-from storage.repositories import kras as repo
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 def register(app: App) -> None:
-    app.command("/kra")(kra_command)
+    app.command("/kra")(ROUTER)
     app.view(Callback.KRA_NEW)(submit_new)
     app.view(Callback.KRA_EDIT)(submit_edit)
     app.view(Callback.KRA_REVIEW)(submit_review)
     app.action(Action.HOME_NEW_KRA)(open_new_from_home)
 
 
-def kra_command(ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database):
-    ack()
-    subcommand, rest = split_command(command.get("text") or "")
-    handler = SUBCOMMANDS.get(subcommand)
-    if handler is None:
-        prefix = f"I don't know `/kra {ui.user_text(subcommand, 30)}`.\n" if subcommand not in ("", "help") else ""
-        respond(**ephemeral(prefix + ui.USAGE))
-        return
-    handler(rest, command=command, respond=respond, client=client, context=context, db=db)
+def _add(call: Invocation) -> None:
+    view = ui.kra_modal(owner_id=call.who.user_id, title=call.rest)
+    call.client.views_open(trigger_id=call.trigger_id, view=view)
 
 
-def _add(rest: str, *, command: dict, client: WebClient, context: BoltContext, **_) -> None:
-    view = ui.kra_modal(owner_id=context.user_id, title=rest)
-    client.views_open(trigger_id=command["trigger_id"], view=view)
-
-
-def _list(rest: str, *, respond: Respond, context: BoltContext, db: Database, **_) -> None:
-    who = caller(context)
-    target = rest.strip()
+def _list(call: Invocation) -> None:
+    who = call.who
+    target = call.rest.strip()
     owner_id = channel_id = None
     if not target or target.lower() in ("mine", "me"):
         owner_id, title = who.user_id, "Your KRAs"
@@ -68,54 +58,44 @@ def _list(rest: str, *, respond: Respond, context: BoltContext, db: Database, **
         channel_id, title = channel, f"KRAs of {mention('#', channel, mention_label(target))}"
     else:
         raise Usage("`/kra list` takes nothing, `@person`, `#channel` or `all`, e.g. `/kra list all`.")
-    with unit_of_work(db, who) as (session, workspace):
-        page = repo.list_kras(session, workspace.id, owner_id=owner_id, channel_id=channel_id)
+    with unit_of_work(call.db, who) as (session, workspace):
+        page = kras.list_page(session, workspace, owner_id=owner_id, channel_id=channel_id)
         answer = ui.kra_list(title, page.kras, page.kpis, page.total)
-    respond(**answer)
+    call.respond(**answer)
 
 
-def _show(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_) -> None:
-    who = caller(context)
-    tz = reader_zone(db, client, who)
+def _show(call: Invocation) -> None:
+    who = call.who
+    tz = reader_zone(call.db, call.client, who)
+    with unit_of_work(call.db, who) as (session, workspace):
+        d = kras.kra_detail(session, workspace, _one_reference(call.rest, "show"))
+        answer = ui.kra_detail(d.kra, d.kpis, d.measurements, d.objectives, d.last_review, tz)
+    call.respond(**answer)
+
+
+def _edit(call: Invocation) -> None:
+    open_edit(call.client, call.db, call.who, call.trigger_id, _one_reference(call.rest, "edit"))
+
+
+def open_edit(client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str) -> None:
+    """The edit form of one KRA (also for the first week's *Add KPIs* button)."""
     with unit_of_work(db, who) as (session, workspace):
-        kra = kras.find_kra(session, workspace, _one_reference(rest, "show"))
-        kpis = repo.kpis_of(session, [kra.id]).get(kra.id, [])
-        answer = ui.kra_detail(
-            kra,
-            kpis,
-            repo.recent_measurements(session, [k.id for k in kpis]),
-            repo.objectives_in_kra(session, kra.id),
-            repo.last_review(session, kra.id),
-            tz,
-        )
-    respond(**answer)
-
-
-def _edit(rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_) -> None:
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
-        kra = kras.find_kra(session, workspace, _one_reference(rest, "edit"))
-        if kra.status != Status.ACTIVE:
-            raise Invalid(f"{ui.kra_ref(kra)} is archived; archived KRAs keep their history unchanged.")
-        require_owner_or_admin(session, client, workspace, who.user_id, kra.owner_id, kra.created_by)
-        kpis = repo.kpis_of(session, [kra.id]).get(kra.id, [])
+        kra, kpis = kras.kra_to_edit(session, client, workspace, who.user_id, reference)
         view = ui.kra_modal(owner_id=kra.owner_id, kra=kra, kpis=kpis, private_metadata=json.dumps({"kra": kra.number}))
-    client.views_open(trigger_id=command["trigger_id"], view=view)
+    client.views_open(trigger_id=trigger_id, view=view)
 
 
-def _archive(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_) -> None:
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
-        kra = kras.archive_kra(session, client, workspace, who.user_id, _one_reference(rest, "archive"))
+def _archive(call: Invocation) -> None:
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
+        kra = kras.archive_kra(session, call.client, workspace, who.user_id, _one_reference(call.rest, "archive"))
         answer = ephemeral(f"Archived *`{ui.kra_ref(kra)}` {ui.user_text(kra.title, 150)}*. Its KPIs and history are kept.")
-    respond(**answer)
-    home.refresh(db, client, who, kra.owner_id)
+    call.respond(**answer)
+    home.refresh(call.db, call.client, who, kra.owner_id)
 
 
-def _kpi(
-    rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_
-) -> None:
-    parts = rest.split(maxsplit=2)
+def _kpi(call: Invocation) -> None:
+    parts = call.rest.split(maxsplit=2)
     if len(parts) < 2:
         raise Usage("Log a KPI value like `/kra kpi KPI-7 42 [note]`.")
     try:
@@ -125,41 +105,43 @@ def _kpi(
     note = parts[2].strip() if len(parts) > 2 else ""
     if len(note) > 3000:
         raise Invalid("Keep the note under 3,000 characters.")
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
         # trigger_id is unique to one invocation: a replay of the same signed request logs nothing.
-        dedupe = f"cmd:{command['trigger_id']}" if command.get("trigger_id") else None
+        dedupe = f"cmd:{call.command['trigger_id']}" if call.command.get("trigger_id") else None
         kpi, kra = kras.log_measurement(
-            session, client, workspace, who.user_id, parts[0], value, note, dedupe_key=dedupe
+            session, call.client, workspace, who.user_id, parts[0], value, note, dedupe_key=dedupe
         )
         answer = ephemeral(f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`.")
-    respond(**answer)
-    home.refresh(db, client, who, kra.owner_id)
+    call.respond(**answer)
+    home.refresh(call.db, call.client, who, kra.owner_id)
 
 
-def _review(rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
+def _review(call: Invocation) -> None:
+    if call.rest.strip():
+        raise Usage("`/kra review` takes nothing: it opens the review of all your active KRAs.")
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
         page = kras.active_kras_of(session, workspace, who.user_id)
-        stable = review_pack.stability(session, workspace, who.user_id, page.kras, _now())
+        stable = review_pack.stability(session, workspace, who.user_id, page.kras, now())
         view = ui.review_modal(page.kras, page.kpis, standing=stable.standing, churning=stable.churning) if page.kras else None
     if view is None:
-        respond(**ephemeral("You have no active KRAs to review. Declare one with `/kra add`."))
+        call.respond(**ephemeral("You have no active KRAs to review. Declare one with `/kra add`."))
         return
-    client.views_open(trigger_id=command["trigger_id"], view=view)
+    call.client.views_open(trigger_id=call.trigger_id, view=view)
 
 
-SUBCOMMANDS = {
-    "add": _add,
-    "new": _add,
-    "list": _list,
-    "ls": _list,
-    "show": _show,
-    "edit": _edit,
-    "archive": _archive,
-    "kpi": _kpi,
-    "review": _review,
-}
+ROUTER = Router("/kra", "*`/kra` — your Key Result Areas and the KPIs that measure them*")
+ROUTER.add("add", _add, "• `/kra add [title]` — declare a KRA (opens a form)", "new")
+ROUTER.add(
+    "list", _list, "• `/kra list [@person | #channel | all]` — KRAs with their KPIs (default: yours)", "ls"
+)
+ROUTER.add("show", _show, "• `/kra show KRA-3` — one KRA: KPIs, their history, its objectives")
+ROUTER.add("edit", _edit, "• `/kra edit KRA-3` · `/kra archive KRA-3`")
+ROUTER.add("archive", _archive)
+ROUTER.add("kpi", _kpi, "• `/kra kpi KPI-7 42 [note]` — log a KPI measurement")
+ROUTER.add("review", _review, "• `/kra review` — the quarterly review: keep, change or retire each of your KRAs")
+SUBCOMMANDS = ROUTER.handlers
 
 
 def _one_reference(rest: str, verb: str) -> str:

@@ -1,16 +1,17 @@
 """`/okr`, its modals and the check-in buttons: parse, ack, hand over to services, answer.
 
-Other modules add subcommands (`schedule`, `digest`, `pause`, `export`, …) with
-`add_subcommand(name, handler, usage_line)`; a handler is called as
-`handler(rest, command=..., respond=..., client=..., context=..., db=...)` after ack().
+ROUTER (listeners/router.py) holds the subcommands and generates the help; other modules add
+theirs (`schedule`, `digest`, `pause`, `export`, …) with `add_subcommand(name, handler,
+usage_line)`. A handler takes one Invocation and runs after ack().
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
@@ -21,28 +22,26 @@ from bot.domain.slack_text import (
     mention_label,
     parse_channel_mention,
     parse_user_mention,
-    split_command,
 )
 from bot.errors import Invalid, Usage
 from bot.forms.okr import parse_checkins, parse_close, parse_objective
 from bot.ids import Action, Callback
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
-from bot.services import checkins, home, okrs
+from bot.listeners.router import Invocation, Router
+from bot.services import assessment, checkins, home, okrs
 from bot.services.workspaces import STORED_ONLY
 from bot.ui import checkin as checkin_ui
 from bot.ui import okr as ui
 from bot.ui.blocks import ephemeral
-from storage.db import Database
-from storage.models import Status
-from storage.repositories import okrs as repo
 
-Handler = Callable[..., None]
+if TYPE_CHECKING:
+    from storage.db import Database
 
 LIST_LIMIT = 40  # objectives in one `/okr list` answer: a header, a context, 40 sections, a note < 50
 
 
 def register(app: App) -> None:
-    app.command("/okr")(okr_command)
+    app.command("/okr")(ROUTER)
     app.view(Callback.OBJECTIVE_NEW)(submit_new)
     app.view(Callback.OBJECTIVE_EDIT)(submit_edit)
     app.view(Callback.OBJECTIVE_CLOSE)(submit_close)
@@ -52,29 +51,20 @@ def register(app: App) -> None:
     app.action(Action.HOME_NEW_OBJECTIVE)(open_new_from_home)
 
 
-def okr_command(ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database):
-    ack()
-    subcommand, rest = split_command(command.get("text") or "")
-    handler = SUBCOMMANDS.get(subcommand)
-    if handler is None:
-        prefix = f"I don't know `/okr {subcommand[:30]}`.\n" if subcommand not in ("", "help") else ""
-        respond(**ephemeral(prefix + ui.usage(EXTRA_USAGE)))
-        return
-    handler(rest, command=command, respond=respond, client=client, context=context, db=db)
-
-
 # --- subcommands ----------------------------------------------------------------------------------
 
 
-def _new(rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+def _new(call: Invocation) -> None:
+    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
     open_objective_modal(client, db, caller(context), command["trigger_id"], title=rest, channel_id=command.get("channel_id"))
 
 
-def _list(rest: str, *, command: dict, respond: Respond, context: BoltContext, db: Database, **_) -> None:
+def _list(call: Invocation) -> None:
+    rest, command, respond, context, db = call.rest, call.command, call.respond, call.context, call.db
     who = caller(context)
     target, cycle_text = _list_arguments(rest)
     with unit_of_work(db, who) as (session, workspace):
-        cycle = okrs.current_cycle(workspace).name
+        cycle = assessment.current_cycle(workspace).name
         if cycle_text:
             try:
                 cycle = parse_cycle(cycle_text, workspace.fiscal_year_start_month).name
@@ -116,12 +106,13 @@ def _list_filters(session, workspace, who: Caller, command: dict, target: str) -
     if channel := parse_channel_mention(target):
         return {"channel_id": channel}, f"Objectives of {mention('#', channel, mention_label(target))}"
     channel = command.get("channel_id") or ""
-    if channel[:1] in ("C", "G") and repo.channel_has_objectives(session, workspace.id, channel):
+    if channel[:1] in ("C", "G") and okrs.channel_has_objectives(session, workspace, channel):
         return {"channel_id": channel}, f"Objectives of {mention('#', channel, command.get('channel_name') or '')}"
     return {"user_id": who.user_id}, "Your objectives"
 
 
-def _show(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+def _show(call: Invocation) -> None:
+    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
     who = caller(context)
     tz = reader_zone(db, client, who)
     with unit_of_work(db, who) as (session, workspace):
@@ -130,7 +121,8 @@ def _show(rest: str, *, respond: Respond, client: WebClient, context: BoltContex
     respond(**answer)
 
 
-def _checkin(rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+def _checkin(call: Invocation) -> None:
+    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
     who = caller(context)
     if not rest.strip():
         if not open_checkin_modal(client, db, who, command["trigger_id"]):
@@ -154,16 +146,14 @@ NOTHING_TO_CHECK_IN = (
 )
 
 
-def _edit(rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+def _edit(call: Invocation) -> None:
+    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        objective = okrs.find_objective(session, workspace, _one_reference(rest, "edit"))
-        okrs.require_objective_rights(session, client, workspace, who.user_id, objective)
-        if objective.status != Status.ACTIVE:
+        reference = _one_reference(rest, "edit")
+        objective, key_results = okrs.objective_to_change(session, client, workspace, who.user_id, reference)
+        if not okrs.is_active(objective):
             raise Invalid(f"{ui.obj_ref(objective)} is {objective.status.value}; its history stays as it was.")
-        key_results = [
-            kr for kr in repo.key_results_of(session, [objective.id]).get(objective.id, []) if kr.status == Status.ACTIVE
-        ]
         view = ui.objective_modal(
             owner_id=objective.owner_id,
             choices=okrs.modal_choices(session, workspace, who.user_id, objective=objective),
@@ -174,37 +164,31 @@ def _edit(rest: str, *, command: dict, client: WebClient, context: BoltContext, 
     client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
-def _close(rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+def _close(call: Invocation) -> None:
+    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        objective = okrs.find_objective(session, workspace, _one_reference(rest, "close"))
-        okrs.require_objective_rights(session, client, workspace, who.user_id, objective)
-        if objective.status != Status.ACTIVE:
+        reference = _one_reference(rest, "close")
+        objective, key_results = okrs.objective_to_change(session, client, workspace, who.user_id, reference)
+        if not okrs.is_active(objective):
             raise Invalid(f"{ui.obj_ref(objective)} is already {objective.status.value}.")
-        key_results = [
-            kr for kr in repo.key_results_of(session, [objective.id]).get(objective.id, []) if kr.status == Status.ACTIVE
-        ]
-        status = okrs.assess(objective, key_results, workspace)
-        proposed = {s.key_result.id: okrs.proposed_score(s) for s in status.key_results}
+        status = assessment.assess(objective, key_results, workspace)
+        proposed = {s.key_result.id: assessment.proposed_score(s) for s in status.key_results}
         view = ui.close_modal(status, proposed, json.dumps({"obj": objective.number}))
     client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
-def _archive(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+def _archive(call: Invocation) -> None:
+    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         objective = okrs.archive_objective(session, client, workspace, who.user_id, _one_reference(rest, "archive"))
-        owners = _owners(session, objective)
+        owners = okrs.owners_of(session, objective)
         answer = ephemeral(
             f"Archived *`{ui.obj_ref(objective)}` {ui.user_text(objective.title, 150)}*. Its key results and check-ins are kept."
         )
     respond(**answer)
     home.refresh(db, client, who, who.user_id, *owners)
-
-
-def _owners(session, objective) -> list[str]:
-    key_results = repo.key_results_of(session, [objective.id]).get(objective.id, [])
-    return [objective.owner_id, *(kr.owner_id for kr in key_results)]
 
 
 def _one_reference(rest: str, verb: str) -> str:
@@ -214,23 +198,28 @@ def _one_reference(rest: str, verb: str) -> str:
     return parts[0]
 
 
-SUBCOMMANDS: dict[str, Handler] = {
-    "new": _new,
-    "add": _new,
-    "list": _list,
-    "ls": _list,
-    "show": _show,
-    "checkin": _checkin,
-    "check-in": _checkin,
-    "edit": _edit,
-    "close": _close,
-    "archive": _archive,
-}
-EXTRA_USAGE: list[str] = []
+ROUTER = Router("/okr", "*`/okr` — objectives, key results and weekly check-ins*")
+ROUTER.add("new", _new, "• `/okr new` — set an objective with up to 5 key results (opens a form)", "add")
+ROUTER.add(
+    "list",
+    _list,
+    "• `/okr list [mine | @person | #channel | all] [2026-Q4]` — objectives with progress and pace "
+    "(default: this channel's, else yours)",
+    "ls",
+)
+ROUTER.add("show", _show, "• `/okr show OBJ-3` — one objective: where it fits, its key results, their check-ins and trend")
+ROUTER.add("checkin", _checkin, "• `/okr checkin` — check in on all your key results (opens a form)", "check-in")
+ROUTER.lines.append("• `/okr checkin KR-7 42 [on-track | at-risk | off-track] [note]` — a one-line check-in")
+ROUTER.add("edit", _edit, "• `/okr edit OBJ-3` · `/okr close OBJ-3` (score each key result) · `/okr archive OBJ-3`")
+ROUTER.add("close", _close)
+ROUTER.add("archive", _archive)
+SUBCOMMANDS = ROUTER.handlers
+EXTRA_USAGE = ROUTER.lines
+Handler = Callable[[Invocation], None]
 
 
 def add_subcommand(name: str, handler: Handler, usage_line: str | None = None, *aliases: str) -> None:
-    """For other listener modules: `/okr NAME …` calls `handler`; `usage_line` joins `/okr help`."""
+    """`/okr NAME …` calls `handler` (with an Invocation, after ack()); `usage_line` joins `/okr help`."""
     for key in (name, *aliases):
         SUBCOMMANDS[key.lower()] = handler
     if usage_line and usage_line not in EXTRA_USAGE:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -20,13 +21,16 @@ from bot.ids import Action
 from bot.listeners import kra as kra_listener
 from bot.listeners import okr as okr_listener
 from bot.listeners.common import caller, reader_zone, unit_of_work
+from bot.listeners.router import Invocation
 from bot.services import review_pack as service
+from bot.services.workspaces import now as _now
 from bot.ui import kra as kra_ui
 from bot.ui import review_pack as ui
 from bot.ui.blocks import ephemeral
 from bot.ui.kpi_chart import render_kpi_png
-from storage.db import Database
-from storage.models import _now
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +52,8 @@ USAGE_LINES = (
 
 def register(app: App) -> None:
     """Adds `report` and `reviewer` to the /kra router, and the guide's buttons."""
-    kra_listener.SUBCOMMANDS["report"] = report_command
-    kra_listener.SUBCOMMANDS["reviewer"] = reviewer_command
+    kra_listener.ROUTER.add("report", report_command, USAGE_LINES[0])
+    kra_listener.ROUTER.add("reviewer", reviewer_command, USAGE_LINES[1])
     app.action(Action.GUIDE_NEW_KRA)(guide_new_kra)
     app.action(Action.GUIDE_ADD_KPIS)(guide_add_kpis)
     app.action(Action.GUIDE_NEW_OBJECTIVE)(guide_new_objective)
@@ -66,9 +70,8 @@ def _subject(rest: str, user_id: str) -> tuple[str, str]:
     return user_id, rest.strip()
 
 
-def report_command(
-    rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_
-) -> None:
+def report_command(call: Invocation) -> None:
+    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
     who = caller(context)
     if rest.strip().lower() in ("help", "?"):
         respond(**ephemeral(REPORT_USAGE))
@@ -113,9 +116,8 @@ def _slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower() or "period"
 
 
-def reviewer_command(
-    rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_
-) -> None:
+def reviewer_command(call: Invocation) -> None:
+    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
     who = caller(context)
     words = rest.split()
     removing = bool(words) and words[0].lower() in ("remove", "rm", "drop", "delete")
@@ -185,9 +187,7 @@ def guide_add_kpis(
     value = _button_value(body)
     if not value.isdigit() or len(value) > 9:
         raise Usage("This button is out of date; run `/kra edit KRA-n` for the KRA that needs KPIs.")
-    kra_listener._edit(
-        f"KRA-{value}", command={"trigger_id": body["trigger_id"]}, client=client, context=context, db=db
-    )
+    kra_listener.open_edit(client, db, caller(context), body["trigger_id"], f"KRA-{value}")
 
 
 def guide_new_objective(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:

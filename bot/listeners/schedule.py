@@ -1,9 +1,7 @@
 """`/okr schedule`, `/okr digest`, `/okr pause`, `/okr resume` and `/sprint schedule`.
 
-These are subcommands of /okr and /sprint, which belong to their own modules; ``register(app)``
-adds them to those commands' SUBCOMMANDS (idempotent), and ``okr_subcommands()`` /
-``sprint_subcommands()`` give them as ``{name: handler}`` for anyone wiring them by hand. Every
-handler has the signature of bot/listeners/kra.py's subcommands and runs after ack().
+These are subcommands of /okr and /sprint; ``register(app)`` adds them to those commands'
+routers (idempotent). Every handler takes one Invocation (listeners/router.py) and runs after ack().
 
 Every answer shows the resulting schedule in the channel's time and in the caller's. Anything
 that does not parse (``/okr schedule digest funday 25:00``) is answered with the usage and
@@ -15,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime
 
-from slack_bolt import App, BoltContext, Respond
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.domain.schedule_time import (
@@ -29,6 +27,7 @@ from bot.domain.schedule_time import (
 )
 from bot.errors import Invalid, Usage
 from bot.listeners.common import caller, unit_of_work
+from bot.listeners.router import Invocation
 from bot.services import schedules
 from bot.services.workspaces import member
 from bot.ui import schedules as schedules_ui
@@ -51,13 +50,9 @@ def register(app: App) -> None:
     """Adds the subcommands to /okr and /sprint (their listeners own the commands themselves)."""
     from bot.listeners import okr, sprint
 
-    add = getattr(okr, "add_subcommand", None)
     for name, handler in okr_subcommands().items():
-        if add is not None:
-            add(name, handler, OKR_USAGE_LINES.get(name))
-        else:
-            okr.SUBCOMMANDS[name] = handler
-    sprint.SUBCOMMANDS.update(sprint_subcommands())
+        okr.add_subcommand(name, handler, OKR_USAGE_LINES.get(name))
+    sprint.ROUTER.add("schedule", sprint_schedule, SPRINT_USAGE_LINE)
 
 
 def okr_subcommands() -> dict:
@@ -68,6 +63,7 @@ def sprint_subcommands() -> dict:
     return {"schedule": sprint_schedule}
 
 
+SPRINT_USAGE_LINE = "• `/sprint schedule [LENGTH_WEEKS DAY HH:MM | off]` — the channel's sprint cadence"
 OKR_USAGE_LINES = {
     "schedule": "• `/okr schedule [digest DAY HH:MM | checkin DAY HH:MM | off]` — when digests and reminders go out",
     "digest": "• `/okr digest [again]` — post this channel's digest now",
@@ -78,7 +74,8 @@ OKR_USAGE_LINES = {
 # --- /okr schedule --------------------------------------------------------------------------------
 
 
-def okr_schedule(rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+def okr_schedule(call: Invocation) -> None:
+    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
     words = rest.split()
     lowered = [w.lower() for w in words]
     channel_id = command.get("channel_id") or ""
@@ -167,9 +164,8 @@ def _checkin_line(row: Schedule | None, calendar, caller_tz, now) -> schedules_u
 # --- /sprint schedule -----------------------------------------------------------------------------
 
 
-def sprint_schedule(
-    rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_
-):
+def sprint_schedule(call: Invocation) -> None:
+    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
     words = rest.split()
     lowered = [w.lower() for w in words]
     channel_id = command.get("channel_id") or ""
@@ -239,7 +235,8 @@ def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: st
 # --- /okr pause, /okr resume ----------------------------------------------------------------------
 
 
-def okr_pause(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+def okr_pause(call: Invocation) -> None:
+    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
     words = rest.split()
     if words and words[0].lower() == "until":
         words = words[1:]
@@ -263,7 +260,8 @@ def okr_pause(rest: str, *, respond: Respond, client: WebClient, context: BoltCo
     respond(**ephemeral(text))
 
 
-def okr_resume(rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+def okr_resume(call: Invocation) -> None:
+    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
     if rest.strip():
         raise Usage(schedules_ui.PAUSE_USAGE)
     who = caller(context)
@@ -280,9 +278,10 @@ def okr_resume(rest: str, *, respond: Respond, client: WebClient, context: BoltC
 DIGEST_AGAIN = "again"
 
 
-def okr_digest(rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+def okr_digest(call: Invocation) -> None:
     """Posts the channel's digest now; when one already went out this week, asks first (the
     second word `again` confirms) and says when the last one went."""
+    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
     again = rest.strip().lower() == DIGEST_AGAIN
     if rest.strip() and not again:
         raise Usage(

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
 from bot.errors import Invalid, Usage
 from bot.ids import Callback
 from bot.listeners.common import caller, unit_of_work
+from bot.listeners.router import Invocation
 from bot.services.workspaces import STORED_ONLY
 from bot.sources import bindings
 from bot.sources.form import parse_source
@@ -33,9 +34,8 @@ def register(app: App) -> None:
     app.view(Callback.SOURCE)(submit_source)
 
 
-def source_command(
-    rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_
-) -> None:
+def source_command(call: Invocation) -> None:
+    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
     parts = rest.split()
     if len(parts) != 1:
         raise Usage("Name one key result or KPI, like `/okr source KR-7`.")
@@ -60,9 +60,8 @@ def submit_source(ack: Ack, view: dict, client: WebClient, context: BoltContext,
     outbound.dm(client, who.user_id, ui.bound_message(str(ref), spec))
 
 
-def sync_command(
-    rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_
-) -> None:
+def sync_command(call: Invocation) -> None:
+    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
     parts = rest.split()
     if len(parts) != 1:
         raise Usage(ui.USAGE)

@@ -4,56 +4,43 @@ Who may change a sprint is decided (and documented) in bot.services.sprints: any
 channel starts one; its creator, the owner of a key result it serves, or a workspace admin
 changes its goal and links and ends it.
 
-SUBCOMMANDS is open for extension: another module may add e.g. `SUBCOMMANDS["schedule"] = …`
-with the same signature `(rest, *, command, respond, client, context, db)`. Every subcommand runs
-only in a team channel; in a DM the person is told where sprints live and nothing is stored.
+ROUTER (listeners/router.py) holds the subcommands and generates the help; another module adds
+its own with `ROUTER.add(name, handler, usage_line)`, a handler taking one Invocation. Every
+subcommand runs only in a team channel; in a DM the person is told where sprints live and
+nothing is stored.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
-from bot.domain.slack_text import split_command
 from bot.errors import Invalid, Usage
 from bot.forms.sprint import SprintMetadata, parse_metadata, parse_review, parse_start
 from bot.ids import Action, Callback
 from bot.listeners.common import Caller, caller, unit_of_work
+from bot.listeners.router import Invocation, Router
 from bot.services import home, sprints
 from bot.services.workspaces import STORED_ONLY
 from bot.ui import sprint as ui
 from bot.ui.blocks import ephemeral
-from storage.db import Database
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.command("/sprint")(sprint_command)
+    app.command("/sprint")(ROUTER)
     app.view(Callback.SPRINT_START)(submit_start)
     app.view(Callback.SPRINT_END)(submit_end)
     app.action(Action.PLAN_SPRINT)(plan_from_button)
     app.action(Action.REVIEW_SPRINT)(review_from_button)
-
-
-def sprint_command(ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database):
-    ack()
-    subcommand, rest = split_command(command.get("text") or "")
-    handler = SUBCOMMANDS.get(subcommand)
-    in_channel = sprints.is_team_channel(command.get("channel_id"), command.get("channel_name"))
-    if handler is None:
-        prefix = "" if in_channel else sprints.NOT_IN_A_CHANNEL + "\n\n"
-        if subcommand not in ("", "help"):
-            prefix += f"I don't know `/sprint {subcommand[:30]}`.\n"
-        respond(**ephemeral(prefix + ui.USAGE))
-        return
-    if not in_channel:
-        respond(**ephemeral(sprints.NOT_IN_A_CHANNEL))
-        return
-    handler(rest, command=command, respond=respond, client=client, context=context, db=db)
 
 
 def _open_plan(client: WebClient, db: Database, who: Caller, channel_id: str, trigger_id: str, name: str = "") -> None:
@@ -69,11 +56,13 @@ def _open_plan(client: WebClient, db: Database, who: Caller, channel_id: str, tr
     client.views_open(trigger_id=trigger_id, view=view)
 
 
-def _start(rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+def _start(call: Invocation) -> None:
+    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
     _open_plan(client, db, caller(context), command["channel_id"], command["trigger_id"], rest.strip())
 
 
-def _goal(rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+def _goal(call: Invocation) -> None:
+    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         detail = sprints.set_goal(session, client, workspace, who.user_id, command["channel_id"], rest)
@@ -82,7 +71,8 @@ def _goal(rest: str, *, command: dict, respond: Respond, client: WebClient, cont
     home.refresh(db, client, who, who.user_id)
 
 
-def _link(rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+def _link(call: Invocation) -> None:
+    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         detail, key_result = sprints.link(session, client, workspace, who.user_id, command["channel_id"], rest)
@@ -91,7 +81,8 @@ def _link(rest: str, *, command: dict, respond: Respond, client: WebClient, cont
     home.refresh(db, client, who, who.user_id, key_result.owner_id)
 
 
-def _unlink(rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+def _unlink(call: Invocation) -> None:
+    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         detail, key_result = sprints.unlink(session, client, workspace, who.user_id, command["channel_id"], rest)
@@ -100,7 +91,8 @@ def _unlink(rest: str, *, command: dict, respond: Respond, client: WebClient, co
     home.refresh(db, client, who, who.user_id, key_result.owner_id)
 
 
-def _show(rest: str, *, command: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_):
+def _show(call: Invocation) -> None:
+    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
     if rest.strip():
         raise Usage("`/sprint show` takes nothing: it shows this channel's current sprint.")
     who = caller(context)
@@ -120,24 +112,27 @@ def _open_review(client: WebClient, db: Database, who: Caller, channel_id: str, 
     client.views_open(trigger_id=trigger_id, view=view)
 
 
-def _end(rest: str, *, command: dict, client: WebClient, context: BoltContext, db: Database, **_) -> None:
+def _end(call: Invocation) -> None:
+    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
     if rest.strip():
         raise Usage("`/sprint end` takes nothing: it opens the review of this channel's current sprint.")
     _open_review(client, db, caller(context), command["channel_id"], command["trigger_id"])
 
 
-SUBCOMMANDS = {
-    "start": _start,
-    "new": _start,
-    "plan": _start,
-    "goal": _goal,
-    "link": _link,
-    "unlink": _unlink,
-    "show": _show,
-    "end": _end,
-    "close": _end,
-    "review": _end,
-}
+def _not_in_a_channel(command: dict) -> str | None:
+    if sprints.is_team_channel(command.get("channel_id"), command.get("channel_name")):
+        return None
+    return sprints.NOT_IN_A_CHANNEL
+
+
+ROUTER = Router("/sprint", "*`/sprint` — this channel's sprint and the key results its goal serves*", guard=_not_in_a_channel)
+ROUTER.add("start", _start, "• `/sprint start` — plan a sprint (opens a form: name, dates, goal, key results it serves)", "new", "plan")
+ROUTER.add("goal", _goal, "• `/sprint goal TEXT` — set the current sprint's goal")
+ROUTER.add("link", _link, "• `/sprint link KR-12` · `/sprint unlink KR-12` — the key results the goal serves")
+ROUTER.add("unlink", _unlink)
+ROUTER.add("show", _show, "• `/sprint show` — the goal, days left, the key results it serves and their pace")
+ROUTER.add("end", _end, "• `/sprint end` — close the sprint with a review (met, partly, missed, a note)", "close", "review")
+SUBCOMMANDS = ROUTER.handlers
 
 
 def submit_start(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:

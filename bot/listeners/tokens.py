@@ -4,15 +4,14 @@ Added to the /okr router with `add_subcommand`; the router has acked before a ha
 
 from __future__ import annotations
 
-from slack_bolt import App, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from bot.errors import Usage
 from bot.listeners.common import caller, unit_of_work
+from bot.listeners.router import Invocation
 from bot.services import tokens
 from bot.ui import tokens as ui
 from bot.ui.blocks import ephemeral
-from storage.db import Database
 from storage.models import TokenPermission
 
 USAGE_LINE = "• `/okr token new NAME [read|write]` · `/okr token list` · `/okr token revoke NAME` — API tokens (admins)"
@@ -24,9 +23,8 @@ def register(app: App) -> None:
     okr.add_subcommand("token", token_command, USAGE_LINE, "tokens")
 
 
-def token_command(
-    rest: str, *, respond: Respond, client: WebClient, context: BoltContext, db: Database, **_
-) -> None:
+def token_command(call: Invocation) -> None:
+    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
     verb, _, arguments = rest.strip().partition(" ")
     parts = arguments.split()
     verb = verb.lower()

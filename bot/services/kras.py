@@ -242,3 +242,46 @@ def _coach(session: Session, workspace: Workspace, kra: Kra, kpi_count: int) -> 
         kpi_count=kpi_count,
         title=kra.title,
     )
+
+
+# --- reads for /kra's answers ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KraDetail:
+    kra: Kra
+    kpis: list[Kpi]
+    measurements: dict
+    objectives: list
+    last_review: KraReview | None
+
+
+def list_page(
+    session: Session, workspace: Workspace, *, owner_id: str | None = None, channel_id: str | None = None
+) -> repo.KraPage:
+    """`/kra list`: the KRAs of a person, of a channel, or all of them."""
+    return repo.list_kras(session, workspace.id, owner_id=owner_id, channel_id=channel_id)
+
+
+def kra_detail(session: Session, workspace: Workspace, reference: str) -> KraDetail:
+    """`/kra show`: one KRA with its KPIs, their recent history, its objectives and last review."""
+    kra = find_kra(session, workspace, reference)
+    kpis = repo.kpis_of(session, [kra.id]).get(kra.id, [])
+    return KraDetail(
+        kra,
+        kpis,
+        repo.recent_measurements(session, [k.id for k in kpis]),
+        repo.objectives_in_kra(session, kra.id),
+        repo.last_review(session, kra.id),
+    )
+
+
+def kra_to_edit(
+    session: Session, client: WebClient, workspace: Workspace, actor_id: str, reference: str
+) -> tuple[Kra, list[Kpi]]:
+    """The KRA and KPIs for the edit form, for its owner, its creator or an admin; active only."""
+    kra = find_kra(session, workspace, reference)
+    if kra.status != Status.ACTIVE:
+        raise Invalid(f"{format_ref(RefKind.KRA, kra.number)} is archived; archived KRAs keep their history unchanged.")
+    require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id, kra.created_by)
+    return kra, repo.kpis_of(session, [kra.id]).get(kra.id, [])

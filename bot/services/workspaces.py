@@ -195,3 +195,8 @@ def require_owner_or_admin(
         return
     if not member(session, client, workspace, user_id).is_admin:
         raise Forbidden()
+
+
+def now() -> datetime:
+    """The current time as storage keeps it (naive UTC), for listeners that pass `now` on."""
+    return _now()
