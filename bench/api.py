@@ -46,7 +46,7 @@ from tests.conftest import (  # noqa: E402  # noqa: E402
     _ThreadingWSGIServer,
     count_statements,
 )
-from tests.perf_data import seed_okrs  # noqa: E402
+from tests.factories import seed_okrs  # noqa: E402
 from tests.slack import SlackEmulator  # noqa: E402
 
 

@@ -65,7 +65,7 @@ def main() -> None:
     from bot.jobs.posting import build_clock_client
     from storage.db import Database, upgrade
     from tests.conftest import TOKEN, count_statements
-    from tests.perf_data import seed_digest_data
+    from tests.factories import seed_digest_data
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--channels", type=int, default=200)

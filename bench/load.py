@@ -46,7 +46,7 @@ from bench.harness import EmulatorProcess, drop_database, fresh_database  # noqa
 from bot.installations import BOT_SCOPES, installation_store  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
-from tests.perf_data import seed_kras  # noqa: E402
+from tests.factories import seed_kras  # noqa: E402
 from tests.slack import SlackEmulator  # noqa: E402
 
 SECRET = "bench-signing-secret-0123456789"

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import analyze, bench_app, summary, time_requests  # noqa: E402
 from tests.conftest import ALICE  # noqa: E402
-from tests.perf_data import seed_okrs  # noqa: E402
+from tests.factories import seed_okrs  # noqa: E402
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.app import ListenerPool, SignallingAck, create_app
 from bot.web import NorthlineWSGI
 from tests.conftest import ALICE, NorthlineClient, serve
-from tests.helpers import answer, answer_text
+from tests.factories import answer, answer_text
 
 
 def test_a_slash_command_is_answered_through_the_signalling_ack(settings, db, installed, emulator, monkeypatch):

@@ -13,13 +13,14 @@ from sqlalchemy import select
 
 from bot.domain.progress import percent
 from bot.logs import _Redacting
-from bot.services import okrs as okr_service
+from bot.services import assessment
 from bot.services.workspaces import workspace_for
 from storage.models import ApiIdempotency, ApiToken, CheckIn, KpiMeasurement
 from storage.repositories import okrs as okr_repo
-from tests.api_helpers import CYCLE, NOW, make_kra, make_objective, new_token, served_api
 from tests.conftest import ADMIN, ALICE, OTHER_TEAM, TEAM
-from tests.helpers import answer, answer_text, count
+from tests.factories import API_CYCLE as CYCLE
+from tests.factories import NOW, answer, answer_text, count, make_kra, new_token, served_api
+from tests.factories import make_objective_via_service as make_objective
 
 PROBLEM = "application/problem+json"
 
@@ -125,7 +126,7 @@ def test_objectives_carry_the_progress_pace_and_confidence_slack_shows(world, db
     with db.session() as session:
         workspace = workspace_for(session, TEAM)
         objective = okr_repo.objective_by_number(session, workspace.id, obj)
-        status = okr_service.assess(
+        status = assessment.assess(
             objective, okr_repo.key_results_of(session, [objective.id])[objective.id], workspace, NOW
         )
     assert shown["ref"] == f"OBJ-{obj}" and shown["cycle"] == CYCLE

@@ -8,7 +8,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
 
-from tests.api_helpers import make_kra, make_objective, new_token, served_api
+from tests.factories import make_kra, new_token, served_api
+from tests.factories import make_objective_via_service as make_objective
 
 CHECKS = [
     checks.not_a_server_error,

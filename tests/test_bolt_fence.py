@@ -8,7 +8,7 @@ from slack_bolt.request.internals import parse_body
 
 from bot.ids import Block, Callback
 from tests.conftest import ALICE, TEAM
-from tests.helpers import opened_view
+from tests.factories import opened_view
 
 
 def test_bolt_still_loses_a_form_body_that_mentions_payload():

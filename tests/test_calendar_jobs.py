@@ -19,11 +19,8 @@ from bot.jobs.sprint_prompts import sprint_prompts
 from bot.services import home
 from storage.models import Kra, Member, Schedule, ScheduleKind, Workspace
 from tests.conftest import ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM
-from tests.test_jobs import (
+from tests.factories import (
     _check_in,
-    _sprint,
-    at,
-    channel_posts,
     clients,
     deliveries,
     dms,
@@ -32,6 +29,7 @@ from tests.test_jobs import (
     make_workspace,
     owners_with_key_results,
 )
+from tests.test_jobs import _sprint, at, channel_posts
 
 
 def digests(emulator) -> list:

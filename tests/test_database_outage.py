@@ -21,8 +21,8 @@ from tests.conftest import (
     requires_postgresql,
     serve,
 )
+from tests.factories import answer, create_kra
 from tests.tcp_proxy import TcpProxy
-from tests.test_kra import answer, create_kra
 
 
 @requires_postgresql()

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.conftest import OTHER_TEAM, TEAM, count_statements
-from tests.perf_data import seed_digest_data
-from tests.test_jobs import clients
+from tests.factories import clients, seed_digest_data
 
 # Friday 4 December 2026, 16:05 UTC: the default digest slot in a UTC workspace.
 FRIDAY = datetime(2026, 12, 4, 16, 5, tzinfo=UTC)

@@ -31,8 +31,7 @@ from bot.services.workspaces import workspace_for
 from bot.settings import DeliverySettings
 from storage.models import Delivery, DeliveryState, DeliveryUnit, KeyResult, Member, Objective
 from tests.conftest import SIGNING_SECRET, TEAM, TOKEN
-from tests.test_engine import team_clients
-from tests.test_jobs import MONDAY_LONDON, dms
+from tests.factories import MONDAY_LONDON, dms, team_clients
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("NORTHLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")

@@ -18,7 +18,7 @@ from bot.jobs.reminders import checkin_reminders
 from bot.settings import DeliverySettings
 from storage.models import DeliveryState
 from tests.conftest import TEAM, TOKEN
-from tests.test_jobs import MONDAY_LONDON, deliveries, dms, owners_with_key_results
+from tests.factories import MONDAY_LONDON, deliveries, dms, owners_with_key_results, team_clients
 
 # --- the pacer, on a clock of its own --------------------------------------------------------------
 
@@ -84,23 +84,6 @@ def workspaces_with_owners(db, emulator, teams, people: int) -> dict[str, list[s
         owners[team] = [f"U{team[1:]}P{i:02d}" for i in range(people)]
         owners_with_key_results(db, emulator, owners[team], team=team)
     return owners
-
-
-def team_clients(emulator, pacer: Pacer | None = None, stop=None):
-    """client_for(workspace), as the clock builds it: each workspace its own token and client."""
-    built: dict[str, object] = {}
-    lock = threading.Lock()
-
-    def client_for(workspace):
-        token = TOKEN if workspace.team_id == TEAM else f"xoxb-{workspace.team_id.lower()}"
-        with lock:
-            if workspace.team_id not in built:
-                built[workspace.team_id] = build_clock_client(
-                    token, emulator.base_url, stop=stop, pacer=pacer, pace_key=workspace.team_id
-                )
-            return built[workspace.team_id]
-
-    return client_for
 
 
 def engine_for(db, emulator, **config) -> Engine:
@@ -183,7 +166,7 @@ def test_a_revoked_token_mid_run_skips_that_workspace_and_delivers_the_others(db
 
 def test_a_unit_that_overruns_holds_back_neither_other_kinds_nor_the_next_tick(db, emulator):
     from tests.conftest import CHANNEL
-    from tests.test_jobs import FRIDAY_LONDON, channel_with_objectives
+    from tests.factories import FRIDAY_LONDON, channel_with_objectives
 
     channel_with_objectives(db, emulator)
     owners_with_key_results(db, emulator, ["U0LATE1"])
@@ -234,7 +217,7 @@ def test_units_split_into_batches_that_together_hold_every_post_once(db, emulato
 def test_a_digest_whose_thread_slack_refuses_is_reported_failed_not_sent(db, emulator):
     from bot.jobs.digest import channel_digests
     from tests.conftest import CHANNEL
-    from tests.test_jobs import FRIDAY_LONDON, channel_with_objectives, clients
+    from tests.factories import FRIDAY_LONDON, channel_with_objectives, clients
 
     channel_with_objectives(db, emulator)
     emulator.fail("chat.postMessage", "msg_blocks_too_long", where=lambda c: bool(c.args.get("thread_ts")))
@@ -259,7 +242,7 @@ def test_a_digest_whose_thread_slack_refuses_is_reported_failed_not_sent(db, emu
 
 
 def test_a_rerun_says_what_an_earlier_run_sent(db, emulator):
-    from tests.test_jobs import clients
+    from tests.factories import clients
 
     owners_with_key_results(db, emulator, ["U0EARLY1", "U0EARLY2"])
     first = checkin_reminders(db, clients(emulator), MONDAY_LONDON)
@@ -272,7 +255,7 @@ def test_a_rerun_says_what_an_earlier_run_sent(db, emulator):
 def test_digest_now_says_when_part_of_its_thread_was_refused(db, emulator):
     from bot.jobs.digest import post_digest_now
     from tests.conftest import CHANNEL
-    from tests.test_jobs import channel_with_objectives
+    from tests.factories import channel_with_objectives
 
     workspace_id = channel_with_objectives(db, emulator)
     emulator.fail("chat.postMessage", "msg_blocks_too_long", where=lambda c: bool(c.args.get("thread_ts")))

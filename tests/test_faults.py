@@ -35,8 +35,8 @@ from bot.jobs.reminders import checkin_reminders
 from storage.db import Database, upgrade
 from storage.models import DeliveryState
 from tests.conftest import SIGNING_SECRET, TEAM, TOKEN, requires_postgresql
+from tests.factories import MONDAY_LONDON, deliveries, dms, owners_with_key_results
 from tests.tcp_proxy import TcpProxy
-from tests.test_jobs import MONDAY_LONDON, deliveries, dms, owners_with_key_results
 
 PEOPLE = [f"U0F{i:02d}" for i in range(30)]
 

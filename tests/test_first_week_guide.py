@@ -11,9 +11,7 @@ from bot.ids import Action, Callback
 from bot.services.workspaces import workspace_for
 from storage.models import KeyResult, Kpi, Kra, Objective, Sprint, SprintKeyResult, _now
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
-from tests.helpers import opened_view
-from tests.test_home import published
-from tests.test_kra import create_kra
+from tests.factories import create_kra, opened_view, published
 
 GUIDE = "Your first week with Northline"
 

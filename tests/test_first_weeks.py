@@ -12,9 +12,8 @@ from sqlalchemy import select
 from bot.ids import Block, Callback
 from storage.models import CheckIn, Kra, Sprint
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM, TOKEN
-from tests.helpers import answer, answer_text, opened_view
+from tests.factories import answer, answer_text, create_objective, opened_view
 from tests.slack.client import escaped_command_text
-from tests.test_okr import create_objective
 
 EVIL = "<https://evil.example|Reset your password> & <team>"
 
@@ -150,7 +149,7 @@ def test_a_busy_channels_digest_thread_is_accepted_by_slack_in_full(slack, emula
     thread, which Slack refuses as one message (msg_blocks_too_long)."""
     from datetime import UTC, datetime
 
-    from tests.test_okr import seed_objectives
+    from tests.factories import seed_objectives
 
     seed_objectives(db, 8, key_results=4, checked_in=False)
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -217,7 +216,7 @@ def test_a_percent_typed_with_start_and_target_is_the_unit(slack, emulator, db):
 
 def test_the_schedule_answers_fallback_keeps_underscores_and_says_switched_off_once(slack, emulator, db):
     from bot.services.workspaces import workspace_for
-    from tests.test_jobs import make_objective
+    from tests.factories import make_objective
 
     with db.session() as session:
         workspace_id = workspace_for(session, TEAM).id
@@ -418,7 +417,7 @@ def test_a_new_kra_form_delivered_twice_creates_one(slack, emulator, db):
 
 def test_a_new_objective_form_delivered_twice_creates_one(slack, emulator, db):
     from storage.models import Objective
-    from tests.test_okr import objective_values
+    from tests.factories import objective_values
 
     slack.command("/okr", "new", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
     view = opened_view(emulator, Callback.OBJECTIVE_NEW)

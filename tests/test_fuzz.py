@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from bot.ids import Block, Callback
 from storage.models import Base
 from tests.conftest import ALICE
-
-BROADCASTS = ("<!here>", "<!channel>", "<!everyone>", "@here", "@channel", "@everyone")
+from tests.factories import BROADCASTS, free_text
 
 hostile_words = st.sampled_from(
     [
@@ -23,9 +22,6 @@ hostile_words = st.sampled_from(
         "OBJ-1", "KR-1", "\u0000", "\u202e", "💥", "日本語", "مرحبا", "' OR 1=1 --", "<script>", "&amp;",
         "x" * 3000,
     ]
-)
-free_text = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=60
 )
 subcommands = st.sampled_from(["", "add", "list", "show", "edit", "archive", "kpi", "review", "help", "LIST", "zap"])
 command_text = st.builds(

@@ -25,9 +25,7 @@ from sqlalchemy import select, update
 from bot.ids import Callback
 from storage.models import Base, Objective, Sprint, Status
 from tests.conftest import ALICE, BOB, CHANNEL, MALLORY, OTHER_TEAM
-from tests.test_fuzz import BROADCASTS, free_text
-from tests.test_okr import create_objective, objective_values
-from tests.test_sprint import start_sprint
+from tests.factories import BROADCASTS, create_objective, free_text, objective_values, start_sprint
 
 FUZZ = settings(
     max_examples=int(os.environ.get("NORTHLINE_FUZZ_EXAMPLES", "25")),

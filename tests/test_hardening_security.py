@@ -28,10 +28,17 @@ from bot.ids import Action, Block, Callback
 from bot.services.workspaces import workspace_for
 from storage.models import Base, CheckIn, KeyResult, Kra, Objective, Sprint, Status, Workspace
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, CHANNEL, MALLORY, OTHER_TEAM, OTHER_TOKEN, TEAM, TOKEN
+from tests.factories import (
+    answer,
+    answer_text,
+    create_kra,
+    create_objective,
+    kra_values,
+    open_review,
+    opened_view,
+    start_sprint,
+)
 from tests.slack.client import _state
-from tests.test_kra import create_kra, kra_values
-from tests.test_okr import answer, answer_text, create_objective, opened_view
-from tests.test_sprint import open_review, start_sprint
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 THEIR_CHANNEL = "C0THEIRS"

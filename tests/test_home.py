@@ -14,30 +14,16 @@ from bot.ui.text import blocks_to_text
 from storage.models import KeyResult, Member, Objective
 from storage.repositories.sprints import SprintSummary
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM, count_statements
-from tests.test_okr import CYCLE, answer, create_objective, seed_objectives
-from tests.test_okr import answer_text as _answer_text
-
-
-def published(slack, emulator, user=ALICE) -> dict:
-    """The Home `user` sees on opening it, once the refreshes earlier changes set off are done."""
-    before = published_so_far(slack, emulator)
-    response = slack.event({"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"}, team_id=TEAM)
-    assert response.status == 200, response.text
-    [home] = published_since(slack, emulator, before)
-    assert home.args["user_id"] == user
-    return home.args["view"]
-
-
-def published_so_far(slack, emulator) -> int:
-    """How many Homes the app has published, once what it set off earlier is done."""
-    slack.settle()
-    return len(emulator.calls_to("views.publish"))
-
-
-def published_since(slack, emulator, before: int) -> list:
-    """The Homes published after the first `before`, once the app is done."""
-    slack.settle()
-    return emulator.calls_to("views.publish")[before:]
+from tests.factories import (
+    CYCLE,
+    answer,
+    create_objective,
+    published,
+    published_since,
+    published_so_far,
+    seed_objectives,
+)
+from tests.factories import answer_text as _answer_text
 
 
 def test_home_shows_key_results_objectives_what_needs_you_and_the_buttons(slack, emulator, db):

@@ -24,109 +24,25 @@ from storage.models import (
     Objective,
     Schedule,
     ScheduleKind,
-    Workspace,
 )
 from tests.conftest import ALICE, BOB, CAROL, OTHER_TEAM, OTHER_TOKEN, TEAM, TOKEN, count_statements
-
-# Monday 30 November 2026, 10:05 in London (UTC in winter).
-MONDAY_LONDON = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)
+from tests.factories import (
+    FRIDAY_LONDON,
+    MONDAY_LONDON,
+    _check_in,
+    channel_with_objectives,
+    clients,
+    deliveries,
+    dms,
+    make_key_result,
+    make_objective,
+    make_workspace,
+    owners_with_key_results,
+)
 
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
-
-
-# --- helpers shared by the scheduler's test modules ------------------------------------------------
-
-
-def clients(emulator, stop: threading.Event | None = None):
-    """client_for(workspace): the clock's client (20 rate-limit retries) with that team's token."""
-    built = {
-        TEAM: build_clock_client(TOKEN, emulator.base_url, stop=stop),
-        OTHER_TEAM: build_clock_client(OTHER_TOKEN, emulator.base_url, stop=stop),
-    }
-    return lambda workspace: built[workspace.team_id]
-
-
-def make_workspace(db, team_id: str = TEAM, **fields) -> int:
-    with db.session() as session:
-        workspace = Workspace(team_id=team_id, **fields)
-        session.add(workspace)
-        session.flush()
-        return workspace.id
-
-
-_numbers: Counter = Counter()
-
-
-def make_objective(db, workspace_id: int, owner: str, *, channel: str | None = None, cycle="2026-Q4", **fields) -> int:
-    with db.session() as session:
-        number = _next(session, workspace_id, Objective)
-        objective = Objective(
-            workspace_id=workspace_id,
-            number=number,
-            title=fields.pop("title", f"Objective {number}"),
-            owner_id=owner,
-            cycle=cycle,
-            channel_id=channel,
-            created_by=owner,
-            **fields,
-        )
-        session.add(objective)
-        session.flush()
-        return objective.id
-
-
-def make_key_result(db, workspace_id: int, objective_id: int, owner: str, **fields) -> int:
-    with db.session() as session:
-        number = _next(session, workspace_id, KeyResult)
-        kr = KeyResult(
-            workspace_id=workspace_id,
-            objective_id=objective_id,
-            number=number,
-            title=fields.pop("title", f"Key result {number}"),
-            owner_id=owner,
-            start_value=fields.pop("start_value", 0.0),
-            target_value=fields.pop("target_value", 100.0),
-            **fields,
-        )
-        session.add(kr)
-        session.flush()
-        return kr.id
-
-
-def _next(session, workspace_id, model) -> int:
-    from sqlalchemy import func
-
-    return (session.scalar(select(func.max(model.number)).where(model.workspace_id == workspace_id)) or 0) + 1
-
-
-def owners_with_key_results(db, emulator, user_ids, *, team=TEAM, tz="Europe/London", **user_fields) -> int:
-    """A workspace where each user owns one active key result; returns the workspace id."""
-    with db.session() as session:
-        existing = session.scalar(select(Workspace).where(Workspace.team_id == team))
-        workspace_id = existing.id if existing else None
-    if workspace_id is None:
-        workspace_id = make_workspace(db, team)
-    objective_id = make_objective(db, workspace_id, user_ids[0] if user_ids else ALICE)
-    for user_id in user_ids:
-        if user_id not in (ALICE, BOB, CAROL):
-            emulator.add_user(user_id, team, tz=tz, **user_fields)
-        make_key_result(db, workspace_id, objective_id, user_id)
-    return workspace_id
-
-
-def dms(emulator, ok: bool = True) -> Counter:
-    """Successful chat.postMessage calls per target (a user id for DMs)."""
-    return Counter(c.args.get("channel") for c in emulator.calls_to("chat.postMessage", ok=ok))
-
-
-def deliveries(db, kind: str | None = None) -> list[Delivery]:
-    with db.session() as session:
-        query = select(Delivery).order_by(Delivery.id)
-        if kind:
-            query = query.where(Delivery.kind == kind)
-        return list(session.scalars(query))
 
 
 # --- the check-in reminder --------------------------------------------------------------------------
@@ -473,32 +389,6 @@ def test_claim_is_exclusive_and_mark_records_the_outcome(db):
 
 
 # --- the channel digest ----------------------------------------------------------------------------
-
-# Friday 4 December 2026, 16:05 in London.
-FRIDAY_LONDON = datetime(2026, 12, 4, 16, 5, tzinfo=UTC)
-
-
-def channel_with_objectives(db, emulator, *, objectives=2, key_results=3, channel=None, checkins=True, **ws) -> int:
-    from tests.conftest import CHANNEL
-
-    channel = channel or CHANNEL
-    workspace_id = make_workspace(db, timezone="Europe/London", **ws)
-    for o in range(objectives):
-        objective_id = make_objective(db, workspace_id, ALICE, channel=channel, title=f"Delight customers {o}")
-        for k in range(key_results):
-            owner = (ALICE, BOB, CAROL)[k % 3]
-            kr_id = make_key_result(db, workspace_id, objective_id, owner, title=f"Raise NPS {o}.{k}")
-            if checkins and k % 2 == 0:
-                _check_in(db, workspace_id, kr_id, owner, [(datetime(2026, 11, 20, 9), 20.0, "steady"), (datetime(2026, 12, 1, 9), 35.0, "found a lever")], confidence="at_risk")
-    return workspace_id
-
-
-def _check_in(db, workspace_id, kr_id, author, values, confidence=None):
-    with db.session() as session:
-        kr = session.get(KeyResult, kr_id)
-        for moment, value, note in values:
-            session.add(CheckIn(workspace_id=workspace_id, key_result_id=kr_id, value=value, note=note, author_id=author, created_at=moment, confidence=confidence))
-            kr.current_value, kr.last_checkin_at, kr.last_confidence = value, moment, confidence
 
 
 def channel_posts(emulator, channel):

@@ -10,33 +10,9 @@ from sqlalchemy import func, select
 from bot.ids import Action, Block, Callback
 from storage.models import Kpi, KpiMeasurement, Kra, KraReview, Status
 from tests.conftest import ADMIN, ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM
-from tests.helpers import answer, answer_text, count, opened_view
+from tests.factories import answer, answer_text, count, create_kra, kra_values, opened_view
 
 MALLORY_OTHER = "U0MALLORY"
-
-
-
-
-
-def kra_values(title="Customer satisfaction", owner=ALICE, kpis=(("NPS", "50", ""),), **extra) -> dict:
-    values = {Block.KRA_TITLE: title, Block.KRA_OWNER: owner}
-    for n, (name, target, unit) in enumerate(kpis, start=1):
-        values[Block.KPI_NAME.of(n=n)] = name
-        values[Block.KPI_TARGET.of(n=n)] = target
-        values[Block.KPI_UNIT.of(n=n)] = unit
-    values.update(extra)
-    return values
-
-
-def create_kra(slack, emulator, user=ALICE, team=TEAM, **values) -> dict:
-    before = len(emulator.calls_to("views.open"))
-    slack.command("/kra", "add", user_id=user, team_id=team)
-    view = opened_view(emulator, Callback.KRA_NEW, count=before + 1)
-    response = slack.submit_view(view, kra_values(**values), user_id=user, team_id=team)
-    assert response.status == 200, response.text
-    assert not response.body or "errors" not in response.json(), response.text
-    return view
-
 
 
 # --- usage and bad text -------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import ALICE, count_statements
-from tests.perf_data import seed_kras
+from tests.factories import seed_kras
 
 
 def _statements_for_list_all(slack, db) -> int:

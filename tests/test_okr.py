@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from slack_sdk import WebClient
@@ -11,49 +11,29 @@ from sqlalchemy import select
 
 from bot.domain.cycles import cycle_for
 from bot.ids import Action, Block, Callback
-from bot.services import okrs as okr_service
+from bot.services import assessment
 from bot.services.workspaces import workspace_for
 from storage.models import CheckIn, KeyResult, KeyResultKind, Kra, Objective, Status
 from tests.conftest import ADMIN, ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM, TOKEN
-from tests.helpers import answer, answer_text, count, opened_view
+from tests.factories import (
+    CYCLE,
+    answer,
+    answer_text,
+    count,
+    create_objective,
+    objective_values,
+    opened_view,
+    seed_objectives,
+)
 
 MALLORY = "U0MALLORY"
-CYCLE = cycle_for(date.today()).name
 
 
 # --- helpers (test_checkin.py and test_home.py use them too) ------------------------------------
 
 
-
-
-
 def by_block(view: dict) -> dict[str, dict]:
     return {b.get("block_id"): b for b in view["blocks"] if b.get("block_id")}
-
-
-def objective_values(title="Customers love our onboarding", owner=ALICE, krs=(("Activation rate", "40", "60", "%"),), **extra):
-    values: dict = {Block.OBJ_TITLE: title, Block.OBJ_OWNER: owner}
-    for n, row in enumerate(krs, start=1):
-        if row is None:
-            continue
-        kr_title, start, target, unit = row
-        values[Block.KR_TITLE.of(n=n)] = kr_title
-        values[Block.KR_START.of(n=n)] = start
-        values[Block.KR_TARGET.of(n=n)] = target
-        values[Block.KR_UNIT.of(n=n)] = unit
-    values.update(extra)
-    return values
-
-
-def create_objective(slack, emulator, user=ALICE, team=TEAM, channel_id=CHANNEL, **values) -> dict:
-    before = len(emulator.calls_to("views.open"))
-    slack.command("/okr", "new", user_id=user, team_id=team, channel_id=channel_id)
-    view = opened_view(emulator, Callback.OBJECTIVE_NEW, count=before + 1)
-    response = slack.submit_view(view, objective_values(**values), user_id=user, team_id=team)
-    assert response.status == 200, response.text
-    assert not response.body or "errors" not in response.json(), response.text
-    return view
-
 
 
 def submit_new(slack, emulator, values: dict, **kwargs):
@@ -303,51 +283,6 @@ def test_list_mine_includes_objectives_where_you_own_a_key_result(slack, emulato
     assert "Alice's" in answer_text(answer(slack, "/okr", "list mine", user_id=BOB))
 
 
-def seed_objectives(db, n: int, *, owner=ALICE, channel=CHANNEL, key_results=3, checked_in=True, first=1) -> None:
-    """n objectives with key results, straight into the database (fast)."""
-    now = datetime.now().replace(microsecond=0)
-    with db.session() as session:
-        workspace = workspace_for(session, TEAM)
-        objectives = [
-            Objective(
-                workspace_id=workspace.id,
-                number=i,
-                title=f"Objective {i}",  # numbers first … first + n - 1
-                owner_id=owner,
-                cycle=CYCLE,
-                channel_id=channel,
-                created_by=owner,
-            )
-            for i in range(first, first + n)
-        ]
-        session.add_all(objectives)
-        session.flush()
-        krs = []
-        for i, objective in enumerate(objectives, start=first - 1):
-            for j in range(key_results):
-                kr = KeyResult(
-                    workspace_id=workspace.id,
-                    objective_id=objective.id,
-                    number=i * key_results + j + 1,
-                    title=f"Key result {i}.{j}",
-                    start_value=0,
-                    target_value=100,
-                    unit="%",
-                    owner_id=owner,
-                    position=j,
-                )
-                if checked_in and j % 2 == 0:
-                    kr.current_value, kr.last_checkin_at, kr.last_confidence = 10.0 * j + i % 50, now - timedelta(days=i % 9), "at_risk"
-                krs.append(kr)
-        session.add_all(krs)
-        session.flush()
-        session.add_all(
-            CheckIn(workspace_id=workspace.id, key_result_id=kr.id, value=kr.current_value, note="seeded", author_id=owner, created_at=kr.last_checkin_at)
-            for kr in krs
-            if kr.current_value is not None
-        )
-
-
 def test_list_all_is_cut_inside_slacks_limits(slack, emulator, db):
     seed_objectives(db, 120)
     payload = answer(slack, "/okr", "list all")
@@ -537,7 +472,7 @@ def test_assess_uses_the_cycle_of_the_objective_and_the_given_time(db):
             KeyResult(number=3, title="c", start_value=0, target_value=1, current_value=None, weight=1, owner_id=ALICE, status=Status.ACTIVE),
         ]
         # 2026-Q4 runs Oct 1 → Jan 1 (92 days); half way is Nov 16 00:00.
-        status = okr_service.assess(objective, krs, workspace, datetime(2026, 11, 16))
+        status = assessment.assess(objective, krs, workspace, datetime(2026, 11, 16))
     assert status.expected == pytest.approx(0.5)
     assert [s.pace.value for s in status.key_results] == ["at_risk", "on_track", "no_checkin"]
     assert status.key_results[1].confidence.value == "off_track"

@@ -28,7 +28,7 @@ from storage.models import (
     Status,
 )
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, OTHER_TEAM, TEAM
-from tests.helpers import answer, count
+from tests.factories import answer, count
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -33,7 +33,7 @@ def shown(payload: dict) -> str:
 def steward(db, user_id: str, channel: str = CHANNEL) -> int:
     """Make `user_id` an owner of an objective of `channel`: one who may change its schedules."""
     from bot.services.workspaces import workspace_for
-    from tests.test_jobs import make_objective
+    from tests.factories import make_objective
 
     with db.session() as session:
         workspace_id = workspace_for(session, TEAM).id
@@ -176,7 +176,7 @@ def test_paused_people_get_no_reminder(slack, db, emulator):
 
     from bot.jobs.reminders import checkin_reminders
     from storage.models import Workspace
-    from tests.test_jobs import clients, make_key_result, make_objective
+    from tests.factories import clients, make_key_result, make_objective
 
     answer(slack, "pause until 2099-01-15", user_id=BOB)
     with db.session() as session:
@@ -192,7 +192,7 @@ def test_paused_people_get_no_reminder(slack, db, emulator):
 
 def test_okr_digest_posts_now(slack, db, emulator):
     from storage.models import Workspace
-    from tests.test_jobs import make_key_result, make_objective
+    from tests.factories import make_key_result, make_objective
 
     payload = answer(slack, "digest")
     assert "no active objectives" in payload["text"]
@@ -225,7 +225,7 @@ def test_the_reminders_check_in_button_opens_the_check_in_modal(slack, db, emula
     from bot.ids import Action, Callback
     from bot.jobs.reminders import checkin_reminders
     from storage.models import Workspace
-    from tests.test_jobs import clients, make_key_result, make_objective
+    from tests.factories import clients, make_key_result, make_objective
 
     answer(slack, "schedule")  # the workspace row, as a first request creates it
     with db.session() as session:

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from bot.scheduler import JOB_KINDS, build_scheduler, run_clock
 from storage.models import Schedule, ScheduleKind
 from tests.conftest import ALICE, BOB, SIGNING_SECRET, TEAM, TOKEN
-from tests.test_jobs import clients, dms, make_workspace, owners_with_key_results
+from tests.factories import clients, dms, make_workspace, owners_with_key_results
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -28,9 +28,9 @@ from bot.sources.spec import SourceSpec
 from bot.sources.sync import sync_binding, sync_due_sources
 from storage.models import CheckIn, KeyResult, KpiMeasurement, SourceBinding
 from storage.repositories import okrs as okr_repo
-from tests.api_helpers import NOW, make_kra, make_objective
 from tests.conftest import ALICE, BOB, PG_URL, TEAM
-from tests.helpers import answer, answer_text, opened_view
+from tests.factories import NOW, answer, answer_text, make_kra, opened_view
+from tests.factories import make_objective_via_service as make_objective
 
 SECRET_PASSWORD = "hunter2-s3cret"
 HEADER_SECRET = "Bearer sk-live-topsecret-0042"
@@ -698,7 +698,7 @@ def test_the_reminder_and_the_digest_say_a_number_updated_itself(db, emulator, s
     from bot.jobs.reminders import checkin_reminders
     from storage.models import Objective
     from tests.conftest import CHANNEL
-    from tests.test_jobs import FRIDAY_LONDON, MONDAY_LONDON, clients
+    from tests.factories import FRIDAY_LONDON, MONDAY_LONDON, clients
 
     _, (kr,) = make_objective(db)
     with db.session() as session:

@@ -29,6 +29,8 @@ from storage.models import (
 )
 from storage.repositories import sprints as repo
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, CHANNEL, MALLORY, OTHER_TEAM, TEAM, count_statements
+from tests.factories import open_review, start_sprint
+from tests.factories import view_opened as opened_view
 
 OTHER_CHANNEL = "C0SUPPORT"
 DM = "D0ALICEDM"
@@ -64,11 +66,6 @@ def answer(slack, text: str, *, user=ALICE, team=TEAM, channel=CHANNEL, **kwargs
 
 def answer_text(payload: dict) -> str:
     return "\n".join([payload.get("text", ""), *(json.dumps(b, ensure_ascii=False) for b in payload.get("blocks", []))])
-
-
-def opened_view(emulator, callback_id: str, count: int = 1) -> dict:
-    calls = emulator.wait_for("views.open", count=count, where=lambda c: c.args["view"]["callback_id"] == callback_id)
-    return calls[count - 1].args["view"]
 
 
 def block(view: dict, block_id: str) -> dict:
@@ -149,20 +146,6 @@ def seed_okrs(db) -> Okrs:
     return Okrs(off_track, at_risk, on_track, no_checkin, archived, elsewhere, other_workspace)
 
 
-def start_sprint(slack, emulator, *, user=ALICE, channel=CHANNEL, values=None, count_before=None) -> dict:
-    before = count_before if count_before is not None else len(
-        emulator.calls_to("views.open")
-    )
-    slack.command("/sprint", "start", user_id=user, team_id=TEAM, channel_id=channel)
-    calls = emulator.wait_for("views.open", count=before + 1)
-    view = calls[-1].args["view"]
-    assert view["callback_id"] == Callback.SPRINT_START
-    response = slack.submit_view(view, values or {}, user_id=user, team_id=TEAM)
-    assert response.status == 200, response.text
-    assert response.json() is None, response.text
-    return view
-
-
 def the_sprint(db) -> Sprint:
     with db.session() as session:
         return session.scalars(select(Sprint).order_by(Sprint.id.desc())).first()
@@ -214,11 +197,6 @@ def chosen(*values: str) -> dict:
 
 def radio(value: str) -> dict:
     return {"input": {"type": "radio_buttons", "selected_option": _option(value)}}
-
-
-def open_review(slack, emulator, *, user=ALICE, count=1) -> dict:
-    slack.command("/sprint", "end", user_id=user, team_id=TEAM, channel_id=CHANNEL)
-    return opened_view(emulator, Callback.SPRINT_END, count=count)
 
 
 # --- usage, DMs -----------------------------------------------------------------------------------

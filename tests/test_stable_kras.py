@@ -14,7 +14,7 @@ from bot.ids import Block, Callback
 from bot.services.workspaces import workspace_for
 from storage.models import Kra, KraReview, ReviewDecision, _now
 from tests.conftest import ALICE, BOB, TEAM
-from tests.helpers import opened_view
+from tests.factories import opened_view
 
 
 def seed(db, owner: str, decisions: list[tuple[int, ReviewDecision]]) -> None:

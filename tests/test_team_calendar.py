@@ -17,8 +17,7 @@ from bot.listeners import schedule as schedule_listeners
 from bot.services.workspaces import workspace_for
 from storage.models import Delivery, Member, Schedule, ScheduleKind, Sprint, Status, Workspace
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, CHANNEL, TEAM
-from tests.helpers import opened_view
-from tests.test_jobs import make_key_result, make_objective
+from tests.factories import make_key_result, make_objective, opened_view
 
 ADMIN2 = "U0ADMIN2"
 

@@ -45,8 +45,7 @@ from tests.conftest import (
     close_store,
     install,
 )
-from tests.helpers import opened_view
-from tests.test_jobs import MONDAY_LONDON, owners_with_key_results
+from tests.factories import MONDAY_LONDON, opened_view, owners_with_key_results
 
 TWELVE_HOURS = 43_200
 HALF_AN_HOUR = 1_800  # inside the two hours before expiry: due for a refresh, still valid at Slack

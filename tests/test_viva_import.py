@@ -15,7 +15,7 @@ from bot.services import viva
 from bot.services.workspaces import workspace_for
 from storage.models import CheckIn, KeyResult, Objective, Status
 from tests.conftest import ALICE, BOB, CAROL, SIGNING_SECRET, TEAM, TOKEN
-from tests.helpers import count
+from tests.factories import count
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "viva"
 XLSX, CSV, CHECKINS = EXAMPLES / "okrs.xlsx", EXAMPLES / "okrs.csv", EXAMPLES / "checkins.csv"

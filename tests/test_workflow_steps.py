@@ -20,9 +20,9 @@ from sqlalchemy import select
 from bot.ids import Action, Step
 from bot.services.workspaces import workspace_for
 from storage.models import CheckIn, KpiMeasurement, Member
-from tests.api_helpers import make_kra, make_objective
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, OTHER_TEAM, OTHER_TOKEN, TEAM, TOKEN
-from tests.helpers import count
+from tests.factories import count, make_kra
+from tests.factories import make_objective_via_service as make_objective
 
 PAST = "2020-Q1"
 MANIFEST = yaml.safe_load((Path(__file__).resolve().parents[1] / "manifest.yml").read_text())

@@ -16,7 +16,7 @@ from bot.web import NorthlineWSGI
 from storage.db import Database
 from storage.models import Kra, Workspace
 from tests.conftest import ALICE, MALLORY, OTHER_TEAM, OTHER_TOKEN, TEAM, TOKEN, serve
-from tests.test_kra import answer, create_kra
+from tests.factories import answer, create_kra
 
 
 def workspace_count(db) -> int:

@@ -1,0 +1,812 @@
+"""What the tests build and share: data (straight into the database, or through the services),
+things done through Slack (a command, a modal submitted) and what they left behind (the answer,
+the view, the DMs, the deliveries). Fixtures stay in conftest.py; the ids of the test workspaces and
+people (TEAM, ALICE, ...) too."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import strategies as st
+from sqlalchemy import func, insert, select
+
+from bot.api.app import ApiApp
+from bot.domain.cycles import cycle_for
+from bot.forms.kra import KpiForm, KraForm
+from bot.forms.okr import KeyResultForm, ObjectiveForm
+from bot.ids import Block, Callback
+from bot.jobs.pacing import Pacer
+from bot.jobs.posting import build_clock_client
+from bot.services import kras as kra_service
+from bot.services import okrs as okr_service
+from bot.services.workspaces import workspace_for
+from bot.web import NorthlineWSGI
+from storage.db import Database
+from storage.models import (
+    CheckIn,
+    Delivery,
+    KeyResult,
+    Kpi,
+    Kra,
+    Objective,
+    RefCounter,
+    Workspace,
+)
+from tests.conftest import (
+    ADMIN,
+    ALICE,
+    BOB,
+    CAROL,
+    CHANNEL,
+    OTHER_TEAM,
+    OTHER_TOKEN,
+    TEAM,
+    TOKEN,
+    NorthlineClient,
+    serve,
+)
+
+# --- Slack answers and views -------------------------------------------------------------------------
+
+
+def answer(slack, *args, **kwargs) -> dict:
+    """Run a slash command; return the ephemeral answer the app posted to its response_url."""
+    kwargs.setdefault("team_id", TEAM)
+    kwargs.setdefault("user_id", ALICE)
+    response = slack.command(*args, **kwargs)
+    assert response.status == 200, response.text
+    return slack.wait_for_response_url()
+
+
+def answer_text(payload: dict) -> str:
+    """An answer's text and blocks as one string to search in."""
+    parts = [payload.get("text", "")]
+    for block in payload.get("blocks", []):
+        parts.append(json.dumps(block, ensure_ascii=False))
+    return "\n".join(parts)
+
+
+def opened_view(emulator, callback_id: str, count: int = 1) -> dict:
+    """The `count`-th view the app opened, which must be the modal `callback_id`."""
+    calls = emulator.wait_for("views.open", count=count)
+    view = calls[-1].args["view"]
+    assert view["callback_id"] == callback_id
+    return view
+
+
+def count(db, model) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+# --- OKRs through Slack ------------------------------------------------------------------------------
+
+
+CYCLE = cycle_for(date.today()).name
+
+
+def objective_values(
+    title="Customers love our onboarding", owner=ALICE, krs=(("Activation rate", "40", "60", "%"),), **extra
+):
+    values: dict = {Block.OBJ_TITLE: title, Block.OBJ_OWNER: owner}
+    for n, row in enumerate(krs, start=1):
+        if row is None:
+            continue
+        kr_title, start, target, unit = row
+        values[Block.KR_TITLE.of(n=n)] = kr_title
+        values[Block.KR_START.of(n=n)] = start
+        values[Block.KR_TARGET.of(n=n)] = target
+        values[Block.KR_UNIT.of(n=n)] = unit
+    values.update(extra)
+    return values
+
+
+def create_objective(slack, emulator, user=ALICE, team=TEAM, channel_id=CHANNEL, **values) -> dict:
+    before = len(emulator.calls_to("views.open"))
+    slack.command("/okr", "new", user_id=user, team_id=team, channel_id=channel_id)
+    view = opened_view(emulator, Callback.OBJECTIVE_NEW, count=before + 1)
+    response = slack.submit_view(view, objective_values(**values), user_id=user, team_id=team)
+    assert response.status == 200, response.text
+    assert not response.body or "errors" not in response.json(), response.text
+    return view
+
+
+def seed_objectives(
+    db, n: int, *, owner=ALICE, channel=CHANNEL, key_results=3, checked_in=True, first=1
+) -> None:
+    """n objectives with key results, straight into the database (fast)."""
+    now = datetime.now().replace(microsecond=0)
+    with db.session() as session:
+        workspace = workspace_for(session, TEAM)
+        objectives = [
+            Objective(
+                workspace_id=workspace.id,
+                number=i,
+                title=f"Objective {i}",  # numbers first … first + n - 1
+                owner_id=owner,
+                cycle=CYCLE,
+                channel_id=channel,
+                created_by=owner,
+            )
+            for i in range(first, first + n)
+        ]
+        session.add_all(objectives)
+        session.flush()
+        krs = []
+        for i, objective in enumerate(objectives, start=first - 1):
+            for j in range(key_results):
+                kr = KeyResult(
+                    workspace_id=workspace.id,
+                    objective_id=objective.id,
+                    number=i * key_results + j + 1,
+                    title=f"Key result {i}.{j}",
+                    start_value=0,
+                    target_value=100,
+                    unit="%",
+                    owner_id=owner,
+                    position=j,
+                )
+                if checked_in and j % 2 == 0:
+                    kr.current_value, kr.last_checkin_at, kr.last_confidence = (
+                        10.0 * j + i % 50,
+                        now - timedelta(days=i % 9),
+                        "at_risk",
+                    )
+                krs.append(kr)
+        session.add_all(krs)
+        session.flush()
+        session.add_all(
+            CheckIn(
+                workspace_id=workspace.id,
+                key_result_id=kr.id,
+                value=kr.current_value,
+                note="seeded",
+                author_id=owner,
+                created_at=kr.last_checkin_at,
+            )
+            for kr in krs
+            if kr.current_value is not None
+        )
+
+
+# --- KRAs through Slack ------------------------------------------------------------------------------
+
+
+def kra_values(title="Customer satisfaction", owner=ALICE, kpis=(("NPS", "50", ""),), **extra) -> dict:
+    values = {Block.KRA_TITLE: title, Block.KRA_OWNER: owner}
+    for n, (name, target, unit) in enumerate(kpis, start=1):
+        values[Block.KPI_NAME.of(n=n)] = name
+        values[Block.KPI_TARGET.of(n=n)] = target
+        values[Block.KPI_UNIT.of(n=n)] = unit
+    values.update(extra)
+    return values
+
+
+def create_kra(slack, emulator, user=ALICE, team=TEAM, **values) -> dict:
+    before = len(emulator.calls_to("views.open"))
+    slack.command("/kra", "add", user_id=user, team_id=team)
+    view = opened_view(emulator, Callback.KRA_NEW, count=before + 1)
+    response = slack.submit_view(view, kra_values(**values), user_id=user, team_id=team)
+    assert response.status == 200, response.text
+    assert not response.body or "errors" not in response.json(), response.text
+    return view
+
+
+# --- Sprints through Slack ---------------------------------------------------------------------------
+
+
+def start_sprint(slack, emulator, *, user=ALICE, channel=CHANNEL, values=None, count_before=None) -> dict:
+    before = count_before if count_before is not None else len(emulator.calls_to("views.open"))
+    slack.command("/sprint", "start", user_id=user, team_id=TEAM, channel_id=channel)
+    calls = emulator.wait_for("views.open", count=before + 1)
+    view = calls[-1].args["view"]
+    assert view["callback_id"] == Callback.SPRINT_START
+    response = slack.submit_view(view, values or {}, user_id=user, team_id=TEAM)
+    assert response.status == 200, response.text
+    assert response.json() is None, response.text
+    return view
+
+
+def view_opened(emulator, callback_id: str, count: int = 1) -> dict:
+    """The `count`-th view opened with `callback_id`, whatever else was opened in between."""
+    calls = emulator.wait_for(
+        "views.open", count=count, where=lambda c: c.args["view"]["callback_id"] == callback_id
+    )
+    return calls[count - 1].args["view"]
+
+
+def open_review(slack, emulator, *, user=ALICE, count=1) -> dict:
+    slack.command("/sprint", "end", user_id=user, team_id=TEAM, channel_id=CHANNEL)
+    return view_opened(emulator, Callback.SPRINT_END, count=count)
+
+
+# --- App Home ----------------------------------------------------------------------------------------
+
+
+def published(slack, emulator, user=ALICE) -> dict:
+    """The Home `user` sees on opening it, once the refreshes earlier changes set off are done."""
+    before = published_so_far(slack, emulator)
+    response = slack.event(
+        {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"}, team_id=TEAM
+    )
+    assert response.status == 200, response.text
+    [home] = published_since(slack, emulator, before)
+    assert home.args["user_id"] == user
+    return home.args["view"]
+
+
+def published_so_far(slack, emulator) -> int:
+    """How many Homes the app has published, once what it set off earlier is done."""
+    slack.settle()
+    return len(emulator.calls_to("views.publish"))
+
+
+def published_since(slack, emulator, before: int) -> list:
+    """The Homes published after the first `before`, once the app is done."""
+    slack.settle()
+    return emulator.calls_to("views.publish")[before:]
+
+
+# --- The API on a fixed clock, and data made through the services ------------------------------------
+
+
+NOW = datetime(2026, 11, 18, 12, 0, 0)  # a Wednesday in the middle of 2026-Q4
+
+
+API_CYCLE = cycle_for(NOW.date()).name
+
+
+SECRET = re.compile(r"nlk_[A-Za-z0-9_-]+")
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    text: str
+
+    def json(self):
+        return json.loads(self.text)
+
+
+class Api:
+    def __init__(self, base: str):
+        self.base = base
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        body=None,
+        headers=None,
+        raw: bytes | None = None,
+    ) -> Reply:
+        sent = dict(headers or {})
+        if token is not None:
+            sent.setdefault("Authorization", f"Bearer {token}")
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            sent.setdefault("Content-Type", "application/json")
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=sent)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return Reply(response.status, dict(response.headers), response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, dict(error.headers), error.read().decode())
+
+    def get(self, path: str, token: str | None = None, **kwargs) -> Reply:
+        return self.call("GET", path, token=token, **kwargs)
+
+    def post(self, path: str, body=None, token: str | None = None, **kwargs) -> Reply:
+        return self.call("POST", path, token=token, body=body, **kwargs)
+
+
+@contextmanager
+def served_api(web_app, db, emulator, *, rate_limit: int = 1000) -> Iterator[tuple[NorthlineClient, Api]]:
+    """The whole app (Slack and API on one server, as gunicorn serves it), the API on NOW's clock."""
+    with serve(NorthlineWSGI(web_app, db, ApiApp(db, rate_limit=rate_limit, clock=lambda: NOW))) as url:
+        yield NorthlineClient(url, web_app, emulator), Api(url)
+
+
+def new_token(
+    slack, name: str = "ci", permission: str = "write", user_id: str = ADMIN, team_id: str = TEAM
+) -> str:
+    """Made as an admin makes one: `/okr token new NAME PERMISSION`; the token from its answer."""
+    text = answer_text(
+        answer(slack, "/okr", f"token new {name} {permission}", user_id=user_id, team_id=team_id)
+    )
+    found = SECRET.search(text)
+    assert found, text
+    return found.group(0)
+
+
+def make_objective_via_service(
+    db,
+    team_id: str = TEAM,
+    title: str = "Customers love onboarding",
+    owner: str = ALICE,
+    krs=(("Activation rate", 40.0, 60.0, "%", False),),
+    cycle: str = API_CYCLE,
+) -> tuple[int, list[int]]:
+    """(OBJ number, [KR numbers]) of an objective made through the service the modal uses."""
+    with db.session() as session:
+        workspace = workspace_for(session, team_id)
+        form = ObjectiveForm(
+            title=title,
+            owner_id=owner,
+            cycle=cycle,
+            key_results=[
+                KeyResultForm(title=t, start=s, target=g, unit=u, owner_id=owner, milestone=m)
+                for t, s, g, u, m in krs
+            ],
+        )
+        saved = okr_service.create_objective(session, workspace, owner, form)
+        return saved.objective.number, [kr.number for kr in saved.key_results]
+
+
+def make_kra(db, team_id: str = TEAM, owner: str = ALICE) -> tuple[int, list[int]]:
+    with db.session() as session:
+        workspace = workspace_for(session, team_id)
+        form = KraForm(
+            title="Customer satisfaction",
+            owner_id=owner,
+            kpis=[
+                KpiForm(name="NPS", unit="", target=50.0),
+                KpiForm(name="First response", unit="h", target=4.0),
+            ],
+        )
+        saved = kra_service.create_kra(session, workspace, owner, form)
+        session.flush()
+        from storage.repositories import kras as repo
+
+        kpis = repo.kpis_of(session, [saved.kra.id]).get(saved.kra.id, [])
+        return saved.kra.number, [k.number for k in kpis]
+
+
+# --- Rows for the scheduled jobs, and what they sent -------------------------------------------------
+
+
+# Monday 30 November 2026, 10:05 in London (UTC in winter).
+MONDAY_LONDON = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)
+
+
+def clients(emulator, stop: threading.Event | None = None):
+    """client_for(workspace): the clock's client (20 rate-limit retries) with that team's token."""
+    built = {
+        TEAM: build_clock_client(TOKEN, emulator.base_url, stop=stop),
+        OTHER_TEAM: build_clock_client(OTHER_TOKEN, emulator.base_url, stop=stop),
+    }
+    return lambda workspace: built[workspace.team_id]
+
+
+def make_workspace(db, team_id: str = TEAM, **fields) -> int:
+    with db.session() as session:
+        workspace = Workspace(team_id=team_id, **fields)
+        session.add(workspace)
+        session.flush()
+        return workspace.id
+
+
+def make_objective(
+    db, workspace_id: int, owner: str, *, channel: str | None = None, cycle="2026-Q4", **fields
+) -> int:
+    with db.session() as session:
+        number = _next(session, workspace_id, Objective)
+        objective = Objective(
+            workspace_id=workspace_id,
+            number=number,
+            title=fields.pop("title", f"Objective {number}"),
+            owner_id=owner,
+            cycle=cycle,
+            channel_id=channel,
+            created_by=owner,
+            **fields,
+        )
+        session.add(objective)
+        session.flush()
+        return objective.id
+
+
+def make_key_result(db, workspace_id: int, objective_id: int, owner: str, **fields) -> int:
+    with db.session() as session:
+        number = _next(session, workspace_id, KeyResult)
+        kr = KeyResult(
+            workspace_id=workspace_id,
+            objective_id=objective_id,
+            number=number,
+            title=fields.pop("title", f"Key result {number}"),
+            owner_id=owner,
+            start_value=fields.pop("start_value", 0.0),
+            target_value=fields.pop("target_value", 100.0),
+            **fields,
+        )
+        session.add(kr)
+        session.flush()
+        return kr.id
+
+
+def _next(session, workspace_id, model) -> int:
+    from sqlalchemy import func
+
+    return (session.scalar(select(func.max(model.number)).where(model.workspace_id == workspace_id)) or 0) + 1
+
+
+def owners_with_key_results(db, emulator, user_ids, *, team=TEAM, tz="Europe/London", **user_fields) -> int:
+    """A workspace where each user owns one active key result; returns the workspace id."""
+    with db.session() as session:
+        existing = session.scalar(select(Workspace).where(Workspace.team_id == team))
+        workspace_id = existing.id if existing else None
+    if workspace_id is None:
+        workspace_id = make_workspace(db, team)
+    objective_id = make_objective(db, workspace_id, user_ids[0] if user_ids else ALICE)
+    for user_id in user_ids:
+        if user_id not in (ALICE, BOB, CAROL):
+            emulator.add_user(user_id, team, tz=tz, **user_fields)
+        make_key_result(db, workspace_id, objective_id, user_id)
+    return workspace_id
+
+
+def dms(emulator, ok: bool = True) -> Counter:
+    """Successful chat.postMessage calls per target (a user id for DMs)."""
+    return Counter(c.args.get("channel") for c in emulator.calls_to("chat.postMessage", ok=ok))
+
+
+def deliveries(db, kind: str | None = None) -> list[Delivery]:
+    with db.session() as session:
+        query = select(Delivery).order_by(Delivery.id)
+        if kind:
+            query = query.where(Delivery.kind == kind)
+        return list(session.scalars(query))
+
+
+# Friday 4 December 2026, 16:05 in London.
+FRIDAY_LONDON = datetime(2026, 12, 4, 16, 5, tzinfo=UTC)
+
+
+def channel_with_objectives(
+    db, emulator, *, objectives=2, key_results=3, channel=None, checkins=True, **ws
+) -> int:
+    from tests.conftest import CHANNEL
+
+    channel = channel or CHANNEL
+    workspace_id = make_workspace(db, timezone="Europe/London", **ws)
+    for o in range(objectives):
+        objective_id = make_objective(
+            db, workspace_id, ALICE, channel=channel, title=f"Delight customers {o}"
+        )
+        for k in range(key_results):
+            owner = (ALICE, BOB, CAROL)[k % 3]
+            kr_id = make_key_result(db, workspace_id, objective_id, owner, title=f"Raise NPS {o}.{k}")
+            if checkins and k % 2 == 0:
+                _check_in(
+                    db,
+                    workspace_id,
+                    kr_id,
+                    owner,
+                    [
+                        (datetime(2026, 11, 20, 9), 20.0, "steady"),
+                        (datetime(2026, 12, 1, 9), 35.0, "found a lever"),
+                    ],
+                    confidence="at_risk",
+                )
+    return workspace_id
+
+
+def _check_in(db, workspace_id, kr_id, author, values, confidence=None):
+    with db.session() as session:
+        kr = session.get(KeyResult, kr_id)
+        for moment, value, note in values:
+            session.add(
+                CheckIn(
+                    workspace_id=workspace_id,
+                    key_result_id=kr_id,
+                    value=value,
+                    note=note,
+                    author_id=author,
+                    created_at=moment,
+                    confidence=confidence,
+                )
+            )
+            kr.current_value, kr.last_checkin_at, kr.last_confidence = value, moment, confidence
+
+
+# --- The delivery engine -----------------------------------------------------------------------------
+
+
+def team_clients(emulator, pacer: Pacer | None = None, stop=None):
+    """client_for(workspace), as the clock builds it: each workspace its own token and client."""
+    built: dict[str, object] = {}
+    lock = threading.Lock()
+
+    def client_for(workspace):
+        token = TOKEN if workspace.team_id == TEAM else f"xoxb-{workspace.team_id.lower()}"
+        with lock:
+            if workspace.team_id not in built:
+                built[workspace.team_id] = build_clock_client(
+                    token, emulator.base_url, stop=stop, pacer=pacer, pace_key=workspace.team_id
+                )
+            return built[workspace.team_id]
+
+    return client_for
+
+
+# --- Bulk data for statement counts and benchmarks, in a few statements ------------------------------
+
+
+OWNERS = (ALICE, BOB, CAROL)
+
+
+def seed_kras(db: Database, count: int, kpis_per_kra: int = 3, team_id: str = TEAM, first: int = 1) -> int:
+    """KRAs numbered first … first+count−1, each with `kpis_per_kra` KPIs."""
+    with db.session() as session:
+        workspace = workspace_for(session, team_id)
+        session.flush()
+        kras = [
+            {
+                "workspace_id": workspace.id,
+                "number": n,
+                "title": f"Area {n}",
+                "owner_id": OWNERS[n % 3],
+                "created_by": OWNERS[n % 3],
+                "description": "",
+                "role": "",
+            }
+            for n in range(first, first + count)
+        ]
+        session.execute(insert(Kra), kras)
+        ids = dict(session.execute(Kra.__table__.select().with_only_columns(Kra.number, Kra.id)).all())
+        kpis = [
+            {
+                "workspace_id": workspace.id,
+                "kra_id": ids[n],
+                "number": (n - 1) * kpis_per_kra + k + 1,
+                "name": f"Metric {k}",
+                "target": 100.0,
+                "position": k,
+                "unit": "%",
+                "latest_value": 40.0 + k,
+            }
+            for n in range(first, first + count)
+            for k in range(kpis_per_kra)
+        ]
+        if kpis:
+            session.execute(insert(Kpi), kpis)
+        last = first + count - 1
+        for kind, number in (("KRA", last), ("KPI", last * kpis_per_kra)):
+            session.merge(RefCounter(workspace_id=workspace.id, kind=kind, last_number=number))
+        return workspace.id
+
+
+def seed_okrs(
+    db: Database,
+    objectives: int,
+    *,
+    key_results_per_objective: int = 4,
+    checkins: int = 0,
+    team_id: str = TEAM,
+    channel_id: str | None = "C0GROWTH",
+    first: int = 1,
+    now=None,
+) -> int:
+    """Objectives of this cycle with key results (owned round-robin by ALICE, BOB, CAROL) and
+    `checkins` check-ins spread over them and over the last weeks."""
+    from datetime import datetime, timedelta
+
+    from bot.domain.cycles import cycle_for
+    from storage.models import CheckIn, KeyResult, Objective
+
+    now = now or datetime.now().replace(microsecond=0)
+    cycle = cycle_for(now.date()).name
+    with db.session() as session:
+        workspace = workspace_for(session, team_id)
+        session.flush()
+        session.execute(
+            insert(Objective),
+            [
+                {
+                    "workspace_id": workspace.id,
+                    "number": n,
+                    "title": f"Objective {n}",
+                    "owner_id": OWNERS[n % 3],
+                    "cycle": cycle,
+                    "channel_id": channel_id,
+                    "created_by": OWNERS[n % 3],
+                    "description": "",
+                }
+                for n in range(first, first + objectives)
+            ],
+        )
+        objective_ids = dict(
+            session.execute(
+                Objective.__table__.select()
+                .with_only_columns(Objective.number, Objective.id)
+                .where(Objective.workspace_id == workspace.id, Objective.number >= first)
+            ).all()
+        )
+        per = key_results_per_objective
+        session.execute(
+            insert(KeyResult),
+            [
+                {
+                    "workspace_id": workspace.id,
+                    "objective_id": objective_ids[n],
+                    "number": (n - 1) * per + k + 1,
+                    "title": f"Key result {n}.{k}",
+                    "start_value": 0.0,
+                    "target_value": 100.0,
+                    "unit": "%",
+                    "owner_id": OWNERS[(n + k) % 3],
+                    "weight": 1.0,
+                    "position": k,
+                    "current_value": float((n * 7 + k * 13) % 100),
+                    "last_checkin_at": now - timedelta(days=(n + k) % 20),
+                    "last_confidence": ("on_track", "at_risk", "off_track")[(n + k) % 3],
+                }
+                for n in range(first, first + objectives)
+                for k in range(per)
+            ],
+        )
+        if checkins:
+            kr_ids = list(
+                session.scalars(
+                    KeyResult.__table__.select()
+                    .with_only_columns(KeyResult.id)
+                    .where(KeyResult.workspace_id == workspace.id)
+                )
+            )
+            rows = [
+                {
+                    "workspace_id": workspace.id,
+                    "key_result_id": kr_ids[i % len(kr_ids)],
+                    "value": float(i % 100),
+                    "confidence": ("on_track", "at_risk", "off_track")[i % 3],
+                    "note": "steady progress",
+                    "author_id": OWNERS[i % 3],
+                    "created_at": now - timedelta(hours=i % (24 * 70)),
+                }
+                for i in range(checkins)
+            ]
+            for start in range(0, len(rows), 10_000):
+                session.execute(insert(CheckIn), rows[start : start + 10_000])
+        last = first + objectives - 1
+        for kind, number in (("OBJ", last), ("KR", last * per)):
+            session.merge(RefCounter(workspace_id=workspace.id, kind=kind, last_number=number))
+        return workspace.id
+
+
+def seed_digest_data(
+    db: Database,
+    channels,
+    objectives_per_channel: int,
+    key_results: int,
+    weeks: int,
+    now,
+    *,
+    team_id: str = TEAM,
+) -> int:
+    """Digest data: for each channel id in `channels`, `objectives_per_channel` objectives of
+    `now`'s cycle with `key_results` key results each, and one check-in per key result per week
+    for the last `weeks` weeks (its latest also kept on the key result, as a check-in does). Some
+    key results last checked in before this week's Monday, so every digest has owners to chase.
+    `now` is naive UTC (or aware, then converted). Returns the workspace id."""
+    from datetime import UTC, timedelta
+
+    from bot.domain.cycles import cycle_for
+    from storage.models import CheckIn, KeyResult, Objective
+
+    if now.tzinfo is not None:
+        now = now.astimezone(UTC).replace(tzinfo=None)
+    cycle = cycle_for(now.date()).name
+    confidences = ("on_track", "at_risk", "off_track")
+    channels = list(channels)
+    with db.session() as session:
+        workspace = workspace_for(session, team_id)
+        session.flush()
+        objectives = [
+            {
+                "workspace_id": workspace.id,
+                "number": c * objectives_per_channel + o + 1,
+                "title": f"Objective {c}.{o}",
+                "owner_id": OWNERS[(c + o) % 3],
+                "cycle": cycle,
+                "channel_id": channel,
+                "created_by": OWNERS[(c + o) % 3],
+                "description": "",
+            }
+            for c, channel in enumerate(channels)
+            for o in range(objectives_per_channel)
+        ]
+        if objectives:
+            session.execute(insert(Objective), objectives)
+        objective_ids = dict(
+            session.execute(
+                Objective.__table__.select()
+                .with_only_columns(Objective.number, Objective.id)
+                .where(Objective.workspace_id == workspace.id)
+            ).all()
+        )
+
+        # Key result k of objective n: its check-in w weeks back sits (n + k) % 5 days before that
+        # week's slot, so ages vary; values climb towards the target over the weeks.
+        def moment(n: int, k: int, w: int):
+            return now - timedelta(days=7 * w + (n + k) % 5, hours=1 + k)
+
+        def value(n: int, k: int, w: int) -> float:
+            return round(min(100.0, (weeks - w) * 100.0 / max(weeks, 1) * (0.6 + 0.1 * ((n + k) % 5))), 1)
+
+        krs = [
+            {
+                "workspace_id": workspace.id,
+                "objective_id": objective_ids[n],
+                "number": (n - 1) * key_results + k + 1,
+                "title": f"Key result {n}.{k}",
+                "start_value": 0.0,
+                "target_value": 100.0,
+                "unit": "%",
+                "owner_id": OWNERS[(n + k) % 3],
+                "weight": 1.0,
+                "position": k,
+                "current_value": value(n, k, 0) if weeks else None,
+                "last_checkin_at": moment(n, k, 0) if weeks else None,
+                "last_confidence": confidences[(n + k) % 3] if weeks else None,
+            }
+            for n in range(1, len(objectives) + 1)
+            for k in range(key_results)
+        ]
+        if krs:
+            session.execute(insert(KeyResult), krs)
+        kr_ids = dict(
+            session.execute(
+                KeyResult.__table__.select()
+                .with_only_columns(KeyResult.number, KeyResult.id)
+                .where(KeyResult.workspace_id == workspace.id)
+            ).all()
+        )
+        batch: list[dict] = []
+        for n in range(1, len(objectives) + 1):
+            for k in range(key_results):
+                kr_id = kr_ids[(n - 1) * key_results + k + 1]
+                for w in range(weeks):
+                    batch.append(
+                        {
+                            "workspace_id": workspace.id,
+                            "key_result_id": kr_id,
+                            "value": value(n, k, w),
+                            "confidence": confidences[(n + k + w) % 3],
+                            "note": "steady progress" if w % 2 else "",
+                            "author_id": OWNERS[(n + k) % 3],
+                            "created_at": moment(n, k, w),
+                        }
+                    )
+                    if len(batch) >= 10_000:
+                        session.execute(insert(CheckIn), batch)
+                        batch = []
+        if batch:
+            session.execute(insert(CheckIn), batch)
+        last = len(objectives)
+        for kind, number in (("OBJ", last), ("KR", last * key_results)):
+            session.merge(RefCounter(workspace_id=workspace.id, kind=kind, last_number=number))
+        return workspace.id
+
+
+# --- Hostile text ------------------------------------------------------------------------------------
+
+
+BROADCASTS = ("<!here>", "<!channel>", "<!everyone>", "@here", "@channel", "@everyone")
+
+
+free_text = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=60
+)
