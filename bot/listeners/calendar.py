@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
@@ -13,7 +15,9 @@ from bot.listeners.common import caller, unit_of_work
 from bot.listeners.router import Invocation
 from bot.services import calendar, schedules
 from bot.ui import calendar as ui
-from storage.db import Database
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 def register(app: App) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from slack_bolt import BoltContext
@@ -16,7 +17,9 @@ from bot.listeners.router import caller_of
 from bot.services import okrs
 from bot.services.workspaces import Caller, remember_user_change, unit_of_work
 from bot.ui.text import mrkdwn_to_text
-from storage.db import Database
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 __all__ = ["Caller", "caller", "creation_key", "modal_text", "reader_zone", "unescape_command_text", "unit_of_work"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltContext
 from slack_bolt.listener.builtins import TokenRevocationListeners
@@ -11,7 +12,9 @@ from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.listeners.common import caller
 from bot.services import home, lifecycle, workspaces
-from storage.db import Database
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 log = logging.getLogger(__name__)
 

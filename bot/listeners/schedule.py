@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -26,16 +27,16 @@ from bot.domain.schedule_time import (
     zone,
 )
 from bot.errors import Invalid, Usage
-from bot.listeners.common import caller, unit_of_work
+from bot.listeners.common import caller, reader_zone, unit_of_work
 from bot.listeners.router import Invocation
 from bot.services import schedules
-from bot.services.workspaces import member
+from bot.services.schedules import ScheduleKind
 from bot.ui import schedules as schedules_ui
 from bot.ui.blocks import ephemeral
-from storage.db import Database
-from storage.models import Schedule, ScheduleKind, Workspace
-from storage.repositories import members as members_repo
-from storage.repositories import schedules as repo
+
+if TYPE_CHECKING:
+    from storage.db import Database
+    from storage.models import Schedule, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -105,17 +106,16 @@ def okr_schedule(call: Invocation) -> None:
 
 def _okr_schedule_answer(db: Database, client: WebClient, who, channel_id: str, headline: str) -> dict:
     now = datetime.now(UTC)
+    caller_tz = reader_zone(db, client, who)  # asks Slack, if at all, outside the transaction
     with unit_of_work(db, who) as (session, workspace):
-        caller_tz = _caller_tz(session, client, workspace, who.user_id)
         calendar = WorkCalendar.of_workspace(workspace)
         lines = []
         if _is_channel(channel_id):
-            digest = repo.schedule(session, workspace.id, ScheduleKind.DIGEST, channel_id)
+            digest = schedules.stored_schedule(session, workspace, ScheduleKind.DIGEST, channel_id)
             lines.append(_digest_line(digest, workspace, calendar, caller_tz, now, channel_id))
-        checkin = repo.schedule(session, workspace.id, ScheduleKind.CHECKIN)
+        checkin = schedules.stored_schedule(session, workspace, ScheduleKind.CHECKIN)
         lines.append(_checkin_line(checkin, calendar, caller_tz, now))
-        me = members_repo.members(session, workspace.id, [who.user_id]).get(who.user_id)
-        paused = me.paused_until if me is not None else None
+        paused = schedules.paused_until(session, workspace, who.user_id)
     footer = ""
     if paused is not None and paused >= now.astimezone(caller_tz).date():
         footer = "Your own reminders are paused " + (
@@ -195,9 +195,9 @@ def sprint_schedule(call: Invocation) -> None:
 
 def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: str, headline: str) -> dict:
     now = datetime.now(UTC)
+    caller_tz = reader_zone(db, client, who)  # asks Slack, if at all, outside the transaction
     with unit_of_work(db, who) as (session, workspace):
-        caller_tz = _caller_tz(session, client, workspace, who.user_id)
-        row = repo.schedule(session, workspace.id, ScheduleKind.SPRINT, channel_id)
+        row = schedules.stored_schedule(session, workspace, ScheduleKind.SPRINT, channel_id)
         upcoming = schedules.sprint_upcoming(session, workspace, channel_id, now)
         if row is None:
             tz = zone(workspace.timezone)
@@ -295,8 +295,8 @@ def okr_digest(call: Invocation) -> None:
     with unit_of_work(db, who) as (session, workspace):
         workspace_id = workspace.id
         ask = schedules.digest_ask(session, workspace, channel_id, now)
-        caller_tz = _caller_tz(session, client, workspace, who.user_id) if ask.last_at else None
     if ask.this_week and not again:
+        caller_tz = reader_zone(db, client, who)
         respond(**ephemeral(
             f"<#{channel_id}>'s digest already went out this week, {schedules_ui.when(ask.last_at, caller_tz)} your time. "
             f"`/okr digest again` posts another one now."
@@ -365,7 +365,3 @@ def _switched_off(reason: str | None) -> str:
     if not reason:
         return "switched off"
     return reason if reason.startswith("switched off") else f"switched off: {reason}"
-
-
-def _caller_tz(session, client, workspace, user_id):
-    return zone(member(session, client, workspace, user_id).tz, workspace.timezone)

@@ -5,6 +5,7 @@ network time is after the ack."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -15,12 +16,14 @@ from bot.ids import Callback
 from bot.listeners.common import caller, unit_of_work
 from bot.listeners.router import Invocation
 from bot.services.workspaces import STORED_ONLY
+from bot.services.workspaces import now as _now
 from bot.sources import bindings
 from bot.sources.form import parse_source
 from bot.sources.sync import sync_binding
 from bot.ui import sources as ui
-from storage.db import Database
-from storage.models import _now
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 USAGE_LINE = "• `/okr sync KR-7` — read a key result's (or KPI's) data source now"
 SOURCE_LINE = "• `/okr source KR-7` — where its number comes from: a SQL query or a JSON URL (owner or admin)"

@@ -10,9 +10,9 @@ from bot.errors import Usage
 from bot.listeners.common import caller, unit_of_work
 from bot.listeners.router import Invocation
 from bot.services import tokens
+from bot.services.tokens import TokenPermission
 from bot.ui import tokens as ui
 from bot.ui.blocks import ephemeral
-from storage.models import TokenPermission
 
 USAGE_LINE = "• `/okr token new NAME [read|write]` · `/okr token list` · `/okr token revoke NAME` — API tokens (admins)"
 

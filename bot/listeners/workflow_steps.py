@@ -10,6 +10,7 @@ never hangs: whatever goes wrong, Slack is told, and Slackbot tells whoever ran 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltContext, Complete
 from slack_sdk import WebClient
@@ -22,7 +23,9 @@ from bot.listeners.common import caller, unit_of_work
 from bot.services import home, steps
 from bot.ui import reminders as reminders_ui
 from bot.ui import steps as ui
-from storage.db import Database
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 log = logging.getLogger(__name__)
 

@@ -290,3 +290,17 @@ __all__ = [
     "set_schedule",
     "switch_off",
 ]
+
+
+# --- reads for the schedule answers ----------------------------------------------------------------
+
+
+def stored_schedule(session: Session, workspace: Workspace, kind: ScheduleKind, channel_id: str = ""):
+    """The schedule row of `kind` (for a channel, or the workspace's), or None: the default applies."""
+    return repo.schedule(session, workspace.id, kind, channel_id)
+
+
+def paused_until(session: Session, workspace: Workspace, user_id: str):
+    """The last day a person's reminders are paused, or None."""
+    me = members_repo.members(session, workspace.id, [user_id]).get(user_id)
+    return me.paused_until if me is not None else None
