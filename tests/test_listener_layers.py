@@ -1,0 +1,78 @@
+"""The listener layer's rules: one router per command, Slack effects through bot/outbound.py,
+and no Slack call before ack() on a view submission (permissions come from the member cache)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot import outbound
+from bot.ids import Callback
+from bot.listeners import kra, okr, sprint
+from bot.slack_client import build_web_client
+from storage.models import Kra, Member
+from tests.conftest import ADMIN, ALICE, CHANNEL, TOKEN
+from tests.factories import answer, create_kra, kra_values, opened_view
+
+
+def _users_info_calls(emulator) -> int:
+    return len(emulator.calls_to("users.info"))
+
+
+def test_an_admin_edit_is_decided_from_the_stored_member_row_without_users_info(slack, emulator, db):
+    create_kra(slack, emulator, user=ALICE)
+    slack.command("/kra", "edit KRA-1", user_id=ADMIN)  # asks users.info once and keeps the answer
+    view = opened_view(emulator, Callback.KRA_EDIT, count=2)
+    with db.session() as session:  # a row older than a day would make member() ask Slack again
+        for row in session.scalars(select(Member)):
+            row.refreshed_at -= timedelta(days=3)
+    before = _users_info_calls(emulator)
+    response = slack.submit_view(view, kra_values(title="Renamed by an admin"), user_id=ADMIN)
+    assert response.status == 200 and not response.body
+    assert _users_info_calls(emulator) == before
+    with db.session() as session:
+        assert session.scalar(select(Kra.title)) == "Renamed by an admin"
+
+
+def test_an_edit_from_someone_with_no_stored_row_is_refused_without_asking_slack(slack, emulator, db):
+    create_kra(slack, emulator, user=ALICE)
+    slack.command("/kra", "edit KRA-1", user_id=ALICE)
+    view = opened_view(emulator, Callback.KRA_EDIT, count=2)
+    before = _users_info_calls(emulator)
+    response = slack.submit_forged_view(
+        view, kra_values(title="Hijacked"), user_id=ADMIN, private_metadata=json.dumps({"kra": 1})
+    )
+    assert response.json()["response_action"] == "errors"
+    assert "owner or a workspace admin" in json.dumps(response.json())
+    assert _users_info_calls(emulator) == before
+    with db.session() as session:
+        assert session.scalar(select(Kra.title)) == "Customer satisfaction"
+
+
+def test_kra_review_refuses_extra_words(slack, emulator, db):
+    create_kra(slack, emulator, user=ALICE)
+    assert "takes nothing" in answer(slack, "/kra", "review everything", user_id=ALICE)["text"]
+    assert emulator.calls_to("views.open", ok=True)[-1].args["view"]["callback_id"] != Callback.KRA_REVIEW
+
+
+def test_each_commands_help_comes_from_its_router(slack):
+    for command, router in (("/kra", kra.ROUTER), ("/okr", okr.ROUTER)):
+        text = answer(slack, command, "help", user_id=ALICE)["text"]
+        assert text == router.usage()
+        assert all(line in text for line in router.lines)
+    text = answer(slack, "/sprint", "help", user_id=ALICE, channel_id=CHANNEL)["text"]
+    assert (
+        "`/sprint schedule" in text and text == sprint.ROUTER.usage()
+    )  # registered by listeners/schedule.py
+
+
+def test_outbound_logs_a_failed_post_once_and_reports_it(emulator, caplog):
+    client = build_web_client(TOKEN, emulator.base_url)
+    emulator.fail("chat.postMessage", "channel_not_found")
+    with caplog.at_level(logging.WARNING, logger="bot.outbound"):
+        assert outbound.post(client, CHANNEL, "hello") is False
+    assert [r.getMessage() for r in caplog.records] == [f"could not post in {CHANNEL}: channel_not_found"]
+    assert outbound.post(client, CHANNEL, "hello") is True
