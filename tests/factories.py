@@ -94,6 +94,10 @@ def count(db, model) -> int:
 CYCLE = cycle_for(date.today()).name
 
 
+def by_block(view: dict) -> dict[str, dict]:
+    return {b.get("block_id"): b for b in view["blocks"] if b.get("block_id")}
+
+
 def objective_values(
     title="Customers love our onboarding", owner=ALICE, krs=(("Activation rate", "40", "60", "%"),), **extra
 ):
@@ -382,6 +386,10 @@ def make_kra(db, team_id: str = TEAM, owner: str = ALICE) -> tuple[int, list[int
 MONDAY_LONDON = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)
 
 
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
 def clients(emulator, stop: threading.Event | None = None):
     """client_for(workspace): the clock's client (20 rate-limit retries) with that team's token."""
     built = {
@@ -520,6 +528,31 @@ def _check_in(db, workspace_id, kr_id, author, values, confidence=None):
                 )
             )
             kr.current_value, kr.last_checkin_at, kr.last_confidence = value, moment, confidence
+
+
+def channel_posts(emulator, channel):
+    return [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args.get("channel") == channel]
+
+
+def _sprint(db, workspace_id, channel, *, starts, ends, number=1, goal="Ship it", links=()):
+    from storage.models import Sprint, SprintKeyResult
+
+    with db.session() as session:
+        sprint = Sprint(
+            workspace_id=workspace_id,
+            number=number,
+            channel_id=channel,
+            name=f"Sprint {number}",
+            goal=goal,
+            starts_on=starts,
+            ends_on=ends,
+            created_by=ALICE,
+        )
+        session.add(sprint)
+        session.flush()
+        for kr_id in links:
+            session.add(SprintKeyResult(sprint_id=sprint.id, key_result_id=kr_id, workspace_id=workspace_id))
+        return sprint.id
 
 
 # --- The delivery engine -----------------------------------------------------------------------------

@@ -21,6 +21,9 @@ from storage.models import Kra, Member, Schedule, ScheduleKind, Workspace
 from tests.conftest import ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM
 from tests.factories import (
     _check_in,
+    _sprint,
+    at,
+    channel_posts,
     clients,
     deliveries,
     dms,
@@ -29,7 +32,6 @@ from tests.factories import (
     make_workspace,
     owners_with_key_results,
 )
-from tests.test_jobs import _sprint, at, channel_posts
 
 
 def digests(emulator) -> list:

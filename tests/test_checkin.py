@@ -14,9 +14,16 @@ from bot.ids import Action, Block, Callback
 from bot.services import checkins
 from bot.services.workspaces import workspace_for
 from storage.models import CheckIn, KeyResult
-from tests.conftest import ADMIN, ALICE, BOB, CAROL, OTHER_TEAM, TEAM
-from tests.factories import answer, answer_text, count, create_objective, opened_view, seed_objectives
-from tests.test_okr import MALLORY, by_block
+from tests.conftest import ADMIN, ALICE, BOB, CAROL, MALLORY, OTHER_TEAM, TEAM
+from tests.factories import (
+    answer,
+    answer_text,
+    by_block,
+    count,
+    create_objective,
+    opened_view,
+    seed_objectives,
+)
 
 
 def kr_ids(db) -> dict[int, int]:

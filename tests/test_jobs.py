@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -30,6 +30,9 @@ from tests.factories import (
     FRIDAY_LONDON,
     MONDAY_LONDON,
     _check_in,
+    _sprint,
+    at,
+    channel_posts,
     channel_with_objectives,
     clients,
     deliveries,
@@ -39,11 +42,6 @@ from tests.factories import (
     make_workspace,
     owners_with_key_results,
 )
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
-
 
 # --- the check-in reminder --------------------------------------------------------------------------
 
@@ -391,10 +389,6 @@ def test_claim_is_exclusive_and_mark_records_the_outcome(db):
 # --- the channel digest ----------------------------------------------------------------------------
 
 
-def channel_posts(emulator, channel):
-    return [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args.get("channel") == channel]
-
-
 def test_digest_parent_thread_and_chart(db, emulator):
     from bot.jobs.digest import channel_digests
     from tests.conftest import CHANNEL
@@ -547,18 +541,6 @@ def test_digest_at_the_channels_own_time_and_the_post_now_command_path(db, emula
 
 
 # --- sprint prompts, nudges, cycle prompts ----------------------------------------------------------
-
-
-def _sprint(db, workspace_id, channel, *, starts, ends, number=1, goal="Ship it", links=()):
-    from storage.models import Sprint, SprintKeyResult
-
-    with db.session() as session:
-        sprint = Sprint(workspace_id=workspace_id, number=number, channel_id=channel, name=f"Sprint {number}", goal=goal, starts_on=starts, ends_on=ends, created_by=ALICE)
-        session.add(sprint)
-        session.flush()
-        for kr_id in links:
-            session.add(SprintKeyResult(sprint_id=sprint.id, key_result_id=kr_id, workspace_id=workspace_id))
-        return sprint.id
 
 
 def test_sprint_prompt_on_the_last_day_of_the_sprint(db, emulator):

@@ -19,6 +19,7 @@ from tests.factories import (
     CYCLE,
     answer,
     answer_text,
+    by_block,
     count,
     create_objective,
     objective_values,
@@ -29,11 +30,7 @@ from tests.factories import (
 MALLORY = "U0MALLORY"
 
 
-# --- helpers (test_checkin.py and test_home.py use them too) ------------------------------------
-
-
-def by_block(view: dict) -> dict[str, dict]:
-    return {b.get("block_id"): b for b in view["blocks"] if b.get("block_id")}
+# --- helpers ------------------------------------------------------------------------------------
 
 
 def submit_new(slack, emulator, values: dict, **kwargs):
