@@ -13,6 +13,7 @@ nothing is stored.
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext
@@ -22,7 +23,7 @@ from bot import outbound
 from bot.errors import Invalid, Usage
 from bot.forms.sprint import SprintMetadata, parse_metadata, parse_review, parse_start
 from bot.ids import Action, Callback
-from bot.listeners.common import Caller, caller, unit_of_work
+from bot.listeners.common import Caller, caller, reader_zone, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import home, sprints
 from bot.services.workspaces import STORED_ONLY
@@ -96,17 +97,17 @@ def _show(call: Invocation) -> None:
     if rest.strip():
         raise Usage("`/sprint show` takes nothing: it shows this channel's current sprint.")
     who = caller(context)
+    today = _today(db, client, who)
     with unit_of_work(db, who) as (session, workspace):
         detail = sprints.find_current(session, workspace, command["channel_id"])
-        today = sprints.local_today(session, client, workspace, who.user_id)
         answer = ui.sprint_show(detail, sprints.standings_of(detail, workspace), today)
     respond(**answer)
 
 
 def _open_review(client: WebClient, db: Database, who: Caller, channel_id: str, trigger_id: str, sprint_id=None) -> None:
+    today = _today(db, client, who)
     with unit_of_work(db, who) as (session, workspace):
         detail = sprints.prepare_review(session, client, workspace, who.user_id, channel_id, sprint_id)
-        today = sprints.local_today(session, client, workspace, who.user_id)
         metadata = SprintMetadata(detail.sprint.channel_id, detail.sprint.id).dumps()
         view = ui.review_modal(detail, sprints.standings_of(detail, workspace), today, metadata)
     client.views_open(trigger_id=trigger_id, view=view)
@@ -117,6 +118,11 @@ def _end(call: Invocation) -> None:
     if rest.strip():
         raise Usage("`/sprint end` takes nothing: it opens the review of this channel's current sprint.")
     _open_review(client, db, caller(context), command["channel_id"], command["trigger_id"])
+
+
+def _today(db: Database, client: WebClient, who: Caller) -> date:
+    """The caller's own date; users.info, if needed at all, is asked outside any transaction."""
+    return datetime.now(reader_zone(db, client, who)).date()
 
 
 def _not_in_a_channel(command: dict) -> str | None:
@@ -143,8 +149,7 @@ def submit_start(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
         detail = sprints.start_sprint(session, workspace, who.user_id, metadata.channel_id, form)
         standings = sprints.standings_of(detail, workspace)
     ack()
-    with unit_of_work(db, who) as (session, workspace):
-        today = sprints.local_today(session, client, workspace, who.user_id)
+    today = _today(db, client, who)
     text, blocks = ui.started_message(detail, standings, today, who.user_id)
     posted = outbound.post(client, detail.sprint.channel_id, text, blocks)
     confirmation = f"Started `{ui.sprint_ref(detail.sprint)}` {ui.user_text(detail.sprint.name, 150)} in <#{detail.sprint.channel_id}>."

@@ -16,6 +16,7 @@ from slack_bolt import App, BoltContext, Complete
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import outbound
 from bot.domain.references import RefKind, format_ref
 from bot.errors import Invalid, NorthlineError
 from bot.ids import Step
@@ -150,11 +151,11 @@ def ask_for_checkin_step(
     if message is None:
         complete(outputs=ui.ask_outputs(False, 0, "Not sent: they own no active key results."))
         return
-    try:
-        client.chat_postMessage(channel=person, **message)  # the weekly reminder's DM, word for word
-    except SlackApiError as error:
-        reason = error.response.get("error", "unknown")
-        log.warning("could not send a check-in request to %s: %s", person, reason)
+    # the weekly reminder's DM, word for word
+    reason = outbound.attempt(
+        f"send a check-in request to {person}", lambda: client.chat_postMessage(channel=person, **message)
+    )
+    if reason is not None:
         complete(outputs=ui.ask_outputs(False, count, f"Not sent: Slack said {reason}."))
         return
     _finish(complete, ui.ask_outputs(True, count), "The check-in request")
