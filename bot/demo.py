@@ -21,7 +21,7 @@ from bot.forms.kra import KpiForm, KraForm
 from bot.forms.okr import CheckInEntry, KeyResultForm, ObjectiveForm
 from bot.forms.sprint import SprintForm
 from bot.jobs import digest
-from bot.services import checkins, home, kras, okrs, sprints
+from bot.services import assessment, checkins, home, kras, okrs, sprints
 from bot.services.home import monday_midnight_utc
 from bot.services.workspaces import workspace_for
 from bot.ui import digest as digest_ui
@@ -324,7 +324,7 @@ def _kra_list(session, workspace: Workspace) -> list[str]:
 
 
 def _okr_list(session, workspace: Workspace, now: datetime) -> list[str]:
-    cycle = okrs.current_cycle(workspace, now).name
+    cycle = assessment.current_cycle(workspace, now).name
     result = okrs.list_objectives(session, workspace, cycle=cycle, now=now)
     answer = okr_ui.objective_list(f"All objectives · {cycle}", result, cycle=cycle, command="/okr list")
     return _section("$ /okr list all", blocks_to_text(answer["blocks"], NAMES))

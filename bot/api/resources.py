@@ -1,5 +1,5 @@
 """What each API operation does: find through the services, assess with the same progress and pace
-math as Slack (okrs.assess / key_result_status), and shape the answer as the schemas say."""
+math as Slack (assessment.assess / key_result_status), and shape the answer as the schemas say."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.domain.progress import percent
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Conflict, Invalid, NotFound
 from bot.forms.okr import CheckInEntry
-from bot.services import checkins, kras, okrs
+from bot.services import assessment, checkins, kras, okrs
 from bot.services.tokens import Authenticated
 from storage.models import (
     CheckIn,
@@ -74,7 +74,7 @@ def source_out(binding: SourceBinding | None) -> s.SourceOut | None:
 
 
 def key_result_out(
-    status: okrs.KeyResultStatus, objective: Objective, binding: SourceBinding | None
+    status: assessment.KeyResultStatus, objective: Objective, binding: SourceBinding | None
 ) -> s.KeyResultOut:
     kr = status.key_result
     return s.KeyResultOut(
@@ -99,7 +99,7 @@ def key_result_out(
 
 
 def objective_out(
-    status: okrs.ObjectiveStatus, refs: dict[str, dict[int, int]], bindings: dict[int, SourceBinding]
+    status: assessment.ObjectiveStatus, refs: dict[str, dict[int, int]], bindings: dict[int, SourceBinding]
 ) -> s.ObjectiveOut:
     o = status.objective
     return s.ObjectiveOut(
@@ -239,7 +239,7 @@ def list_objectives(call: Call, query: s.ObjectiveQuery) -> s.ObjectiveList:
 def get_objective(call: Call, ref: str) -> s.ObjectiveOne:
     objective = okrs.find_objective(call.session, call.workspace, _ref(ref, RefKind.OBJ))
     key_results = okr_repo.key_results_of(call.session, [objective.id]).get(objective.id, [])
-    status = okrs.assess(objective, key_results, call.workspace, call.now)
+    status = assessment.assess(objective, key_results, call.workspace, call.now)
     by_kr, _ = source_repo.bindings_of(call.session, key_result_ids=[kr.id for kr in key_results])
     return s.ObjectiveOne(
         workspace=call.workspace_out,
@@ -247,9 +247,9 @@ def get_objective(call: Call, ref: str) -> s.ObjectiveOne:
     )
 
 
-def _key_result_status(call: Call, kr: KeyResult, objective: Objective) -> okrs.KeyResultStatus:
-    expected = okrs.expected_for(okrs.cycle_of(objective, call.workspace), call.now)
-    return okrs.key_result_status(kr, expected)
+def _key_result_status(call: Call, kr: KeyResult, objective: Objective) -> assessment.KeyResultStatus:
+    expected = assessment.expected_for(assessment.cycle_of(objective, call.workspace), call.now)
+    return assessment.key_result_status(kr, expected)
 
 
 def get_key_result(call: Call, ref: str, query: s.RecentQuery) -> s.KeyResultOne:

@@ -11,20 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.domain.progress import key_result_progress, milestone_progress, objective_progress
-
-
-def value_progress(milestone: bool, start: float, target: float, value: float | None) -> float | None:
-    """SPEC 5 progress of a key result at `value`; None before the first check-in, or for numbers
-    that predate validation (a page shows them rather than crash)."""
-    if value is None:
-        return None
-    if milestone:
-        return milestone_progress(value >= target)
-    try:
-        return key_result_progress(start, target, value)
-    except (ValueError, TypeError):
-        return None
+from bot.domain.progress import objective_progress, value_progress
 
 
 @dataclass

@@ -122,6 +122,25 @@ def milestone_progress(done: bool) -> float:
     return 1.0 if done else 0.0
 
 
+def milestone_done(value: float | None) -> bool:
+    """A milestone's check-in is 1 (done) or 0 (not done); it is stored as 0 → 1 whatever was typed."""
+    return value is not None and value >= 1
+
+
+def value_progress(milestone: bool, start: float, target: float, value: float | None) -> float | None:
+    """SPEC 5 progress of a key result at `value`: the one rule every page, post, job and export
+    uses. None before the first check-in, or for numbers that predate validation (a page shows
+    them rather than crash)."""
+    if value is None:
+        return None
+    if milestone:
+        return milestone_progress(milestone_done(value))
+    try:
+        return key_result_progress(start, target, value)
+    except (ValueError, TypeError):
+        return None
+
+
 def percent(p: float) -> int:
     """p as a whole percent, rounded half up (0.125 -> 13, 0.705 -> 71).
 

@@ -36,7 +36,7 @@ from bot.jobs.common import ClientFor, RunReport, naive_utc, utc
 from bot.jobs.delivery import Key
 from bot.jobs.engine import Engine, PlanContext, PlannedPost, Sent, run_kind
 from bot.jobs.posting import Direct, Outcome, Poster, PostResult, post
-from bot.services.okrs import KeyResultStatus, ObjectiveStatus, assess
+from bot.services.assessment import KeyResultStatus, ObjectiveStatus, assess
 from bot.ui import digest as digest_ui
 from bot.ui import schedules as schedules_ui
 from bot.ui.chart import HistoryChart, render_history_png

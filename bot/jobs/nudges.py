@@ -21,7 +21,7 @@ from functools import partial
 
 from bot.domain.alignment import off_track_twice_unserved
 from bot.domain.cycles import parse_cycle
-from bot.domain.progress import PaceStatus, expected_progress, key_result_progress, pace_status
+from bot.domain.progress import PaceStatus, expected_progress, pace_status, value_progress
 from bot.domain.schedule_time import (
     WeeklySlot,
     WorkCalendar,
@@ -144,11 +144,9 @@ def _key_result_nudges(context: PlanContext) -> list[PlannedPost]:
 
 def _pace_at(kr: KeyResult, value: float, at: datetime, workspace: Workspace) -> PaceStatus:
     """The pace a check-in of `value` at `at` showed (against its objective's cycle)."""
+    # None (numbers that predate validation) reads as no check-in, like an unreadable cycle.
+    progress = value_progress(kr.kind == KeyResultKind.MILESTONE, kr.start_value, kr.target_value, value)
     try:
-        if kr.kind == KeyResultKind.MILESTONE:
-            progress = 1.0 if value >= 1 else 0.0
-        else:
-            progress = key_result_progress(kr.start_value, kr.target_value, value)
         cycle = parse_cycle(kr.objective.cycle, workspace.fiscal_year_start_month)
     except (ValueError, TypeError):
         return PaceStatus.NO_CHECKIN

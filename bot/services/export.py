@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.progress import objective_progress, percent
 from bot.domain.references import RefKind, format_ref
-from bot.services.okrs import progress_at
+from bot.services.assessment import progress_at
 from storage.models import (
     CheckIn,
     KeyResult,

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from bot import outbound
 from bot.domain.cycles import week_start
 from bot.domain.first_week import FirstWeek
-from bot.services import okrs, review_pack
-from bot.services.okrs import KeyResultStatus, ObjectiveStatus
+from bot.services import assessment, okrs, review_pack
+from bot.services.assessment import KeyResultStatus, ObjectiveStatus
 from bot.services.workspaces import Caller, unit_of_work
 from bot.ui import home as ui
 from storage.db import Database
@@ -91,8 +91,8 @@ def home_data(
     owned = okr_repo.key_results_owned_by(session, workspace.id, user_id, limit=HOME_KEY_RESULTS)
     key_results = []
     for kr, objective in owned.items:
-        expected = okrs.expected_for(okrs.cycle_of(objective, workspace), now)
-        key_results.append((okrs.key_result_status(kr, expected), objective))
+        expected = assessment.expected_for(assessment.cycle_of(objective, workspace), now)
+        key_results.append((assessment.key_result_status(kr, expected), objective))
     needs = okr_repo.key_results_owned_by(
         session, workspace.id, user_id, not_checked_in_since=since, limit=HOME_NEEDS_YOU
     )

@@ -23,7 +23,7 @@ from bot.domain.review_pack import KpiReading, Period, check_in_weeks, read_kpi
 from bot.domain.slack_text import parse_user_mention
 from bot.domain.stability import changed_at_last_two_reviews, standing
 from bot.errors import Forbidden, Invalid, Usage
-from bot.services import okrs
+from bot.services import assessment
 from bot.services.workspaces import member
 from storage.models import Direction, Kpi, Kra, ReviewDecision, Status, Workspace
 from storage.repositories import review_pack as repo
@@ -220,10 +220,10 @@ def build_pack(
             )
         )
     for objective in objectives:
-        cycle = okrs.cycle_of(objective, workspace)
+        cycle = assessment.cycle_of(objective, workspace)
         krs = key_results.get(objective.id, [])
         closed = objective.status == Status.CLOSED
-        status = okrs.assess(objective, krs, workspace, now)
+        status = assessment.assess(objective, krs, workspace, now)
         counted = [kr for kr in krs if kr.status != Status.ARCHIVED]
         score = final_score([(kr.final_score, kr.weight) for kr in counted]) if closed and counted else None
         line = ObjectiveLine(

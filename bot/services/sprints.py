@@ -38,7 +38,7 @@ from bot.domain.slack_text import user_text
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.sprint import MAX_KEY_RESULTS, ReviewForm, SprintForm, SprintMetadata, check_goal
 from bot.ids import Block
-from bot.services.okrs import progress_at
+from bot.services.assessment import progress_at
 from bot.services.workspaces import member, next_number, require_owner_or_admin
 from storage.models import (
     KeyResult,

@@ -1,7 +1,7 @@
 """Workflow Builder steps (manifest.yml `functions`): the slash commands' use cases, given a step's
 inputs instead of typed text.
 
-The rules are the commands' own (checkins.record, kras.log_measurement, okrs.assess); what changes
+The rules are the commands' own (checkins.record, kras.log_measurement, assessment.assess); what changes
 is the wording of a refusal: the person who reads it built or ran a workflow, and never typed a
 command, so it names the step's input at fault rather than a command's syntax.
 """
@@ -21,7 +21,7 @@ from bot.domain.references import RefKind, format_ref
 from bot.domain.schedule_time import zone
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.okr import NOTE_MAX, CheckInEntry
-from bot.services import checkins, kras, okrs
+from bot.services import assessment, checkins, kras, okrs
 from bot.services.workspaces import require_owner_or_admin
 from storage.models import KeyResult, KeyResultKind, Kpi, Kra, Objective, Workspace, _now
 from storage.repositories import digest as digest_repo
@@ -32,7 +32,7 @@ from storage.repositories import okrs as okr_repo
 @dataclass
 class StepCheckIn:
     recorded: checkins.Recorded
-    status: okrs.KeyResultStatus
+    status: assessment.KeyResultStatus
 
 
 def _reference(kind: RefKind, text: str, lookup):
@@ -141,8 +141,8 @@ def check_in(
         ) from None
     if not recorded:
         raise Conflict(f"This run's check-in of {ref} was already recorded; it counts once.")
-    expected = okrs.expected_for(okrs.cycle_of(objective, workspace), now)
-    return StepCheckIn(recorded[0], okrs.key_result_status(kr, expected))
+    expected = assessment.expected_for(assessment.cycle_of(objective, workspace), now)
+    return StepCheckIn(recorded[0], assessment.key_result_status(kr, expected))
 
 
 def log_kpi(
@@ -187,13 +187,13 @@ def log_kpi(
 
 def objective_status(
     session: Session, workspace: Workspace, reference: str, *, now: datetime | None = None
-) -> okrs.ObjectiveStatus:
-    """What `/okr show` says of progress and pace: okrs.assess at `now`."""
+) -> assessment.ObjectiveStatus:
+    """What `/okr show` says of progress and pace: assessment.assess at `now`."""
     objective: Objective = _reference(
         RefKind.OBJ, reference, lambda: okrs.find_objective(session, workspace, reference)
     )
     key_results = okr_repo.key_results_of(session, [objective.id]).get(objective.id, [])
-    return okrs.assess(objective, key_results, workspace, now)
+    return assessment.assess(objective, key_results, workspace, now)
 
 
 @dataclass

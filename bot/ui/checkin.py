@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.domain.numbers import format_number
-from bot.domain.progress import Confidence, key_result_progress, percent
+from bot.domain.progress import Confidence, percent, value_progress
 from bot.ids import Block, Callback
 from bot.ui.blocks import context, local_day, section, user_text
 from bot.ui.inputs import modal, select_input, text_input
@@ -25,10 +25,7 @@ ONE_LINE = "/okr checkin KR-n VALUE"
 
 
 def _progress(kr: KeyResult) -> float | None:
-    try:
-        return key_result_progress(kr.start_value, kr.target_value, kr.current_value)
-    except (ValueError, TypeError):
-        return None
+    return value_progress(kr.kind == KeyResultKind.MILESTONE, kr.start_value, kr.target_value, kr.current_value)
 
 
 def _last(checkin: CheckIn | None, kr: KeyResult, tz: ZoneInfo = UTC) -> str:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 
 from bot.domain.numbers import format_number
-from bot.domain.progress import key_result_progress, milestone_progress
+from bot.domain.progress import milestone_done, value_progress
 from bot.domain.references import RefKind, format_ref
 from bot.domain.schedule_time import WEEKDAYS
 from bot.domain.slack_text import truncate
@@ -32,19 +32,13 @@ def kr_ref(kr: KeyResult) -> str:
 
 
 def kr_progress(kr: KeyResult) -> float | None:
-    if kr.current_value is None:
-        return None
-    if kr.kind == KeyResultKind.MILESTONE:
-        return milestone_progress(kr.current_value >= 1)
-    try:
-        return key_result_progress(kr.start_value, kr.target_value, kr.current_value)
-    except (ValueError, TypeError):
-        return None
+    milestone = kr.kind == KeyResultKind.MILESTONE
+    return value_progress(milestone, kr.start_value, kr.target_value, kr.current_value)
 
 
 def kr_value(kr: KeyResult) -> str:
     if kr.kind == KeyResultKind.MILESTONE:
-        return "done" if (kr.current_value or 0) >= 1 else "not done yet"
+        return "done" if milestone_done(kr.current_value) else "not done yet"
     current = "–" if kr.current_value is None else format_number(kr.current_value, kr.unit)
     # "22 h, aiming down to 6 h, from 24 h": "22 h of 6 h" reads wrong when lower is better.
     way = "down" if kr.target_value < kr.start_value else "up"

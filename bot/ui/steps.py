@@ -20,7 +20,7 @@ from bot.ui.okr import value_text
 from storage.models import Direction, KeyResultKind, Kpi, Status
 
 if TYPE_CHECKING:
-    from bot.services.okrs import KeyResultStatus, ObjectiveStatus
+    from bot.services.assessment import KeyResultStatus, ObjectiveStatus
 
 
 def _typed(text: str | None, limit: int) -> str:

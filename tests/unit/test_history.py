@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot.domain.history import KeyResultHistory, ObjectiveHistory, progress_at, value_progress
+from bot.domain.history import KeyResultHistory, ObjectiveHistory, progress_at
+from bot.domain.progress import value_progress
 
 START = datetime(2026, 10, 1)
 
