@@ -53,11 +53,6 @@ def served_key_results(sprints: Iterable[SprintFacts]) -> set[int]:
     return served
 
 
-def unserved_key_results(active_kr_ids: Iterable[int], sprints_this_cycle: Iterable[SprintFacts]) -> set[int]:
-    """The active key results that no sprint this cycle serves."""
-    return set(active_kr_ids) - served_key_results(sprints_this_cycle)
-
-
 def off_track_twice_unserved(
     history: Mapping[int, Sequence[PaceStatus | Confidence]],
     served_kr_ids: Collection[int],
@@ -76,11 +71,3 @@ def off_track_twice_unserved(
         and len(statuses) >= 2
         and all(str(status) == _OFF_TRACK for status in statuses[-2:])
     }
-
-
-def aligned_share(sprints: Iterable[SprintFacts]) -> float | None:
-    """Share of the given sprints (e.g. a channel's this cycle) that were aligned; None if none."""
-    sprints = list(sprints)
-    if not sprints:
-        return None
-    return sum(1 for sprint in sprints if sprint.aligned) / len(sprints)

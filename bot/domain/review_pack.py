@@ -29,10 +29,6 @@ class Period:
     def last_day(self) -> date:
         return (self.end - timedelta(days=1)).date()
 
-    def overlaps(self, start: datetime, end: datetime) -> bool:
-        return start < self.end and end > self.start
-
-
 def _midnight(d: date) -> datetime:
     return datetime.combine(d, time.min)
 

@@ -202,13 +202,6 @@ def _holidays(country: str, subdivision: str | None, year: int):
     return holidays.country_holidays(country, subdiv=subdivision, years=year)
 
 
-def holiday_regions(country: str) -> list[str]:
-    """The subdivisions (regions) the `holidays` package knows for `country`; [] if none or unknown."""
-    import holidays
-
-    return list(holidays.list_supported_countries().get((country or "").strip().upper(), []))
-
-
 def holiday_countries() -> dict[str, list[str]]:
     """Every country code the `holidays` package supports, with its subdivisions."""
     import holidays

@@ -37,10 +37,6 @@ def failure_dm(ref: str, title: str, error: str) -> str:
     )
 
 
-def automatic_note() -> str:
-    return "automatic"
-
-
 NONE = "none"
 KIND_CHOICES = [(NONE, "No source: people check in"), ("sql", "SQL query"), ("http", "HTTP, JSON answer")]
 

@@ -226,35 +226,6 @@ def active_sprints(session: Session, workspace_id: int) -> list[Sprint]:
     )
 
 
-def sprint_links(session: Session, sprint_ids: Iterable[int]) -> dict[int, set[int]]:
-    """sprint id -> the key result ids it serves."""
-    ids = sorted(set(sprint_ids))
-    links: dict[int, set[int]] = defaultdict(set)
-    if not ids:
-        return links
-    for sprint_id, kr_id in session.execute(
-        select(SprintKeyResult.sprint_id, SprintKeyResult.key_result_id).where(
-            SprintKeyResult.sprint_id.in_(ids)
-        )
-    ):
-        links[sprint_id].add(kr_id)
-    return links
-
-
-def sprints_overlapping(session: Session, workspace_id: int, start, end) -> list[Sprint]:
-    """Sprints (any status) that overlap [start, end): the ones of a cycle."""
-    return list(
-        session.scalars(
-            select(Sprint).where(
-                Sprint.workspace_id == workspace_id,
-                Sprint.starts_on < end,
-                Sprint.ends_on >= start,
-                Sprint.status != Status.ARCHIVED,
-            )
-        )
-    )
-
-
 def kra_owners(session: Session, workspace_id: int) -> list[str]:
     return sorted(
         set(

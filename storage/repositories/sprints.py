@@ -82,10 +82,6 @@ def sprint_by_id(session: Session, workspace_id: int, sprint_id: int) -> Sprint 
     return session.scalar(select(Sprint).where(Sprint.workspace_id == workspace_id, Sprint.id == sprint_id))
 
 
-def sprint_by_number(session: Session, workspace_id: int, number: int) -> Sprint | None:
-    return session.scalar(select(Sprint).where(Sprint.workspace_id == workspace_id, Sprint.number == number))
-
-
 def active_sprint(session: Session, workspace_id: int, channel_id: str) -> Sprint | None:
     return session.scalar(
         select(Sprint).where(

@@ -1,12 +1,8 @@
-import pytest
-
 from bot.domain.alignment import (
     SprintFacts,
-    aligned_share,
     is_aligned,
     off_track_twice_unserved,
     served_key_results,
-    unserved_key_results,
 )
 from bot.domain.progress import Confidence, PaceStatus
 
@@ -57,27 +53,6 @@ def test_sprint_facts_accept_plain_sets_and_are_hashable():
     assert hash(s) == hash(SprintFacts(1, "C1", "2026-Q4", frozenset({1, 2})))
 
 
-# --- unserved_key_results ---------------------------------------------------------------------
-
-
-def test_unserved_key_results():
-    sprints = [sprint(1, linked={1, 2}), sprint(2, linked={3})]
-    assert unserved_key_results({1, 2, 3, 4, 5}, sprints) == {4, 5}
-
-
-def test_everything_unserved_without_sprints():
-    assert unserved_key_results([1, 2], []) == {1, 2}
-
-
-def test_no_active_key_results_means_nothing_unserved():
-    assert unserved_key_results(set(), [sprint(1, linked={1})]) == set()
-
-
-def test_link_to_inactive_key_result_does_not_serve_it():
-    # the sprint names KR 1 but (for the sprint's purposes) it is no longer active
-    assert unserved_key_results({1}, [sprint(1, linked={1}, active=set())]) == {1}
-
-
 def test_served_key_results():
     assert served_key_results([sprint(1, linked={1, 2}), sprint(2, linked={2, 3}, active={3})]) == {
         1,
@@ -120,26 +95,3 @@ def test_mixed_history():
 
 def test_no_checkin_is_not_off_track():
     assert off_track_twice_unserved({1: [PaceStatus.NO_CHECKIN] * 2}, ()) == set()
-
-
-# --- aligned_share ----------------------------------------------------------------------------
-
-
-def test_aligned_share_none_without_sprints():
-    assert aligned_share([]) is None
-
-
-@pytest.mark.parametrize(
-    ("sprints", "share"),
-    [
-        ([sprint(1, linked={1})], 1.0),
-        ([sprint(1)], 0.0),
-        ([sprint(1, linked={1}), sprint(2), sprint(3, linked={2}), sprint(4, linked={3}, active=())], 0.5),
-    ],
-)
-def test_aligned_share(sprints, share):
-    assert aligned_share(sprints) == share
-
-
-def test_aligned_share_accepts_a_generator():
-    assert aligned_share(s for s in [sprint(1, linked={1}), sprint(2)]) == 0.5
