@@ -1,4 +1,5 @@
-"""Every Slack effect a listener causes goes out here: channel posts, DMs, files and App Home.
+"""Every Slack effect a listener causes goes out here: channel posts, DMs, files, App Home and
+a command's ephemeral answers.
 
 Call these after the database transaction has committed, never inside `with db.session()`: the
 change stands whatever Slack answers, so each is best effort, with one logged failure path.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -72,3 +74,22 @@ def send_to_dm(
             client.files_upload_v2(channel=channel, **file)
 
     return attempt(f"{what} to {user_id}", send)
+
+
+def answer(respond: Callable[..., Any], **message: Any) -> bool:
+    """A command's answer through its response_url (Bolt's respond); True when Slack took it."""
+    try:
+        sent = respond(**message)
+    except OSError as error:  # the connection itself failed (urllib's URLError is an OSError)
+        log.warning("could not answer through the response_url: %s", error)
+        return False
+    status = getattr(sent, "status_code", 200)
+    if status >= 400:
+        log.warning("could not answer through the response_url: %s %s", status, getattr(sent, "body", ""))
+        return False
+    return True
+
+
+def responder(respond: Callable[..., Any]) -> Callable[..., bool]:
+    """`respond` for a subcommand handler, its answers sent through answer()."""
+    return lambda **message: answer(respond, **message)

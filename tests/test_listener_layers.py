@@ -76,3 +76,12 @@ def test_outbound_logs_a_failed_post_once_and_reports_it(emulator, caplog):
         assert outbound.post(client, CHANNEL, "hello") is False
     assert [r.getMessage() for r in caplog.records] == [f"could not post in {CHANNEL}: channel_not_found"]
     assert outbound.post(client, CHANNEL, "hello") is True
+
+
+def test_an_answer_the_response_url_refuses_is_logged_not_raised(slack, emulator, db, caplog):
+    emulator.fail("response_url", "expired_url")
+    with caplog.at_level(logging.WARNING, logger="bot.outbound"):
+        response = slack.command("/kra", "list", user_id=ALICE)
+        slack.settle()
+    assert response.status == 200
+    assert any("response_url: 404" in r.getMessage() for r in caplog.records)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot import outbound
 from bot.domain.slack_text import split_command, user_text
 from bot.services.workspaces import Caller
 from bot.ui.blocks import ephemeral
@@ -100,9 +101,9 @@ class Router:
             prefix = refusal + "\n\n" if refusal else ""
             if subcommand not in ("", "help"):
                 prefix += f"I don't know `{self.name} {user_text(subcommand, 30)}`.\n"
-            respond(**ephemeral(prefix + self.usage()))
+            outbound.answer(respond, **ephemeral(prefix + self.usage()))
             return
         if refusal:
-            respond(**ephemeral(refusal))
+            outbound.answer(respond, **ephemeral(refusal))
             return
-        handler(Invocation(rest, command, respond, client, context, db))
+        handler(Invocation(rest, command, outbound.responder(respond), client, context, db))
