@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from bot.domain.channels import TEAM_CHANNEL_PATTERN
 from bot.domain.numbers import format_number, parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.errors import Invalid
@@ -25,7 +26,6 @@ NONE = "none"  # the "no parent / no KRA" option: a static select cannot be clea
 MILESTONE = "milestone"
 
 _USER = r"^[UW][A-Z0-9]{2,}$"
-_CHANNEL = r"^[CG][A-Z0-9]{2,}$"
 
 
 class KeyResultForm(BaseModel):
@@ -44,7 +44,7 @@ class ObjectiveForm(BaseModel):
     description: str = Field(default="", max_length=3000)
     owner_id: str = Field(pattern=_USER)
     cycle: str = Field(min_length=1, max_length=16)
-    channel_id: str | None = Field(default=None, pattern=_CHANNEL)
+    channel_id: str | None = Field(default=None, pattern=TEAM_CHANNEL_PATTERN)
     parent_id: int | None = None
     kra_id: int | None = None
     key_results: list[KeyResultForm] = Field(default_factory=list)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.domain.channels import is_team_channel
 from bot.domain.schedule_time import (
     WeeklySlot,
     WorkCalendar,
@@ -110,7 +111,7 @@ def _okr_schedule_answer(db: Database, client: WebClient, who, channel_id: str, 
     with unit_of_work(db, who) as (session, workspace):
         calendar = WorkCalendar.of_workspace(workspace)
         lines = []
-        if _is_channel(channel_id):
+        if is_team_channel(channel_id):
             digest = schedules.stored_schedule(session, workspace, ScheduleKind.DIGEST, channel_id)
             lines.append(_digest_line(digest, workspace, calendar, caller_tz, now, channel_id))
         checkin = schedules.stored_schedule(session, workspace, ScheduleKind.CHECKIN)
@@ -332,12 +333,8 @@ def _usage_prefix(rest: str, command: str) -> str:
     return f"I don't understand `{command} {shown}`.\n\n" if shown else ""
 
 
-def _is_channel(channel_id: str) -> bool:
-    return channel_id[:1] in ("C", "G")
-
-
 def _require_channel(channel_id: str, what: str) -> None:
-    if not _is_channel(channel_id):
+    if not is_team_channel(channel_id):
         raise Invalid(f"Run `{what}` in the team's channel; a direct message has no digest or sprints.")
 
 

@@ -20,6 +20,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
+from bot.domain.channels import is_team_channel
 from bot.errors import Invalid, Usage
 from bot.forms.sprint import SprintMetadata, parse_metadata, parse_review, parse_start
 from bot.ids import Action, Callback
@@ -126,7 +127,7 @@ def _today(db: Database, client: WebClient, who: Caller) -> date:
 
 
 def _not_in_a_channel(command: dict) -> str | None:
-    if sprints.is_team_channel(command.get("channel_id"), command.get("channel_name")):
+    if is_team_channel(command.get("channel_id"), command.get("channel_name")):
         return None
     return sprints.NOT_IN_A_CHANNEL
 

@@ -65,6 +65,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.channels import TEAM_CHANNEL_PATTERN
 from bot.domain.cycles import parse_cycle
 from bot.domain.numbers import parse_number
 from bot.domain.references import RefKind, format_ref, parse_ref
@@ -86,7 +87,7 @@ UNIT_MAX = 30
 MAX_PROBLEMS_SHOWN = 30
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}", re.ASCII)
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,31}", re.ASCII)
+_CHANNEL_ID = re.compile(TEAM_CHANNEL_PATTERN, re.ASCII)
 _TEAM_ID = re.compile(r"[TE][A-Z0-9]{2,31}", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _YAML_TAG = "tag:yaml.org,2002:"

@@ -26,6 +26,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.channels import is_team_channel
 from bot.domain.cycles import cycle_for, parse_cycle
 from bot.domain.progress import (
     PaceStatus,
@@ -145,13 +146,6 @@ def local_today(session: Session, client: WebClient, workspace: Workspace, user_
 
 
 # --- guards ---------------------------------------------------------------------------------------
-
-
-def is_team_channel(channel_id: str | None, channel_name: str | None = None) -> bool:
-    """False for DMs (D…), group DMs (mpdm-…) and a missing channel."""
-    if not channel_id or channel_id.startswith("D"):
-        return False
-    return channel_name not in ("directmessage",) and not (channel_name or "").startswith("mpdm-")
 
 
 def require_team_channel(channel_id: str | None, channel_name: str | None = None) -> str:
