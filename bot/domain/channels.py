@@ -15,7 +15,7 @@ _TEAM_CHANNEL_ID = re.compile(TEAM_CHANNEL_PATTERN, re.ASCII)
 
 def is_team_channel_id(channel_id: str | None) -> bool:
     """Whether `channel_id` names a public or private channel (not a DM)."""
-    return bool(channel_id) and _TEAM_CHANNEL_ID.match(channel_id) is not None
+    return bool(channel_id) and _TEAM_CHANNEL_ID.fullmatch(channel_id) is not None
 
 
 def is_team_channel(channel_id: str | None, channel_name: str | None = None) -> bool:
