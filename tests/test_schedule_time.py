@@ -249,3 +249,16 @@ def test_period_follows_iso_weeks_across_the_year_end():
     assert period_of(date(2026, 12, 31)) == "2026-W53"
     assert period_of(date(2027, 1, 1)) == "2026-W53"
     assert period_of(date(2027, 1, 4)) == "2027-W01"
+
+
+def test_local_date_is_the_persons_own_day():
+    from datetime import date, datetime
+
+    from bot.domain.schedule_time import local_date
+
+    late = datetime(2026, 11, 30, 23, 30)  # naive: UTC, as storage keeps it
+    assert local_date(late, "Asia/Tokyo") == date(2026, 12, 1)
+    assert local_date(late, "America/Los_Angeles") == date(2026, 11, 30)
+    assert local_date(late, "Not/AZone", fallback="Asia/Tokyo") == date(2026, 12, 1)
+    assert local_date(late, "Not/AZone", offset_seconds=3600) == date(2026, 12, 1)  # Slack's tz_offset
+    assert local_date(late, None) == date(2026, 11, 30)

@@ -13,7 +13,7 @@ nothing is stored.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext
@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 
 from bot import outbound
 from bot.domain.channels import is_team_channel
+from bot.domain.schedule_time import local_date
 from bot.errors import Invalid, Usage
 from bot.forms.sprint import SprintMetadata, parse_metadata, parse_review, parse_start
 from bot.ids import Action, Callback
@@ -123,7 +124,7 @@ def _end(call: Invocation) -> None:
 
 def _today(db: Database, client: WebClient, who: Caller) -> date:
     """The caller's own date; users.info, if needed at all, is asked outside any transaction."""
-    return datetime.now(reader_zone(db, client, who)).date()
+    return local_date(datetime.now(UTC), reader_zone(db, client, who))
 
 
 def _not_in_a_channel(command: dict) -> str | None:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.domain.schedule_time import WEEKDAYS, local_midnight_utc, zone
+from bot.domain.schedule_time import WEEKDAYS, local_date, local_midnight_utc, zone
 from bot.errors import Forbidden, Invalid
 from bot.services.workspaces import member
 from storage.db import Database
@@ -214,7 +214,7 @@ def pause(
 ) -> None:
     """Pause one's own reminders up to and including `until` (a day in one's own time zone)."""
     me = member(session, client, workspace, user_id)
-    today = now.astimezone(zone(me.tz, workspace.timezone)).date()
+    today = local_date(now, me.tz, fallback=workspace.timezone)
     if until < today:
         raise Invalid(
             f"{until:%d %b %Y} has already passed; pick a day from today on, like "

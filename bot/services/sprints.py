@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy import update
@@ -34,7 +33,7 @@ from bot.domain.progress import (
     pace_status,
 )
 from bot.domain.references import RefKind, format_ref, parse_ref
-from bot.domain.schedule_time import WorkCalendar
+from bot.domain.schedule_time import WorkCalendar, local_date
 from bot.domain.slack_text import user_text
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.sprint import MAX_KEY_RESULTS, ReviewForm, SprintForm, SprintMetadata, check_goal
@@ -139,10 +138,7 @@ def local_today(session: Session, client: WebClient, workspace: Workspace, user_
     """The person's own date (Slack's users.info time zone, cached a day)."""
     now = now or _now()
     person = member(session, client, workspace, user_id, now=now)
-    try:
-        return now.replace(tzinfo=UTC).astimezone(ZoneInfo(person.tz or "UTC")).date()
-    except (KeyError, ValueError):
-        return (now + timedelta(seconds=person.tz_offset or 0)).date()
+    return local_date(now, person.tz, offset_seconds=person.tz_offset or 0)
 
 
 # --- guards ---------------------------------------------------------------------------------------

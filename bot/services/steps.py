@@ -9,7 +9,7 @@ command, so it names the step's input at fault rather than a command's syntax.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
-from bot.domain.schedule_time import zone
+from bot.domain.schedule_time import local_date, zone
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.okr import NOTE_MAX, CheckInEntry
 from bot.services import assessment, checkins, kras, okrs
@@ -213,7 +213,7 @@ def checkin_ask(
     key_results = digest_repo.active_key_results(session, workspace.id, [person_id])
     known, fallback = okrs.stored_zone(session, workspace, person_id)
     tz = zone(known, fallback)
-    today = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(tz).date()  # storage is naive UTC
+    today = local_date(now, tz)
     member = members_repo.members(session, workspace.id, [person_id]).get(person_id)
     unreachable = None
     if member is not None and member.is_deleted:
