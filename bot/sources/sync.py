@@ -40,6 +40,7 @@ from storage.models import (
     Workspace,
 )
 from storage.repositories import sources as repo
+from storage.repositories.okrs import is_active_key_result
 
 log = logging.getLogger("northline.sources")
 
@@ -121,7 +122,7 @@ def _plan(db: Database, binding_id: int) -> _Plan | None:
         if binding.key_result_id is not None:
             kr = session.get(KeyResult, binding.key_result_id)
             objective = session.get(Objective, kr.objective_id)
-            active = kr.status == Status.ACTIVE and objective.status == Status.ACTIVE
+            active = is_active_key_result(kr, objective)
             return _Plan(
                 binding_id,
                 spec,

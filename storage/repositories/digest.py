@@ -24,6 +24,7 @@ from storage.models import (
     SprintKeyResult,
     Status,
 )
+from storage.repositories.okrs import active_key_result
 
 DIGEST_NOW_KIND = "digest_now"  # a digest someone asked for with `/okr digest`, outside the schedule
 
@@ -73,8 +74,7 @@ def active_key_results(
         .join(Objective, Objective.id == KeyResult.objective_id)
         .where(
             KeyResult.workspace_id == workspace_id,
-            KeyResult.status == Status.ACTIVE,
-            Objective.status == Status.ACTIVE,
+            active_key_result(),
         )
         .order_by(KeyResult.owner_id, Objective.number, KeyResult.position, KeyResult.number)
     )

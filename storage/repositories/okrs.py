@@ -37,6 +37,11 @@ def active_key_result() -> ColumnElement[bool]:
     return and_(KeyResult.status == Status.ACTIVE, Objective.status == Status.ACTIVE)
 
 
+def is_active_key_result(key_result: KeyResult, objective: Objective) -> bool:
+    """`active_key_result()` for rows already loaded."""
+    return key_result.status == Status.ACTIVE and objective.status == Status.ACTIVE
+
+
 def objective_by_number(session: Session, workspace_id: int, number: int) -> Objective | None:
     return session.scalar(select(Objective).where(Objective.workspace_id == workspace_id, Objective.number == number))
 

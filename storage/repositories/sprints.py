@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.domain.alignment import is_aligned
 from bot.domain.references import RefKind, format_ref
 from storage.models import KeyResult, Objective, Sprint, SprintKeyResult, Status
+from storage.repositories.okrs import active_key_result, is_active_key_result
 
 
 @dataclass
@@ -29,7 +30,7 @@ class LinkedKeyResult:
 
     @property
     def active(self) -> bool:
-        return self.key_result.status == Status.ACTIVE and self.objective.status == Status.ACTIVE
+        return is_active_key_result(self.key_result, self.objective)
 
 
 @dataclass
@@ -72,10 +73,6 @@ class SprintSummary:
     @property
     def reference(self) -> str:  # the name App Home reads
         return self.ref
-
-
-def _active_key_result():
-    return (KeyResult.status == Status.ACTIVE) & (Objective.status == Status.ACTIVE)
 
 
 def sprint_by_id(session: Session, workspace_id: int, sprint_id: int) -> Sprint | None:
@@ -152,7 +149,7 @@ def active_key_results_for(
     rows = session.execute(
         select(KeyResult, Objective)
         .join(Objective, Objective.id == KeyResult.objective_id)
-        .where(KeyResult.workspace_id == workspace_id, _active_key_result())
+        .where(KeyResult.workspace_id == workspace_id, active_key_result())
         .order_by(in_channel, KeyResult.number)
         .limit(limit)
     )
@@ -180,7 +177,7 @@ def current_sprints_for_user(
         .where(
             KeyResult.workspace_id == workspace_id,
             KeyResult.owner_id == user_id,
-            _active_key_result(),
+            active_key_result(),
             Objective.channel_id.is_not(None),
         )
     )
