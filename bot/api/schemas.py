@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from bot.domain.limits import CYCLE_MAX, NOTE_MAX
 from bot.domain.numbers import MAX_ABS
 from bot.domain.progress import Confidence, PaceStatus
-from bot.forms.okr import NOTE_MAX
 
 REF_PATTERN = r"^#?[A-Za-z]{2,3}-?[0-9]{1,10}$"
 
@@ -47,7 +47,7 @@ class MeasurementRequest(Strict):
 
 
 class ObjectiveQuery(Strict):
-    cycle: str | None = Field(default=None, max_length=16, description="e.g. 2026-Q4; all cycles when absent")
+    cycle: str | None = Field(default=None, max_length=CYCLE_MAX, description="e.g. 2026-Q4; all cycles when absent")
     owner: str | None = Field(
         default=None, max_length=32, description="Slack user id of the objectives' owner"
     )

@@ -7,14 +7,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from bot.domain.limits import DESCRIPTION_MAX, MAX_KPIS, NOTE_MAX, ROLE_MAX, TITLE_MAX, UNIT_MAX
 from bot.domain.numbers import parse_number
 from bot.errors import Invalid
 from bot.forms.state import field_errors, flatten, text, validate
 from bot.ids import Block
 from storage.models import Direction, ReviewDecision
-
-MAX_KPIS = 3
-TITLE_MAX = 150
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TITLE_MAX)]
 
@@ -29,7 +27,7 @@ def _required_title(value: str, what: str) -> str:
 
 class KpiForm(BaseModel):
     name: str
-    unit: str = Field(default="", max_length=30)
+    unit: str = Field(default="", max_length=UNIT_MAX)
     target: float
     direction: Direction = Direction.HIGHER
 
@@ -60,9 +58,9 @@ class KpiForm(BaseModel):
 
 class KraForm(BaseModel):
     title: str
-    description: str = Field(default="", max_length=3000)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
     owner_id: str = Field(pattern=r"^[UW][A-Z0-9]{2,}$")
-    role: str = Field(default="", max_length=150)
+    role: str = Field(default="", max_length=ROLE_MAX)
     channel_id: str | None = Field(default=None, pattern=r"^[CG][A-Z0-9]{2,}$")
     kpis: list[KpiForm] = Field(default_factory=list)
 
@@ -136,7 +134,7 @@ def _kpi_block(field: str, n: int) -> str:
 class ReviewItem(BaseModel):
     kra_id: int
     decision: ReviewDecision
-    note: str = Field(default="", max_length=3000)
+    note: str = Field(default="", max_length=NOTE_MAX)
 
 
 _REVIEW_BLOCK = re.compile(r"^review_(\d+)_decision$")

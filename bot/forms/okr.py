@@ -12,16 +12,13 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.domain.channels import TEAM_CHANNEL_PATTERN
+from bot.domain.limits import CYCLE_MAX, DESCRIPTION_MAX, MAX_KEY_RESULTS, NOTE_MAX, TITLE_MAX, UNIT_MAX
 from bot.domain.numbers import format_number, parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.errors import Invalid
 from bot.forms.state import field_errors, flatten, text
 from bot.ids import Block
 
-MAX_KEY_RESULTS = 5
-TITLE_MAX = 150
-UNIT_MAX = 30
-NOTE_MAX = 3000
 NONE = "none"  # the "no parent / no KRA" option: a static select cannot be cleared otherwise
 MILESTONE = "milestone"
 
@@ -41,9 +38,9 @@ class KeyResultForm(BaseModel):
 
 class ObjectiveForm(BaseModel):
     title: str = Field(min_length=1, max_length=TITLE_MAX)
-    description: str = Field(default="", max_length=3000)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
     owner_id: str = Field(pattern=_USER)
-    cycle: str = Field(min_length=1, max_length=16)
+    cycle: str = Field(min_length=1, max_length=CYCLE_MAX)
     channel_id: str | None = Field(default=None, pattern=TEAM_CHANNEL_PATTERN)
     parent_id: int | None = None
     kra_id: int | None = None

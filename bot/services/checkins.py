@@ -10,11 +10,12 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.limits import NOTE_MAX
 from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
 from bot.errors import Conflict, Invalid, Usage
-from bot.forms.okr import NOTE_MAX, CheckInEntry
+from bot.forms.okr import CheckInEntry
 from bot.ids import Block
 from bot.services import okrs
 from bot.services.workspaces import require_owner_or_admin

@@ -67,6 +67,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.channels import TEAM_CHANNEL_PATTERN
 from bot.domain.cycles import parse_cycle
+from bot.domain.limits import CYCLE_MAX, DESCRIPTION_MAX, MAX_KEY_RESULTS, TITLE_MAX, UNIT_MAX
 from bot.domain.numbers import parse_number
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Invalid, NotFound
@@ -79,11 +80,7 @@ from storage.models import KeyResult, KeyResultKind, Kra, Objective, Status, Wor
 
 MAX_FILE_BYTES = 1_000_000
 MAX_OBJECTIVES = 200
-MAX_KEY_RESULTS = 5
-TITLE_MAX = 150
 KEY_MAX = 150
-DESCRIPTION_MAX = 3000
-UNIT_MAX = 30
 MAX_PROBLEMS_SHOWN = 30
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}", re.ASCII)
@@ -386,7 +383,7 @@ class OkrFile(_Spec):
     @field_validator("cycle", mode="before")
     @classmethod
     def _cycle(cls, value: Any) -> str | None:
-        return None if value is None else _text(value, "cycle", 40, required=True)
+        return None if value is None else _text(value, "cycle", CYCLE_MAX, required=True)
 
     @field_validator("objectives", mode="before")
     @classmethod

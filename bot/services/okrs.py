@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.cycles import parse_cycle
+from bot.domain.limits import MAX_KEY_RESULTS
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Conflict, Invalid, NotFound, Usage
-from bot.forms.okr import MAX_KEY_RESULTS, KeyResultForm, ObjectiveForm
+from bot.forms.okr import KeyResultForm, ObjectiveForm
 from bot.ids import Block
 from bot.services.assessment import ObjectiveStatus, assess, current_cycle, expected_for
 from bot.services.workspaces import next_number, require_owner_or_admin

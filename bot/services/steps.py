@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.domain.limits import NOTE_MAX
 from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
 from bot.domain.schedule_time import local_date, zone
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
-from bot.forms.okr import NOTE_MAX, CheckInEntry
+from bot.forms.okr import CheckInEntry
 from bot.services import assessment, checkins, kras, okrs
 from bot.services.workspaces import require_owner_or_admin
 from storage.models import KeyResult, KeyResultKind, Kpi, Kra, Objective, Workspace, _now

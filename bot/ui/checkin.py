@@ -7,6 +7,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.domain.limits import NOTE_MAX
 from bot.domain.numbers import format_number
 from bot.domain.progress import Confidence, percent, value_progress
 from bot.ids import Block, Callback
@@ -94,7 +95,7 @@ def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None, tz: ZoneInf
             initial=kr.last_confidence,
             optional=True,
         ),
-        text_input(Block.CHECKIN_NOTE.of(id=kr.id), "Note", optional=True, multiline=True, max_length=3000),
+        text_input(Block.CHECKIN_NOTE.of(id=kr.id), "Note", optional=True, multiline=True, max_length=NOTE_MAX),
     ]
 
 

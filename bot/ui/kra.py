@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.limits import DESCRIPTION_MAX, MAX_KPIS, NOTE_MAX, ROLE_MAX, TITLE_MAX, UNIT_MAX
 from bot.domain.numbers import format_number
 from bot.domain.references import RefKind, format_ref
 from bot.domain.stability import CHURN_NOTE, NEXT_YEAR_TEST
-from bot.forms.kra import MAX_KPIS, TITLE_MAX
 from bot.ids import Block, Callback
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
@@ -72,10 +72,10 @@ def kra_modal(
             initial=kra.description if kra else None,
             multiline=True,
             optional=True,
-            max_length=3000,
+            max_length=DESCRIPTION_MAX,
         ),
         user_input(Block.KRA_OWNER, "Owner", initial=kra.owner_id if kra else owner_id),
-        text_input(Block.KRA_ROLE, "Role", initial=kra.role if kra else None, optional=True, max_length=150),
+        text_input(Block.KRA_ROLE, "Role", initial=kra.role if kra else None, optional=True, max_length=ROLE_MAX),
         channel_input(Block.KRA_CHANNEL, "Team channel", initial=kra.channel_id if kra else None),
     ]
     for n in range(1, MAX_KPIS + 1):
@@ -91,7 +91,7 @@ def kra_modal(
                 optional=True,
                 placeholder="e.g. 50, 95%, $1,200",
             ),
-            text_input(Block.KPI_UNIT.of(n=n), f"KPI {n} unit", initial=kpi.unit if kpi else None, optional=True, max_length=30),
+            text_input(Block.KPI_UNIT.of(n=n), f"KPI {n} unit", initial=kpi.unit if kpi else None, optional=True, max_length=UNIT_MAX),
             select_input(
                 Block.KPI_DIRECTION.of(n=n),
                 f"KPI {n} direction",
@@ -128,7 +128,7 @@ def review_modal(
             divider(),
             section(f"*{kra_ref(kra)} {user_text(kra.title, 150)}*{_standing(standing, kra)}\nKPIs: {names}"),
             radio_input(Block.REVIEW_DECISION.of(id=kra.id), "Decision", REVIEW_CHOICES, initial="keep"),
-            text_input(Block.REVIEW_NOTE.of(id=kra.id), "Note", optional=True, multiline=True, max_length=3000),
+            text_input(Block.REVIEW_NOTE.of(id=kra.id), "Note", optional=True, multiline=True, max_length=NOTE_MAX),
         ]
     more = len(ordered) - len(shown)
     if more:

@@ -7,10 +7,11 @@ from datetime import UTC
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.domain.limits import DESCRIPTION_MAX, MAX_KEY_RESULTS, TITLE_MAX, UNIT_MAX
 from bot.domain.numbers import format_number
 from bot.domain.progress import PaceStatus, disagreement, final_score, percent
 from bot.domain.references import RefKind, format_ref
-from bot.forms.okr import MAX_KEY_RESULTS, MILESTONE, NONE, TITLE_MAX, UNIT_MAX
+from bot.forms.okr import MILESTONE, NONE
 from bot.ids import Block, Callback
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
@@ -265,7 +266,7 @@ def objective_modal(
             initial=objective.description if objective else None,
             multiline=True,
             optional=True,
-            max_length=3000,
+            max_length=DESCRIPTION_MAX,
         ),
         user_input(Block.OBJ_OWNER, "Owner", initial=owner),
         select_input(Block.OBJ_CYCLE, "Cycle", [(c, c) for c in choices.cycles], initial=current_cycle),
