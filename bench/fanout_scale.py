@@ -21,6 +21,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -226,16 +227,16 @@ def with_workers(
 
     queue = f"northline-bench-{uuid.uuid4().hex[:8]}"
     os.environ.update({"NORTHLINE_BROKER_URL": redis, "NORTHLINE_QUEUE": queue})
+    logs = Path(tempfile.mkdtemp(prefix="northline-workers-"))
     workers = [
         subprocess.Popen(
             [sys.executable, "-c", "from bot.cli import main; main(['worker'])"],
             cwd=ROOT,
             env=dict(os.environ),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stderr=(logs / f"worker-{n}.log").open("w"),  # a pipe nobody reads would stall a chatty worker
         )
-        for _ in range(count)
+        for n in range(count)
     ]
     try:
         time.sleep(6)  # the workers start, connect and get ready (not part of a run)
@@ -260,6 +261,13 @@ def with_workers(
                 w.kill()
         for name in ("NORTHLINE_BROKER_URL", "NORTHLINE_QUEUE"):
             os.environ.pop(name, None)
+        errors = [
+            line for log in logs.glob("*.log") for line in log.read_text().splitlines() if " ERROR " in line
+        ]
+        if errors:
+            print(
+                f"    ({len(errors)} error lines in the workers' logs, e.g. {errors[0][:200]!r})", flush=True
+            )
 
 
 def redis_answers(url: str) -> bool:

@@ -464,13 +464,14 @@ def clock(args: argparse.Namespace) -> int:
 
 
 WORKER_RESTART_SECONDS = 3
+WORKER_POOL = {"pool_size": 5, "max_overflow": 5}
 
 
 @command("worker")
 def worker(args: argparse.Namespace) -> int:
     from bot.jobs.distributed import UnitRunner, celery_app, register_tasks
     from bot.settings import load_delivery_settings
-    from storage.db import Database, ensure_schema
+    from storage.db import Database, ensure_schema, make_engine
 
     settings = _settings()
     config = load_delivery_settings()
@@ -480,7 +481,9 @@ def worker(args: argparse.Namespace) -> int:
             "NORTHLINE_BROKER_URL is not set: without a broker the clock delivers in its own process "
             "and needs no workers. Set it (redis://… or amqp://…) on the clock and on every worker.",
         )
-    db = Database.from_url(settings.database_url)
+    # A worker's threads hold a connection only for a claim or a mark at a time: ten between them
+    # keep many workers inside PostgreSQL's default of 100 connections (bench/REPORT.md).
+    db = Database(make_engine(settings.database_url, **WORKER_POOL))
     ensure_schema(db)
     app = celery_app(config)
     register_tasks(app, lambda: UnitRunner(delivery_engine(settings, db)))

@@ -44,6 +44,8 @@ log = logging.getLogger("northline.jobs.distributed")
 
 TASK = "northline.deliver_unit"
 BUSY_RETRY_SECONDS = 2.0
+ERROR_RETRIES = 3
+ERROR_RETRY_SECONDS = 5.0
 
 
 def lease_seconds(config: DeliverySettings) -> float:
@@ -179,8 +181,8 @@ class UnitRunner:
                 return RunReport(unit.kind)
             leases.unit_started(self.db, unit.id, unit.team_id, holder, self._now())
             report = self.engine.run_unit(unit)
-            if not report.stopped:
-                leases.unit_done(self.db, unit.id, self._now())
+            if not report.stopped and not report.errors:
+                leases.unit_done(self.db, unit.id, self._now())  # with errors it may run again
             return report
         finally:
             stop_renewing.set()
@@ -216,6 +218,11 @@ def register_tasks(app: Celery, runner_factory: Callable[[], UnitRunner]) -> Non
         if report is None:
             # Another worker holds this workspace: its pacing stays whole; try again shortly.
             raise self.retry(countdown=BUSY_RETRY_SECONDS)
+        if report.errors and self.request.retries < ERROR_RETRIES:
+            # A database or Slack blip: run the unit again a little later (its claims keep what was
+            # sent); a lasting error (a revoked token) gives up here, and the next tick plans again.
+            log.warning("%s: %s; running it again", unit.id, "; ".join(report.errors[:3]))
+            raise self.retry(countdown=ERROR_RETRY_SECONDS * (self.request.retries + 1), max_retries=None)
         if report.sent or report.failed or report.errors or report.late:
             log.info("%s: %s", unit.id, report)
         return report.as_dict()
