@@ -29,7 +29,11 @@ CHILD_SECONDS = 60.0  # a chart (the first one included) that takes longer means
 
 class ChartRenderer:
     def __init__(
-        self, draw: Callable[[Any], bytes] = render_png, *, process_after: int | None = None, cores: int | None = None
+        self,
+        draw: Callable[[Any], bytes] = render_png,
+        *,
+        process_after: int | None = None,
+        cores: int | None = None,
     ):
         self.draw = draw  # chart -> PNG; module-level, so that the child can be handed it
         self.process_after = PROCESS_AFTER if process_after is None else process_after
@@ -55,7 +59,9 @@ class ChartRenderer:
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
                 self._pool.submit(warm_up)  # imports matplotlib while the run reads its data
             except Exception:  # noqa: BLE001 - no child (no processes allowed, no memory): draw here
-                log.warning("could not start the chart process; drawing charts in this process", exc_info=True)
+                log.warning(
+                    "could not start the chart process; drawing charts in this process", exc_info=True
+                )
                 self._pool, self.use_child = None, False
 
     def begin(self, chart: Any) -> Callable[[], bytes]:
