@@ -10,8 +10,9 @@ from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
 
+from bot.listeners import homes
 from bot.listeners.common import caller
-from bot.services import home, lifecycle, workspaces
+from bot.services import lifecycle, workspaces
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -29,7 +30,7 @@ def register(app: App) -> None:
 def home_opened(event: dict, client: WebClient, context: BoltContext, db: Database) -> None:
     if event.get("tab") not in (None, "home"):
         return
-    home.refresh(db, client, caller(context), event["user"])
+    homes.refresh(db, client, caller(context), event["user"])
 
 
 def user_changed(event: dict, context: BoltContext, db: Database) -> None:

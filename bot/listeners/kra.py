@@ -20,9 +20,10 @@ from bot.domain.slack_text import (
 from bot.errors import Invalid, Usage
 from bot.forms.kra import parse_kra, parse_review
 from bot.ids import Action, Callback
+from bot.listeners import homes
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
 from bot.listeners.router import Invocation, Router
-from bot.services import home, kras, review_pack
+from bot.services import kras, review_pack
 from bot.services.workspaces import STORED_ONLY, now
 from bot.ui import kra as ui
 from bot.ui.blocks import ephemeral
@@ -91,7 +92,7 @@ def _archive(call: Invocation) -> None:
         kra = kras.archive_kra(session, call.client, workspace, who.user_id, _one_reference(call.rest, "archive"))
         answer = ephemeral(f"Archived *`{ui.kra_ref(kra)}` {ui.user_text(kra.title, 150)}*. Its KPIs and history are kept.")
     call.respond(**answer)
-    home.refresh(call.db, call.client, who, kra.owner_id)
+    homes.refresh(call.db, call.client, who, kra.owner_id)
 
 
 def _kpi(call: Invocation) -> None:
@@ -114,7 +115,7 @@ def _kpi(call: Invocation) -> None:
         )
         answer = ephemeral(f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`.")
     call.respond(**answer)
-    home.refresh(call.db, call.client, who, kra.owner_id)
+    homes.refresh(call.db, call.client, who, kra.owner_id)
 
 
 def _review(call: Invocation) -> None:
@@ -158,7 +159,7 @@ def submit_new(ack: Ack, view: dict, client: WebClient, context: BoltContext, db
         saved = kras.create_kra(session, workspace, who.user_id, form, creation_key=creation_key(view))
     ack()
     outbound.dm(client, who.user_id, ui.saved_message("Created", saved.kra, saved.notes))
-    home.refresh(db, client, who, who.user_id, saved.kra.owner_id)
+    homes.refresh(db, client, who, who.user_id, saved.kra.owner_id)
 
 
 def submit_edit(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
@@ -172,7 +173,7 @@ def submit_edit(ack: Ack, view: dict, client: WebClient, context: BoltContext, d
         saved = kras.update_kra(session, STORED_ONLY, workspace, who.user_id, number, form)
     ack()
     outbound.dm(client, who.user_id, ui.saved_message("Updated", saved.kra, saved.notes))
-    home.refresh(db, client, who, who.user_id, saved.kra.owner_id)
+    homes.refresh(db, client, who, who.user_id, saved.kra.owner_id)
 
 
 def submit_review(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
@@ -182,7 +183,7 @@ def submit_review(ack: Ack, view: dict, client: WebClient, context: BoltContext,
         done = kras.record_review(session, workspace, who.user_id, items)
     ack()
     outbound.dm(client, who.user_id, ui.review_recorded(done))
-    home.refresh(db, client, who, who.user_id)
+    homes.refresh(db, client, who, who.user_id)
 
 
 def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

@@ -26,9 +26,10 @@ from bot.domain.slack_text import (
 from bot.errors import Invalid, Usage
 from bot.forms.okr import parse_checkins, parse_close, parse_objective
 from bot.ids import Action, Callback
+from bot.listeners import homes
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
 from bot.listeners.router import Invocation, Router
-from bot.services import assessment, checkins, home, okrs
+from bot.services import assessment, checkins, okrs
 from bot.services.workspaces import STORED_ONLY
 from bot.ui import checkin as checkin_ui
 from bot.ui import okr as ui
@@ -137,7 +138,7 @@ def _checkin(call: Invocation) -> None:
         answer = ephemeral(checkin_ui.recorded_message([recorded]))
         owners = (recorded.key_result.owner_id, recorded.objective.owner_id)
     respond(**answer)
-    home.refresh(db, client, who, who.user_id, *owners)
+    homes.refresh(db, client, who, who.user_id, *owners)
 
 
 NOTHING_TO_CHECK_IN = (
@@ -188,7 +189,7 @@ def _archive(call: Invocation) -> None:
             f"Archived *`{ui.obj_ref(objective)}` {ui.user_text(objective.title, 150)}*. Its key results and check-ins are kept."
         )
     respond(**answer)
-    home.refresh(db, client, who, who.user_id, *owners)
+    homes.refresh(db, client, who, who.user_id, *owners)
 
 
 def _one_reference(rest: str, verb: str) -> str:
@@ -260,7 +261,7 @@ def submit_new(ack: Ack, view: dict, client: WebClient, context: BoltContext, db
         message = ui.saved_message("Created", saved.objective, saved.key_results, saved.notes)
     ack()
     outbound.dm(client, who.user_id, message)
-    home.refresh(db, client, who, who.user_id, *owners)
+    homes.refresh(db, client, who, who.user_id, *owners)
 
 
 def submit_edit(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
@@ -273,7 +274,7 @@ def submit_edit(ack: Ack, view: dict, client: WebClient, context: BoltContext, d
         message = ui.saved_message("Updated", saved.objective, saved.key_results, saved.notes)
     ack()
     outbound.dm(client, who.user_id, message)
-    home.refresh(db, client, who, who.user_id, *owners)
+    homes.refresh(db, client, who, who.user_id, *owners)
 
 
 def submit_close(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
@@ -286,7 +287,7 @@ def submit_close(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
         message = ui.closed_message(objective, key_results)
     ack()
     outbound.dm(client, who.user_id, message)
-    home.refresh(db, client, who, who.user_id, *owners)
+    homes.refresh(db, client, who, who.user_id, *owners)
 
 
 def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
@@ -309,7 +310,7 @@ def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext
     ack()
     if recorded:
         outbound.dm(client, who.user_id, message)
-        home.refresh(db, client, who, who.user_id, *owners)
+        homes.refresh(db, client, who, who.user_id, *owners)
 
 
 def _metadata_number(view: dict, verb: str) -> int:

@@ -25,9 +25,10 @@ from bot.domain.schedule_time import local_date
 from bot.errors import Invalid, Usage
 from bot.forms.sprint import SprintMetadata, parse_metadata, parse_review, parse_start
 from bot.ids import Action, Callback
+from bot.listeners import homes
 from bot.listeners.common import Caller, caller, reader_zone, unit_of_work
 from bot.listeners.router import Invocation, Router
-from bot.services import home, sprints
+from bot.services import sprints
 from bot.services.workspaces import STORED_ONLY
 from bot.ui import sprint as ui
 from bot.ui.blocks import ephemeral
@@ -71,7 +72,7 @@ def _goal(call: Invocation) -> None:
         detail = sprints.set_goal(session, client, workspace, who.user_id, command["channel_id"], rest)
         answer = ephemeral(ui.goal_set(detail))
     respond(**answer)
-    home.refresh(db, client, who, who.user_id)
+    homes.refresh(db, client, who, who.user_id)
 
 
 def _link(call: Invocation) -> None:
@@ -81,7 +82,7 @@ def _link(call: Invocation) -> None:
         detail, key_result = sprints.link(session, client, workspace, who.user_id, command["channel_id"], rest)
         answer = ephemeral(ui.linked(detail, f"KR-{key_result.number}", key_result.title))
     respond(**answer)
-    home.refresh(db, client, who, who.user_id, key_result.owner_id)
+    homes.refresh(db, client, who, who.user_id, key_result.owner_id)
 
 
 def _unlink(call: Invocation) -> None:
@@ -91,7 +92,7 @@ def _unlink(call: Invocation) -> None:
         detail, key_result = sprints.unlink(session, client, workspace, who.user_id, command["channel_id"], rest)
         answer = ephemeral(ui.unlinked(detail, f"KR-{key_result.number}", key_result.title))
     respond(**answer)
-    home.refresh(db, client, who, who.user_id, key_result.owner_id)
+    homes.refresh(db, client, who, who.user_id, key_result.owner_id)
 
 
 def _show(call: Invocation) -> None:
@@ -158,7 +159,7 @@ def submit_start(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
     if not detail.aligned:
         confirmation += "\n:bulb: Its goal serves no key result yet: `/sprint link KR-12` in the channel makes it aligned."
     outbound.dm(client, who.user_id, confirmation if posted else confirmation + "\n" + ui.not_announced(detail.sprint.channel_id))
-    home.refresh(db, client, who, *detail.editor_ids)
+    homes.refresh(db, client, who, *detail.editor_ids)
 
 
 def submit_end(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
@@ -172,7 +173,7 @@ def submit_end(ack: Ack, view: dict, client: WebClient, context: BoltContext, db
     posted = outbound.post(client, ended.detail.sprint.channel_id, text, blocks)
     confirmation = ui.ended_confirmation(ended.detail)
     outbound.dm(client, who.user_id, confirmation if posted else confirmation + "\n" + ui.not_announced(metadata.channel_id))
-    home.refresh(db, client, who, who.user_id, *ended.detail.editor_ids)
+    homes.refresh(db, client, who, who.user_id, *ended.detail.editor_ids)
 
 
 def plan_from_button(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:

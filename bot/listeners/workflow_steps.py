@@ -20,8 +20,9 @@ from bot import outbound
 from bot.domain.references import RefKind, format_ref
 from bot.errors import Invalid, NorthlineError
 from bot.ids import Step
+from bot.listeners import homes
 from bot.listeners.common import caller, unit_of_work
-from bot.services import home, steps
+from bot.services import steps
 from bot.ui import reminders as reminders_ui
 from bot.ui import steps as ui
 
@@ -103,7 +104,7 @@ def checkin_step(
         owners = (done.recorded.key_result.owner_id, done.recorded.objective.owner_id)
     # After the commit: a run reported done is a check-in stored. App Home moves as after
     # /okr checkin, while the run's token is still good.
-    home.refresh(db, client, caller(context), author, *owners)
+    homes.refresh(db, client, caller(context), author, *owners)
     _finish(complete, outputs, f"The check-in of {format_ref(RefKind.KR, done.status.key_result.number)}")
 
 

@@ -11,17 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import outbound
 from bot.domain.cycles import week_start
 from bot.domain.first_week import FirstWeek
 from bot.services import assessment, okrs, review_pack
 from bot.services.assessment import KeyResultStatus, ObjectiveStatus
-from bot.services.workspaces import Caller, unit_of_work
-from bot.ui import home as ui
-from storage.db import Database
 from storage.models import KeyResult, Kpi, Kra, Objective, Status, Workspace, _now
 from storage.repositories import kras as kra_repo
 from storage.repositories import okrs as okr_repo
@@ -73,7 +68,9 @@ def monday_midnight_utc(now: datetime, tz_name: str | None) -> datetime:
     return start.astimezone(UTC).replace(tzinfo=None)
 
 
-def team_sprint_goals(session: Session, workspace: Workspace, user_id: str, today: date) -> list[SprintSummary]:
+def team_sprint_goals(
+    session: Session, workspace: Workspace, user_id: str, today: date
+) -> list[SprintSummary]:
     """Your teams' current sprint goals (storage/repositories/sprints.py says whose teams):
     SprintSummary rows, each knowing whether it is aligned. Two statements."""
     return sprint_repo.current_sprints_for_user(session, workspace.id, user_id, today)
@@ -115,17 +112,3 @@ def home_data(
         team_sprint_goals=team_sprint_goals(session, workspace, user_id, now.date()),
         first_week=review_pack.first_week(session, workspace, user_id, page.kras, page.kpis, page.total, now),
     )
-
-
-def home_for(session: Session, workspace: Workspace, user_id: str, *, now: datetime | None = None) -> dict:
-    """The Home view of one person, built from what is stored (publish it after commit)."""
-    return ui.home_view(home_data(session, workspace, user_id, now=now))
-
-
-def refresh(db: Database, client: WebClient, who: Caller, *user_ids: str) -> None:
-    """Re-publish the Home of everyone a change touched, each read in its own transaction and
-    published after it commits. Best effort: the change is already saved."""
-    for user_id in dict.fromkeys(u for u in user_ids if u):
-        with unit_of_work(db, who) as (session, workspace):
-            view = home_for(session, workspace, user_id)
-        outbound.publish_home(client, user_id, view)
