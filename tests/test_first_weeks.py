@@ -522,3 +522,45 @@ def test_a_percent_typed_in_the_check_in_modal_is_kept(slack, emulator, db):
     with db.session() as session:
         assert session.scalars(select(KeyResult.unit)).one() == "%"
     slack.settle()
+
+
+def test_a_closed_sprints_end_day_is_told_in_the_readers_zone(db):
+    """11: ended at 23:30 UTC on 30 November is 1 December for someone in Auckland."""
+    from datetime import date, datetime
+
+    import pytest
+
+    from bot.errors import Conflict
+    from bot.services import sprints
+    from bot.services.workspaces import workspace_for
+    from storage.models import Member, Status
+
+    with db.session() as session:
+        workspace = workspace_for(session, TEAM)
+        session.add(
+            Member(
+                workspace_id=workspace.id,
+                user_id=BOB,
+                name="Bob",
+                tz="Pacific/Auckland",
+                refreshed_at=datetime(2026, 11, 30),
+            )
+        )
+        sprint = Sprint(
+            workspace_id=workspace.id,
+            number=1,
+            channel_id=CHANNEL,
+            name="S",
+            goal="G",
+            starts_on=date(2026, 11, 16),
+            ends_on=date(2026, 11, 27),
+            created_by=ALICE,
+            status=Status.CLOSED,
+            ended_by=ALICE,
+            ended_at=datetime(2026, 11, 30, 23, 30),
+        )
+        session.add(sprint)
+        session.flush()
+        with pytest.raises(Conflict) as closed:
+            sprints.prepare_review(session, None, workspace, BOB, CHANNEL, sprint.id)
+    assert "on 2026-12-01" in closed.value.message

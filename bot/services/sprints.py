@@ -39,7 +39,7 @@ from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.sprint import MAX_KEY_RESULTS, ReviewForm, SprintForm, SprintMetadata, check_goal
 from bot.ids import Block
 from bot.services.assessment import progress_at
-from bot.services.workspaces import member, next_number, require_owner_or_admin
+from bot.services.workspaces import member, next_number, require_owner_or_admin, stored_member
 from storage.models import (
     KeyResult,
     Objective,
@@ -325,16 +325,21 @@ def prepare_review(
         if sprint is None or sprint.channel_id != channel_id:
             raise NotFound("That sprint was not found in this workspace.")
         if sprint.status != Status.ACTIVE:
-            raise Conflict(_closed(sprint))
+            raise Conflict(_closed(session, workspace, sprint, actor_id))
         detail = repo.sprint_detail(session, sprint)
     require_editor(session, client, workspace, actor_id, detail)
     return detail
 
 
-def _closed(sprint: Sprint) -> str:
+def _closed(session: Session, workspace: Workspace, sprint: Sprint, reader_id: str) -> str:
+    """Told to `reader_id`: the day it ended is theirs (their stored zone, else the workspace's)."""
     ref = format_ref(RefKind.SPR, sprint.number)
     by = f" by <@{sprint.ended_by}>" if sprint.ended_by else ""
-    when = f" on {sprint.ended_at:%Y-%m-%d}" if sprint.ended_at else ""
+    when = ""
+    if sprint.ended_at:
+        reader = stored_member(session, workspace, reader_id)
+        day = local_date(sprint.ended_at, reader.tz if reader else None, fallback=workspace.timezone or "UTC")
+        when = f" on {day:%Y-%m-%d}"
     return f"`{ref}` is already closed (ended{by}{when}); its review is recorded. Nothing was changed."
 
 
@@ -353,7 +358,7 @@ def end_sprint(
     if sprint is None or sprint.channel_id != metadata.channel_id:
         raise NotFound("That sprint was not found in this workspace; run `/sprint show` in its channel.")
     if sprint.status != Status.ACTIVE:
-        raise Conflict(_closed(sprint))
+        raise Conflict(_closed(session, workspace, sprint, actor_id))
     detail = repo.sprint_detail(session, sprint)
     require_editor(session, client, workspace, actor_id, detail)
     # Whoever's UPDATE matches the still-active row ended it; anyone else finds it closed.
@@ -365,7 +370,7 @@ def end_sprint(
     )
     if result.rowcount != 1:
         session.refresh(sprint)
-        raise Conflict(_closed(sprint))
+        raise Conflict(_closed(session, workspace, sprint, actor_id))
     standings = standings_of(detail, workspace, now)
     if standings:
         session.execute(
