@@ -73,7 +73,12 @@ def serve(args: argparse.Namespace) -> int:
     class ThreadingServer(ThreadingMixIn, WSGIServer):
         daemon_threads = True
 
-    server = make_server("0.0.0.0", settings.port, NorthlineWSGI(app, db, ApiApp(db, rate_limit=settings.northline_api_rate_limit)), server_class=ThreadingServer)
+    server = make_server(
+        "0.0.0.0",
+        settings.port,
+        NorthlineWSGI(app, db, ApiApp(db, rate_limit=settings.northline_api_rate_limit)),
+        server_class=ThreadingServer,
+    )
     log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
@@ -123,7 +128,9 @@ def export(args: argparse.Namespace) -> int:
         if args.team:
             _installed_workspace(db)  # recorded, if it is this one, before anyone typed a command
         if not team:
-            return _fail("export", "name the workspace with --team T… (or set SLACK_BOT_TOKEN: its workspace is used).")
+            return _fail(
+                "export", "name the workspace with --team T… (or set SLACK_BOT_TOKEN: its workspace is used)."
+            )
         with db.session() as session:
             workspace = session.scalar(select(Workspace).where(Workspace.team_id == team))
             if workspace is None:
@@ -142,7 +149,9 @@ def export(args: argparse.Namespace) -> int:
     if args.report:
         pass  # Markdown, whatever --format says
     elif args.format == "json":
-        text = to_json(rows, team_id=team, exported_at=datetime.now(UTC).replace(tzinfo=None), settings=settings)
+        text = to_json(
+            rows, team_id=team, exported_at=datetime.now(UTC).replace(tzinfo=None), settings=settings
+        )
     else:
         text = to_csv(rows)
     if not args.output:
@@ -198,7 +207,10 @@ def _installed_workspace(db) -> str | None:
         auth = client.auth_test()
     except (SlackApiError, OSError) as error:
         detail = error.response.get("error") if isinstance(error, SlackApiError) else error
-        print(f"northline: could not ask Slack which workspace SLACK_BOT_TOKEN belongs to ({detail})", file=sys.stderr)
+        print(
+            f"northline: could not ask Slack which workspace SLACK_BOT_TOKEN belongs to ({detail})",
+            file=sys.stderr,
+        )
         return None
     with db.session() as session:  # after the call: no Web API call inside a transaction
         workspace_for(session, auth["team_id"], auth.get("enterprise_id"))
@@ -241,7 +253,9 @@ def import_okrs(args: argparse.Namespace) -> int:
     except NotFound as error:
         return _fail("import", error.message)
     if args.dry_run:
-        print(f"{args.file} checked for {result.team_id}, nothing written (--dry-run); it would have: {result.summary()}")
+        print(
+            f"{args.file} checked for {result.team_id}, nothing written (--dry-run); it would have: {result.summary()}"
+        )
     else:
         print(f"Imported {args.file} into {result.team_id}: {result.summary()}")
     return 0
@@ -456,8 +470,13 @@ def clock(args: argparse.Namespace) -> int:
         dispatcher = Dispatcher(engine, celery_app(engine.config))
     try:
         return run_clock(
-            db, engine.client_for, settings.database_url, stop,
-            retention_days=settings.data_retention_days, engine=engine, dispatcher=dispatcher,
+            db,
+            engine.client_for,
+            settings.database_url,
+            stop,
+            retention_days=settings.data_retention_days,
+            engine=engine,
+            dispatcher=dispatcher,
         )
     finally:
         db.dispose()
@@ -517,7 +536,10 @@ def worker(args: argparse.Namespace) -> int:
         log.error("the worker stopped (exit %s); starting again in %s s", code, WORKER_RESTART_SECONDS)
         time.sleep(WORKER_RESTART_SECONDS)
         again = ["worker", *(["--concurrency", str(args.concurrency)] if args.concurrency else [])]
-        os.execv(sys.executable, [sys.executable, "-c", "import sys; from bot.cli import main; main(sys.argv[1:])", *again])
+        os.execv(
+            sys.executable,
+            [sys.executable, "-c", "import sys; from bot.cli import main; main(sys.argv[1:])", *again],
+        )
     return 0
 
 
@@ -536,10 +558,14 @@ def workspace(args: argparse.Namespace) -> int:
             print(f"purged {args.team}")
             return 0
         if args.team:
-            return _fail("workspace", "purging one workspace at once needs --now: northline workspace purge T --now")
+            return _fail(
+                "workspace", "purging one workspace at once needs --now: northline workspace purge T --now"
+            )
         days = _retention_days()
         purged = lifecycle.purge_expired(db, days)
-        print(f"purged {len(purged)} workspace(s) uninstalled more than {days} days ago: {', '.join(purged) or 'none'}")
+        print(
+            f"purged {len(purged)} workspace(s) uninstalled more than {days} days ago: {', '.join(purged) or 'none'}"
+        )
         return 0
     finally:
         db.dispose()
@@ -550,21 +576,31 @@ def _retention_days() -> int:
 
     raw = os.environ.get("DATA_RETENTION_DAYS", "30")
     if not raw.isdigit():
-        raise SystemExit("Configuration error: DATA_RETENTION_DAYS is malformed; it should be a whole number of days, e.g. 30.")
+        raise SystemExit(
+            "Configuration error: DATA_RETENTION_DAYS is malformed; it should be a whole number of days, e.g. 30."
+        )
     return int(raw)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="northline", description="Northline: KRAs, OKRs and sprint goals in Slack.")
+    parser = argparse.ArgumentParser(
+        prog="northline", description="Northline: KRAs, OKRs and sprint goals in Slack."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="serve the Slack app (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
     demo_parser = sub.add_parser("demo", help="a demo workspace in a fresh SQLite file, printed as text")
-    demo_parser.add_argument("--path", default=None, help="where to write the SQLite file (default: a temp dir)")
-    export_parser = sub.add_parser("export", help="a workspace's KRAs, KPIs, OKRs and check-ins as CSV or JSON")
+    demo_parser.add_argument(
+        "--path", default=None, help="where to write the SQLite file (default: a temp dir)"
+    )
+    export_parser = sub.add_parser(
+        "export", help="a workspace's KRAs, KPIs, OKRs and check-ins as CSV or JSON"
+    )
     export_parser.add_argument(
-        "--team", default=None, help="the workspace's Slack team id (T…; default: SLACK_BOT_TOKEN's workspace)"
+        "--team",
+        default=None,
+        help="the workspace's Slack team id (T…; default: SLACK_BOT_TOKEN's workspace)",
     )
     export_parser.add_argument("--format", choices=["csv", "json"], default="csv")
     export_parser.add_argument("--output", default=None, help="write to this file (default: standard output)")
@@ -587,8 +623,12 @@ def build_parser() -> argparse.ArgumentParser:
         "problem with its line). Re-importing the same file changes nothing.",
     )
     import_parser.add_argument("file", help="the YAML file (with --from viva: the Viva Goals export)")
-    import_parser.add_argument("--team", default=None, help="the workspace's Slack team id (default: the file's `team`)")
-    import_parser.add_argument("--dry-run", action="store_true", help="check the file and report, write nothing")
+    import_parser.add_argument(
+        "--team", default=None, help="the workspace's Slack team id (default: the file's `team`)"
+    )
+    import_parser.add_argument(
+        "--dry-run", action="store_true", help="check the file and report, write nothing"
+    )
     import_parser.add_argument(
         "--from", dest="source", choices=["yaml", "viva"], default="yaml",
         help="the file's kind: Northline's YAML (default) or a Viva Goals export (.xlsx or .csv)",
@@ -605,19 +645,28 @@ def build_parser() -> argparse.ArgumentParser:
         "kind", choices=["checkin-reminders", "digest", "sprint-prompts", "nudges", "cycle-prompts"]
     )
     run_parser.add_argument("--team", default=None, help="only this workspace (team id)")
-    run_parser.add_argument("--channel", default=None, help="only this channel (digest, sprint prompts, nudges)")
-    run_parser.add_argument("--at", default=None, help="ISO-8601 time to run as (default now; no offset = UTC)")
+    run_parser.add_argument(
+        "--channel", default=None, help="only this channel (digest, sprint prompts, nudges)"
+    )
+    run_parser.add_argument(
+        "--at", default=None, help="ISO-8601 time to run as (default now; no offset = UTC)"
+    )
     sub.add_parser("clock", help="the scheduler: every minute, every scheduled post that is due")
     worker_parser = sub.add_parser(
-        "worker", help="a Celery worker delivering scheduled posts (needs NORTHLINE_BROKER_URL; run as many as you like)"
+        "worker",
+        help="a Celery worker delivering scheduled posts (needs NORTHLINE_BROKER_URL; run as many as you like)",
     )
     worker_parser.add_argument(
-        "--concurrency", type=int, default=None, help="units at once (default: NORTHLINE_CONCURRENT_WORKSPACES, at most 32)"
+        "--concurrency",
+        type=int,
+        default=None,
+        help="units at once (default: NORTHLINE_CONCURRENT_WORKSPACES, at most 32)",
     )
     workspace_parser = sub.add_parser("workspace", help="workspace data lifecycle")
     workspace_sub = workspace_parser.add_subparsers(dest="action", required=True)
     purge_parser = workspace_sub.add_parser(
-        "purge", help="delete the data of workspaces uninstalled longer ago than DATA_RETENTION_DAYS (default 30)"
+        "purge",
+        help="delete the data of workspaces uninstalled longer ago than DATA_RETENTION_DAYS (default 30)",
     )
     purge_parser.add_argument("team", nargs="?", help="one workspace's team id (with --now)")
     purge_parser.add_argument("--now", action="store_true", help="purge that workspace now, whatever its age")

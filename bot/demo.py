@@ -50,30 +50,65 @@ CHART_FILE = "progress-chart.png"
 
 # (owner, title, role, [(kpi name, unit, target, direction, weekly values oldest first)])
 KRAS = [
-    ("UDEMOMAYA", "Customer value delivered", "Product lead", [
-        ("Weekly active teams", "", 400, Direction.HIGHER, [310, 322, 335, 341, 356, 362]),
-        ("Feature adoption", "%", 40, Direction.HIGHER, [22, 24, 27, 29, 31, 33]),
-    ]),
-    ("UDEMOMAYA", "Product strategy and roadmap", "Product lead", [
-        ("Roadmap items shipped on time", "%", 80, Direction.HIGHER, [60, 62, 70, 65, 72, 75]),
-    ]),
-    ("UDEMOMAYA", "Stakeholder alignment", "Product lead", [
-        ("Stakeholder satisfaction", "", 4.5, Direction.HIGHER, [3.9, 4.0, 4.0, 4.1, 4.2, 4.2]),
-    ]),
-    ("UDEMOLEO", "Platform reliability", "Engineering lead", [
-        ("Uptime", "%", 99.9, Direction.HIGHER, [99.5, 99.7, 99.8, 99.6, 99.9, 99.95]),
-        ("Time to restore", "h", 1, Direction.LOWER, [4, 3.5, 3, 2, 1.5, 1.2]),
-    ]),
-    ("UDEMOLEO", "Delivery speed", "Engineering lead", [
-        ("Lead time for changes", "days", 2, Direction.LOWER, [6, 5.5, 5, 4, 3.5, 3]),
-    ]),
-    ("UDEMOSAM", "Customer satisfaction", "Support lead", [
-        ("NPS", "", 50, Direction.HIGHER, [31, 33, 36, 38, 41, 44]),
-        ("First response time", "h", 6, Direction.LOWER, [24, 20, 16, 12, 10, 8]),
-    ]),
-    ("UDEMOIDA", "Design quality", "Designer", [
-        ("Usability test success rate", "%", 90, Direction.HIGHER, [70, 74, 78, 80, 83, 85]),
-    ]),
+    (
+        "UDEMOMAYA",
+        "Customer value delivered",
+        "Product lead",
+        [
+            ("Weekly active teams", "", 400, Direction.HIGHER, [310, 322, 335, 341, 356, 362]),
+            ("Feature adoption", "%", 40, Direction.HIGHER, [22, 24, 27, 29, 31, 33]),
+        ],
+    ),
+    (
+        "UDEMOMAYA",
+        "Product strategy and roadmap",
+        "Product lead",
+        [
+            ("Roadmap items shipped on time", "%", 80, Direction.HIGHER, [60, 62, 70, 65, 72, 75]),
+        ],
+    ),
+    (
+        "UDEMOMAYA",
+        "Stakeholder alignment",
+        "Product lead",
+        [
+            ("Stakeholder satisfaction", "", 4.5, Direction.HIGHER, [3.9, 4.0, 4.0, 4.1, 4.2, 4.2]),
+        ],
+    ),
+    (
+        "UDEMOLEO",
+        "Platform reliability",
+        "Engineering lead",
+        [
+            ("Uptime", "%", 99.9, Direction.HIGHER, [99.5, 99.7, 99.8, 99.6, 99.9, 99.95]),
+            ("Time to restore", "h", 1, Direction.LOWER, [4, 3.5, 3, 2, 1.5, 1.2]),
+        ],
+    ),
+    (
+        "UDEMOLEO",
+        "Delivery speed",
+        "Engineering lead",
+        [
+            ("Lead time for changes", "days", 2, Direction.LOWER, [6, 5.5, 5, 4, 3.5, 3]),
+        ],
+    ),
+    (
+        "UDEMOSAM",
+        "Customer satisfaction",
+        "Support lead",
+        [
+            ("NPS", "", 50, Direction.HIGHER, [31, 33, 36, 38, 41, 44]),
+            ("First response time", "h", 6, Direction.LOWER, [24, 20, 16, 12, 10, 8]),
+        ],
+    ),
+    (
+        "UDEMOIDA",
+        "Design quality",
+        "Designer",
+        [
+            ("Usability test success rate", "%", 90, Direction.HIGHER, [70, 74, 78, 80, 83, 85]),
+        ],
+    ),
 ]
 
 
@@ -113,36 +148,140 @@ class ObjectivePlan:
 ON, AT_RISK, OFF = Confidence.ON_TRACK, Confidence.AT_RISK, Confidence.OFF_TRACK
 
 OBJECTIVES = [
-    ObjectivePlan("Make onboarding effortless for new teams", "UDEMOMAYA", "Customer value delivered", (
-        KrPlan("Grow weekly active teams from 340 to 420", "UDEMOMAYA", 340, 420, step=1, offset=0.05,
-               note="Two agencies brought 30 teams between them", earlier_note="Referral banner is live"),
-        KrPlan("Raise 7-day activation from 25% to 45%", "UDEMOMAYA", 25, 45, "%", step=1, offset=-0.17,
-               confidence=ON, this_week=False,
-               note="The new setup checklist ships this sprint; expect a jump"),
-        KrPlan("Self-serve onboarding live for every new sign-up", "UDEMOIDA", milestone=True,
-               note="Rolled out to 100% of sign-ups", pending_note="Beta with five teams; launch on schedule"),
-    )),
-    ObjectivePlan("Customers get fast, friendly help", "UDEMOSAM", "Customer satisfaction", (
-        KrPlan("Cut first response time from 24 h to 6 h", "UDEMOSAM", 24, 6, "h", step=0.5, offset=-0.17,
-               confidence=AT_RISK, note="Two agents out this week; a triage rota starts Monday",
-               earlier_note="Moved the EU queue to the morning shift"),
-        KrPlan("Lift NPS from 35 to 50", "UDEMOSAM", 35, 50, step=1, offset=0.02, confidence=AT_RISK,
-               this_week=False, note="Score is up, but complaints about billing doubled"),
-        KrPlan("Answer 30% of tickets with help-center articles", "UDEMOIDA", 10, 30, "%", step=1, offset=-0.35,
-               confidence=OFF, note="Article search is broken on mobile"),
-    )),
-    ObjectivePlan("A platform customers can rely on", "UDEMOLEO", "Platform reliability", (
-        KrPlan("Raise uptime from 99.5% to 99.9%", "UDEMOLEO", 99.5, 99.9, "%", step=0.01, offset=0.05,
-               note="No incidents since the database failover drill"),
-        KrPlan("Bring p95 page load from 3.2 s to 1.5 s", "UDEMOLEO", 3.2, 1.5, "s", step=0.1, offset=-0.32,
-               confidence=OFF, note="The CDN migration slipped two weeks"),
-    )),
-    ObjectivePlan("Onboarding that explains itself", "UDEMOIDA", "Design quality", parent=0, key_results=(
-        KrPlan("Usability test success from 70% to 90%", "UDEMOIDA", 70, 90, "%", step=1, offset=0.0,
-               note="8 of 10 testers finished setup unaided"),
-        KrPlan("Cut setup-wizard drop-off from 40% to 15%", "UDEMOIDA", 40, 15, "%", step=1, offset=-0.18,
-               confidence=AT_RISK, note="Step 3 (invite teammates) still loses a third of people"),
-    )),
+    ObjectivePlan(
+        "Make onboarding effortless for new teams",
+        "UDEMOMAYA",
+        "Customer value delivered",
+        (
+            KrPlan(
+                "Grow weekly active teams from 340 to 420",
+                "UDEMOMAYA",
+                340,
+                420,
+                step=1,
+                offset=0.05,
+                note="Two agencies brought 30 teams between them",
+                earlier_note="Referral banner is live",
+            ),
+            KrPlan(
+                "Raise 7-day activation from 25% to 45%",
+                "UDEMOMAYA",
+                25,
+                45,
+                "%",
+                step=1,
+                offset=-0.17,
+                confidence=ON,
+                this_week=False,
+                note="The new setup checklist ships this sprint; expect a jump",
+            ),
+            KrPlan(
+                "Self-serve onboarding live for every new sign-up",
+                "UDEMOIDA",
+                milestone=True,
+                note="Rolled out to 100% of sign-ups",
+                pending_note="Beta with five teams; launch on schedule",
+            ),
+        ),
+    ),
+    ObjectivePlan(
+        "Customers get fast, friendly help",
+        "UDEMOSAM",
+        "Customer satisfaction",
+        (
+            KrPlan(
+                "Cut first response time from 24 h to 6 h",
+                "UDEMOSAM",
+                24,
+                6,
+                "h",
+                step=0.5,
+                offset=-0.17,
+                confidence=AT_RISK,
+                note="Two agents out this week; a triage rota starts Monday",
+                earlier_note="Moved the EU queue to the morning shift",
+            ),
+            KrPlan(
+                "Lift NPS from 35 to 50",
+                "UDEMOSAM",
+                35,
+                50,
+                step=1,
+                offset=0.02,
+                confidence=AT_RISK,
+                this_week=False,
+                note="Score is up, but complaints about billing doubled",
+            ),
+            KrPlan(
+                "Answer 30% of tickets with help-center articles",
+                "UDEMOIDA",
+                10,
+                30,
+                "%",
+                step=1,
+                offset=-0.35,
+                confidence=OFF,
+                note="Article search is broken on mobile",
+            ),
+        ),
+    ),
+    ObjectivePlan(
+        "A platform customers can rely on",
+        "UDEMOLEO",
+        "Platform reliability",
+        (
+            KrPlan(
+                "Raise uptime from 99.5% to 99.9%",
+                "UDEMOLEO",
+                99.5,
+                99.9,
+                "%",
+                step=0.01,
+                offset=0.05,
+                note="No incidents since the database failover drill",
+            ),
+            KrPlan(
+                "Bring p95 page load from 3.2 s to 1.5 s",
+                "UDEMOLEO",
+                3.2,
+                1.5,
+                "s",
+                step=0.1,
+                offset=-0.32,
+                confidence=OFF,
+                note="The CDN migration slipped two weeks",
+            ),
+        ),
+    ),
+    ObjectivePlan(
+        "Onboarding that explains itself",
+        "UDEMOIDA",
+        "Design quality",
+        parent=0,
+        key_results=(
+            KrPlan(
+                "Usability test success from 70% to 90%",
+                "UDEMOIDA",
+                70,
+                90,
+                "%",
+                step=1,
+                offset=0.0,
+                note="8 of 10 testers finished setup unaided",
+            ),
+            KrPlan(
+                "Cut setup-wizard drop-off from 40% to 15%",
+                "UDEMOIDA",
+                40,
+                15,
+                "%",
+                step=1,
+                offset=-0.18,
+                confidence=AT_RISK,
+                note="Step 3 (invite teammates) still loses a third of people",
+            ),
+        ),
+    ),
 ]
 
 SPRINT_NAME = "Sprint 1"
@@ -165,7 +304,9 @@ def _line_value(value: float) -> str:
     return f"{value:g}"
 
 
-def _check_in(session, workspace: Workspace, kr_number: int, kr_id: int, plan: KrPlan, cycle: Cycle, now: datetime):
+def _check_in(
+    session, workspace: Workspace, kr_number: int, kr_id: int, plan: KrPlan, cycle: Cycle, now: datetime
+):
     """Weekly check-ins from the cycle's start up to the latest one; the latest as `/okr checkin KR-n …`."""
     monday = monday_midnight_utc(now, workspace.timezone)
     this_week = now - min(timedelta(hours=3), now - monday)
@@ -215,7 +356,13 @@ def seed(db: Database, now: datetime) -> Workspace:
             for kpi, (*_, values) in zip(created, kpis, strict=True):
                 for weeks_ago, value in zip(range(len(values) - 1, -1, -1), values, strict=True):
                     kras.log_measurement(
-                        session, None, workspace, owner, f"KPI-{kpi.number}", value, "",
+                        session,
+                        None,
+                        workspace,
+                        owner,
+                        f"KPI-{kpi.number}",
+                        value,
+                        "",
                         at=now - timedelta(weeks=weeks_ago),
                     )
         objectives = seed_okrs(session, workspace, kra_ids, now)
@@ -235,8 +382,15 @@ def seed_okrs(session, workspace: Workspace, kra_ids: dict[str, int], now: datet
             kra_id=kra_ids[plan.kra],
             parent_id=created[plan.parent].objective.id if plan.parent is not None else None,
             key_results=[
-                KeyResultForm(row=row, title=kr.title, milestone=kr.milestone, start=kr.start, target=kr.target,
-                              unit=kr.unit, owner_id=kr.owner)
+                KeyResultForm(
+                    row=row,
+                    title=kr.title,
+                    milestone=kr.milestone,
+                    start=kr.start,
+                    target=kr.target,
+                    unit=kr.unit,
+                    owner_id=kr.owner,
+                )
                 for row, kr in enumerate(plan.key_results, start=1)
             ],
         )
@@ -252,7 +406,10 @@ def seed_sprint(session, workspace: Workspace, objectives: list[okrs.Saved], now
     numbers = [objectives[o].key_results[k].number for o, k in SPRINT_SERVES]
     starts_on = now.date() - timedelta(days=4)
     form = SprintForm(
-        name=SPRINT_NAME, starts_on=starts_on, ends_on=starts_on + timedelta(days=13), goal=SPRINT_GOAL,
+        name=SPRINT_NAME,
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(days=13),
+        goal=SPRINT_GOAL,
         key_result_numbers=numbers,
     )
     sprints.start_sprint(session, workspace, "UDEMOMAYA", CHANNEL, form, now=now - timedelta(days=4))
@@ -268,9 +425,19 @@ def _naive_utc(now: datetime | None) -> datetime:
 
 # Slack shows these shortcodes as emoji; a terminal shows them as emoji too, not as `:red_circle:`.
 EMOJI = {
-    "large_green_circle": "🟢", "large_yellow_circle": "🟡", "red_circle": "🔴", "white_circle": "⚪",
-    "warning": "⚠️", "white_check_mark": "✅", "x": "❌", "dart": "🎯", "link": "🔗", "tada": "🎉",
-    "bulb": "💡", "compass": "🧭", "rocket": "🚀",
+    "large_green_circle": "🟢",
+    "large_yellow_circle": "🟡",
+    "red_circle": "🔴",
+    "white_circle": "⚪",
+    "warning": "⚠️",
+    "white_check_mark": "✅",
+    "x": "❌",
+    "dart": "🎯",
+    "link": "🔗",
+    "tada": "🎉",
+    "bulb": "💡",
+    "compass": "🧭",
+    "rocket": "🚀",
 }
 _SHORTCODE = re.compile(r":([a-z0-9_+-]+):")
 _ITALIC = re.compile(r"(?<![\w])_(?=\S)([^_\n]*?\S)_(?![\w])")
@@ -354,7 +521,9 @@ def _digest(session, workspace: Workspace, now: datetime, chart_file: Path) -> l
     data = digest.digest_data(session, workspace, CHANNEL, tz, now.replace(tzinfo=UTC))
     parent = blocks_to_text(digest_ui.digest_parent(data)["blocks"], NAMES)
     replies = [blocks_to_text(m["blocks"], NAMES) for m in digest_ui.digest_thread(data)]
-    thread = "\n  │\n".join("\n".join(f"  │ {line}".rstrip() for line in reply.splitlines()) for reply in replies)
+    thread = "\n  │\n".join(
+        "\n".join(f"  │ {line}".rstrip() for line in reply.splitlines()) for reply in replies
+    )
     chart = digest.chart_of(data)
     lines = [
         f"(posted every Friday at {digest.DEFAULT_TIME}, {tz.key}; shown here as it would read today)",
@@ -366,5 +535,10 @@ def _digest(session, workspace: Workspace, now: datetime, chart_file: Path) -> l
     ]
     if chart is not None:
         chart_file.write_bytes(render_history_png(chart))
-        lines += ["  │", "  │ (the progress chart, as an image: see below)", "", f"Progress chart: {chart_file}"]
+        lines += [
+            "  │",
+            "  │ (the progress chart, as an image: see below)",
+            "",
+            f"Progress chart: {chart_file}",
+        ]
     return _section(f"Weekly digest in #{CHANNEL_NAME} (Friday {digest.DEFAULT_TIME})", "\n".join(lines))

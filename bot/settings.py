@@ -53,7 +53,9 @@ class DeliverySettings(BaseSettings):
     workers when a broker is set. Read on its own too: `northline jobs run` and the tests need no
     Slack credentials to build a delivery engine."""
 
-    model_config = SettingsConfigDict(env_prefix="NORTHLINE_", env_file=None, case_sensitive=False, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="NORTHLINE_", env_file=None, case_sensitive=False, extra="ignore"
+    )
 
     broker_url: Annotated[str | None, Field(pattern=r"^(redis|rediss|amqp|amqps|pyamqp)://\S*$")] = None
     posts_per_second: Annotated[float, Field(gt=0, le=100)] = 5.0
@@ -79,7 +81,9 @@ def load_delivery_settings(**overrides: object) -> DeliverySettings:
     except ValidationError as error:
         first = error.errors()[0]
         name = "NORTHLINE_" + str(first["loc"][0]).upper() if first["loc"] else "a NORTHLINE_ setting"
-        raise SettingsError(f"Configuration error: {name} is malformed; it should be {HINTS.get(name, 'set')}.") from None
+        raise SettingsError(
+            f"Configuration error: {name} is malformed; it should be {HINTS.get(name, 'set')}."
+        ) from None
 
 
 class Settings(BaseSettings):

@@ -12,7 +12,11 @@ from storage.db import Database, ensure_schema
 
 def create_wsgi() -> NorthlineWSGI:
     settings = load_settings()
-    configure(settings.log_level, settings.log_format == "json", (settings.slack_signing_secret, settings.slack_client_secret))
+    configure(
+        settings.log_level,
+        settings.log_format == "json",
+        (settings.slack_signing_secret, settings.slack_client_secret),
+    )
     db = Database.from_url(settings.database_url)
     ensure_schema(db)
     api = ApiApp(db, rate_limit=settings.northline_api_rate_limit)

@@ -35,8 +35,13 @@ def make_engine(url: str, **kwargs) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         # A server that vanished mid-query (restart, failover, a cut network) is noticed within
         # about 20 seconds instead of never: connect timeout and TCP keepalives.
-        connect_args = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 10,
-                        "keepalives_interval": 3, "keepalives_count": 3}
+        connect_args = {
+            "connect_timeout": 10,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 3,
+            "keepalives_count": 3,
+        }
         kwargs["connect_args"] = {**connect_args, **kwargs.get("connect_args", {})}
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)

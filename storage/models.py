@@ -38,7 +38,9 @@ class Base(DeclarativeBase):
 
 def _enum(enum_cls: type[StrEnum], name: str) -> SAEnum:
     # Stored as plain strings (no native enum types) so migrations stay simple on both databases.
-    return SAEnum(enum_cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    return SAEnum(
+        enum_cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 class Status(StrEnum):
@@ -136,7 +138,9 @@ class RefCounter(Base):
 
     __tablename__ = "ref_counter"
 
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True
+    )
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -286,7 +290,9 @@ class KeyResult(Base):
     objective_id: Mapped[int] = mapped_column(ForeignKey("objective.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(150))
-    kind: Mapped[KeyResultKind] = mapped_column(_enum(KeyResultKind, "key_result_kind"), default=KeyResultKind.METRIC)
+    kind: Mapped[KeyResultKind] = mapped_column(
+        _enum(KeyResultKind, "key_result_kind"), default=KeyResultKind.METRIC
+    )
     start_value: Mapped[float] = mapped_column(Float, default=0.0)
     target_value: Mapped[float] = mapped_column(Float, default=1.0)
     unit: Mapped[str] = mapped_column(String(30), default="")
@@ -375,7 +381,9 @@ class SprintKeyResult(Base):
     __tablename__ = "sprint_key_result"
 
     sprint_id: Mapped[int] = mapped_column(ForeignKey("sprint.id", ondelete="CASCADE"), primary_key=True)
-    key_result_id: Mapped[int] = mapped_column(ForeignKey("key_result.id", ondelete="CASCADE"), primary_key=True)
+    key_result_id: Mapped[int] = mapped_column(
+        ForeignKey("key_result.id", ondelete="CASCADE"), primary_key=True
+    )
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     # The key result's progress when the sprint ended, recorded with the review.
     progress_at_end: Mapped[float | None] = mapped_column(Float)
@@ -400,7 +408,9 @@ class Schedule(Base):
     set_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
 
-    __table_args__ = (UniqueConstraint("workspace_id", "kind", "channel_id", name="uq_schedule_workspace_kind_channel"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "kind", "channel_id", name="uq_schedule_workspace_kind_channel"),
+    )
 
 
 class Delivery(Base):
@@ -413,7 +423,9 @@ class Delivery(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     target: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(32))
-    state: Mapped[DeliveryState] = mapped_column(_enum(DeliveryState, "delivery_state"), default=DeliveryState.CLAIMED)
+    state: Mapped[DeliveryState] = mapped_column(
+        _enum(DeliveryState, "delivery_state"), default=DeliveryState.CLAIMED
+    )
     claimed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     detail: Mapped[dict | None] = mapped_column(JSON)
@@ -515,7 +527,9 @@ class SourceBinding(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
-    key_result_id: Mapped[int | None] = mapped_column(ForeignKey("key_result.id", ondelete="CASCADE"), unique=True)
+    key_result_id: Mapped[int | None] = mapped_column(
+        ForeignKey("key_result.id", ondelete="CASCADE"), unique=True
+    )
     kpi_id: Mapped[int | None] = mapped_column(ForeignKey("kpi.id", ondelete="CASCADE"), unique=True)
     kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind, "source_kind"))
     # sql: the variable holding the database URL; http: the variable holding the header's value.

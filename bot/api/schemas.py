@@ -47,7 +47,9 @@ class MeasurementRequest(Strict):
 
 
 class ObjectiveQuery(Strict):
-    cycle: str | None = Field(default=None, max_length=CYCLE_MAX, description="e.g. 2026-Q4; all cycles when absent")
+    cycle: str | None = Field(
+        default=None, max_length=CYCLE_MAX, description="e.g. 2026-Q4; all cycles when absent"
+    )
     owner: str | None = Field(
         default=None, max_length=32, description="Slack user id of the objectives' owner"
     )

@@ -56,4 +56,6 @@ def parse_any_ref(text: str) -> tuple[RefKind, int]:
         except ValueError:
             continue
     cleaned = (text or "").strip()[:40]
-    raise ValueError(f"“{user_text(cleaned, 40)}” is not a reference. References look like KRA-3, OBJ-12 or KR-45")
+    raise ValueError(
+        f"“{user_text(cleaned, 40)}” is not a reference. References look like KRA-3, OBJ-12 or KR-45"
+    )

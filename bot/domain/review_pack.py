@@ -29,6 +29,7 @@ class Period:
     def last_day(self) -> date:
         return (self.end - timedelta(days=1)).date()
 
+
 def _midnight(d: date) -> datetime:
     return datetime.combine(d, time.min)
 

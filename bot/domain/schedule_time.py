@@ -143,7 +143,7 @@ class Occurrence:
 
 
 def parse_weekday(text: str) -> int:
-    """"mon", "Monday", "THU", "thurs" -> ISO weekday; ValueError for anything else."""
+    """ "mon", "Monday", "THU", "thurs" -> ISO weekday; ValueError for anything else."""
     key = (text or "").strip().lower().rstrip(".")
     if key in _DAY_ALIASES:
         return _DAY_ALIASES[key]
@@ -151,10 +151,12 @@ def parse_weekday(text: str) -> int:
 
 
 def parse_time(text: str) -> time:
-    """"9:05", "09:05", "23:59" -> time; ValueError for "25:00", "9", "9:5"."""
+    """ "9:05", "09:05", "23:59" -> time; ValueError for "25:00", "9", "9:5"."""
     match = _HHMM.fullmatch((text or "").strip())
     if not match:
-        raise ValueError(f"“{user_text((text or '').strip(), 20)}” is not a time; use HH:MM between 00:00 and 23:59")
+        raise ValueError(
+            f"“{user_text((text or '').strip(), 20)}” is not a time; use HH:MM between 00:00 and 23:59"
+        )
     return time(int(match[1]), int(match[2]))
 
 
@@ -163,7 +165,7 @@ def format_time(t: time) -> str:
 
 
 def parse_work_days(value: str | Iterable[int] | None) -> frozenset[int]:
-    """"1,2,3,4,5" -> {1..5}. Empty or unreadable -> Monday to Friday, never an empty week."""
+    """ "1,2,3,4,5" -> {1..5}. Empty or unreadable -> Monday to Friday, never an empty week."""
     if value is None:
         return frozenset({1, 2, 3, 4, 5})
     items = value.replace(" ", "").split(",") if isinstance(value, str) else list(value)
@@ -231,7 +233,6 @@ def local_date(
     return aware.astimezone(zone(tz, fallback)).date()
 
 
-
 def local_datetime(d: date, t: time, tz: ZoneInfo) -> datetime:
     """Wall time `t` on day `d` in `tz`, as an aware datetime that really exists.
 
@@ -260,7 +261,9 @@ def occurrence_in_week(slot: WeeklySlot, calendar: WorkCalendar, week_monday: da
     slot_date = week_monday + timedelta(days=int(slot.weekday) - 1)
     day = calendar.next_working_day(slot_date)
     local = local_datetime(day, parse_time(slot.time_of_day), tz)
-    return Occurrence(due=local.astimezone(UTC), local=local, slot_date=slot_date, period=period_of(slot_date))
+    return Occurrence(
+        due=local.astimezone(UTC), local=local, slot_date=slot_date, period=period_of(slot_date)
+    )
 
 
 def latest_occurrence(slot: WeeklySlot, calendar: WorkCalendar, now: datetime) -> Occurrence:

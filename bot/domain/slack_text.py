@@ -43,7 +43,7 @@ def mention_label(token: str) -> str:
 
 
 def mention(sigil: str, ident: str, label: str = "") -> str:
-    """"<#C1|growth>" (or "<#C1>"): Slack renders it in mrkdwn, plain_user_text() reads it as "#growth"."""
+    """ "<#C1|growth>" (or "<#C1>"): Slack renders it in mrkdwn, plain_user_text() reads it as "#growth"."""
     label = re.sub(r"[<>|&]", "", label or "").strip()
     return f"<{sigil}{ident}|{label}>" if label else f"<{sigil}{ident}>"
 
@@ -71,7 +71,9 @@ def neutralize_broadcasts(text: str) -> str:
 
 
 # Slack's markup as it arrives in a slash command's text: <@U1|jane>, <#C1|growth>, <https://x|label>.
-_MARKUP = re.compile(r"<([@#])([A-Z0-9]+)(?:\|([^>]*))?>|<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>", re.ASCII)
+_MARKUP = re.compile(
+    r"<([@#])([A-Z0-9]+)(?:\|([^>]*))?>|<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>", re.ASCII
+)
 
 
 def readable(text: str) -> str:

@@ -94,12 +94,19 @@ def parse_kra(view: dict) -> KraForm:
         if not name and not text(target) and not text(unit):
             continue  # an empty row is simply not a KPI
         if n > MAX_KPIS:
-            errors[Block.KPI_NAME.of(n=n)] = f"A KRA has at most {MAX_KPIS} KPIs; focus on the ones that matter."
+            errors[Block.KPI_NAME.of(n=n)] = (
+                f"A KRA has at most {MAX_KPIS} KPIs; focus on the ones that matter."
+            )
             continue
         if not name:
             errors[Block.KPI_NAME.of(n=n)] = "Name this KPI, or clear its row."
             continue
-        row = {"name": name, "unit": unit, "target": target, "direction": values.get(Block.KPI_DIRECTION.of(n=n))}
+        row = {
+            "name": name,
+            "unit": unit,
+            "target": target,
+            "direction": values.get(Block.KPI_DIRECTION.of(n=n)),
+        }
         row = {key: value for key, value in row.items() if value is not None or key == "target"}
         try:
             kpis.append(validate(KpiForm, row, lambda field, n=n: _kpi_block(field, n)))

@@ -92,7 +92,9 @@ def _number(raw: Any, block: str, errors: dict[str, str], *, default: float | No
         return None
 
 
-def _key_result_row(values: dict[str, Any], n: int, owner_default: Any, errors: dict[str, str]) -> KeyResultForm | None:
+def _key_result_row(
+    values: dict[str, Any], n: int, owner_default: Any, errors: dict[str, str]
+) -> KeyResultForm | None:
     title = text(values.get(Block.KR_TITLE.of(n=n)))
     milestone = MILESTONE in (values.get(Block.KR_MILESTONE.of(n=n)) or [])
     found_errors = len(errors)
@@ -134,7 +136,13 @@ def _key_result_row(values: dict[str, Any], n: int, owner_default: Any, errors: 
     try:
         return KeyResultForm(
             row=n,
-            title=title, milestone=milestone, start=start, target=target, unit=unit, owner_id=owner, weight=weight
+            title=title,
+            milestone=milestone,
+            start=start,
+            target=target,
+            unit=unit,
+            owner_id=owner,
+            weight=weight,
         )
     except ValidationError as error:
         errors.update(field_errors(error, lambda field: _kr_block(field, n)))
@@ -319,7 +327,13 @@ def parse_checkins(view: dict) -> list[CheckInEntry]:
         if value_block in errors or note_block in errors or confidence_block in errors:
             continue
         entries.append(
-            CheckInEntry(key_result_id=kr_id, value=value, confidence=confidence, note=note, unit=typed_unit(value_text))
+            CheckInEntry(
+                key_result_id=kr_id,
+                value=value,
+                confidence=confidence,
+                note=note,
+                unit=typed_unit(value_text),
+            )
         )
     if errors:
         raise Invalid("Some check-ins need another look.", fields=errors)

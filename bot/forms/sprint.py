@@ -113,7 +113,9 @@ def parse_start(view: dict) -> SprintForm:
 
     numbers: list[int] = []
     chosen = values.get(Block.SPRINT_KEY_RESULTS) or []
-    if not isinstance(chosen, list) or not all(isinstance(v, str) and v.isdigit() and len(v) <= 10 for v in chosen):
+    if not isinstance(chosen, list) or not all(
+        isinstance(v, str) and v.isdigit() and len(v) <= 10 for v in chosen
+    ):
         errors[Block.SPRINT_KEY_RESULTS] = "Pick key results from the list."
     else:
         numbers = list(dict.fromkeys(int(v) for v in chosen))

@@ -92,7 +92,9 @@ def _sprint_nudges(context: PlanContext) -> list[PlannedPost]:
         moment = local_datetime(calendar.next_working_day(middle), parse_time(NUDGE_TIME), tz)
         key = Key(SPRINT_KIND, workspace.id, sprint.channel_id, detail.ref)
         posts.append(
-            PlannedPost.message(key, moment, sprint.channel_id, partial(prompts_ui.unaligned_sprint_nudge, detail))
+            PlannedPost.message(
+                key, moment, sprint.channel_id, partial(prompts_ui.unaligned_sprint_nudge, detail)
+            )
         )
     return posts
 

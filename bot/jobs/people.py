@@ -183,7 +183,9 @@ def _list_stale(
                 if isinstance(user, dict) and is_person(user)
             }.values()
         )
-        members_repo.upsert_members(db, workspace.id, rows)  # one statement a page; kept if a later page fails
+        members_repo.upsert_members(
+            db, workspace.id, rows
+        )  # one statement a page; kept if a later page fails
         for row in rows:
             if row["user_id"] in wanted:
                 wanted.discard(row["user_id"])

@@ -21,7 +21,15 @@ from bot.ui.text import mrkdwn_to_text
 if TYPE_CHECKING:
     from storage.db import Database
 
-__all__ = ["Caller", "caller", "creation_key", "modal_text", "reader_zone", "unescape_command_text", "unit_of_work"]
+__all__ = [
+    "Caller",
+    "caller",
+    "creation_key",
+    "modal_text",
+    "reader_zone",
+    "unescape_command_text",
+    "unit_of_work",
+]
 
 _MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 

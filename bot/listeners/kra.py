@@ -82,15 +82,21 @@ def open_edit(client: WebClient, db: Database, who: Caller, trigger_id: str, ref
     """The edit form of one KRA (also for the first week's *Add KPIs* button)."""
     with unit_of_work(db, who) as (session, workspace):
         kra, kpis = kras.kra_to_edit(session, client, workspace, who.user_id, reference)
-        view = ui.kra_modal(owner_id=kra.owner_id, kra=kra, kpis=kpis, private_metadata=json.dumps({"kra": kra.number}))
+        view = ui.kra_modal(
+            owner_id=kra.owner_id, kra=kra, kpis=kpis, private_metadata=json.dumps({"kra": kra.number})
+        )
     client.views_open(trigger_id=trigger_id, view=view)
 
 
 def _archive(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
-        kra = kras.archive_kra(session, call.client, workspace, who.user_id, _one_reference(call.rest, "archive"))
-        answer = ephemeral(f"Archived *`{ui.kra_ref(kra)}` {ui.user_text(kra.title, 150)}*. Its KPIs and history are kept.")
+        kra = kras.archive_kra(
+            session, call.client, workspace, who.user_id, _one_reference(call.rest, "archive")
+        )
+        answer = ephemeral(
+            f"Archived *`{ui.kra_ref(kra)}` {ui.user_text(kra.title, 150)}*. Its KPIs and history are kept."
+        )
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, kra.owner_id)
 
@@ -125,7 +131,11 @@ def _review(call: Invocation) -> None:
     with unit_of_work(call.db, who) as (session, workspace):
         page = kras.active_kras_of(session, workspace, who.user_id)
         stable = review_pack.stability(session, workspace, who.user_id, page.kras, now())
-        view = ui.review_modal(page.kras, page.kpis, standing=stable.standing, churning=stable.churning) if page.kras else None
+        view = (
+            ui.review_modal(page.kras, page.kpis, standing=stable.standing, churning=stable.churning)
+            if page.kras
+            else None
+        )
     if view is None:
         call.respond(**ephemeral("You have no active KRAs to review. Declare one with `/kra add`."))
         return
@@ -141,7 +151,9 @@ ROUTER.add("show", _show, "• `/kra show KRA-3` — one KRA: KPIs, their histor
 ROUTER.add("edit", _edit, "• `/kra edit KRA-3` · `/kra archive KRA-3`")
 ROUTER.add("archive", _archive)
 ROUTER.add("kpi", _kpi, "• `/kra kpi KPI-7 42 [note]` — log a KPI measurement")
-ROUTER.add("review", _review, "• `/kra review` — the quarterly review: keep, change or retire each of your KRAs")
+ROUTER.add(
+    "review", _review, "• `/kra review` — the quarterly review: keep, change or retire each of your KRAs"
+)
 SUBCOMMANDS = ROUTER.handlers
 
 

@@ -57,7 +57,9 @@ def register(app: App) -> None:
 
 def _new(call: Invocation) -> None:
     rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
-    open_objective_modal(client, db, caller(context), command["trigger_id"], title=rest, channel_id=command.get("channel_id"))
+    open_objective_modal(
+        client, db, caller(context), command["trigger_id"], title=rest, channel_id=command.get("channel_id")
+    )
 
 
 def _list(call: Invocation) -> None:
@@ -70,7 +72,9 @@ def _list(call: Invocation) -> None:
             try:
                 cycle = parse_cycle(cycle_text, workspace.fiscal_year_start_month).name
             except ValueError as error:
-                raise Usage(f"{error}. `/okr list` takes `mine`, `@person`, `#channel` or `all`, then a cycle.") from None
+                raise Usage(
+                    f"{error}. `/okr list` takes `mine`, `@person`, `#channel` or `all`, then a cycle."
+                ) from None
         filters, title = _list_filters(session, workspace, who, command, target)
         result = okrs.list_objectives(session, workspace, cycle=cycle, limit=LIST_LIMIT, **filters)
         answer = ui.objective_list(f"{title} · {cycle}", result, cycle=cycle, command="/okr list")
@@ -80,7 +84,9 @@ def _list(call: Invocation) -> None:
 def _list_arguments(rest: str) -> tuple[str, str]:
     parts = rest.split()
     if len(parts) > 2:
-        raise Usage("`/okr list` takes `mine`, `@person`, `#channel` or `all`, and a cycle, e.g. `/okr list all 2026-Q4`.")
+        raise Usage(
+            "`/okr list` takes `mine`, `@person`, `#channel` or `all`, and a cycle, e.g. `/okr list all 2026-Q4`."
+        )
     target = cycle = ""
     for part in parts:
         lowered = part.lower()
@@ -91,7 +97,9 @@ def _list_arguments(rest: str) -> tuple[str, str]:
         elif not cycle:
             cycle = part
         else:
-            raise Usage("`/okr list` takes `mine`, `@person`, `#channel` or `all`, and a cycle, e.g. `/okr list all 2026-Q4`.")
+            raise Usage(
+                "`/okr list` takes `mine`, `@person`, `#channel` or `all`, and a cycle, e.g. `/okr list all 2026-Q4`."
+            )
     return target, cycle
 
 
@@ -108,7 +116,9 @@ def _list_filters(session, workspace, who: Caller, command: dict, target: str) -
         return {"channel_id": channel}, f"Objectives of {mention('#', channel, mention_label(target))}"
     channel = command.get("channel_id") or ""
     if channel[:1] in ("C", "G") and okrs.channel_has_objectives(session, workspace, channel):
-        return {"channel_id": channel}, f"Objectives of {mention('#', channel, command.get('channel_name') or '')}"
+        return {
+            "channel_id": channel
+        }, f"Objectives of {mention('#', channel, command.get('channel_name') or '')}"
     return {"user_id": who.user_id}, "Your objectives"
 
 
@@ -123,7 +133,14 @@ def _show(call: Invocation) -> None:
 
 
 def _checkin(call: Invocation) -> None:
-    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
+    rest, command, respond, client, context, db = (
+        call.rest,
+        call.command,
+        call.respond,
+        call.client,
+        call.context,
+        call.db,
+    )
     who = caller(context)
     if not rest.strip():
         if not open_checkin_modal(client, db, who, command["trigger_id"]):
@@ -154,7 +171,9 @@ def _edit(call: Invocation) -> None:
         reference = _one_reference(rest, "edit")
         objective, key_results = okrs.objective_to_change(session, client, workspace, who.user_id, reference)
         if not okrs.is_active(objective):
-            raise Invalid(f"{ui.obj_ref(objective)} is {objective.status.value}; its history stays as it was.")
+            raise Invalid(
+                f"{ui.obj_ref(objective)} is {objective.status.value}; its history stays as it was."
+            )
         view = ui.objective_modal(
             owner_id=objective.owner_id,
             choices=okrs.modal_choices(session, workspace, who.user_id, objective=objective),
@@ -183,7 +202,9 @@ def _archive(call: Invocation) -> None:
     rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        objective = okrs.archive_objective(session, client, workspace, who.user_id, _one_reference(rest, "archive"))
+        objective = okrs.archive_objective(
+            session, client, workspace, who.user_id, _one_reference(rest, "archive")
+        )
         owners = okrs.owners_of(session, objective)
         answer = ephemeral(
             f"Archived *`{ui.obj_ref(objective)}` {ui.user_text(objective.title, 150)}*. Its key results and check-ins are kept."
@@ -208,10 +229,18 @@ ROUTER.add(
     "(default: this channel's, else yours)",
     "ls",
 )
-ROUTER.add("show", _show, "• `/okr show OBJ-3` — one objective: where it fits, its key results, their check-ins and trend")
-ROUTER.add("checkin", _checkin, "• `/okr checkin` — check in on all your key results (opens a form)", "check-in")
+ROUTER.add(
+    "show",
+    _show,
+    "• `/okr show OBJ-3` — one objective: where it fits, its key results, their check-ins and trend",
+)
+ROUTER.add(
+    "checkin", _checkin, "• `/okr checkin` — check in on all your key results (opens a form)", "check-in"
+)
 ROUTER.lines.append("• `/okr checkin KR-7 42 [on-track | at-risk | off-track] [note]` — a one-line check-in")
-ROUTER.add("edit", _edit, "• `/okr edit OBJ-3` · `/okr close OBJ-3` (score each key result) · `/okr archive OBJ-3`")
+ROUTER.add(
+    "edit", _edit, "• `/okr edit OBJ-3` · `/okr close OBJ-3` (score each key result) · `/okr archive OBJ-3`"
+)
 ROUTER.add("close", _close)
 ROUTER.add("archive", _archive)
 SUBCOMMANDS = ROUTER.handlers
@@ -231,7 +260,13 @@ def add_subcommand(name: str, handler: Handler, usage_line: str | None = None, *
 
 
 def open_objective_modal(
-    client: WebClient, db: Database, who: Caller, trigger_id: str, *, title: str = "", channel_id: str | None = None
+    client: WebClient,
+    db: Database,
+    who: Caller,
+    trigger_id: str,
+    *,
+    title: str = "",
+    channel_id: str | None = None,
 ) -> None:
     """The New objective modal (also for a *New objective* button elsewhere)."""
     with unit_of_work(db, who) as (session, workspace):
@@ -282,7 +317,9 @@ def submit_close(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
     number = _metadata_number(view, "close")
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        objective, key_results = okrs.close_objective(session, STORED_ONLY, workspace, who.user_id, number, scores)
+        objective, key_results = okrs.close_objective(
+            session, STORED_ONLY, workspace, who.user_id, number, scores
+        )
         owners = [objective.owner_id, *(kr.owner_id for kr in key_results)]
         message = ui.closed_message(objective, key_results)
     ack()
@@ -294,11 +331,18 @@ def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext
     entries = parse_checkins(view)
     if not entries:
         first = next(
-            (b["block_id"] for b in view.get("blocks") or [] if str(b.get("block_id", "")).endswith("_value")), None
+            (
+                b["block_id"]
+                for b in view.get("blocks") or []
+                if str(b.get("block_id", "")).endswith("_value")
+            ),
+            None,
         )
         raise Invalid(
             "Nothing changed: update a value, pick a confidence or add a note.",
-            fields={first: "Nothing changed: update a value, pick a confidence or add a note."} if first else None,
+            fields={first: "Nothing changed: update a value, pick a confidence or add a note."}
+            if first
+            else None,
         )
     who = caller(context)
     # Slack may deliver one submission twice; both carry the same view id and hash.
@@ -323,7 +367,9 @@ def _metadata_number(view: dict, verb: str) -> int:
 # --- buttons ---------------------------------------------------------------------------------------
 
 
-def open_checkin_from_button(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+def open_checkin_from_button(
+    ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database
+) -> None:
     """*Check in* on App Home or in a reminder DM."""
     ack()
     who = caller(context)

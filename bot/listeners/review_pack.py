@@ -106,9 +106,13 @@ def report_command(call: Invocation) -> None:
                 "initial_comment": ui.chart_comment(chart),
             }
         )
-    failed = outbound.send_to_dm(client, who.user_id, messages, files, what=f"send the review pack of {person}")
+    failed = outbound.send_to_dm(
+        client, who.user_id, messages, files, what=f"send the review pack of {person}"
+    )
     if failed:
-        raise NorthlineError(f"I couldn't send you the review pack (Slack said `{failed}`). Try again in a moment.")
+        raise NorthlineError(
+            f"I couldn't send you the review pack (Slack said `{failed}`). Try again in a moment."
+        )
     respond(**ephemeral(ui.sent_summary(pack, messages, png is not None, own=own)))
 
 

@@ -77,7 +77,14 @@ OKR_USAGE_LINES = {
 
 
 def okr_schedule(call: Invocation) -> None:
-    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
+    rest, command, respond, client, context, db = (
+        call.rest,
+        call.command,
+        call.respond,
+        call.client,
+        call.context,
+        call.db,
+    )
     words = rest.split()
     lowered = [w.lower() for w in words]
     channel_id = command.get("channel_id") or ""
@@ -87,7 +94,9 @@ def okr_schedule(call: Invocation) -> None:
     elif lowered in (["off"], ["digest", "off"]):
         _require_channel(channel_id, "/okr schedule off")
         _switch_off(db, client, who, ScheduleKind.DIGEST, channel_id, (*DIGEST_DEFAULT, None))
-        headline = f"No more weekly digests in <#{channel_id}>. `/okr schedule digest fri 16:00` turns them back on."
+        headline = (
+            f"No more weekly digests in <#{channel_id}>. `/okr schedule digest fri 16:00` turns them back on."
+        )
     elif lowered in (["checkin", "off"], ["check-in", "off"]):
         _switch_off(db, client, who, ScheduleKind.CHECKIN, "", (*CHECKIN_DEFAULT, None))
         headline = "No more weekly check-in reminders in this workspace. `/okr schedule checkin mon 10:00` turns them back on."
@@ -120,12 +129,16 @@ def _okr_schedule_answer(db: Database, client: WebClient, who, channel_id: str, 
     footer = ""
     if paused is not None and paused >= now.astimezone(caller_tz).date():
         footer = "Your own reminders are paused " + (
-            "until you `/okr resume`." if paused == PAUSE_FOREVER else f"until {paused:%a} {paused.day} {paused:%b %Y}."
+            "until you `/okr resume`."
+            if paused == PAUSE_FOREVER
+            else f"until {paused:%a} {paused.day} {paused:%b %Y}."
         )
     return schedules_ui.schedule_answer(headline, lines, footer)
 
 
-def _digest_line(row: Schedule | None, workspace: Workspace, calendar, caller_tz, now, channel_id) -> schedules_ui.ScheduleLine:
+def _digest_line(
+    row: Schedule | None, workspace: Workspace, calendar, caller_tz, now, channel_id
+) -> schedules_ui.ScheduleLine:
     if row is None:
         tz = zone(workspace.timezone)
         weekday = workspace.digest_weekday or DIGEST_DEFAULT[0]
@@ -166,7 +179,14 @@ def _checkin_line(row: Schedule | None, calendar, caller_tz, now) -> schedules_u
 
 
 def sprint_schedule(call: Invocation) -> None:
-    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
+    rest, command, respond, client, context, db = (
+        call.rest,
+        call.command,
+        call.respond,
+        call.client,
+        call.context,
+        call.db,
+    )
     words = rest.split()
     lowered = [w.lower() for w in words]
     channel_id = command.get("channel_id") or ""
@@ -186,7 +206,14 @@ def sprint_schedule(call: Invocation) -> None:
             )
         weekday, time_of_day = _day_and_time(words[1], words[2], schedules_ui.SPRINT_SCHEDULE_USAGE)
         _set_schedule(
-            db, client, who, ScheduleKind.SPRINT, weekday, time_of_day, channel_id=channel_id, length_weeks=int(length)
+            db,
+            client,
+            who,
+            ScheduleKind.SPRINT,
+            weekday,
+            time_of_day,
+            channel_id=channel_id,
+            length_weeks=int(length),
         )
         headline = f"The sprint cadence of <#{channel_id}> is set."
     else:
@@ -213,7 +240,9 @@ def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: st
             line = schedules_ui.ScheduleLine(
                 title=f"Sprint-planning prompt in <#{channel_id}>",
                 weekly=f"{row.length_weeks or 2}-week sprints; prompt "
-                + schedules_ui.weekly(row.weekday, row.time_of_day, tz.key, every_weeks=row.length_weeks or 2),
+                + schedules_ui.weekly(
+                    row.weekday, row.time_of_day, tz.key, every_weeks=row.length_weeks or 2
+                ),
                 enabled=row.enabled,
                 note=(_switched_off(row.paused_reason) if not row.enabled and row.paused_reason else ""),
             )
@@ -250,7 +279,9 @@ def okr_pause(call: Invocation) -> None:
         try:
             until = date.fromisoformat(words[0])
         except ValueError:
-            raise Usage(f"“{words[0][:20]}” is not a date like 2026-12-24.\n\n" + schedules_ui.PAUSE_USAGE) from None
+            raise Usage(
+                f"“{words[0][:20]}” is not a date like 2026-12-24.\n\n" + schedules_ui.PAUSE_USAGE
+            ) from None
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         schedules.pause(session, client, workspace, who.user_id, until, datetime.now(UTC))
@@ -268,7 +299,11 @@ def okr_resume(call: Invocation) -> None:
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         was_paused = schedules.resume(session, client, workspace, who.user_id)
-    text = "Welcome back: your check-in reminders are on again." if was_paused else "Your reminders weren't paused; nothing changed."
+    text = (
+        "Welcome back: your check-in reminders are on again."
+        if was_paused
+        else "Your reminders weren't paused; nothing changed."
+    )
     answer = _okr_schedule_answer(db, client, who, "", text)
     respond(**answer)
 
@@ -282,7 +317,14 @@ DIGEST_AGAIN = "again"
 def okr_digest(call: Invocation) -> None:
     """Posts the channel's digest now; when one already went out this week, asks first (the
     second word `again` confirms) and says when the last one went."""
-    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
+    rest, command, respond, client, context, db = (
+        call.rest,
+        call.command,
+        call.respond,
+        call.client,
+        call.context,
+        call.db,
+    )
     again = rest.strip().lower() == DIGEST_AGAIN
     if rest.strip() and not again:
         raise Usage(
@@ -298,10 +340,12 @@ def okr_digest(call: Invocation) -> None:
         ask = schedules.digest_ask(session, workspace, channel_id, now)
     if ask.this_week and not again:
         caller_tz = reader_zone(db, client, who)
-        respond(**ephemeral(
-            f"<#{channel_id}>'s digest already went out this week, {schedules_ui.when(ask.last_at, caller_tz)} your time. "
-            f"`/okr digest again` posts another one now."
-        ))
+        respond(
+            **ephemeral(
+                f"<#{channel_id}>'s digest already went out this week, {schedules_ui.when(ask.last_at, caller_tz)} your time. "
+                f"`/okr digest again` posts another one now."
+            )
+        )
         return
     text, _posted = schedules.post_digest_now(
         db, client, workspace_id, channel_id, requested_by=who.user_id, now=now
@@ -338,19 +382,41 @@ def _require_channel(channel_id: str, what: str) -> None:
         raise Invalid(f"Run `{what}` in the team's channel; a direct message has no digest or sprints.")
 
 
-def _set_schedule(db: Database, client: WebClient, who, kind: ScheduleKind, weekday: int, time_of_day: str,
-                  *, channel_id: str = "", length_weeks: int | None = None) -> None:
+def _set_schedule(
+    db: Database,
+    client: WebClient,
+    who,
+    kind: ScheduleKind,
+    weekday: int,
+    time_of_day: str,
+    *,
+    channel_id: str = "",
+    length_weeks: int | None = None,
+) -> None:
     """Set (and switch on) a schedule, if the caller may; announced once committed."""
     with unit_of_work(db, who) as (session, workspace):
         told = schedules.set_schedule(
-            session, client, workspace, who.user_id, kind, weekday, time_of_day,
-            channel_id=channel_id, length_weeks=length_weeks,
+            session,
+            client,
+            workspace,
+            who.user_id,
+            kind,
+            weekday,
+            time_of_day,
+            channel_id=channel_id,
+            length_weeks=length_weeks,
         )
     schedules.announce(client, told)
 
 
-def _switch_off(db: Database, client: WebClient, who, kind: ScheduleKind, channel_id: str,
-                default: tuple[int, str, int | None]) -> None:
+def _switch_off(
+    db: Database,
+    client: WebClient,
+    who,
+    kind: ScheduleKind,
+    channel_id: str,
+    default: tuple[int, str, int | None],
+) -> None:
     """Switch a schedule off, if the caller may; announced once committed."""
     with unit_of_work(db, who) as (session, workspace):
         told = schedules.switch_off(session, client, workspace, who.user_id, kind, channel_id, default)
@@ -358,7 +424,7 @@ def _switch_off(db: Database, client: WebClient, who, kind: ScheduleKind, channe
 
 
 def _switched_off(reason: str | None) -> str:
-    """"switched off by @bob", "switched off: Slack answered not_in_channel": said once."""
+    """ "switched off by @bob", "switched off: Slack answered not_in_channel": said once."""
     if not reason:
         return "switched off"
     return reason if reason.startswith("switched off") else f"switched off: {reason}"

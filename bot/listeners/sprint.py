@@ -47,7 +47,9 @@ def register(app: App) -> None:
     app.action(Action.REVIEW_SPRINT)(review_from_button)
 
 
-def _open_plan(client: WebClient, db: Database, who: Caller, channel_id: str, trigger_id: str, name: str = "") -> None:
+def _open_plan(
+    client: WebClient, db: Database, who: Caller, channel_id: str, trigger_id: str, name: str = ""
+) -> None:
     with unit_of_work(db, who) as (session, workspace):
         plan = sprints.plan(session, client, workspace, who.user_id, channel_id)
         view = ui.start_modal(
@@ -66,7 +68,14 @@ def _start(call: Invocation) -> None:
 
 
 def _goal(call: Invocation) -> None:
-    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
+    rest, command, respond, client, context, db = (
+        call.rest,
+        call.command,
+        call.respond,
+        call.client,
+        call.context,
+        call.db,
+    )
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         detail = sprints.set_goal(session, client, workspace, who.user_id, command["channel_id"], rest)
@@ -76,27 +85,52 @@ def _goal(call: Invocation) -> None:
 
 
 def _link(call: Invocation) -> None:
-    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
+    rest, command, respond, client, context, db = (
+        call.rest,
+        call.command,
+        call.respond,
+        call.client,
+        call.context,
+        call.db,
+    )
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        detail, key_result = sprints.link(session, client, workspace, who.user_id, command["channel_id"], rest)
+        detail, key_result = sprints.link(
+            session, client, workspace, who.user_id, command["channel_id"], rest
+        )
         answer = ephemeral(ui.linked(detail, f"KR-{key_result.number}", key_result.title))
     respond(**answer)
     homes.refresh(db, client, who, who.user_id, key_result.owner_id)
 
 
 def _unlink(call: Invocation) -> None:
-    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
+    rest, command, respond, client, context, db = (
+        call.rest,
+        call.command,
+        call.respond,
+        call.client,
+        call.context,
+        call.db,
+    )
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        detail, key_result = sprints.unlink(session, client, workspace, who.user_id, command["channel_id"], rest)
+        detail, key_result = sprints.unlink(
+            session, client, workspace, who.user_id, command["channel_id"], rest
+        )
         answer = ephemeral(ui.unlinked(detail, f"KR-{key_result.number}", key_result.title))
     respond(**answer)
     homes.refresh(db, client, who, who.user_id, key_result.owner_id)
 
 
 def _show(call: Invocation) -> None:
-    rest, command, respond, client, context, db = call.rest, call.command, call.respond, call.client, call.context, call.db
+    rest, command, respond, client, context, db = (
+        call.rest,
+        call.command,
+        call.respond,
+        call.client,
+        call.context,
+        call.db,
+    )
     if rest.strip():
         raise Usage("`/sprint show` takes nothing: it shows this channel's current sprint.")
     who = caller(context)
@@ -107,7 +141,9 @@ def _show(call: Invocation) -> None:
     respond(**answer)
 
 
-def _open_review(client: WebClient, db: Database, who: Caller, channel_id: str, trigger_id: str, sprint_id=None) -> None:
+def _open_review(
+    client: WebClient, db: Database, who: Caller, channel_id: str, trigger_id: str, sprint_id=None
+) -> None:
     today = _today(db, client, who)
     with unit_of_work(db, who) as (session, workspace):
         detail = sprints.prepare_review(session, client, workspace, who.user_id, channel_id, sprint_id)
@@ -134,13 +170,29 @@ def _not_in_a_channel(command: dict) -> str | None:
     return sprints.NOT_IN_A_CHANNEL
 
 
-ROUTER = Router("/sprint", "*`/sprint` — this channel's sprint and the key results its goal serves*", guard=_not_in_a_channel)
-ROUTER.add("start", _start, "• `/sprint start` — plan a sprint (opens a form: name, dates, goal, key results it serves)", "new", "plan")
+ROUTER = Router(
+    "/sprint",
+    "*`/sprint` — this channel's sprint and the key results its goal serves*",
+    guard=_not_in_a_channel,
+)
+ROUTER.add(
+    "start",
+    _start,
+    "• `/sprint start` — plan a sprint (opens a form: name, dates, goal, key results it serves)",
+    "new",
+    "plan",
+)
 ROUTER.add("goal", _goal, "• `/sprint goal TEXT` — set the current sprint's goal")
 ROUTER.add("link", _link, "• `/sprint link KR-12` · `/sprint unlink KR-12` — the key results the goal serves")
 ROUTER.add("unlink", _unlink)
 ROUTER.add("show", _show, "• `/sprint show` — the goal, days left, the key results it serves and their pace")
-ROUTER.add("end", _end, "• `/sprint end` — close the sprint with a review (met, partly, missed, a note)", "close", "review")
+ROUTER.add(
+    "end",
+    _end,
+    "• `/sprint end` — close the sprint with a review (met, partly, missed, a note)",
+    "close",
+    "review",
+)
 SUBCOMMANDS = ROUTER.handlers
 
 
@@ -158,7 +210,11 @@ def submit_start(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
     confirmation = f"Started `{ui.sprint_ref(detail.sprint)}` {ui.user_text(detail.sprint.name, 150)} in <#{detail.sprint.channel_id}>."
     if not detail.aligned:
         confirmation += "\n:bulb: Its goal serves no key result yet: `/sprint link KR-12` in the channel makes it aligned."
-    outbound.dm(client, who.user_id, confirmation if posted else confirmation + "\n" + ui.not_announced(detail.sprint.channel_id))
+    outbound.dm(
+        client,
+        who.user_id,
+        confirmation if posted else confirmation + "\n" + ui.not_announced(detail.sprint.channel_id),
+    )
     homes.refresh(db, client, who, *detail.editor_ids)
 
 
@@ -172,7 +228,11 @@ def submit_end(ack: Ack, view: dict, client: WebClient, context: BoltContext, db
     text, blocks = ui.ended_message(ended.detail, ended.standings, who.user_id)
     posted = outbound.post(client, ended.detail.sprint.channel_id, text, blocks)
     confirmation = ui.ended_confirmation(ended.detail)
-    outbound.dm(client, who.user_id, confirmation if posted else confirmation + "\n" + ui.not_announced(metadata.channel_id))
+    outbound.dm(
+        client,
+        who.user_id,
+        confirmation if posted else confirmation + "\n" + ui.not_announced(metadata.channel_id),
+    )
     homes.refresh(db, client, who, who.user_id, *ended.detail.editor_ids)
 
 

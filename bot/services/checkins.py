@@ -25,7 +25,15 @@ from storage.repositories import okrs as repo
 # 100 blocks a modal: an intro, four blocks per key result, and the "N more" note.
 MODAL_KEY_RESULTS = 24
 
-DONE_WORDS = {"done": 1.0, "yes": 1.0, "complete": 1.0, "completed": 1.0, "not-done": 0.0, "no": 0.0, "todo": 0.0}
+DONE_WORDS = {
+    "done": 1.0,
+    "yes": 1.0,
+    "complete": 1.0,
+    "completed": 1.0,
+    "not-done": 0.0,
+    "no": 0.0,
+    "todo": 0.0,
+}
 
 
 @dataclass
@@ -39,7 +47,9 @@ class CheckInModal:
         return max(0, self.total - len(self.items))
 
 
-def modal_data(session: Session, workspace: Workspace, user_id: str, *, limit: int = MODAL_KEY_RESULTS) -> CheckInModal:
+def modal_data(
+    session: Session, workspace: Workspace, user_id: str, *, limit: int = MODAL_KEY_RESULTS
+) -> CheckInModal:
     """Every active key result the person owns, most overdue first: three statements at any size."""
     page = repo.key_results_owned_by(session, workspace.id, user_id, limit=limit)
     latest = repo.recent_checkins(session, [kr.id for kr, _ in page.items], per_key_result=1)
@@ -94,14 +104,20 @@ def record(
         kr, objective = pair
         ref = format_ref(RefKind.KR, kr.number)
         if kr.status != Status.ACTIVE or objective.status != Status.ACTIVE:
-            errors[block] = f"{ref} is {'closed' if Status.CLOSED in (kr.status, objective.status) else 'archived'}; check-ins go on active key results."
+            errors[block] = (
+                f"{ref} is {'closed' if Status.CLOSED in (kr.status, objective.status) else 'archived'}; check-ins go on active key results."
+            )
         elif kr.kind == KeyResultKind.MILESTONE and entry.value not in (0.0, 1.0):
             errors[block] = f"{ref} is a milestone: check in 1 (done) or 0 (not done)."
     if errors:
         if field_errors:
             raise Invalid("Some check-ins need another look.", fields=errors)
         raise Invalid(next(iter(errors.values())))
-    not_theirs = [owners for kr, objective in found.values() if actor_id not in (owners := (kr.owner_id, objective.owner_id))]
+    not_theirs = [
+        owners
+        for kr, objective in found.values()
+        if actor_id not in (owners := (kr.owner_id, objective.owner_id))
+    ]
     if not_theirs and not authorized:
         # The owner of the key result, the owner of its objective, or a workspace admin.
         require_owner_or_admin(session, client, workspace, actor_id, *not_theirs[0])
@@ -142,7 +158,9 @@ def parse_line(rest: str) -> tuple[str, str, Confidence | None, str]:
     """`KR-n VALUE [on-track|at-risk|off-track] [note]` → (reference, value text, confidence, note)."""
     parts = rest.split(maxsplit=2)
     if len(parts) < 2:
-        raise Usage("Check in like `/okr checkin KR-3 42 on-track shipped the beta`, or `/okr checkin` for the form.")
+        raise Usage(
+            "Check in like `/okr checkin KR-3 42 on-track shipped the beta`, or `/okr checkin` for the form."
+        )
     reference, value, tail = parts[0], parts[1], parts[2].strip() if len(parts) > 2 else ""
     confidence = None
     if tail:
@@ -177,7 +195,9 @@ def check_in_line(
     try:
         value = parse_value(value_text, kr)
     except ValueError as error:
-        raise Usage(f"{error}. Check in like `/okr checkin {format_ref(RefKind.KR, kr.number)} 42 on-track`.") from None
+        raise Usage(
+            f"{error}. Check in like `/okr checkin {format_ref(RefKind.KR, kr.number)} 42 on-track`."
+        ) from None
     if confidence is None and kr.last_confidence:
         # Said nothing about confidence: it stands, as the modal (prefilled with it) keeps it.
         confidence = Confidence(kr.last_confidence)
@@ -185,7 +205,14 @@ def check_in_line(
         key_result_id=kr.id, value=value, confidence=confidence, note=note, unit=typed_unit(value_text)
     )
     recorded = record(
-        session, client, workspace, actor_id, [entry], now=now, field_errors=False, dedupe_prefix=dedupe_prefix
+        session,
+        client,
+        workspace,
+        actor_id,
+        [entry],
+        now=now,
+        field_errors=False,
+        dedupe_prefix=dedupe_prefix,
     )
     if not recorded:
         raise Conflict(

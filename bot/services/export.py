@@ -116,7 +116,9 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
             .order_by(KpiMeasurement.measured_at, KpiMeasurement.id)
         )
     )
-    objectives = list(session.scalars(select(Objective).where(Objective.workspace_id == wid).order_by(Objective.number)))
+    objectives = list(
+        session.scalars(select(Objective).where(Objective.workspace_id == wid).order_by(Objective.number))
+    )
     key_results = list(
         session.scalars(select(KeyResult).where(KeyResult.workspace_id == wid).order_by(KeyResult.number))
     )

@@ -90,7 +90,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _YAML_TAG = "tag:yaml.org,2002:"
 _NULL_TAG = _YAML_TAG + "null"
 # What the safe resolver gives plain YAML; anything else was typed as an explicit tag (`!!python/…`).
-_PLAIN_TAGS = {_YAML_TAG + kind for kind in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+_PLAIN_TAGS = {
+    _YAML_TAG + kind for kind in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+}
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
@@ -158,7 +160,9 @@ def read_document(text: str) -> Document:
         if error.context and error.problem:
             started = f" that starts on line {error.context_mark.line + 1}" if error.context_mark else ""
             problem += f" ({error.context}{started})"
-        raise ImportRejected([Problem(mark.line + 1 if mark else None, f"malformed YAML: {problem}")]) from None
+        raise ImportRejected(
+            [Problem(mark.line + 1 if mark else None, f"malformed YAML: {problem}")]
+        ) from None
     except yaml.YAMLError as error:
         raise ImportRejected([Problem(None, f"malformed YAML: {error}")]) from None
     if root is None:
@@ -171,11 +175,15 @@ def read_document(text: str) -> Document:
     return Document(data, lines)
 
 
-def _plain(node: yaml.Node, path: Path, lines: dict[Path, int], seen: set[int], problems: list[Problem]) -> Any:
+def _plain(
+    node: yaml.Node, path: Path, lines: dict[Path, int], seen: set[int], problems: list[Problem]
+) -> Any:
     line = node.start_mark.line + 1
     lines.setdefault(path, line)
     if id(node) in seen:  # an alias: the same node again; its own mark is the anchor's
-        problems.append(Problem(lines[path], "YAML anchors and aliases (& and *) are not supported; write the value out"))
+        problems.append(
+            Problem(lines[path], "YAML anchors and aliases (& and *) are not supported; write the value out")
+        )
         return None
     seen.add(id(node))
     if node.tag not in _PLAIN_TAGS:
@@ -197,7 +205,9 @@ def _plain(node: yaml.Node, path: Path, lines: dict[Path, int], seen: set[int], 
             continue
         key = key_node.value
         if key in mapping:
-            problems.append(Problem(key_line, f"`{key[:40]}` appears twice here (first on line {lines[(*path, key)]})"))
+            problems.append(
+                Problem(key_line, f"`{key[:40]}` appears twice here (first on line {lines[(*path, key)]})")
+            )
             continue
         lines[(*path, key)] = key_line
         mapping[key] = _plain(value_node, (*path, key), lines, seen, problems)
@@ -308,8 +318,12 @@ class KeyResultSpec(_Spec):
             if self.unit:
                 raise ValueError("a milestone is done or not done: leave out the unit")
         elif self.start is None or self.target is None:
-            missing = " and ".join(n for n, v in (("start", self.start), ("target", self.target)) if v is None)
-            raise ValueError(f"give this key result a {missing} (e.g. start: 0, target: 100), or `milestone: true`")
+            missing = " and ".join(
+                n for n, v in (("start", self.start), ("target", self.target)) if v is None
+            )
+            raise ValueError(
+                f"give this key result a {missing} (e.g. start: 0, target: 100), or `milestone: true`"
+            )
         return self
 
 
@@ -408,7 +422,9 @@ def parse_document(document: Document) -> ParsedFile:
     """Check a document's shape with the rules of the file format; other readers of OKRs (a Viva
     Goals export: bot/services/viva.py) build a Document and come here, so the rules live once."""
     if not isinstance(document.data, dict):
-        raise ImportRejected([Problem(document.line(()), "the file must be a mapping with `team`, `cycle` and `objectives`")])
+        raise ImportRejected(
+            [Problem(document.line(()), "the file must be a mapping with `team`, `cycle` and `objectives`")]
+        )
     problems = list(_limits(document))
     try:
         spec = OkrFile.model_validate(document.data)
@@ -539,7 +555,9 @@ def _refs(refs: list[str]) -> str:
 def find_workspace(session: Session, team_id: str) -> Workspace:
     workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
     if workspace is None:
-        raise NotFound(f"No workspace {team_id} in this database: install the app there first, or check the team id.")
+        raise NotFound(
+            f"No workspace {team_id} in this database: install the app there first, or check the team id."
+        )
     return workspace
 
 
@@ -549,7 +567,9 @@ def import_file(session: Session, text: str, *, team_id: str | None = None) -> I
     parsed = parse_file(text)
     team = team_id or parsed.spec.team
     if not team:
-        raise ImportRejected([Problem(parsed.document.line(()), "name the workspace: add `team: T0123ABCD` or pass --team")])
+        raise ImportRejected(
+            [Problem(parsed.document.line(()), "name the workspace: add `team: T0123ABCD` or pass --team")]
+        )
     return apply(session, find_workspace(session, team), parsed)
 
 
@@ -580,7 +600,12 @@ def apply(session: Session, workspace: Workspace, parsed: ParsedFile) -> ImportR
     by_number = {o.number: o for o in objectives}
     kra_numbers = {o.kra for o in spec.objectives if o.kra is not None}
     kras = (
-        {k.number: k for k in session.scalars(select(Kra).where(Kra.workspace_id == workspace.id, Kra.number.in_(kra_numbers)))}
+        {
+            k.number: k
+            for k in session.scalars(
+                select(Kra).where(Kra.workspace_id == workspace.id, Kra.number.in_(kra_numbers))
+            )
+        }
         if kra_numbers
         else {}
     )
@@ -633,7 +658,9 @@ def apply(session: Session, workspace: Workspace, parsed: ParsedFile) -> ImportR
         ref = format_ref(RefKind.OBJ, objective.number)
         if item.existing is not None:
             (result.objectives_updated if changed[item.spec.key] else result.objectives_unchanged).append(ref)
-        _apply_key_results(session, workspace, objective, item.spec, existing_krs.get(objective.id, []), result)
+        _apply_key_results(
+            session, workspace, objective, item.spec, existing_krs.get(objective.id, []), result
+        )
     session.flush()
     return result
 
@@ -657,7 +684,10 @@ def _resolve(
     for index, objective in enumerate(spec.objectives):
         at: Path = ("objectives", index)
         if objective.key in keys:
-            problem((*at, "key"), f"the key `{objective.key}` is used twice (objective {keys[objective.key] + 1} has it too)")
+            problem(
+                (*at, "key"),
+                f"the key `{objective.key}` is used twice (objective {keys[objective.key] + 1} has it too)",
+            )
             continue
         keys[objective.key] = index
         cycle_text = objective.cycle or spec.cycle
@@ -696,13 +726,18 @@ def _resolve(
         try:
             number = parse_ref(parent, RefKind.OBJ)
         except ValueError:
-            problem(at, f"the parent `{parent[:40]}` is neither the key of an objective in this file nor OBJ-n")
+            problem(
+                at, f"the parent `{parent[:40]}` is neither the key of an objective in this file nor OBJ-n"
+            )
             continue
         target = by_number.get(number)
         if target is None:
             problem(at, f"the parent {format_ref(RefKind.OBJ, number)} was not found in this workspace")
         elif item.existing is not None and target.id == item.existing.id:
-            problem(at, f"an objective can't be its own parent ({format_ref(RefKind.OBJ, number)} is `{item.spec.key}`)")
+            problem(
+                at,
+                f"an objective can't be its own parent ({format_ref(RefKind.OBJ, number)} is `{item.spec.key}`)",
+            )
         else:
             item.parent_id = target.id
 
@@ -714,7 +749,10 @@ def _resolve(
 
 
 def _loops(
-    resolved: list[_Resolved], document: Document, by_key: dict[str, Objective], by_number: dict[int, Objective]
+    resolved: list[_Resolved],
+    document: Document,
+    by_key: dict[str, Objective],
+    by_number: dict[int, Objective],
 ) -> Iterator[Problem]:
     """A parent chain that comes back to where it started, through the file or the workspace."""
     by_id = {o.id: o for o in by_number.values()}

@@ -106,7 +106,9 @@ def update_kra(
     return Saved(kra, _coach(session, workspace, kra, len(form.kpis)))
 
 
-def archive_kra(session: Session, client: WebClient, workspace: Workspace, actor_id: str, reference: str) -> Kra:
+def archive_kra(
+    session: Session, client: WebClient, workspace: Workspace, actor_id: str, reference: str
+) -> Kra:
     kra = find_kra(session, workspace, reference)
     require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id, kra.created_by)
     if kra.status == Status.ARCHIVED:
@@ -282,6 +284,8 @@ def kra_to_edit(
     """The KRA and KPIs for the edit form, for its owner, its creator or an admin; active only."""
     kra = find_kra(session, workspace, reference)
     if kra.status != Status.ACTIVE:
-        raise Invalid(f"{format_ref(RefKind.KRA, kra.number)} is archived; archived KRAs keep their history unchanged.")
+        raise Invalid(
+            f"{format_ref(RefKind.KRA, kra.number)} is archived; archived KRAs keep their history unchanged."
+        )
     require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id, kra.created_by)
     return kra, repo.kpis_of(session, [kra.id]).get(kra.id, [])

@@ -14,7 +14,9 @@ from storage.models import BOTS_TABLE, INSTALLATIONS_TABLE, Base, Workspace, _no
 log = logging.getLogger(__name__)
 
 
-def mark_uninstalled(session: Session, team_id: str | None, enterprise_id: str | None, now: datetime | None = None):
+def mark_uninstalled(
+    session: Session, team_id: str | None, enterprise_id: str | None, now: datetime | None = None
+):
     if not team_id:
         return
     workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))

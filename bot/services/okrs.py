@@ -87,7 +87,11 @@ def modal_choices(
     if objective is not None and objective.cycle not in names:
         names.insert(0, objective.cycle)
     cycle = objective.cycle if objective is not None else current.name
-    parents = [o for o in repo.active_objectives(session, workspace.id, cycle, limit=101) if not objective or o.id != objective.id]
+    parents = [
+        o
+        for o in repo.active_objectives(session, workspace.id, cycle, limit=101)
+        if not objective or o.id != objective.id
+    ]
     kras = repo.active_kras_of(session, workspace.id, objective.owner_id if objective else owner_id, limit=99)
     if objective is not None and objective.kra_id and all(k.id != objective.kra_id for k in kras):
         kras += list(repo.kras_by_ids(session, [objective.kra_id]).values())
@@ -120,13 +124,17 @@ def _links(
         elif objective is not None and (
             parent.id == objective.id or any(a.id == objective.id for a in repo.ancestors(session, parent))
         ):
-            errors[Block.OBJ_PARENT] = "An objective cannot sit under itself or under one of its own children."
+            errors[Block.OBJ_PARENT] = (
+                "An objective cannot sit under itself or under one of its own children."
+            )
             parent = None
     kra = None
     if form.kra_id is not None:
         kra = session.get(Kra, form.kra_id)
-        if kra is None or kra.workspace_id != workspace.id or (
-            kra.status != Status.ACTIVE and (objective is None or objective.kra_id != kra.id)
+        if (
+            kra is None
+            or kra.workspace_id != workspace.id
+            or (kra.status != Status.ACTIVE and (objective is None or objective.kra_id != kra.id))
         ):
             errors[Block.OBJ_KRA] = "That KRA is no longer available; choose another, or none."
             kra = None
@@ -147,7 +155,9 @@ def _apply_key_result(kr: KeyResult, form: KeyResultForm, position: int) -> None
     kr.start_value, kr.target_value = form.start, form.target
 
 
-def _new_key_result(session: Session, workspace: Workspace, objective: Objective, form: KeyResultForm, position: int):
+def _new_key_result(
+    session: Session, workspace: Workspace, objective: Objective, form: KeyResultForm, position: int
+):
     kr = KeyResult(
         workspace_id=workspace.id,
         objective_id=objective.id,
@@ -160,7 +170,12 @@ def _new_key_result(session: Session, workspace: Workspace, objective: Objective
 
 
 def create_objective(
-    session: Session, workspace: Workspace, actor_id: str, form: ObjectiveForm, *, creation_key: str | None = None
+    session: Session,
+    workspace: Workspace,
+    actor_id: str,
+    form: ObjectiveForm,
+    *,
+    creation_key: str | None = None,
 ) -> Saved:
     """`creation_key` ("view:<view id>"): the same submission delivered twice creates one objective;
     the second is refused with a Conflict that names it, and its transaction rolls back."""
@@ -189,7 +204,9 @@ def create_objective(
         if done is None:
             raise
         raise Conflict(_already_created(done)) from None
-    key_results = [_new_key_result(session, workspace, objective, f, i) for i, f in enumerate(form.key_results)]
+    key_results = [
+        _new_key_result(session, workspace, objective, f, i) for i, f in enumerate(form.key_results)
+    ]
     session.flush()
     return Saved(objective, key_results, _coach(form, kra))
 
@@ -209,13 +226,17 @@ def update_objective(
     # Checked again on submit: the modal's private_metadata is only a hint, never trusted.
     require_objective_rights(session, client, workspace, actor_id, objective)
     if objective.status != Status.ACTIVE:
-        raise Invalid(f"{format_ref(RefKind.OBJ, number)} is {objective.status.value}; its history stays as it was.")
+        raise Invalid(
+            f"{format_ref(RefKind.OBJ, number)} is {objective.status.value}; its history stays as it was."
+        )
     cycle, parent, kra = _links(session, workspace, form, objective)
     objective.title, objective.description, objective.owner_id = form.title, form.description, form.owner_id
     objective.cycle, objective.channel_id = cycle, form.channel_id
     objective.parent_id, objective.kra_id = (parent.id if parent else None), (kra.id if kra else None)
     existing = [
-        kr for kr in repo.key_results_of(session, [objective.id]).get(objective.id, []) if kr.status == Status.ACTIVE
+        kr
+        for kr in repo.key_results_of(session, [objective.id]).get(objective.id, [])
+        if kr.status == Status.ACTIVE
     ]
     # Row n of the edit form was prefilled from the n-th active key result.
     by_row = {kr_form.row: kr_form for kr_form in form.key_results}
@@ -264,10 +285,14 @@ def close_objective(
     if objective.status != Status.ACTIVE:
         raise Invalid(f"{format_ref(RefKind.OBJ, number)} is already {objective.status.value}.")
     key_results = [
-        kr for kr in repo.key_results_of(session, [objective.id]).get(objective.id, []) if kr.status == Status.ACTIVE
+        kr
+        for kr in repo.key_results_of(session, [objective.id]).get(objective.id, [])
+        if kr.status == Status.ACTIVE
     ]
     if set(scores) != {kr.id for kr in key_results}:
-        raise Invalid(f"This form no longer matches {format_ref(RefKind.OBJ, number)}; run `/okr close` again.")
+        raise Invalid(
+            f"This form no longer matches {format_ref(RefKind.OBJ, number)}; run `/okr close` again."
+        )
     for kr in key_results:
         kr.final_score = scores[kr.id]
         kr.status = Status.CLOSED
@@ -276,7 +301,9 @@ def close_objective(
     return objective, key_results
 
 
-def archive_objective(session: Session, client: WebClient, workspace: Workspace, actor_id: str, reference: str) -> Objective:
+def archive_objective(
+    session: Session, client: WebClient, workspace: Workspace, actor_id: str, reference: str
+) -> Objective:
     objective = find_objective(session, workspace, reference)
     require_objective_rights(session, client, workspace, actor_id, objective)
     if objective.status == Status.ARCHIVED:
@@ -319,7 +346,9 @@ def objective_detail(
     history = repo.recent_checkins(session, [kr.id for kr in key_results])
     served = sprint_repo.sprints_serving(session, [kr.id for kr in key_results], active_only=False)
     sources, _ = source_repo.bindings_of(session, key_result_ids=[kr.id for kr in key_results])
-    return ObjectiveDetail(assess(objective, key_results, workspace, now), chain, kra, history, served, sources)
+    return ObjectiveDetail(
+        assess(objective, key_results, workspace, now), chain, kra, history, served, sources
+    )
 
 
 @dataclass
@@ -371,7 +400,11 @@ def channel_has_objectives(session: Session, workspace: Workspace, channel_id: s
 
 
 def active_key_results(session: Session, objective: Objective) -> list[KeyResult]:
-    return [kr for kr in repo.key_results_of(session, [objective.id]).get(objective.id, []) if kr.status == Status.ACTIVE]
+    return [
+        kr
+        for kr in repo.key_results_of(session, [objective.id]).get(objective.id, [])
+        if kr.status == Status.ACTIVE
+    ]
 
 
 def objective_to_change(

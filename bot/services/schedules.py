@@ -190,7 +190,9 @@ def switch_off(
 
 
 def _to_admins(session: Session, workspace: Workspace, actor_id: str, text: str) -> Announcement:
-    return Announcement(text, user_ids=[u for u in members_repo.admin_ids(session, workspace.id) if u != actor_id])
+    return Announcement(
+        text, user_ids=[u for u in members_repo.admin_ids(session, workspace.id) if u != actor_id]
+    )
 
 
 def announce(client: WebClient, announcement: Announcement | None) -> None:

@@ -60,7 +60,9 @@ DEFAULT_DAYS = 14
 MAX_CHOICES = 100  # a static select holds at most 100 options
 NOT_IN_A_CHANNEL = "Sprints live in a team channel; run /sprint in one."
 NO_SPRINT = "There is no active sprint in this channel. Start one with `/sprint start`."
-NOT_AN_EDITOR = "Only the sprint's creator, the owner of a key result it serves, or a workspace admin can do that."
+NOT_AN_EDITOR = (
+    "Only the sprint's creator, the owner of a key result it serves, or a workspace admin can do that."
+)
 
 _PACE_ORDER = {PaceStatus.OFF_TRACK: 0, PaceStatus.AT_RISK: 1}
 
@@ -105,7 +107,11 @@ class Ended:
 
 
 def standing(
-    key_result: KeyResult, objective: Objective, workspace: Workspace, now: datetime, channel_id: str | None = None
+    key_result: KeyResult,
+    objective: Objective,
+    workspace: Workspace,
+    now: datetime,
+    channel_id: str | None = None,
 ) -> Standing:
     progress = progress_at(key_result, key_result.current_value)
     try:
@@ -114,16 +120,29 @@ def standing(
         cycle = cycle_for(now, workspace.fiscal_year_start_month or 1)
     expected = expected_progress(now, cycle.start_at, cycle.end_at)
     pace = PaceStatus.NO_CHECKIN if key_result.last_checkin_at is None else pace_status(progress, expected)
-    return Standing(key_result, objective, progress, pace, in_channel=bool(channel_id) and objective.channel_id == channel_id)
+    return Standing(
+        key_result,
+        objective,
+        progress,
+        pace,
+        in_channel=bool(channel_id) and objective.channel_id == channel_id,
+    )
 
 
 def standings_of(detail: SprintDetail, workspace: Workspace, now: datetime | None = None) -> list[Standing]:
     now = now or _now()
-    return [standing(link.key_result, link.objective, workspace, now, detail.sprint.channel_id) for link in detail.links]
+    return [
+        standing(link.key_result, link.objective, workspace, now, detail.sprint.channel_id)
+        for link in detail.links
+    ]
 
 
 def candidate_key_results(
-    session: Session, workspace: Workspace, channel_id: str | None, now: datetime | None = None, limit: int = MAX_CHOICES
+    session: Session,
+    workspace: Workspace,
+    channel_id: str | None,
+    now: datetime | None = None,
+    limit: int = MAX_CHOICES,
 ) -> list[Standing]:
     """Key results a channel's sprint could serve: its objectives' and the workspace's active ones,
     behind pace first (off track, at risk, then the others), at most `limit`. The channel's own are
@@ -134,7 +153,9 @@ def candidate_key_results(
     return sorted(chosen, key=lambda s: (_PACE_ORDER.get(s.pace, 2), not s.in_channel, s.key_result.number))
 
 
-def local_today(session: Session, client: WebClient, workspace: Workspace, user_id: str, now: datetime | None = None) -> date:
+def local_today(
+    session: Session, client: WebClient, workspace: Workspace, user_id: str, now: datetime | None = None
+) -> date:
     """The person's own date (Slack's users.info time zone, cached a day)."""
     now = now or _now()
     person = member(session, client, workspace, user_id, now=now)
@@ -150,7 +171,9 @@ def require_team_channel(channel_id: str | None, channel_name: str | None = None
     return channel_id
 
 
-def require_editor(session: Session, client: WebClient, workspace: Workspace, actor_id: str, detail: SprintDetail) -> None:
+def require_editor(
+    session: Session, client: WebClient, workspace: Workspace, actor_id: str, detail: SprintDetail
+) -> None:
     try:
         require_owner_or_admin(session, client, workspace, actor_id, *detail.editor_ids)
     except Forbidden:
@@ -175,7 +198,12 @@ def _already_running(detail: SprintDetail) -> str:
 
 
 def plan(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, channel_id: str, now: datetime | None = None
+    session: Session,
+    client: WebClient,
+    workspace: Workspace,
+    actor_id: str,
+    channel_id: str,
+    now: datetime | None = None,
 ) -> Plan:
     """The Plan sprint modal's defaults, or a Conflict when the channel already has a sprint."""
     now = now or _now()
@@ -230,9 +258,13 @@ def start_sprint(
     except IntegrityError:
         # The partial unique index "one active sprint per channel" (also when two people submit at once).
         running = repo.current_sprint(session, workspace.id, channel_id)
-        raise Conflict(_already_running(running) if running else "This channel already has an active sprint.") from None
+        raise Conflict(
+            _already_running(running) if running else "This channel already has an active sprint."
+        ) from None
     for key_result, _objective in serves:
-        session.add(SprintKeyResult(sprint_id=sprint.id, key_result_id=key_result.id, workspace_id=workspace.id))
+        session.add(
+            SprintKeyResult(sprint_id=sprint.id, key_result_id=key_result.id, workspace_id=workspace.id)
+        )
     session.flush()
     return repo.sprint_detail(session, sprint)
 
@@ -245,7 +277,10 @@ def _resolve_key_results(
         pair = found.get(number)
         ref = format_ref(RefKind.KR, number)
         if pair is None:
-            raise Invalid(f"{ref} was not found.", fields={Block.SPRINT_KEY_RESULTS: f"{ref} was not found; pick another."})
+            raise Invalid(
+                f"{ref} was not found.",
+                fields={Block.SPRINT_KEY_RESULTS: f"{ref} was not found; pick another."},
+            )
         if pair[0].status != Status.ACTIVE or pair[1].status != Status.ACTIVE:
             message = f"{ref} is no longer active; pick an active key result."
             raise Invalid(message, fields={Block.SPRINT_KEY_RESULTS: message})
@@ -265,7 +300,9 @@ def set_goal(
     return detail
 
 
-def _key_result(session: Session, workspace: Workspace, reference: str, verb: str) -> tuple[KeyResult, Objective]:
+def _key_result(
+    session: Session, workspace: Workspace, reference: str, verb: str
+) -> tuple[KeyResult, Objective]:
     parts = (reference or "").split()
     if len(parts) != 1:
         raise Usage(f"Name one key result, like `/sprint {verb} KR-12`.")
@@ -290,12 +327,18 @@ def link(
         raise Invalid(f"{ref} is {key_result.status.value}; a sprint can only serve an active key result.")
     if objective.status != Status.ACTIVE:
         objective_ref = format_ref(RefKind.OBJ, objective.number)
-        raise Invalid(f"{ref} belongs to {objective_ref}, which is {objective.status.value}; a sprint can only serve an active key result.")
+        raise Invalid(
+            f"{ref} belongs to {objective_ref}, which is {objective.status.value}; a sprint can only serve an active key result."
+        )
     if any(existing.key_result.id == key_result.id for existing in detail.links):
         raise Invalid(f"`{detail.ref}` already serves {ref}.")
     if len(detail.links) >= MAX_KEY_RESULTS:
-        raise Invalid(f"`{detail.ref}` already serves {MAX_KEY_RESULTS} key results; unlink one first (`/sprint unlink KR-n`).")
-    session.add(SprintKeyResult(sprint_id=detail.sprint.id, key_result_id=key_result.id, workspace_id=workspace.id))
+        raise Invalid(
+            f"`{detail.ref}` already serves {MAX_KEY_RESULTS} key results; unlink one first (`/sprint unlink KR-n`)."
+        )
+    session.add(
+        SprintKeyResult(sprint_id=detail.sprint.id, key_result_id=key_result.id, workspace_id=workspace.id)
+    )
     session.flush()
     return repo.sprint_detail(session, detail.sprint), key_result
 
@@ -308,14 +351,21 @@ def unlink(
     key_result, _objective = _key_result(session, workspace, reference, "unlink")
     link_row = session.get(SprintKeyResult, (detail.sprint.id, key_result.id))
     if link_row is None:
-        raise Invalid(f"`{detail.ref}` does not serve {format_ref(RefKind.KR, key_result.number)}; `/sprint show` lists what it serves.")
+        raise Invalid(
+            f"`{detail.ref}` does not serve {format_ref(RefKind.KR, key_result.number)}; `/sprint show` lists what it serves."
+        )
     session.delete(link_row)
     session.flush()
     return repo.sprint_detail(session, detail.sprint), key_result
 
 
 def prepare_review(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, channel_id: str, sprint_id: int | None = None
+    session: Session,
+    client: WebClient,
+    workspace: Workspace,
+    actor_id: str,
+    channel_id: str,
+    sprint_id: int | None = None,
 ) -> SprintDetail:
     """The sprint `/sprint end` (or a Review button) is about to review, if the person may end it."""
     if sprint_id is None:
@@ -365,7 +415,9 @@ def end_sprint(
     result = session.execute(
         update(Sprint)
         .where(Sprint.id == sprint.id, Sprint.status == Status.ACTIVE)
-        .values(status=Status.CLOSED, outcome=form.outcome, review_note=form.note, ended_by=actor_id, ended_at=now)
+        .values(
+            status=Status.CLOSED, outcome=form.outcome, review_note=form.note, ended_by=actor_id, ended_at=now
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:

@@ -176,7 +176,9 @@ STORED_ONLY = None
 
 def stored_member(session: Session, workspace: Workspace, user_id: str) -> Member | None:
     """The member cache's row for a person, however old; never asks Slack."""
-    return session.scalar(select(Member).where(Member.workspace_id == workspace.id, Member.user_id == user_id))
+    return session.scalar(
+        select(Member).where(Member.workspace_id == workspace.id, Member.user_id == user_id)
+    )
 
 
 def require_owner_or_admin(

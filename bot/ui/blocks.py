@@ -62,7 +62,10 @@ def section(text: str, *, accessory: dict | None = None, block_id: str | None = 
 
 def context(*texts: str) -> dict:
     """ContextBlock(elements=[MarkdownTextObject(text=…), …]).to_dict(): at most ten texts."""
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(t, CONTEXT_CHARS)} for t in texts[:10]]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": truncate(t, CONTEXT_CHARS)} for t in texts[:10]],
+    }
 
 
 def plain_text(text: str) -> dict:
@@ -93,7 +96,9 @@ def text_size(node: object) -> int:
     return 0
 
 
-def fit(blocks: Sequence[dict | Block], limit: int, overflow: str, *, max_chars: int | None = None) -> list[dict]:
+def fit(
+    blocks: Sequence[dict | Block], limit: int, overflow: str, *, max_chars: int | None = None
+) -> list[dict]:
     """Cut a list of blocks to Slack's limit, ending with a note of how many were left out.
 
     `overflow` is a format string with {count}, e.g. "…and {count} more: see App Home."
@@ -113,7 +118,9 @@ def fit(blocks: Sequence[dict | Block], limit: int, overflow: str, *, max_chars:
     return [*kept, context(overflow.format(count=len(dicts) - len(kept)))]
 
 
-def split(blocks: Sequence[dict], *, max_blocks: int = MESSAGE_BLOCKS, max_chars: int = MESSAGE_TEXT_BUDGET) -> list[list[dict]]:
+def split(
+    blocks: Sequence[dict], *, max_blocks: int = MESSAGE_BLOCKS, max_chars: int = MESSAGE_TEXT_BUDGET
+) -> list[list[dict]]:
     """Blocks into as few messages as hold them, each within Slack's block count and text size.
     A divider never starts or ends a message."""
     messages: list[list[dict]] = []
@@ -136,7 +143,10 @@ def split(blocks: Sequence[dict], *, max_blocks: int = MESSAGE_BLOCKS, max_chars
 def ephemeral(text: str, blocks: Sequence[dict] | None = None) -> dict:
     """Keyword arguments for respond(): an ephemeral answer with a plain-text fallback."""
     # Error texts may quote what the person typed: never let that ping a whole channel.
-    answer: dict = {"response_type": "ephemeral", "text": truncate(neutralize_broadcasts(text), TEXT_FALLBACK_CHARS)}
+    answer: dict = {
+        "response_type": "ephemeral",
+        "text": truncate(neutralize_broadcasts(text), TEXT_FALLBACK_CHARS),
+    }
     if blocks:
         answer["blocks"] = list(blocks)
     return answer

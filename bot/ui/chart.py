@@ -47,7 +47,9 @@ class HistoryChart:
         lines = []
         for label, history in self.lines:
             points = history.weekly()
-            lines.append(ChartLine(tuple(d for d, _ in points), tuple(round(p * 100, 1) for _, p in points), label))
+            lines.append(
+                ChartLine(tuple(d for d, _ in points), tuple(round(p * 100, 1) for _, p in points), label)
+            )
         return ProgressChart(self.cycle_name, self.cycle_start, self.cycle_end, tuple(lines))
 
 
@@ -129,7 +131,10 @@ class _Frame:
         from PIL import Image
 
         days = (start, start + (end - start) / 2, end)
-        sample = tuple(ChartLine(days, (10.0 * n, 50.0, 100.0 - 10.0 * n), f"OBJ-{n} sample objective") for n in range(10))
+        sample = tuple(
+            ChartLine(days, (10.0 * n, 50.0, 100.0 - 10.0 * n), f"OBJ-{n} sample objective")
+            for n in range(10)
+        )
         return self._image(sample).quantize(colors=128, method=Image.Quantize.FASTOCTREE)
 
     def render(self, lines: tuple[ChartLine, ...]) -> bytes:
@@ -157,7 +162,9 @@ class _Frame:
             self.paths.set_color(colours)
             self.axes.draw_artist(self.paths)
             self.markers.set_offsets([point for line in points for point in line])
-            self.markers.set_color([colour for line, colour in zip(points, colours, strict=True) for _ in line])
+            self.markers.set_color(
+                [colour for line, colour in zip(points, colours, strict=True) for _ in line]
+            )
             self.axes.draw_artist(self.markers)
         size = self.canvas.get_width_height()
         image = Image.frombuffer("RGBA", size, self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")

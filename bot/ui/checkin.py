@@ -26,7 +26,9 @@ ONE_LINE = "/okr checkin KR-n VALUE"
 
 
 def _progress(kr: KeyResult) -> float | None:
-    return value_progress(kr.kind == KeyResultKind.MILESTONE, kr.start_value, kr.target_value, kr.current_value)
+    return value_progress(
+        kr.kind == KeyResultKind.MILESTONE, kr.start_value, kr.target_value, kr.current_value
+    )
 
 
 def _last(checkin: CheckIn | None, kr: KeyResult, tz: ZoneInfo = UTC) -> str:
@@ -56,7 +58,9 @@ def checkin_modal(data: CheckInModal, tz: ZoneInfo = UTC) -> dict:
         blocks += _rows(kr, objective, data.last.get(kr.id), tz)
     if data.left_out:
         blocks.append(
-            context(f"{data.left_out} more not shown — check in on them with `{ONE_LINE}` (`/okr list mine` lists them).")
+            context(
+                f"{data.left_out} more not shown — check in on them with `{ONE_LINE}` (`/okr list mine` lists them)."
+            )
         )
     return modal(Callback.CHECKIN, "Weekly check-in", blocks, submit="Check in")
 
@@ -73,7 +77,11 @@ def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None, tz: ZoneInf
     if kr.kind == KeyResultKind.MILESTONE:
         initial = None if kr.current_value is None else ("1" if kr.current_value >= 1 else "0")
         value = select_input(
-            Block.CHECKIN_VALUE.of(id=kr.id), f"{kr_ref(kr)} status", MILESTONE_VALUES, initial=initial, optional=True
+            Block.CHECKIN_VALUE.of(id=kr.id),
+            f"{kr_ref(kr)} status",
+            MILESTONE_VALUES,
+            initial=initial,
+            optional=True,
         )
     else:
         unit = f" ({kr.unit})" if kr.unit else ""
@@ -95,7 +103,9 @@ def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None, tz: ZoneInf
             initial=kr.last_confidence,
             optional=True,
         ),
-        text_input(Block.CHECKIN_NOTE.of(id=kr.id), "Note", optional=True, multiline=True, max_length=NOTE_MAX),
+        text_input(
+            Block.CHECKIN_NOTE.of(id=kr.id), "Note", optional=True, multiline=True, max_length=NOTE_MAX
+        ),
     ]
 
 
@@ -109,5 +119,7 @@ def recorded_message(recorded: Sequence[Recorded]) -> str:
         shown = f" ({percent(progress)}%)" if progress is not None else ""
         confidence = f" · {check_in.confidence.replace('_', ' ')}" if check_in.confidence else ""
         note = f" — {user_text(check_in.note, 200)}" if check_in.note else ""
-        lines.append(f"• `{kr_ref(kr)}` {user_text(kr.title, 120)}: *{value_text(kr, check_in.value)}*{shown}{confidence}{note}")
+        lines.append(
+            f"• `{kr_ref(kr)}` {user_text(kr.title, 120)}: *{value_text(kr, check_in.value)}*{shown}{confidence}{note}"
+        )
     return "\n".join(lines)

@@ -48,7 +48,9 @@ def home_view(data: HomeData) -> dict:
     if data.kras:
         blocks += [section(kra_summary(kra, data.kpis.get(kra.id, []))) for kra in data.kras]
         if data.kra_total > len(data.kras):
-            blocks.append(context(f"…and {data.kra_total - len(data.kras)} more: `/kra list` shows them all."))
+            blocks.append(
+                context(f"…and {data.kra_total - len(data.kras)} more: `/kra list` shows them all.")
+            )
     else:
         blocks.append(
             section(
@@ -83,11 +85,19 @@ def _needs_you(data: HomeData) -> list[dict]:
         if data.key_result_total:
             blocks.append(section(":white_check_mark: All your key results are checked in this week."))
         else:
-            blocks.append(section("Nothing yet. Set an objective with *New objective* and its key results show up here."))
+            blocks.append(
+                section(
+                    "Nothing yet. Set an objective with *New objective* and its key results show up here."
+                )
+            )
         return blocks
     lines = []
     for kr, objective in data.needs_checkin:
-        when = f"last check-in {local_day(kr.last_checkin_at, zone(data.timezone))}" if kr.last_checkin_at else "no check-in yet"
+        when = (
+            f"last check-in {local_day(kr.last_checkin_at, zone(data.timezone))}"
+            if kr.last_checkin_at
+            else "no check-in yet"
+        )
         lines.append(f"• `{kr_ref(kr)}` {user_text(kr.title, 120)} ({when}) · in `{obj_ref(objective)}`")
     more = data.needs_checkin_total - len(data.needs_checkin)
     if more > 0:
@@ -95,7 +105,9 @@ def _needs_you(data: HomeData) -> list[dict]:
     count = data.needs_checkin_total
     title = f"*{count} key result{'s' if count != 1 else ''} without a check-in since Monday:*"
     blocks.append(
-        section(truncate(title + "\n" + "\n".join(lines), 3000), accessory=button("Check in", Action.HOME_CHECKIN))
+        section(
+            truncate(title + "\n" + "\n".join(lines), 3000), accessory=button("Check in", Action.HOME_CHECKIN)
+        )
     )
     return blocks
 
@@ -141,7 +153,9 @@ def _sprint_goals(data: HomeData) -> list[dict]:
         linked = getattr(sprint, "key_results", None) or []
         goal = user_text(getattr(sprint, "goal", "") or "", 300) or "_no goal set_"
         if getattr(sprint, "aligned", False):
-            alignment = ":link: aligned" + (f" with {', '.join(f'`{k}`' for k in linked[:5])}" if linked else "")
+            alignment = ":link: aligned" + (
+                f" with {', '.join(f'`{k}`' for k in linked[:5])}" if linked else ""
+            )
         else:
             alignment = ":warning: not aligned to a key result yet (`/sprint link KR-n`)"
         prefix = f"`{reference}` " if reference else ""

@@ -26,8 +26,13 @@ from bot.ui.blocks import VIEW_BLOCKS, context, fit, plain_text
 
 def _input(block_id: str, label: str, element: dict, *, optional: bool, hint: str | None) -> dict:
     """InputBlock(block_id=…, label=…, element=…, optional=…, hint=…).to_dict() written out."""
-    block = {"type": "input", "block_id": block_id, "label": plain_text(truncate(label, 2000)), "element": element,
-             "optional": optional}
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain_text(truncate(label, 2000)),
+        "element": element,
+        "optional": optional,
+    }
     if hint:
         block["hint"] = plain_text(truncate(hint, 2000))
     return block
@@ -56,7 +61,9 @@ def text_input(
 
 
 def user_input(block_id: str, label: str, *, initial: str | None = None, optional: bool = False) -> dict:
-    element = UserSelectElement(action_id=Action.INPUT, initial_user=initial, placeholder="Choose a person").to_dict()
+    element = UserSelectElement(
+        action_id=Action.INPUT, initial_user=initial, placeholder="Choose a person"
+    ).to_dict()
     return _input(block_id, label, element, optional=optional, hint=None)
 
 
@@ -96,7 +103,12 @@ def select_input(
 ) -> dict:
     """A StaticSelectElement(…).to_dict() in an input block, written out."""
     options = [{"text": plain_text(label), "value": value} for value, label in _choices(choices)]
-    element = {"type": "static_select", "action_id": Action.INPUT, "options": options, "placeholder": plain_text("Choose")}
+    element = {
+        "type": "static_select",
+        "action_id": Action.INPUT,
+        "options": options,
+        "placeholder": plain_text("Choose"),
+    }
     chosen = next((option for option in options if option["value"] == initial), None)
     if chosen is not None:
         element["initial_option"] = chosen
@@ -121,16 +133,25 @@ def multi_select_input(
 
 
 def radio_input(
-    block_id: str, label: str, choices: Sequence[tuple[str, str]], *, initial: str | None = None, optional=False
+    block_id: str,
+    label: str,
+    choices: Sequence[tuple[str, str]],
+    *,
+    initial: str | None = None,
+    optional=False,
 ) -> dict:
     options = _options(choices)
-    element = RadioButtonsElement(action_id=Action.INPUT, options=options, initial_option=_initial(options, initial)).to_dict()
+    element = RadioButtonsElement(
+        action_id=Action.INPUT, options=options, initial_option=_initial(options, initial)
+    ).to_dict()
     return _input(block_id, label, element, optional=optional, hint=None)
 
 
 def checkbox_input(block_id: str, label: str, choice: tuple[str, str], *, checked: bool = False) -> dict:
     options = _options([choice])
-    element = CheckboxesElement(action_id=Action.INPUT, options=options, initial_options=options if checked else None).to_dict()
+    element = CheckboxesElement(
+        action_id=Action.INPUT, options=options, initial_options=options if checked else None
+    ).to_dict()
     return _input(block_id, label, element, optional=True, hint=None)
 
 

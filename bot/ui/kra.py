@@ -75,7 +75,9 @@ def kra_modal(
             max_length=DESCRIPTION_MAX,
         ),
         user_input(Block.KRA_OWNER, "Owner", initial=kra.owner_id if kra else owner_id),
-        text_input(Block.KRA_ROLE, "Role", initial=kra.role if kra else None, optional=True, max_length=ROLE_MAX),
+        text_input(
+            Block.KRA_ROLE, "Role", initial=kra.role if kra else None, optional=True, max_length=ROLE_MAX
+        ),
         channel_input(Block.KRA_CHANNEL, "Team channel", initial=kra.channel_id if kra else None),
     ]
     for n in range(1, MAX_KPIS + 1):
@@ -83,7 +85,13 @@ def kra_modal(
         blocks += [
             divider(),
             context(f"*KPI {n}* (optional) — how you will know this area is going well"),
-            text_input(Block.KPI_NAME.of(n=n), f"KPI {n} name", initial=kpi.name if kpi else None, optional=True, max_length=TITLE_MAX),
+            text_input(
+                Block.KPI_NAME.of(n=n),
+                f"KPI {n} name",
+                initial=kpi.name if kpi else None,
+                optional=True,
+                max_length=TITLE_MAX,
+            ),
             text_input(
                 Block.KPI_TARGET.of(n=n),
                 f"KPI {n} target",
@@ -91,7 +99,13 @@ def kra_modal(
                 optional=True,
                 placeholder="e.g. 50, 95%, $1,200",
             ),
-            text_input(Block.KPI_UNIT.of(n=n), f"KPI {n} unit", initial=kpi.unit if kpi else None, optional=True, max_length=UNIT_MAX),
+            text_input(
+                Block.KPI_UNIT.of(n=n),
+                f"KPI {n} unit",
+                initial=kpi.unit if kpi else None,
+                optional=True,
+                max_length=UNIT_MAX,
+            ),
             select_input(
                 Block.KPI_DIRECTION.of(n=n),
                 f"KPI {n} direction",
@@ -106,7 +120,11 @@ def kra_modal(
 
 
 def review_modal(
-    kras: Sequence[Kra], kpis: dict[int, list[Kpi]], *, standing: dict[int, str] | None = None, churning: bool = False
+    kras: Sequence[Kra],
+    kpis: dict[int, list[Kpi]],
+    *,
+    standing: dict[int, str] | None = None,
+    churning: bool = False,
 ) -> dict:
     """`standing`: KRA id → how long it has stood; `churning`: the set changed at the last two
     reviews, which earns a gentle note with the seeds' test (never a refusal)."""
@@ -128,7 +146,9 @@ def review_modal(
             divider(),
             section(f"*{kra_ref(kra)} {user_text(kra.title, 150)}*{_standing(standing, kra)}\nKPIs: {names}"),
             radio_input(Block.REVIEW_DECISION.of(id=kra.id), "Decision", REVIEW_CHOICES, initial="keep"),
-            text_input(Block.REVIEW_NOTE.of(id=kra.id), "Note", optional=True, multiline=True, max_length=NOTE_MAX),
+            text_input(
+                Block.REVIEW_NOTE.of(id=kra.id), "Note", optional=True, multiline=True, max_length=NOTE_MAX
+            ),
         ]
     more = len(ordered) - len(shown)
     if more:
@@ -162,10 +182,14 @@ def kra_summary(kra: Kra, kpis: Sequence[Kpi]) -> str:
 def kra_list(title: str, kras: Sequence[Kra], kpis: dict[int, list[Kpi]], total: int) -> dict:
     if not kras:
         return ephemeral(f"{title}: no active KRAs yet. Declare one with `/kra add`.")
-    blocks = [header(plain_user_text(title, 150))] + [section(kra_summary(kra, kpis.get(kra.id, []))) for kra in kras]
+    blocks = [header(plain_user_text(title, 150))] + [
+        section(kra_summary(kra, kpis.get(kra.id, []))) for kra in kras
+    ]
     more = total - len(kras)
     if more > 0:
-        blocks.append(context(f"…and {more} more not shown. Narrow it with `/kra list @person` or see App Home."))
+        blocks.append(
+            context(f"…and {more} more not shown. Narrow it with `/kra list @person` or see App Home.")
+        )
     blocks = fit(blocks, MESSAGE_BLOCKS, "…and {count} more not shown. Narrow it with `/kra list @person`.")
     fallback = f"{title}: " + "; ".join(f"{kra_ref(k)} {user_text(k.title, 100)}" for k in kras[:20])
     return ephemeral(fallback, blocks)
@@ -181,27 +205,41 @@ def kra_detail(
 ) -> dict:
     """`/kra show`; `tz` is the reader's, for the dates they read."""
     status = "" if kra.status.value == "active" else f" _({kra.status.value})_"
-    blocks = [header(f"{kra_ref(kra)} {plain_user_text(kra.title, 140)}"), section(kra_summary(kra, []).split("\n")[0] + status)]
+    blocks = [
+        header(f"{kra_ref(kra)} {plain_user_text(kra.title, 140)}"),
+        section(kra_summary(kra, []).split("\n")[0] + status),
+    ]
     if kra.description:
         blocks.append(section(user_text(kra.description, 2900)))
     for kpi in kpis:
         points = history.get(kpi.id, [])
-        trail = " → ".join(format_number(m.value, kpi.unit) for m in reversed(points)) or "no measurements yet"
+        trail = (
+            " → ".join(format_number(m.value, kpi.unit) for m in reversed(points)) or "no measurements yet"
+        )
         blocks.append(section(f"{kpi_line(kpi)}\n   _history:_ {trail}"))
     if not kpis and kra.status.value == "active":
         blocks.append(context("No KPIs yet: add 1–3 with `/kra edit " + kra_ref(kra) + "`."))
     if objectives:
-        lines = [f"• `{format_ref(RefKind.OBJ, o.number)}` {user_text(o.title, 150)} ({o.cycle})" for o in objectives]
+        lines = [
+            f"• `{format_ref(RefKind.OBJ, o.number)}` {user_text(o.title, 150)} ({o.cycle})"
+            for o in objectives
+        ]
         blocks.append(section("*Objectives in this area*\n" + "\n".join(lines)))
     reviewed = (
-        f"Last reviewed {local_day(review.reviewed_at, tz)} ({review.decision.value})" if review else "Not reviewed yet"
+        f"Last reviewed {local_day(review.reviewed_at, tz)} ({review.decision.value})"
+        if review
+        else "Not reviewed yet"
     )
     if kra.status.value == "active":
         blocks.append(context(f"{reviewed} · `/kra edit {kra_ref(kra)}` · `/kra kpi KPI-n VALUE`"))
     else:
         # Editing and logging are refused on an archived KRA: offer only what still works.
-        blocks.append(context(f"{reviewed} · archived: its history is kept · `/kra list` shows the active ones"))
-    return ephemeral(f"{kra_ref(kra)} {user_text(kra.title, 150)}", fit(blocks, MESSAGE_BLOCKS, "…and {count} more."))
+        blocks.append(
+            context(f"{reviewed} · archived: its history is kept · `/kra list` shows the active ones")
+        )
+    return ephemeral(
+        f"{kra_ref(kra)} {user_text(kra.title, 150)}", fit(blocks, MESSAGE_BLOCKS, "…and {count} more.")
+    )
 
 
 def saved_message(verb: str, kra: Kra, notes: Sequence[str]) -> str:

@@ -78,7 +78,9 @@ def key_result_line(status: KeyResultStatus, *, owner: bool = True) -> str:
     else:
         tail = pace_text(status.pace) + confidence_text(status)
     if kr.kind == KeyResultKind.MILESTONE:
-        numbers = f"milestone, {value_text(kr, kr.current_value) if kr.current_value is not None else 'not done'}"
+        numbers = (
+            f"milestone, {value_text(kr, kr.current_value) if kr.current_value is not None else 'not done'}"
+        )
     else:
         numbers = (
             f"{value_text(kr, kr.current_value)} ({format_number(kr.start_value, kr.unit)} → "
@@ -138,7 +140,8 @@ def objective_list(title: str, result: ObjectiveList, *, cycle: str | None, comm
         blocks.append(context(f"…and {more} more not shown. {pointer}"))
     blocks = fit(blocks, MESSAGE_BLOCKS, "…and {count} more not shown. " + pointer)
     fallback = f"{title}: " + "; ".join(
-        f"{obj_ref(s.objective)} {user_text(s.objective.title, 100)} {_shown(s)}" for s in result.statuses[:20]
+        f"{obj_ref(s.objective)} {user_text(s.objective.title, 100)} {_shown(s)}"
+        for s in result.statuses[:20]
     )
     if more > 0:
         fallback += f"; and {more} more"
@@ -166,7 +169,9 @@ def _last_checkin(checkin: CheckIn | None, key_result: KeyResult, tz: ZoneInfo) 
     if checkin.automatic:  # a bound data source: nobody typed it
         who = f"automatic, from its {checkin.origin.removeprefix('source:')} source"
     else:
-        who = f"by <@{checkin.author_id}>" + (" through the API" if (checkin.origin or "").startswith("api:") else "")
+        who = f"by <@{checkin.author_id}>" + (
+            " through the API" if (checkin.origin or "").startswith("api:") else ""
+        )
     return (
         f"_Last check-in {local_day(checkin.created_at, tz)} {who}:_ "
         f"{value_text(key_result, checkin.value)}{confidence}{note}"
@@ -204,7 +209,9 @@ def objective_detail(detail: ObjectiveDetail, tz: ZoneInfo = UTC) -> dict:
         history = detail.history.get(s.key_result.id, [])
         last = history[0] if history else None
         served = detail.sprints.get(s.key_result.id, [])
-        sprints = ", ".join(f"`{format_ref(RefKind.SPR, sp.number)}` {user_text(sp.name, 40)}" for sp in served[:5])
+        sprints = ", ".join(
+            f"`{format_ref(RefKind.SPR, sp.number)}` {user_text(sp.name, 40)}" for sp in served[:5]
+        )
         blocks.append(
             section(
                 f"{key_result_line(s)}\n    {_last_checkin(last, s.key_result, tz)}\n"
@@ -222,12 +229,18 @@ def objective_detail(detail: ObjectiveDetail, tz: ZoneInfo = UTC) -> dict:
         shown = f"{percent(status.progress)}%"
     elif o.status == Status.CLOSED:
         # Check-ins, edits and closing again are refused on a closed objective.
-        blocks.append(context(f"Closed: its scores and history are kept · `/okr archive {obj_ref(o)}` hides it from lists"))
+        blocks.append(
+            context(
+                f"Closed: its scores and history are kept · `/okr archive {obj_ref(o)}` hides it from lists"
+            )
+        )
         shown = f"final score {closed_score(status):.1f}"
     else:
         blocks.append(context("Archived: its history is kept"))
         shown = "archived"
-    return ephemeral(f"{obj_ref(o)} {user_text(o.title, 150)}: {shown}", fit(blocks, MESSAGE_BLOCKS, "…and {count} more."))
+    return ephemeral(
+        f"{obj_ref(o)} {user_text(o.title, 150)}: {shown}", fit(blocks, MESSAGE_BLOCKS, "…and {count} more.")
+    )
 
 
 # --- modals -------------------------------------------------------------------------------------
@@ -249,7 +262,9 @@ def objective_modal(
 ) -> dict:
     """The New objective form, or the Edit form prefilled from `objective` and its key results."""
     current_cycle = objective.cycle if objective else choices.cycles[1 if len(choices.cycles) > 1 else 0]
-    parents = [(NONE, "— none —")] + [(str(p.id), _choice_label(obj_ref(p), p.title)) for p in choices.parents]
+    parents = [(NONE, "— none —")] + [
+        (str(p.id), _choice_label(obj_ref(p), p.title)) for p in choices.parents
+    ]
     kras = [(NONE, "— none —")] + [(str(k.id), _choice_label(kra_ref(k), k.title)) for k in choices.kras]
     owner = objective.owner_id if objective else owner_id
     blocks = [
@@ -299,7 +314,10 @@ def objective_modal(
         numbers = kr is not None and not milestone
         blocks += [
             divider(),
-            context(f"*Key result {n}*" + (" — a measurable outcome: from start to target" if n == 1 else " (optional)")),
+            context(
+                f"*Key result {n}*"
+                + (" — a measurable outcome: from start to target" if n == 1 else " (optional)")
+            ),
             text_input(
                 Block.KR_TITLE.of(n=n),
                 f"Key result {n}",
@@ -323,7 +341,11 @@ def objective_modal(
                 placeholder="e.g. 60, 95% or $1,200",
             ),
             text_input(
-                Block.KR_UNIT.of(n=n), "Unit", initial=kr.unit if kr else None, optional=True, max_length=UNIT_MAX
+                Block.KR_UNIT.of(n=n),
+                "Unit",
+                initial=kr.unit if kr else None,
+                optional=True,
+                max_length=UNIT_MAX,
             ),
             user_input(Block.KR_OWNER.of(n=n), "Owner", initial=kr.owner_id if kr else owner, optional=True),
             text_input(
@@ -334,12 +356,19 @@ def objective_modal(
                 hint=None,
             ),
             checkbox_input(
-                Block.KR_MILESTONE.of(n=n), "Milestone", (MILESTONE, "Done / not done (no numbers)"), checked=milestone
+                Block.KR_MILESTONE.of(n=n),
+                "Milestone",
+                (MILESTONE, "Done / not done (no numbers)"),
+                checked=milestone,
             ),
         ]
     if objective:
-        return modal(Callback.OBJECTIVE_EDIT, f"Edit {obj_ref(objective)}", blocks, private_metadata=private_metadata)
-    return modal(Callback.OBJECTIVE_NEW, "New objective", blocks, submit="Create", private_metadata=private_metadata)
+        return modal(
+            Callback.OBJECTIVE_EDIT, f"Edit {obj_ref(objective)}", blocks, private_metadata=private_metadata
+        )
+    return modal(
+        Callback.OBJECTIVE_NEW, "New objective", blocks, submit="Create", private_metadata=private_metadata
+    )
 
 
 def close_modal(status: ObjectiveStatus, proposed: dict[int, float], private_metadata: str) -> dict:
@@ -362,13 +391,21 @@ def close_modal(status: ObjectiveStatus, proposed: dict[int, float], private_met
                 max_length=10,
             ),
         ]
-    return modal(Callback.OBJECTIVE_CLOSE, f"Close {obj_ref(o)}", blocks, submit="Close", private_metadata=private_metadata)
+    return modal(
+        Callback.OBJECTIVE_CLOSE,
+        f"Close {obj_ref(o)}",
+        blocks,
+        submit="Close",
+        private_metadata=private_metadata,
+    )
 
 
 # --- confirmations ------------------------------------------------------------------------------
 
 
-def saved_message(verb: str, objective: Objective, key_results: Sequence[KeyResult], notes: Sequence[str]) -> str:
+def saved_message(
+    verb: str, objective: Objective, key_results: Sequence[KeyResult], notes: Sequence[str]
+) -> str:
     lines = [f"{verb} *`{obj_ref(objective)}` {user_text(objective.title, 150)}* ({objective.cycle}):"]
     lines += [f"• `{kr_ref(kr)}` {user_text(kr.title, 150)}" for kr in key_results]
     lines.append(f"Check in with `/okr checkin`; see it with `/okr show {obj_ref(objective)}`.")
@@ -378,6 +415,8 @@ def saved_message(verb: str, objective: Objective, key_results: Sequence[KeyResu
 
 def closed_message(objective: Objective, key_results: Sequence[KeyResult]) -> str:
     mean = final_score([(kr.final_score, kr.weight) for kr in key_results])
-    lines = [f"Closed *`{obj_ref(objective)}` {user_text(objective.title, 150)}* with a score of *{mean:.1f}*:"]
+    lines = [
+        f"Closed *`{obj_ref(objective)}` {user_text(objective.title, 150)}* with a score of *{mean:.1f}*:"
+    ]
     lines += [f"• `{kr_ref(kr)}` {user_text(kr.title, 150)}: {kr.final_score:.1f}" for kr in key_results]
     return "\n".join(lines)

@@ -40,7 +40,11 @@ OUTCOMES = [
     (SprintOutcome.MISSED.value, "Missed"),
 ]
 OUTCOME_LABEL = dict(OUTCOMES)
-OUTCOME_EMOJI = {SprintOutcome.MET: ":white_check_mark:", SprintOutcome.PARTLY: ":large_yellow_circle:", SprintOutcome.MISSED: ":x:"}
+OUTCOME_EMOJI = {
+    SprintOutcome.MET: ":white_check_mark:",
+    SprintOutcome.PARTLY: ":large_yellow_circle:",
+    SprintOutcome.MISSED: ":x:",
+}
 OPTION_CHARS = 75
 
 
@@ -123,11 +127,17 @@ def start_modal(
         select["element"]["max_selected_items"] = MAX_KEY_RESULTS
         blocks.append(select)
     else:
-        blocks.append(note("No active key results yet to serve. Create some with `/okr new`, then `/sprint link KR-n`."))
-    return modal(Callback.SPRINT_START, "Plan sprint", blocks, submit="Start sprint", private_metadata=private_metadata)
+        blocks.append(
+            note("No active key results yet to serve. Create some with `/okr new`, then `/sprint link KR-n`.")
+        )
+    return modal(
+        Callback.SPRINT_START, "Plan sprint", blocks, submit="Start sprint", private_metadata=private_metadata
+    )
 
 
-def review_modal(detail: SprintDetail, standings: Sequence[Standing], today: date, private_metadata: str) -> dict:
+def review_modal(
+    detail: SprintDetail, standings: Sequence[Standing], today: date, private_metadata: str
+) -> dict:
     sprint = detail.sprint
     goal = user_text(sprint.goal, 600) if sprint.goal else "_no goal was set_"
     blocks: list[dict] = [
@@ -136,7 +146,9 @@ def review_modal(detail: SprintDetail, standings: Sequence[Standing], today: dat
     ]
     if standings:
         lines = "\n".join(standing_line(s) for s in standings)
-        blocks.append(section(f"*Key results it served* (their progress now is recorded with the review)\n{lines}"))
+        blocks.append(
+            section(f"*Key results it served* (their progress now is recorded with the review)\n{lines}")
+        )
     else:
         blocks.append(context("This sprint served no key result."))
     blocks += [
@@ -168,7 +180,9 @@ def sprint_blocks(detail: SprintDetail, standings: Sequence[Standing], today: da
     blocks = [
         header(f"{sprint_ref(sprint)} · {plain_user_text(sprint.name, 140)}"),
         section(f"*Goal:* {goal}"),
-        context(f"<#{sprint.channel_id}> · {_dates(sprint)} · *{days_left_text(sprint, today)}* · started by <@{sprint.created_by}>"),
+        context(
+            f"<#{sprint.channel_id}> · {_dates(sprint)} · *{days_left_text(sprint, today)}* · started by <@{sprint.created_by}>"
+        ),
     ]
     blocks += [section(standing_line(s)) for s in standings]
     blocks.append(section(alignment_text(detail)))
@@ -183,26 +197,34 @@ def sprint_show(detail: SprintDetail, standings: Sequence[Standing], today: date
     return ephemeral(fallback, blocks)
 
 
-def started_message(detail: SprintDetail, standings: Sequence[Standing], today: date, actor_id: str) -> tuple[str, list[dict]]:
+def started_message(
+    detail: SprintDetail, standings: Sequence[Standing], today: date, actor_id: str
+) -> tuple[str, list[dict]]:
     sprint = detail.sprint
     text = f"<@{actor_id}> started {sprint_ref(sprint)} {user_text(sprint.name, 150)}: {user_text(sprint.goal, 500) or 'no goal yet'}"
     blocks = [section(f":rocket: <@{actor_id}> started a sprint."), *sprint_blocks(detail, standings, today)]
     return text, fit(blocks, MESSAGE_BLOCKS, "…and {count} more.")
 
 
-def ended_message(detail: SprintDetail, standings: Sequence[Standing], actor_id: str) -> tuple[str, list[dict]]:
+def ended_message(
+    detail: SprintDetail, standings: Sequence[Standing], actor_id: str
+) -> tuple[str, list[dict]]:
     sprint = detail.sprint
     outcome = SprintOutcome(sprint.outcome) if sprint.outcome else SprintOutcome.MISSED
     label = OUTCOME_LABEL[outcome.value].lower()
     text = f"<@{actor_id}> ended {sprint_ref(sprint)} {user_text(sprint.name, 150)}: goal {label}."
     goal = user_text(sprint.goal, 1500) if sprint.goal else "_no goal was set_"
     blocks = [
-        section(f"{OUTCOME_EMOJI[outcome]} <@{actor_id}> ended *`{sprint_ref(sprint)}` {user_text(sprint.name, 150)}*: goal *{label}*.\n*Goal:* {goal}"),
+        section(
+            f"{OUTCOME_EMOJI[outcome]} <@{actor_id}> ended *`{sprint_ref(sprint)}` {user_text(sprint.name, 150)}*: goal *{label}*.\n*Goal:* {goal}"
+        ),
     ]
     if sprint.review_note:
         blocks.append(section(f"*Review note:* {user_text(sprint.review_note, 2500)}"))
     if standings:
-        blocks.append(section("*Key results it served, at the end*\n" + "\n".join(standing_line(s) for s in standings)))
+        blocks.append(
+            section("*Key results it served, at the end*\n" + "\n".join(standing_line(s) for s in standings))
+        )
     blocks.append(context("Plan the next one with `/sprint start`."))
     blocks.append(actions_plan(sprint.channel_id))
     return text, fit(blocks, MESSAGE_BLOCKS, "…and {count} more.")

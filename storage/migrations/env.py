@@ -20,7 +20,9 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 
 def _url() -> str:
-    return config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL", "sqlite:///northline.db")
+    return config.get_main_option("sqlalchemy.url") or os.environ.get(
+        "DATABASE_URL", "sqlite:///northline.db"
+    )
 
 
 def run_migrations_offline() -> None:

@@ -61,7 +61,9 @@ def kpis_of(session: Session, kra_ids: list[int]) -> dict[int, list[Kpi]]:
     if not kra_ids:
         return grouped
     rows = session.scalars(
-        select(Kpi).where(Kpi.kra_id.in_(kra_ids), Kpi.status == Status.ACTIVE).order_by(Kpi.position, Kpi.number)
+        select(Kpi)
+        .where(Kpi.kra_id.in_(kra_ids), Kpi.status == Status.ACTIVE)
+        .order_by(Kpi.position, Kpi.number)
     )
     for kpi in rows:
         grouped[kpi.kra_id].append(kpi)
@@ -79,7 +81,9 @@ def active_kra_count(session: Session, workspace_id: int, owner_id: str) -> int:
     )
 
 
-def recent_measurements(session: Session, kpi_ids: list[int], per_kpi: int = 5) -> dict[int, list[KpiMeasurement]]:
+def recent_measurements(
+    session: Session, kpi_ids: list[int], per_kpi: int = 5
+) -> dict[int, list[KpiMeasurement]]:
     """The last `per_kpi` measurements of each KPI, newest first, in one statement."""
     grouped: dict[int, list[KpiMeasurement]] = defaultdict(list)
     if not kpi_ids:
@@ -88,7 +92,10 @@ def recent_measurements(session: Session, kpi_ids: list[int], per_kpi: int = 5) 
         select(
             KpiMeasurement.id,
             func.row_number()
-            .over(partition_by=KpiMeasurement.kpi_id, order_by=(KpiMeasurement.measured_at.desc(), KpiMeasurement.id.desc()))
+            .over(
+                partition_by=KpiMeasurement.kpi_id,
+                order_by=(KpiMeasurement.measured_at.desc(), KpiMeasurement.id.desc()),
+            )
             .label("rank"),
         )
         .where(KpiMeasurement.kpi_id.in_(kpi_ids))

@@ -43,14 +43,20 @@ def is_active_key_result(key_result: KeyResult, objective: Objective) -> bool:
 
 
 def objective_by_number(session: Session, workspace_id: int, number: int) -> Objective | None:
-    return session.scalar(select(Objective).where(Objective.workspace_id == workspace_id, Objective.number == number))
+    return session.scalar(
+        select(Objective).where(Objective.workspace_id == workspace_id, Objective.number == number)
+    )
 
 
 def objective_by_creation_key(session: Session, workspace_id: int, key: str) -> Objective | None:
-    return session.scalar(select(Objective).where(Objective.workspace_id == workspace_id, Objective.creation_key == key))
+    return session.scalar(
+        select(Objective).where(Objective.workspace_id == workspace_id, Objective.creation_key == key)
+    )
 
 
-def key_result_by_number(session: Session, workspace_id: int, number: int) -> tuple[KeyResult, Objective] | None:
+def key_result_by_number(
+    session: Session, workspace_id: int, number: int
+) -> tuple[KeyResult, Objective] | None:
     row = session.execute(
         select(KeyResult, Objective)
         .join(Objective, Objective.id == KeyResult.objective_id)
@@ -59,7 +65,9 @@ def key_result_by_number(session: Session, workspace_id: int, number: int) -> tu
     return (row[0], row[1]) if row else None
 
 
-def key_results_by_ids(session: Session, workspace_id: int, ids: list[int]) -> dict[int, tuple[KeyResult, Objective]]:
+def key_results_by_ids(
+    session: Session, workspace_id: int, ids: list[int]
+) -> dict[int, tuple[KeyResult, Objective]]:
     if not ids:
         return {}
     rows = session.execute(
@@ -107,7 +115,9 @@ def list_objectives(
     total = session.scalar(select(func.count()).select_from(Objective).where(*where)) or 0
     if after:
         where.append(Objective.number > after)
-    objectives = list(session.scalars(select(Objective).where(*where).order_by(Objective.number).limit(limit)))
+    objectives = list(
+        session.scalars(select(Objective).where(*where).order_by(Objective.number).limit(limit))
+    )
     return ObjectivePage(objectives, key_results_of(session, [o.id for o in objectives]), total)
 
 
@@ -126,7 +136,9 @@ def key_results_of(session: Session, objective_ids: list[int]) -> dict[int, list
     return grouped
 
 
-def recent_checkins(session: Session, key_result_ids: list[int], per_key_result: int = 5) -> dict[int, list[CheckIn]]:
+def recent_checkins(
+    session: Session, key_result_ids: list[int], per_key_result: int = 5
+) -> dict[int, list[CheckIn]]:
     """The last `per_key_result` check-ins of each key result, newest first, in one statement."""
     grouped: dict[int, list[CheckIn]] = defaultdict(list)
     if not key_result_ids:
@@ -177,19 +189,27 @@ def key_results_owned_by(
     """
     where = [KeyResult.workspace_id == workspace_id, KeyResult.owner_id == owner_id, active_key_result()]
     if not_checked_in_since is not None:
-        where.append(or_(KeyResult.last_checkin_at.is_(None), KeyResult.last_checkin_at < not_checked_in_since))
+        where.append(
+            or_(KeyResult.last_checkin_at.is_(None), KeyResult.last_checkin_at < not_checked_in_since)
+        )
     base = select(KeyResult, Objective).join(Objective, Objective.id == KeyResult.objective_id).where(*where)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.execute(base.order_by(*_most_overdue_first()).limit(limit))
     return KeyResultPage([(kr, objective) for kr, objective in rows], total)
 
 
-def active_objectives(session: Session, workspace_id: int, cycle: str, *, limit: int = 100) -> list[Objective]:
+def active_objectives(
+    session: Session, workspace_id: int, cycle: str, *, limit: int = 100
+) -> list[Objective]:
     """Candidates for a parent objective: this cycle's active objectives."""
     return list(
         session.scalars(
             select(Objective)
-            .where(Objective.workspace_id == workspace_id, Objective.cycle == cycle, Objective.status == Status.ACTIVE)
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.cycle == cycle,
+                Objective.status == Status.ACTIVE,
+            )
             .order_by(Objective.number)
             .limit(limit)
         )
@@ -254,17 +274,23 @@ def cached_names(session: Session, workspace_id: int, user_ids: list[str]) -> di
     if not user_ids:
         return {}
     rows = session.execute(
-        select(Member.user_id, Member.name).where(Member.workspace_id == workspace_id, Member.user_id.in_(user_ids))
+        select(Member.user_id, Member.name).where(
+            Member.workspace_id == workspace_id, Member.user_id.in_(user_ids)
+        )
     )
     return {user_id: name for user_id, name in rows if name}
 
 
 def cached_timezone(session: Session, workspace_id: int, user_id: str) -> str | None:
-    return session.scalar(select(Member.tz).where(Member.workspace_id == workspace_id, Member.user_id == user_id))
+    return session.scalar(
+        select(Member.tz).where(Member.workspace_id == workspace_id, Member.user_id == user_id)
+    )
 
 
 def objective_numbers(session: Session, ids: list[int]) -> dict[int, int]:
     """Objective id → its OBJ-n number, for the ids given, in one statement."""
     if not ids:
         return {}
-    return dict(session.execute(select(Objective.id, Objective.number).where(Objective.id.in_(ids))).tuples().all())
+    return dict(
+        session.execute(select(Objective.id, Objective.number).where(Objective.id.in_(ids))).tuples().all()
+    )

@@ -53,7 +53,9 @@ class SprintDetail:
     @property
     def editor_ids(self) -> list[str]:
         """Who may change it besides workspace admins: its creator and the owners of what it serves."""
-        return list(dict.fromkeys([self.sprint.created_by, *(link.key_result.owner_id for link in self.links)]))
+        return list(
+            dict.fromkeys([self.sprint.created_by, *(link.key_result.owner_id for link in self.links)])
+        )
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,9 @@ def sprint_by_id(session: Session, workspace_id: int, sprint_id: int) -> Sprint 
 def active_sprint(session: Session, workspace_id: int, channel_id: str) -> Sprint | None:
     return session.scalar(
         select(Sprint).where(
-            Sprint.workspace_id == workspace_id, Sprint.channel_id == channel_id, Sprint.status == Status.ACTIVE
+            Sprint.workspace_id == workspace_id,
+            Sprint.channel_id == channel_id,
+            Sprint.status == Status.ACTIVE,
         )
     )
 
@@ -207,7 +211,11 @@ def current_sprints_for_user(
 
 
 def current_sprints_in_channels(
-    session: Session, workspace_id: int, channel_ids: Collection[str], today: date | None = None, limit: int = 20
+    session: Session,
+    workspace_id: int,
+    channel_ids: Collection[str],
+    today: date | None = None,
+    limit: int = 20,
 ) -> list[SprintSummary]:
     """The active sprint of each of `channel_ids` (e.g. a person's teams' channels): 2 statements."""
     if not channel_ids:
