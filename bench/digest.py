@@ -1,6 +1,6 @@
 """The weekly channel digest for 200 channels × 10 objectives × 4 key results × 52 weeks of
 check-ins (one per key result per week: 416,000) against the emulator: total time, time per
-channel, SQL statements per channel (tests/test_digest_scale.py asserts that count does not grow
+channel, SQL statements per channel (tests/e2e/test_digest_scale.py asserts that count does not grow
 with the data), and what was posted. Aim: under 10 s in total on a 2-core machine.
 
 The emulator answers from a process of its own, as Slack answers from its own servers: in the

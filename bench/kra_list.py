@@ -1,7 +1,7 @@
 """`/kra list all` through the full HTTP path on 2,000 KRAs and 6,000 KPIs.
 
 Prints the median and p95 time from the signed POST to the ephemeral answer arriving at the
-response_url, and the SQL statements per request (tests/test_kra_perf.py asserts that count
+response_url, and the SQL statements per request (tests/e2e/test_kra_perf.py asserts that count
 does not grow with the data).
 
     python bench/kra_list.py [--kras 2000] [--runs 50]

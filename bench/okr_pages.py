@@ -1,6 +1,6 @@
 """`/okr list all`, `/okr checkin` (the modal opening) and App Home publish through the full
 HTTP path on 2,000 objectives, 8,000 key results and 100,000 check-ins: median and p95 time, and
-SQL statements per request (tests/test_okr.py and tests/test_home.py assert the counts do not
+SQL statements per request (tests/e2e/test_okr.py and tests/e2e/test_home.py assert the counts do not
 grow with the data).
 
     python bench/okr_pages.py [--objectives 2000] [--checkins 100000] [--runs 40]

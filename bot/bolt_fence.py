@@ -1,7 +1,7 @@
 """Every place Northline leans on slack-bolt's internals, fenced in one module.
 
 slack-bolt is pinned to the minor release these were written against (pyproject.toml), and
-tests/test_bolt_fence.py checks each internal they rely on, so an upgrade that changes one fails
+tests/conformance/test_bolt_fence.py checks each internal they rely on, so an upgrade that changes one fails
 there, loudly, rather than as a slow ack or a lost command in production:
 
 - ListenerPool / SignallingAck: Bolt's thread runner submits a listener to `listener_executor` and
@@ -102,7 +102,7 @@ class FormBodyHandler(SlackRequestHandler):
     contains the *word* "payload" for an interactivity payload, finds no `payload` field and returns
     {}: `/kra add payload quality` would never reach a listener and Slack would show the person an
     error. Here a form body without a `payload` field is parsed as the plain form it is.
-    tests/test_bolt_fence.py fails once Bolt parses it right, so this can then go.
+    tests/conformance/test_bolt_fence.py fails once Bolt parses it right, so this can then go.
     """
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:

@@ -4,7 +4,7 @@ changes when it is refused, and nothing of another workspace is ever reachable.
 
 What the app does with a replayed request (documented here, asserted below):
 - Slack signs every request with a timestamp; one older than 5 minutes is refused with 401
-  (tests/test_security.py). Within those 5 minutes the same signed body can arrive twice: Slack
+  (tests/robustness/test_security.py). Within those 5 minutes the same signed body can arrive twice: Slack
   itself retries Events API callbacks (with ``X-Slack-Retry-Num``), and anyone who captured a
   request can send it again. Slack never retries slash commands or interactive payloads.
 - So writes are made idempotent by what identifies one user action rather than by the HTTP

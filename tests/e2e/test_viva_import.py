@@ -17,7 +17,7 @@ from storage.models import CheckIn, KeyResult, Objective, Status
 from tests.conftest import ALICE, BOB, CAROL, SIGNING_SECRET, TEAM, TOKEN
 from tests.factories import count
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "viva"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "viva"
 XLSX, CSV, CHECKINS = EXAMPLES / "okrs.xlsx", EXAMPLES / "okrs.csv", EXAMPLES / "checkins.csv"
 EMAILS = {"alice@example.com": ALICE, "bob@example.com": BOB, "carol@example.com": CAROL}
 

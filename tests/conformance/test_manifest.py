@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
 
 
@@ -47,5 +47,5 @@ def test_only_the_scopes_the_product_uses():
 def test_an_enterprise_grid_org_can_install_it_org_wide():
     """docs/operations.md's "Many workspaces" promises the org-wide install; Slack offers it only when this is on
     (api.slack.com/reference/manifests#settings: org_deploy_enabled). The org-wide path itself is
-    tested end to end in tests/test_workspaces.py."""
+    tested end to end in tests/e2e/test_workspaces.py."""
     assert manifest()["settings"]["org_deploy_enabled"] is True

@@ -325,7 +325,7 @@ GRID_ORG, GRID_TOKEN = "E0ORG", "xoxb-grid-org"
 
 
 def grid(emulator, db, settings) -> None:
-    """An org-wide install over two workspaces of one org, as tests/test_workspaces.py makes it."""
+    """An org-wide install over two workspaces of one org, as tests/e2e/test_workspaces.py makes it."""
     from slack_sdk.oauth.installation_store import Installation
 
     from bot.installations import BOT_SCOPES, installation_store

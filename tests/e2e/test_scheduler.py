@@ -22,7 +22,7 @@ from storage.models import Schedule, ScheduleKind
 from tests.conftest import ALICE, BOB, SIGNING_SECRET, TEAM, TOKEN
 from tests.factories import clients, dms, make_workspace, owners_with_key_results
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

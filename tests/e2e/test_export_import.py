@@ -35,7 +35,7 @@ from storage.models import (
 )
 from tests.conftest import ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM, TOKEN, count_statements
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "okrs.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "okrs.yaml"
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")'
 SECRET = "Other team's secret plan"
 

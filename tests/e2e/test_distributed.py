@@ -33,7 +33,7 @@ from storage.models import Delivery, DeliveryState, DeliveryUnit, KeyResult, Mem
 from tests.conftest import SIGNING_SECRET, TEAM, TOKEN
 from tests.factories import MONDAY_LONDON, dms, team_clients
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("NORTHLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 AMQP_URL = os.environ.get("NORTHLINE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 

@@ -25,7 +25,7 @@ from tests.factories import count, make_kra
 from tests.factories import make_objective_via_service as make_objective
 
 PAST = "2020-Q1"
-MANIFEST = yaml.safe_load((Path(__file__).resolve().parents[1] / "manifest.yml").read_text())
+MANIFEST = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yml").read_text())
 
 
 @pytest.fixture
