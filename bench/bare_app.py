@@ -12,7 +12,9 @@ from slack_sdk import WebClient
 def create():
     # The same emulator and one of its tokens, so authorisation costs what it costs Northline.
     client = WebClient(token=os.environ["NORTHLINE_BENCH_BARE_TOKEN"], base_url=os.environ["SLACK_API_URL"])
-    app = App(signing_secret=os.environ["NORTHLINE_BENCH_SECRET"], client=client, token_verification_enabled=False)
+    app = App(
+        signing_secret=os.environ["NORTHLINE_BENCH_SECRET"], client=client, token_verification_enabled=False
+    )
 
     @app.command("/kra")
     def ack_only(ack):

@@ -105,7 +105,10 @@ def bench_app(database_url: str | None = None) -> Iterator[Bench]:
         emulator.add_token(TOKEN, TEAM)
         emulator.add_user(ALICE, TEAM, name="alice", tz="Europe/London")
         settings = Settings(
-            slack_bot_token=TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=emulator.base_url, database_url=url
+            slack_bot_token=TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=emulator.base_url,
+            database_url=url,
         )
         with serve(NorthlineWSGI(create_app(settings, db=db), db)) as app_url:
             client = NorthlineClient(f"{app_url}/slack/events", SIGNING_SECRET, emulator)
@@ -119,7 +122,9 @@ def drop_database(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql" or "_bench_" not in (parsed.database or ""):
         return
-    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    admin = make_engine(
+        parsed.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     admin.dispose()

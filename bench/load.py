@@ -67,10 +67,22 @@ def free_port() -> int:
 
 def start_gunicorn(app_spec: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", app_spec],
-        cwd=ROOT, env={**os.environ, **env, "PORT": str(port)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            app_spec,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env, "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -105,17 +117,31 @@ def set_up_slack(emulator: SlackEmulator, teams: list[str]) -> None:
 
 
 def new_response_urls(emulator: SlackEmulator, teams: list[str], each: int) -> dict[str, list[str]]:
-    return {team: [emulator.new_response_url(team, channel_id="C0LOAD", user_id=f"U{team[1:]}A") for _ in range(each)]
-            for team in teams}
+    return {
+        team: [
+            emulator.new_response_url(team, channel_id="C0LOAD", user_id=f"U{team[1:]}A") for _ in range(each)
+        ]
+        for team in teams
+    }
 
 
-def signed_command(urls: dict[str, Iterator[str]], rng: random.Random, teams: list[str], seed: int) -> tuple[str, dict]:
+def signed_command(
+    urls: dict[str, Iterator[str]], rng: random.Random, teams: list[str], seed: int
+) -> tuple[str, dict]:
     team = rng.choice(teams)
     user = f"U{team[1:]}A"
     fields = {
-        "token": "x", "team_id": team, "team_domain": team.lower(), "channel_id": "C0LOAD",
-        "channel_name": "load", "user_id": user, "user_name": "load", "command": "/kra", "text": rng.choice(COMMANDS),
-        "api_app_id": "A0NORTHLINE", "is_enterprise_install": "false",
+        "token": "x",
+        "team_id": team,
+        "team_domain": team.lower(),
+        "channel_id": "C0LOAD",
+        "channel_name": "load",
+        "user_id": user,
+        "user_name": "load",
+        "command": "/kra",
+        "text": rng.choice(COMMANDS),
+        "api_app_id": "A0NORTHLINE",
+        "is_enterprise_install": "false",
         "response_url": next(urls[team]),
         "trigger_id": f"{time.time()}.{seed}.{rng.random()}",
     }
@@ -177,8 +203,14 @@ class Tally:
         }
 
 
-def open_loop(port: int, urls: dict[str, Iterator[str]], teams: list[str], rate: float, seconds: float,
-              tally: Tally | None) -> None:
+def open_loop(
+    port: int,
+    urls: dict[str, Iterator[str]],
+    teams: list[str],
+    rate: float,
+    seconds: float,
+    tally: Tally | None,
+) -> None:
     """Requests arrive at a fixed `rate` whatever the app does, as Slack delivers them. Each
     latency (recorded in `tally`; none for a warm-up) runs from the moment the request was due, so
     a backlog counts (no coordinated omission)."""
@@ -204,7 +236,9 @@ def open_loop(port: int, urls: dict[str, Iterator[str]], teams: list[str], rate:
         thread.join()
 
 
-def closed_loop(port: int, urls: dict[str, Iterator[str]], teams: list[str], clients: int, seconds: float) -> dict:
+def closed_loop(
+    port: int, urls: dict[str, Iterator[str]], teams: list[str], clients: int, seconds: float
+) -> dict:
     """`clients` people each sending the next command as soon as the last is answered: the most
     the app can take (its capacity), where latency only mirrors throughput."""
     tally = Tally()
@@ -235,7 +269,9 @@ def describe(name: str, figures: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rate", type=float, default=40, help="requests per second, arriving on a fixed schedule")
+    parser.add_argument(
+        "--rate", type=float, default=40, help="requests per second, arriving on a fixed schedule"
+    )
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=10, help="seconds of the same load before measuring")
     parser.add_argument("--clients", type=int, default=50, help="back-to-back clients for the capacity run")
@@ -256,19 +292,36 @@ def main() -> None:
         made = slack.ask(new_response_urls, teams, RESPONSE_URLS_PER_WORKSPACE)
         urls = {team: itertools.cycle(made[team]) for team in teams}
         settings = Settings(
-            slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET, slack_signing_secret=SECRET,
-            slack_api_url=slack.base_url, database_url=database_url,
+            slack_client_id=CLIENT_ID,
+            slack_client_secret=CLIENT_SECRET,
+            slack_signing_secret=SECRET,
+            slack_api_url=slack.base_url,
+            database_url=database_url,
         )
         store = installation_store(settings, db)
         for team in teams:
             token = f"xoxb-load-{team.lower()}"
-            store.save(Installation(app_id="A0NORTHLINE", team_id=team, bot_token=token, bot_id=f"B{team[1:]}",
-                                    bot_user_id=f"UB{team[1:]}", bot_scopes=BOT_SCOPES, user_id=f"U{team[1:]}A"))
+            store.save(
+                Installation(
+                    app_id="A0NORTHLINE",
+                    team_id=team,
+                    bot_token=token,
+                    bot_id=f"B{team[1:]}",
+                    bot_user_id=f"UB{team[1:]}",
+                    bot_scopes=BOT_SCOPES,
+                    user_id=f"U{team[1:]}A",
+                )
+            )
             seed_kras(db, 20, team_id=team)
         env = {
-            "SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET, "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.base_url, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
-            "NORTHLINE_BENCH_SECRET": SECRET, "NORTHLINE_BENCH_BARE_TOKEN": f"xoxb-load-{teams[0].lower()}",
+            "SLACK_CLIENT_ID": CLIENT_ID,
+            "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.base_url,
+            "DATABASE_URL": database_url,
+            "LOG_LEVEL": "WARNING",
+            "NORTHLINE_BENCH_SECRET": SECRET,
+            "NORTHLINE_BENCH_BARE_TOKEN": f"xoxb-load-{teams[0].lower()}",
         }
         apps = {"northline": "bot.wsgi:create_wsgi()", "bare bolt": "bench.bare_app:create()"}
         ports = {name: free_port() for name in apps}
@@ -291,20 +344,28 @@ def main() -> None:
             for process in processes.values():
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=30)
-        print(f"load: {args.workspaces} workspaces, gunicorn 2 workers, {make_url(database_url).get_backend_name()}; "
-              f"commands: {' | '.join(COMMANDS)}")
-        print(f"acks at {args.rate:g} requests/s for {args.seconds:g} s each, in {ACK_WINDOWS} windows alternating "
-              f"between the two apps, after {args.warmup:g} s of warm-up (latency from when each request was due):")
+        print(
+            f"load: {args.workspaces} workspaces, gunicorn 2 workers, {make_url(database_url).get_backend_name()}; "
+            f"commands: {' | '.join(COMMANDS)}"
+        )
+        print(
+            f"acks at {args.rate:g} requests/s for {args.seconds:g} s each, in {ACK_WINDOWS} windows alternating "
+            f"between the two apps, after {args.warmup:g} s of warm-up (latency from when each request was due):"
+        )
         for name, figures in acks.items():
             print("  " + describe(name, figures))
         ours, bare = acks["northline"], acks["bare bolt"]
         if bare["p99"]:
-            print(f"  ratio northline/bare: p50 {ours['p50'] / bare['p50']:.2f}x, p99 {ours['p99'] / bare['p99']:.2f}x")
+            print(
+                f"  ratio northline/bare: p50 {ours['p50'] / bare['p50']:.2f}x, p99 {ours['p99'] / bare['p99']:.2f}x"
+            )
         print(f"capacity: {args.clients} clients sending back to back for {args.capacity_seconds:g} s:")
         for name, figures in capacity.items():
             each = " + ".join(f"{mb:.0f}" for mb in figures["rss_mb"])
-            print("  " + describe(name, figures) + f", web workers' RSS after the run {each} MB "
-                  f"({sum(figures['rss_mb']):.0f} MB in all)")
+            print(
+                "  " + describe(name, figures) + f", web workers' RSS after the run {each} MB "
+                f"({sum(figures['rss_mb']):.0f} MB in all)"
+            )
         ours, bare = capacity["northline"], capacity["bare bolt"]
         if bare["rps"]:
             print(f"  throughput northline/bare: {ours['rps'] / bare['rps']:.2f}x")

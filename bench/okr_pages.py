@@ -45,7 +45,11 @@ def main() -> None:
             slack.event({"type": "app_home_opened", "user": ALICE, "channel": "D0ALICE", "tab": "home"})
             emulator.wait_for("views.publish", count=before + 1, timeout=30)
 
-        for name, request in (("/okr list all", list_all), ("/okr checkin (modal)", checkin_modal), ("App Home", home)):
+        for name, request in (
+            ("/okr list all", list_all),
+            ("/okr checkin (modal)", checkin_modal),
+            ("App Home", home),
+        ):
             timings, statements = time_requests(bench, request, args.runs)
             print(summary(name, timings, statements, size))
 

@@ -30,8 +30,23 @@ BENCHMARKS = [
     ("digest.py", [], ["--channels", "10", "--weeks", "8"], ("sqlite", "postgresql")),
     ("fanout.py", [], ["--people", "100", "--rate", "200"], ("sqlite",)),
     ("fanout_scale.py", [], ["--workspaces", "5", "--people", "10", "--workers", "1"], ("postgresql",)),
-    ("load.py", [], ["--seconds", "10", "--warmup", "3", "--capacity-seconds", "5", "--clients", "10",
-                     "--workspaces", "5"], ("postgresql",)),
+    (
+        "load.py",
+        [],
+        [
+            "--seconds",
+            "10",
+            "--warmup",
+            "3",
+            "--capacity-seconds",
+            "5",
+            "--clients",
+            "10",
+            "--workspaces",
+            "5",
+        ],
+        ("postgresql",),
+    ),
 ]
 
 
@@ -95,7 +110,12 @@ def run(script: str, args: list[str], database_url: str | None) -> tuple[str, fl
         env["NORTHLINE_BENCH_DATABASE_URL"] = database_url
     started = time.time()
     completed = subprocess.run(
-        [sys.executable, str(BENCH / script), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800
+        [sys.executable, str(BENCH / script), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     output = completed.stdout.strip()
     if completed.returncode != 0:
@@ -135,7 +155,9 @@ def main() -> None:
             output, seconds = run(script, quick if args.quick else full, url)
             lines += ["", f"### {script} on {database} ({seconds:.0f} s)", "", "```", output, "```"]
             print(f"{script} on {database}: done in {seconds:.0f} s", flush=True)
-    lines[lines.index("## Figures") - 1:lines.index("## Figures") - 1] = [f"- Python speed after the run: {python_speed()}"]
+    lines[lines.index("## Figures") - 1 : lines.index("## Figures") - 1] = [
+        f"- Python speed after the run: {python_speed()}"
+    ]
     Path(args.output).write_text("\n".join(lines) + "\n")
     print(f"wrote {args.output}")
 

@@ -59,7 +59,9 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 
     def watch() -> None:
         time.sleep(EXIT_GRACE_SECONDS)
-        sys.stderr.write(f"\nthe test process had not exited {EXIT_GRACE_SECONDS} s after the run; its threads:\n")
+        sys.stderr.write(
+            f"\nthe test process had not exited {EXIT_GRACE_SECONDS} s after the run; its threads:\n"
+        )
         faulthandler.dump_traceback(all_threads=True)
         sys.stderr.flush()
         os._exit(int(exitstatus))
@@ -116,7 +118,9 @@ def _empty_postgresql_database(url: str) -> None:
                     connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             warnings.warn(
                 "an earlier test left connections holding locks; ended them: "
-                + "; ".join(f"pid {pid} {state} since {since}: {query}" for pid, state, since, query in leftovers),
+                + "; ".join(
+                    f"pid {pid} {state} since {since}: {query}" for pid, state, since, query in leftovers
+                ),
                 stacklevel=1,
             )
             _truncate(engine)
@@ -198,8 +202,15 @@ def single_settings(emulator, database_url) -> Settings:
     )
 
 
-def install(db: Database, settings: Settings, team_id: str, token: str, bot_user_id: str, bot_id: str,
-            enterprise_id: str | None = None) -> None:
+def install(
+    db: Database,
+    settings: Settings,
+    team_id: str,
+    token: str,
+    bot_user_id: str,
+    bot_id: str,
+    enterprise_id: str | None = None,
+) -> None:
     """What a finished OAuth install leaves behind in the installation store."""
     store = installation_store(settings, db)
     store.save(
@@ -241,7 +252,9 @@ class _QuietHandler(WSGIRequestHandler):
 
 @contextmanager
 def serve(wsgi_app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, wsgi_app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+    server = make_server(
+        "127.0.0.1", 0, wsgi_app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -39,7 +39,9 @@ def test_a_forged_command_with_the_word_payload_is_still_refused(slack):
 def test_bolt_is_the_minor_release_the_fence_was_written_against():
     from slack_bolt.version import __version__
 
-    assert __version__.startswith("1.30."), f"slack-bolt {__version__}: re-check bot/bolt_fence.py, then the pin"
+    assert __version__.startswith("1.30."), (
+        f"slack-bolt {__version__}: re-check bot/bolt_fence.py, then the pin"
+    )
 
 
 def test_bolts_thread_runner_still_submits_listeners_to_the_executor_and_polls_for_the_ack():
@@ -61,7 +63,11 @@ def test_an_apps_listeners_are_still_a_list_of_custom_listeners_with_run_ack_fun
     app = App(signing_secret="x" * 16, token="xoxb-fence", token_verification_enabled=False)
     app.command("/fence")(lambda ack: ack())
     assert isinstance(app._listeners, list) and isinstance(app._listeners[0], CustomListener)
-    assert list(inspect.signature(CustomListener.run_ack_function).parameters) == ["self", "request", "response"]
+    assert list(inspect.signature(CustomListener.run_ack_function).parameters) == [
+        "self",
+        "request",
+        "response",
+    ]
 
 
 def test_a_bolt_request_still_takes_a_dict_body_and_keeps_raw_body_and_mode():

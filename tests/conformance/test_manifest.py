@@ -17,7 +17,9 @@ def manifest() -> dict:
     return yaml.safe_load((ROOT / "manifest.yml").read_text())
 
 
-@pytest.mark.skipif(not SCHEMA.exists(), reason="Slack's manifest schema lives in ../shared/slack/ beside the repo")
+@pytest.mark.skipif(
+    not SCHEMA.exists(), reason="Slack's manifest schema lives in ../shared/slack/ beside the repo"
+)
 def test_manifest_is_valid_against_slacks_schema():
     jsonschema.validate(manifest(), json.loads(SCHEMA.read_text()))
 

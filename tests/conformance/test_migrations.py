@@ -54,7 +54,11 @@ def _differences(url: str) -> list:
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
-            opts={"include_object": lambda obj, name, kind, reflected, compare_to: not name.startswith("apscheduler")},
+            opts={
+                "include_object": lambda obj, name, kind, reflected, compare_to: (
+                    not name.startswith("apscheduler")
+                )
+            },
         )
         found = compare_metadata(context, Base.metadata)
     engine.dispose()

@@ -9,10 +9,14 @@ from tests.conftest import ALICE, NorthlineClient, serve
 from tests.factories import answer, answer_text
 
 
-def test_a_slash_command_is_answered_through_the_signalling_ack(settings, db, installed, emulator, monkeypatch):
+def test_a_slash_command_is_answered_through_the_signalling_ack(
+    settings, db, installed, emulator, monkeypatch
+):
     expected: list[SignallingAck] = []
     register = ListenerPool.expect_ack
-    monkeypatch.setattr(ListenerPool, "expect_ack", lambda pool, ack: (expected.append(ack), register(pool, ack)))
+    monkeypatch.setattr(
+        ListenerPool, "expect_ack", lambda pool, ack: (expected.append(ack), register(pool, ack))
+    )
     app = create_app(settings, db=db)
     assert isinstance(app.listener_runner.listener_executor, ListenerPool)
     with serve(NorthlineWSGI(app, db)) as url:

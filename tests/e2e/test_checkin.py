@@ -128,7 +128,10 @@ def test_the_same_submission_delivered_twice_records_one_check_in(slack, emulato
     assert not first.body and not second.body
     assert count(db, CheckIn) == 2
     with db.session() as session:
-        assert {c.dedupe_key.rsplit(":", 1)[1] for c in session.scalars(select(CheckIn))} == {str(ids[1]), str(ids[3])}
+        assert {c.dedupe_key.rsplit(":", 1)[1] for c in session.scalars(select(CheckIn))} == {
+            str(ids[1]),
+            str(ids[3]),
+        }
 
 
 @pytest.mark.parametrize(
@@ -157,7 +160,11 @@ def test_accepted_values(slack, emulator, db):
     }
     assert not slack.submit_view(view, values, user_id=ALICE, team_id=TEAM).body
     with db.session() as session:
-        assert {k.number: k.current_value for k in session.scalars(select(KeyResult))} == {1: 0.0, 2: 1200.0, 3: 50.0}
+        assert {k.number: k.current_value for k in session.scalars(select(KeyResult))} == {
+            1: 0.0,
+            2: 1200.0,
+            3: 50.0,
+        }
 
 
 def test_submitting_an_untouched_form_says_so(slack, emulator, db):
@@ -191,7 +198,9 @@ def test_the_home_and_reminder_buttons_open_the_modal(slack, emulator):
     slack.action(Action.OPEN_CHECKIN, user_id=ALICE, team_id=TEAM)
     opened_view(emulator, Callback.CHECKIN, count=3)
     slack.action(Action.HOME_CHECKIN, user_id=CAROL, team_id=TEAM)
-    emulator.wait_for("chat.postMessage", where=lambda c: "no active key results" in (c.args.get("text") or ""))
+    emulator.wait_for(
+        "chat.postMessage", where=lambda c: "no active key results" in (c.args.get("text") or "")
+    )
 
 
 # --- one line -----------------------------------------------------------------------------------
@@ -203,7 +212,10 @@ def test_one_line_check_in_with_confidence_and_note(slack, emulator, db):
     assert "KR-1" in text and "25%" in text
     answer(slack, "/okr", "checkin KR-2 1,500 a good week")
     with db.session() as session:
-        rows = [(c.value, c.confidence, c.note, c.author_id) for c in session.scalars(select(CheckIn).order_by(CheckIn.id))]
+        rows = [
+            (c.value, c.confidence, c.note, c.author_id)
+            for c in session.scalars(select(CheckIn).order_by(CheckIn.id))
+        ]
     assert rows == [(45.0, "at_risk", "waiting on design", ALICE), (1500.0, None, "a good week", ALICE)]
 
 
@@ -223,7 +235,9 @@ def test_one_line_bad_values(slack, emulator, db, text, message):
 
 
 def test_milestones_take_done(slack, emulator, db):
-    create_objective(slack, emulator, krs=(("Ship the beta", "", "", ""),), **{Block.KR_MILESTONE.of(n=1): ["milestone"]})
+    create_objective(
+        slack, emulator, krs=(("Ship the beta", "", "", ""),), **{Block.KR_MILESTONE.of(n=1): ["milestone"]}
+    )
     assert "milestone" in answer(slack, "/okr", "checkin KR-1 0.5")["text"]
     assert "done" in answer(slack, "/okr", "checkin KR-1 done")["text"]
     with db.session() as session:
@@ -245,7 +259,9 @@ def test_checking_in_on_someone_elses_key_result(slack, emulator, db):
 
 def test_a_forged_modal_cannot_check_in_on_someone_elses_key_result(slack, emulator, db):
     create_objective(slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "10", ""),))
-    create_objective(slack, emulator, user=CAROL, owner=CAROL, title="Carol's", krs=(("Carol's KR", "0", "10", ""),))
+    create_objective(
+        slack, emulator, user=CAROL, owner=CAROL, title="Carol's", krs=(("Carol's KR", "0", "10", ""),)
+    )
     ids = kr_ids(db)
     view = open_checkin(slack, emulator, user=CAROL)
     forged = json.loads(json.dumps(view))
@@ -260,7 +276,9 @@ def test_a_forged_modal_cannot_check_in_on_someone_elses_key_result(slack, emula
     WebClient(token=TOKEN, base_url=emulator.base_url).views_open(
         trigger_id=emulator.issue_trigger_id(TEAM, CAROL), view=forged
     )
-    body = slack.submit_view(forged, {Block.CHECKIN_VALUE.of(id=ids[1]): "9"}, user_id=CAROL, team_id=TEAM).json()
+    body = slack.submit_view(
+        forged, {Block.CHECKIN_VALUE.of(id=ids[1]): "9"}, user_id=CAROL, team_id=TEAM
+    ).json()
     assert body["response_action"] == "errors"
     assert "owner or a workspace admin" in json.dumps(body)
     assert count(db, CheckIn) == 0

@@ -36,7 +36,9 @@ def test_a_second_clock_waits_as_standby_and_takes_over(database_url):
 def _state_of(leadership: Leadership, observer: Database) -> str:
     pid = leadership.connection.execute(text("SELECT pg_backend_pid()")).scalar()
     with observer.engine.connect() as connection:
-        return connection.execute(text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
+        return connection.execute(
+            text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+        ).scalar()
 
 
 def test_sqlite_clock_is_always_the_leader(db):

@@ -68,8 +68,13 @@ def test_objective_sits_under_a_kra_and_a_parent_objective(demo):
 def test_home_shows_key_results_objectives_needs_you_and_sprint_goals(demo):
     output, _ = demo
     home = _section(output, "App Home of Maya")
-    for heading in ("Needs you this week", "Your key results", "Your objectives", "Your teams' sprint goals",
-                    "Your Key Result Areas"):
+    for heading in (
+        "Needs you this week",
+        "Your key results",
+        "Your objectives",
+        "Your teams' sprint goals",
+        "Your Key Result Areas",
+    ):
         assert heading in home
     assert "KR-2" in home and "without a check-in since Monday" in home
     assert "owner says" in home

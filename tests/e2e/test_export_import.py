@@ -49,40 +49,117 @@ def seed(db, team: str = TEAM, *, title_prefix: str = "", owner: str = ALICE) ->
     at = datetime(2026, 10, 5, 9, 30)
     with db.session() as session:
         ws = workspace_for(session, team)
-        kra = Kra(workspace_id=ws.id, number=3, title=title_prefix + "Customer satisfaction", owner_id=owner,
-                  created_by=owner, description='Happy, "loyal" customers\nwho stay')
+        kra = Kra(
+            workspace_id=ws.id,
+            number=3,
+            title=title_prefix + "Customer satisfaction",
+            owner_id=owner,
+            created_by=owner,
+            description='Happy, "loyal" customers\nwho stay',
+        )
         session.add(kra)
         session.flush()
-        kpi = Kpi(workspace_id=ws.id, kra_id=kra.id, number=7, name=title_prefix + "NPS", target=50.0,
-                  latest_value=42.0, latest_at=at)
+        kpi = Kpi(
+            workspace_id=ws.id,
+            kra_id=kra.id,
+            number=7,
+            name=title_prefix + "NPS",
+            target=50.0,
+            latest_value=42.0,
+            latest_at=at,
+        )
         session.add(kpi)
         session.flush()
-        session.add_all([
-            KpiMeasurement(workspace_id=ws.id, kpi_id=kpi.id, value=38.0, author_id=owner, measured_at=at.replace(day=1)),
-            KpiMeasurement(workspace_id=ws.id, kpi_id=kpi.id, value=42.0, note="@here up again", author_id=owner,
-                           measured_at=at),
-        ])
-        parent = Objective(workspace_id=ws.id, number=1, title=title_prefix + "Company growth", owner_id=owner,
-                           cycle="2026-Q4", created_by=owner)
+        session.add_all(
+            [
+                KpiMeasurement(
+                    workspace_id=ws.id,
+                    kpi_id=kpi.id,
+                    value=38.0,
+                    author_id=owner,
+                    measured_at=at.replace(day=1),
+                ),
+                KpiMeasurement(
+                    workspace_id=ws.id,
+                    kpi_id=kpi.id,
+                    value=42.0,
+                    note="@here up again",
+                    author_id=owner,
+                    measured_at=at,
+                ),
+            ]
+        )
+        parent = Objective(
+            workspace_id=ws.id,
+            number=1,
+            title=title_prefix + "Company growth",
+            owner_id=owner,
+            cycle="2026-Q4",
+            created_by=owner,
+        )
         session.add(parent)
         session.flush()
-        child = Objective(workspace_id=ws.id, number=2, title=title_prefix + FORMULA_TITLE, owner_id=owner,
-                          cycle="2026-Q4", created_by=owner, parent_id=parent.id, kra_id=kra.id, channel_id=CHANNEL)
+        child = Objective(
+            workspace_id=ws.id,
+            number=2,
+            title=title_prefix + FORMULA_TITLE,
+            owner_id=owner,
+            cycle="2026-Q4",
+            created_by=owner,
+            parent_id=parent.id,
+            kra_id=kra.id,
+            channel_id=CHANNEL,
+        )
         session.add(child)
         session.flush()
-        mrr = KeyResult(workspace_id=ws.id, objective_id=child.id, number=5, title=title_prefix + "-5 churned accounts",
-                        start_value=10.0, target_value=20.0, unit="$", owner_id=owner, weight=3.0,
-                        current_value=18.0, last_checkin_at=at, last_confidence="at_risk")
-        launch = KeyResult(workspace_id=ws.id, objective_id=child.id, number=6, title=title_prefix + "Launch pricing",
-                           kind=KeyResultKind.MILESTONE, start_value=0.0, target_value=1.0, owner_id=BOB, position=1)
+        mrr = KeyResult(
+            workspace_id=ws.id,
+            objective_id=child.id,
+            number=5,
+            title=title_prefix + "-5 churned accounts",
+            start_value=10.0,
+            target_value=20.0,
+            unit="$",
+            owner_id=owner,
+            weight=3.0,
+            current_value=18.0,
+            last_checkin_at=at,
+            last_confidence="at_risk",
+        )
+        launch = KeyResult(
+            workspace_id=ws.id,
+            objective_id=child.id,
+            number=6,
+            title=title_prefix + "Launch pricing",
+            kind=KeyResultKind.MILESTONE,
+            start_value=0.0,
+            target_value=1.0,
+            owner_id=BOB,
+            position=1,
+        )
         session.add_all([mrr, launch])
         session.flush()
-        session.add_all([
-            CheckIn(workspace_id=ws.id, key_result_id=mrr.id, value=12.5, confidence="on_track", author_id=owner,
-                    created_at=at.replace(day=1)),
-            CheckIn(workspace_id=ws.id, key_result_id=mrr.id, value=18.0, confidence="at_risk",
-                    note="+3 big deals, =SUM(A1)", author_id=owner, created_at=at),
-        ])
+        session.add_all(
+            [
+                CheckIn(
+                    workspace_id=ws.id,
+                    key_result_id=mrr.id,
+                    value=12.5,
+                    confidence="on_track",
+                    author_id=owner,
+                    created_at=at.replace(day=1),
+                ),
+                CheckIn(
+                    workspace_id=ws.id,
+                    key_result_id=mrr.id,
+                    value=18.0,
+                    confidence="at_risk",
+                    note="+3 big deals, =SUM(A1)",
+                    author_id=owner,
+                    created_at=at,
+                ),
+            ]
+        )
 
 
 def seed_other_team(db) -> None:
@@ -104,14 +181,25 @@ def assert_seeded_rows(rows: list[dict[str, str]]) -> None:
     """The CSV of seed(): every kind, linked by references, numbers plain, formulas defused."""
     grouped = by_record(rows)
     assert {k: len(v) for k, v in grouped.items()} == {
-        "kra": 1, "kpi": 1, "kpi_measurement": 2, "objective": 2, "key_result": 2, "check_in": 2,
+        "kra": 1,
+        "kpi": 1,
+        "kpi_measurement": 2,
+        "objective": 2,
+        "key_result": 2,
+        "check_in": 2,
     }
     assert list(grouped) == ["kra", "kpi", "kpi_measurement", "objective", "key_result", "check_in"]
     kra = grouped["kra"][0]
     assert (kra["ref"], kra["title"], kra["owner"]) == ("KRA-3", "Customer satisfaction", ALICE)
     assert kra["description"] == 'Happy, "loyal" customers\nwho stay'
     kpi = grouped["kpi"][0]
-    assert (kpi["ref"], kpi["kra"], kpi["title"], kpi["target"], kpi["current"]) == ("KPI-7", "KRA-3", "NPS", "50", "42")
+    assert (kpi["ref"], kpi["kra"], kpi["title"], kpi["target"], kpi["current"]) == (
+        "KPI-7",
+        "KRA-3",
+        "NPS",
+        "50",
+        "42",
+    )
     assert [(m["kpi"], m["value"], m["at"]) for m in grouped["kpi_measurement"]] == [
         ("KPI-7", "38", "2026-10-01T09:30:00Z"),
         ("KPI-7", "42", "2026-10-05T09:30:00Z"),
@@ -119,7 +207,12 @@ def assert_seeded_rows(rows: list[dict[str, str]]) -> None:
     assert grouped["kpi_measurement"][1]["note"] == "'@here up again"
     parent, child = grouped["objective"]
     assert (parent["ref"], parent["parent_objective"], parent["percent"]) == ("OBJ-1", "", "0")
-    assert (child["ref"], child["parent_objective"], child["kra"], child["channel"]) == ("OBJ-2", "OBJ-1", "KRA-3", CHANNEL)
+    assert (child["ref"], child["parent_objective"], child["kra"], child["channel"]) == (
+        "OBJ-2",
+        "OBJ-1",
+        "KRA-3",
+        CHANNEL,
+    )
     assert child["title"] == "'" + FORMULA_TITLE
     # KR-5: (18 - 10) / (20 - 10) = 80 %, weight 3; KR-6: no check-in (0), weight 1 -> 0.6.
     assert (child["progress"], child["percent"]) == ("0.6", "60")
@@ -128,7 +221,11 @@ def assert_seeded_rows(rows: list[dict[str, str]]) -> None:
     assert (mrr["start"], mrr["target"], mrr["current"], mrr["weight"]) == ("10", "20", "18", "3")
     assert (mrr["progress"], mrr["percent"], mrr["confidence"]) == ("0.8", "80", "at_risk")
     assert (launch["ref"], launch["kind"], launch["owner"], launch["progress"], launch["percent"]) == (
-        "KR-6", "milestone", BOB, "", ""
+        "KR-6",
+        "milestone",
+        BOB,
+        "",
+        "",
     )
     assert [(c["key_result"], c["objective"], c["value"], c["confidence"]) for c in grouped["check_in"]] == [
         ("KR-5", "OBJ-2", "12.5", "on_track"),
@@ -224,7 +321,9 @@ def call_export(emulator, db, rest: str = "", user: str = ALICE, team: str = TEA
     client = build_web_client(TOKEN, emulator.base_url)
     context = BoltContext({"team_id": team, "user_id": user, "channel_id": CHANNEL})
     export_listener.export_command(
-        Invocation(rest, command={"text": f"export {rest}"}, respond=respond, client=client, context=context, db=db)
+        Invocation(
+            rest, command={"text": f"export {rest}"}, respond=respond, client=client, context=context, db=db
+        )
     )
     return respond
 
@@ -236,7 +335,10 @@ def test_export_command_uploads_then_answers(emulator, db):
     assert respond.answers[-1]["text"].startswith("Sent you the export in a DM: 1 KRA, 1 KPI, 2 objectives")
     methods = [c.method for c in emulator.calls]
     assert methods == [
-        "conversations.open", "files.getUploadURLExternal", "upload_url", "files.completeUploadExternal"
+        "conversations.open",
+        "files.getUploadURLExternal",
+        "upload_url",
+        "files.completeUploadExternal",
     ]
     (uploaded,) = emulator.files.values()
     assert_seeded_rows(parse_csv(uploaded.content.decode()))
@@ -306,12 +408,24 @@ def test_export_reads_one_statement_per_table_whatever_the_size(db):
     with db.session() as session:
         ws = workspace_for(session, TEAM)
         for n in range(30):
-            objective = Objective(workspace_id=ws.id, number=100 + n, title=f"O{n}", owner_id=ALICE,
-                                  cycle="2026-Q4", created_by=ALICE)
+            objective = Objective(
+                workspace_id=ws.id,
+                number=100 + n,
+                title=f"O{n}",
+                owner_id=ALICE,
+                cycle="2026-Q4",
+                created_by=ALICE,
+            )
             session.add(objective)
             session.flush()
-            kr = KeyResult(workspace_id=ws.id, objective_id=objective.id, number=100 + n, title="k",
-                           owner_id=ALICE, current_value=1.0)
+            kr = KeyResult(
+                workspace_id=ws.id,
+                objective_id=objective.id,
+                number=100 + n,
+                title="k",
+                owner_id=ALICE,
+                current_value=1.0,
+            )
             session.add(kr)
             session.flush()
             session.add(CheckIn(workspace_id=ws.id, key_result_id=kr.id, value=1.0, author_id=ALICE))
@@ -329,9 +443,9 @@ def test_json_export_groups_rows_by_kind(db):
         rows = export_rows(session, workspace_for(session, TEAM))
     document = json.loads(to_json(rows, team_id=TEAM, exported_at=datetime(2026, 11, 2, 8, 0)))
     assert document["team_id"] == TEAM and document["exported_at"] == "2026-11-02T08:00:00Z"
-    assert [len(document[k]) for k in ("kra", "kpi", "kpi_measurement", "objective", "key_result", "check_in")] == [
-        1, 1, 2, 2, 2, 2
-    ]
+    assert [
+        len(document[k]) for k in ("kra", "kpi", "kpi_measurement", "objective", "key_result", "check_in")
+    ] == [1, 1, 2, 2, 2, 2]
     objective = document["objective"][1]
     assert objective["ref"] == "OBJ-2" and objective["title"] == FORMULA_TITLE  # JSON is data, not a sheet
     assert objective["percent"] == 60 and objective["description"] == ""
@@ -395,10 +509,24 @@ def snapshot(db) -> dict:
         objectives = session.scalars(select(Objective).order_by(Objective.id)).all()
         krs = session.scalars(select(KeyResult).order_by(KeyResult.id)).all()
         return {
-            "objectives": [(o.id, o.number, o.import_key, o.title, o.parent_id, o.updated_at) for o in objectives],
+            "objectives": [
+                (o.id, o.number, o.import_key, o.title, o.parent_id, o.updated_at) for o in objectives
+            ],
             "key_results": [
-                (k.id, k.number, k.objective_id, k.title, k.start_value, k.target_value, k.unit, k.owner_id,
-                 k.weight, k.kind, k.status, k.position)
+                (
+                    k.id,
+                    k.number,
+                    k.objective_id,
+                    k.title,
+                    k.start_value,
+                    k.target_value,
+                    k.unit,
+                    k.owner_id,
+                    k.weight,
+                    k.kind,
+                    k.status,
+                    k.position,
+                )
                 for k in krs
             ],
             "counters": sorted(
@@ -418,10 +546,17 @@ def test_cli_import_creates_and_reimport_changes_nothing(cli, db, workspaces):
     assert set(objectives) == {"company-growth", "growth-self-serve"}
     growth = objectives["growth-self-serve"]
     assert (growth.number, growth.parent_id, growth.channel_id, growth.cycle, growth.owner_id) == (
-        2, objectives["company-growth"].id, CHANNEL, "2026-Q4", ALICE
+        2,
+        objectives["company-growth"].id,
+        CHANNEL,
+        "2026-Q4",
+        ALICE,
     )
     assert {o.workspace_id for o in objectives.values()} == {team.id}
-    assert [(k.number, k.title, k.start_value, k.target_value, k.unit, k.owner_id, k.weight, k.kind.value) for k in krs] == [
+    assert [
+        (k.number, k.title, k.start_value, k.target_value, k.unit, k.owner_id, k.weight, k.kind.value)
+        for k in krs
+    ] == [
         (1, "Paying workspaces", 1200.0, 2000.0, "", "U0ADMIN", 1.0, "metric"),
         (2, "Net revenue retention", 98.0, 110.0, "%", "U0ADMIN", 2.0, "metric"),
         (3, "Self-serve MRR", 40000.0, 60000.0, "$", ALICE, 2.0, "metric"),
@@ -444,7 +579,9 @@ def test_cli_import_updates_what_changed_and_archives_what_left(cli, db, workspa
     changed = changed.replace("title: Grow self-serve revenue", "title: Grow self-serve revenue fast")
     changed = changed.replace("target: 18%", "target: 20%")
     changed = changed.replace("      - title: Launch the new pricing page\n        milestone: true", "")
-    changed = changed.replace("title: Paying workspaces", "title: Paying teams")  # renamed: matched by position
+    changed = changed.replace(
+        "title: Paying workspaces", "title: Paying teams"
+    )  # renamed: matched by position
     path = tmp_path / "okrs.yaml"
     path.write_text(changed)
     code, out, err = cli("import", str(path))
@@ -477,9 +614,9 @@ def test_cli_import_dry_run_and_team_override(cli, db, workspaces):
     code, out, _ = cli("import", str(EXAMPLE), "--team", OTHER_TEAM)
     assert code == 0 and OTHER_TEAM in out
     with db.session() as session:
-        assert session.scalars(select(Workspace.team_id).join(Objective, Objective.workspace_id == Workspace.id)).all() == [
-            OTHER_TEAM, OTHER_TEAM
-        ]
+        assert session.scalars(
+            select(Workspace.team_id).join(Objective, Objective.workspace_id == Workspace.id)
+        ).all() == [OTHER_TEAM, OTHER_TEAM]
 
 
 def test_cli_import_into_an_unknown_team_exits_2(cli, db):
@@ -514,7 +651,11 @@ objectives:
     ("change", "line", "message"),
     [
         (("target: 10", "target: ten"), 10, "'ten' is not a number"),
-        (("start: 5\n        target: 50", "start: 5\n        target: 5.0"), 13, "target must differ from the start"),
+        (
+            ("start: 5\n        target: 50", "start: 5\n        target: 5.0"),
+            13,
+            "target must differ from the start",
+        ),
         (("owner: U0ALICE", "owner: alice@example.com"), 6, "is not a Slack user id"),
         (("target: 50", "target: 50\n        weight: -1"), 14, "weight must be greater than 0"),
         (("title: Objective A", "title: " + "x" * 151), 5, "under 150 characters"),
@@ -526,7 +667,9 @@ objectives:
         (("  - key: a", "  - key: a\n  \tkey: b"), 5, "malformed YAML"),
     ],
 )
-def test_cli_import_rejects_a_bad_file_whole_with_its_line(cli, db, workspaces, tmp_path, change, line, message):
+def test_cli_import_rejects_a_bad_file_whole_with_its_line(
+    cli, db, workspaces, tmp_path, change, line, message
+):
     old, new = change
     assert old in GOOD
     path = tmp_path / "bad.yaml"
@@ -546,7 +689,9 @@ def test_cli_import_rejects_six_key_results_and_reports_every_problem(cli, db, w
     path.write_text(text)
     code, _, err = cli("import", str(path))
     assert code == 1
-    assert "line 7: objective 1 (a), key_results: an objective has at most 5 key results (this one has 6)" in err
+    assert (
+        "line 7: objective 1 (a), key_results: an objective has at most 5 key results (this one has 6)" in err
+    )
     assert "line 10: objective 1 (a), key result 1, target: the target must differ" in err
     assert "the key `a` is used twice" not in err  # checked only once the shape is right
     assert count(db, Objective) == 0
@@ -555,8 +700,10 @@ def test_cli_import_rejects_six_key_results_and_reports_every_problem(cli, db, w
 def test_a_bad_file_leaves_an_earlier_import_untouched(cli, db, workspaces, tmp_path):
     assert cli("import", str(EXAMPLE))[0] == 0
     before = snapshot(db)
-    broken = EXAMPLE.read_text().replace("title: Grow self-serve revenue", "title: Changed").replace(
-        "target: $60,000", "target: $40,000"
+    broken = (
+        EXAMPLE.read_text()
+        .replace("title: Grow self-serve revenue", "title: Changed")
+        .replace("target: $60,000", "target: $40,000")
     )
     path = tmp_path / "okrs.yaml"
     path.write_text(broken)
@@ -573,12 +720,20 @@ def test_a_bad_file_leaves_an_earlier_import_untouched(cli, db, workspaces, tmp_
         ("team: T0NORTH1\nteam: T0NORTH1\n", "line 2: `team` appears twice"),
         ("a: &x 1\nb: *x\n", "line 2: YAML anchors and aliases"),
         ("a: !!python/object:os.system 1\n", "tags like"),
-        ("cycle: 2026-Q4\nobjectives:\n  - key: a\n    title: t\n    owner: U0ALICE\n    parent: a\n"
-         "    key_results: [{title: k, milestone: true}]\n", "can't be its own parent"),
-        ("cycle: 2026-Q4\nobjectives:\n  - key: a\n    title: t\n    owner: U0ALICE\n"
-         "    key_results: [{title: k, milestone: yes, start: 1}]\n", "leave out start and target"),
-        ("objectives:\n  - key: a\n    title: t\n    owner: U0ALICE\n    key_results: [{title: k}]\n",
-         "line 5: objective 1 (a), key result 1: give this key result a start and target"),
+        (
+            "cycle: 2026-Q4\nobjectives:\n  - key: a\n    title: t\n    owner: U0ALICE\n    parent: a\n"
+            "    key_results: [{title: k, milestone: true}]\n",
+            "can't be its own parent",
+        ),
+        (
+            "cycle: 2026-Q4\nobjectives:\n  - key: a\n    title: t\n    owner: U0ALICE\n"
+            "    key_results: [{title: k, milestone: yes, start: 1}]\n",
+            "leave out start and target",
+        ),
+        (
+            "objectives:\n  - key: a\n    title: t\n    owner: U0ALICE\n    key_results: [{title: k}]\n",
+            "line 5: objective 1 (a), key result 1: give this key result a start and target",
+        ),
     ],
 )
 def test_file_checks(db, workspaces, text, message):
@@ -593,7 +748,10 @@ def test_parent_loops_are_refused(db, workspaces):
         "  - {key: a, title: A, owner: U0ALICE, parent: b, key_results: [{title: k, start: 0, target: 1}]}\n"
         "  - {key: b, title: B, owner: U0ALICE, parent: a, key_results: [{title: k, start: 0, target: 1}]}\n"
     )
-    with pytest.raises(ImportRejected, match=r"line 3: .*the parents go round in a circle: a → b → a"), db.session() as session:
+    with (
+        pytest.raises(ImportRejected, match=r"line 3: .*the parents go round in a circle: a → b → a"),
+        db.session() as session,
+    ):
         import_file(session, text, team_id=TEAM)
 
 

@@ -63,8 +63,12 @@ def _with_key_result(db, tz: str | None, last_checkin_at: datetime | None):
     with db.session() as session:
         workspace = workspace_for(session, TEAM)
         if tz:
-            session.add(Member(workspace_id=workspace.id, user_id=ALICE, tz=tz, refreshed_at=datetime(2026, 11, 1)))
-        objective = Objective(workspace_id=workspace.id, number=1, title="O", owner_id=ALICE, cycle="2026-Q4", created_by=ALICE)
+            session.add(
+                Member(workspace_id=workspace.id, user_id=ALICE, tz=tz, refreshed_at=datetime(2026, 11, 1))
+            )
+        objective = Objective(
+            workspace_id=workspace.id, number=1, title="O", owner_id=ALICE, cycle="2026-Q4", created_by=ALICE
+        )
         session.add(objective)
         session.flush()
         session.add(
@@ -107,7 +111,9 @@ def test_team_sprint_goals_are_rendered_when_given():
     data = HomeData(
         user_id=ALICE,
         team_sprint_goals=[
-            SprintSummary(1, CHANNEL, "SPR-4", "Sprint 4", "Ship onboarding v2", True, 3, date(2026, 12, 4), ("KR-3",)),
+            SprintSummary(
+                1, CHANNEL, "SPR-4", "Sprint 4", "Ship onboarding v2", True, 3, date(2026, 12, 4), ("KR-3",)
+            ),
             SprintSummary(2, "C0OPS", "SPR-5", "Sprint 5", "Tidy the backlog", False, 9, date(2026, 12, 10)),
         ],
     )
@@ -128,7 +134,9 @@ def test_list_checkin_modal_and_home_cost_the_same_statements_at_20_and_200_obje
             emulator.wait_for("views.open", count=before + 1)
         before = published_so_far(slack, emulator)
         with count_statements(db) as home_tab:
-            slack.event({"type": "app_home_opened", "user": ALICE, "channel": "D0HOME", "tab": "home"}, team_id=TEAM)
+            slack.event(
+                {"type": "app_home_opened", "user": ALICE, "channel": "D0HOME", "tab": "home"}, team_id=TEAM
+            )
             emulator.wait_for("views.publish", count=before + 1)
         return listing.count, modal.count, home_tab.count
 

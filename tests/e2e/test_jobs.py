@@ -94,7 +94,15 @@ def test_sunday_of_a_dst_change(db, emulator):
     # Sunday 1 November 2026, Berlin a week earlier; each fires at 10:00 on the new offset.
     workspace_id = make_workspace(db, work_days="7,1,2,3,4")
     with db.session() as session:
-        session.add(Schedule(workspace_id=workspace_id, kind=ScheduleKind.CHECKIN, weekday=7, time_of_day="10:00", set_by=ALICE))
+        session.add(
+            Schedule(
+                workspace_id=workspace_id,
+                kind=ScheduleKind.CHECKIN,
+                weekday=7,
+                time_of_day="10:00",
+                set_by=ALICE,
+            )
+        )
     objective = make_objective(db, workspace_id, BOB)
     make_key_result(db, workspace_id, objective, BOB)  # America/New_York
     emulator.add_user("U0BER", TEAM, tz="Europe/Berlin")
@@ -134,7 +142,9 @@ def test_checked_in_since_monday_means_no_reminder(db, emulator):
         # Alice checked in on Monday 00:30 London time; Bob last did so on Sunday night New York time.
         krs[ALICE].last_checkin_at = datetime(2026, 11, 30, 0, 30)
         krs[BOB].last_checkin_at = datetime(2026, 11, 30, 4, 59)  # Sunday 23:59 EST
-        session.add(CheckIn(workspace_id=workspace_id, key_result_id=krs[ALICE].id, value=10, author_id=ALICE))
+        session.add(
+            CheckIn(workspace_id=workspace_id, key_result_id=krs[ALICE].id, value=10, author_id=ALICE)
+        )
     checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     checkin_reminders(db, clients(emulator), at("2026-11-30T15:01:00+00:00"))
     assert dms(emulator) == Counter({BOB: 1})
@@ -225,7 +235,14 @@ def test_a_disabled_checkin_schedule_sends_nothing(db, emulator):
     workspace_id = owners_with_key_results(db, emulator, [ALICE])
     with db.session() as session:
         session.add(
-            Schedule(workspace_id=workspace_id, kind=ScheduleKind.CHECKIN, weekday=1, time_of_day="10:00", set_by=ALICE, enabled=False)
+            Schedule(
+                workspace_id=workspace_id,
+                kind=ScheduleKind.CHECKIN,
+                weekday=1,
+                time_of_day="10:00",
+                set_by=ALICE,
+                enabled=False,
+            )
         )
     checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     assert dms(emulator) == Counter()
@@ -234,7 +251,15 @@ def test_a_disabled_checkin_schedule_sends_nothing(db, emulator):
 def test_a_custom_checkin_time(db, emulator):
     workspace_id = owners_with_key_results(db, emulator, [ALICE])
     with db.session() as session:
-        session.add(Schedule(workspace_id=workspace_id, kind=ScheduleKind.CHECKIN, weekday=2, time_of_day="09:30", set_by=ALICE))
+        session.add(
+            Schedule(
+                workspace_id=workspace_id,
+                kind=ScheduleKind.CHECKIN,
+                weekday=2,
+                time_of_day="09:30",
+                set_by=ALICE,
+            )
+        )
     checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     assert dms(emulator) == Counter()
     checkin_reminders(db, clients(emulator), at("2026-12-01T09:31:00+00:00"))
@@ -314,7 +339,9 @@ class Killed(BaseException):
     """The process dying mid-post (not an Exception: nothing catches it)."""
 
 
-def test_a_crash_between_claim_and_post_leaves_that_one_in_doubt_and_never_resent(db, emulator, caplog, monkeypatch):
+def test_a_crash_between_claim_and_post_leaves_that_one_in_doubt_and_never_resent(
+    db, emulator, caplog, monkeypatch
+):
     monkeypatch.setenv("NORTHLINE_POSTS_IN_FLIGHT", "1")  # "the third post" is then exactly one post
     users = [f"U0D{i:02d}" for i in range(6)]
     owners_with_key_results(db, emulator, users)
@@ -450,13 +477,24 @@ def test_digest_shows_the_sprint_goal_and_whether_aligned(db, emulator):
     workspace_id = channel_with_objectives(db, emulator, objectives=1)
     with db.session() as session:
         kr = session.scalars(select(KeyResult)).first()
-        sprint = Sprint(workspace_id=workspace_id, number=1, channel_id=CHANNEL, name="Sprint 9", goal="Ship the NPS survey", starts_on=date(2026, 11, 30), ends_on=date(2026, 12, 11), created_by=ALICE)
+        sprint = Sprint(
+            workspace_id=workspace_id,
+            number=1,
+            channel_id=CHANNEL,
+            name="Sprint 9",
+            goal="Ship the NPS survey",
+            starts_on=date(2026, 11, 30),
+            ends_on=date(2026, 12, 11),
+            created_by=ALICE,
+        )
         session.add(sprint)
         session.flush()
         session.add(SprintKeyResult(sprint_id=sprint.id, key_result_id=kr.id, workspace_id=workspace_id))
     channel_digests(db, clients(emulator), FRIDAY_LONDON)
     thread_text = " ".join(str(c.args["blocks"]) for c in channel_posts(emulator, CHANNEL)[1:])
-    assert "Ship the NPS survey" in thread_text and "aligned" in thread_text and "not aligned" not in thread_text
+    assert (
+        "Ship the NPS survey" in thread_text and "aligned" in thread_text and "not aligned" not in thread_text
+    )
 
 
 def test_digest_removed_from_channel_disables_the_schedule_and_tells_the_setter(db, emulator):
@@ -465,7 +503,17 @@ def test_digest_removed_from_channel_disables_the_schedule_and_tells_the_setter(
 
     workspace_id = channel_with_objectives(db, emulator)
     with db.session() as session:
-        session.add(Schedule(workspace_id=workspace_id, kind=ScheduleKind.DIGEST, channel_id=CHANNEL, weekday=5, time_of_day="16:00", timezone="Europe/London", set_by=CAROL))
+        session.add(
+            Schedule(
+                workspace_id=workspace_id,
+                kind=ScheduleKind.DIGEST,
+                channel_id=CHANNEL,
+                weekday=5,
+                time_of_day="16:00",
+                timezone="Europe/London",
+                set_by=CAROL,
+            )
+        )
     emulator.update_channel(CHANNEL, is_member=False)
     report = channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert report.channels_disabled == 1 and report.sent == 0
@@ -506,9 +554,13 @@ def test_digest_statements_per_channel_do_not_grow_with_data(db, emulator):
 
     def statements(objectives, key_results, team, channel):
         emulator.add_channel(channel, team, name=channel.lower())
-        channel_with_objectives(db, emulator, objectives=objectives, key_results=key_results, channel=channel, team_id=team)
+        channel_with_objectives(
+            db, emulator, objectives=objectives, key_results=key_results, channel=channel, team_id=team
+        )
         with count_statements(db) as counter:
-            channel_digests(db, lambda w: third if w.team_id == third_team else client_for(w), FRIDAY_LONDON, team_id=team)
+            channel_digests(
+                db, lambda w: third if w.team_id == third_team else client_for(w), FRIDAY_LONDON, team_id=team
+            )
         return [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
 
     small = statements(1, 1, TEAM, "C0SMALL")
@@ -530,7 +582,17 @@ def test_digest_at_the_channels_own_time_and_the_post_now_command_path(db, emula
 
     workspace_id = channel_with_objectives(db, emulator)
     with db.session() as session:
-        session.add(Schedule(workspace_id=workspace_id, kind=ScheduleKind.DIGEST, channel_id=CHANNEL, weekday=1, time_of_day="09:00", timezone="Pacific/Auckland", set_by=ALICE))
+        session.add(
+            Schedule(
+                workspace_id=workspace_id,
+                kind=ScheduleKind.DIGEST,
+                channel_id=CHANNEL,
+                weekday=1,
+                time_of_day="09:00",
+                timezone="Pacific/Auckland",
+                set_by=ALICE,
+            )
+        )
     channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert channel_posts(emulator, CHANNEL) == []
     channel_digests(db, clients(emulator), at("2026-12-06T20:01:00+00:00"))  # Monday 09:01 NZDT
@@ -554,7 +616,11 @@ def test_sprint_prompt_on_the_last_day_of_the_sprint(db, emulator):
     report = sprint_prompts(db, clients(emulator), at("2026-12-04T10:01:00+00:00"))
     assert report.sent == 1
     [prompt] = channel_posts(emulator, CHANNEL)
-    elements = [e for b in prompt.args["blocks"] for e in ([b.get("accessory")] if b.get("accessory") else []) + b.get("elements", [])]
+    elements = [
+        e
+        for b in prompt.args["blocks"]
+        for e in ([b.get("accessory")] if b.get("accessory") else []) + b.get("elements", [])
+    ]
     assert {"plan_sprint", "review_sprint"} <= {e.get("action_id") for e in elements}
     assert "Ship it" in prompt.args["text"]
     sprint_prompts(db, clients(emulator), at("2026-12-04T10:30:00+00:00"))
@@ -568,7 +634,19 @@ def test_sprint_cadence_without_a_sprint(db, emulator):
     workspace_id = make_workspace(db)
     with db.session() as session:
         # Set on Wednesday 25 November (week 48): 2-week sprints, prompt on Friday of the 2nd week.
-        session.add(Schedule(workspace_id=workspace_id, kind=ScheduleKind.SPRINT, channel_id=CHANNEL, weekday=5, time_of_day="10:00", timezone="Europe/London", length_weeks=2, set_by=ALICE, updated_at=datetime(2026, 11, 25, 12)))
+        session.add(
+            Schedule(
+                workspace_id=workspace_id,
+                kind=ScheduleKind.SPRINT,
+                channel_id=CHANNEL,
+                weekday=5,
+                time_of_day="10:00",
+                timezone="Europe/London",
+                length_weeks=2,
+                set_by=ALICE,
+                updated_at=datetime(2026, 11, 25, 12),
+            )
+        )
     sprint_prompts(db, clients(emulator), at("2026-11-27T10:01:00+00:00"))
     assert channel_posts(emulator, CHANNEL) == []
     sprint_prompts(db, clients(emulator), at("2026-12-04T10:01:00+00:00"))
@@ -589,7 +667,15 @@ def test_unaligned_sprint_nudged_once_mid_sprint(db, emulator):
     # Monday 30 November to Wednesday 9 December: the middle day is Friday 4 December.
     _sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 9))
     emulator.add_channel("C0ALIGNED", TEAM)
-    _sprint(db, workspace_id, "C0ALIGNED", starts=date(2026, 11, 30), ends=date(2026, 12, 9), number=2, links=[kr_id])
+    _sprint(
+        db,
+        workspace_id,
+        "C0ALIGNED",
+        starts=date(2026, 11, 30),
+        ends=date(2026, 12, 9),
+        number=2,
+        links=[kr_id],
+    )
     for moment in ("2026-12-04T09:00:00+00:00", "2026-12-04T10:01:00+00:00", "2026-12-04T12:00:00+00:00"):
         alignment_nudges(db, clients(emulator), at(moment))
     posts = emulator.calls_to("chat.postMessage", ok=True)
@@ -606,14 +692,30 @@ def test_key_result_off_track_twice_and_unserved_gets_a_weekly_dm(db, emulator):
     served = make_key_result(db, workspace_id, objective, ALICE, title="Served")
     fine = make_key_result(db, workspace_id, objective, ALICE, title="Fine")
     for kr_id in (lagging, served):
-        _check_in(db, workspace_id, kr_id, ALICE, [(datetime(2026, 11, 16, 9), 1.0, ""), (datetime(2026, 11, 30, 9), 2.0, "")])
-    _check_in(db, workspace_id, fine, ALICE, [(datetime(2026, 11, 16, 9), 60.0, ""), (datetime(2026, 11, 30, 9), 70.0, "")])
+        _check_in(
+            db,
+            workspace_id,
+            kr_id,
+            ALICE,
+            [(datetime(2026, 11, 16, 9), 1.0, ""), (datetime(2026, 11, 30, 9), 2.0, "")],
+        )
+    _check_in(
+        db,
+        workspace_id,
+        fine,
+        ALICE,
+        [(datetime(2026, 11, 16, 9), 60.0, ""), (datetime(2026, 11, 30, 9), 70.0, "")],
+    )
     emulator.add_channel("C0TEAM", TEAM)
     _sprint(db, workspace_id, "C0TEAM", starts=date(2026, 11, 30), ends=date(2026, 12, 11), links=[served])
     alignment_nudges(db, clients(emulator), at("2026-12-02T10:05:00+00:00"))  # Wednesday 10:05 London
     dms_sent = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == ALICE]
     assert len(dms_sent) == 1
-    assert "Lagging" in dms_sent[0].args["text"] and "Served" not in dms_sent[0].args["text"] and "Fine" not in dms_sent[0].args["text"]
+    assert (
+        "Lagging" in dms_sent[0].args["text"]
+        and "Served" not in dms_sent[0].args["text"]
+        and "Fine" not in dms_sent[0].args["text"]
+    )
     alignment_nudges(db, clients(emulator), at("2026-12-02T11:05:00+00:00"))
     assert len([c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == ALICE]) == 1
 
@@ -624,7 +726,15 @@ def test_cycle_prompts(db, emulator):
 
     workspace_id = make_workspace(db, holiday_country="GB")
     with db.session() as session:
-        session.add(Kra(workspace_id=workspace_id, number=1, title="Customer satisfaction", owner_id=BOB, created_by=BOB))
+        session.add(
+            Kra(
+                workspace_id=workspace_id,
+                number=1,
+                title="Customer satisfaction",
+                owner_id=BOB,
+                created_by=BOB,
+            )
+        )
     make_objective(db, workspace_id, ALICE, cycle="2026-Q4")
     # 1 January 2027 is a holiday (and a Friday): the first working day of 2027-Q1 is Monday 4 January.
     cycle_prompts(db, clients(emulator), at("2027-01-01T15:05:00+00:00"))
@@ -652,7 +762,9 @@ def test_a_reminder_with_very_many_key_results_fits_slacks_limits(db, emulator):
     [dm] = emulator.calls_to("chat.postMessage", ok=True)
     assert len(dm.args["blocks"]) <= 50
     assert "more" in str(dm.args["blocks"][-2])
-    assert "<!channel>" not in str(dm.args["blocks"]) and "@here" not in dm.args["text"].replace("@\u200bhere", "")
+    assert "<!channel>" not in str(dm.args["blocks"]) and "@here" not in dm.args["text"].replace(
+        "@\u200bhere", ""
+    )
     assert emulator.violations == []
 
 
@@ -667,8 +779,16 @@ def test_every_scheduled_message_builder_fits_at_any_size():
 
     krs = [
         SimpleNamespace(
-            number=n, title="t" * 150, kind="metric", current_value=5.0, start_value=0.0, target_value=10.0,
-            unit="%", owner_id=f"U{n:04d}", last_checkin_at=None, objective=None,
+            number=n,
+            title="t" * 150,
+            kind="metric",
+            current_value=5.0,
+            start_value=0.0,
+            target_value=10.0,
+            unit="%",
+            owner_id=f"U{n:04d}",
+            last_checkin_at=None,
+            objective=None,
         )
         for n in range(300)
     ]

@@ -17,6 +17,7 @@ MALLORY_OTHER = "U0MALLORY"
 
 # --- usage and bad text -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("text", ["", "help", "frobnicate", "🚀🚀🚀", "x" * 10_000, "LIST-ALL now"])
 def test_any_text_gets_a_clear_ephemeral_answer(slack, db, text):
     payload = answer(slack, "/kra", text, user_id=ALICE)
@@ -51,6 +52,7 @@ def test_list_for_a_person_with_no_kras(slack):
 
 # --- add ----------------------------------------------------------------------------------
 
+
 def test_add_opens_the_modal_prefilled_with_the_title_and_creates_the_kra(slack, emulator, db):
     slack.command("/kra", "add Customer satisfaction", user_id=ALICE)
     view = opened_view(emulator, Callback.KRA_NEW)
@@ -68,7 +70,12 @@ def test_add_opens_the_modal_prefilled_with_the_title_and_creates_the_kra(slack,
     with db.session() as session:
         kra = session.scalars(select(Kra)).one()
         kpis = session.scalars(select(Kpi).order_by(Kpi.position)).all()
-    assert (kra.number, kra.title, kra.owner_id, kra.channel_id) == (1, "Customer satisfaction", ALICE, CHANNEL)
+    assert (kra.number, kra.title, kra.owner_id, kra.channel_id) == (
+        1,
+        "Customer satisfaction",
+        ALICE,
+        CHANNEL,
+    )
     assert [(k.number, k.name, k.target, k.unit, k.direction.value) for k in kpis] == [
         (1, "NPS", 50.0, "", "higher"),
         (2, "First response time", 6.0, "h", "lower"),
@@ -98,7 +105,9 @@ def test_add_from_the_home_button_opens_the_modal(slack, emulator):
         ({Block.KPI_NAME.of(n=1): "", Block.KPI_TARGET.of(n=1): "5"}, Block.KPI_NAME.of(n=1), "Name"),
     ],
 )
-def test_modal_errors_go_under_the_exact_field_and_nothing_is_stored(slack, emulator, db, values, block, message):
+def test_modal_errors_go_under_the_exact_field_and_nothing_is_stored(
+    slack, emulator, db, values, block, message
+):
     slack.command("/kra", "add", user_id=ALICE)
     view = opened_view(emulator, Callback.KRA_NEW)
     # validate=False: Slack's own client refuses some of these; a forged request need not.
@@ -151,6 +160,7 @@ def test_coaching_notes_for_many_kras_and_task_like_titles(slack, emulator, db):
 
 # --- list, show ---------------------------------------------------------------------------
 
+
 def test_list_mine_all_person_and_channel(slack, emulator, db):
     create_kra(slack, emulator, user=ALICE, title="Customer satisfaction", **{Block.KRA_CHANNEL: CHANNEL})
     create_kra(slack, emulator, user=BOB, owner=BOB, title="Platform reliability")
@@ -170,7 +180,9 @@ def test_list_all_is_cut_inside_slacks_limits(slack, emulator, db):
 
         workspace = workspace_for(session, TEAM)
         for n in range(1, 121):
-            session.add(Kra(workspace_id=workspace.id, number=n, title=f"Area {n}", owner_id=ALICE, created_by=ALICE))
+            session.add(
+                Kra(workspace_id=workspace.id, number=n, title=f"Area {n}", owner_id=ALICE, created_by=ALICE)
+            )
     payload = answer(slack, "/kra", "list all", user_id=ALICE)
     assert len(payload["blocks"]) <= 50
     assert "more not shown" in answer_text(payload)
@@ -193,6 +205,7 @@ def test_another_workspaces_kra_is_not_found(slack, emulator):
 
 
 # --- edit, archive, kpi, review -----------------------------------------------------------
+
 
 def test_edit_opens_prefilled_and_saves(slack, emulator, db):
     create_kra(slack, emulator, kpis=(("NPS", "50", ""), ("CSAT", "90", "%")))
@@ -283,6 +296,7 @@ def test_review_change_without_a_note_is_an_error_under_the_note(slack, emulator
 
 # --- home ---------------------------------------------------------------------------------
 
+
 def test_opening_home_publishes_kras_and_the_new_kra_button(slack, emulator):
     create_kra(slack, emulator)
     emulator.clear()
@@ -298,11 +312,23 @@ def test_a_replayed_kpi_measurement_is_logged_once(slack, emulator, db):
 
     create_kra(slack, emulator)
     response_url = emulator.new_response_url(TEAM, channel_id=CHANNEL, user_id=ALICE)
-    body = urlencode({
-        "token": "x", "team_id": TEAM, "team_domain": "north", "channel_id": CHANNEL, "channel_name": "growth",
-        "user_id": ALICE, "user_name": "alice", "command": "/kra", "text": "kpi KPI-1 42", "api_app_id": "A0NORTHLINE",
-        "is_enterprise_install": "false", "response_url": response_url, "trigger_id": "1700000000.42.abc",
-    })
+    body = urlencode(
+        {
+            "token": "x",
+            "team_id": TEAM,
+            "team_domain": "north",
+            "channel_id": CHANNEL,
+            "channel_name": "growth",
+            "user_id": ALICE,
+            "user_name": "alice",
+            "command": "/kra",
+            "text": "kpi KPI-1 42",
+            "api_app_id": "A0NORTHLINE",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": "1700000000.42.abc",
+        }
+    )
     headers = {"Content-Type": "application/x-www-form-urlencoded", **slack.sign(body)}
     assert slack.raw(body, headers).status == 200
     assert "Logged" in slack.wait_for_response_url(response_url=response_url)["text"]

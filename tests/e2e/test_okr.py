@@ -155,14 +155,21 @@ def test_new_objective_button_on_home_opens_the_modal(slack, emulator):
         ({Block.KR_TITLE.of(n=1): ""}, Block.KR_TITLE.of(n=1), "title"),
         ({Block.KR_UNIT.of(n=1): "u" * 31}, Block.KR_UNIT.of(n=1), "30"),
         (
-            {Block.KR_TITLE.of(n=1): "", Block.KR_START.of(n=1): "", Block.KR_TARGET.of(n=1): "", Block.KR_UNIT.of(n=1): ""},
+            {
+                Block.KR_TITLE.of(n=1): "",
+                Block.KR_START.of(n=1): "",
+                Block.KR_TARGET.of(n=1): "",
+                Block.KR_UNIT.of(n=1): "",
+            },
             Block.KR_TITLE.of(n=1),
             "at least one",
         ),
         ({Block.OBJ_CYCLE: None}, Block.OBJ_CYCLE, "cycle"),
     ],
 )
-def test_modal_errors_go_under_the_exact_field_and_nothing_is_stored(slack, emulator, db, values, block, message):
+def test_modal_errors_go_under_the_exact_field_and_nothing_is_stored(
+    slack, emulator, db, values, block, message
+):
     response = submit_new(slack, emulator, {**objective_values(), **values})
     body = response.json()
     assert body["response_action"] == "errors"
@@ -232,8 +239,12 @@ def test_a_parent_or_kra_of_another_workspace_is_refused(slack, emulator, db):
     create_objective(slack, emulator)
     with db.session() as session:
         other = workspace_for(session, OTHER_TEAM)
-        foreign = Objective(workspace_id=other.id, number=1, title="Theirs", owner_id=MALLORY, cycle=CYCLE, created_by=MALLORY)
-        foreign_kra = Kra(workspace_id=other.id, number=1, title="Theirs", owner_id=MALLORY, created_by=MALLORY)
+        foreign = Objective(
+            workspace_id=other.id, number=1, title="Theirs", owner_id=MALLORY, cycle=CYCLE, created_by=MALLORY
+        )
+        foreign_kra = Kra(
+            workspace_id=other.id, number=1, title="Theirs", owner_id=MALLORY, created_by=MALLORY
+        )
         session.add_all([foreign, foreign_kra])
         session.flush()
         ids = foreign.id, foreign_kra.id
@@ -242,9 +253,13 @@ def test_a_parent_or_kra_of_another_workspace_is_refused(slack, emulator, db):
     forged = json.loads(json.dumps(sent))
     for block in forged["blocks"]:
         if block.get("block_id") == Block.OBJ_PARENT:
-            block["element"]["options"].append({"text": {"type": "plain_text", "text": "x"}, "value": str(ids[0])})
+            block["element"]["options"].append(
+                {"text": {"type": "plain_text", "text": "x"}, "value": str(ids[0])}
+            )
         if block.get("block_id") == Block.OBJ_KRA:
-            block["element"]["options"].append({"text": {"type": "plain_text", "text": "y"}, "value": str(ids[1])})
+            block["element"]["options"].append(
+                {"text": {"type": "plain_text", "text": "y"}, "value": str(ids[1])}
+            )
     WebClient(token=TOKEN, base_url=emulator.base_url).views_open(
         trigger_id=emulator.issue_trigger_id(TEAM, ALICE), view=forged
     )
@@ -317,7 +332,9 @@ def test_show_prints_the_alignment_chain_and_the_trend(slack, emulator, db):
     answer(slack, "/okr", "checkin kr-2 15 at-risk hiring is slow")
     text = answer_text(answer(slack, "/okr", "show obj-2", user_id=BOB))
     assert "KRA-1" in text and "OBJ-1" in text and "OBJ-2" in text and "KR-2" in text
-    assert "Alignment: `KRA-1` Customer satisfaction → `OBJ-1` Company: happy customers → *`OBJ-2` Team" in text
+    assert (
+        "Alignment: `KRA-1` Customer satisfaction → `OBJ-1` Company: happy customers → *`OBJ-2` Team" in text
+    )
     assert "20 h → 15 h · :large_green_circle: better" in text  # lower is better here: 24 → 6
     assert "hiring is slow" in text and "at risk" in text
     # 15 h of 24 → 6: (15 - 24) / (6 - 24) = 50 %
@@ -407,7 +424,10 @@ def test_a_forged_edit_submission_is_rechecked_on_the_server(slack, emulator, db
     response = slack.submit_view(forged, {Block.OBJ_TITLE: "Hijacked"}, user_id=BOB, team_id=TEAM)
     assert response.json()["response_action"] == "errors"
     with db.session() as session:
-        assert session.scalar(select(Objective.title).where(Objective.number == 1)) == "Customers love our onboarding"
+        assert (
+            session.scalar(select(Objective.title).where(Objective.number == 1))
+            == "Customers love our onboarding"
+        )
 
 
 def test_close_proposes_scores_from_progress_and_records_them(slack, emulator, db):
@@ -426,7 +446,9 @@ def test_close_proposes_scores_from_progress_and_records_them(slack, emulator, d
     proposed = {n: blocks[Block.CLOSE_SCORE.of(id=i)]["element"]["initial_value"] for n, i in ids.items()}
     assert proposed == {1: "0.5", 2: "1.0", 3: "0.0"}
 
-    bad = slack.submit_view(view, {Block.CLOSE_SCORE.of(id=ids[3]): "1.5"}, user_id=ALICE, team_id=TEAM).json()
+    bad = slack.submit_view(
+        view, {Block.CLOSE_SCORE.of(id=ids[3]): "1.5"}, user_id=ALICE, team_id=TEAM
+    ).json()
     assert list(bad["errors"]) == [Block.CLOSE_SCORE.of(id=ids[3])]
     with db.session() as session:
         assert session.scalars(select(Objective)).one().status == Status.ACTIVE
@@ -462,11 +484,41 @@ def test_archive_keeps_history_and_hides_it_from_active_lists(slack, emulator, d
 def test_assess_uses_the_cycle_of_the_objective_and_the_given_time(db):
     with db.session() as session:
         workspace = workspace_for(session, TEAM)
-        objective = Objective(workspace_id=workspace.id, number=1, title="O", owner_id=ALICE, cycle="2026-Q4", created_by=ALICE)
+        objective = Objective(
+            workspace_id=workspace.id, number=1, title="O", owner_id=ALICE, cycle="2026-Q4", created_by=ALICE
+        )
         krs = [
-            KeyResult(number=1, title="a", start_value=0, target_value=100, current_value=35, weight=1, owner_id=ALICE, status=Status.ACTIVE),
-            KeyResult(number=2, title="b", start_value=10, target_value=0, current_value=5, weight=3, owner_id=ALICE, status=Status.ACTIVE, last_confidence="off_track"),
-            KeyResult(number=3, title="c", start_value=0, target_value=1, current_value=None, weight=1, owner_id=ALICE, status=Status.ACTIVE),
+            KeyResult(
+                number=1,
+                title="a",
+                start_value=0,
+                target_value=100,
+                current_value=35,
+                weight=1,
+                owner_id=ALICE,
+                status=Status.ACTIVE,
+            ),
+            KeyResult(
+                number=2,
+                title="b",
+                start_value=10,
+                target_value=0,
+                current_value=5,
+                weight=3,
+                owner_id=ALICE,
+                status=Status.ACTIVE,
+                last_confidence="off_track",
+            ),
+            KeyResult(
+                number=3,
+                title="c",
+                start_value=0,
+                target_value=1,
+                current_value=None,
+                weight=1,
+                owner_id=ALICE,
+                status=Status.ACTIVE,
+            ),
         ]
         # 2026-Q4 runs Oct 1 → Jan 1 (92 days); half way is Nov 16 00:00.
         status = assessment.assess(objective, krs, workspace, datetime(2026, 11, 16))

@@ -75,8 +75,22 @@ def test_set_the_digest_in_the_callers_time_zone_and_show_both_times(slack, db):
     steward(db, BOB)
     payload = answer(slack, "schedule digest FRIDAY 16:00", user_id=BOB)  # Bob is in New York
     [row] = schedules(db)
-    assert (row.kind, row.channel_id, row.weekday, row.time_of_day, row.timezone, row.set_by, row.enabled) == (
-        ScheduleKind.DIGEST, CHANNEL, 5, "16:00", "America/New_York", BOB, True,
+    assert (
+        row.kind,
+        row.channel_id,
+        row.weekday,
+        row.time_of_day,
+        row.timezone,
+        row.set_by,
+        row.enabled,
+    ) == (
+        ScheduleKind.DIGEST,
+        CHANNEL,
+        5,
+        "16:00",
+        "America/New_York",
+        BOB,
+        True,
     )
     assert "Fridays at 16:00 (America/New_York)" in shown(payload)
     # Alice, in London, sees the channel's time and her own.
@@ -127,14 +141,29 @@ def test_sprint_schedule(slack, db):
     payload = answer(slack, "schedule 2 fri 10:00", command="/sprint")
     [row] = schedules(db)
     assert (row.kind, row.channel_id, row.length_weeks, row.weekday, row.time_of_day, row.timezone) == (
-        ScheduleKind.SPRINT, CHANNEL, 2, 5, "10:00", "Europe/London",
+        ScheduleKind.SPRINT,
+        CHANNEL,
+        2,
+        5,
+        "10:00",
+        "Europe/London",
     )
     assert "2-week sprints" in shown(payload) and "Next:" in shown(payload)
     answer(slack, "schedule off", command="/sprint")
     assert schedules(db)[0].enabled is False
 
 
-@pytest.mark.parametrize("text", ["schedule 9 fri 10:00", "schedule 0 fri 10:00", "schedule two fri 10:00", "schedule 2 funday 10:00", "schedule 2 fri 25:00", "schedule 2"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "schedule 9 fri 10:00",
+        "schedule 0 fri 10:00",
+        "schedule two fri 10:00",
+        "schedule 2 funday 10:00",
+        "schedule 2 fri 25:00",
+        "schedule 2",
+    ],
+)
 def test_bad_sprint_schedules_get_usage(slack, db, text):
     payload = answer(slack, text, command="/sprint")
     assert "/sprint schedule" in shown(payload)
@@ -158,7 +187,9 @@ def test_pause_and_resume(slack, db):
     assert "paused" in shown(answer(slack, "schedule"))
 
 
-@pytest.mark.parametrize("text", ["pause until yesterday", "pause until 2099-02-30", "pause 2099-01-01 2099-01-02", "pause until"])
+@pytest.mark.parametrize(
+    "text", ["pause until yesterday", "pause until 2099-02-30", "pause 2099-01-01 2099-01-02", "pause until"]
+)
 def test_bad_pauses_change_nothing(slack, db, text):
     payload = answer(slack, text)
     assert "/okr pause" in payload["text"] or "date" in payload["text"]
@@ -234,7 +265,13 @@ def test_the_reminders_check_in_button_opens_the_check_in_modal(slack, db, emula
     make_key_result(db, workspace_id, objective, ALICE)
     checkin_reminders(db, clients(emulator), datetime(2026, 11, 30, 10, 5, tzinfo=UTC))
     [dm] = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == ALICE]
-    response = slack.action(Action.OPEN_CHECKIN, user_id=ALICE, team_id=TEAM, message=dm.response["message"] | {"ts": dm.response["ts"]}, channel_id=dm.response["channel"])
+    response = slack.action(
+        Action.OPEN_CHECKIN,
+        user_id=ALICE,
+        team_id=TEAM,
+        message=dm.response["message"] | {"ts": dm.response["ts"]},
+        channel_id=dm.response["channel"],
+    )
     assert response.status == 200
     [opened] = emulator.wait_for("views.open")
     assert opened.args["view"]["callback_id"] == Callback.CHECKIN

@@ -128,7 +128,9 @@ def test_restarting_the_clock_replaces_its_job_instead_of_adding_one(db, emulato
         thread.join(timeout=10)
         assert not thread.is_alive()
     with db.engine.connect() as connection:
-        assert connection.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all() == ["northline-tick"]
+        assert connection.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all() == [
+            "northline-tick"
+        ]
 
 
 def test_sigterm_mid_fan_out_stops_within_ten_seconds_and_a_rerun_sends_the_rest(db, emulator, database_url):
@@ -211,7 +213,10 @@ def test_a_job_that_raises_does_not_stop_the_others(db, emulator, monkeypatch):
     from bot import scheduler as clock
 
     owners_with_key_results(db, emulator, [ALICE])
-    broken = {"digest": "bot.jobs.does_not_exist:nothing", **{k: v for k, v in JOB_KINDS.items() if k != "digest"}}
+    broken = {
+        "digest": "bot.jobs.does_not_exist:nothing",
+        **{k: v for k, v in JOB_KINDS.items() if k != "digest"},
+    }
     monkeypatch.setattr(clock, "JOB_KINDS", broken)
     reports = clock.run_all(db, clients(emulator), datetime(2026, 11, 30, 10, 5, tzinfo=UTC))
     assert any(r.kind == "checkin" and r.sent == 1 for r in reports)

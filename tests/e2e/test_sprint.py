@@ -65,7 +65,9 @@ def answer(slack, text: str, *, user=ALICE, team=TEAM, channel=CHANNEL, **kwargs
 
 
 def answer_text(payload: dict) -> str:
-    return "\n".join([payload.get("text", ""), *(json.dumps(b, ensure_ascii=False) for b in payload.get("blocks", []))])
+    return "\n".join(
+        [payload.get("text", ""), *(json.dumps(b, ensure_ascii=False) for b in payload.get("blocks", []))]
+    )
 
 
 def block(view: dict, block_id: str) -> dict:
@@ -106,8 +108,20 @@ def _objective(session, workspace, title, *, owner=ALICE, channel=CHANNEL, cycle
     return objective
 
 
-def _key_result(session, workspace, objective, title, *, owner=BOB, start=0.0, target=100.0, current=None,
-                status=Status.ACTIVE, kind=KeyResultKind.METRIC, number=None):
+def _key_result(
+    session,
+    workspace,
+    objective,
+    title,
+    *,
+    owner=BOB,
+    start=0.0,
+    target=100.0,
+    current=None,
+    status=Status.ACTIVE,
+    kind=KeyResultKind.METRIC,
+    number=None,
+):
     kr = KeyResult(
         workspace_id=workspace.id,
         objective_id=objective.id,
@@ -134,12 +148,15 @@ def seed_okrs(db) -> Okrs:
         growth = _objective(session, workspace, "Delight our customers", cycle=last_quarter)
         on_track = _key_result(session, workspace, growth, "Cut churn to 2%", start=10, target=2, current=2.4)
         off_track = _key_result(session, workspace, growth, "Reach 50 NPS", start=30, target=50, current=40)
-        at_risk = _key_result(session, workspace, growth, "Ship self-serve onboarding", current=80, owner=CAROL)
+        at_risk = _key_result(
+            session, workspace, growth, "Ship self-serve onboarding", current=80, owner=CAROL
+        )
         no_checkin = _key_result(session, workspace, growth, "Launch the referral programme")
         archived = _key_result(session, workspace, growth, "Old metric", status=Status.ARCHIVED, current=10)
         support = _objective(session, workspace, "Fast support", channel=OTHER_CHANNEL, owner=CAROL)
-        elsewhere = _key_result(session, workspace, support, "First response under 6h", owner=CAROL, start=24,
-                                target=6)
+        elsewhere = _key_result(
+            session, workspace, support, "First response under 6h", owner=CAROL, start=24, target=6
+        )
         other = workspace_for(session, OTHER_TEAM)
         theirs = _objective(session, other, "Mallory's plan", owner=MALLORY)
         other_workspace = _key_result(session, other, theirs, "Their KR", owner=MALLORY, number=99)
@@ -250,12 +267,19 @@ def test_start_creates_the_sprint_with_its_key_results_and_tells_the_team(slack,
     start_sprint(slack, emulator, values=values)
     sprint = the_sprint(db)
     today = today_in_london()
-    assert (sprint.number, sprint.name, sprint.channel_id, sprint.created_by) == (1, "Sprint 1", CHANNEL, ALICE)
+    assert (sprint.number, sprint.name, sprint.channel_id, sprint.created_by) == (
+        1,
+        "Sprint 1",
+        CHANNEL,
+        ALICE,
+    )
     assert (sprint.starts_on, sprint.ends_on, sprint.status) == (today, default_end(today), Status.ACTIVE)
     assert sprint.goal == "Onboarding that explains itself"
     assert links(db) == {okrs.off_track: None, okrs.elsewhere: None}
     post = emulator.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == CHANNEL)[-1]
-    assert "SPR-1" in post.args["text"] and "Onboarding that explains itself" in json.dumps(post.args["blocks"])
+    assert "SPR-1" in post.args["text"] and "Onboarding that explains itself" in json.dumps(
+        post.args["blocks"]
+    )
     dm = emulator.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == ALICE)[-1]
     assert "Started `SPR-1`" in dm.args["text"]
     slack.settle()  # the listener's last work (the starter's Home) ends inside the test
@@ -292,7 +316,9 @@ D0 = date(2026, 3, 2)
         ({Block.SPRINT_GOAL: "g" * 501}, Block.SPRINT_GOAL, "500"),
     ],
 )
-def test_plan_errors_go_under_the_exact_field_and_nothing_is_stored(slack, emulator, db, values, field, message):
+def test_plan_errors_go_under_the_exact_field_and_nothing_is_stored(
+    slack, emulator, db, values, field, message
+):
     slack.command("/sprint", "start", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
     view = opened_view(emulator, Callback.SPRINT_START)
     response = slack.submit_view(view, values, user_id=ALICE, team_id=TEAM, validate=False)
@@ -314,9 +340,12 @@ def test_a_forged_key_result_from_elsewhere_is_refused_under_its_field(slack, em
     slack.command("/sprint", "start", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
     opened_view(emulator, Callback.SPRINT_START)
     for forged_value, message in ((okrs.other_workspace, "not found"), (okrs.archived, "no longer active")):
-        state = {Block.SPRINT_NAME: typed("Sprint 1"), Block.SPRINT_START: picked_date(D0),
-                 Block.SPRINT_END: picked_date(D0 + timedelta(days=14)),
-                 Block.SPRINT_KEY_RESULTS: chosen(str(forged_value))}
+        state = {
+            Block.SPRINT_NAME: typed("Sprint 1"),
+            Block.SPRINT_START: picked_date(D0),
+            Block.SPRINT_END: picked_date(D0 + timedelta(days=14)),
+            Block.SPRINT_KEY_RESULTS: chosen(str(forged_value)),
+        }
         response = forge_submission(slack, emulator, Callback.SPRINT_START, state)
         assert message in response.json()["errors"][Block.SPRINT_KEY_RESULTS]
     assert count(db, Sprint) == 0 and count(db, SprintKeyResult) == 0
@@ -454,7 +483,9 @@ def test_show_says_when_a_sprint_is_not_aligned(slack, emulator, db):
 
 def test_end_records_the_review_and_each_key_results_progress(slack, emulator, db):
     okrs = seed_okrs(db)
-    start_sprint(slack, emulator, values={Block.SPRINT_KEY_RESULTS: [str(okrs.off_track), str(okrs.no_checkin)]})
+    start_sprint(
+        slack, emulator, values={Block.SPRINT_KEY_RESULTS: [str(okrs.off_track), str(okrs.no_checkin)]}
+    )
     view = open_review(slack, emulator)
     assert json.loads(view["private_metadata"]) == {"channel": CHANNEL, "sprint": the_sprint(db).id}
     assert f"KR-{okrs.off_track}" in json.dumps(view["blocks"])
@@ -464,7 +495,10 @@ def test_end_records_the_review_and_each_key_results_progress(slack, emulator, d
     assert response.json() is None, response.text
     sprint = the_sprint(db)
     assert (sprint.status, sprint.outcome, sprint.review_note, sprint.ended_by) == (
-        Status.CLOSED, SprintOutcome.PARTLY, "Scope grew", ALICE
+        Status.CLOSED,
+        SprintOutcome.PARTLY,
+        "Scope grew",
+        ALICE,
     )
     assert sprint.ended_at is not None
     assert links(db) == {okrs.off_track: 0.5, okrs.no_checkin: None}
@@ -473,9 +507,12 @@ def test_end_records_the_review_and_each_key_results_progress(slack, emulator, d
     assert "no active sprint" in answer(slack, "show")["text"]
     # The next sprint is numbered on.
     slack.command("/sprint", "start", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
-    assert block(opened_view(emulator, Callback.SPRINT_START, count=2), Block.SPRINT_NAME)["element"][
-        "initial_value"
-    ] == "Sprint 2"
+    assert (
+        block(opened_view(emulator, Callback.SPRINT_START, count=2), Block.SPRINT_NAME)["element"][
+            "initial_value"
+        ]
+        == "Sprint 2"
+    )
 
 
 def test_the_review_needs_an_outcome(slack, emulator, db):
@@ -512,8 +549,15 @@ def test_a_forged_review_form_is_rechecked(slack, emulator, db, metadata, messag
     if metadata == "other-workspace":  # a sprint id of another workspace, in the same channel id
         with db.session() as session:
             other = workspace_for(session, OTHER_TEAM)
-            theirs = Sprint(workspace_id=other.id, number=1, channel_id=CHANNEL, name="Theirs", created_by=MALLORY,
-                            starts_on=D0, ends_on=D0 + timedelta(days=7))
+            theirs = Sprint(
+                workspace_id=other.id,
+                number=1,
+                channel_id=CHANNEL,
+                name="Theirs",
+                created_by=MALLORY,
+                starts_on=D0,
+                ends_on=D0 + timedelta(days=7),
+            )
             session.add(theirs)
             session.flush()
             metadata = json.dumps({"channel": CHANNEL, "sprint": theirs.id})
@@ -522,7 +566,10 @@ def test_a_forged_review_form_is_rechecked(slack, emulator, db, metadata, messag
     )
     assert message in response.json()["errors"][Block.SPRINT_OUTCOME]
     with db.session() as session:
-        assert session.scalar(select(func.count()).select_from(Sprint).where(Sprint.status != Status.ACTIVE)) == 0
+        assert (
+            session.scalar(select(func.count()).select_from(Sprint).where(Sprint.status != Status.ACTIVE))
+            == 0
+        )
 
 
 def test_a_second_submission_of_the_same_review_is_told_the_sprint_is_closed(slack, emulator, db):
@@ -566,7 +613,9 @@ def test_two_people_ending_the_same_sprint_at_once_record_one_review(slack, emul
     assert links(db) == {okrs.at_risk: 0.8}
 
 
-def test_the_conditional_update_decides_when_the_other_review_lands_in_between(slack, emulator, db, monkeypatch):
+def test_the_conditional_update_decides_when_the_other_review_lands_in_between(
+    slack, emulator, db, monkeypatch
+):
     """Deterministic version of the race: the other review commits after this one's checks, just
     before its UPDATE … WHERE status = 'active'."""
     from bot.services import sprints as service
@@ -592,7 +641,9 @@ def test_the_conditional_update_decides_when_the_other_review_lands_in_between(s
 def test_the_review_button_opens_the_review_of_its_sprint(slack, emulator, db):
     start_sprint(slack, emulator)
     sprint = the_sprint(db)
-    slack.action(Action.REVIEW_SPRINT, f"{CHANNEL}:{sprint.id}", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
+    slack.action(
+        Action.REVIEW_SPRINT, f"{CHANNEL}:{sprint.id}", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL
+    )
     view = opened_view(emulator, Callback.SPRINT_END)
     assert json.loads(view["private_metadata"])["sprint"] == sprint.id
 
@@ -616,7 +667,10 @@ def test_current_sprint_loads_in_a_fixed_number_of_statements(slack, emulator, d
             with count_statements(quiet) as many:
                 detail = repo.current_sprint(session, workspace.id, CHANNEL)
             assert len(detail.links) == 5 and detail.aligned
-            assert {link.objective.title for link in detail.links} == {"Delight our customers", "Fast support"}
+            assert {link.objective.title for link in detail.links} == {
+                "Delight our customers",
+                "Fast support",
+            }
     finally:
         quiet.dispose()
     assert few.count == many.count == 2
@@ -625,27 +679,40 @@ def test_current_sprint_loads_in_a_fixed_number_of_statements(slack, emulator, d
 def test_current_sprints_for_user_and_sprints_serving(slack, emulator, db):
     okrs = seed_okrs(db)
     today = today_in_london()
-    start_sprint(slack, emulator, values={
-        **_dates(today, today + timedelta(days=10)),
-        Block.SPRINT_GOAL: "Growth goal",
-        Block.SPRINT_KEY_RESULTS: [str(okrs.off_track)],
-    })
-    start_sprint(slack, emulator, user=ADMIN, channel="C0LONELY", values=_dates(today, today + timedelta(days=3)))
+    start_sprint(
+        slack,
+        emulator,
+        values={
+            **_dates(today, today + timedelta(days=10)),
+            Block.SPRINT_GOAL: "Growth goal",
+            Block.SPRINT_KEY_RESULTS: [str(okrs.off_track)],
+        },
+    )
+    start_sprint(
+        slack, emulator, user=ADMIN, channel="C0LONELY", values=_dates(today, today + timedelta(days=3))
+    )
     with db.session() as session:
         workspace = workspace_for(session, TEAM)
         alices = repo.current_sprints_for_user(session, workspace.id, ALICE, today)  # owns the objective
         bobs = repo.current_sprints_for_user(session, workspace.id, BOB, today)  # owns a served KR
         admins = repo.current_sprints_for_user(session, workspace.id, ADMIN, today)  # created the other one
         carols = repo.current_sprints_for_user(session, workspace.id, CAROL, today)  # owns a KR of #growth
-        mallorys = repo.current_sprints_for_user(session, workspace_for(session, OTHER_TEAM).id, MALLORY, today)
+        mallorys = repo.current_sprints_for_user(
+            session, workspace_for(session, OTHER_TEAM).id, MALLORY, today
+        )
         kr_id = session.scalar(select(KeyResult.id).where(KeyResult.number == okrs.off_track))
         other_id = session.scalar(select(KeyResult.id).where(KeyResult.number == okrs.on_track))
         serving = repo.sprints_serving(session, [kr_id, other_id])
         in_channels = repo.current_sprints_in_channels(session, workspace.id, [CHANNEL, OTHER_CHANNEL], today)
     summary = alices[0]
-    assert (summary.channel_id, summary.ref, summary.name, summary.goal, summary.aligned, summary.days_left) == (
-        CHANNEL, "SPR-1", "Sprint 1", "Growth goal", True, 10
-    )
+    assert (
+        summary.channel_id,
+        summary.ref,
+        summary.name,
+        summary.goal,
+        summary.aligned,
+        summary.days_left,
+    ) == (CHANNEL, "SPR-1", "Sprint 1", "Growth goal", True, 10)
     assert [s.ref for s in bobs] == ["SPR-1"] and [s.ref for s in carols] == ["SPR-1"]
     assert [(s.ref, s.aligned, s.days_left) for s in admins] == [("SPR-2", False, 3)]
     assert mallorys == []

@@ -168,19 +168,41 @@ def test_an_org_wide_grid_install_serves_its_workspaces_and_keeps_them_apart(sla
     for user, team in (("U0GRIDA", "T0GRIDA"), ("U0GRIDB", "T0GRIDB")):
         emulator.add_user(user, team, name=user.lower())
     installation_store(settings, db).save(
-        Installation(app_id="A0NORTHLINE", enterprise_id=org, team_id=None, is_enterprise_install=True,
-                     bot_token=token, bot_id="B0GRID", bot_user_id="U0BOTGRID", bot_scopes=BOT_SCOPES,
-                     user_id="U0GRIDA", installed_at=clock.time())
+        Installation(
+            app_id="A0NORTHLINE",
+            enterprise_id=org,
+            team_id=None,
+            is_enterprise_install=True,
+            bot_token=token,
+            bot_id="B0GRID",
+            bot_user_id="U0BOTGRID",
+            bot_scopes=BOT_SCOPES,
+            user_id="U0GRIDA",
+            installed_at=clock.time(),
+        )
     )
 
     def grid_command(team: str, user: str, text: str) -> dict:
         response_url = emulator.new_response_url(team, channel_id="C0GRID", user_id=user)
-        body = urlencode({
-            "token": "x", "team_id": team, "team_domain": team.lower(), "enterprise_id": org,
-            "enterprise_name": "Org", "channel_id": "C0GRID", "channel_name": "grid", "user_id": user,
-            "user_name": user.lower(), "command": "/kra", "text": text, "api_app_id": "A0NORTHLINE",
-            "is_enterprise_install": "true", "response_url": response_url, "trigger_id": "1.2.3",
-        })
+        body = urlencode(
+            {
+                "token": "x",
+                "team_id": team,
+                "team_domain": team.lower(),
+                "enterprise_id": org,
+                "enterprise_name": "Org",
+                "channel_id": "C0GRID",
+                "channel_name": "grid",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/kra",
+                "text": text,
+                "api_app_id": "A0NORTHLINE",
+                "is_enterprise_install": "true",
+                "response_url": response_url,
+                "trigger_id": "1.2.3",
+            }
+        )
         response = slack.raw(body, {"Content-Type": "application/x-www-form-urlencoded", **slack.sign(body)})
         assert response.status == 200
         return slack.wait_for_response_url(response_url=response_url)
@@ -189,8 +211,15 @@ def test_an_org_wide_grid_install_serves_its_workspaces_and_keeps_them_apart(sla
         from bot.services.workspaces import workspace_for
 
         workspace = workspace_for(session, "T0GRIDA", org)
-        session.add(Kra(workspace_id=workspace.id, number=1, title="Grid area A", owner_id="U0GRIDA",
-                        created_by="U0GRIDA"))
+        session.add(
+            Kra(
+                workspace_id=workspace.id,
+                number=1,
+                title="Grid area A",
+                owner_id="U0GRIDA",
+                created_by="U0GRIDA",
+            )
+        )
     assert "Grid area A" in json.dumps(grid_command("T0GRIDA", "U0GRIDA", "list all"))
     other = grid_command("T0GRIDB", "U0GRIDB", "list all")
     assert "Grid area A" not in json.dumps(other) and "no active KRAs" in other["text"]

@@ -114,11 +114,15 @@ def test_a_fan_out_with_slack_faults_posts_nobody_twice_and_follows_the_policy(d
 def test_a_mix_of_every_fault_in_one_fan_out(db, emulator):
     owners_with_key_results(db, emulator, PEOPLE)
     rng = random.Random(7)
-    slow, broken, garbage, refused = (set(group) for group in zip(*[iter(rng.sample(PEOPLE, 12))] * 3, strict=True))
+    slow, broken, garbage, refused = (
+        set(group) for group in zip(*[iter(rng.sample(PEOPLE, 12))] * 3, strict=True)
+    )
     emulator.delay("chat.postMessage", 2.5, where=lambda c: c.args.get("channel") in slow)
     emulator.server_error("chat.postMessage", times=None, where=lambda c: c.args.get("channel") in broken)
     emulator.malformed("chat.postMessage", times=None, where=lambda c: c.args.get("channel") in garbage)
-    emulator.fail("chat.postMessage", "ratelimited", times=None, where=lambda c: c.args.get("channel") in refused)
+    emulator.fail(
+        "chat.postMessage", "ratelimited", times=None, where=lambda c: c.args.get("channel") in refused
+    )
     emulator.rate_limit("chat.postMessage", every=9, retry_after=1)  # honoured 429s on top
 
     report = checkin_reminders(db, clients(emulator, timeout=1), MONDAY_LONDON)
@@ -143,7 +147,9 @@ def test_the_database_lost_mid_fan_out_then_a_rerun_completes_the_rest_none_twic
     owners_with_key_results(db, emulator, PEOPLE)
     url = make_url(database_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    proxied = Database.from_url(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
+    proxied = Database.from_url(
+        url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    )
     real = clients(emulator)
     restored = threading.Event()
 
@@ -171,7 +177,9 @@ def test_the_database_lost_mid_fan_out_then_a_rerun_completes_the_rest_none_twic
             return answer
 
     try:
-        report = checkin_reminders(proxied, lambda ws: CutAfterTenth(real(ws)), MONDAY_LONDON)  # does not raise
+        report = checkin_reminders(
+            proxied, lambda ws: CutAfterTenth(real(ws)), MONDAY_LONDON
+        )  # does not raise
         assert report.errors and TEAM in report.errors[0]
         assert sum(dms(emulator).values()) == 10
         assert restored.wait(10)
@@ -196,7 +204,9 @@ def _northline() -> list[str]:
     return [found] if found else [sys.executable, "-c", "from bot.cli import main; main()"]
 
 
-def test_killed_at_random_points_then_a_final_run_reminds_everyone_not_in_doubt_exactly_once(tmp_path, emulator):
+def test_killed_at_random_points_then_a_final_run_reminds_everyone_not_in_doubt_exactly_once(
+    tmp_path, emulator
+):
     path = tmp_path / "clock.db"
     database_url = f"sqlite:///{path}"
     upgrade(database_url)

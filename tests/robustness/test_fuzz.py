@@ -17,13 +17,39 @@ from tests.factories import BROADCASTS, free_text
 
 hostile_words = st.sampled_from(
     [
-        "1e309", "NaN", "-0", "inf", "9" * 40, "1,5", "50%", "$1,200", "<@U0ALICE|alice>", "<@U0NOBODY>",
-        "<#C0GROWTH|growth>", "<!here>", "<!channel>", "@everyone", "KRA-1", "kra-99999999999", "KPI-1",
-        "OBJ-1", "KR-1", "\u0000", "\u202e", "💥", "日本語", "مرحبا", "' OR 1=1 --", "<script>", "&amp;",
+        "1e309",
+        "NaN",
+        "-0",
+        "inf",
+        "9" * 40,
+        "1,5",
+        "50%",
+        "$1,200",
+        "<@U0ALICE|alice>",
+        "<@U0NOBODY>",
+        "<#C0GROWTH|growth>",
+        "<!here>",
+        "<!channel>",
+        "@everyone",
+        "KRA-1",
+        "kra-99999999999",
+        "KPI-1",
+        "OBJ-1",
+        "KR-1",
+        "\u0000",
+        "\u202e",
+        "💥",
+        "日本語",
+        "مرحبا",
+        "' OR 1=1 --",
+        "<script>",
+        "&amp;",
         "x" * 3000,
     ]
 )
-subcommands = st.sampled_from(["", "add", "list", "show", "edit", "archive", "kpi", "review", "help", "LIST", "zap"])
+subcommands = st.sampled_from(
+    ["", "add", "list", "show", "edit", "archive", "kpi", "review", "help", "LIST", "zap"]
+)
 command_text = st.builds(
     lambda sub, words: " ".join([sub, *words]).strip(),
     subcommands,

@@ -30,20 +30,72 @@ from tests.factories import BROADCASTS, create_objective, free_text, objective_v
 FUZZ = settings(
     max_examples=int(os.environ.get("NORTHLINE_FUZZ_EXAMPLES", "25")),
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 
 HOSTILE = [
-    "1e309", "-1e309", "NaN", "nan", "-0", "inf", "-inf", "9" * 40, "-" + "9" * 40, "1,5", "1.000,5", "50%",
-    "$1,200", "0x10", "1_000", "½", "١٢٣", "0", "", " ", "<@U0ALICE|alice>", "<@U0MALLORY>", "<#C0GROWTH|growth>",
-    "<!here>", "<!channel>", "<!everyone>", "@here", "@channel", "<!subteam^S123|@team>", "KR-1", "kr-99999999999",
-    "OBJ-1", "SPR-1", "\u0000", "\u0007", "\r\n", "\t", "\u202e", "\ufeff", "💥", "👩‍👩‍👧‍👦", "日本語", "مرحبا",
-    "Ελληνικά", "' OR 1=1 --", "<script>alert(1)</script>", "&amp;&lt;&gt;", "*bold* _it_ ~s~ `c`", "```",
-    "x" * 3000, "界" * 3000, "x" * 3001,
+    "1e309",
+    "-1e309",
+    "NaN",
+    "nan",
+    "-0",
+    "inf",
+    "-inf",
+    "9" * 40,
+    "-" + "9" * 40,
+    "1,5",
+    "1.000,5",
+    "50%",
+    "$1,200",
+    "0x10",
+    "1_000",
+    "½",
+    "١٢٣",
+    "0",
+    "",
+    " ",
+    "<@U0ALICE|alice>",
+    "<@U0MALLORY>",
+    "<#C0GROWTH|growth>",
+    "<!here>",
+    "<!channel>",
+    "<!everyone>",
+    "@here",
+    "@channel",
+    "<!subteam^S123|@team>",
+    "KR-1",
+    "kr-99999999999",
+    "OBJ-1",
+    "SPR-1",
+    "\u0000",
+    "\u0007",
+    "\r\n",
+    "\t",
+    "\u202e",
+    "\ufeff",
+    "💥",
+    "👩‍👩‍👧‍👦",
+    "日本語",
+    "مرحبا",
+    "Ελληνικά",
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "&amp;&lt;&gt;",
+    "*bold* _it_ ~s~ `c`",
+    "```",
+    "x" * 3000,
+    "界" * 3000,
+    "x" * 3001,
 ]
 hostile_words = st.sampled_from(HOSTILE)
 hostile_numbers = st.one_of(
-    st.sampled_from(["1e309", "NaN", "inf", "-0", "9" * 40, "1,5", "$1,200", "50%", "0", "1", "100", "0.5", "1.0"]),
+    st.sampled_from(
+        ["1e309", "NaN", "inf", "-0", "9" * 40, "1,5", "$1,200", "50%", "0", "1", "100", "0.5", "1.0"]
+    ),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
 )
@@ -109,7 +161,11 @@ def value_for(draw, element: dict, block_id: str):
         return draw(st.one_of(st.none(), st.sampled_from(_options(element)))) if _options(element) else None
     if kind in ("multi_static_select", "checkboxes"):
         options = _options(element)
-        return draw(st.lists(st.sampled_from(options), unique=True, max_size=min(12, len(options)))) if options else []
+        return (
+            draw(st.lists(st.sampled_from(options), unique=True, max_size=min(12, len(options))))
+            if options
+            else []
+        )
     if kind == "users_select":
         return draw(st.one_of(st.none(), st.sampled_from(USERS)))
     if kind == "multi_users_select":
@@ -193,8 +249,26 @@ def check_submission(slack, emulator, db, view: dict, values: dict, typed: str, 
 # --- slash commands ----------------------------------------------------------------------------------
 
 OKR_SUBCOMMANDS = [
-    "", "help", "new", "add", "list", "ls", "show", "checkin", "check-in", "edit", "close", "archive", "digest",
-    "schedule", "pause", "resume", "export", "LIST", "Show", "zap",
+    "",
+    "help",
+    "new",
+    "add",
+    "list",
+    "ls",
+    "show",
+    "checkin",
+    "check-in",
+    "edit",
+    "close",
+    "archive",
+    "digest",
+    "schedule",
+    "pause",
+    "resume",
+    "export",
+    "LIST",
+    "Show",
+    "zap",
 ]
 # Subcommands that may legitimately write when their arguments are valid (`digest` logs the
 # digest it posted, so the next `/okr digest` can say when it went).
@@ -204,9 +278,34 @@ okr_words = st.one_of(
     hostile_words,
     free_text,
     hostile_numbers,
-    st.sampled_from(["OBJ-1", "OBJ-2", "KR-1", "KR-2", "KR-4", "obj-3", "KR-99", "mine", "all", "#growth",
-                     "2026-Q4", "2026-Q9", "on-track", "at-risk", "off-track", "done", "until", "2099-01-01",
-                     "digest", "checkin", "MON", "10:00", "25:61", "off"]),
+    st.sampled_from(
+        [
+            "OBJ-1",
+            "OBJ-2",
+            "KR-1",
+            "KR-2",
+            "KR-4",
+            "obj-3",
+            "KR-99",
+            "mine",
+            "all",
+            "#growth",
+            "2026-Q4",
+            "2026-Q9",
+            "on-track",
+            "at-risk",
+            "off-track",
+            "done",
+            "until",
+            "2099-01-01",
+            "digest",
+            "checkin",
+            "MON",
+            "10:00",
+            "25:61",
+            "off",
+        ]
+    ),
 )
 
 
@@ -234,13 +333,32 @@ def test_okr_command_text(slack, emulator, db, okr_world, text):
     no_broadcasts(emulator, typed=text if sub in ("checkin", "check-in") else "")
 
 
-SPRINT_SUBCOMMANDS = ["", "help", "start", "new", "plan", "goal", "link", "unlink", "show", "end", "close",
-                      "review", "schedule", "zap", "GOAL"]
+SPRINT_SUBCOMMANDS = [
+    "",
+    "help",
+    "start",
+    "new",
+    "plan",
+    "goal",
+    "link",
+    "unlink",
+    "show",
+    "end",
+    "close",
+    "review",
+    "schedule",
+    "zap",
+    "GOAL",
+]
 SPRINT_WRITERS = {"goal", "link", "unlink", "schedule"}
 SPRINT_MODALS = {"start", "new", "plan", "end", "close", "review"}
 sprint_words = st.one_of(
-    hostile_words, free_text, hostile_numbers,
-    st.sampled_from(["KR-1", "KR-2", "KR-99", "kr-4", "2", "4", "5", "0", "MON", "FRI", "10:00", "24:00", "off"]),
+    hostile_words,
+    free_text,
+    hostile_numbers,
+    st.sampled_from(
+        ["KR-1", "KR-2", "KR-99", "kr-4", "2", "4", "5", "0", "MON", "FRI", "10:00", "24:00", "off"]
+    ),
 )
 
 
@@ -283,12 +401,20 @@ def close_active_sprints(db) -> None:
 def okr_world(slack, emulator, db):
     """Alice's objective with three key results, Bob's, and Mallory's in the other workspace."""
     create_objective(
-        slack, emulator,
+        slack,
+        emulator,
         krs=(("Activation", "40", "60", "%"), ("Revenue", "0", "$10,000", "$"), ("Docs", "0", "20", "pages")),
     )
     create_objective(slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "1", ""),))
-    create_objective(slack, emulator, user=MALLORY, team=OTHER_TEAM, owner=MALLORY, title="Mallory's",
-                     channel_id="C0THEIRS")
+    create_objective(
+        slack,
+        emulator,
+        user=MALLORY,
+        team=OTHER_TEAM,
+        owner=MALLORY,
+        title="Mallory's",
+        channel_id="C0THEIRS",
+    )
     slack.settle()
     emulator.clear()
 
@@ -324,8 +450,9 @@ def test_close_modal_values(slack, emulator, db, okr_world, data):
     create_objective(slack, emulator, title="To close", krs=(("A", "0", "10", ""), ("B", "5", "1", "")))
     slack.settle()
     with db.session() as session:
-        number = session.scalar(select(Objective.number).where(Objective.title == "To close",
-                                                               Objective.status == Status.ACTIVE))
+        number = session.scalar(
+            select(Objective.number).where(Objective.title == "To close", Objective.status == Status.ACTIVE)
+        )
     view = open_view(slack, emulator, "/okr", f"close OBJ-{number}", Callback.OBJECTIVE_CLOSE)
     values, typed = fill(data.draw, view)
     check_submission(slack, emulator, db, view, values, typed)

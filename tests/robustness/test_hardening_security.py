@@ -62,7 +62,8 @@ def count(db, model, *where) -> int:
 def kr_id(db, team_id: str, number: int) -> int:
     with db.session() as session:
         return session.scalar(
-            select(KeyResult.id).join(Workspace, Workspace.id == KeyResult.workspace_id)
+            select(KeyResult.id)
+            .join(Workspace, Workspace.id == KeyResult.workspace_id)
             .where(Workspace.team_id == team_id, KeyResult.number == number)
         )
 
@@ -74,11 +75,27 @@ def two_workspaces(slack, emulator, db):
     emulator.add_channel(THEIR_CHANNEL, OTHER_TEAM, name="theirs")
     create_objective(slack, emulator, krs=(("Activation", "40", "60", "%"), ("Revenue", "0", "100", "$")))
     create_objective(slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "10", ""),))
-    create_objective(slack, emulator, user=MALLORY, team=OTHER_TEAM, owner=MALLORY, title="Mallory's secret plan",
-                     channel_id=THEIR_CHANNEL, krs=(("Mallory's secret KR", "0", "10", ""),))
+    create_objective(
+        slack,
+        emulator,
+        user=MALLORY,
+        team=OTHER_TEAM,
+        owner=MALLORY,
+        title="Mallory's secret plan",
+        channel_id=THEIR_CHANNEL,
+        krs=(("Mallory's secret KR", "0", "10", ""),),
+    )
     for n in (2, 3):
-        create_objective(slack, emulator, user=MALLORY, team=OTHER_TEAM, owner=MALLORY, title=f"Mallory's secret {n}",
-                         channel_id=THEIR_CHANNEL, krs=((f"Mallory's secret KR {n}", "0", "10", ""),))
+        create_objective(
+            slack,
+            emulator,
+            user=MALLORY,
+            team=OTHER_TEAM,
+            owner=MALLORY,
+            title=f"Mallory's secret {n}",
+            channel_id=THEIR_CHANNEL,
+            krs=((f"Mallory's secret KR {n}", "0", "10", ""),),
+        )
     slack.settle()
 
 
@@ -92,19 +109,31 @@ def open_modal(slack, emulator, callback_id, command: str, text: str, **kwargs) 
 
 
 def _command_body(text: str, *, user=ALICE, team=TEAM, response_url: str, trigger_id: str) -> str:
-    return urllib.parse.urlencode({
-        "token": "verification-token", "team_id": team, "team_domain": "north", "channel_id": CHANNEL,
-        "channel_name": "growth", "user_id": user, "user_name": "alice", "command": "/okr", "text": text,
-        "api_app_id": "A0NORTHLINE", "is_enterprise_install": "false", "response_url": response_url,
-        "trigger_id": trigger_id,
-    })
+    return urllib.parse.urlencode(
+        {
+            "token": "verification-token",
+            "team_id": team,
+            "team_domain": "north",
+            "channel_id": CHANNEL,
+            "channel_name": "growth",
+            "user_id": user,
+            "user_name": "alice",
+            "command": "/okr",
+            "text": text,
+            "api_app_id": "A0NORTHLINE",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": trigger_id,
+        }
+    )
 
 
 @pytest.mark.parametrize("retry_header", [False, True], ids=["captured-replay", "with-X-Slack-Retry-Num"])
 def test_a_replayed_one_line_check_in_is_recorded_once(slack, emulator, db, two_workspaces, retry_header):
     url = emulator.new_response_url(TEAM, channel_id=CHANNEL, user_id=ALICE)
-    body = _command_body("checkin KR-1 45 at-risk waiting", response_url=url,
-                         trigger_id=emulator.issue_trigger_id(TEAM, ALICE))
+    body = _command_body(
+        "checkin KR-1 45 at-risk waiting", response_url=url, trigger_id=emulator.issue_trigger_id(TEAM, ALICE)
+    )
     headers = {**FORM, **slack.sign(body)}
     first = slack.raw(body, headers)
     assert first.status == 200
@@ -147,7 +176,8 @@ def _assert_refused(response, db, before):
     assert body and body.get("response_action") == "errors", response.text
     messages = " ".join(body["errors"].values())
     assert any(
-        word in messages for word in ("not found", "owner or a workspace admin", "out of date", "Only the sprint")
+        word in messages
+        for word in ("not found", "owner or a workspace admin", "out of date", "Only the sprint")
     ), messages
     assert "Mallory" not in messages and "secret" not in messages
     assert snapshot(db) == before
@@ -155,10 +185,15 @@ def _assert_refused(response, db, before):
 
 @pytest.mark.parametrize("target", ["bobs", "other-workspace", "nonsense"])
 def test_objective_edit_pointed_elsewhere_is_refused(slack, emulator, db, two_workspaces, target):
-    view = open_modal(slack, emulator, Callback.OBJECTIVE_EDIT, "/okr", "edit OBJ-1", user_id=ALICE, team_id=TEAM)
+    view = open_modal(
+        slack, emulator, Callback.OBJECTIVE_EDIT, "/okr", "edit OBJ-1", user_id=ALICE, team_id=TEAM
+    )
     # OBJ-2 is Bob's; OBJ-3 does not exist in TEAM; a form that is not ours is refused whole.
-    metadata = {"bobs": json.dumps({"obj": 2}), "other-workspace": json.dumps({"obj": 3}),
-                "nonsense": json.dumps({"obj": "1; DROP TABLE objective"})}[target]
+    metadata = {
+        "bobs": json.dumps({"obj": 2}),
+        "other-workspace": json.dumps({"obj": 3}),
+        "nonsense": json.dumps({"obj": "1; DROP TABLE objective"}),
+    }[target]
     slack.settle()
     before = snapshot(db)
     response = slack.submit_forged_view(
@@ -174,7 +209,8 @@ def team_rows(db, team_id: str) -> list[tuple]:
         return sorted(
             tuple(map(repr, row))
             for row in session.execute(
-                select(Objective.__table__).join(Workspace, Workspace.id == Objective.workspace_id)
+                select(Objective.__table__)
+                .join(Workspace, Workspace.id == Objective.workspace_id)
                 .where(Workspace.team_id == team_id)
             )
         )
@@ -188,8 +224,16 @@ def test_a_form_from_another_workspace_cannot_reach_this_one(slack, emulator, db
     first): with only the payload's team changed, the edit lands on *her* OBJ-1 in her own
     workspace, which she may edit. With the view's team forged too, she is a stranger in TEAM and
     Alice's OBJ-1 is refused. Either way TEAM's objectives are untouched."""
-    view = open_modal(slack, emulator, Callback.OBJECTIVE_EDIT, "/okr", "edit OBJ-1",
-                      user_id=MALLORY, team_id=OTHER_TEAM, channel_id=THEIR_CHANNEL)
+    view = open_modal(
+        slack,
+        emulator,
+        Callback.OBJECTIVE_EDIT,
+        "/okr",
+        "edit OBJ-1",
+        user_id=MALLORY,
+        team_id=OTHER_TEAM,
+        channel_id=THEIR_CHANNEL,
+    )
     slack.settle()
     ours = team_rows(db, TEAM)
     before = snapshot(db)
@@ -209,7 +253,9 @@ def test_a_form_from_another_workspace_cannot_reach_this_one(slack, emulator, db
 
 @pytest.mark.parametrize("target", ["bobs", "other-workspace"])
 def test_close_pointed_elsewhere_is_refused(slack, emulator, db, two_workspaces, target):
-    view = open_modal(slack, emulator, Callback.OBJECTIVE_CLOSE, "/okr", "close OBJ-1", user_id=ALICE, team_id=TEAM)
+    view = open_modal(
+        slack, emulator, Callback.OBJECTIVE_CLOSE, "/okr", "close OBJ-1", user_id=ALICE, team_id=TEAM
+    )
     metadata = json.dumps({"obj": 2 if target == "bobs" else 3})  # OBJ-3 exists only in OTHER_TEAM
     slack.settle()
     before = snapshot(db)
@@ -231,7 +277,9 @@ def test_check_in_modal_pointed_at_another_key_result_is_refused(slack, emulator
     )
     slack.settle()
     before = snapshot(db)
-    response = slack.submit_view(forged, {Block.CHECKIN_VALUE.of(id=victim): "9"}, user_id=ALICE, team_id=TEAM)
+    response = slack.submit_view(
+        forged, {Block.CHECKIN_VALUE.of(id=victim): "9"}, user_id=ALICE, team_id=TEAM
+    )
     body = response.json()
     assert body["response_action"] == "errors"
     assert "secret" not in json.dumps(body)
@@ -244,8 +292,15 @@ def test_sprint_end_pointed_elsewhere_is_refused(slack, emulator, db, two_worksp
     view = open_review(slack, emulator)
     with db.session() as session:
         other = workspace_for(session, OTHER_TEAM)
-        theirs = Sprint(workspace_id=other.id, number=1, channel_id=THEIR_CHANNEL, name="Theirs", created_by=MALLORY,
-                        starts_on=date.today(), ends_on=date.today() + timedelta(days=7))
+        theirs = Sprint(
+            workspace_id=other.id,
+            number=1,
+            channel_id=THEIR_CHANNEL,
+            name="Theirs",
+            created_by=MALLORY,
+            starts_on=date.today(),
+            ends_on=date.today() + timedelta(days=7),
+        )
         session.add(theirs)
         session.flush()
         theirs_id = theirs.id
@@ -256,7 +311,9 @@ def test_sprint_end_pointed_elsewhere_is_refused(slack, emulator, db, two_worksp
     }[target]
     slack.settle()
     before = snapshot(db)
-    response = slack.submit_forged_view(view, {Block.SPRINT_OUTCOME: "met"}, user_id=ALICE, private_metadata=metadata)
+    response = slack.submit_forged_view(
+        view, {Block.SPRINT_OUTCOME: "met"}, user_id=ALICE, private_metadata=metadata
+    )
     _assert_refused(response, db, before)
     assert count(db, Sprint, Sprint.status != Status.ACTIVE) == 0
 
@@ -292,7 +349,9 @@ def test_kra_edit_pointed_elsewhere_is_refused(slack, emulator, db, two_workspac
 # --- buttons pressed by someone else ---------------------------------------------------------------
 
 
-def test_the_reminder_check_in_button_opens_only_the_pressers_own_key_results(slack, emulator, db, two_workspaces):
+def test_the_reminder_check_in_button_opens_only_the_pressers_own_key_results(
+    slack, emulator, db, two_workspaces
+):
     # Alice's reminder DM, its *Check in* button pressed by Bob (e.g. forwarded, or a forged payload).
     emulator.clear()
     slack.action(Action.OPEN_CHECKIN, user_id=BOB, team_id=TEAM)
@@ -312,7 +371,10 @@ def test_the_reminder_check_in_button_opens_only_the_pressers_own_key_results(sl
 
 
 def test_home_buttons_open_only_the_pressers_own_forms(slack, emulator, db, two_workspaces):
-    for action, callback in ((Action.HOME_NEW_OBJECTIVE, Callback.OBJECTIVE_NEW), (Action.HOME_NEW_KRA, Callback.KRA_NEW)):
+    for action, callback in (
+        (Action.HOME_NEW_OBJECTIVE, Callback.OBJECTIVE_NEW),
+        (Action.HOME_NEW_KRA, Callback.KRA_NEW),
+    ):
         emulator.clear()
         slack.action(action, user_id=BOB, team_id=TEAM)
         view = emulator.wait_for("views.open")[-1].args["view"]
@@ -327,8 +389,9 @@ def test_a_review_button_pressed_by_someone_not_allowed_changes_nothing(slack, e
     slack.settle()
     before = snapshot(db)
     emulator.clear()
-    response = slack.action(Action.REVIEW_SPRINT, f"{CHANNEL}:{sprint_id}", user_id=CAROL, team_id=TEAM,
-                            channel_id=CHANNEL)
+    response = slack.action(
+        Action.REVIEW_SPRINT, f"{CHANNEL}:{sprint_id}", user_id=CAROL, team_id=TEAM, channel_id=CHANNEL
+    )
     assert response.status == 200
     slack.settle()
     assert not emulator.calls_to("views.open")
@@ -340,8 +403,19 @@ def test_a_review_button_pressed_by_someone_not_allowed_changes_nothing(slack, e
 
 @pytest.mark.parametrize(
     "text",
-    ["list all", "list mine", "list", "show OBJ-3", "show OBJ-1", "checkin KR-4 5", "checkin", "edit OBJ-3",
-     "close OBJ-3", "archive OBJ-3", "export"],
+    [
+        "list all",
+        "list mine",
+        "list",
+        "show OBJ-3",
+        "show OBJ-1",
+        "checkin KR-4 5",
+        "checkin",
+        "edit OBJ-3",
+        "close OBJ-3",
+        "archive OBJ-3",
+        "export",
+    ],
 )
 def test_a_foreign_user_in_an_installed_workspace_reaches_nothing_of_their_own_workspace(
     slack, emulator, db, two_workspaces, text
@@ -361,25 +435,34 @@ def test_a_foreign_user_in_an_installed_workspace_reaches_nothing_of_their_own_w
         assert "not found" in answer_text(payload) or "owner or a workspace admin" in answer_text(payload)
 
 
-def test_a_foreign_user_cannot_write_into_their_own_workspace_through_another(slack, emulator, db, two_workspaces):
+def test_a_foreign_user_cannot_write_into_their_own_workspace_through_another(
+    slack, emulator, db, two_workspaces
+):
     # KR-1 of OTHER_TEAM is Mallory's; claimed through TEAM it is Alice's KR-1, which is not hers.
     text = answer(slack, "/okr", "checkin KR-1 9", user_id=MALLORY, team_id=TEAM)["text"]
     assert "owner or a workspace admin" in text
     assert count(db, CheckIn) == 0
     with db.session() as session:
-        assert session.scalar(select(KeyResult.current_value).where(KeyResult.id == kr_id(db, OTHER_TEAM, 1))) is None
+        assert (
+            session.scalar(select(KeyResult.current_value).where(KeyResult.id == kr_id(db, OTHER_TEAM, 1)))
+            is None
+        )
 
 
 def test_an_admin_of_one_workspace_is_not_an_admin_of_another(slack, emulator, db, two_workspaces):
     # ADMIN is an admin of TEAM only; through OTHER_TEAM's team_id they are nobody there.
-    text = answer(slack, "/okr", "archive OBJ-1", user_id=ADMIN, team_id=OTHER_TEAM, channel_id=THEIR_CHANNEL)["text"]
+    text = answer(
+        slack, "/okr", "archive OBJ-1", user_id=ADMIN, team_id=OTHER_TEAM, channel_id=THEIR_CHANNEL
+    )["text"]
     assert "Archived" not in text
     assert count(db, Objective, Objective.status == Status.ARCHIVED) == 0
 
 
 def test_a_replay_older_than_five_minutes_of_a_valid_check_in_is_refused(slack, emulator, db, two_workspaces):
     url = emulator.new_response_url(TEAM, channel_id=CHANNEL, user_id=ALICE)
-    body = _command_body("checkin KR-1 45", response_url=url, trigger_id=emulator.issue_trigger_id(TEAM, ALICE))
+    body = _command_body(
+        "checkin KR-1 45", response_url=url, trigger_id=emulator.issue_trigger_id(TEAM, ALICE)
+    )
     response = slack.raw(body, {**FORM, **slack.sign(body, timestamp=int(time.time()) - 301)})
     assert response.status == 401
     assert count(db, CheckIn) == 0

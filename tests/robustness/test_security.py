@@ -14,8 +14,15 @@ from tests.conftest import ALICE, TEAM
 
 def _body(text: str = "list all", response_url: str = "http://127.0.0.1:9/nowhere") -> bytes:
     return urlencode(
-        {"command": "/kra", "text": text, "team_id": TEAM, "user_id": ALICE, "channel_id": "C1",
-         "response_url": response_url, "trigger_id": "1.2.3"}
+        {
+            "command": "/kra",
+            "text": text,
+            "team_id": TEAM,
+            "user_id": ALICE,
+            "channel_id": "C1",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
     ).encode()
 
 
@@ -37,9 +44,12 @@ def _assert_untouched(db, emulator):
         pytest.param(lambda s, b: s.sign(b, timestamp=int(time.time()) + 310), id="future-timestamp"),
         pytest.param(lambda s, b: {}, id="missing-headers"),
         pytest.param(
-            lambda s, b: {k: v for k, v in s.sign(b).items() if k != "X-Slack-Signature"}, id="missing-signature"
+            lambda s, b: {k: v for k, v in s.sign(b).items() if k != "X-Slack-Signature"},
+            id="missing-signature",
         ),
-        pytest.param(lambda s, b: {**s.sign(b), "X-Slack-Request-Timestamp": "yesterday"}, id="non-numeric-ts"),
+        pytest.param(
+            lambda s, b: {**s.sign(b), "X-Slack-Request-Timestamp": "yesterday"}, id="non-numeric-ts"
+        ),
         pytest.param(lambda s, b: s.sign(b + b"&text=forged"), id="signature-over-another-body"),
     ],
 )

@@ -97,7 +97,9 @@ def test_post_message_returns_channel_and_increasing_ts(slack: SlackEmulator, cl
     assert slack.violations == []
 
 
-def test_a_message_whose_blocks_carry_over_12000_characters_is_refused(slack: SlackEmulator, client: WebClient) -> None:
+def test_a_message_whose_blocks_carry_over_12000_characters_is_refused(
+    slack: SlackEmulator, client: WebClient
+) -> None:
     """msg_blocks_too_long: every section under 3,000 characters, 50 blocks, yet too much text in all
     (slackapi/bolt-js #2509, #2867)."""
     five = [text_section("x" * 2500) for _ in range(5)]  # 12,500 characters

@@ -45,7 +45,9 @@ def test_modal_is_the_models_view(title, submit, metadata, lines):
 
     from bot.ui.inputs import modal
 
-    view = modal("callback", title, [section(line) for line in lines], submit=submit, private_metadata=metadata)
+    view = modal(
+        "callback", title, [section(line) for line in lines], submit=submit, private_metadata=metadata
+    )
     model = View(
         type="modal",
         callback_id="callback",
@@ -74,28 +76,50 @@ hints = st.one_of(st.none(), st.text(min_size=1, max_size=2100))
     st.one_of(st.none(), st.text(min_size=1, max_size=200)),
     hints,
 )
-def test_text_input_is_the_models_input(block_id, label, initial, max_length, multiline, optional, placeholder, hint):
+def test_text_input_is_the_models_input(
+    block_id, label, initial, max_length, multiline, optional, placeholder, hint
+):
     from slack_sdk.models.blocks import InputBlock, PlainTextInputElement
 
     from bot.ids import Action
     from bot.ui.inputs import text_input
 
-    block = text_input(block_id, label, initial=initial, max_length=max_length, multiline=multiline,
-                       optional=optional, placeholder=placeholder, hint=hint)
+    block = text_input(
+        block_id,
+        label,
+        initial=initial,
+        max_length=max_length,
+        multiline=multiline,
+        optional=optional,
+        placeholder=placeholder,
+        hint=hint,
+    )
     element = PlainTextInputElement(
-        action_id=Action.INPUT, initial_value=initial, max_length=max_length, multiline=multiline,
+        action_id=Action.INPUT,
+        initial_value=initial,
+        max_length=max_length,
+        multiline=multiline,
         placeholder=block["element"].get("placeholder", {}).get("text"),
     )
-    model = InputBlock(block_id=block_id, label=block["label"]["text"], element=element, optional=optional,
-                       hint=block.get("hint", {}).get("text")).to_dict()
+    model = InputBlock(
+        block_id=block_id,
+        label=block["label"]["text"],
+        element=element,
+        optional=optional,
+        hint=block.get("hint", {}).get("text"),
+    ).to_dict()
     assert block == model
 
 
 @given(
     block_ids,
     labels,
-    st.lists(st.tuples(st.text(min_size=1, max_size=150), st.text(min_size=1, max_size=100)), min_size=1, max_size=110,
-             unique_by=lambda choice: choice[0]),
+    st.lists(
+        st.tuples(st.text(min_size=1, max_size=150), st.text(min_size=1, max_size=100)),
+        min_size=1,
+        max_size=110,
+        unique_by=lambda choice: choice[0],
+    ),
     st.booleans(),
     st.booleans(),
     hints,
@@ -110,8 +134,17 @@ def test_select_input_is_the_models_input(block_id, label, choices, pick_one, op
     block = select_input(block_id, label, choices, initial=initial, optional=optional, hint=hint)
     options = [Option(value=o["value"], text=o["text"]["text"]) for o in block["element"]["options"]]
     chosen = next((o for o in options if o.value == initial), None)
-    element = StaticSelectElement(action_id=Action.INPUT, options=options, initial_option=chosen, placeholder="Choose")
-    model = InputBlock(block_id=block_id, label=block["label"]["text"], element=element, optional=optional,
-                       hint=block.get("hint", {}).get("text")).to_dict()
+    element = StaticSelectElement(
+        action_id=Action.INPUT, options=options, initial_option=chosen, placeholder="Choose"
+    )
+    model = InputBlock(
+        block_id=block_id,
+        label=block["label"]["text"],
+        element=element,
+        optional=optional,
+        hint=block.get("hint", {}).get("text"),
+    ).to_dict()
     assert block == model
-    assert len(block["element"]["options"]) <= 100 and all(len(o["text"]["text"]) <= 75 for o in block["element"]["options"])
+    assert len(block["element"]["options"]) <= 100 and all(
+        len(o["text"]["text"]) <= 75 for o in block["element"]["options"]
+    )

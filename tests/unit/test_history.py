@@ -21,7 +21,10 @@ def numeric(values, *, weight=1.0, start=0.0, target=100.0, before=None):
 def test_each_week_shows_the_last_check_in_up_to_then_weighted_across_key_results():
     line = ObjectiveHistory(
         [numeric([10.0, 30.0, 50.0], weight=3.0), numeric([0.0, 100.0, 100.0], weight=1.0)],
-        START, START + timedelta(days=91), START + timedelta(days=16), 0.625,
+        START,
+        START + timedelta(days=91),
+        START + timedelta(days=16),
+        0.625,
     )
     assert line.weekly() == [
         (date(2026, 10, 1), 0.0),  # nothing checked in yet

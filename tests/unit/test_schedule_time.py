@@ -34,6 +34,7 @@ def at(text: str) -> datetime:
 
 # --- the same Monday on both sides of the date line --------------------------------------------
 
+
 @pytest.mark.parametrize("tz", ["Pacific/Auckland", "Pacific/Tongatapu"])
 def test_utc_plus_13_monday_ten_is_sunday_evening_in_utc(tz):
     slot = WeeklySlot(1, "10:00", tz)
@@ -63,12 +64,17 @@ def test_utc_minus_10_same_monday_is_a_day_later_in_utc():
 
 
 def test_both_ends_of_the_world_have_the_same_monday_week_start():
-    auckland = latest_occurrence(WeeklySlot(1, "10:00", "Pacific/Auckland"), MON_FRI, at("2026-11-30T21:00:00+00:00"))
-    honolulu = latest_occurrence(WeeklySlot(1, "10:00", "Pacific/Honolulu"), MON_FRI, at("2026-11-30T21:00:00+00:00"))
+    auckland = latest_occurrence(
+        WeeklySlot(1, "10:00", "Pacific/Auckland"), MON_FRI, at("2026-11-30T21:00:00+00:00")
+    )
+    honolulu = latest_occurrence(
+        WeeklySlot(1, "10:00", "Pacific/Honolulu"), MON_FRI, at("2026-11-30T21:00:00+00:00")
+    )
     assert auckland.week_start == honolulu.week_start == date(2026, 11, 30)
 
 
 # --- daylight-saving Sundays -------------------------------------------------------------------------
+
 
 def test_berlin_fall_back_sunday_ambiguous_time_takes_the_first():
     slot = WeeklySlot(7, "02:30", "Europe/Berlin")  # 02:30 happens twice on 2026-10-25
@@ -123,10 +129,15 @@ def test_local_datetime_round_trips_every_quarter_hour_of_a_dst_day():
 
 # --- work weeks and holidays ---------------------------------------------------------------------
 
+
 def test_sunday_to_thursday_week_keeps_a_sunday_slot_and_moves_a_friday_one():
-    sunday = latest_occurrence(WeeklySlot(7, "09:00", "Asia/Jerusalem"), SUN_THU, at("2026-11-29T08:00:00+00:00"))
+    sunday = latest_occurrence(
+        WeeklySlot(7, "09:00", "Asia/Jerusalem"), SUN_THU, at("2026-11-29T08:00:00+00:00")
+    )
     assert sunday.local.date() == date(2026, 11, 29)
-    friday = latest_occurrence(WeeklySlot(5, "16:00", "Asia/Jerusalem"), SUN_THU, at("2026-11-29T15:00:00+00:00"))
+    friday = latest_occurrence(
+        WeeklySlot(5, "16:00", "Asia/Jerusalem"), SUN_THU, at("2026-11-29T15:00:00+00:00")
+    )
     # Friday 27 November is a day off there: the post moves to Sunday 29 November, same wall time,
     # and keeps the key of the week it belongs to.
     assert friday.local.date() == date(2026, 11, 29)
@@ -142,7 +153,9 @@ def test_sunday_to_thursday_week_monday_slot_on_a_monday():
 
 
 def test_weekend_slot_moves_to_monday():
-    saturday = latest_occurrence(WeeklySlot(6, "10:00", "Europe/London"), MON_FRI, at("2026-11-30T10:30:00+00:00"))
+    saturday = latest_occurrence(
+        WeeklySlot(6, "10:00", "Europe/London"), MON_FRI, at("2026-11-30T10:30:00+00:00")
+    )
     assert saturday.local.date() == date(2026, 11, 30)
     assert saturday.period == "2026-W48"
 
@@ -168,12 +181,15 @@ def test_holiday_country_is_case_insensitive_and_unknown_countries_have_no_holid
 def test_christmas_to_new_year_moves_past_several_holidays():
     calendar = WorkCalendar.of("1,2,3,4,5", "GB")
     # Friday 25 December 2026 and Monday 28 December (Boxing Day substitute) are holidays.
-    friday = latest_occurrence(WeeklySlot(5, "16:00", "Europe/London"), calendar, at("2026-12-29T16:30:00+00:00"))
+    friday = latest_occurrence(
+        WeeklySlot(5, "16:00", "Europe/London"), calendar, at("2026-12-29T16:30:00+00:00")
+    )
     assert friday.local.date() == date(2026, 12, 29)
     assert friday.period == "2026-W52"
 
 
 # --- the 6-hour rule ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("late_by", "expected"),
@@ -209,9 +225,20 @@ def test_next_occurrence_is_after_now():
 
 # --- parsing --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("mon", 1), ("Monday", 1), ("TUE", 2), ("wednesday", 3), ("thu", 4), ("Thurs", 4), ("fri", 5), ("sat", 6), ("SUNDAY", 7)],
+    [
+        ("mon", 1),
+        ("Monday", 1),
+        ("TUE", 2),
+        ("wednesday", 3),
+        ("thu", 4),
+        ("Thurs", 4),
+        ("fri", 5),
+        ("sat", 6),
+        ("SUNDAY", 7),
+    ],
 )
 def test_day_names(text, expected):
     assert parse_weekday(text) == expected

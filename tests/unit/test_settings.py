@@ -11,8 +11,18 @@ GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "0123456789ab
 
 @pytest.fixture
 def env(monkeypatch):
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID",
-                 "SLACK_CLIENT_SECRET", "SLACK_API_URL", "DATABASE_URL", "PORT", "LOG_LEVEL", "LOG_FORMAT"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+        "SLACK_API_URL",
+        "DATABASE_URL",
+        "PORT",
+        "LOG_LEVEL",
+        "LOG_FORMAT",
+    ):
         monkeypatch.delenv(name, raising=False)
 
     def set_env(**values):
@@ -62,5 +72,7 @@ def test_postgres_urls_use_psycopg3_and_api_url_gets_a_slash(env):
 
 
 def test_oauth_mode_needs_no_bot_token(env):
-    env(SLACK_SIGNING_SECRET="0123456789abcdef", SLACK_CLIENT_ID="123.456", SLACK_CLIENT_SECRET="s3cr3t-value")
+    env(
+        SLACK_SIGNING_SECRET="0123456789abcdef", SLACK_CLIENT_ID="123.456", SLACK_CLIENT_SECRET="s3cr3t-value"
+    )
     assert load_settings().oauth_enabled
