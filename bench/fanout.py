@@ -16,77 +16,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert  # noqa: E402
 
 from bench.harness import drop_database, fresh_database  # noqa: E402
 from bot.jobs.engine import Engine  # noqa: E402
 from bot.jobs.pacing import Pacer  # noqa: E402
 from bot.jobs.posting import build_clock_client  # noqa: E402
 from bot.jobs.reminders import checkin_reminders  # noqa: E402
-from bot.services.workspaces import workspace_for  # noqa: E402
 from bot.settings import DeliverySettings  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
-from storage.models import KeyResult, Member, Objective  # noqa: E402
+from tests.factories import seed_people  # noqa: E402
 from tests.slack import SlackEmulator  # noqa: E402
 
 TEAM, TOKEN = "T0FANOUT", "xoxb-fanout"
 # A Monday, 10:05 UTC: everyone below lives in UTC, so everyone is due.
 NOW = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)
-
-
-def seed(db: Database, emulator: SlackEmulator, people: int) -> None:
-    users = [f"U{n:07d}" for n in range(people)]
-    for user in users:
-        emulator.add_user(user, TEAM, name=user.lower(), tz="UTC")
-    with db.session() as session:
-        workspace = workspace_for(session, TEAM)
-        session.flush()
-        # users.info answers are cached for a day by the wall clock: seed them fresh, so the
-        # figure measures the posts, not 2,000 profile look-ups.
-        fresh = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-        session.execute(
-            insert(Member),
-            [
-                {"workspace_id": workspace.id, "user_id": u, "name": u, "tz": "UTC", "refreshed_at": fresh}
-                for u in users
-            ],
-        )
-        session.execute(
-            insert(Objective),
-            [
-                {
-                    "workspace_id": workspace.id,
-                    "number": n + 1,
-                    "title": f"Objective {n}",
-                    "owner_id": u,
-                    "cycle": "2026-Q4",
-                    "created_by": u,
-                    "description": "",
-                }
-                for n, u in enumerate(users)
-            ],
-        )
-        ids = dict(
-            session.execute(
-                Objective.__table__.select().with_only_columns(Objective.owner_id, Objective.id)
-            ).all()
-        )
-        session.execute(
-            insert(KeyResult),
-            [
-                {
-                    "workspace_id": workspace.id,
-                    "objective_id": ids[u],
-                    "number": n + 1,
-                    "title": "Ship it",
-                    "start_value": 0.0,
-                    "target_value": 10.0,
-                    "owner_id": u,
-                    "position": 0,
-                }
-                for n, u in enumerate(users)
-            ],
-        )
 
 
 def main() -> None:
@@ -99,7 +42,7 @@ def main() -> None:
     db = Database.from_url(url)
     with SlackEmulator() as emulator:
         emulator.add_token(TOKEN, TEAM, user_id="U0BOTFAN", bot_id="B0FAN")
-        seed(db, emulator, args.people)
+        seed_people(db, emulator, args.people, TEAM, tz="UTC")
         emulator.rate_limit("chat.postMessage", per_second=args.rate)
         # The engine paced to the workspace's rate, as an operator would set NORTHLINE_POSTS_PER_SECOND.
         config = DeliverySettings(posts_per_second=args.rate, posts_in_flight=4)

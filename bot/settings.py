@@ -23,7 +23,7 @@ HINTS: dict[str, str] = {
     "DATA_RETENTION_DAYS": "a whole number of days between 0 and 3650, e.g. 30",
     "NORTHLINE_API_RATE_LIMIT": "requests a minute per API token, a whole number from 1 to 100000, e.g. 600",
     "NORTHLINE_BROKER_URL": "a Celery broker URL, redis://host:6379/0 or amqp://user:password@host:5672//",
-    "NORTHLINE_POSTS_PER_SECOND": "chat.postMessage calls a second per workspace, a number above 0 and at most 100, e.g. 5",
+    "NORTHLINE_POSTS_PER_SECOND": "chat.postMessage calls a second per workspace, a number above 0 and at most 1000, e.g. 5",
     "NORTHLINE_POSTS_IN_FLIGHT": "posts in flight at once per workspace, a whole number from 1 to 32, e.g. 4",
     "NORTHLINE_CONCURRENT_WORKSPACES": "workspaces delivered at once by one process, a whole number from 1 to 1000, e.g. 64",
     "NORTHLINE_BATCH_SIZE": "posts in one unit of work, a whole number from 10 to 100000, e.g. 500",
@@ -58,7 +58,7 @@ class DeliverySettings(BaseSettings):
     )
 
     broker_url: Annotated[str | None, Field(pattern=r"^(redis|rediss|amqp|amqps|pyamqp)://\S*$")] = None
-    posts_per_second: Annotated[float, Field(gt=0, le=100)] = 5.0
+    posts_per_second: Annotated[float, Field(gt=0, le=1000)] = 5.0
     posts_in_flight: Annotated[int, Field(ge=1, le=32)] = 4
     concurrent_workspaces: Annotated[int, Field(ge=1, le=1000)] = 64
     batch_size: Annotated[int, Field(ge=10, le=100_000)] = 500

@@ -37,6 +37,7 @@ from storage.models import (
     KeyResult,
     Kpi,
     Kra,
+    Member,
     Objective,
     RefCounter,
     Workspace,
@@ -843,3 +844,57 @@ BROADCASTS = ("<!here>", "<!channel>", "<!everyone>", "@here", "@channel", "@eve
 free_text = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=60
 )
+
+
+def seed_people(db, emulator, people: int, team: str = TEAM, *, tz: str = "Europe/London") -> list[str]:
+    """`people` owners, one active key result each, their users.info facts fresh in the cache (so a
+    run measures the posts, not profile look-ups): bulk inserts, for thousands of people."""
+    users = [f"U{n:07d}X" for n in range(people)]
+    for user in users:
+        emulator.add_user(user, team, name=user.lower(), tz=tz)
+    fresh = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    with db.session() as session:
+        workspace = workspace_for(session, team)
+        session.flush()
+        wid = workspace.id
+        session.execute(
+            insert(Member),
+            [{"workspace_id": wid, "user_id": u, "name": u, "tz": tz, "refreshed_at": fresh} for u in users],
+        )
+        session.execute(
+            insert(Objective),
+            [
+                {
+                    "workspace_id": wid,
+                    "number": n + 1,
+                    "title": f"Objective {n}",
+                    "owner_id": u,
+                    "cycle": "2026-Q4",
+                    "created_by": u,
+                    "description": "",
+                }
+                for n, u in enumerate(users)
+            ],
+        )
+        ids = dict(
+            session.execute(
+                select(Objective.owner_id, Objective.id).where(Objective.workspace_id == wid)
+            ).all()
+        )
+        session.execute(
+            insert(KeyResult),
+            [
+                {
+                    "workspace_id": wid,
+                    "objective_id": ids[u],
+                    "number": n + 1,
+                    "title": "Ship it",
+                    "start_value": 0.0,
+                    "target_value": 10.0,
+                    "owner_id": u,
+                    "position": 0,
+                }
+                for n, u in enumerate(users)
+            ],
+        )
+    return users

@@ -15,6 +15,22 @@ from bot.domain.slack_text import user_text
 MIN_YEAR = 2000
 MAX_YEAR = 2100
 
+# English month names, January first: the fiscal year starts in one of them.
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
 
 def _as_date(d: date) -> date:
     # datetime is a subclass of date but does not compare with one; take its calendar day.

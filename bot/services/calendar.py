@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.domain.cycles import MONTHS
 from bot.domain.schedule_time import (
     WEEKDAYS,
     format_time,
@@ -34,20 +35,6 @@ from storage.repositories import schedules as repo
 
 CHECKIN_DEFAULT = (1, "10:00")
 DIGEST_DEFAULT = (5, "16:00")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import CheckboxesElement, Option
 
+from bot.domain.cycles import MONTHS
 from bot.domain.schedule_time import WEEKDAYS
 from bot.ids import Action, Block, Callback
 from bot.ui.blocks import context, section
 from bot.ui.inputs import _input, modal, select_input, text_input
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _DAYS = [(str(i), name.capitalize()) for i, name in enumerate(WEEKDAYS, start=1)]
 
 

@@ -22,16 +22,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from bot.jobs.distributed import Dispatcher, UnitRunner, celery_app, register_tasks
 from bot.jobs.engine import Engine, Unit, units_for
 from bot.jobs.pacing import Pacer
-from bot.services.workspaces import workspace_for
 from bot.settings import DeliverySettings
-from storage.models import Delivery, DeliveryState, DeliveryUnit, KeyResult, Member, Objective
+from storage.models import Delivery, DeliveryState, DeliveryUnit
 from tests.conftest import SIGNING_SECRET, TEAM, TOKEN
-from tests.factories import MONDAY_LONDON, dms, team_clients
+from tests.factories import MONDAY_LONDON, dms, seed_people, team_clients
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("NORTHLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -73,62 +72,6 @@ BROKERS = [
         ),
     ),
 ]
-
-
-def seed_people(db, emulator, people: int, team: str = TEAM) -> list[str]:
-    """`people` owners, one active key result each, their users.info facts fresh in the cache."""
-    users = [f"U{n:07d}X" for n in range(people)]
-    for user in users:
-        emulator.add_user(user, team, name=user.lower(), tz="Europe/London")
-    fresh = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    with db.session() as session:
-        workspace = workspace_for(session, team)
-        session.flush()
-        wid = workspace.id
-        session.execute(
-            insert(Member),
-            [
-                {"workspace_id": wid, "user_id": u, "name": u, "tz": "Europe/London", "refreshed_at": fresh}
-                for u in users
-            ],
-        )
-        session.execute(
-            insert(Objective),
-            [
-                {
-                    "workspace_id": wid,
-                    "number": n + 1,
-                    "title": f"Objective {n}",
-                    "owner_id": u,
-                    "cycle": "2026-Q4",
-                    "created_by": u,
-                    "description": "",
-                }
-                for n, u in enumerate(users)
-            ],
-        )
-        ids = dict(
-            session.execute(
-                select(Objective.owner_id, Objective.id).where(Objective.workspace_id == wid)
-            ).all()
-        )
-        session.execute(
-            insert(KeyResult),
-            [
-                {
-                    "workspace_id": wid,
-                    "objective_id": ids[u],
-                    "number": n + 1,
-                    "title": "Ship it",
-                    "start_value": 0.0,
-                    "target_value": 10.0,
-                    "owner_id": u,
-                    "position": 0,
-                }
-                for n, u in enumerate(users)
-            ],
-        )
-    return users
 
 
 def delivery_settings(broker_url: str = REDIS_URL, **values) -> DeliverySettings:
