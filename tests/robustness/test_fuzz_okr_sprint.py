@@ -132,6 +132,7 @@ def open_view(slack, emulator, command: str, text: str, callback_id: str, *, use
     calls = emulator.wait_for("views.open", count=before + 1, timeout=10)
     view = calls[-1].args["view"]
     assert view["callback_id"] == callback_id, view["callback_id"]
+    slack.settle()  # what the command does after opening the form belongs to it, not to the submission
     return view
 
 
