@@ -143,7 +143,11 @@ def test_a_mix_of_every_fault_in_one_fan_out(db, emulator):
 
 
 @requires_postgresql()
-def test_the_database_lost_mid_fan_out_then_a_rerun_completes_the_rest_none_twice(database_url, db, emulator):
+def test_the_database_lost_mid_fan_out_then_a_rerun_completes_the_rest_none_twice(
+    database_url, db, emulator, monkeypatch
+):
+    # One post in flight, so that "cut after the 10th" is exact (with more, those in flight go too).
+    monkeypatch.setenv("NORTHLINE_POSTS_IN_FLIGHT", "1")
     owners_with_key_results(db, emulator, PEOPLE)
     url = make_url(database_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
