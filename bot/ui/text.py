@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _MENTION = re.compile(r"<([@#!])([A-Za-z0-9]+)(?:\|([^>]*))?>")
 
@@ -25,27 +25,57 @@ def _text(obj: dict | None) -> str:
     return (obj or {}).get("text", "")
 
 
+def _header_lines(block: dict) -> list[str]:
+    title = _text(block.get("text"))
+    return ["", title, "=" * len(title)]
+
+
+def _section_lines(block: dict) -> list[str]:
+    lines: list[str] = []
+    if block.get("text"):
+        lines.append(_text(block.get("text")))
+    lines += [_text(field) for field in block.get("fields", [])]
+    if block.get("accessory", {}).get("type") == "button":
+        lines.append(f"[{_text(block['accessory'].get('text'))}]")
+    return lines
+
+
+def _context_lines(block: dict) -> list[str]:
+    return ["  " + " · ".join(_text(e) for e in block.get("elements", []) if e.get("text"))]
+
+
+def _divider_lines(block: dict) -> list[str]:
+    return ["-" * 40]
+
+
+def _actions_lines(block: dict) -> list[str]:
+    return ["  ".join(f"[{_text(e.get('text'))}]" for e in block.get("elements", []))]
+
+
+def _input_lines(block: dict) -> list[str]:
+    return [f"{_text(block.get('label'))}: ____"]
+
+
+def _image_lines(block: dict) -> list[str]:
+    return [f"(image: {block.get('alt_text', '')})"]
+
+
+# One renderer per block type; types not listed here render as nothing.
+_RENDERERS: dict[str, Callable[[dict], list[str]]] = {
+    "header": _header_lines,
+    "section": _section_lines,
+    "context": _context_lines,
+    "divider": _divider_lines,
+    "actions": _actions_lines,
+    "input": _input_lines,
+    "image": _image_lines,
+}
+
+
 def blocks_to_text(blocks: Iterable[dict], names: dict[str, str] | None = None) -> str:
     lines: list[str] = []
     for block in blocks:
-        kind = block.get("type")
-        if kind == "header":
-            title = _text(block.get("text"))
-            lines += ["", title, "=" * len(title)]
-        elif kind == "section":
-            if block.get("text"):
-                lines.append(_text(block.get("text")))
-            lines += [_text(field) for field in block.get("fields", [])]
-            if block.get("accessory", {}).get("type") == "button":
-                lines.append(f"[{_text(block['accessory'].get('text'))}]")
-        elif kind == "context":
-            lines.append("  " + " · ".join(_text(e) for e in block.get("elements", []) if e.get("text")))
-        elif kind == "divider":
-            lines.append("-" * 40)
-        elif kind == "actions":
-            lines.append("  ".join(f"[{_text(e.get('text'))}]" for e in block.get("elements", [])))
-        elif kind == "input":
-            lines.append(f"{_text(block.get('label'))}: ____")
-        elif kind == "image":
-            lines.append(f"(image: {block.get('alt_text', '')})")
+        render = _RENDERERS.get(block.get("type"))
+        if render is not None:
+            lines += render(block)
     return mrkdwn_to_text("\n".join(lines), names).strip("\n")
