@@ -98,10 +98,8 @@ def _kr_line(status, note, automatic: bool = False) -> str:
     return line
 
 
-def digest_thread(data) -> list[dict]:
-    """The thread: key results with confidence and notes; then what needs attention. One reply
-    when both fit in a message, else as many as Slack's limits (50 blocks, ~12,000 characters of
-    text a message) need."""
+def _key_result_lines(data) -> list[str]:
+    """Each objective's heading, then one line per key result with its confidence and latest note."""
     lines = []
     for item in data.objectives:
         objective = item.status.objective
@@ -116,46 +114,62 @@ def digest_thread(data) -> list[dict]:
                     status.key_result.id in getattr(data, "automatic", ()),
                 )
             )
+    return lines
+
+
+def _disagreement_lines(disagreements) -> list[str]:
+    if not disagreements:
+        return []
+    lines = ["*Numbers and owners disagree*"]
+    for status, sentence in disagreements:
+        kr = status.key_result
+        lines.append(f"• `{kr_ref(kr)}` {user_text(kr.title, 100)}: {sentence} (<@{kr.owner_id}>)")
+    return lines
+
+
+def _missing_lines(data) -> list[str]:
+    """Who has not checked in this week, grouped by owner; or the all-clear."""
+    if not data.missing:
+        return ["*Every key result has a check-in this week.* :tada:"]
+    lines = [f"*No check-in since Monday {data.week_start.day} {data.week_start:%b}*"]
+    by_owner: dict[str, list[str]] = {}
+    for kr in data.missing:
+        by_owner.setdefault(kr.owner_id, []).append(f"`{kr_ref(kr)}`")
+    for owner, refs in by_owner.items():
+        shown = ", ".join(refs[:10]) + (f" and {len(refs) - 10} more" if len(refs) > 10 else "")
+        lines.append(f"• <@{owner}>: {shown}")
+    return lines
+
+
+def _sprint_lines(data) -> list[str]:
+    """The channel's active sprint and whether its goal serves a key result."""
+    if not data.sprint_ref:
+        return ["*No active sprint* in this channel. `/sprint start` plans one."]
+    goal = user_text(data.sprint_goal or "", 300) or "_no goal set yet_"
+    head = f"*Sprint `{data.sprint_ref}` {user_text(data.sprint_name or '', 100)}*: {goal}"
+    if data.sprint_aligned:
+        refs = ", ".join(f"`{kr_ref(kr)}`" for kr in data.sprint_key_results[:10])
+        return [head, f"• :white_check_mark: aligned: it serves {refs}"]
+    return [
+        head,
+        "• :warning: not aligned: its goal serves no active key result. `/sprint link KR-n` links one.",
+    ]
+
+
+def digest_thread(data) -> list[dict]:
+    """The thread: key results with confidence and notes; then what needs attention. One reply
+    when both fit in a message, else as many as Slack's limits (50 blocks, ~12,000 characters of
+    text a message) need."""
     key_results = [
         section("*Key results*, their confidence and latest notes"),
         *pack(
-            lines,
+            _key_result_lines(data),
             max_blocks=3 * (MESSAGE_BLOCKS - 1),
             max_chars=_THREAD_KEY_RESULT_CHARS,
             overflow="…and {count} more lines: `/okr show OBJ-n` has the rest.",
         ),
     ]
-
-    attention: list[str] = []
-    disagreements = data.disagreements
-    if disagreements:
-        attention.append("*Numbers and owners disagree*")
-        for status, sentence in disagreements:
-            kr = status.key_result
-            attention.append(f"• `{kr_ref(kr)}` {user_text(kr.title, 100)}: {sentence} (<@{kr.owner_id}>)")
-    if data.missing:
-        attention.append(f"*No check-in since Monday {data.week_start.day} {data.week_start:%b}*")
-        by_owner: dict[str, list[str]] = {}
-        for kr in data.missing:
-            by_owner.setdefault(kr.owner_id, []).append(f"`{kr_ref(kr)}`")
-        for owner, refs in by_owner.items():
-            shown = ", ".join(refs[:10]) + (f" and {len(refs) - 10} more" if len(refs) > 10 else "")
-            attention.append(f"• <@{owner}>: {shown}")
-    else:
-        attention.append("*Every key result has a check-in this week.* :tada:")
-    if data.sprint_ref:
-        goal = user_text(data.sprint_goal or "", 300) or "_no goal set yet_"
-        head = f"*Sprint `{data.sprint_ref}` {user_text(data.sprint_name or '', 100)}*: {goal}"
-        attention.append(head)
-        if data.sprint_aligned:
-            refs = ", ".join(f"`{kr_ref(kr)}`" for kr in data.sprint_key_results[:10])
-            attention.append(f"• :white_check_mark: aligned: it serves {refs}")
-        else:
-            attention.append(
-                "• :warning: not aligned: its goal serves no active key result. `/sprint link KR-n` links one."
-            )
-    else:
-        attention.append("*No active sprint* in this channel. `/sprint start` plans one.")
+    attention = [*_disagreement_lines(data.disagreements), *_missing_lines(data), *_sprint_lines(data)]
     needs_attention = pack(attention, max_blocks=MESSAGE_BLOCKS, overflow="…and {count} more lines.")
     # As few replies as hold it all: one when everything fits (one notification for the thread's
     # followers, one call to Slack), each within 50 blocks and Slack's text budget.
