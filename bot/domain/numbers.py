@@ -33,6 +33,58 @@ def _not_a_number(text: str) -> ValueError:
     return ValueError(f"'{_shown(text)}' is not a number, e.g. 42 or 3.5")
 
 
+def _normalised(raw: str) -> str:
+    """Unicode dashes become "-" and exotic spaces become " ", outer whitespace stripped."""
+    s = raw.strip()
+    for dash, minus in _MINUS.items():
+        s = s.replace(dash, minus)
+    for space in _SPACES:
+        s = s.replace(space, " ")
+    return s.strip()
+
+
+def _take_sign(s: str) -> tuple[str, str]:
+    """Split a leading "+" or "-" off s: ("-", "5") for "-5", ("", s) when there is none."""
+    # Careful: "" in "+-" is True, so test the first character only when there is one.
+    if s and s[0] in "+-":
+        return s[0], s[1:].strip()
+    return "", s
+
+
+def _sign_and_number(s: str) -> tuple[str, str]:
+    """Strip sign, currency and percent, which may come in either order around the digits:
+    "-$5", "$-5", "5 €"."""
+    sign, s = _take_sign(s)
+    if s and s[0] in _CURRENCY:
+        s = s[1:].strip()
+        if not sign:
+            sign, s = _take_sign(s)
+    if s and (s[-1] == "%" or s[-1] in _CURRENCY):
+        s = s[:-1].strip()
+    return sign, s
+
+
+def _digits(s: str, raw: str) -> str:
+    """The plain decimal literal s writes, thousands separators removed; raises on anything else."""
+    if _PLAIN.fullmatch(s):
+        return s
+    if _COMMA_GROUPED.fullmatch(s):
+        return s.replace(",", "")
+    if _SPACE_GROUPED.fullmatch(s):
+        return s.replace(" ", "")
+    if _DECIMAL_COMMA.fullmatch(s):
+        raise ValueError(
+            f"'{_shown(raw)}' is ambiguous: use a dot for decimals, e.g. 1.5 "
+            "(commas only group thousands, e.g. 1,200)"
+        )
+    if "," in s and re.fullmatch(r"[\d,.]+", s):
+        raise ValueError(
+            f"'{_shown(raw)}' is not a number: put commas only between groups of three "
+            "digits (e.g. 1,200,000) and use a dot for decimals, e.g. 1.5"
+        )
+    raise _not_a_number(raw)
+
+
 def parse_number(text: str) -> float:
     """Parse "42", "-3.5", "−3", "50%", "$1,200", "1 200", "1,200,000.50", "+5", "1e3".
 
@@ -44,46 +96,10 @@ def parse_number(text: str) -> float:
     raw = str(text)
     if len(raw) > _MAX_LEN:
         raise _not_a_number(raw)
-    s = raw.strip()
-    for dash, minus in _MINUS.items():
-        s = s.replace(dash, minus)
-    for space in _SPACES:
-        s = s.replace(space, " ")
-
-    # Sign, currency and percent may come in either order around the digits: "-$5", "$-5", "5 €".
-    sign = ""
-    s = s.strip()
-    # Careful: "" in "+-" is True, so test the first character only when there is one.
-    if s and s[0] in "+-":
-        sign, s = s[0], s[1:].strip()
-    if s and s[0] in _CURRENCY:
-        s = s[1:].strip()
-        if not sign and s and s[0] in "+-":
-            sign, s = s[0], s[1:].strip()
-    if s and (s[-1] == "%" or s[-1] in _CURRENCY):
-        s = s[:-1].strip()
-
+    sign, s = _sign_and_number(_normalised(raw))
     if s.lower() in _NON_FINITE:
         raise ValueError(f"'{_shown(raw)}' must be a finite number")
-
-    if _PLAIN.fullmatch(s):
-        digits = s
-    elif _COMMA_GROUPED.fullmatch(s):
-        digits = s.replace(",", "")
-    elif _SPACE_GROUPED.fullmatch(s):
-        digits = s.replace(" ", "")
-    elif _DECIMAL_COMMA.fullmatch(s):
-        raise ValueError(
-            f"'{_shown(raw)}' is ambiguous: use a dot for decimals, e.g. 1.5 "
-            "(commas only group thousands, e.g. 1,200)"
-        )
-    elif "," in s and re.fullmatch(r"[\d,.]+", s):
-        raise ValueError(
-            f"'{_shown(raw)}' is not a number: put commas only between groups of three "
-            "digits (e.g. 1,200,000) and use a dot for decimals, e.g. 1.5"
-        )
-    else:
-        raise _not_a_number(raw)
+    digits = _digits(s, raw)
 
     try:
         value = Decimal(sign + digits)
