@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from bot.domain.cycles import MAX_YEAR, MIN_YEAR, cycle_for, parse_cycle, week_start
+from bot.domain.cycles import MAX_YEAR, MIN_YEAR, Cycle, cycle_for, parse_cycle, week_start
 from bot.domain.slack_text import user_text
 
 PERIOD_EXAMPLES = "a quarter (`2026-Q4`), a fiscal year (`FY2026`, `this fiscal year`, `last fiscal year`) or `last 12 months`"
@@ -66,17 +66,17 @@ _FISCAL_YEAR = re.compile(r"(fy|fiscal[\s\-_]*year)[\s\-_]*(?P<year>\d{4})?", re
 _BARE_YEAR = re.compile(r"\d{4}", re.A)
 
 
-def parse_period(text: str, *, fiscal_start_month: int, now: datetime) -> Period:
-    """ "" (this quarter), "2026-Q4" / "FY2027-Q1", "FY2026" / "2026" / "fiscal year 2026",
-    "this fiscal year", "last fiscal year", "last 12 months". ValueError says what works."""
-    cleaned = " ".join((text or "").split())
+def _cycle_period(cycle: Cycle) -> Period:
+    return Period(cycle.name, cycle.start_at, cycle.end_at)
+
+
+def _relative_period(cleaned: str, *, fiscal_start_month: int, now: datetime) -> Period | None:
+    """A period named relative to now ("last quarter", "this fiscal year", ...), else None."""
     lowered = cleaned.lower()
     if not cleaned or lowered in ("this quarter", "quarter"):
-        cycle = cycle_for(now.date(), fiscal_start_month)
-        return Period(cycle.name, cycle.start_at, cycle.end_at)
+        return _cycle_period(cycle_for(now.date(), fiscal_start_month))
     if lowered == "last quarter":
-        cycle = cycle_for(now.date(), fiscal_start_month).previous()
-        return Period(cycle.name, cycle.start_at, cycle.end_at)
+        return _cycle_period(cycle_for(now.date(), fiscal_start_month).previous())
     if _TWELVE_MONTHS.fullmatch(cleaned):
         return last_twelve_months(now)
     if lowered in ("this fiscal year", "fiscal year", "this year", "fy"):
@@ -84,6 +84,11 @@ def parse_period(text: str, *, fiscal_start_month: int, now: datetime) -> Period
     if lowered in ("last fiscal year", "last year"):
         current = fiscal_year_of(now.date(), fiscal_start_month)
         return fiscal_year_of(current.start.date() - timedelta(days=1), fiscal_start_month)
+    return None
+
+
+def _year_period(cleaned: str, *, fiscal_start_month: int, now: datetime) -> Period | None:
+    """A fiscal year, "FY2026" / "2026" / "fiscal year 2026" (bare "FY" is this one), else None."""
     year: str | None = None
     if fiscal := _FISCAL_YEAR.fullmatch(cleaned):
         year = fiscal["year"]
@@ -91,17 +96,28 @@ def parse_period(text: str, *, fiscal_start_month: int, now: datetime) -> Period
             return fiscal_year_of(now.date(), fiscal_start_month)
     elif _BARE_YEAR.fullmatch(cleaned):
         year = cleaned
-    if year is not None:
-        if not MIN_YEAR <= int(year) <= MAX_YEAR:
-            raise ValueError(f"Years run from {MIN_YEAR} to {MAX_YEAR}. A period is {PERIOD_EXAMPLES}.")
-        return fiscal_year(int(year), fiscal_start_month)
+    if year is None:
+        return None
+    if not MIN_YEAR <= int(year) <= MAX_YEAR:
+        raise ValueError(f"Years run from {MIN_YEAR} to {MAX_YEAR}. A period is {PERIOD_EXAMPLES}.")
+    return fiscal_year(int(year), fiscal_start_month)
+
+
+def parse_period(text: str, *, fiscal_start_month: int, now: datetime) -> Period:
+    """ "" (this quarter), "2026-Q4" / "FY2027-Q1", "FY2026" / "2026" / "fiscal year 2026",
+    "this fiscal year", "last fiscal year", "last 12 months". ValueError says what works."""
+    cleaned = " ".join((text or "").split())
+    for named in (_relative_period, _year_period):
+        period = named(cleaned, fiscal_start_month=fiscal_start_month, now=now)
+        if period is not None:
+            return period
     try:
         cycle = parse_cycle(cleaned, fiscal_start_month)
     except ValueError:
         raise ValueError(
             f"“{user_text(cleaned, 40)}” is not a period. A period is {PERIOD_EXAMPLES}."
         ) from None
-    return Period(cycle.name, cycle.start_at, cycle.end_at)
+    return _cycle_period(cycle)
 
 
 # --- KPIs -------------------------------------------------------------------------------------
