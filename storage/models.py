@@ -23,6 +23,9 @@ from sqlalchemy import (
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_expression, relationship
 
+# Re-exported: the tables store the domain's vocabulary.
+from bot.domain.enums import Direction, KeyResultKind, ReviewDecision, SprintOutcome, Status
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -41,34 +44,6 @@ def _enum(enum_cls: type[StrEnum], name: str) -> SAEnum:
     return SAEnum(
         enum_cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
     )
-
-
-class Status(StrEnum):
-    ACTIVE = "active"
-    ARCHIVED = "archived"
-    CLOSED = "closed"
-
-
-class Direction(StrEnum):
-    HIGHER = "higher"
-    LOWER = "lower"
-
-
-class KeyResultKind(StrEnum):
-    METRIC = "metric"
-    MILESTONE = "milestone"
-
-
-class ReviewDecision(StrEnum):
-    KEEP = "keep"
-    CHANGE = "change"
-    RETIRE = "retire"
-
-
-class SprintOutcome(StrEnum):
-    MET = "met"
-    PARTLY = "partly"
-    MISSED = "missed"
 
 
 class ScheduleKind(StrEnum):

@@ -7,6 +7,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.domain.enums import KeyResultKind
 from bot.domain.limits import NOTE_MAX
 from bot.domain.numbers import format_number
 from bot.domain.progress import Confidence, percent, value_progress
@@ -15,10 +16,10 @@ from bot.ui.blocks import context, local_day, section, user_text
 from bot.ui.inputs import modal, select_input, text_input
 from bot.ui.okr import kr_ref, obj_ref, value_text
 from bot.ui.progress import progress_bar
-from storage.models import CheckIn, KeyResult, KeyResultKind, Objective
 
 if TYPE_CHECKING:
     from bot.services.checkins import CheckInModal, Recorded
+    from storage.models import CheckIn, KeyResult, Objective
 
 CONFIDENCES = [(c.value, c.label.capitalize()) for c in Confidence]
 MILESTONE_VALUES = [("1", "Done"), ("0", "Not done")]

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from bot.domain.enums import KeyResultKind
 from bot.domain.numbers import format_number
 from bot.domain.progress import milestone_done, value_progress
 from bot.domain.references import RefKind, format_ref
@@ -19,7 +21,9 @@ from bot.ui.blocks import (
     context,
     section,
 )
-from storage.models import KeyResult, KeyResultKind
+
+if TYPE_CHECKING:
+    from storage.models import KeyResult
 
 # Room left for the header, the intro and the buttons when a list is cut to Slack's 50 blocks,
 # and for their text within a message's text budget.

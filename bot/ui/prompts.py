@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.domain.references import RefKind, format_ref
 from bot.ui.blocks import (
@@ -23,7 +24,9 @@ from bot.ui.posts import (
     pack,
 )
 from bot.ui.progress import progress_bar
-from storage.models import KeyResult
+
+if TYPE_CHECKING:
+    from storage.models import KeyResult
 
 # --- sprint-planning prompt ---------------------------------------------------------------------------
 

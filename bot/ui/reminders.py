@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.domain.references import RefKind, format_ref
@@ -27,7 +28,9 @@ from bot.ui.posts import (
     kr_value,
 )
 from bot.ui.progress import progress_bar
-from storage.models import KeyResult
+
+if TYPE_CHECKING:
+    from storage.models import KeyResult
 
 # --- check-in reminder ----------------------------------------------------------------------------
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from bot.domain.enums import Direction, KeyResultKind, Status
 from bot.domain.numbers import format_number
 from bot.domain.progress import Confidence, percent
 from bot.domain.references import RefKind, format_ref
 from bot.domain.slack_text import neutralize_broadcasts
 from bot.ui.blocks import plain_user_text
 from bot.ui.okr import value_text
-from storage.models import Direction, KeyResultKind, Kpi, Status
 
 if TYPE_CHECKING:
     from bot.services.assessment import KeyResultStatus, ObjectiveStatus
+    from storage.models import Kpi
 
 
 def _typed(text: str | None, limit: int) -> str:

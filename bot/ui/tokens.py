@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.ui.blocks import ephemeral
-from storage.models import ApiToken
+
+if TYPE_CHECKING:
+    from storage.models import ApiToken
 
 USAGE = (
     "*API tokens* (workspace admins):\n"
