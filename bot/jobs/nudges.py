@@ -34,13 +34,13 @@ from bot.jobs.common import ClientFor, RunReport
 from bot.jobs.delivery import Key
 from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
 from bot.jobs.people import people_facts, unreachable
+from bot.services import sprint_views
 from bot.ui import prompts as prompts_ui
 from storage.db import Database
 from storage.models import KeyResult, KeyResultKind, ScheduleKind, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import okrs as okr_repo
 from storage.repositories import schedules as repo
-from storage.repositories import sprints as sprint_repo
 
 log = logging.getLogger("northline.jobs.nudges")
 
@@ -77,7 +77,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
 def _sprint_nudges(context: PlanContext) -> list[PlannedPost]:
     db, workspace = context.db, context.workspace
     with db.session() as session:
-        details = sprint_repo.active_sprints(session, workspace.id)
+        details = sprint_views.active_sprints(session, workspace.id)
         schedules = repo.schedules(session, workspace.id, ScheduleKind.SPRINT)
         session.expunge_all()
     calendar = WorkCalendar.of_workspace(workspace)
@@ -103,7 +103,7 @@ def _key_result_nudges(context: PlanContext) -> list[PlannedPost]:
     db, workspace, now = context.db, context.workspace, context.now
     with db.session() as session:
         key_results = digest_repo.active_key_results(session, workspace.id)
-        details = sprint_repo.active_sprints(session, workspace.id)
+        details = sprint_views.active_sprints(session, workspace.id)
         newest_first = okr_repo.recent_checkins(
             session, sorted({kr.id for kr in key_results}), per_key_result=2
         )

@@ -35,12 +35,12 @@ from bot.jobs.common import ClientFor, RunReport, naive_utc, utc
 from bot.jobs.delivery import Key
 from bot.jobs.digest import disable_channel
 from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
+from bot.services import sprint_views
 from bot.services import sprints as sprint_service
 from bot.ui import prompts as prompts_ui
 from storage.db import Database
 from storage.models import Schedule, ScheduleKind, Workspace
 from storage.repositories import schedules as repo
-from storage.repositories import sprints as sprint_repo
 
 log = logging.getLogger("northline.jobs.sprint_prompts")
 
@@ -122,7 +122,7 @@ class Upcoming:
 def next_prompt(session, workspace: Workspace, channel_id: str, now: datetime) -> Upcoming:
     """When this channel's planning prompts go out (for `/sprint schedule`)."""
     schedule = repo.schedule(session, workspace.id, ScheduleKind.SPRINT, channel_id)
-    detail = sprint_repo.current_sprint(session, workspace.id, channel_id)
+    detail = sprint_views.current_sprint(session, workspace.id, channel_id)
     calendar = WorkCalendar.of_workspace(workspace)
     cadence = prompt_for(schedule, None, workspace, calendar, utc(now), upcoming=True) if schedule else None
     sprint = prompt_for(schedule, detail, workspace, calendar, utc(now), upcoming=True) if detail else None
@@ -161,7 +161,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
     db, workspace, now = context.db, context.workspace, context.now
     with db.session() as session:
         schedules = repo.schedules(session, workspace.id, ScheduleKind.SPRINT)
-        details = {d.sprint.channel_id: d for d in sprint_repo.active_sprints(session, workspace.id)}
+        details = {d.sprint.channel_id: d for d in sprint_views.active_sprints(session, workspace.id)}
         session.expunge_all()
     calendar = WorkCalendar.of_workspace(workspace)
     posts = []
@@ -195,7 +195,7 @@ def _prompt_message(db: Database, workspace: Workspace, prompt: Prompt, detail, 
         elsewhere = set().union(
             *(
                 other.active_key_result_ids
-                for other in sprint_repo.active_sprints(session, workspace.id)
+                for other in sprint_views.active_sprints(session, workspace.id)
                 if other.sprint.channel_id != prompt.channel_id
             )
         )

@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cycles import week_start
 from bot.domain.first_week import FirstWeek
-from bot.services import assessment, okrs, review_pack
+from bot.services import assessment, okrs, review_pack, sprint_views
 from bot.services.assessment import KeyResultStatus, ObjectiveStatus
+from bot.services.sprint_views import SprintSummary
 from storage.models import KeyResult, Kpi, Kra, Objective, Status, Workspace, _now
 from storage.repositories import kras as kra_repo
 from storage.repositories import okrs as okr_repo
-from storage.repositories import sprints as sprint_repo
-from storage.repositories.sprints import SprintSummary
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ def team_sprint_goals(
 ) -> list[SprintSummary]:
     """Your teams' current sprint goals (storage/repositories/sprints.py says whose teams):
     SprintSummary rows, each knowing whether it is aligned. Two statements."""
-    return sprint_repo.current_sprints_for_user(session, workspace.id, user_id, today)
+    return sprint_views.current_sprints_for_user(session, workspace.id, user_id, today)
 
 
 def home_data(

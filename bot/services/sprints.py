@@ -38,7 +38,9 @@ from bot.domain.slack_text import user_text
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.sprint import MAX_KEY_RESULTS, ReviewForm, SprintForm, SprintMetadata, check_goal
 from bot.ids import Block
+from bot.services import sprint_views as views
 from bot.services.assessment import progress_at
+from bot.services.sprint_views import SprintDetail
 from bot.services.workspaces import member, next_number, require_owner_or_admin, stored_member
 from storage.models import (
     KeyResult,
@@ -52,7 +54,6 @@ from storage.models import (
 )
 from storage.repositories import schedules as schedule_repo
 from storage.repositories import sprints as repo
-from storage.repositories.sprints import SprintDetail
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ def require_editor(
 
 
 def find_current(session: Session, workspace: Workspace, channel_id: str) -> SprintDetail:
-    detail = repo.current_sprint(session, workspace.id, channel_id)
+    detail = views.current_sprint(session, workspace.id, channel_id)
     if detail is None:
         raise NotFound(NO_SPRINT)
     return detail
@@ -208,7 +209,7 @@ def plan(
     """The Plan sprint modal's defaults, or a Conflict when the channel already has a sprint."""
     now = now or _now()
     require_team_channel(channel_id)
-    running = repo.current_sprint(session, workspace.id, channel_id)
+    running = views.current_sprint(session, workspace.id, channel_id)
     if running is not None:
         raise Conflict(_already_running(running))
     starts_on = local_today(session, client, workspace, actor_id, now)
@@ -257,7 +258,7 @@ def start_sprint(
             session.add(sprint)
     except IntegrityError:
         # The partial unique index "one active sprint per channel" (also when two people submit at once).
-        running = repo.current_sprint(session, workspace.id, channel_id)
+        running = views.current_sprint(session, workspace.id, channel_id)
         raise Conflict(
             _already_running(running) if running else "This channel already has an active sprint."
         ) from None
@@ -266,7 +267,7 @@ def start_sprint(
             SprintKeyResult(sprint_id=sprint.id, key_result_id=key_result.id, workspace_id=workspace.id)
         )
     session.flush()
-    return repo.sprint_detail(session, sprint)
+    return views.sprint_detail(session, sprint)
 
 
 def _resolve_key_results(
@@ -340,7 +341,7 @@ def link(
         SprintKeyResult(sprint_id=detail.sprint.id, key_result_id=key_result.id, workspace_id=workspace.id)
     )
     session.flush()
-    return repo.sprint_detail(session, detail.sprint), key_result
+    return views.sprint_detail(session, detail.sprint), key_result
 
 
 def unlink(
@@ -356,7 +357,7 @@ def unlink(
         )
     session.delete(link_row)
     session.flush()
-    return repo.sprint_detail(session, detail.sprint), key_result
+    return views.sprint_detail(session, detail.sprint), key_result
 
 
 def prepare_review(
@@ -376,7 +377,7 @@ def prepare_review(
             raise NotFound("That sprint was not found in this workspace.")
         if sprint.status != Status.ACTIVE:
             raise Conflict(_closed(session, workspace, sprint, actor_id))
-        detail = repo.sprint_detail(session, sprint)
+        detail = views.sprint_detail(session, sprint)
     require_editor(session, client, workspace, actor_id, detail)
     return detail
 
@@ -409,7 +410,7 @@ def end_sprint(
         raise NotFound("That sprint was not found in this workspace; run `/sprint show` in its channel.")
     if sprint.status != Status.ACTIVE:
         raise Conflict(_closed(session, workspace, sprint, actor_id))
-    detail = repo.sprint_detail(session, sprint)
+    detail = views.sprint_detail(session, sprint)
     require_editor(session, client, workspace, actor_id, detail)
     # Whoever's UPDATE matches the still-active row ended it; anyone else finds it closed.
     result = session.execute(

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.domain.alignment import is_aligned
-from bot.domain.references import RefKind, format_ref
 from storage.models import KeyResult, Objective, Sprint, SprintKeyResult, Status
 from storage.repositories.okrs import active_key_result, is_active_key_result
 
@@ -33,50 +30,6 @@ class LinkedKeyResult:
         return is_active_key_result(self.key_result, self.objective)
 
 
-@dataclass
-class SprintDetail:
-    sprint: Sprint
-    links: list[LinkedKeyResult] = field(default_factory=list)
-
-    @property
-    def ref(self) -> str:
-        return format_ref(RefKind.SPR, self.sprint.number)
-
-    @property
-    def active_key_result_ids(self) -> set[int]:
-        return {link.key_result.id for link in self.links if link.active}
-
-    @property
-    def aligned(self) -> bool:
-        return is_aligned(self.active_key_result_ids)
-
-    @property
-    def editor_ids(self) -> list[str]:
-        """Who may change it besides workspace admins: its creator and the owners of what it serves."""
-        return list(
-            dict.fromkeys([self.sprint.created_by, *(link.key_result.owner_id for link in self.links)])
-        )
-
-
-@dataclass(frozen=True)
-class SprintSummary:
-    """One line of "your teams' sprint goals" (App Home)."""
-
-    sprint_id: int
-    channel_id: str
-    ref: str  # "SPR-4"
-    name: str
-    goal: str
-    aligned: bool
-    days_left: int  # until ends_on, in the caller's `today`; 0 on the last day, negative when overdue
-    ends_on: date
-    key_results: tuple[str, ...] = ()  # the active key results it serves: ("KR-3", "KR-7")
-
-    @property
-    def reference(self) -> str:  # the name App Home reads
-        return self.ref
-
-
 def sprint_by_id(session: Session, workspace_id: int, sprint_id: int) -> Sprint | None:
     return session.scalar(select(Sprint).where(Sprint.workspace_id == workspace_id, Sprint.id == sprint_id))
 
@@ -89,18 +42,6 @@ def active_sprint(session: Session, workspace_id: int, channel_id: str) -> Sprin
             Sprint.status == Status.ACTIVE,
         )
     )
-
-
-def current_sprint(session: Session, workspace_id: int, channel_id: str) -> SprintDetail | None:
-    """The channel's active sprint with the key results it serves and their objectives: 2 statements."""
-    sprint = active_sprint(session, workspace_id, channel_id)
-    if sprint is None:
-        return None
-    return SprintDetail(sprint, links_of(session, [sprint.id]).get(sprint.id, []))
-
-
-def sprint_detail(session: Session, sprint: Sprint) -> SprintDetail:
-    return SprintDetail(sprint, links_of(session, [sprint.id]).get(sprint.id, []))
 
 
 def links_of(session: Session, sprint_ids: Collection[int]) -> dict[int, list[LinkedKeyResult]]:
@@ -160,14 +101,14 @@ def active_key_results_for(
     return [(key_result, objective) for key_result, objective in rows]
 
 
-def current_sprints_for_user(
-    session: Session, workspace_id: int, user_id: str, today: date | None = None, limit: int = 20
-) -> list[SprintSummary]:
-    """Active sprints of "your teams", soonest end first: 2 statements.
+def sprints_of_users_teams(
+    session: Session, workspace_id: int, user_id: str, limit: int = 20
+) -> list[Sprint]:
+    """Active sprints of "your teams", soonest end first: one statement.
 
     A sprint counts as one of your teams' when you created it, when it runs in a channel where you
     own an active objective or an active key result (of an objective in that channel), or when it
-    serves a key result you own. `today` should be the person's local date (default: UTC today).
+    serves a key result you own.
     """
     objective_channels = select(Objective.channel_id).where(
         Objective.workspace_id == workspace_id,
@@ -207,17 +148,13 @@ def current_sprints_for_user(
             .limit(limit)
         )
     )
-    return _summaries(session, sprints, today)
+    return sprints
 
 
-def current_sprints_in_channels(
-    session: Session,
-    workspace_id: int,
-    channel_ids: Collection[str],
-    today: date | None = None,
-    limit: int = 20,
-) -> list[SprintSummary]:
-    """The active sprint of each of `channel_ids` (e.g. a person's teams' channels): 2 statements."""
+def active_sprints_in_channels(
+    session: Session, workspace_id: int, channel_ids: Collection[str], limit: int = 20
+) -> list[Sprint]:
+    """The active sprint of each of `channel_ids`, soonest end first: one statement."""
     if not channel_ids:
         return []
     sprints = list(
@@ -232,29 +169,7 @@ def current_sprints_in_channels(
             .limit(limit)
         )
     )
-    return _summaries(session, sprints, today)
-
-
-def _summaries(session: Session, sprints: list[Sprint], today: date | None) -> list[SprintSummary]:
-    today = today or datetime.now(UTC).date()
-    links = links_of(session, [s.id for s in sprints])
-    summaries = []
-    for sprint in sprints:
-        served = [link.key_result for link in links.get(sprint.id, []) if link.active]
-        summaries.append(
-            SprintSummary(
-                sprint_id=sprint.id,
-                channel_id=sprint.channel_id,
-                ref=format_ref(RefKind.SPR, sprint.number),
-                name=sprint.name,
-                goal=sprint.goal,
-                aligned=is_aligned({kr.id for kr in served}),
-                days_left=(sprint.ends_on - today).days,
-                ends_on=sprint.ends_on,
-                key_results=tuple(format_ref(RefKind.KR, kr.number) for kr in served),
-            )
-        )
-    return summaries
+    return sprints
 
 
 def sprints_serving(
@@ -277,11 +192,9 @@ def sprints_serving(
     return grouped
 
 
-def active_sprints(session: Session, workspace_id: int | None = None) -> list[SprintDetail]:
-    """Every active sprint (of one workspace, or all) with what it serves: 2 statements (for jobs)."""
+def active_sprints(session: Session, workspace_id: int | None = None) -> list[Sprint]:
+    """Every active sprint (of one workspace, or all): one statement."""
     query = select(Sprint).where(Sprint.status == Status.ACTIVE).order_by(Sprint.workspace_id, Sprint.number)
     if workspace_id is not None:
         query = query.where(Sprint.workspace_id == workspace_id)
-    sprints = list(session.scalars(query))
-    links = links_of(session, [s.id for s in sprints])
-    return [SprintDetail(sprint, links.get(sprint.id, [])) for sprint in sprints]
+    return list(session.scalars(query))

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from bot.ids import Action
 from bot.services import home
 from bot.services.home import HomeData
+from bot.services.sprint_views import SprintSummary
 from bot.services.workspaces import workspace_for
 from bot.ui.home import home_view
 from bot.ui.text import blocks_to_text
 from storage.models import KeyResult, Member, Objective
-from storage.repositories.sprints import SprintSummary
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM, count_statements
 from tests.factories import (
     CYCLE,

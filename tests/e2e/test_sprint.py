@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.domain.cycles import cycle_for
 from bot.domain.references import RefKind
 from bot.ids import Action, Block, Callback
+from bot.services import sprint_views
 from bot.services.workspaces import next_number, workspace_for
 from storage.db import Database
 from storage.models import (
@@ -659,13 +660,13 @@ def test_current_sprint_loads_in_a_fixed_number_of_statements(slack, emulator, d
         with quiet.session() as session:
             workspace = workspace_for(session, TEAM)
             with count_statements(quiet) as few:
-                assert repo.current_sprint(session, workspace.id, CHANNEL).links == []
+                assert sprint_views.current_sprint(session, workspace.id, CHANNEL).links == []
         for number in (okrs.off_track, okrs.at_risk, okrs.on_track, okrs.no_checkin, okrs.elsewhere):
             answer(slack, f"link KR-{number}")
         with quiet.session() as session:
             workspace = workspace_for(session, TEAM)
             with count_statements(quiet) as many:
-                detail = repo.current_sprint(session, workspace.id, CHANNEL)
+                detail = sprint_views.current_sprint(session, workspace.id, CHANNEL)
             assert len(detail.links) == 5 and detail.aligned
             assert {link.objective.title for link in detail.links} == {
                 "Delight our customers",
@@ -693,17 +694,25 @@ def test_current_sprints_for_user_and_sprints_serving(slack, emulator, db):
     )
     with db.session() as session:
         workspace = workspace_for(session, TEAM)
-        alices = repo.current_sprints_for_user(session, workspace.id, ALICE, today)  # owns the objective
-        bobs = repo.current_sprints_for_user(session, workspace.id, BOB, today)  # owns a served KR
-        admins = repo.current_sprints_for_user(session, workspace.id, ADMIN, today)  # created the other one
-        carols = repo.current_sprints_for_user(session, workspace.id, CAROL, today)  # owns a KR of #growth
-        mallorys = repo.current_sprints_for_user(
+        alices = sprint_views.current_sprints_for_user(
+            session, workspace.id, ALICE, today
+        )  # owns the objective
+        bobs = sprint_views.current_sprints_for_user(session, workspace.id, BOB, today)  # owns a served KR
+        admins = sprint_views.current_sprints_for_user(
+            session, workspace.id, ADMIN, today
+        )  # created the other one
+        carols = sprint_views.current_sprints_for_user(
+            session, workspace.id, CAROL, today
+        )  # owns a KR of #growth
+        mallorys = sprint_views.current_sprints_for_user(
             session, workspace_for(session, OTHER_TEAM).id, MALLORY, today
         )
         kr_id = session.scalar(select(KeyResult.id).where(KeyResult.number == okrs.off_track))
         other_id = session.scalar(select(KeyResult.id).where(KeyResult.number == okrs.on_track))
         serving = repo.sprints_serving(session, [kr_id, other_id])
-        in_channels = repo.current_sprints_in_channels(session, workspace.id, [CHANNEL, OTHER_CHANNEL], today)
+        in_channels = sprint_views.current_sprints_in_channels(
+            session, workspace.id, [CHANNEL, OTHER_CHANNEL], today
+        )
     summary = alices[0]
     assert (
         summary.channel_id,
