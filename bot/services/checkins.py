@@ -71,6 +71,47 @@ def parse_value(text: str, key_result: KeyResult) -> float:
     return parse_number(text)
 
 
+def _entry_error(entry: CheckInEntry, pair: tuple[KeyResult, Objective] | None) -> str | None:
+    """Why this entry cannot be recorded (pair is its key result and objective, if found), or None."""
+    if pair is None:
+        return "This key result is no longer there; reopen the check-in."
+    kr, objective = pair
+    ref = format_ref(RefKind.KR, kr.number)
+    if kr.status != Status.ACTIVE or objective.status != Status.ACTIVE:
+        return f"{ref} is {'closed' if Status.CLOSED in (kr.status, objective.status) else 'archived'}; check-ins go on active key results."
+    if kr.kind == KeyResultKind.MILESTONE and entry.value not in (0.0, 1.0):
+        return f"{ref} is a milestone: check in 1 (done) or 0 (not done)."
+    return None
+
+
+def _reject_invalid(
+    entries: list[CheckInEntry], found: dict[int, tuple[KeyResult, Objective]], *, field_errors: bool
+) -> None:
+    """Raise Invalid when any entry cannot be recorded: under each entry's field, or the first."""
+    errors: dict[str, str] = {}
+    for entry in entries:
+        error = _entry_error(entry, found.get(entry.key_result_id))
+        if error is not None:
+            errors[Block.CHECKIN_VALUE.of(id=entry.key_result_id)] = error
+    if errors:
+        if field_errors:
+            raise Invalid("Some check-ins need another look.", fields=errors)
+        raise Invalid(next(iter(errors.values())))
+
+
+def _move_key_result(kr: KeyResult, entry: CheckInEntry, check_in: CheckIn, now: datetime) -> None:
+    """Carry a recorded check-in over to its key result: the unit typed, the latest value."""
+    if entry.unit and not kr.unit and kr.kind != KeyResultKind.MILESTONE:
+        kr.unit = entry.unit  # "20%" on a key result with no unit yet: keep what was typed
+    if check_in.automatic:
+        # A data source moves the number only: the owner's last check-in (its time and their
+        # confidence) stays theirs, so the weekly reminder still asks them how confident they are.
+        kr.current_value = entry.value
+    elif kr.last_checkin_at is None or now >= kr.last_checkin_at:
+        kr.current_value, kr.last_checkin_at = entry.value, now
+        kr.last_confidence = entry.confidence.value if entry.confidence else None
+
+
 def record(
     session: Session,
     client: WebClient | None,
@@ -94,25 +135,7 @@ def record(
     """
     now = now or _now()
     found = repo.key_results_by_ids(session, workspace.id, [e.key_result_id for e in entries])
-    errors: dict[str, str] = {}
-    for entry in entries:
-        block = Block.CHECKIN_VALUE.of(id=entry.key_result_id)
-        pair = found.get(entry.key_result_id)
-        if pair is None:
-            errors[block] = "This key result is no longer there; reopen the check-in."
-            continue
-        kr, objective = pair
-        ref = format_ref(RefKind.KR, kr.number)
-        if kr.status != Status.ACTIVE or objective.status != Status.ACTIVE:
-            errors[block] = (
-                f"{ref} is {'closed' if Status.CLOSED in (kr.status, objective.status) else 'archived'}; check-ins go on active key results."
-            )
-        elif kr.kind == KeyResultKind.MILESTONE and entry.value not in (0.0, 1.0):
-            errors[block] = f"{ref} is a milestone: check in 1 (done) or 0 (not done)."
-    if errors:
-        if field_errors:
-            raise Invalid("Some check-ins need another look.", fields=errors)
-        raise Invalid(next(iter(errors.values())))
+    _reject_invalid(entries, found, field_errors=field_errors)
     not_theirs = [
         owners
         for kr, objective in found.values()
@@ -140,15 +163,7 @@ def record(
                 session.add(check_in)
         except IntegrityError:
             continue  # the same submission, delivered again: already recorded
-        if entry.unit and not kr.unit and kr.kind != KeyResultKind.MILESTONE:
-            kr.unit = entry.unit  # "20%" on a key result with no unit yet: keep what was typed
-        if check_in.automatic:
-            # A data source moves the number only: the owner's last check-in (its time and their
-            # confidence) stays theirs, so the weekly reminder still asks them how confident they are.
-            kr.current_value = entry.value
-        elif kr.last_checkin_at is None or now >= kr.last_checkin_at:
-            kr.current_value, kr.last_checkin_at = entry.value, now
-            kr.last_confidence = entry.confidence.value if entry.confidence else None
+        _move_key_result(kr, entry, check_in, now)
         recorded.append(Recorded(kr, objective, check_in))
     session.flush()
     return recorded
