@@ -25,7 +25,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import Any, NoReturn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_sdk.signature import SignatureVerifier
@@ -726,45 +726,79 @@ def _plain(value: Any) -> Any:
 
 
 def _entry(element: dict[str, Any], value: Any, given: bool) -> dict[str, Any]:
-    """``view.state.values[block_id][action_id]`` for one element, as Slack builds it."""
+    """``view.state.values[block_id][action_id]`` for one element, as Slack builds it: the value
+    given, or else the element's initial value."""
     kind = element["type"]
     entry: dict[str, Any] = {"type": kind}
-    if kind in _VALUE_ELEMENTS:
-        raw = value if given else element.get("initial_value")
-        entry["value"] = None if raw is None or raw == "" else str(_plain(raw))
-    elif kind in _OPTION_ELEMENTS:
-        if given:
-            entry["selected_option"] = None if value is None else _option(element, value)
-        else:
-            entry["selected_option"] = copy.deepcopy(element.get("initial_option"))
-    elif kind in ("multi_static_select", "multi_external_select", "checkboxes"):
-        if given:
-            items = value if isinstance(value, list | tuple) else [] if value is None else [value]
-            entry["selected_options"] = [_option(element, v) for v in items]
-        else:
-            entry["selected_options"] = copy.deepcopy(element.get("initial_options") or [])
-    elif kind in _MULTI_KEYS:
-        key = _MULTI_KEYS[kind]
-        if given:
-            entry[key] = list(value) if isinstance(value, list | tuple) else [] if value is None else [value]
-        else:
-            entry[key] = list(element.get(_MULTI_INITIAL[kind]) or [])
-    elif kind in _SINGLE_KEYS:
-        key, initial = _SINGLE_KEYS[kind]
-        entry[key] = _plain(value) if given else element.get(initial)
-        if kind == "timepicker" and element.get("timezone"):
-            entry["timezone"] = element["timezone"]
-    elif kind == "rich_text_input":
-        raw = value if given else element.get("initial_value")
-        if isinstance(raw, str):
-            raw = {
-                "type": "rich_text",
-                "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": raw}]}],
-            }
-        entry["rich_text_value"] = raw
-    elif kind == "file_input":
-        entry["files"] = list(value or []) if given else []
+    fields = _ENTRY_FIELDS.get(kind)
+    if fields is not None:
+        entry.update(fields(element, value, given))
     return entry
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [] if value is None else [value]
+
+
+def _typed_value(element: dict[str, Any], value: Any, given: bool) -> dict[str, Any]:
+    raw = value if given else element.get("initial_value")
+    return {"value": None if raw is None or raw == "" else str(_plain(raw))}
+
+
+def _selected_option(element: dict[str, Any], value: Any, given: bool) -> dict[str, Any]:
+    if given:
+        return {"selected_option": None if value is None else _option(element, value)}
+    return {"selected_option": copy.deepcopy(element.get("initial_option"))}
+
+
+def _selected_options(element: dict[str, Any], value: Any, given: bool) -> dict[str, Any]:
+    if given:
+        return {"selected_options": [_option(element, v) for v in _as_list(value)]}
+    return {"selected_options": copy.deepcopy(element.get("initial_options") or [])}
+
+
+def _selected_ids(element: dict[str, Any], value: Any, given: bool) -> dict[str, Any]:
+    """Multi-selects of users, conversations or channels: a list of ids."""
+    kind = element["type"]
+    if given:
+        return {_MULTI_KEYS[kind]: _as_list(value)}
+    return {_MULTI_KEYS[kind]: list(element.get(_MULTI_INITIAL[kind]) or [])}
+
+
+def _picked(element: dict[str, Any], value: Any, given: bool) -> dict[str, Any]:
+    """Single user/conversation/channel selects and the date and time pickers."""
+    kind = element["type"]
+    key, initial = _SINGLE_KEYS[kind]
+    fields = {key: _plain(value) if given else element.get(initial)}
+    if kind == "timepicker" and element.get("timezone"):
+        fields["timezone"] = element["timezone"]
+    return fields
+
+
+def _rich_text_value(element: dict[str, Any], value: Any, given: bool) -> dict[str, Any]:
+    raw = value if given else element.get("initial_value")
+    if isinstance(raw, str):
+        raw = {
+            "type": "rich_text",
+            "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": raw}]}],
+        }
+    return {"rich_text_value": raw}
+
+
+def _files(element: dict[str, Any], value: Any, given: bool) -> dict[str, Any]:
+    return {"files": list(value or []) if given else []}
+
+
+# How each stateful element type fills its state entry beyond ``type``.
+_ENTRY_FIELDS: dict[str, Callable[[dict[str, Any], Any, bool], dict[str, Any]]] = {
+    **dict.fromkeys(_VALUE_ELEMENTS, _typed_value),
+    **dict.fromkeys(_OPTION_ELEMENTS, _selected_option),
+    **dict.fromkeys(("multi_static_select", "multi_external_select", "checkboxes"), _selected_options),
+    **dict.fromkeys(_MULTI_INITIAL, _selected_ids),
+    **dict.fromkeys(_SINGLE_KEYS, _picked),
+    "rich_text_input": _rich_text_value,
+    "file_input": _files,
+}
 
 
 def _state(blocks: list[Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -846,35 +880,66 @@ def _check_submittable(blocks: list[Any], state: dict[str, Any]) -> None:
         label = f"input {block.get('block_id')!r}"
         if empty:
             if not block.get("optional"):
-                raise ValueError(f"Slack would not submit: {label} is required and empty")
+                _refuse(label, "is required and empty")
             continue
-        kind = element.get("type")
-        if kind == "plain_text_input":
-            text = entry["value"]
-            if len(text) < int(element.get("min_length", 0)):
-                raise ValueError(f"Slack would not submit: {label} is shorter than min_length")
-            if len(text) > int(element.get("max_length", 3000)):
-                raise ValueError(f"Slack would not submit: {label} is longer than max_length")
-        elif kind == "number_input":
-            try:
-                number = float(entry["value"])
-            except ValueError:
-                raise ValueError(f"Slack would not submit: {label} is not a number") from None
-            if not element.get("is_decimal_allowed") and not number.is_integer():
-                raise ValueError(f"Slack would not submit: {label} must be a whole number")
-            if "min_value" in element and number < float(element["min_value"]):
-                raise ValueError(f"Slack would not submit: {label} is below min_value")
-            if "max_value" in element and number > float(element["max_value"]):
-                raise ValueError(f"Slack would not submit: {label} is above max_value")
-        elif kind == "email_text_input" and "@" not in entry["value"]:
-            raise ValueError(f"Slack would not submit: {label} is not an email address")
-        elif kind == "url_text_input" and not entry["value"].startswith(("http://", "https://")):
-            raise ValueError(f"Slack would not submit: {label} is not a URL")
-        max_items = element.get("max_selected_items")
-        if max_items is not None:
-            for key in ("selected_options", "selected_users", "selected_conversations", "selected_channels"):
-                if key in entry and len(entry[key]) > max_items:
-                    raise ValueError(f"Slack would not submit: {label} has more than max_selected_items")
+        check = _SUBMIT_CHECKS.get(element.get("type"))
+        if check is not None:
+            check(element, entry["value"], label)
+        _check_max_selected(element, entry, label)
+
+
+def _refuse(label: str, why: str) -> NoReturn:
+    raise ValueError(f"Slack would not submit: {label} {why}")
+
+
+def _check_text_length(element: dict[str, Any], text: str, label: str) -> None:
+    if len(text) < int(element.get("min_length", 0)):
+        _refuse(label, "is shorter than min_length")
+    if len(text) > int(element.get("max_length", 3000)):
+        _refuse(label, "is longer than max_length")
+
+
+def _check_number(element: dict[str, Any], text: str, label: str) -> None:
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is None:
+        _refuse(label, "is not a number")
+    if not element.get("is_decimal_allowed") and not number.is_integer():
+        _refuse(label, "must be a whole number")
+    if "min_value" in element and number < float(element["min_value"]):
+        _refuse(label, "is below min_value")
+    if "max_value" in element and number > float(element["max_value"]):
+        _refuse(label, "is above max_value")
+
+
+def _check_email(element: dict[str, Any], text: str, label: str) -> None:
+    if "@" not in text:
+        _refuse(label, "is not an email address")
+
+
+def _check_url(element: dict[str, Any], text: str, label: str) -> None:
+    if not text.startswith(("http://", "https://")):
+        _refuse(label, "is not a URL")
+
+
+# What Slack's client checks in a filled text input of each type before it submits.
+_SUBMIT_CHECKS: dict[str, Callable[[dict[str, Any], str, str], None]] = {
+    "plain_text_input": _check_text_length,
+    "number_input": _check_number,
+    "email_text_input": _check_email,
+    "url_text_input": _check_url,
+}
+
+
+def _check_max_selected(element: dict[str, Any], entry: dict[str, Any], label: str) -> None:
+    max_items = element.get("max_selected_items")
+    if max_items is None:
+        return
+    for key in ("selected_options", "selected_users", "selected_conversations", "selected_channels"):
+        if key in entry and len(entry[key]) > max_items:
+            _refuse(label, "has more than max_selected_items")
 
 
 # =================================================================================================
