@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from tests.slack.records import Call, _error, _SlackError
+from tests.slack.records import Call, _error, _SlackError, _Token
 
 if TYPE_CHECKING:
     from tests.slack.emulator import SlackEmulator
@@ -33,6 +33,58 @@ class _Reply:
 
 
 _JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
+
+
+def _add_pairs(args: dict[str, Any], pairs: list[tuple[str, str]]) -> None:
+    """Add form pairs to `args`; a key given twice becomes a list of its values."""
+    for key, value in pairs:
+        if key in args:
+            args[key] = [*args[key], value] if isinstance(args[key], list) else [args[key], value]
+        else:
+            args[key] = value
+
+
+def _add_body(args: dict[str, Any], content_type: str, body: bytes) -> None:
+    """Add a request body's arguments to `args`: JSON, multipart or url-encoded form."""
+    if content_type.startswith("application/json"):
+        data = json.loads(body.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("json_not_object")
+        args.update(data)
+    elif content_type.startswith("multipart/form-data"):
+        _add_multipart(args, content_type, body)
+    else:
+        _add_pairs(args, urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+
+
+def _add_multipart(args: dict[str, Any], content_type: str, body: bytes) -> None:
+    """Form fields as text, file parts as bytes."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+    )
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if part.get_filename() is None:
+            args[str(name)] = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+        else:
+            args[str(name)] = payload
+
+
+def _take_token(headers: Any, args: dict[str, Any]) -> str | None:
+    """The call's token, from the Authorization header or else the `token` argument (which is
+    removed from `args`). A Basic header (oauth.v2.access, as slack_sdk sends it) gives the app's
+    client_id and client_secret instead."""
+    auth = headers.get("Authorization") or ""
+    token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else None
+    body_token = args.pop("token", None)
+    token = token or (body_token if isinstance(body_token, str) else None)
+    if auth.startswith("Basic "):
+        with contextlib.suppress(ValueError):
+            client_id, _, secret = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
+            args.setdefault("client_id", client_id)
+            args.setdefault("client_secret", secret)
+    return token
 
 
 class _Server(ThreadingHTTPServer):
@@ -175,35 +227,10 @@ class HttpServer:
     @staticmethod
     def _parse_args(query: str, headers: Any, body: bytes) -> dict[str, Any]:
         args: dict[str, Any] = {}
-
-        def add_pairs(pairs: list[tuple[str, str]]) -> None:
-            for key, value in pairs:
-                if key in args:
-                    args[key] = [*args[key], value] if isinstance(args[key], list) else [args[key], value]
-                else:
-                    args[key] = value
-
-        add_pairs(urllib.parse.parse_qsl(query, keep_blank_values=True))
+        _add_pairs(args, urllib.parse.parse_qsl(query, keep_blank_values=True))
         content_type = (headers.get("Content-Type") or "").lower()
         if body:
-            if content_type.startswith("application/json"):
-                data = json.loads(body.decode("utf-8"))
-                if not isinstance(data, dict):
-                    raise ValueError("json_not_object")
-                args.update(data)
-            elif content_type.startswith("multipart/form-data"):
-                message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-                    b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
-                )
-                for part in message.iter_parts():
-                    name = part.get_param("name", header="content-disposition")
-                    payload = part.get_payload(decode=True)
-                    if part.get_filename() is None:
-                        args[str(name)] = payload.decode("utf-8") if isinstance(payload, bytes) else payload
-                    else:
-                        args[str(name)] = payload
-            else:
-                add_pairs(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            _add_body(args, content_type, body)
         for key in _JSON_FIELDS:
             value = args.get(key)
             if isinstance(value, str) and value[:1] in ("[", "{"):
@@ -224,68 +251,20 @@ class HttpServer:
             if not (headers.get("Content-Type") or "").lower().startswith("application/json"):
                 error = "invalid_form_data"
             return self._json_reply({"ok": False, "error": error})
-        auth = headers.get("Authorization") or ""
-        token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else None
-        body_token = args.pop("token", None)
-        token = token or (body_token if isinstance(body_token, str) else None)
-        if auth.startswith("Basic "):  # oauth.v2.access: the app's credentials, as slack_sdk sends them
-            with contextlib.suppress(ValueError):
-                client_id, _, secret = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
-                args.setdefault("client_id", client_id)
-                args.setdefault("client_secret", secret)
+        token = _take_token(headers, args)
 
         with self._lock:
             tok = self._tokens.get(token) if token else None
             call = Call(method, args, token, tok.team_id if tok else None, time.time(), http_method=verb)
-            auth_error = None
-            if method not in ("api.test", "oauth.v2.access"):  # oauth.v2.access: client_id/secret instead
-                if not token:
-                    auth_error = "not_authed"
-                elif tok is None:
-                    auth_error = "invalid_auth"
-                elif tok.revoked:
-                    auth_error = "token_revoked"
-                elif tok.expires_at is not None and time.time() + self._clock_offset >= tok.expires_at:
-                    auth_error = "token_expired"
+            auth_error = self._auth_error(method, token, tok)
             if auth_error:
                 call.response = {"ok": False, "error": auth_error}
                 self._record(call)
                 return self._json_reply(call.response)
-
-            fault = self._take_fault("server_error", call)
-            if fault is not None:
-                call.status = fault.status
-                self._record(call, rejected=True)
-                return _Reply(
-                    fault.status,
-                    b"<html><body>Internal Server Error</body></html>",
-                    {"Content-Type": "text/html"},
-                )
-
-            retry_after = self._rate_limited(call)
-            if retry_after is not None:
-                call.status = 429
-                call.response = {"ok": False, "error": "ratelimited"}
-                self._record(call, rejected=True)
-                return self._json_reply(call.response, 429, **{"Retry-After": str(retry_after)})
-
-            fault = self._take_fault("malformed", call)
-            if fault is not None:
-                self._record(call)
-                kind = "application/json" if fault.body.startswith(b"{") else "text/html"
-                return _Reply(200, fault.body, {"Content-Type": kind + "; charset=utf-8"})
-
-            fault = self._take_fault("fail", call)
-            handler = self._methods.get(method)
-            if fault is not None:
-                call.response = {"ok": False, "error": fault.error}
-            elif handler is None:
-                call.response = {"ok": False, "error": "unknown_method"}
-            else:
-                try:
-                    call.response = handler(call, tok)
-                except _SlackError as exc:
-                    call.response = exc.response()
+            refused = self._refused_by_fault(call)
+            if refused is not None:
+                return refused
+            call.response = self._answer(call, tok)
             self._record(call)
             delay = self._take_fault("delay", call)
             return _Reply(
@@ -294,6 +273,58 @@ class HttpServer:
                 {"Content-Type": "application/json; charset=utf-8"},
                 delay.seconds if delay else 0.0,
             )
+
+    def _auth_error(self, method: str, token: str | None, tok: _Token | None) -> str | None:
+        """Slack's error for the call's token, or None when the token may call `method`."""
+        if method in ("api.test", "oauth.v2.access"):  # oauth.v2.access: client_id/secret instead
+            return None
+        if not token:
+            return "not_authed"
+        if tok is None:
+            return "invalid_auth"
+        if tok.revoked:
+            return "token_revoked"
+        if tok.expires_at is not None and time.time() + self._clock_offset >= tok.expires_at:
+            return "token_expired"
+        return None
+
+    def _refused_by_fault(self, call: Call) -> _Reply | None:
+        """The reply of a scheduled server error, rate limit or malformed body that takes `call`,
+        recorded; None when none does. Each kind of fault is taken in this order."""
+        fault = self._take_fault("server_error", call)
+        if fault is not None:
+            call.status = fault.status
+            self._record(call, rejected=True)
+            return _Reply(
+                fault.status,
+                b"<html><body>Internal Server Error</body></html>",
+                {"Content-Type": "text/html"},
+            )
+        retry_after = self._rate_limited(call)
+        if retry_after is not None:
+            call.status = 429
+            call.response = {"ok": False, "error": "ratelimited"}
+            self._record(call, rejected=True)
+            return self._json_reply(call.response, 429, **{"Retry-After": str(retry_after)})
+        fault = self._take_fault("malformed", call)
+        if fault is not None:
+            self._record(call)
+            kind = "application/json" if fault.body.startswith(b"{") else "text/html"
+            return _Reply(200, fault.body, {"Content-Type": kind + "; charset=utf-8"})
+        return None
+
+    def _answer(self, call: Call, tok: _Token | None) -> dict[str, Any]:
+        """The method's JSON answer, or the error of a scheduled failure or an unknown method."""
+        fault = self._take_fault("fail", call)
+        handler = self._methods.get(call.method)
+        if fault is not None:
+            return {"ok": False, "error": fault.error}
+        if handler is None:
+            return {"ok": False, "error": "unknown_method"}
+        try:
+            return handler(call, tok)
+        except _SlackError as exc:
+            return exc.response()
 
     def _response_url(self, key: str, headers: Any, body: bytes) -> _Reply:
         url = f"{self.root_url}response/{key}"
