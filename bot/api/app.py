@@ -59,53 +59,34 @@ class ApiApp:
         team_id: str | None = None
         try:
             if path == OPENAPI_PATH:
-                if method not in ("GET", "HEAD"):
-                    raise ApiProblem(
-                        405, "The OpenAPI document is read with GET.", headers=[("Allow", "GET, HEAD")]
-                    )
-                return _answer(start_response, 200, self.openapi, "application/json")
+                return self._openapi(start_response, method)
             route, ref = self._match(path, method)
             who = self._authenticate(environ)
             team_id = who.team_id
-            if who.requests_this_minute > self.rate_limit:
-                raise ApiProblem(
-                    429,
-                    f"This token may make {self.rate_limit} requests a minute; try again in {who.retry_after} s.",
-                    headers=[("Retry-After", str(who.retry_after))],
-                )
-            if route.writes and not who.can_write:
-                raise ApiProblem(
-                    403, f"The token `{who.name}` can only read; ask an admin for a write token."
-                )
+            self._admit(route, who)
             status, body, replayed = self._run(route, ref, who, environ, path)
             headers = [("Northline-Workspace", who.team_id)]
             if replayed:
                 headers.append(("Idempotent-Replayed", "true"))
             return _answer(start_response, status, body, "application/json", headers)
-        except ApiProblem as problem:
-            return _problem(start_response, problem, path, team_id)
-        except resources.ApiFieldError as error:
-            detail = ProblemDetail(detail=error.detail, pointer=error.pointer, parameter=error.parameter)
-            return _problem(start_response, ApiProblem(422, error.detail, errors=[detail]), path, team_id)
-        except NorthlineError as error:
-            status = next((code for kind, code in _STATUS_OF.items() if isinstance(error, kind)), 422)
-            return _problem(start_response, ApiProblem(status, error.message), path, team_id)
-        except (OperationalError, DBAPIError) as error:
-            if isinstance(error, OperationalError) or error.connection_invalidated:
-                log.error("API: database unavailable: %s", type(error).__name__)
-                problem = ApiProblem(
-                    503, "Northline can't reach its database right now; nothing was changed."
-                )
-                return _problem(start_response, problem, path, team_id)
-            log.exception("API: unexpected database error on %s %s", method, path)
-            return _problem(
-                start_response, ApiProblem(500, "Something went wrong; nothing was changed."), path, team_id
+        except Exception as error:  # noqa: BLE001 - the one place an unexpected error becomes a 500
+            return _problem(start_response, _problem_for(error, method, path), path, team_id)
+
+    def _openapi(self, start_response: StartResponse, method: str) -> list[bytes]:
+        if method not in ("GET", "HEAD"):
+            raise ApiProblem(405, "The OpenAPI document is read with GET.", headers=[("Allow", "GET, HEAD")])
+        return _answer(start_response, 200, self.openapi, "application/json")
+
+    def _admit(self, route: Route, who: tokens.Authenticated) -> None:
+        """Refuse a token over its rate limit, or a read-only token on a route that writes."""
+        if who.requests_this_minute > self.rate_limit:
+            raise ApiProblem(
+                429,
+                f"This token may make {self.rate_limit} requests a minute; try again in {who.retry_after} s.",
+                headers=[("Retry-After", str(who.retry_after))],
             )
-        except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a 500
-            log.exception("API: unexpected error on %s %s", method, path)
-            return _problem(
-                start_response, ApiProblem(500, "Something went wrong; nothing was changed."), path, team_id
-            )
+        if route.writes and not who.can_write:
+            raise ApiProblem(403, f"The token `{who.name}` can only read; ask an admin for a write token.")
 
     def _match(self, path: str, method: str) -> tuple[Route, str | None]:
         allowed = []
@@ -276,6 +257,29 @@ def _answer(
         ],
     )
     return [body]
+
+
+def _problem_for(error: Exception, method: str, path: str) -> ApiProblem:
+    """The problem an error raised while answering becomes; logs what a person must look into.
+    Called while the error is being handled, so log.exception records its traceback."""
+    if isinstance(error, ApiProblem):
+        return error
+    if isinstance(error, resources.ApiFieldError):
+        detail = ProblemDetail(detail=error.detail, pointer=error.pointer, parameter=error.parameter)
+        return ApiProblem(422, error.detail, errors=[detail])
+    if isinstance(error, NorthlineError):
+        status = next((code for kind, code in _STATUS_OF.items() if isinstance(error, kind)), 422)
+        return ApiProblem(status, error.message)
+    if isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
+        log.error("API: database unavailable: %s", type(error).__name__)
+        return ApiProblem(503, "Northline can't reach its database right now; nothing was changed.")
+    if isinstance(error, DBAPIError):
+        log.exception("API: unexpected database error on %s %s", method, path)
+    else:
+        log.exception("API: unexpected error on %s %s", method, path)
+    return ApiProblem(500, "Something went wrong; nothing was changed.")
 
 
 def _problem(
