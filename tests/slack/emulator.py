@@ -195,7 +195,7 @@ class SlackEmulator(
 
     def limit_scopes(self, token: str, scopes: set[str] | frozenset[str]) -> None:
         """The token was granted only these scopes: methods that need another answer
-        ``missing_scope`` (only users.lookupByEmail checks so far)."""
+        ``missing_scope`` (users.lookupByEmail and conversations.info check)."""
         with self._lock:
             self._tokens[token].scopes = frozenset(scopes)
 

@@ -22,6 +22,14 @@ class _Channel:
     created: int = 1_700_000_000
 
 
+def _read_scope(channel: _Channel) -> str:
+    if channel.is_im:
+        return "im:read"
+    if channel.is_mpim:
+        return "mpim:read"
+    return "groups:read" if channel.is_private else "channels:read"
+
+
 class ConversationsApi:
     """conversations.open/info/list/join, and the channels a test adds. Mixed into ``SlackEmulator``;
     ``self`` is the emulator."""
@@ -190,6 +198,14 @@ class ConversationsApi:
         channel_id = call.args.get("channel")
         channel = self._channels.get(channel_id) if isinstance(channel_id, str) else None
         if channel is None or not self._same_org(channel.team_id, tok.team_id):
+            raise _SlackError("channel_not_found")
+        # docs.slack.dev/reference/methods/conversations.info: "Required scopes: channels:read,
+        # groups:read, im:read, mpim:read", the one for the conversation's type; a token without it
+        # is refused. A private channel the bot is not in does not exist for it.
+        needed = _read_scope(channel)
+        if tok.scopes is not None and needed not in tok.scopes:
+            raise _SlackError("missing_scope", needed=needed, provided=",".join(sorted(tok.scopes)))
+        if channel.is_private and not (channel.is_member or channel.is_im or channel.is_mpim):
             raise _SlackError("channel_not_found")
         return {"ok": True, "channel": self._channel_object(channel)}
 
