@@ -117,7 +117,8 @@ def export(args: argparse.Namespace) -> int:
 
     from sqlalchemy import select
 
-    from bot.services.export import export_rows, settings_of, to_csv, to_json
+    from bot.services.export import channels_in, export_rows, settings_of, to_csv, to_json, with_channel_names
+    from bot.slack_client import channel_names
     from storage.db import Database, ensure_schema
     from storage.models import Workspace
 
@@ -146,6 +147,9 @@ def export(args: argparse.Namespace) -> int:
                 settings = settings_of(session, workspace)
     finally:
         db.dispose()
+    client = _bot_client() if rows else None
+    if client is not None:  # names beside channel ids, asked after the session closed
+        rows = with_channel_names(rows, channel_names(client, channels_in(rows)))
     if args.report:
         pass  # Markdown, whatever --format says
     elif args.format == "json":
@@ -188,21 +192,29 @@ def _review_report(session, workspace, person: str, period_text: str) -> str:
     return pack_markdown(pack, stored_names(session, workspace, reviewers))
 
 
-def _installed_workspace(db) -> str | None:
-    """A single-token install knows its workspace from `auth.test` before anyone has typed a
-    command: record it, so export and import find it. None without SLACK_BOT_TOKEN (OAuth installs
-    record each workspace as it installs)."""
+def _bot_client():
+    """A web client on SLACK_BOT_TOKEN (a single-workspace install), or None without one."""
     import os
 
     if not os.environ.get("SLACK_BOT_TOKEN"):
         return None
-    from slack_sdk.errors import SlackApiError
-
-    from bot.services.workspaces import workspace_for
     from bot.slack_client import build_web_client
 
     settings = _settings()
-    client = build_web_client(settings.slack_bot_token, settings.slack_api_url, rate_limit_retries=2)
+    return build_web_client(settings.slack_bot_token, settings.slack_api_url, rate_limit_retries=2)
+
+
+def _installed_workspace(db) -> str | None:
+    """A single-token install knows its workspace from `auth.test` before anyone has typed a
+    command: record it, so export and import find it. None without SLACK_BOT_TOKEN (OAuth installs
+    record each workspace as it installs)."""
+    client = _bot_client()
+    if client is None:
+        return None
+    from slack_sdk.errors import SlackApiError
+
+    from bot.services.workspaces import workspace_for
+
     try:
         auth = client.auth_test()
     except (SlackApiError, OSError) as error:

@@ -42,7 +42,15 @@ except ImportError:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-BOT_SCOPES = ["commands", "chat:write", "im:write", "users:read", "files:write"]
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "files:write",
+    "channels:read",
+    "groups:read",
+]
 OAUTH_STATE_SECONDS = 600
 
 # Bolt's own default margin: a token with less than this left is refreshed before it is used.

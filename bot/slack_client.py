@@ -8,16 +8,21 @@ the message went out, and a retry would post it twice: those are answered as fai
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.error import URLError
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.handler import RetryHandler
 
 if TYPE_CHECKING:
     from bot.jobs.pacing import Pacer
+
+log = logging.getLogger(__name__)
 
 
 class StoppableRateLimitHandler(RateLimitErrorRetryHandler):
@@ -93,3 +98,20 @@ def build_web_client(
 ) -> WebClient:
     handlers = retry_handlers(rate_limit_retries, stop, pacer=pacer, pace_key=pace_key)
     return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)
+
+
+def channel_names(client: WebClient, channel_ids: Iterable[str]) -> dict[str, str]:
+    """Each channel's name from conversations.info, for the channels the app may read: a public
+    channel (channels:read) or a private one it was added to (groups:read). One it cannot see is
+    left out. Any other refusal (an install from before those scopes: missing_scope) would
+    answer every channel alike, so the lookup stops there and the rest stay unnamed."""
+    names: dict[str, str] = {}
+    for channel_id in dict.fromkeys(channel_ids):
+        try:
+            names[channel_id] = client.conversations_info(channel=channel_id)["channel"]["name"]
+        except SlackApiError as error:
+            reason = error.response.get("error") if error.response is not None else None
+            if reason != "channel_not_found":
+                log.warning("could not read channel names: %s", reason or error)
+                break
+    return names

@@ -15,7 +15,8 @@ from bot import outbound
 from bot.errors import NorthlineError, Usage
 from bot.listeners.common import caller, unit_of_work
 from bot.listeners.router import Invocation
-from bot.services.export import export_rows, to_csv
+from bot.services.export import channels_in, export_rows, to_csv, with_channel_names
+from bot.slack_client import channel_names
 from bot.ui.blocks import ephemeral
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def export_command(call: Invocation) -> None:
     with unit_of_work(db, who) as (session, workspace):
         rows = export_rows(session, workspace)
         team = workspace.team_id
+    rows = with_channel_names(rows, channel_names(client, channels_in(rows)))
     if not rows:
         respond(**ephemeral("There is nothing to export yet: this workspace has no KRAs or objectives."))
         return

@@ -17,6 +17,8 @@ references people type (KRA-3, KPI-7, OBJ-2, KR-5), never by database ids:
     key_result        the key result a check-in belongs to
     owner_name, author_name  the person's name as Slack last told us (users.info, kept on
                       Member) beside their id; empty for someone we never looked up
+    channel_name      the channel's name beside its id, filled in by with_channel_names() from
+                      Slack once the rows are read; empty for a channel the app may not read
     at                when the row's latest event happened: a measurement's or a check-in's
                       time, a KPI's latest measurement, a key result's last check-in, an
                       objective's closing, a KRA's last review
@@ -36,7 +38,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -74,6 +76,7 @@ COLUMNS = (
     "owner_name",
     "role",
     "channel",
+    "channel_name",
     "cycle",
     "status",
     "kind",
@@ -257,6 +260,16 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
             )
         )
     return rows
+
+
+def channels_in(rows: Iterable[Row]) -> list[str]:
+    """The channels the rows name, each once, in order: the ones to look up in Slack."""
+    return list(dict.fromkeys(row["channel"] for row in rows if row.get("channel")))
+
+
+def with_channel_names(rows: list[Row], names: Mapping[str, str]) -> list[Row]:
+    """The rows with each channel's name beside its id (Slack's answer, read after the commit)."""
+    return [{**row, "channel_name": names.get(row["channel"])} if row.get("channel") else row for row in rows]
 
 
 def to_csv(rows: Iterable[Row]) -> str:

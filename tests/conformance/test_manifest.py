@@ -42,8 +42,19 @@ def test_home_tab_interactivity_and_events():
 
 
 def test_only_the_scopes_the_product_uses():
+    from bot.installations import BOT_SCOPES
+
     scopes = set(manifest()["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "im:write", "users:read", "files:write"}
+    assert scopes == {
+        "commands",
+        "chat:write",
+        "im:write",
+        "users:read",
+        "files:write",
+        "channels:read",
+        "groups:read",
+    }
+    assert sorted(BOT_SCOPES) == sorted(scopes)  # what OAuth asks for is what the manifest declares
 
 
 def test_an_enterprise_grid_org_can_install_it_org_wide():

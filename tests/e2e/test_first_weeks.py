@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.ids import Block, Callback
 from storage.models import CheckIn, Kra, Sprint
-from tests.conftest import ALICE, BOB, CHANNEL, TEAM, TOKEN
-from tests.factories import answer, answer_text, create_objective, opened_view
+from tests.conftest import ALICE, BOB, CHANNEL, SIGNING_SECRET, TEAM, TOKEN
+from tests.factories import answer, answer_text, create_objective, opened_view, seed_objectives
 from tests.slack.client import escaped_command_text
 
 EVIL = "<https://evil.example|Reset your password> & <team>"
@@ -357,6 +358,73 @@ def test_the_export_names_people_beside_their_ids(slack, emulator, db):
     check_in = next(r for r in rows if r["record"] == "check_in")
     assert (objective["owner"], objective["owner_name"]) == (ALICE, "Alice Park")
     assert (check_in["author"], check_in["author_name"]) == (BOB, "Bob Diaz")
+
+
+def _exported_channels(emulator) -> dict[str, str]:
+    """The last /okr export's objective rows: channel id → channel name as the file says."""
+    import csv
+    import io
+
+    (get_url,) = emulator.wait_for("files.getUploadURLExternal", ok=True)
+    emulator.wait_for("files.completeUploadExternal", ok=True)
+    text = emulator.files[get_url.response["file_id"]].content.decode("utf-8")
+    rows = [row for row in csv.DictReader(io.StringIO(text)) if row["record"] == "objective"]
+    return {row["channel"]: row["channel_name"] for row in rows}
+
+
+def _objectives_in_three_channels(emulator, db) -> None:
+    emulator.add_channel("C0LEADS", TEAM, name="leads", is_private=True)  # the app was added to it
+    emulator.add_channel("C0BOARD", TEAM, name="board", is_private=True, is_member=False)
+    seed_objectives(db, 1, channel=CHANNEL, key_results=1, checked_in=False)
+    seed_objectives(db, 1, channel="C0LEADS", key_results=1, checked_in=False, first=2)
+    seed_objectives(db, 1, channel="C0BOARD", key_results=1, checked_in=False, first=3)
+
+
+def test_the_export_names_channels_beside_their_ids(slack, emulator, db):
+    _objectives_in_three_channels(emulator, db)
+    slack.command("/okr", "export", user_id=ALICE, team_id=TEAM)
+    assert slack.wait_for_response_url()["text"].startswith("Sent you the export in a DM")
+    # A private channel the app was never added to has no name the app may read: left empty.
+    assert _exported_channels(emulator) == {CHANNEL: "growth", "C0LEADS": "leads", "C0BOARD": ""}
+    # One conversations.info per channel, after the rows were read (never inside the transaction).
+    assert sorted(c.args["channel"] for c in emulator.calls_to("conversations.info")) == sorted(
+        [CHANNEL, "C0LEADS", "C0BOARD"]
+    )
+
+
+def test_an_install_from_before_the_channel_scopes_still_exports_with_ids_only(slack, emulator, db):
+    _objectives_in_three_channels(emulator, db)
+    emulator.limit_scopes(TOKEN, {"commands", "chat:write", "im:write", "users:read", "files:write"})
+    slack.command("/okr", "export", user_id=ALICE, team_id=TEAM)
+    assert slack.wait_for_response_url()["text"].startswith("Sent you the export in a DM")
+    assert _exported_channels(emulator) == {CHANNEL: "", "C0LEADS": "", "C0BOARD": ""}
+    # Refused once for lack of the scope, the app does not ask again for every other channel.
+    assert len(emulator.calls_to("conversations.info")) == 1
+
+
+def test_northline_export_names_channels_with_the_bot_token(emulator, db, database_url, monkeypatch, capsys):
+    import csv
+    import io
+
+    from bot.cli import main
+
+    _objectives_in_three_channels(emulator, db)
+    for name, value in {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emulator.base_url,
+        "DATABASE_URL": database_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exited:
+        main(["export", "--team", TEAM])
+    assert exited.value.code == 0
+    rows = [r for r in csv.DictReader(io.StringIO(capsys.readouterr().out)) if r["record"] == "objective"]
+    assert {r["channel"]: r["channel_name"] for r in rows} == {
+        CHANNEL: "growth",
+        "C0LEADS": "leads",
+        "C0BOARD": "",
+    }
 
 
 # --- 4. plain-text headers and modal errors use names --------------------------------------------------
