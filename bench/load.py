@@ -267,7 +267,7 @@ def describe(name: str, figures: dict) -> str:
     )
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--rate", type=float, default=40, help="requests per second, arriving on a fixed schedule"
@@ -277,7 +277,100 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50, help="back-to-back clients for the capacity run")
     parser.add_argument("--capacity-seconds", type=float, default=30)
     parser.add_argument("--workspaces", type=int, default=20)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def install(settings: Settings, db: Database, teams: list[str]) -> None:
+    """Install the app in each workspace, each with 20 KRAs to read."""
+    store = installation_store(settings, db)
+    for team in teams:
+        token = f"xoxb-load-{team.lower()}"
+        store.save(
+            Installation(
+                app_id="A0NORTHLINE",
+                team_id=team,
+                bot_token=token,
+                bot_id=f"B{team[1:]}",
+                bot_user_id=f"UB{team[1:]}",
+                bot_scopes=BOT_SCOPES,
+                user_id=f"U{team[1:]}A",
+            )
+        )
+        seed_kras(db, 20, team_id=team)
+
+
+def app_env(slack_url: str, database_url: str, teams: list[str]) -> dict[str, str]:
+    """The environment both gunicorns run with."""
+    return {
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack_url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+        "NORTHLINE_BENCH_SECRET": SECRET,
+        "NORTHLINE_BENCH_BARE_TOKEN": f"xoxb-load-{teams[0].lower()}",
+    }
+
+
+def measure(
+    args: argparse.Namespace, env: dict[str, str], urls: dict[str, Iterator[str]], teams: list[str]
+) -> tuple[dict, dict]:
+    """Serve northline and bare Bolt side by side; their ack latencies, then their capacity."""
+    apps = {"northline": "bot.wsgi:create_wsgi()", "bare bolt": "bench.bare_app:create()"}
+    ports = {name: free_port() for name in apps}
+    processes: dict[str, subprocess.Popen] = {}
+    try:
+        for name, spec in apps.items():
+            processes[name] = start_gunicorn(spec, ports[name], env)
+        for name in apps:
+            open_loop(ports[name], urls, teams, args.rate, args.warmup, None)
+        tallies = {name: Tally() for name in apps}
+        for window in range(ACK_WINDOWS):
+            for name in list(apps)[:: 1 if window % 2 == 0 else -1]:
+                open_loop(ports[name], urls, teams, args.rate, args.seconds / ACK_WINDOWS, tallies[name])
+        acks = {name: tallies[name].summary(args.seconds) for name in apps}
+        capacity = {}
+        for name in apps:
+            capacity[name] = closed_loop(ports[name], urls, teams, args.clients, args.capacity_seconds)
+            capacity[name]["rss_mb"] = workers_rss_mb(processes[name])
+    finally:
+        for process in processes.values():
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+    return acks, capacity
+
+
+def report(args: argparse.Namespace, database_url: str, acks: dict, capacity: dict) -> None:
+    print(
+        f"load: {args.workspaces} workspaces, gunicorn 2 workers, {make_url(database_url).get_backend_name()}; "
+        f"commands: {' | '.join(COMMANDS)}"
+    )
+    print(
+        f"acks at {args.rate:g} requests/s for {args.seconds:g} s each, in {ACK_WINDOWS} windows alternating "
+        f"between the two apps, after {args.warmup:g} s of warm-up (latency from when each request was due):"
+    )
+    for name, figures in acks.items():
+        print("  " + describe(name, figures))
+    ours, bare = acks["northline"], acks["bare bolt"]
+    if bare["p99"]:
+        print(
+            f"  ratio northline/bare: p50 {ours['p50'] / bare['p50']:.2f}x, p99 {ours['p99'] / bare['p99']:.2f}x"
+        )
+    print(f"capacity: {args.clients} clients sending back to back for {args.capacity_seconds:g} s:")
+    for name, figures in capacity.items():
+        each = " + ".join(f"{mb:.0f}" for mb in figures["rss_mb"])
+        print(
+            "  " + describe(name, figures) + f", web workers' RSS after the run {each} MB "
+            f"({sum(figures['rss_mb']):.0f} MB in all)"
+        )
+    ours, bare = capacity["northline"], capacity["bare bolt"]
+    if bare["rps"]:
+        print(f"  throughput northline/bare: {ours['rps'] / bare['rps']:.2f}x")
+
+
+def main() -> None:
+    args = parse_args()
     base = os.environ.get("NORTHLINE_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     database_url = fresh_database(base)  # a new database beside `base`, never `base` itself
     upgrade(database_url)
@@ -298,77 +391,9 @@ def main() -> None:
             slack_api_url=slack.base_url,
             database_url=database_url,
         )
-        store = installation_store(settings, db)
-        for team in teams:
-            token = f"xoxb-load-{team.lower()}"
-            store.save(
-                Installation(
-                    app_id="A0NORTHLINE",
-                    team_id=team,
-                    bot_token=token,
-                    bot_id=f"B{team[1:]}",
-                    bot_user_id=f"UB{team[1:]}",
-                    bot_scopes=BOT_SCOPES,
-                    user_id=f"U{team[1:]}A",
-                )
-            )
-            seed_kras(db, 20, team_id=team)
-        env = {
-            "SLACK_CLIENT_ID": CLIENT_ID,
-            "SLACK_CLIENT_SECRET": CLIENT_SECRET,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.base_url,
-            "DATABASE_URL": database_url,
-            "LOG_LEVEL": "WARNING",
-            "NORTHLINE_BENCH_SECRET": SECRET,
-            "NORTHLINE_BENCH_BARE_TOKEN": f"xoxb-load-{teams[0].lower()}",
-        }
-        apps = {"northline": "bot.wsgi:create_wsgi()", "bare bolt": "bench.bare_app:create()"}
-        ports = {name: free_port() for name in apps}
-        processes: dict[str, subprocess.Popen] = {}
-        try:
-            for name, spec in apps.items():
-                processes[name] = start_gunicorn(spec, ports[name], env)
-            for name in apps:
-                open_loop(ports[name], urls, teams, args.rate, args.warmup, None)
-            tallies = {name: Tally() for name in apps}
-            for window in range(ACK_WINDOWS):
-                for name in list(apps)[:: 1 if window % 2 == 0 else -1]:
-                    open_loop(ports[name], urls, teams, args.rate, args.seconds / ACK_WINDOWS, tallies[name])
-            acks = {name: tallies[name].summary(args.seconds) for name in apps}
-            capacity = {}
-            for name in apps:
-                capacity[name] = closed_loop(ports[name], urls, teams, args.clients, args.capacity_seconds)
-                capacity[name]["rss_mb"] = workers_rss_mb(processes[name])
-        finally:
-            for process in processes.values():
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=30)
-        print(
-            f"load: {args.workspaces} workspaces, gunicorn 2 workers, {make_url(database_url).get_backend_name()}; "
-            f"commands: {' | '.join(COMMANDS)}"
-        )
-        print(
-            f"acks at {args.rate:g} requests/s for {args.seconds:g} s each, in {ACK_WINDOWS} windows alternating "
-            f"between the two apps, after {args.warmup:g} s of warm-up (latency from when each request was due):"
-        )
-        for name, figures in acks.items():
-            print("  " + describe(name, figures))
-        ours, bare = acks["northline"], acks["bare bolt"]
-        if bare["p99"]:
-            print(
-                f"  ratio northline/bare: p50 {ours['p50'] / bare['p50']:.2f}x, p99 {ours['p99'] / bare['p99']:.2f}x"
-            )
-        print(f"capacity: {args.clients} clients sending back to back for {args.capacity_seconds:g} s:")
-        for name, figures in capacity.items():
-            each = " + ".join(f"{mb:.0f}" for mb in figures["rss_mb"])
-            print(
-                "  " + describe(name, figures) + f", web workers' RSS after the run {each} MB "
-                f"({sum(figures['rss_mb']):.0f} MB in all)"
-            )
-        ours, bare = capacity["northline"], capacity["bare bolt"]
-        if bare["rps"]:
-            print(f"  throughput northline/bare: {ours['rps'] / bare['rps']:.2f}x")
+        install(settings, db, teams)
+        acks, capacity = measure(args, app_env(slack.base_url, database_url, teams), urls, teams)
+        report(args, database_url, acks, capacity)
     db.dispose()
     drop_database(database_url)
 
