@@ -334,7 +334,10 @@ def test_export_command_uploads_then_answers(emulator, db):
     assert respond.answers[-1]["response_type"] == "ephemeral"
     assert respond.answers[-1]["text"].startswith("Sent you the export in a DM: 1 KRA, 1 KPI, 2 objectives")
     methods = [c.method for c in emulator.calls]
-    assert methods == [
+    # The channels' names first (each channel once), then the file into Alice's DM.
+    lookups = [c.args["channel"] for c in emulator.calls if c.method == "conversations.info"]
+    assert lookups and len(lookups) == len(set(lookups))
+    assert methods == ["conversations.info"] * len(lookups) + [
         "conversations.open",
         "files.getUploadURLExternal",
         "upload_url",
