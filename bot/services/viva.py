@@ -312,8 +312,28 @@ def plan(
     now = now or _now()
     unmapped: list[Unmapped] = []
     ignored: list[Unmapped] = []
+    rows_by_ref = _rows_by_reference(sheets.okrs, unmapped)
+    objectives, rows_of, kr_rows = _objectives(
+        rows_by_ref, owners, fiscal_year_start_month, unmapped, ignored
+    )
+    _attach_parents(objectives, rows_of, rows_by_ref, unmapped)
+    kr_places, krs_of, broken = _place_key_results(kr_rows, objectives, owners, unmapped)
+    _leave_out_broken(broken, objectives, rows_of, unmapped)
+    _leave_out_orphans(objectives, rows_of, unmapped)
+    kept = {entry["key"] for entry in objectives.values()}
+    for ref, rows in krs_of.items():
+        if ref not in objectives:
+            unmapped += [Unmapped(row.number, "left out with its objective") for row in rows]
+    kr_places = {ref: place for ref, place in kr_places.items() if place[0] in kept}
+    document = _document(objectives, rows_of, krs_of)
+    checkins = _checkins(sheets, rows_by_ref, kr_places, unmapped, now)
+    return VivaPlan(document, sorted(unmapped, key=lambda u: (u.sheet, u.row)), ignored, checkins)
+
+
+def _rows_by_reference(rows: list[Row], unmapped: list[Unmapped]) -> dict[str, Row]:
+    """The OKR rows by their reference, casefolded; a row without one, or repeating one, is unmapped."""
     rows_by_ref: dict[str, Row] = {}
-    for row in sheets.okrs:
+    for row in rows:
         ref = row.get("reference").casefold()
         if not ref:
             unmapped.append(Unmapped(row.number, "no OKR Reference"))
@@ -326,19 +346,33 @@ def plan(
             )
         else:
             rows_by_ref[ref] = row
+    return rows_by_ref
 
-    def owner_of(row: Row, column: str = "owner") -> str | None:
-        email = _first_email(row.get(column))
-        if email is None:
-            unmapped.append(Unmapped(row.number, f"the owner “{row.get(column)[:60]}” is not an email"))
-            return None
-        user = owners.get(email)
-        if user is None:
-            unmapped.append(
-                Unmapped(row.number, f"no Slack user found for {email}: add it to the owners file (--owners)")
-            )
-        return user
 
+def _owner_of(row: Row, owners: dict[str, str], unmapped: list[Unmapped]) -> str | None:
+    """The Slack user who owns the row, by the first email in its Owner; else None, and why."""
+    email = _first_email(row.get("owner"))
+    if email is None:
+        unmapped.append(Unmapped(row.number, f"the owner “{row.get('owner')[:60]}” is not an email"))
+        return None
+    user = owners.get(email)
+    if user is None:
+        unmapped.append(
+            Unmapped(row.number, f"no Slack user found for {email}: add it to the owners file (--owners)")
+        )
+    return user
+
+
+def _objectives(
+    rows_by_ref: dict[str, Row],
+    owners: dict[str, str],
+    fiscal_year_start_month: int,
+    unmapped: list[Unmapped],
+    ignored: list[Unmapped],
+) -> tuple[dict[str, dict], dict[str, Row], list[Row]]:
+    """Sort the rows by kind: (the objectives' entries by reference, their rows, the key results'
+    rows). Projects are ignored; rows of an unknown kind, or objectives without owner or cycle,
+    are unmapped."""
     objectives: dict[str, dict] = {}  # reference → the objective's entry
     rows_of: dict[str, Row] = {}
     kr_rows: list[Row] = []
@@ -359,21 +393,38 @@ def plan(
             )
         elif kind == "key_result":
             kr_rows.append(row)
-        else:
-            owner = owner_of(row)
-            cycle = _cycle(row, fiscal_year_start_month, unmapped)
-            if owner and cycle:
-                objectives[ref] = {
-                    "key": f"{KEY_PREFIX}{row.get('reference')}"[: importer.KEY_MAX],
-                    "title": row.get("title"),
-                    "description": row.get("description") or None,
-                    "owner": owner,
-                    "cycle": cycle,
-                    "key_results": [],
-                }
-                rows_of[ref] = row
+        elif entry := _objective_entry(row, owners, fiscal_year_start_month, unmapped):
+            objectives[ref] = entry
+            rows_of[ref] = row
+    return objectives, rows_of, kr_rows
 
-    # Parents: an objective under an objective of the export; a key result under its objective.
+
+def _objective_entry(
+    row: Row, owners: dict[str, str], fiscal_year_start_month: int, unmapped: list[Unmapped]
+) -> dict | None:
+    """The importer's entry for an objective's row, or None when its owner or cycle is unknown."""
+    owner = _owner_of(row, owners, unmapped)
+    cycle = _cycle(row, fiscal_year_start_month, unmapped)
+    if not (owner and cycle):
+        return None
+    return {
+        "key": f"{KEY_PREFIX}{row.get('reference')}"[: importer.KEY_MAX],
+        "title": row.get("title"),
+        "description": row.get("description") or None,
+        "owner": owner,
+        "cycle": cycle,
+        "key_results": [],
+    }
+
+
+def _attach_parents(
+    objectives: dict[str, dict],
+    rows_of: dict[str, Row],
+    rows_by_ref: dict[str, Row],
+    unmapped: list[Unmapped],
+) -> None:
+    """Parents: an objective under an objective of the export. An objective whose Parent OKR
+    could not be imported is left out."""
     for ref, entry in list(objectives.items()):
         parent = rows_of[ref].get("parent").casefold()
         if not parent:
@@ -389,6 +440,14 @@ def plan(
             del objectives[ref]
         else:
             entry["parent"] = objectives[target]["key"]
+
+
+def _place_key_results(
+    kr_rows: list[Row], objectives: dict[str, dict], owners: dict[str, str], unmapped: list[Unmapped]
+) -> tuple[dict[str, tuple[str, int]], dict[str, list[Row]], dict[str, int]]:
+    """Each key result under its objective. (Where each went: reference → (objective key,
+    position); the key results' rows by objective reference; objectives with a key result that
+    can't be mapped → that key result's row.)"""
     kr_places: dict[str, tuple[str, int]] = {}  # key result reference → (objective key, position)
     krs_of: dict[str, list[Row]] = {}
     broken: dict[str, int] = {}  # objective reference → the row of a key result that can't be mapped
@@ -402,27 +461,38 @@ def plan(
             )
             unmapped.append(Unmapped(row.number, f"the key result {reason}"))
             continue
-        owner = owner_of(row)
+        owner = _owner_of(row, owners, unmapped)
         if owner is None:
             broken.setdefault(parent, row.number)
             continue
-        start, target, unit = row.get("start"), row.get("target"), row.get("unit")
-        if not target:  # "measured as a goal towards 100% completion"
-            start, target, unit = start or "0", "100", unit or "%"
         entry = objectives[parent]
-        kr: dict[str, Any] = {
-            "title": row.get("title"),
-            "start": start or "0",
-            "target": target,
-            "owner": owner,
-        }
-        if unit:
-            kr["unit"] = unit
         kr_places[row.get("reference").casefold()] = (entry["key"], len(entry["key_results"]))
-        entry["key_results"].append(kr)
+        entry["key_results"].append(_key_result_entry(row, owner))
         krs_of.setdefault(parent, []).append(row)
-    # An objective missing one of its key results is left out whole: imported without it, a
-    # re-import would archive that key result in Northline.
+    return kr_places, krs_of, broken
+
+
+def _key_result_entry(row: Row, owner: str) -> dict[str, Any]:
+    """The importer's entry for a key result's row."""
+    start, target, unit = row.get("start"), row.get("target"), row.get("unit")
+    if not target:  # "measured as a goal towards 100% completion"
+        start, target, unit = start or "0", "100", unit or "%"
+    kr: dict[str, Any] = {
+        "title": row.get("title"),
+        "start": start or "0",
+        "target": target,
+        "owner": owner,
+    }
+    if unit:
+        kr["unit"] = unit
+    return kr
+
+
+def _leave_out_broken(
+    broken: dict[str, int], objectives: dict[str, dict], rows_of: dict[str, Row], unmapped: list[Unmapped]
+) -> None:
+    """An objective missing one of its key results is left out whole: imported without it, a
+    re-import would archive that key result in Northline."""
     for ref, row_number in broken.items():
         unmapped.append(
             Unmapped(
@@ -431,7 +501,12 @@ def plan(
             )
         )
         del objectives[ref]
-    # A child whose parent was left out is left out too (until nothing changes).
+
+
+def _leave_out_orphans(
+    objectives: dict[str, dict], rows_of: dict[str, Row], unmapped: list[Unmapped]
+) -> None:
+    """A child whose parent was left out is left out too (until nothing changes)."""
     changed = True
     while changed:
         changed = False
@@ -441,13 +516,11 @@ def plan(
                 unmapped.append(Unmapped(rows_of[ref].number, "its parent objective could not be imported"))
                 del objectives[ref]
                 changed = True
-    kept = {entry["key"] for entry in objectives.values()}
-    for ref, rows in krs_of.items():
-        if ref not in objectives:
-            unmapped += [Unmapped(row.number, "left out with its objective") for row in rows]
-    kr_places = {ref: place for ref, place in kr_places.items() if place[0] in kept}
-    lines_of_kr = {ref: [row.number for row in rows] for ref, rows in krs_of.items()}
 
+
+def _document(objectives: dict[str, dict], rows_of: dict[str, Row], krs_of: dict[str, list[Row]]) -> Document:
+    """The importer's document, each objective and key result tied to its row for error messages."""
+    lines_of_kr = {ref: [row.number for row in rows] for ref, rows in krs_of.items()}
     data: dict[str, Any] = {"objectives": []}
     lines: dict[tuple, int] = {(): 1, ("objectives",): 1}
     for index, (ref, entry) in enumerate(objectives.items()):
@@ -455,11 +528,7 @@ def plan(
         lines[("objectives", index)] = rows_of[ref].number
         for position, number in enumerate(lines_of_kr.get(ref, [])):
             lines[("objectives", index, "key_results", position)] = number
-
-    checkins = _checkins(sheets, rows_by_ref, kr_places, unmapped, now)
-    return VivaPlan(
-        Document(data, lines), sorted(unmapped, key=lambda u: (u.sheet, u.row)), ignored, checkins
-    )
+    return Document(data, lines)
 
 
 def _parent_objective(parent: str, rows_by_ref: dict[str, Row], objectives: dict[str, dict]) -> str | None:
