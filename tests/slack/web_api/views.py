@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,31 @@ def _public_view(view: dict[str, Any]) -> dict[str, Any]:
     return {k: copy.deepcopy(v) for k, v in view.items() if not k.startswith("_")}
 
 
+@dataclass
+class _Ack:
+    """A view_submission's ack, with the view it answers (None if Slack holds no such view)."""
+
+    team_id: str
+    view_id: str
+    stored: _View | None
+    body: dict[str, Any]
+    source: str
+
+
+def _input_errors_violations(errors: Any, input_ids: set[Any]) -> list[str]:
+    """What is wrong with a response_action=errors ack's ``errors``, given the view's input
+    block_ids."""
+    if not isinstance(errors, dict) or not errors:
+        return ["response_action=errors needs a non-empty errors object"]
+    found = []
+    for key, message in errors.items():
+        if key not in input_ids:
+            found.append(f"errors key {key!r} is not the block_id of an input block")
+        if not isinstance(message, str) or not message:
+            found.append(f"errors[{key!r}] must be a non-empty string")
+    return found
+
+
 class ViewsApi:
     """views.open/push/update/publish, trigger ids, and the view stack a submission's ack changes. Mixed
     into ``SlackEmulator``; ``self`` is the emulator."""
@@ -44,70 +70,84 @@ class ViewsApi:
         push / clear / close. Called by SignedClient; returns the violations found."""
         with self._lock:
             stored = self._views.get(view_id)
-            tok = next((t for t in self._tokens.values() if t.team_id == team_id), None)
-            tok = tok or _Token("", team_id, "UBOT", "B1", None)
             if not isinstance(ack, dict) or not ack.get("response_action"):
                 if stored is not None:
                     stored.closed = True
                 return []
             action = ack["response_action"]
-            if action == "errors":
-                errors = ack.get("errors")
-                input_ids = {
-                    b.get("block_id")
-                    for b in (stored.view.get("blocks") or [] if stored else [])
-                    if isinstance(b, dict) and b.get("type") == "input"
-                }
-                found = []
-                if not isinstance(errors, dict) or not errors:
-                    found.append("response_action=errors needs a non-empty errors object")
-                else:
-                    for key, message in errors.items():
-                        if key not in input_ids:
-                            found.append(f"errors key {key!r} is not the block_id of an input block")
-                        if not isinstance(message, str) or not message:
-                            found.append(f"errors[{key!r}] must be a non-empty string")
+            apply = _ACK_ACTIONS.get(action)
+            if apply is None:
+                found = [f"unknown response_action {action!r}"]
                 self._note(source, found)
                 return found
-            if action in ("update", "push"):
-                found = self.check_view(source, ack.get("view"))
-                if not found and isinstance(ack.get("view"), dict) and ack["view"].get("type") != "modal":
-                    found = ["must be one of: modal [json-pointer:/view/type]"]
-                    self._note(source, found)
-                if found or stored is None:
-                    return found
-                if action == "update":
-                    self._store_view(
-                        tok,
-                        ack["view"],
-                        view_id=view_id,
-                        root_view_id=stored.view["root_view_id"],
-                        previous_view_id=stored.view["previous_view_id"],
-                        user_id=stored.user_id,
-                    )
-                else:
-                    if self._stack_depth(view_id) >= 3:
-                        found = ["push_limit_reached: a modal stack holds at most 3 views"]
-                        self._note(source, found)
-                        return found
-                    self._store_view(
-                        tok,
-                        ack["view"],
-                        root_view_id=stored.view["root_view_id"],
-                        previous_view_id=view_id,
-                        user_id=stored.user_id,
-                    )
-                return []
-            if action == "clear":
-                if stored is not None:
-                    root = stored.view["root_view_id"]
-                    for v in self._views.values():
-                        if v.view.get("root_view_id") == root:
-                            v.closed = True
-                return []
-            found = [f"unknown response_action {action!r}"]
-            self._note(source, found)
+            return apply(self, _Ack(team_id, view_id, stored, ack, source))
+
+    def _ack_errors(self, ack: _Ack) -> list[str]:
+        """response_action=errors: an error message per input block of the view."""
+        stored = ack.stored
+        input_ids = {
+            b.get("block_id")
+            for b in (stored.view.get("blocks") or [] if stored else [])
+            if isinstance(b, dict) and b.get("type") == "input"
+        }
+        found = _input_errors_violations(ack.body.get("errors"), input_ids)
+        self._note(ack.source, found)
+        return found
+
+    def _ack_modal_errors(self, ack: _Ack) -> list[str]:
+        """What is wrong with the modal an update or push ack carries, noted."""
+        view = ack.body.get("view")
+        found = self.check_view(ack.source, view)
+        if not found and isinstance(view, dict) and view.get("type") != "modal":
+            found = ["must be one of: modal [json-pointer:/view/type]"]
+            self._note(ack.source, found)
+        return found
+
+    def _ack_token(self, team_id: str) -> _Token:
+        tok = next((t for t in self._tokens.values() if t.team_id == team_id), None)
+        return tok or _Token("", team_id, "UBOT", "B1", None)
+
+    def _ack_update(self, ack: _Ack) -> list[str]:
+        """response_action=update: the ack's modal replaces the submitted one, in place."""
+        found = self._ack_modal_errors(ack)
+        if found or ack.stored is None:
             return found
+        self._store_view(
+            self._ack_token(ack.team_id),
+            ack.body["view"],
+            view_id=ack.view_id,
+            root_view_id=ack.stored.view["root_view_id"],
+            previous_view_id=ack.stored.view["previous_view_id"],
+            user_id=ack.stored.user_id,
+        )
+        return []
+
+    def _ack_push(self, ack: _Ack) -> list[str]:
+        """response_action=push: the ack's modal goes on top of the submitted one, at most 3 deep."""
+        found = self._ack_modal_errors(ack)
+        if found or ack.stored is None:
+            return found
+        if self._stack_depth(ack.view_id) >= 3:
+            found = ["push_limit_reached: a modal stack holds at most 3 views"]
+            self._note(ack.source, found)
+            return found
+        self._store_view(
+            self._ack_token(ack.team_id),
+            ack.body["view"],
+            root_view_id=ack.stored.view["root_view_id"],
+            previous_view_id=ack.view_id,
+            user_id=ack.stored.user_id,
+        )
+        return []
+
+    def _ack_clear(self, ack: _Ack) -> list[str]:
+        """response_action=clear: every view of the submitted one's stack closes."""
+        if ack.stored is not None:
+            root = ack.stored.view["root_view_id"]
+            for v in self._views.values():
+                if v.view.get("root_view_id") == root:
+                    v.closed = True
+        return []
 
     def last_view(
         self, callback_id: str | None = None, *, team_id: str | None = None, type: str | None = None
@@ -350,3 +390,12 @@ class ViewsApi:
         stored = self._store_view(tok, view, view_id=existing, user_id=user_id)
         self._home_views[key] = stored["id"]
         return {"ok": True, "view": stored}
+
+
+# What Slack does for each response_action of a view_submission ack.
+_ACK_ACTIONS: dict[str, Callable[[ViewsApi, _Ack], list[str]]] = {
+    "errors": ViewsApi._ack_errors,
+    "update": ViewsApi._ack_update,
+    "push": ViewsApi._ack_push,
+    "clear": ViewsApi._ack_clear,
+}
