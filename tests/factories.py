@@ -11,7 +11,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -735,16 +735,10 @@ def seed_digest_data(
     for the last `weeks` weeks (its latest also kept on the key result, as a check-in does). Some
     key results last checked in before this week's Monday, so every digest has owners to chase.
     `now` is naive UTC (or aware, then converted). Returns the workspace id."""
-    from datetime import UTC, timedelta
-
-    from bot.domain.cycles import cycle_for
-    from storage.models import CheckIn, KeyResult, Objective
-
     if now.tzinfo is not None:
         now = now.astimezone(UTC).replace(tzinfo=None)
     cycle = cycle_for(now.date()).name
-    confidences = ("on_track", "at_risk", "off_track")
-    channels = list(channels)
+    history = _DigestHistory(now, weeks)
     with db.session() as session:
         workspace = workspace_for(session, team_id)
         session.flush()
@@ -764,75 +758,99 @@ def seed_digest_data(
         ]
         if objectives:
             session.execute(insert(Objective), objectives)
-        objective_ids = dict(
-            session.execute(
-                Objective.__table__.select()
-                .with_only_columns(Objective.number, Objective.id)
-                .where(Objective.workspace_id == workspace.id)
-            ).all()
-        )
-
-        # Key result k of objective n: its check-in w weeks back sits (n + k) % 5 days before that
-        # week's slot, so ages vary; values climb towards the target over the weeks.
-        def moment(n: int, k: int, w: int):
-            return now - timedelta(days=7 * w + (n + k) % 5, hours=1 + k)
-
-        def value(n: int, k: int, w: int) -> float:
-            return round(min(100.0, (weeks - w) * 100.0 / max(weeks, 1) * (0.6 + 0.1 * ((n + k) % 5))), 1)
-
+        objective_ids = _ids_by_number(session, Objective, workspace.id)
         krs = [
-            {
-                "workspace_id": workspace.id,
-                "objective_id": objective_ids[n],
-                "number": (n - 1) * key_results + k + 1,
-                "title": f"Key result {n}.{k}",
-                "start_value": 0.0,
-                "target_value": 100.0,
-                "unit": "%",
-                "owner_id": OWNERS[(n + k) % 3],
-                "weight": 1.0,
-                "position": k,
-                "current_value": value(n, k, 0) if weeks else None,
-                "last_checkin_at": moment(n, k, 0) if weeks else None,
-                "last_confidence": confidences[(n + k) % 3] if weeks else None,
-            }
+            history.key_result(workspace.id, objective_ids[n], n, k, key_results)
             for n in range(1, len(objectives) + 1)
             for k in range(key_results)
         ]
         if krs:
             session.execute(insert(KeyResult), krs)
-        kr_ids = dict(
-            session.execute(
-                KeyResult.__table__.select()
-                .with_only_columns(KeyResult.number, KeyResult.id)
-                .where(KeyResult.workspace_id == workspace.id)
-            ).all()
+        kr_ids = _ids_by_number(session, KeyResult, workspace.id)
+        check_ins = (
+            history.check_in(workspace.id, kr_ids[(n - 1) * key_results + k + 1], n, k, w)
+            for n in range(1, len(objectives) + 1)
+            for k in range(key_results)
+            for w in range(weeks)
         )
-        batch: list[dict] = []
-        for n in range(1, len(objectives) + 1):
-            for k in range(key_results):
-                kr_id = kr_ids[(n - 1) * key_results + k + 1]
-                for w in range(weeks):
-                    batch.append(
-                        {
-                            "workspace_id": workspace.id,
-                            "key_result_id": kr_id,
-                            "value": value(n, k, w),
-                            "confidence": confidences[(n + k + w) % 3],
-                            "note": "steady progress" if w % 2 else "",
-                            "author_id": OWNERS[(n + k) % 3],
-                            "created_at": moment(n, k, w),
-                        }
-                    )
-                    if len(batch) >= 10_000:
-                        session.execute(insert(CheckIn), batch)
-                        batch = []
-        if batch:
-            session.execute(insert(CheckIn), batch)
+        _insert_in_batches(session, CheckIn, check_ins)
         last = len(objectives)
         for kind, number in (("OBJ", last), ("KR", last * key_results)):
             session.merge(RefCounter(workspace_id=workspace.id, kind=kind, last_number=number))
         return workspace.id
+
+
+_CONFIDENCES = ("on_track", "at_risk", "off_track")
+
+
+@dataclass(frozen=True)
+class _DigestHistory:
+    """The check-ins of seed_digest_data, `weeks` weeks up to `now`. Key result k of objective n:
+    its check-in w weeks back sits (n + k) % 5 days before that week's slot, so ages vary; values
+    climb towards the target over the weeks."""
+
+    now: datetime
+    weeks: int
+
+    def moment(self, n: int, k: int, w: int) -> datetime:
+        return self.now - timedelta(days=7 * w + (n + k) % 5, hours=1 + k)
+
+    def value(self, n: int, k: int, w: int) -> float:
+        weeks = self.weeks
+        return round(min(100.0, (weeks - w) * 100.0 / max(weeks, 1) * (0.6 + 0.1 * ((n + k) % 5))), 1)
+
+    def key_result(self, workspace_id: int, objective_id: int, n: int, k: int, per_objective: int) -> dict:
+        """Key result k of objective n, its latest check-in (if any) kept on it."""
+        checked_in = self.weeks > 0
+        return {
+            "workspace_id": workspace_id,
+            "objective_id": objective_id,
+            "number": (n - 1) * per_objective + k + 1,
+            "title": f"Key result {n}.{k}",
+            "start_value": 0.0,
+            "target_value": 100.0,
+            "unit": "%",
+            "owner_id": OWNERS[(n + k) % 3],
+            "weight": 1.0,
+            "position": k,
+            "current_value": self.value(n, k, 0) if checked_in else None,
+            "last_checkin_at": self.moment(n, k, 0) if checked_in else None,
+            "last_confidence": _CONFIDENCES[(n + k) % 3] if checked_in else None,
+        }
+
+    def check_in(self, workspace_id: int, kr_id: int, n: int, k: int, w: int) -> dict:
+        """The check-in on key result k of objective n, w weeks back."""
+        return {
+            "workspace_id": workspace_id,
+            "key_result_id": kr_id,
+            "value": self.value(n, k, w),
+            "confidence": _CONFIDENCES[(n + k + w) % 3],
+            "note": "steady progress" if w % 2 else "",
+            "author_id": OWNERS[(n + k) % 3],
+            "created_at": self.moment(n, k, w),
+        }
+
+
+def _ids_by_number(session, model, workspace_id: int) -> dict[int, int]:
+    """number -> id of a workspace's objectives or key results."""
+    return dict(
+        session.execute(
+            model.__table__.select()
+            .with_only_columns(model.number, model.id)
+            .where(model.workspace_id == workspace_id)
+        ).all()
+    )
+
+
+def _insert_in_batches(session, model, rows: Iterable[dict], size: int = 10_000) -> None:
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            session.execute(insert(model), batch)
+            batch = []
+    if batch:
+        session.execute(insert(model), batch)
 
 
 # --- Hostile text ------------------------------------------------------------------------------------
