@@ -40,6 +40,7 @@ from storage.models import (
     Member,
     Objective,
     RefCounter,
+    Schedule,
     Workspace,
 )
 from tests.conftest import (
@@ -446,6 +447,24 @@ def make_key_result(db, workspace_id: int, objective_id: int, owner: str, **fiel
         return kr.id
 
 
+def make_schedule(
+    db, workspace_id: int, kind, *, weekday: int, time_of_day: str, set_by=ALICE, **fields
+) -> int:
+    """A schedule row of `kind` (check-in, digest, sprint), as `/okr schedule` would store it."""
+    with db.session() as session:
+        schedule = Schedule(
+            workspace_id=workspace_id,
+            kind=kind,
+            weekday=weekday,
+            time_of_day=time_of_day,
+            set_by=set_by,
+            **fields,
+        )
+        session.add(schedule)
+        session.flush()
+        return schedule.id
+
+
 def _next(session, workspace_id, model) -> int:
     from sqlalchemy import func
 
@@ -535,7 +554,7 @@ def channel_posts(emulator, channel):
     return [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args.get("channel") == channel]
 
 
-def _sprint(db, workspace_id, channel, *, starts, ends, number=1, goal="Ship it", links=()):
+def _sprint(db, workspace_id, channel, *, starts, ends, number=1, name=None, goal="Ship it", links=()):
     from storage.models import Sprint, SprintKeyResult
 
     with db.session() as session:
@@ -543,7 +562,7 @@ def _sprint(db, workspace_id, channel, *, starts, ends, number=1, goal="Ship it"
             workspace_id=workspace_id,
             number=number,
             channel_id=channel,
-            name=f"Sprint {number}",
+            name=name or f"Sprint {number}",
             goal=goal,
             starts_on=starts,
             ends_on=ends,

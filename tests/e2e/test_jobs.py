@@ -39,6 +39,7 @@ from tests.factories import (
     dms,
     make_key_result,
     make_objective,
+    make_schedule,
     make_workspace,
     owners_with_key_results,
 )
@@ -93,16 +94,7 @@ def test_sunday_of_a_dst_change(db, emulator):
     # A Sunday-to-Thursday workspace with its check-in on Sunday 10:00: New York falls back on
     # Sunday 1 November 2026, Berlin a week earlier; each fires at 10:00 on the new offset.
     workspace_id = make_workspace(db, work_days="7,1,2,3,4")
-    with db.session() as session:
-        session.add(
-            Schedule(
-                workspace_id=workspace_id,
-                kind=ScheduleKind.CHECKIN,
-                weekday=7,
-                time_of_day="10:00",
-                set_by=ALICE,
-            )
-        )
+    make_schedule(db, workspace_id, ScheduleKind.CHECKIN, weekday=7, time_of_day="10:00", set_by=ALICE)
     objective = make_objective(db, workspace_id, BOB)
     make_key_result(db, workspace_id, objective, BOB)  # America/New_York
     emulator.add_user("U0BER", TEAM, tz="Europe/Berlin")
@@ -233,33 +225,16 @@ def test_any_other_error_is_logged_and_the_rest_goes_on(db, emulator):
 
 def test_a_disabled_checkin_schedule_sends_nothing(db, emulator):
     workspace_id = owners_with_key_results(db, emulator, [ALICE])
-    with db.session() as session:
-        session.add(
-            Schedule(
-                workspace_id=workspace_id,
-                kind=ScheduleKind.CHECKIN,
-                weekday=1,
-                time_of_day="10:00",
-                set_by=ALICE,
-                enabled=False,
-            )
-        )
+    make_schedule(
+        db, workspace_id, ScheduleKind.CHECKIN, weekday=1, time_of_day="10:00", set_by=ALICE, enabled=False
+    )
     checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     assert dms(emulator) == Counter()
 
 
 def test_a_custom_checkin_time(db, emulator):
     workspace_id = owners_with_key_results(db, emulator, [ALICE])
-    with db.session() as session:
-        session.add(
-            Schedule(
-                workspace_id=workspace_id,
-                kind=ScheduleKind.CHECKIN,
-                weekday=2,
-                time_of_day="09:30",
-                set_by=ALICE,
-            )
-        )
+    make_schedule(db, workspace_id, ScheduleKind.CHECKIN, weekday=2, time_of_day="09:30", set_by=ALICE)
     checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     assert dms(emulator) == Counter()
     checkin_reminders(db, clients(emulator), at("2026-12-01T09:31:00+00:00"))
@@ -471,25 +446,21 @@ def test_a_failing_channel_costs_the_other_channels_nothing_not_even_their_chart
 
 def test_digest_shows_the_sprint_goal_and_whether_aligned(db, emulator):
     from bot.jobs.digest import channel_digests
-    from storage.models import Sprint, SprintKeyResult
     from tests.conftest import CHANNEL
 
     workspace_id = channel_with_objectives(db, emulator, objectives=1)
     with db.session() as session:
-        kr = session.scalars(select(KeyResult)).first()
-        sprint = Sprint(
-            workspace_id=workspace_id,
-            number=1,
-            channel_id=CHANNEL,
-            name="Sprint 9",
-            goal="Ship the NPS survey",
-            starts_on=date(2026, 11, 30),
-            ends_on=date(2026, 12, 11),
-            created_by=ALICE,
-        )
-        session.add(sprint)
-        session.flush()
-        session.add(SprintKeyResult(sprint_id=sprint.id, key_result_id=kr.id, workspace_id=workspace_id))
+        kr_id = session.scalars(select(KeyResult.id)).first()
+    _sprint(
+        db,
+        workspace_id,
+        CHANNEL,
+        starts=date(2026, 11, 30),
+        ends=date(2026, 12, 11),
+        name="Sprint 9",
+        goal="Ship the NPS survey",
+        links=[kr_id],
+    )
     channel_digests(db, clients(emulator), FRIDAY_LONDON)
     thread_text = " ".join(str(c.args["blocks"]) for c in channel_posts(emulator, CHANNEL)[1:])
     assert (
@@ -502,18 +473,16 @@ def test_digest_removed_from_channel_disables_the_schedule_and_tells_the_setter(
     from tests.conftest import CHANNEL
 
     workspace_id = channel_with_objectives(db, emulator)
-    with db.session() as session:
-        session.add(
-            Schedule(
-                workspace_id=workspace_id,
-                kind=ScheduleKind.DIGEST,
-                channel_id=CHANNEL,
-                weekday=5,
-                time_of_day="16:00",
-                timezone="Europe/London",
-                set_by=CAROL,
-            )
-        )
+    make_schedule(
+        db,
+        workspace_id,
+        ScheduleKind.DIGEST,
+        channel_id=CHANNEL,
+        weekday=5,
+        time_of_day="16:00",
+        timezone="Europe/London",
+        set_by=CAROL,
+    )
     emulator.update_channel(CHANNEL, is_member=False)
     report = channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert report.channels_disabled == 1 and report.sent == 0
@@ -581,18 +550,16 @@ def test_digest_at_the_channels_own_time_and_the_post_now_command_path(db, emula
     from tests.conftest import CHANNEL
 
     workspace_id = channel_with_objectives(db, emulator)
-    with db.session() as session:
-        session.add(
-            Schedule(
-                workspace_id=workspace_id,
-                kind=ScheduleKind.DIGEST,
-                channel_id=CHANNEL,
-                weekday=1,
-                time_of_day="09:00",
-                timezone="Pacific/Auckland",
-                set_by=ALICE,
-            )
-        )
+    make_schedule(
+        db,
+        workspace_id,
+        ScheduleKind.DIGEST,
+        channel_id=CHANNEL,
+        weekday=1,
+        time_of_day="09:00",
+        timezone="Pacific/Auckland",
+        set_by=ALICE,
+    )
     channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert channel_posts(emulator, CHANNEL) == []
     channel_digests(db, clients(emulator), at("2026-12-06T20:01:00+00:00"))  # Monday 09:01 NZDT
@@ -632,21 +599,19 @@ def test_sprint_cadence_without_a_sprint(db, emulator):
     from tests.conftest import CHANNEL
 
     workspace_id = make_workspace(db)
-    with db.session() as session:
-        # Set on Wednesday 25 November (week 48): 2-week sprints, prompt on Friday of the 2nd week.
-        session.add(
-            Schedule(
-                workspace_id=workspace_id,
-                kind=ScheduleKind.SPRINT,
-                channel_id=CHANNEL,
-                weekday=5,
-                time_of_day="10:00",
-                timezone="Europe/London",
-                length_weeks=2,
-                set_by=ALICE,
-                updated_at=datetime(2026, 11, 25, 12),
-            )
-        )
+    # Set on Wednesday 25 November (week 48): 2-week sprints, prompt on Friday of the 2nd week.
+    make_schedule(
+        db,
+        workspace_id,
+        ScheduleKind.SPRINT,
+        channel_id=CHANNEL,
+        weekday=5,
+        time_of_day="10:00",
+        timezone="Europe/London",
+        length_weeks=2,
+        set_by=ALICE,
+        updated_at=datetime(2026, 11, 25, 12),
+    )
     sprint_prompts(db, clients(emulator), at("2026-11-27T10:01:00+00:00"))
     assert channel_posts(emulator, CHANNEL) == []
     sprint_prompts(db, clients(emulator), at("2026-12-04T10:01:00+00:00"))
