@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import strategies as st
 from sqlalchemy import func, insert, select
 
@@ -870,6 +871,41 @@ def _insert_in_batches(session, model, rows: Iterable[dict], size: int = 10_000)
             batch = []
     if batch:
         session.execute(insert(model), batch)
+
+
+# --- The command line ------------------------------------------------------------------------------
+
+
+def cli_runner(monkeypatch, database_url: str, capsys, *, unset: tuple[str, ...] = ()):
+    """`northline ARGS...` on the test database, as ``run(*argv) -> (exit code, stdout, stderr)``;
+    the environment variables in `unset` are removed first."""
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    for name in unset:
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main(list(argv))
+        out, err = capsys.readouterr()
+        return exited.value.code, out, err
+
+    return run
+
+
+def workspaces_for(db, *team_ids: str) -> None:
+    """The workspaces of `team_ids`, as the app creates them on first contact."""
+    with db.session() as session:
+        for team_id in team_ids:
+            workspace_for(session, team_id)
+
+
+def import_yaml(cli, path, text: str, *args: str) -> tuple[int, str, str]:
+    """Write OKRs-as-code `text` to `path`, then `northline import` it (with `args`)."""
+    path.write_text(text)
+    return cli("import", str(path), *args)
 
 
 # --- Hostile text ------------------------------------------------------------------------------------

@@ -8,10 +8,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
-from bot.services.workspaces import workspace_for
 from storage.models import Objective, Schedule, ScheduleKind, Workspace
 from tests.conftest import OTHER_TEAM, TEAM
+from tests.factories import cli_runner, import_yaml, workspaces_for
 
 FILE = """\
 team: T0NORTH1
@@ -36,23 +35,12 @@ objectives:
 
 @pytest.fixture
 def cli(monkeypatch, database_url, capsys):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            main(list(argv))
-        out, err = capsys.readouterr()
-        return exited.value.code, out, err
-
-    return run
+    return cli_runner(monkeypatch, database_url, capsys)
 
 
 @pytest.fixture
 def workspaces(db):
-    with db.session() as session:
-        workspace_for(session, TEAM)
-        workspace_for(session, OTHER_TEAM)
+    workspaces_for(db, TEAM, OTHER_TEAM)
 
 
 def row(db, team: str = TEAM) -> Workspace:
@@ -64,8 +52,7 @@ def row(db, team: str = TEAM) -> Workspace:
 
 def test_settings_import_then_export_round_trip(cli, db, workspaces, tmp_path):
     path = tmp_path / "okrs.yaml"
-    path.write_text(FILE)
-    code, out, err = cli("import", str(path))
+    code, out, err = import_yaml(cli, path, FILE)
     assert code == 0, err
     assert "settings: Time zone: UTC → Pacific/Auckland" in out
     ws = row(db)
@@ -104,13 +91,13 @@ def test_settings_import_then_export_round_trip(cli, db, workspaces, tmp_path):
 
 
 def test_a_partial_settings_block_keeps_the_rest(cli, db, workspaces, tmp_path):
-    path = tmp_path / "okrs.yaml"
-    path.write_text(
+    code, out, err = import_yaml(
+        cli,
+        tmp_path / "okrs.yaml",
         FILE.replace("cycle: FY2027-Q3", "cycle: 2026-Q4").split("settings:")[0]
         + "settings:\n  holidays: GB\n"
-        + FILE.split("  digest: thu 15:00\n")[1]
+        + FILE.split("  digest: thu 15:00\n")[1],
     )
-    code, out, err = cli("import", str(path))
     assert code == 0, err
     ws = row(db)
     assert (ws.timezone, ws.holiday_country, ws.holiday_subdivision, ws.fiscal_year_start_month) == (
@@ -139,9 +126,7 @@ def test_bad_settings_are_refused_with_their_line_and_nothing_changes(
 ):
     old, new = change
     assert old in FILE
-    path = tmp_path / "bad.yaml"
-    path.write_text(FILE.replace(old, new, 1))
-    code, out, err = cli("import", str(path))
+    code, out, err = import_yaml(cli, tmp_path / "bad.yaml", FILE.replace(old, new, 1))
     assert code == 1, (out, err)
     assert f"line {line}: " in err and message in err, err
     ws = row(db)
@@ -154,9 +139,11 @@ def test_bad_settings_are_refused_with_their_line_and_nothing_changes(
 
 
 def test_a_later_problem_takes_the_settings_back_too(cli, db, workspaces, tmp_path):
-    path = tmp_path / "bad.yaml"
-    path.write_text(FILE.replace("    title: Objective A\n", "    title: Objective A\n    parent: OBJ-9\n"))
-    code, out, err = cli("import", str(path))
+    code, out, err = import_yaml(
+        cli,
+        tmp_path / "bad.yaml",
+        FILE.replace("    title: Objective A\n", "    title: Objective A\n    parent: OBJ-9\n"),
+    )
     assert code == 1 and "OBJ-9" in err
     assert row(db).timezone == "UTC"
     with db.session() as session:

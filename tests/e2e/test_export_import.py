@@ -12,7 +12,6 @@ import pytest
 from slack_bolt import BoltContext
 from sqlalchemy import func, select
 
-from bot.cli import main
 from bot.errors import NorthlineError, Usage
 from bot.listeners import export as export_listener
 from bot.listeners import okr
@@ -34,6 +33,7 @@ from storage.models import (
     Workspace,
 )
 from tests.conftest import ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM, TOKEN, count_statements
+from tests.factories import cli_runner, import_yaml, workspaces_for
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "okrs.yaml"
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")'
@@ -461,23 +461,12 @@ def test_json_export_groups_rows_by_kind(db):
 
 @pytest.fixture
 def cli(monkeypatch, database_url, capsys):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            main(list(argv))
-        out, err = capsys.readouterr()
-        return exited.value.code, out, err
-
-    return run
+    return cli_runner(monkeypatch, database_url, capsys)
 
 
 @pytest.fixture
 def workspaces(db):
-    with db.session() as session:
-        workspace_for(session, TEAM)
-        workspace_for(session, OTHER_TEAM)
+    workspaces_for(db, TEAM, OTHER_TEAM)
 
 
 def test_cli_export_csv_to_stdout(cli, db):
@@ -585,9 +574,7 @@ def test_cli_import_updates_what_changed_and_archives_what_left(cli, db, workspa
     changed = changed.replace(
         "title: Paying workspaces", "title: Paying teams"
     )  # renamed: matched by position
-    path = tmp_path / "okrs.yaml"
-    path.write_text(changed)
-    code, out, err = cli("import", str(path))
+    code, out, err = import_yaml(cli, tmp_path / "okrs.yaml", changed)
     assert code == 0, err
     assert "created 0, updated 4, unchanged 4" in out
     assert "archived 1 key result(s) no longer in the file (KR-6)" in out
@@ -675,9 +662,7 @@ def test_cli_import_rejects_a_bad_file_whole_with_its_line(
 ):
     old, new = change
     assert old in GOOD
-    path = tmp_path / "bad.yaml"
-    path.write_text(GOOD.replace(old, new, 1))
-    code, out, err = cli("import", str(path))
+    code, out, err = import_yaml(cli, tmp_path / "bad.yaml", GOOD.replace(old, new, 1))
     assert code == 1, (out, err)
     assert out == ""
     assert "nothing was changed" in err
@@ -688,9 +673,7 @@ def test_cli_import_rejects_a_bad_file_whole_with_its_line(
 def test_cli_import_rejects_six_key_results_and_reports_every_problem(cli, db, workspaces, tmp_path):
     extra = "".join(f"      - title: KR {n}\n        start: 0\n        target: {n}\n" for n in range(3, 7))
     text = GOOD.replace("target: 10", "target: 0") + extra + GOOD.split("objectives:\n")[1]
-    path = tmp_path / "bad.yaml"
-    path.write_text(text)
-    code, _, err = cli("import", str(path))
+    code, _, err = import_yaml(cli, tmp_path / "bad.yaml", text)
     assert code == 1
     assert (
         "line 7: objective 1 (a), key_results: an objective has at most 5 key results (this one has 6)" in err
@@ -708,9 +691,7 @@ def test_a_bad_file_leaves_an_earlier_import_untouched(cli, db, workspaces, tmp_
         .replace("title: Grow self-serve revenue", "title: Changed")
         .replace("target: $60,000", "target: $40,000")
     )
-    path = tmp_path / "okrs.yaml"
-    path.write_text(broken)
-    code, _, err = cli("import", str(path))
+    code, _, err = import_yaml(cli, tmp_path / "okrs.yaml", broken)
     assert code == 1 and "target must differ" in err
     assert snapshot(db) == before
 
