@@ -37,7 +37,9 @@ from storage.models import (
     Delivery,
     KeyResult,
     Kpi,
+    KpiMeasurement,
     Kra,
+    KraReview,
     Member,
     Objective,
     RefCounter,
@@ -382,6 +384,96 @@ def make_kra(db, team_id: str = TEAM, owner: str = ALICE) -> tuple[int, list[int
         return saved.kra.number, [k.number for k in kpis]
 
 
+# --- Rows added in an open session, numbered by the caller ------------------------------------------
+# Each builder flushes, so the row's id is there for the next one; `fields` are the model's columns.
+
+
+def _added(session, row):
+    """`row`, added and flushed: its id is known."""
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_kra(session, workspace_id: int, number: int, title: str, owner: str, **fields) -> Kra:
+    return _added(
+        session,
+        Kra(
+            workspace_id=workspace_id, number=number, title=title, owner_id=owner, created_by=owner, **fields
+        ),
+    )
+
+
+def add_kpi(session, kra: Kra, number: int, name: str, **fields) -> Kpi:
+    return _added(
+        session, Kpi(workspace_id=kra.workspace_id, kra_id=kra.id, number=number, name=name, **fields)
+    )
+
+
+def add_measurements(session, kpi: Kpi, author: str, values: Iterable[tuple[datetime, float]]) -> None:
+    """One measurement of `kpi` per (when, value)."""
+    session.add_all(
+        KpiMeasurement(
+            workspace_id=kpi.workspace_id, kpi_id=kpi.id, value=v, author_id=author, measured_at=when
+        )
+        for when, v in values
+    )
+
+
+def add_kra_review(session, kra: Kra, decision, reviewer: str, reviewed_at: datetime, note: str = "") -> None:
+    session.add(
+        KraReview(
+            workspace_id=kra.workspace_id,
+            kra_id=kra.id,
+            decision=decision,
+            note=note,
+            reviewer_id=reviewer,
+            reviewed_at=reviewed_at,
+        )
+    )
+
+
+def add_objective(
+    session, workspace_id: int, number: int, title: str, owner: str, cycle: str, **fields
+) -> Objective:
+    return _added(
+        session,
+        Objective(
+            workspace_id=workspace_id,
+            number=number,
+            title=title,
+            owner_id=owner,
+            cycle=cycle,
+            created_by=owner,
+            **fields,
+        ),
+    )
+
+
+def add_key_result(
+    session, workspace_id: int, objective_id: int, number: int, title: str, owner: str, **fields
+) -> KeyResult:
+    return _added(
+        session,
+        KeyResult(
+            workspace_id=workspace_id,
+            objective_id=objective_id,
+            number=number,
+            title=title,
+            owner_id=owner,
+            **fields,
+        ),
+    )
+
+
+def add_check_ins(session, kr: KeyResult, author: str, values: Iterable[tuple[datetime, float]]) -> None:
+    """One check-in on `kr` per (when, value); the key result itself is left as it is."""
+    session.add_all(
+        CheckIn(workspace_id=kr.workspace_id, key_result_id=kr.id, value=v, author_id=author, created_at=when)
+        for when, v in values
+    )
+
+
 # --- Rows for the scheduled jobs, and what they sent -------------------------------------------------
 
 
@@ -404,10 +496,7 @@ def clients(emulator, stop: threading.Event | None = None):
 
 def make_workspace(db, team_id: str = TEAM, **fields) -> int:
     with db.session() as session:
-        workspace = Workspace(team_id=team_id, **fields)
-        session.add(workspace)
-        session.flush()
-        return workspace.id
+        return _added(session, Workspace(team_id=team_id, **fields)).id
 
 
 def make_objective(
@@ -415,37 +504,26 @@ def make_objective(
 ) -> int:
     with db.session() as session:
         number = _next(session, workspace_id, Objective)
-        objective = Objective(
-            workspace_id=workspace_id,
-            number=number,
-            title=fields.pop("title", f"Objective {number}"),
-            owner_id=owner,
-            cycle=cycle,
-            channel_id=channel,
-            created_by=owner,
-            **fields,
-        )
-        session.add(objective)
-        session.flush()
-        return objective.id
+        title = fields.pop("title", f"Objective {number}")
+        return add_objective(
+            session, workspace_id, number, title, owner, cycle, channel_id=channel, **fields
+        ).id
 
 
 def make_key_result(db, workspace_id: int, objective_id: int, owner: str, **fields) -> int:
     with db.session() as session:
         number = _next(session, workspace_id, KeyResult)
-        kr = KeyResult(
-            workspace_id=workspace_id,
-            objective_id=objective_id,
-            number=number,
-            title=fields.pop("title", f"Key result {number}"),
-            owner_id=owner,
+        return add_key_result(
+            session,
+            workspace_id,
+            objective_id,
+            number,
+            fields.pop("title", f"Key result {number}"),
+            owner,
             start_value=fields.pop("start_value", 0.0),
             target_value=fields.pop("target_value", 100.0),
             **fields,
-        )
-        session.add(kr)
-        session.flush()
-        return kr.id
+        ).id
 
 
 def make_schedule(
@@ -461,9 +539,7 @@ def make_schedule(
             set_by=set_by,
             **fields,
         )
-        session.add(schedule)
-        session.flush()
-        return schedule.id
+        return _added(session, schedule).id
 
 
 def _next(session, workspace_id, model) -> int:

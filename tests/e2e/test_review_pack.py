@@ -13,22 +13,20 @@ import pytest
 from sqlalchemy import select
 
 from bot.services.workspaces import workspace_for
-from storage.models import (
-    CheckIn,
-    Direction,
-    KeyResult,
-    Kpi,
-    KpiMeasurement,
-    Kra,
-    KraReview,
-    KraReviewer,
-    Member,
-    Objective,
-    ReviewDecision,
-    Status,
-)
+from storage.models import Direction, KraReviewer, Member, ReviewDecision, Status
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, OTHER_TEAM, TEAM
-from tests.factories import answer, count
+from tests.factories import (
+    add_check_ins,
+    add_key_result,
+    add_kpi,
+    add_kra,
+    add_kra_review,
+    add_measurements,
+    add_objective,
+    answer,
+    cli_runner,
+    count,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -41,200 +39,155 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
     """Alice, a Customer Support Manager, through 2025-Q4 (Oct–Dec 2025)."""
     with db.session() as session:
         ws = workspace_for(session, team)
-        satisfaction = Kra(
-            workspace_id=ws.id,
-            number=1,
-            title="Customer satisfaction <!channel> *yay*",
-            owner_id=owner,
-            created_by=owner,
+        satisfaction = add_kra(
+            session,
+            ws.id,
+            1,
+            "Customer satisfaction <!channel> *yay*",
+            owner,
             role="Customer Support Manager",
             created_at=at(6, 1),
             updated_at=at(6, 1),
         )
         # Archived mid-period (archived KRAs can't be edited, so updated_at is when).
-        training = Kra(
-            workspace_id=ws.id,
-            number=2,
-            title="Team training",
-            owner_id=owner,
-            created_by=owner,
+        training = add_kra(
+            session,
+            ws.id,
+            2,
+            "Team training",
+            owner,
             status=Status.ARCHIVED,
             created_at=at(3, 1),
             updated_at=at(11, 10),
         )
-        gone = Kra(
-            workspace_id=ws.id,
-            number=3,
-            title="Gone before the quarter",
-            owner_id=owner,
-            created_by=owner,
+        add_kra(
+            session,
+            ws.id,
+            3,
+            "Gone before the quarter",
+            owner,
             status=Status.ARCHIVED,
             created_at=at(1, 5),
             updated_at=at(8, 1),
         )
-        later = Kra(
-            workspace_id=ws.id,
-            number=4,
-            title="Declared after the quarter",
-            owner_id=owner,
-            created_by=owner,
+        add_kra(
+            session,
+            ws.id,
+            4,
+            "Declared after the quarter",
+            owner,
             created_at=at(2, 1, 2026),
             updated_at=at(2, 1, 2026),
         )
-        session.add_all([satisfaction, training, gone, later])
-        session.flush()
-        nps = Kpi(
-            workspace_id=ws.id,
-            kra_id=satisfaction.id,
-            number=1,
-            name="NPS",
-            target=75.0,
-            position=0,
-            created_at=at(6, 1),
-        )
-        response = Kpi(
-            workspace_id=ws.id,
-            kra_id=satisfaction.id,
-            number=2,
-            name="First-response time",
+        nps = add_kpi(session, satisfaction, 1, "NPS", target=75.0, position=0, created_at=at(6, 1))
+        response = add_kpi(
+            session,
+            satisfaction,
+            2,
+            "First-response time",
             unit="h",
             target=6.0,
             direction=Direction.LOWER,
             position=1,
             created_at=at(6, 1),
         )
-        csat = Kpi(
-            workspace_id=ws.id,
-            kra_id=satisfaction.id,
-            number=3,
-            name="CSAT",
-            unit="%",
-            target=90.0,
-            position=2,
-            created_at=at(6, 1),
+        csat = add_kpi(
+            session, satisfaction, 3, "CSAT", unit="%", target=90.0, position=2, created_at=at(6, 1)
         )
-        session.add_all([nps, response, csat])
-        session.flush()
-        values = [
-            (nps, at(9, 15), 60),
-            (nps, at(10, 10), 64),
-            (nps, at(12, 5), 71),
-            (response, at(9, 20), 24),
-            (response, at(11, 1), 12),
-            (response, at(12, 10), 8),
-            (csat, at(11, 15), 88),  # its only measurement
-        ]
-        session.add_all(
-            KpiMeasurement(workspace_id=ws.id, kpi_id=k.id, value=v, author_id=owner, measured_at=when)
-            for k, when, v in values
-        )
-        closed = Objective(
-            workspace_id=ws.id,
-            number=1,
-            title="Improve customer satisfaction by the end of Q4",
-            owner_id=owner,
-            cycle="2025-Q4",
-            created_by=owner,
+        add_measurements(session, nps, owner, [(at(9, 15), 60), (at(10, 10), 64), (at(12, 5), 71)])
+        add_measurements(session, response, owner, [(at(9, 20), 24), (at(11, 1), 12), (at(12, 10), 8)])
+        add_measurements(session, csat, owner, [(at(11, 15), 88)])  # its only measurement
+        closed = add_objective(
+            session,
+            ws.id,
+            1,
+            "Improve customer satisfaction by the end of Q4",
+            owner,
+            "2025-Q4",
             kra_id=satisfaction.id,
             status=Status.CLOSED,
             created_at=at(10, 1),
             closed_at=at(12, 20),
         )
-        open_ = Objective(
-            workspace_id=ws.id,
-            number=2,
-            title="Chat support for every customer",
-            owner_id=owner,
-            cycle="2025-Q4",
-            created_by=owner,
+        open_ = add_objective(
+            session,
+            ws.id,
+            2,
+            "Chat support for every customer",
+            owner,
+            "2025-Q4",
             kra_id=satisfaction.id,
             created_at=at(10, 1),
         )
-        elsewhere = Objective(
-            workspace_id=ws.id,
-            number=3,
-            title="An objective of 2025-Q2",
-            owner_id=owner,
-            cycle="2025-Q2",
-            created_by=owner,
+        add_objective(
+            session,
+            ws.id,
+            3,
+            "An objective of 2025-Q2",
+            owner,
+            "2025-Q2",
             kra_id=satisfaction.id,
             created_at=at(4, 1),
         )
-        session.add_all([closed, open_, elsewhere])
-        session.flush()
-        raise_nps = KeyResult(
-            workspace_id=ws.id,
-            objective_id=closed.id,
-            number=1,
-            title="Increase NPS from 60 to 75",
+        add_key_result(
+            session,
+            ws.id,
+            closed.id,
+            1,
+            "Increase NPS from 60 to 75",
+            owner,
             start_value=60,
             target_value=75,
-            owner_id=owner,
             final_score=0.7,
             current_value=71,
             created_at=at(10, 1),
             status=Status.CLOSED,
         )
-        faster = KeyResult(
-            workspace_id=ws.id,
-            objective_id=closed.id,
-            number=2,
-            title="Reduce response time from 24 to 6 hours",
+        add_key_result(
+            session,
+            ws.id,
+            closed.id,
+            2,
+            "Reduce response time from 24 to 6 hours",
+            owner,
             start_value=24,
             target_value=6,
             unit="h",
-            owner_id=owner,
             final_score=0.5,
             current_value=8,
             created_at=at(10, 1),
             position=1,
             status=Status.CLOSED,
         )
-        chat = KeyResult(
-            workspace_id=ws.id,
-            objective_id=open_.id,
-            number=3,
-            title="Chat on 100% of accounts",
+        chat = add_key_result(
+            session,
+            ws.id,
+            open_.id,
+            3,
+            "Chat on 100% of accounts",
+            owner,
             start_value=0,
             target_value=100,
             unit="%",
-            owner_id=owner,
             current_value=40,
             created_at=at(10, 1),
         )
-        session.add_all([raise_nps, faster, chat])
-        session.flush()
-        session.add_all(
-            CheckIn(workspace_id=ws.id, key_result_id=chat.id, value=v, author_id=owner, created_at=when)
-            for when, v in [(at(10, 7), 10), (at(10, 14), 20), (at(11, 4), 30), (at(12, 2), 40)]
+        add_check_ins(
+            session, chat, owner, [(at(10, 7), 10), (at(10, 14), 20), (at(11, 4), 30), (at(12, 2), 40)]
         )
-        session.add_all(
-            [
-                KraReview(
-                    workspace_id=ws.id,
-                    kra_id=satisfaction.id,
-                    decision=ReviewDecision.KEEP,
-                    note="Still the heart of the role",
-                    reviewer_id=owner,
-                    reviewed_at=at(10, 3),
-                ),
-                KraReview(
-                    workspace_id=ws.id,
-                    kra_id=training.id,
-                    decision=ReviewDecision.RETIRE,
-                    note="<script>alert(1)</script> moved to the ops team",
-                    reviewer_id=owner,
-                    reviewed_at=at(11, 10),
-                ),
-                KraReview(
-                    workspace_id=ws.id,
-                    kra_id=satisfaction.id,
-                    decision=ReviewDecision.CHANGE,
-                    note="a review from another quarter",
-                    reviewer_id=owner,
-                    reviewed_at=at(4, 2),
-                ),
-            ]
+        add_kra_review(
+            session, satisfaction, ReviewDecision.KEEP, owner, at(10, 3), "Still the heart of the role"
+        )
+        add_kra_review(
+            session,
+            training,
+            ReviewDecision.RETIRE,
+            owner,
+            at(11, 10),
+            "<script>alert(1)</script> moved to the ops team",
+        )
+        add_kra_review(
+            session, satisfaction, ReviewDecision.CHANGE, owner, at(4, 2), "a review from another quarter"
         )
 
 
@@ -368,17 +321,7 @@ def test_a_named_reviewer_sees_only_the_person_who_named_them(slack, emulator, d
 def _carol(db) -> bool:
     with db.session() as session:
         ws = workspace_for(session, TEAM)
-        session.add(
-            Kra(
-                workspace_id=ws.id,
-                number=9,
-                title="Carol's area",
-                owner_id=CAROL,
-                created_by=CAROL,
-                created_at=at(1, 1),
-                updated_at=at(1, 1),
-            )
-        )
+        add_kra(session, ws.id, 9, "Carol's area", CAROL, created_at=at(1, 1), updated_at=at(1, 1))
     return True
 
 
@@ -436,63 +379,39 @@ def test_twelve_kras_and_thirty_six_kpis_stay_inside_slacks_limits(slack, emulat
     with db.session() as session:
         ws = workspace_for(session, TEAM)
         for n in range(1, 13):
-            kra = Kra(
-                workspace_id=ws.id,
-                number=n,
-                title=f"{n} {long}"[:150],
-                owner_id=ALICE,
-                created_by=ALICE,
+            kra = add_kra(
+                session,
+                ws.id,
+                n,
+                f"{n} {long}"[:150],
+                ALICE,
                 role=long[:150],
                 created_at=at(1, 1),
                 updated_at=at(1, 1),
             )
-            session.add(kra)
-            session.flush()
-            session.add(
-                KraReview(
-                    workspace_id=ws.id,
-                    kra_id=kra.id,
-                    decision=ReviewDecision.CHANGE,
-                    note=long * 20,
-                    reviewer_id=ALICE,
-                    reviewed_at=at(10, 2),
-                )
-            )
+            add_kra_review(session, kra, ReviewDecision.CHANGE, ALICE, at(10, 2), long * 20)
             for p in range(3):
-                kpi = Kpi(
-                    workspace_id=ws.id,
-                    kra_id=kra.id,
-                    number=n * 10 + p,
-                    name=f"{p} {long}"[:150],
+                kpi = add_kpi(
+                    session,
+                    kra,
+                    n * 10 + p,
+                    f"{p} {long}"[:150],
                     unit="h",
                     target=10.0 + p,
                     direction=Direction.LOWER if p == 1 else Direction.HIGHER,
                     position=p,
                 )
-                session.add(kpi)
-                session.flush()
-                session.add_all(
-                    KpiMeasurement(
-                        workspace_id=ws.id,
-                        kpi_id=kpi.id,
-                        value=5 + d + p,
-                        author_id=ALICE,
-                        measured_at=at(10, 1 + d),
-                    )
-                    for d in range(20)
-                )
+                add_measurements(session, kpi, ALICE, [(at(10, 1 + d), 5 + d + p) for d in range(20)])
             for o in range(4):
-                session.add(
-                    Objective(
-                        workspace_id=ws.id,
-                        number=n * 10 + o,
-                        title=f"{o} {long}"[:150],
-                        owner_id=ALICE,
-                        cycle="2025-Q4",
-                        created_by=ALICE,
-                        kra_id=kra.id,
-                        created_at=at(10, 1),
-                    )
+                add_objective(
+                    session,
+                    ws.id,
+                    n * 10 + o,
+                    f"{o} {long}"[:150],
+                    ALICE,
+                    "2025-Q4",
+                    kra_id=kra.id,
+                    created_at=at(10, 1),
                 )
     reply = answer(slack, "/kra", "report 2025-Q4", user_id=ALICE)
     assert "12 KRAs, 36 KPIs" in reply["text"]
@@ -516,19 +435,7 @@ def test_twelve_kras_and_thirty_six_kpis_stay_inside_slacks_limits(slack, emulat
 
 @pytest.fixture
 def cli(monkeypatch, database_url, capsys):
-    from bot.cli import main
-
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            main(list(argv))
-        out, err = capsys.readouterr()
-        return exited.value.code, out, err
-
-    return run
+    return cli_runner(monkeypatch, database_url, capsys, unset=("SLACK_BOT_TOKEN",))
 
 
 def test_export_report_writes_the_same_pack_as_markdown(cli, db):
@@ -570,43 +477,14 @@ def test_a_pack_costs_the_same_statements_for_one_kra_as_for_twelve(db):
     with db.session() as session:
         ws = workspace_for(session, TEAM)
         for n in range(20, 31):
-            kra = Kra(
-                workspace_id=ws.id,
-                number=n,
-                title=f"Area {n}",
-                owner_id=CAROL,
-                created_by=CAROL,
-                created_at=at(1, 1),
-                updated_at=at(1, 1),
-            )
-            session.add(kra)
-            session.flush()
+            kra = add_kra(session, ws.id, n, f"Area {n}", CAROL, created_at=at(1, 1), updated_at=at(1, 1))
             for p in range(3):
-                kpi = Kpi(
-                    workspace_id=ws.id, kra_id=kra.id, number=n * 10 + p, name="m", target=1.0, position=p
-                )
-                session.add(kpi)
-                session.flush()
-                session.add(
-                    KpiMeasurement(
-                        workspace_id=ws.id, kpi_id=kpi.id, value=1, author_id=CAROL, measured_at=at(11, 1)
-                    )
-                )
-            objective = Objective(
-                workspace_id=ws.id,
-                number=n,
-                title="o",
-                owner_id=CAROL,
-                cycle="2025-Q4",
-                created_by=CAROL,
-                kra_id=kra.id,
-                created_at=at(10, 1),
+                kpi = add_kpi(session, kra, n * 10 + p, "m", target=1.0, position=p)
+                add_measurements(session, kpi, CAROL, [(at(11, 1), 1)])
+            objective = add_objective(
+                session, ws.id, n, "o", CAROL, "2025-Q4", kra_id=kra.id, created_at=at(10, 1)
             )
-            session.add(objective)
-            session.flush()
-            session.add(
-                KeyResult(workspace_id=ws.id, objective_id=objective.id, number=n, title="k", owner_id=CAROL)
-            )
+            add_key_result(session, ws.id, objective.id, n, "k", CAROL)
     period = parse_period("2025-Q4", fiscal_start_month=1, now=at(1, 1, 2026))
     counts = []
     for person in (ALICE, CAROL):
