@@ -410,14 +410,16 @@ def add_kpi(session, kra: Kra, number: int, name: str, **fields) -> Kpi:
     )
 
 
+def add_measurement(session, kpi: Kpi, author: str, value: float, **fields) -> None:
+    session.add(
+        KpiMeasurement(workspace_id=kpi.workspace_id, kpi_id=kpi.id, value=value, author_id=author, **fields)
+    )
+
+
 def add_measurements(session, kpi: Kpi, author: str, values: Iterable[tuple[datetime, float]]) -> None:
     """One measurement of `kpi` per (when, value)."""
-    session.add_all(
-        KpiMeasurement(
-            workspace_id=kpi.workspace_id, kpi_id=kpi.id, value=v, author_id=author, measured_at=when
-        )
-        for when, v in values
-    )
+    for when, value in values:
+        add_measurement(session, kpi, author, value, measured_at=when)
 
 
 def add_kra_review(session, kra: Kra, decision, reviewer: str, reviewed_at: datetime, note: str = "") -> None:
@@ -466,12 +468,17 @@ def add_key_result(
     )
 
 
-def add_check_ins(session, kr: KeyResult, author: str, values: Iterable[tuple[datetime, float]]) -> None:
-    """One check-in on `kr` per (when, value); the key result itself is left as it is."""
-    session.add_all(
-        CheckIn(workspace_id=kr.workspace_id, key_result_id=kr.id, value=v, author_id=author, created_at=when)
-        for when, v in values
+def add_check_in(session, kr: KeyResult, author: str, value: float, **fields) -> None:
+    """A check-in on `kr`; the key result itself is left as it is."""
+    session.add(
+        CheckIn(workspace_id=kr.workspace_id, key_result_id=kr.id, value=value, author_id=author, **fields)
     )
+
+
+def add_check_ins(session, kr: KeyResult, author: str, values: Iterable[tuple[datetime, float]]) -> None:
+    """One check-in on `kr` per (when, value)."""
+    for when, value in values:
+        add_check_in(session, kr, author, value, created_at=when)
 
 
 # --- Rows for the scheduled jobs, and what they sent -------------------------------------------------
@@ -982,6 +989,14 @@ def import_yaml(cli, path, text: str, *args: str) -> tuple[int, str, str]:
     """Write OKRs-as-code `text` to `path`, then `northline import` it (with `args`)."""
     path.write_text(text)
     return cli("import", str(path), *args)
+
+
+def import_changed(cli, path, text: str, change: tuple[str, str]) -> tuple[int, str, str]:
+    """`northline import` `text` with one change (old, new) made, the first `old` replaced; the
+    change must apply."""
+    old, new = change
+    assert old in text
+    return import_yaml(cli, path, text.replace(old, new, 1))
 
 
 # --- Hostile text ------------------------------------------------------------------------------------

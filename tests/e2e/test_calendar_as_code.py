@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storage.models import Objective, Schedule, ScheduleKind, Workspace
 from tests.conftest import OTHER_TEAM, TEAM
-from tests.factories import cli_runner, import_yaml, workspaces_for
+from tests.factories import cli_runner, import_changed, import_yaml, workspaces_for
 
 FILE = """\
 team: T0NORTH1
@@ -124,9 +124,7 @@ def test_a_partial_settings_block_keeps_the_rest(cli, db, workspaces, tmp_path):
 def test_bad_settings_are_refused_with_their_line_and_nothing_changes(
     cli, db, workspaces, tmp_path, change, line, message
 ):
-    old, new = change
-    assert old in FILE
-    code, out, err = import_yaml(cli, tmp_path / "bad.yaml", FILE.replace(old, new, 1))
+    code, out, err = import_changed(cli, tmp_path / "bad.yaml", FILE, change)
     assert code == 1, (out, err)
     assert f"line {line}: " in err and message in err, err
     ws = row(db)

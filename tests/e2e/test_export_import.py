@@ -20,20 +20,20 @@ from bot.services.export import COLUMNS, csv_cell, export_rows, to_csv, to_json
 from bot.services.importer import ImportRejected, import_file
 from bot.services.workspaces import workspace_for
 from bot.slack_client import build_web_client
-from storage.models import (
-    CheckIn,
-    KeyResult,
-    KeyResultKind,
-    Kpi,
-    KpiMeasurement,
-    Kra,
-    Objective,
-    RefCounter,
-    Status,
-    Workspace,
-)
+from storage.models import KeyResult, KeyResultKind, Objective, RefCounter, Status, Workspace
 from tests.conftest import ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM, TOKEN, count_statements
-from tests.factories import cli_runner, import_yaml, workspaces_for
+from tests.factories import (
+    add_check_in,
+    add_key_result,
+    add_kpi,
+    add_kra,
+    add_measurement,
+    add_objective,
+    cli_runner,
+    import_changed,
+    import_yaml,
+    workspaces_for,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "okrs.yaml"
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")'
@@ -49,116 +49,59 @@ def seed(db, team: str = TEAM, *, title_prefix: str = "", owner: str = ALICE) ->
     at = datetime(2026, 10, 5, 9, 30)
     with db.session() as session:
         ws = workspace_for(session, team)
-        kra = Kra(
-            workspace_id=ws.id,
-            number=3,
-            title=title_prefix + "Customer satisfaction",
-            owner_id=owner,
-            created_by=owner,
+        kra = add_kra(
+            session,
+            ws.id,
+            3,
+            title_prefix + "Customer satisfaction",
+            owner,
             description='Happy, "loyal" customers\nwho stay',
         )
-        session.add(kra)
-        session.flush()
-        kpi = Kpi(
-            workspace_id=ws.id,
-            kra_id=kra.id,
-            number=7,
-            name=title_prefix + "NPS",
-            target=50.0,
-            latest_value=42.0,
-            latest_at=at,
-        )
-        session.add(kpi)
-        session.flush()
-        session.add_all(
-            [
-                KpiMeasurement(
-                    workspace_id=ws.id,
-                    kpi_id=kpi.id,
-                    value=38.0,
-                    author_id=owner,
-                    measured_at=at.replace(day=1),
-                ),
-                KpiMeasurement(
-                    workspace_id=ws.id,
-                    kpi_id=kpi.id,
-                    value=42.0,
-                    note="@here up again",
-                    author_id=owner,
-                    measured_at=at,
-                ),
-            ]
-        )
-        parent = Objective(
-            workspace_id=ws.id,
-            number=1,
-            title=title_prefix + "Company growth",
-            owner_id=owner,
-            cycle="2026-Q4",
-            created_by=owner,
-        )
-        session.add(parent)
-        session.flush()
-        child = Objective(
-            workspace_id=ws.id,
-            number=2,
-            title=title_prefix + FORMULA_TITLE,
-            owner_id=owner,
-            cycle="2026-Q4",
-            created_by=owner,
+        kpi = add_kpi(session, kra, 7, title_prefix + "NPS", target=50.0, latest_value=42.0, latest_at=at)
+        add_measurement(session, kpi, owner, 38.0, measured_at=at.replace(day=1))
+        add_measurement(session, kpi, owner, 42.0, note="@here up again", measured_at=at)
+        parent = add_objective(session, ws.id, 1, title_prefix + "Company growth", owner, "2026-Q4")
+        child = add_objective(
+            session,
+            ws.id,
+            2,
+            title_prefix + FORMULA_TITLE,
+            owner,
+            "2026-Q4",
             parent_id=parent.id,
             kra_id=kra.id,
             channel_id=CHANNEL,
         )
-        session.add(child)
-        session.flush()
-        mrr = KeyResult(
-            workspace_id=ws.id,
-            objective_id=child.id,
-            number=5,
-            title=title_prefix + "-5 churned accounts",
+        mrr = add_key_result(
+            session,
+            ws.id,
+            child.id,
+            5,
+            title_prefix + "-5 churned accounts",
+            owner,
             start_value=10.0,
             target_value=20.0,
             unit="$",
-            owner_id=owner,
             weight=3.0,
             current_value=18.0,
             last_checkin_at=at,
             last_confidence="at_risk",
         )
-        launch = KeyResult(
-            workspace_id=ws.id,
-            objective_id=child.id,
-            number=6,
-            title=title_prefix + "Launch pricing",
+        add_key_result(
+            session,
+            ws.id,
+            child.id,
+            6,
+            title_prefix + "Launch pricing",
+            BOB,
             kind=KeyResultKind.MILESTONE,
             start_value=0.0,
             target_value=1.0,
-            owner_id=BOB,
             position=1,
         )
-        session.add_all([mrr, launch])
-        session.flush()
-        session.add_all(
-            [
-                CheckIn(
-                    workspace_id=ws.id,
-                    key_result_id=mrr.id,
-                    value=12.5,
-                    confidence="on_track",
-                    author_id=owner,
-                    created_at=at.replace(day=1),
-                ),
-                CheckIn(
-                    workspace_id=ws.id,
-                    key_result_id=mrr.id,
-                    value=18.0,
-                    confidence="at_risk",
-                    note="+3 big deals, =SUM(A1)",
-                    author_id=owner,
-                    created_at=at,
-                ),
-            ]
+        add_check_in(session, mrr, owner, 12.5, confidence="on_track", created_at=at.replace(day=1))
+        add_check_in(
+            session, mrr, owner, 18.0, confidence="at_risk", note="+3 big deals, =SUM(A1)", created_at=at
         )
 
 
@@ -411,27 +354,9 @@ def test_export_reads_one_statement_per_table_whatever_the_size(db):
     with db.session() as session:
         ws = workspace_for(session, TEAM)
         for n in range(30):
-            objective = Objective(
-                workspace_id=ws.id,
-                number=100 + n,
-                title=f"O{n}",
-                owner_id=ALICE,
-                cycle="2026-Q4",
-                created_by=ALICE,
-            )
-            session.add(objective)
-            session.flush()
-            kr = KeyResult(
-                workspace_id=ws.id,
-                objective_id=objective.id,
-                number=100 + n,
-                title="k",
-                owner_id=ALICE,
-                current_value=1.0,
-            )
-            session.add(kr)
-            session.flush()
-            session.add(CheckIn(workspace_id=ws.id, key_result_id=kr.id, value=1.0, author_id=ALICE))
+            objective = add_objective(session, ws.id, 100 + n, f"O{n}", ALICE, "2026-Q4")
+            kr = add_key_result(session, ws.id, objective.id, 100 + n, "k", ALICE, current_value=1.0)
+            add_check_in(session, kr, ALICE, 1.0)
     with db.session() as session:
         ws = workspace_for(session, TEAM)
         with count_statements(db) as big:
@@ -660,9 +585,7 @@ objectives:
 def test_cli_import_rejects_a_bad_file_whole_with_its_line(
     cli, db, workspaces, tmp_path, change, line, message
 ):
-    old, new = change
-    assert old in GOOD
-    code, out, err = import_yaml(cli, tmp_path / "bad.yaml", GOOD.replace(old, new, 1))
+    code, out, err = import_changed(cli, tmp_path / "bad.yaml", GOOD, change)
     assert code == 1, (out, err)
     assert out == ""
     assert "nothing was changed" in err
