@@ -330,11 +330,11 @@ def _check_in(
             note = plan.pending_note if plan.milestone and not value else plan.note
             text = f"KR-{kr_number} {'done' if plan.milestone and value else _line_value(value)}"
             text += f" {plan.confidence.value.replace('_', '-')} {note}".rstrip()
-            checkins.check_in_line(session, None, workspace, plan.owner, text, now=moment)
+            checkins.check_in_line(session, workspace, plan.owner, text, now=moment)
         else:
             note = plan.earlier_note if index == len(times) - 3 else ""
             entry = CheckInEntry(key_result_id=kr_id, value=value, confidence=ON, note=note)
-            checkins.record(session, None, workspace, plan.owner, [entry], now=moment, field_errors=False)
+            checkins.record(session, workspace, plan.owner, [entry], now=moment, field_errors=False)
 
 
 def seed(db: Database, now: datetime) -> Workspace:
@@ -357,7 +357,6 @@ def seed(db: Database, now: datetime) -> Workspace:
                 for weeks_ago, value in zip(range(len(values) - 1, -1, -1), values, strict=True):
                     kras.log_measurement(
                         session,
-                        None,
                         workspace,
                         owner,
                         f"KPI-{kpi.number}",

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+if TYPE_CHECKING:
+    from bot.services.schedules import Announcement
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,14 @@ def publish_home(client: WebClient, user_id: str, view: dict) -> bool:
         attempt(f"publish the Home of {user_id}", lambda: client.views_publish(user_id=user_id, view=view))
         is None
     )
+
+
+def announce(client: WebClient, announcement: Announcement | None) -> None:
+    """A schedule or calendar change, told where it applies: in its channel, or to each admin."""
+    if announcement is None:
+        return
+    for target in [announcement.channel_id] if announcement.channel_id else announcement.user_ids:
+        post(client, target, announcement.text)
 
 
 def send_to_dm(

@@ -282,7 +282,6 @@ def post_check_in(call: Call, ref: str, body: s.CheckInRequest) -> s.CheckInCrea
     entry = CheckInEntry(key_result_id=kr.id, value=body.value, confidence=body.confidence, note=body.note)
     recorded = checkins.record(
         call.session,
-        None,
         call.workspace,
         call.who.created_by,
         [entry],
@@ -355,7 +354,6 @@ def post_measurement(call: Call, ref: str, body: s.MeasurementRequest) -> s.Meas
     try:
         kpi, kra = kras.log_measurement(
             call.session,
-            None,
             call.workspace,
             call.who.created_by,
             format_ref(RefKind.KPI, kpi.number),

@@ -13,7 +13,7 @@ from bot.forms.calendar import parse_settings
 from bot.ids import Callback
 from bot.listeners.common import caller, unit_of_work
 from bot.listeners.router import Invocation
-from bot.services import calendar, schedules
+from bot.services import calendar
 from bot.ui import calendar as ui
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def okr_settings(call: Invocation) -> None:
         raise Usage("`/okr settings` takes nothing: it opens the workspace's settings.")
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        view = calendar.for_viewing(session, client, workspace, who.user_id)
+        view = calendar.for_viewing(session, workspace, who.user_id)
     client.views_open(trigger_id=command["trigger_id"], view=ui.settings_modal(view))
 
 
@@ -46,4 +46,4 @@ def submit_settings(ack: Ack, view: dict, client: WebClient, context: BoltContex
         saved = calendar.save(session, workspace, who.user_id, form)
     ack()
     outbound.dm(client, who.user_id, **ui.settings_saved(saved))
-    schedules.announce(client, saved.announcement)
+    outbound.announce(client, saved.announcement)

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.domain.schedule_time import zone
 from bot.domain.slack_text import unescape
+from bot.listeners.members import refresh_member
 from bot.listeners.router import caller_of
 from bot.services import okrs
-from bot.services.workspaces import Caller, remember_user_change, unit_of_work
+from bot.services.workspaces import Caller, unit_of_work
 from bot.ui.text import mrkdwn_to_text
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ __all__ = [
     "creation_key",
     "modal_text",
     "reader_zone",
+    "refresh_member",
     "unescape_command_text",
     "unit_of_work",
 ]
@@ -51,19 +52,11 @@ def unescape_command_text(body: dict, next) -> None:  # noqa: A002 - Bolt inject
 
 
 def reader_zone(db: Database, client: WebClient, who: Caller) -> ZoneInfo:
-    """The zone the caller reads dates in: what users.info said last (kept on Member); for someone
-    we never heard of, asked of Slack once (outside any transaction) and kept; else the workspace's."""
+    """The zone the caller reads dates in: what users.info said (refreshed here if a day old, outside
+    any transaction), else the workspace's."""
+    refresh_member(db, client, who)
     with unit_of_work(db, who) as (session, workspace):
         known, fallback = okrs.stored_zone(session, workspace, who.user_id)
-    if known is None:
-        try:
-            user = client.users_info(user=who.user_id)["user"]
-        except SlackApiError as error:
-            log.warning("users.info failed for %s: %s", who.user_id, error.response.get("error"))
-            user = {}
-        if user.get("tz"):
-            remember_user_change(db, who.team_id, user, enterprise_id=who.enterprise_id)
-            known = user["tz"]
     return zone(known, fallback)
 
 

@@ -24,7 +24,7 @@ from bot.listeners import homes
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import kras, review_pack
-from bot.services.workspaces import STORED_ONLY, now
+from bot.services.workspaces import now
 from bot.ui import kra as ui
 from bot.ui.blocks import ephemeral
 
@@ -81,7 +81,7 @@ def _edit(call: Invocation) -> None:
 def open_edit(client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str) -> None:
     """The edit form of one KRA (also for the first week's *Add KPIs* button)."""
     with unit_of_work(db, who) as (session, workspace):
-        kra, kpis = kras.kra_to_edit(session, client, workspace, who.user_id, reference)
+        kra, kpis = kras.kra_to_edit(session, workspace, who.user_id, reference)
         view = ui.kra_modal(
             owner_id=kra.owner_id, kra=kra, kpis=kpis, private_metadata=json.dumps({"kra": kra.number})
         )
@@ -91,9 +91,7 @@ def open_edit(client: WebClient, db: Database, who: Caller, trigger_id: str, ref
 def _archive(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
-        kra = kras.archive_kra(
-            session, call.client, workspace, who.user_id, _one_reference(call.rest, "archive")
-        )
+        kra = kras.archive_kra(session, workspace, who.user_id, _one_reference(call.rest, "archive"))
         answer = ephemeral(
             f"Archived *`{ui.kra_ref(kra)}` {ui.user_text(kra.title, 150)}*. Its KPIs and history are kept."
         )
@@ -117,7 +115,7 @@ def _kpi(call: Invocation) -> None:
         # trigger_id is unique to one invocation: a replay of the same signed request logs nothing.
         dedupe = f"cmd:{call.command['trigger_id']}" if call.command.get("trigger_id") else None
         kpi, kra = kras.log_measurement(
-            session, call.client, workspace, who.user_id, parts[0], value, note, dedupe_key=dedupe
+            session, workspace, who.user_id, parts[0], value, note, dedupe_key=dedupe
         )
         answer = ephemeral(f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`.")
     call.respond(**answer)
@@ -182,7 +180,7 @@ def submit_edit(ack: Ack, view: dict, client: WebClient, context: BoltContext, d
         raise Invalid("This form is out of date; run `/kra edit` again.") from None
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        saved = kras.update_kra(session, STORED_ONLY, workspace, who.user_id, number, form)
+        saved = kras.update_kra(session, workspace, who.user_id, number, form)
     ack()
     outbound.dm(client, who.user_id, ui.saved_message("Updated", saved.kra, saved.notes))
     homes.refresh(db, client, who, who.user_id, saved.kra.owner_id)

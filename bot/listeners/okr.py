@@ -30,7 +30,6 @@ from bot.listeners import homes
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import assessment, checkins, okrs
-from bot.services.workspaces import STORED_ONLY
 from bot.ui import checkin as checkin_ui
 from bot.ui import okr as ui
 from bot.ui.blocks import ephemeral
@@ -151,7 +150,7 @@ def _checkin(call: Invocation) -> None:
         # carries the same trigger_id and records nothing.
         trigger_id = command.get("trigger_id")
         dedupe = f"cmd:{trigger_id}" if trigger_id else None
-        recorded = checkins.check_in_line(session, client, workspace, who.user_id, rest, dedupe_prefix=dedupe)
+        recorded = checkins.check_in_line(session, workspace, who.user_id, rest, dedupe_prefix=dedupe)
         answer = ephemeral(checkin_ui.recorded_message([recorded]))
         owners = (recorded.key_result.owner_id, recorded.objective.owner_id)
     respond(**answer)
@@ -169,7 +168,7 @@ def _edit(call: Invocation) -> None:
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         reference = _one_reference(rest, "edit")
-        objective, key_results = okrs.objective_to_change(session, client, workspace, who.user_id, reference)
+        objective, key_results = okrs.objective_to_change(session, workspace, who.user_id, reference)
         if not okrs.is_active(objective):
             raise Invalid(
                 f"{ui.obj_ref(objective)} is {objective.status.value}; its history stays as it was."
@@ -189,7 +188,7 @@ def _close(call: Invocation) -> None:
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         reference = _one_reference(rest, "close")
-        objective, key_results = okrs.objective_to_change(session, client, workspace, who.user_id, reference)
+        objective, key_results = okrs.objective_to_change(session, workspace, who.user_id, reference)
         if not okrs.is_active(objective):
             raise Invalid(f"{ui.obj_ref(objective)} is already {objective.status.value}.")
         status = assessment.assess(objective, key_results, workspace)
@@ -202,9 +201,7 @@ def _archive(call: Invocation) -> None:
     rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        objective = okrs.archive_objective(
-            session, client, workspace, who.user_id, _one_reference(rest, "archive")
-        )
+        objective = okrs.archive_objective(session, workspace, who.user_id, _one_reference(rest, "archive"))
         owners = okrs.owners_of(session, objective)
         answer = ephemeral(
             f"Archived *`{ui.obj_ref(objective)}` {ui.user_text(objective.title, 150)}*. Its key results and check-ins are kept."
@@ -304,7 +301,7 @@ def submit_edit(ack: Ack, view: dict, client: WebClient, context: BoltContext, d
     number = _metadata_number(view, "edit")
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        saved = okrs.update_objective(session, STORED_ONLY, workspace, who.user_id, number, form)
+        saved = okrs.update_objective(session, workspace, who.user_id, number, form)
         owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
         message = ui.saved_message("Updated", saved.objective, saved.key_results, saved.notes)
     ack()
@@ -317,9 +314,7 @@ def submit_close(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
     number = _metadata_number(view, "close")
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        objective, key_results = okrs.close_objective(
-            session, STORED_ONLY, workspace, who.user_id, number, scores
-        )
+        objective, key_results = okrs.close_objective(session, workspace, who.user_id, number, scores)
         owners = [objective.owner_id, *(kr.owner_id for kr in key_results)]
         message = ui.closed_message(objective, key_results)
     ack()
@@ -348,7 +343,7 @@ def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext
     # Slack may deliver one submission twice; both carry the same view id and hash.
     dedupe = f"{view.get('id', '')}:{view.get('hash', '')}" if view.get("id") else None
     with unit_of_work(db, who) as (session, workspace):
-        recorded = checkins.record(session, client, workspace, who.user_id, entries, dedupe_prefix=dedupe)
+        recorded = checkins.record(session, workspace, who.user_id, entries, dedupe_prefix=dedupe)
         owners = [r.key_result.owner_id for r in recorded] + [r.objective.owner_id for r in recorded]
         message = checkin_ui.recorded_message(recorded)
     ack()

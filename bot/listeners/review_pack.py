@@ -20,7 +20,7 @@ from bot.errors import NorthlineError, Usage
 from bot.ids import Action
 from bot.listeners import kra as kra_listener
 from bot.listeners import okr as okr_listener
-from bot.listeners.common import caller, reader_zone, unit_of_work
+from bot.listeners.common import caller, reader_zone, refresh_member, unit_of_work
 from bot.listeners.router import Invocation
 from bot.services import review_pack as service
 from bot.services.workspaces import now as _now
@@ -77,11 +77,11 @@ def report_command(call: Invocation) -> None:
         respond(**ephemeral(REPORT_USAGE))
         return
     person, period_text = _subject(rest, who.user_id)
-    tz = reader_zone(db, client, who)  # also leaves the caller's admin flag cached for authorize()
+    tz = reader_zone(db, client, who)  # also refreshes the caller's admin flag for authorize()
     now = _now()
+    refresh_member(db, client, who, person)  # the pack's title names them
     with unit_of_work(db, who) as (session, workspace):
-        service.authorize(session, client, workspace, who.user_id, person)
-        service.know_person(session, client, workspace, person)
+        service.authorize(session, workspace, who.user_id, person)
         try:
             period = parse_period(period_text, fiscal_start_month=workspace.fiscal_year_start_month, now=now)
         except ValueError as error:

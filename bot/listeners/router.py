@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 
 from bot import outbound
 from bot.domain.slack_text import split_command, user_text
+from bot.listeners.members import refresh_member
 from bot.services.workspaces import Caller
 from bot.ui.blocks import ephemeral
 
@@ -106,4 +107,7 @@ class Router:
         if refusal:
             outbound.answer(respond, **ephemeral(refusal))
             return
+        # Services decide rights from the member cache; bring the caller's row up to date here,
+        # after ack() and before any transaction.
+        refresh_member(db, client, caller_of(context))
         handler(Invocation(rest, command, outbound.responder(respond), client, context, db))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import outbound
 from bot.domain.channels import is_team_channel
 from bot.domain.schedule_time import (
     WeeklySlot,
@@ -28,6 +29,7 @@ from bot.domain.schedule_time import (
     zone,
 )
 from bot.errors import Invalid, Usage
+from bot.jobs import digest
 from bot.listeners.common import caller, reader_zone, unit_of_work
 from bot.listeners.router import Invocation
 from bot.services import schedules
@@ -266,7 +268,7 @@ def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: st
 
 
 def okr_pause(call: Invocation) -> None:
-    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
+    rest, respond, context, db = call.rest, call.respond, call.context, call.db
     words = rest.split()
     if words and words[0].lower() == "until":
         words = words[1:]
@@ -284,7 +286,7 @@ def okr_pause(call: Invocation) -> None:
             ) from None
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        schedules.pause(session, client, workspace, who.user_id, until, datetime.now(UTC))
+        schedules.pause(session, workspace, who.user_id, until, datetime.now(UTC))
     if until == PAUSE_FOREVER:
         text = "Your check-in reminders are paused until you `/okr resume`."
     else:
@@ -298,7 +300,7 @@ def okr_resume(call: Invocation) -> None:
         raise Usage(schedules_ui.PAUSE_USAGE)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        was_paused = schedules.resume(session, client, workspace, who.user_id)
+        was_paused = schedules.resume(session, workspace, who.user_id)
     text = (
         "Welcome back: your check-in reminders are on again."
         if was_paused
@@ -347,9 +349,9 @@ def okr_digest(call: Invocation) -> None:
             )
         )
         return
-    text, _posted = schedules.post_digest_now(
-        db, client, workspace_id, channel_id, requested_by=who.user_id, now=now
-    )
+    text = digest.post_digest_now(db, client, workspace_id, channel_id, requested_by=who.user_id)
+    if text.startswith("Posted"):
+        schedules.record_digest_now(db, workspace_id, channel_id, who.user_id, now)
     respond(**ephemeral(text))
 
 
@@ -397,7 +399,6 @@ def _set_schedule(
     with unit_of_work(db, who) as (session, workspace):
         told = schedules.set_schedule(
             session,
-            client,
             workspace,
             who.user_id,
             kind,
@@ -406,7 +407,7 @@ def _set_schedule(
             channel_id=channel_id,
             length_weeks=length_weeks,
         )
-    schedules.announce(client, told)
+    outbound.announce(client, told)
 
 
 def _switch_off(
@@ -419,8 +420,8 @@ def _switch_off(
 ) -> None:
     """Switch a schedule off, if the caller may; announced once committed."""
     with unit_of_work(db, who) as (session, workspace):
-        told = schedules.switch_off(session, client, workspace, who.user_id, kind, channel_id, default)
-    schedules.announce(client, told)
+        told = schedules.switch_off(session, workspace, who.user_id, kind, channel_id, default)
+    outbound.announce(client, told)
 
 
 def _switched_off(reason: str | None) -> str:

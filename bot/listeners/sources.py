@@ -15,7 +15,6 @@ from bot.errors import Invalid, Usage
 from bot.ids import Callback
 from bot.listeners.common import caller, unit_of_work
 from bot.listeners.router import Invocation
-from bot.services.workspaces import STORED_ONLY
 from bot.services.workspaces import now as _now
 from bot.sources import bindings
 from bot.sources.form import parse_source
@@ -44,7 +43,7 @@ def source_command(call: Invocation) -> None:
         raise Usage("Name one key result or KPI, like `/okr source KR-7`.")
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        ref, binding = bindings.binding_to_sync(session, client, workspace, who.user_id, parts[0])
+        ref, binding = bindings.binding_to_sync(session, workspace, who.user_id, parts[0])
         view = ui.source_modal(ref, binding, json.dumps({"ref": ref}))
     client.views_open(trigger_id=command["trigger_id"], view=view)
 
@@ -58,7 +57,7 @@ def submit_source(ack: Ack, view: dict, client: WebClient, context: BoltContext,
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         # Checked again on submit: the form's private_metadata is only a hint, never trusted.
-        bindings.bind_reference(session, STORED_ONLY, workspace, who.user_id, str(ref), spec)
+        bindings.bind_reference(session, workspace, who.user_id, str(ref), spec)
     ack()
     outbound.dm(client, who.user_id, ui.bound_message(str(ref), spec))
 
@@ -70,7 +69,7 @@ def sync_command(call: Invocation) -> None:
         raise Usage(ui.USAGE)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        ref, binding = bindings.binding_to_sync(session, client, workspace, who.user_id, parts[0])
+        ref, binding = bindings.binding_to_sync(session, workspace, who.user_id, parts[0])
         binding_id = binding.id if binding is not None else None
     if binding_id is None:
         respond(**ui.not_bound_message(ref))

@@ -26,10 +26,9 @@ from bot.errors import Invalid, Usage
 from bot.forms.sprint import SprintMetadata, parse_metadata, parse_review, parse_start
 from bot.ids import Action, Callback
 from bot.listeners import homes
-from bot.listeners.common import Caller, caller, reader_zone, unit_of_work
+from bot.listeners.common import Caller, caller, reader_zone, refresh_member, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import sprints
-from bot.services.workspaces import STORED_ONLY
 from bot.ui import sprint as ui
 from bot.ui.blocks import ephemeral
 
@@ -51,7 +50,7 @@ def _open_plan(
     client: WebClient, db: Database, who: Caller, channel_id: str, trigger_id: str, name: str = ""
 ) -> None:
     with unit_of_work(db, who) as (session, workspace):
-        plan = sprints.plan(session, client, workspace, who.user_id, channel_id)
+        plan = sprints.plan(session, workspace, who.user_id, channel_id)
         view = ui.start_modal(
             name=name[:150] or plan.name,
             starts_on=plan.starts_on,
@@ -78,7 +77,7 @@ def _goal(call: Invocation) -> None:
     )
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        detail = sprints.set_goal(session, client, workspace, who.user_id, command["channel_id"], rest)
+        detail = sprints.set_goal(session, workspace, who.user_id, command["channel_id"], rest)
         answer = ephemeral(ui.goal_set(detail))
     respond(**answer)
     homes.refresh(db, client, who, who.user_id)
@@ -95,9 +94,7 @@ def _link(call: Invocation) -> None:
     )
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        detail, key_result = sprints.link(
-            session, client, workspace, who.user_id, command["channel_id"], rest
-        )
+        detail, key_result = sprints.link(session, workspace, who.user_id, command["channel_id"], rest)
         answer = ephemeral(ui.linked(detail, f"KR-{key_result.number}", key_result.title))
     respond(**answer)
     homes.refresh(db, client, who, who.user_id, key_result.owner_id)
@@ -114,9 +111,7 @@ def _unlink(call: Invocation) -> None:
     )
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        detail, key_result = sprints.unlink(
-            session, client, workspace, who.user_id, command["channel_id"], rest
-        )
+        detail, key_result = sprints.unlink(session, workspace, who.user_id, command["channel_id"], rest)
         answer = ephemeral(ui.unlinked(detail, f"KR-{key_result.number}", key_result.title))
     respond(**answer)
     homes.refresh(db, client, who, who.user_id, key_result.owner_id)
@@ -146,7 +141,7 @@ def _open_review(
 ) -> None:
     today = _today(db, client, who)
     with unit_of_work(db, who) as (session, workspace):
-        detail = sprints.prepare_review(session, client, workspace, who.user_id, channel_id, sprint_id)
+        detail = sprints.prepare_review(session, workspace, who.user_id, channel_id, sprint_id)
         metadata = SprintMetadata(detail.sprint.channel_id, detail.sprint.id).dumps()
         view = ui.review_modal(detail, sprints.standings_of(detail, workspace), today, metadata)
     client.views_open(trigger_id=trigger_id, view=view)
@@ -223,7 +218,7 @@ def submit_end(ack: Ack, view: dict, client: WebClient, context: BoltContext, db
     metadata = parse_metadata(view, needs_sprint=True)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        ended = sprints.end_sprint(session, STORED_ONLY, workspace, who.user_id, metadata, form)
+        ended = sprints.end_sprint(session, workspace, who.user_id, metadata, form)
     ack()
     text, blocks = ui.ended_message(ended.detail, ended.standings, who.user_id)
     posted = outbound.post(client, ended.detail.sprint.channel_id, text, blocks)
@@ -242,6 +237,7 @@ def plan_from_button(ack: Ack, body: dict, client: WebClient, context: BoltConte
     value = ((body.get("actions") or [{}])[0].get("value") or "").strip()
     channel_id = value or (body.get("channel") or {}).get("id")
     sprints.require_team_channel(channel_id)
+    refresh_member(db, client, caller(context))  # a button has no router to do it
     _open_plan(client, db, caller(context), channel_id, body["trigger_id"])
 
 
@@ -253,4 +249,5 @@ def review_from_button(ack: Ack, body: dict, client: WebClient, context: BoltCon
     if not sprint.isdigit() or len(sprint) > 12:
         raise Invalid("This button is out of date; run `/sprint end` in the team's channel.")
     sprints.require_team_channel(channel_id)
+    refresh_member(db, client, caller(context))  # a button has no router to do it
     _open_review(client, db, caller(context), channel_id, body["trigger_id"], int(sprint))

@@ -24,7 +24,7 @@ def register(app: App) -> None:
 
 
 def token_command(call: Invocation) -> None:
-    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
+    rest, respond, context, db = call.rest, call.respond, call.context, call.db
     verb, _, arguments = rest.strip().partition(" ")
     parts = arguments.split()
     verb = verb.lower()
@@ -32,16 +32,14 @@ def token_command(call: Invocation) -> None:
     if verb in ("new", "create", "add") and 1 <= len(parts) <= 2:
         permission = _permission(parts[1] if len(parts) == 2 else "read")
         with unit_of_work(db, who) as (session, workspace):
-            made = tokens.create_token(session, client, workspace, who.user_id, parts[0], permission)
+            made = tokens.create_token(session, workspace, who.user_id, parts[0], permission)
             answer = ui.created_message(made.token, made.secret)
     elif verb in ("list", "ls") and not parts:
         with unit_of_work(db, who) as (session, workspace):
-            answer = ui.list_message(tokens.list_tokens(session, client, workspace, who.user_id))
+            answer = ui.list_message(tokens.list_tokens(session, workspace, who.user_id))
     elif verb in ("revoke", "delete", "rm") and len(parts) == 1:
         with unit_of_work(db, who) as (session, workspace):
-            answer = ui.revoked_message(
-                tokens.revoke_token(session, client, workspace, who.user_id, parts[0])
-            )
+            answer = ui.revoked_message(tokens.revoke_token(session, workspace, who.user_id, parts[0]))
     else:
         respond(**ephemeral(ui.USAGE))
         return

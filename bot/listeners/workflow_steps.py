@@ -21,7 +21,7 @@ from bot.domain.references import RefKind, format_ref
 from bot.errors import Invalid, NorthlineError
 from bot.ids import Step
 from bot.listeners import homes
-from bot.listeners.common import caller, unit_of_work
+from bot.listeners.common import Caller, caller, refresh_member, unit_of_work
 from bot.services import steps
 from bot.ui import reminders as reminders_ui
 from bot.ui import steps as ui
@@ -83,14 +83,21 @@ def _author(inputs: dict) -> tuple[str, str | None]:
     return person, starter
 
 
+def _know_starter(db: Database, client: WebClient, who: Caller, starter: str | None, author: str) -> None:
+    """Whoever started the workflow for someone else needs that person's rights, decided from the
+    member cache: refresh their row first, outside the transaction."""
+    if starter and starter != author:
+        refresh_member(db, client, who, starter)
+
+
 def checkin_step(
     inputs: dict, complete: Complete, client: WebClient, context: BoltContext, db: Database
 ) -> None:
     author, starter = _author(inputs)
+    _know_starter(db, client, caller(context), starter, author)
     with unit_of_work(db, caller(context)) as (session, workspace):
         done = steps.check_in(
             session,
-            client,
             workspace,
             author_id=author,
             starter_id=starter,
@@ -112,10 +119,10 @@ def log_kpi_step(
     inputs: dict, complete: Complete, client: WebClient, context: BoltContext, db: Database
 ) -> None:
     author, starter = _author(inputs)
+    _know_starter(db, client, caller(context), starter, author)
     with unit_of_work(db, caller(context)) as (session, workspace):
         kpi, _ = steps.log_kpi(
             session,
-            client,
             workspace,
             author_id=author,
             starter_id=starter,

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.domain.cycles import MONTHS
@@ -108,10 +107,10 @@ class View:
     admins: list[str]
 
 
-def for_viewing(session: Session, client: WebClient, workspace: Workspace, user_id: str) -> View:
+def for_viewing(session: Session, workspace: Workspace, user_id: str) -> View:
     """The settings, and whether `user_id` may change them (users.info refreshed if stale: call
     this after ack())."""
-    editable = member(session, client, workspace, user_id).is_admin
+    editable = member(session, workspace, user_id).is_admin
     return View(current(session, workspace), editable, members_repo.admin_ids(session, workspace.id))
 
 

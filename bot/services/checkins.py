@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,7 +113,6 @@ def _move_key_result(kr: KeyResult, entry: CheckInEntry, check_in: CheckIn, now:
 
 def record(
     session: Session,
-    client: WebClient | None,
     workspace: Workspace,
     actor_id: str,
     entries: list[CheckInEntry],
@@ -143,7 +141,7 @@ def record(
     ]
     if not_theirs and not authorized:
         # The owner of the key result, the owner of its objective, or a workspace admin.
-        require_owner_or_admin(session, client, workspace, actor_id, *not_theirs[0])
+        require_owner_or_admin(session, workspace, actor_id, *not_theirs[0])
     recorded: list[Recorded] = []
     for entry in entries:
         kr, objective = found[entry.key_result_id]
@@ -192,7 +190,6 @@ def parse_line(rest: str) -> tuple[str, str, Confidence | None, str]:
 
 def check_in_line(
     session: Session,
-    client: WebClient | None,
     workspace: Workspace,
     actor_id: str,
     rest: str,
@@ -221,7 +218,6 @@ def check_in_line(
     )
     recorded = record(
         session,
-        client,
         workspace,
         actor_id,
         [entry],

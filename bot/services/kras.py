@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -73,7 +72,6 @@ def _already_created(kra: Kra) -> str:
 
 def update_kra(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     actor_id: str,
     number: int,
@@ -84,7 +82,7 @@ def update_kra(
     if kra is None or kra.status != Status.ACTIVE:
         raise NotFound(f"{format_ref(RefKind.KRA, number)} was not found in this workspace.")
     # Checked again on submit: the modal's private_metadata is only a hint, never trusted.
-    require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id, kra.created_by)
+    require_owner_or_admin(session, workspace, actor_id, kra.owner_id, kra.created_by)
     kra.title, kra.description, kra.role = form.title, form.description, form.role
     kra.owner_id, kra.channel_id = form.owner_id, form.channel_id
     existing = repo.kpis_of(session, [kra.id]).get(kra.id, [])
@@ -106,11 +104,9 @@ def update_kra(
     return Saved(kra, _coach(session, workspace, kra, len(form.kpis)))
 
 
-def archive_kra(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, reference: str
-) -> Kra:
+def archive_kra(session: Session, workspace: Workspace, actor_id: str, reference: str) -> Kra:
     kra = find_kra(session, workspace, reference)
-    require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id, kra.created_by)
+    require_owner_or_admin(session, workspace, actor_id, kra.owner_id, kra.created_by)
     if kra.status == Status.ARCHIVED:
         raise Invalid(f"{format_ref(RefKind.KRA, kra.number)} is already archived.")
     kra.status = Status.ARCHIVED
@@ -119,7 +115,6 @@ def archive_kra(
 
 def log_measurement(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     actor_id: str,
     reference: str,
@@ -145,7 +140,7 @@ def log_measurement(
     if kpi.status != Status.ACTIVE or kra.status != Status.ACTIVE:
         raise Invalid(f"{format_ref(RefKind.KPI, number)} is archived; measurements go on active KPIs.")
     if not authorized:
-        require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id)
+        require_owner_or_admin(session, workspace, actor_id, kra.owner_id)
     now = at or _now()
     try:
         with session.begin_nested():
@@ -279,7 +274,7 @@ def kra_detail(session: Session, workspace: Workspace, reference: str) -> KraDet
 
 
 def kra_to_edit(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, reference: str
+    session: Session, workspace: Workspace, actor_id: str, reference: str
 ) -> tuple[Kra, list[Kpi]]:
     """The KRA and KPIs for the edit form, for its owner, its creator or an admin; active only."""
     kra = find_kra(session, workspace, reference)
@@ -287,5 +282,5 @@ def kra_to_edit(
         raise Invalid(
             f"{format_ref(RefKind.KRA, kra.number)} is archived; archived KRAs keep their history unchanged."
         )
-    require_owner_or_admin(session, client, workspace, actor_id, kra.owner_id, kra.created_by)
+    require_owner_or_admin(session, workspace, actor_id, kra.owner_id, kra.created_by)
     return kra, repo.kpis_of(session, [kra.id]).get(kra.id, [])

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,9 +61,9 @@ def find_key_result(session: Session, workspace: Workspace, reference: str) -> t
 
 
 def require_objective_rights(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, objective: Objective
+    session: Session, workspace: Workspace, actor_id: str, objective: Objective
 ) -> None:
-    require_owner_or_admin(session, client, workspace, actor_id, objective.owner_id, objective.created_by)
+    require_owner_or_admin(session, workspace, actor_id, objective.owner_id, objective.created_by)
 
 
 # --- the objective modal -------------------------------------------------------------------------
@@ -216,7 +215,7 @@ def _already_created(objective: Objective) -> str:
 
 
 def update_objective(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, number: int, form: ObjectiveForm
+    session: Session, workspace: Workspace, actor_id: str, number: int, form: ObjectiveForm
 ) -> Saved:
     """Apply the edit modal. Row n maps to the n-th active key result; a cleared row archives it
     (its check-ins are kept); a filled row beyond them adds one."""
@@ -224,7 +223,7 @@ def update_objective(
     if objective is None:
         raise NotFound(f"{format_ref(RefKind.OBJ, number)} was not found in this workspace.")
     # Checked again on submit: the modal's private_metadata is only a hint, never trusted.
-    require_objective_rights(session, client, workspace, actor_id, objective)
+    require_objective_rights(session, workspace, actor_id, objective)
     if objective.status != Status.ACTIVE:
         raise Invalid(
             f"{format_ref(RefKind.OBJ, number)} is {objective.status.value}; its history stays as it was."
@@ -270,7 +269,6 @@ def _coach(form: ObjectiveForm, kra: Kra | None) -> list[str]:
 
 def close_objective(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     actor_id: str,
     number: int,
@@ -281,7 +279,7 @@ def close_objective(
     objective = repo.objective_by_number(session, workspace.id, number)
     if objective is None:
         raise NotFound(f"{format_ref(RefKind.OBJ, number)} was not found in this workspace.")
-    require_objective_rights(session, client, workspace, actor_id, objective)
+    require_objective_rights(session, workspace, actor_id, objective)
     if objective.status != Status.ACTIVE:
         raise Invalid(f"{format_ref(RefKind.OBJ, number)} is already {objective.status.value}.")
     key_results = [
@@ -301,11 +299,9 @@ def close_objective(
     return objective, key_results
 
 
-def archive_objective(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, reference: str
-) -> Objective:
+def archive_objective(session: Session, workspace: Workspace, actor_id: str, reference: str) -> Objective:
     objective = find_objective(session, workspace, reference)
-    require_objective_rights(session, client, workspace, actor_id, objective)
+    require_objective_rights(session, workspace, actor_id, objective)
     if objective.status == Status.ARCHIVED:
         raise Invalid(f"{format_ref(RefKind.OBJ, objective.number)} is already archived.")
     objective.status = Status.ARCHIVED
@@ -408,11 +404,11 @@ def active_key_results(session: Session, objective: Objective) -> list[KeyResult
 
 
 def objective_to_change(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, reference: str
+    session: Session, workspace: Workspace, actor_id: str, reference: str
 ) -> tuple[Objective, list[KeyResult]]:
     """An objective to edit or close, and its active key results: for those with rights to it."""
     objective = find_objective(session, workspace, reference)
-    require_objective_rights(session, client, workspace, actor_id, objective)
+    require_objective_rights(session, workspace, actor_id, objective)
     return objective, active_key_results(session, objective)
 
 

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.domain.cycles import cycle_for
@@ -101,21 +100,14 @@ class ReviewPack:
 # --- who may have a pack --------------------------------------------------------------------------
 
 
-def authorize(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, person_id: str
-) -> None:
+def authorize(session: Session, workspace: Workspace, actor_id: str, person_id: str) -> None:
     """The person, a reviewer they named, or a workspace admin (the cached admin flag; called
     after ack())."""
     if actor_id == person_id or repo.is_reviewer(session, workspace.id, person_id, actor_id):
         return
-    if member(session, client, workspace, actor_id).is_admin:
+    if member(session, workspace, actor_id).is_admin:
         return
     raise Forbidden(REFUSED)
-
-
-def know_person(session: Session, client: WebClient, workspace: Workspace, person_id: str) -> None:
-    """Have the person's name cached (users.info, at most daily) for the pack's title."""
-    member(session, client, workspace, person_id)
 
 
 def name_reviewer(

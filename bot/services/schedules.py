@@ -16,7 +16,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.domain.schedule_time import WEEKDAYS, local_date, local_midnight_utc, zone
@@ -49,13 +48,13 @@ def _names(user_ids: list[str]) -> str:
     return ", ".join(shown)
 
 
-def is_admin(session: Session, client: WebClient, workspace: Workspace, user_id: str) -> bool:
-    return member(session, client, workspace, user_id).is_admin
+def is_admin(session: Session, workspace: Workspace, user_id: str) -> bool:
+    return member(session, workspace, user_id).is_admin
 
 
-def require_admin(session: Session, client: WebClient, workspace: Workspace, user_id: str, what: str) -> None:
+def require_admin(session: Session, workspace: Workspace, user_id: str, what: str) -> None:
     """Workspace-wide changes: admins only. The refusal names the admins we know of."""
-    if is_admin(session, client, workspace, user_id):
+    if is_admin(session, workspace, user_id):
         return
     admins = members_repo.admin_ids(session, workspace.id)
     who = f" ({_names(admins)})" if admins else ""
@@ -63,12 +62,12 @@ def require_admin(session: Session, client: WebClient, workspace: Workspace, use
 
 
 def require_channel_steward(
-    session: Session, client: WebClient, workspace: Workspace, user_id: str, channel_id: str, what: str
+    session: Session, workspace: Workspace, user_id: str, channel_id: str, what: str
 ) -> None:
     """A channel's digest and sprint cadence: admins, its objective owners, its sprint starters."""
     if user_id in members_repo.channel_stewards(session, workspace.id, channel_id):
         return
-    if is_admin(session, client, workspace, user_id):
+    if is_admin(session, workspace, user_id):
         return
     raise Forbidden(
         f"Only a workspace admin, an owner of one of <#{channel_id}>'s objectives, or someone who "
@@ -78,20 +77,17 @@ def require_channel_steward(
 
 def require_may_change(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     user_id: str,
     kind: ScheduleKind,
     channel_id: str,
 ) -> None:
     if kind == ScheduleKind.CHECKIN:
-        require_admin(session, client, workspace, user_id, "everyone's check-in reminders")
+        require_admin(session, workspace, user_id, "everyone's check-in reminders")
     elif kind == ScheduleKind.DIGEST:
-        require_channel_steward(session, client, workspace, user_id, channel_id, f"<#{channel_id}>'s digest")
+        require_channel_steward(session, workspace, user_id, channel_id, f"<#{channel_id}>'s digest")
     else:
-        require_channel_steward(
-            session, client, workspace, user_id, channel_id, f"<#{channel_id}>'s sprint cadence"
-        )
+        require_channel_steward(session, workspace, user_id, channel_id, f"<#{channel_id}>'s sprint cadence")
 
 
 def _weekly(weekday: int, time_of_day: str) -> str:
@@ -100,7 +96,6 @@ def _weekly(weekday: int, time_of_day: str) -> str:
 
 def set_schedule(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     user_id: str,
     kind: ScheduleKind,
@@ -111,8 +106,8 @@ def set_schedule(
     length_weeks: int | None = None,
 ) -> Announcement:
     """Set (and switch on) a schedule at the day and time typed, in the caller's own time zone."""
-    require_may_change(session, client, workspace, user_id, kind, channel_id)
-    me = member(session, client, workspace, user_id)
+    require_may_change(session, workspace, user_id, kind, channel_id)
+    me = member(session, workspace, user_id)
     tz = zone(me.tz, workspace.timezone)
     repo.set_schedule(
         session,
@@ -146,7 +141,6 @@ def set_schedule(
 
 def switch_off(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     user_id: str,
     kind: ScheduleKind,
@@ -154,7 +148,7 @@ def switch_off(
     default: tuple[int, str, int | None],
 ) -> Announcement:
     """Switch a schedule off, keeping its day, time, zone and length for when it comes back on."""
-    require_may_change(session, client, workspace, user_id, kind, channel_id)
+    require_may_change(session, workspace, user_id, kind, channel_id)
     row = repo.schedule(session, workspace.id, kind, channel_id)
     if row is None and kind == ScheduleKind.DIGEST:
         # A channel on the workspace's default digest keeps that default for when it comes back.
@@ -165,7 +159,7 @@ def switch_off(
     elif kind == ScheduleKind.DIGEST:
         timezone = zone(workspace.timezone).key  # the default digest runs in the workspace's zone
     else:
-        timezone = zone(member(session, client, workspace, user_id).tz, workspace.timezone).key
+        timezone = zone(member(session, workspace, user_id).tz, workspace.timezone).key
     repo.set_schedule(
         session,
         workspace.id,
@@ -195,27 +189,12 @@ def _to_admins(session: Session, workspace: Workspace, actor_id: str, text: str)
     )
 
 
-def announce(client: WebClient, announcement: Announcement | None) -> None:
-    """Best effort, after the commit: a channel we are not in, or a DM refused, is logged."""
-    from bot.jobs.posting import post
-
-    if announcement is None:
-        return
-    targets = [announcement.channel_id] if announcement.channel_id else announcement.user_ids
-    for target in targets:
-        result = post(client, channel=target, text=announcement.text)
-        if not result.ok:
-            log.warning("could not announce a schedule change to %s: %s", target, result.error)
-
-
 # --- /okr pause, /okr resume, /sprint schedule -----------------------------------------------------
 
 
-def pause(
-    session: Session, client: WebClient, workspace: Workspace, user_id: str, until, now: datetime
-) -> None:
+def pause(session: Session, workspace: Workspace, user_id: str, until, now: datetime) -> None:
     """Pause one's own reminders up to and including `until` (a day in one's own time zone)."""
-    me = member(session, client, workspace, user_id)
+    me = member(session, workspace, user_id)
     today = local_date(now, me.tz, fallback=workspace.timezone)
     if until < today:
         raise Invalid(
@@ -225,9 +204,9 @@ def pause(
     me.paused_until = until
 
 
-def resume(session: Session, client: WebClient, workspace: Workspace, user_id: str) -> bool:
+def resume(session: Session, workspace: Workspace, user_id: str) -> bool:
     """End one's pause; whether there was one."""
-    me = member(session, client, workspace, user_id)
+    me = member(session, workspace, user_id)
     was_paused = me.paused_until is not None
     me.paused_until = None
     return was_paused
@@ -265,28 +244,21 @@ def digest_ask(session: Session, workspace: Workspace, channel_id: str, now: dat
     return DigestAsk(last_at, last_at >= local_midnight_utc(monday, tz))
 
 
-def post_digest_now(
-    db: Database, client: WebClient, workspace_id: int, channel_id: str, *, requested_by: str, now: datetime
-) -> tuple[str, bool]:
-    """Post the channel's digest now and log it; returns what to tell and whether it posted."""
-    from bot.jobs import digest
-
-    text = digest.post_digest_now(db, client, workspace_id, channel_id, requested_by=requested_by)
-    posted = text.startswith("Posted")
-    if posted:
-        with db.session() as session:
-            digest_repo.record_digest_now(
-                session, workspace_id, channel_id, requested_by, now.astimezone(UTC).replace(tzinfo=None)
-            )
-    return text, posted
+def record_digest_now(
+    db: Database, workspace_id: int, channel_id: str, requested_by: str, now: datetime
+) -> None:
+    """Log a digest posted on request (`/okr digest`), so a second ask this week is warned."""
+    with db.session() as session:
+        digest_repo.record_digest_now(
+            session, workspace_id, channel_id, requested_by, now.astimezone(UTC).replace(tzinfo=None)
+        )
 
 
 __all__ = [
     "Announcement",
     "DigestAsk",
-    "announce",
     "digest_ask",
-    "post_digest_now",
+    "record_digest_now",
     "require_admin",
     "require_may_change",
     "set_schedule",

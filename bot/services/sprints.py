@@ -20,7 +20,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from slack_sdk import WebClient
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -154,12 +153,10 @@ def candidate_key_results(
     return sorted(chosen, key=lambda s: (_PACE_ORDER.get(s.pace, 2), not s.in_channel, s.key_result.number))
 
 
-def local_today(
-    session: Session, client: WebClient, workspace: Workspace, user_id: str, now: datetime | None = None
-) -> date:
+def local_today(session: Session, workspace: Workspace, user_id: str, now: datetime | None = None) -> date:
     """The person's own date (Slack's users.info time zone, cached a day)."""
     now = now or _now()
-    person = member(session, client, workspace, user_id, now=now)
+    person = member(session, workspace, user_id)
     return local_date(now, person.tz, offset_seconds=person.tz_offset or 0)
 
 
@@ -172,11 +169,9 @@ def require_team_channel(channel_id: str | None, channel_name: str | None = None
     return channel_id
 
 
-def require_editor(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, detail: SprintDetail
-) -> None:
+def require_editor(session: Session, workspace: Workspace, actor_id: str, detail: SprintDetail) -> None:
     try:
-        require_owner_or_admin(session, client, workspace, actor_id, *detail.editor_ids)
+        require_owner_or_admin(session, workspace, actor_id, *detail.editor_ids)
     except Forbidden:
         raise Forbidden(NOT_AN_EDITOR) from None
 
@@ -200,7 +195,6 @@ def _already_running(detail: SprintDetail) -> str:
 
 def plan(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     actor_id: str,
     channel_id: str,
@@ -212,7 +206,7 @@ def plan(
     running = views.current_sprint(session, workspace.id, channel_id)
     if running is not None:
         raise Conflict(_already_running(running))
-    starts_on = local_today(session, client, workspace, actor_id, now)
+    starts_on = local_today(session, workspace, actor_id, now)
     return Plan(
         channel_id=channel_id,
         name=f"Sprint {repo.sprint_count_in_channel(session, workspace.id, channel_id) + 1}",
@@ -289,13 +283,13 @@ def _resolve_key_results(
 
 
 def set_goal(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, channel_id: str, goal: str
+    session: Session, workspace: Workspace, actor_id: str, channel_id: str, goal: str
 ) -> SprintDetail:
     goal = check_goal(goal)
     if not goal:
         raise Usage("Say the goal, like `/sprint goal Ship the new onboarding to 10% of sign-ups`.")
     detail = find_current(session, workspace, channel_id)
-    require_editor(session, client, workspace, actor_id, detail)
+    require_editor(session, workspace, actor_id, detail)
     detail.sprint.goal = goal
     session.flush()
     return detail
@@ -318,10 +312,10 @@ def _key_result(
 
 
 def link(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, channel_id: str, reference: str
+    session: Session, workspace: Workspace, actor_id: str, channel_id: str, reference: str
 ) -> tuple[SprintDetail, KeyResult]:
     detail = find_current(session, workspace, channel_id)
-    require_editor(session, client, workspace, actor_id, detail)
+    require_editor(session, workspace, actor_id, detail)
     key_result, objective = _key_result(session, workspace, reference, "link")
     ref = format_ref(RefKind.KR, key_result.number)
     if key_result.status != Status.ACTIVE:
@@ -345,10 +339,10 @@ def link(
 
 
 def unlink(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, channel_id: str, reference: str
+    session: Session, workspace: Workspace, actor_id: str, channel_id: str, reference: str
 ) -> tuple[SprintDetail, KeyResult]:
     detail = find_current(session, workspace, channel_id)
-    require_editor(session, client, workspace, actor_id, detail)
+    require_editor(session, workspace, actor_id, detail)
     key_result, _objective = _key_result(session, workspace, reference, "unlink")
     link_row = session.get(SprintKeyResult, (detail.sprint.id, key_result.id))
     if link_row is None:
@@ -362,7 +356,6 @@ def unlink(
 
 def prepare_review(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     actor_id: str,
     channel_id: str,
@@ -378,7 +371,7 @@ def prepare_review(
         if sprint.status != Status.ACTIVE:
             raise Conflict(_closed(session, workspace, sprint, actor_id))
         detail = views.sprint_detail(session, sprint)
-    require_editor(session, client, workspace, actor_id, detail)
+    require_editor(session, workspace, actor_id, detail)
     return detail
 
 
@@ -396,7 +389,6 @@ def _closed(session: Session, workspace: Workspace, sprint: Sprint, reader_id: s
 
 def end_sprint(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     actor_id: str,
     metadata: SprintMetadata,
@@ -411,7 +403,7 @@ def end_sprint(
     if sprint.status != Status.ACTIVE:
         raise Conflict(_closed(session, workspace, sprint, actor_id))
     detail = views.sprint_detail(session, sprint)
-    require_editor(session, client, workspace, actor_id, detail)
+    require_editor(session, workspace, actor_id, detail)
     # Whoever's UPDATE matches the still-active row ended it; anyone else finds it closed.
     result = session.execute(
         update(Sprint)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.domain.limits import NOTE_MAX
@@ -67,7 +66,6 @@ def _note(note: str | None) -> str:
 
 def _starter_may(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     starter_id: str | None,
     author_id: str,
@@ -76,12 +74,11 @@ def _starter_may(
     """Whoever started the workflow may speak for `author_id` only if they hold the same right:
     otherwise any workflow could check in in anyone's name."""
     if starter_id and starter_id != author_id:
-        require_owner_or_admin(session, client, workspace, starter_id, *owners)
+        require_owner_or_admin(session, workspace, starter_id, *owners)
 
 
 def check_in(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     *,
     author_id: str,
@@ -121,13 +118,12 @@ def check_in(
         confidence = Confidence(kr.last_confidence)  # said nothing: it stands, as in /okr checkin
     entry = CheckInEntry(key_result_id=kr.id, value=value, confidence=confidence, note=_note(note))
     try:
-        _starter_may(session, client, workspace, starter_id, author_id, kr.owner_id, objective.owner_id)
+        _starter_may(session, workspace, starter_id, author_id, kr.owner_id, objective.owner_id)
         unit = typed_unit(value_text)
         if unit and not kr.unit and kr.kind != KeyResultKind.MILESTONE:
             kr.unit = unit
         recorded = checkins.record(
             session,
-            client,
             workspace,
             author_id,
             [entry],
@@ -148,7 +144,6 @@ def check_in(
 
 def log_kpi(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     *,
     author_id: str,
@@ -167,10 +162,9 @@ def log_kpi(
     except ValueError as error:
         raise Invalid(f"The step's value for {ref} must be a number such as 42 or 12.5%: {error}.") from None
     try:
-        _starter_may(session, client, workspace, starter_id, author_id, kra.owner_id)
+        _starter_may(session, workspace, starter_id, author_id, kra.owner_id)
         return kras.log_measurement(
             session,
-            client,
             workspace,
             author_id,
             reference,

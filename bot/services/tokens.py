@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from slack_sdk import WebClient
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -40,8 +39,8 @@ def new_token_text() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def require_admin(session: Session, client: WebClient, workspace: Workspace, user_id: str) -> None:
-    if not member(session, client, workspace, user_id).is_admin:
+def require_admin(session: Session, workspace: Workspace, user_id: str) -> None:
+    if not member(session, workspace, user_id).is_admin:
         raise Forbidden(ADMINS_ONLY)
 
 
@@ -63,7 +62,6 @@ class NewToken:
 
 def create_token(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     actor_id: str,
     name: str,
@@ -71,7 +69,7 @@ def create_token(
     *,
     now: datetime | None = None,
 ) -> NewToken:
-    require_admin(session, client, workspace, actor_id)
+    require_admin(session, workspace, actor_id)
     name = parse_name(name)
     live = session.scalars(
         select(ApiToken.name).where(ApiToken.workspace_id == workspace.id, ApiToken.revoked_at.is_(None))
@@ -102,8 +100,8 @@ def create_token(
     return NewToken(token, secret)
 
 
-def list_tokens(session: Session, client: WebClient, workspace: Workspace, actor_id: str) -> list[ApiToken]:
-    require_admin(session, client, workspace, actor_id)
+def list_tokens(session: Session, workspace: Workspace, actor_id: str) -> list[ApiToken]:
+    require_admin(session, workspace, actor_id)
     return list(
         session.scalars(
             select(ApiToken)
@@ -115,14 +113,13 @@ def list_tokens(session: Session, client: WebClient, workspace: Workspace, actor
 
 def revoke_token(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     actor_id: str,
     name: str,
     *,
     now: datetime | None = None,
 ) -> ApiToken:
-    require_admin(session, client, workspace, actor_id)
+    require_admin(session, workspace, actor_id)
     name = parse_name(name)
     token = session.scalar(
         select(ApiToken).where(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.domain.references import RefKind, format_ref, parse_any_ref
@@ -76,11 +75,11 @@ def find_target(
 
 
 def binding_to_sync(
-    session: Session, client: WebClient, workspace: Workspace, actor_id: str, reference: str
+    session: Session, workspace: Workspace, actor_id: str, reference: str
 ) -> tuple[str, SourceBinding | None]:
     """The binding `/okr sync REF` runs: for the owner or a workspace admin."""
     ref, target, owners = find_target(session, workspace, reference)
-    require_owner_or_admin(session, client, workspace, actor_id, *owners)
+    require_owner_or_admin(session, workspace, actor_id, *owners)
     if isinstance(target, KeyResult):
         return ref, repo.binding_of_key_result(session, target)
     return ref, repo.binding_of_kpi(session, target)
@@ -88,7 +87,6 @@ def binding_to_sync(
 
 def bind_reference(
     session: Session,
-    client: WebClient,
     workspace: Workspace,
     actor_id: str,
     reference: str,
@@ -96,5 +94,5 @@ def bind_reference(
 ) -> bool:
     """Bind (or unbind) the key result or KPI `reference`: for its owner or a workspace admin."""
     _, target, owners = find_target(session, workspace, reference)
-    require_owner_or_admin(session, client, workspace, actor_id, *owners)
+    require_owner_or_admin(session, workspace, actor_id, *owners)
     return bind(session, workspace, target, spec, actor_id)

@@ -225,7 +225,6 @@ def _record(session, workspace: Workspace, binding: SourceBinding, value: float,
         entry = CheckInEntry(key_result_id=kr.id, value=value, confidence=None, note="")
         recorded = checkins.record(
             session,
-            None,
             workspace,
             kr.owner_id,
             [entry],
@@ -243,7 +242,6 @@ def _record(session, workspace: Workspace, binding: SourceBinding, value: float,
     try:
         kras.log_measurement(
             session,
-            None,
             workspace,
             kra.owner_id,
             format_ref(RefKind.KPI, kpi.number),

@@ -59,8 +59,8 @@ def test_the_modal_lists_your_key_results_most_overdue_first_with_their_last_che
             CheckInEntry(key_result_id=ids[1], value=50, confidence=Confidence.AT_RISK, note="slow *week*"),
             CheckInEntry(key_result_id=ids[2], value=1200),
         ]
-        checkins.record(session, None, workspace, ALICE, entries[:1], now=now - timedelta(days=2))
-        checkins.record(session, None, workspace, ALICE, entries[1:], now=now - timedelta(days=9))
+        checkins.record(session, workspace, ALICE, entries[:1], now=now - timedelta(days=2))
+        checkins.record(session, workspace, ALICE, entries[1:], now=now - timedelta(days=9))
     view = open_checkin(slack, emulator)
     sections = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"][1:]
     order = [text.split("`")[1] for text in sections]

@@ -630,5 +630,5 @@ def test_a_closed_sprints_end_day_is_told_in_the_readers_zone(db):
         session.add(sprint)
         session.flush()
         with pytest.raises(Conflict) as closed:
-            sprints.prepare_review(session, None, workspace, BOB, CHANNEL, sprint.id)
+            sprints.prepare_review(session, workspace, BOB, CHANNEL, sprint.id)
     assert "on 2026-12-01" in closed.value.message

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import event, select
 
 from bot import outbound
 from bot.ids import Callback
@@ -50,6 +53,46 @@ def test_an_edit_from_someone_with_no_stored_row_is_refused_without_asking_slack
     assert _users_info_calls(emulator) == before
     with db.session() as session:
         assert session.scalar(select(Kra.title)) == "Customer satisfaction"
+
+
+@pytest.fixture
+def connections_held_at_users_info(db, monkeypatch):
+    """For each users.info the app makes: how many database connections its thread held then.
+    Anything but 0 is a transaction (or a session) waiting on Slack."""
+    held = threading.local()
+    seen: list[int] = []
+
+    def checkout(*_):
+        held.n = getattr(held, "n", 0) + 1
+
+    def checkin(*_):
+        held.n = getattr(held, "n", 1) - 1
+
+    event.listen(db.engine, "checkout", checkout)
+    event.listen(db.engine, "checkin", checkin)
+    real = WebClient.users_info
+
+    def users_info(self, **kwargs):
+        seen.append(getattr(held, "n", 0))
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(WebClient, "users_info", users_info)
+    yield seen
+    event.remove(db.engine, "checkout", checkout)
+    event.remove(db.engine, "checkin", checkin)
+
+
+def test_commands_ask_slack_about_people_outside_any_transaction(
+    slack, emulator, db, connections_held_at_users_info
+):
+    create_kra(slack, emulator, user=ALICE)
+    slack.command("/kra", "edit KRA-1", user_id=ADMIN)  # the admin flag decides, asked of Slack first
+    opened_view(emulator, Callback.KRA_EDIT, count=2)
+    answer(slack, "/sprint", "schedule", user_id=ADMIN, channel_id=CHANNEL)
+    answer(slack, "/kra", f"report <@{ALICE}|alice>", user_id=ADMIN)  # the pack names Alice
+    slack.settle()
+    assert len(connections_held_at_users_info) >= 2
+    assert set(connections_held_at_users_info) == {0}
 
 
 def test_kra_review_refuses_extra_words(slack, emulator, db):

@@ -625,8 +625,8 @@ def test_the_conditional_update_decides_when_the_other_review_lands_in_between(
     view = open_review(slack, emulator)
     checked = service.require_editor
 
-    def check_then_lose_the_race(session, client, workspace, actor_id, detail):
-        checked(session, client, workspace, actor_id, detail)
+    def check_then_lose_the_race(session, workspace, actor_id, detail):
+        checked(session, workspace, actor_id, detail)
         with db.session() as other:
             sprint = other.get(Sprint, detail.sprint.id)
             sprint.status, sprint.outcome, sprint.ended_by = Status.CLOSED, SprintOutcome.MET, ADMIN
