@@ -113,14 +113,7 @@ def _fail(name: str, message: str, code: int = 2) -> int:
 @command("export")
 def export(args: argparse.Namespace) -> int:
     """A workspace's KRAs, KPIs, objectives, key results and check-ins as CSV or JSON."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy import select
-
-    from bot.services.export import channels_in, export_rows, settings_of, to_csv, to_json, with_channel_names
-    from bot.slack_client import channel_names
     from storage.db import Database, ensure_schema
-    from storage.models import Workspace
 
     db = Database.from_url(_database_url())
     try:
@@ -132,32 +125,11 @@ def export(args: argparse.Namespace) -> int:
             return _fail(
                 "export", "name the workspace with --team T… (or set SLACK_BOT_TOKEN: its workspace is used)."
             )
-        with db.session() as session:
-            workspace = session.scalar(select(Workspace).where(Workspace.team_id == team))
-            if workspace is None:
-                return _fail("export", f"no workspace {team} in this database; check the team id (T…).")
-            if args.report:
-                try:
-                    text = _review_report(session, workspace, args.report, args.period)
-                except ValueError as error:
-                    return _fail("export", str(error))
-                rows = []
-            else:
-                rows = export_rows(session, workspace)
-                settings = settings_of(session, workspace)
+        text, rows = _export_text(db, args, team)
+    except ValueError as error:
+        return _fail("export", str(error))
     finally:
         db.dispose()
-    client = _bot_client() if rows else None
-    if client is not None:  # names beside channel ids, asked after the session closed
-        rows = with_channel_names(rows, channel_names(client, channels_in(rows)))
-    if args.report:
-        pass  # Markdown, whatever --format says
-    elif args.format == "json":
-        text = to_json(
-            rows, team_id=team, exported_at=datetime.now(UTC).replace(tzinfo=None), settings=settings
-        )
-    else:
-        text = to_csv(rows)
     if not args.output:
         sys.stdout.write(text)
         return 0
@@ -166,9 +138,36 @@ def export(args: argparse.Namespace) -> int:
             out.write(text)
     except OSError as error:
         return _fail("export", f"can't write {args.output}: {error.strerror or error}")
-    what = f"the review pack of {args.report}" if args.report else f"{len(rows)} rows"
+    what = f"the review pack of {args.report}" if args.report else f"{rows} rows"
     print(f"wrote {what} of {team} to {args.output}", file=sys.stderr)
     return 0
+
+
+def _export_text(db, args: argparse.Namespace, team: str) -> tuple[str, int]:
+    """The file `export` writes and how many rows it has. ValueError: a message for the operator."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from bot.services.export import channels_in, export_rows, settings_of, to_csv, to_json, with_channel_names
+    from bot.slack_client import channel_names
+    from storage.models import Workspace
+
+    with db.session() as session:
+        workspace = session.scalar(select(Workspace).where(Workspace.team_id == team))
+        if workspace is None:
+            raise ValueError(f"no workspace {team} in this database; check the team id (T…).")
+        if args.report:  # Markdown, whatever --format says
+            return _review_report(session, workspace, args.report, args.period), 0
+        rows = export_rows(session, workspace)
+        settings = settings_of(session, workspace)
+    client = _bot_client() if rows else None
+    if client is not None:  # names beside channel ids, asked after the session closed
+        rows = with_channel_names(rows, channel_names(client, channels_in(rows)))
+    if args.format == "json":
+        exported_at = datetime.now(UTC).replace(tzinfo=None)
+        return to_json(rows, team_id=team, exported_at=exported_at, settings=settings), len(rows)
+    return to_csv(rows), len(rows)
 
 
 def _review_report(session, workspace, person: str, period_text: str) -> str:
