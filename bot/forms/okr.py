@@ -291,50 +291,51 @@ def parse_checkins(view: dict) -> list[CheckInEntry]:
     errors: dict[str, str] = {}
     for key in values:
         match = _CHECKIN_BLOCK.match(key)
-        if not match:
-            continue
-        kr_id = int(match.group(1))
-        value_block = key
-        confidence_block = Block.CHECKIN_CONFIDENCE.of(id=kr_id)
-        note_block = Block.CHECKIN_NOTE.of(id=kr_id)
-        raw_value, initial_value = text(values.get(value_block)), shown.get(value_block)
-        raw_confidence = values.get(confidence_block)
-        note = text(values.get(note_block))
-        touched = (
-            not _same_number(raw_value, initial_value)
-            or bool(note)
-            or (raw_confidence or None) != (shown.get(confidence_block) or None)
-        )
-        if not touched:
-            continue
-        if len(note) > NOTE_MAX:
-            errors[note_block] = f"Keep the note under {NOTE_MAX:,} characters."
-        confidence = None
-        if raw_confidence:
-            try:
-                confidence = Confidence.parse(raw_confidence)
-            except ValueError as error:
-                errors[confidence_block] = str(error)
-        value_text = raw_value or text(initial_value)
-        if not value_text:
-            errors[value_block] = "Enter the current value to check in, e.g. 42 or 95%."
-            continue
-        try:
-            value = parse_number(value_text)
-        except ValueError as error:
-            errors[value_block] = str(error)
-            continue
-        if value_block in errors or note_block in errors or confidence_block in errors:
-            continue
-        entries.append(
-            CheckInEntry(
-                key_result_id=kr_id,
-                value=value,
-                confidence=confidence,
-                note=note,
-                unit=typed_unit(value_text),
-            )
-        )
+        if match:
+            entry = _checkin_row(values, shown, key, int(match.group(1)), errors)
+            if entry is not None:
+                entries.append(entry)
     if errors:
         raise Invalid("Some check-ins need another look.", fields=errors)
     return entries
+
+
+def _checkin_row(
+    values: dict[str, Any], shown: dict[str, str | None], value_block: str, kr_id: int, errors: dict[str, str]
+) -> CheckInEntry | None:
+    """One key result's row if it was touched and is valid; its problems go into `errors`."""
+    confidence_block = Block.CHECKIN_CONFIDENCE.of(id=kr_id)
+    note_block = Block.CHECKIN_NOTE.of(id=kr_id)
+    raw_value, initial_value = text(values.get(value_block)), shown.get(value_block)
+    raw_confidence = values.get(confidence_block)
+    note = text(values.get(note_block))
+    touched = (
+        not _same_number(raw_value, initial_value)
+        or bool(note)
+        or (raw_confidence or None) != (shown.get(confidence_block) or None)
+    )
+    if not touched:
+        return None
+    if len(note) > NOTE_MAX:
+        errors[note_block] = f"Keep the note under {NOTE_MAX:,} characters."
+    confidence = _confidence(raw_confidence, confidence_block, errors)
+    value_text = raw_value or text(initial_value)
+    if not value_text:
+        errors[value_block] = "Enter the current value to check in, e.g. 42 or 95%."
+        return None
+    value = _number(value_text, value_block, errors)
+    if value is None or note_block in errors or confidence_block in errors:
+        return None
+    return CheckInEntry(
+        key_result_id=kr_id, value=value, confidence=confidence, note=note, unit=typed_unit(value_text)
+    )
+
+
+def _confidence(raw: Any, block: str, errors: dict[str, str]) -> Confidence | None:
+    if not raw:
+        return None
+    try:
+        return Confidence.parse(raw)
+    except ValueError as error:
+        errors[block] = str(error)
+        return None

@@ -83,13 +83,27 @@ def parse_start(view: dict) -> SprintForm:
     """The whole Plan sprint form, or an Invalid naming every field at fault; nothing half-parsed."""
     values = flatten(view)
     errors: dict[str, str] = {}
+    name = _name(values, errors)
+    starts_on, ends_on = _dates(values, errors)
+    goal = text(values.get(Block.SPRINT_GOAL))
+    if len(goal) > GOAL_MAX:
+        errors[Block.SPRINT_GOAL] = f"Keep the sprint goal under {GOAL_MAX} characters (it has {len(goal)})."
+    numbers = _key_result_numbers(values, errors)
+    if errors:
+        raise Invalid("Some fields need another look.", fields=errors)
+    return SprintForm(name=name, starts_on=starts_on, ends_on=ends_on, goal=goal, key_result_numbers=numbers)
 
+
+def _name(values: dict[str, Any], errors: dict[str, str]) -> str:
     name = text(values.get(Block.SPRINT_NAME))
     if not name:
         errors[Block.SPRINT_NAME] = "Give the sprint a name, e.g. Sprint 12."
     elif len(name) > NAME_MAX:
         errors[Block.SPRINT_NAME] = f"Keep the name under {NAME_MAX} characters (it has {len(name)})."
+    return name
 
+
+def _dates(values: dict[str, Any], errors: dict[str, str]) -> tuple[date | None, date | None]:
     starts_on = _date(values.get(Block.SPRINT_START))
     ends_on = _date(values.get(Block.SPRINT_END))
     if starts_on is None:
@@ -97,36 +111,35 @@ def parse_start(view: dict) -> SprintForm:
     if ends_on is None:
         errors[Block.SPRINT_END] = "Pick the day the sprint ends."
     if starts_on and ends_on:
-        days = (ends_on - starts_on).days
-        if days < 0:
-            errors[Block.SPRINT_END] = "The end is before the start; pick an end date after the start date."
-        elif days < MIN_DAYS:
-            errors[Block.SPRINT_END] = "A sprint lasts at least 1 day; pick an end date after the start date."
-        elif days > MAX_DAYS:
-            errors[Block.SPRINT_END] = (
-                f"A sprint lasts at most 4 weeks ({MAX_DAYS} days); this one has {days}. Pick an earlier end date."
-            )
+        problem = _length_problem((ends_on - starts_on).days)
+        if problem:
+            errors[Block.SPRINT_END] = problem
+    return starts_on, ends_on
 
-    goal = text(values.get(Block.SPRINT_GOAL))
-    if len(goal) > GOAL_MAX:
-        errors[Block.SPRINT_GOAL] = f"Keep the sprint goal under {GOAL_MAX} characters (it has {len(goal)})."
 
-    numbers: list[int] = []
+def _length_problem(days: int) -> str | None:
+    if days < 0:
+        return "The end is before the start; pick an end date after the start date."
+    if days < MIN_DAYS:
+        return "A sprint lasts at least 1 day; pick an end date after the start date."
+    if days > MAX_DAYS:
+        return f"A sprint lasts at most 4 weeks ({MAX_DAYS} days); this one has {days}. Pick an earlier end date."
+    return None
+
+
+def _key_result_numbers(values: dict[str, Any], errors: dict[str, str]) -> list[int]:
     chosen = values.get(Block.SPRINT_KEY_RESULTS) or []
     if not isinstance(chosen, list) or not all(
         isinstance(v, str) and v.isdigit() and len(v) <= 10 for v in chosen
     ):
         errors[Block.SPRINT_KEY_RESULTS] = "Pick key results from the list."
-    else:
-        numbers = list(dict.fromkeys(int(v) for v in chosen))
-        if len(numbers) > MAX_KEY_RESULTS:
-            errors[Block.SPRINT_KEY_RESULTS] = (
-                f"Pick at most {MAX_KEY_RESULTS} key results: the few this sprint really moves."
-            )
-
-    if errors:
-        raise Invalid("Some fields need another look.", fields=errors)
-    return SprintForm(name=name, starts_on=starts_on, ends_on=ends_on, goal=goal, key_result_numbers=numbers)
+        return []
+    numbers = list(dict.fromkeys(int(v) for v in chosen))
+    if len(numbers) > MAX_KEY_RESULTS:
+        errors[Block.SPRINT_KEY_RESULTS] = (
+            f"Pick at most {MAX_KEY_RESULTS} key results: the few this sprint really moves."
+        )
+    return numbers
 
 
 def parse_review(view: dict) -> ReviewForm:

@@ -21,30 +21,34 @@ def flatten(view: dict) -> dict[str, Any]:
     return flat
 
 
+# Where each element type keeps its value; a list type sends [] when nothing is chosen.
+_VALUE_KEY = {
+    "users_select": "selected_user",
+    "conversations_select": "selected_conversation",
+    "channels_select": "selected_channel",
+    "datepicker": "selected_date",
+    "timepicker": "selected_time",
+}
+_LIST_KEY = {
+    "multi_users_select": "selected_users",
+    "multi_conversations_select": "selected_conversations",
+}
+_SELECTS = ("static_select", "external_select", "radio_buttons")
+_MULTI_SELECTS = ("multi_static_select", "multi_external_select", "checkboxes")
+
+
 def _value(element: dict) -> Any:
     kind = element.get("type")
-    if kind in ("plain_text_input", "number_input", "email_text_input", "url_text_input"):
+    if not isinstance(kind, str):  # a forged payload: no table lookup for what may not be hashable
         return element.get("value")
-    if kind in ("static_select", "external_select", "radio_buttons"):
+    if kind in _SELECTS:
         option = element.get("selected_option")
         return option.get("value") if option else None
-    if kind in ("multi_static_select", "multi_external_select", "checkboxes"):
+    if kind in _MULTI_SELECTS:
         return [option.get("value") for option in element.get("selected_options") or []]
-    if kind == "users_select":
-        return element.get("selected_user")
-    if kind == "multi_users_select":
-        return element.get("selected_users") or []
-    if kind == "conversations_select":
-        return element.get("selected_conversation")
-    if kind == "channels_select":
-        return element.get("selected_channel")
-    if kind == "multi_conversations_select":
-        return element.get("selected_conversations") or []
-    if kind == "datepicker":
-        return element.get("selected_date")
-    if kind == "timepicker":
-        return element.get("selected_time")
-    return element.get("value")
+    if kind in _LIST_KEY:
+        return element.get(_LIST_KEY[kind]) or []
+    return element.get(_VALUE_KEY.get(kind, "value"))
 
 
 def text(value: Any) -> str:
