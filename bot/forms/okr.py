@@ -12,10 +12,11 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.domain.channels import TEAM_CHANNEL_PATTERN
-from bot.domain.limits import CYCLE_MAX, DESCRIPTION_MAX, MAX_KEY_RESULTS, NOTE_MAX, TITLE_MAX, UNIT_MAX
-from bot.domain.numbers import format_number, parse_number, typed_unit
+from bot.domain.limits import CYCLE_MAX, MAX_KEY_RESULTS, NOTE_MAX
+from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.errors import Invalid
+from bot.forms.okr_rules import Description, KeyResultRules, Title, key_result_count_problem
 from bot.forms.state import field_errors, flatten, text
 from bot.ids import Block
 
@@ -25,20 +26,16 @@ MILESTONE = "milestone"
 _USER = r"^[UW][A-Z0-9]{2,}$"
 
 
-class KeyResultForm(BaseModel):
+class KeyResultForm(KeyResultRules):
+    """A row of the modal: the rules every key result follows (okr_rules), and its owner."""
+
     row: int = 0  # the modal row it came from (1-5): the edit form's row n is the n-th key result
-    title: str = Field(max_length=TITLE_MAX)
-    milestone: bool = False
-    start: float = 0.0
-    target: float = 1.0
-    unit: str = Field(default="", max_length=UNIT_MAX)
     owner_id: str = Field(pattern=_USER)
-    weight: float = Field(default=1.0, gt=0)
 
 
 class ObjectiveForm(BaseModel):
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
-    description: str = Field(default="", max_length=DESCRIPTION_MAX)
+    title: Title = Field(min_length=1)
+    description: Description = ""
     owner_id: str = Field(pattern=_USER)
     cycle: str = Field(min_length=1, max_length=CYCLE_MAX)
     channel_id: str | None = Field(default=None, pattern=TEAM_CHANNEL_PATTERN)
@@ -81,12 +78,9 @@ def _choice_id(value: Any) -> int | None | str:
     return number if number > 0 else str(value)
 
 
-def _number(raw: Any, block: str, errors: dict[str, str], *, default: float | None = None) -> float | None:
-    value = text(raw)
-    if not value:
-        return default
+def _number(raw: Any, block: str, errors: dict[str, str]) -> float | None:
     try:
-        return parse_number(value)
+        return parse_number(text(raw))
     except ValueError as error:
         errors[block] = str(error)
         return None
@@ -95,58 +89,36 @@ def _number(raw: Any, block: str, errors: dict[str, str], *, default: float | No
 def _key_result_row(
     values: dict[str, Any], n: int, owner_default: Any, errors: dict[str, str]
 ) -> KeyResultForm | None:
-    title = text(values.get(Block.KR_TITLE.of(n=n)))
+    """Row n as a key result, or None with its problems in `errors` under their blocks."""
+
+    def typed(block: Block) -> str:
+        return text(values.get(block.of(n=n)))
+
+    title, target = typed(Block.KR_TITLE), typed(Block.KR_TARGET)
     milestone = MILESTONE in (values.get(Block.KR_MILESTONE.of(n=n)) or [])
-    found_errors = len(errors)
+    data: dict[str, Any] = {
+        "row": n,
+        "title": title,
+        "milestone": milestone,
+        "owner_id": values.get(Block.KR_OWNER.of(n=n)) or owner_default,
+        "weight": typed(Block.KR_WEIGHT) or 1.0,
+    }
+    if not milestone:  # a milestone is done or not done, whatever was typed in start, target and unit
+        # "10%" → "30%" with no unit given: the key result is measured in %, as typed.
+        unit = typed(Block.KR_UNIT) or typed_unit(target) or typed_unit(typed(Block.KR_START))
+        data |= {"start": typed(Block.KR_START) or 0.0, "target": target or None, "unit": unit}
+    found: dict[str, str] = {}
     if not title:
-        errors[Block.KR_TITLE.of(n=n)] = "Give this key result a title, or clear its row."
-    elif len(title) > TITLE_MAX:
-        errors[Block.KR_TITLE.of(n=n)] = f"Keep the title under {TITLE_MAX} characters (it has {len(title)})."
-    unit = text(values.get(Block.KR_UNIT.of(n=n)))
-    if len(unit) > UNIT_MAX:
-        errors[Block.KR_UNIT.of(n=n)] = f"Keep the unit under {UNIT_MAX} characters, e.g. %, h or $."
-    if milestone:
-        # A milestone is done or not done: 0 → 1, whatever was typed in start and target.
-        start, target, unit = 0.0, 1.0, ""
-    else:
-        start = _number(values.get(Block.KR_START.of(n=n)), Block.KR_START.of(n=n), errors, default=0.0)
-        target_block = Block.KR_TARGET.of(n=n)
-        if not text(values.get(target_block)):
-            errors[target_block] = "Give a target, e.g. 100, 95% or $1,200."
-            target = None
-        else:
-            target = _number(values.get(target_block), target_block, errors)
-        if not unit:
-            # "10%" → "30%" with no unit given: the key result is measured in %, as typed.
-            unit = typed_unit(text(values.get(Block.KR_TARGET.of(n=n)))) or typed_unit(
-                text(values.get(Block.KR_START.of(n=n)))
-            )
-        if start is not None and target is not None and start == target:
-            errors[target_block] = (
-                f"The target must differ from the start (both are {format_number(start)}); "
-                "a key result measures a change."
-            )
-    weight_block = Block.KR_WEIGHT.of(n=n)
-    weight = _number(values.get(weight_block), weight_block, errors, default=1.0)
-    if weight is not None and weight <= 0:
-        errors[weight_block] = "The weight must be greater than 0 (1 is the default; 2 counts double)."
-    owner = values.get(Block.KR_OWNER.of(n=n)) or owner_default
-    if len(errors) > found_errors:
-        return None
+        found[Block.KR_TITLE.of(n=n)] = "Give this key result a title, or clear its row."
+    if not milestone and not target:
+        found[Block.KR_TARGET.of(n=n)] = "Give a target, e.g. 100, 95% or $1,200."
     try:
-        return KeyResultForm(
-            row=n,
-            title=title,
-            milestone=milestone,
-            start=start,
-            target=target,
-            unit=unit,
-            owner_id=owner,
-            weight=weight,
-        )
+        form = KeyResultForm.model_validate(data)
     except ValidationError as error:
-        errors.update(field_errors(error, lambda field: _kr_block(field, n)))
-        return None
+        found = field_errors(error, lambda field: _kr_block(field, n)) | found
+        form = None
+    errors.update(found)
+    return None if found else form
 
 
 def _kr_block(field: str, n: int) -> str:
@@ -174,16 +146,14 @@ def parse_objective(view: dict) -> ObjectiveForm:
     errors: dict[str, str] = {}
     owner = values.get(Block.OBJ_OWNER)
     rows = sorted({int(m.group(1)) for key in values if (m := _KR_BLOCK.match(key))})
+    # An empty row between two filled ones is simply not a key result.
+    filled = [n for n in rows if not _row_is_empty(values, n)]
+    # The rows the form holds: only a forged one has a sixth, and then that many, whatever is empty.
+    too_many = key_result_count_problem(max(filled, default=0))
     key_results: list[KeyResultForm] = []
-    filled = 0
-    for n in rows:
-        if _row_is_empty(values, n):
-            continue  # an empty row between two filled ones is simply not a key result
-        filled += 1
-        if n > MAX_KEY_RESULTS or filled > MAX_KEY_RESULTS:
-            errors[Block.KR_TITLE.of(n=n)] = (
-                f"An objective has at most {MAX_KEY_RESULTS} key results; 2–5 keep it focused."
-            )
+    for n in filled:
+        if too_many and n > MAX_KEY_RESULTS:
+            errors[Block.KR_TITLE.of(n=n)] = too_many[:1].upper() + too_many[1:]
             continue
         row = _key_result_row(values, n, owner, errors)
         if row is not None:

@@ -60,8 +60,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cycles import parse_cycle
 from bot.domain.numbers import format_number, parse_number
+from bot.forms.okr_file import Document, ImportRejected, Problem
 from bot.services import importer
-from bot.services.importer import Document, ImportRejected, ImportResult, Problem
+from bot.services.importer import ImportResult
 from storage.models import CheckIn, KeyResult, Objective, Status, Workspace, _now
 
 MAX_ROWS = 5000  # Viva's own import stops at 1,000 a file; an export of a whole org can be larger
