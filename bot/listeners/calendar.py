@@ -30,13 +30,12 @@ def register(app: App) -> None:
 
 def okr_settings(call: Invocation) -> None:
     """Runs after ack(): the modal, editable for admins and read-only for everyone else."""
-    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
-    if rest.strip():
+    if call.rest.strip():
         raise Usage("`/okr settings` takes nothing: it opens the workspace's settings.")
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
         view = calendar.for_viewing(session, workspace, who.user_id)
-    client.views_open(trigger_id=command["trigger_id"], view=ui.settings_modal(view))
+    call.client.views_open(trigger_id=call.command["trigger_id"], view=ui.settings_modal(view))
 
 
 def submit_settings(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:

@@ -13,7 +13,7 @@ from slack_bolt import App
 
 from bot import outbound
 from bot.errors import NorthlineError, Usage
-from bot.listeners.common import caller, unit_of_work
+from bot.listeners.common import unit_of_work
 from bot.listeners.router import Invocation
 from bot.services.export import channels_in, export_rows, to_csv, with_channel_names
 from bot.slack_client import channel_names
@@ -43,23 +43,22 @@ def register_subcommands(subcommands: dict) -> None:
 
 
 def export_command(call: Invocation) -> None:
-    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
     # The /okr router has acked already; everything here is the slow part.
-    if rest.strip().lower() not in ("", "csv"):
+    if call.rest.strip().lower() not in ("", "csv"):
         raise Usage(USAGE)
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
         rows = export_rows(session, workspace)
         team = workspace.team_id
-    rows = with_channel_names(rows, channel_names(client, channels_in(rows)))
+    rows = with_channel_names(rows, channel_names(call.client, channels_in(rows)))
     if not rows:
-        respond(**ephemeral("There is nothing to export yet: this workspace has no KRAs or objectives."))
+        call.respond(**ephemeral("There is nothing to export yet: this workspace has no KRAs or objectives."))
         return
     csv_text = to_csv(rows)
     today = datetime.now(UTC).date().isoformat()
     counts = _counts(rows)
     failed = outbound.send_to_dm(
-        client,
+        call.client,
         who.user_id,
         files=[
             {
@@ -75,7 +74,7 @@ def export_command(call: Invocation) -> None:
         raise NorthlineError(
             f"I couldn't send you the export (Slack said `{failed}`). Nothing was changed; try again in a moment."
         )
-    respond(**ephemeral(f"Sent you the export in a DM: {counts}."))
+    call.respond(**ephemeral(f"Sent you the export in a DM: {counts}."))
 
 
 def export_filename(team_id: str, day: str) -> str:

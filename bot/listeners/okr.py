@@ -55,17 +55,20 @@ def register(app: App) -> None:
 
 
 def _new(call: Invocation) -> None:
-    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
     open_objective_modal(
-        client, db, caller(context), command["trigger_id"], title=rest, channel_id=command.get("channel_id")
+        call.client,
+        call.db,
+        caller(call.context),
+        call.command["trigger_id"],
+        title=call.rest,
+        channel_id=call.command.get("channel_id"),
     )
 
 
 def _list(call: Invocation) -> None:
-    rest, command, respond, context, db = call.rest, call.command, call.respond, call.context, call.db
-    who = caller(context)
-    target, cycle_text = _list_arguments(rest)
-    with unit_of_work(db, who) as (session, workspace):
+    who = call.who
+    target, cycle_text = _list_arguments(call.rest)
+    with unit_of_work(call.db, who) as (session, workspace):
         cycle = assessment.current_cycle(workspace).name
         if cycle_text:
             try:
@@ -74,10 +77,10 @@ def _list(call: Invocation) -> None:
                 raise Usage(
                     f"{error}. `/okr list` takes `mine`, `@person`, `#channel` or `all`, then a cycle."
                 ) from None
-        filters, title = _list_filters(session, workspace, who, command, target)
+        filters, title = _list_filters(session, workspace, who, call.command, target)
         result = okrs.list_objectives(session, workspace, cycle=cycle, limit=LIST_LIMIT, **filters)
         answer = ui.objective_list(f"{title} · {cycle}", result, cycle=cycle, command="/okr list")
-    respond(**answer)
+    call.respond(**answer)
 
 
 def _list_arguments(rest: str) -> tuple[str, str]:
@@ -122,39 +125,30 @@ def _list_filters(session, workspace, who: Caller, command: dict, target: str) -
 
 
 def _show(call: Invocation) -> None:
-    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
-    who = caller(context)
-    tz = reader_zone(db, client, who)
-    with unit_of_work(db, who) as (session, workspace):
-        objective = okrs.find_objective(session, workspace, _one_reference(rest, "show"))
+    who = call.who
+    tz = reader_zone(call.db, call.client, who)
+    with unit_of_work(call.db, who) as (session, workspace):
+        objective = okrs.find_objective(session, workspace, _one_reference(call.rest, "show"))
         answer = ui.objective_detail(okrs.objective_detail(session, workspace, objective), tz)
-    respond(**answer)
+    call.respond(**answer)
 
 
 def _checkin(call: Invocation) -> None:
-    rest, command, respond, client, context, db = (
-        call.rest,
-        call.command,
-        call.respond,
-        call.client,
-        call.context,
-        call.db,
-    )
-    who = caller(context)
-    if not rest.strip():
-        if not open_checkin_modal(client, db, who, command["trigger_id"]):
-            respond(**ephemeral(NOTHING_TO_CHECK_IN))
+    who = call.who
+    if not call.rest.strip():
+        if not open_checkin_modal(call.client, call.db, who, call.command["trigger_id"]):
+            call.respond(**ephemeral(NOTHING_TO_CHECK_IN))
         return
-    with unit_of_work(db, who) as (session, workspace):
+    with unit_of_work(call.db, who) as (session, workspace):
         # One invocation of the command, one check-in: a replay of the same signed request
         # carries the same trigger_id and records nothing.
-        trigger_id = command.get("trigger_id")
+        trigger_id = call.command.get("trigger_id")
         dedupe = f"cmd:{trigger_id}" if trigger_id else None
-        recorded = checkins.check_in_line(session, workspace, who.user_id, rest, dedupe_prefix=dedupe)
+        recorded = checkins.check_in_line(session, workspace, who.user_id, call.rest, dedupe_prefix=dedupe)
         answer = ephemeral(checkin_ui.recorded_message([recorded]))
         owners = (recorded.key_result.owner_id, recorded.objective.owner_id)
-    respond(**answer)
-    homes.refresh(db, client, who, who.user_id, *owners)
+    call.respond(**answer)
+    homes.refresh(call.db, call.client, who, who.user_id, *owners)
 
 
 NOTHING_TO_CHECK_IN = (
@@ -164,10 +158,9 @@ NOTHING_TO_CHECK_IN = (
 
 
 def _edit(call: Invocation) -> None:
-    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
-        reference = _one_reference(rest, "edit")
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
+        reference = _one_reference(call.rest, "edit")
         objective, key_results = okrs.objective_to_change(session, workspace, who.user_id, reference)
         if not okrs.is_active(objective):
             raise Invalid(
@@ -180,34 +173,34 @@ def _edit(call: Invocation) -> None:
             key_results=key_results,
             private_metadata=json.dumps({"obj": objective.number}),
         )
-    client.views_open(trigger_id=command["trigger_id"], view=view)
+    call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
 
 
 def _close(call: Invocation) -> None:
-    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
-        reference = _one_reference(rest, "close")
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
+        reference = _one_reference(call.rest, "close")
         objective, key_results = okrs.objective_to_change(session, workspace, who.user_id, reference)
         if not okrs.is_active(objective):
             raise Invalid(f"{ui.obj_ref(objective)} is already {objective.status.value}.")
         status = assessment.assess(objective, key_results, workspace)
         proposed = {s.key_result.id: assessment.proposed_score(s) for s in status.key_results}
         view = ui.close_modal(status, proposed, json.dumps({"obj": objective.number}))
-    client.views_open(trigger_id=command["trigger_id"], view=view)
+    call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
 
 
 def _archive(call: Invocation) -> None:
-    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
-        objective = okrs.archive_objective(session, workspace, who.user_id, _one_reference(rest, "archive"))
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
+        objective = okrs.archive_objective(
+            session, workspace, who.user_id, _one_reference(call.rest, "archive")
+        )
         owners = okrs.owners_of(session, objective)
         answer = ephemeral(
             f"Archived *`{ui.obj_ref(objective)}` {ui.user_text(objective.title, 150)}*. Its key results and check-ins are kept."
         )
-    respond(**answer)
-    homes.refresh(db, client, who, who.user_id, *owners)
+    call.respond(**answer)
+    homes.refresh(call.db, call.client, who, who.user_id, *owners)
 
 
 def _one_reference(rest: str, verb: str) -> str:

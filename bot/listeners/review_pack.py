@@ -71,16 +71,15 @@ def _subject(rest: str, user_id: str) -> tuple[str, str]:
 
 
 def report_command(call: Invocation) -> None:
-    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
-    who = caller(context)
-    if rest.strip().lower() in ("help", "?"):
-        respond(**ephemeral(REPORT_USAGE))
+    who = call.who
+    if call.rest.strip().lower() in ("help", "?"):
+        call.respond(**ephemeral(REPORT_USAGE))
         return
-    person, period_text = _subject(rest, who.user_id)
-    tz = reader_zone(db, client, who)  # also refreshes the caller's admin flag for authorize()
+    person, period_text = _subject(call.rest, who.user_id)
+    tz = reader_zone(call.db, call.client, who)  # also refreshes the caller's admin flag for authorize()
     now = _now()
-    refresh_member(db, client, who, person)  # the pack's title names them
-    with unit_of_work(db, who) as (session, workspace):
+    refresh_member(call.db, call.client, who, person)  # the pack's title names them
+    with unit_of_work(call.db, who) as (session, workspace):
         service.authorize(session, workspace, who.user_id, person)
         try:
             period = parse_period(period_text, fiscal_start_month=workspace.fiscal_year_start_month, now=now)
@@ -90,7 +89,9 @@ def report_command(call: Invocation) -> None:
     own = person == who.user_id
     if not pack.kras:
         whose = "You" if own else f"<@{person}>"
-        respond(**ephemeral(f"{whose} had no KRAs in {period.label}, so there is no review pack to send."))
+        call.respond(
+            **ephemeral(f"{whose} had no KRAs in {period.label}, so there is no review pack to send.")
+        )
         return
     messages = ui.pack_messages(pack, tz)
     chart = ui.chart_of(pack)
@@ -107,13 +108,13 @@ def report_command(call: Invocation) -> None:
             }
         )
     failed = outbound.send_to_dm(
-        client, who.user_id, messages, files, what=f"send the review pack of {person}"
+        call.client, who.user_id, messages, files, what=f"send the review pack of {person}"
     )
     if failed:
         raise NorthlineError(
             f"I couldn't send you the review pack (Slack said `{failed}`). Try again in a moment."
         )
-    respond(**ephemeral(ui.sent_summary(pack, messages, png is not None, own=own)))
+    call.respond(**ephemeral(ui.sent_summary(pack, messages, png is not None, own=own)))
 
 
 def _slug(label: str) -> str:
@@ -121,20 +122,19 @@ def _slug(label: str) -> str:
 
 
 def reviewer_command(call: Invocation) -> None:
-    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
-    who = caller(context)
-    words = rest.split()
+    who = call.who
+    words = call.rest.split()
     removing = bool(words) and words[0].lower() in ("remove", "rm", "drop", "delete")
     if removing:
         words = words[1:]
     if not words and not removing:
-        with unit_of_work(db, who) as (session, workspace):
+        with unit_of_work(call.db, who) as (session, workspace):
             named = service.reviewers(session, workspace, who.user_id)
         if not named:
-            respond(**ephemeral("You have named no reviewer. " + REVIEWER_USAGE))
+            call.respond(**ephemeral("You have named no reviewer. " + REVIEWER_USAGE))
         else:
             people = ", ".join(f"<@{r}>" for r in named)
-            respond(
+            call.respond(
                 **ephemeral(
                     f"Your reviewers: {people}. They can have your review pack with `/kra report @you`."
                 )
@@ -143,7 +143,7 @@ def reviewer_command(call: Invocation) -> None:
     reviewer = parse_user_mention(words[0]) if len(words) == 1 else None
     if reviewer is None:
         raise Usage(REVIEWER_USAGE)
-    with unit_of_work(db, who) as (session, workspace):
+    with unit_of_work(call.db, who) as (session, workspace):
         if removing:
             changed = service.drop_reviewer(session, workspace, who.user_id, reviewer)
         else:
@@ -154,14 +154,16 @@ def reviewer_command(call: Invocation) -> None:
             if changed
             else f"<@{reviewer}> was not one of your reviewers; nothing changed."
         )
-        respond(**ephemeral(text))
+        call.respond(**ephemeral(text))
         return
     if not changed:
-        respond(**ephemeral(f"<@{reviewer}> is already one of your reviewers."))
+        call.respond(**ephemeral(f"<@{reviewer}> is already one of your reviewers."))
         return
-    respond(**ephemeral(f"<@{reviewer}> can now have your KRA review pack: `/kra report <@{who.user_id}>`."))
+    call.respond(
+        **ephemeral(f"<@{reviewer}> can now have your KRA review pack: `/kra report <@{who.user_id}>`.")
+    )
     outbound.dm(
-        client,
+        call.client,
         reviewer,
         f"<@{who.user_id}> named you a reviewer of their KRAs. For their review pack, run "
         f"`/kra report <@{who.user_id}> [period]`.",

@@ -30,7 +30,7 @@ from bot.domain.schedule_time import (
 )
 from bot.errors import Invalid, Usage
 from bot.jobs import digest
-from bot.listeners.common import caller, reader_zone, unit_of_work
+from bot.listeners.common import reader_zone, unit_of_work
 from bot.listeners.router import Invocation
 from bot.services import schedules
 from bot.services.schedules import ScheduleKind
@@ -79,41 +79,35 @@ OKR_USAGE_LINES = {
 
 
 def okr_schedule(call: Invocation) -> None:
-    rest, command, respond, client, context, db = (
-        call.rest,
-        call.command,
-        call.respond,
-        call.client,
-        call.context,
-        call.db,
-    )
-    words = rest.split()
+    words = call.rest.split()
     lowered = [w.lower() for w in words]
-    channel_id = command.get("channel_id") or ""
-    who = caller(context)
+    channel_id = call.channel_id
+    who = call.who
     if lowered in ([], ["show"]):
         headline = ""
     elif lowered in (["off"], ["digest", "off"]):
         _require_channel(channel_id, "/okr schedule off")
-        _switch_off(db, client, who, ScheduleKind.DIGEST, channel_id, (*DIGEST_DEFAULT, None))
+        _switch_off(call.db, call.client, who, ScheduleKind.DIGEST, channel_id, (*DIGEST_DEFAULT, None))
         headline = (
             f"No more weekly digests in <#{channel_id}>. `/okr schedule digest fri 16:00` turns them back on."
         )
     elif lowered in (["checkin", "off"], ["check-in", "off"]):
-        _switch_off(db, client, who, ScheduleKind.CHECKIN, "", (*CHECKIN_DEFAULT, None))
+        _switch_off(call.db, call.client, who, ScheduleKind.CHECKIN, "", (*CHECKIN_DEFAULT, None))
         headline = "No more weekly check-in reminders in this workspace. `/okr schedule checkin mon 10:00` turns them back on."
     elif len(lowered) == 3 and lowered[0] in ("digest", "checkin", "check-in"):
         weekday, time_of_day = _day_and_time(words[1], words[2], schedules_ui.OKR_SCHEDULE_USAGE)
         if lowered[0] == "digest":
             _require_channel(channel_id, "/okr schedule digest")
-            _set_schedule(db, client, who, ScheduleKind.DIGEST, weekday, time_of_day, channel_id=channel_id)
+            _set_schedule(
+                call.db, call.client, who, ScheduleKind.DIGEST, weekday, time_of_day, channel_id=channel_id
+            )
             headline = f"The weekly digest of <#{channel_id}> is set."
         else:
-            _set_schedule(db, client, who, ScheduleKind.CHECKIN, weekday, time_of_day)
+            _set_schedule(call.db, call.client, who, ScheduleKind.CHECKIN, weekday, time_of_day)
             headline = "The weekly check-in reminder is set."
     else:
-        raise Usage(_usage_prefix(rest, "/okr schedule") + schedules_ui.OKR_SCHEDULE_USAGE)
-    respond(**_okr_schedule_answer(db, client, who, channel_id, headline))
+        raise Usage(_usage_prefix(call.rest, "/okr schedule") + schedules_ui.OKR_SCHEDULE_USAGE)
+    call.respond(**_okr_schedule_answer(call.db, call.client, who, channel_id, headline))
 
 
 def _okr_schedule_answer(db: Database, client: WebClient, who, channel_id: str, headline: str) -> dict:
@@ -181,23 +175,15 @@ def _checkin_line(row: Schedule | None, calendar, caller_tz, now) -> schedules_u
 
 
 def sprint_schedule(call: Invocation) -> None:
-    rest, command, respond, client, context, db = (
-        call.rest,
-        call.command,
-        call.respond,
-        call.client,
-        call.context,
-        call.db,
-    )
-    words = rest.split()
+    words = call.rest.split()
     lowered = [w.lower() for w in words]
-    channel_id = command.get("channel_id") or ""
+    channel_id = call.channel_id
     _require_channel(channel_id, "/sprint schedule")
-    who = caller(context)
+    who = call.who
     if lowered in ([], ["show"]):
         headline = ""
     elif lowered == ["off"]:
-        _switch_off(db, client, who, ScheduleKind.SPRINT, channel_id, (5, SPRINT_DEFAULT_TIME, 2))
+        _switch_off(call.db, call.client, who, ScheduleKind.SPRINT, channel_id, (5, SPRINT_DEFAULT_TIME, 2))
         headline = f"No more sprint-planning prompts in <#{channel_id}>."
     elif len(words) == 3:
         length = words[0].lower().removesuffix("w").removesuffix("weeks").removesuffix("week")
@@ -208,8 +194,8 @@ def sprint_schedule(call: Invocation) -> None:
             )
         weekday, time_of_day = _day_and_time(words[1], words[2], schedules_ui.SPRINT_SCHEDULE_USAGE)
         _set_schedule(
-            db,
-            client,
+            call.db,
+            call.client,
             who,
             ScheduleKind.SPRINT,
             weekday,
@@ -219,8 +205,8 @@ def sprint_schedule(call: Invocation) -> None:
         )
         headline = f"The sprint cadence of <#{channel_id}> is set."
     else:
-        raise Usage(_usage_prefix(rest, "/sprint schedule") + schedules_ui.SPRINT_SCHEDULE_USAGE)
-    respond(**_sprint_schedule_answer(db, client, who, channel_id, headline))
+        raise Usage(_usage_prefix(call.rest, "/sprint schedule") + schedules_ui.SPRINT_SCHEDULE_USAGE)
+    call.respond(**_sprint_schedule_answer(call.db, call.client, who, channel_id, headline))
 
 
 def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: str, headline: str) -> dict:
@@ -268,8 +254,7 @@ def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: st
 
 
 def okr_pause(call: Invocation) -> None:
-    rest, respond, context, db = call.rest, call.respond, call.context, call.db
-    words = rest.split()
+    words = call.rest.split()
     if words and words[0].lower() == "until":
         words = words[1:]
         if not words:
@@ -284,30 +269,29 @@ def okr_pause(call: Invocation) -> None:
             raise Usage(
                 f"“{words[0][:20]}” is not a date like 2026-12-24.\n\n" + schedules_ui.PAUSE_USAGE
             ) from None
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
         schedules.pause(session, workspace, who.user_id, until, datetime.now(UTC))
     if until == PAUSE_FOREVER:
         text = "Your check-in reminders are paused until you `/okr resume`."
     else:
         text = f"Your check-in reminders are paused up to and including {until:%a} {until.day} {until:%b %Y}. `/okr resume` ends the pause early."
-    respond(**ephemeral(text))
+    call.respond(**ephemeral(text))
 
 
 def okr_resume(call: Invocation) -> None:
-    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
-    if rest.strip():
+    if call.rest.strip():
         raise Usage(schedules_ui.PAUSE_USAGE)
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
         was_paused = schedules.resume(session, workspace, who.user_id)
     text = (
         "Welcome back: your check-in reminders are on again."
         if was_paused
         else "Your reminders weren't paused; nothing changed."
     )
-    answer = _okr_schedule_answer(db, client, who, "", text)
-    respond(**answer)
+    answer = _okr_schedule_answer(call.db, call.client, who, "", text)
+    call.respond(**answer)
 
 
 # --- /okr digest ------------------------------------------------------------------------------------
@@ -319,40 +303,32 @@ DIGEST_AGAIN = "again"
 def okr_digest(call: Invocation) -> None:
     """Posts the channel's digest now; when one already went out this week, asks first (the
     second word `again` confirms) and says when the last one went."""
-    rest, command, respond, client, context, db = (
-        call.rest,
-        call.command,
-        call.respond,
-        call.client,
-        call.context,
-        call.db,
-    )
-    again = rest.strip().lower() == DIGEST_AGAIN
-    if rest.strip() and not again:
+    again = call.rest.strip().lower() == DIGEST_AGAIN
+    if call.rest.strip() and not again:
         raise Usage(
             "`/okr digest` posts this channel's digest now; `/okr digest again` posts it even when "
             "this week's already went out."
         )
-    channel_id = command.get("channel_id") or ""
+    channel_id = call.channel_id
     _require_channel(channel_id, "/okr digest")
-    who = caller(context)
+    who = call.who
     now = datetime.now(UTC)
-    with unit_of_work(db, who) as (session, workspace):
+    with unit_of_work(call.db, who) as (session, workspace):
         workspace_id = workspace.id
         ask = schedules.digest_ask(session, workspace, channel_id, now)
     if ask.this_week and not again:
-        caller_tz = reader_zone(db, client, who)
-        respond(
+        caller_tz = reader_zone(call.db, call.client, who)
+        call.respond(
             **ephemeral(
                 f"<#{channel_id}>'s digest already went out this week, {schedules_ui.when(ask.last_at, caller_tz)} your time. "
                 f"`/okr digest again` posts another one now."
             )
         )
         return
-    text = digest.post_digest_now(db, client, workspace_id, channel_id, requested_by=who.user_id)
+    text = digest.post_digest_now(call.db, call.client, workspace_id, channel_id, requested_by=who.user_id)
     if text.startswith("Posted"):
-        schedules.record_digest_now(db, workspace_id, channel_id, who.user_id, now)
-    respond(**ephemeral(text))
+        schedules.record_digest_now(call.db, workspace_id, channel_id, who.user_id, now)
+    call.respond(**ephemeral(text))
 
 
 # --- parsing helpers ----------------------------------------------------------------------------------

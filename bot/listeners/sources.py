@@ -37,15 +37,14 @@ def register(app: App) -> None:
 
 
 def source_command(call: Invocation) -> None:
-    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
-    parts = rest.split()
+    parts = call.rest.split()
     if len(parts) != 1:
         raise Usage("Name one key result or KPI, like `/okr source KR-7`.")
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
         ref, binding = bindings.binding_to_sync(session, workspace, who.user_id, parts[0])
         view = ui.source_modal(ref, binding, json.dumps({"ref": ref}))
-    client.views_open(trigger_id=command["trigger_id"], view=view)
+    call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
 
 
 def submit_source(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
@@ -63,22 +62,21 @@ def submit_source(ack: Ack, view: dict, client: WebClient, context: BoltContext,
 
 
 def sync_command(call: Invocation) -> None:
-    rest, respond, client, context, db = call.rest, call.respond, call.client, call.context, call.db
-    parts = rest.split()
+    parts = call.rest.split()
     if len(parts) != 1:
         raise Usage(ui.USAGE)
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
         ref, binding = bindings.binding_to_sync(session, workspace, who.user_id, parts[0])
         binding_id = binding.id if binding is not None else None
     if binding_id is None:
-        respond(**ui.not_bound_message(ref))
+        call.respond(**ui.not_bound_message(ref))
         return
     # The person asking sees the failure here, so no DM; the clock's next failure still tells the owner.
-    result = sync_binding(db, lambda _workspace: client, binding_id, _now(), notify=False)
+    result = sync_binding(call.db, lambda _workspace: call.client, binding_id, _now(), notify=False)
     if result.skipped:
-        respond(**ui.failed_message(ref, "it is closed or archived"))
+        call.respond(**ui.failed_message(ref, "it is closed or archived"))
     elif not result.ok:
-        respond(**ui.failed_message(ref, result.error or "unknown error"))
+        call.respond(**ui.failed_message(ref, result.error or "unknown error"))
     else:
-        respond(**ui.synced_message(ref, result.value, result.unit, result.recorded, result.previous))
+        call.respond(**ui.synced_message(ref, result.value, result.unit, result.recorded, result.previous))

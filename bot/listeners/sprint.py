@@ -62,78 +62,56 @@ def _open_plan(
 
 
 def _start(call: Invocation) -> None:
-    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
-    _open_plan(client, db, caller(context), command["channel_id"], command["trigger_id"], rest.strip())
+    _open_plan(
+        call.client,
+        call.db,
+        caller(call.context),
+        call.command["channel_id"],
+        call.command["trigger_id"],
+        call.rest.strip(),
+    )
 
 
 def _goal(call: Invocation) -> None:
-    rest, command, respond, client, context, db = (
-        call.rest,
-        call.command,
-        call.respond,
-        call.client,
-        call.context,
-        call.db,
-    )
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
-        detail = sprints.set_goal(session, workspace, who.user_id, command["channel_id"], rest)
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
+        detail = sprints.set_goal(session, workspace, who.user_id, call.command["channel_id"], call.rest)
         answer = ephemeral(ui.goal_set(detail))
-    respond(**answer)
-    homes.refresh(db, client, who, who.user_id)
+    call.respond(**answer)
+    homes.refresh(call.db, call.client, who, who.user_id)
 
 
 def _link(call: Invocation) -> None:
-    rest, command, respond, client, context, db = (
-        call.rest,
-        call.command,
-        call.respond,
-        call.client,
-        call.context,
-        call.db,
-    )
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
-        detail, key_result = sprints.link(session, workspace, who.user_id, command["channel_id"], rest)
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
+        detail, key_result = sprints.link(
+            session, workspace, who.user_id, call.command["channel_id"], call.rest
+        )
         answer = ephemeral(ui.linked(detail, f"KR-{key_result.number}", key_result.title))
-    respond(**answer)
-    homes.refresh(db, client, who, who.user_id, key_result.owner_id)
+    call.respond(**answer)
+    homes.refresh(call.db, call.client, who, who.user_id, key_result.owner_id)
 
 
 def _unlink(call: Invocation) -> None:
-    rest, command, respond, client, context, db = (
-        call.rest,
-        call.command,
-        call.respond,
-        call.client,
-        call.context,
-        call.db,
-    )
-    who = caller(context)
-    with unit_of_work(db, who) as (session, workspace):
-        detail, key_result = sprints.unlink(session, workspace, who.user_id, command["channel_id"], rest)
+    who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
+        detail, key_result = sprints.unlink(
+            session, workspace, who.user_id, call.command["channel_id"], call.rest
+        )
         answer = ephemeral(ui.unlinked(detail, f"KR-{key_result.number}", key_result.title))
-    respond(**answer)
-    homes.refresh(db, client, who, who.user_id, key_result.owner_id)
+    call.respond(**answer)
+    homes.refresh(call.db, call.client, who, who.user_id, key_result.owner_id)
 
 
 def _show(call: Invocation) -> None:
-    rest, command, respond, client, context, db = (
-        call.rest,
-        call.command,
-        call.respond,
-        call.client,
-        call.context,
-        call.db,
-    )
-    if rest.strip():
+    if call.rest.strip():
         raise Usage("`/sprint show` takes nothing: it shows this channel's current sprint.")
-    who = caller(context)
-    today = _today(db, client, who)
-    with unit_of_work(db, who) as (session, workspace):
-        detail = sprints.find_current(session, workspace, command["channel_id"])
+    who = call.who
+    today = _today(call.db, call.client, who)
+    with unit_of_work(call.db, who) as (session, workspace):
+        detail = sprints.find_current(session, workspace, call.command["channel_id"])
         answer = ui.sprint_show(detail, sprints.standings_of(detail, workspace), today)
-    respond(**answer)
+    call.respond(**answer)
 
 
 def _open_review(
@@ -148,10 +126,11 @@ def _open_review(
 
 
 def _end(call: Invocation) -> None:
-    rest, command, client, context, db = call.rest, call.command, call.client, call.context, call.db
-    if rest.strip():
+    if call.rest.strip():
         raise Usage("`/sprint end` takes nothing: it opens the review of this channel's current sprint.")
-    _open_review(client, db, caller(context), command["channel_id"], command["trigger_id"])
+    _open_review(
+        call.client, call.db, caller(call.context), call.command["channel_id"], call.command["trigger_id"]
+    )
 
 
 def _today(db: Database, client: WebClient, who: Caller) -> date:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.errors import Usage
-from bot.listeners.common import caller, unit_of_work
+from bot.listeners.common import unit_of_work
 from bot.listeners.router import Invocation
 from bot.services import tokens
 from bot.services.tokens import TokenPermission
@@ -24,26 +24,25 @@ def register(app: App) -> None:
 
 
 def token_command(call: Invocation) -> None:
-    rest, respond, context, db = call.rest, call.respond, call.context, call.db
-    verb, _, arguments = rest.strip().partition(" ")
+    verb, _, arguments = call.rest.strip().partition(" ")
     parts = arguments.split()
     verb = verb.lower()
-    who = caller(context)
+    who = call.who
     if verb in ("new", "create", "add") and 1 <= len(parts) <= 2:
         permission = _permission(parts[1] if len(parts) == 2 else "read")
-        with unit_of_work(db, who) as (session, workspace):
+        with unit_of_work(call.db, who) as (session, workspace):
             made = tokens.create_token(session, workspace, who.user_id, parts[0], permission)
             answer = ui.created_message(made.token, made.secret)
     elif verb in ("list", "ls") and not parts:
-        with unit_of_work(db, who) as (session, workspace):
+        with unit_of_work(call.db, who) as (session, workspace):
             answer = ui.list_message(tokens.list_tokens(session, workspace, who.user_id))
     elif verb in ("revoke", "delete", "rm") and len(parts) == 1:
-        with unit_of_work(db, who) as (session, workspace):
+        with unit_of_work(call.db, who) as (session, workspace):
             answer = ui.revoked_message(tokens.revoke_token(session, workspace, who.user_id, parts[0]))
     else:
-        respond(**ephemeral(ui.USAGE))
+        call.respond(**ephemeral(ui.USAGE))
         return
-    respond(**answer)
+    call.respond(**answer)
 
 
 def _permission(text: str) -> TokenPermission:
