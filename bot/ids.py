@@ -27,6 +27,13 @@ class Step(StrEnum):
     ASK_CHECKIN = "ask_for_checkin"
 
 
+class Option(StrEnum):
+    """Values of static options the forms read back."""
+
+    NONE = "none"  # the "no parent / no KRA" option: a static select cannot be cleared otherwise
+    MILESTONE = "milestone"  # the key result row's "done / not done" checkbox
+
+
 class Action(StrEnum):
     HOME_NEW_KRA = "home_new_kra"
     HOME_NEW_OBJECTIVE = "home_new_objective"

@@ -10,4 +10,8 @@ ROLE_MAX = 150  # a KRA's role
 CYCLE_MAX = 16  # "2026-Q4", "FY2027-Q1": room to spare
 
 MAX_KEY_RESULTS = 5  # per objective
+
+SPRINT_NAME_MAX = 150
+SPRINT_GOAL_MAX = 500
+SPRINT_KEY_RESULTS_MAX = 10  # a sprint that "serves" more has no focus, and `show` must fit a message
 MAX_KPIS = 3  # per KRA

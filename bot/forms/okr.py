@@ -18,10 +18,7 @@ from bot.domain.progress import Confidence
 from bot.errors import Invalid
 from bot.forms.okr_rules import Description, KeyResultRules, Title, key_result_count_problem
 from bot.forms.state import field_errors, flatten, text
-from bot.ids import Block
-
-NONE = "none"  # the "no parent / no KRA" option: a static select cannot be cleared otherwise
-MILESTONE = "milestone"
+from bot.ids import Block, Option
 
 _USER = r"^[UW][A-Z0-9]{2,}$"
 
@@ -69,7 +66,7 @@ _OBJECTIVE_MESSAGES = {
 
 def _choice_id(value: Any) -> int | None | str:
     """A static select's value: None for no choice or "none", the id, or the raw value if bad."""
-    if value in (None, "", NONE):
+    if value in (None, "", Option.NONE):
         return None
     try:
         number = int(value)
@@ -95,7 +92,7 @@ def _key_result_row(
         return text(values.get(block.of(n=n)))
 
     title, target = typed(Block.KR_TITLE), typed(Block.KR_TARGET)
-    milestone = MILESTONE in (values.get(Block.KR_MILESTONE.of(n=n)) or [])
+    milestone = Option.MILESTONE in (values.get(Block.KR_MILESTONE.of(n=n)) or [])
     data: dict[str, Any] = {
         "row": n,
         "title": title,

@@ -10,17 +10,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from bot.domain.enums import SprintOutcome
+from bot.domain.limits import NOTE_MAX
+from bot.domain.limits import SPRINT_GOAL_MAX as GOAL_MAX
+from bot.domain.limits import SPRINT_KEY_RESULTS_MAX as MAX_KEY_RESULTS
+from bot.domain.limits import SPRINT_NAME_MAX as NAME_MAX
 from bot.errors import Invalid
 from bot.forms.state import flatten, text
 from bot.ids import Block
-from storage.models import SprintOutcome
 
-NAME_MAX = 150
-GOAL_MAX = 500
-NOTE_MAX = 3000
 MIN_DAYS = 1
 MAX_DAYS = 28  # four weeks
-MAX_KEY_RESULTS = 10  # enforced: a sprint that "serves" more has no focus, and `show` must fit a message
 
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,31}$")
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.channels import is_team_channel
 from bot.domain.cycles import cycle_for, parse_cycle
+from bot.domain.limits import SPRINT_KEY_RESULTS_MAX as MAX_KEY_RESULTS
 from bot.domain.progress import (
     PaceStatus,
     expected_progress,
@@ -35,7 +36,7 @@ from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.domain.schedule_time import WorkCalendar, local_date
 from bot.domain.slack_text import user_text
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
-from bot.forms.sprint import MAX_KEY_RESULTS, ReviewForm, SprintForm, SprintMetadata, check_goal
+from bot.forms.sprint import ReviewForm, SprintForm, SprintMetadata, check_goal
 from bot.ids import Block
 from bot.services import sprint_views as views
 from bot.services.assessment import progress_at

@@ -12,8 +12,7 @@ from bot.domain.limits import DESCRIPTION_MAX, MAX_KEY_RESULTS, TITLE_MAX, UNIT_
 from bot.domain.numbers import format_number
 from bot.domain.progress import PaceStatus, disagreement, final_score, percent
 from bot.domain.references import RefKind, format_ref
-from bot.forms.okr import MILESTONE, NONE
-from bot.ids import Block, Callback
+from bot.ids import Block, Callback, Option
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
     context,
@@ -263,10 +262,12 @@ def objective_modal(
 ) -> dict:
     """The New objective form, or the Edit form prefilled from `objective` and its key results."""
     current_cycle = objective.cycle if objective else choices.cycles[1 if len(choices.cycles) > 1 else 0]
-    parents = [(NONE, "— none —")] + [
+    parents = [(Option.NONE, "— none —")] + [
         (str(p.id), _choice_label(obj_ref(p), p.title)) for p in choices.parents
     ]
-    kras = [(NONE, "— none —")] + [(str(k.id), _choice_label(kra_ref(k), k.title)) for k in choices.kras]
+    kras = [(Option.NONE, "— none —")] + [
+        (str(k.id), _choice_label(kra_ref(k), k.title)) for k in choices.kras
+    ]
     owner = objective.owner_id if objective else owner_id
     blocks = [
         text_input(
@@ -296,7 +297,7 @@ def objective_modal(
             Block.OBJ_PARENT,
             "Parent objective",
             parents,
-            initial=str(objective.parent_id) if objective and objective.parent_id else NONE,
+            initial=str(objective.parent_id) if objective and objective.parent_id else Option.NONE,
             optional=True,
             hint="The objective this one helps achieve (this cycle's active objectives).",
         ),
@@ -304,7 +305,7 @@ def objective_modal(
             Block.OBJ_KRA,
             "Key Result Area",
             kras,
-            initial=str(objective.kra_id) if objective and objective.kra_id else NONE,
+            initial=str(objective.kra_id) if objective and objective.kra_id else Option.NONE,
             optional=True,
             hint="The area of the owner's accountability it belongs to.",
         ),
@@ -359,7 +360,7 @@ def objective_modal(
             checkbox_input(
                 Block.KR_MILESTONE.of(n=n),
                 "Milestone",
-                (MILESTONE, "Done / not done (no numbers)"),
+                (Option.MILESTONE, "Done / not done (no numbers)"),
                 checked=milestone,
             ),
         ]

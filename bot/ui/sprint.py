@@ -8,10 +8,13 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.domain.enums import SprintOutcome
+from bot.domain.limits import NOTE_MAX
+from bot.domain.limits import SPRINT_GOAL_MAX as GOAL_MAX
+from bot.domain.limits import SPRINT_KEY_RESULTS_MAX as MAX_KEY_RESULTS
+from bot.domain.limits import SPRINT_NAME_MAX as NAME_MAX
 from bot.domain.progress import PaceStatus, percent
 from bot.domain.references import RefKind, format_ref
 from bot.domain.slack_text import truncate
-from bot.forms.sprint import GOAL_MAX, MAX_KEY_RESULTS, NAME_MAX, NOTE_MAX
 from bot.ids import Action, Block, Callback
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,

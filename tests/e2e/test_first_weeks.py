@@ -132,7 +132,7 @@ def test_notes_and_goals_are_stored_as_typed_and_escaped_once_when_shown(slack, 
 
 
 def test_length_limits_count_what_was_typed_not_the_escapes(slack, emulator, db):
-    from bot.forms.sprint import GOAL_MAX
+    from bot.domain.limits import SPRINT_GOAL_MAX as GOAL_MAX
 
     start_sprint(slack, emulator)
     goal = "&" * GOAL_MAX  # five times longer once Slack has escaped it
