@@ -360,7 +360,7 @@ def _viva_owners(db, workspace_id: int, sheets, mapping: dict[str, str]):
     client = None
     if emails - mapping.keys():
         client, note = _lookup_client(db, workspace_id)
-    owners, lookup_note = viva.resolve_owners(emails, mapping, client)
+    owners, lookup_note = viva.resolve_owners(emails, mapping, client and _email_lookup(client))
     return owners, lookup_note or note
 
 
@@ -391,6 +391,24 @@ def _viva_rejected(args: argparse.Namespace, problems: list, note: str | None) -
     if not args.skip_unmapped and any(p.line for p in problems):
         print("Fix those rows, or pass --skip-unmapped to import the rest.", file=sys.stderr)
     return 1
+
+
+def _email_lookup(client):
+    """users.lookupByEmail as the Viva import asks it: a user, None for no one, or LookupRefused."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.services.viva import LookupRefused
+
+    def lookup(email: str) -> dict | None:
+        try:
+            return client.users_lookupByEmail(email=email)["user"]
+        except SlackApiError as error:
+            code = error.response.get("error") or "unknown_error"
+            if code == "users_not_found":
+                return None
+            raise LookupRefused(code) from error
+
+    return lookup
 
 
 def _lookup_client(db, workspace_id: int):

@@ -47,14 +47,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -731,27 +729,37 @@ NO_EMAIL_SCOPE = (
 )
 
 
+class LookupRefused(Exception):
+    """Slack refused an email lookup for a reason that holds for every email (its error code)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+# email → the Slack user it belongs to, or None when no one has it; raises LookupRefused.
+EmailLookup = Callable[[str], dict | None]
+
+
 def resolve_owners(
-    emails: set[str], mapping: dict[str, str], client: WebClient | None
+    emails: set[str], mapping: dict[str, str], lookup: EmailLookup | None
 ) -> tuple[dict[str, str], str | None]:
-    """email → Slack user id: the mapping file first, then users.lookupByEmail (needs the optional
-    users:read.email scope). Call it before any transaction: it asks Slack once per unknown email."""
+    """email → Slack user id: the mapping file first, then `lookup` (users.lookupByEmail, which
+    needs the optional users:read.email scope). Call it before any transaction: it asks Slack once
+    per unknown email."""
     owners = {email: mapping[email] for email in emails if email in mapping}
-    if client is None:
+    if lookup is None:
         return owners, None
     for email in sorted(emails - owners.keys()):
         try:
-            user = client.users_lookupByEmail(email=email)["user"]
-        except SlackApiError as error:
-            code = error.response.get("error")
-            if code == "users_not_found":
-                continue
-            if code == "missing_scope":
+            user = lookup(email)
+        except LookupRefused as refused:
+            if refused.code == "missing_scope":
                 return owners, NO_EMAIL_SCOPE
             return (
                 owners,
-                f"Slack answered {code} while matching owners by email; the rest come from --owners only.",
+                f"Slack answered {refused.code} while matching owners by email; the rest come from --owners only.",
             )
-        if not user.get("deleted") and not user.get("is_bot"):
+        if user and not user.get("deleted") and not user.get("is_bot"):
             owners[email] = user["id"]
     return owners, None
