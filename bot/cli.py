@@ -230,7 +230,7 @@ def _installed_workspace(db) -> str | None:
 
 @command("import")
 def import_okrs(args: argparse.Namespace) -> int:
-    """Objectives and key results from a YAML file (format: bot/services/importer.py)."""
+    """Objectives and key results from a YAML file (format: bot/forms/okr_file.py)."""
     from bot.errors import NotFound
     from bot.services.importer import MAX_FILE_BYTES, ImportRejected, Problem, import_file
     from storage.db import Database, ensure_schema

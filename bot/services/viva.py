@@ -36,9 +36,9 @@ A key result's Current Value with no check-in rows becomes one check-in, dated a
 Owners are Slack user ids in Northline: an email is looked up in the owners mapping file first,
 then, when the bot may read emails (the optional `users:read.email` scope), with users.lookupByEmail.
 
-Everything goes through the YAML importer's rules and writer (bot/services/importer.py: the same
-checks, objectives keyed `viva:<OKR Reference>`, so importing the same export again changes nothing).
-A row that can't be mapped (an owner nobody knows, a time period that isn't a quarter, a key result
+Everything goes through the YAML importer's rules (bot/forms/okr_file.py) and writer
+(bot/services/importer.py): the same checks, objectives keyed `viva:<OKR Reference>`, so importing
+the same export again changes nothing. A row that can't be mapped (an owner nobody knows, a time period that isn't a quarter, a key result
 whose objective is missing) is reported with its row number; by default nothing is written then.
 """
 
