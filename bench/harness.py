@@ -110,8 +110,9 @@ def bench_app(database_url: str | None = None) -> Iterator[Bench]:
             slack_api_url=emulator.base_url,
             database_url=url,
         )
-        with serve(NorthlineWSGI(create_app(settings, db=db), db)) as app_url:
-            client = NorthlineClient(f"{app_url}/slack/events", SIGNING_SECRET, emulator)
+        app = create_app(settings, db=db)
+        with serve(NorthlineWSGI(app, db)) as app_url:
+            client = NorthlineClient(app_url, app, emulator)
             yield Bench(db=db, emulator=emulator, slack=client, url=url)
     db.dispose()
     drop_database(url)
