@@ -22,6 +22,7 @@ from bot.installations import (
     oauth_state_store,
 )
 from bot.listeners.common import caller, modal_text
+from bot.listeners.members import FRESH_MEMBERS, FreshMembers
 from bot.settings import Settings
 from bot.slack_client import build_web_client
 from storage.db import Database
@@ -84,6 +85,8 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
         )
         app.middleware(only_the_installed_workspace)
 
+    fresh_members = FreshMembers()
+
     @app.middleware
     def provide_dependencies(context, next):  # noqa: A002 - Bolt injects by this name
         if context.ack.response is None:  # Bolt made a plain Ack to inject into middleware; nobody called it
@@ -93,6 +96,7 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
         context["db"] = db
         context["settings"] = settings
         context["installations"] = store
+        context[FRESH_MEMBERS] = fresh_members
         next()
 
     listeners.register(app)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from slack_bolt import BoltContext
-from slack_sdk import WebClient
 
 from bot.domain.schedule_time import zone
 from bot.domain.slack_text import unescape
@@ -51,10 +50,9 @@ def unescape_command_text(body: dict, next) -> None:  # noqa: A002 - Bolt inject
     next()
 
 
-def reader_zone(db: Database, client: WebClient, who: Caller) -> ZoneInfo:
-    """The zone the caller reads dates in: what users.info said (refreshed here if a day old, outside
-    any transaction), else the workspace's."""
-    refresh_member(db, client, who)
+def reader_zone(db: Database, who: Caller) -> ZoneInfo:
+    """The zone the caller reads dates in: what users.info said (the router, or a button's
+    listener, refreshed it after ack() with refresh_member), else the workspace's."""
     with unit_of_work(db, who) as (session, workspace):
         known, fallback = okrs.stored_zone(session, workspace, who.user_id)
     return zone(known, fallback)

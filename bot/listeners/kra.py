@@ -67,7 +67,7 @@ def _list(call: Invocation) -> None:
 
 def _show(call: Invocation) -> None:
     who = call.who
-    tz = reader_zone(call.db, call.client, who)
+    tz = reader_zone(call.db, who)
     with unit_of_work(call.db, who) as (session, workspace):
         d = kras.kra_detail(session, workspace, _one_reference(call.rest, "show"))
         answer = ui.kra_detail(d.kra, d.kpis, d.measurements, d.objectives, d.last_review, tz)

@@ -27,7 +27,7 @@ from bot.errors import Invalid, Usage
 from bot.forms.okr import parse_checkins, parse_close, parse_objective
 from bot.ids import Action, Callback
 from bot.listeners import homes
-from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
+from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import assessment, checkins, okrs
 from bot.ui import checkin as checkin_ui
@@ -126,7 +126,7 @@ def _list_filters(session, workspace, who: Caller, command: dict, target: str) -
 
 def _show(call: Invocation) -> None:
     who = call.who
-    tz = reader_zone(call.db, call.client, who)
+    tz = reader_zone(call.db, who)
     with unit_of_work(call.db, who) as (session, workspace):
         objective = okrs.find_objective(session, workspace, _one_reference(call.rest, "show"))
         answer = ui.objective_detail(okrs.objective_detail(session, workspace, objective), tz)
@@ -272,7 +272,7 @@ def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id:
         data = checkins.modal_data(session, workspace, who.user_id)
     if not data.items:
         return False
-    tz = reader_zone(db, client, who)
+    tz = reader_zone(db, who)
     client.views_open(trigger_id=trigger_id, view=checkin_ui.checkin_modal(data, tz))
     return True
 
@@ -361,6 +361,7 @@ def open_checkin_from_button(
     """*Check in* on App Home or in a reminder DM."""
     ack()
     who = caller(context)
+    refresh_member(db, client, who)  # a button has no router to do it
     if not open_checkin_modal(client, db, who, body["trigger_id"]):
         outbound.dm(client, who.user_id, NOTHING_TO_CHECK_IN)
 

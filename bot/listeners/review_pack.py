@@ -76,7 +76,7 @@ def report_command(call: Invocation) -> None:
         call.respond(**ephemeral(REPORT_USAGE))
         return
     person, period_text = _subject(call.rest, who.user_id)
-    tz = reader_zone(call.db, call.client, who)  # also refreshes the caller's admin flag for authorize()
+    tz = reader_zone(call.db, who)
     now = _now()
     refresh_member(call.db, call.client, who, person)  # the pack's title names them
     with unit_of_work(call.db, who) as (session, workspace):

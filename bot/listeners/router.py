@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot import outbound
 from bot.domain.slack_text import split_command, user_text
-from bot.listeners.members import refresh_member
+from bot.listeners.members import FRESH_MEMBERS, refresh_member
 from bot.services.workspaces import Caller
 from bot.ui.blocks import ephemeral
 
@@ -109,5 +109,5 @@ class Router:
             return
         # Services decide rights from the member cache; bring the caller's row up to date here,
         # after ack() and before any transaction.
-        refresh_member(db, client, caller_of(context))
+        refresh_member(db, client, caller_of(context), known=context.get(FRESH_MEMBERS))
         handler(Invocation(rest, command, outbound.responder(respond), client, context, db))

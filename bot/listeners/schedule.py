@@ -107,12 +107,12 @@ def okr_schedule(call: Invocation) -> None:
             headline = "The weekly check-in reminder is set."
     else:
         raise Usage(_usage_prefix(call.rest, "/okr schedule") + schedules_ui.OKR_SCHEDULE_USAGE)
-    call.respond(**_okr_schedule_answer(call.db, call.client, who, channel_id, headline))
+    call.respond(**_okr_schedule_answer(call.db, who, channel_id, headline))
 
 
-def _okr_schedule_answer(db: Database, client: WebClient, who, channel_id: str, headline: str) -> dict:
+def _okr_schedule_answer(db: Database, who, channel_id: str, headline: str) -> dict:
     now = datetime.now(UTC)
-    caller_tz = reader_zone(db, client, who)  # asks Slack, if at all, outside the transaction
+    caller_tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
         calendar = WorkCalendar.of_workspace(workspace)
         lines = []
@@ -206,12 +206,12 @@ def sprint_schedule(call: Invocation) -> None:
         headline = f"The sprint cadence of <#{channel_id}> is set."
     else:
         raise Usage(_usage_prefix(call.rest, "/sprint schedule") + schedules_ui.SPRINT_SCHEDULE_USAGE)
-    call.respond(**_sprint_schedule_answer(call.db, call.client, who, channel_id, headline))
+    call.respond(**_sprint_schedule_answer(call.db, who, channel_id, headline))
 
 
-def _sprint_schedule_answer(db: Database, client: WebClient, who, channel_id: str, headline: str) -> dict:
+def _sprint_schedule_answer(db: Database, who, channel_id: str, headline: str) -> dict:
     now = datetime.now(UTC)
-    caller_tz = reader_zone(db, client, who)  # asks Slack, if at all, outside the transaction
+    caller_tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
         row = schedules.stored_schedule(session, workspace, ScheduleKind.SPRINT, channel_id)
         upcoming = schedules.sprint_upcoming(session, workspace, channel_id, now)
@@ -290,7 +290,7 @@ def okr_resume(call: Invocation) -> None:
         if was_paused
         else "Your reminders weren't paused; nothing changed."
     )
-    answer = _okr_schedule_answer(call.db, call.client, who, "", text)
+    answer = _okr_schedule_answer(call.db, who, "", text)
     call.respond(**answer)
 
 
@@ -317,7 +317,7 @@ def okr_digest(call: Invocation) -> None:
         workspace_id = workspace.id
         ask = schedules.digest_ask(session, workspace, channel_id, now)
     if ask.this_week and not again:
-        caller_tz = reader_zone(call.db, call.client, who)
+        caller_tz = reader_zone(call.db, who)
         call.respond(
             **ephemeral(
                 f"<#{channel_id}>'s digest already went out this week, {schedules_ui.when(ask.last_at, caller_tz)} your time. "

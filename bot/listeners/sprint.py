@@ -107,7 +107,7 @@ def _show(call: Invocation) -> None:
     if call.rest.strip():
         raise Usage("`/sprint show` takes nothing: it shows this channel's current sprint.")
     who = call.who
-    today = _today(call.db, call.client, who)
+    today = _today(call.db, who)
     with unit_of_work(call.db, who) as (session, workspace):
         detail = sprints.find_current(session, workspace, call.command["channel_id"])
         answer = ui.sprint_show(detail, sprints.standings_of(detail, workspace), today)
@@ -117,7 +117,7 @@ def _show(call: Invocation) -> None:
 def _open_review(
     client: WebClient, db: Database, who: Caller, channel_id: str, trigger_id: str, sprint_id=None
 ) -> None:
-    today = _today(db, client, who)
+    today = _today(db, who)
     with unit_of_work(db, who) as (session, workspace):
         detail = sprints.prepare_review(session, workspace, who.user_id, channel_id, sprint_id)
         metadata = SprintMetadata(detail.sprint.channel_id, detail.sprint.id).dumps()
@@ -133,9 +133,9 @@ def _end(call: Invocation) -> None:
     )
 
 
-def _today(db: Database, client: WebClient, who: Caller) -> date:
-    """The caller's own date; users.info, if needed at all, is asked outside any transaction."""
-    return local_date(datetime.now(UTC), reader_zone(db, client, who))
+def _today(db: Database, who: Caller) -> date:
+    """The caller's own date, in the zone the member cache keeps for them."""
+    return local_date(datetime.now(UTC), reader_zone(db, who))
 
 
 def _not_in_a_channel(command: dict) -> str | None:
@@ -178,7 +178,7 @@ def submit_start(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
         detail = sprints.start_sprint(session, workspace, who.user_id, metadata.channel_id, form)
         standings = sprints.standings_of(detail, workspace)
     ack()
-    today = _today(db, client, who)
+    today = _today(db, who)
     text, blocks = ui.started_message(detail, standings, today, who.user_id)
     posted = outbound.post(client, detail.sprint.channel_id, text, blocks)
     confirmation = f"Started `{ui.sprint_ref(detail.sprint)}` {ui.user_text(detail.sprint.name, 150)} in <#{detail.sprint.channel_id}>."

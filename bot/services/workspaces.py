@@ -150,10 +150,10 @@ def remember_user_change(
     return 1
 
 
-def is_fresh(session: Session, workspace: Workspace, user_id: str, now: datetime) -> bool:
-    """Whether the stored row of a person is younger than a day (no need to ask Slack again)."""
-    known = stored_member(session, workspace, user_id)
-    return known is not None and now - known.refreshed_at < MEMBER_MAX_AGE
+def refreshed_at(db: Database, who: Caller, user_id: str) -> datetime | None:
+    """When users.info last described the person in the caller's workspace (None: never)."""
+    with db.session() as session:
+        return members_repo.refreshed_at(session, who.team_id, user_id)
 
 
 def stored_member(session: Session, workspace: Workspace, user_id: str) -> Member | None:

@@ -4,6 +4,7 @@ a channel's schedules."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +15,17 @@ from storage.models import (
     Objective,
     Sprint,
     Status,
+    Workspace,
 )
+
+
+def refreshed_at(session: Session, team_id: str, user_id: str) -> datetime | None:
+    """When users.info last described the person in `team_id`'s workspace (None: never): one statement."""
+    return session.scalar(
+        select(Member.refreshed_at)
+        .join(Workspace, Workspace.id == Member.workspace_id)
+        .where(Workspace.team_id == team_id, Member.user_id == user_id)
+    )
 
 
 def admin_ids(session: Session, workspace_id: int) -> list[str]:

@@ -17,7 +17,7 @@ from bot.ids import Callback
 from bot.listeners import kra, okr, sprint
 from bot.slack_client import build_web_client
 from storage.models import Kra, Member
-from tests.conftest import ADMIN, ALICE, CHANNEL, TOKEN
+from tests.conftest import ADMIN, ALICE, CHANNEL, TOKEN, count_statements
 from tests.factories import answer, create_kra, kra_values, opened_view
 
 
@@ -93,6 +93,20 @@ def test_commands_ask_slack_about_people_outside_any_transaction(
     slack.settle()
     assert len(connections_held_at_users_info) >= 2
     assert set(connections_held_at_users_info) == {0}
+
+
+def _member_checks(statements: list[str]) -> int:
+    return sum("refreshed_at" in statement and "JOIN workspace" in statement for statement in statements)
+
+
+def test_a_persons_second_command_of_the_day_costs_no_statement_to_check_their_row(slack, emulator, db):
+    with count_statements(db) as first:
+        answer(slack, "/kra", "list", user_id=ALICE)
+    with count_statements(db) as second:
+        answer(slack, "/kra", "list", user_id=ALICE)
+    assert _member_checks(first.statements) == 1 and _users_info_calls(emulator) == 1
+    assert _member_checks(second.statements) == 0 and _users_info_calls(emulator) == 1
+    assert second.count < first.count
 
 
 def test_kra_review_refuses_extra_words(slack, emulator, db):
