@@ -11,18 +11,15 @@ Nobody paused, deactivated or away is prompted. A day off moves the prompt to th
 from __future__ import annotations
 
 import logging
-import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 
 from bot.domain.cycles import cycle_for
 from bot.domain.schedule_time import WorkCalendar, local_datetime, parse_time, zone
-from bot.jobs.common import ClientFor, RunReport
 from bot.jobs.delivery import Key
-from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
+from bot.jobs.engine import PlanContext, PlannedPost, kind_runner
 from bot.jobs.people import people_facts, unreachable
 from bot.ui import prompts as prompts_ui
-from storage.db import Database
 from storage.repositories import digest as digest_repo
 
 log = logging.getLogger("northline.jobs.cycle_prompts")
@@ -33,20 +30,7 @@ PROMPT_TIME = "10:00"
 REPORT_KIND = "cycle-prompts"
 
 
-def cycle_prompts(
-    db: Database,
-    client_for: ClientFor,
-    now: datetime,
-    *,
-    team_id: str | None = None,
-    channel_id: str | None = None,
-    stop: threading.Event | None = None,
-    engine: Engine | None = None,
-) -> RunReport:
-    """This kind for every workspace (or `team_id`), now, through the delivery engine."""
-    return run_kind(
-        "cycle-prompts", db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop, engine=engine
-    )
+cycle_prompts = kind_runner("cycle-prompts", "cycle_prompts")
 
 
 def plan(context: PlanContext) -> list[PlannedPost]:

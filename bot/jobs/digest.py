@@ -16,7 +16,6 @@ or check-ins (see storage.repositories.digest.channel_facts).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -32,9 +31,9 @@ from bot.domain.progress import disagreement
 from bot.domain.references import RefKind, format_ref
 from bot.domain.schedule_time import WeeklySlot, WorkCalendar, latest_occurrence, local_midnight_utc, zone
 from bot.jobs.charts import ChartRenderer
-from bot.jobs.common import ClientFor, RunReport, naive_utc, utc
+from bot.jobs.common import naive_utc, utc
 from bot.jobs.delivery import Key
-from bot.jobs.engine import Engine, PlanContext, PlannedPost, Sent, run_kind
+from bot.jobs.engine import PlanContext, PlannedPost, Sent, kind_runner
 from bot.jobs.posting import Direct, Outcome, Poster, PostResult, post
 from bot.services.assessment import KeyResultStatus, ObjectiveStatus, assess
 from bot.ui import digest as digest_ui
@@ -95,20 +94,7 @@ class DigestData:
 # --- the job ---------------------------------------------------------------------------------------
 
 
-def channel_digests(
-    db: Database,
-    client_for: ClientFor,
-    now: datetime,
-    *,
-    team_id: str | None = None,
-    channel_id: str | None = None,
-    stop: threading.Event | None = None,
-    engine: Engine | None = None,
-) -> RunReport:
-    """This kind for every workspace (or `team_id`), now, through the delivery engine."""
-    return run_kind(
-        JOB, db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop, engine=engine
-    )
+channel_digests = kind_runner(JOB, "channel_digests")
 
 
 def plan(context: PlanContext) -> list[PlannedPost]:

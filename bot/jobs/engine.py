@@ -515,6 +515,29 @@ def run_kind(
     return reports[0] if reports else RunReport(job.report_kind)
 
 
+def kind_runner(kind: str, name: str) -> Callable[..., RunReport]:
+    """A kind's entry point, `name(db, client_for, now, *, team_id, channel_id, stop, engine)`:
+    run_kind for that kind, for the CLI, the clock and the tests to call by name."""
+
+    def run(
+        db: Database,
+        client_for: ClientFor,
+        now: datetime,
+        *,
+        team_id: str | None = None,
+        channel_id: str | None = None,
+        stop: threading.Event | None = None,
+        engine: Engine | None = None,
+    ) -> RunReport:
+        return run_kind(
+            kind, db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop, engine=engine
+        )
+
+    run.__name__ = run.__qualname__ = name
+    run.__doc__ = f"The {kind} kind for every workspace (or `team_id`), now, through the delivery engine."
+    return run
+
+
 def run_all(
     db: Database,
     client_for: ClientFor,

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import partial
@@ -30,13 +29,11 @@ from bot.domain.schedule_time import (
     parse_time,
     zone,
 )
-from bot.jobs.common import ClientFor, RunReport
 from bot.jobs.delivery import Key
-from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
+from bot.jobs.engine import PlanContext, PlannedPost, kind_runner
 from bot.jobs.people import people_facts, unreachable
 from bot.services import sprint_views
 from bot.ui import prompts as prompts_ui
-from storage.db import Database
 from storage.models import KeyResult, KeyResultKind, ScheduleKind, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import okrs as okr_repo
@@ -51,20 +48,7 @@ KR_NUDGE_WEEKDAY = 3  # Wednesday
 REPORT_KIND = "nudges"
 
 
-def alignment_nudges(
-    db: Database,
-    client_for: ClientFor,
-    now: datetime,
-    *,
-    team_id: str | None = None,
-    channel_id: str | None = None,
-    stop: threading.Event | None = None,
-    engine: Engine | None = None,
-) -> RunReport:
-    """This kind for every workspace (or `team_id`), now, through the delivery engine."""
-    return run_kind(
-        "nudges", db, client_for, now, team_id=team_id, channel_id=channel_id, stop=stop, engine=engine
-    )
+alignment_nudges = kind_runner("nudges", "alignment_nudges")
 
 
 def plan(context: PlanContext) -> list[PlannedPost]:

@@ -14,9 +14,7 @@ the users.info calls that refresh stale time zones and statuses are Web API call
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
-from datetime import datetime
 from functools import partial
 
 from bot.domain.schedule_time import (
@@ -27,12 +25,11 @@ from bot.domain.schedule_time import (
     local_midnight_utc,
     zone,
 )
-from bot.jobs.common import ClientFor, RunReport, naive_utc
+from bot.jobs.common import naive_utc
 from bot.jobs.delivery import Key
-from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
+from bot.jobs.engine import PlanContext, PlannedPost, kind_runner
 from bot.jobs.people import people_facts, refresh, unreachable
 from bot.ui import reminders as reminders_ui
-from storage.db import Database
 from storage.models import KeyResult, ScheduleKind
 from storage.repositories import digest as digest_repo
 from storage.repositories import members as members_repo
@@ -46,27 +43,7 @@ DEFAULT_WEEKDAY = 1
 DEFAULT_TIME = "10:00"
 
 
-def checkin_reminders(
-    db: Database,
-    client_for: ClientFor,
-    now: datetime,
-    *,
-    team_id: str | None = None,
-    channel_id: str | None = None,
-    stop: threading.Event | None = None,
-    engine: Engine | None = None,
-) -> RunReport:
-    """This kind for every workspace (or `team_id`), now, through the delivery engine."""
-    return run_kind(
-        "checkin-reminders",
-        db,
-        client_for,
-        now,
-        team_id=team_id,
-        channel_id=channel_id,
-        stop=stop,
-        engine=engine,
-    )
+checkin_reminders = kind_runner("checkin-reminders", "checkin_reminders")
 
 
 def plan(context: PlanContext) -> list[PlannedPost]:

@@ -15,7 +15,6 @@ the week of the cadence).
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -31,10 +30,10 @@ from bot.domain.schedule_time import (
     period_of,
     zone,
 )
-from bot.jobs.common import ClientFor, RunReport, naive_utc, utc
+from bot.jobs.common import naive_utc, utc
 from bot.jobs.delivery import Key
 from bot.jobs.digest import disable_channel
-from bot.jobs.engine import Engine, PlanContext, PlannedPost, run_kind
+from bot.jobs.engine import PlanContext, PlannedPost, kind_runner
 from bot.services import sprint_views
 from bot.services import sprints as sprint_service
 from bot.ui import prompts as prompts_ui
@@ -134,27 +133,7 @@ def next_prompt(session, workspace: Workspace, channel_id: str, now: datetime) -
     )
 
 
-def sprint_prompts(
-    db: Database,
-    client_for: ClientFor,
-    now: datetime,
-    *,
-    team_id: str | None = None,
-    channel_id: str | None = None,
-    stop: threading.Event | None = None,
-    engine: Engine | None = None,
-) -> RunReport:
-    """This kind for every workspace (or `team_id`), now, through the delivery engine."""
-    return run_kind(
-        "sprint-prompts",
-        db,
-        client_for,
-        now,
-        team_id=team_id,
-        channel_id=channel_id,
-        stop=stop,
-        engine=engine,
-    )
+sprint_prompts = kind_runner("sprint-prompts", "sprint_prompts")
 
 
 def plan(context: PlanContext) -> list[PlannedPost]:
