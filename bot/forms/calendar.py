@@ -4,16 +4,20 @@ the field at fault, and nothing is stored until the whole form is valid."""
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from bot.domain.schedule_time import format_time, holiday_countries, parse_time
+from bot.domain.cycles import MONTHS
+from bot.domain.schedule_time import format_time, holiday_countries, parse_time, parse_weekday
 from bot.domain.slack_text import user_text
 from bot.errors import Invalid
 from bot.forms.state import flatten, text, validate
 from bot.ids import Block
+
+if TYPE_CHECKING:
+    from bot.services.calendar import CalendarSettings
 
 _BLOCKS = {
     "timezone": Block.SET_TIMEZONE,
@@ -145,3 +149,97 @@ def parse_settings(view: dict) -> CalendarForm:
         "digest_time": text(values.get(Block.SET_DIGEST_TIME)),
     }
     return validate(CalendarForm, data, lambda name: _BLOCKS.get(name, Block.SET_TIMEZONE))
+
+
+class SettingsSpec(BaseModel):
+    """`settings:` in an OKRs-as-code file; every key optional (a key left out keeps its value).
+
+    settings:
+      timezone: Europe/London
+      work_days: [mon, tue, wed, thu, fri]
+      holidays: GB-ENG           # a country, or country-region; none for no holidays
+      fiscal_year_start: april   # or 4
+      checkin: mon 10:00         # each owner's own time
+      digest: fri 16:00          # the workspace's time zone, for channels with no time of their own
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str | None = None
+    work_days: list[int] | None = None
+    holidays: tuple[str | None, str | None] | None = None
+    fiscal_year_start: int | None = None
+    checkin: tuple[int, str] | None = None
+    digest: tuple[int, str] | None = None
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _timezone(cls, value: Any) -> str:
+        return CalendarForm._zone(str(value) if value is not None else "")
+
+    @field_validator("work_days", mode="before")
+    @classmethod
+    def _work_days(cls, value: Any) -> list[int]:
+        items = value if isinstance(value, list) else str(value or "").replace(",", " ").split()
+        days = []
+        for item in items:
+            days.append(item if isinstance(item, int) and 1 <= item <= 7 else parse_weekday(str(item)))
+        if not days:
+            raise ValueError("list at least one work day, like [mon, tue, wed, thu, fri]")
+        return sorted(set(days))
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holidays(cls, value: Any) -> tuple[str | None, str | None]:
+        text = str(value or "").strip().upper()
+        if text in ("", "NONE", "FALSE"):
+            return (None, None)
+        country, _, region = text.partition("-")
+        known = holiday_countries()
+        if country not in known:
+            raise ValueError(
+                f"“{user_text(country, 20)}” is not a country the holiday calendar knows; use GB, NZ, US …"
+            )
+        if region and region not in known[country]:
+            raise ValueError(
+                f"{country} has no region “{user_text(region, 20)}”; its regions are {', '.join(known[country][:20])}"
+            )
+        return (country, region or None)
+
+    @field_validator("fiscal_year_start", mode="before")
+    @classmethod
+    def _fiscal(cls, value: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 12:
+            return value
+        name = str(value or "").strip().lower()
+        for number, month in enumerate(MONTHS, start=1):
+            if name in (month.lower(), month[:3].lower()):
+                return number
+        raise ValueError(f"“{user_text(str(value), 20)}” is not a month; use 1 to 12 or a name like april")
+
+    @field_validator("checkin", "digest", mode="before")
+    @classmethod
+    def _slot(cls, value: Any) -> tuple[int, str]:
+        parts = str(value or "").split()
+        if len(parts) != 2:
+            raise ValueError("give a day and a time, like `mon 10:00`")
+        return (parse_weekday(parts[0]), format_time(parse_time(parts[1])))
+
+    def form(self, now: CalendarSettings) -> CalendarForm:
+        """The whole calendar: what the file says over what the workspace has."""
+        country, region = (
+            self.holidays if self.holidays is not None else (now.holiday_country, now.holiday_subdivision)
+        )
+        checkin = self.checkin or (now.checkin_weekday, now.checkin_time)
+        digest = self.digest or (now.digest_weekday, now.digest_time)
+        return CalendarForm(
+            timezone=self.timezone or now.timezone,
+            work_days=self.work_days or list(now.work_days),
+            holiday_country=country,
+            holiday_subdivision=region,
+            fiscal_year_start_month=self.fiscal_year_start or now.fiscal_year_start_month,
+            checkin_weekday=checkin[0],
+            checkin_time=checkin[1],
+            digest_weekday=digest[0],
+            digest_time=digest[1],
+        )

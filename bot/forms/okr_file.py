@@ -51,7 +51,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
@@ -60,6 +60,7 @@ from bot.domain.channels import TEAM_CHANNEL_PATTERN
 from bot.domain.limits import CYCLE_MAX
 from bot.domain.references import RefKind, parse_ref
 from bot.errors import Invalid
+from bot.forms.calendar import SettingsSpec
 from bot.forms.okr_rules import Description, KeyResultRules, Title, key_result_count_problem
 from bot.sources.spec import SourceSpec
 
@@ -348,14 +349,10 @@ class ObjectiveSpec(_Spec):
         return value  # at most MAX_KEY_RESULTS: see _limits, so the items are checked too
 
 
-SettingsT = TypeVar("SettingsT", bound=BaseModel)
-
-
-class OkrFile(_Spec, Generic[SettingsT]):
+class OkrFile(_Spec):
     team: str | None = None
     cycle: str | None = None
-    # The team's calendar, as `/okr settings` sets it: its model is the caller's (parse_document).
-    settings: SettingsT | None = None
+    settings: SettingsSpec | None = None  # the team's calendar, as `/okr settings` sets it
     objectives: list[ObjectiveSpec]
 
     @field_validator("team", mode="before")
@@ -382,13 +379,12 @@ class ParsedFile:
     document: Document
 
 
-def parse_file(text: str, *, settings: type[BaseModel]) -> ParsedFile:
-    """The file read and its shape checked; ImportRejected lists every problem with its line.
-    `settings` checks the `settings:` block (bot/services/calendar.py: SettingsSpec)."""
-    return parse_document(read_document(text), settings=settings)
+def parse_file(text: str) -> ParsedFile:
+    """The file read and its shape checked; ImportRejected lists every problem with its line."""
+    return parse_document(read_document(text))
 
 
-def parse_document(document: Document, *, settings: type[BaseModel]) -> ParsedFile:
+def parse_document(document: Document) -> ParsedFile:
     """Check a document's shape with the rules of the file format; other readers of OKRs (a Viva
     Goals export: bot/services/viva.py) build a Document and come here, so the rules live once."""
     if not isinstance(document.data, dict):
@@ -397,7 +393,7 @@ def parse_document(document: Document, *, settings: type[BaseModel]) -> ParsedFi
         )
     problems = list(_limits(document))
     try:
-        spec = OkrFile[settings].model_validate(document.data)
+        spec = OkrFile.model_validate(document.data)
     except ValidationError as error:
         problems.extend(_problem(document, problem) for problem in error.errors())
     if problems:

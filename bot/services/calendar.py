@@ -11,19 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy.orm import Session
 
 from bot.domain.cycles import MONTHS
 from bot.domain.schedule_time import (
     WEEKDAYS,
-    format_time,
-    holiday_countries,
-    parse_time,
-    parse_weekday,
     parse_work_days,
 )
-from bot.domain.slack_text import user_text
 from bot.errors import Forbidden
 from bot.forms.calendar import CalendarForm
 from bot.services.schedules import Announcement
@@ -167,104 +161,10 @@ def apply(session: Session, workspace: Workspace, actor_id: str, form: CalendarF
     return [f"{label}: {old[label]} → {new[label]}" for label in new if old[label] != new[label]]
 
 
-__all__ = ["CalendarSettings", "SettingsSpec", "apply", "as_code", "current", "for_viewing", "save"]
+__all__ = ["CalendarSettings", "apply", "as_code", "current", "for_viewing", "save"]
 
 
 # --- as code: the `settings:` block of OKRs as code, and `northline export` ---------------------
-
-
-class SettingsSpec(BaseModel):
-    """`settings:` in an OKRs-as-code file; every key optional (a key left out keeps its value).
-
-    settings:
-      timezone: Europe/London
-      work_days: [mon, tue, wed, thu, fri]
-      holidays: GB-ENG           # a country, or country-region; none for no holidays
-      fiscal_year_start: april   # or 4
-      checkin: mon 10:00         # each owner's own time
-      digest: fri 16:00          # the workspace's time zone, for channels with no time of their own
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    timezone: str | None = None
-    work_days: list[int] | None = None
-    holidays: tuple[str | None, str | None] | None = None
-    fiscal_year_start: int | None = None
-    checkin: tuple[int, str] | None = None
-    digest: tuple[int, str] | None = None
-
-    @field_validator("timezone", mode="before")
-    @classmethod
-    def _timezone(cls, value: Any) -> str:
-        return CalendarForm._zone(str(value) if value is not None else "")
-
-    @field_validator("work_days", mode="before")
-    @classmethod
-    def _work_days(cls, value: Any) -> list[int]:
-        items = value if isinstance(value, list) else str(value or "").replace(",", " ").split()
-        days = []
-        for item in items:
-            days.append(item if isinstance(item, int) and 1 <= item <= 7 else parse_weekday(str(item)))
-        if not days:
-            raise ValueError("list at least one work day, like [mon, tue, wed, thu, fri]")
-        return sorted(set(days))
-
-    @field_validator("holidays", mode="before")
-    @classmethod
-    def _holidays(cls, value: Any) -> tuple[str | None, str | None]:
-        text = str(value or "").strip().upper()
-        if text in ("", "NONE", "FALSE"):
-            return (None, None)
-        country, _, region = text.partition("-")
-        known = holiday_countries()
-        if country not in known:
-            raise ValueError(
-                f"“{user_text(country, 20)}” is not a country the holiday calendar knows; use GB, NZ, US …"
-            )
-        if region and region not in known[country]:
-            raise ValueError(
-                f"{country} has no region “{user_text(region, 20)}”; its regions are {', '.join(known[country][:20])}"
-            )
-        return (country, region or None)
-
-    @field_validator("fiscal_year_start", mode="before")
-    @classmethod
-    def _fiscal(cls, value: Any) -> int:
-        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 12:
-            return value
-        name = str(value or "").strip().lower()
-        for number, month in enumerate(MONTHS, start=1):
-            if name in (month.lower(), month[:3].lower()):
-                return number
-        raise ValueError(f"“{user_text(str(value), 20)}” is not a month; use 1 to 12 or a name like april")
-
-    @field_validator("checkin", "digest", mode="before")
-    @classmethod
-    def _slot(cls, value: Any) -> tuple[int, str]:
-        parts = str(value or "").split()
-        if len(parts) != 2:
-            raise ValueError("give a day and a time, like `mon 10:00`")
-        return (parse_weekday(parts[0]), format_time(parse_time(parts[1])))
-
-    def form(self, now: CalendarSettings) -> CalendarForm:
-        """The whole calendar: what the file says over what the workspace has."""
-        country, region = (
-            self.holidays if self.holidays is not None else (now.holiday_country, now.holiday_subdivision)
-        )
-        checkin = self.checkin or (now.checkin_weekday, now.checkin_time)
-        digest = self.digest or (now.digest_weekday, now.digest_time)
-        return CalendarForm(
-            timezone=self.timezone or now.timezone,
-            work_days=self.work_days or list(now.work_days),
-            holiday_country=country,
-            holiday_subdivision=region,
-            fiscal_year_start_month=self.fiscal_year_start or now.fiscal_year_start_month,
-            checkin_weekday=checkin[0],
-            checkin_time=checkin[1],
-            digest_weekday=digest[0],
-            digest_time=digest[1],
-        )
 
 
 def as_code(settings: CalendarSettings) -> dict[str, Any]:

@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 from bot.domain.cycles import parse_cycle
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import NotFound
-from bot.forms import okr_file
 from bot.forms.okr_file import (
     KEY_MAX,
     MAX_FILE_BYTES,
@@ -40,9 +39,10 @@ from bot.forms.okr_file import (
     ParsedFile,
     Path,
     Problem,
+    parse_document,
+    parse_file,
 )
 from bot.services import calendar
-from bot.services.calendar import SettingsSpec
 from bot.services.workspaces import next_number
 from bot.sources.bindings import bind as bind_source
 from storage.models import KeyResult, KeyResultKind, Kra, Objective, Status, Workspace
@@ -62,16 +62,6 @@ __all__ = [
     "parse_document",
     "parse_file",
 ]
-
-
-def parse_file(text: str) -> ParsedFile:
-    """The file read and checked, its `settings:` block by the calendar's own model."""
-    return okr_file.parse_file(text, settings=SettingsSpec)
-
-
-def parse_document(document: Document) -> ParsedFile:
-    """A document read some other way (a Viva Goals export) checked as a file is."""
-    return okr_file.parse_document(document, settings=SettingsSpec)
 
 
 @dataclass
