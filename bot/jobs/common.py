@@ -124,20 +124,6 @@ def record_late(db: Database, key: Key, due: datetime, now: datetime, report: Ru
         )
 
 
-def record_skip(db: Database, key: Key, reason: str, report: RunReport) -> None:
-    if delivery.claim(
-        db,
-        key.kind,
-        key.workspace_id,
-        key.target,
-        key.period,
-        state=DeliveryState.SKIPPED,
-        detail={"reason": reason},
-    ):
-        report.add(skipped=1)
-        log.info("%s skipped: %s", key, reason)
-
-
 def finish(
     db: Database,
     key: Key,

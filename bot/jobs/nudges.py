@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import partial
 
-from bot.domain.alignment import off_track_twice_unserved
+from bot.domain.alignment import off_track_twice_unserved, served_key_results
 from bot.domain.cycles import parse_cycle
 from bot.domain.progress import PaceStatus, expected_progress, pace_status, value_progress
 from bot.domain.schedule_time import (
@@ -93,7 +93,7 @@ def _key_result_nudges(context: PlanContext) -> list[PlannedPost]:
         )
         history = {kr_id: checkins[::-1] for kr_id, checkins in newest_first.items()}  # oldest first
         session.expunge_all()
-    served = set().union(*(d.active_key_result_ids for d in details)) if details else set()
+    served = served_key_results(details)
     by_id = {kr.id: kr for kr in key_results}
     statuses = {
         kr_id: [_pace_at(by_id[kr_id], checkin.value, checkin.created_at, workspace) for checkin in checkins]

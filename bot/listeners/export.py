@@ -37,11 +37,6 @@ def register(app: App) -> None:
     okr.add_subcommand("export", export_command, USAGE_LINE)
 
 
-def register_subcommands(subcommands: dict) -> None:
-    """Add `export` to a router's table of subcommands."""
-    subcommands["export"] = export_command
-
-
 def export_command(call: Invocation) -> None:
     # The /okr router has acked already; everything here is the slow part.
     if call.rest.strip().lower() not in ("", "csv"):

@@ -152,7 +152,6 @@ ROUTER.add("kpi", _kpi, "• `/kra kpi KPI-7 42 [note]` — log a KPI measuremen
 ROUTER.add(
     "review", _review, "• `/kra review` — the quarterly review: keep, change or retire each of your KRAs"
 )
-SUBCOMMANDS = ROUTER.handlers
 
 
 def _one_reference(rest: str, verb: str) -> str:

@@ -233,17 +233,12 @@ ROUTER.add(
 )
 ROUTER.add("close", _close)
 ROUTER.add("archive", _archive)
-SUBCOMMANDS = ROUTER.handlers
-EXTRA_USAGE = ROUTER.lines
 Handler = Callable[[Invocation], None]
 
 
 def add_subcommand(name: str, handler: Handler, usage_line: str | None = None, *aliases: str) -> None:
     """`/okr NAME …` calls `handler` (with an Invocation, after ack()); `usage_line` joins `/okr help`."""
-    for key in (name, *aliases):
-        SUBCOMMANDS[key.lower()] = handler
-    if usage_line and usage_line not in EXTRA_USAGE:
-        EXTRA_USAGE.append(usage_line)
+    ROUTER.add(name, handler, usage_line, *aliases)
 
 
 # --- modals ----------------------------------------------------------------------------------------

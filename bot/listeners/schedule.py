@@ -63,10 +63,6 @@ def okr_subcommands() -> dict:
     return {"schedule": okr_schedule, "digest": okr_digest, "pause": okr_pause, "resume": okr_resume}
 
 
-def sprint_subcommands() -> dict:
-    return {"schedule": sprint_schedule}
-
-
 SPRINT_USAGE_LINE = "• `/sprint schedule [LENGTH_WEEKS DAY HH:MM | off]` — the channel's sprint cadence"
 OKR_USAGE_LINES = {
     "schedule": "• `/okr schedule [digest DAY HH:MM | checkin DAY HH:MM | off]` — when digests and reminders go out",

@@ -167,7 +167,6 @@ ROUTER.add(
     "close",
     "review",
 )
-SUBCOMMANDS = ROUTER.handlers
 
 
 def submit_start(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:

@@ -185,22 +185,14 @@ def count(db, model) -> int:
 # --- /okr export end to end -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def export_routed(monkeypatch):
-    """Route `/okr export` through the real /okr router, whether or not it is wired in yet."""
-    if okr.SUBCOMMANDS.get("export") is not export_listener.export_command:
-        monkeypatch.setitem(okr.SUBCOMMANDS, "export", export_listener.export_command)
-
-
 def test_the_okr_router_dispatches_export(slack):
     # `slack` built the app, so every listener module has registered what it adds to /okr.
-    if okr.SUBCOMMANDS.get("export") is not export_listener.export_command:
-        pytest.skip("not wired yet: add `export.register(app)` to bot/listeners/__init__.py")
+    assert okr.ROUTER.handlers["export"] is export_listener.export_command
     slack.command("/okr", "export", user_id=BOB, team_id=TEAM)
     assert "nothing to export" in slack.wait_for_response_url()["text"]
 
 
-def test_okr_export_sends_the_workspace_csv_to_a_dm(slack, emulator, db, export_routed):
+def test_okr_export_sends_the_workspace_csv_to_a_dm(slack, emulator, db):
     seed(db)
     seed_other_team(db)
     response = slack.command("/okr", "export", user_id=ALICE, team_id=TEAM)
@@ -232,14 +224,14 @@ def test_okr_export_sends_the_workspace_csv_to_a_dm(slack, emulator, db, export_
     assert not emulator.violations
 
 
-def test_okr_export_in_an_empty_workspace_sends_nothing(slack, emulator, export_routed):
+def test_okr_export_in_an_empty_workspace_sends_nothing(slack, emulator):
     slack.command("/okr", "export", user_id=BOB, team_id=TEAM)
     answer = slack.wait_for_response_url()
     assert "nothing to export" in answer["text"]
     assert emulator.calls_to("files.getUploadURLExternal") == []
 
 
-def test_okr_export_with_options_answers_usage_and_sends_nothing(slack, emulator, db, export_routed):
+def test_okr_export_with_options_answers_usage_and_sends_nothing(slack, emulator, db):
     seed(db)
     slack.command("/okr", "export everything now", user_id=ALICE, team_id=TEAM)
     answer = slack.wait_for_response_url()
@@ -303,19 +295,12 @@ def test_export_command_explains_a_failed_upload(emulator, db):
         call_export(emulator, db)
 
 
-def test_register_subcommands_adds_export():
-    table: dict = {}
-    export_listener.register_subcommands(table)
-    assert table == {"export": export_listener.export_command}
-
-
 def test_register_adds_export_and_its_usage_line_to_okr(monkeypatch):
-    monkeypatch.setattr(okr, "SUBCOMMANDS", dict(okr.SUBCOMMANDS))
-    monkeypatch.setattr(okr, "EXTRA_USAGE", list(getattr(okr, "EXTRA_USAGE", [])))
+    monkeypatch.setattr(okr.ROUTER, "handlers", {})
+    monkeypatch.setattr(okr.ROUTER, "lines", [])
     export_listener.register(None)
-    assert okr.SUBCOMMANDS["export"] is export_listener.export_command
-    if hasattr(okr, "add_subcommand"):
-        assert export_listener.USAGE_LINE in okr.EXTRA_USAGE
+    assert okr.ROUTER.handlers == {"export": export_listener.export_command}
+    assert okr.ROUTER.lines == [export_listener.USAGE_LINE]
 
 
 # --- the service -------------------------------------------------------------------------------------
