@@ -54,6 +54,7 @@ from tests.conftest import (
     CHANNEL,
     OTHER_TEAM,
     OTHER_TOKEN,
+    SIGNING_SECRET,
     TEAM,
     TOKEN,
     NorthlineClient,
@@ -957,6 +958,17 @@ def _insert_in_batches(session, model, rows: Iterable[dict], size: int = 10_000)
 
 
 # --- The command line ------------------------------------------------------------------------------
+
+
+def single_token_env(monkeypatch, emulator, database_url: str) -> None:
+    """The environment of a single-workspace install (SLACK_BOT_TOKEN) against the emulator."""
+    for name, value in {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emulator.base_url,
+        "DATABASE_URL": database_url,
+    }.items():
+        monkeypatch.setenv(name, value)
 
 
 def cli_runner(monkeypatch, database_url: str, capsys, *, unset: tuple[str, ...] = ()):

@@ -30,7 +30,7 @@ from bot.jobs.pacing import Pacer
 from bot.settings import DeliverySettings
 from storage.models import Delivery, DeliveryState, DeliveryUnit
 from tests.conftest import SIGNING_SECRET, TEAM, TOKEN
-from tests.factories import MONDAY_LONDON, dms, seed_people, team_clients
+from tests.factories import MONDAY_LONDON, dms, seed_people, single_token_env, team_clients
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("NORTHLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -393,13 +393,7 @@ def test_the_broker_restarted_mid_run_loses_nothing_and_sends_nothing_twice(
 def test_the_worker_command_needs_a_broker(monkeypatch, capsys, emulator, database_url):
     from bot.cli import main
 
-    for name, value in {
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": emulator.base_url,
-        "DATABASE_URL": database_url,
-    }.items():
-        monkeypatch.setenv(name, value)
+    single_token_env(monkeypatch, emulator, database_url)
     monkeypatch.delenv("NORTHLINE_BROKER_URL", raising=False)
     with pytest.raises(SystemExit) as exit_info:
         main(["worker"])

@@ -12,8 +12,16 @@ from sqlalchemy import select
 
 from bot.ids import Block, Callback
 from storage.models import CheckIn, Kra, Sprint
-from tests.conftest import ALICE, BOB, CHANNEL, SIGNING_SECRET, TEAM, TOKEN
-from tests.factories import answer, answer_text, create_objective, opened_view, seed_objectives
+from tests.conftest import ALICE, BOB, CHANNEL, TEAM, TOKEN
+from tests.factories import (
+    answer,
+    answer_text,
+    cli_runner,
+    create_objective,
+    opened_view,
+    seed_objectives,
+    single_token_env,
+)
 from tests.slack.client import escaped_command_text
 
 EVIL = "<https://evil.example|Reset your password> & <team>"
@@ -406,20 +414,11 @@ def test_northline_export_names_channels_with_the_bot_token(emulator, db, databa
     import csv
     import io
 
-    from bot.cli import main
-
     _objectives_in_three_channels(emulator, db)
-    for name, value in {
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": emulator.base_url,
-        "DATABASE_URL": database_url,
-    }.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(SystemExit) as exited:
-        main(["export", "--team", TEAM])
-    assert exited.value.code == 0
-    rows = [r for r in csv.DictReader(io.StringIO(capsys.readouterr().out)) if r["record"] == "objective"]
+    single_token_env(monkeypatch, emulator, database_url)
+    code, out, _ = cli_runner(monkeypatch, database_url, capsys)("export", "--team", TEAM)
+    assert code == 0
+    rows = [r for r in csv.DictReader(io.StringIO(out)) if r["record"] == "objective"]
     assert {r["channel"]: r["channel_name"] for r in rows} == {
         CHANNEL: "growth",
         "C0LEADS": "leads",
@@ -595,8 +594,6 @@ def test_a_percent_typed_in_the_check_in_modal_is_kept(slack, emulator, db):
 def test_a_closed_sprints_end_day_is_told_in_the_readers_zone(db):
     """11: ended at 23:30 UTC on 30 November is 1 December for someone in Auckland."""
     from datetime import date, datetime
-
-    import pytest
 
     from bot.errors import Conflict
     from bot.services import sprints
