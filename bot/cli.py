@@ -161,7 +161,8 @@ def _export_text(db, args: argparse.Namespace, team: str) -> tuple[str, int]:
             return _review_report(session, workspace, args.report, args.period), 0
         rows = export_rows(session, workspace)
         settings = settings_of(session, workspace)
-    client = _bot_client() if rows else None
+        workspace_id = workspace.id
+    client = _workspace_client(db, workspace_id)[0] if rows else None
     if client is not None:  # names beside channel ids, asked after the session closed
         rows = with_channel_names(rows, channel_names(client, channels_in(rows)))
     if args.format == "json":
@@ -191,28 +192,21 @@ def _review_report(session, workspace, person: str, period_text: str) -> str:
     return pack_markdown(pack, stored_names(session, workspace, reviewers))
 
 
-def _bot_client():
-    """A web client on SLACK_BOT_TOKEN (a single-workspace install), or None without one."""
-    import os
-
-    if not os.environ.get("SLACK_BOT_TOKEN"):
-        return None
-    from bot.slack_client import build_web_client
-
-    settings = _settings()
-    return build_web_client(settings.slack_bot_token, settings.slack_api_url, rate_limit_retries=2)
-
-
 def _installed_workspace(db) -> str | None:
     """A single-token install knows its workspace from `auth.test` before anyone has typed a
     command: record it, so export and import find it. None without SLACK_BOT_TOKEN (OAuth installs
     record each workspace as it installs)."""
-    client = _bot_client()
-    if client is None:
+    import os
+
+    if not os.environ.get("SLACK_BOT_TOKEN"):
         return None
     from slack_sdk.errors import SlackApiError
 
     from bot.services.workspaces import workspace_for
+    from bot.slack_client import build_web_client
+
+    settings = _settings()
+    client = build_web_client(settings.slack_bot_token, settings.slack_api_url, rate_limit_retries=2)
 
     try:
         auth = client.auth_test()
@@ -359,7 +353,8 @@ def _viva_owners(db, workspace_id: int, sheets, mapping: dict[str, str]):
     emails = viva.owner_emails(sheets)
     client = None
     if emails - mapping.keys():
-        client, note = _lookup_client(db, workspace_id)
+        client, why_not = _workspace_client(db, workspace_id)
+        note = why_not and f"{why_not} Owners were matched from --owners only."
     owners, lookup_note = viva.resolve_owners(emails, mapping, client and _email_lookup(client))
     return owners, lookup_note or note
 
@@ -411,8 +406,9 @@ def _email_lookup(client):
     return lookup
 
 
-def _lookup_client(db, workspace_id: int):
-    """The workspace's bot client for users.lookupByEmail, or (None, why not)."""
+def _workspace_client(db, workspace_id: int):
+    """The workspace's bot client (SLACK_BOT_TOKEN, or the token its OAuth install stored), or
+    (None, why not: a sentence for the operator)."""
     import os
 
     from bot.errors import NotInstalled
@@ -420,18 +416,18 @@ def _lookup_client(db, workspace_id: int):
     from storage.models import Workspace
 
     if not (os.environ.get("SLACK_BOT_TOKEN") or os.environ.get("SLACK_CLIENT_ID")):
-        return None, "No Slack credentials in the environment, so owners were matched from --owners only."
+        return None, "No Slack credentials in the environment."
     try:
         settings = _settings()
     except (SettingsError, SystemExit) as error:
-        return None, f"Slack settings are incomplete ({error}); owners were matched from --owners only."
+        return None, f"Slack settings are incomplete ({error})."
     with db.session() as session:
         workspace = session.get(Workspace, workspace_id)
         session.expunge(workspace)
     try:
         return _clock_clients(settings, db)(workspace), None
     except NotInstalled as error:
-        return None, f"{error.message} Owners were matched from --owners only."
+        return None, error.message
 
 
 # --- the scheduler: `northline jobs run KIND` and `northline clock` -----------------------------
