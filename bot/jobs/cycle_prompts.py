@@ -54,9 +54,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         return []  # nothing can be due: no queries, no users.info calls
     with db.session() as session:
         kra_owners = digest_repo.kra_owners(session, workspace.id)
-        objective_owners = {
-            name: digest_repo.objective_owners_in_cycle(session, workspace.id, name) for name in cycles
-        }
+        objective_owners = digest_repo.objective_owners_in_cycles(session, workspace.id, cycles)
         session.expunge_all()
     everyone = set(kra_owners) | {owner for owners in objective_owners.values() for owner in owners}
     if not everyone:

@@ -236,17 +236,20 @@ def kra_owners(session: Session, workspace_id: int) -> list[str]:
     )
 
 
-def objective_owners_in_cycle(session: Session, workspace_id: int, cycle: str) -> dict[str, list[Objective]]:
+def objective_owners_in_cycles(
+    session: Session, workspace_id: int, cycles: Iterable[str]
+) -> dict[str, dict[str, list[Objective]]]:
+    """cycle → owner → their active objectives of that cycle, for every one of `cycles`: one statement."""
+    grouped: dict[str, dict[str, list[Objective]]] = {cycle: defaultdict(list) for cycle in cycles}
     rows = session.scalars(
         select(Objective)
         .where(
             Objective.workspace_id == workspace_id,
-            Objective.cycle == cycle,
+            Objective.cycle.in_(list(grouped)),
             Objective.status == Status.ACTIVE,
         )
         .order_by(Objective.number)
     )
-    grouped: dict[str, list[Objective]] = defaultdict(list)
     for objective in rows:
-        grouped[objective.owner_id].append(objective)
+        grouped[objective.cycle][objective.owner_id].append(objective)
     return grouped
