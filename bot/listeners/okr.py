@@ -58,8 +58,8 @@ def _new(call: Invocation) -> None:
     open_objective_modal(
         call.client,
         call.db,
-        caller(call.context),
-        call.command["trigger_id"],
+        call.who,
+        call.trigger_id,
         title=call.rest,
         channel_id=call.command.get("channel_id"),
     )
@@ -136,7 +136,7 @@ def _show(call: Invocation) -> None:
 def _checkin(call: Invocation) -> None:
     who = call.who
     if not call.rest.strip():
-        if not open_checkin_modal(call.client, call.db, who, call.command["trigger_id"]):
+        if not open_checkin_modal(call.client, call.db, who, call.trigger_id):
             call.respond(**ephemeral(NOTHING_TO_CHECK_IN))
         return
     with unit_of_work(call.db, who) as (session, workspace):
@@ -173,7 +173,7 @@ def _edit(call: Invocation) -> None:
             key_results=key_results,
             private_metadata=json.dumps({"obj": objective.number}),
         )
-    call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
+    call.client.views_open(trigger_id=call.trigger_id, view=view)
 
 
 def _close(call: Invocation) -> None:
@@ -186,7 +186,7 @@ def _close(call: Invocation) -> None:
         status = assessment.assess(objective, key_results, workspace)
         proposed = {s.key_result.id: assessment.proposed_score(s) for s in status.key_results}
         view = ui.close_modal(status, proposed, json.dumps({"obj": objective.number}))
-    call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
+    call.client.views_open(trigger_id=call.trigger_id, view=view)
 
 
 def _archive(call: Invocation) -> None:

@@ -44,7 +44,7 @@ def source_command(call: Invocation) -> None:
     with unit_of_work(call.db, who) as (session, workspace):
         ref, binding = bindings.binding_to_sync(session, workspace, who.user_id, parts[0])
         view = ui.source_modal(ref, binding, json.dumps({"ref": ref}))
-    call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
+    call.client.views_open(trigger_id=call.trigger_id, view=view)
 
 
 def submit_source(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:

@@ -65,9 +65,9 @@ def _start(call: Invocation) -> None:
     _open_plan(
         call.client,
         call.db,
-        caller(call.context),
-        call.command["channel_id"],
-        call.command["trigger_id"],
+        call.who,
+        call.channel_id,
+        call.trigger_id,
         call.rest.strip(),
     )
 
@@ -75,7 +75,7 @@ def _start(call: Invocation) -> None:
 def _goal(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
-        detail = sprints.set_goal(session, workspace, who.user_id, call.command["channel_id"], call.rest)
+        detail = sprints.set_goal(session, workspace, who.user_id, call.channel_id, call.rest)
         answer = ephemeral(ui.goal_set(detail))
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, who.user_id)
@@ -84,9 +84,7 @@ def _goal(call: Invocation) -> None:
 def _link(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
-        detail, key_result = sprints.link(
-            session, workspace, who.user_id, call.command["channel_id"], call.rest
-        )
+        detail, key_result = sprints.link(session, workspace, who.user_id, call.channel_id, call.rest)
         answer = ephemeral(ui.linked(detail, f"KR-{key_result.number}", key_result.title))
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, who.user_id, key_result.owner_id)
@@ -95,9 +93,7 @@ def _link(call: Invocation) -> None:
 def _unlink(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
-        detail, key_result = sprints.unlink(
-            session, workspace, who.user_id, call.command["channel_id"], call.rest
-        )
+        detail, key_result = sprints.unlink(session, workspace, who.user_id, call.channel_id, call.rest)
         answer = ephemeral(ui.unlinked(detail, f"KR-{key_result.number}", key_result.title))
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, who.user_id, key_result.owner_id)
@@ -109,7 +105,7 @@ def _show(call: Invocation) -> None:
     who = call.who
     today = _today(call.db, who)
     with unit_of_work(call.db, who) as (session, workspace):
-        detail = sprints.find_current(session, workspace, call.command["channel_id"])
+        detail = sprints.find_current(session, workspace, call.channel_id)
         answer = ui.sprint_show(detail, sprints.standings_of(detail, workspace), today)
     call.respond(**answer)
 
@@ -128,9 +124,7 @@ def _open_review(
 def _end(call: Invocation) -> None:
     if call.rest.strip():
         raise Usage("`/sprint end` takes nothing: it opens the review of this channel's current sprint.")
-    _open_review(
-        call.client, call.db, caller(call.context), call.command["channel_id"], call.command["trigger_id"]
-    )
+    _open_review(call.client, call.db, call.who, call.channel_id, call.trigger_id)
 
 
 def _today(db: Database, who: Caller) -> date:
