@@ -1074,3 +1074,31 @@ def seed_people(db, emulator, people: int, team: str = TEAM, *, tz: str = "Europ
             ],
         )
     return users
+
+
+def hooked_clients(client_for, *, before=None, after=None):
+    """`client_for` whose clients call `before(n)` ahead of, and `after(n)` behind, the n-th
+    chat.postMessage (counted across every client it makes): to stop, crash or cut a run at an
+    exact post. Set NORTHLINE_POSTS_IN_FLIGHT=1 for "the n-th" to be exact."""
+    count = {"posts": 0}
+    lock = threading.Lock()
+
+    class Hooked:
+        def __init__(self, client):
+            self.client = client
+
+        def __getattr__(self, name):
+            return getattr(self.client, name)
+
+        def chat_postMessage(self, **kwargs):
+            with lock:
+                count["posts"] += 1
+                n = count["posts"]
+            if before is not None:
+                before(n)
+            answer = self.client.chat_postMessage(**kwargs)
+            if after is not None:
+                after(n)
+            return answer
+
+    return lambda workspace: Hooked(client_for(workspace))

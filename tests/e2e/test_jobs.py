@@ -37,6 +37,7 @@ from tests.factories import (
     clients,
     deliveries,
     dms,
+    hooked_clients,
     make_key_result,
     make_objective,
     make_schedule,
@@ -285,24 +286,12 @@ def test_killed_mid_fan_out_then_rerun_sends_the_rest_none_twice(db, emulator, m
     owners_with_key_results(db, emulator, users)
     stop = threading.Event()
 
-    class Stopper:
-        """A client that asks the job to stop after 4 posts, as SIGTERM would."""
+    def stop_after_the_fourth(n: int) -> None:  # as SIGTERM would
+        if n == 4:
+            stop.set()
 
-        def __init__(self, client):
-            self.client, self.posts = client, 0
-
-        def __getattr__(self, name):
-            return getattr(self.client, name)
-
-        def chat_postMessage(self, **kwargs):
-            answer = self.client.chat_postMessage(**kwargs)
-            self.posts += 1
-            if self.posts == 4:
-                stop.set()
-            return answer
-
-    real = clients(emulator)
-    report = checkin_reminders(db, lambda ws: Stopper(real(ws)), MONDAY_LONDON, stop=stop)
+    stopping = hooked_clients(clients(emulator), after=stop_after_the_fourth)
+    report = checkin_reminders(db, stopping, MONDAY_LONDON, stop=stop)
     assert report.stopped and report.sent == 4
     assert sum(dms(emulator).values()) == 4
 
@@ -321,22 +310,12 @@ def test_a_crash_between_claim_and_post_leaves_that_one_in_doubt_and_never_resen
     users = [f"U0D{i:02d}" for i in range(6)]
     owners_with_key_results(db, emulator, users)
 
-    class CrashOnThird:
-        def __init__(self, client):
-            self.client, self.calls = client, 0
+    def crash_on_the_third(n: int) -> None:
+        if n == 3:
+            raise Killed()  # claimed, never posted
 
-        def __getattr__(self, name):
-            return getattr(self.client, name)
-
-        def chat_postMessage(self, **kwargs):
-            self.calls += 1
-            if self.calls == 3:
-                raise Killed()  # claimed, never posted
-            return self.client.chat_postMessage(**kwargs)
-
-    real = clients(emulator)
     with pytest.raises(Killed):
-        checkin_reminders(db, lambda ws: CrashOnThird(real(ws)), MONDAY_LONDON)
+        checkin_reminders(db, hooked_clients(clients(emulator), before=crash_on_the_third), MONDAY_LONDON)
     assert sum(dms(emulator).values()) == 2
     in_doubt = [d for d in deliveries(db, "checkin") if d.state == DeliveryState.CLAIMED]
     assert len(in_doubt) == 1

@@ -35,7 +35,7 @@ from bot.jobs.reminders import checkin_reminders
 from storage.db import Database, upgrade
 from storage.models import DeliveryState
 from tests.conftest import SIGNING_SECRET, TEAM, TOKEN, requires_postgresql
-from tests.factories import MONDAY_LONDON, deliveries, dms, owners_with_key_results
+from tests.factories import MONDAY_LONDON, deliveries, dms, hooked_clients, owners_with_key_results
 from tests.tcp_proxy import TcpProxy
 
 PEOPLE = [f"U0F{i:02d}" for i in range(30)]
@@ -157,32 +157,22 @@ def test_the_database_lost_mid_fan_out_then_a_rerun_completes_the_rest_none_twic
     real = clients(emulator)
     restored = threading.Event()
 
-    class CutAfterTenth:
+    def cut_after_the_tenth(n: int) -> None:
         """The database goes away right after the 10th DM went out (before it is marked), for 3 s."""
+        if n != 10:
+            return
+        proxy.cut()
 
-        def __init__(self, client):
-            self.client, self.posts = client, 0
+        def restore():
+            time.sleep(3)
+            proxy.restore()
+            restored.set()
 
-        def __getattr__(self, name):
-            return getattr(self.client, name)
-
-        def chat_postMessage(self, **kwargs):
-            answer = self.client.chat_postMessage(**kwargs)
-            self.posts += 1
-            if self.posts == 10:
-                proxy.cut()
-
-                def restore():
-                    time.sleep(3)
-                    proxy.restore()
-                    restored.set()
-
-                threading.Thread(target=restore, daemon=True).start()
-            return answer
+        threading.Thread(target=restore, daemon=True).start()
 
     try:
         report = checkin_reminders(
-            proxied, lambda ws: CutAfterTenth(real(ws)), MONDAY_LONDON
+            proxied, hooked_clients(real, after=cut_after_the_tenth), MONDAY_LONDON
         )  # does not raise
         assert report.errors and TEAM in report.errors[0]
         assert sum(dms(emulator).values()) == 10
