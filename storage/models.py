@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy import Enum as SAEnum
@@ -81,6 +82,10 @@ class Workspace(Base):
     # A channel's digest when nobody set its own (`/okr settings`): ISO weekday and "HH:MM".
     digest_weekday: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     digest_time: Mapped[str] = mapped_column(String(5), default="16:00", server_default="16:00")
+    # `/okr settings`: owners (not only admins) may bind their key results and KPIs to a declared
+    # connection; workflow steps with nobody present may act for the person they name.
+    owners_may_bind_sources: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    unattended_steps_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     installed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     uninstalled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -453,6 +458,8 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_by: Mapped[str | None] = mapped_column(String(32))
+    # Refused from this moment on (`/okr token new NAME write 90d`); NULL: no expiry.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The per-token rate limit: requests counted in the current minute, on the row so that every
     # web worker counts together.
     window_start: Mapped[datetime | None] = mapped_column(DateTime)
@@ -507,6 +514,11 @@ class SourceBinding(Base):
     )
     kpi_id: Mapped[int | None] = mapped_column(ForeignKey("kpi.id", ondelete="CASCADE"), unique=True)
     kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind, "source_kind"))
+    # The operator-declared connection it reads through (its origin or database and its secret
+    # live in the server's environment); NULL for a binding made before connections existed.
+    connection: Mapped[str | None] = mapped_column(String(64))
+    # http: the path and query under the connection's origin.
+    path: Mapped[str | None] = mapped_column(String(2000))
     # sql: the variable holding the database URL; http: the variable holding the header's value.
     env: Mapped[str | None] = mapped_column(String(100))
     query: Mapped[str | None] = mapped_column(Text)  # sql
