@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from bot.domain.control_chars import first_control_character
 from bot.domain.limits import CYCLE_MAX, NOTE_MAX
 from bot.domain.numbers import MAX_ABS
 from bot.domain.progress import Confidence, PaceStatus
@@ -20,37 +21,72 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _one_line(text: str) -> str:
+    found = first_control_character(text)
+    if found:
+        raise ValueError(f"contains the control character {found}; send plain text")
+    return text
+
+
+def _lines(text: str) -> str:
+    found = first_control_character(text, multiline=True)
+    if found:
+        raise ValueError(
+            f"contains the control character {found}; send plain text (tab and newline are fine)"
+        )
+    return text
+
+
 Moment = Annotated[datetime, AfterValidator(_utc)]
-Value = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_ABS, le=MAX_ABS, description="A finite number")]
+# `strict`: a JSON number only; `true` and `"3"` are refused, not read as 1 and 3.
+Value = Annotated[
+    float,
+    Field(strict=True, allow_inf_nan=False, ge=-MAX_ABS, le=MAX_ABS, description="A finite JSON number"),
+]
+# Every string a client sends is one of these: no C0/C1 control characters, DEL or bidi overrides.
+# The same rule in the OpenAPI document, as a pattern (ECMA-262) clients and fuzzers can read.
+_RANGES = "\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069"
+Line = Annotated[
+    str,
+    AfterValidator(_one_line),
+    Field(json_schema_extra={"pattern": f"^[^\\u0009\\u000a{_RANGES}]*$"}),
+]
+Lines = Annotated[str, AfterValidator(_lines), Field(json_schema_extra={"pattern": f"^[^{_RANGES}]*$"})]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class StrictBody(BaseModel):
+    """A JSON body: unknown fields refused, and no type is read as another (`"3"` is no number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
 # --- what comes in ---------------------------------------------------------------------------------
 
 
-class CheckInRequest(Strict):
+class CheckInRequest(StrictBody):
     """A check-in on a key result: a milestone takes 1 (done) or 0 (not done)."""
 
     value: Value
     confidence: Confidence | None = Field(default=None, description="The owner's own call; shown beside pace")
-    note: str = Field(default="", max_length=NOTE_MAX)
+    note: Lines = Field(default="", max_length=NOTE_MAX)
 
 
-class MeasurementRequest(Strict):
+class MeasurementRequest(StrictBody):
     """A KPI measurement."""
 
     value: Value
-    note: str = Field(default="", max_length=NOTE_MAX)
+    note: Lines = Field(default="", max_length=NOTE_MAX)
 
 
 class ObjectiveQuery(Strict):
-    cycle: str | None = Field(
+    cycle: Line | None = Field(
         default=None, max_length=CYCLE_MAX, description="e.g. 2026-Q4; all cycles when absent"
     )
-    owner: str | None = Field(
+    owner: Line | None = Field(
         default=None, max_length=32, description="Slack user id of the objectives' owner"
     )
     status: Literal["active", "closed", "archived"] | None = Field(
@@ -61,7 +97,7 @@ class ObjectiveQuery(Strict):
 
 
 class KraQuery(Strict):
-    owner: str | None = Field(default=None, max_length=32, description="Slack user id of the KRAs' owner")
+    owner: Line | None = Field(default=None, max_length=32, description="Slack user id of the KRAs' owner")
     limit: int = Field(default=50, ge=1, le=200)
     after: str | None = Field(default=None, pattern=REF_PATTERN, description="Page on from this reference")
 

@@ -215,7 +215,7 @@ def test_a_kpi_measurement_through_the_api(world, db):
     slack, api = world
     _, (nps, _) = make_kra(db)
     token = new_token(slack, "ci", "write")
-    reply = api.post(f"/api/v1/kpis/KPI-{nps}/measurements", {"value": "42.5", "note": "nightly"}, token)
+    reply = api.post(f"/api/v1/kpis/KPI-{nps}/measurements", {"value": 42.5, "note": "nightly"}, token)
     assert reply.status == 201, reply.text
     assert reply.json()["kpi"]["latest_value"] == 42.5 and reply.json()["measurement"]["via"] == "api:ci"
     assert count(db, KpiMeasurement) == 1
