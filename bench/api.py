@@ -25,17 +25,20 @@ from pathlib import Path
 from urllib.parse import urlparse
 from wsgiref.simple_server import make_server
 
+from sqlalchemy import select
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import analyze, drop_database, fresh_database, summary  # noqa: E402
 from bot.api.app import ApiApp  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.services import tokens  # noqa: E402
+from bot.services.tokens import Limits  # noqa: E402
 from bot.services.workspaces import workspace_for  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.web import NorthlineWSGI  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
-from storage.models import ApiToken, TokenPermission  # noqa: E402
+from storage.models import ApiToken, Member, TokenPermission  # noqa: E402
 from tests.conftest import (  # noqa: E402  # noqa: E402
     ALICE,
     SIGNING_SECRET,
@@ -90,6 +93,14 @@ def _make_token(db: Database) -> str:
     secret = tokens.new_token_text()
     with db.session() as session:
         workspace = workspace_for(session, TEAM)
+        # A token acts for its maker while they are an active admin (the member cache says so).
+        maker = session.scalar(
+            select(Member).where(Member.workspace_id == workspace.id, Member.user_id == ALICE)
+        )
+        if maker is None:
+            session.add(Member(workspace_id=workspace.id, user_id=ALICE, name="alice", is_admin=True))
+        else:
+            maker.is_admin, maker.is_deleted = True, False
         session.add(
             ApiToken(
                 workspace_id=workspace.id,
@@ -98,7 +109,6 @@ def _make_token(db: Database) -> str:
                 token_hash=tokens.hash_token(secret),
                 permission=TokenPermission.WRITE,
                 created_by=ALICE,
-                window_count=0,
             )
         )
     return secret
@@ -141,7 +151,11 @@ def main() -> None:
                 slack_api_url=emulator.base_url,
                 database_url=url,
             )
-            app = NorthlineWSGI(create_app(settings, db=db), db, ApiApp(db, rate_limit=10**9))
+            app = NorthlineWSGI(
+                create_app(settings, db=db),
+                db,
+                ApiApp(db, limits=Limits(per_token=10**9, per_workspace=10**9, auth_failures=10**9)),
+            )
             with serve(app) as base:
                 slack = NorthlineClient(base, app.bolt.app, emulator)
                 api = Client(base, secret)

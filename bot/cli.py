@@ -52,7 +52,7 @@ def _database_url() -> str:
 
 @command("serve")
 def serve(args: argparse.Namespace) -> int:
-    from bot.api.app import ApiApp
+    from bot.api.app import ApiApp, limits_from
     from bot.app import create_app
     from bot.web import NorthlineWSGI
     from storage.db import Database, ensure_schema
@@ -76,7 +76,7 @@ def serve(args: argparse.Namespace) -> int:
     server = make_server(
         "0.0.0.0",
         settings.port,
-        NorthlineWSGI(app, db, ApiApp(db, rate_limit=settings.northline_api_rate_limit)),
+        NorthlineWSGI(app, db, ApiApp(db, limits=limits_from(settings))),
         server_class=ThreadingServer,
     )
     log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", settings.port)

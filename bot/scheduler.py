@@ -189,7 +189,7 @@ def tick() -> None:
 def purge_once_a_day(clock: Clock, now: datetime) -> None:
     """Workspaces uninstalled longer ago than the retention period are deleted, daily."""
     from bot.services.lifecycle import purge_expired
-    from bot.services.tokens import purge_idempotency_keys
+    from bot.services.tokens import forget_rate_windows, purge_idempotency_keys
 
     today = now.date().isoformat()
     if clock.purged_on == today or (clock.stop is not None and clock.stop.is_set()):
@@ -197,6 +197,7 @@ def purge_once_a_day(clock: Clock, now: datetime) -> None:
     try:
         leases.forget_units(clock.db, now.replace(tzinfo=None) - timedelta(days=1))
         purge_idempotency_keys(clock.db, now)
+        forget_rate_windows(clock.db, now)
         purged = purge_expired(clock.db, clock.retention_days, now.replace(tzinfo=None))
         if purged:
             log.info("purged %d uninstalled workspace(s): %s", len(purged), ", ".join(purged))

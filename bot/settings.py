@@ -22,6 +22,8 @@ HINTS: dict[str, str] = {
     "LOG_FORMAT": "text or json",
     "DATA_RETENTION_DAYS": "a whole number of days between 0 and 3650, e.g. 30",
     "NORTHLINE_API_RATE_LIMIT": "requests a minute per API token, a whole number from 1 to 100000, e.g. 600",
+    "NORTHLINE_API_WORKSPACE_RATE_LIMIT": "requests a minute per workspace (all its API tokens together), a whole number from 1 to 1000000, e.g. 1200",
+    "NORTHLINE_API_AUTH_FAILURES_PER_MINUTE": "failed API authentications a minute per client address, a whole number from 1 to 100000, e.g. 30",
     "NORTHLINE_BROKER_URL": "a Celery broker URL, redis://host:6379/0 or amqp://user:password@host:5672//",
     "NORTHLINE_POSTS_PER_SECOND": "chat.postMessage calls a second per workspace, a number above 0 and at most 1000, e.g. 5",
     "NORTHLINE_POSTS_IN_FLIGHT": "posts in flight at once per workspace, a whole number from 1 to 32, e.g. 4",
@@ -102,6 +104,10 @@ class Settings(BaseSettings):
     data_retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
     # Requests a minute one API token may make before it is answered 429 (counted across workers).
     northline_api_rate_limit: Annotated[int, Field(ge=1, le=100_000)] = 600
+    # The same for all of a workspace's tokens together (fifty tokens are not fifty times the limit).
+    northline_api_workspace_rate_limit: Annotated[int, Field(ge=1, le=1_000_000)] = 1200
+    # Failed authentications a minute per client address, answered 401; beyond it 429.
+    northline_api_auth_failures_per_minute: Annotated[int, Field(ge=1, le=100_000)] = 30
 
     @field_validator("slack_api_url")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.api.app import ApiApp
+from bot.api.app import ApiApp, limits_from
 from bot.app import create_app
 from bot.logs import configure
 from bot.settings import load_settings
@@ -19,5 +19,5 @@ def create_wsgi() -> NorthlineWSGI:
     )
     db = Database.from_url(settings.database_url)
     ensure_schema(db)
-    api = ApiApp(db, rate_limit=settings.northline_api_rate_limit)
+    api = ApiApp(db, limits=limits_from(settings))
     return NorthlineWSGI(create_app(settings, db=db), db, api)

@@ -460,10 +460,6 @@ class ApiToken(Base):
     revoked_by: Mapped[str | None] = mapped_column(String(32))
     # Refused from this moment on (`/okr token new NAME write 90d`); NULL: no expiry.
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # The per-token rate limit: requests counted in the current minute, on the row so that every
-    # web worker counts together.
-    window_start: Mapped[datetime | None] = mapped_column(DateTime)
-    window_count: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (
         # A name is reused only once the token that had it is revoked.
@@ -494,6 +490,22 @@ class ApiIdempotency(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
 
     __table_args__ = (UniqueConstraint("token_id", "key", name="uq_api_idempotency_token_key"),)
+
+
+class ApiRateWindow(Base):
+    """One rate limit's counts (a token, a workspace, a client address failing to authenticate):
+    requests admitted in the current fixed window and in the one before it, from which the
+    sliding window is estimated (bot/domain/sliding_window.py). In the database so that every web
+    worker counts together; one row per key, moved on in place."""
+
+    __tablename__ = "api_rate_window"
+
+    key: Mapped[str] = mapped_column(
+        String(80), primary_key=True
+    )  # "token:12", "workspace:3", "auth:10.0.0.7"
+    window_start: Mapped[datetime] = mapped_column(DateTime)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    previous: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SourceKind(StrEnum):

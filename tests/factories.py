@@ -11,7 +11,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -29,6 +29,7 @@ from bot.jobs.pacing import Pacer
 from bot.jobs.posting import build_clock_client
 from bot.services import kras as kra_service
 from bot.services import okrs as okr_service
+from bot.services.tokens import Limits
 from bot.services.workspaces import workspace_for
 from bot.web import NorthlineWSGI
 from storage.db import Database
@@ -324,9 +325,13 @@ class Api:
 
 
 @contextmanager
-def served_api(web_app, db, emulator, *, rate_limit: int = 1000) -> Iterator[tuple[NorthlineClient, Api]]:
-    """The whole app (Slack and API on one server, as gunicorn serves it), the API on NOW's clock."""
-    with serve(NorthlineWSGI(web_app, db, ApiApp(db, rate_limit=rate_limit, clock=lambda: NOW))) as url:
+def served_api(
+    web_app, db, emulator, *, limits: Limits | None = None, clock: Callable[[], datetime] = lambda: NOW
+) -> Iterator[tuple[NorthlineClient, Api]]:
+    """The whole app (Slack and API on one server, as gunicorn serves it), the API on `clock`
+    (NOW unless told), with generous rate limits unless told."""
+    limits = limits or Limits(per_token=1000, per_workspace=10_000, auth_failures=1000)
+    with serve(NorthlineWSGI(web_app, db, ApiApp(db, limits=limits, clock=clock))) as url:
         yield NorthlineClient(url, web_app, emulator), Api(url)
 
 

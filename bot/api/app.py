@@ -26,6 +26,7 @@ from bot.api.routes import PREFIX, ROUTES, Route
 from bot.api.schemas import Problem, ProblemDetail
 from bot.errors import Conflict, Forbidden, Invalid, NorthlineError, NotFound, Usage
 from bot.services import tokens
+from bot.settings import Settings
 from storage.db import Database
 from storage.models import ApiIdempotency, Workspace, _now
 
@@ -38,17 +39,32 @@ _STATUS_OF = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422, Usage:
 
 
 class ApiProblem(Exception):
-    def __init__(self, status: int, detail: str, *, errors: list[ProblemDetail] | None = None, headers=()):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: list[ProblemDetail] | None = None,
+        headers=(),
+        team_id: str | None = None,
+    ):
         super().__init__(detail)
         self.status, self.detail, self.errors, self.headers = status, detail, errors, list(headers)
+        self.team_id = team_id  # the workspace it speaks for, when known before the route ran
 
 
 class ApiApp:
-    """`ApiApp(db, rate_limit=…)(environ, start_response)` for any path under /api/."""
+    """`ApiApp(db, limits=…)(environ, start_response)` for any path under /api/."""
 
-    def __init__(self, db: Database, *, rate_limit: int = 600, clock: Callable[[], datetime] = _now):
+    def __init__(
+        self,
+        db: Database,
+        *,
+        limits: tokens.Limits | None = None,
+        clock: Callable[[], datetime] = _now,
+    ):
         self.db = db
-        self.rate_limit = rate_limit
+        self.limits = limits or tokens.Limits()
         self.clock = clock
         self.openapi = _document()
         self.routes = [(route, route.pattern) for route in ROUTES]
@@ -70,7 +86,8 @@ class ApiApp:
                 headers.append(("Idempotent-Replayed", "true"))
             return _answer(start_response, status, body, "application/json", headers)
         except Exception as error:  # noqa: BLE001 - the one place an unexpected error becomes a 500
-            return _problem(start_response, _problem_for(error, method, path), path, team_id)
+            problem = _problem_for(error, method, path)
+            return _problem(start_response, problem, path, team_id or problem.team_id)
 
     def _openapi(self, start_response: StartResponse, method: str) -> list[bytes]:
         if method not in ("GET", "HEAD"):
@@ -78,13 +95,7 @@ class ApiApp:
         return _answer(start_response, 200, self.openapi, "application/json")
 
     def _admit(self, route: Route, who: tokens.Authenticated) -> None:
-        """Refuse a token over its rate limit, or a read-only token on a route that writes."""
-        if who.requests_this_minute > self.rate_limit:
-            raise ApiProblem(
-                429,
-                f"This token may make {self.rate_limit} requests a minute; try again in {who.retry_after} s.",
-                headers=[("Retry-After", str(who.retry_after))],
-            )
+        """Refuse a read-only token on a route that writes."""
         if route.writes and not who.can_write:
             raise ApiProblem(403, f"The token `{who.name}` can only read; ask an admin for a write token.")
 
@@ -105,9 +116,14 @@ class ApiApp:
         )
 
     def _authenticate(self, environ: dict) -> tokens.Authenticated:
+        """The token's workspace and rights, or the problem: 401 for a missing, malformed, unknown,
+        revoked or expired token or one whose maker is no longer an admin; 429 for a client address
+        failing too often, or a token or workspace over its rate limit."""
         header = environ.get("HTTP_AUTHORIZATION")
+        address = environ.get("REMOTE_ADDR") or "unknown"
         challenge = [("WWW-Authenticate", 'Bearer realm="northline"')]
         if not header:
+            self._failed(address)
             raise ApiProblem(
                 401,
                 "Send a workspace token: `Authorization: Bearer nlk_…` (`/okr token new NAME`).",
@@ -116,20 +132,28 @@ class ApiApp:
         scheme, _, secret = header.strip().partition(" ")
         secret = secret.strip()
         if scheme.lower() != "bearer" or not secret or " " in secret or len(secret) > 200:
+            self._failed(address)
             raise ApiProblem(
                 401,
                 "The Authorization header must be `Bearer` and a token.",
                 errors=[ProblemDetail(detail="expected `Bearer <token>`", header="Authorization")],
                 headers=challenge,
             )
-        who = tokens.authenticate(self.db, secret, now=self.clock())
-        if who is None:
+        who = tokens.authenticate(self.db, secret, address=address, limits=self.limits, now=self.clock())
+        if isinstance(who, tokens.RateLimited):
+            raise _too_many(who)
+        if isinstance(who, tokens.Refused):
             raise ApiProblem(
                 401,
-                "That token is unknown or was revoked.",
+                _REFUSED[who.reason].format(when=who.expired_at and f"{who.expired_at:%Y-%m-%d %H:%M} UTC"),
                 headers=[("WWW-Authenticate", 'Bearer realm="northline", error="invalid_token"')],
             )
         return who
+
+    def _failed(self, address: str) -> None:
+        limited = tokens.failed_attempt(self.db, address, self.limits, self.clock())
+        if limited is not None:
+            raise _too_many(limited)
 
     def _run(self, route: Route, ref: str | None, who, environ: dict, path: str) -> tuple[int, bytes, bool]:
         query = _parse_query(route.query, environ.get("QUERY_STRING", ""))
@@ -165,6 +189,40 @@ class ApiApp:
             if isinstance(claim, ApiIdempotency):
                 claim.status, claim.body = route.status, text
         return route.status, text.encode(), False
+
+
+_REFUSED = {
+    tokens.Refusal.UNKNOWN: "That token is unknown or was revoked.",
+    tokens.Refusal.EXPIRED: "That token expired at {when}; an admin can make a new one with `/okr token new`.",
+    tokens.Refusal.MAKER_NOT_ADMIN: (
+        "That token's maker is no longer an admin of this workspace, so it no longer acts for anyone; "
+        "an admin can make a new one with `/okr token new`."
+    ),
+}
+_LIMITED = {
+    "token": "This token may make {limit} requests a minute",
+    "workspace": "This workspace's tokens may make {limit} requests a minute together",
+    "address": "Too many requests from this address failed to authenticate ({limit} a minute are answered)",
+}
+
+
+def _too_many(limited: tokens.RateLimited) -> ApiProblem:
+    reason = _LIMITED[limited.scope].format(limit=limited.limit)
+    return ApiProblem(
+        429,
+        f"{reason}; try again in {limited.retry_after} s.",
+        headers=[("Retry-After", str(limited.retry_after))],
+        team_id=limited.team_id,
+    )
+
+
+def limits_from(settings: Settings) -> tokens.Limits:
+    """The rate limits the operator set (NORTHLINE_API_…)."""
+    return tokens.Limits(
+        per_token=settings.northline_api_rate_limit,
+        per_workspace=settings.northline_api_workspace_rate_limit,
+        auth_failures=settings.northline_api_auth_failures_per_minute,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -299,4 +357,4 @@ def _problem(
     return _answer(start_response, problem.status, body.encode(), PROBLEM_TYPE, headers)
 
 
-__all__ = ["ApiApp", "OPENAPI_PATH"]
+__all__ = ["ApiApp", "OPENAPI_PATH", "limits_from"]

@@ -13,21 +13,24 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain import sliding_window
+from bot.domain.lifetimes import Lifetime
 from bot.errors import Conflict, Forbidden, Invalid, NotFound
 from bot.services.workspaces import member
 from storage.db import Database
-from storage.models import ApiIdempotency, ApiToken, TokenPermission, Workspace, _now
+from storage.models import ApiIdempotency, ApiToken, Member, TokenPermission, Workspace, _now
+from storage.repositories import api_rates
 
 TOKEN_PREFIX = "nlk_"
 PREFIX_SHOWN = len(TOKEN_PREFIX) + 6  # "nlk_AbC123": enough to tell tokens apart, useless to guess
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 ADMINS_ONLY = "Only a workspace admin can manage API tokens."
-WINDOW = timedelta(minutes=1)
 MAX_LIVE_TOKENS = 50
 
 
@@ -67,10 +70,13 @@ def create_token(
     name: str,
     permission: TokenPermission,
     *,
+    lifetime: Lifetime | None = None,
     now: datetime | None = None,
 ) -> NewToken:
+    """A new token acting for `actor_id` (an admin), refused from `lifetime` on when one is given."""
     require_admin(session, workspace, actor_id)
     name = parse_name(name)
+    now = _naive(now or _now())
     live = session.scalars(
         select(ApiToken.name).where(ApiToken.workspace_id == workspace.id, ApiToken.revoked_at.is_(None))
     )
@@ -87,8 +93,8 @@ def create_token(
         token_hash=hash_token(secret),
         permission=permission,
         created_by=actor_id,
-        created_at=now or _now(),
-        window_count=0,
+        created_at=now,
+        expires_at=lifetime.expires(now) if lifetime else None,
     )
     try:
         with session.begin_nested():
@@ -100,15 +106,49 @@ def create_token(
     return NewToken(token, secret)
 
 
-def list_tokens(session: Session, workspace: Workspace, actor_id: str) -> list[ApiToken]:
+@dataclass(frozen=True)
+class TokenLine:
+    """A live token as `/okr token list` shows it: plain values, and whether it works now."""
+
+    name: str
+    permission: TokenPermission
+    prefix: str
+    created_by: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    expired: bool
+    maker_is_admin: bool  # False: refused until its maker is an active admin again
+
+
+def list_tokens(
+    session: Session, workspace: Workspace, actor_id: str, *, now: datetime | None = None
+) -> list[TokenLine]:
+    """The workspace's tokens not revoked, with their makers' standing: one statement."""
     require_admin(session, workspace, actor_id)
-    return list(
-        session.scalars(
-            select(ApiToken)
-            .where(ApiToken.workspace_id == workspace.id, ApiToken.revoked_at.is_(None))
-            .order_by(ApiToken.name)
+    now = _naive(now or _now())
+    rows = session.execute(
+        select(ApiToken, Member.is_admin, Member.is_deleted)
+        .outerjoin(
+            Member, (Member.workspace_id == ApiToken.workspace_id) & (Member.user_id == ApiToken.created_by)
         )
+        .where(ApiToken.workspace_id == workspace.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.name)
     )
+    return [
+        TokenLine(
+            t.name,
+            t.permission,
+            t.prefix,
+            t.created_by,
+            t.created_at,
+            t.last_used_at,
+            t.expires_at,
+            t.expires_at is not None and t.expires_at <= now,
+            bool(is_admin) and not is_deleted,
+        )
+        for t, is_admin, is_deleted in rows
+    ]
 
 
 def revoke_token(
@@ -136,6 +176,16 @@ def revoke_token(
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Requests admitted in any sixty seconds (a sliding window): per token, per workspace (all its
+    tokens together), and failed authentications per client address."""
+
+    per_token: int = 600
+    per_workspace: int = 1200
+    auth_failures: int = 30
+
+
+@dataclass(frozen=True)
 class Authenticated:
     token_id: int
     name: str
@@ -143,54 +193,142 @@ class Authenticated:
     created_by: str
     workspace_id: int
     team_id: str
-    requests_this_minute: int
-    retry_after: int  # seconds until the current minute's count starts again
 
     @property
     def can_write(self) -> bool:
         return self.permission == TokenPermission.WRITE
 
 
-def authenticate(db: Database, secret: str, *, now: datetime | None = None) -> Authenticated | None:
-    """The live token `secret` is, counted against its rate limit and stamped as used; None when
-    unknown or revoked. One UPDATE … RETURNING and one SELECT, committed at once, so a request
-    that fails later still counted, and every web worker counts on the same row."""
-    now = now or _now()
-    window = now.replace(second=0, microsecond=0)
+class Refusal(StrEnum):
+    UNKNOWN = "unknown"  # no such token, revoked, or its workspace uninstalled
+    EXPIRED = "expired"
+    MAKER_NOT_ADMIN = "maker_not_admin"  # demoted, deactivated, or never seen as an admin
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: Refusal
+    expired_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    scope: str  # "token", "workspace" or "address"
+    limit: int
+    retry_after: int  # whole seconds
+    team_id: str | None = None  # the workspace, once the token is known
+
+
+def authenticate(
+    db: Database, secret: str, *, address: str, limits: Limits, now: datetime | None = None
+) -> Authenticated | Refused | RateLimited:
+    """The live token `secret` is, still acting for an active admin, counted against its own and
+    its workspace's rate limits and stamped as used. A token that is unknown, revoked, expired or
+    whose maker is no longer an active admin is Refused, and counts as a failure of `address`.
+
+    A request that gets in costs three statements, committed at once so that a request failing
+    later still counted: the token joined with its workspace and its maker's member row, the
+    rate windows (one upsert for both), and the last-used stamp."""
+    now = _naive(now or _now())
     with db.session() as session:
         row = session.execute(
-            update(ApiToken)
-            .where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None))
-            .values(
-                window_count=case((ApiToken.window_start == window, ApiToken.window_count + 1), else_=1),
-                window_start=window,
-                last_used_at=now,
-            )
-            .returning(
+            select(
                 ApiToken.id,
                 ApiToken.name,
                 ApiToken.permission,
                 ApiToken.created_by,
                 ApiToken.workspace_id,
-                ApiToken.window_count,
+                ApiToken.expires_at,
+                Workspace.team_id,
+                Member.is_admin,
+                Member.is_deleted,
+            )
+            .join(Workspace, Workspace.id == ApiToken.workspace_id)
+            .outerjoin(
+                Member,
+                (Member.workspace_id == ApiToken.workspace_id) & (Member.user_id == ApiToken.created_by),
+            )
+            .where(
+                ApiToken.token_hash == hash_token(secret),
+                ApiToken.revoked_at.is_(None),
+                Workspace.uninstalled_at.is_(None),  # its tokens stop working with its bot token
             )
         ).first()
-        if row is None:
-            return None
-        workspace = session.get(Workspace, row.workspace_id)
-        if workspace is None or workspace.uninstalled_at is not None:
-            return None  # an uninstalled workspace's tokens stop working with its bot token
-        retry_after = max(1, int((window + WINDOW - now).total_seconds()))
+        refusal = _refusal(row, now)
+        if refusal is not None:
+            return _count_failure(session, address, limits, now) or refusal
+        limited = _count_request(session, row, limits, now)
+        if limited is not None:
+            return limited
+        session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
         return Authenticated(
-            row.id,
-            row.name,
-            TokenPermission(row.permission),
-            row.created_by,
-            row.workspace_id,
-            workspace.team_id,
-            row.window_count,
-            retry_after,
+            row.id, row.name, TokenPermission(row.permission), row.created_by, row.workspace_id, row.team_id
         )
+
+
+def failed_attempt(
+    db: Database, address: str, limits: Limits, now: datetime | None = None
+) -> RateLimited | None:
+    """A request with no usable Authorization header: a failure of `address`; RateLimited when that
+    address has failed more than its limit in the last minute."""
+    with db.session() as session:
+        return _count_failure(session, address, limits, _naive(now or _now()))
+
+
+def _refusal(row, now: datetime) -> Refused | None:
+    if row is None:
+        return Refused(Refusal.UNKNOWN)
+    if row.expires_at is not None and row.expires_at <= now:
+        return Refused(Refusal.EXPIRED, row.expires_at)
+    if not row.is_admin or row.is_deleted:  # no member row: never seen as an admin (None)
+        return Refused(Refusal.MAKER_NOT_ADMIN)
+    return None
+
+
+def _count_request(session: Session, row, limits: Limits, now: datetime) -> RateLimited | None:
+    token_key, workspace_key = f"token:{row.id}", f"workspace:{row.workspace_id}"
+    checks = ((token_key, "token", limits.per_token), (workspace_key, "workspace", limits.per_workspace))
+    window = sliding_window.window_start(now)
+    counted = api_rates.count(session, [token_key, workspace_key], window, window - sliding_window.WINDOW)
+    elapsed = (now - window).total_seconds()
+    seconds = sliding_window.WINDOW.total_seconds()
+    for key, scope, limit in checks:
+        counts = sliding_window.Counts(*counted[key])
+        if not sliding_window.admits(counts, limit, elapsed, seconds):
+            api_rates.uncount(session, [token_key, workspace_key], window)
+            before = sliding_window.Counts(counts.previous, counts.current - 1)
+            wait = sliding_window.retry_after(before, limit, elapsed, seconds)
+            return RateLimited(scope, limit, wait, row.team_id)
+    return None
+
+
+def _count_failure(session: Session, address: str, limits: Limits, now: datetime) -> RateLimited | None:
+    key = f"auth:{address[:70]}"
+    window = sliding_window.window_start(now)
+    counts = sliding_window.Counts(
+        *api_rates.count(session, [key], window, window - sliding_window.WINDOW)[key]
+    )
+    elapsed = (now - window).total_seconds()
+    seconds = sliding_window.WINDOW.total_seconds()
+    if sliding_window.admits(counts, limits.auth_failures, elapsed, seconds):
+        return None
+    api_rates.uncount(session, [key], window)
+    before = sliding_window.Counts(counts.previous, counts.current - 1)
+    return RateLimited(
+        "address",
+        limits.auth_failures,
+        sliding_window.retry_after(before, limits.auth_failures, elapsed, seconds),
+    )
+
+
+def forget_rate_windows(db: Database, now: datetime) -> int:
+    """Rate counts older than two windows count for nothing: deleted (for the clock, daily)."""
+    with db.session() as session:
+        return api_rates.forget_before(session, _naive(now) - 2 * sliding_window.WINDOW)
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 # --- Idempotency-Key --------------------------------------------------------------------------------

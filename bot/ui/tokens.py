@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING
 from bot.ui.blocks import ephemeral
 
 if TYPE_CHECKING:
+    from bot.services.tokens import TokenLine
     from storage.models import ApiToken
 
 USAGE = (
     "*API tokens* (workspace admins):\n"
-    "• `/okr token new NAME [read|write]` — a token for the REST API at `/api/v1` (read by default), shown once\n"
-    "• `/okr token list` — this workspace's tokens, their prefixes and when each was last used\n"
+    "• `/okr token new NAME [read|write] [LIFETIME]` — a token for the REST API at `/api/v1` (read by default),"
+    " shown once; LIFETIME such as `90d`, `12w` or `1y` (at most 3 years) makes it expire, none: it never does."
+    " A token acts for its maker and stops working while they are not an admin\n"
+    "• `/okr token list` — this workspace's tokens, their prefixes, expiry and when each was last used\n"
     "• `/okr token revoke NAME` — stop a token at once"
 )
 
@@ -23,20 +26,35 @@ def _when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
 
 
+def day(moment: datetime) -> str:
+    """`4 Mar 2027`: a date nobody reads the wrong way round."""
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def _expiry(expires_at: datetime | None, expired: bool) -> str:
+    if expires_at is None:
+        return "never expires"
+    return "*expired*" if expired else f"expires {day(expires_at)}"
+
+
 def created_message(token: ApiToken, secret: str) -> dict:
+    expiry = (
+        f" It expires {day(token.expires_at)} ({token.expires_at:%H:%M} UTC)." if token.expires_at else ""
+    )
     return ephemeral(
-        f"Created the {token.permission.value} token `{token.name}`. Copy it now: Northline keeps only a hash "
+        f"Created the {token.permission.value} token `{token.name}`.{expiry} Copy it now: Northline keeps only a hash "
         f"of it and cannot show it again.\n```{secret}```\n"
         "Send it as `Authorization: Bearer <token>` to `/api/v1/…`; the OpenAPI document is at `/api/v1/openapi.json`."
     )
 
 
-def list_message(tokens: Sequence[ApiToken]) -> dict:
+def list_message(tokens: Sequence[TokenLine]) -> dict:
     if not tokens:
         return ephemeral("This workspace has no API tokens. `/okr token new NAME [read|write]` makes one.")
     lines = [
         f"• `{t.name}` · {t.permission.value} · `{t.prefix}…` · made by <@{t.created_by}> on {t.created_at:%Y-%m-%d}"
-        f" · last used {_when(t.last_used_at)}"
+        f" · {_expiry(t.expires_at, t.expired)} · last used {_when(t.last_used_at)}"
+        + ("" if t.maker_is_admin else " · *refused: its maker is no longer an admin*")
         for t in tokens
     ]
     return ephemeral(f"*API tokens of this workspace ({len(tokens)})*\n" + "\n".join(lines))

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.domain.progress import percent
 from bot.logs import _Redacting
 from bot.services import assessment
+from bot.services.tokens import Limits
 from bot.services.workspaces import workspace_for
 from storage.models import ApiIdempotency, ApiToken, CheckIn, KpiMeasurement
 from storage.repositories import okrs as okr_repo
@@ -379,12 +380,14 @@ def test_missing_malformed_or_unknown_authorization_is_401_with_a_problem(world,
 
 
 def test_a_token_over_its_rate_limit_gets_429_with_retry_after(web_app, db, emulator):
-    with served_api(web_app, db, emulator, rate_limit=3) as (slack, api):
+    with served_api(web_app, db, emulator, limits=Limits(per_token=3, per_workspace=100)) as (slack, api):
         token = new_token(slack, "ci", "read")
         assert [api.get("/api/v1/kras", token).status for _ in range(3)] == [200, 200, 200]
         limited = api.get("/api/v1/kras", token)
         assert limited.status == 429 and limited.headers["Content-Type"] == PROBLEM
-        assert limited.headers["Retry-After"] == str(60 - NOW.second)
+        # NOW is on the minute: the three weigh 3 × (1 − t/60) in the next minute, and one more
+        # fits once that is 2, 20 s into it: 80 s from now.
+        assert NOW.second == 0 and limited.headers["Retry-After"] == "80"
         other = new_token(slack, "other", "read")  # the limit is per token
         assert api.get("/api/v1/kras", other).status == 200
 
