@@ -91,7 +91,7 @@ def build_document(version: str = "0.1.0") -> dict:
             "401": _problem(
                 401,
                 problem,
-                "Missing, malformed, unknown or revoked token",
+                "Missing, malformed, unknown, revoked or expired token, or its maker is no longer an admin",
                 {
                     "WWW-Authenticate": {"schema": {"type": "string"}},
                 },
@@ -101,9 +101,13 @@ def build_document(version: str = "0.1.0") -> dict:
             "429": _problem(
                 429,
                 problem,
-                "This token's rate limit is used up for now",
+                "A rate limit over the last minute is used up for now: this token's, its workspace's, "
+                "or this address's failed authentications",
                 {
-                    "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}},
+                    "Retry-After": {
+                        "description": "Whole seconds until one more request fits",
+                        "schema": {"type": "integer"},
+                    },
                 },
             ),
             "503": _problem(503, problem, "The database cannot be reached; nothing was changed"),
