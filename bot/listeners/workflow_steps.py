@@ -84,9 +84,12 @@ def _author(inputs: dict) -> tuple[str, str | None]:
 
 
 def _know_starter(db: Database, client: WebClient, who: Caller, starter: str | None, author: str) -> None:
-    """Whoever started the workflow for someone else needs that person's rights, decided from the
-    member cache: refresh their row first, outside the transaction."""
-    if starter and starter != author:
+    """Rights are decided from the member cache, so refresh the row that decides first, outside the
+    transaction: whoever started the workflow for someone else needs that person's rights; with
+    nobody present, the named person must still be an active member."""
+    if starter is None:
+        refresh_member(db, client, who, author)
+    elif starter != author:
         refresh_member(db, client, who, starter)
 
 

@@ -4,6 +4,14 @@ inputs instead of typed text.
 The rules are the commands' own (checkins.record, kras.log_measurement, assessment.assess); what changes
 is the wording of a refusal: the person who reads it built or ran a workflow, and never typed a
 command, so it names the step's input at fault rather than a command's syntax.
+
+Who a step acts as (docs/commands.md, "Workflow steps"):
+- someone ran the workflow (the step's interactivity input names them): as that person, with that
+  person's rights, exactly as if they had typed the command;
+- nobody did (a scheduled or event-started workflow): refused, unless a workspace admin switched
+  on unattended workflow steps in `/okr settings`. Then the step may record only on key results and
+  KPIs the named person owns, never with anyone's admin rights (theirs included), and the value is
+  stored with origin BY_WORKFLOW, so every surface shows it as made by workflow.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import BY_WORKFLOW
 from bot.domain.limits import NOTE_MAX
 from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
@@ -62,6 +71,37 @@ def _note(note: str | None) -> str:
     if len(note) > NOTE_MAX:
         raise Invalid(f"The note is {len(note):,} characters; keep it under {NOTE_MAX:,}.")
     return note
+
+
+UNATTENDED_OFF = (
+    "Nobody ran this workflow (it was started by a schedule or an event), and this workspace doesn't "
+    "let workflow steps act for someone who isn't there, so nothing was recorded. Start it from a link "
+    "or a button and give the step “Who started the workflow”, or ask a workspace admin to switch on "
+    "“Unattended workflow steps” in /okr settings."
+)
+
+
+@dataclass(frozen=True)
+class Unattended:
+    """How a step with nobody present may record: for `author_id`, on what they own, as BY_WORKFLOW."""
+
+    author_id: str
+
+    def check(self, session: Session, workspace: Workspace, ref: str, owner_id: str, what: str) -> None:
+        if not workspace.unattended_steps_allowed:
+            raise Forbidden(UNATTENDED_OFF)
+        person = members_repo.members(session, workspace.id, [self.author_id]).get(self.author_id)
+        if person is not None and person.is_deleted:
+            raise Forbidden(
+                f"<@{self.author_id}>'s Slack account is deactivated; an unattended workflow can't "
+                "record in their name. Nothing was recorded."
+            )
+        if owner_id != self.author_id:
+            raise Forbidden(
+                f"Nobody ran this workflow, so it may only {what} <@{self.author_id}>'s own key results and "
+                f"KPIs, and {ref} belongs to <@{owner_id}>. Nothing was recorded: choose {ref}'s owner as the "
+                "step's person, or let someone run the workflow."
+            )
 
 
 def _starter_may(
@@ -117,6 +157,9 @@ def check_in(
     elif kr.last_confidence:
         confidence = Confidence(kr.last_confidence)  # said nothing: it stands, as in /okr checkin
     entry = CheckInEntry(key_result_id=kr.id, value=value, confidence=confidence, note=_note(note))
+    unattended = Unattended(author_id) if starter_id is None else None
+    if unattended is not None:
+        unattended.check(session, workspace, ref, kr.owner_id, "check in on")
     try:
         _starter_may(session, workspace, starter_id, author_id, kr.owner_id, objective.owner_id)
         unit = typed_unit(value_text)
@@ -130,6 +173,9 @@ def check_in(
             now=now,
             field_errors=False,
             dedupe_prefix=f"fn:{execution_id}",
+            # Unattended: ownership was checked above, and nobody's admin rights may stand in.
+            authorized=unattended is not None,
+            origin=BY_WORKFLOW if unattended is not None else None,
         )
     except Forbidden:
         raise Forbidden(
@@ -161,6 +207,9 @@ def log_kpi(
         value = parse_number(value_text)
     except ValueError as error:
         raise Invalid(f"The step's value for {ref} must be a number such as 42 or 12.5%: {error}.") from None
+    unattended = Unattended(author_id) if starter_id is None else None
+    if unattended is not None:
+        unattended.check(session, workspace, ref, kra.owner_id, "log measurements of")
     try:
         _starter_may(session, workspace, starter_id, author_id, kra.owner_id)
         return kras.log_measurement(
@@ -172,6 +221,8 @@ def log_kpi(
             _note(note),
             at=now or _now(),
             dedupe_key=f"fn:{execution_id}",
+            authorized=unattended is not None,
+            origin=BY_WORKFLOW if unattended is not None else None,
         )
     except Forbidden:
         raise Forbidden(
