@@ -28,6 +28,7 @@ from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
 from bot.domain.schedule_time import local_date, zone
+from bot.domain.slack_text import plain_user_text
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.okr import CheckInEntry
 from bot.services import assessment, checkins, kras, okrs
@@ -50,7 +51,8 @@ def _reference(kind: RefKind, text: str, lookup):
     try:
         return lookup()
     except Usage:
-        shown = (text or "").strip()[:40] or "(empty)"
+        # Quoted as text: a link or a mention typed into the input reads as typed, never live.
+        shown = plain_user_text((text or "").strip(), 40) or "(empty)"
         raise Invalid(
             f"“{shown}” is not {article} {name} reference. Put its {kind.value}-n, such as {example}, in "
             f"the step's {name} field (`{listed}` shows them)."

@@ -24,7 +24,7 @@ from bot.ids import Action, Block, Callback, Step
 from bot.listeners import calendar as calendar_listeners
 from bot.services.export import export_rows, to_csv
 from bot.services.workspaces import workspace_for
-from storage.models import CheckIn, KpiMeasurement, Member
+from storage.models import CheckIn, Kpi, KpiMeasurement, Member
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, CHANNEL, OTHER_TEAM, OTHER_TOKEN, TEAM, TOKEN
 from tests.factories import (
     answer,
@@ -608,3 +608,61 @@ def test_the_api_shows_a_check_in_made_by_workflow(web_app, db, emulator):
         token = new_token(slack, "ci", "read")
         kr = api.get(f"/api/v1/key-results/{ref}?recent=1", token).json()
     assert [(c["value"], c["author"], c["via"]) for c in kr["recent_checkins"]] == [(55.0, ALICE, "workflow")]
+
+
+# --- what a step hands on is text: no broadcast, no live link ---------------------------------------
+
+LIVE = ("@channel", "@here", "@everyone", "<!", "<http", "<@")
+
+
+def assert_inert(text: str) -> None:
+    for markup in LIVE:
+        assert markup not in text, (markup, text)
+
+
+def test_check_in_outputs_defuse_broadcasts_in_titles_and_units(steps, emulator, db):
+    number, (kr,) = make_objective(
+        db,
+        cycle=PAST,
+        title="Launch <!subteam^S0DESIGN|@designers> <!everyone>",
+        krs=(("Signups <https://evil.example/reset|Login> <!here>", 0.0, 60.0, "@channel", False),),
+    )
+    outputs = succeeded(run(steps, emulator, Step.CHECKIN, {"key_result": f"KR-{kr}", "value": "30"}))
+    assert outputs["summary"] == (
+        f"KR-{kr} Signups Login (https://evil.example/reset) @\u200bhere: "
+        "30 @\u200bchannel of 60 @\u200bchannel (50%), off track"
+    )
+    objective = succeeded(
+        run(steps, emulator, Step.OBJECTIVE_STATUS, {"objective": f"OBJ-{number}"}, interactor=None)
+    )
+    assert objective["summary"] == f"OBJ-{number} Launch @\u200bdesigners @\u200beveryone: 50%, off track"
+    for text in (outputs["summary"], objective["summary"], objective["key_results"]):
+        assert_inert(text)
+
+
+def test_kpi_outputs_defuse_a_broadcast_in_the_unit(steps, emulator, db):
+    _, (nps, _) = make_kra(db)
+    with db.session() as session:
+        kpi = session.scalars(select(Kpi).where(Kpi.number == nps)).one()
+        kpi.unit = "<!here> pts"
+        session.commit()
+    outputs = succeeded(run(steps, emulator, Step.LOG_KPI, {"kpi": f"KPI-{nps}", "value": "42"}))
+    assert outputs["summary"] == (
+        f"KPI-{nps} NPS: 42 @\u200bhere pts (target 50 @\u200bhere pts, higher is better)"
+    )
+    assert_inert(outputs["summary"])
+
+
+def test_a_refusal_quotes_the_typed_reference_as_text(steps, emulator, db):
+    one_key_result(db)
+    error = failed(
+        run(
+            steps,
+            emulator,
+            Step.CHECKIN,
+            {"key_result": "<https://evil.example|KR-1> <!channel>", "value": "5"},
+        )
+    )
+    assert "“KR-1 (https://evil.example) @\u200bchannel” is not a key result reference" in error
+    assert_inert(error)
+    assert count(db, CheckIn) == 0
