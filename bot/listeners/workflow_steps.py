@@ -10,6 +10,7 @@ never hangs: whatever goes wrong, Slack is told, and Slackbot tells whoever ran 
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltContext, Complete
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}", re.ASCII)
 
 
 def register(app: App) -> None:
@@ -79,6 +82,11 @@ def _author(inputs: dict) -> tuple[str, str | None]:
         raise Invalid(
             "This step doesn't know whose it is: choose a person in the step, or give it "
             "“Who started the workflow” so it uses the person who ran the workflow."
+        )
+    if not _USER_ID.fullmatch(person):
+        # Slack sends a user id here; anything else would be stored and shown as someone's mention.
+        raise Invalid(
+            "The step's person must be someone in this workspace: choose them in the step's Person field."
         )
     return person, starter
 

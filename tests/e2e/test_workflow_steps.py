@@ -170,6 +170,11 @@ def test_the_same_run_delivered_twice_checks_in_once(steps, emulator, db):
         # Whoever runs the workflow can't check in in the owner's name.
         ({"key_result": "{ref}", "value": "5", "person": ALICE}, CAROL, "Only the owner of {ref}"),
         ({"key_result": "{ref}", "value": "5"}, None, "This step doesn't know whose it is"),
+        (
+            {"key_result": "{ref}", "value": "5", "person": "U0ALICE> <!channel"},
+            ADMIN,
+            "The step's person must be someone in this workspace",
+        ),
         ({"key_result": "{ref}", "value": "5", "note": "x" * 3001}, ALICE, "keep it under 3,000"),
     ],
 )
