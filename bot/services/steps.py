@@ -5,7 +5,7 @@ The rules are the commands' own (checkins.record, kras.log_measurement, assessme
 is the wording of a refusal: the person who reads it built or ran a workflow, and never typed a
 command, so it names the step's input at fault rather than a command's syntax.
 
-Who a step acts as (docs/commands.md, "Workflow steps"):
+Who a step acts as (docs/commands.md, "Workflow Builder"):
 - someone ran the workflow (the step's interactivity input names them): as that person, with that
   person's rights, exactly as if they had typed the command;
 - nobody did (a scheduled or event-started workflow): refused, unless a workspace admin switched
@@ -139,6 +139,10 @@ def check_in(
         RefKind.KR, reference, lambda: okrs.find_key_result(session, workspace, reference)
     )
     ref = format_ref(RefKind.KR, kr.number)
+    # Nobody present: refused before anything else, since no input the builder fixes would help.
+    unattended = Unattended(author_id) if starter_id is None else None
+    if unattended is not None:
+        unattended.check(session, workspace, ref, kr.owner_id, "check in on")
     try:
         value = checkins.parse_value(value_text, kr)
     except ValueError as error:
@@ -159,9 +163,6 @@ def check_in(
     elif kr.last_confidence:
         confidence = Confidence(kr.last_confidence)  # said nothing: it stands, as in /okr checkin
     entry = CheckInEntry(key_result_id=kr.id, value=value, confidence=confidence, note=_note(note))
-    unattended = Unattended(author_id) if starter_id is None else None
-    if unattended is not None:
-        unattended.check(session, workspace, ref, kr.owner_id, "check in on")
     try:
         _starter_may(session, workspace, starter_id, author_id, kr.owner_id, objective.owner_id)
         unit = typed_unit(value_text)
@@ -205,13 +206,13 @@ def log_kpi(
     """`/kra kpi KPI-n VALUE [note]` from a workflow, logged once per run of the step."""
     kpi, kra = _reference(RefKind.KPI, reference, lambda: kras.find_kpi(session, workspace, reference))
     ref = format_ref(RefKind.KPI, kpi.number)
+    unattended = Unattended(author_id) if starter_id is None else None
+    if unattended is not None:
+        unattended.check(session, workspace, ref, kra.owner_id, "log measurements of")
     try:
         value = parse_number(value_text)
     except ValueError as error:
         raise Invalid(f"The step's value for {ref} must be a number such as 42 or 12.5%: {error}.") from None
-    unattended = Unattended(author_id) if starter_id is None else None
-    if unattended is not None:
-        unattended.check(session, workspace, ref, kra.owner_id, "log measurements of")
     try:
         _starter_may(session, workspace, starter_id, author_id, kra.owner_id)
         return kras.log_measurement(

@@ -428,6 +428,16 @@ def test_a_scheduled_check_in_naming_someone_is_refused_while_the_switch_is_off(
     )
     assert UNATTENDED_OFF in error and "Unattended workflow steps" in error and "/okr settings" in error
     assert count(db, CheckIn) == 0
+    # said first: no other input the builder fixes would make it run
+    assert UNATTENDED_OFF in failed(
+        run(
+            steps,
+            emulator,
+            Step.CHECKIN,
+            {"key_result": ref, "value": "lots", "person": ALICE},
+            interactor=None,
+        )
+    )
     assert emulator.calls_to("functions.completeSuccess") == []
     assert emulator.calls_to("views.publish") == []
 
