@@ -32,6 +32,7 @@ class Option(StrEnum):
 
     NONE = "none"  # the "no parent / no KRA" option: a static select cannot be cleared otherwise
     MILESTONE = "milestone"  # the key result row's "done / not done" checkbox
+    ON = "on"  # a switch's one checkbox in `/okr settings`, ticked
 
 
 class Action(StrEnum):
@@ -109,6 +110,8 @@ class Block(StrEnum):
     SET_CHECKIN_TIME = "set_checkin_time"
     SET_DIGEST_DAY = "set_digest_day"
     SET_DIGEST_TIME = "set_digest_time"
+    SET_OWNER_SOURCES = "set_owner_sources"
+    SET_UNATTENDED_STEPS = "set_unattended_steps"
     SOURCE_HEADER = "source_header"
     SOURCE_EVERY = "source_every"
 

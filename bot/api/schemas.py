@@ -142,7 +142,12 @@ class CheckInOut(BaseModel):
     author: str = Field(description="Slack user id; for a token, the admin who made it")
     at: Moment
     automatic: bool = Field(description="True when a bound data source recorded it")
-    via: str | None = Field(description="`api:TOKEN-NAME`, `source:sql`, `source:http`, or null for Slack")
+    via: str | None = Field(
+        description=(
+            "`api:TOKEN-NAME`, `source:sql`, `source:http`, `workflow` (a workflow step that ran with "
+            "nobody present, for `author`), `import:viva`, or null for Slack"
+        )
+    )
 
 
 class KeyResultOut(BaseModel):

@@ -33,3 +33,8 @@ class SprintOutcome(StrEnum):
     MET = "met"
     PARTLY = "partly"
     MISSED = "missed"
+
+
+# CheckIn.origin / KpiMeasurement.origin of a value a workflow step recorded with nobody present
+# (scheduled or event-started), for the person it named: shown as "by workflow".
+BY_WORKFLOW = "workflow"

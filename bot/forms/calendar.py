@@ -14,7 +14,7 @@ from bot.domain.schedule_time import format_time, holiday_countries, parse_time,
 from bot.domain.slack_text import user_text
 from bot.errors import Invalid
 from bot.forms.state import flatten, text, validate
-from bot.ids import Block
+from bot.ids import Block, Option
 
 if TYPE_CHECKING:
     from bot.services.calendar import CalendarSettings
@@ -49,6 +49,9 @@ class CalendarForm(BaseModel):
     checkin_time: str
     digest_weekday: int
     digest_time: str
+    # Guard rails (docs/commands.md, `/okr settings`): both off unless an admin switches them on.
+    owners_may_bind_sources: bool = False
+    unattended_steps_allowed: bool = False
 
     @field_validator("timezone")
     @classmethod
@@ -147,6 +150,8 @@ def parse_settings(view: dict) -> CalendarForm:
         "checkin_time": text(values.get(Block.SET_CHECKIN_TIME)),
         "digest_weekday": _number(values.get(Block.SET_DIGEST_DAY)) or 0,
         "digest_time": text(values.get(Block.SET_DIGEST_TIME)),
+        "owners_may_bind_sources": Option.ON in (values.get(Block.SET_OWNER_SOURCES) or []),
+        "unattended_steps_allowed": Option.ON in (values.get(Block.SET_UNATTENDED_STEPS) or []),
     }
     return validate(CalendarForm, data, lambda name: _BLOCKS.get(name, Block.SET_TIMEZONE))
 
@@ -242,4 +247,7 @@ class SettingsSpec(BaseModel):
             checkin_time=checkin[1],
             digest_weekday=digest[0],
             digest_time=digest[1],
+            # An OKR file has no say over the guard rails: they stay as an admin set them.
+            owners_may_bind_sources=now.owners_may_bind_sources,
+            unattended_steps_allowed=now.unattended_steps_allowed,
         )

@@ -10,6 +10,7 @@ never hangs: whatever goes wrong, Slack is told, and Slackbot tells whoever ran 
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltContext, Complete
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}", re.ASCII)
 
 
 def register(app: App) -> None:
@@ -80,13 +83,21 @@ def _author(inputs: dict) -> tuple[str, str | None]:
             "This step doesn't know whose it is: choose a person in the step, or give it "
             "“Who started the workflow” so it uses the person who ran the workflow."
         )
+    if not _USER_ID.fullmatch(person):
+        # Slack sends a user id here; anything else would be stored and shown as someone's mention.
+        raise Invalid(
+            "The step's person must be someone in this workspace: choose them in the step's Person field."
+        )
     return person, starter
 
 
 def _know_starter(db: Database, client: WebClient, who: Caller, starter: str | None, author: str) -> None:
-    """Whoever started the workflow for someone else needs that person's rights, decided from the
-    member cache: refresh their row first, outside the transaction."""
-    if starter and starter != author:
+    """Rights are decided from the member cache, so refresh the row that decides first, outside the
+    transaction: whoever started the workflow for someone else needs that person's rights; with
+    nobody present, the named person must still be an active member."""
+    if starter is None:
+        refresh_member(db, client, who, author)
+    elif starter != author:
         refresh_member(db, client, who, starter)
 
 

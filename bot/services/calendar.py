@@ -1,5 +1,6 @@
-"""The team's calendar (`/okr settings`): the workspace's time zone, work week, holidays, fiscal
-year, check-in slot and default digest slot, which every scheduled post is timed by.
+"""The workspace's settings (`/okr settings`): its calendar (time zone, work week, holidays, fiscal
+year, check-in slot and default digest slot, which every scheduled post is timed by) and its two
+guard-rail switches (owners binding data sources, unattended workflow steps).
 
 Anyone may read them; only workspace admins may change them. On a modal submission the admin
 check reads the stored member row only (no Slack call before ack()); opening the modal may
@@ -18,6 +19,7 @@ from bot.domain.schedule_time import (
     WEEKDAYS,
     parse_work_days,
 )
+from bot.domain.switches import OWNER_SOURCES, UNATTENDED_STEPS
 from bot.errors import Forbidden
 from bot.forms.calendar import CalendarForm
 from bot.services.schedules import Announcement
@@ -42,6 +44,8 @@ class CalendarSettings:
     checkin_enabled: bool
     digest_weekday: int
     digest_time: str
+    owners_may_bind_sources: bool = False
+    unattended_steps_allowed: bool = False
 
     def described(self) -> list[tuple[str, str]]:
         """(label, value) pairs as a person reads them."""
@@ -68,6 +72,8 @@ class CalendarSettings:
                 "Digest default",
                 f"{WEEKDAYS[self.digest_weekday - 1].capitalize()}s at {self.digest_time} ({self.timezone})",
             ),
+            (OWNER_SOURCES, "on" if self.owners_may_bind_sources else "off (admins only)"),
+            (UNATTENDED_STEPS, "on" if self.unattended_steps_allowed else "off"),
         ]
 
 
@@ -91,6 +97,8 @@ def current(session: Session, workspace: Workspace) -> CalendarSettings:
         checkin_enabled=checkin.enabled if checkin else True,
         digest_weekday=workspace.digest_weekday or DIGEST_DEFAULT[0],
         digest_time=workspace.digest_time or DIGEST_DEFAULT[1],
+        owners_may_bind_sources=bool(workspace.owners_may_bind_sources),
+        unattended_steps_allowed=bool(workspace.unattended_steps_allowed),
     )
 
 
@@ -143,6 +151,8 @@ def apply(session: Session, workspace: Workspace, actor_id: str, form: CalendarF
     workspace.fiscal_year_start_month = form.fiscal_year_start_month
     workspace.digest_weekday = form.digest_weekday
     workspace.digest_time = form.digest_time
+    workspace.owners_may_bind_sources = form.owners_may_bind_sources
+    workspace.unattended_steps_allowed = form.unattended_steps_allowed
     if (form.checkin_weekday, form.checkin_time) != (before.checkin_weekday, before.checkin_time):
         repo.set_schedule(
             session,

@@ -17,6 +17,9 @@ references people type (KRA-3, KPI-7, OBJ-2, KR-5), never by database ids:
     key_result        the key result a check-in belongs to
     owner_name, author_name  the person's name as Slack last told us (users.info, kept on
                       Member) beside their id; empty for someone we never looked up
+    via               where a measurement's or a check-in's value came from, as the API's `via`:
+                      empty typed in Slack, `workflow` an unattended workflow step for its
+                      author, `api:TOKEN-NAME`, `source:sql`/`source:http`, `import:viva`
     channel_name      the channel's name beside its id, filled in by with_channel_names() from
                       Slack once the rows are read; empty for a channel the app may not read
     at                when the row's latest event happened: a measurement's or a check-in's
@@ -94,6 +97,7 @@ COLUMNS = (
     "note",
     "author",
     "author_name",
+    "via",
     "at",
     "import_key",
     "created_at",
@@ -190,6 +194,7 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
                 note=m.note,
                 author=m.author_id,
                 author_name=names.get(m.author_id),
+                via=m.origin,
                 at=_time(m.measured_at),
             )
         )
@@ -256,6 +261,7 @@ def export_rows(session: Session, workspace: Workspace) -> list[Row]:
                 note=check_in.note,
                 author=check_in.author_id,
                 author_name=names.get(check_in.author_id),
+                via=check_in.origin,
                 at=_time(check_in.created_at),
             )
         )

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from bot.domain.cycles import week_start
+from bot.domain.enums import BY_WORKFLOW
 from bot.domain.first_week import FirstWeek
 from bot.services import assessment, okrs, review_pack, sprint_views
 from bot.services.assessment import KeyResultStatus, ObjectiveStatus
@@ -39,6 +40,8 @@ class HomeData:
     # Your active key results (most overdue first), assessed, with their objectives.
     key_results: list[tuple[KeyResultStatus, Objective]] = field(default_factory=list)
     key_result_total: int = 0
+    # Those of them whose latest check-in an unattended workflow step made for you (BY_WORKFLOW).
+    by_workflow: set[int] = field(default_factory=set)
     # Your active objectives, assessed.
     objectives: list[ObjectiveStatus] = field(default_factory=list)
     objective_total: int = 0
@@ -89,6 +92,8 @@ def home_data(
     for kr, objective in owned.items:
         expected = assessment.expected_for(assessment.cycle_of(objective, workspace), now)
         key_results.append((assessment.key_result_status(kr, expected), objective))
+    latest = okr_repo.recent_checkins(session, [kr.id for kr, _ in owned.items], per_key_result=1)
+    by_workflow = {kr_id for kr_id, (last, *_) in latest.items() if last.origin == BY_WORKFLOW}
     needs = okr_repo.key_results_owned_by(
         session, workspace.id, user_id, not_checked_in_since=since, limit=HOME_NEEDS_YOU
     )
@@ -103,6 +108,7 @@ def home_data(
         kra_total=page.total,
         key_results=key_results,
         key_result_total=owned.total,
+        by_workflow=by_workflow,
         objectives=objectives.statuses,
         objective_total=objectives.total,
         needs_checkin=needs.items,

@@ -4,6 +4,14 @@ inputs instead of typed text.
 The rules are the commands' own (checkins.record, kras.log_measurement, assessment.assess); what changes
 is the wording of a refusal: the person who reads it built or ran a workflow, and never typed a
 command, so it names the step's input at fault rather than a command's syntax.
+
+Who a step acts as (docs/commands.md, "Workflow Builder"):
+- someone ran the workflow (the step's interactivity input names them): as that person, with that
+  person's rights, exactly as if they had typed the command;
+- nobody did (a scheduled or event-started workflow): refused, unless a workspace admin switched
+  on unattended workflow steps in `/okr settings`. Then the step may record only on key results and
+  KPIs the named person owns, never with anyone's admin rights (theirs included), and the value is
+  stored with origin BY_WORKFLOW, so every surface shows it as made by workflow.
 """
 
 from __future__ import annotations
@@ -14,11 +22,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import BY_WORKFLOW
 from bot.domain.limits import NOTE_MAX
 from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
 from bot.domain.schedule_time import local_date, zone
+from bot.domain.slack_text import plain_user_text
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.okr import CheckInEntry
 from bot.services import assessment, checkins, kras, okrs
@@ -41,7 +51,8 @@ def _reference(kind: RefKind, text: str, lookup):
     try:
         return lookup()
     except Usage:
-        shown = (text or "").strip()[:40] or "(empty)"
+        # Quoted as text: a link or a mention typed into the input reads as typed, never live.
+        shown = plain_user_text((text or "").strip(), 40) or "(empty)"
         raise Invalid(
             f"“{shown}” is not {article} {name} reference. Put its {kind.value}-n, such as {example}, in "
             f"the step's {name} field (`{listed}` shows them)."
@@ -62,6 +73,37 @@ def _note(note: str | None) -> str:
     if len(note) > NOTE_MAX:
         raise Invalid(f"The note is {len(note):,} characters; keep it under {NOTE_MAX:,}.")
     return note
+
+
+UNATTENDED_OFF = (
+    "Nobody ran this workflow (it was started by a schedule or an event), and this workspace doesn't "
+    "let workflow steps act for someone who isn't there, so nothing was recorded. Start it from a link "
+    "or a button and give the step “Who started the workflow”, or ask a workspace admin to switch on "
+    "“Unattended workflow steps” in /okr settings."
+)
+
+
+@dataclass(frozen=True)
+class Unattended:
+    """How a step with nobody present may record: for `author_id`, on what they own, as BY_WORKFLOW."""
+
+    author_id: str
+
+    def check(self, session: Session, workspace: Workspace, ref: str, owner_id: str, what: str) -> None:
+        if not workspace.unattended_steps_allowed:
+            raise Forbidden(UNATTENDED_OFF)
+        person = members_repo.members(session, workspace.id, [self.author_id]).get(self.author_id)
+        if person is not None and person.is_deleted:
+            raise Forbidden(
+                f"<@{self.author_id}>'s Slack account is deactivated; an unattended workflow can't "
+                "record in their name. Nothing was recorded."
+            )
+        if owner_id != self.author_id:
+            raise Forbidden(
+                f"Nobody ran this workflow, so it may only {what} <@{self.author_id}>'s own key results and "
+                f"KPIs, and {ref} belongs to <@{owner_id}>. Nothing was recorded: choose {ref}'s owner as the "
+                "step's person, or let someone run the workflow."
+            )
 
 
 def _starter_may(
@@ -97,6 +139,10 @@ def check_in(
         RefKind.KR, reference, lambda: okrs.find_key_result(session, workspace, reference)
     )
     ref = format_ref(RefKind.KR, kr.number)
+    # Nobody present: refused before anything else, since no input the builder fixes would help.
+    unattended = Unattended(author_id) if starter_id is None else None
+    if unattended is not None:
+        unattended.check(session, workspace, ref, kr.owner_id, "check in on")
     try:
         value = checkins.parse_value(value_text, kr)
     except ValueError as error:
@@ -130,6 +176,9 @@ def check_in(
             now=now,
             field_errors=False,
             dedupe_prefix=f"fn:{execution_id}",
+            # Unattended: ownership was checked above, and nobody's admin rights may stand in.
+            authorized=unattended is not None,
+            origin=BY_WORKFLOW if unattended is not None else None,
         )
     except Forbidden:
         raise Forbidden(
@@ -157,6 +206,9 @@ def log_kpi(
     """`/kra kpi KPI-n VALUE [note]` from a workflow, logged once per run of the step."""
     kpi, kra = _reference(RefKind.KPI, reference, lambda: kras.find_kpi(session, workspace, reference))
     ref = format_ref(RefKind.KPI, kpi.number)
+    unattended = Unattended(author_id) if starter_id is None else None
+    if unattended is not None:
+        unattended.check(session, workspace, ref, kra.owner_id, "log measurements of")
     try:
         value = parse_number(value_text)
     except ValueError as error:
@@ -172,6 +224,8 @@ def log_kpi(
             _note(note),
             at=now or _now(),
             dedupe_key=f"fn:{execution_id}",
+            authorized=unattended is not None,
+            origin=BY_WORKFLOW if unattended is not None else None,
         )
     except Forbidden:
         raise Forbidden(

@@ -6,7 +6,9 @@ from slack_sdk.models.blocks import CheckboxesElement, Option
 
 from bot.domain.cycles import MONTHS
 from bot.domain.schedule_time import WEEKDAYS
+from bot.domain.switches import OWNER_SOURCES, UNATTENDED_STEPS
 from bot.ids import Action, Block, Callback
+from bot.ids import Option as Choice
 from bot.ui.blocks import context, section
 from bot.ui.inputs import _input, modal, select_input, text_input
 
@@ -27,6 +29,36 @@ def _work_days(initial: tuple[int, ...]) -> dict:
         optional=True,
         hint="Days off move reminders to the next work day.",
     )
+
+
+def _switch(block_id: str, label: str, option: str, on: bool, hint: str) -> dict:
+    """One checkbox that is the whole field: ticked is on. Optional for Slack, so that unticking
+    it submits (an empty list) rather than being refused."""
+    box = Option(value=Choice.ON, text=option)
+    element = CheckboxesElement(action_id=Action.INPUT, options=[box], initial_options=[box] if on else None)
+    return _input(block_id, label, element.to_dict(), optional=True, hint=hint)
+
+
+def _guard_rails(settings) -> list[dict]:
+    return [
+        _switch(
+            Block.SET_OWNER_SOURCES,
+            "Data sources",
+            OWNER_SOURCES,
+            settings.owners_may_bind_sources,
+            "Off: only workspace admins connect key results and KPIs to the data sources "
+            "the server's operator declared.",
+        ),
+        _switch(
+            Block.SET_UNATTENDED_STEPS,
+            "Workflow steps",
+            UNATTENDED_STEPS,
+            settings.unattended_steps_allowed,
+            "Off: a workflow started by nobody (scheduled, or by an event) can't check in or log KPIs. "
+            "On: it may, for the person it names, on their own key results and KPIs only, and shows as "
+            "by workflow.",
+        ),
+    ]
 
 
 def settings_modal(view) -> dict:
@@ -98,6 +130,7 @@ def settings_modal(view) -> dict:
             max_length=5,
             hint="HH:MM in the workspace's time zone, for channels that set no digest time of their own.",
         ),
+        *_guard_rails(settings),
     ]
     return modal(Callback.SETTINGS, "Workspace settings", blocks, submit="Save")
 

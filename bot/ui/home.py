@@ -119,11 +119,12 @@ def _key_results(data: HomeData) -> list[dict]:
     for status, objective in data.key_results:
         kr = status.key_result
         confidence = confidence_text(status)
+        via = " · _last check-in by workflow_" if kr.id in data.by_workflow else ""
         blocks.append(
             section(
                 f"*`{kr_ref(kr)}` {user_text(kr.title, 150)}* · in `{obj_ref(objective)}` {user_text(objective.title, 80)}\n"
                 f"`{progress_bar(status.progress)}` {value_text(kr, kr.current_value)} · "
-                f"{pace_text(status.pace)}{confidence}"
+                f"{pace_text(status.pace)}{confidence}{via}"
             )
         )
     more = data.key_result_total - len(data.key_results)

@@ -7,7 +7,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.domain.enums import KeyResultKind, Status
+from bot.domain.enums import BY_WORKFLOW, KeyResultKind, Status
 from bot.domain.limits import DESCRIPTION_MAX, MAX_KEY_RESULTS, TITLE_MAX, UNIT_MAX
 from bot.domain.numbers import format_number
 from bot.domain.progress import PaceStatus, disagreement, final_score, percent
@@ -168,6 +168,8 @@ def _last_checkin(checkin: CheckIn | None, key_result: KeyResult, tz: ZoneInfo) 
     note = f" — “{user_text(checkin.note, 300)}”" if checkin.note else ""
     if checkin.automatic:  # a bound data source: nobody typed it
         who = f"automatic, from its {checkin.origin.removeprefix('source:')} source"
+    elif checkin.origin == BY_WORKFLOW:  # a workflow step that ran with nobody present
+        who = f"by workflow for <@{checkin.author_id}>"
     else:
         who = f"by <@{checkin.author_id}>" + (
             " through the API" if (checkin.origin or "").startswith("api:") else ""

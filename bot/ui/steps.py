@@ -4,6 +4,9 @@ functions.completeSuccess out, keyed by the output names declared in manifest.ym
 A workflow drops these strings into whatever it posts next (Workflow Builder inserts a variable as
 text, not as markup), so what people typed goes out readable (`plain_user_text`: a mention as
 @name) with no Slack escaping that would show as "&amp;", and with @here/@channel defused.
+Titles are cut to their length; then every string output as a whole goes through the same rule
+(`_readable`), so a unit, a name or anything later added to a summary can never carry a
+broadcast (`@channel`, `<!here>`, `<!subteam^…>`) or a live link into the next step's message.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from bot.domain.enums import Direction, KeyResultKind, Status
 from bot.domain.numbers import format_number
 from bot.domain.progress import Confidence, percent
 from bot.domain.references import RefKind, format_ref
-from bot.domain.slack_text import neutralize_broadcasts
+from bot.domain.slack_text import neutralize_broadcasts, readable
 from bot.ui.blocks import plain_user_text
 from bot.ui.okr import value_text
 
@@ -26,6 +29,14 @@ if TYPE_CHECKING:
 
 def _typed(text: str | None, limit: int) -> str:
     return neutralize_broadcasts(plain_user_text(text, limit))
+
+
+def _readable(outputs: dict) -> dict:
+    """Every string output as text, never markup, with broadcasts defused (numbers stay numbers)."""
+    return {
+        name: neutralize_broadcasts(readable(value)) if isinstance(value, str) else value
+        for name, value in outputs.items()
+    }
 
 
 def _pace(status: KeyResultStatus | ObjectiveStatus) -> str:
@@ -50,11 +61,13 @@ def key_result_summary(status: KeyResultStatus) -> str:
 
 
 def checkin_outputs(status: KeyResultStatus) -> dict:
-    return {
-        "progress": percent(status.progress or 0.0),
-        "pace": _pace(status),
-        "summary": key_result_summary(status),
-    }
+    return _readable(
+        {
+            "progress": percent(status.progress or 0.0),
+            "pace": _pace(status),
+            "summary": key_result_summary(status),
+        }
+    )
 
 
 def kpi_outputs(kpi: Kpi) -> dict:
@@ -65,7 +78,7 @@ def kpi_outputs(kpi: Kpi) -> dict:
         f"{format_ref(RefKind.KPI, kpi.number)} {_typed(kpi.name, 150)}: {format_number(latest, kpi.unit)} "
         f"(target {format_number(kpi.target, kpi.unit)}, {way} is better)"
     )
-    return {"latest_value": latest, "target": kpi.target, "summary": summary}
+    return _readable({"latest_value": latest, "target": kpi.target, "summary": summary})
 
 
 def confidence_tally(statuses: list[KeyResultStatus]) -> str:
@@ -83,17 +96,19 @@ def objective_outputs(status: ObjectiveStatus) -> dict:
     summary = f"{format_ref(RefKind.OBJ, objective.number)} {_typed(objective.title, 150)}: {shown}%, {pace}"
     if objective.status == Status.CLOSED:
         summary += " (closed)"
-    return {
-        "progress": shown,
-        "pace": pace,
-        "confidence": confidence_tally(live),
-        "key_results": "\n".join(lines) if lines else "No key results yet.",
-        "summary": summary,
-    }
+    return _readable(
+        {
+            "progress": shown,
+            "pace": pace,
+            "confidence": confidence_tally(live),
+            "key_results": "\n".join(lines) if lines else "No key results yet.",
+            "summary": summary,
+        }
+    )
 
 
 def ask_outputs(sent: bool, count: int, reason: str = "") -> dict:
     outputs: dict = {"sent": sent, "key_results": count}
     if reason:
         outputs["reason"] = reason
-    return outputs
+    return _readable(outputs)

@@ -8,6 +8,9 @@ it, so pace never depends on the day the tests run.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import date
 from pathlib import Path
 
@@ -17,11 +20,22 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.ids import Action, Step
+from bot.ids import Action, Block, Callback, Step
+from bot.listeners import calendar as calendar_listeners
+from bot.services.export import export_rows, to_csv
 from bot.services.workspaces import workspace_for
-from storage.models import CheckIn, KpiMeasurement, Member
-from tests.conftest import ADMIN, ALICE, BOB, CAROL, OTHER_TEAM, OTHER_TOKEN, TEAM, TOKEN
-from tests.factories import count, make_kra
+from storage.models import CheckIn, Kpi, KpiMeasurement, Member
+from tests.conftest import ADMIN, ALICE, BOB, CAROL, CHANNEL, OTHER_TEAM, OTHER_TOKEN, TEAM, TOKEN
+from tests.factories import (
+    answer,
+    answer_text,
+    count,
+    make_kra,
+    new_token,
+    opened_view,
+    published_so_far,
+    served_api,
+)
 from tests.factories import make_objective_via_service as make_objective
 
 PAST = "2020-Q1"
@@ -156,6 +170,11 @@ def test_the_same_run_delivered_twice_checks_in_once(steps, emulator, db):
         # Whoever runs the workflow can't check in in the owner's name.
         ({"key_result": "{ref}", "value": "5", "person": ALICE}, CAROL, "Only the owner of {ref}"),
         ({"key_result": "{ref}", "value": "5"}, None, "This step doesn't know whose it is"),
+        (
+            {"key_result": "{ref}", "value": "5", "person": "U0ALICE> <!channel"},
+            ADMIN,
+            "The step's person must be someone in this workspace",
+        ),
         ({"key_result": "{ref}", "value": "5", "note": "x" * 3001}, ALICE, "keep it under 3,000"),
     ],
 )
@@ -367,3 +386,298 @@ def test_another_workspaces_token_cannot_complete_a_run(a_run, emulator):
     assert WebClient(token=TOKEN, base_url=emulator.base_url).functions_completeError(
         function_execution_id=execution.id, error="a reason"
     )["ok"]
+
+
+# --- with nobody present: refused unless an admin allowed unattended steps ---------------------------
+
+
+def allow_unattended(slack, emulator, db) -> None:
+    """An admin ticks "Unattended workflow steps" in /okr settings, as they would in Slack."""
+    calendar_listeners.register(None)
+    slack.command("/okr", "settings", user_id=ADMIN, team_id=TEAM, channel_id=CHANNEL)
+    view = opened_view(emulator, Callback.SETTINGS, len(emulator.calls_to("views.open", ok=True)) + 1)
+    response = slack.submit_view(view, {Block.SET_UNATTENDED_STEPS: ["on"]}, user_id=ADMIN, team_id=TEAM)
+    assert response.status == 200 and not response.text.strip(), response.text
+    slack.settle()
+    with db.session() as session:
+        assert workspace_for(session, TEAM).unattended_steps_allowed is True
+    emulator.clear()
+
+
+def only(db, model):
+    with db.session() as session:
+        (row,) = session.scalars(select(model)).all()
+        session.expunge(row)
+        return row
+
+
+UNATTENDED_OFF = "Nobody ran this workflow (it was started by a schedule or an event)"
+
+
+def test_a_scheduled_check_in_naming_someone_is_refused_while_the_switch_is_off(steps, emulator, db):
+    """Bob builds a scheduled workflow whose step names Alice: nobody is there to be Alice."""
+    ref = one_key_result(db)
+    error = failed(
+        run(
+            steps,
+            emulator,
+            Step.CHECKIN,
+            {"key_result": ref, "value": "55", "person": ALICE},
+            interactor=None,
+        )
+    )
+    assert UNATTENDED_OFF in error and "Unattended workflow steps" in error and "/okr settings" in error
+    assert count(db, CheckIn) == 0
+    # said first: no other input the builder fixes would make it run
+    assert UNATTENDED_OFF in failed(
+        run(
+            steps,
+            emulator,
+            Step.CHECKIN,
+            {"key_result": ref, "value": "lots", "person": ALICE},
+            interactor=None,
+        )
+    )
+    assert emulator.calls_to("functions.completeSuccess") == []
+    assert emulator.calls_to("views.publish") == []
+
+
+def test_a_scheduled_kpi_measurement_is_refused_while_the_switch_is_off(steps, emulator, db):
+    _, (nps, _) = make_kra(db)
+    error = failed(
+        run(
+            steps,
+            emulator,
+            Step.LOG_KPI,
+            {"kpi": f"KPI-{nps}", "value": "42", "person": ALICE},
+            interactor=None,
+        )
+    )
+    assert UNATTENDED_OFF in error
+    assert count(db, KpiMeasurement) == 0
+
+
+def test_once_allowed_a_scheduled_check_in_is_stored_and_shown_as_by_workflow(steps, emulator, db):
+    number, (kr,) = make_objective(db, cycle=PAST, krs=(("Activation rate", 40.0, 60.0, "%", False),))
+    allow_unattended(steps, emulator, db)
+    outputs = succeeded(
+        run(
+            steps,
+            emulator,
+            Step.CHECKIN,
+            {"key_result": f"KR-{kr}", "value": "55", "confidence": "on-track", "person": ALICE},
+            interactor=None,
+        )
+    )
+    assert outputs["summary"] == f"KR-{kr} Activation rate: 55% of 60% (75%), at risk, owner says on track"
+    check_in = only(db, CheckIn)
+    assert (check_in.author_id, check_in.origin, check_in.value) == (ALICE, "workflow", 55.0)
+
+    shown = answer_text(answer(steps, "/okr", f"show OBJ-{number}", user_id=BOB))
+    assert f"by workflow for <@{ALICE}>" in shown
+
+    before = published_so_far(steps, emulator)
+    steps.event({"type": "app_home_opened", "user": ALICE, "channel": "D0HOME", "tab": "home"}, team_id=TEAM)
+    emulator.wait_for("views.publish", count=before + 1)
+    home = json.dumps(emulator.calls_to("views.publish")[-1].args["view"]["blocks"], ensure_ascii=False)
+    assert f"`KR-{kr}` Activation rate" in home and "last check-in by workflow" in home
+
+    with db.session() as session:
+        rows = export_rows(session, workspace_for(session, TEAM))
+    exported = list(csv.DictReader(io.StringIO(to_csv(rows))))
+    (row,) = [r for r in exported if r["record"] == "check_in"]
+    assert (row["key_result"], row["author"], row["via"], row["value"]) == (
+        f"KR-{kr}",
+        ALICE,
+        "workflow",
+        "55",
+    )
+
+
+def test_once_allowed_a_scheduled_measurement_of_ones_own_kpi_is_by_workflow(steps, emulator, db):
+    _, (nps, _) = make_kra(db)
+    allow_unattended(steps, emulator, db)
+    outputs = succeeded(
+        run(
+            steps,
+            emulator,
+            Step.LOG_KPI,
+            {"kpi": f"KPI-{nps}", "value": "42", "person": ALICE},
+            interactor=None,
+        )
+    )
+    assert outputs["latest_value"] == 42.0
+    measurement = only(db, KpiMeasurement)
+    assert (measurement.author_id, measurement.origin) == (ALICE, "workflow")
+    with db.session() as session:
+        rows = export_rows(session, workspace_for(session, TEAM))
+    (row,) = [r for r in rows if r["record"] == "kpi_measurement"]
+    assert (row["author"], row["via"]) == (ALICE, "workflow")
+
+
+@pytest.mark.parametrize("person", [ALICE, ADMIN])
+def test_once_allowed_a_scheduled_check_in_on_someone_elses_key_result_is_refused(
+    steps, emulator, db, person
+):
+    """Not even an admin's rights stand in when nobody is present: only the named person's own."""
+    ref = one_key_result(db, owner=BOB)
+    allow_unattended(steps, emulator, db)
+    error = failed(
+        run(
+            steps,
+            emulator,
+            Step.CHECKIN,
+            {"key_result": ref, "value": "55", "person": person},
+            interactor=None,
+        )
+    )
+    assert (
+        f"it may only check in on <@{person}>'s own key results and KPIs, and {ref} belongs to <@{BOB}>"
+        in error
+    )
+    assert "Nothing was recorded" in error
+    assert count(db, CheckIn) == 0
+
+
+def test_once_allowed_a_scheduled_measurement_of_someone_elses_kpi_is_refused_even_for_an_admin(
+    steps, emulator, db
+):
+    _, (nps, _) = make_kra(db, owner=BOB)
+    allow_unattended(steps, emulator, db)
+    error = failed(
+        run(
+            steps,
+            emulator,
+            Step.LOG_KPI,
+            {"kpi": f"KPI-{nps}", "value": "42", "person": ADMIN},
+            interactor=None,
+        )
+    )
+    assert (
+        f"may only log measurements of <@{ADMIN}>'s own" in error
+        and f"KPI-{nps} belongs to <@{BOB}>" in error
+    )
+    assert count(db, KpiMeasurement) == 0
+
+
+def test_once_allowed_a_scheduled_check_in_for_a_deactivated_owner_is_refused(steps, emulator, db):
+    ref = one_key_result(db)
+    allow_unattended(steps, emulator, db)
+    steps.user_change(ALICE, deleted=True)
+    steps.settle()
+    error = failed(
+        run(
+            steps,
+            emulator,
+            Step.CHECKIN,
+            {"key_result": ref, "value": "55", "person": ALICE},
+            interactor=None,
+        )
+    )
+    assert f"<@{ALICE}>'s Slack account is deactivated" in error
+    assert count(db, CheckIn) == 0
+
+
+def test_with_the_switch_on_a_run_someone_started_still_acts_as_them(steps, emulator, db):
+    """The switch changes nothing for a person present: an admin may check in for Alice, as before,
+    and it is theirs, not the workflow's."""
+    ref = one_key_result(db)
+    allow_unattended(steps, emulator, db)
+    succeeded(
+        run(
+            steps,
+            emulator,
+            Step.CHECKIN,
+            {"key_result": ref, "value": "60", "person": ALICE},
+            interactor=ADMIN,
+        )
+    )
+    check_in = only(db, CheckIn)
+    assert (check_in.author_id, check_in.origin) == (ALICE, None)
+    assert "Only the owner of" in failed(
+        run(
+            steps,
+            emulator,
+            Step.CHECKIN,
+            {"key_result": ref, "value": "61", "person": ALICE},
+            interactor=CAROL,
+        )
+    )
+    assert count(db, CheckIn) == 1
+
+
+def test_the_api_shows_a_check_in_made_by_workflow(web_app, db, emulator):
+    emulator.define_functions(MANIFEST["functions"])
+    ref = one_key_result(db)
+    with served_api(web_app, db, emulator) as (slack, api):
+        allow_unattended(slack, emulator, db)
+        succeeded(
+            run(
+                slack,
+                emulator,
+                Step.CHECKIN,
+                {"key_result": ref, "value": "55", "person": ALICE},
+                interactor=None,
+            )
+        )
+        token = new_token(slack, "ci", "read")
+        kr = api.get(f"/api/v1/key-results/{ref}?recent=1", token).json()
+    assert [(c["value"], c["author"], c["via"]) for c in kr["recent_checkins"]] == [(55.0, ALICE, "workflow")]
+
+
+# --- what a step hands on is text: no broadcast, no live link ---------------------------------------
+
+LIVE = ("@channel", "@here", "@everyone", "<!", "<http", "<@")
+
+
+def assert_inert(text: str) -> None:
+    for markup in LIVE:
+        assert markup not in text, (markup, text)
+
+
+def test_check_in_outputs_defuse_broadcasts_in_titles_and_units(steps, emulator, db):
+    number, (kr,) = make_objective(
+        db,
+        cycle=PAST,
+        title="Launch <!subteam^S0DESIGN|@designers> <!everyone>",
+        krs=(("Signups <https://evil.example/reset|Login> <!here>", 0.0, 60.0, "@channel", False),),
+    )
+    outputs = succeeded(run(steps, emulator, Step.CHECKIN, {"key_result": f"KR-{kr}", "value": "30"}))
+    assert outputs["summary"] == (
+        f"KR-{kr} Signups Login (https://evil.example/reset) @\u200bhere: "
+        "30 @\u200bchannel of 60 @\u200bchannel (50%), off track"
+    )
+    objective = succeeded(
+        run(steps, emulator, Step.OBJECTIVE_STATUS, {"objective": f"OBJ-{number}"}, interactor=None)
+    )
+    assert objective["summary"] == f"OBJ-{number} Launch @\u200bdesigners @\u200beveryone: 50%, off track"
+    for text in (outputs["summary"], objective["summary"], objective["key_results"]):
+        assert_inert(text)
+
+
+def test_kpi_outputs_defuse_a_broadcast_in_the_unit(steps, emulator, db):
+    _, (nps, _) = make_kra(db)
+    with db.session() as session:
+        kpi = session.scalars(select(Kpi).where(Kpi.number == nps)).one()
+        kpi.unit = "<!here> pts"
+        session.commit()
+    outputs = succeeded(run(steps, emulator, Step.LOG_KPI, {"kpi": f"KPI-{nps}", "value": "42"}))
+    assert outputs["summary"] == (
+        f"KPI-{nps} NPS: 42 @\u200bhere pts (target 50 @\u200bhere pts, higher is better)"
+    )
+    assert_inert(outputs["summary"])
+
+
+def test_a_refusal_quotes_the_typed_reference_as_text(steps, emulator, db):
+    one_key_result(db)
+    error = failed(
+        run(
+            steps,
+            emulator,
+            Step.CHECKIN,
+            {"key_result": "<https://evil.example|KR-1> <!channel>", "value": "5"},
+        )
+    )
+    assert "“KR-1 (https://evil.example) @\u200bchannel” is not a key result reference" in error
+    assert_inert(error)
+    assert count(db, CheckIn) == 0
