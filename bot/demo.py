@@ -117,7 +117,7 @@ class KrPlan:
     """A key result and the story its check-ins tell.
 
     `offset`: its progress at its latest check-in minus the cycle's expected progress today
-    (SPEC 5: on track ≥ −0.10, at risk down to −0.25, off track below), so the pace it shows
+    (docs/commands.md, *Pace*: on track ≥ −0.10, at risk down to −0.25, off track below), so the pace it shows
     holds whatever day of the quarter the demo runs. `this_week`: checked in since Monday.
     """
 

@@ -1,4 +1,4 @@
-"""Sprint alignment (SPEC sections 1 and 6).
+"""Sprint alignment.
 
 A sprint goal is *aligned* when it serves at least one active key result. The alignment nudges
 want two more facts: which key results no sprint serves this cycle, and which of those have

@@ -1,4 +1,4 @@
-"""KRA coaching (SPEC section 1): gentle notes, never a refusal.
+"""KRA coaching: gentle notes, never a refusal.
 
 The rules: 3-5 active KRAs per person, 1-3 KPIs per KRA, and a KRA is an outcome area
 ("Product quality"), not a task ("Run QA audits") and not something with a deadline.

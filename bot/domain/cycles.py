@@ -1,4 +1,4 @@
-"""Cycles: quarters, calendar or fiscal (SPEC section 5).
+"""Cycles: quarters, calendar or fiscal.
 
 Naming:
 - fiscal_start_month == 1 (the default): calendar quarters, "2026-Q4".

@@ -1,4 +1,4 @@
-"""Progress, pace and status: the exact arithmetic of SPEC section 5.
+"""Progress, pace and status: the exact arithmetic docs/commands.md states.
 
 Everything here is pure: numbers in, numbers (or enums) out.
 """
@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from bot.domain.slack_text import user_text
 
-# Pace thresholds (SPEC 5): on track if p >= e - 0.10, at risk down to e - 0.25.
+# Pace thresholds (docs/commands.md, *Pace*): on track if p >= e - 0.10, at risk down to e - 0.25.
 AT_RISK_GAP = 0.10
 OFF_TRACK_GAP = 0.25
 # Float subtraction makes e.g. 0.6 - 0.10 = 0.49999999999999994; a person who is exactly
@@ -128,7 +128,7 @@ def milestone_done(value: float | None) -> bool:
 
 
 def value_progress(milestone: bool, start: float, target: float, value: float | None) -> float | None:
-    """SPEC 5 progress of a key result at `value`: the one rule every page, post, job and export
+    """The progress (docs/commands.md, *Progress*) of a key result at `value`: the one rule every page, post, job and export
     uses. None before the first check-in, or for numbers that predate validation (a page shows
     them rather than crash)."""
     if value is None:
@@ -182,7 +182,7 @@ def expected_progress(now: datetime, start: datetime, end: datetime) -> float:
 
 
 def pace_status(progress: float | None, expected: float) -> PaceStatus:
-    """SPEC 5 pace from (clamped) progress and expected progress."""
+    """The pace (docs/commands.md, *Pace*) from (clamped) progress and expected progress."""
     if progress is None:
         return PaceStatus.NO_CHECKIN
     p = clamp01(float(progress))

@@ -1,4 +1,4 @@
-"""Short references people type: KRA-3, KPI-7, OBJ-12, KR-45, SPR-4 (SPEC section 2)."""
+"""Short references people type: KRA-3, KPI-7, OBJ-12, KR-45, SPR-4."""
 
 import re
 from enum import StrEnum

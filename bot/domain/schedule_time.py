@@ -1,4 +1,4 @@
-"""When a weekly scheduled post is due (SPEC section 6). Pure: no database, no network, no clock.
+"""When a weekly scheduled post is due. Pure: no database, no network, no clock.
 
 A *slot* is "every ISO weekday W at HH:MM in time zone Z". Its occurrence in a given week is that
 local wall time on that day, made concrete with zoneinfo:

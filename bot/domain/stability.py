@@ -1,4 +1,4 @@
-"""Stable KRAs (SPEC: "broad, stable"; the seeds: "stable across quarters … revisit them once a
+"""Stable KRAs (a KRA is broad and stable: "stable across quarters … revisit them once a
 year"): how long a KRA has stood, and whether a person's set keeps changing at their reviews."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Cycle prompts (SPEC section 6), each a DM at 10:00 in the person's own time zone:
+"""Cycle prompts, each a DM at 10:00 in the person's own time zone:
 
 - on the first working day of a cycle, to every owner of an active KRA: time for the quarterly
   `/kra review`. Key: (cycle_kra_review, workspace, owner, 2026-Q4).

@@ -1,4 +1,4 @@
-"""The at-most-once delivery log (SPEC section 6).
+"""The at-most-once delivery log.
 
 Every scheduled post has a key: (kind, workspace, target, period), e.g.
 ("checkin", 3, "U0ALICE", "2026-W48"). Before posting, a job *claims* the key by inserting its

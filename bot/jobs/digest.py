@@ -1,4 +1,4 @@
-"""The weekly channel digest (SPEC section 6).
+"""The weekly channel digest.
 
 Every channel with active objectives gets one, Friday 16:00 by default (in the workspace's time
 zone until someone sets the channel's own with `/okr schedule digest DAY HH:MM`, which records

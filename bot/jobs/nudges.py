@@ -1,4 +1,4 @@
-"""Alignment nudges (SPEC section 6), from bot.domain.alignment:
+"""Alignment nudges, from bot.domain.alignment:
 
 - a sprint goal that serves no active key result: once per sprint, in its channel, mid-sprint
   (the middle day of the sprint, 10:00 in the channel's sprint-schedule time zone, else the

@@ -1,7 +1,7 @@
 """Posting from the clock: one wrapper that never raises for a Slack answer, and a Web API client
 that rides out a fan-out's rate limits.
 
-Slack pushing back, and what the scheduler does (SPEC section 8):
+Slack pushing back, and what the scheduler does (docs/operations.md, "The scheduler"):
 
 | Slack says                                            | outcome         | then                                       |
 |-------------------------------------------------------|-----------------|--------------------------------------------|

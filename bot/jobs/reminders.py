@@ -1,4 +1,4 @@
-"""The weekly check-in reminder (SPEC section 6): the planner; bot/jobs/engine.py delivers.
+"""The weekly check-in reminder: the planner; bot/jobs/engine.py delivers.
 
 At the workspace's check-in slot (default Monday 10:00) in each owner's own time zone, every
 owner of an active key result (of an active objective) with a key result not checked in since

@@ -1,4 +1,4 @@
-"""The sprint-planning prompt (SPEC section 6): on the last day of a sprint (or of the channel's
+"""The sprint-planning prompt: on the last day of a sprint (or of the channel's
 cadence, `/sprint schedule LENGTH_WEEKS DAY HH:MM`), 10:00 by default, in the channel: the sprint
 ending, its goal and a *Review sprint* button, key results behind pace as suggestions, and a
 *Plan next sprint* button.

@@ -72,7 +72,7 @@ def confidence_of(key_result: KeyResult) -> Confidence | None:
 
 
 def progress_at(key_result: KeyResult, value: float | None) -> float | None:
-    """SPEC 5 progress of a key result at `value` (its latest check-in, or one from its history);
+    """The progress (docs/commands.md, *Progress*) of a key result at `value` (its latest check-in, or one from its history);
     None before the first check-in. The one place every page, job and export computes it."""
     milestone = key_result.kind == KeyResultKind.MILESTONE
     return value_progress(milestone, key_result.start_value, key_result.target_value, value)

@@ -27,7 +27,7 @@ references people type (KRA-3, KPI-7, OBJ-2, KR-5), never by database ids:
                       objective's closing, a KRA's last review
 
 Numbers are plain (1200, 3.5, -2), times ISO 8601 in UTC with a "Z". `progress` is the fraction
-of SPEC 5 (never below 0, above 1 when over-achieved) and `percent` its whole percent; an
+of docs/commands.md's *Progress* (never below 0, above 1 when over-achieved) and `percent` its whole percent; an
 objective's is the weighted mean of its active key results, each clamped to [0, 1].
 
 to_csv() makes the file safe to open in a spreadsheet: a text cell that begins with = + - @ (or a

@@ -62,7 +62,7 @@ def home_view(data: HomeData) -> dict:
 
 
 def _unaligned(data: HomeData) -> list[dict]:
-    """Your teams' sprints whose goal serves no key result (SPEC section 4)."""
+    """Your teams' sprints whose goal serves no key result."""
     sprints = getattr(data, "unaligned_sprints", [])
     if not sprints:
         return []
