@@ -7,7 +7,7 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.sources.connections import Connections, ConnectionsError, SourceConfig, parse_connections
@@ -111,18 +111,10 @@ class Settings(BaseSettings):
     # Requests a minute one API token may make before it is answered 429 (counted across workers).
     northline_api_rate_limit: Annotated[int, Field(ge=1, le=100_000)] = 600
     # Hosts, addresses and CIDRs a data source may reach although they are not globally routable.
-    fetch_allow: Annotated[
-        tuple[str, ...],
-        NoDecode,
-        Field(validation_alias=AliasChoices("northline_fetch_allow", "fetch_allow")),
-    ] = ()
+    northline_fetch_allow: Annotated[tuple[str, ...], NoDecode] = ()
     # Data-source bindings one workspace may have; and how many sources the clock reads at once.
-    max_sources: Annotated[
-        int, Field(ge=1, le=100_000, validation_alias=AliasChoices("northline_max_sources", "max_sources"))
-    ] = 200
-    source_syncs: Annotated[
-        int, Field(ge=1, le=64, validation_alias=AliasChoices("northline_sync_threads", "source_syncs"))
-    ] = 8
+    northline_max_sources: Annotated[int, Field(ge=1, le=100_000)] = 200
+    northline_sync_threads: Annotated[int, Field(ge=1, le=64)] = 8
     # The declared data-source connections (bot/sources/connections.py): set by load_settings from
     # the environment, or by a test with with_connections().
     _connections: Connections = PrivateAttr(default_factory=Connections)
@@ -134,7 +126,7 @@ class Settings(BaseSettings):
             raise ValueError("not an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("fetch_allow", mode="before")
+    @field_validator("northline_fetch_allow", mode="before")
     @classmethod
     def _allow_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -176,8 +168,17 @@ class Settings(BaseSettings):
         return self._connections
 
     @property
+    def fetch_allow(self) -> tuple[str, ...]:
+        return self.northline_fetch_allow
+
+    @property
     def sources(self) -> SourceConfig:
-        return SourceConfig(self._connections, self.fetch_allow, self.max_sources, self.source_syncs)
+        return SourceConfig(
+            self._connections,
+            self.northline_fetch_allow,
+            self.northline_max_sources,
+            self.northline_sync_threads,
+        )
 
     def with_connections(self, connections: Connections) -> Settings:
         """These settings with `connections` declared (start-up, or a test)."""

@@ -25,7 +25,7 @@ from bot.logs import _Redacting
 from bot.services.export import export_rows, to_csv
 from bot.services.importer import ImportRejected, import_file
 from bot.services.workspaces import workspace_for
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, load_settings
 from bot.sources.bindings import bind
 from bot.sources.connections import SourceConfig, parse_connections
 from bot.sources.read import SourceError, read_http, read_sql
@@ -337,8 +337,8 @@ def settings(emulator, database_url, servers, tmp_path, max_sources) -> Settings
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=emulator.base_url,
         database_url=database_url,
-        fetch_allow="127.0.0.1",
-        max_sources=max_sources,
+        northline_fetch_allow="127.0.0.1",
+        northline_max_sources=max_sources,
     )
     return base.with_connections(parse_connections(_declare(servers, tmp_path), several_workspaces=True))
 
@@ -348,7 +348,12 @@ def test_the_allow_list_setting_is_read_from_its_variable(monkeypatch, emulator,
     loaded = Settings(
         slack_bot_token="xoxb-1", slack_signing_secret=SIGNING_SECRET, database_url=database_url
     )
-    assert loaded.sources.allow == ("127.0.0.1", "metrics.internal", "10.0.0.0/8")
+    assert loaded.fetch_allow == loaded.sources.allow == ("127.0.0.1", "metrics.internal", "10.0.0.0/8")
+    monkeypatch.setenv("NORTHLINE_FETCH_ALLOW", "10.0.0.0/8 <script>")
+    with pytest.raises(SettingsError, match="NORTHLINE_FETCH_ALLOW is malformed"):
+        load_settings(
+            slack_bot_token="xoxb-1", slack_signing_secret=SIGNING_SECRET, database_url=database_url
+        )
 
 
 # --- the sync: automatic check-ins, failures told once ---------------------------------------------------
