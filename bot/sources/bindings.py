@@ -72,7 +72,11 @@ def bind(
             return False
         session.delete(binding)
         return True
-    values = _values(spec, declared(connections, workspace, spec))
+    try:
+        connection = declared(connections, workspace, spec)
+    except Invalid as refused:  # its fields are the spec's names, not a form's blocks
+        raise Invalid(refused.message) from None
+    values = _values(spec, connection)
     if binding is not None and all(getattr(binding, name) == value for name, value in values.items()):
         return False
     if binding is None:

@@ -624,6 +624,9 @@ def test_an_old_binding_is_refused_at_sync_saying_what_to_declare(slack, db, emu
             binding = session.get(SourceBinding, binding_id)  # kept, with the reason on it
             assert "declared connections" in binding.last_error and binding.failing_since is not None
         assert session.query(CheckIn).count() == 0
+    # Its form preselects no connection: saving it as it opens cannot unbind it by accident.
+    form = by_block(_open_source_form(slack, emulator, kr))[Block.SOURCE_CONNECTION]["element"]
+    assert "initial_option" not in form
 
 
 # --- Slack: /okr sync and /okr show --------------------------------------------------------------------------
