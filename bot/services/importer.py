@@ -148,6 +148,8 @@ def import_file(
         )
     try:
         return apply(session, find_workspace(session, team), parsed, sources=sources)
+    except ImportRejected:
+        raise
     except Invalid as refused:  # the workspace's cap on data sources; the caller rolls back
         raise ImportRejected([Problem(parsed.document.line(()), refused.message)]) from None
 

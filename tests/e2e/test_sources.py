@@ -761,6 +761,17 @@ def test_a_bad_binding_is_refused_with_its_line_and_nothing_is_written(db, confi
         assert session.query(SourceBinding).count() == 0
 
 
+def test_a_file_over_the_cap_is_refused_and_nothing_is_written(db, config):
+    capped = SourceConfig(config.connections, allow=ALLOW, max_sources=1)
+    with db.session() as session:
+        workspace_for(session, TEAM)
+    with pytest.raises(ImportRejected) as raised, db.session() as session:
+        import_file(session, YAML, team_id=TEAM, sources=capped)
+    assert "This workspace has 1 data sources, the most it may have" in str(raised.value)
+    with db.session() as session:
+        assert session.query(SourceBinding).count() == 0 and session.query(KeyResult).count() == 0
+
+
 def test_no_secret_reaches_a_log_line_or_an_export(db, config, caplog, servers, tmp_path):
     caplog.set_level(logging.DEBUG)
     _, (kr,) = make_objective(db)
