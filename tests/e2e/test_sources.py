@@ -585,6 +585,22 @@ def test_one_slow_source_does_not_hold_another(db, config, servers):
     assert done[0].recorded == 2
 
 
+def test_the_api_names_a_bindings_connection_and_nothing_secret(web_app, db, emulator, config):
+    from tests.factories import new_token, served_api
+
+    _, (kr,) = make_objective(db)
+    _bind(db, kr, _http("/guarded?key=querysecret", connection="metrics"), config)
+    with served_api(web_app, db, emulator) as (slack, api):
+        token = new_token(slack, "ci", "read")
+        reply = api.get(f"/api/v1/key-results/KR-{kr}", token)
+    assert reply.status == 200, reply.text
+    source = reply.json()["key_result"]["source"]
+    assert (source["kind"], source["connection"], source["every_minutes"]) == ("http", "metrics", 60)
+    assert (
+        "querysecret" not in reply.text and HEADER_SECRET not in reply.text and "/guarded" not in reply.text
+    )
+
+
 # --- bindings made before connections ------------------------------------------------------------------
 
 
