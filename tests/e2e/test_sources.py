@@ -190,6 +190,12 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/gated":
             self.gate.wait(30)
             status, body = 200, b'{"value": 5}'
+        elif path == "/redirect":  # to the origin named in the query: /redirect?to=http://…
+            self.send_response(302)
+            self.send_header("Location", self.path.split("to=", 1)[1] + "/ok")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         elif path == "/guarded":
             if self.headers.get("Authorization") != HEADER_SECRET:
                 status, body = 401, b'{"error": "who are you"}'
@@ -509,6 +515,17 @@ def test_the_secret_goes_only_to_its_own_connections_origin(db, config, servers)
     ]
     assert with_secret == [(first.server.server_port, "/guarded")]
     assert [path for _, path, _ in second.seen] == ["/ok"]
+
+
+def test_the_secret_does_not_follow_a_redirect_to_another_origin(db, config, servers):
+    first, second = servers
+    _, (kr,) = make_objective(db)
+    binding_id = _bind(
+        db, kr, _http(f"/redirect?to={second.origin}", "/data/total", connection="metrics"), config
+    )
+    sync_binding(db, None, binding_id, datetime(2026, 11, 18, 9, 0, tzinfo=UTC), config=config)
+    assert [headers.get("Authorization") for _, _, headers in first.seen] == [HEADER_SECRET]
+    assert all(HEADER_SECRET not in headers.values() for _, _, headers in second.seen)
 
 
 @pytest.mark.parametrize(
