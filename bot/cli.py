@@ -37,6 +37,22 @@ def _settings():
     return settings
 
 
+def _source_config():
+    """The declared data-source connections, for commands that need no Slack credentials."""
+    import os
+
+    from bot.settings import HINTS, SettingsError, load_connections
+    from bot.sources.connections import SourceConfig
+
+    several = bool(os.environ.get("SLACK_CLIENT_ID") and os.environ.get("SLACK_CLIENT_SECRET"))
+    cap = (os.environ.get("NORTHLINE_MAX_SOURCES") or "200").strip()
+    if not cap.isdigit() or not 1 <= int(cap) <= 100_000:
+        hint = HINTS["NORTHLINE_MAX_SOURCES"]
+        raise SettingsError(f"Configuration error: NORTHLINE_MAX_SOURCES is malformed; it should be {hint}.")
+    max_sources = int(cap)
+    return SourceConfig(load_connections(os.environ, several_workspaces=several), max_sources=max_sources)
+
+
 def _database_url() -> str:
     """Commands that only touch the database need DATABASE_URL, not the Slack credentials."""
     import os
@@ -247,7 +263,7 @@ def import_okrs(args: argparse.Namespace) -> int:
             ensure_schema(db)
             _installed_workspace(db)
             with db.session() as session:
-                result = import_file(session, text, team_id=args.team)
+                result = import_file(session, text, team_id=args.team, sources=_source_config())
                 if args.dry_run:
                     session.rollback()
         finally:
@@ -535,6 +551,7 @@ def clock(args: argparse.Namespace) -> int:
             retention_days=settings.data_retention_days,
             engine=engine,
             dispatcher=dispatcher,
+            sources=settings.sources,
         )
     finally:
         db.dispose()

@@ -95,10 +95,9 @@ class Block(StrEnum):
     SPRINT_OUTCOME = "sprint_outcome"
     SPRINT_NOTE = "sprint_note"
     # Data source modal (`/okr source KR-n`)
-    SOURCE_KIND = "source_kind"
-    SOURCE_ENV = "source_env"
+    SOURCE_CONNECTION = "source_connection"
+    SOURCE_PATH = "source_path"
     SOURCE_QUERY = "source_query"
-    SOURCE_URL = "source_url"
     SOURCE_POINTER = "source_pointer"
     # Workspace settings modal (`/okr settings`)
     SET_TIMEZONE = "set_timezone"
@@ -112,7 +111,6 @@ class Block(StrEnum):
     SET_DIGEST_TIME = "set_digest_time"
     SET_OWNER_SOURCES = "set_owner_sources"
     SET_UNATTENDED_STEPS = "set_unattended_steps"
-    SOURCE_HEADER = "source_header"
     SOURCE_EVERY = "source_every"
 
     def of(self, **parts: object) -> str:

@@ -23,18 +23,20 @@ the tick plans the units and enqueues those with posts due for `northline worker
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import signal
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.jobs import engine as engine_module
 from bot.jobs.common import ClientFor, RunReport
 from bot.jobs.engine import JOB_KINDS, Engine, units_for
+from bot.sources.connections import SourceConfig
 from storage.db import Database
 from storage.repositories import leases
 
@@ -135,15 +137,19 @@ class Clock:
     purged_on: str = ""
     dispatcher: Dispatcher | None = None  # Celery: enqueue what is due instead of delivering it
     syncing: Future | None = None  # the data sources' sync in progress, if any
+    sources: SourceConfig = field(default_factory=SourceConfig)  # declared connections, allow-list
 
     def sync_sources(self, now: datetime) -> None:
         """Bound data sources whose interval has passed (bot/sources/sync.py), on the engine's pool:
-        one sync at a time, and never in the tick's own thread (each read may take seconds)."""
+        one run at a time, never in the tick's own thread; within a run, sources are read
+        concurrently (NORTHLINE_SYNC_THREADS), so a slow one holds back only itself."""
         if self.syncing is not None and not self.syncing.done():
             return
         from bot.sources.sync import sync_due_sources
 
-        self.syncing = self.engine.background(sync_due_sources, self.db, self.engine.client_for, now)
+        self.syncing = self.engine.background(
+            functools.partial(sync_due_sources, config=self.sources), self.db, self.engine.client_for, now
+        )
 
     def dispatch(self, now: datetime) -> None:
         """Start every kind for every workspace and return: a unit that overruns the minute holds
@@ -240,13 +246,20 @@ def run_clock(
     retention_days: int = 30,
     engine: Engine | None = None,
     dispatcher: Dispatcher | None = None,
+    sources: SourceConfig | None = None,
 ) -> int:
     """Run until SIGTERM/SIGINT (or `stop` is set by the caller). Returns the exit status."""
     global _clock
     leadership = Leadership(db)
     engine = engine or Engine(db, client_for, stop=stop)
     _clock = Clock(
-        db, engine, stop, retention_days=retention_days, leadership=leadership, dispatcher=dispatcher
+        db,
+        engine,
+        stop,
+        retention_days=retention_days,
+        leadership=leadership,
+        dispatcher=dispatcher,
+        sources=sources or SourceConfig(),
     )
     scheduler = build_scheduler(database_url, tick_seconds=tick_seconds)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.sources.connections import Connections, ConnectionsError, SourceConfig, parse_connections
 
 # What each variable should look like, for the one-line start-up error.
 HINTS: dict[str, str] = {
@@ -31,7 +35,11 @@ HINTS: dict[str, str] = {
     "NORTHLINE_BATCH_SIZE": "posts in one unit of work, a whole number from 10 to 100000, e.g. 500",
     "NORTHLINE_UNIT_TIMEOUT": "seconds after which a unit whose worker vanished is run again, 10 to 86400, e.g. 900",
     "NORTHLINE_QUEUE": "the broker queue's name, letters, digits, dots, dashes, e.g. northline.units",
+    "NORTHLINE_FETCH_ALLOW": "host names, IP addresses or CIDRs separated by commas, e.g. metrics.internal,10.0.0.0/8",
+    "NORTHLINE_MAX_SOURCES": "data-source bindings a workspace may have, a whole number from 1 to 100000, e.g. 200",
+    "NORTHLINE_SYNC_THREADS": "data-source reads run at once by the clock, a whole number from 1 to 64, e.g. 8",
 }
+_ALLOW_ENTRY = r"^[A-Za-z0-9.:_/-]{1,255}$"
 
 
 class LogFormat(StrEnum):
@@ -108,6 +116,14 @@ class Settings(BaseSettings):
     northline_api_workspace_rate_limit: Annotated[int, Field(ge=1, le=1_000_000)] = 1200
     # Failed authentications a minute per client address, answered 401; beyond it 429.
     northline_api_auth_failures_per_minute: Annotated[int, Field(ge=1, le=100_000)] = 30
+    # Hosts, addresses and CIDRs a data source may reach although they are not globally routable.
+    northline_fetch_allow: Annotated[tuple[str, ...], NoDecode] = ()
+    # Data-source bindings one workspace may have; and how many sources the clock reads at once.
+    northline_max_sources: Annotated[int, Field(ge=1, le=100_000)] = 200
+    northline_sync_threads: Annotated[int, Field(ge=1, le=64)] = 8
+    # The declared data-source connections (bot/sources/connections.py): set by load_settings from
+    # the environment, or by a test with with_connections().
+    _connections: Connections = PrivateAttr(default_factory=Connections)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -115,6 +131,17 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("not an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("northline_fetch_allow", mode="before")
+    @classmethod
+    def _allow_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if isinstance(value, list | tuple):
+            if not all(isinstance(entry, str) and re.match(_ALLOW_ENTRY, entry) for entry in value):
+                raise ValueError("not a list of host names, addresses or CIDRs")
+            return tuple(value)
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -141,6 +168,29 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def connections(self) -> Connections:
+        return self._connections
+
+    @property
+    def fetch_allow(self) -> tuple[str, ...]:
+        return self.northline_fetch_allow
+
+    @property
+    def sources(self) -> SourceConfig:
+        return SourceConfig(
+            self._connections,
+            self.northline_fetch_allow,
+            self.northline_max_sources,
+            self.northline_sync_threads,
+        )
+
+    def with_connections(self, connections: Connections) -> Settings:
+        """These settings with `connections` declared (start-up, or a test)."""
+        copy = self.model_copy()
+        copy._connections = connections
+        return copy
 
 
 def normalize_database_url(value: str) -> str:
@@ -169,6 +219,15 @@ def describe_error(error: ValidationError) -> str:
 
 def load_settings(**overrides: object) -> Settings:
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as error:
         raise SettingsError(describe_error(error)) from None
+    return settings.with_connections(load_connections(os.environ, several_workspaces=settings.oauth_enabled))
+
+
+def load_connections(env, *, several_workspaces: bool) -> Connections:
+    """The declared data-source connections, or start-up stops with one line naming the variable."""
+    try:
+        return parse_connections(env, several_workspaces=several_workspaces)
+    except ConnectionsError as error:
+        raise SettingsError(f"Configuration error: {error}.") from None

@@ -65,6 +65,7 @@ def source_out(binding: SourceBinding | None) -> s.SourceOut | None:
         return None
     return s.SourceOut(
         kind=binding.kind.value,
+        connection=binding.connection,
         every_minutes=binding.every_minutes,
         last_run_at=binding.last_run_at,
         last_value=binding.last_value,

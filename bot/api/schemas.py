@@ -128,6 +128,10 @@ class PageOut(BaseModel):
 
 class SourceOut(BaseModel):
     kind: Literal["sql", "http"]
+    connection: str | None = Field(
+        description="The operator-declared connection it reads through; null for a binding made "
+        "before connections, which is not read until it is bound again"
+    )
     every_minutes: int
     last_run_at: Moment | None
     last_value: float | None

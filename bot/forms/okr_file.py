@@ -30,9 +30,8 @@ The file
             owner: U0123BOB    # optional: defaults to the objective's owner
             weight: 2          # optional: > 0, default 1
             source:            # optional: where its number comes from, synced hourly
-              kind: sql        # or http (url, pointer, optional header + env); see examples/okrs.yaml
-              env: NORTHLINE_SOURCE_SALES_URL   # the variable holding the database URL
-              query: SELECT SUM(amount) FROM orders WHERE paid
+              connection: sales  # a connection the operator declared (NORTHLINE_SOURCE_SALES_URL)
+              query: SELECT SUM(amount) FROM orders WHERE paid   # sql; http: path + pointer
           - title: Launch the new pricing page
             milestone: true    # a done/not-done key result: no start, no target
 

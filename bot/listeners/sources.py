@@ -1,6 +1,7 @@
 """`/okr sync KR-n` (or `KPI-n`): read the bound data source now; `/okr source KR-n`: the form that
 binds one. Added to the /okr router with `add_subcommand`; the router has acked, so the source's
-network time is after the ack."""
+network time is after the ack and the result goes back through the command's response_url, however
+long the read takes (up to its deadline)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,14 @@ from bot.sources.sync import sync_binding
 from bot.ui import sources as ui
 
 if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.sources.connections import SourceConfig
     from storage.db import Database
 
 USAGE_LINE = "• `/okr sync KR-7` — read a key result's (or KPI's) data source now"
-SOURCE_LINE = "• `/okr source KR-7` — where its number comes from: a SQL query or a JSON URL (owner or admin)"
+SOURCE_LINE = (
+    "• `/okr source KR-7` — where its number comes from, over a connection the operator declared (admin)"
+)
 
 
 def register(app: App) -> None:
@@ -41,22 +46,35 @@ def source_command(call: Invocation) -> None:
     if len(parts) != 1:
         raise Usage("Name one key result or KPI, like `/okr source KR-7`.")
     who = call.who
+    sources: SourceConfig = call.context["settings"].sources
+    declared = [(c.name, c.kind) for c in sources.connections.for_team(who.team_id)]
     with unit_of_work(call.db, who) as (session, workspace):
-        ref, binding = bindings.binding_to_sync(session, workspace, who.user_id, parts[0])
-        view = ui.source_modal(ref, binding, json.dumps({"ref": ref}))
+        ref, binding = bindings.binding_to_edit(session, workspace, who.user_id, parts[0])
+        view = ui.source_modal(ref, binding, declared, json.dumps({"ref": ref}))
     call.client.views_open(trigger_id=call.trigger_id, view=view)
 
 
-def submit_source(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
-    spec = parse_source(view)
+def submit_source(
+    ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database, settings: Settings
+) -> None:
+    who = caller(context)
+    sources = settings.sources
+    spec = parse_source(view, sources.connections, who.team_id)
     try:
         ref = json.loads(view.get("private_metadata") or "{}")["ref"]
     except (ValueError, KeyError, TypeError):
         raise Invalid("This form is out of date; run `/okr source` again.") from None
-    who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         # Checked again on submit: the form's private_metadata is only a hint, never trusted.
-        bindings.bind_reference(session, workspace, who.user_id, str(ref), spec)
+        bindings.bind_reference(
+            session,
+            workspace,
+            who.user_id,
+            str(ref),
+            spec,
+            connections=sources.connections,
+            max_sources=sources.max_sources,
+        )
     ack()
     outbound.dm(client, who.user_id, ui.bound_message(str(ref), spec))
 
@@ -73,7 +91,10 @@ def sync_command(call: Invocation) -> None:
         call.respond(**ui.not_bound_message(ref))
         return
     # The person asking sees the failure here, so no DM; the clock's next failure still tells the owner.
-    result = sync_binding(call.db, lambda _workspace: call.client, binding_id, _now(), notify=False)
+    sources: SourceConfig = call.context["settings"].sources
+    result = sync_binding(
+        call.db, lambda _workspace: call.client, binding_id, _now(), config=sources, notify=False
+    )
     if result.skipped:
         call.respond(**ui.failed_message(ref, "it is closed or archived"))
     elif not result.ok:

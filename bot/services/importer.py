@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cycles import parse_cycle
 from bot.domain.references import RefKind, format_ref, parse_ref
-from bot.errors import NotFound
+from bot.errors import Invalid, NotFound
 from bot.forms.okr_file import (
     KEY_MAX,
     MAX_FILE_BYTES,
@@ -45,6 +45,8 @@ from bot.forms.okr_file import (
 from bot.services import calendar
 from bot.services.workspaces import next_number
 from bot.sources.bindings import bind as bind_source
+from bot.sources.bindings import declared
+from bot.sources.connections import Connections, SourceConfig
 from storage.models import KeyResult, KeyResultKind, Kra, Objective, Status, Workspace
 
 # The file's names, for the callers that know the importer by this module.
@@ -132,16 +134,24 @@ def find_workspace(session: Session, team_id: str) -> Workspace:
     return workspace
 
 
-def import_file(session: Session, text: str, *, team_id: str | None = None) -> ImportResult:
+def import_file(
+    session: Session, text: str, *, team_id: str | None = None, sources: SourceConfig | None = None
+) -> ImportResult:
     """Check the whole file, then apply it in the caller's transaction. Raises ImportRejected (the
-    file), NotFound (the team); writes nothing unless every check passed."""
+    file), NotFound (the team); writes nothing unless every check passed. `sources`: the declared
+    connections a `source:` may name (none declared: a file with a `source:` is refused)."""
     parsed = parse_file(text)
     team = team_id or parsed.spec.team
     if not team:
         raise ImportRejected(
             [Problem(parsed.document.line(()), "name the workspace: add `team: T0123ABCD` or pass --team")]
         )
-    return apply(session, find_workspace(session, team), parsed)
+    try:
+        return apply(session, find_workspace(session, team), parsed, sources=sources)
+    except ImportRejected:
+        raise
+    except Invalid as refused:  # the workspace's cap on data sources; the caller rolls back
+        raise ImportRejected([Problem(parsed.document.line(()), refused.message)]) from None
 
 
 @dataclass
@@ -157,8 +167,11 @@ class _Resolved:
     parent_id: int | None = None  # an objective already in the workspace
 
 
-def apply(session: Session, workspace: Workspace, parsed: ParsedFile) -> ImportResult:
+def apply(
+    session: Session, workspace: Workspace, parsed: ParsedFile, *, sources: SourceConfig | None = None
+) -> ImportResult:
     spec, document = parsed.spec, parsed.document
+    sources = sources or SourceConfig()
     # The calendar first: the file's cycles are named by its fiscal year. A problem found later
     # raises, and the caller's transaction takes this back with the rest.
     settings_changed: list[str] = []
@@ -180,7 +193,7 @@ def apply(session: Session, workspace: Workspace, parsed: ParsedFile) -> ImportR
         if kra_numbers
         else {}
     )
-    resolved = _resolve(workspace, spec, document, by_key, by_number, kras)
+    resolved = _resolve(workspace, spec, document, by_key, by_number, kras, sources.connections)
     matched_ids = [r.existing.id for r in resolved if r.existing is not None]
     existing_krs: dict[int, list[KeyResult]] = {}
     if matched_ids:
@@ -230,7 +243,7 @@ def apply(session: Session, workspace: Workspace, parsed: ParsedFile) -> ImportR
         if item.existing is not None:
             (result.objectives_updated if changed[item.spec.key] else result.objectives_unchanged).append(ref)
         _apply_key_results(
-            session, workspace, objective, item.spec, existing_krs.get(objective.id, []), result
+            session, workspace, objective, item.spec, existing_krs.get(objective.id, []), result, sources
         )
     session.flush()
     return result
@@ -243,9 +256,10 @@ def _resolve(
     by_key: dict[str, Objective],
     by_number: dict[int, Objective],
     kras: dict[int, Kra],
+    connections: Connections,
 ) -> list[_Resolved]:
     """Every objective of the file against the workspace, or ImportRejected with every problem."""
-    resolver = _Resolver(workspace, spec, document, by_key, by_number, kras)
+    resolver = _Resolver(workspace, spec, document, by_key, by_number, kras, connections)
     resolved = resolver.objectives()
     keys = {item.spec.key for item in resolved}
     for item in resolved:
@@ -268,6 +282,7 @@ class _Resolver:
     by_key: dict[str, Objective]
     by_number: dict[int, Objective]
     kras: dict[int, Kra]
+    connections: Connections
     problems: list[Problem] = field(default_factory=list)
 
     def problem(self, path: Path, message: str) -> None:
@@ -286,12 +301,25 @@ class _Resolver:
                 )
                 continue
             keys[objective.key] = index
+            self.sources(objective, at)
             existing = self.by_key.get(objective.key)
             cycle = self.cycle(objective, at)
             resolved.append(
                 _Resolved(index, objective, cycle, self.kra_id(objective, existing, at), existing)
             )
         return resolved
+
+    def sources(self, objective: ObjectiveSpec, at: Path) -> None:
+        """Each `source:` names a connection declared for this workspace and gives what it needs."""
+        for number, kr in enumerate(objective.key_results):
+            if kr.source is None:
+                continue
+            where = (*at, "key_results", number, "source")
+            try:
+                declared(self.connections, self.workspace, kr.source)
+            except Invalid as refused:
+                for name, message in (refused.fields or {"connection": refused.message}).items():
+                    self.problem((*where, name), message)
 
     def cycle(self, objective: ObjectiveSpec, at: Path) -> str:
         cycle_text = objective.cycle or self.spec.cycle
@@ -389,6 +417,21 @@ def _node(objective_id: int, file_key_of_id: dict[int, str]) -> tuple[str, Any]:
     return ("key", key) if key else ("id", objective_id)
 
 
+def _bind(
+    session: Session, workspace: Workspace, kr: KeyResult, spec: KeyResultSpec, sources: SourceConfig
+) -> bool:
+    """The operator's file binds as the operator: its connections were checked with the rest."""
+    return bind_source(
+        session,
+        workspace,
+        kr,
+        spec.source,
+        "import",
+        connections=sources.connections,
+        max_sources=sources.max_sources,
+    )
+
+
 def _apply_key_results(
     session: Session,
     workspace: Workspace,
@@ -396,6 +439,7 @@ def _apply_key_results(
     spec: ObjectiveSpec,
     existing: list[KeyResult],
     result: ImportResult,
+    sources: SourceConfig,
 ) -> None:
     matches, unmatched = _match_key_results(spec.key_results, existing)
     for position, (kr_spec, kr) in enumerate(zip(spec.key_results, matches, strict=True)):
@@ -418,14 +462,14 @@ def _apply_key_results(
             )
             session.add(kr)
             session.flush()
-            bind_source(session, workspace, kr, kr_spec.source, "import")
+            _bind(session, workspace, kr, kr_spec, sources)
             result.key_results_created += 1
             continue
         if kr.status == Status.ARCHIVED:
             values["status"] = Status.ACTIVE
         changed = _assign(kr, **values)
         # The file is the truth for the source too: a key result without `source:` has none.
-        changed = bind_source(session, workspace, kr, kr_spec.source, "import") or changed
+        changed = _bind(session, workspace, kr, kr_spec, sources) or changed
         if changed:
             result.key_results_updated += 1
         else:

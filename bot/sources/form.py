@@ -1,4 +1,5 @@
-"""The *Data source* modal's state → a SourceSpec (or None: no source), every problem under its field."""
+"""The *Data source* modal's state → a SourceSpec (or None: no source), every problem under its
+field, the connection checked against the ones declared for the workspace."""
 
 from __future__ import annotations
 
@@ -7,60 +8,41 @@ from pydantic import ValidationError
 from bot.errors import Invalid
 from bot.forms.state import field_errors, flatten, text
 from bot.ids import Block
-from bot.sources.spec import SourceSpec
+from bot.sources.connections import Connections
+from bot.sources.spec import SourceSpec, problems_with
 from bot.ui.sources import NONE
 
 _BLOCKS = {
-    "kind": Block.SOURCE_KIND,
-    "env": Block.SOURCE_ENV,
-    "query": Block.SOURCE_QUERY,
-    "url": Block.SOURCE_URL,
+    "connection": Block.SOURCE_CONNECTION,
+    "path": Block.SOURCE_PATH,
     "pointer": Block.SOURCE_POINTER,
-    "header": Block.SOURCE_HEADER,
+    "query": Block.SOURCE_QUERY,
     "every": Block.SOURCE_EVERY,
 }
 
 
-def _sql_errors(data: dict) -> dict[str, str]:
-    """What a sql source is missing; clears the fields only an http source has."""
-    errors: dict[str, str] = {}
-    for name, message in (
-        ("env", "Name the variable that holds the database URL, e.g. NORTHLINE_SOURCE_SALES_URL."),
-        ("query", "Write the query that gives the number."),
-    ):
-        if not data[name]:
-            errors[_BLOCKS[name]] = message
-    for name in ("url", "pointer", "header"):
-        data[name] = None  # left over from an http source: not part of a sql one
-    return errors
-
-
-def _http_errors(data: dict) -> dict[str, str]:
-    """What an http source is missing; clears the query only a sql source has."""
-    errors: dict[str, str] = {}
-    if not data["url"]:
-        errors[Block.SOURCE_URL] = "Give the URL that answers with JSON."
-    if data["pointer"] is None:
-        errors[Block.SOURCE_POINTER] = "Give the JSON pointer to the number, e.g. /data/total."
-    if bool(data["header"]) != bool(data["env"]):
-        block = Block.SOURCE_ENV if data["header"] else Block.SOURCE_HEADER
-        errors[block] = "A header and its variable go together: give both, or neither."
-    data["query"] = None
-    return errors
-
-
-def parse_source(view: dict) -> SourceSpec | None:
+def parse_source(view: dict, connections: Connections, team_id: str | None) -> SourceSpec | None:
     values = flatten(view)
-    kind = values.get(Block.SOURCE_KIND) or NONE
-    if kind == NONE:
+    chosen = values.get(Block.SOURCE_CONNECTION) or NONE
+    if chosen == NONE:
         return None
-    data = {name: text(values.get(block)) or None for name, block in _BLOCKS.items()}
-    data["kind"] = kind
-    errors = _sql_errors(data) if kind == "sql" else _http_errors(data)
-    if errors:
-        raise Invalid("Some fields need another look.", fields=errors)
+    connection = connections.find(chosen, team_id)
+    if connection is None:  # a forged or stale choice: the form only offers declared ones
+        raise Invalid(
+            "Choose a connection declared for this workspace.",
+            fields={Block.SOURCE_CONNECTION: f"No connection {chosen} is declared for this workspace."},
+        )
+    data = {name: text(values.get(block)) or None for name, block in _BLOCKS.items() if name != "connection"}
+    if connection.kind == "sql":
+        data["path"] = data["pointer"] = None  # left over from an http choice: not part of a sql one
+    else:
+        data["query"] = None
     try:
-        return SourceSpec.model_validate(data)
+        spec = SourceSpec.model_validate({"connection": connection.name, **data})
     except ValidationError as error:
-        fields = field_errors(error, lambda name: _BLOCKS.get(name, Block.SOURCE_KIND))
+        fields = field_errors(error, lambda name: _BLOCKS.get(name, Block.SOURCE_CONNECTION))
         raise Invalid("Some fields need another look.", fields=fields) from None
+    problems = problems_with(spec, connection)
+    if problems:
+        raise Invalid("Some fields need another look.", fields={_BLOCKS[k]: v for k, v in problems.items()})
+    return spec

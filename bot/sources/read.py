@@ -1,19 +1,19 @@
 """Reading one number from a data source: a SQL query or an HTTP GET of JSON.
 
 Every failure is a SourceError whose message is safe to show in Slack, the API and logs: it
-names the environment variable, never its value, and never the URL (a query string can hold a
-key). Secrets live only in the environment; the database keeps the variable's name.
+names the declared connection, never its secret, and never the URL (a query string can hold a
+key). Secrets live only in the operator's declarations (bot/sources/connections.py).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import jsonpointer
@@ -26,9 +26,6 @@ from bot.domain.numbers import MAX_ABS, parse_number
 
 TIMEOUT_SECONDS = 10.0
 MAX_HTTP_BYTES = 1024 * 1024
-# Only variables meant for sources can be named, so a binding can never send Northline's own
-# secrets (SLACK_BOT_TOKEN, DATABASE_URL, …) to a URL of its choosing.
-ENV_NAME = re.compile(r"NORTHLINE_SOURCE_[A-Z0-9_]{1,80}")
 
 
 class SourceError(Exception):
@@ -37,15 +34,6 @@ class SourceError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def secret_from(env: Mapping[str, str], name: str | None) -> str:
-    if not name or not ENV_NAME.fullmatch(name):
-        raise SourceError("the binding must name an environment variable starting with NORTHLINE_SOURCE_")
-    value = env.get(name)
-    if not value:
-        raise SourceError(f"the environment variable {name} is not set on the server")
-    return value
 
 
 def as_number(value: object, where: str) -> float:
@@ -74,16 +62,15 @@ def as_number(value: object, where: str) -> float:
 
 
 def read_sql(
-    env_name: str, query: str, *, env: Mapping[str, str] | None = None, timeout: float = TIMEOUT_SECONDS
+    database_url: str, query: str, *, connection_name: str, timeout: float = TIMEOUT_SECONDS
 ) -> float:
     """Run `query` in a read-only transaction with a statement timeout; it must return one row of
     one column holding a number. The transaction is always rolled back."""
-    env = os.environ if env is None else env
-    url = secret_from(env, env_name)
+    url, env_name = database_url, f"the connection {connection_name}"
     try:
         engine = create_engine(url, poolclass=NullPool, connect_args=_connect_args(url, timeout))
     except (ArgumentError, NoSuchModuleError, ValueError):
-        raise SourceError(f"{env_name} does not hold a database URL Northline can use") from None
+        raise SourceError(f"{env_name} is not a database Northline can use") from None
     try:
         with engine.connect() as connection:
             _read_only_with_timeout(connection, timeout)
@@ -179,7 +166,7 @@ def _database_problem(original: BaseException, env_name: str, timeout: float) ->
         or (isinstance(code, int) and (2000 <= code < 3000 or code in (1044, 1045, 1049)))
     )
     if connecting and type(original).__name__ == "OperationalError":
-        return f"could not connect to the database in {env_name}"
+        return f"could not connect to the database of {env_name}"
     if isinstance(code, str) and re.fullmatch(r"[0-9A-Z]{5}", code):
         return f"the database refused the query (SQLSTATE {code})"
     if isinstance(code, int):
@@ -194,24 +181,29 @@ def _no_constants(name: str) -> float:
     raise SourceError(f"the answer holds {name}, which is not a finite number")
 
 
+def _refuse_loopback(url: str, allow: Sequence[str]) -> None:
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host in ("localhost", "127.0.0.1", "::1") and host not in allow:
+        raise SourceError("the source's host is not publicly routable and not in NORTHLINE_FETCH_ALLOW")
+
+
 def read_http(
     url: str,
     pointer: str,
     *,
-    header: str | None = None,
-    env_name: str | None = None,
-    env: Mapping[str, str] | None = None,
+    secret_headers: Mapping[str, str] | None = None,
+    allow: Sequence[str] = (),
     timeout: float = TIMEOUT_SECONDS,
 ) -> float:
     """GET `url`, read its JSON answer, and the number at the RFC 6901 `pointer` ("" is the whole
-    answer). `header`, if named, is sent with the value of the environment variable `env_name`."""
-    env = os.environ if env is None else env
+    answer). `secret_headers` go only to `url`'s origin: never copied onto a redirect."""
     headers = {"Accept": "application/json", "User-Agent": "Northline source sync"}
-    if header:
-        headers[header] = secret_from(env, env_name)
     if not url.lower().startswith(("http://", "https://")):
         raise SourceError("the source's URL must start with http:// or https://")
+    _refuse_loopback(url, allow)
     request = urllib.request.Request(url, headers=headers, method="GET")
+    for name, value in (secret_headers or {}).items():
+        request.add_unredirected_header(name, value)  # urllib copies the others onto a redirect
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read(MAX_HTTP_BYTES + 1)

@@ -1,4 +1,5 @@
-"""A data source binding as people write it (OKRs-as-code YAML, or a form): checked once, here."""
+"""A data source binding as people write it (OKRs-as-code YAML, a form, the API): checked here,
+then against the declared connection it names (`problems_with`)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from bot.sources.read import ENV_NAME
-from storage.models import SourceKind
+from bot.sources.connections import NAME, Connection, path_problem
 
 QUERY_MAX = 10_000
-URL_MAX = 2000
 POINTER_MAX = 500
 EVERY_MIN, EVERY_MAX, EVERY_DEFAULT = 5, 7 * 24 * 60, 60
-_HEADER = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}")  # an HTTP token (RFC 9110 field-name)
+_OLD_KEYS = ("kind", "env", "url", "header")
 
 
 def _text(value: Any) -> str | None:
@@ -26,37 +25,46 @@ def _text(value: Any) -> str | None:
 
 
 class SourceSpec(BaseModel):
-    """`kind: sql` with `env` (the variable holding the database URL) and `query`; or `kind: http`
-    with `url`, `pointer` and optionally `header` + `env` (the variable holding its value).
-    `every`: minutes between syncs, 60 by default."""
+    """`connection`: the name of a connection the operator declared (NORTHLINE_SOURCE_<NAME>_URL).
+    An http connection takes `path` (path and query under its origin) and `pointer`; a sql one
+    takes `query`. `every`: minutes between syncs, 60 by default."""
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: SourceKind
-    env: str | None = None
-    query: str | None = None
-    url: str | None = None
+    connection: str
+    path: str | None = None
     pointer: str | None = None
-    header: str | None = None
+    query: str | None = None
     every: int = EVERY_DEFAULT
 
-    @field_validator("kind", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _kind(cls, value: Any) -> Any:
+    def _no_old_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(key in data for key in _OLD_KEYS):
+            raise ValueError(
+                "a source names a connection the operator declared (connection: crm), with path and "
+                "pointer or query; kind, env, url and header are no longer written in a binding"
+            )
+        return data
+
+    @field_validator("connection", mode="before")
+    @classmethod
+    def _connection(cls, value: Any) -> str:
         text = (_text(value) or "").lower()
-        if text not in ("sql", "http"):
-            raise ValueError("kind is sql or http")
+        if not NAME.fullmatch(text):
+            raise ValueError("connection is the name of a declared connection, e.g. crm")
         return text
 
-    @field_validator("env", mode="before")
+    @field_validator("path", mode="before")
     @classmethod
-    def _env(cls, value: Any) -> str | None:
+    def _path(cls, value: Any) -> str | None:
         text = _text(value)
-        if text is not None and not ENV_NAME.fullmatch(text):
-            raise ValueError(
-                "env names an environment variable starting with NORTHLINE_SOURCE_, e.g. NORTHLINE_SOURCE_SALES_URL"
-            )
-        return text or None
+        if not text:
+            return None
+        problem = path_problem(text)
+        if problem is not None:
+            raise ValueError(problem)
+        return text
 
     @field_validator("query", mode="before")
     @classmethod
@@ -66,31 +74,15 @@ class SourceSpec(BaseModel):
             raise ValueError(f"the query is longer than {QUERY_MAX:,} characters")
         return text or None
 
-    @field_validator("url", mode="before")
-    @classmethod
-    def _url(cls, value: Any) -> str | None:
-        text = _text(value)
-        if text is not None and (len(text) > URL_MAX or not re.match(r"https?://[^\s/]+", text, re.I)):
-            raise ValueError("url is an http:// or https:// address")
-        return text or None
-
     @field_validator("pointer", mode="before")
     @classmethod
     def _pointer(cls, value: Any) -> str | None:
         text = _text(value)
         if text is None:
             return None
-        if len(text) > POINTER_MAX or (text and not text.startswith("/")):
+        if len(text) > POINTER_MAX or (text and not text.startswith("/")) or re.search(r"[\x00-\x1f]", text):
             raise ValueError('pointer is a JSON pointer such as /data/total ("" for the whole answer)')
         return text
-
-    @field_validator("header", mode="before")
-    @classmethod
-    def _header(cls, value: Any) -> str | None:
-        text = _text(value)
-        if text is not None and not _HEADER.fullmatch(text):
-            raise ValueError("header is an HTTP header name such as Authorization")
-        return text or None
 
     @field_validator("every", mode="before")
     @classmethod
@@ -102,20 +94,22 @@ class SourceSpec(BaseModel):
             raise ValueError(f"every is a whole number of minutes from {EVERY_MIN} to {EVERY_MAX}")
         return int(text)
 
-    @model_validator(mode="after")
-    def _complete(self) -> SourceSpec:
-        if self.kind == SourceKind.SQL:
-            if not self.env or not self.query:
-                raise ValueError("a sql source needs env (the variable holding the database URL) and query")
-            if self.url or self.pointer is not None or self.header:
-                raise ValueError("a sql source takes env and query, not url, pointer or header")
-        else:
-            if not self.url or self.pointer is None:
-                raise ValueError("an http source needs url and pointer (e.g. pointer: /data/total)")
-            if self.query:
-                raise ValueError("an http source takes url and pointer, not query")
-            if bool(self.header) != bool(self.env):
-                raise ValueError(
-                    "header and env go together: the header's value comes from the variable env names"
-                )
-        return self
+
+def problems_with(spec: SourceSpec, connection: Connection) -> dict[str, str]:
+    """Field name → what is wrong with `spec` for the connection it names (empty: nothing)."""
+    problems: dict[str, str] = {}
+    if connection.kind == "sql":
+        if not spec.query:
+            problems["query"] = f"`{connection.name}` is a database: write the query that gives the number"
+        if spec.path or spec.pointer is not None:
+            problems["path" if spec.path else "pointer"] = (
+                f"`{connection.name}` is a database: it takes a query, not a path or pointer"
+            )
+        return problems
+    if spec.query:
+        problems["query"] = (
+            f"`{connection.name}` is an http connection: it takes a path and pointer, not a query"
+        )
+    if spec.pointer is None:
+        problems["pointer"] = "give the JSON pointer to the number, e.g. /data/total"
+    return problems

@@ -1,7 +1,8 @@
 """Syncing bound data sources: `sync_due_sources(db, client_for, now)` for the clock (hourly by
 default, each binding's `every` minutes), `sync_binding(...)` for `/okr sync KR-n`.
 
-One binding at a time, in three steps, so no transaction is open while a source is read:
+Each binding in three steps, so no transaction is open and no Web API call waits while a source is
+read (bindings are read concurrently, each within its own deadline):
   1. a short transaction reads the binding and its key result or KPI;
   2. the source is read (SQL or HTTP, with timeouts);
   3. a short transaction records the number as an automatic check-in (or KPI measurement) when it
@@ -12,9 +13,11 @@ One binding at a time, in three steps, so no transaction is open while a source 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -24,8 +27,8 @@ from bot.domain.references import RefKind, format_ref
 from bot.errors import Conflict, Invalid
 from bot.forms.okr import CheckInEntry
 from bot.services import checkins, kras
+from bot.sources.connections import SourceConfig, url_under
 from bot.sources.read import SourceError, read_http, read_sql
-from bot.sources.spec import SourceSpec
 from bot.ui import sources as ui
 from storage.db import Database
 from storage.models import (
@@ -94,7 +97,13 @@ def _naive_utc(now: datetime) -> datetime:
 @dataclass(frozen=True)
 class _Plan:
     binding_id: int
-    spec: SourceSpec
+    kind: str
+    connection: str | None
+    path: str | None
+    pointer: str | None
+    query: str | None
+    old_env: str | None  # a binding made before connections: what it named, for the message
+    old_url: str | None
     ref: str
     title: str
     owner_id: str
@@ -110,54 +119,84 @@ def _plan(db: Database, binding_id: int) -> _Plan | None:
         if binding is None:
             return None
         workspace = session.get(Workspace, binding.workspace_id)
-        spec = SourceSpec(
-            kind=binding.kind.value,
-            env=binding.env,
-            query=binding.query,
-            url=binding.url,
-            pointer=binding.pointer,
-            header=binding.header,
-            every=binding.every_minutes,
-        )
         if binding.key_result_id is not None:
             kr = session.get(KeyResult, binding.key_result_id)
             objective = session.get(Objective, kr.objective_id)
-            active = is_active_key_result(kr, objective)
-            return _Plan(
-                binding_id,
-                spec,
+            ref, title, owner, unit, current = (
                 format_ref(RefKind.KR, kr.number),
                 kr.title,
                 kr.owner_id,
                 kr.unit,
                 kr.current_value,
-                active and workspace.uninstalled_at is None,
-                workspace.team_id,
             )
-        kpi = session.get(Kpi, binding.kpi_id)
-        kra = session.get(Kra, kpi.kra_id)
-        active = kpi.status == Status.ACTIVE and kra.status == Status.ACTIVE
+            active = is_active_key_result(kr, objective)
+        else:
+            kpi = session.get(Kpi, binding.kpi_id)
+            kra = session.get(Kra, kpi.kra_id)
+            ref, title, owner, unit, current = (
+                format_ref(RefKind.KPI, kpi.number),
+                kpi.name,
+                kra.owner_id,
+                kpi.unit,
+                kpi.latest_value,
+            )
+            active = kpi.status == Status.ACTIVE and kra.status == Status.ACTIVE
         return _Plan(
             binding_id,
-            spec,
-            format_ref(RefKind.KPI, kpi.number),
-            kpi.name,
-            kra.owner_id,
-            kpi.unit,
-            kpi.latest_value,
+            binding.kind.value,
+            binding.connection,
+            binding.path,
+            binding.pointer,
+            binding.query,
+            binding.env,
+            binding.url,
+            ref,
+            title,
+            owner,
+            unit,
+            current,
             active and workspace.uninstalled_at is None,
             workspace.team_id,
         )
 
 
-def read_source(
-    spec: SourceSpec, *, env: Mapping[str, str] | None = None, timeout: float | None = None
-) -> float:
+def old_binding_error(plan: _Plan) -> str:
+    """What the owner and the operator must do for a binding made before declared connections."""
+    if plan.kind == SourceKind.SQL.value:
+        what = (
+            f"a sql connection holding the database of {plan.old_env}" if plan.old_env else "a sql connection"
+        )
+    else:
+        host = urlsplit(plan.old_url or "").hostname
+        what = f"an http connection for {host}" if host else "an http connection"
+    return (
+        "this source was bound before sources went through declared connections and is not read any "
+        f"more: the operator declares {what} (NORTHLINE_SOURCE_<NAME>_URL, see docs/integrations.md), "
+        f"then its owner or an admin chooses it with /okr source {plan.ref}"
+    )
+
+
+def read_source(plan: _Plan, config: SourceConfig, *, timeout: float | None = None) -> float:
+    """The number behind `plan`, read through its declared connection; SourceError otherwise."""
+    if plan.connection is None:
+        raise SourceError(old_binding_error(plan))
+    connection = config.connections.find(plan.connection, plan.team_id)
+    if connection is None:
+        raise SourceError(
+            f"the connection {plan.connection} is not declared for this workspace any more "
+            f"(NORTHLINE_SOURCE_{plan.connection.upper()}_URL)"
+        )
+    if connection.kind != plan.kind:
+        raise SourceError(f"the connection {connection.name} is now {connection.kind}; bind it again")
     extra = {"timeout": timeout} if timeout is not None else {}
-    if spec.kind == SourceKind.SQL:
-        return read_sql(spec.env or "", spec.query or "", env=env, **extra)
+    if connection.kind == SourceKind.SQL.value:
+        return read_sql(connection.target, plan.query or "", connection_name=connection.name, **extra)
+    try:
+        url = url_under(connection, plan.path or "/")
+    except ValueError as refused:
+        raise SourceError(str(refused)) from None
     return read_http(
-        spec.url or "", spec.pointer or "", header=spec.header, env_name=spec.env, env=env, **extra
+        url, plan.pointer or "", secret_headers=connection.secret_headers(), allow=config.allow, **extra
     )
 
 
@@ -167,7 +206,7 @@ def sync_binding(
     binding_id: int,
     now: datetime,
     *,
-    env: Mapping[str, str] | None = None,
+    config: SourceConfig,
     timeout: float | None = None,
     notify: bool = True,
 ) -> SyncResult:
@@ -179,37 +218,48 @@ def sync_binding(
     if not plan.active:
         return SyncResult(ref=plan.ref, ok=True, skipped=True)
     try:
-        value = read_source(plan.spec, env=env, timeout=timeout)
+        value = read_source(plan, config, timeout=timeout)
         error = None
     except SourceError as failure:
         value, error = None, failure.message
     result = SyncResult(
         ref=plan.ref, ok=error is None, value=value, previous=plan.current, error=error, unit=plan.unit
     )
-    with db.session() as session:
-        binding = session.get(SourceBinding, binding_id)
-        workspace = session.get(Workspace, binding.workspace_id)
-        binding.last_run_at = moment
-        if error is None:
-            try:
-                result.recorded = _record(session, workspace, binding, value, moment)
-            except Invalid as refused:  # e.g. a milestone given 0.5
-                error = result.error = f"the value {value:g} was refused: {refused.message}"
-                result.ok = False
-        if error is None:
-            binding.last_value = value
-            binding.last_error = binding.failing_since = binding.failure_notified_at = None
-        else:
-            binding.last_error = error[:500]
-            binding.failing_since = binding.failing_since or moment
-            if binding.failure_notified_at is None and notify:
-                binding.failure_notified_at = moment
-                result.notified = True
+    if not _store(db, binding_id, result, moment, notify=notify):
+        return SyncResult(ref=plan.ref, ok=False, error="the binding is gone", skipped=True)
+    error = result.error
     if result.notified:
         _tell_owner(db, client_for, plan, error or "")
     if error:
         log.warning("source of %s in %s failed: %s", plan.ref, plan.team_id, error)
     return result
+
+
+def _store(db: Database, binding_id: int, result: SyncResult, moment: datetime, *, notify: bool) -> bool:
+    """The number (or the failure) on the binding, in one short transaction; False when the
+    binding was removed while its source was read."""
+    with db.session() as session:
+        binding = session.get(SourceBinding, binding_id)
+        if binding is None:
+            return False
+        workspace = session.get(Workspace, binding.workspace_id)
+        binding.last_run_at = moment
+        if result.error is None:
+            try:
+                result.recorded = _record(session, workspace, binding, result.value, moment)
+            except Invalid as refused:  # e.g. a milestone given 0.5
+                result.error = f"the value {result.value:g} was refused: {refused.message}"
+                result.ok = False
+        if result.error is None:
+            binding.last_value = result.value
+            binding.last_error = binding.failing_since = binding.failure_notified_at = None
+        else:
+            binding.last_error = result.error[:500]
+            binding.failing_since = binding.failing_since or moment
+            if binding.failure_notified_at is None and notify:
+                binding.failure_notified_at = moment
+                result.notified = True
+    return True
 
 
 def _record(session, workspace: Workspace, binding: SourceBinding, value: float, moment: datetime) -> bool:
@@ -282,19 +332,31 @@ def sync_due_sources(
     client_for: ClientFor | None,
     now: datetime,
     *,
-    env: Mapping[str, str] | None = None,
+    config: SourceConfig,
     timeout: float | None = None,
 ) -> SyncReport:
-    """Every binding whose interval has passed since its last run (never run: now), one by one.
-    A binding that fails does not stop the rest. For the clock: call it every few minutes; a
-    binding runs at most once per its `every` minutes whatever the call rate."""
+    """Every binding whose interval has passed since its last run (never run: now), read
+    `config.threads` at a time, so one slow source holds back only its own thread, never the
+    others. A binding that fails does not stop the rest. For the clock: call it every few minutes;
+    a binding runs at most once per its `every` minutes whatever the call rate."""
     report = SyncReport()
     with db.session() as session:
         due = repo.due_binding_ids(session, _naive_utc(now))
-    for binding_id in due:
-        try:
-            report.add(sync_binding(db, client_for, binding_id, now, env=env, timeout=timeout))
-        except Exception:  # noqa: BLE001 - one broken binding must not stop the others
-            log.exception("syncing source binding %s failed unexpectedly", binding_id)
-            report.failed += 1
+    if not due:
+        return report
+    with ThreadPoolExecutor(
+        max_workers=min(config.threads, len(due)), thread_name_prefix="northline-source"
+    ) as pool:
+        futures = {
+            pool.submit(
+                sync_binding, db, client_for, binding_id, now, config=config, timeout=timeout
+            ): binding_id
+            for binding_id in due
+        }
+        for future in as_completed(futures):
+            try:
+                report.add(future.result())
+            except Exception:  # noqa: BLE001 - one broken binding must not stop the others
+                log.exception("syncing source binding %s failed unexpectedly", futures[future])
+                report.failed += 1
     return report

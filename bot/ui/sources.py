@@ -1,6 +1,8 @@
-"""Words about data sources: pure functions, no secrets (bindings hold variable names only)."""
+"""Words about data sources: pure functions, no secrets (bindings name a declared connection)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from bot.domain.numbers import format_number
 from bot.ids import Block, Callback
@@ -9,7 +11,7 @@ from bot.ui.inputs import modal, note, select_input, text_input
 
 USAGE = (
     "`/okr sync KR-7` (or `KPI-3`) reads its bound data source now and records the number. "
-    "Bind a source in the OKRs-as-code file (`source:` under a key result; see examples/okrs.yaml)."
+    "Bind one with `/okr source KR-7`, or in the OKRs-as-code file (`source:` under a key result)."
 )
 
 
@@ -38,30 +40,57 @@ def failure_dm(ref: str, title: str, error: str) -> str:
 
 
 NONE = "none"
-KIND_CHOICES = [(NONE, "No source: people check in"), ("sql", "SQL query"), ("http", "HTTP, JSON answer")]
+MAX_CHOICES = 99  # a static select takes 100 options, "No source" is one
 
 
-def source_modal(ref: str, binding, private_metadata: str) -> dict:
-    """The *Data source* form of one key result or KPI, prefilled from its binding (or empty)."""
+def source_modal(
+    ref: str,
+    binding,
+    connections: Sequence[tuple[str, str]],
+    private_metadata: str,
+    *,
+    every_default: int = 60,
+) -> dict:
+    """The *Data source* form of one key result or KPI, prefilled from its binding (or empty).
+    `connections`: (name, kind) of the connections declared for the workspace, to choose from."""
 
     def now(name: str) -> str | None:
         value = getattr(binding, name, None) if binding is not None else None
         return None if value is None else str(value)
 
+    choices = [(NONE, "No source: people check in")] + [
+        (name, f"{name} ({'SQL query' if kind == 'sql' else 'HTTP, JSON answer'})")
+        for name, kind in connections[:MAX_CHOICES]
+    ]
+    # A binding whose connection is not offered (made before connections, or no longer declared)
+    # preselects nothing: saving the form as it opens must not unbind it by accident.
+    initial = NONE if binding is None else now("connection")
+    declared = (
+        "Choose one of the connections the operator declared for this workspace; its address and "
+        "secret stay on the server."
+        if connections
+        else "No connection is declared for this workspace yet: the operator declares them "
+        "(NORTHLINE_SOURCE_<NAME>_URL, see docs/integrations.md)."
+    )
     blocks = [
-        note(
-            f"Where the number of `{ref}` comes from. Secrets stay in the server's environment: name the "
-            "variable that holds them (it must start with `NORTHLINE_SOURCE_`), never the secret itself."
-        ),
-        select_input(Block.SOURCE_KIND, "Source", KIND_CHOICES, initial=now("kind") or NONE),
+        note(f"Where the number of `{ref}` comes from. {declared}"),
+        select_input(Block.SOURCE_CONNECTION, "Connection", choices, initial=initial),
         text_input(
-            Block.SOURCE_ENV,
-            "Environment variable",
-            initial=now("env"),
-            max_length=100,
+            Block.SOURCE_PATH,
+            "Path and query (http)",
+            initial=now("path"),
+            max_length=2000,
             optional=True,
-            placeholder="NORTHLINE_SOURCE_SALES_URL",
-            hint="sql: the variable holding the database URL. http: the one holding the header's value.",
+            placeholder="/api/funnel?team=7",
+            hint="Under the connection's address; it cannot name another host.",
+        ),
+        text_input(
+            Block.SOURCE_POINTER,
+            "JSON pointer to the number (http)",
+            initial=now("pointer"),
+            max_length=500,
+            optional=True,
+            placeholder="/data/total",
         ),
         text_input(
             Block.SOURCE_QUERY,
@@ -74,32 +103,10 @@ def source_modal(ref: str, binding, private_metadata: str) -> dict:
             hint="One statement, one row, one number; run read-only with a 10-second timeout.",
         ),
         text_input(
-            Block.SOURCE_URL,
-            "URL (http)",
-            initial=now("url"),
-            max_length=2000,
-            optional=True,
-            placeholder="https://metrics.example.com/api/funnel",
-        ),
-        text_input(
-            Block.SOURCE_POINTER,
-            "JSON pointer to the number (http)",
-            initial=now("pointer"),
-            max_length=500,
-            optional=True,
-            placeholder="/data/total",
-        ),
-        text_input(
-            Block.SOURCE_HEADER,
-            "Header (http, optional)",
-            initial=now("header"),
-            max_length=100,
-            optional=True,
-            placeholder="Authorization",
-            hint="Sent with the value of the variable above.",
-        ),
-        text_input(
-            Block.SOURCE_EVERY, "Minutes between syncs", initial=now("every_minutes") or "60", max_length=5
+            Block.SOURCE_EVERY,
+            "Minutes between syncs",
+            initial=now("every_minutes") or str(every_default),
+            max_length=5,
         ),
     ]
     return modal(Callback.SOURCE, "Data source", blocks, private_metadata=private_metadata)
@@ -109,6 +116,6 @@ def bound_message(ref: str, spec) -> str:
     if spec is None:
         return f"`{ref}` has no data source now; people check in as before."
     return (
-        f"`{ref}` now updates itself from its {spec.kind.value} source every {spec.every} minutes. "
+        f"`{ref}` now updates itself from the connection `{spec.connection}` every {spec.every} minutes. "
         f"`/okr sync {ref}` tries it now."
     )

@@ -58,3 +58,9 @@ def due_binding_ids(session: Session, now: datetime, *, limit: int = 1000) -> li
         if last_run_at is None or last_run_at + timedelta(minutes=every or 60) <= now
     ]
     return due[:limit]
+
+
+def count_in_workspace(session: Session, workspace_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(SourceBinding).where(SourceBinding.workspace_id == workspace_id)
+    )

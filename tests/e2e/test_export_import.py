@@ -371,6 +371,9 @@ def test_json_export_groups_rows_by_kind(db):
 
 @pytest.fixture
 def cli(monkeypatch, database_url, capsys):
+    # The connections examples/okrs.yaml binds to, as its operator would declare them.
+    monkeypatch.setenv("NORTHLINE_SOURCE_BILLING_URL", "sqlite:///billing.db")
+    monkeypatch.setenv("NORTHLINE_SOURCE_METRICS_URL", "https://metrics.example.com")
     return cli_runner(monkeypatch, database_url, capsys)
 
 
