@@ -5,8 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.domain.addresses import AllowList
 
 # What each variable should look like, for the one-line start-up error.
 HINTS: dict[str, str] = {
@@ -28,6 +30,7 @@ HINTS: dict[str, str] = {
     "NORTHLINE_CONCURRENT_WORKSPACES": "workspaces delivered at once by one process, a whole number from 1 to 1000, e.g. 64",
     "NORTHLINE_BATCH_SIZE": "posts in one unit of work, a whole number from 10 to 100000, e.g. 500",
     "NORTHLINE_UNIT_TIMEOUT": "seconds after which a unit whose worker vanished is run again, 10 to 86400, e.g. 900",
+    "NORTHLINE_FETCH_ALLOW": "host names, IP addresses or CIDRs separated by commas, e.g. metrics.internal,10.20.0.0/16",
     "NORTHLINE_QUEUE": "the broker queue's name, letters, digits, dots, dashes, e.g. northline.units",
 }
 
@@ -102,6 +105,13 @@ class Settings(BaseSettings):
     data_retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
     # Requests a minute one API token may make before it is answered 429 (counted across workers).
     northline_api_rate_limit: Annotated[int, Field(ge=1, le=100_000)] = 600
+    # Internal hosts a data source may reach although they are not on the public internet
+    # (docs/integrations.md, "How a source is read"): comma-separated host names, IPs or CIDRs.
+    fetch_allow: Annotated[
+        tuple[str, ...],
+        NoDecode,
+        Field(validation_alias=AliasChoices("northline_fetch_allow", "fetch_allow")),
+    ] = ()
 
     @field_validator("slack_api_url")
     @classmethod
@@ -114,6 +124,16 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         return normalize_database_url(value)
+
+    @field_validator("fetch_allow", mode="before")
+    @classmethod
+    def _allow_list(cls, value: object) -> object:
+        entries = value.split(",") if isinstance(value, str) else value
+        if not isinstance(entries, list | tuple):
+            return entries
+        cleaned = tuple(str(entry).strip() for entry in entries if str(entry).strip())
+        AllowList.parse(cleaned)  # ValueError: an entry that is no host, address or CIDR
+        return cleaned
 
     @field_validator("log_level", mode="before")
     @classmethod
