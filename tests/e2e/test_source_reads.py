@@ -5,7 +5,9 @@ in for the connections an operator declares."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import shutil
 import socket
@@ -423,6 +425,41 @@ def test_an_answer_over_the_size_cap_is_refused(source, path):
 )
 def test_answers_that_are_not_plain_json_are_refused(source, path, message):
     assert fails(read_http, source.url(path), "", allow=LOCAL) == message
+
+
+@pytest.fixture
+def raw_answer() -> Iterator[tuple[int, list[bytes]]]:
+    """A socket answering the first request with whatever bytes the test puts in the list."""
+    server = socket.create_server(("127.0.0.1", 0))
+    answers: list[bytes] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            client, _ = server.accept()
+            with client:
+                client.recv(65536)
+                client.sendall(answers[0])
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1], answers
+    finally:
+        server.close()
+        thread.join(DEADLINE)
+
+
+def test_headers_that_do_not_parse_leave_no_url_in_the_logs(raw_answer, caplog):
+    port, answers = raw_answer
+    answers.append(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json <a href=x>\r\n"
+        b"nocolon\r\nContent-Length: 2\r\n\r\n42"
+    )
+    caplog.set_level(logging.DEBUG)
+    message = fails(read_http, f"http://127.0.0.1:{port}/v1?api_key=k-777", "", allow=LOCAL)
+    assert message == "the source answered another type, not JSON"  # the server's text is not echoed
+    assert "urllib3.connection" in {record.name for record in caplog.records}  # it did log, but:
+    assert "k-777" not in caplog.text and "/v1" not in caplog.text
 
 
 def test_the_pointer_must_lead_to_a_finite_number(source):
