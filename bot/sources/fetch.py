@@ -101,8 +101,12 @@ def _target(url: str) -> _Target:
         path = f"{path}?{parts.query}"
     if any(ord(character) < 33 or ord(character) == 127 for character in path):
         raise FetchError("the source's URL holds spaces or control characters")
+    try:  # a name in another script travels as its ASCII (IDNA) form
+        host = parts.hostname.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise FetchError("the source's URL is not a valid URL") from None
     default = 443 if scheme == "https" else 80
-    return _Target(scheme, parts.hostname.lower(), port or default, path)
+    return _Target(scheme, host, port or default, path)
 
 
 class _Deadline:
@@ -161,29 +165,60 @@ def _checked(target: _Target, addresses: list[Address], allow: AllowList) -> lis
     return [as_ipv4(address) for address in addresses]
 
 
+class _Cuttable:
+    """Keeps the TCP socket (under TLS too) so that a deadline can shut it, whichever layer is
+    reading from it: the handshake, the headers or the body. `_new_conn` is urllib3's hook for
+    making that socket (its SOCKS support overrides it as well). A deadline passing while the
+    socket is being made cuts it the moment it exists."""
+
+    _raw: socket.socket | None = None
+    _was_cut = False
+
+    def _new_conn(self) -> socket.socket:
+        raw = super()._new_conn()  # type: ignore[misc]
+        self._raw = raw
+        if self._was_cut:  # the deadline passed while connecting
+            self.cut()
+        return raw
+
+    def cut(self) -> None:
+        self._was_cut = True
+        raw = self._raw
+        if raw is not None:
+            with contextlib.suppress(OSError):  # already closed: nothing left to cut
+                raw.shutdown(socket.SHUT_RDWR)
+
+
+class _Http(_Cuttable, HTTPConnection):
+    pass
+
+
+class _Https(_Cuttable, HTTPSConnection):
+    pass
+
+
 def _connection(
     target: _Target, address: Address, timeout: float, ssl_context: ssl.SSLContext | None
-) -> HTTPConnection:
-    options = {"timeout": timeout}
+) -> _Http | _Https:
     if target.scheme == "http":
-        return HTTPConnection(str(address), target.port, **options)
+        return _Http(str(address), target.port, timeout=timeout)
     # The address is connected to; the name is what TLS presents (SNI) and checks the
     # certificate against. A host written as an address is checked as that address.
-    return HTTPSConnection(
+    return _Https(
         str(address),
         target.port,
+        timeout=timeout,
         server_hostname=target.host,
         assert_hostname=target.host,
         cert_reqs="CERT_REQUIRED",
         ssl_context=ssl_context,
-        **options,
     )
 
 
 class _Watchdog:
-    """Closes the connection's socket when the deadline passes, ending any blocked read."""
+    """Cuts the connection when the deadline passes, ending any blocked read or handshake."""
 
-    def __init__(self, connection: HTTPConnection, deadline: _Deadline):
+    def __init__(self, connection: _Cuttable, deadline: _Deadline):
         self.fired = False
         self._connection = connection
         self._timer = threading.Timer(max(deadline.ends - time.monotonic(), 0), self._cut)
@@ -191,10 +226,7 @@ class _Watchdog:
 
     def _cut(self) -> None:
         self.fired = True
-        sock = self._connection.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):  # already closed: nothing left to cut
-                sock.shutdown(socket.SHUT_RDWR)
+        self._connection.cut()
 
     def __enter__(self) -> _Watchdog:
         self._timer.start()
@@ -302,9 +334,12 @@ def _exchange(
                 raise problem from None
             connection.request("GET", target.path, headers=dict(headers), preload_content=False)
             response = connection.getresponse()
+            deadline.left()  # headers cut short by the deadline are no answer
             _check_headers(target, response)
             return _body(response, deadline, max_bytes)
     except FetchError:
+        if watchdog.fired:
+            raise deadline.missed() from None
         raise
     except (OSError, Urllib3Error, ValueError) as error:
         raise _problem(error, deadline, watchdog) from None

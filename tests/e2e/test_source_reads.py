@@ -91,7 +91,9 @@ class Handler(BaseHTTPRequestHandler):
         if route.startswith("/redirect/"):
             self._answer(302, {"Location": route.removeprefix("/redirect/").replace("|", "/")}, b"")
         elif route == "/drip":
-            self._drip()
+            self._drip(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n[", b" ", b"1]")
+        elif route == "/drip-headers":
+            self._drip(b"HTTP/1.1 200 OK\r\nX-Slow: ", b"a", b"\r\nContent-Type: application/json\r\n\r\n[1]")
         elif route == "/big":
             self._big(declared=False)
         elif route == "/big-declared":
@@ -107,20 +109,18 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _drip(self) -> None:
-        """A valid JSON answer, one byte every DRIP_SECONDS: each socket read gets data long
-        before a per-read timeout, so only a deadline for the whole read ends it."""
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.flush()
+    def _drip(self, head: bytes, drop: bytes, tail: bytes) -> None:
+        """A valid answer with `drop` sent every DRIP_SECONDS after `head`: each socket read gets
+        data long before a per-read timeout, so only a deadline for the whole read ends it."""
+        self.close_connection = True
         ends = time.monotonic() + DRIP_TOTAL
         try:
-            self.wfile.write(b"[")
+            self.wfile.write(head)
+            self.wfile.flush()
             while time.monotonic() < ends and not self.server.listener.stop.wait(DRIP_SECONDS):
-                self.wfile.write(b" ")
+                self.wfile.write(drop)
                 self.wfile.flush()
-            self.wfile.write(b"1]")
+            self.wfile.write(tail)
         except OSError:
             return  # the reader hung up: what the test wants
 
@@ -400,12 +400,25 @@ def test_a_redirect_from_https_to_http_is_refused_as_a_downgrade(tls_source, els
 # --- the answer: deadline, size, type ---------------------------------------------------------------
 
 
-def test_a_server_dripping_bytes_is_cut_at_the_deadline(source):
+@pytest.mark.parametrize("path", ["/drip", "/drip-headers"])
+def test_a_server_dripping_bytes_is_cut_at_the_deadline(source, path):
     started = time.monotonic()
-    message = fails(read_http, source.url("/drip"), "/0", allow=LOCAL, timeout=DEADLINE)
+    message = fails(read_http, source.url(path), "/0", allow=LOCAL, timeout=DEADLINE)
     elapsed = time.monotonic() - started
     assert message == f"the source did not answer within {DEADLINE:g} s"
     assert DEADLINE * 0.9 <= elapsed < DEADLINE + SLACK_ABOVE_DEADLINE
+
+
+def test_a_tls_handshake_dripping_bytes_is_cut_at_the_deadline(raw_answer):
+    """A TLS record header announcing 16 KB, then one byte every DRIP_SECONDS: the handshake
+    reads from the raw socket, which the deadline shuts as well."""
+    port, answers = raw_answer
+    answers.append(b"\x16\x03\x03\x40\x00")
+    answers.append(b"\x02")  # more bytes, one per DRIP_SECONDS, until the reader hangs up
+    started = time.monotonic()
+    message = fails(get_json, f"https://127.0.0.1:{port}/", allow=LOCAL, timeout=DEADLINE)
+    assert message == f"the source did not answer within {DEADLINE:g} s"
+    assert time.monotonic() - started < DEADLINE + SLACK_ABOVE_DEADLINE
 
 
 @pytest.mark.parametrize("path", ["/big", "/big-declared"])
@@ -431,7 +444,8 @@ def test_answers_that_are_not_plain_json_are_refused(source, path, message):
 def raw_answer() -> Iterator[tuple[int, list[bytes]]]:
     """A socket answering the first request with whatever bytes the test puts in the list."""
     server = socket.create_server(("127.0.0.1", 0))
-    answers: list[bytes] = []
+    answers: list[bytes] = []  # what is sent at once, then (if given) a drop sent on and on
+    stop = threading.Event()
 
     def serve() -> None:
         with contextlib.suppress(OSError):
@@ -439,12 +453,16 @@ def raw_answer() -> Iterator[tuple[int, list[bytes]]]:
             with client:
                 client.recv(65536)
                 client.sendall(answers[0])
+                ends = time.monotonic() + DRIP_TOTAL
+                while len(answers) > 1 and time.monotonic() < ends and not stop.wait(DRIP_SECONDS):
+                    client.sendall(answers[1])
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield server.getsockname()[1], answers
     finally:
+        stop.set()
         server.close()
         thread.join(DEADLINE)
 
@@ -537,6 +555,15 @@ def test_sqlite_rows_past_the_second_are_never_made(tmp_path):
     assert fails(read_sql, url, query, connection_name="sales") == (
         "the query returned more than one row; it must return exactly one"
     )
+
+
+def test_a_name_in_another_script_is_looked_up_in_its_ascii_form(source):
+    calls: list[str] = []
+    resolve = resolver_for({"xn--bcher-kva.example": ["127.0.0.1"]}, calls)
+    url = source.url("/ok", host="Bücher.example")
+    assert json.loads(get_json(url, allow=LOCAL, timeout=DEADLINE, resolver=resolve))["data"]["total"] == 42
+    assert calls == ["xn--bcher-kva.example"]
+    assert source.seen[0].headers["host"] == f"xn--bcher-kva.example:{source.port}"
 
 
 def test_a_url_that_is_not_a_database_names_the_connection():
@@ -657,6 +684,13 @@ def test_postgresql_rows_past_the_second_are_never_made(pg_roles):
     query = "SELECT 10 / (3 - n) FROM generate_series(1, 3000000) AS n"
     assert fails(read_sql, pg_roles.reader_url, query, connection_name="s") == (
         "the query returned more than one row; it must return exactly one"
+    )
+
+
+def test_postgresql_a_query_cannot_lift_its_own_timeout(pg_roles):
+    query = "SELECT 1 FROM (SELECT set_config('statement_timeout', '0', false), pg_sleep(5)) AS s"
+    assert fails(read_sql, pg_roles.reader_url, query, connection_name="s", timeout=1) == (
+        "the query took longer than 1 s and was stopped"
     )
 
 
