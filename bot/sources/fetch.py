@@ -136,7 +136,7 @@ def _resolve(target: _Target, resolver: Resolver, deadline: _Deadline) -> list[A
     def lookup() -> None:
         try:
             found.append(resolver(target.host, target.port))
-        except (OSError, UnicodeError) as error:
+        except Exception as error:  # a resolver's failure of any kind is "could not resolve"
             failed.append(error)
 
     # getaddrinfo has no timeout of its own: the lookup runs aside and is waited for until the
@@ -247,8 +247,9 @@ def _problem(error: BaseException, deadline: _Deadline, watchdog: _Watchdog | No
         return FetchError("the source's TLS certificate could not be verified")
     if isinstance(error, ssl.SSLError) or "SSL" in type(error).__name__:
         return FetchError("the TLS handshake with the source failed")
-    reason = getattr(error, "reason", None) or error
-    return FetchError(f"could not reach the source ({type(reason).__name__})")
+    cause = error.__cause__ or error.__context__ or error  # urllib3 wraps the socket's error
+    named = {ConnectionRefusedError: "connection refused", ConnectionResetError: "connection reset"}
+    return FetchError(f"could not reach the source ({named.get(type(cause), type(cause).__name__)})")
 
 
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,40}/[a-z0-9][a-z0-9!#$&^_.+-]{0,40}")

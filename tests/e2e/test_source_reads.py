@@ -322,6 +322,15 @@ def test_a_name_that_does_not_resolve_says_so():
     )
 
 
+def test_a_resolver_failing_in_any_way_is_a_lookup_error():
+    def broken(host: str, port: int) -> list[str]:
+        raise RuntimeError("resolver bug")
+
+    assert fails(get_json, "http://x.example/", timeout=DEADLINE, resolver=broken) == (
+        "could not resolve the source's host name"
+    )
+
+
 def test_a_lookup_that_hangs_is_cut_at_the_deadline():
     release = threading.Event()
 
@@ -495,7 +504,7 @@ def test_a_closed_port_says_it_could_not_reach_the_source(source):
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     message = fails(read_http, f"http://127.0.0.1:{closed}/x?key=k-1", "", allow=LOCAL)
-    assert message.startswith("could not reach the source (")
+    assert message == "could not reach the source (connection refused)"
     assert "k-1" not in message and str(closed) not in message
 
 
