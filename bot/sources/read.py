@@ -266,7 +266,7 @@ def _database_problem(original: BaseException, connection_name: str, timeout: fl
     connecting = (
         code is None
         or (isinstance(code, str) and code[:2] in ("08", "28"))
-        or (isinstance(code, int) and (2000 <= code < 3000 or code in (1044, 1045, 1049)))
+        or (errno is not None and (2000 <= errno < 3000 or errno in (1044, 1045, 1049)))
     )
     if connecting and type(original).__name__ == "OperationalError":
         return f"could not connect to the database of the connection {connection_name}"

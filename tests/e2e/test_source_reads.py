@@ -716,6 +716,7 @@ MARIADB = os.environ.get("NORTHLINE_TEST_MARIADB_URL", "mysql+pymysql://root@127
 class MariaDbUsers:
     root_url: str
     reader_url: str
+    file_url: str
     table: str
 
 
@@ -731,30 +732,40 @@ def mariadb_users() -> Iterator[MariaDbUsers]:
         pytest.skip(f"needs MariaDB/MySQL at {make_url(MARIADB).host} as root ({type(error).__name__}); "
                     "set NORTHLINE_TEST_MARIADB_URL")  # fmt: skip
     suffix = uuid.uuid4().hex[:8]
-    table, reader = f"src_{suffix}", f"nl_reader_{suffix}"
+    table, reader, file_reader = f"src_{suffix}", f"nl_reader_{suffix}", f"nl_files_{suffix}"
     database = make_url(MARIADB).database
     with engine.connect() as connection:
         connection.execute(text(f"CREATE TABLE {table} (amount DECIMAL(10, 2))"))
         connection.execute(text(f"INSERT INTO {table} VALUES (42.5)"))
         connection.execute(text(f"CREATE USER '{reader}'@'%'"))
         connection.execute(text(f"GRANT SELECT ON {database}.{table} TO '{reader}'@'%'"))
-    reader_url = make_url(MARIADB).set(username=reader, password=None).render_as_string(hide_password=False)
+        connection.execute(text(f"CREATE USER '{file_reader}'@'%'"))
+        connection.execute(text(f"GRANT FILE ON *.* TO '{file_reader}'@'%'"))
+        connection.execute(text(f"GRANT SELECT ON {database}.{table} TO '{file_reader}'@'%'"))
+    url = make_url(MARIADB)
+    reader_url = url.set(username=reader, password=None).render_as_string(hide_password=False)
+    file_url = url.set(username=file_reader, password=None).render_as_string(hide_password=False)
     try:
-        yield MariaDbUsers(MARIADB, reader_url, table)
+        yield MariaDbUsers(MARIADB, reader_url, file_url, table)
     finally:
         with engine.connect() as connection:
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
             connection.execute(text(f"DROP USER IF EXISTS '{reader}'@'%'"))
+            connection.execute(text(f"DROP USER IF EXISTS '{file_reader}'@'%'"))
         engine.dispose()
 
 
-def test_mariadb_a_select_only_user_reads_and_root_is_refused(mariadb_users):
-    assert (
-        read_sql(mariadb_users.reader_url, f"SELECT amount FROM {mariadb_users.table}", connection_name="m")
-        == 42.5
-    )
-    assert fails(read_sql, mariadb_users.root_url, "SELECT 1", connection_name="m") == PRIVILEGED.format(
-        name="m"
+def test_mariadb_a_select_only_user_reads_and_root_or_file_is_refused(mariadb_users):
+    query = f"SELECT amount FROM {mariadb_users.table}"
+    assert read_sql(mariadb_users.reader_url, query, connection_name="m") == 42.5
+    for url in (mariadb_users.root_url, mariadb_users.file_url):
+        assert fails(read_sql, url, "SELECT 1", connection_name="m") == PRIVILEGED.format(name="m")
+
+
+def test_mariadb_an_account_without_the_database_cannot_connect(mariadb_users):
+    other = make_url(mariadb_users.reader_url).set(database="mysql").render_as_string(hide_password=False)
+    assert fails(read_sql, other, "SELECT 1", connection_name="m") == (
+        "could not connect to the database of the connection m"
     )
 
 
