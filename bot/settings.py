@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.addresses import AllowList
 from bot.sources.connections import Connections, ConnectionsError, SourceConfig, parse_connections
 
 # What each variable should look like, for the one-line start-up error.
@@ -35,11 +35,10 @@ HINTS: dict[str, str] = {
     "NORTHLINE_BATCH_SIZE": "posts in one unit of work, a whole number from 10 to 100000, e.g. 500",
     "NORTHLINE_UNIT_TIMEOUT": "seconds after which a unit whose worker vanished is run again, 10 to 86400, e.g. 900",
     "NORTHLINE_QUEUE": "the broker queue's name, letters, digits, dots, dashes, e.g. northline.units",
-    "NORTHLINE_FETCH_ALLOW": "host names, IP addresses or CIDRs separated by commas, e.g. metrics.internal,10.0.0.0/8",
+    "NORTHLINE_FETCH_ALLOW": "host names, IP addresses or CIDRs separated by commas, e.g. metrics.internal,10.20.0.0/16",
     "NORTHLINE_MAX_SOURCES": "data-source bindings a workspace may have, a whole number from 1 to 100000, e.g. 200",
     "NORTHLINE_SYNC_THREADS": "data-source reads run at once by the clock, a whole number from 1 to 64, e.g. 8",
 }
-_ALLOW_ENTRY = r"^[A-Za-z0-9.:_/-]{1,255}$"
 
 
 class LogFormat(StrEnum):
@@ -138,9 +137,9 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             value = [entry.strip() for entry in value.split(",") if entry.strip()]
         if isinstance(value, list | tuple):
-            if not all(isinstance(entry, str) and re.match(_ALLOW_ENTRY, entry) for entry in value):
-                raise ValueError("not a list of host names, addresses or CIDRs")
-            return tuple(value)
+            cleaned = tuple(str(entry).strip() for entry in value if str(entry).strip())
+            AllowList.parse(cleaned)  # ValueError: an entry that is no host, address or CIDR
+            return cleaned
         return value
 
     @field_validator("database_url")

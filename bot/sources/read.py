@@ -1,8 +1,8 @@
 """Reading one number from a data source: a SQL query or an HTTP GET of JSON.
 
 Every failure is a SourceError whose message is safe to show in Slack, the API and logs: it
-names the declared connection, never its secret, and never the URL (a query string can hold a
-key). Secrets live only in the operator's declarations (bot/sources/connections.py).
+names the connection, never a secret, a database URL or the source's URL (a query string can
+hold a key). How a source is read safely is in docs/integrations.md ("How a source is read").
 """
 
 from __future__ import annotations
@@ -10,22 +10,21 @@ from __future__ import annotations
 import json
 import math
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import jsonpointer
+import pymysql.cursors
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from bot.domain.numbers import MAX_ABS, parse_number
+from bot.sources.fetch import MAX_BYTES, FetchError, get_json
 
 TIMEOUT_SECONDS = 10.0
-MAX_HTTP_BYTES = 1024 * 1024
+MAX_HTTP_BYTES = MAX_BYTES
 
 
 class SourceError(Exception):
@@ -60,31 +59,87 @@ def as_number(value: object, where: str) -> float:
 
 # --- sql ---------------------------------------------------------------------------------------------
 
+# Roles that read or run anything on the database server's own machine. A source refuses to run
+# as a role that is, or may become (SET ROLE, set_config('role', …)), a superuser or one of these.
+_PG_SERVER_ROLES = ("pg_read_server_files", "pg_write_server_files", "pg_execute_server_program")
+_PG_PRIVILEGED = text(
+    """
+    SELECT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_roles AS r
+        WHERE pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER')
+          AND (r.rolsuper OR r.rolname = ANY(CAST(:server_roles AS text[])))
+    )
+    """
+)
+# Global privileges of the MySQL/MariaDB account (and its active role) that reach the server's
+# files or switch its checks off.
+_MYSQL_PRIVILEGED = text(
+    """
+    SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES
+    WHERE PRIVILEGE_TYPE IN ('FILE', 'SUPER')
+      AND GRANTEE IN (
+        CONCAT("'", SUBSTRING_INDEX(CURRENT_USER(), '@', 1), "'@'",
+               SUBSTRING_INDEX(CURRENT_USER(), '@', -1), "'"),
+        CONCAT("'", COALESCE(CURRENT_ROLE(), ''), "'")
+      )
+    """
+)
+_MYSQL_PRIVILEGED_NO_ROLES = text(
+    """
+    SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES
+    WHERE PRIVILEGE_TYPE IN ('FILE', 'SUPER')
+      AND GRANTEE = CONCAT("'", SUBSTRING_INDEX(CURRENT_USER(), '@', 1), "'@'",
+                           SUBSTRING_INDEX(CURRENT_USER(), '@', -1), "'")
+    """
+)
+
 
 def read_sql(
     database_url: str, query: str, *, connection_name: str, timeout: float = TIMEOUT_SECONDS
 ) -> float:
-    """Run `query` in a read-only transaction with a statement timeout; it must return one row of
-    one column holding a number. The transaction is always rolled back."""
-    url, env_name = database_url, f"the connection {connection_name}"
+    """Run `query` wrapped as `SELECT * FROM (query) AS q LIMIT 2` through a server-side cursor,
+    in a read-only transaction with a statement timeout, as a role that cannot reach the server's
+    files; it must give one row of one column holding a number. Always rolled back."""
+    wrapped = _wrapped(query)
     try:
-        engine = create_engine(url, poolclass=NullPool, connect_args=_connect_args(url, timeout))
+        engine = create_engine(
+            database_url, poolclass=NullPool, connect_args=_connect_args(database_url, timeout)
+        )
     except (ArgumentError, NoSuchModuleError, ValueError):
-        raise SourceError(f"{env_name} is not a database Northline can use") from None
+        raise SourceError(
+            f"the connection {connection_name} does not hold a database URL Northline can use"
+        ) from None
     try:
         with engine.connect() as connection:
             _read_only_with_timeout(connection, timeout)
+            _refuse_privileged(connection, connection_name)
             try:
-                rows, columns = _one_statement(connection, query)
+                rows, columns = _first_rows(connection, wrapped)
             except connection.dialect.loaded_dbapi.Error as error:
-                raise SourceError(_database_problem(error, env_name, timeout)) from None
+                raise SourceError(_database_problem(error, connection_name, timeout)) from None
             connection.rollback()
     except DBAPIError as error:
-        raise SourceError(_database_problem(error.orig, env_name, timeout)) from None
+        raise SourceError(_database_problem(error.orig, connection_name, timeout)) from None
     except SQLAlchemyError as error:
         raise SourceError(f"the query could not run ({type(error).__name__})") from None
     finally:
         engine.dispose()
+    return _one_number(rows, columns)
+
+
+def _wrapped(query: str) -> str:
+    """The query as a derived table with LIMIT 2: whatever it would return, at most two rows are
+    made, and anything but a query (COPY, a write, a second statement) is a syntax error. The
+    newlines keep a trailing `-- comment` from swallowing the wrapper's end."""
+    body = query.strip()
+    while body.endswith(";"):
+        body = body[:-1].rstrip()
+    if not body:
+        raise SourceError("the query is empty")
+    return f"SELECT * FROM (\n{body}\n) AS q LIMIT 2"
+
+
+def _one_number(rows: list, columns: int | None) -> float:
     if columns is None or not rows:
         raise SourceError("the query returned no rows; it must return exactly one")
     if len(rows) > 1:
@@ -94,16 +149,41 @@ def read_sql(
     return as_number(rows[0][0], "the query's value")
 
 
-def _one_statement(connection, query: str) -> tuple[list, int | None]:
-    """The query's first two rows and its number of columns, as ONE statement: psycopg would run
-    `SELECT 1; COMMIT; DELETE …` as three and end the read-only transaction, so it is prepared
-    (the extended protocol takes one statement). PyMySQL and sqlite3 refuse several already."""
-    cursor = connection.connection.driver_connection.cursor()
+def _refuse_privileged(connection, connection_name: str) -> None:
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        privileged = connection.execute(_PG_PRIVILEGED, {"server_roles": list(_PG_SERVER_ROLES)}).scalar()
+    elif dialect in ("mysql", "mariadb"):
+        has_roles = getattr(
+            connection.dialect, "is_mariadb", False
+        ) or connection.dialect.server_version_info >= (8,)
+        statement = _MYSQL_PRIVILEGED if has_roles else _MYSQL_PRIVILEGED_NO_ROLES
+        privileged = bool(connection.execute(statement).scalar())
+    else:
+        return  # SQLite: a file, no server and no roles
+    if privileged:
+        raise SourceError(
+            f"the connection {connection_name} logs in as a role that can read or run files on the"
+            " database server (a superuser, or FILE/SUPER, pg_read_server_files,"
+            " pg_execute_server_program); give it a role that may only SELECT"
+        )
+
+
+def _first_rows(connection, wrapped: str) -> tuple[list, int | None]:
+    """At most the first two rows and the number of columns, read through a server-side cursor
+    (PostgreSQL: DECLARE … CURSOR, sent as ONE statement in the extended protocol, so
+    `…; COMMIT; DELETE …` cannot end the read-only transaction; MySQL/MariaDB: an unbuffered
+    cursor, and PyMySQL refuses several statements; SQLite's cursor steps row by row)."""
+    driver_connection = connection.connection.driver_connection
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        cursor = driver_connection.cursor(name="northline_source", scrollable=False)
+    elif dialect in ("mysql", "mariadb"):
+        cursor = driver_connection.cursor(pymysql.cursors.SSCursor)
+    else:
+        cursor = driver_connection.cursor()
     try:
-        if connection.dialect.name == "postgresql":
-            cursor.execute(query, prepare=True)
-        else:
-            cursor.execute(query)
+        cursor.execute(wrapped)
         if cursor.description is None:
             return [], None
         return list(cursor.fetchmany(2)), len(cursor.description)
@@ -145,9 +225,10 @@ def _read_only_with_timeout(connection, timeout: float) -> None:
 
 _READ_ONLY = {"25006", 1792, 1290}  # PostgreSQL read_only_sql_transaction; MySQL/MariaDB read-only
 _TIMED_OUT = {"57014", "70100", 1969, 3024}  # PostgreSQL query_canceled; MariaDB, MySQL: interrupted
+_NOT_ALLOWED = {"42501", 1142, 1143, 1227, 1370}  # insufficient privilege / access denied
 
 
-def _database_problem(original: BaseException, env_name: str, timeout: float) -> str:
+def _database_problem(original: BaseException, connection_name: str, timeout: float) -> str:
     """What went wrong, from the error's codes alone: a driver's message can quote a host or user."""
     code = getattr(original, "sqlstate", None)
     args = getattr(original, "args", ())
@@ -160,13 +241,23 @@ def _database_problem(original: BaseException, env_name: str, timeout: float) ->
         return "the query tried to write; a source runs in a read-only transaction"
     if code in _TIMED_OUT or errno in _TIMED_OUT:
         return f"the query took longer than {timeout:g} s and was stopped"
+    if code in _NOT_ALLOWED:
+        return f"the connection {connection_name}'s role may not do what the query asks (permission denied)"
+    sqlite_error = getattr(original, "sqlite_errorname", None)  # sqlite3 on Python 3.11+
+    if sqlite_error and sqlite_error not in (
+        "SQLITE_CANTOPEN",
+        "SQLITE_NOTADB",
+        "SQLITE_PERM",
+        "SQLITE_AUTH",
+    ):
+        return f"the database refused the query ({sqlite_error})"
     connecting = (
         code is None
         or (isinstance(code, str) and code[:2] in ("08", "28"))
-        or (isinstance(code, int) and (2000 <= code < 3000 or code in (1044, 1045, 1049)))
+        or (errno is not None and (2000 <= errno < 3000 or errno in (1044, 1045, 1049)))
     )
     if connecting and type(original).__name__ == "OperationalError":
-        return f"could not connect to the database of {env_name}"
+        return f"could not connect to the database of the connection {connection_name}"
     if isinstance(code, str) and re.fullmatch(r"[0-9A-Z]{5}", code):
         return f"the database refused the query (SQLSTATE {code})"
     if isinstance(code, int):
@@ -181,12 +272,6 @@ def _no_constants(name: str) -> float:
     raise SourceError(f"the answer holds {name}, which is not a finite number")
 
 
-def _refuse_loopback(url: str, allow: Sequence[str]) -> None:
-    host = (urllib.parse.urlsplit(url).hostname or "").lower()
-    if host in ("localhost", "127.0.0.1", "::1") and host not in allow:
-        raise SourceError("the source's host is not publicly routable and not in NORTHLINE_FETCH_ALLOW")
-
-
 def read_http(
     url: str,
     pointer: str,
@@ -195,32 +280,16 @@ def read_http(
     allow: Sequence[str] = (),
     timeout: float = TIMEOUT_SECONDS,
 ) -> float:
-    """GET `url`, read its JSON answer, and the number at the RFC 6901 `pointer` ("" is the whole
-    answer). `secret_headers` go only to `url`'s origin: never copied onto a redirect."""
-    headers = {"Accept": "application/json", "User-Agent": "Northline source sync"}
-    if not url.lower().startswith(("http://", "https://")):
-        raise SourceError("the source's URL must start with http:// or https://")
-    _refuse_loopback(url, allow)
-    request = urllib.request.Request(url, headers=headers, method="GET")
-    for name, value in (secret_headers or {}).items():
-        request.add_unredirected_header(name, value)  # urllib copies the others onto a redirect
+    """GET `url` (bot/sources/fetch.py: public addresses or the operator's `allow` entries only,
+    no redirects, one deadline, a size cap, JSON only) and read the number at the RFC 6901
+    `pointer` ("" is the whole answer). `secret_headers` go to `url` and nowhere else."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read(MAX_HTTP_BYTES + 1)
-    except urllib.error.HTTPError as error:
-        raise SourceError(f"the source answered HTTP {error.code}") from None
-    except TimeoutError:
-        raise SourceError(f"the source did not answer within {timeout:g} s") from None
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-            raise SourceError(f"the source did not answer within {timeout:g} s") from None
-        raise SourceError(f"could not reach the source ({type(reason).__name__})") from None
-    if len(body) > MAX_HTTP_BYTES:
-        raise SourceError(f"the answer is larger than {MAX_HTTP_BYTES // 1024} KB")
+        body = get_json(url, headers=secret_headers, allow=allow, timeout=timeout)
+    except FetchError as error:
+        raise SourceError(error.message) from None
     try:
         document = json.loads(body, parse_constant=_no_constants)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise SourceError("the answer is not JSON") from None
     try:
         value = jsonpointer.resolve_pointer(document, pointer)

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from bot.errors import Invalid
 from bot.ids import Block, Callback
@@ -73,27 +74,42 @@ def _reachable(url: str) -> str | None:
 
 @pytest.fixture(params=["postgresql", "mariadb"])
 def sql_server(request) -> Iterator[tuple[str, str]]:
-    """(dialect, URL) of a real server with a table `northline_src_<id>` holding three rows."""
+    """(table, URL) of a real server with a table `northline_src_<id>` holding three rows, read as
+    a role that may only SELECT from it (a source refuses a superuser's connection)."""
     url = LOCAL_PG if request.param == "postgresql" else LOCAL_MARIADB
     problem = _reachable(url)
     if problem:
         pytest.skip(
             f"needs {request.param} on 127.0.0.1 ({problem}); set NORTHLINE_TEST_SOURCE_PG_URL / NORTHLINE_TEST_MARIADB_URL"
         )
-    table = f"northline_src_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(url)
-    with engine.begin() as connection:
+    suffix = uuid.uuid4().hex[:8]
+    table, reader = f"northline_src_{suffix}", f"nl_reader_{suffix}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    postgresql = request.param == "postgresql"
+    with engine.connect() as connection:
         connection.execute(
             text(f"CREATE TABLE {table} (name VARCHAR(20), amount NUMERIC(12, 2), label VARCHAR(20))")
         )
         connection.execute(
             text(f"INSERT INTO {table} VALUES ('a', 40.5, 'x'), ('b', 2, NULL), ('c', NULL, '42.5')")
         )
+        if postgresql:
+            connection.execute(text(f"CREATE ROLE {reader} LOGIN"))
+            connection.execute(text(f"GRANT SELECT ON {table} TO {reader}"))
+        else:
+            connection.execute(text(f"CREATE USER '{reader}'@'%'"))
+            connection.execute(text(f"GRANT SELECT ON {make_url(url).database}.{table} TO '{reader}'@'%'"))
+    reader_url = make_url(url).set(username=reader, password=None).render_as_string(hide_password=False)
     try:
-        yield table, url
+        yield table, reader_url
     finally:
-        with engine.begin() as connection:
+        with engine.connect() as connection:
             connection.execute(text(f"DROP TABLE {table}"))
+            if postgresql:
+                connection.execute(text(f"DROP OWNED BY {reader}"))
+                connection.execute(text(f"DROP ROLE {reader}"))
+            else:
+                connection.execute(text(f"DROP USER IF EXISTS '{reader}'@'%'"))
         engine.dispose()
 
 
