@@ -28,6 +28,8 @@ HINTS: dict[str, str] = {
     "NORTHLINE_CONCURRENT_WORKSPACES": "workspaces delivered at once by one process, a whole number from 1 to 1000, e.g. 64",
     "NORTHLINE_BATCH_SIZE": "posts in one unit of work, a whole number from 10 to 100000, e.g. 500",
     "NORTHLINE_UNIT_TIMEOUT": "seconds after which a unit whose worker vanished is run again, 10 to 86400, e.g. 900",
+    "NORTHLINE_SLACK_RETRY_SECONDS": "seconds before the first new try to reach Slack in Socket Mode, 0.01 to 600, e.g. 1",
+    "NORTHLINE_SLACK_RETRY_MAX_SECONDS": "the longest wait between tries to reach Slack in Socket Mode, 0.01 to 3600, e.g. 60",
     "NORTHLINE_QUEUE": "the broker queue's name, letters, digits, dots, dashes, e.g. northline.units",
 }
 
@@ -102,6 +104,9 @@ class Settings(BaseSettings):
     data_retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
     # Requests a minute one API token may make before it is answered 429 (counted across workers).
     northline_api_rate_limit: Annotated[int, Field(ge=1, le=100_000)] = 600
+    # Socket Mode: after a failure to reach Slack, wait this long, doubled each time, at most the max.
+    northline_slack_retry_seconds: Annotated[float, Field(ge=0.01, le=600)] = 1.0
+    northline_slack_retry_max_seconds: Annotated[float, Field(ge=0.01, le=3600)] = 60.0
 
     @field_validator("slack_api_url")
     @classmethod
