@@ -26,7 +26,12 @@ log = logging.getLogger("northline.socket_mode")
 _OPEN_LOG = logging.getLogger("northline.socket_mode.open")
 _OPEN_LOG.setLevel(logging.CRITICAL)
 _SDK_LOG = logging.getLogger("northline.socket_mode.sdk")
-_CONNECTION_NOISE = ("Failed to check the state of sock", "Error code:", "on_error invoked")
+_CONNECTION_NOISE = (
+    "Failed to check the state of sock",
+    "Failed to retrieve WSS URL",
+    "Error code:",
+    "on_error invoked",
+)
 
 
 class _QuietConnectionChecks(logging.Filter):
@@ -36,7 +41,7 @@ class _QuietConnectionChecks(logging.Filter):
 
 _SDK_LOG.addFilter(_QuietConnectionChecks())
 
-CONNECTING, CONNECTED, UNREACHABLE = "connecting", "ok", "unreachable"
+CONNECTING, CONNECTED, UNREACHABLE, REFUSED = "connecting", "ok", "unreachable", "refused"
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,8 @@ class Backoff:
 
 
 class SlackLink:
-    """The state of the connection to Slack as the loop last saw it: connecting, ok, unreachable."""
+    """The state of the connection to Slack as the loop last saw it: connecting, ok, unreachable, or
+    refused (Slack answered, but would not open a connection: a wrong or revoked app-level token)."""
 
     def __init__(self) -> None:
         self._state = CONNECTING
@@ -67,10 +73,29 @@ class SlackLink:
             self._state = state
 
 
+# apps.connections.open's answers that mean the token, not the network (docs.slack.dev/reference/
+# methods/apps.connections.open): trying again will not help until the operator changes it.
+TOKEN_REFUSED = frozenset(
+    {
+        "not_authed",
+        "invalid_auth",
+        "not_allowed_token_type",
+        "token_revoked",
+        "account_inactive",
+        "missing_scope",
+    }
+)
+
+
+def _slack_error(error: SlackApiError) -> str | None:
+    response = error.response
+    return response.get("error") if response is not None and isinstance(response.data, dict) else None
+
+
 def describe(error: BaseException) -> str:
     """A failure to reach Slack in a few words, never a stack trace (nor a token: none is in these)."""
     if isinstance(error, SlackApiError):
-        return f"Slack answered {error.response.get('error') or error.response.status_code}"
+        return str(_slack_error(error) or f"HTTP {error.response.status_code}")
     reason = getattr(error, "reason", None)  # urllib's URLError wraps the socket's error
     if reason is not None and not isinstance(reason, str):
         error = reason
@@ -141,16 +166,26 @@ class SocketModeRunner:
             client.connect()
             if not client.is_connected():  # the handshake was answered, but not with 101
                 raise ConnectionError("Slack did not open the WebSocket")
-        except Exception as error:  # noqa: BLE001 - any failure to connect is "unreachable": say so, retry
-            self.failures += 1
-            wait = self.backoff.after(self.failures)
-            self.link.set(UNREACHABLE)
-            log.warning("Slack is unreachable (%s); trying again in %s s", describe(error), _seconds(wait))
-            return wait
+        except SlackApiError as error:
+            if _slack_error(error) in TOKEN_REFUSED:
+                return self._failed(
+                    REFUSED, "Slack refused the app-level token (%s); check SLACK_APP_TOKEN", error
+                )
+            return self._failed(UNREACHABLE, "Slack is unreachable (%s)", error)
+        except Exception as error:  # noqa: BLE001 - any other failure to connect is "unreachable": say so, retry
+            return self._failed(UNREACHABLE, "Slack is unreachable (%s)", error)
         self.failures = 0
         self.link.set(CONNECTED)
         log.info("connected to Slack over Socket Mode")
         return 0.0
+
+    def _failed(self, state: str, message: str, error: Exception) -> float:
+        """One line saying what failed and when the next try is; the wait before it."""
+        self.failures += 1
+        wait = self.backoff.after(self.failures)
+        self.link.set(state)
+        log.warning(message + "; trying again in %s s", describe(error), _seconds(wait))
+        return wait
 
 
 def _seconds(value: float) -> str:

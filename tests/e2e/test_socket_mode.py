@@ -196,3 +196,29 @@ def test_a_connection_lost_later_is_made_again_with_backoff(slack_down, emulator
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_a_refused_app_token_is_named_and_tried_again_with_backoff(emulator, caplog):
+    caplog.set_level(logging.INFO, logger="northline.socket_mode")
+    app = App(token=TOKEN, signing_secret=SIGNING_SECRET, token_verification_enabled=False)
+    link = SlackLink()
+    runner = SocketModeRunner(
+        app, "xapp-1-A0NORTHLINE-1-revoked", emulator.base_url, link=link, backoff=Backoff(0.05, 0.1)
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        lines = lambda: [r.getMessage() for r in caplog.records if r.name == "northline.socket_mode"]  # noqa: E731
+        _until(lambda: len(lines()) >= 3, "three tries")
+        assert lines()[:3] == [
+            f"Slack refused the app-level token (invalid_auth); check SLACK_APP_TOKEN; trying again in {wait} s"
+            for wait in ("0.05", "0.1", "0.1")
+        ]
+        assert link.state == "refused"
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no second account of it
+        assert len(emulator.calls_to("apps.connections.open")) >= 3
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
