@@ -66,17 +66,32 @@ def serve(args: argparse.Namespace) -> int:
     if settings.socket_mode:
         link = _start_socket_mode(app, settings, stop)
     wsgi = NorthlineWSGI(app, db, ApiApp(db, rate_limit=settings.northline_api_rate_limit), slack_link=link)
-    server = _http_server(settings.port, wsgi)
-    if link is None:
-        log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
-    else:
-        log.info("serving over Socket Mode; GET /healthz and /api/v1 on port %s", settings.port)
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            server.serve_forever()
+            _serve_http(settings.port, wsgi, socket_mode=link is not None, stop=stop)
     finally:
         stop.set()
     return 0
+
+
+def _serve_http(port: int, wsgi, *, socket_mode: bool, stop: threading.Event) -> None:
+    """Serve `wsgi` on `port` until interrupted. In Socket Mode the port only carries /healthz and
+    the API, so a port already taken is a warning there, and Slack is still served."""
+    try:
+        server = _http_server(port, wsgi)
+    except OSError as error:
+        if not socket_mode:
+            raise
+        log.warning(
+            "cannot listen on port %s (%s): /healthz and /api/v1 are not served", port, error.strerror
+        )
+        stop.wait()
+        return
+    if socket_mode:
+        log.info("serving over Socket Mode; GET /healthz and /api/v1 on port %s", port)
+    else:
+        log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", port)
+    server.serve_forever()
 
 
 def _start_socket_mode(app, settings, stop: threading.Event):

@@ -119,21 +119,24 @@ def _health(port: int) -> tuple[int, dict] | None:
         return None  # not listening yet
 
 
-def test_serve_waits_for_slack_then_connects(slack_down, emulator, database_url):
-    port = _free_port()
-    env = {
+def _serve_env(slack_port: int, database_url: str, port: int) -> dict[str, str]:
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NORTHLINE_SOURCE_"))},
         "PYTHONPATH": str(ROOT),
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_APP_TOKEN": APP_TOKEN,
-        "SLACK_API_URL": f"http://127.0.0.1:{slack_down.port}/api/",
+        "SLACK_API_URL": f"http://127.0.0.1:{slack_port}/api/",
         "DATABASE_URL": database_url,
         "PORT": str(port),
         "NORTHLINE_SLACK_RETRY_SECONDS": "0.05",
         "NORTHLINE_SLACK_RETRY_MAX_SECONDS": "0.2",
     }
-    serve = _Serve(env)
+
+
+def test_serve_waits_for_slack_then_connects(slack_down, emulator, database_url):
+    port = _free_port()
+    serve = _Serve(_serve_env(slack_down.port, database_url, port))
     try:
         unreachable = r"Slack is unreachable \((.+)\); trying again in ([0-9.]+) s$"
         _until(lambda: len(serve.matching(unreachable)) >= 4, "four tries while Slack is down")
@@ -159,6 +162,27 @@ def test_serve_waits_for_slack_then_connects(slack_down, emulator, database_url)
         assert about_slack and all(m.group(1).startswith("Slack is unreachable (") for m in about_slack)
     finally:
         serve.stop()
+
+
+def test_a_port_already_taken_does_not_stop_socket_mode(slack_down, emulator, database_url):
+    slack_down.restore()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        serve = _Serve(_serve_env(slack_down.port, database_url, taken.getsockname()[1]))
+        try:
+            _until(
+                lambda: serve.matching(
+                    r"cannot listen on port \d+ \(.+\): /healthz and /api/v1 are not served"
+                ),
+                "the port warning",
+            )
+            emulator.wait_for_socket(1, timeout=DEADLINE)
+            _until(lambda: serve.matching(r"connected to Slack over Socket Mode$"), "the connected line")
+            assert serve.process.poll() is None
+            assert "Traceback" not in "\n".join(serve.lines)
+        finally:
+            serve.stop()
 
 
 def test_a_connection_lost_later_is_made_again_with_backoff(slack_down, emulator, caplog):
