@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -77,28 +78,60 @@ def serve(args: argparse.Namespace) -> int:
     db = Database.from_url(settings.database_url)
     ensure_schema(db)
     app = create_app(settings, db=db)
+    link, stop = None, threading.Event()
     if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        link = _start_socket_mode(app, settings, stop)
+    wsgi = NorthlineWSGI(app, db, ApiApp(db, limits=limits_from(settings)), slack_link=link)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            _serve_http(settings.port, wsgi, socket_mode=link is not None, stop=stop)
+    finally:
+        stop.set()
+    return 0
 
-        log.info("serving over Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
-        return 0
+
+def _serve_http(port: int, wsgi, *, socket_mode: bool, stop: threading.Event) -> None:
+    """Serve `wsgi` on `port` until interrupted. In Socket Mode the port only carries /healthz and
+    the API, so a port already taken is a warning there, and Slack is still served."""
+    try:
+        server = _http_server(port, wsgi)
+    except OSError as error:
+        if not socket_mode:
+            raise
+        log.warning(
+            "cannot listen on port %s (%s): /healthz and /api/v1 are not served", port, error.strerror
+        )
+        stop.wait()
+        return
+    if socket_mode:
+        log.info("serving over Socket Mode; GET /healthz and /api/v1 on port %s", port)
+    else:
+        log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", port)
+    server.serve_forever()
+
+
+def _start_socket_mode(app, settings, stop: threading.Event):
+    """Connect to Slack over Socket Mode on a thread of its own, waiting for Slack while it is
+    unreachable (bot/socket_mode.py); the state it sees is what /healthz says of Slack."""
+    from bot.socket_mode import Backoff, SlackLink, SocketModeRunner
+
+    link = SlackLink()
+    backoff = Backoff(settings.northline_slack_retry_seconds, settings.northline_slack_retry_max_seconds)
+    runner = SocketModeRunner(
+        app, settings.slack_app_token, settings.slack_api_url, link=link, backoff=backoff
+    )
+    threading.Thread(target=runner.run, args=(stop,), name="northline-socket-mode", daemon=True).start()
+    return link
+
+
+def _http_server(port: int, wsgi):
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIServer, make_server
 
     class ThreadingServer(ThreadingMixIn, WSGIServer):
         daemon_threads = True
 
-    server = make_server(
-        "0.0.0.0",
-        settings.port,
-        NorthlineWSGI(app, db, ApiApp(db, limits=limits_from(settings))),
-        server_class=ThreadingServer,
-    )
-    log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", settings.port)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
-    return 0
+    return make_server("0.0.0.0", port, wsgi, server_class=ThreadingServer)
 
 
 @command("db")

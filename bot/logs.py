@@ -1,22 +1,48 @@
-"""One line per event; JSON when LOG_FORMAT=json; tokens and secrets never written."""
+"""One line per event; JSON when LOG_FORMAT=json; tokens and secrets never written: Slack and API
+tokens, the passwords and queries of URLs, the signing and client secrets and the values of the
+operator's NORTHLINE_SOURCE_* variables (docs/security.md)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 _SECRETS = re.compile(r"(xox[abpres]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|nlk_[A-Za-z0-9_-]+)")
+# scheme://user:PASSWORD@host (a database or broker URL; redis:// often has no user): the password.
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@\"'<>]*:)[^\s@/\"'<>]+@")
+# scheme://host/path?QUERY: the query, where API keys travel.
+_URL_QUERY = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s?#\"'<>]*)\?[^\s#\"'<>]*")
+SOURCE_PREFIX = "NORTHLINE_SOURCE_"
+# The parts of a declared connection that are not secret: a header's name, the workspaces it serves.
+_NOT_SECRET = ("_HEADER", "_TEAMS")
+_SHORTEST_SECRET = 6  # shorter values ("1", "on") would redact ordinary words
+
+
+def source_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The values of the operator's NORTHLINE_SOURCE_* variables (database URLs, tokens), which no
+    log line may carry; a header's name and a list of workspaces are not secrets."""
+    environ = os.environ if environ is None else environ
+    return tuple(
+        value
+        for name, value in environ.items()
+        if name.startswith(SOURCE_PREFIX)
+        and not name.endswith(_NOT_SECRET)
+        and len(value or "") >= _SHORTEST_SECRET
+    )
 
 
 def redact(text: str, *extra: str | None) -> str:
+    """`text` without Slack and API tokens, URL passwords and queries, or any of `extra`."""
+    for secret in sorted((s for s in extra if s), key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
     text = _SECRETS.sub("[redacted]", text)
-    for secret in extra:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
+    text = _URL_PASSWORD.sub(r"\1[redacted]@", text)
+    return _URL_QUERY.sub(r"\1?[redacted]", text)
 
 
 class _Redacting(logging.Formatter):
@@ -45,7 +71,7 @@ class _Redacting(logging.Formatter):
 
 def configure(level: str = "INFO", json_lines: bool = False, secrets: tuple[str | None, ...] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Redacting(json_lines, secrets))
+    handler.setFormatter(_Redacting(json_lines, (*secrets, *source_secrets())))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

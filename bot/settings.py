@@ -34,6 +34,8 @@ HINTS: dict[str, str] = {
     "NORTHLINE_CONCURRENT_WORKSPACES": "workspaces delivered at once by one process, a whole number from 1 to 1000, e.g. 64",
     "NORTHLINE_BATCH_SIZE": "posts in one unit of work, a whole number from 10 to 100000, e.g. 500",
     "NORTHLINE_UNIT_TIMEOUT": "seconds after which a unit whose worker vanished is run again, 10 to 86400, e.g. 900",
+    "NORTHLINE_SLACK_RETRY_SECONDS": "seconds before the first new try to reach Slack in Socket Mode, 0.01 to 600, e.g. 1",
+    "NORTHLINE_SLACK_RETRY_MAX_SECONDS": "the longest wait between tries to reach Slack in Socket Mode, 0.01 to 3600, e.g. 60",
     "NORTHLINE_QUEUE": "the broker queue's name, letters, digits, dots, dashes, e.g. northline.units",
     "NORTHLINE_FETCH_ALLOW": "host names, IP addresses or CIDRs separated by commas, e.g. metrics.internal,10.20.0.0/16",
     "NORTHLINE_MAX_SOURCES": "data-source bindings a workspace may have, a whole number from 1 to 100000, e.g. 200",
@@ -123,6 +125,9 @@ class Settings(BaseSettings):
     # The declared data-source connections (bot/sources/connections.py): set by load_settings from
     # the environment, or by a test with with_connections().
     _connections: Connections = PrivateAttr(default_factory=Connections)
+    # Socket Mode: after a failure to reach Slack, wait this long, doubled each time, at most the max.
+    northline_slack_retry_seconds: Annotated[float, Field(ge=0.01, le=600)] = 1.0
+    northline_slack_retry_max_seconds: Annotated[float, Field(ge=0.01, le=3600)] = 60.0
 
     @field_validator("slack_api_url")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from sqlalchemy import text
@@ -12,15 +13,22 @@ from bot.api.app import ApiApp
 from bot.bolt_fence import FormBodyHandler
 from storage.db import Database
 
+if TYPE_CHECKING:
+    from bot.socket_mode import SlackLink
+
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are far smaller; anything larger is refused unread.
 
 StartResponse = Callable[..., object]
 
 
 class NorthlineWSGI:
-    def __init__(self, app: App, db: Database, api: Callable | None = None):
+    def __init__(
+        self, app: App, db: Database, api: Callable | None = None, slack_link: SlackLink | None = None
+    ):
         self.bolt = FormBodyHandler(app)
         self.db = db
+        # In Socket Mode, the state of the connection to Slack (bot/socket_mode.py), for /healthz.
+        self.slack_link = slack_link
         # The REST API (/api/v1). Checked after Slack's paths, so Slack's requests do no extra work.
         self.api = api if api is not None else ApiApp(db)
 
@@ -51,6 +59,8 @@ class NorthlineWSGI:
                 connection.execute(text("SELECT 1"))
         except Exception as error:  # noqa: BLE001 - any failure means unhealthy; say which part
             checks["database"] = f"failed: {type(error).__name__}"
+        if self.slack_link is not None:
+            checks["slack"] = self.slack_link.state
         healthy = all(value == "ok" for value in checks.values())
         body = json.dumps({"ok": healthy, "checks": checks}).encode()
         status = "200 OK" if healthy else "503 Service Unavailable"

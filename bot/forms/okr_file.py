@@ -64,6 +64,9 @@ from bot.forms.okr_rules import Description, KeyResultRules, Title, key_result_c
 from bot.sources.spec import SourceSpec
 
 MAX_FILE_BYTES = 1_000_000
+# The deepest an OKR file needs is about 7 (objectives → key result → source); far deeper is an
+# attack on the parser (each level is a Python frame when composed), refused before composing.
+MAX_DEPTH = 20
 MAX_OBJECTIVES = 200
 KEY_MAX = 150
 MAX_PROBLEMS_SHOWN = 30
@@ -73,6 +76,7 @@ _CHANNEL_ID = re.compile(TEAM_CHANNEL_PATTERN, re.ASCII)
 _TEAM_ID = re.compile(r"[TE][A-Z0-9]{2,31}", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _YAML_TAG = "tag:yaml.org,2002:"
+ALIASES = "YAML anchors and aliases (& and *) are not supported; write the value out"
 _NULL_TAG = _YAML_TAG + "null"
 # What the safe resolver gives plain YAML; anything else was typed as an explicit tag (`!!python/…`).
 _PLAIN_TAGS = {
@@ -143,6 +147,7 @@ def read_document(text: str) -> Document:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise ImportRejected([Problem(None, f"the file is larger than {MAX_FILE_BYTES:,} bytes")])
     try:
+        _check_events(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -165,15 +170,36 @@ def read_document(text: str) -> Document:
     return Document(data, lines)
 
 
+def _check_events(text: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and any alias, reading the parser's events (a flat
+    stream: no recursion, no node built), so that neither a thousand `[` nor an alias bomb ever
+    reaches the composer."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise ImportRejected([Problem(event.start_mark.line + 1, ALIASES)])
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ImportRejected(
+                    [
+                        Problem(
+                            event.start_mark.line + 1,
+                            f"lists and mappings nest deeper than {MAX_DEPTH} levels",
+                        )
+                    ]
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _plain(
     node: yaml.Node, path: Path, lines: dict[Path, int], seen: set[int], problems: list[Problem]
 ) -> Any:
     line = node.start_mark.line + 1
     lines.setdefault(path, line)
     if id(node) in seen:  # an alias: the same node again; its own mark is the anchor's
-        problems.append(
-            Problem(lines[path], "YAML anchors and aliases (& and *) are not supported; write the value out")
-        )
+        problems.append(Problem(lines[path], ALIASES))
         return None
     seen.add(id(node))
     if node.tag not in _PLAIN_TAGS:

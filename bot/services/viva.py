@@ -47,6 +47,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -63,6 +64,13 @@ from bot.services import importer
 from bot.services.importer import ImportResult
 from storage.models import CheckIn, KeyResult, Objective, Status, Workspace, _now
 
+# A workbook is a zip: its parts are checked against the sizes its directory declares before openpyxl
+# opens it (zipfile never inflates a part past its declared size: a lie ends in BadZipFile). 5,000
+# rows of an export are a few MB of XML; a zip bomb is gigabytes from kilobytes.
+MAX_WORKBOOK_BYTES = 50_000_000  # uncompressed, all parts together
+MAX_WORKBOOK_RATIO = 100  # uncompressed : compressed, for any part over RATIO_FROM bytes
+RATIO_FROM = 1_000_000
+MAX_WORKBOOK_PARTS = 1000
 MAX_ROWS = 5000  # Viva's own import stops at 1,000 a file; an export of a whole org can be larger
 OKR_SHEET = "OKRs and Projects"
 CHECKIN_SHEET = "Check-ins"
@@ -212,11 +220,36 @@ def _rows(table: Iterable[Iterable[Any]], columns: dict[str, tuple[str, ...]], w
     return rows
 
 
+def _check_archive(data: bytes) -> None:
+    """Refuse a workbook that would inflate past MAX_WORKBOOK_BYTES, or any large part packed more
+    than MAX_WORKBOOK_RATIO times, before anything reads its contents."""
+
+    def refused(message: str) -> ImportRejected:
+        return ImportRejected([Problem(None, f"not imported: {message}")])
+
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise ImportRejected([Problem(None, f"not an Excel workbook (.xlsx): {error}")]) from None
+    if len(parts) > MAX_WORKBOOK_PARTS:
+        raise refused(f"the workbook has {len(parts):,} parts; an export has a few dozen")
+    total = sum(part.file_size for part in parts)
+    if total > MAX_WORKBOOK_BYTES:
+        raise refused(f"the workbook unpacks to {total:,} bytes, more than {MAX_WORKBOOK_BYTES:,}")
+    for part in parts:
+        if part.file_size > RATIO_FROM and part.file_size > MAX_WORKBOOK_RATIO * max(part.compress_size, 1):
+            raise refused(
+                f"its part {part.filename[:80]} is packed {part.file_size // max(part.compress_size, 1):,} "
+                f"times (more than {MAX_WORKBOOK_RATIO}); that is a zip bomb, not an export"
+            )
+
+
 def read_workbook(data: bytes) -> Sheets:
     """The OKR sheet ("OKRs and Projects", else the first) and the "Check-ins" sheet if any."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_archive(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, KeyError, ValueError, OSError) as error:

@@ -20,6 +20,8 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
 )
 
+from bot.domain.limits import UNIT_MAX
+from bot.domain.numbers import format_number
 from bot.domain.slack_text import neutralize_broadcasts, truncate
 
 # Every surface renders what people typed through these two (defined in domain/ so a service's
@@ -44,6 +46,12 @@ def local_day(moment: datetime, tz: ZoneInfo = UTC, fmt: str = "%a %Y-%m-%d") ->
     Monday morning, which UTC still calls Sunday."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(tz).strftime(fmt)
+
+
+def amount(value: float, unit: str | None = "") -> str:
+    """A number and its unit inside mrkdwn: "1,200 h", "$5". The unit is what a person or a data
+    source typed, so it goes through user_text() like any other typed text."""
+    return format_number(value, user_text(unit, UNIT_MAX))
 
 
 def header(text: str) -> dict:

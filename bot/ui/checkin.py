@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.domain.enums import KeyResultKind
-from bot.domain.limits import NOTE_MAX
+from bot.domain.limits import NOTE_MAX, UNIT_MAX
 from bot.domain.numbers import format_number
 from bot.domain.progress import Confidence, percent, value_progress
 from bot.ids import Block, Callback
-from bot.ui.blocks import context, local_day, section, user_text
+from bot.ui.blocks import amount, context, local_day, plain_user_text, section, user_text
 from bot.ui.inputs import modal, select_input, text_input
 from bot.ui.okr import kr_ref, obj_ref, value_text
 from bot.ui.progress import progress_bar
@@ -70,7 +70,7 @@ def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None, tz: ZoneInf
     if kr.kind == KeyResultKind.MILESTONE:
         target = "milestone: done or not done"
     else:
-        target = f"{format_number(kr.start_value, kr.unit)} → {format_number(kr.target_value, kr.unit)}"
+        target = f"{amount(kr.start_value, kr.unit)} → {amount(kr.target_value, kr.unit)}"
     heading = (
         f"*`{kr_ref(kr)}` {user_text(kr.title, 150)}*  ·  `{progress_bar(_progress(kr))}`\n"
         f"{target} · in `{obj_ref(objective)}` {user_text(objective.title, 100)}\n{_last(last, kr, tz)}"
@@ -85,7 +85,7 @@ def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None, tz: ZoneInf
             optional=True,
         )
     else:
-        unit = f" ({kr.unit})" if kr.unit else ""
+        unit = f" ({plain_user_text(kr.unit, UNIT_MAX)})" if kr.unit else ""
         value = text_input(
             Block.CHECKIN_VALUE.of(id=kr.id),
             f"{kr_ref(kr)} value now{unit}",

@@ -16,6 +16,7 @@ from bot.ids import Block, Callback
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
     VIEW_BLOCKS,
+    amount,
     context,
     divider,
     ephemeral,
@@ -170,9 +171,9 @@ def _standing(standing: dict[int, str], kra: Kra) -> str:
 
 
 def kpi_line(kpi: Kpi) -> str:
-    latest = format_number(kpi.latest_value, kpi.unit) if kpi.latest_value is not None else "no value yet"
+    latest = amount(kpi.latest_value, kpi.unit) if kpi.latest_value is not None else "no value yet"
     arrow = "↑" if kpi.direction == Direction.HIGHER else "↓"
-    return f"• `{kpi_ref(kpi)}` {user_text(kpi.name, 150)}: *{latest}* (target {arrow} {format_number(kpi.target, kpi.unit)})"
+    return f"• `{kpi_ref(kpi)}` {user_text(kpi.name, 150)}: *{latest}* (target {arrow} {amount(kpi.target, kpi.unit)})"
 
 
 def kra_summary(kra: Kra, kpis: Sequence[Kpi]) -> str:
@@ -217,9 +218,7 @@ def kra_detail(
         blocks.append(section(user_text(kra.description, 2900)))
     for kpi in kpis:
         points = history.get(kpi.id, [])
-        trail = (
-            " → ".join(format_number(m.value, kpi.unit) for m in reversed(points)) or "no measurements yet"
-        )
+        trail = " → ".join(amount(m.value, kpi.unit) for m in reversed(points)) or "no measurements yet"
         blocks.append(section(f"{kpi_line(kpi)}\n   _history:_ {trail}"))
     if not kpis and kra.status.value == "active":
         blocks.append(context("No KPIs yet: add 1–3 with `/kra edit " + kra_ref(kra) + "`."))

@@ -15,6 +15,7 @@ from bot.domain.references import RefKind, format_ref
 from bot.ids import Block, Callback, Option
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
+    amount,
     context,
     divider,
     ephemeral,
@@ -55,7 +56,7 @@ def value_text(key_result: KeyResult, value: float | None) -> str:
         return "–"
     if key_result.kind == KeyResultKind.MILESTONE:
         return "done" if value >= 1 else "not done"
-    return format_number(value, key_result.unit)
+    return amount(value, key_result.unit)
 
 
 def pace_text(pace: PaceStatus) -> str:
@@ -83,8 +84,8 @@ def key_result_line(status: KeyResultStatus, *, owner: bool = True) -> str:
         )
     else:
         numbers = (
-            f"{value_text(kr, kr.current_value)} ({format_number(kr.start_value, kr.unit)} → "
-            f"{format_number(kr.target_value, kr.unit)})"
+            f"{value_text(kr, kr.current_value)} ({amount(kr.start_value, kr.unit)} → "
+            f"{amount(kr.target_value, kr.unit)})"
         )
     weight = f" · weight {format_number(kr.weight)}" if kr.weight != 1 else ""
     who = f" · <@{kr.owner_id}>" if owner else ""

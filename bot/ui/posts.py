@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.domain.enums import KeyResultKind
-from bot.domain.numbers import format_number
 from bot.domain.progress import milestone_done, value_progress
 from bot.domain.references import RefKind, format_ref
 from bot.domain.schedule_time import WEEKDAYS
@@ -18,6 +17,7 @@ from bot.domain.slack_text import truncate
 from bot.ui.blocks import (
     MESSAGE_TEXT_BUDGET,
     TEXT_FALLBACK_CHARS,
+    amount,
     context,
     section,
 )
@@ -43,12 +43,12 @@ def kr_progress(kr: KeyResult) -> float | None:
 def kr_value(kr: KeyResult) -> str:
     if kr.kind == KeyResultKind.MILESTONE:
         return "done" if milestone_done(kr.current_value) else "not done yet"
-    current = "–" if kr.current_value is None else format_number(kr.current_value, kr.unit)
+    current = "–" if kr.current_value is None else amount(kr.current_value, kr.unit)
     # "22 h, aiming down to 6 h, from 24 h": "22 h of 6 h" reads wrong when lower is better.
     way = "down" if kr.target_value < kr.start_value else "up"
     return (
-        f"{current}, aiming {way} to {format_number(kr.target_value, kr.unit)}, "
-        f"from {format_number(kr.start_value, kr.unit)}"
+        f"{current}, aiming {way} to {amount(kr.target_value, kr.unit)}, "
+        f"from {amount(kr.start_value, kr.unit)}"
     )
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain.numbers import format_number
 from bot.ids import Block, Callback
-from bot.ui.blocks import ephemeral
+from bot.ui.blocks import amount, ephemeral, user_text
 from bot.ui.inputs import modal, note, select_input, text_input
 
 USAGE = (
@@ -15,16 +14,20 @@ USAGE = (
 )
 
 
+# A source's failure message quotes what it read (an address, a pointer, an answer): shown as text.
+ERROR_CHARS = 500
+
+
 def synced_message(ref: str, value: float, unit: str, recorded: bool, previous: float | None) -> dict:
-    shown = format_number(value, unit)
+    shown = amount(value, unit)
     if not recorded:
         return ephemeral(f"Synced `{ref}`: still {shown}, so nothing new was recorded.")
-    was = f" (was {format_number(previous, unit)})" if previous is not None else ""
+    was = f" (was {amount(previous, unit)})" if previous is not None else ""
     return ephemeral(f"Synced `{ref}`: {shown}{was}, recorded as an automatic check-in.")
 
 
 def failed_message(ref: str, error: str) -> dict:
-    return ephemeral(f"Could not sync `{ref}`: {error}. Nothing was recorded.")
+    return ephemeral(f"Could not sync `{ref}`: {user_text(error, ERROR_CHARS)}. Nothing was recorded.")
 
 
 def not_bound_message(ref: str) -> dict:
@@ -33,7 +36,8 @@ def not_bound_message(ref: str) -> dict:
 
 def failure_dm(ref: str, title: str, error: str) -> str:
     return (
-        f":warning: The data source of `{ref}` {title} failed: {error}. Its number is not updating; "
+        f":warning: The data source of `{ref}` {user_text(title, 150)} failed: {user_text(error, ERROR_CHARS)}. "
+        "Its number is not updating; "
         "Northline keeps trying every hour and tells you again only after it has worked once more. "
         f"`/okr sync {ref}` tries now."
     )

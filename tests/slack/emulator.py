@@ -38,6 +38,7 @@ from tests.slack.blockkit import (
 from tests.slack.faults import RATE_TIERS, FaultInjection, _Fault, _RateLimit
 from tests.slack.records import _ID_CHARS, Call, _Team, _Token
 from tests.slack.server import HttpServer, _Server
+from tests.slack.web_api.apps import SocketModeApi
 from tests.slack.web_api.auth import AuthApi, _InstallCode, _RefreshToken
 from tests.slack.web_api.chat import ChatApi
 from tests.slack.web_api.conversations import ConversationsApi, _Channel
@@ -68,7 +69,16 @@ __all__ = [
 
 
 class SlackEmulator(
-    AuthApi, ChatApi, ViewsApi, UsersApi, ConversationsApi, FilesApi, FunctionsApi, FaultInjection, HttpServer
+    AuthApi,
+    SocketModeApi,
+    ChatApi,
+    ViewsApi,
+    UsersApi,
+    ConversationsApi,
+    FilesApi,
+    FunctionsApi,
+    FaultInjection,
+    HttpServer,
 ):
     """A fake Slack Web API on 127.0.0.1, faithful to Slack's answers and limits.
 
@@ -106,6 +116,10 @@ class SlackEmulator(
         self._tokens: dict[str, _Token] = {}
         self._refresh_tokens: dict[str, _RefreshToken] = {}
         self._oauth_apps: dict[str, str] = {}  # client_id -> client_secret
+        self._app_tokens: set[str] = set()  # app-level tokens (xapp-), for Socket Mode
+        self._tickets: set[str] = set()  # Socket Mode URLs handed out and not yet used
+        self._sockets_open: set[Any] = set()
+        self._sockets_opened = 0
         self._install_codes: dict[str, _InstallCode] = {}  # what the OAuth redirect carries, once
         self._clock_offset = 0.0
         self._users: dict[str, _User] = {}
@@ -127,6 +141,7 @@ class SlackEmulator(
             "oauth.v2.access": self._oauth_v2_access,
             "auth.test": self._auth_test,
             "team.info": self._team_info,
+            "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,

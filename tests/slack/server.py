@@ -108,6 +108,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("POST")
 
     def do_GET(self) -> None:
+        parts = urllib.parse.urlsplit(self.path)
+        if parts.path == "/link/":  # Socket Mode's WebSocket (web_api/apps.py)
+            self.server.emulator._websocket(self, urllib.parse.parse_qs(parts.query))
+            return
         self._serve("GET")
 
     def _serve(self, verb: str) -> None:
@@ -154,6 +158,7 @@ class HttpServer:
     def stop(self) -> None:
         server, thread = self._server, self._thread
         self._server = self._thread = None
+        self.close_sockets()
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -278,6 +283,8 @@ class HttpServer:
         """Slack's error for the call's token, or None when the token may call `method`."""
         if method in ("api.test", "oauth.v2.access"):  # oauth.v2.access: client_id/secret instead
             return None
+        if method == "apps.connections.open":  # an app-level token, never a bot token
+            return self.app_token_error(token)
         if not token:
             return "not_authed"
         if tok is None:
