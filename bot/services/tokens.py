@@ -27,7 +27,7 @@ from storage.db import Database
 from storage.models import ApiIdempotency, ApiToken, Member, TokenPermission, Workspace, _now
 from storage.repositories import api_rates
 
-TOKEN_PREFIX = "nlk_"
+TOKEN_PREFIX = "nlk_"  # noqa: S105 - the public prefix of every token, not a secret
 PREFIX_SHOWN = len(TOKEN_PREFIX) + 6  # "nlk_AbC123": enough to tell tokens apart, useless to guess
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 ADMINS_ONLY = "Only a workspace admin can manage API tokens."

@@ -674,7 +674,8 @@ def check(plan_: VivaPlan, *, skip_unmapped: bool) -> importer.ParsedFile:
         parsed = None
     if problems:
         raise ImportRejected(problems)
-    assert parsed is not None
+    if parsed is None:  # no problems means parse_document gave a document
+        raise ImportRejected([Problem(None, "the file could not be read")])
     return parsed
 
 

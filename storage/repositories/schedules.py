@@ -57,7 +57,8 @@ def set_schedule(
             return row
         except IntegrityError:
             row = schedule(session, workspace_id, kind, channel_id)
-            assert row is not None
+            if row is None:  # the row that won the race was deleted since: nothing to update
+                raise
     _apply(row, weekday, time_of_day, timezone, set_by, length_weeks, enabled)
     session.flush()
     return row
