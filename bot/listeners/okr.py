@@ -145,7 +145,8 @@ def _checkin(call: Invocation) -> None:
         trigger_id = call.command.get("trigger_id")
         dedupe = f"cmd:{trigger_id}" if trigger_id else None
         recorded = checkins.check_in_line(session, workspace, who.user_id, call.rest, dedupe_prefix=dedupe)
-        answer = ephemeral(checkin_ui.recorded_message([recorded]))
+        weeks = checkins.weeks_in_a_row(session, workspace, who.user_id)
+        answer = ephemeral(checkin_ui.recorded_message([recorded], weeks))
         owners = (recorded.key_result.owner_id, recorded.objective.owner_id)
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, who.user_id, *owners)
@@ -333,7 +334,8 @@ def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext
     with unit_of_work(db, who) as (session, workspace):
         recorded = checkins.record(session, workspace, who.user_id, entries, dedupe_prefix=dedupe)
         owners = [r.key_result.owner_id for r in recorded] + [r.objective.owner_id for r in recorded]
-        message = checkin_ui.recorded_message(recorded)
+        weeks = checkins.weeks_in_a_row(session, workspace, who.user_id) if recorded else 0
+        message = checkin_ui.recorded_message(recorded, weeks)
     ack()
     if recorded:
         outbound.dm(client, who.user_id, message)

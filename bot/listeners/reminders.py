@@ -47,7 +47,7 @@ def record_from_reminder(ack: Ack, body: dict, client: WebClient, context: BoltC
             value_text=click.value_text,
             confidence=click.confidence,
         )
-        message = _message(result.state)
+        message = _message(result.state, result.weeks_in_a_row)
         owners = (
             (result.recorded.key_result.owner_id, result.recorded.objective.owner_id)
             if result.recorded
@@ -75,7 +75,7 @@ def picked_confidence(ack: Ack) -> None:
     ack()
 
 
-def _message(state: ReminderState) -> dict:
+def _message(state: ReminderState, weeks_in_a_row: int = 0) -> dict:
     return reminders_ui.checkin_reminder(
         state.key_results,
         week_start=state.week.start,
@@ -83,4 +83,5 @@ def _message(state: ReminderState) -> dict:
         synced=state.synced,
         done=state.done,
         gone=state.gone,
+        weeks_in_a_row=weeks_in_a_row,
     )

@@ -29,7 +29,7 @@ from bot.domain.schedule_time import (
 )
 from bot.errors import Invalid, NotFound, Usage
 from bot.forms.okr import CheckInEntry
-from bot.services.checkins import CheckInModal, Recorded, parse_value, record
+from bot.services.checkins import CheckInModal, Recorded, parse_value, record, weeks_in_a_row
 from bot.services.workspaces import require_owner_or_admin
 from storage.models import KeyResult, KeyResultKind, Objective, ScheduleKind, Status, Workspace, _now
 from storage.repositories import digest as digest_repo
@@ -62,6 +62,7 @@ class ReminderState:
 class QuickCheckIn:
     recorded: Recorded | None  # None: this click was already recorded (or the week already had it)
     state: ReminderState
+    weeks_in_a_row: int = 0  # the owner's run of weeks with a check-in, when they recorded it
 
 
 def reminder_week(session: Session, workspace: Workspace, user_id: str, now: datetime) -> Week:
@@ -184,9 +185,11 @@ def check_in(
             field_errors=False,
             dedupe_prefix=f"remind:{message_key}:{week.period}:{what}",
         )
-    return QuickCheckIn(
-        recorded[0] if recorded else None, reminder_state(session, workspace, actor_id, listed, now)
-    )
+    state = reminder_state(session, workspace, actor_id, listed, now)
+    if not recorded:
+        return QuickCheckIn(None, state)
+    weeks = weeks_in_a_row(session, workspace, actor_id, now) if actor_id == kr.owner_id else 0
+    return QuickCheckIn(recorded[0], state, weeks)
 
 
 def note_form(session: Session, workspace: Workspace, actor_id: str, key_result_id: int) -> CheckInModal:

@@ -110,7 +110,17 @@ def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None, tz: ZoneInf
     ]
 
 
-def recorded_message(recorded: Sequence[Recorded]) -> str:
+def streak_line(weeks: int) -> str:
+    """Told to the person alone, after their own check-in: how many weeks in a row, kindly."""
+    if weeks <= 0:
+        return ""
+    if weeks == 1:
+        return "That's your check-in for this week. Thank you!"
+    return f"That makes {weeks} weeks in a row you've checked in. Thank you!"
+
+
+def recorded_message(recorded: Sequence[Recorded], weeks_in_a_row: int = 0) -> str:
+    """`weeks_in_a_row`: the person's run of weeks with a check-in (0: not said)."""
     if not recorded:
         return "Nothing new to record: those check-ins were already saved."
     lines = ["Checked in:"]
@@ -123,4 +133,6 @@ def recorded_message(recorded: Sequence[Recorded]) -> str:
         lines.append(
             f"• `{kr_ref(kr)}` {user_text(kr.title, 120)}: *{value_text(kr, check_in.value)}*{shown}{confidence}{note}"
         )
+    if weeks_in_a_row > 0:
+        lines.append(streak_line(weeks_in_a_row))
     return "\n".join(lines)

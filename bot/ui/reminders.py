@@ -29,6 +29,7 @@ from bot.ui.blocks import (
     text_size,
     user_text,
 )
+from bot.ui.checkin import streak_line
 from bot.ui.posts import RESERVED_CHARS, fallback, kr_progress, kr_ref, kr_value
 from bot.ui.progress import progress_bar
 
@@ -52,12 +53,16 @@ def checkin_reminder(
     synced: Collection[int] = (),
     done: Collection[int] = (),
     gone: int = 0,
+    weeks_in_a_row: int = 0,
 ) -> dict:
     """The DM listing `key_results` (`done`: those checked in this week; `gone`: how many it
     listed before that were closed or removed since). A key result bound to a data source
-    (`synced`) updates its own number: the owner is asked only for their confidence."""
+    (`synced`) updates its own number: the owner is asked only for their confidence.
+    `weeks_in_a_row`: the owner's run, told after a check-in they just made here (0: not said)."""
     pending = [kr for kr in key_results if kr.id not in done]
     intro = _intro(len(pending), len(key_results) - len(pending), gone, week_start)
+    if weeks_in_a_row:
+        intro += "\n" + streak_line(weeks_in_a_row)
     rows = [_done_row(kr, tz) if kr.id in done else _row(kr, tz, kr.id in synced) for kr in key_results]
     listed, left_out = _fit(rows)
     blocks = [header("Weekly check-in"), section(intro), *[b for row in listed for b in row]]
@@ -93,7 +98,7 @@ def _intro(pending: int, done: int, gone: int, week_start: date) -> str:
         parts.append(f"{gone} closed or removed since this reminder was sent")
     told = ", ".join(p for p in parts if p)
     if not pending:
-        return f"All done for the week of Monday {week_start:%d %b}: {told}. Thank you!"
+        return f"All done for the week of Monday {week_start:%d %b}: {told}."
     return f"Week of Monday {week_start:%d %b}: {told}."
 
 
