@@ -3,6 +3,7 @@ message lists, the confidence picked in its row, and where the message is."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -67,3 +68,40 @@ def _confidence(body: dict, key_result_id: int) -> Confidence | None:
         return Confidence(picked.get("value")) if picked.get("value") else None
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class ReminderOrigin:
+    """The reminder DM a check-in form was opened from (*Add a note*), kept in its metadata."""
+
+    channel_id: str
+    message_ts: str
+    listed: list[int]
+
+    def metadata(self) -> str:
+        return json.dumps(
+            {
+                "reminder": {
+                    "channel": self.channel_id,
+                    "ts": self.message_ts,
+                    "listed": self.listed[:MESSAGE_BLOCKS],
+                }
+            }
+        )
+
+
+def origin_of_click(click: ReminderClick) -> ReminderOrigin:
+    return ReminderOrigin(click.channel_id, click.message_ts, click.listed)
+
+
+def parse_origin(view: dict) -> ReminderOrigin | None:
+    """The reminder a submitted form came from; None for a form opened anywhere else."""
+    try:
+        found = json.loads(view.get("private_metadata") or "{}").get("reminder")
+        channel, ts, listed = found["channel"], found["ts"], found["listed"]
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return None
+    if not (isinstance(channel, str) and isinstance(ts, str) and isinstance(listed, list)):
+        return None
+    ids = [i for i in listed[:MESSAGE_BLOCKS] if isinstance(i, int) and not isinstance(i, bool)]
+    return ReminderOrigin(channel, ts, ids)

@@ -26,7 +26,7 @@ from bot.domain.slack_text import (
 from bot.errors import Invalid, Usage
 from bot.forms.okr import parse_checkins, parse_close, parse_objective
 from bot.ids import Action, Callback
-from bot.listeners import homes
+from bot.listeners import homes, reminders
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import assessment, checkins, okrs
@@ -339,6 +339,7 @@ def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext
     ack()
     if recorded:
         outbound.dm(client, who.user_id, message)
+        reminders.redraw_after_form(db, client, who, view)
         homes.refresh(db, client, who, who.user_id, *owners)
 
 

@@ -10,11 +10,12 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
-from bot.forms.reminder import parse_click
+from bot.forms.reminder import origin_of_click, parse_click, parse_origin
 from bot.ids import Action
 from bot.listeners import homes
-from bot.listeners.common import caller, reader_zone, refresh_member, unit_of_work
+from bot.listeners.common import Caller, caller, reader_zone, refresh_member, unit_of_work
 from bot.services import quick_checkins
+from bot.services.workspaces import now as _now
 from bot.ui import checkin as checkin_ui
 from bot.ui import reminders as reminders_ui
 
@@ -66,8 +67,21 @@ def open_note_form(ack: Ack, body: dict, client: WebClient, context: BoltContext
     refresh_member(db, client, who)
     with unit_of_work(db, who) as (session, workspace):
         data = quick_checkins.note_form(session, workspace, who.user_id, click.key_result_id)
-    view = checkin_ui.checkin_modal(data, reader_zone(db, who))
+    metadata = origin_of_click(click).metadata()
+    view = checkin_ui.checkin_modal(data, reader_zone(db, who), private_metadata=metadata)
     client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def redraw_after_form(db: Database, client: WebClient, who: Caller, view: dict) -> None:
+    """After a check-in form opened by *Add a note* was recorded: the reminder it came from shows
+    what is done now. Nothing for a form opened anywhere else."""
+    origin = parse_origin(view)
+    if origin is None:
+        return
+    with unit_of_work(db, who) as (session, workspace):
+        state = quick_checkins.reminder_state(session, workspace, who.user_id, origin.listed, _now())
+        message = _message(state)
+    outbound.update(client, origin.channel_id, origin.message_ts, **message)
 
 
 def picked_confidence(ack: Ack) -> None:

@@ -47,8 +47,9 @@ def _last(checkin: CheckIn | None, kr: KeyResult, tz: ZoneInfo = UTC) -> str:
     return "Last: " + " · ".join(parts) + note
 
 
-def checkin_modal(data: CheckInModal, tz: ZoneInfo = UTC) -> dict:
-    """`tz`: the reader's, for the dates of their last check-ins."""
+def checkin_modal(data: CheckInModal, tz: ZoneInfo = UTC, private_metadata: str = "") -> dict:
+    """`tz`: the reader's, for the dates of their last check-ins. `private_metadata`: where the
+    form was opened from (a reminder DM to redraw once it is submitted)."""
     blocks: list[dict] = [
         section(
             "Your key results, most overdue first. Change a value, pick your confidence or add a note; "
@@ -63,7 +64,9 @@ def checkin_modal(data: CheckInModal, tz: ZoneInfo = UTC) -> dict:
                 f"{data.left_out} more not shown — check in on them with `{ONE_LINE}` (`/okr list mine` lists them)."
             )
         )
-    return modal(Callback.CHECKIN, "Weekly check-in", blocks, submit="Check in")
+    return modal(
+        Callback.CHECKIN, "Weekly check-in", blocks, submit="Check in", private_metadata=private_metadata
+    )
 
 
 def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None, tz: ZoneInfo) -> list[dict]:

@@ -316,6 +316,23 @@ def test_add_a_note_opens_the_form_for_that_key_result_only(slack, emulator, db,
     with db.session() as session:
         rows = [(c.key_result_id, c.value, c.note) for c in session.scalars(select(CheckIn))]
     assert rows == [(kr[2].id, 250.0, "waiting on <!here> *finance*")]
+    # The reminder the form came from shows it done; the note stays text, never markup.
+    text = rows_text(message(emulator, dm))
+    assert ":white_check_mark: *`KR-2` Revenue*" in text and "1 checked in this week, 1 left" in text
+    assert "<!here>" not in str(message(emulator, dm))
+
+
+def test_a_form_opened_elsewhere_leaves_the_reminder_alone(slack, emulator, db, monday):
+    dm = remind(slack, emulator, db)
+    before_message = message(emulator, dm)
+    kr = krs(db)
+    before = len(emulator.calls_to("views.open"))
+    slack.command("/okr", "checkin", user_id=ALICE, team_id=TEAM)
+    view = opened_view(emulator, Callback.CHECKIN, count=before + 1)
+    slack.submit_view(view, {Block.CHECKIN_VALUE.of(id=kr[2].id): "250"}, user_id=ALICE, team_id=TEAM)
+    slack.settle()
+    assert count(db, CheckIn) == 1
+    assert emulator.calls_to("chat.update") == [] and message(emulator, dm) == before_message
 
 
 # --- gone, and not yours ----------------------------------------------------------------------------
