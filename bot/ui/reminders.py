@@ -134,7 +134,7 @@ def _heading(kr: KeyResult, tz: ZoneInfo) -> str:
 
 def _row(kr: KeyResult, tz: ZoneInfo, synced: bool) -> list[dict]:
     confidence = _confidence_select(kr.last_confidence)
-    asked = "\n_The number updates itself from its data source: how confident are you?_" if synced else ""
+    asked = "\n_The number updated itself from its data source: how confident are you?_" if synced else ""
     row = [section(_heading(kr, tz) + asked, accessory=confidence, block_id=Block.REMINDER_ROW.of(id=kr.id))]
     if not synced:
         row.append(_value_box(kr))

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 
 from bot.ids import Action, Block, Callback
 from bot.jobs.reminders import checkin_reminders
-from storage.models import CheckIn, KeyResult, Status
+from storage.models import CheckIn, KeyResult, SourceBinding, SourceKind, Status
 from tests.conftest import ADMIN, ALICE, BOB, TEAM
 from tests.factories import answer, clients, count, create_objective, opened_view
 
@@ -240,6 +240,36 @@ def test_a_key_result_checked_in_elsewhere_this_week_shows_as_done(slack, emulat
     # No change on it from the message as first shown adds nothing: the week has its check-in.
     click(slack, dm, Action.REMINDER_SAME, kr[2].id, shown=shown)
     assert check_ins(db) == [(2, 700.0, "at_risk", ALICE), (1, 45.0, "on_track", ALICE)]
+
+
+def test_a_key_result_fed_by_a_data_source_asks_only_for_confidence(slack, emulator, db, monday):
+    create_objective(slack, emulator, krs=(("Uptime", "99", "99.9", "%"),))
+    with db.session() as session:
+        kr = session.scalar(select(KeyResult))
+        kr.current_value = 99.5
+        session.add(
+            SourceBinding(
+                workspace_id=kr.workspace_id,
+                key_result_id=kr.id,
+                kind=SourceKind.HTTP,
+                url="https://status.example/uptime",
+                pointer="/value",
+                created_by=ALICE,
+            )
+        )
+        kr_id = kr.id
+    checkin_reminders(db, clients(emulator), MONDAY)
+    posted = reminder_to(emulator, ALICE)
+    blocks = {b.get("block_id"): b for b in posted.args["blocks"]}
+    assert f"reminder_{kr_id}_value" not in blocks  # no box: the number updates itself
+    assert [b["text"]["text"] for b in blocks[f"reminder_{kr_id}_buttons"]["elements"]] == [
+        "Confirm",
+        "Add a note",
+    ]
+    dm = {"channel": posted.response["channel"], "ts": posted.response["ts"]}
+    click(slack, dm, Action.REMINDER_SAME, kr_id, state={Block.REMINDER_ROW.of(id=kr_id): "on_track"})
+    assert check_ins(db) == [(1, 99.5, "on_track", ALICE)]
+    assert ":white_check_mark: *`KR-1` Uptime*" in rows_text(message(emulator, dm))
 
 
 # --- a value typed in the message -------------------------------------------------------------------
