@@ -40,6 +40,11 @@ class Action(StrEnum):
     HOME_NEW_OBJECTIVE = "home_new_objective"
     HOME_CHECKIN = "home_checkin"
     OPEN_CHECKIN = "open_checkin"
+    # The weekly reminder DM, per key result (its block_id says which; buttons carry its id)
+    REMINDER_SAME = "reminder_same"  # *No change*
+    REMINDER_VALUE = "reminder_value"  # a value typed in the message (dispatch_action)
+    REMINDER_CONFIDENCE = "reminder_confidence"  # read when one of the two above is used
+    REMINDER_NOTE = "reminder_note"  # *Add a note*: the form for that key result only
     PLAN_SPRINT = "plan_sprint"
     REVIEW_SPRINT = "review_sprint"
     # The first week's guide on App Home (its own ids: a view's action_ids are unique)
@@ -86,6 +91,10 @@ class Block(StrEnum):
     CHECKIN_VALUE = "checkin_{id}_value"
     CHECKIN_CONFIDENCE = "checkin_{id}_confidence"
     CHECKIN_NOTE = "checkin_{id}_note"
+    # The weekly reminder DM: reminder_<kr id>_row (with the confidence) / _value / _buttons
+    REMINDER_ROW = "reminder_{id}_row"
+    REMINDER_VALUE = "reminder_{id}_value"
+    REMINDER_BUTTONS = "reminder_{id}_buttons"
     # Sprint modals
     SPRINT_NAME = "sprint_name"
     SPRINT_START = "sprint_start"

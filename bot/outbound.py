@@ -51,6 +51,17 @@ def dm(client: WebClient, user_id: str, text: str, blocks: list[dict] | None = N
     )
 
 
+def update(client: WebClient, channel_id: str, ts: str, text: str, blocks: list[dict] | None = None) -> bool:
+    """Replace a message the app posted (chat.update), e.g. a reminder after a click in it."""
+    return (
+        attempt(
+            f"update message {ts} in {channel_id}",
+            lambda: client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks),
+        )
+        is None
+    )
+
+
 def publish_home(client: WebClient, user_id: str, view: dict) -> bool:
     return (
         attempt(f"publish the Home of {user_id}", lambda: client.views_publish(user_id=user_id, view=view))

@@ -34,6 +34,9 @@ LATE_AFTER = timedelta(hours=6)
 # older ones are simply past: last week's slot, long before someone first owned a key result, is
 # not something the scheduler missed.
 PAST_AFTER = timedelta(hours=24)
+# The weekly check-in reminder's slot when the workspace has not set one (`/okr schedule`).
+CHECKIN_WEEKDAY = 1
+CHECKIN_TIME = "10:00"
 # How far a day off can push an occurrence (a long holiday stretch plus a weekend).
 _MAX_SHIFT_DAYS = 31
 # Weeks to look back for the latest occurrence at or before now (a moved one may lie ahead).

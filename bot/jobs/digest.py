@@ -79,6 +79,8 @@ class DigestData:
     automatic: set[int] = field(default_factory=set)  # key results whose latest number came from a source
     cycle: Cycle | None = None
     left_out: int = 0  # objectives beyond MAX_OBJECTIVES
+    owners: int = 0  # people owning a key result shown
+    owners_checked_in: int = 0  # of them, those with every such key result checked in this week
 
     @property
     def disagreements(self) -> list[tuple[KeyResultStatus, str]]:
@@ -236,7 +238,11 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
                 latest_notes[kr.id] = note
             if kr.last_checkin_at is None or kr.last_checkin_at < week_start_utc:
                 missing.append(kr)
+    owners = {kr.owner_id for krs in facts.key_results.values() for kr in krs}
+    behind = {kr.owner_id for kr in missing}
     data = DigestData(
+        owners=len(owners),
+        owners_checked_in=len(owners - behind),
         channel_id=channel_id,
         tz=tz,
         now=now,

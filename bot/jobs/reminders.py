@@ -2,7 +2,8 @@
 
 At the workspace's check-in slot (default Monday 10:00) in each owner's own time zone, every
 owner of an active key result (of an active objective) with a key result not checked in since
-Monday 00:00 their time gets one DM listing those key results and a *Check in* button.
+Monday 00:00 their time gets one DM listing those key results, each to check in from the message
+(bot/listeners/reminders.py), and a *Check in* button for the full form.
 
 Nobody is reminded while paused (/okr pause: paused_until >= their today), deactivated, or
 showing a vacation-like Slack status, read on the day: whoever is due now and was last heard of
@@ -18,6 +19,8 @@ from collections import defaultdict
 from functools import partial
 
 from bot.domain.schedule_time import (
+    CHECKIN_TIME,
+    CHECKIN_WEEKDAY,
     Decision,
     WeeklySlot,
     WorkCalendar,
@@ -39,8 +42,8 @@ log = logging.getLogger("northline.jobs.reminders")
 
 KIND = "checkin"
 REPORT_KIND = KIND
-DEFAULT_WEEKDAY = 1
-DEFAULT_TIME = "10:00"
+DEFAULT_WEEKDAY = CHECKIN_WEEKDAY
+DEFAULT_TIME = CHECKIN_TIME
 
 
 checkin_reminders = kind_runner("checkin-reminders", "checkin_reminders")

@@ -8,6 +8,7 @@ from bot.listeners import (
     export,
     kra,
     okr,
+    reminders,
     review_pack,
     schedule,
     sources,
@@ -25,6 +26,7 @@ def register(app: App) -> None:
     kra.register(app)
     review_pack.register(app)  # adds report and reviewer to /kra, and the first week's buttons
     okr.register(app)
+    reminders.register(app)  # the one-click check-in in the weekly reminder DM
     export.register(app)  # adds export to /okr
     sprint.register(app)
     schedule.register(app)  # adds schedule/digest/pause/resume to /okr and schedule to /sprint

@@ -26,7 +26,7 @@ from bot.domain.slack_text import (
 from bot.errors import Invalid, Usage
 from bot.forms.okr import parse_checkins, parse_close, parse_objective
 from bot.ids import Action, Callback
-from bot.listeners import homes
+from bot.listeners import homes, reminders
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import assessment, checkins, okrs
@@ -145,7 +145,8 @@ def _checkin(call: Invocation) -> None:
         trigger_id = call.command.get("trigger_id")
         dedupe = f"cmd:{trigger_id}" if trigger_id else None
         recorded = checkins.check_in_line(session, workspace, who.user_id, call.rest, dedupe_prefix=dedupe)
-        answer = ephemeral(checkin_ui.recorded_message([recorded]))
+        weeks = checkins.weeks_in_a_row(session, workspace, who.user_id)
+        answer = ephemeral(checkin_ui.recorded_message([recorded], weeks))
         owners = (recorded.key_result.owner_id, recorded.objective.owner_id)
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, who.user_id, *owners)
@@ -333,10 +334,12 @@ def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext
     with unit_of_work(db, who) as (session, workspace):
         recorded = checkins.record(session, workspace, who.user_id, entries, dedupe_prefix=dedupe)
         owners = [r.key_result.owner_id for r in recorded] + [r.objective.owner_id for r in recorded]
-        message = checkin_ui.recorded_message(recorded)
+        weeks = checkins.weeks_in_a_row(session, workspace, who.user_id) if recorded else 0
+        message = checkin_ui.recorded_message(recorded, weeks)
     ack()
     if recorded:
         outbound.dm(client, who.user_id, message)
+        reminders.redraw_after_form(db, client, who, view)
         homes.refresh(db, client, who, who.user_id, *owners)
 
 

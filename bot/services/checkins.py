@@ -4,7 +4,7 @@ submission even when Slack delivers it twice)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -13,6 +13,9 @@ from bot.domain.limits import NOTE_MAX
 from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
+from bot.domain.schedule_time import WorkCalendar, zone
+from bot.domain.streaks import MAX_WEEKS
+from bot.domain.streaks import weeks_in_a_row as run_of_weeks
 from bot.errors import Conflict, Invalid, Usage
 from bot.forms.okr import CheckInEntry
 from bot.ids import Block
@@ -231,3 +234,14 @@ def check_in_line(
             "it counts once."
         )
     return recorded[0]
+
+
+def weeks_in_a_row(session: Session, workspace: Workspace, user_id: str, now: datetime | None = None) -> int:
+    """How many weeks in a row (their weeks, the team's calendar) this person has checked in,
+    this week included once it has one: two statements."""
+    now = now or _now()
+    tz = zone(repo.cached_timezone(session, workspace.id, user_id), workspace.timezone or "UTC")
+    times = repo.checkin_times_by(session, workspace.id, user_id, now - timedelta(weeks=MAX_WEEKS + 2))
+    days = [moment.replace(tzinfo=UTC).astimezone(tz).date() for moment in times]
+    today = now.replace(tzinfo=UTC).astimezone(tz).date()
+    return run_of_weeks(days, today, WorkCalendar.of_workspace(workspace))

@@ -47,8 +47,9 @@ def _last(checkin: CheckIn | None, kr: KeyResult, tz: ZoneInfo = UTC) -> str:
     return "Last: " + " · ".join(parts) + note
 
 
-def checkin_modal(data: CheckInModal, tz: ZoneInfo = UTC) -> dict:
-    """`tz`: the reader's, for the dates of their last check-ins."""
+def checkin_modal(data: CheckInModal, tz: ZoneInfo = UTC, private_metadata: str = "") -> dict:
+    """`tz`: the reader's, for the dates of their last check-ins. `private_metadata`: where the
+    form was opened from (a reminder DM to redraw once it is submitted)."""
     blocks: list[dict] = [
         section(
             "Your key results, most overdue first. Change a value, pick your confidence or add a note; "
@@ -63,7 +64,9 @@ def checkin_modal(data: CheckInModal, tz: ZoneInfo = UTC) -> dict:
                 f"{data.left_out} more not shown — check in on them with `{ONE_LINE}` (`/okr list mine` lists them)."
             )
         )
-    return modal(Callback.CHECKIN, "Weekly check-in", blocks, submit="Check in")
+    return modal(
+        Callback.CHECKIN, "Weekly check-in", blocks, submit="Check in", private_metadata=private_metadata
+    )
 
 
 def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None, tz: ZoneInfo) -> list[dict]:
@@ -110,7 +113,17 @@ def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None, tz: ZoneInf
     ]
 
 
-def recorded_message(recorded: Sequence[Recorded]) -> str:
+def streak_line(weeks: int) -> str:
+    """Told to the person alone, after their own check-in: how many weeks in a row, kindly."""
+    if weeks <= 0:
+        return ""
+    if weeks == 1:
+        return "That's your check-in for this week. Thank you!"
+    return f"That makes {weeks} weeks in a row you've checked in. Thank you!"
+
+
+def recorded_message(recorded: Sequence[Recorded], weeks_in_a_row: int = 0) -> str:
+    """`weeks_in_a_row`: the person's run of weeks with a check-in (0: not said)."""
     if not recorded:
         return "Nothing new to record: those check-ins were already saved."
     lines = ["Checked in:"]
@@ -123,4 +136,6 @@ def recorded_message(recorded: Sequence[Recorded]) -> str:
         lines.append(
             f"• `{kr_ref(kr)}` {user_text(kr.title, 120)}: *{value_text(kr, check_in.value)}*{shown}{confidence}{note}"
         )
+    if weeks_in_a_row > 0:
+        lines.append(streak_line(weeks_in_a_row))
     return "\n".join(lines)

@@ -46,6 +46,14 @@ def _obj_ref(objective) -> str:
     return format_ref(RefKind.OBJ, objective.number)
 
 
+def participation(checked_in: int, owners: int) -> str:
+    """How many of the people owning the digest's key results checked in this week: a count,
+    never names (the thread already lists what is missing)."""
+    if owners <= 0:
+        return ""
+    return f"{checked_in} of {owners} owner{'s' if owners != 1 else ''} checked in this week"
+
+
 def digest_parent(data) -> dict:
     """One short message: each objective with its bar, its change since last week, its pace."""
     intro = f"*Weekly digest for <#{data.channel_id}>* · week of {data.week_start.day} {data.week_start:%b}"
@@ -77,11 +85,13 @@ def digest_parent(data) -> dict:
     blocks = [section(intro), *listed]
     more = data.left_out
     if more:
-        blocks.append(
-            context(f"…and {more} more objective{'s' if more != 1 else ''}: `/okr list` shows them all.")
-        )
+        note = f"…and {more} more objective{'s' if more != 1 else ''}: `/okr list` shows them all."
     else:
-        blocks.append(context("Key results, notes, missing check-ins and the sprint goal are in the thread."))
+        note = "Key results, notes, missing check-ins and the sprint goal are in the thread."
+    told = participation(getattr(data, "owners_checked_in", 0), getattr(data, "owners", 0))
+    blocks.append(context(f"{told} · {note}" if told else note))
+    if told:
+        text_lines.append(told)
     return {"text": fallback(text_lines), "blocks": blocks[:MESSAGE_BLOCKS]}
 
 

@@ -1,93 +1,206 @@
-"""The Monday check-in reminder DM: Block Kit plus a plain-text fallback, inside Slack's limits."""
+"""The weekly check-in reminder DM: Block Kit plus a plain-text fallback, inside Slack's limits.
+
+Each key result listed gets one row to check in from the message itself: a confidence choice,
+a box for a new value (Enter sends it: dispatch_action), *No change* and *Add a note*. After a
+click the message is built again from the same key results: the ones checked in this week show
+as done, with what was recorded.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.domain.enums import KeyResultKind
+from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
-from bot.ids import Action
+from bot.ids import Action, Block
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
     MESSAGE_TEXT_BUDGET,
     actions,
     button,
-    fit,
+    context,
     header,
+    plain_text,
     section,
+    text_size,
     user_text,
 )
-from bot.ui.posts import (
-    RESERVED_BLOCKS,
-    RESERVED_CHARS,
-    fallback,
-    kr_progress,
-    kr_ref,
-    kr_value,
-)
+from bot.ui.checkin import streak_line
+from bot.ui.posts import RESERVED_CHARS, fallback, kr_progress, kr_ref, kr_value
 from bot.ui.progress import progress_bar
 
 if TYPE_CHECKING:
     from storage.models import KeyResult
 
+# A row is three blocks (the key result with its confidence, the value box, the buttons); the
+# header, the intro, the "N more" note and the full form's button take four: 15 rows in 50.
+ROW_BLOCKS = 3
+ROWS_MAX = (MESSAGE_BLOCKS - 4) // ROW_BLOCKS
+CONFIDENCES = [(c.value, c.label.capitalize()) for c in Confidence]
+
 # --- check-in reminder ----------------------------------------------------------------------------
 
 
 def checkin_reminder(
-    key_results: Sequence[KeyResult], *, week_start: date, tz: ZoneInfo, synced: Collection[int] = ()
+    key_results: Sequence[KeyResult],
+    *,
+    week_start: date,
+    tz: ZoneInfo,
+    synced: Collection[int] = (),
+    done: Collection[int] = (),
+    gone: int = 0,
+    weeks_in_a_row: int = 0,
 ) -> dict:
-    """The Monday DM: the owner's key results not checked in this week, and a *Check in* button.
-    A key result bound to a data source (`synced`) updates its own number: the owner is asked only
-    for their confidence and a note."""
-    count = len(key_results)
-    intro = (
-        f"Time for your weekly check-in: {count} key result{'s' if count != 1 else ''} "
-        f"{'have' if count != 1 else 'has'} no check-in since Monday {week_start:%d %b}."
-    )
-    rows = []
-    for kr in key_results:
-        last = (
-            "never checked in"
-            if kr.last_checkin_at is None
-            else f"last check-in {_local_day(kr.last_checkin_at, tz)}"
-        )
-        objective = getattr(kr, "objective", None)
-        under = (
-            f" · {format_ref(RefKind.OBJ, objective.number)} {user_text(objective.title, 80)}"
-            if objective
-            else ""
-        )
-        asked = (
-            "\n_The number updated itself from its data source: how confident are you?_"
-            if synced and kr.id in synced
-            else ""
-        )
-        rows.append(
-            section(
-                f"*`{kr_ref(kr)}` {user_text(kr.title, 150)}*\n{progress_bar(kr_progress(kr))} · {kr_value(kr)}\n"
-                f"_{last}{under}_{asked}"
+    """The DM listing `key_results` (`done`: those checked in this week; `gone`: how many it
+    listed before that were closed or removed since). A key result bound to a data source
+    (`synced`) updates its own number: the owner is asked only for their confidence.
+    `weeks_in_a_row`: the owner's run, told after a check-in they just made here (0: not said)."""
+    pending = [kr for kr in key_results if kr.id not in done]
+    intro = _intro(len(pending), len(key_results) - len(pending), gone, week_start)
+    if weeks_in_a_row:
+        intro += "\n" + streak_line(weeks_in_a_row)
+    rows = [_done_row(kr, tz) if kr.id in done else _row(kr, tz, kr.id in synced) for kr in key_results]
+    listed, left_out = _fit(rows)
+    blocks = [header("Weekly check-in"), section(intro), *[b for row in listed for b in row]]
+    if left_out:
+        blocks.append(
+            context(
+                f"…and {left_out} more not shown here: *Check in* opens the form with all of them, "
+                "or use `/okr checkin KR-n VALUE`."
             )
         )
-    button_block = actions(button("Check in", Action.OPEN_CHECKIN, "weekly", style="primary"))
-    listed = fit(
-        rows,
-        MESSAGE_BLOCKS - RESERVED_BLOCKS,
-        "…and {count} more: run `/okr checkin` or open App Home.",
-        max_chars=MESSAGE_TEXT_BUDGET - RESERVED_CHARS,
-    )
-    blocks = [header("Weekly check-in"), section(intro), *listed, button_block]
+    if pending or left_out:
+        blocks.append(actions(button("Check in", Action.OPEN_CHECKIN, "weekly", style="primary")))
     text_lines = [intro] + [
-        f"• {kr_ref(kr)} {user_text(kr.title, 100)}: {kr_value(kr)}" for kr in key_results[:30]
+        f"• {kr_ref(kr)} {user_text(kr.title, 100)}: {kr_value(kr)}" for kr in pending[:30]
     ]
-    if count > 30:
-        text_lines.append(f"…and {count - 30} more.")
-    text_lines.append("Check in with /okr checkin.")
+    if len(pending) > 30:
+        text_lines.append(f"…and {len(pending) - 30} more.")
+    if pending:
+        text_lines.append("Check in with /okr checkin.")
     return {"text": fallback(text_lines), "blocks": blocks}
 
 
-def _local_day(moment: datetime, tz: ZoneInfo) -> str:
-    from datetime import UTC
+def _intro(pending: int, done: int, gone: int, week_start: date) -> str:
+    plural = "s" if pending != 1 else ""
+    if not done and not gone:
+        return (
+            f"Time for your weekly check-in: {pending} key result{plural} "
+            f"{'have' if pending != 1 else 'has'} no check-in since Monday {week_start:%d %b}. "
+            "*No change* keeps a number as it is; or type the new one and press Enter."
+        )
+    parts = [f"{done} checked in this week" if done else "", f"{pending} left" if pending else ""]
+    if gone:
+        parts.append(f"{gone} closed or removed since this reminder was sent")
+    told = ", ".join(p for p in parts if p)
+    if not pending:
+        return f"All done for the week of Monday {week_start:%d %b}: {told}."
+    return f"Week of Monday {week_start:%d %b}: {told}."
 
+
+def _fit(rows: list[list[dict]]) -> tuple[list[list[dict]], int]:
+    """As many rows as fit in the blocks and the text Slack takes; how many were left out."""
+    kept: list[list[dict]] = []
+    size = 0
+    for row in rows[:ROWS_MAX]:
+        size += text_size(row)
+        if size > MESSAGE_TEXT_BUDGET - RESERVED_CHARS:
+            break
+        kept.append(row)
+    return kept, len(rows) - len(kept)
+
+
+def _heading(kr: KeyResult, tz: ZoneInfo) -> str:
+    objective = getattr(kr, "objective", None)
+    under = (
+        f" · {format_ref(RefKind.OBJ, objective.number)} {user_text(objective.title, 60)}"
+        if objective
+        else ""
+    )
+    last = (
+        "never checked in"
+        if kr.last_checkin_at is None
+        else f"last check-in {_local_day(kr.last_checkin_at, tz)}"
+    )
+    return (
+        f"*`{kr_ref(kr)}` {user_text(kr.title, 120)}*\n{progress_bar(kr_progress(kr))} · {kr_value(kr)}\n"
+        f"_{last}{under}_"
+    )
+
+
+def _row(kr: KeyResult, tz: ZoneInfo, synced: bool) -> list[dict]:
+    confidence = _confidence_select(kr.last_confidence)
+    asked = "\n_The number updated itself from its data source: how confident are you?_" if synced else ""
+    row = [section(_heading(kr, tz) + asked, accessory=confidence, block_id=Block.REMINDER_ROW.of(id=kr.id))]
+    if not synced:
+        row.append(_value_box(kr))
+    row.append(
+        actions(
+            button("Confirm" if synced else "No change", Action.REMINDER_SAME, str(kr.id)),
+            button("Add a note", Action.REMINDER_NOTE, str(kr.id)),
+            block_id=Block.REMINDER_BUTTONS.of(id=kr.id),
+        )
+    )
+    return row
+
+
+def _confidence_select(initial: str | None) -> dict:
+    """StaticSelectElement(…).to_dict() written out; starts at the last confidence."""
+    options = [{"text": plain_text(label), "value": value} for value, label in CONFIDENCES]
+    select: dict = {
+        "type": "static_select",
+        "action_id": Action.REMINDER_CONFIDENCE,
+        "placeholder": plain_text("Confidence"),
+        "options": options,
+    }
+    chosen = next((o for o in options if o["value"] == initial), None)
+    if chosen is not None:
+        select["initial_option"] = chosen
+    return select
+
+
+def _value_box(kr: KeyResult) -> dict:
+    """An input block that sends its value on Enter (dispatch_action), written out. Text, not a
+    number_input: it takes what the form and `/okr checkin` take ("1,500", "45%", "done")."""
+    if kr.kind == KeyResultKind.MILESTONE:
+        label, placeholder = f"{kr_ref(kr)} now", "done or not done, then Enter"
+    else:
+        unit = f" ({kr.unit})" if kr.unit else ""
+        label, placeholder = f"{kr_ref(kr)} new value{unit}", "type the value now, then Enter"
+    return {
+        "type": "input",
+        "block_id": Block.REMINDER_VALUE.of(id=kr.id),
+        "dispatch_action": True,
+        "label": plain_text(label),
+        "element": {
+            "type": "plain_text_input",
+            "action_id": Action.REMINDER_VALUE,
+            "max_length": 64,
+            "placeholder": plain_text(placeholder),
+            "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+        },
+        "optional": True,
+    }
+
+
+def _done_row(kr: KeyResult, tz: ZoneInfo) -> list[dict]:
+    confidence = ""
+    if kr.last_confidence in {c.value for c in Confidence}:
+        chosen = Confidence(kr.last_confidence)
+        confidence = f" · {chosen.emoji} {chosen.label}"
+    when = _local_day(kr.last_checkin_at, tz) if kr.last_checkin_at else ""
+    return [
+        section(
+            f":white_check_mark: *`{kr_ref(kr)}` {user_text(kr.title, 120)}*\n"
+            f"Checked in {when}: *{kr_value(kr)}*{confidence}",
+            block_id=Block.REMINDER_ROW.of(id=kr.id),
+        )
+    ]
+
+
+def _local_day(moment: datetime, tz: ZoneInfo) -> str:
     return moment.replace(tzinfo=UTC).astimezone(tz).strftime("%a %d %b")

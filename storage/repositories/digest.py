@@ -63,10 +63,13 @@ def record_digest_now(session: Session, workspace_id: int, channel_id: str, by: 
 
 
 def active_key_results(
-    session: Session, workspace_id: int, owner_ids: Iterable[str] | None = None
+    session: Session,
+    workspace_id: int,
+    owner_ids: Iterable[str] | None = None,
+    key_result_ids: Iterable[int] | None = None,
 ) -> list[KeyResult]:
     """Active key results of active objectives (objective loaded alongside, and whether a data
-    source updates each one: `bound_to_source`): one statement."""
+    source updates each one: `bound_to_source`), of these owners or these ids: one statement."""
     bound = exists().where(SourceBinding.key_result_id == KeyResult.id)
     query = (
         select(KeyResult, Objective)
@@ -80,6 +83,11 @@ def active_key_results(
     )
     if owner_ids is not None:
         query = query.where(KeyResult.owner_id.in_(sorted(set(owner_ids))))
+    if key_result_ids is not None:
+        # Asked again within a transaction that changed them: read them afresh, source flag too.
+        query = query.where(KeyResult.id.in_(sorted(set(key_result_ids)))).execution_options(
+            populate_existing=True
+        )
     found = []
     for kr, objective in session.execute(query):
         # The relationship is lazy="raise"; fill it from the row we already have.

@@ -136,6 +136,23 @@ def key_results_of(session: Session, objective_ids: list[int]) -> dict[int, list
     return grouped
 
 
+def checkin_times_by(session: Session, workspace_id: int, author_id: str, since: datetime) -> list[datetime]:
+    """When this person checked in since `since` (by hand or through a token, not a data source's
+    sync), oldest first: one statement."""
+    return list(
+        session.scalars(
+            select(CheckIn.created_at)
+            .where(
+                CheckIn.workspace_id == workspace_id,
+                CheckIn.author_id == author_id,
+                CheckIn.created_at >= since,
+                or_(CheckIn.origin.is_(None), CheckIn.origin.not_like("source:%")),
+            )
+            .order_by(CheckIn.created_at)
+        )
+    )
+
+
 def recent_checkins(
     session: Session, key_result_ids: list[int], per_key_result: int = 5
 ) -> dict[int, list[CheckIn]]:

@@ -63,7 +63,8 @@ def test_each_owner_is_reminded_at_ten_their_own_time(db, emulator, caplog):
     assert "check-in" in dm.args["text"].lower()
     assert "KR-1" in dm.args["text"]
     buttons = [e for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [b["action_id"] for b in buttons] == ["open_checkin"]
+    # One row per key result to check in from the message, then the full form.
+    assert [b["action_id"] for b in buttons] == ["reminder_same", "reminder_note", "open_checkin"]
 
     # New York's 10:00 is 15:00 UTC.
     checkin_reminders(db, clients(emulator), at("2026-11-30T15:01:00+00:00"))

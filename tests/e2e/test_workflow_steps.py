@@ -307,7 +307,12 @@ def test_ask_sends_the_weekly_reminder_dm(steps, emulator, db):
     assert post.args["blocks"][0]["text"]["text"] == "Weekly check-in"
     assert ref in post.args["text"]
     buttons = [e for b in post.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [b["action_id"] for b in buttons] == [Action.OPEN_CHECKIN.value]
+    # The same rows as the Monday reminder: check in from the message, or open the full form.
+    assert [b["action_id"] for b in buttons] == [
+        Action.REMINDER_SAME.value,
+        Action.REMINDER_NOTE.value,
+        Action.OPEN_CHECKIN.value,
+    ]
 
 
 def test_ask_someone_with_no_key_results_sends_nothing_and_says_why(steps, emulator, db):

@@ -349,10 +349,35 @@ class _Checker:
     def _input_block(self, b: dict[str, Any], path: str, action_ids: set[str]) -> None:
         self.text(b.get("label"), path + "/label", 2000, plain=True)
         self.text(b.get("hint"), path + "/hint", 2000, plain=True, required=False)
+        for flag in ("dispatch_action", "optional"):
+            if flag in b and not isinstance(b[flag], bool):
+                self.err("must be a boolean", f"{path}/{flag}")
         if b.get("element") is None:
             self.err("missing required field: element", path)
         else:
             self.element(b["element"], path + "/element", _INPUT_ELEMENTS, action_ids)
+            self._dispatch_action_config(b["element"], path + "/element")
+
+    def _dispatch_action_config(self, el: Any, path: str) -> None:
+        """When a text input sends block_actions (Block Kit reference, "Dispatch action
+        configuration object"): trigger_actions_on, one or both of on_enter_pressed and
+        on_character_entered; only the text inputs take it."""
+        if not isinstance(el, dict) or "dispatch_action_config" not in el:
+            return
+        path += "/dispatch_action_config"
+        if el.get("type") not in _DISPATCHING_INPUTS:
+            self.err(f"not supported on {el.get('type')!r}", path)
+            return
+        config = el["dispatch_action_config"]
+        if not isinstance(config, dict):
+            self.err("must provide an object", path)
+            return
+        triggers = self.items(config.get("trigger_actions_on"), path + "/trigger_actions_on", 2, min_items=1)
+        for i, trigger in enumerate(triggers):
+            if trigger not in ("on_enter_pressed", "on_character_entered"):
+                self.err(
+                    "must be one of: on_enter_pressed, on_character_entered", f"{path}/trigger_actions_on/{i}"
+                )
 
     def _markdown_block(self, b: dict[str, Any], path: str, action_ids: set[str]) -> None:
         self.string(b.get("text"), path + "/text", 12_000, required=True, min_len=1)
@@ -360,6 +385,8 @@ class _Checker:
     def _rich_text_block(self, b: dict[str, Any], path: str, action_ids: set[str]) -> None:
         self.items(b.get("elements"), path + "/elements", 10_000)
 
+
+_DISPATCHING_INPUTS = {"plain_text_input", "number_input", "email_text_input", "url_text_input"}
 
 # What each element type checks beyond its action_id and confirm; a type not listed (a
 # datetimepicker, a file_input, ...) has nothing more to check.

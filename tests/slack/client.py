@@ -300,7 +300,12 @@ class SignedClient:
         if message is not None:
             found = self.emulator.find_message(message["ts"], channel_id) if message.get("ts") else None
             if found is not None:
+                # A message given with its blocks is as the person's Slack still showed it: a
+                # second click that left before the first one's chat.update arrived.
+                shown = message.get("blocks")
                 channel_id, message = found[0], found[1]
+                if shown is not None:
+                    message = {**message, "blocks": copy.deepcopy(shown)}
             return _Target(message.get("blocks") or [], message=message, channel_id=channel_id)
         return _Target([], channel_id=channel_id)
 

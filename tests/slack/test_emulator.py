@@ -366,6 +366,24 @@ def test_block_kit_checks_as_functions() -> None:
         "no more than 100 items allowed [json-pointer:/blocks/0/elements/0/options]"
     ]
     assert message_errors({"text": "x" * 40_001}) == ["msg_too_long"]
+    box = {
+        "type": "input",
+        "dispatch_action": True,
+        "label": {"type": "plain_text", "text": "l"},
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "v",
+            "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+        },
+    }
+    assert message_errors({"text": "x", "blocks": [box]}) == []
+    box["dispatch_action"] = "yes"
+    box["element"]["dispatch_action_config"] = {"trigger_actions_on": ["on_blur"]}
+    assert message_errors({"text": "x", "blocks": [box]}) == [
+        "must be a boolean [json-pointer:/blocks/0/dispatch_action]",
+        "must be one of: on_enter_pressed, on_character_entered "
+        "[json-pointer:/blocks/0/element/dispatch_action_config/trigger_actions_on/0]",
+    ]
     needs_submit = {
         "type": "modal",
         "title": {"type": "plain_text", "text": "t"},

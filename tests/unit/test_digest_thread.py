@@ -75,6 +75,7 @@ def test_the_reminder_dm_of_someone_with_many_key_results_stays_within_slacks_te
 
     key_results = [
         SimpleNamespace(
+            id=100 + n,
             number=n,
             title=("Reduce & simplify <onboarding> " * 5)[:150],
             kind=KeyResultKind.METRIC,
@@ -83,6 +84,7 @@ def test_the_reminder_dm_of_someone_with_many_key_results_stays_within_slacks_te
             target_value=100.0,
             current_value=40.0,
             last_checkin_at=None,
+            last_confidence="at_risk",
             objective=SimpleNamespace(number=1, title="Delight customers " * 5),
         )
         for n in range(1, 47)
@@ -90,4 +92,7 @@ def test_the_reminder_dm_of_someone_with_many_key_results_stays_within_slacks_te
     message = checkin_reminder(key_results, week_start=date(2026, 11, 30), tz=ZoneInfo("Europe/London"))
     assert len(message["blocks"]) <= MESSAGE_BLOCKS
     assert blocks_text_length(message["blocks"]) <= MESSAGE_BLOCKS_TEXT_MAX
-    assert "more: run `/okr checkin` or open App Home" in str(message["blocks"])
+    assert "…and 31 more not shown here" in str(message["blocks"])
+    assert len([b for b in message["blocks"] if str(b.get("block_id")).endswith("_row")]) == 15
+    # What people typed stays text: no markup from a title.
+    assert "<onboarding>" not in str(message["blocks"]) and "&lt;onboarding&gt;" in str(message["blocks"])

@@ -1,0 +1,101 @@
+"""Clicks in the weekly check-in reminder DM: *No change*, a value typed in the message, *Add a
+note*, and the confidence choice (read when one of the others is used). Each records through
+services/quick_checkins and then updates the message in place, after the commit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import outbound
+from bot.forms.reminder import origin_of_click, parse_click, parse_origin
+from bot.ids import Action
+from bot.listeners import homes
+from bot.listeners.common import Caller, caller, reader_zone, refresh_member, unit_of_work
+from bot.services import quick_checkins
+from bot.services.workspaces import now as _now
+from bot.ui import checkin as checkin_ui
+from bot.ui import reminders as reminders_ui
+
+if TYPE_CHECKING:
+    from bot.services.quick_checkins import ReminderState
+    from storage.db import Database
+
+
+def register(app: App) -> None:
+    app.action(Action.REMINDER_SAME)(record_from_reminder)
+    app.action(Action.REMINDER_VALUE)(record_from_reminder)
+    app.action(Action.REMINDER_NOTE)(open_note_form)
+    app.action(Action.REMINDER_CONFIDENCE)(picked_confidence)
+
+
+def record_from_reminder(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    """*No change* (the same value) or a value typed in the message and sent with Enter."""
+    ack()
+    click = parse_click(body)
+    who = caller(context)
+    refresh_member(db, client, who)  # a button has no router to do it
+    with unit_of_work(db, who) as (session, workspace):
+        result = quick_checkins.check_in(
+            session,
+            workspace,
+            who.user_id,
+            click.key_result_id,
+            listed=click.listed,
+            message_key=click.message_key,
+            value_text=click.value_text,
+            confidence=click.confidence,
+        )
+        message = _message(result.state, result.weeks_in_a_row)
+        owners = (
+            (result.recorded.key_result.owner_id, result.recorded.objective.owner_id)
+            if result.recorded
+            else ()
+        )
+    outbound.update(client, click.channel_id, click.message_ts, **message)
+    if owners:
+        homes.refresh(db, client, who, who.user_id, *owners)
+
+
+def open_note_form(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    """*Add a note*: the check-in form with this one key result."""
+    ack()
+    click = parse_click(body)
+    who = caller(context)
+    refresh_member(db, client, who)
+    with unit_of_work(db, who) as (session, workspace):
+        data = quick_checkins.note_form(session, workspace, who.user_id, click.key_result_id)
+    metadata = origin_of_click(click).metadata()
+    view = checkin_ui.checkin_modal(data, reader_zone(db, who), private_metadata=metadata)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def redraw_after_form(db: Database, client: WebClient, who: Caller, view: dict) -> None:
+    """After a check-in form opened by *Add a note* was recorded: the reminder it came from shows
+    what is done now. Nothing for a form opened anywhere else."""
+    origin = parse_origin(view)
+    if origin is None:
+        return
+    with unit_of_work(db, who) as (session, workspace):
+        state = quick_checkins.reminder_state(session, workspace, who.user_id, origin.listed, _now())
+        message = _message(state)
+    outbound.update(client, origin.channel_id, origin.message_ts, **message)
+
+
+def picked_confidence(ack: Ack) -> None:
+    """Nothing to do yet: the row's confidence is read from the message's state on the next click."""
+    ack()
+
+
+def _message(state: ReminderState, weeks_in_a_row: int = 0) -> dict:
+    return reminders_ui.checkin_reminder(
+        state.key_results,
+        week_start=state.week.start,
+        tz=state.week.tz,
+        synced=state.synced,
+        done=state.done,
+        gone=state.gone,
+        weeks_in_a_row=weeks_in_a_row,
+    )
