@@ -117,8 +117,9 @@ def user_text(text: str | None, limit: int = 300) -> str:
 
 
 def plain_user_text(text: str | None, limit: int) -> str:
-    """What a person typed, inside a plain_text object (a header, an option): readable, not escaped."""
-    return truncate(readable(text or ""), limit)
+    """What a person typed, inside a plain_text object (a header, an option): readable, not escaped.
+    Broadcasts are defused as well: the same text may reach a notification's fallback."""
+    return truncate(neutralize_broadcasts(readable(text or "")), limit)
 
 
 def truncate(text: str, limit: int) -> str:

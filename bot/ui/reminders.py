@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.domain.enums import KeyResultKind
+from bot.domain.limits import UNIT_MAX
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
 from bot.ids import Action, Block
@@ -25,6 +26,7 @@ from bot.ui.blocks import (
     context,
     header,
     plain_text,
+    plain_user_text,
     section,
     text_size,
     user_text,
@@ -169,7 +171,7 @@ def _value_box(kr: KeyResult) -> dict:
     if kr.kind == KeyResultKind.MILESTONE:
         label, placeholder = f"{kr_ref(kr)} now", "done or not done, then Enter"
     else:
-        unit = f" ({kr.unit})" if kr.unit else ""
+        unit = f" ({plain_user_text(kr.unit, UNIT_MAX)})" if kr.unit else ""
         label, placeholder = f"{kr_ref(kr)} new value{unit}", "type the value now, then Enter"
     return {
         "type": "input",
