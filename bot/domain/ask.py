@@ -167,8 +167,8 @@ def _scoped(intent: Intent, channel: str | None, user: str | None, named: str, b
 
 
 def _clean_subject(subject: str) -> str:
-    subject = subject.strip().strip("\"'“”‘’").strip()
-    return "" if subject in ("…", "...", "") else subject.rstrip("?.!… ").strip()
+    subject = subject.strip().rstrip("?.!… ").strip().strip("\"'“”‘’").strip()
+    return "" if subject in ("…", "...", "") else subject
 
 
 @dataclass(frozen=True)
