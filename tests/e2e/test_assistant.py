@@ -199,3 +199,23 @@ def test_an_unknown_question_gets_the_list_and_the_thread_a_title(slack, emulato
 def test_a_plain_channel_name_is_asked_to_be_picked(slack, emulator, seeded, frozen):
     text = ask(slack, emulator, "how is #growth doing")
     assert "Which channel is #growth?" in text
+
+
+def test_the_digest_thread_opens_with_the_same_brief(db, emulator, seeded, frozen):
+    from bot.jobs.digest import post_digest_now
+    from bot.jobs.posting import build_clock_client
+    from tests.conftest import TOKEN
+
+    client = build_clock_client(TOKEN, emulator.base_url)
+    assert (
+        post_digest_now(db, client, seeded, CHANNEL, requested_by=ALICE)
+        == "Posted the digest in <#C0GROWTH>."
+    )
+    parent, brief, *_ = [
+        c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == CHANNEL
+    ]
+    assert brief.args["thread_ts"] == parent.response["ts"]
+    text = "\n".join(_texts(brief.args["blocks"]))
+    assert "*What moved*\n• `KR-1` Raise MRR (<@U0ALICE>): 40 % → 50 %" in text
+    assert "*Blockers mentioned*\n• `KR-1` Raise MRR (<@U0ALICE>)\n> blocked on the billing migration" in text
+    assert "`SPR-1` Checkout sprint: the sprint serves no active key result" in text
