@@ -219,3 +219,44 @@ def test_the_digest_thread_opens_with_the_same_brief(db, emulator, seeded, froze
     assert "*What moved*\n• `KR-1` Raise MRR (<@U0ALICE>): 40 % → 50 %" in text
     assert "*Blockers mentioned*\n• `KR-1` Raise MRR (<@U0ALICE>)\n> blocked on the billing migration" in text
     assert "`SPR-1` Checkout sprint: the sprint serves no active key result" in text
+
+
+def _statements_per_intent(db, workspace_id: int) -> dict[str, int]:
+    from bot.domain.ask import parse_question
+    from bot.services import ask as service
+    from storage.models import Workspace
+    from tests.conftest import count_statements
+
+    counts = {}
+    for text in (
+        "What needs me this week?",
+        "What's at risk?",
+        "How is <#C0GROWTH> doing?",
+        "What changed since last week?",
+        "Who hasn't checked in?",
+        "Which sprints serve no key result?",
+        "Brief for <#C0GROWTH>",
+    ):
+        with db.session() as session:
+            workspace = session.get(Workspace, workspace_id)
+            with count_statements(db) as counter:
+                service.answer(session, workspace, ALICE, parse_question(text), NOW.replace(tzinfo=None))
+            counts[text] = counter.count
+    return counts
+
+
+def _more_of_the_same(db, workspace_id: int, objectives: int) -> None:
+    for n in range(objectives):
+        objective = make_objective(db, workspace_id, ALICE, channel=CHANNEL, title=f"More {n}")
+        for owner in (ALICE, BOB):
+            kr = make_key_result(db, workspace_id, objective, owner)
+            _check_in(db, workspace_id, kr, owner, [(datetime(2026, 12, 1, 9), 30.0, "stuck")], "at_risk")
+        _sprint(
+            db, workspace_id, f"C0TEAM{n}", starts=date(2026, 11, 30), ends=date(2026, 12, 11), number=n + 2
+        )
+
+
+def test_each_answer_reads_a_fixed_number_of_statements(db, seeded):
+    small = _statements_per_intent(db, seeded)
+    _more_of_the_same(db, seeded, 6)
+    assert _statements_per_intent(db, seeded) == small
