@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.services.ask import Answer, Brief, Item
 
 NOTE_CHARS = 300
+BRIEF_ITEMS = 8  # lines under each of the brief's four headings
 THINKING = "is looking it up…"
 THREAD_TITLE_CHARS = 60
 
@@ -127,8 +128,10 @@ def brief_message(brief: Brief) -> dict:
         ("Blockers mentioned", brief.blockers, "No check-in note this week mentions a blocker."),
         ("To decide", brief.decide, "Nothing waits on a decision."),
     ):
-        lines = [_brief_line(item, title) for item in items] or [f"_{empty}_"]
-        blocks.append(section(f"*{title}*\n" + "\n".join(lines)))
+        blocks.append(section(f"*{title}*" + ("" if items else f"\n_{empty}_")))
+        blocks += [section(_brief_line(item, title)) for item in items[:BRIEF_ITEMS]]
+        if len(items) > BRIEF_ITEMS:
+            blocks.append(context(f"…and {len(items) - BRIEF_ITEMS} more."))
     blocks.append(context("More: `/okr list` in the channel, `/okr show OBJ-n` for one objective."))
     fitted = fit(blocks, MESSAGE_BLOCKS, "…and {count} more.", max_chars=MESSAGE_TEXT_BUDGET)
     return {"text": heading, "blocks": fitted}

@@ -260,3 +260,15 @@ def test_each_answer_reads_a_fixed_number_of_statements(db, seeded):
     small = _statements_per_intent(db, seeded)
     _more_of_the_same(db, seeded, 6)
     assert _statements_per_intent(db, seeded) == small
+
+
+def test_long_answers_stay_within_slacks_limits(slack, emulator, db, seeded, frozen):
+    long_note = "waiting on legal " + "x" * 2980
+    for n in range(20):
+        objective = make_objective(db, seeded, ALICE, channel=CHANNEL, title=f"{n} " + "O" * 140)
+        kr = make_key_result(db, seeded, objective, BOB, title=f"{n} " + "K" * 140)
+        _check_in(db, seeded, kr, BOB, [(datetime(2026, 12, 3, 9), 1.0, long_note)], "off_track")
+    risk = ask(slack, emulator, "What's at risk in <#C0GROWTH>?")  # ask() asserts no violation
+    assert "Showing 15 of 21. More: `/okr list <#C0GROWTH>`" in risk
+    brief = ask(slack, emulator, "Brief for <#C0GROWTH>")
+    assert "*Blockers mentioned*" in brief and "…and 13 more." in brief
