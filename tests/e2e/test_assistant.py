@@ -163,6 +163,8 @@ def test_a_person_of_another_workspace_sees_none_of_it(slack, emulator, seeded, 
     assert "Raise MRR" not in risk and "engineers" not in risk
     alice = ask(slack, emulator, "How is <@U0ALICE> doing?", user=MALLORY, team=OTHER_TEAM)
     assert "No active objectives here." in alice and "Grow revenue" not in alice
+    brief = ask(slack, emulator, "Brief for <#C0GROWTH>", user=MALLORY, team=OTHER_TEAM)
+    assert "has no active objectives" in brief and "Raise MRR" not in brief
 
 
 def test_the_brief_for_a_channel(slack, emulator, seeded, frozen):
