@@ -421,9 +421,9 @@ def test_a_failing_channel_costs_the_other_channels_nothing_not_even_their_chart
     report = digest.channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert report.sent == 1 and report.errors == [f"{TEAM}: RuntimeError"], report
     assert channel_posts(emulator, "C0BROKEN") == []
-    parent, reply = channel_posts(emulator, CHANNEL)
+    parent, brief, reply = channel_posts(emulator, CHANNEL)
     [chart] = [f for f in emulator.files.values() if f.completed]
-    assert chart.thread_ts == reply.args["thread_ts"] == parent.response["ts"]
+    assert chart.thread_ts == brief.args["thread_ts"] == reply.args["thread_ts"] == parent.response["ts"]
 
 
 def test_digest_shows_the_sprint_goal_and_whether_aligned(db, emulator):
