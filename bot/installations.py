@@ -50,6 +50,8 @@ BOT_SCOPES = [
     "files:write",
     "channels:read",
     "groups:read",
+    "assistant:write",
+    "im:history",
 ]
 OAUTH_STATE_SECONDS = 600
 

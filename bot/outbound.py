@@ -115,3 +115,56 @@ def answer(respond: Callable[..., Any], **message: Any) -> bool:
 def responder(respond: Callable[..., Any]) -> Callable[..., bool]:
     """`respond` for a subcommand handler, its answers sent through answer()."""
     return lambda **message: answer(respond, **message)
+
+
+# --- Ask Northline: the assistant panel's thread (docs.slack.dev/ai/developing-ai-apps) ------------------
+
+
+def thread_reply(client: WebClient, channel_id: str, thread_ts: str, text: str, blocks: list[dict]) -> bool:
+    """A reply in a thread (an assistant thread, or a digest's): True when Slack took it."""
+    return (
+        attempt(
+            f"reply in {channel_id}",
+            lambda: client.chat_postMessage(
+                channel=channel_id, thread_ts=thread_ts, text=text, blocks=blocks
+            ),
+        )
+        is None
+    )
+
+
+def suggest_prompts(client: WebClient, channel_id: str, thread_ts: str, prompts: list[dict]) -> bool:
+    return (
+        attempt(
+            f"suggest prompts in {channel_id}",
+            lambda: client.assistant_threads_setSuggestedPrompts(
+                channel_id=channel_id, thread_ts=thread_ts, prompts=prompts
+            ),
+        )
+        is None
+    )
+
+
+def assistant_status(client: WebClient, channel_id: str, thread_ts: str, status: str) -> bool:
+    """The panel's "Northline is looking it up…" line; an empty status clears it."""
+    return (
+        attempt(
+            f"set the assistant status in {channel_id}",
+            lambda: client.assistant_threads_setStatus(
+                channel_id=channel_id, thread_ts=thread_ts, status=status
+            ),
+        )
+        is None
+    )
+
+
+def assistant_title(client: WebClient, channel_id: str, thread_ts: str, title: str) -> bool:
+    return (
+        attempt(
+            f"title the assistant thread in {channel_id}",
+            lambda: client.assistant_threads_setTitle(
+                channel_id=channel_id, thread_ts=thread_ts, title=title
+            ),
+        )
+        is None
+    )

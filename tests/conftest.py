@@ -353,6 +353,9 @@ class NorthlineClient(SignedClient):
     def event(self, *args, team_id: str = TEAM, **kwargs):
         return super().event(*args, team_id=team_id, **kwargs)
 
+    def open_assistant(self, *args, team_id: str = TEAM, **kwargs):
+        return super().open_assistant(*args, team_id=team_id, **kwargs)
+
     def user_change(self, *args, team_id: str = TEAM, **kwargs):
         return super().user_change(*args, team_id=team_id, **kwargs)
 

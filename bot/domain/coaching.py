@@ -93,6 +93,11 @@ def _starts_with_task_verb(title: str) -> bool:
     return not (len(words) > 1 and words[1] in _OUTCOME_NOUNS)
 
 
+def starts_like_task(title: str) -> bool:
+    """True when a title opens like a to-do ("Launch X", "Set up Y", "Weekly reports")."""
+    return _starts_with_task_verb((title or "").strip())
+
+
 def has_deadline(title: str) -> bool:
     return bool(_DEADLINE.search(title or ""))
 

@@ -4,7 +4,8 @@ Every channel with active objectives gets one, Friday 16:00 by default (in the w
 zone until someone sets the channel's own with `/okr schedule digest DAY HH:MM`, which records
 their time zone as the channel's); `/okr schedule off` stops it.
 
-One short parent message (each objective: progress bar, change since last week, pace), and
+One short parent message (each objective: progress bar, change since last week, pace); the
+week's brief (Ask Northline's, bot/services/ask.py) as the thread's first reply; and
 everything else in its thread: key results with confidence and latest notes, pace/confidence
 disagreements, key results without a check-in this week and their owners, the sprint goal and
 whether it is aligned, and a PNG chart of objective progress per week against the expected line.
@@ -35,7 +36,9 @@ from bot.jobs.common import naive_utc, utc
 from bot.jobs.delivery import Key
 from bot.jobs.engine import PlanContext, PlannedPost, Sent, kind_runner
 from bot.jobs.posting import Direct, Outcome, Poster, PostResult, post
+from bot.services.ask import Brief, brief_from_facts
 from bot.services.assessment import KeyResultStatus, ObjectiveStatus, assess
+from bot.ui import assistant as brief_ui
 from bot.ui import digest as digest_ui
 from bot.ui import schedules as schedules_ui
 from bot.ui.chart import HistoryChart, render_history_png
@@ -81,6 +84,7 @@ class DigestData:
     left_out: int = 0  # objectives beyond MAX_OBJECTIVES
     owners: int = 0  # people owning a key result shown
     owners_checked_in: int = 0  # of them, those with every such key result checked in this week
+    brief: Brief | None = None  # the week's brief (Ask Northline's), the thread's first reply
 
     @property
     def disagreements(self) -> list[tuple[KeyResultStatus, str]]:
@@ -253,6 +257,7 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
         cycle=cycle,
         left_out=left_out,
         automatic=automatic,
+        brief=brief_from_facts(workspace, facts, naive_now, week_start_utc),
     )
     if facts.sprint is not None:
         data.sprint_name = facts.sprint.name
@@ -309,7 +314,8 @@ def post_messages(poster: Poster, data: DigestData) -> tuple[PostResult, dict]:
     if parent.outcome != Outcome.SENT:
         return parent, {}
     thread: dict = {"replies": 0, "refused": 0}
-    for message in digest_ui.digest_thread(data):
+    brief = [brief_ui.brief_message(data.brief)] if data.brief is not None else []
+    for message in [*brief, *digest_ui.digest_thread(data)]:
         reply = poster.post(channel=data.channel_id, thread_ts=parent.ts, **message)
         if reply.ok:
             thread["replies"] += 1

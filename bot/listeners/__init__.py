@@ -3,6 +3,7 @@
 from slack_bolt import App
 
 from bot.listeners import (
+    assistant,
     calendar,
     events,
     export,
@@ -35,3 +36,4 @@ def register(app: App) -> None:
     sources.register(app)  # adds sync to /okr
     events.register(app)
     workflow_steps.register(app)  # Workflow Builder custom steps
+    assistant.register(app)  # Ask Northline, in the assistant panel

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.cycles import parse_cycle
+from bot.domain.kr_quality import as_text, count_note, key_result_notes
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Invalid, NotFound
 from bot.forms.okr_file import (
@@ -77,6 +78,8 @@ class ImportResult:
     key_results_unchanged: int = 0
     key_results_archived: list[str] = field(default_factory=list)
     settings_changed: list[str] = field(default_factory=list)
+    # Key-result quality (bot/domain/kr_quality.py): coaching on what was saved as written.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def created(self) -> int:
@@ -115,6 +118,9 @@ class ImportResult:
                 f"  archived {len(self.key_results_archived)} key result(s) no longer in the file"
                 f"{_refs(self.key_results_archived)}"
             )
+        if self.notes:
+            lines.append("  notes on key-result quality (saved as written):")
+            lines += [f"    {note}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -245,8 +251,23 @@ def apply(
         _apply_key_results(
             session, workspace, objective, item.spec, existing_krs.get(objective.id, []), result, sources
         )
+        result.notes += _quality_notes(item.spec, item.cycle)
     session.flush()
     return result
+
+
+def _quality_notes(spec: ObjectiveSpec, cycle: str) -> list[str]:
+    """Coaching on an objective of the file, each line naming its key (`key_results` by position)."""
+    notes = [
+        f"{spec.key} key result {position}: {as_text(note)}"
+        for position, kr in enumerate(spec.key_results, start=1)
+        for note in key_result_notes(
+            kr.title, milestone=kr.milestone, start=kr.start, target=kr.target, unit=kr.unit, cycle=cycle
+        )
+    ]
+    if (count := count_note(len(spec.key_results))) is not None:
+        notes.append(f"{spec.key}: {count}")
+    return notes
 
 
 def _resolve(

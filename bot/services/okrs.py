@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.cycles import parse_cycle
+from bot.domain.kr_quality import as_text, count_note, key_result_notes
 from bot.domain.limits import MAX_KEY_RESULTS
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Conflict, Invalid, NotFound, Usage
@@ -207,7 +208,7 @@ def create_objective(
         _new_key_result(session, workspace, objective, f, i) for i, f in enumerate(form.key_results)
     ]
     session.flush()
-    return Saved(objective, key_results, _coach(form, kra))
+    return Saved(objective, key_results, _coach(form, kra, cycle))
 
 
 def _already_created(objective: Objective) -> str:
@@ -253,15 +254,21 @@ def update_objective(
             kr = _new_key_result(session, workspace, objective, kr_form, position)
         kept.append(kr)
     session.flush()
-    return Saved(objective, kept, _coach(form, kra))
+    return Saved(objective, kept, _coach(form, kra, cycle))
 
 
-def _coach(form: ObjectiveForm, kra: Kra | None) -> list[str]:
-    notes = []
-    if len(form.key_results) == 1:
-        notes.append(
-            f"One key result: most objectives read best with 2–{MAX_KEY_RESULTS}, each a different angle on success."
+def _coach(form: ObjectiveForm, kra: Kra | None, cycle: str = "") -> list[str]:
+    """Notes on the objective as saved: each key result's quality (docs/commands.md, *Key-result
+    quality*), how many there are, the KRA. Never a refusal: it is saved as typed."""
+    notes = [
+        f"Key result {position}: {as_text(note)}"
+        for position, kr in enumerate(form.key_results, start=1)
+        for note in key_result_notes(
+            kr.title, milestone=kr.milestone, start=kr.start, target=kr.target, unit=kr.unit, cycle=cycle
         )
+    ]
+    if (count := count_note(len(form.key_results))) is not None:
+        notes.append(count)
     if kra is None:
         notes.append("Tip: link it to one of your KRAs (`/okr edit`) so people see where it fits.")
     return notes

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.domain.enums import BY_WORKFLOW, KeyResultKind, Status
+from bot.domain.kr_quality import as_text, key_result_notes
 from bot.domain.limits import DESCRIPTION_MAX, MAX_KEY_RESULTS, TITLE_MAX, UNIT_MAX
 from bot.domain.numbers import format_number
 from bot.domain.progress import PaceStatus, disagreement, final_score, percent
 from bot.domain.references import RefKind, format_ref
+from bot.domain.slack_text import readable
 from bot.ids import Block, Callback, Option
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
@@ -330,6 +332,7 @@ def objective_modal(
                 optional=True,
                 max_length=TITLE_MAX,
                 placeholder="e.g. Activation rate from 40% to 60%",
+                hint=_quality_hint(kr, objective.cycle if objective else ""),
             ),
             text_input(
                 Block.KR_START.of(n=n),
@@ -376,6 +379,22 @@ def objective_modal(
     )
 
 
+def _quality_hint(kr: KeyResult | None, cycle: str) -> str | None:
+    """The edit form's notes on a saved key result, under its title (plain text: as typed)."""
+    if kr is None:
+        return None
+    milestone = kr.kind == KeyResultKind.MILESTONE
+    notes = key_result_notes(
+        readable(kr.title),
+        milestone=milestone,
+        start=None if milestone else kr.start_value,
+        target=None if milestone else kr.target_value,
+        unit=kr.unit or "",
+        cycle=cycle,
+    )
+    return " ".join(as_text(note) for note in notes) or None
+
+
 def close_modal(status: ObjectiveStatus, proposed: dict[int, float], private_metadata: str) -> dict:
     o = status.objective
     blocks: list[dict] = [
@@ -414,7 +433,8 @@ def saved_message(
     lines = [f"{verb} *`{obj_ref(objective)}` {user_text(objective.title, 150)}* ({objective.cycle}):"]
     lines += [f"• `{kr_ref(kr)}` {user_text(kr.title, 150)}" for kr in key_results]
     lines.append(f"Check in with `/okr checkin`; see it with `/okr show {obj_ref(objective)}`.")
-    lines += [f":bulb: {note}" for note in notes]
+    # Notes may quote what was typed (a key result's title): shown as text.
+    lines += [f":bulb: {user_text(note, 1000)}" for note in notes]
     return "\n".join(lines)
 
 

@@ -53,6 +53,8 @@ def test_only_the_scopes_the_product_uses():
         "files:write",
         "channels:read",
         "groups:read",
+        "assistant:write",
+        "im:history",
     }
     assert sorted(BOT_SCOPES) == sorted(scopes)  # what OAuth asks for is what the manifest declares
 
@@ -62,3 +64,13 @@ def test_an_enterprise_grid_org_can_install_it_org_wide():
     (api.slack.com/reference/manifests#settings: org_deploy_enabled). The org-wide path itself is
     tested end to end in tests/e2e/test_workspaces.py."""
     assert manifest()["settings"]["org_deploy_enabled"] is True
+
+
+def test_the_assistant_panel_is_enabled_with_its_events():
+    """Ask Northline (docs/commands.md): Slack shows the panel only with features.assistant_view, and
+    delivers its events only to an app subscribed to them (docs.slack.dev, "Developing AI apps")."""
+    data = manifest()
+    assert data["features"]["assistant_view"]["assistant_description"]
+    assert {"assistant_thread_started", "assistant_thread_context_changed", "message.im"} <= set(
+        data["settings"]["event_subscriptions"]["bot_events"]
+    )

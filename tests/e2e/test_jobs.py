@@ -386,7 +386,10 @@ def test_digest_parent_thread_and_chart(db, emulator):
     assert "▓" in parent_text or "░" in parent_text
     assert "since last week" in parent_text
     ts = parent.response["ts"]
-    assert len(thread) == 1 and thread[0].args["thread_ts"] == ts  # key results and attention fit one reply
+    # The week's brief first, then the key results and what needs attention, in one reply.
+    assert len(thread) == 2 and all(c.args["thread_ts"] == ts for c in thread)
+    assert thread[0].args["text"] == "The week's brief for <#C0GROWTH>"
+    assert "*What moved*" in str(thread[0].args["blocks"])
     thread_text = " ".join(str(c.args["blocks"]) for c in thread)
     assert "found a lever" in thread_text  # latest note
     assert "owner says" in thread_text  # confidence beside pace
@@ -397,7 +400,7 @@ def test_digest_parent_thread_and_chart(db, emulator):
     assert emulator.violations == []
     # Once a week.
     channel_digests(db, clients(emulator), FRIDAY_LONDON + timedelta(minutes=5))
-    assert len(channel_posts(emulator, CHANNEL)) == 2
+    assert len(channel_posts(emulator, CHANNEL)) == 3
 
 
 def test_a_failing_channel_costs_the_other_channels_nothing_not_even_their_charts(db, emulator, monkeypatch):
@@ -419,9 +422,9 @@ def test_a_failing_channel_costs_the_other_channels_nothing_not_even_their_chart
     report = digest.channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert report.sent == 1 and report.errors == [f"{TEAM}: RuntimeError"], report
     assert channel_posts(emulator, "C0BROKEN") == []
-    parent, reply = channel_posts(emulator, CHANNEL)
+    parent, brief, reply = channel_posts(emulator, CHANNEL)
     [chart] = [f for f in emulator.files.values() if f.completed]
-    assert chart.thread_ts == reply.args["thread_ts"] == parent.response["ts"]
+    assert chart.thread_ts == brief.args["thread_ts"] == reply.args["thread_ts"] == parent.response["ts"]
 
 
 def test_digest_shows_the_sprint_goal_and_whether_aligned(db, emulator):
@@ -543,10 +546,10 @@ def test_digest_at_the_channels_own_time_and_the_post_now_command_path(db, emula
     channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert channel_posts(emulator, CHANNEL) == []
     channel_digests(db, clients(emulator), at("2026-12-06T20:01:00+00:00"))  # Monday 09:01 NZDT
-    assert len(channel_posts(emulator, CHANNEL)) == 2  # the parent and its one reply
+    assert len(channel_posts(emulator, CHANNEL)) == 3  # the parent, the brief and the details
     client = build_clock_client(TOKEN, emulator.base_url)
     answer = post_digest_now(db, client, workspace_id, CHANNEL, requested_by=ALICE)
-    assert "Posted" in answer and len(channel_posts(emulator, CHANNEL)) == 4
+    assert "Posted" in answer and len(channel_posts(emulator, CHANNEL)) == 6
 
 
 # --- sprint prompts, nudges, cycle prompts ----------------------------------------------------------

@@ -235,7 +235,8 @@ def test_okr_digest_posts_now(slack, db, emulator):
     payload = answer(slack, "digest")
     assert "Posted" in payload["text"]
     posts = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == CHANNEL]
-    assert len(posts) == 2  # the parent and its one reply
+    assert len(posts) == 3  # the parent, the week's brief and the details
+    assert posts[1].args["text"] == "The week's brief for <#C0GROWTH>"
     assert emulator.violations == []
 
 

@@ -662,7 +662,10 @@ def test_an_old_binding_is_refused_at_sync_saying_what_to_declare(slack, db, emu
     said = answer_text(answer(slack, "/okr", f"sync KR-{kr}"))
     assert "Could not sync" in said and "an http connection for metrics.example.com" in said
     assert (
-        "NORTHLINE_SOURCE_<NAME>_URL" in said and f"/okr source KR-{kr}" in said and "querysecret" not in said
+        # Escaped as all text that goes back to Slack; Slack shows it as <NAME>.
+        "NORTHLINE_SOURCE_&lt;NAME&gt;_URL" in said
+        and f"/okr source KR-{kr}" in said
+        and "querysecret" not in said
     )
     slack_dm = _Recorder()
     sync_due_sources(db, lambda _w: slack_dm, datetime(2026, 11, 18, 9, 0, tzinfo=UTC), config=config)

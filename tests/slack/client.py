@@ -593,6 +593,24 @@ class SignedClient:
             }
         return self._send(json.dumps(wrapper), "application/json", wrapper, extra_headers=headers)
 
+    def open_assistant(
+        self, user_id: str, *, team_id: str = "T1", context_channel_id: str | None = None
+    ) -> tuple[Response, Any]:
+        """The person opens Ask Northline in the assistant panel (from a channel, or not): the
+        emulator starts the thread and Slack delivers ``assistant_thread_started``."""
+        thread, event = self.emulator.open_assistant_thread(team_id, user_id, context_channel_id)
+        return self.event(event, team_id=team_id), thread
+
+    def move_assistant(self, thread: Any, context_channel_id: str | None) -> Response:
+        """With the panel open, the person goes to another channel: ``assistant_thread_context_changed``."""
+        return self.event(
+            self.emulator.move_assistant_context(thread, context_channel_id), team_id=thread.team_id
+        )
+
+    def ask_assistant(self, thread: Any, text: str) -> Response:
+        """The person types ``text`` in the assistant thread: the ``message`` event (message.im)."""
+        return self.event(self.emulator.type_in_assistant_thread(thread, text), team_id=thread.team_id)
+
     def app_home_opened(self, user_id: str = "U1", *, team_id: str = "T1", tab: str = "home") -> Response:
         """The app_home_opened event, with the user's current Home view if one was published."""
         event: dict[str, Any] = {

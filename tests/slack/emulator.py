@@ -39,6 +39,7 @@ from tests.slack.faults import RATE_TIERS, FaultInjection, _Fault, _RateLimit
 from tests.slack.records import _ID_CHARS, Call, _Team, _Token
 from tests.slack.server import HttpServer, _Server
 from tests.slack.web_api.apps import SocketModeApi
+from tests.slack.web_api.assistant import AssistantApi, AssistantThread
 from tests.slack.web_api.auth import AuthApi, _InstallCode, _RefreshToken
 from tests.slack.web_api.chat import ChatApi
 from tests.slack.web_api.conversations import ConversationsApi, _Channel
@@ -48,6 +49,7 @@ from tests.slack.web_api.users import USERS_LIST_MAX_LIMIT, UsersApi, _User
 from tests.slack.web_api.views import ViewsApi, _Trigger, _View
 
 __all__ = [
+    "AssistantThread",
     "Call",
     "FunctionExecution",
     "INTERACTIVE_ELEMENTS",
@@ -71,6 +73,7 @@ __all__ = [
 class SlackEmulator(
     AuthApi,
     SocketModeApi,
+    AssistantApi,
     ChatApi,
     ViewsApi,
     UsersApi,
@@ -134,6 +137,7 @@ class SlackEmulator(
         self._rate_limits: list[_RateLimit] = []
         self._functions: dict[str, dict[str, Any]] = {}  # callback_id -> the manifest's definition
         self._executions: dict[str, FunctionExecution] = {}
+        self._assistant_threads: dict[tuple[str, str], AssistantThread] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._methods: dict[str, Callable[[Call, _Token | None], dict[str, Any]]] = {
@@ -142,6 +146,9 @@ class SlackEmulator(
             "auth.test": self._auth_test,
             "team.info": self._team_info,
             "apps.connections.open": self._apps_connections_open,
+            "assistant.threads.setSuggestedPrompts": self._assistant_set_suggested_prompts,
+            "assistant.threads.setStatus": self._assistant_set_status,
+            "assistant.threads.setTitle": self._assistant_set_title,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,

@@ -136,6 +136,7 @@ class ChatApi:
         ts = self._new_ts()
         message = self._bot_message(tok, call.args, ts)
         self._messages[(channel, ts)] = message
+        self._clear_assistant_status(channel, call.args.get("thread_ts"))
         return {"ok": True, "channel": channel, "ts": ts, "message": copy.deepcopy(message)}
 
     def _chat_post_ephemeral(self, call: Call, tok: _Token | None) -> dict[str, Any]:

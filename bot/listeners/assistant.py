@@ -1,0 +1,72 @@
+"""Ask Northline, in Slack's assistant panel (Bolt's `Assistant`): suggested prompts when a thread
+opens or the person moves to another channel, and an answer to each question typed in the thread.
+
+Bolt acknowledges these events before the listeners run; each answer reads in one transaction
+(bot.services.ask), then goes out through bot.outbound.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from slack_bolt import App, Assistant, BoltContext
+from slack_sdk import WebClient
+
+from bot import outbound
+from bot.domain.ask import parse_question, suggested_prompts
+from bot.listeners.common import Caller, unit_of_work
+from bot.services import ask
+from bot.ui import assistant as ui
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    assistant = Assistant()
+    assistant.thread_started(thread_started)
+    assistant.thread_context_changed(context_changed)
+    assistant.user_message(question_asked)
+    app.assistant(assistant)
+    # Every other message event in the app's DMs (its own replies, edits, a message outside a
+    # thread) is delivered too, because of message.im: nothing to do, but answered 200.
+    app.event("message")(other_message)
+
+
+def thread_started(payload: dict, client: WebClient) -> None:
+    _suggest(client, payload.get("assistant_thread") or {})
+
+
+def context_changed(payload: dict, client: WebClient) -> None:
+    _suggest(client, payload.get("assistant_thread") or {})
+
+
+def _suggest(client: WebClient, thread: dict) -> None:
+    channel_id, thread_ts = thread.get("channel_id"), thread.get("thread_ts")
+    if not channel_id or not thread_ts:
+        return
+    where = (thread.get("context") or {}).get("channel_id")
+    outbound.suggest_prompts(client, channel_id, thread_ts, ui.prompts(suggested_prompts(where)))
+
+
+def question_asked(payload: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    channel_id, thread_ts, user_id = payload.get("channel"), payload.get("thread_ts"), payload.get("user")
+    if not channel_id or not thread_ts or not user_id or not context.team_id:
+        return
+    text = payload.get("text") or ""
+    outbound.assistant_status(client, channel_id, thread_ts, ui.THINKING)
+    who = Caller(context.team_id, context.enterprise_id, user_id, channel_id)
+    question = parse_question(text)
+    with unit_of_work(db, who) as (session, workspace):
+        found = ask.answer(session, workspace, user_id, question)
+        message = ui.answer_message(found)
+    outbound.assistant_title(client, channel_id, thread_ts, ui.thread_title(text))
+    # Posting in the thread clears the status (Slack does it on the app's reply).
+    outbound.thread_reply(client, channel_id, thread_ts, message["text"], message["blocks"])
+
+
+def other_message() -> None:
+    return None
