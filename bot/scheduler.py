@@ -135,6 +135,7 @@ class Clock:
     purged_on: str = ""
     dispatcher: Dispatcher | None = None  # Celery: enqueue what is due instead of delivering it
     syncing: Future | None = None  # the data sources' sync in progress, if any
+    listing: Future | None = None  # the people's refresh in progress, if any (bot/jobs/roster.py)
 
     def sync_sources(self, now: datetime) -> None:
         """Bound data sources whose interval has passed (bot/sources/sync.py), on the engine's pool:
@@ -144,6 +145,18 @@ class Clock:
         from bot.sources.sync import sync_due_sources
 
         self.syncing = self.engine.background(sync_due_sources, self.db, self.engine.client_for, now)
+
+    def refresh_people(self, now: datetime) -> None:
+        """The users.list passes due now (bot/jobs/roster.py), on the engine's pool: one run at a
+        time, never in the tick's thread and never on the delivery path."""
+        if self.listing is not None and not self.listing.done():
+            return
+        from bot.jobs.roster import refresh_people
+
+        engine = self.engine
+        self.listing = engine.background(
+            lambda: refresh_people(self.db, engine.client_for, now, pacer=engine.pacer, stop=self.stop)
+        )
 
     def dispatch(self, now: datetime) -> None:
         """Start every kind for every workspace and return: a unit that overruns the minute holds
@@ -181,6 +194,7 @@ def tick() -> None:
     try:
         clock.dispatch(now)
         clock.sync_sources(now)
+        clock.refresh_people(now)
     except Exception:  # noqa: BLE001 - the clock never dies of one tick (a database blip, a broker down)
         log.exception("could not start this tick's deliveries; the next tick tries again")
     purge_once_a_day(clock, now)

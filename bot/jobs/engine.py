@@ -38,6 +38,7 @@ from bot.jobs.charts import ChartRenderer
 from bot.jobs.common import ClientFor, RunReport, finish, record_late, utc
 from bot.jobs.delivery import Key
 from bot.jobs.pacing import POST_METHOD, Pacer
+from bot.jobs.people import DEACTIVATED
 from bot.jobs.posting import Outcome, PostResult, post, upload
 from bot.settings import DeliverySettings, load_delivery_settings
 from bot.ui.chart import render_history_png
@@ -78,7 +79,7 @@ class PlannedPost:
     key: Key
     due: datetime  # aware
     send: Callable[[Outbox], Sent]
-    unreachable: str | None = None  # why the person must not be reached now (nothing is recorded)
+    unreachable: str | None = None  # why the person must not be reached now (deactivated: recorded)
     on_channel_gone: Callable[[Outbox, PostResult], None] | None = None
 
     @classmethod
@@ -385,7 +386,7 @@ class Engine:
                 delivery.in_doubt(existing)
                 continue
             if planned.unreachable:
-                log.debug("%s: not sent, %s", key, planned.unreachable)
+                self._unreachable(planned, report)
                 continue
             decision = decide(planned.due, now)
             if decision == Decision.LATE:
@@ -393,6 +394,19 @@ class Engine:
             elif decision == Decision.SEND:
                 due.append(planned)
         return due
+
+    def _unreachable(self, planned: PlannedPost, report: RunReport) -> None:
+        """Not sent. A deactivated person is recorded (skipped, unreachable) in the delivery log,
+        once; a pause or an away status is not, as it may be over by the next tick."""
+        key = planned.key
+        log.debug("%s: not sent, %s", key, planned.unreachable)
+        if planned.unreachable == DEACTIVATED and delivery.claim(
+            self.db,
+            *_key_args(key),
+            state=DeliveryState.SKIPPED,
+            detail={"reason": "unreachable", "why": planned.unreachable},
+        ):
+            report.add(skipped=1)
 
     def send(self, planned: Planned) -> None:
         """Claim, send and mark every due post, POSTS_IN_FLIGHT at a time; then the follow-ups."""

@@ -38,6 +38,7 @@ from tests.factories import (
     deliveries,
     dms,
     hooked_clients,
+    listed,
     make_key_result,
     make_objective,
     make_schedule,
@@ -100,6 +101,7 @@ def test_sunday_of_a_dst_change(db, emulator):
     make_key_result(db, workspace_id, objective, BOB)  # America/New_York
     emulator.add_user("U0BER", TEAM, tz="Europe/Berlin")
     make_key_result(db, workspace_id, objective, "U0BER")
+    listed(db, emulator)
 
     checkin_reminders(db, clients(emulator), at("2026-10-25T09:00:00+00:00"))  # 10:00 CET, after fall-back
     assert dms(emulator) == Counter({"U0BER": 1})
@@ -171,12 +173,20 @@ def test_only_active_key_results_of_active_objectives(db, emulator):
 def test_nobody_reminded_while_deactivated_or_away(db, emulator, fields, reason):
     owners_with_key_results(db, emulator, ["U0AWAY", "U0HERE"], status_text="", status_emoji="")
     emulator.update_user("U0AWAY", **fields)
-    checkin_reminders(db, clients(emulator), MONDAY_LONDON)
+    listed(db, emulator)  # the background pass before the slot saw the change
+    emulator.clear()
+    report = checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     assert dms(emulator) == Counter({"U0HERE": 1}), reason
+    assert emulator.calls_to("users.list") == [] and emulator.calls_to("users.info") == []
+    states = {d.target: (d.state, (d.detail or {}).get("why")) for d in deliveries(db, "checkin")}
+    if reason == "deactivated":  # for good: recorded as unreachable, once
+        assert states["U0AWAY"] == (DeliveryState.SKIPPED, "deactivated") and report.skipped == 1
+    else:  # away today, maybe back tomorrow: nothing recorded
+        assert "U0AWAY" not in states and report.skipped == 0
 
 
 def test_nobody_reminded_while_paused(db, emulator):
-    workspace_id = owners_with_key_results(db, emulator, [ALICE, "U0PAUSED", "U0BACK"])
+    workspace_id = owners_with_key_results(db, emulator, [ALICE, "U0PAUSED", "U0BACK"], list_people=False)
     with db.session() as session:
         session.add(Member(workspace_id=workspace_id, user_id="U0PAUSED", paused_until=date(2026, 11, 30)))
         session.add(Member(workspace_id=workspace_id, user_id="U0BACK", paused_until=date(2026, 11, 29)))
@@ -202,14 +212,21 @@ def test_a_person_who_left_is_skipped(db, emulator):
     assert states == {"U0GONE": DeliveryState.SKIPPED, "U0STAY": DeliveryState.SENT}
 
 
-def test_user_not_found_on_users_info_means_gone(db, emulator):
+def test_someone_never_listed_is_planned_not_asked_about_and_skipped_when_slack_says_gone(db, emulator):
     owners_with_key_results(db, emulator, ["U0STAY"])
     with db.session() as session:
         objective = session.scalars(select(Objective)).first()
         make_key_result(db, objective.workspace_id, objective.id, "U0NOBODY")  # not in Slack at all
+    emulator.clear()
+    emulator.fail("chat.postMessage", "user_not_found", where=lambda c: c.args.get("channel") == "U0NOBODY")
     report = checkin_reminders(db, clients(emulator), MONDAY_LONDON)
+    # Planned in the workspace's zone (London) rather than held back for users.info.
+    assert emulator.calls_to("users.info") == [] and emulator.calls_to("users.list") == []
+    assert [c.args["channel"] for c in emulator.calls_to("chat.postMessage", ok=False)] == ["U0NOBODY"]
     assert dms(emulator) == Counter({"U0STAY": 1})
-    assert report.errors == []
+    assert report.errors == [] and report.skipped == 1
+    states = {d.target: d.state for d in deliveries(db, "checkin")}
+    assert states == {"U0STAY": DeliveryState.SENT, "U0NOBODY": DeliveryState.SKIPPED}
 
 
 def test_any_other_error_is_logged_and_the_rest_goes_on(db, emulator):
