@@ -46,6 +46,7 @@ BOT_SCOPES = [
     "commands",
     "chat:write",
     "im:write",
+    "im:history",
     "users:read",
     "files:write",
     "channels:read",

@@ -41,6 +41,8 @@ class RunReport:
     stopped: bool = False
     errors: list[str] = field(default_factory=list)
     earlier: int = 0  # already sent by an earlier run: nothing to do
+    in_doubt: int = 0  # claimed, never marked, and Slack's history could not be read: not resent
+    settled: int = 0  # claims left in doubt, settled from Slack's history (found, or sent now)
     # Posts of one unit go out on several threads; their counts meet here.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -52,6 +54,8 @@ class RunReport:
         "failed",
         "channels_disabled",
         "earlier",
+        "in_doubt",
+        "settled",
     )
 
     def add(self, *, stopped: bool = False, **counts: int) -> None:
@@ -79,7 +83,9 @@ class RunReport:
 
     @classmethod
     def from_dict(cls, data: dict) -> RunReport:
-        return cls(**{name: data[name] for name in ("kind", "stopped", "errors", *cls.COUNTS)})
+        # .get: a report from a worker of the previous release lacks the newer counts.
+        counts = {name: data.get(name, 0) for name in cls.COUNTS}
+        return cls(kind=data["kind"], stopped=data["stopped"], errors=data["errors"], **counts)
 
     def __str__(self) -> str:
         parts = [f"{self.kind}: {self.sent} sent"]
@@ -87,7 +93,7 @@ class RunReport:
             parts.append(f"{self.earlier} sent by an earlier run")
         if self.already or not self.earlier:
             parts.append(f"{self.already} already done")
-        for name in ("skipped", "late", "failed", "channels_disabled"):
+        for name in ("skipped", "late", "failed", "channels_disabled", "settled", "in_doubt"):
             if getattr(self, name):
                 parts.append(f"{getattr(self, name)} {name.replace('_', ' ')}")
         if self.stopped:

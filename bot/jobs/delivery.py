@@ -12,9 +12,12 @@ What that guarantees, and what it does not:
   goes out once; the loser of the INSERT sees an IntegrityError and moves on.
 - A process killed (or a database gone) between claim and post leaves that one row "claimed":
   the post is *in doubt*. It may have gone out (killed after Slack answered, before `mark`) or
-  not. At most once wins over at least once: it is never resent, and it is logged once per
-  process as in doubt when a later run meets it (see ``in_doubt``). Everything that was not yet
-  claimed is sent when the scheduler comes back (within the 6-hour window).
+  not. Every scheduled message carries its key as message metadata, so a later run *settles* it
+  (bot/jobs/settlement.py): it claims the settlement (``settle``), reads the conversation back
+  from the claim time, and marks it sent if Slack has it, or sends it if Slack has not. Where the
+  conversation cannot be read (no history scope for a channel, Slack failing), it stays in doubt,
+  is counted and logged, and is never resent blindly. Everything that was not yet claimed is sent
+  when the scheduler comes back (within the 6-hour window).
 - A post Slack refused outright (an ``ok: false`` answer, a 429 we gave up on while stopping)
   certainly did not go out; ``release`` deletes its claim so the next run may send it.
 """
@@ -165,18 +168,49 @@ def known_keys(db: Database, workspace_id: int, keys: Iterable[Key]) -> dict[tup
     return {(row.kind, row.target, row.period): row for row in rows}
 
 
+_SETTLE = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("row_id"),
+        _TABLE.c.state == DeliveryState.CLAIMED,
+        _TABLE.c.claimed_at == bindparam("seen"),
+    )
+    .values(claimed_at=bindparam("now"), detail=bindparam("detail"))
+)
+
+
+def settle(db: Database, row: Delivery) -> datetime | None:
+    """Claim the settlement of a claim left in doubt, as a post is claimed: one conditional UPDATE
+    that moves its claim time on, committed at once; exactly one runner's matches. Returns when
+    the post was first claimed (Slack's history is read from then), or None when another runner
+    settles it (or it was marked meanwhile). A settler that dies leaves the claim in doubt again,
+    to be settled once IN_DOUBT_AFTER has passed anew."""
+    detail = dict(row.detail or {})
+    first = detail.get("first_claimed_at")
+    since = datetime.fromisoformat(first) if first else row.claimed_at
+    detail["first_claimed_at"] = since.isoformat()
+    detail["settlements"] = int(detail.get("settlements", 0)) + 1
+    with db.engine.begin() as connection:
+        won = connection.execute(
+            _SETTLE, {"row_id": row.id, "seen": row.claimed_at, "now": _utcnow(), "detail": detail}
+        ).rowcount
+    return since if won == 1 else None
+
+
 _reported: set[Key] = set()
 _reported_lock = threading.Lock()
 
 
-def in_doubt(row: Delivery) -> bool:
-    """True (and logged, once per process) when a claim was left without an outcome. Its age is
-    read on the wall clock it was stamped with, not the run's own time (`jobs run --at` may run
-    for a past time)."""
+def in_doubt(row: Delivery, *, quiet: bool = False) -> bool:
+    """True (and logged, once per process, unless `quiet`: it is about to be settled) when a claim
+    was left without an outcome. Its age is read on the wall clock it was stamped with, not the
+    run's own time (`jobs run --at` may run for a past time)."""
     if row.state != DeliveryState.CLAIMED:
         return False
     if _utcnow() - row.claimed_at < IN_DOUBT_AFTER:
         return False  # probably another runner posting right now
+    if quiet:
+        return True
     key = Key(row.kind, row.workspace_id, row.target, row.period)
     with _reported_lock:
         if key in _reported:

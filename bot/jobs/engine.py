@@ -33,7 +33,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.domain.schedule_time import Decision, decide
-from bot.jobs import delivery
+from bot.jobs import delivery, settlement
 from bot.jobs.charts import ChartRenderer
 from bot.jobs.common import ClientFor, RunReport, finish, record_late, utc
 from bot.jobs.delivery import Key
@@ -43,7 +43,7 @@ from bot.jobs.posting import Outcome, PostResult, post, upload
 from bot.settings import DeliverySettings, load_delivery_settings
 from bot.ui.chart import render_history_png
 from storage.db import Database
-from storage.models import DeliveryState, Workspace
+from storage.models import Delivery, DeliveryState, Workspace
 from storage.repositories import workspaces as workspaces_repo
 
 log = logging.getLogger("northline.jobs")
@@ -81,6 +81,7 @@ class PlannedPost:
     send: Callable[[Outbox], Sent]
     unreachable: str | None = None  # why the person must not be reached now (deactivated: recorded)
     on_channel_gone: Callable[[Outbox, PostResult], None] | None = None
+    channel: str | None = None  # where the post goes (a user id for a DM): read back to settle a doubt
 
     @classmethod
     def message(
@@ -100,6 +101,7 @@ class PlannedPost:
             lambda outbox: Sent(outbox.post(channel=channel, **build())),
             unreachable,
             on_channel_gone,
+            channel,
         )
 
 
@@ -212,6 +214,11 @@ class Planned:
     client: WebClient
     due: list[PlannedPost]
     report: RunReport
+    doubts: list[tuple[PlannedPost, Delivery]] = field(default_factory=list)  # claimed, never marked
+
+    @property
+    def work(self) -> bool:
+        return bool(self.due or self.doubts)
 
 
 # --- the outbox: every scheduled call to Slack, paced -------------------------------------------
@@ -220,15 +227,29 @@ class Planned:
 class Outbox:
     """A workspace's client behind its rate buckets; what a planned post sends through."""
 
-    def __init__(self, client: WebClient, team_id: str, pacer: Pacer, stop: threading.Event | None):
+    def __init__(
+        self,
+        client: WebClient,
+        team_id: str,
+        pacer: Pacer,
+        stop: threading.Event | None,
+        key: Key | None = None,
+    ):
         self.client = client
         self.team_id = team_id
         self.pacer = pacer
         self.stop = stop
+        self.key = key
+
+    def of(self, key: Key) -> Outbox:
+        """This outbox for one post: its messages carry the post's key as message metadata."""
+        return Outbox(self.client, self.team_id, self.pacer, self.stop, key)
 
     def post(self, *, channel: str, text: str, blocks: list[dict] | None = None, **extra: Any) -> PostResult:
         if not self.pacer.wait(self.team_id, POST_METHOD, self.stop):
             return PostResult(Outcome.STOPPED, channel=channel)
+        if self.key is not None:
+            extra.setdefault("metadata", settlement.metadata(self.key))
         return post(self.client, channel=channel, text=text, blocks=blocks, **extra)
 
     def upload(self, **kwargs: Any) -> PostResult:
@@ -363,18 +384,25 @@ class Engine:
         try:
             context = PlanContext(self.db, client, workspace, unit.at, unit.channel_id, self)
             posts = [p for p in job.plan(context) if unit.holds(p.key)]
-            due = self.triage(workspace, posts, unit.at, report)
+            doubts: list[tuple[PlannedPost, Delivery]] = []
+            due = self.triage(workspace, posts, unit.at, report, doubts)
         except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
             log.exception("%s failed for workspace %s", report.kind, workspace.team_id)
             report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
             return report
-        return Planned(unit, job, workspace, client, due, report)
+        return Planned(unit, job, workspace, client, due, report, doubts)
 
     def triage(
-        self, workspace: Workspace, posts: Sequence[PlannedPost], now: datetime, report: RunReport
+        self,
+        workspace: Workspace,
+        posts: Sequence[PlannedPost],
+        now: datetime,
+        report: RunReport,
+        doubts: list[tuple[PlannedPost, Delivery]] | None = None,
     ) -> list[PlannedPost]:
         """What is due now: claimed keys (one statement for all of them), unreachable people, late
-        and not-yet-due posts are set aside; late ones are recorded, once."""
+        and not-yet-due posts are set aside; late ones are recorded, once. A claim left without an
+        outcome that can be read back (it names its channel) goes to `doubts`, to be settled."""
         known = delivery.known_keys(self.db, workspace.id, [p.key for p in posts])
         due = []
         for planned in posts:
@@ -383,7 +411,10 @@ class Engine:
             if existing is not None:
                 if existing.state == DeliveryState.SENT:
                     report.add(earlier=1)
-                delivery.in_doubt(existing)
+                elif doubts is not None and planned.channel and delivery.in_doubt(existing, quiet=True):
+                    doubts.append((planned, existing))
+                else:
+                    delivery.in_doubt(existing)
                 continue
             if planned.unreachable:
                 self._unreachable(planned, report)
@@ -409,14 +440,19 @@ class Engine:
             report.add(skipped=1)
 
     def send(self, planned: Planned) -> None:
-        """Claim, send and mark every due post, POSTS_IN_FLIGHT at a time; then the follow-ups."""
-        if not planned.due:
+        """Settle what is in doubt, then claim, send and mark every due post, POSTS_IN_FLIGHT at a
+        time; then the follow-ups."""
+        if not planned.work:
             return
         outbox = Outbox(planned.client, planned.workspace.team_id, self.pacer, self.stop)
-        in_flight = min(self.config.posts_in_flight, len(planned.due))
+        in_flight = min(self.config.posts_in_flight, len(planned.due) + len(planned.doubts))
         with ThreadPoolExecutor(in_flight, thread_name_prefix="post") as pool:
             halt = threading.Event()
-            sends = [pool.submit(self._send_one, outbox, p, planned.report, halt) for p in planned.due]
+            sends = [
+                pool.submit(self._settle_one, outbox, p, row, planned.unit.at, planned.report, halt)
+                for p, row in planned.doubts
+            ]
+            sends += [pool.submit(self._send_one, outbox, p, planned.report, halt) for p in planned.due]
             follow_ups, failure = [], None
             for sending in sends:
                 try:
@@ -453,8 +489,61 @@ class Engine:
         if not delivery.claim(self.db, key.kind, key.workspace_id, key.target, key.period):
             report.add(already=1)
             return None
+        return self._deliver(outbox, planned, report, halt)
+
+    def _settle_one(
+        self,
+        outbox: Outbox,
+        planned: PlannedPost,
+        row: Delivery,
+        now: datetime,
+        report: RunReport,
+        halt: threading.Event,
+    ) -> Callable[[], object] | None:
+        """A claim never marked: claim its settlement, read the conversation back, and mark it sent
+        if Slack has it, or send it now if Slack has not. If Slack cannot be read, it stays in
+        doubt (counted and logged) and is tried again once the settlement's own claim is old."""
+        if halt.is_set() or self.stop.is_set():
+            return None
+        since = delivery.settle(self.db, row)
+        if since is None:
+            report.add(already=1)  # another runner is settling it
+            return None
+        key = planned.key
+        found = settlement.find(outbox, planned.channel, key, since)
+        if found.error is not None:
+            report.add(in_doubt=1)
+            log.warning("%s: still in doubt, Slack's history could not be read: %s", key, found.error)
+            return None
+        report.add(settled=1)
+        if found.ts is not None:
+            delivery.mark(
+                self.db,
+                *_key_args(key),
+                DeliveryState.SENT,
+                {"channel": found.channel, "ts": found.ts, "settled": "found in history"},
+            )
+            report.add(earlier=1)
+            log.info("%s: settled, Slack had it (%s %s)", key, found.channel, found.ts)
+            return None
+        held_back = planned.unreachable or ("late" if decide(planned.due, now) == Decision.LATE else None)
+        if held_back:  # not sent since: recorded as what it would be were it planned now
+            delivery.mark(
+                self.db, *_key_args(key), DeliveryState.SKIPPED, {"reason": "settled", "why": held_back}
+            )
+            report.add(skipped=1)
+            log.info("%s: settled, Slack did not have it, not sent now: %s", key, held_back)
+            return None
+        log.info("%s: settled, Slack did not have it: sending it now", key)
+        return self._deliver(outbox, planned, report, halt)
+
+    def _deliver(
+        self, outbox: Outbox, planned: PlannedPost, report: RunReport, halt: threading.Event
+    ) -> Callable[[], object] | None:
+        """Send a claimed post and mark what Slack answered."""
+        key = planned.key
         try:
-            sent = planned.send(outbox)
+            sent = planned.send(outbox.of(key))
         except Exception:
             # Whatever it did before it broke may have reached Slack: at most once, never resent.
             delivery.mark(

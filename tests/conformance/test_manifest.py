@@ -49,6 +49,7 @@ def test_only_the_scopes_the_product_uses():
         "commands",
         "chat:write",
         "im:write",
+        "im:history",  # settling a DM left in doubt (bot/jobs/settlement.py)
         "users:read",
         "files:write",
         "channels:read",
