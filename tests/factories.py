@@ -570,7 +570,9 @@ def listed(db, emulator, team: str = TEAM) -> None:
     with db.session() as session:
         workspace = session.scalar(select(Workspace).where(Workspace.team_id == team))
         session.expunge(workspace)
-    token = TOKEN if team == TEAM else OTHER_TOKEN
+    token = {TEAM: TOKEN, OTHER_TEAM: OTHER_TOKEN}.get(team)
+    if token is None:
+        return  # a workspace a test made with a token of its own: its people are planned unseen
     assert refresh_workspace(db, WebClient(token=token, base_url=emulator.base_url), workspace).complete
 
 

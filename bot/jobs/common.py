@@ -138,32 +138,45 @@ def finish(
     *,
     on_channel_gone: Callable[[PostResult], None] | None = None,
     extra: dict | None = None,
+    marks: delivery.Marks | None = None,
 ) -> None:
-    """Mark a claimed key by what Slack answered."""
-    args = (db, key.kind, key.workspace_id, key.target, key.period)
+    """Mark a claimed key by what Slack answered: at once, or in `marks`' next batch."""
+    if marks is None:
+        marks = delivery.Marks(db)
+        try:
+            _finish(key, result, report, marks, on_channel_gone, extra)
+        finally:
+            marks.flush()
+    else:
+        _finish(key, result, report, marks, on_channel_gone, extra)
+
+
+def _finish(
+    key: Key,
+    result: PostResult,
+    report: RunReport,
+    marks: delivery.Marks,
+    on_channel_gone: Callable[[PostResult], None] | None,
+    extra: dict | None,
+) -> None:
     if result.outcome == Outcome.SENT:
-        delivery.mark(
-            *args, DeliveryState.SENT, {"channel": result.channel, "ts": result.ts, **(extra or {})}
-        )
+        marks.mark(key, DeliveryState.SENT, {"channel": result.channel, "ts": result.ts, **(extra or {})})
         report.add(sent=1)
-    elif result.outcome == Outcome.PERSON_GONE:
-        delivery.mark(*args, DeliveryState.SKIPPED, {"reason": result.error})
+    elif result.outcome in (Outcome.PERSON_GONE, Outcome.CHANNEL_GONE):
+        marks.mark(key, DeliveryState.SKIPPED, {"reason": result.error})
         report.add(skipped=1)
-    elif result.outcome == Outcome.NOT_SENT:
-        delivery.release(*args)  # certainly not posted: the next run may try again
-        report.add(failed=1)
-    elif result.outcome in (Outcome.STOPPED, Outcome.WORKSPACE_GONE):
-        delivery.release(*args)  # never posted: a later run sends it (once reinstalled, if gone)
-    elif result.outcome == Outcome.CHANNEL_GONE:
-        delivery.mark(*args, DeliveryState.SKIPPED, {"reason": result.error})
-        report.add(skipped=1)
-        if on_channel_gone is not None:
+        if result.outcome == Outcome.CHANNEL_GONE and on_channel_gone is not None:
             try:
                 on_channel_gone(result)
                 report.add(channels_disabled=1)
             except Exception:  # noqa: BLE001 - disabling is best effort; the skip is recorded
                 log.exception("%s: could not disable the schedule of %s", key, result.channel)
+    elif result.outcome == Outcome.NOT_SENT:
+        marks.release(key)  # certainly not posted: the next run may try again
+        report.add(failed=1)
+    elif result.outcome in (Outcome.STOPPED, Outcome.WORKSPACE_GONE):
+        marks.release(key)  # never posted: a later run sends it (once reinstalled, if gone)
     else:
-        delivery.mark(*args, DeliveryState.FAILED, {"error": result.error})
+        marks.mark(key, DeliveryState.FAILED, {"error": result.error})
         report.add(failed=1)
         log.warning("%s failed: %s", key, result.error)

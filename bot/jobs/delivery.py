@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -73,6 +74,7 @@ _MARK = (
     .values(state=bindparam("state"), detail=bindparam("detail"), sent_at=bindparam("sent_at"))
 )
 _RELEASE = delete(_TABLE).where(*_BY_KEY, _TABLE.c.state == DeliveryState.CLAIMED)
+_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def _key_params(kind: str, workspace_id: int, target: str, period: str) -> dict:
@@ -105,6 +107,77 @@ def claim(
         return True
     except IntegrityError:
         return False
+
+
+def claim_many(db: Database, keys: Sequence[Key]) -> set[Key]:
+    """Claim many keys in one statement and one transaction: the keys this runner won (a key
+    claimed before, by anyone, is not among them). INSERT … ON CONFLICT DO NOTHING RETURNING, which
+    SQLite (3.35+) and PostgreSQL both have; any other database claims them one by one."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return set()
+    dialect = db.engine.dialect.name
+    if dialect not in _UPSERTS:
+        return {k for k in keys if claim(db, k.kind, k.workspace_id, k.target, k.period)}
+    now = _utcnow()
+    rows = [
+        {
+            "kind": k.kind,
+            "workspace_id": k.workspace_id,
+            "target": k.target,
+            "period": k.period,
+            "state": DeliveryState.CLAIMED,
+            "claimed_at": now,
+            "detail": None,
+        }
+        for k in keys
+    ]
+    statement = (
+        _UPSERTS[dialect](_TABLE)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["kind", "workspace_id", "target", "period"])
+        .returning(_TABLE.c.kind, _TABLE.c.workspace_id, _TABLE.c.target, _TABLE.c.period)
+    )
+    with db.engine.begin() as connection:
+        return {Key(*row) for row in connection.execute(statement)}
+
+
+class Marks:
+    """The outcomes of a batch of posts, written together: one transaction per batch, not one per
+    post. A process that dies before `flush` leaves those posts claimed: in doubt, and settled
+    later from Slack's history (bot/jobs/settlement.py)."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._marks: list[dict] = []
+        self._releases: list[dict] = []
+        self._lock = threading.Lock()
+
+    def mark(self, key: Key, state: DeliveryState, detail: dict | None = None) -> None:
+        sent_at = _utcnow() if state == DeliveryState.SENT else None
+        params = {**_key_params(*_fields(key)), "state": state, "detail": detail, "sent_at": sent_at}
+        with self._lock:
+            self._marks.append(params)
+
+    def release(self, key: Key) -> None:
+        with self._lock:
+            self._releases.append(_key_params(*_fields(key)))
+
+    def flush(self) -> None:
+        with self._lock:
+            marks, self._marks = self._marks, []
+            releases, self._releases = self._releases, []
+        if not marks and not releases:
+            return
+        with self.db.engine.begin() as connection:
+            if marks:
+                connection.execute(_MARK, marks)
+            if releases:
+                connection.execute(_RELEASE, releases)
+
+
+def _fields(key: Key) -> tuple[str, int, str, str]:
+    return (key.kind, key.workspace_id, key.target, key.period)
 
 
 def mark(

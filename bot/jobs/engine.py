@@ -8,7 +8,9 @@ does the rest, the same way for every kind:
    in doubt), a person the plan marks unreachable is skipped, a post more than 6 hours late is
    recorded as skipped, one not yet due waits for a later tick;
 2. send what is due, several posts in flight (NORTHLINE_POSTS_IN_FLIGHT), each call paced by the
-   workspace's rate bucket (bot/jobs/pacing.py): claim, send, mark by what Slack answered;
+   workspace's rate bucket (bot/jobs/pacing.py): claim (a batch in one statement), send, mark by
+   what Slack answered (a batch in one transaction); a claim a dead worker left without an outcome
+   is settled first, from Slack's history (bot/jobs/settlement.py);
 3. follow-ups (the digest's charts) once the unit's messages are all out.
 
 Work is cut into *units*, (kind × workspace), and batches of a big workspace, that can run in
@@ -28,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
@@ -47,6 +50,10 @@ from storage.models import Delivery, DeliveryState, Workspace
 from storage.repositories import workspaces as workspaces_repo
 
 log = logging.getLogger("northline.jobs")
+
+# Posts claimed in one statement, and marked in one transaction, at a time: a run's database time
+# grows with its batches, not its posts (and SQLite's one writer is not queued for per post).
+CLAIM_BATCH = 50
 
 # KIND (as typed on the command line) -> "module:planner"; imported on first use. Each module
 # also names what its report is called (REPORT_KIND).
@@ -440,24 +447,76 @@ class Engine:
             report.add(skipped=1)
 
     def send(self, planned: Planned) -> None:
-        """Settle what is in doubt, then claim, send and mark every due post, POSTS_IN_FLIGHT at a
-        time; then the follow-ups."""
+        """Settle what is in doubt, then claim, send and mark every due post in batches of
+        CLAIM_BATCH (one transaction claims a batch, one marks it), POSTS_IN_FLIGHT at a time;
+        then the follow-ups."""
         if not planned.work:
             return
         outbox = Outbox(planned.client, planned.workspace.team_id, self.pacer, self.stop)
+        report = planned.report
         in_flight = min(self.config.posts_in_flight, len(planned.due) + len(planned.doubts))
         with ThreadPoolExecutor(in_flight, thread_name_prefix="post") as pool:
             halt = threading.Event()
-            sends = [
-                pool.submit(self._settle_one, outbox, p, row, planned.unit.at, planned.report, halt)
+            follow_ups: list[Future] = []
+            marks = delivery.Marks(self.db)
+            calls = [
+                partial(self._settle_one, outbox, p, row, planned.unit.at, report, halt, marks)
                 for p, row in planned.doubts
             ]
-            sends += [pool.submit(self._send_one, outbox, p, planned.report, halt) for p in planned.due]
-            follow_ups, failure = [], None
-            for sending in sends:
+            failure = self._round(pool, calls, marks, follow_ups, report)
+            for start in range(0, len(planned.due), CLAIM_BATCH):
+                if halt.is_set() or self.stop.is_set():
+                    report.add(stopped=self.stop.is_set())
+                    break
+                calls = self._claim_batch(
+                    outbox, planned.due[start : start + CLAIM_BATCH], report, halt, marks
+                )
+                failure = self._round(pool, calls, marks, follow_ups, report) or failure
+            for follow_up in follow_ups:
+                try:
+                    follow_up.result()
+                except Exception:  # noqa: BLE001 - follow-ups are best effort
+                    log.exception("%s: a follow-up failed", planned.unit.id)
+        if failure is not None:
+            log.error("%s failed for workspace %s: %r", report.kind, planned.workspace.team_id, failure)
+            report.error(f"{planned.workspace.team_id}: {type(failure).__name__}")
+
+    def _claim_batch(
+        self,
+        outbox: Outbox,
+        batch: Sequence[PlannedPost],
+        report: RunReport,
+        halt: threading.Event,
+        marks: delivery.Marks,
+    ) -> list[Callable[[], Callable[[], object] | None]]:
+        """Claim a batch's posts that can be settled (they name their channel) in one statement;
+        the others (a digest's thread) are claimed one by one just before they are sent, so that a
+        process killed mid-batch leaves in doubt only what a later run can read back."""
+        settleable = [p.key for p in batch if p.channel]
+        won = delivery.claim_many(self.db, settleable)
+        report.add(already=len(settleable) - len(won))
+        return [
+            partial(self._send_one, outbox, p, report, halt, marks, p.key in won)
+            for p in batch
+            if p.key in won or not p.channel
+        ]
+
+    def _round(
+        self,
+        pool: ThreadPoolExecutor,
+        calls: Sequence[Callable[[], Callable[[], object] | None]],
+        marks: delivery.Marks,
+        follow_ups: list[Future],
+        report: RunReport,
+    ) -> Exception | None:
+        """Run `calls` on the pool and wait for them; then write their outcomes in one transaction
+        (also when the process is going down, so what Slack accepted is not left in doubt)."""
+        failure = None
+        try:
+            for sending in [pool.submit(call) for call in calls]:
                 try:
                     then = sending.result()
-                except Exception as error:  # noqa: BLE001 - raised below, after the follow-ups
+                except Exception as error:  # noqa: BLE001 - raised by send(), after the follow-ups
                     failure = failure or error
                     continue
                 except BaseException:
@@ -466,30 +525,33 @@ class Engine:
                     raise
                 if then is not None:
                     follow_ups.append(pool.submit(then))
-            for follow_up in follow_ups:
-                try:
-                    follow_up.result()
-                except Exception:  # noqa: BLE001 - follow-ups are best effort
-                    log.exception("%s: a follow-up failed", planned.unit.id)
-        if failure is not None:
-            log.error(
-                "%s failed for workspace %s: %r", planned.report.kind, planned.workspace.team_id, failure
-            )
-            planned.report.error(f"{planned.workspace.team_id}: {type(failure).__name__}")
+        finally:
+            try:
+                marks.flush()
+            except Exception as error:  # noqa: BLE001 - those posts stay in doubt, settled later
+                log.exception("%s: could not record a batch of outcomes", report.kind)
+                failure = failure or error
+        return failure
 
     def _send_one(
-        self, outbox: Outbox, planned: PlannedPost, report: RunReport, halt: threading.Event
+        self,
+        outbox: Outbox,
+        planned: PlannedPost,
+        report: RunReport,
+        halt: threading.Event,
+        marks: delivery.Marks,
+        claimed: bool = False,
     ) -> Callable[[], object] | None:
         key = planned.key
-        if halt.is_set():
+        if halt.is_set() or self.stop.is_set():
+            if claimed:
+                marks.release(key)  # never attempted: the next run sends it
+            report.add(stopped=self.stop.is_set())
             return None
-        if self.stop.is_set():
-            report.add(stopped=True)
-            return None
-        if not delivery.claim(self.db, key.kind, key.workspace_id, key.target, key.period):
+        if not claimed and not delivery.claim(self.db, key.kind, key.workspace_id, key.target, key.period):
             report.add(already=1)
             return None
-        return self._deliver(outbox, planned, report, halt)
+        return self._deliver(outbox, planned, report, halt, marks)
 
     def _settle_one(
         self,
@@ -499,6 +561,7 @@ class Engine:
         now: datetime,
         report: RunReport,
         halt: threading.Event,
+        marks: delivery.Marks,
     ) -> Callable[[], object] | None:
         """A claim never marked: claim its settlement, read the conversation back, and mark it sent
         if Slack has it, or send it now if Slack has not. If Slack cannot be read, it stays in
@@ -517,9 +580,8 @@ class Engine:
             return None
         report.add(settled=1)
         if found.ts is not None:
-            delivery.mark(
-                self.db,
-                *_key_args(key),
+            marks.mark(
+                key,
                 DeliveryState.SENT,
                 {"channel": found.channel, "ts": found.ts, "settled": "found in history"},
             )
@@ -528,17 +590,20 @@ class Engine:
             return None
         held_back = planned.unreachable or ("late" if decide(planned.due, now) == Decision.LATE else None)
         if held_back:  # not sent since: recorded as what it would be were it planned now
-            delivery.mark(
-                self.db, *_key_args(key), DeliveryState.SKIPPED, {"reason": "settled", "why": held_back}
-            )
+            marks.mark(key, DeliveryState.SKIPPED, {"reason": "settled", "why": held_back})
             report.add(skipped=1)
             log.info("%s: settled, Slack did not have it, not sent now: %s", key, held_back)
             return None
         log.info("%s: settled, Slack did not have it: sending it now", key)
-        return self._deliver(outbox, planned, report, halt)
+        return self._deliver(outbox, planned, report, halt, marks)
 
     def _deliver(
-        self, outbox: Outbox, planned: PlannedPost, report: RunReport, halt: threading.Event
+        self,
+        outbox: Outbox,
+        planned: PlannedPost,
+        report: RunReport,
+        halt: threading.Event,
+        marks: delivery.Marks,
     ) -> Callable[[], object] | None:
         """Send a claimed post and mark what Slack answered."""
         key = planned.key
@@ -546,9 +611,7 @@ class Engine:
             sent = planned.send(outbox.of(key))
         except Exception:
             # Whatever it did before it broke may have reached Slack: at most once, never resent.
-            delivery.mark(
-                self.db, *_key_args(key), DeliveryState.FAILED, {"error": "exception while sending"}
-            )
+            marks.mark(key, DeliveryState.FAILED, {"error": "exception while sending"})
             report.add(failed=1)
             raise
         except BaseException:
@@ -577,6 +640,7 @@ class Engine:
             report,
             on_channel_gone=channel_gone if planned.on_channel_gone else None,
             extra=sent.extra,
+            marks=marks,
         )
         return sent.then  # a send that wants a follow-up (the digest's chart) says so only once it is out
 

@@ -9,7 +9,7 @@ showing a vacation-like Slack status, as the database last heard of it: user_cha
 commands people type, and the users.list pass bot/jobs/roster.py makes once a day and in the hour
 before the workspace's slot. Planning never calls Slack. Per workspace the plan runs a fixed
 number of SQL statements whatever the number of people (the engine adds one claim and one mark
-per DM sent).
+statement per batch of DMs sent, bot/jobs/engine.py CLAIM_BATCH).
 """
 
 from __future__ import annotations

@@ -377,6 +377,28 @@ def test_the_number_of_queries_does_not_grow_with_people(db, emulator):
     assert len(few) == len(many) <= 6
 
 
+def test_claims_and_marks_are_written_a_batch_at_a_time_not_a_post_at_a_time(db, emulator):
+    users = [f"U0B{i:03d}" for i in range(120)]
+    owners_with_key_results(db, emulator, users)
+    with count_statements(db) as counter:
+        report = checkin_reminders(db, clients(emulator), MONDAY_LONDON)
+    assert report.sent == 120 and dms(emulator) == Counter({u: 1 for u in users})
+    writes = [s.lstrip().split()[0:3] for s in counter.statements]
+    # 120 posts in batches of 50: three claims and three marks, each one statement.
+    assert sum(1 for w in writes if w[:3] == ["INSERT", "INTO", "delivery"]) == 3
+    assert sum(1 for w in writes if w[:2] == ["UPDATE", "delivery"]) == 3
+    assert {d.state for d in deliveries(db, "checkin")} == {DeliveryState.SENT}
+
+
+def test_a_batch_claim_wins_only_the_keys_nobody_claimed_before(db):
+    workspace_id = make_workspace(db)
+    keys = [delivery.Key("checkin", workspace_id, user, "2026-W49") for user in (ALICE, BOB, CAROL)]
+    assert delivery.claim(db, "checkin", workspace_id, BOB, "2026-W49") is True
+    assert delivery.claim_many(db, keys) == {keys[0], keys[2]}
+    assert delivery.claim_many(db, keys) == set()
+    assert sorted(d.target for d in deliveries(db)) == sorted([ALICE, BOB, CAROL])
+
+
 def test_claim_is_exclusive_and_mark_records_the_outcome(db):
     workspace_id = make_workspace(db)
     assert delivery.claim(db, "checkin", workspace_id, ALICE, "2026-W49") is True

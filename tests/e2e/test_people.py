@@ -172,6 +172,26 @@ def test_both_reasons_due_together_cost_one_pass(db, emulator):
     assert "before 2026-W49" in claimed and set(claimed.values()) == {DeliveryState.SENT}
 
 
+def test_the_clock_lists_people_off_its_tick_one_run_at_a_time(db, emulator):
+    import threading
+
+    from bot.jobs.engine import Engine
+    from bot.scheduler import Clock
+    from bot.settings import DeliverySettings
+
+    owners(db, [ALICE])
+    with Engine(db, client_for(emulator), DeliverySettings()) as engine:
+        clock = Clock(db, engine, threading.Event())
+        clock.refresh_people(MONDAY_LONDON - timedelta(minutes=50))
+        first = clock.listing
+        clock.refresh_people(MONDAY_LONDON - timedelta(minutes=49))  # still running: not started twice
+        assert clock.listing is first or first.done()
+        assert first.result(timeout=30).listed == [TEAM]
+        clock.refresh_people(MONDAY_LONDON - timedelta(minutes=48))  # done, and nothing due again
+        assert clock.listing.result(timeout=30).listed == []
+    assert calls(emulator, "users.list") == 1
+
+
 def test_2000_people_cost_eleven_pages_paced_within_tier_2(db, emulator):
     people = [f"U2P{i:04d}" for i in range(2000)]
     for user_id in people:
