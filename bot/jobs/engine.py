@@ -114,7 +114,8 @@ class PlannedPost:
 
 @dataclass(frozen=True)
 class PlanContext:
-    """What a planner may use: the database, the workspace's client (for users.info), `now`."""
+    """What a planner may use: the database, the workspace's client (planners read the database
+    only; the client is for what a post sends), `now`."""
 
     db: Database
     client: WebClient
