@@ -46,12 +46,12 @@ BOT_SCOPES = [
     "commands",
     "chat:write",
     "im:write",
+    "im:history",
     "users:read",
     "files:write",
     "channels:read",
     "groups:read",
     "assistant:write",
-    "im:history",
 ]
 OAUTH_STATE_SECONDS = 600
 

@@ -138,6 +138,7 @@ class Clock:
     dispatcher: Dispatcher | None = None  # Celery: enqueue what is due instead of delivering it
     syncing: Future | None = None  # the data sources' sync in progress, if any
     sources: SourceConfig = field(default_factory=SourceConfig)  # declared connections, allow-list
+    listing: Future | None = None  # the people's refresh in progress, if any (bot/jobs/roster.py)
 
     def sync_sources(self, now: datetime) -> None:
         """Bound data sources whose interval has passed (bot/sources/sync.py), on the engine's pool:
@@ -149,6 +150,18 @@ class Clock:
 
         self.syncing = self.engine.background(
             functools.partial(sync_due_sources, config=self.sources), self.db, self.engine.client_for, now
+        )
+
+    def refresh_people(self, now: datetime) -> None:
+        """The users.list passes due now (bot/jobs/roster.py), on the engine's pool: one run at a
+        time, never in the tick's thread and never on the delivery path."""
+        if self.listing is not None and not self.listing.done():
+            return
+        from bot.jobs.roster import refresh_people
+
+        engine = self.engine
+        self.listing = engine.background(
+            lambda: refresh_people(self.db, engine.client_for, now, pacer=engine.pacer, stop=self.stop)
         )
 
     def dispatch(self, now: datetime) -> None:
@@ -187,6 +200,7 @@ def tick() -> None:
     try:
         clock.dispatch(now)
         clock.sync_sources(now)
+        clock.refresh_people(now)
     except Exception:  # noqa: BLE001 - the clock never dies of one tick (a database blip, a broker down)
         log.exception("could not start this tick's deliveries; the next tick tries again")
     purge_once_a_day(clock, now)

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import strategies as st
+from slack_sdk import WebClient
 from sqlalchemy import func, insert, select
 
 from bot.api.app import ApiApp
@@ -561,8 +562,25 @@ def _next(session, workspace_id, model) -> int:
     return (session.scalar(select(func.max(model.number)).where(model.workspace_id == workspace_id)) or 0) + 1
 
 
-def owners_with_key_results(db, emulator, user_ids, *, team=TEAM, tz="Europe/London", **user_fields) -> int:
-    """A workspace where each user owns one active key result; returns the workspace id."""
+def listed(db, emulator, team: str = TEAM) -> None:
+    """The background users.list pass over `team` (bot/jobs/roster.py) has run: Member rows hold
+    what the emulator's users say now. Planning reads only those rows."""
+    from bot.jobs.people import refresh_workspace
+
+    with db.session() as session:
+        workspace = session.scalar(select(Workspace).where(Workspace.team_id == team))
+        session.expunge(workspace)
+    token = {TEAM: TOKEN, OTHER_TEAM: OTHER_TOKEN}.get(team)
+    if token is None:
+        return  # a workspace a test made with a token of its own: its people are planned unseen
+    assert refresh_workspace(db, WebClient(token=token, base_url=emulator.base_url), workspace).complete
+
+
+def owners_with_key_results(
+    db, emulator, user_ids, *, team=TEAM, tz="Europe/London", list_people=True, **user_fields
+) -> int:
+    """A workspace where each user owns one active key result, its people listed by the
+    background pass (unless `list_people` is false); returns the workspace id."""
     with db.session() as session:
         existing = session.scalar(select(Workspace).where(Workspace.team_id == team))
         workspace_id = existing.id if existing else None
@@ -573,6 +591,8 @@ def owners_with_key_results(db, emulator, user_ids, *, team=TEAM, tz="Europe/Lon
         if user_id not in (ALICE, BOB, CAROL):
             emulator.add_user(user_id, team, tz=tz, **user_fields)
         make_key_result(db, workspace_id, objective_id, user_id)
+    if list_people:
+        listed(db, emulator, team)
     return workspace_id
 
 

@@ -41,6 +41,8 @@ class RunReport:
     stopped: bool = False
     errors: list[str] = field(default_factory=list)
     earlier: int = 0  # already sent by an earlier run: nothing to do
+    in_doubt: int = 0  # claimed, never marked, and Slack's history could not be read: not resent
+    settled: int = 0  # claims left in doubt, settled from Slack's history (found, or sent now)
     # Posts of one unit go out on several threads; their counts meet here.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -52,6 +54,8 @@ class RunReport:
         "failed",
         "channels_disabled",
         "earlier",
+        "in_doubt",
+        "settled",
     )
 
     def add(self, *, stopped: bool = False, **counts: int) -> None:
@@ -79,7 +83,9 @@ class RunReport:
 
     @classmethod
     def from_dict(cls, data: dict) -> RunReport:
-        return cls(**{name: data[name] for name in ("kind", "stopped", "errors", *cls.COUNTS)})
+        # .get: a report from a worker of the previous release lacks the newer counts.
+        counts = {name: data.get(name, 0) for name in cls.COUNTS}
+        return cls(kind=data["kind"], stopped=data["stopped"], errors=data["errors"], **counts)
 
     def __str__(self) -> str:
         parts = [f"{self.kind}: {self.sent} sent"]
@@ -87,7 +93,7 @@ class RunReport:
             parts.append(f"{self.earlier} sent by an earlier run")
         if self.already or not self.earlier:
             parts.append(f"{self.already} already done")
-        for name in ("skipped", "late", "failed", "channels_disabled"):
+        for name in ("skipped", "late", "failed", "channels_disabled", "settled", "in_doubt"):
             if getattr(self, name):
                 parts.append(f"{getattr(self, name)} {name.replace('_', ' ')}")
         if self.stopped:
@@ -132,32 +138,45 @@ def finish(
     *,
     on_channel_gone: Callable[[PostResult], None] | None = None,
     extra: dict | None = None,
+    marks: delivery.Marks | None = None,
 ) -> None:
-    """Mark a claimed key by what Slack answered."""
-    args = (db, key.kind, key.workspace_id, key.target, key.period)
+    """Mark a claimed key by what Slack answered: at once, or in `marks`' next batch."""
+    if marks is None:
+        marks = delivery.Marks(db)
+        try:
+            _finish(key, result, report, marks, on_channel_gone, extra)
+        finally:
+            marks.flush()
+    else:
+        _finish(key, result, report, marks, on_channel_gone, extra)
+
+
+def _finish(
+    key: Key,
+    result: PostResult,
+    report: RunReport,
+    marks: delivery.Marks,
+    on_channel_gone: Callable[[PostResult], None] | None,
+    extra: dict | None,
+) -> None:
     if result.outcome == Outcome.SENT:
-        delivery.mark(
-            *args, DeliveryState.SENT, {"channel": result.channel, "ts": result.ts, **(extra or {})}
-        )
+        marks.mark(key, DeliveryState.SENT, {"channel": result.channel, "ts": result.ts, **(extra or {})})
         report.add(sent=1)
-    elif result.outcome == Outcome.PERSON_GONE:
-        delivery.mark(*args, DeliveryState.SKIPPED, {"reason": result.error})
+    elif result.outcome in (Outcome.PERSON_GONE, Outcome.CHANNEL_GONE):
+        marks.mark(key, DeliveryState.SKIPPED, {"reason": result.error})
         report.add(skipped=1)
-    elif result.outcome == Outcome.NOT_SENT:
-        delivery.release(*args)  # certainly not posted: the next run may try again
-        report.add(failed=1)
-    elif result.outcome in (Outcome.STOPPED, Outcome.WORKSPACE_GONE):
-        delivery.release(*args)  # never posted: a later run sends it (once reinstalled, if gone)
-    elif result.outcome == Outcome.CHANNEL_GONE:
-        delivery.mark(*args, DeliveryState.SKIPPED, {"reason": result.error})
-        report.add(skipped=1)
-        if on_channel_gone is not None:
+        if result.outcome == Outcome.CHANNEL_GONE and on_channel_gone is not None:
             try:
                 on_channel_gone(result)
                 report.add(channels_disabled=1)
             except Exception:  # noqa: BLE001 - disabling is best effort; the skip is recorded
                 log.exception("%s: could not disable the schedule of %s", key, result.channel)
+    elif result.outcome == Outcome.NOT_SENT:
+        marks.release(key)  # certainly not posted: the next run may try again
+        report.add(failed=1)
+    elif result.outcome in (Outcome.STOPPED, Outcome.WORKSPACE_GONE):
+        marks.release(key)  # never posted: a later run sends it (once reinstalled, if gone)
     else:
-        delivery.mark(*args, DeliveryState.FAILED, {"error": result.error})
+        marks.mark(key, DeliveryState.FAILED, {"error": result.error})
         report.add(failed=1)
         log.warning("%s failed: %s", key, result.error)

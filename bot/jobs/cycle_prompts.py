@@ -59,7 +59,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
     everyone = set(kra_owners) | {owner for owners in objective_owners.values() for owner in owners}
     if not everyone:
         return []
-    people = people_facts(db, context.client, workspace, sorted(everyone))
+    people = people_facts(db, workspace, sorted(everyone))
     time_of_day = parse_time(PROMPT_TIME)
     posts = []
     for owner in kra_owners:

@@ -12,9 +12,12 @@ What that guarantees, and what it does not:
   goes out once; the loser of the INSERT sees an IntegrityError and moves on.
 - A process killed (or a database gone) between claim and post leaves that one row "claimed":
   the post is *in doubt*. It may have gone out (killed after Slack answered, before `mark`) or
-  not. At most once wins over at least once: it is never resent, and it is logged once per
-  process as in doubt when a later run meets it (see ``in_doubt``). Everything that was not yet
-  claimed is sent when the scheduler comes back (within the 6-hour window).
+  not. Every scheduled message carries its key as message metadata, so a later run *settles* it
+  (bot/jobs/settlement.py): it claims the settlement (``settle``), reads the conversation back
+  from the claim time, and marks it sent if Slack has it, or sends it if Slack has not. Where the
+  conversation cannot be read (no history scope for a channel, Slack failing), it stays in doubt,
+  is counted and logged, and is never resent blindly. Everything that was not yet claimed is sent
+  when the scheduler comes back (within the 6-hour window).
 - A post Slack refused outright (an ``ok: false`` answer, a 429 we gave up on while stopping)
   certainly did not go out; ``release`` deletes its claim so the next run may send it.
 """
@@ -23,11 +26,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -70,6 +74,7 @@ _MARK = (
     .values(state=bindparam("state"), detail=bindparam("detail"), sent_at=bindparam("sent_at"))
 )
 _RELEASE = delete(_TABLE).where(*_BY_KEY, _TABLE.c.state == DeliveryState.CLAIMED)
+_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def _key_params(kind: str, workspace_id: int, target: str, period: str) -> dict:
@@ -102,6 +107,77 @@ def claim(
         return True
     except IntegrityError:
         return False
+
+
+def claim_many(db: Database, keys: Sequence[Key]) -> set[Key]:
+    """Claim many keys in one statement and one transaction: the keys this runner won (a key
+    claimed before, by anyone, is not among them). INSERT … ON CONFLICT DO NOTHING RETURNING, which
+    SQLite (3.35+) and PostgreSQL both have; any other database claims them one by one."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return set()
+    dialect = db.engine.dialect.name
+    if dialect not in _UPSERTS:
+        return {k for k in keys if claim(db, k.kind, k.workspace_id, k.target, k.period)}
+    now = _utcnow()
+    rows = [
+        {
+            "kind": k.kind,
+            "workspace_id": k.workspace_id,
+            "target": k.target,
+            "period": k.period,
+            "state": DeliveryState.CLAIMED,
+            "claimed_at": now,
+            "detail": None,
+        }
+        for k in keys
+    ]
+    statement = (
+        _UPSERTS[dialect](_TABLE)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["kind", "workspace_id", "target", "period"])
+        .returning(_TABLE.c.kind, _TABLE.c.workspace_id, _TABLE.c.target, _TABLE.c.period)
+    )
+    with db.engine.begin() as connection:
+        return {Key(*row) for row in connection.execute(statement)}
+
+
+class Marks:
+    """The outcomes of a batch of posts, written together: one transaction per batch, not one per
+    post. A process that dies before `flush` leaves those posts claimed: in doubt, and settled
+    later from Slack's history (bot/jobs/settlement.py)."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._marks: list[dict] = []
+        self._releases: list[dict] = []
+        self._lock = threading.Lock()
+
+    def mark(self, key: Key, state: DeliveryState, detail: dict | None = None) -> None:
+        sent_at = _utcnow() if state == DeliveryState.SENT else None
+        params = {**_key_params(*_fields(key)), "state": state, "detail": detail, "sent_at": sent_at}
+        with self._lock:
+            self._marks.append(params)
+
+    def release(self, key: Key) -> None:
+        with self._lock:
+            self._releases.append(_key_params(*_fields(key)))
+
+    def flush(self) -> None:
+        with self._lock:
+            marks, self._marks = self._marks, []
+            releases, self._releases = self._releases, []
+        if not marks and not releases:
+            return
+        with self.db.engine.begin() as connection:
+            if marks:
+                connection.execute(_MARK, marks)
+            if releases:
+                connection.execute(_RELEASE, releases)
+
+
+def _fields(key: Key) -> tuple[str, int, str, str]:
+    return (key.kind, key.workspace_id, key.target, key.period)
 
 
 def mark(
@@ -165,18 +241,49 @@ def known_keys(db: Database, workspace_id: int, keys: Iterable[Key]) -> dict[tup
     return {(row.kind, row.target, row.period): row for row in rows}
 
 
+_SETTLE = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("row_id"),
+        _TABLE.c.state == DeliveryState.CLAIMED,
+        _TABLE.c.claimed_at == bindparam("seen"),
+    )
+    .values(claimed_at=bindparam("now"), detail=bindparam("detail"))
+)
+
+
+def settle(db: Database, row: Delivery) -> datetime | None:
+    """Claim the settlement of a claim left in doubt, as a post is claimed: one conditional UPDATE
+    that moves its claim time on, committed at once; exactly one runner's matches. Returns when
+    the post was first claimed (Slack's history is read from then), or None when another runner
+    settles it (or it was marked meanwhile). A settler that dies leaves the claim in doubt again,
+    to be settled once IN_DOUBT_AFTER has passed anew."""
+    detail = dict(row.detail or {})
+    first = detail.get("first_claimed_at")
+    since = datetime.fromisoformat(first) if first else row.claimed_at
+    detail["first_claimed_at"] = since.isoformat()
+    detail["settlements"] = int(detail.get("settlements", 0)) + 1
+    with db.engine.begin() as connection:
+        won = connection.execute(
+            _SETTLE, {"row_id": row.id, "seen": row.claimed_at, "now": _utcnow(), "detail": detail}
+        ).rowcount
+    return since if won == 1 else None
+
+
 _reported: set[Key] = set()
 _reported_lock = threading.Lock()
 
 
-def in_doubt(row: Delivery) -> bool:
-    """True (and logged, once per process) when a claim was left without an outcome. Its age is
-    read on the wall clock it was stamped with, not the run's own time (`jobs run --at` may run
-    for a past time)."""
+def in_doubt(row: Delivery, *, quiet: bool = False) -> bool:
+    """True (and logged, once per process, unless `quiet`: it is about to be settled) when a claim
+    was left without an outcome. Its age is read on the wall clock it was stamped with, not the
+    run's own time (`jobs run --at` may run for a past time)."""
     if row.state != DeliveryState.CLAIMED:
         return False
     if _utcnow() - row.claimed_at < IN_DOUBT_AFTER:
         return False  # probably another runner posting right now
+    if quiet:
+        return True
     key = Key(row.kind, row.workspace_id, row.target, row.period)
     with _reported_lock:
         if key in _reported:

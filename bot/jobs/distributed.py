@@ -133,10 +133,10 @@ class Dispatcher:
             planned = list(pool.map(self.engine.plan, units))
         due: list[Unit] = []
         for unit, plan in zip(units, planned, strict=True):
-            if not isinstance(plan, Planned) or not plan.due:
+            if not isinstance(plan, Planned) or not plan.work:
                 _log_errors(plan if isinstance(plan, RunReport) else plan.report)
                 continue
-            batches = -(-len(plan.due) // self.engine.config.batch_size)
+            batches = -(-(len(plan.due) + len(plan.doubts)) // self.engine.config.batch_size)
             due.extend(unit.split(batches) if batches > 1 else [unit])
         return due
 

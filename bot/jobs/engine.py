@@ -8,7 +8,9 @@ does the rest, the same way for every kind:
    in doubt), a person the plan marks unreachable is skipped, a post more than 6 hours late is
    recorded as skipped, one not yet due waits for a later tick;
 2. send what is due, several posts in flight (NORTHLINE_POSTS_IN_FLIGHT), each call paced by the
-   workspace's rate bucket (bot/jobs/pacing.py): claim, send, mark by what Slack answered;
+   workspace's rate bucket (bot/jobs/pacing.py): claim (a batch in one statement), send, mark by
+   what Slack answered (a batch in one transaction); a claim a dead worker left without an outcome
+   is settled first, from Slack's history (bot/jobs/settlement.py);
 3. follow-ups (the digest's charts) once the unit's messages are all out.
 
 Work is cut into *units*, (kind × workspace), and batches of a big workspace, that can run in
@@ -28,24 +30,30 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
 
 from bot.domain.schedule_time import Decision, decide
-from bot.jobs import delivery
+from bot.jobs import delivery, settlement
 from bot.jobs.charts import ChartRenderer
 from bot.jobs.common import ClientFor, RunReport, finish, record_late, utc
 from bot.jobs.delivery import Key
 from bot.jobs.pacing import POST_METHOD, Pacer
+from bot.jobs.people import DEACTIVATED
 from bot.jobs.posting import Outcome, PostResult, post, upload
 from bot.settings import DeliverySettings, load_delivery_settings
 from bot.ui.chart import render_history_png
 from storage.db import Database
-from storage.models import DeliveryState, Workspace
+from storage.models import Delivery, DeliveryState, Workspace
 from storage.repositories import workspaces as workspaces_repo
 
 log = logging.getLogger("northline.jobs")
+
+# Posts claimed in one statement, and marked in one transaction, at a time: a run's database time
+# grows with its batches, not its posts (and SQLite's one writer is not queued for per post).
+CLAIM_BATCH = 50
 
 # KIND (as typed on the command line) -> "module:planner"; imported on first use. Each module
 # also names what its report is called (REPORT_KIND).
@@ -78,8 +86,9 @@ class PlannedPost:
     key: Key
     due: datetime  # aware
     send: Callable[[Outbox], Sent]
-    unreachable: str | None = None  # why the person must not be reached now (nothing is recorded)
+    unreachable: str | None = None  # why the person must not be reached now (deactivated: recorded)
     on_channel_gone: Callable[[Outbox, PostResult], None] | None = None
+    channel: str | None = None  # where the post goes (a user id for a DM): read back to settle a doubt
 
     @classmethod
     def message(
@@ -99,12 +108,14 @@ class PlannedPost:
             lambda outbox: Sent(outbox.post(channel=channel, **build())),
             unreachable,
             on_channel_gone,
+            channel,
         )
 
 
 @dataclass(frozen=True)
 class PlanContext:
-    """What a planner may use: the database, the workspace's client (for users.info), `now`."""
+    """What a planner may use: the database, the workspace's client (planners read the database
+    only; the client is for what a post sends), `now`."""
 
     db: Database
     client: WebClient
@@ -211,6 +222,11 @@ class Planned:
     client: WebClient
     due: list[PlannedPost]
     report: RunReport
+    doubts: list[tuple[PlannedPost, Delivery]] = field(default_factory=list)  # claimed, never marked
+
+    @property
+    def work(self) -> bool:
+        return bool(self.due or self.doubts)
 
 
 # --- the outbox: every scheduled call to Slack, paced -------------------------------------------
@@ -219,15 +235,29 @@ class Planned:
 class Outbox:
     """A workspace's client behind its rate buckets; what a planned post sends through."""
 
-    def __init__(self, client: WebClient, team_id: str, pacer: Pacer, stop: threading.Event | None):
+    def __init__(
+        self,
+        client: WebClient,
+        team_id: str,
+        pacer: Pacer,
+        stop: threading.Event | None,
+        key: Key | None = None,
+    ):
         self.client = client
         self.team_id = team_id
         self.pacer = pacer
         self.stop = stop
+        self.key = key
+
+    def of(self, key: Key) -> Outbox:
+        """This outbox for one post: its messages carry the post's key as message metadata."""
+        return Outbox(self.client, self.team_id, self.pacer, self.stop, key)
 
     def post(self, *, channel: str, text: str, blocks: list[dict] | None = None, **extra: Any) -> PostResult:
         if not self.pacer.wait(self.team_id, POST_METHOD, self.stop):
             return PostResult(Outcome.STOPPED, channel=channel)
+        if self.key is not None:
+            extra.setdefault("metadata", settlement.metadata(self.key))
         return post(self.client, channel=channel, text=text, blocks=blocks, **extra)
 
     def upload(self, **kwargs: Any) -> PostResult:
@@ -362,18 +392,25 @@ class Engine:
         try:
             context = PlanContext(self.db, client, workspace, unit.at, unit.channel_id, self)
             posts = [p for p in job.plan(context) if unit.holds(p.key)]
-            due = self.triage(workspace, posts, unit.at, report)
+            doubts: list[tuple[PlannedPost, Delivery]] = []
+            due = self.triage(workspace, posts, unit.at, report, doubts)
         except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
             log.exception("%s failed for workspace %s", report.kind, workspace.team_id)
             report.errors.append(f"{workspace.team_id}: {type(error).__name__}")
             return report
-        return Planned(unit, job, workspace, client, due, report)
+        return Planned(unit, job, workspace, client, due, report, doubts)
 
     def triage(
-        self, workspace: Workspace, posts: Sequence[PlannedPost], now: datetime, report: RunReport
+        self,
+        workspace: Workspace,
+        posts: Sequence[PlannedPost],
+        now: datetime,
+        report: RunReport,
+        doubts: list[tuple[PlannedPost, Delivery]] | None = None,
     ) -> list[PlannedPost]:
         """What is due now: claimed keys (one statement for all of them), unreachable people, late
-        and not-yet-due posts are set aside; late ones are recorded, once."""
+        and not-yet-due posts are set aside; late ones are recorded, once. A claim left without an
+        outcome that can be read back (it names its channel) goes to `doubts`, to be settled."""
         known = delivery.known_keys(self.db, workspace.id, [p.key for p in posts])
         due = []
         for planned in posts:
@@ -382,10 +419,13 @@ class Engine:
             if existing is not None:
                 if existing.state == DeliveryState.SENT:
                     report.add(earlier=1)
-                delivery.in_doubt(existing)
+                elif doubts is not None and planned.channel and delivery.in_doubt(existing, quiet=True):
+                    doubts.append((planned, existing))
+                else:
+                    delivery.in_doubt(existing)
                 continue
             if planned.unreachable:
-                log.debug("%s: not sent, %s", key, planned.unreachable)
+                self._unreachable(planned, report)
                 continue
             decision = decide(planned.due, now)
             if decision == Decision.LATE:
@@ -394,20 +434,90 @@ class Engine:
                 due.append(planned)
         return due
 
+    def _unreachable(self, planned: PlannedPost, report: RunReport) -> None:
+        """Not sent. A deactivated person is recorded (skipped, unreachable) in the delivery log,
+        once; a pause or an away status is not, as it may be over by the next tick."""
+        key = planned.key
+        log.debug("%s: not sent, %s", key, planned.unreachable)
+        if planned.unreachable == DEACTIVATED and delivery.claim(
+            self.db,
+            *_key_args(key),
+            state=DeliveryState.SKIPPED,
+            detail={"reason": "unreachable", "why": planned.unreachable},
+        ):
+            report.add(skipped=1)
+
     def send(self, planned: Planned) -> None:
-        """Claim, send and mark every due post, POSTS_IN_FLIGHT at a time; then the follow-ups."""
-        if not planned.due:
+        """Settle what is in doubt, then claim, send and mark every due post in batches of
+        CLAIM_BATCH (one transaction claims a batch, one marks it), POSTS_IN_FLIGHT at a time;
+        then the follow-ups."""
+        if not planned.work:
             return
         outbox = Outbox(planned.client, planned.workspace.team_id, self.pacer, self.stop)
-        in_flight = min(self.config.posts_in_flight, len(planned.due))
+        report = planned.report
+        in_flight = min(self.config.posts_in_flight, len(planned.due) + len(planned.doubts))
         with ThreadPoolExecutor(in_flight, thread_name_prefix="post") as pool:
             halt = threading.Event()
-            sends = [pool.submit(self._send_one, outbox, p, planned.report, halt) for p in planned.due]
-            follow_ups, failure = [], None
-            for sending in sends:
+            follow_ups: list[Future] = []
+            marks = delivery.Marks(self.db)
+            calls = [
+                partial(self._settle_one, outbox, p, row, planned.unit.at, report, halt, marks)
+                for p, row in planned.doubts
+            ]
+            failure = self._round(pool, calls, marks, follow_ups, report)
+            for start in range(0, len(planned.due), CLAIM_BATCH):
+                if halt.is_set() or self.stop.is_set():
+                    report.add(stopped=self.stop.is_set())
+                    break
+                calls = self._claim_batch(
+                    outbox, planned.due[start : start + CLAIM_BATCH], report, halt, marks
+                )
+                failure = self._round(pool, calls, marks, follow_ups, report) or failure
+            for follow_up in follow_ups:
+                try:
+                    follow_up.result()
+                except Exception:  # noqa: BLE001 - follow-ups are best effort
+                    log.exception("%s: a follow-up failed", planned.unit.id)
+        if failure is not None:
+            log.error("%s failed for workspace %s: %r", report.kind, planned.workspace.team_id, failure)
+            report.error(f"{planned.workspace.team_id}: {type(failure).__name__}")
+
+    def _claim_batch(
+        self,
+        outbox: Outbox,
+        batch: Sequence[PlannedPost],
+        report: RunReport,
+        halt: threading.Event,
+        marks: delivery.Marks,
+    ) -> list[Callable[[], Callable[[], object] | None]]:
+        """Claim a batch's posts that can be settled (they name their channel) in one statement;
+        the others (a digest's thread) are claimed one by one just before they are sent, so that a
+        process killed mid-batch leaves in doubt only what a later run can read back."""
+        settleable = [p.key for p in batch if p.channel]
+        won = delivery.claim_many(self.db, settleable)
+        report.add(already=len(settleable) - len(won))
+        return [
+            partial(self._send_one, outbox, p, report, halt, marks, p.key in won)
+            for p in batch
+            if p.key in won or not p.channel
+        ]
+
+    def _round(
+        self,
+        pool: ThreadPoolExecutor,
+        calls: Sequence[Callable[[], Callable[[], object] | None]],
+        marks: delivery.Marks,
+        follow_ups: list[Future],
+        report: RunReport,
+    ) -> Exception | None:
+        """Run `calls` on the pool and wait for them; then write their outcomes in one transaction
+        (also when the process is going down, so what Slack accepted is not left in doubt)."""
+        failure = None
+        try:
+            for sending in [pool.submit(call) for call in calls]:
                 try:
                     then = sending.result()
-                except Exception as error:  # noqa: BLE001 - raised below, after the follow-ups
+                except Exception as error:  # noqa: BLE001 - raised by send(), after the follow-ups
                     failure = failure or error
                     continue
                 except BaseException:
@@ -416,36 +526,93 @@ class Engine:
                     raise
                 if then is not None:
                     follow_ups.append(pool.submit(then))
-            for follow_up in follow_ups:
-                try:
-                    follow_up.result()
-                except Exception:  # noqa: BLE001 - follow-ups are best effort
-                    log.exception("%s: a follow-up failed", planned.unit.id)
-        if failure is not None:
-            log.error(
-                "%s failed for workspace %s: %r", planned.report.kind, planned.workspace.team_id, failure
-            )
-            planned.report.error(f"{planned.workspace.team_id}: {type(failure).__name__}")
+        finally:
+            try:
+                marks.flush()
+            except Exception as error:  # noqa: BLE001 - those posts stay in doubt, settled later
+                log.exception("%s: could not record a batch of outcomes", report.kind)
+                failure = failure or error
+        return failure
 
     def _send_one(
-        self, outbox: Outbox, planned: PlannedPost, report: RunReport, halt: threading.Event
+        self,
+        outbox: Outbox,
+        planned: PlannedPost,
+        report: RunReport,
+        halt: threading.Event,
+        marks: delivery.Marks,
+        claimed: bool = False,
     ) -> Callable[[], object] | None:
         key = planned.key
-        if halt.is_set():
+        if halt.is_set() or self.stop.is_set():
+            if claimed:
+                marks.release(key)  # never attempted: the next run sends it
+            report.add(stopped=self.stop.is_set())
             return None
-        if self.stop.is_set():
-            report.add(stopped=True)
-            return None
-        if not delivery.claim(self.db, key.kind, key.workspace_id, key.target, key.period):
+        if not claimed and not delivery.claim(self.db, key.kind, key.workspace_id, key.target, key.period):
             report.add(already=1)
             return None
+        return self._deliver(outbox, planned, report, halt, marks)
+
+    def _settle_one(
+        self,
+        outbox: Outbox,
+        planned: PlannedPost,
+        row: Delivery,
+        now: datetime,
+        report: RunReport,
+        halt: threading.Event,
+        marks: delivery.Marks,
+    ) -> Callable[[], object] | None:
+        """A claim never marked: claim its settlement, read the conversation back, and mark it sent
+        if Slack has it, or send it now if Slack has not. If Slack cannot be read, it stays in
+        doubt (counted and logged) and is tried again once the settlement's own claim is old."""
+        if halt.is_set() or self.stop.is_set():
+            return None
+        since = delivery.settle(self.db, row)
+        if since is None:
+            report.add(already=1)  # another runner is settling it
+            return None
+        key = planned.key
+        found = settlement.find(outbox, planned.channel, key, since)
+        if found.error is not None:
+            report.add(in_doubt=1)
+            log.warning("%s: still in doubt, Slack's history could not be read: %s", key, found.error)
+            return None
+        report.add(settled=1)
+        if found.ts is not None:
+            marks.mark(
+                key,
+                DeliveryState.SENT,
+                {"channel": found.channel, "ts": found.ts, "settled": "found in history"},
+            )
+            report.add(earlier=1)
+            log.info("%s: settled, Slack had it (%s %s)", key, found.channel, found.ts)
+            return None
+        held_back = planned.unreachable or ("late" if decide(planned.due, now) == Decision.LATE else None)
+        if held_back:  # not sent since: recorded as what it would be were it planned now
+            marks.mark(key, DeliveryState.SKIPPED, {"reason": "settled", "why": held_back})
+            report.add(skipped=1)
+            log.info("%s: settled, Slack did not have it, not sent now: %s", key, held_back)
+            return None
+        log.info("%s: settled, Slack did not have it: sending it now", key)
+        return self._deliver(outbox, planned, report, halt, marks)
+
+    def _deliver(
+        self,
+        outbox: Outbox,
+        planned: PlannedPost,
+        report: RunReport,
+        halt: threading.Event,
+        marks: delivery.Marks,
+    ) -> Callable[[], object] | None:
+        """Send a claimed post and mark what Slack answered."""
+        key = planned.key
         try:
-            sent = planned.send(outbox)
+            sent = planned.send(outbox.of(key))
         except Exception:
             # Whatever it did before it broke may have reached Slack: at most once, never resent.
-            delivery.mark(
-                self.db, *_key_args(key), DeliveryState.FAILED, {"error": "exception while sending"}
-            )
+            marks.mark(key, DeliveryState.FAILED, {"error": "exception while sending"})
             report.add(failed=1)
             raise
         except BaseException:
@@ -474,6 +641,7 @@ class Engine:
             report,
             on_channel_gone=channel_gone if planned.on_channel_gone else None,
             extra=sent.extra,
+            marks=marks,
         )
         return sent.then  # a send that wants a follow-up (the digest's chart) says so only once it is out
 

@@ -106,7 +106,7 @@ def _key_result_nudges(context: PlanContext) -> list[PlannedPost]:
     by_owner: dict[str, list[KeyResult]] = defaultdict(list)
     for kr_id in sorted(flagged, key=lambda i: by_id[i].number):
         by_owner[by_id[kr_id].owner_id].append(by_id[kr_id])
-    people = people_facts(db, context.client, workspace, list(by_owner))
+    people = people_facts(db, workspace, list(by_owner))
     calendar = WorkCalendar.of_workspace(workspace)
     posts = []
     for owner_id, krs in by_owner.items():

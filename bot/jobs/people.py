@@ -1,20 +1,23 @@
 """What the clock knows of a person: Slack's facts (time zone, deactivated, status) cached in
 Member, and whether they may be reached today (not deactivated, paused or away).
 
-The cache is fed by user_change events as people change (bot/listeners/events.py), and refreshed
-here when older than a day: with users.info for a few people, in users.list pages for many."""
+The cache is fed by user_change events as people change (bot/listeners/events.py), by commands
+(bot/listeners/members.py), and by a background users.list pass per workspace (bot/jobs/roster.py
+decides when; `refresh_workspace` here does it). Planning reads the cache only."""
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services.workspaces import MEMBER_MAX_AGE, is_person, member_row
+from bot.jobs.pacing import Pacer
+from bot.services.workspaces import is_person, member_row
 from storage.db import Database
 from storage.models import Member, Workspace
 from storage.repositories import members as members_repo
@@ -72,10 +75,13 @@ class Person:
     refreshed_at: datetime | None = None  # naive UTC: when Slack last told us (users.info or an event)
 
 
+DEACTIVATED = "deactivated"  # for good: the engine records it (the others may change by tomorrow)
+
+
 def unreachable(person: Person, today: date) -> str | None:
     """Why `person` must not be reminded today (deactivated, paused, away), or None."""
     if person.is_deleted:
-        return "deactivated"
+        return DEACTIVATED
     if person.paused_until is not None and person.paused_until >= today:
         return f"paused until {person.paused_until}"
     if is_away(person.status_text, person.status_emoji):
@@ -83,87 +89,69 @@ def unreachable(person: Person, today: date) -> str | None:
     return None
 
 
-# users.info is Tier 4 (about 100 calls a minute per workspace), users.list Tier 2 (about 20 pages
-# a minute, PAGE_SIZE people each): https://docs.slack.dev/apis/web-api/rate-limits
-INFO_PER_MINUTE = 100
-LIST_PER_MINUTE = 20
+# users.list is Tier 2 (about 20 pages a minute per workspace): https://docs.slack.dev/apis/web-api/rate-limits
+LIST_METHOD = "users.list"
 PAGE_SIZE = 200  # Slack recommends asking users.list for no more than 200 at a time
-# Up to this many stale people are asked about one by one: fewer calls than a big workspace's pages.
-FEW_STALE = 20
 
 
 def people_facts(
-    db: Database, client: WebClient, workspace: Workspace, owners, cached: dict[str, Member] | None = None
+    db: Database, workspace: Workspace, owners, cached: dict[str, Member] | None = None
 ) -> dict[str, Person]:
-    """Slack's facts for every owner: the cache when younger than a day, else Slack's answer.
-
-    The cache is kept fresh by user_change events; a few stale people are asked about with
-    users.info, more than FEW_STALE with users.list pages (see `_list_stale`)."""
+    """What the database knows of every owner; never a call to Slack (planning asks the database
+    only). The rows are kept by user_change events, by commands (bot/listeners/members.py) and by
+    the background pass of `refresh_workspace` (bot/jobs/roster.py). Someone never seen yet is
+    planned in the workspace's time zone, reachable: a reminder is never held back for Slack."""
     if cached is None:
         with db.session() as session:
             cached = members_repo.members(session, workspace.id, owners)
             session.expunge_all()
-    wall_now = _wall_now()
     people: dict[str, Person] = {}
-    stale: list[str] = []
     for user_id in owners:
         member = cached.get(user_id)
-        if member is not None and timedelta(0) <= wall_now - member.refreshed_at < MEMBER_MAX_AGE:
-            people[user_id] = _person(member)
-        else:
-            stale.append(user_id)
-    ask = stale
-    if len(stale) > FEW_STALE:
-        listed, ask = _list_stale(db, client, workspace, stale, cached)
-        people.update(listed)
-    people.update(_ask_one_by_one(db, client, workspace, ask, cached, wall_now))
+        people[user_id] = _person(member) if member is not None else never_seen(user_id, workspace)
     return people
 
 
-def refresh(
-    db: Database, client: WebClient, workspace: Workspace, user_ids: list[str], cached: dict[str, Member]
-) -> dict[str, Person]:
-    """Ask Slack again about `user_ids` now, whatever the cache's age (a reminder due today must
-    not trust a vacation status read yesterday). Same paths and rate budget as `people_facts`."""
-    if not user_ids:
-        return {}
-    found: dict[str, Person] = {}
-    ask = list(user_ids)
-    if len(ask) > FEW_STALE:
-        found, ask = _list_stale(db, client, workspace, ask, cached)
-    found.update(_ask_one_by_one(db, client, workspace, ask, cached, _wall_now()))
-    return found
+def never_seen(user_id: str, workspace: Workspace) -> Person:
+    """A person no refresh, event or command has told us of yet: the workspace's zone, reachable."""
+    return Person(user_id, workspace.timezone or "UTC", False, "", "", None, None)
 
 
-def _list_stale(
-    db: Database, client: WebClient, workspace: Workspace, stale: list[str], cached: dict[str, Member]
-) -> tuple[dict[str, Person], list[str]]:
-    """Refresh many stale people from users.list pages; returns who was refreshed (or kept from a
-    stale cache) and who is still to be asked with users.info.
+@dataclass(frozen=True)
+class Pass:
+    """What one users.list pass over a workspace came to."""
 
-    Every person on a page is stored, not only the stale owners: the page is paid for already, it
-    costs one statement whatever its size, and whoever becomes an owner later is then fresh too
-    (user_change events keep them so). Paging stops as soon as every stale owner has been seen,
-    and once it has cost as much of the workspace's rate limit as asking each one would have, so
-    a huge workspace with a few dozen stale owners never pays for all its pages; who was not
-    reached by then is asked with users.info. A failing page (after the client's 429 retries)
-    keeps what earlier pages stored, and the people not seen yet keep their stale facts."""
-    wanted = set(stale)
-    budget = max(1, len(stale) * LIST_PER_MINUTE // INFO_PER_MINUTE)  # pages worth `stale` users.info calls
-    found: dict[str, Person] = {}
+    pages: int
+    people: int
+    complete: bool
+    error: str | None = None
+
+
+def refresh_workspace(
+    db: Database,
+    client: WebClient,
+    workspace: Workspace,
+    *,
+    pacer: Pacer | None = None,
+    stop: threading.Event | None = None,
+) -> Pass:
+    """One users.list pass over the whole workspace, page by page, each page paced by the
+    workspace's Tier 2 bucket and stored in one statement (everyone on it, deactivated people
+    with ``deleted: true``). A failing page (after the client's 429 retries) ends the pass and
+    keeps what earlier pages stored; people not reached keep their facts, however old."""
     # An org-wide Grid install's token must say which workspace to list; naming our own is harmless.
     team = {"team_id": workspace.team_id} if workspace.enterprise_id else {}
     cursor: str | None = None
-    pages = 0
-    complete = failed = False
-    while wanted and pages < budget:
+    pages = people = 0
+    while True:
+        if pacer is not None and not pacer.wait(workspace.team_id, LIST_METHOD, stop):
+            return Pass(pages, people, False, "stopped")
         try:
             answer = client.users_list(limit=PAGE_SIZE, cursor=cursor or None, **team)
         except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
+            code = (error.response.get("error") if error.response is not None else None) or "unknown_error"
             log.warning("users.list failed for %s after %d page(s): %s", workspace.team_id, pages, code)
-            failed = True
-            break
+            return Pass(pages, people, False, code)
         except Exception as error:  # noqa: BLE001 - a network hiccup: keep what we have
             log.warning(
                 "users.list failed for %s after %d page(s): %s",
@@ -171,8 +159,7 @@ def _list_stale(
                 pages,
                 type(error).__name__,
             )
-            failed = True
-            break
+            return Pass(pages, people, False, type(error).__name__)
         pages += 1
         page_now = _wall_now()
         # Keyed by id: one upsert statement may not touch a row twice (PostgreSQL refuses).
@@ -183,92 +170,16 @@ def _list_stale(
                 if isinstance(user, dict) and is_person(user)
             }.values()
         )
-        members_repo.upsert_members(
-            db, workspace.id, rows
-        )  # one statement a page; kept if a later page fails
-        for row in rows:
-            if row["user_id"] in wanted:
-                wanted.discard(row["user_id"])
-                member = cached.get(row["user_id"])
-                found[row["user_id"]] = _person_from_row(
-                    row, member.paused_until if member is not None else None
-                )
+        members_repo.upsert_members(db, workspace.id, rows)  # one statement a page
+        people += len(rows)
         cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
         if cursor is None:
-            complete = True
-            break
-    log.info(
-        "users.list: %d page(s) for %d stale people in %s, %d not listed",
-        pages,
-        len(stale),
-        workspace.team_id,
-        len(wanted),
-    )
-    ask: list[str] = []
-    for user_id in stale:
-        if user_id not in wanted:
-            continue
-        member = cached.get(user_id)
-        if (complete or failed) and member is not None:
-            # Not listed (or not reached before a failure): only Slack saying "deleted" means gone,
-            # so a stale answer beats none.
-            found[user_id] = _person(member)
-        else:
-            ask.append(user_id)  # never seen, or paging stopped at its budget: ask about them alone
-    return found, ask
-
-
-def _ask_one_by_one(
-    db: Database,
-    client: WebClient,
-    workspace: Workspace,
-    user_ids: list[str],
-    cached: dict[str, Member],
-    wall_now: datetime,
-) -> dict[str, Person]:
-    """users.info for each of a few people; the fresh answers stored in one statement."""
-    people: dict[str, Person] = {}
-    fresh: list[dict] = []
-    for user_id in user_ids:
-        member = cached.get(user_id)
-        try:
-            user = client.users_info(user=user_id)["user"]
-        except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
-            if code in ("user_not_found", "account_inactive", "user_disabled"):
-                user = {"id": user_id, "deleted": True}
-            elif member is not None:
-                people[user_id] = _person(member)  # a stale answer beats none
-                continue
-            else:
-                log.warning("users.info failed for %s: %s", user_id, code)
-                user = {"id": user_id}
-        except Exception as error:  # noqa: BLE001 - a network hiccup: use what we have
-            log.warning("users.info failed for %s: %s", user_id, type(error).__name__)
-            if member is not None:
-                people[user_id] = _person(member)
-            continue
-        row = member_row({**user, "id": user_id}, wall_now)
-        fresh.append(row)
-        people[user_id] = _person_from_row(row, member.paused_until if member is not None else None)
-    members_repo.upsert_members(db, workspace.id, fresh)
-    return people
+            log.info("users.list: %d page(s), %d people in %s", pages, people, workspace.team_id)
+            return Pass(pages, people, True)
 
 
 def _wall_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
-def _person_from_row(row: dict, paused_until: date | None) -> Person:
-    return Person(
-        user_id=row["user_id"],
-        tz=row["tz"],
-        is_deleted=row["is_deleted"],
-        status_text=row["status_text"],
-        status_emoji=row["status_emoji"],
-        paused_until=paused_until,
-        refreshed_at=row.get("refreshed_at"),
-    )
 
 
 def _person(member: Member) -> Person:

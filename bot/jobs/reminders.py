@@ -6,10 +6,11 @@ Monday 00:00 their time gets one DM listing those key results, each to check in 
 (bot/listeners/reminders.py), and a *Check in* button for the full form.
 
 Nobody is reminded while paused (/okr pause: paused_until >= their today), deactivated, or
-showing a vacation-like Slack status, read on the day: whoever is due now and was last heard of
-(users.info or a user_change event) before that day began, their time, is asked about again. Per workspace the plan runs a fixed number of SQL
-statements whatever the number of people (the engine adds one claim and one mark per DM sent);
-the users.info calls that refresh stale time zones and statuses are Web API calls.
+showing a vacation-like Slack status, as the database last heard of it: user_change events, the
+commands people type, and the users.list pass bot/jobs/roster.py makes once a day and in the hour
+before the workspace's slot. Planning never calls Slack. Per workspace the plan runs a fixed
+number of SQL statements whatever the number of people (the engine adds one claim and one mark
+statement per batch of DMs sent, bot/jobs/engine.py CLAIM_BATCH).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from functools import partial
 from bot.domain.schedule_time import (
     CHECKIN_TIME,
     CHECKIN_WEEKDAY,
-    Decision,
     WeeklySlot,
     WorkCalendar,
     latest_occurrence,
@@ -31,7 +31,7 @@ from bot.domain.schedule_time import (
 from bot.jobs.common import naive_utc
 from bot.jobs.delivery import Key
 from bot.jobs.engine import PlanContext, PlannedPost, kind_runner
-from bot.jobs.people import people_facts, refresh, unreachable
+from bot.jobs.people import people_facts, unreachable
 from bot.ui import reminders as reminders_ui
 from storage.models import KeyResult, ScheduleKind
 from storage.repositories import digest as digest_repo
@@ -68,25 +68,9 @@ def plan(context: PlanContext) -> list[PlannedPost]:
     weekday = schedule.weekday if schedule else DEFAULT_WEEKDAY
     time_of_day = schedule.time_of_day if schedule else DEFAULT_TIME
     calendar = WorkCalendar.of_workspace(workspace)
-    # Fresh enough users.info facts (Web API calls only for stale people; one upsert statement).
-    people = people_facts(db, context.client, workspace, by_owner, cached)
-
-    # A status is read on the day the reminder is due: whoever's facts predate the start of that
-    # day (their time), and is due now, is asked about again (user_change events keep most
-    # people fresher than that, so this costs a call only for those Slack told us nothing of).
-    due_today = []
-    for owner_id in by_owner:
-        person = people.get(owner_id)
-        if person is None:
-            continue
-        tz = zone(person.tz, workspace.timezone)
-        occurrence = latest_occurrence(WeeklySlot(weekday, time_of_day, tz.key), calendar, now)
-        day_start = naive_utc(local_midnight_utc(occurrence.local.date(), tz))
-        if occurrence.decide(now) == Decision.SEND and (
-            person.refreshed_at is None or person.refreshed_at < day_start
-        ):
-            due_today.append(owner_id)
-    people.update(refresh(db, context.client, workspace, due_today, cached))
+    # What the database knows of each owner: never a call to Slack on the delivery path
+    # (bot/jobs/roster.py refreshes people ahead of time, in the hour before the slot too).
+    people = people_facts(db, workspace, by_owner, cached)
 
     posts = []
     for owner_id, krs in by_owner.items():

@@ -5,9 +5,8 @@ zone, work week, holiday country and region, fiscal year and default slots. Ever
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-import time_machine
 from sqlalchemy import select, update
 
 from bot.domain.cycles import cycle_for
@@ -15,6 +14,7 @@ from bot.domain.schedule_time import WorkCalendar
 from bot.jobs.cycle_prompts import cycle_prompts
 from bot.jobs.digest import channel_digests
 from bot.jobs.reminders import checkin_reminders
+from bot.jobs.roster import refresh_people
 from bot.jobs.sprint_prompts import sprint_prompts
 from bot.services import home
 from storage.models import Kra, Member, Schedule, ScheduleKind, Workspace
@@ -212,8 +212,8 @@ def test_one_workspaces_holidays_and_zone_never_reach_another(db, emulator):
 
 
 def test_a_status_cleared_on_monday_morning_is_seen_that_monday(db, emulator):
-    owners_with_key_results(db, emulator, [ALICE, BOB])
-    # Sunday evening: both were away, as users.info (or a user_change event) said then.
+    owners_with_key_results(db, emulator, [ALICE, BOB], list_people=False)
+    # Sunday evening: both were away, as users.list (or a user_change event) said then.
     sunday = datetime(2026, 11, 29, 20, 0)
     with db.session() as session:
         for user_id, tz in ((ALICE, "Europe/London"), (BOB, "America/New_York")):
@@ -227,18 +227,21 @@ def test_a_status_cleared_on_monday_morning_is_seen_that_monday(db, emulator):
                     refreshed_at=sunday,
                 )
             )
-    # Alice clears her status on Monday morning; Slack knows, the cache (14 hours old) does not.
+    # Alice clears her status on Monday morning; Slack knows, the cache (13 hours old) does not.
     emulator.update_user(ALICE, status_text="", status_emoji="")
     emulator.update_user(BOB, status_text="On vacation", status_emoji=":palm_tree:")
-    with time_machine.travel(datetime(2026, 11, 30, 10, 5, tzinfo=UTC), tick=False):
-        checkin_reminders(db, clients(emulator), at("2026-11-30T10:05:00+00:00"))
+    # In the hour before the workspace's 10:00 slot, the background pass lists everyone once.
+    refreshed = refresh_people(db, clients(emulator), at("2026-11-30T09:05:00+00:00"))
+    assert refreshed.listed == [TEAM] and len(emulator.calls_to("users.list")) == 1
+    emulator.clear()
+    checkin_reminders(db, clients(emulator), at("2026-11-30T10:05:00+00:00"))
     assert dms(emulator) == Counter({ALICE: 1})
-    # Only the person due now was asked again (Bob's Monday 10:00 is five hours off).
-    assert [c.args.get("user") for c in emulator.calls_to("users.info")] == [ALICE]
+    # The run itself asked Slack about nobody.
+    assert emulator.calls_to("users.info") == [] and emulator.calls_to("users.list") == []
 
 
 def test_a_status_heard_this_morning_is_not_asked_again(db, emulator):
-    owners_with_key_results(db, emulator, [ALICE])
+    owners_with_key_results(db, emulator, [ALICE], list_people=False)
     with db.session() as session:
         session.add(
             Member(
@@ -250,10 +253,9 @@ def test_a_status_heard_this_morning_is_not_asked_again(db, emulator):
                 refreshed_at=datetime(2026, 11, 30, 8, 0),  # a user_change event at 08:00
             )
         )
-    with time_machine.travel(datetime(2026, 11, 30, 10, 5, tzinfo=UTC), tick=False):
-        checkin_reminders(db, clients(emulator), at("2026-11-30T10:05:00+00:00"))
+    checkin_reminders(db, clients(emulator), at("2026-11-30T10:05:00+00:00"))
     assert dms(emulator)[ALICE] == 0
-    assert emulator.calls_to("users.info") == []
+    assert emulator.calls_to("users.info") == [] and emulator.calls_to("users.list") == []
 
 
 # --- sprints on the team's calendar -------------------------------------------------------------------

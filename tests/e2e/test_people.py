@@ -1,5 +1,6 @@
-"""People's facts at scale: many stale people are refreshed from users.list pages (one statement a
-page), a few with users.info, and user_change events keep the cache fresh between runs."""
+"""People's facts at scale: a background users.list pass per workspace (one statement a page,
+once a day and in the hour before the check-in slot), user_change events between passes, and
+planning that reads the database only."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.jobs import people as people_module
-from bot.jobs.people import people_facts
+from bot.domain.schedule_time import WeeklySlot
+from bot.jobs.pacing import Pacer
+from bot.jobs.people import people_facts, refresh_workspace
 from bot.jobs.reminders import checkin_reminders
+from bot.jobs.roster import daily_hour, reasons_due, refresh_people
 from bot.slack_client import build_web_client
-from storage.models import KeyResult, Member, Objective, Workspace
+from storage.models import DeliveryState, KeyResult, Member, Objective, Workspace
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, MALLORY, OTHER_TEAM, TEAM, TOKEN, count_statements
+from tests.factories import deliveries
 
 # Monday 30 November 2026, 10:05 in London (UTC in winter): London's 10:00 is due, New York's
 # (15:00 UTC) is not yet, Tokyo's (01:00 UTC) is more than 6 hours late.
@@ -98,10 +102,10 @@ def upserts(statements) -> int:
     return sum(1 for s in statements if s.lstrip().upper().startswith("INSERT INTO MEMBER"))
 
 
-# --- many stale people: users.list pages ----------------------------------------------------------
+# --- the background pass: users.list, never on the delivery path ---------------------------------
 
 
-def test_a_reminder_run_over_300_stale_people_lists_two_pages_and_asks_nobody_alone(db, emulator):
+def test_a_reminder_run_asks_slack_nothing_and_the_refresh_lists_each_workspace_once(db, emulator):
     people = [f"U1P{i:03d}" for i in range(300)]
     for i, user_id in enumerate(people):
         away = {"status_text": "Vacationing", "status_emoji": ":palm_tree:"} if i % 30 == 0 else {}
@@ -110,17 +114,22 @@ def test_a_reminder_run_over_300_stale_people_lists_two_pages_and_asks_nobody_al
     # Half were seen two days ago, in the wrong zone; the other half never.
     for user_id in people[::2]:
         cache(db, workspace_id, user_id, age=timedelta(days=2), tz="Pacific/Auckland")
-
     emulator.rate_limit("users.list", tier=2)
-    emulator.rate_limit("users.info", tier=4)
-    with count_statements(db) as counter:
-        report = checkin_reminders(db, client_for(emulator), MONDAY_LONDON)
 
-    # 300 people + Alice, Bob, Carol, Ada and the bot = 305 members: two pages of 200.
-    assert calls(emulator, "users.list") == 2 and calls(emulator, "users.info") == 0
+    # The hour before London's Monday 10:00: one pass, paged (305 members: two pages of 200).
+    with count_statements(db) as counter:
+        first = refresh_people(db, client_for(emulator), MONDAY_LONDON - timedelta(minutes=55))
+    assert first.listed == [TEAM] and first.failed == [] and first.pages == 2
     assert [c.args["limit"] for c in emulator.calls_to("users.list")] == ["200", "200"]
     assert upserts(counter.statements) == 2  # one statement a page, however many people on it
-    assert [c.method for c in emulator.rejected] == []  # well inside Slack's limits
+    # Ten minutes on, in the same hour: nothing is listed twice.
+    again = refresh_people(db, client_for(emulator), MONDAY_LONDON - timedelta(minutes=45))
+    assert again.listed == [] and calls(emulator, "users.list") == 2
+    assert [c.method for c in emulator.rejected] == []
+
+    emulator.clear()
+    report = checkin_reminders(db, client_for(emulator), MONDAY_LONDON)
+    assert calls(emulator, "users.list") == 0 and calls(emulator, "users.info") == 0
     london = {u for i, u in enumerate(people) if ZONES[i % 3] == "Europe/London"}
     away = {u for i, u in enumerate(people) if i % 30 == 0}
     tokyo = {u for i, u in enumerate(people) if ZONES[i % 3] == "Asia/Tokyo"}
@@ -128,8 +137,6 @@ def test_a_reminder_run_over_300_stale_people_lists_two_pages_and_asks_nobody_al
     assert report.sent == len(london - away) and report.late == len(tokyo - away)
 
     stored = members(db, workspace_id)
-    just_now = wall_now() - timedelta(minutes=5)
-    assert all(stored[u].refreshed_at >= just_now for u in people)
     assert all(stored[u].tz == ZONES[i % 3] for i, u in enumerate(people))
     assert all((stored[u].status_emoji == ":palm_tree:") == (u in away) for u in people)
     # Everyone on the pages is kept, not only owners (the bot is not a person).
@@ -137,38 +144,67 @@ def test_a_reminder_run_over_300_stale_people_lists_two_pages_and_asks_nobody_al
     assert stored[ADMIN].is_admin and not stored[ALICE].is_admin and stored[BOB].tz == "America/New_York"
 
 
-def test_2000_stale_people_cost_eleven_pages_and_no_users_info(db, emulator):
+def test_the_refresh_is_due_once_a_day_and_in_the_hour_before_the_slot():
+    workspace = Workspace(team_id=TEAM, timezone="Europe/London", work_days="1,2,3,4,5")
+    slot = WeeklySlot(1, "10:00", "Europe/London")
+    hour = daily_hour(TEAM)
+    before_hour = datetime(2026, 12, 1, 0, 0, tzinfo=UTC) + timedelta(hours=hour) - timedelta(minutes=1)
+    # Tuesday: only the daily pass, once its hour has come (never before it).
+    assert reasons_due(workspace, slot, before_hour) == ([] if hour else ["day 2026-11-30"])
+    assert reasons_due(workspace, slot, before_hour + timedelta(minutes=1)) == ["day 2026-12-01"]
+    # Monday 09:00-09:59 London: the pass before the slot (and the daily one once its hour came).
+    for moment, expected in (
+        (datetime(2026, 11, 30, 8, 59, tzinfo=UTC), []),
+        (datetime(2026, 11, 30, 9, 0, tzinfo=UTC), ["before 2026-W49"]),
+        (datetime(2026, 11, 30, 9, 59, tzinfo=UTC), ["before 2026-W49"]),
+        (datetime(2026, 11, 30, 10, 0, tzinfo=UTC), []),
+    ):
+        daily = ["day 2026-11-30"] if moment.hour >= hour else []
+        assert reasons_due(workspace, slot, moment) == expected + daily, moment
+
+
+def test_both_reasons_due_together_cost_one_pass(db, emulator):
+    owners(db, [ALICE])
+    late_enough = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)  # before the slot: the hour is 9
+    report = refresh_people(db, client_for(emulator), late_enough)
+    assert report.listed == [TEAM] and calls(emulator, "users.list") == 1
+    claimed = {d.period: d.state for d in deliveries(db, "people")}
+    assert "before 2026-W49" in claimed and set(claimed.values()) == {DeliveryState.SENT}
+
+
+def test_the_clock_lists_people_off_its_tick_one_run_at_a_time(db, emulator):
+    import threading
+
+    from bot.jobs.engine import Engine
+    from bot.scheduler import Clock
+    from bot.settings import DeliverySettings
+
+    owners(db, [ALICE])
+    with Engine(db, client_for(emulator), DeliverySettings()) as engine:
+        clock = Clock(db, engine, threading.Event())
+        clock.refresh_people(MONDAY_LONDON - timedelta(minutes=50))
+        first = clock.listing
+        clock.refresh_people(MONDAY_LONDON - timedelta(minutes=49))  # still running: not started twice
+        assert clock.listing is first or first.done()
+        assert first.result(timeout=30).listed == [TEAM]
+        clock.refresh_people(MONDAY_LONDON - timedelta(minutes=48))  # done, and nothing due again
+        assert clock.listing.result(timeout=30).listed == []
+    assert calls(emulator, "users.list") == 1
+
+
+def test_2000_people_cost_eleven_pages_paced_within_tier_2(db, emulator):
     people = [f"U2P{i:04d}" for i in range(2000)]
     for user_id in people:
         emulator.add_user(user_id, TEAM, tz="Asia/Kolkata")
     owners(db, people)
     emulator.rate_limit("users.list", tier=2)  # Slack's own limits, per workspace
-    emulator.rate_limit("users.info", tier=4)
     with count_statements(db) as counter:
-        facts = people_facts(db, client_for(emulator)(None), workspace_row(db), people)
-    # 2,005 members in pages of 200; users.info would have been 2,000 calls (20 minutes at Tier 4).
-    assert calls(emulator, "users.list") == 11 and calls(emulator, "users.info") == 0
+        done = refresh_workspace(db, client_for(emulator)(None), workspace_row(db), pacer=Pacer())
+    # 2,005 members in pages of 200.
+    assert done.complete and done.pages == 11 and done.people == 2004  # the bot is not a person
     assert emulator.rejected == [] and upserts(counter.statements) == 11
-    assert set(facts) == set(people) and {p.tz for p in facts.values()} == {"Asia/Kolkata"}
-
-
-def test_a_few_stale_people_are_asked_one_by_one(db, emulator):
-    people = [f"U3P{i:02d}" for i in range(people_module.FEW_STALE)]
-    for user_id in people:
-        emulator.add_user(user_id, TEAM, tz="Asia/Tokyo")
-    owners(db, people)
-    facts = people_facts(db, client_for(emulator)(None), workspace_row(db), people)
-    assert calls(emulator, "users.info") == len(people) and calls(emulator, "users.list") == 0
-    assert {p.tz for p in facts.values()} == {"Asia/Tokyo"}
-
-
-def test_fresh_people_cost_nothing(db, emulator):
-    people = [f"U4P{i:02d}" for i in range(40)]
-    workspace_id = owners(db, people)
-    for user_id in people:
-        cache(db, workspace_id, user_id, age=timedelta(hours=2), tz="Europe/Paris")
-    facts = people_facts(db, client_for(emulator)(None), workspace_row(db), people)
-    assert emulator.calls == [] and {p.tz for p in facts.values()} == {"Europe/Paris"}
+    facts = people_facts(db, workspace_row(db), people)
+    assert {p.tz for p in facts.values()} == {"Asia/Kolkata"}
 
 
 def test_a_rate_limited_page_is_retried_after_its_retry_after(db, emulator):
@@ -178,11 +214,12 @@ def test_a_rate_limited_page_is_retried_after_its_retry_after(db, emulator):
     owners(db, people)
     emulator.rate_limit("users.list", every=2, retry_after=1)  # the second page: 429, then again
     started = time.monotonic()
-    facts = people_facts(db, client_for(emulator)(None), workspace_row(db), people)
+    done = refresh_workspace(db, client_for(emulator)(None), workspace_row(db))
     assert time.monotonic() - started >= 1.0  # Retry-After was waited for
     assert [c.status for c in emulator.rejected if c.method == "users.list"] == [429]
-    assert calls(emulator, "users.list") == 2 and calls(emulator, "users.info") == 0
-    assert set(facts) == set(people) and {p.tz for p in facts.values()} == {"America/New_York"}
+    assert done.complete and calls(emulator, "users.list") == 2 and calls(emulator, "users.info") == 0
+    facts = people_facts(db, workspace_row(db), people)
+    assert {p.tz for p in facts.values()} == {"America/New_York"}
 
 
 @pytest.mark.parametrize("how", ["error", "rate limit past the retries"])
@@ -197,52 +234,52 @@ def test_a_failing_page_keeps_what_earlier_pages_brought(db, emulator, how):
         cache(db, workspace_id, user_id, age=timedelta(days=3), tz="Europe/Oslo")
     if how == "error":
         emulator.fail("users.list", "internal_error", where=lambda c: bool(c.args.get("cursor")))
-        client = client_for(emulator)(None)
+        client = client_for(emulator)
     else:
         emulator.rate_limit("users.list", every=2, retry_after=0)
-        client = client_for(emulator, rate_limit_retries=0)(None)
+        client = client_for(emulator, rate_limit_retries=0)
 
-    facts = people_facts(db, client, workspace_row(db), people)
+    report = refresh_people(db, client, MONDAY_LONDON - timedelta(minutes=30))
 
+    assert report.failed == [TEAM] and report.listed == []
     assert calls(emulator, "users.list") == (2 if how == "error" else 1)
-    stored = members(db, workspace_id)
-    assert all(stored[u].tz == "Asia/Tokyo" and facts[u].tz == "Asia/Tokyo" for u in first_page)
-    # Not reached: the stale cache stands (not "gone"); those never seen are asked alone.
+    facts = people_facts(db, workspace_row(db), people)
+    assert all(facts[u].tz == "Asia/Tokyo" for u in first_page)
+    # Not reached: the stale facts stand (not "gone"); those never seen get the workspace's zone.
     assert all(facts[u].tz == "Europe/Oslo" and not facts[u].is_deleted for u in stale_cached)
-    assert all(stored[u].refreshed_at < wall_now() - timedelta(days=2) for u in stale_cached)
     never_seen = set(second_page) - stale_cached
-    assert {c.args["user"] for c in emulator.calls_to("users.info")} == never_seen
-    assert all(facts[u].tz == "Asia/Tokyo" for u in never_seen)
+    assert all(facts[u].tz == "UTC" and facts[u].refreshed_at is None for u in never_seen)
+    # Marked failed: not listed again every minute, nor asked about one by one.
+    assert {d.state for d in deliveries(db, "people")} == {DeliveryState.FAILED}
+    refresh_people(db, client, MONDAY_LONDON - timedelta(minutes=29))
+    assert calls(emulator, "users.list") == (2 if how == "error" else 1)
+    assert calls(emulator, "users.info") == 0
 
 
-def test_only_slack_saying_deleted_means_gone(db, emulator):
+def test_only_slack_saying_deleted_means_gone_and_a_deleted_person_is_recorded_unreachable(db, emulator):
     people = [f"U7P{i:02d}" for i in range(30)]
     for user_id in people:
-        emulator.add_user(user_id, TEAM)
+        emulator.add_user(user_id, TEAM, tz="Europe/London")
     emulator.update_user(people[0], deleted=True)
-    workspace_id = owners(db, [*people, MALLORY, "U0NOBODY"])
+    workspace_id = owners(db, [*people, MALLORY])
     # Mallory is listed in another workspace only (as a Grid member might be): her stale facts stand.
     cache(db, workspace_id, MALLORY, age=timedelta(days=2), tz="Europe/Berlin")
-    facts = people_facts(db, client_for(emulator)(None), workspace_row(db), [*people, MALLORY, "U0NOBODY"])
+    refresh_workspace(db, client_for(emulator)(None), workspace_row(db))
+    facts = people_facts(db, workspace_row(db), [*people, MALLORY])
     assert facts[people[0]].is_deleted and not facts[people[1]].is_deleted
     assert not facts[MALLORY].is_deleted and facts[MALLORY].tz == "Europe/Berlin"
-    # Never seen and not listed: users.info is asked, and says there is no such person.
-    assert [c.args["user"] for c in emulator.calls_to("users.info")] == ["U0NOBODY"]
-    assert facts["U0NOBODY"].is_deleted
 
-
-def test_a_huge_workspace_with_a_few_dozen_stale_people_stops_paging_at_its_budget(db, emulator):
-    for i in range(1500):
-        emulator.add_user(f"U0F{i:04d}", TEAM)  # sort before the owners
-    people = [f"U9P{i:02d}" for i in range(25)]
-    for user_id in people:
-        emulator.add_user(user_id, TEAM, tz="Australia/Sydney")
-    owners(db, people)
-    facts = people_facts(db, client_for(emulator)(None), workspace_row(db), people)
-    # 25 users.info calls are worth 5 users.list pages of the rate limit (100 vs 20 a minute):
-    # 5 pages, then each owner alone, rather than all 8 pages.
-    assert calls(emulator, "users.list") == 5 and calls(emulator, "users.info") == 25
-    assert {p.tz for p in facts.values()} == {"Australia/Sydney"}
+    emulator.clear()
+    report = checkin_reminders(db, client_for(emulator), MONDAY_LONDON)
+    assert people[0] not in dms(emulator) and dms(emulator)[people[1]] == 1
+    [gone] = [d for d in deliveries(db, "checkin") if d.target == people[0]]
+    assert gone.state == DeliveryState.SKIPPED and gone.detail == {
+        "reason": "unreachable",
+        "why": "deactivated",
+    }
+    assert report.skipped == 2  # the deactivated person, and Mallory (not in this Slack: channel_not_found)
+    # Recorded once: the next tick does not count it again.
+    assert checkin_reminders(db, client_for(emulator), MONDAY_LONDON + timedelta(minutes=1)).skipped == 0
 
 
 # --- user_change events ---------------------------------------------------------------------------
@@ -360,7 +397,8 @@ def test_an_org_wide_token_lists_the_workspace_it_is_asked_about(db, emulator, s
         emulator.add_user(user_id, "T0GRIDB", tz="America/Denver")
     owners(db, people, team="T0GRIDB")
     client = build_web_client(GRID_TOKEN, emulator.base_url)
-    facts = people_facts(db, client, workspace_row(db, "T0GRIDB"), people)
+    assert refresh_workspace(db, client, workspace_row(db, "T0GRIDB")).complete
+    facts = people_facts(db, workspace_row(db, "T0GRIDB"), people)
     assert [c.args.get("team_id") for c in emulator.calls_to("users.list")] == ["T0GRIDB"]
     assert calls(emulator, "users.info") == 0 and {p.tz for p in facts.values()} == {"America/Denver"}
 

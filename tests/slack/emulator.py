@@ -45,6 +45,7 @@ from tests.slack.web_api.chat import ChatApi
 from tests.slack.web_api.conversations import ConversationsApi, _Channel
 from tests.slack.web_api.files import FilesApi, UploadedFile
 from tests.slack.web_api.functions import FunctionExecution, FunctionsApi, output_problems
+from tests.slack.web_api.history import HistoryApi
 from tests.slack.web_api.users import USERS_LIST_MAX_LIMIT, UsersApi, _User
 from tests.slack.web_api.views import ViewsApi, _Trigger, _View
 
@@ -78,6 +79,7 @@ class SlackEmulator(
     ViewsApi,
     UsersApi,
     ConversationsApi,
+    HistoryApi,
     FilesApi,
     FunctionsApi,
     FaultInjection,
@@ -114,7 +116,8 @@ class SlackEmulator(
         self._changed = threading.Condition(self._lock)
         self._rng = random.Random(seed)
         self._seq = itertools.count(1)
-        self._ts_seq = itertools.count(1)
+        self._ts_lock = threading.Lock()
+        self._ts_second, self._ts_micro = 0, 0
         self._teams: dict[str, _Team] = {}
         self._tokens: dict[str, _Token] = {}
         self._refresh_tokens: dict[str, _RefreshToken] = {}
@@ -166,6 +169,7 @@ class SlackEmulator(
             "conversations.info": self._conversations_info,
             "conversations.list": self._conversations_list,
             "conversations.join": self._conversations_join,
+            "conversations.history": self._conversations_history,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
             "functions.completeSuccess": self._functions_complete_success,
@@ -306,8 +310,15 @@ class SlackEmulator(
         return prefix + digits.rjust(10, "0")
 
     def _new_ts(self) -> str:
-        n = next(self._ts_seq)
-        return f"{1_700_000_000 + n // 10_000}.{(n % 10_000) * 100:06d}"
+        # Slack's ts is the message's time (epoch seconds) and unique in its channel: the wall
+        # clock's second, never behind an earlier message's (readers ask for history `oldest` a time).
+        with self._ts_lock:
+            second = max(int(time.time()), self._ts_second)
+            if second == self._ts_second:
+                self._ts_micro += 1
+            else:
+                self._ts_second, self._ts_micro = second, 0
+            return f"{second}.{self._ts_micro:06d}"
 
     def _new_hash(self) -> str:
         return f"{1_700_000_000 + next(self._seq)}.{''.join(self._rng.choices(string.ascii_letters, k=8))}"
