@@ -99,6 +99,7 @@ class SlackEmulator(
         self.files: dict[str, UploadedFile] = {}
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
+        self._in_flight = 0  # requests arrived and not yet answered
         self._rng = random.Random(seed)
         self._seq = itertools.count(1)
         self._ts_seq = itertools.count(1)

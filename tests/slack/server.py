@@ -111,6 +111,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("GET")
 
     def _serve(self, verb: str) -> None:
+        emulator = self.server.emulator
+        emulator._answering(+1)
+        try:
+            self._answer(verb)
+        finally:
+            emulator._answering(-1)
+
+    def _answer(self, verb: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         self.server.emulator._arrive_late()
@@ -180,6 +188,18 @@ class HttpServer:
     def base_url(self) -> str:
         """What to give ``WebClient(base_url=...)``."""
         return self.root_url + "api/"
+
+    def _answering(self, change: int) -> None:
+        with self._changed:
+            self._in_flight += change
+            self._changed.notify_all()
+
+    def wait_until_answered(self, timeout: float = 10.0) -> None:
+        """Wait until every request that has arrived has had its answer written, a late one
+        (``delay()``) too: what a client that gave up left behind has then finished."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._in_flight == 0, timeout):
+                raise AssertionError(f"{self._in_flight} request(s) still unanswered after {timeout} s")
 
     def _arrive_late(self) -> None:
         if self.late:
