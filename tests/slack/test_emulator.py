@@ -110,6 +110,26 @@ def test_a_message_whose_blocks_carry_over_12000_characters_is_refused(
     assert any("msg_blocks_too_long" in v for v in slack.violations)
 
 
+def test_the_blocks_themselves_count_towards_msg_blocks_too_long(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    """slackapi/bolt-js #2867: 11,341 characters of `text` refused; the model adds 20 a block."""
+    text = 11_341 - 40 * 283  # 40 sections of 283 characters and one of 21: 11,341 in all
+    sections = [text_section("y" * 283) for _ in range(40)] + [text_section("z" * text)]
+    # 11,341 + 41 × 20 = 12,161: refused, although the text alone is under 12,000.
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="C1", text="long", blocks=sections)
+    assert refused.value.response["error"] == "msg_blocks_too_long"
+    # 11,000 characters in 40 blocks count 11,800: taken.
+    taken = [text_section("w" * 275) for _ in range(40)]
+    assert client.chat_postMessage(channel="C1", text="fits", blocks=taken)["ok"]
+    # An image's alt_text is read out to people and counts as well.
+    image = {"type": "image", "image_url": "https://example.com/a.png", "alt_text": "a" * 2000}
+    with pytest.raises(SlackApiError) as too_long:
+        client.chat_postMessage(channel="C1", text="img", blocks=[*taken[:36], image])
+    assert too_long.value.response["error"] == "msg_blocks_too_long"  # 9,900 + 2,000 + 37 × 20 = 12,640
+
+
 def test_update_delete_and_permalink(slack: SlackEmulator, client: WebClient) -> None:
     posted = client.chat_postMessage(channel="C1", text="v1")
     updated = client.chat_update(channel="C1", ts=posted["ts"], text="v2")

@@ -53,7 +53,7 @@ class ChatApi:
         if not errors and call.method in ("chat.postMessage", "chat.update") and isinstance(blocks, list):
             size = blocks_text_length(blocks)
             if size > MESSAGE_BLOCKS_TEXT_MAX:
-                self._note(call.method, [f"msg_blocks_too_long: {size} characters of text in blocks"])
+                self._note(call.method, [f"msg_blocks_too_long: {size} characters counted in blocks"])
                 raise _SlackError("msg_blocks_too_long")
         if not errors:
             return
