@@ -85,9 +85,13 @@ class SlackEmulator(
         trigger_ttl: float | None = 3.0,
         seed: int = 0,
         late: float = 0.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         """``late=S``: every request is handled only after a random 0-S seconds, as if the network
-        were slow, to shake out tests that assume the app's work after ack() is already done."""
+        were slow, to shake out tests that assume the app's work after ack() is already done.
+        ``clock``: Slack's time in epoch seconds (token expiry, response_url lifetimes); a test
+        may pass its own, or move this one on with :meth:`advance`."""
+        self._clock = clock
         self.app_id = app_id
         self.trigger_ttl = trigger_ttl
         self.late = late
@@ -210,9 +214,9 @@ class SlackEmulator(
                     refresh.used = True
 
     def now(self) -> float:
-        """Slack's clock: the wall clock plus whatever :meth:`advance` added."""
+        """Slack's clock: the given clock (the wall clock by default) plus what :meth:`advance` added."""
         with self._lock:
-            return time.time() + self._clock_offset
+            return self._clock() + self._clock_offset
 
     def advance(self, seconds: float) -> None:
         """Slack's "now" jumps ahead: rotating tokens past their 12 hours answer ``token_expired``."""

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from tests.slack.records import Call, _error, _SlackError, _Token
+from tests.slack.web_api.chat import RESPONSE_URL_SECONDS, RESPONSE_URL_USES
 
 if TYPE_CHECKING:
     from tests.slack.emulator import SlackEmulator
@@ -304,7 +305,7 @@ class HttpServer:
             return "invalid_auth"
         if tok.revoked:
             return "token_revoked"
-        if tok.expires_at is not None and time.time() + self._clock_offset >= tok.expires_at:
+        if tok.expires_at is not None and self.now() >= tok.expires_at:
             return "token_expired"
         return None
 
@@ -367,6 +368,10 @@ class HttpServer:
             )
             if meta is None:
                 return self._text_answer(call, 404, "no_service", HTML, response=_error("no_service"))
+            spent = self._response_url_spent(meta)
+            if spent is not None:
+                self._note("response_url", [f"{spent}: {url}"])
+                return self._text_answer(call, 404, spent, HTML, response=_error(spent))
             fault = self._take_fault("server_error", call)
             if fault is not None:
                 return self._text_answer(call, fault.status, "Internal Server Error", HTML, rejected=True)
@@ -395,6 +400,15 @@ class HttpServer:
                     call, 400, error, HTML, response={**_error(error), "errors": errors}, wait=wait
                 )
             return self._text_answer(call, 200, "ok", HTML, response={"ok": True}, wait=wait)
+
+    def _response_url_spent(self, meta: dict[str, Any]) -> str | None:
+        """Slack's refusal of a response_url past its uses or its time, or None (and one more use)."""
+        if self.now() - meta["issued"] > RESPONSE_URL_SECONDS:
+            return "expired_url"
+        if meta["uses"] >= RESPONSE_URL_USES:
+            return "used_url"
+        meta["uses"] += 1
+        return None
 
     def _upload(self, file_id: str, body: bytes) -> _Reply:
         with self._lock:

@@ -495,6 +495,26 @@ def test_response_url_records_posts_and_checks_blocks(slack: SlackEmulator) -> N
     assert slack.violations == ["response_url: no more than 50 items allowed [json-pointer:/blocks]"]
 
 
+def test_a_response_url_takes_five_posts_within_thirty_minutes() -> None:
+    """docs.slack.dev/interactivity/handling-user-interaction: "up to five times within 30 minutes"."""
+    now = [1_800_000_000.0]
+    with SlackEmulator(clock=lambda: now[0]) as slack:
+        five = WebhookClient(slack.new_response_url("T1", channel_id="C1"))
+        assert [five.send(text=f"{n}").status_code for n in range(1, 7)] == [200] * 5 + [404]
+        assert slack.calls[-1].error == "http_404" and slack.calls[-1].response == {
+            "ok": False,
+            "error": "used_url",
+        }
+
+        late = WebhookClient(slack.new_response_url("T1", channel_id="C1"))
+        now[0] += 30 * 60  # exactly 30 minutes on: still taken
+        assert late.send(text="just in time").status_code == 200
+        now[0] += 1
+        assert late.send(text="too late").status_code == 404
+        assert slack.calls[-1].response == {"ok": False, "error": "expired_url"}
+        assert [v.split(":")[0] for v in slack.violations] == ["response_url", "response_url"]
+
+
 def test_wait_for_explains_what_was_called(slack: SlackEmulator, client: WebClient) -> None:
     threading.Timer(0.1, lambda: client.chat_postMessage(channel="C1", text="late")).start()
     assert slack.wait_for("chat.postMessage", timeout=2)[0].args["text"] == "late"
