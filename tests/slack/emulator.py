@@ -37,6 +37,7 @@ from tests.slack.blockkit import (
 )
 from tests.slack.faults import RATE_TIERS, FaultInjection, _Fault, _RateLimit
 from tests.slack.records import _ID_CHARS, Call, _Team, _Token
+from tests.slack.scopes import manifest_bot_scopes
 from tests.slack.server import HttpServer, _Server
 from tests.slack.web_api.auth import AuthApi, _InstallCode, _RefreshToken
 from tests.slack.web_api.chat import ChatApi
@@ -183,13 +184,17 @@ class SlackEmulator(
         user_id: str = "UBOT",
         bot_id: str = "B1",
         enterprise_id: str | None = None,
+        *,
+        scopes: set[str] | frozenset[str] | None = None,
     ) -> str:
-        """Register a bot token for a workspace (its bot user is added too, with ``is_bot``)."""
+        """Register a bot token for a workspace (its bot user is added too, with ``is_bot``). It
+        holds ``scopes``, by default exactly the bot scopes of manifest.yml, as an install does."""
         with self._lock:
             team = self._team(team_id)
             if enterprise_id is not None:
                 team.enterprise_id = enterprise_id
-            self._tokens[token] = _Token(token, team_id, user_id, bot_id, team.enterprise_id)
+            granted = manifest_bot_scopes() if scopes is None else frozenset(scopes)
+            self._tokens[token] = _Token(token, team_id, user_id, bot_id, team.enterprise_id, scopes=granted)
             if user_id not in self._users:
                 self.add_user(
                     user_id, team_id, name="northline", real_name="Northline", tz="America/Los_Angeles"
@@ -199,10 +204,19 @@ class SlackEmulator(
         return token
 
     def limit_scopes(self, token: str, scopes: set[str] | frozenset[str]) -> None:
-        """The token was granted only these scopes: methods that need another answer
-        ``missing_scope`` (users.lookupByEmail and conversations.info check)."""
+        """The token was granted only these scopes: a method that needs another answers
+        ``missing_scope`` with ``needed`` and ``provided``, as Slack does."""
         with self._lock:
             self._tokens[token].scopes = frozenset(scopes)
+
+    def grant_scopes(self, token: str, *scopes: str) -> None:
+        """The workspace also granted these (an optional scope of the manifest, say)."""
+        with self._lock:
+            self._tokens[token].scopes |= frozenset(scopes)
+
+    def scopes_of(self, token: str) -> frozenset[str]:
+        with self._lock:
+            return self._tokens[token].scopes
 
     def revoke_token(self, token: str) -> None:
         """Later calls with this token answer ``token_revoked``; a refresh token issued with it

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from tests.slack.records import Call, _error, _SlackError, _Token
+from tests.slack.scopes import missing_scope
 from tests.slack.web_api.chat import RESPONSE_URL_SECONDS, RESPONSE_URL_USES
 
 if TYPE_CHECKING:
@@ -343,9 +344,20 @@ class HttpServer:
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
         try:
+            self._check_scope(call, tok)
             return handler(call, tok)
         except _SlackError as exc:
             return exc.response()
+
+    @staticmethod
+    def _check_scope(call: Call, tok: _Token | None) -> None:
+        """Slack refuses a call whose token lacks a scope the method needs: ``missing_scope``, with
+        the scope ``needed`` and those ``provided`` (docs.slack.dev/reference/methods/*, "Errors")."""
+        if tok is None:
+            return
+        needed = missing_scope(call.method, call.args, tok.scopes)
+        if needed is not None:
+            raise _SlackError("missing_scope", needed=needed, provided=",".join(sorted(tok.scopes)))
 
     def _response_url(self, key: str, headers: Any, body: bytes) -> _Reply:
         url = f"{self.root_url}response/{key}"

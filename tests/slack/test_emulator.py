@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 from slack_sdk.webhook import WebhookClient
 
 from tests.slack import SignedClient, SlackEmulator, message_errors, serve_wsgi, view_errors
+from tests.slack.scopes import NEEDED
 
 TOKEN = "xoxb-test-token"
 SECRET = "test-signing-secret"
@@ -170,6 +171,10 @@ def test_channel_errors_and_direct_messages(slack: SlackEmulator, client: WebCli
         True,
         False,
     )
+    with pytest.raises(SlackApiError) as err:  # a DM's info needs im:read, which Northline never asks for
+        client.conversations_info(channel=dm)
+    assert (err.value.response["needed"], "im:read" in err.value.response["provided"]) == ("im:read", False)
+    slack.grant_scopes(TOKEN, "im:read")
     assert client.conversations_info(channel=dm)["channel"]["is_im"] is True
 
 
@@ -847,3 +852,43 @@ def test_modal_actions_push_and_acks_are_checked(slack: SlackEmulator) -> None:
 
         assert signed.close_view(goal, is_cleared=True).status == 200
         assert seen["closed"] is True
+
+
+def test_a_token_holds_the_manifests_bot_scopes_and_every_method_checks_its_own(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    # manifest.yml's oauth_config.scopes.bot, written out: a scope added there shows up here.
+    manifest = {
+        "commands",
+        "chat:write",
+        "im:write",
+        "users:read",
+        "files:write",
+        "channels:read",
+        "groups:read",
+    }
+    assert slack.scopes_of(TOKEN) == manifest
+    # Every method the emulator answers says which scope it needs (None: none).
+    assert set(slack._methods) == set(NEEDED)
+
+    def refused(call) -> tuple[str, str]:
+        with pytest.raises(SlackApiError) as err:
+            call()
+        answer = err.value.response
+        assert answer["error"] == "missing_scope"
+        return answer["needed"], answer["provided"]
+
+    assert refused(lambda: client.api_call("team.info")) == ("team:read", ",".join(sorted(manifest)))
+    assert refused(lambda: client.conversations_join(channel="C1"))[0] == "channels:join"
+    assert refused(lambda: client.users_lookupByEmail(email="a@example.com"))[0] == "users:read.email"
+    assert refused(lambda: client.conversations_open(users="U1,U2"))[0] == "mpim:write"
+    assert refused(lambda: client.conversations_list(types="im"))[0] == "im:read"
+
+    slack.limit_scopes(TOKEN, set())
+    assert refused(lambda: client.chat_postMessage(channel="C1", text="x")) == ("chat:write", "")
+    assert refused(lambda: client.chat_update(channel="C1", ts="1.2", text="x"))[0] == "chat:write"
+    assert refused(lambda: client.users_info(user="U1"))[0] == "users:read"
+    assert refused(lambda: client.conversations_open(users="U1"))[0] == "im:write"
+    assert refused(lambda: client.files_getUploadURLExternal(filename="a.csv", length=1))[0] == "files:write"
+    assert client.auth_test()["ok"]  # needs no scope
+    assert slack.calls_to("chat.postMessage", ok=True) == []
