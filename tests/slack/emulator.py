@@ -87,12 +87,17 @@ class SlackEmulator(
         seed: int = 0,
         late: float = 0.0,
         clock: Callable[[], float] = time.time,
+        rate_limits: bool = True,
     ) -> None:
         """``late=S``: every request is handled only after a random 0-S seconds, as if the network
         were slow, to shake out tests that assume the app's work after ack() is already done.
         ``clock``: Slack's time in epoch seconds (token expiry, response_url lifetimes); a test
-        may pass its own, or move this one on with :meth:`advance`."""
+        may pass its own, or move this one on with :meth:`advance`. ``rate_limits=False``: without
+        Slack's published rate limits (``faults.PUBLISHED_TIERS``); see also :meth:`unlimited`."""
         self._clock = clock
+        self.rate_limits = rate_limits
+        self._unlimited = 0
+        self._published_buckets: dict[tuple[Any, ...], tuple[float, float]] = {}
         self.app_id = app_id
         self.trigger_ttl = trigger_ttl
         self.late = late

@@ -892,3 +892,30 @@ def test_a_token_holds_the_manifests_bot_scopes_and_every_method_checks_its_own(
     assert refused(lambda: client.files_getUploadURLExternal(filename="a.csv", length=1))[0] == "files:write"
     assert client.auth_test()["ok"]  # needs no scope
     assert slack.calls_to("chat.postMessage", ok=True) == []
+
+
+def test_slacks_published_rate_limits_hold_by_default(slack: SlackEmulator, client: WebClient) -> None:
+    # chat.postMessage: one a second per channel, after a burst of 10.
+    assert [client.chat_postMessage(channel="C1", text=f"{n}")["ok"] for n in range(10)] == [True] * 10
+    with pytest.raises(SlackApiError) as err:
+        client.chat_postMessage(channel="C1", text="eleventh")
+    assert err.value.response.status_code == 429 and err.value.response.headers["Retry-After"] == "1"
+    slack.add_channel("C2", "T1", name="random")
+    assert client.chat_postMessage(channel="C2", text="another channel")["ok"]
+    with slack.unlimited():
+        assert client.chat_postMessage(channel="C1", text="unlimited")["ok"]
+    # users.list is Tier 2: 20 a minute per workspace, a minute's worth at once.
+    for _ in range(20):
+        client.users_list()
+    with pytest.raises(SlackApiError) as err:
+        client.users_list()
+    assert err.value.response.status_code == 429 and int(err.value.response.headers["Retry-After"]) == 3
+    assert [c.method for c in slack.rejected] == ["chat.postMessage", "users.list"]
+
+
+def test_without_rate_limits_when_asked() -> None:
+    with SlackEmulator(rate_limits=False) as slack:
+        slack.add_token(TOKEN, "T1")
+        slack.add_channel("C1", "T1", name="general")
+        client = WebClient(token=TOKEN, base_url=slack.base_url)
+        assert all(client.chat_postMessage(channel="C1", text=f"{n}")["ok"] for n in range(30))
