@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from bot.scheduler import JOB_KINDS, build_scheduler, run_clock
+from bot.scheduler import JOB_KINDS, Leadership, build_scheduler, run_clock
 from storage.models import Schedule, ScheduleKind
 from tests.conftest import ALICE, BOB, SIGNING_SECRET, TEAM, TOKEN
 from tests.factories import clients, dms, make_workspace, owners_with_key_results
@@ -94,6 +94,15 @@ def test_jobs_run_refuses_a_bad_time_and_kind(cli_env, capsys):
     assert northline("jobs", "run", "frobnicate") == 2  # argparse: invalid choice
 
 
+def assert_the_lock_is_free(db) -> None:
+    """A stopped clock let go of the leadership (PostgreSQL), even with a tick in flight at the stop."""
+    successor = Leadership(db)
+    try:
+        assert successor.is_leader()
+    finally:
+        successor.release()
+
+
 class Reports:
     """The reports of the clock's units as they finish, to wait on ticks instead of on time."""
 
@@ -161,6 +170,7 @@ def test_the_clock_ticks_picks_up_schedule_changes_and_stops_when_told(
     stop.set()
     thread.join(timeout=10)
     assert not thread.is_alive()
+    assert_the_lock_is_free(db)
     assert [r.sent for r in later] == [0] * len(later)
     assert dms(emulator) == Counter({ALICE: 1})
     with db.engine.connect() as connection:
@@ -207,6 +217,7 @@ def test_restarting_the_clock_replaces_its_job_instead_of_adding_one(
         stop.set()
         thread.join(timeout=10)
         assert not thread.is_alive()
+        assert_the_lock_is_free(db)
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all() == [
             "northline-tick"
