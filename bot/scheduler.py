@@ -90,10 +90,18 @@ class Leadership:
     def __init__(self, db: Database):
         self.db = db
         self.connection = None
+        # A tick in flight when the clock stops may ask while close() runs: one at a time, and
+        # once closed the lock is never taken again (it would be held until the process exits).
+        self._guard = threading.Lock()
+        self._closed = False
 
     def is_leader(self) -> bool:
         if self.db.is_sqlite:
             return True
+        with self._guard:
+            return False if self._closed else self._hold_or_take()
+
+    def _hold_or_take(self) -> bool:
         from sqlalchemy import text
 
         try:
@@ -114,11 +122,27 @@ class Leadership:
             return False
         except Exception:  # noqa: BLE001 - a lost database connection means a lost lock
             log.warning("lost the clock's advisory lock connection; will try again next tick")
-            self.release()
+            self._let_go()
             return False
 
     def release(self) -> None:
+        with self._guard:
+            self._let_go()
+
+    def close(self) -> None:
+        """Let go for good: the clock has stopped."""
+        with self._guard:
+            self._closed = True
+            self._let_go()
+
+    def _let_go(self) -> None:
         if self.connection is not None:
+            from sqlalchemy import text
+
+            # Unlock first: a closed connection's server process ends, and frees the lock, a moment
+            # later, when a successor may already be asking.
+            with contextlib.suppress(Exception):
+                self.connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
             # invalidate(): really close it, or the pool would keep the lock alive on reuse.
             with contextlib.suppress(Exception):
                 self.connection.invalidate()
@@ -292,7 +316,7 @@ def run_clock(
     finally:
         _clock = None
         engine.close()  # the units in flight stop between posts (stop is set) and finish
-        leadership.release()
+        leadership.close()
     watcher.join(timeout=30)
     log.info("clock stopped")
     return 0

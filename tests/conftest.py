@@ -30,7 +30,7 @@ from bot.settings import Settings
 from bot.web import NorthlineWSGI
 from storage.db import Database, make_engine, upgrade
 from storage.models import Base
-from tests.slack import SignedClient, SlackEmulator
+from tests.slack import SignedClient, SlackEmulator, strict
 from tests.slack.client import _state
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
@@ -44,8 +44,9 @@ CHANNEL = "C0GROWTH"
 
 PG_URL = os.environ.get("NORTHLINE_TEST_DATABASE_URL")
 # The delivery engine paces each workspace to NORTHLINE_POSTS_PER_SECOND (5 by default, for real
-# Slack). The emulator has no limit unless a test sets one, so the suite paces at 50 a second:
-# a 30-person fan-out takes 0.6 s, not 6. The tests of pacing set their own rates.
+# Slack). The emulator holds Slack's limit of one post a second per channel, and a fan-out posts
+# to a different DM each, so the suite paces at 50 a second: a 30-person fan-out takes 0.6 s, not
+# 6. The tests of pacing set their own rates.
 os.environ.setdefault("NORTHLINE_POSTS_PER_SECOND", "50")
 
 
@@ -160,10 +161,20 @@ def db(database_url) -> Iterator[Database]:
     database.dispose()
 
 
+def pytest_configure(config) -> None:
+    for marker in strict.MARKERS:
+        config.addinivalue_line("markers", marker)
+
+
 @pytest.fixture
-def emulator() -> Iterator[SlackEmulator]:
+def emulator(request) -> Iterator[SlackEmulator]:
+    """Slack, as strict as Slack (tests/slack/strict.py): its rate limits, the manifest's scopes,
+    and no Block Kit violation a test did not declare (checked at teardown)."""
     # NORTHLINE_TEST_SLACK_LATE=0.35: Slack answers up to 0.35 s late, to hunt tests that race the app.
-    with SlackEmulator(late=float(os.environ.get("NORTHLINE_TEST_SLACK_LATE", "0"))) as slack:
+    with SlackEmulator(
+        late=float(os.environ.get("NORTHLINE_TEST_SLACK_LATE", "0")),
+        rate_limits=strict.rate_limits_on(request),
+    ) as slack:
         slack.add_token(TOKEN, TEAM, user_id="U0BOTNORTH", bot_id="B0NORTH")
         slack.add_token(OTHER_TOKEN, OTHER_TEAM, user_id="U0BOTOTHER", bot_id="B0OTHER")
         slack.add_user(ALICE, TEAM, name="alice", real_name="Alice Park", tz="Europe/London")
@@ -173,6 +184,7 @@ def emulator() -> Iterator[SlackEmulator]:
         slack.add_user(MALLORY, OTHER_TEAM, name="mallory", real_name="Mallory")
         slack.add_channel(CHANNEL, TEAM, name="growth")
         yield slack
+    strict.check_violations(slack, request)
 
 
 CLIENT_ID = "1111111111.2222222222"

@@ -83,7 +83,10 @@ def test_add_opens_the_modal_prefilled_with_the_title_and_creates_the_kra(slack,
     dm = emulator.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == ALICE)[-1]
     assert "KRA-1" in dm.args["text"]
     # Fewer than 3 active KRAs: a gentle coaching note, never a refusal.
-    assert "3" in dm.args["text"]
+    assert (
+        "You'll have 1 active KRA. Most people own 3–5; is there another area you're accountable for?"
+        in dm.args["text"]
+    )
     home = emulator.wait_for("views.publish", where=lambda c: c.args.get("user_id") == ALICE)[-1]
     assert "KRA-1" in json.dumps(home.args["view"])
 
@@ -154,8 +157,8 @@ def test_coaching_notes_for_many_kras_and_task_like_titles(slack, emulator, db):
     assert count(db, Kra) == 6  # warned, never refused
     dms = emulator.wait_for("chat.postMessage", count=6, where=lambda c: c.args.get("channel") == ALICE)
     last = dms[-1].args["text"]
-    assert "reads like a task" in last
-    assert "5" in last
+    assert "“Run QA audits” reads like a task." in last
+    assert "You'll have 6 active KRAs. 3–5 keeps your focus sharp: consider merging or retiring one." in last
 
 
 # --- list, show ---------------------------------------------------------------------------

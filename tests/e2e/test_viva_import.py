@@ -160,6 +160,7 @@ def test_rows_whose_owner_is_unknown_are_reported_by_row_and_nothing_is_written(
 
 
 def test_owners_by_email_from_slack(cli, db, monkeypatch, emulator):
+    emulator.grant_scopes(TOKEN, "users:read.email")  # the manifest's optional scope, agreed to
     for email, user in EMAILS.items():
         emulator.update_user(user, email=email)
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)

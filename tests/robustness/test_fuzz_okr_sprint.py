@@ -27,6 +27,11 @@ from storage.models import Base, Objective, Sprint, Status
 from tests.conftest import ALICE, BOB, CHANNEL, MALLORY, OTHER_TEAM
 from tests.factories import BROADCASTS, create_objective, free_text, objective_values, start_sprint
 
+# Every example of a test shares one emulator, so the DMs and channel posts of 25 examples arrive
+# in a second or two: Slack's one post a second per channel would make each test wait ~20 s for
+# Retry-After, to test nothing the fuzzing is about (tests/e2e/test_engine.py tests pacing).
+pytestmark = pytest.mark.slack_rate_limits(off=True)
+
 FUZZ = settings(
     max_examples=int(os.environ.get("NORTHLINE_FUZZ_EXAMPLES", "25")),
     deadline=None,

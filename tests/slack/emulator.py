@@ -37,6 +37,7 @@ from tests.slack.blockkit import (
 )
 from tests.slack.faults import RATE_TIERS, FaultInjection, _Fault, _RateLimit
 from tests.slack.records import _ID_CHARS, Call, _Team, _Token
+from tests.slack.scopes import manifest_bot_scopes
 from tests.slack.server import HttpServer, _Server
 from tests.slack.web_api.apps import SocketModeApi
 from tests.slack.web_api.assistant import AssistantApi, AssistantThread
@@ -100,9 +101,18 @@ class SlackEmulator(
         trigger_ttl: float | None = 3.0,
         seed: int = 0,
         late: float = 0.0,
+        clock: Callable[[], float] = time.time,
+        rate_limits: bool = True,
     ) -> None:
         """``late=S``: every request is handled only after a random 0-S seconds, as if the network
-        were slow, to shake out tests that assume the app's work after ack() is already done."""
+        were slow, to shake out tests that assume the app's work after ack() is already done.
+        ``clock``: Slack's time in epoch seconds (token expiry, response_url lifetimes); a test
+        may pass its own, or move this one on with :meth:`advance`. ``rate_limits=False``: without
+        Slack's published rate limits (``faults.PUBLISHED_TIERS``); see also :meth:`unlimited`."""
+        self._clock = clock
+        self.rate_limits = rate_limits
+        self._unlimited = 0
+        self._published_buckets: dict[tuple[Any, ...], tuple[float, float]] = {}
         self.app_id = app_id
         self.trigger_ttl = trigger_ttl
         self.late = late
@@ -114,6 +124,7 @@ class SlackEmulator(
         self.files: dict[str, UploadedFile] = {}
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
+        self._in_flight = 0  # requests arrived and not yet answered
         self._rng = random.Random(seed)
         self._seq = itertools.count(1)
         self._ts_lock = threading.Lock()
@@ -204,13 +215,17 @@ class SlackEmulator(
         user_id: str = "UBOT",
         bot_id: str = "B1",
         enterprise_id: str | None = None,
+        *,
+        scopes: set[str] | frozenset[str] | None = None,
     ) -> str:
-        """Register a bot token for a workspace (its bot user is added too, with ``is_bot``)."""
+        """Register a bot token for a workspace (its bot user is added too, with ``is_bot``). It
+        holds ``scopes``, by default exactly the bot scopes of manifest.yml, as an install does."""
         with self._lock:
             team = self._team(team_id)
             if enterprise_id is not None:
                 team.enterprise_id = enterprise_id
-            self._tokens[token] = _Token(token, team_id, user_id, bot_id, team.enterprise_id)
+            granted = manifest_bot_scopes() if scopes is None else frozenset(scopes)
+            self._tokens[token] = _Token(token, team_id, user_id, bot_id, team.enterprise_id, scopes=granted)
             if user_id not in self._users:
                 self.add_user(
                     user_id, team_id, name="northline", real_name="Northline", tz="America/Los_Angeles"
@@ -220,10 +235,19 @@ class SlackEmulator(
         return token
 
     def limit_scopes(self, token: str, scopes: set[str] | frozenset[str]) -> None:
-        """The token was granted only these scopes: methods that need another answer
-        ``missing_scope`` (users.lookupByEmail and conversations.info check)."""
+        """The token was granted only these scopes: a method that needs another answers
+        ``missing_scope`` with ``needed`` and ``provided``, as Slack does."""
         with self._lock:
             self._tokens[token].scopes = frozenset(scopes)
+
+    def grant_scopes(self, token: str, *scopes: str) -> None:
+        """The workspace also granted these (an optional scope of the manifest, say)."""
+        with self._lock:
+            self._tokens[token].scopes |= frozenset(scopes)
+
+    def scopes_of(self, token: str) -> frozenset[str]:
+        with self._lock:
+            return self._tokens[token].scopes
 
     def revoke_token(self, token: str) -> None:
         """Later calls with this token answer ``token_revoked``; a refresh token issued with it
@@ -235,9 +259,9 @@ class SlackEmulator(
                     refresh.used = True
 
     def now(self) -> float:
-        """Slack's clock: the wall clock plus whatever :meth:`advance` added."""
+        """Slack's clock: the given clock (the wall clock by default) plus what :meth:`advance` added."""
         with self._lock:
-            return time.time() + self._clock_offset
+            return self._clock() + self._clock_offset
 
     def advance(self, seconds: float) -> None:
         """Slack's "now" jumps ahead: rotating tokens past their 12 hours answer ``token_expired``."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,39 @@ class _RateLimit:
 # Slack's rate-limit tiers, calls per minute per workspace and method (the "+" in "20+ per minute"
 # is Slack's head room, not a promise): https://docs.slack.dev/apis/web-api/rate-limits
 RATE_TIERS = {1: 1, 2: 20, 3: 50, 4: 100}
+
+# Each emulated method's tier, from its reference page (docs.slack.dev/reference/methods/<method>,
+# "Rate limits"), applied "per API method per workspace per app", a minute's worth allowed in a
+# burst ("occasional bursts", "sporadic bursts are welcome", "generous burst behavior"). Methods
+# with a "Special" tier that Slack gives no figure for (auth.test, chat.getPermalink, the
+# functions.* pair) and those without a token (api.test, oauth.v2.access) are not limited.
+PUBLISHED_TIERS = {
+    "team.info": 3,
+    "chat.postEphemeral": 4,
+    "chat.update": 3,
+    "chat.delete": 3,
+    "chat.scheduleMessage": 3,
+    "views.open": 4,
+    "views.push": 4,
+    "views.update": 4,
+    "views.publish": 4,
+    "users.info": 4,
+    "users.list": 2,
+    "users.lookupByEmail": 3,
+    "conversations.open": 3,
+    "conversations.info": 3,
+    "conversations.list": 2,
+    "conversations.join": 3,
+    "files.getUploadURLExternal": 4,
+    "files.completeUploadExternal": 4,
+}
+
+# chat.postMessage's own limit (its Special tier): "generally allows posting one message per second
+# per channel", "short bursts >1 allowed" (the rate-limits page above). Slack publishes no size for
+# the burst; 10 is ours, so a thread of replies goes out at once and a loop does not. Its
+# workspace-wide limit has no published figure and is not modelled.
+POST_MESSAGE_PER_CHANNEL_PER_SECOND = 1.0
+POST_MESSAGE_BURST = 10.0
 
 
 class FaultInjection:
@@ -126,6 +160,18 @@ class FaultInjection:
                 )
             )
 
+    @contextlib.contextmanager
+    def unlimited(self) -> Iterator[None]:
+        """Within this block Slack's published rate limits are off (a test's own ``rate_limit()``
+        still applies): for a stretch of a test that needs speed, such as seeding by the hundred."""
+        with self._lock:
+            self._unlimited += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._unlimited -= 1
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
@@ -154,8 +200,31 @@ class FaultInjection:
             return fault
         return None
 
+    def _published_limit(self, call: Call, now: float) -> int | None:
+        """Retry-After for a call over Slack's published limit for its method, else None."""
+        if not self.rate_limits or self._unlimited or call.team_id is None:
+            return None
+        if call.method == "chat.postMessage":
+            key: tuple[Any, ...] = (call.method, call.team_id, str(call.args.get("channel")))
+            per_second, burst = POST_MESSAGE_PER_CHANNEL_PER_SECOND, POST_MESSAGE_BURST
+        elif call.method in PUBLISHED_TIERS:
+            per_minute = RATE_TIERS[PUBLISHED_TIERS[call.method]]
+            key, per_second, burst = (call.method, call.team_id), per_minute / 60, float(per_minute)
+        else:
+            return None
+        tokens, last = self._published_buckets.get(key, (burst, now))
+        tokens = min(burst, tokens + (now - last) * per_second)
+        if tokens < 1:
+            self._published_buckets[key] = (tokens, now)
+            return max(1, math.ceil((1 - tokens) / per_second))
+        self._published_buckets[key] = (tokens - 1, now)
+        return None
+
     def _rate_limited(self, call: Call) -> int | None:
         now = time.perf_counter()
+        published = self._published_limit(call, now)
+        if published is not None:
+            return published
         for rl in self._rate_limits:
             if not self._matches(rl.method, call.method) or (rl.team is not None and rl.team != call.team_id):
                 continue

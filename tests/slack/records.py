@@ -73,7 +73,7 @@ class _Token:
     enterprise_id: str | None
     revoked: bool = False
     expires_at: float | None = None  # on the emulator's clock (`now()`); None: never expires
-    scopes: frozenset[str] | None = None  # None: every scope a method asks for
+    scopes: frozenset[str] = frozenset()  # what the install granted (add_token: the manifest's)
     enterprise_install: bool = False  # an org-wide token: one for every workspace of the org
 
 

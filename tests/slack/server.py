@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from tests.slack.records import Call, _error, _SlackError, _Token
+from tests.slack.scopes import missing_scope
+from tests.slack.web_api.chat import RESPONSE_URL_SECONDS, RESPONSE_URL_USES
 
 if TYPE_CHECKING:
     from tests.slack.emulator import SlackEmulator
@@ -115,6 +117,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("GET")
 
     def _serve(self, verb: str) -> None:
+        emulator = self.server.emulator
+        emulator._answering(+1)
+        try:
+            self._answer(verb)
+        finally:
+            emulator._answering(-1)
+
+    def _answer(self, verb: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         self.server.emulator._arrive_late()
@@ -185,6 +195,18 @@ class HttpServer:
     def base_url(self) -> str:
         """What to give ``WebClient(base_url=...)``."""
         return self.root_url + "api/"
+
+    def _answering(self, change: int) -> None:
+        with self._changed:
+            self._in_flight += change
+            self._changed.notify_all()
+
+    def wait_until_answered(self, timeout: float = 10.0) -> None:
+        """Wait until every request that has arrived has had its answer written, a late one
+        (``delay()``) too: what a client that gave up left behind has then finished."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._in_flight == 0, timeout):
+                raise AssertionError(f"{self._in_flight} request(s) still unanswered after {timeout} s")
 
     def _arrive_late(self) -> None:
         if self.late:
@@ -291,7 +313,7 @@ class HttpServer:
             return "invalid_auth"
         if tok.revoked:
             return "token_revoked"
-        if tok.expires_at is not None and time.time() + self._clock_offset >= tok.expires_at:
+        if tok.expires_at is not None and self.now() >= tok.expires_at:
             return "token_expired"
         return None
 
@@ -329,9 +351,20 @@ class HttpServer:
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
         try:
+            self._check_scope(call, tok)
             return handler(call, tok)
         except _SlackError as exc:
             return exc.response()
+
+    @staticmethod
+    def _check_scope(call: Call, tok: _Token | None) -> None:
+        """Slack refuses a call whose token lacks a scope the method needs: ``missing_scope``, with
+        the scope ``needed`` and those ``provided`` (docs.slack.dev/reference/methods/*, "Errors")."""
+        if tok is None:
+            return
+        needed = missing_scope(call.method, call.args, tok.scopes)
+        if needed is not None:
+            raise _SlackError("missing_scope", needed=needed, provided=",".join(sorted(tok.scopes)))
 
     def _response_url(self, key: str, headers: Any, body: bytes) -> _Reply:
         url = f"{self.root_url}response/{key}"
@@ -354,6 +387,10 @@ class HttpServer:
             )
             if meta is None:
                 return self._text_answer(call, 404, "no_service", HTML, response=_error("no_service"))
+            spent = self._response_url_spent(meta)
+            if spent is not None:
+                self._note("response_url", [f"{spent}: {url}"])
+                return self._text_answer(call, 404, spent, HTML, response=_error(spent))
             fault = self._take_fault("server_error", call)
             if fault is not None:
                 return self._text_answer(call, fault.status, "Internal Server Error", HTML, rejected=True)
@@ -382,6 +419,15 @@ class HttpServer:
                     call, 400, error, HTML, response={**_error(error), "errors": errors}, wait=wait
                 )
             return self._text_answer(call, 200, "ok", HTML, response={"ok": True}, wait=wait)
+
+    def _response_url_spent(self, meta: dict[str, Any]) -> str | None:
+        """Slack's refusal of a response_url past its uses or its time, or None (and one more use)."""
+        if self.now() - meta["issued"] > RESPONSE_URL_SECONDS:
+            return "expired_url"
+        if meta["uses"] >= RESPONSE_URL_USES:
+            return "used_url"
+        meta["uses"] += 1
+        return None
 
     def _upload(self, file_id: str, body: bytes) -> _Reply:
         with self._lock:

@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 from slack_sdk.webhook import WebhookClient
 
 from tests.slack import SignedClient, SlackEmulator, message_errors, serve_wsgi, view_errors
+from tests.slack.scopes import NEEDED
 
 TOKEN = "xoxb-test-token"
 SECRET = "test-signing-secret"
@@ -110,6 +111,26 @@ def test_a_message_whose_blocks_carry_over_12000_characters_is_refused(
     assert any("msg_blocks_too_long" in v for v in slack.violations)
 
 
+def test_the_blocks_themselves_count_towards_msg_blocks_too_long(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    """slackapi/bolt-js #2867: 11,341 characters of `text` refused; the model adds 20 a block."""
+    text = 11_341 - 40 * 283  # 40 sections of 283 characters and one of 21: 11,341 in all
+    sections = [text_section("y" * 283) for _ in range(40)] + [text_section("z" * text)]
+    # 11,341 + 41 × 20 = 12,161: refused, although the text alone is under 12,000.
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="C1", text="long", blocks=sections)
+    assert refused.value.response["error"] == "msg_blocks_too_long"
+    # 11,000 characters in 40 blocks count 11,800: taken.
+    taken = [text_section("w" * 275) for _ in range(40)]
+    assert client.chat_postMessage(channel="C1", text="fits", blocks=taken)["ok"]
+    # An image's alt_text is read out to people and counts as well.
+    image = {"type": "image", "image_url": "https://example.com/a.png", "alt_text": "a" * 2000}
+    with pytest.raises(SlackApiError) as too_long:
+        client.chat_postMessage(channel="C1", text="img", blocks=[*taken[:36], image])
+    assert too_long.value.response["error"] == "msg_blocks_too_long"  # 9,900 + 2,000 + 37 × 20 = 12,640
+
+
 def test_update_delete_and_permalink(slack: SlackEmulator, client: WebClient) -> None:
     posted = client.chat_postMessage(channel="C1", text="v1")
     updated = client.chat_update(channel="C1", ts=posted["ts"], text="v2")
@@ -150,6 +171,10 @@ def test_channel_errors_and_direct_messages(slack: SlackEmulator, client: WebCli
         True,
         False,
     )
+    with pytest.raises(SlackApiError) as err:  # a DM's info needs im:read, which Northline never asks for
+        client.conversations_info(channel=dm)
+    assert (err.value.response["needed"], "im:read" in err.value.response["provided"]) == ("im:read", False)
+    slack.grant_scopes(TOKEN, "im:read")
     assert client.conversations_info(channel=dm)["channel"]["is_im"] is True
 
 
@@ -493,6 +518,26 @@ def test_response_url_records_posts_and_checks_blocks(slack: SlackEmulator) -> N
     assert slack.violations == ["response_url: no more than 50 items allowed [json-pointer:/blocks]"]
 
 
+def test_a_response_url_takes_five_posts_within_thirty_minutes() -> None:
+    """docs.slack.dev/interactivity/handling-user-interaction: "up to five times within 30 minutes"."""
+    now = [1_800_000_000.0]
+    with SlackEmulator(clock=lambda: now[0]) as slack:
+        five = WebhookClient(slack.new_response_url("T1", channel_id="C1"))
+        assert [five.send(text=f"{n}").status_code for n in range(1, 7)] == [200] * 5 + [404]
+        assert slack.calls[-1].error == "http_404" and slack.calls[-1].response == {
+            "ok": False,
+            "error": "used_url",
+        }
+
+        late = WebhookClient(slack.new_response_url("T1", channel_id="C1"))
+        now[0] += 30 * 60  # exactly 30 minutes on: still taken
+        assert late.send(text="just in time").status_code == 200
+        now[0] += 1
+        assert late.send(text="too late").status_code == 404
+        assert slack.calls[-1].response == {"ok": False, "error": "expired_url"}
+        assert [v.split(":")[0] for v in slack.violations] == ["response_url", "response_url"]
+
+
 def test_wait_for_explains_what_was_called(slack: SlackEmulator, client: WebClient) -> None:
     threading.Timer(0.1, lambda: client.chat_postMessage(channel="C1", text="late")).start()
     assert slack.wait_for("chat.postMessage", timeout=2)[0].args["text"] == "late"
@@ -825,3 +870,70 @@ def test_modal_actions_push_and_acks_are_checked(slack: SlackEmulator) -> None:
 
         assert signed.close_view(goal, is_cleared=True).status == 200
         assert seen["closed"] is True
+
+
+def test_a_token_holds_the_manifests_bot_scopes_and_every_method_checks_its_own(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    # manifest.yml's oauth_config.scopes.bot, written out: a scope added there shows up here.
+    manifest = {
+        "commands",
+        "chat:write",
+        "im:write",
+        "users:read",
+        "files:write",
+        "channels:read",
+        "groups:read",
+    }
+    assert slack.scopes_of(TOKEN) == manifest
+    # Every method the emulator answers says which scope it needs (None: none).
+    assert set(slack._methods) == set(NEEDED)
+
+    def refused(call) -> tuple[str, str]:
+        with pytest.raises(SlackApiError) as err:
+            call()
+        answer = err.value.response
+        assert answer["error"] == "missing_scope"
+        return answer["needed"], answer["provided"]
+
+    assert refused(lambda: client.api_call("team.info")) == ("team:read", ",".join(sorted(manifest)))
+    assert refused(lambda: client.conversations_join(channel="C1"))[0] == "channels:join"
+    assert refused(lambda: client.users_lookupByEmail(email="a@example.com"))[0] == "users:read.email"
+    assert refused(lambda: client.conversations_open(users="U1,U2"))[0] == "mpim:write"
+    assert refused(lambda: client.conversations_list(types="im"))[0] == "im:read"
+
+    slack.limit_scopes(TOKEN, set())
+    assert refused(lambda: client.chat_postMessage(channel="C1", text="x")) == ("chat:write", "")
+    assert refused(lambda: client.chat_update(channel="C1", ts="1.2", text="x"))[0] == "chat:write"
+    assert refused(lambda: client.users_info(user="U1"))[0] == "users:read"
+    assert refused(lambda: client.conversations_open(users="U1"))[0] == "im:write"
+    assert refused(lambda: client.files_getUploadURLExternal(filename="a.csv", length=1))[0] == "files:write"
+    assert client.auth_test()["ok"]  # needs no scope
+    assert slack.calls_to("chat.postMessage", ok=True) == []
+
+
+def test_slacks_published_rate_limits_hold_by_default(slack: SlackEmulator, client: WebClient) -> None:
+    # chat.postMessage: one a second per channel, after a burst of 10.
+    assert [client.chat_postMessage(channel="C1", text=f"{n}")["ok"] for n in range(10)] == [True] * 10
+    with pytest.raises(SlackApiError) as err:
+        client.chat_postMessage(channel="C1", text="eleventh")
+    assert err.value.response.status_code == 429 and err.value.response.headers["Retry-After"] == "1"
+    slack.add_channel("C2", "T1", name="random")
+    assert client.chat_postMessage(channel="C2", text="another channel")["ok"]
+    with slack.unlimited():
+        assert client.chat_postMessage(channel="C1", text="unlimited")["ok"]
+    # users.list is Tier 2: 20 a minute per workspace, a minute's worth at once.
+    for _ in range(20):
+        client.users_list()
+    with pytest.raises(SlackApiError) as err:
+        client.users_list()
+    assert err.value.response.status_code == 429 and int(err.value.response.headers["Retry-After"]) == 3
+    assert [c.method for c in slack.rejected] == ["chat.postMessage", "users.list"]
+
+
+def test_without_rate_limits_when_asked() -> None:
+    with SlackEmulator(rate_limits=False) as slack:
+        slack.add_token(TOKEN, "T1")
+        slack.add_channel("C1", "T1", name="general")
+        client = WebClient(token=TOKEN, base_url=slack.base_url)
+        assert all(client.chat_postMessage(channel="C1", text=f"{n}")["ok"] for n in range(30))

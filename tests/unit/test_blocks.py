@@ -12,21 +12,44 @@ from bot.ui.blocks import CONTEXT_CHARS, SECTION_CHARS, context, section
 texts = st.text(min_size=1, max_size=3500)
 
 
+def assert_cut(shown: str, typed: str, limit: int) -> None:
+    """`shown` is `typed` cut to `limit` as Slack readers should see it, checked by its properties
+    (not by cutting again): the text itself when it fits; else a prefix of it, never ending inside
+    an escape such as <@U123|jane>, then "…", within the limit."""
+    if len(typed) <= limit:
+        assert shown == typed
+        return
+    assert len(shown) <= limit and shown.endswith("…")
+    kept = shown[:-1]
+    assert typed.startswith(kept)
+    assert kept.rfind("<") <= kept.rfind(">")
+
+
+def test_a_long_section_is_cut_as_worked_out_here():
+    assert section("x" * 3001)["text"]["text"] == "x" * 2999 + "…"
+    # The 3,000th character would fall inside the mention: cut before it, not through it.
+    assert section("a" * 2995 + "<@U123|jane> and more")["text"]["text"] == "a" * 2995 + "…"
+    # A cut after a space drops the space.
+    assert section("a" * 2998 + " " + "b" * 10)["text"]["text"] == "a" * 2998 + "…"
+    assert section("fits")["text"]["text"] == "fits"
+
+
 @given(texts, st.one_of(st.none(), st.text(min_size=1, max_size=255)))
 def test_section_is_the_models_section(text, block_id):
     block = section(text, block_id=block_id)
+    assert_cut(block["text"]["text"], text, SECTION_CHARS)
     model = SectionBlock(text=MarkdownTextObject(text=block["text"]["text"]), block_id=block_id).to_dict()
     assert block == model
-    assert len(block["text"]["text"]) <= SECTION_CHARS
 
 
 @given(st.lists(texts, min_size=1, max_size=12))
 def test_context_is_the_models_context(items):
     block = context(*items)
+    assert len(block["elements"]) == min(10, len(items))
+    for element, typed in zip(block["elements"], items, strict=False):
+        assert_cut(element["text"], typed, CONTEXT_CHARS)
     model = ContextBlock(elements=[MarkdownTextObject(text=e["text"]) for e in block["elements"]]).to_dict()
     assert block == model
-    assert len(block["elements"]) == min(10, len(items))
-    assert all(len(e["text"]) <= CONTEXT_CHARS for e in block["elements"])
 
 
 def test_a_section_keeps_its_accessory():
@@ -45,9 +68,22 @@ def test_modal_is_the_models_view(title, submit, metadata, lines):
 
     from bot.ui.inputs import modal
 
-    view = modal(
-        "callback", title, [section(line) for line in lines], submit=submit, private_metadata=metadata
-    )
+    blocks = [section(line) for line in lines]
+    view = modal("callback", title, blocks, submit=submit, private_metadata=metadata)
+    assert_cut(view["title"]["text"], title, 24)
+    if submit is None:
+        assert "submit" not in view
+    else:
+        assert_cut(view["submit"]["text"], submit, 24)
+    assert view.get("private_metadata") == (metadata[:3000] or None)  # Slack keeps 3,000 at most
+    if len(blocks) <= 100:
+        assert view["blocks"] == blocks
+    else:  # 99 kept and a note of the rest: 100 blocks, Slack's most for a view
+        note = {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": f"…and {len(blocks) - 99} more not shown here."}],
+        }
+        assert view["blocks"] == [*blocks[:99], note]
     model = View(
         type="modal",
         callback_id="callback",
@@ -58,7 +94,6 @@ def test_modal_is_the_models_view(title, submit, metadata, lines):
         private_metadata=view.get("private_metadata"),
     ).to_dict()
     assert view == model
-    assert len(view["blocks"]) <= 100 and len(view["title"]["text"]) <= 24
 
 
 labels = st.text(min_size=1, max_size=2100)

@@ -108,6 +108,9 @@ class AuthApi:
             refresh.enterprise_id,
         )
         self._tokens[access].expires_at = self.now() + self.ROTATING_TOKEN_SECONDS
+        previous = self._tokens.get(refresh.access_token)
+        if previous is not None:  # a refreshed token holds what the install granted
+            self._tokens[access].scopes = previous.scopes
         new_refresh = self._secret("xoxe-1-")
         self._refresh_tokens[new_refresh] = _RefreshToken(
             new_refresh, refresh.team_id, refresh.user_id, refresh.bot_id, refresh.enterprise_id, access
@@ -121,7 +124,7 @@ class AuthApi:
             "expires_in": self.ROTATING_TOKEN_SECONDS,
             "refresh_token": new_refresh,
             "token_type": "bot",
-            "scope": "commands,chat:write,im:write,users:read,files:write",
+            "scope": ",".join(sorted(self._tokens[access].scopes)),
             "bot_user_id": refresh.user_id,
             "team": {"id": team.id, "name": team.name},
             "enterprise": enterprise,
@@ -171,7 +174,7 @@ class AuthApi:
             "app_id": self.app_id,
             "access_token": token,
             "token_type": "bot",
-            "scope": "commands,chat:write,im:write,users:read,files:write",
+            "scope": ",".join(sorted(self._tokens[token].scopes)),
             "bot_user_id": pending.bot_user_id,
             "team": None if pending.enterprise_install else {"id": team.id, "name": team.name},
             "enterprise": enterprise,

@@ -10,6 +10,11 @@ from typing import Any
 from tests.slack.blockkit import INTERACTIVE_ELEMENTS, MESSAGE_BLOCKS_TEXT_MAX, blocks_text_length
 from tests.slack.records import Call, _SlackError, _Token
 
+# "You can use a response_url to publish a message up to five times within 30 minutes of receiving
+# it" (docs.slack.dev/interactivity/handling-user-interaction, "Message responses").
+RESPONSE_URL_USES = 5
+RESPONSE_URL_SECONDS = 30 * 60
+
 
 class ChatApi:
     """chat.* and response_url messages, and what a test reads of the channels' history. Mixed into
@@ -37,10 +42,19 @@ class ChatApi:
     def new_response_url(
         self, team_id: str | None = None, *, channel_id: str | None = None, user_id: str | None = None
     ) -> str:
-        """A response_url whose POSTs are recorded as ``Call(method="response_url")``."""
+        """A response_url whose POSTs are recorded as ``Call(method="response_url")``. As Slack's
+        does, it takes RESPONSE_URL_USES posts within RESPONSE_URL_SECONDS of being issued
+        (on the emulator's clock, see ``advance()``); after that it answers 404 ``used_url`` or
+        ``expired_url``."""
         with self._lock:
             key = "".join(self._rng.choices(string.ascii_letters + string.digits, k=24))
-            self._response_urls[key] = {"team_id": team_id, "channel_id": channel_id, "user_id": user_id}
+            self._response_urls[key] = {
+                "team_id": team_id,
+                "channel_id": channel_id,
+                "user_id": user_id,
+                "issued": self.now(),
+                "uses": 0,
+            }
         return f"{self.root_url}response/{key}"
 
     def response_url_posts(self, url: str) -> list[Call]:
@@ -53,7 +67,7 @@ class ChatApi:
         if not errors and call.method in ("chat.postMessage", "chat.update") and isinstance(blocks, list):
             size = blocks_text_length(blocks)
             if size > MESSAGE_BLOCKS_TEXT_MAX:
-                self._note(call.method, [f"msg_blocks_too_long: {size} characters of text in blocks"])
+                self._note(call.method, [f"msg_blocks_too_long: {size} characters counted in blocks"])
                 raise _SlackError("msg_blocks_too_long")
         if not errors:
             return

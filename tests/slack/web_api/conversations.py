@@ -203,7 +203,7 @@ class ConversationsApi:
         # groups:read, im:read, mpim:read", the one for the conversation's type; a token without it
         # is refused. A private channel the bot is not in does not exist for it.
         needed = _read_scope(channel)
-        if tok.scopes is not None and needed not in tok.scopes:
+        if needed not in tok.scopes:
             raise _SlackError("missing_scope", needed=needed, provided=",".join(sorted(tok.scopes)))
         if channel.is_private and not (channel.is_member or channel.is_im or channel.is_mpim):
             raise _SlackError("channel_not_found")

@@ -115,7 +115,10 @@ class FunctionsApi:
             if bot is None:
                 raise AssertionError(f"no bot token for {team_id}: the app is not installed there")
             token = self._secret("xwfp-")
-            self._tokens[token] = _Token(token, team_id, bot.user_id, bot.bot_id, bot.enterprise_id)
+            # The execution's token acts as the app's bot: the same scopes as its install.
+            self._tokens[token] = _Token(
+                token, team_id, bot.user_id, bot.bot_id, bot.enterprise_id, scopes=bot.scopes
+            )
             run = FunctionExecution(
                 self._new_id("Fx"), callback_id, team_id, token, inputs, self._new_id("Wx")
             )
