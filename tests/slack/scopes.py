@@ -44,7 +44,7 @@ def _conversations_list(args: dict[str, Any]) -> tuple[str, ...]:
 
 
 # Method -> the scopes it needs (all of them), or a function of the call's arguments giving them.
-# None: the method needs no scope. conversations.info decides by the conversation's type, which
+# None: the method needs no scope. conversations.info and conversations.history decide by the conversation's type, which
 # only the method knows: it checks itself (web_api/conversations.py).
 NEEDED: dict[str, tuple[str, ...] | Callable[[dict[str, Any]], str | tuple[str, ...]] | None] = {
     "api.test": None,
@@ -66,12 +66,18 @@ NEEDED: dict[str, tuple[str, ...] | Callable[[dict[str, Any]], str | tuple[str, 
     "users.lookupByEmail": ("users:read.email",),
     "conversations.open": _conversations_open,
     "conversations.info": None,
+    "conversations.history": None,  # by the conversation's type, like conversations.info (web_api/history.py)
     "conversations.list": _conversations_list,
     "conversations.join": ("channels:join",),
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
     "functions.completeSuccess": None,
     "functions.completeError": None,
+    # docs.slack.dev/reference/methods/assistant.threads.setStatus (and setTitle, setSuggestedPrompts)
+    "assistant.threads.setStatus": ("assistant:write",),
+    "assistant.threads.setTitle": ("assistant:write",),
+    "assistant.threads.setSuggestedPrompts": ("assistant:write",),
+    "apps.connections.open": None,  # an app-level token's connections:write, checked by the method
 }
 
 

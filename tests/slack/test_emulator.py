@@ -884,6 +884,8 @@ def test_a_token_holds_the_manifests_bot_scopes_and_every_method_checks_its_own(
         "files:write",
         "channels:read",
         "groups:read",
+        "assistant:write",
+        "im:history",
     }
     assert slack.scopes_of(TOKEN) == manifest
     # Every method the emulator answers says which scope it needs (None: none).
