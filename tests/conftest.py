@@ -75,6 +75,30 @@ def requires_postgresql():
     )
 
 
+# --- tests that run apart ----------------------------------------------------------------------------
+
+# Under pytest-xdist (`-n auto --dist loadgroup`, pyproject.toml) these run one after another on a
+# single worker, never beside each other: they start processes of their own (Celery workers, a
+# clock, redis-server), or bound how long something takes, which two of them at once on a small
+# machine could overrun. Listed here, by node id prefix, rather than marked in each file, so that
+# the list of what cannot share the machine is read in one place.
+RUN_APART = {
+    "tests/e2e/test_distributed.py": "Celery workers and redis-server in processes of their own",
+    "tests/e2e/test_scheduler.py": "the clock in a process of its own, stopped within ten seconds",
+    "tests/robustness/test_faults.py": "fan-outs killed in subprocesses and bounded in time",
+    "tests/e2e/test_token_rotation.py::test_two_processes": "two processes racing for one refresh",
+    "tests/e2e/test_engine.py": "the pacer's rates, measured in real time",
+    "tests/e2e/test_clock_leadership.py": "clocks in processes of their own, leases in real time",
+}
+APART = "apart"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if item.nodeid.startswith(tuple(RUN_APART)):
+            item.add_marker(pytest.mark.xdist_group(APART))
+
+
 @pytest.fixture(scope="session")
 def _template_database(tmp_path_factory) -> Iterator[str]:
     """Migrate once per run: a template SQLite file copied per test, or a PostgreSQL database of
