@@ -21,10 +21,12 @@ from tests.conftest import ADMIN, ALICE, BOB, CAROL, MALLORY, OTHER_TEAM, TEAM, 
 # (15:00 UTC) is not yet, Tokyo's (01:00 UTC) is more than 6 hours late.
 MONDAY_LONDON = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)
 ZONES = ("Europe/London", "America/New_York", "Asia/Tokyo")
-
-
-def wall_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+# Every test here starts on that Monday (the clock is moved there and ticks on): a run's `now`
+# and the instant the app stamps on what it learns (the clock, when an event arrives) agree, on
+# whatever day the suite runs.
+pytestmark = pytest.mark.now(MONDAY_LONDON)
+# That instant as the database stores it (naive UTC), for ages and "refreshed since".
+AT = MONDAY_LONDON.replace(tzinfo=None)
 
 
 def owners(db, user_ids, team: str = TEAM) -> int:
@@ -62,9 +64,7 @@ def owners(db, user_ids, team: str = TEAM) -> int:
 
 def cache(db, workspace_id: int, user_id: str, *, age: timedelta, **facts) -> None:
     with db.session() as session:
-        session.add(
-            Member(workspace_id=workspace_id, user_id=user_id, refreshed_at=wall_now() - age, **facts)
-        )
+        session.add(Member(workspace_id=workspace_id, user_id=user_id, refreshed_at=AT - age, **facts))
 
 
 def members(db, workspace_id: int) -> dict[str, Member]:
@@ -128,7 +128,7 @@ def test_a_reminder_run_over_300_stale_people_lists_two_pages_and_asks_nobody_al
     assert report.sent == len(london - away) and report.late == len(tokyo - away)
 
     stored = members(db, workspace_id)
-    just_now = wall_now() - timedelta(minutes=5)
+    just_now = AT - timedelta(minutes=5)
     assert all(stored[u].refreshed_at >= just_now for u in people)
     assert all(stored[u].tz == ZONES[i % 3] for i, u in enumerate(people))
     assert all((stored[u].status_emoji == ":palm_tree:") == (u in away) for u in people)
@@ -209,7 +209,7 @@ def test_a_failing_page_keeps_what_earlier_pages_brought(db, emulator, how):
     assert all(stored[u].tz == "Asia/Tokyo" and facts[u].tz == "Asia/Tokyo" for u in first_page)
     # Not reached: the stale cache stands (not "gone"); those never seen are asked alone.
     assert all(facts[u].tz == "Europe/Oslo" and not facts[u].is_deleted for u in stale_cached)
-    assert all(stored[u].refreshed_at < wall_now() - timedelta(days=2) for u in stale_cached)
+    assert all(stored[u].refreshed_at < AT - timedelta(days=2) for u in stale_cached)
     never_seen = set(second_page) - stale_cached
     assert {c.args["user"] for c in emulator.calls_to("users.info")} == never_seen
     assert all(facts[u].tz == "Asia/Tokyo" for u in never_seen)
@@ -258,7 +258,7 @@ def test_a_vacation_set_before_monday_means_no_reminder_and_no_users_info(slack,
     slack.settle()
     alice = members(db, workspace_id)[ALICE]
     assert (alice.status_emoji, alice.status_text) == (":palm_tree:", "Vacationing in Lisbon")
-    assert alice.refreshed_at >= wall_now() - timedelta(minutes=5)
+    assert alice.refreshed_at >= AT - timedelta(minutes=5)
 
     emulator.clear()
     checkin_reminders(db, client_for(emulator), MONDAY_LONDON)
@@ -306,9 +306,7 @@ def test_user_change_for_a_workspace_not_installed_changes_nothing(slack, db, em
     slack.user_change(MALLORY, team_id=OTHER_TEAM, status_emoji=":palm_tree:")
     # A workspace that uninstalled: its data is kept for purging, not updated.
     with db.session() as session:
-        session.execute(
-            update(Workspace).where(Workspace.id == workspace_id).values(uninstalled_at=wall_now())
-        )
+        session.execute(update(Workspace).where(Workspace.id == workspace_id).values(uninstalled_at=AT))
     slack.user_change(ALICE, status_emoji=":palm_tree:")
     slack.settle()
 

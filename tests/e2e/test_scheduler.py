@@ -76,9 +76,8 @@ def test_jobs_run_refuses_a_bad_time_and_kind(cli_env, capsys):
     assert northline("jobs", "run", "frobnicate") == 2  # argparse: invalid choice
 
 
-def test_the_clock_ticks_picks_up_schedule_changes_and_stops_when_told(db, emulator, database_url):
+def test_the_clock_ticks_picks_up_schedule_changes_and_stops_when_told(db, emulator, database_url, now):
     workspace_id = owners_with_key_results(db, emulator, [ALICE])
-    now = datetime.now(UTC)
     # Due in the current minute, in Alice's London time, every day a working day.
     with db.session() as session:
         from storage.models import Workspace
@@ -133,10 +132,11 @@ def test_restarting_the_clock_replaces_its_job_instead_of_adding_one(db, emulato
         ]
 
 
-def test_sigterm_mid_fan_out_stops_within_ten_seconds_and_a_rerun_sends_the_rest(db, emulator, database_url):
+def test_sigterm_mid_fan_out_stops_within_ten_seconds_and_a_rerun_sends_the_rest(
+    db, emulator, database_url, now
+):
     users = [f"U0S{i:02d}" for i in range(30)]
     workspace_id = owners_with_key_results(db, emulator, users, tz="UTC")
-    now = datetime.now(UTC)
     with db.session() as session:
         from storage.models import Workspace
 
