@@ -99,7 +99,22 @@ def count(db, model) -> int:
 # --- OKRs through Slack ------------------------------------------------------------------------------
 
 
-CYCLE = cycle_for(date.today()).name
+def quarter(day: date) -> str:
+    """The calendar quarter holding `day`, named as the app names a cycle ("2026-Q4"): worked out
+    here, not by the app's cycle_for, so that a test can catch the app choosing the wrong one."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def previous_quarter(day: date) -> str:
+    """The quarter before the one holding `day`: 2027-01-20 → "2026-Q4"."""
+    year, index = (day.year, (day.month - 1) // 3 + 1)
+    return f"{year - 1}-Q4" if index == 1 else f"{year}-Q{index - 1}"
+
+
+def next_quarter(day: date) -> str:
+    """The quarter after the one holding `day`: 2026-12-31 → "2027-Q1"."""
+    year, index = (day.year, (day.month - 1) // 3 + 1)
+    return f"{year + 1}-Q1" if index == 4 else f"{year}-Q{index + 1}"
 
 
 def by_block(view: dict) -> dict[str, dict]:
@@ -133,10 +148,19 @@ def create_objective(slack, emulator, user=ALICE, team=TEAM, channel_id=CHANNEL,
 
 
 def seed_objectives(
-    db, n: int, *, owner=ALICE, channel=CHANNEL, key_results=3, checked_in=True, first=1
+    db,
+    n: int,
+    *,
+    owner=ALICE,
+    channel=CHANNEL,
+    key_results=3,
+    checked_in=True,
+    first=1,
+    now: datetime | None = None,
 ) -> None:
-    """n objectives with key results, straight into the database (fast)."""
-    now = datetime.now().replace(microsecond=0)
+    """n objectives of `now`'s quarter (a test's `now` fixture; the clock when not given) with
+    key results, straight into the database (fast)."""
+    now = (now or datetime.now(UTC)).replace(tzinfo=None, microsecond=0)
     with db.session() as session:
         workspace = workspace_for(session, TEAM)
         objectives = [
@@ -145,7 +169,7 @@ def seed_objectives(
                 number=i,
                 title=f"Objective {i}",  # numbers first … first + n - 1
                 owner_id=owner,
-                cycle=CYCLE,
+                cycle=quarter(now.date()),
                 channel_id=channel,
                 created_by=owner,
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -48,11 +48,13 @@ def three_key_results(slack, emulator):
 # --- the modal ----------------------------------------------------------------------------------
 
 
-def test_the_modal_lists_your_key_results_most_overdue_first_with_their_last_check_in(slack, emulator, db):
+def test_the_modal_lists_your_key_results_most_overdue_first_with_their_last_check_in(
+    slack, emulator, db, now
+):
     three_key_results(slack, emulator)
     create_objective(slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "1", ""),))
     ids = kr_ids(db)
-    now = datetime.now().replace(microsecond=0)
+    now = now.replace(tzinfo=None)
     with db.session() as session:
         workspace = workspace_for(session, TEAM)
         entries = [

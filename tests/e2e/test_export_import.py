@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -192,7 +192,7 @@ def test_the_okr_router_dispatches_export(slack):
     assert "nothing to export" in slack.wait_for_response_url()["text"]
 
 
-def test_okr_export_sends_the_workspace_csv_to_a_dm(slack, emulator, db):
+def test_okr_export_sends_the_workspace_csv_to_a_dm(slack, emulator, db, frozen_now):
     seed(db)
     seed_other_team(db)
     response = slack.command("/okr", "export", user_id=ALICE, team_id=TEAM)
@@ -208,7 +208,7 @@ def test_okr_export_sends_the_workspace_csv_to_a_dm(slack, emulator, db):
     (get_url,) = emulator.wait_for("files.getUploadURLExternal", ok=True)
     (upload,) = emulator.wait_for("upload_url", ok=True)
     (complete,) = emulator.wait_for("files.completeUploadExternal", ok=True)
-    today = datetime.now(UTC).date().isoformat()
+    today = frozen_now.date().isoformat()  # the clock stands still: the app's day is the test's
     assert get_url.args["filename"] == f"northline-export-{TEAM}-{today}.csv"
     assert int(get_url.args["length"]) == upload.args["length"]
     assert complete.args["channel_id"] == dm

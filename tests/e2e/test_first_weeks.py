@@ -153,15 +153,13 @@ def test_length_limits_count_what_was_typed_not_the_escapes(slack, emulator, db)
 # --- 14. Slack's ~12,000 characters of text a message ----------------------------------------------
 
 
-def test_a_busy_channels_digest_thread_is_accepted_by_slack_in_full(slack, emulator, db):
+def test_a_busy_channels_digest_thread_is_accepted_by_slack_in_full(slack, emulator, db, now):
     """8 objectives x 4 key results with a 190-character note each: about 14,500 characters of
     thread, which Slack refuses as one message (msg_blocks_too_long)."""
-    from datetime import UTC, datetime
-
     from tests.factories import seed_objectives
 
-    seed_objectives(db, 8, key_results=4, checked_in=False)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    seed_objectives(db, 8, key_results=4, checked_in=False, now=now)
+    now = now.replace(tzinfo=None)
     with db.session() as session:
         from storage.models import KeyResult
 

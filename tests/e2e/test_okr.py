@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.domain.cycles import cycle_for
 from bot.ids import Action, Block, Callback
 from bot.services import assessment
 from bot.services.workspaces import workspace_for
 from storage.models import CheckIn, KeyResult, KeyResultKind, Kra, Objective, Status
 from tests.conftest import ADMIN, ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM, TOKEN
 from tests.factories import (
-    CYCLE,
     answer,
     answer_text,
     by_block,
     count,
     create_objective,
+    next_quarter,
     objective_values,
     opened_view,
+    quarter,
     seed_objectives,
 )
 
@@ -78,14 +78,14 @@ def test_bad_references_and_arguments_are_explained(slack, text, expected):
 # --- new ----------------------------------------------------------------------------------------
 
 
-def test_new_opens_the_modal_with_defaults_and_creates_the_objective(slack, emulator, db):
+def test_new_opens_the_modal_with_defaults_and_creates_the_objective(slack, emulator, db, frozen_now):
     create_kra_row(db, title="Customer value")
     slack.command("/okr", "new Delight new teams", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
     view = opened_view(emulator, Callback.OBJECTIVE_NEW)
     blocks = by_block(view)
     assert blocks[Block.OBJ_TITLE]["element"]["initial_value"] == "Delight new teams"
     assert blocks[Block.OBJ_OWNER]["element"]["initial_user"] == ALICE
-    assert blocks[Block.OBJ_CYCLE]["element"]["initial_option"]["value"] == CYCLE
+    assert blocks[Block.OBJ_CYCLE]["element"]["initial_option"]["value"] == quarter(frozen_now.date())
     assert blocks[Block.OBJ_CHANNEL]["element"]["initial_conversation"] == CHANNEL
     assert blocks[Block.KR_OWNER.of(n=3)]["element"]["initial_user"] == ALICE
     assert blocks[Block.KR_WEIGHT.of(n=5)]["element"]["initial_value"] == "1"
@@ -109,7 +109,7 @@ def test_new_opens_the_modal_with_defaults_and_creates_the_objective(slack, emul
         1,
         "Delight new teams",
         ALICE,
-        CYCLE,
+        quarter(frozen_now.date()),
         CHANNEL,
     )
     assert objective.kra_id == kra_id and objective.status == Status.ACTIVE
@@ -235,12 +235,17 @@ def test_a_sixth_key_result_in_a_forged_payload_is_refused_under_its_title(slack
     assert count(db, Objective) == 0 and count(db, KeyResult) == 0
 
 
-def test_a_parent_or_kra_of_another_workspace_is_refused(slack, emulator, db):
+def test_a_parent_or_kra_of_another_workspace_is_refused(slack, emulator, db, now):
     create_objective(slack, emulator)
     with db.session() as session:
         other = workspace_for(session, OTHER_TEAM)
         foreign = Objective(
-            workspace_id=other.id, number=1, title="Theirs", owner_id=MALLORY, cycle=CYCLE, created_by=MALLORY
+            workspace_id=other.id,
+            number=1,
+            title="Theirs",
+            owner_id=MALLORY,
+            cycle=quarter(now.date()),
+            created_by=MALLORY,
         )
         foreign_kra = Kra(
             workspace_id=other.id, number=1, title="Theirs", owner_id=MALLORY, created_by=MALLORY
@@ -272,7 +277,7 @@ def test_a_parent_or_kra_of_another_workspace_is_refused(slack, emulator, db):
 # --- list ---------------------------------------------------------------------------------------
 
 
-def test_list_mine_person_channel_all_and_the_channel_default(slack, emulator, db):
+def test_list_mine_person_channel_all_and_the_channel_default(slack, emulator, db, frozen_now):
     create_objective(slack, emulator, title="Alice in growth", channel_id=CHANNEL)
     create_objective(slack, emulator, user=BOB, owner=BOB, title="Bob elsewhere", channel_id="C0OTHER")
     mine = answer_text(answer(slack, "/okr", "list", channel_id="D0ALICE"))
@@ -280,14 +285,13 @@ def test_list_mine_person_channel_all_and_the_channel_default(slack, emulator, d
     assert "▓" in mine or "░" in mine
     in_growth = answer_text(answer(slack, "/okr", "list", user_id=BOB, channel_id=CHANNEL))
     assert "Alice in growth" in in_growth and "Bob elsewhere" not in in_growth
-    everyone = answer_text(answer(slack, "/okr", f"list all {CYCLE.lower()}"))
+    everyone = answer_text(answer(slack, "/okr", f"list all {quarter(frozen_now.date()).lower()}"))
     assert "Alice in growth" in everyone and "Bob elsewhere" in everyone
     bobs = answer_text(answer(slack, "/okr", f"list <@{BOB}|bob>"))
     assert "Bob elsewhere" in bobs and "Alice in growth" not in bobs
     channel = answer_text(answer(slack, "/okr", f"list <#{CHANNEL}|growth>", user_id=BOB))
     assert "Alice in growth" in channel and "Bob elsewhere" not in channel
-    next_cycle = cycle_for(date.today()).next().name
-    assert "no objectives" in answer(slack, "/okr", f"list all {next_cycle}")["text"]
+    assert "no objectives" in answer(slack, "/okr", f"list all {next_quarter(frozen_now.date())}")["text"]
 
 
 def test_list_mine_includes_objectives_where_you_own_a_key_result(slack, emulator):
@@ -295,8 +299,8 @@ def test_list_mine_includes_objectives_where_you_own_a_key_result(slack, emulato
     assert "Alice's" in answer_text(answer(slack, "/okr", "list mine", user_id=BOB))
 
 
-def test_list_all_is_cut_inside_slacks_limits(slack, emulator, db):
-    seed_objectives(db, 120)
+def test_list_all_is_cut_inside_slacks_limits(slack, emulator, db, frozen_now):
+    seed_objectives(db, 120, now=frozen_now)
     payload = answer(slack, "/okr", "list all")
     assert len(payload["blocks"]) <= 50
     text = answer_text(payload)

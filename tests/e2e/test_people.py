@@ -25,10 +25,12 @@ from tests.factories import deliveries
 # (15:00 UTC) is not yet, Tokyo's (01:00 UTC) is more than 6 hours late.
 MONDAY_LONDON = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)
 ZONES = ("Europe/London", "America/New_York", "Asia/Tokyo")
-
-
-def wall_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+# Every test here starts on that Monday (the clock is moved there and ticks on): a run's `now`
+# and the instant the app stamps on what it learns (the clock, when an event arrives) agree, on
+# whatever day the suite runs.
+pytestmark = pytest.mark.now(MONDAY_LONDON)
+# That instant as the database stores it (naive UTC), for ages and "refreshed since".
+AT = MONDAY_LONDON.replace(tzinfo=None)
 
 
 def owners(db, user_ids, team: str = TEAM) -> int:
@@ -66,9 +68,7 @@ def owners(db, user_ids, team: str = TEAM) -> int:
 
 def cache(db, workspace_id: int, user_id: str, *, age: timedelta, **facts) -> None:
     with db.session() as session:
-        session.add(
-            Member(workspace_id=workspace_id, user_id=user_id, refreshed_at=wall_now() - age, **facts)
-        )
+        session.add(Member(workspace_id=workspace_id, user_id=user_id, refreshed_at=AT - age, **facts))
 
 
 def members(db, workspace_id: int) -> dict[str, Member]:
@@ -295,7 +295,7 @@ def test_a_vacation_set_before_monday_means_no_reminder_and_no_users_info(slack,
     slack.settle()
     alice = members(db, workspace_id)[ALICE]
     assert (alice.status_emoji, alice.status_text) == (":palm_tree:", "Vacationing in Lisbon")
-    assert alice.refreshed_at >= wall_now() - timedelta(minutes=5)
+    assert alice.refreshed_at >= AT - timedelta(minutes=5)
 
     emulator.clear()
     checkin_reminders(db, client_for(emulator), MONDAY_LONDON)
@@ -343,9 +343,7 @@ def test_user_change_for_a_workspace_not_installed_changes_nothing(slack, db, em
     slack.user_change(MALLORY, team_id=OTHER_TEAM, status_emoji=":palm_tree:")
     # A workspace that uninstalled: its data is kept for purging, not updated.
     with db.session() as session:
-        session.execute(
-            update(Workspace).where(Workspace.id == workspace_id).values(uninstalled_at=wall_now())
-        )
+        session.execute(update(Workspace).where(Workspace.id == workspace_id).values(uninstalled_at=AT))
     slack.user_change(ALICE, status_emoji=":palm_tree:")
     slack.settle()
 

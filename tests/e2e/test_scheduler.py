@@ -134,11 +134,10 @@ class Reports:
 
 
 def test_the_clock_ticks_picks_up_schedule_changes_and_stops_when_told(
-    db, emulator, database_url, monkeypatch
+    db, emulator, database_url, monkeypatch, now
 ):
     reports = Reports(monkeypatch)
     workspace_id = owners_with_key_results(db, emulator, [ALICE])
-    now = datetime.now(UTC)
     # Due in the current minute, in Alice's London time, every day a working day.
     with db.session() as session:
         from storage.models import Workspace
@@ -224,10 +223,11 @@ def test_restarting_the_clock_replaces_its_job_instead_of_adding_one(
         ]
 
 
-def test_sigterm_mid_fan_out_stops_within_ten_seconds_and_a_rerun_sends_the_rest(db, emulator, database_url):
+def test_sigterm_mid_fan_out_stops_within_ten_seconds_and_a_rerun_sends_the_rest(
+    db, emulator, database_url, now
+):
     users = [f"U0S{i:02d}" for i in range(30)]
     workspace_id = owners_with_key_results(db, emulator, users, tz="UTC")
-    now = datetime.now(UTC)
     with db.session() as session:
         from storage.models import Workspace
 

@@ -6,13 +6,13 @@ import json
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain.cycles import cycle_for
 from bot.domain.references import RefKind
 from bot.ids import Action, Block, Callback
 from bot.services import sprint_views
@@ -30,7 +30,7 @@ from storage.models import (
 )
 from storage.repositories import sprints as repo
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, CHANNEL, MALLORY, OTHER_TEAM, TEAM, count_statements
-from tests.factories import open_review, start_sprint
+from tests.factories import open_review, previous_quarter, quarter, start_sprint
 from tests.factories import view_opened as opened_view
 
 OTHER_CHANNEL = "C0SUPPORT"
@@ -42,8 +42,15 @@ NEW_YORK = ZoneInfo("America/New_York")  # Bob's
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def today_in_london() -> date:
-    return datetime.now(LONDON).date()
+@pytest.fixture(autouse=True)
+def _clock_stopped(frozen_now):
+    """The app reads the clock for a sprint's default dates, its days left and this quarter: it is
+    stopped at the test's `now`, so that what the test expects and what the app reads agree even
+    a second before a quarter turns."""
+
+
+def today_in_london(now: datetime) -> date:
+    return now.astimezone(LONDON).date()
 
 
 def default_end(start: date) -> date:
@@ -87,13 +94,13 @@ class Okrs:
     other_workspace: int  # a KR number that only exists in OTHER_TEAM
 
 
-def _objective(session, workspace, title, *, owner=ALICE, channel=CHANNEL, cycle=None, status=Status.ACTIVE):
+def _objective(session, workspace, title, *, cycle, owner=ALICE, channel=CHANNEL, status=Status.ACTIVE):
     objective = Objective(
         workspace_id=workspace.id,
         number=next_number(session, workspace.id, RefKind.OBJ),
         title=title,
         owner_id=owner,
-        cycle=cycle or cycle_for(date.today()).name,
+        cycle=cycle,
         channel_id=channel,
         status=status,
         created_by=owner,
@@ -116,6 +123,7 @@ def _key_result(
     status=Status.ACTIVE,
     kind=KeyResultKind.METRIC,
     number=None,
+    checked_in_at=None,
 ):
     kr = KeyResult(
         workspace_id=workspace.id,
@@ -126,7 +134,7 @@ def _key_result(
         start_value=start,
         target_value=target,
         current_value=current,
-        last_checkin_at=datetime.now() if current is not None else None,
+        last_checkin_at=checked_in_at if current is not None else None,
         owner_id=owner,
         status=status,
     )
@@ -135,26 +143,29 @@ def _key_result(
     return kr.number
 
 
-def seed_okrs(db) -> Okrs:
+def seed_okrs(db, now: datetime) -> Okrs:
     """Objectives of last quarter (so expected progress is 100 % and pace is exact) and this one."""
-    last_quarter = cycle_for(date.today()).previous().name
+    last_quarter, this_quarter = previous_quarter(now.date()), quarter(now.date())
+    key_result = partial(_key_result, checked_in_at=now.replace(tzinfo=None))
     with db.session() as session:
         workspace = workspace_for(session, TEAM)
         growth = _objective(session, workspace, "Delight our customers", cycle=last_quarter)
-        on_track = _key_result(session, workspace, growth, "Cut churn to 2%", start=10, target=2, current=2.4)
-        off_track = _key_result(session, workspace, growth, "Reach 50 NPS", start=30, target=50, current=40)
-        at_risk = _key_result(
+        on_track = key_result(session, workspace, growth, "Cut churn to 2%", start=10, target=2, current=2.4)
+        off_track = key_result(session, workspace, growth, "Reach 50 NPS", start=30, target=50, current=40)
+        at_risk = key_result(
             session, workspace, growth, "Ship self-serve onboarding", current=80, owner=CAROL
         )
-        no_checkin = _key_result(session, workspace, growth, "Launch the referral programme")
-        archived = _key_result(session, workspace, growth, "Old metric", status=Status.ARCHIVED, current=10)
-        support = _objective(session, workspace, "Fast support", channel=OTHER_CHANNEL, owner=CAROL)
-        elsewhere = _key_result(
+        no_checkin = key_result(session, workspace, growth, "Launch the referral programme")
+        archived = key_result(session, workspace, growth, "Old metric", status=Status.ARCHIVED, current=10)
+        support = _objective(
+            session, workspace, "Fast support", cycle=this_quarter, channel=OTHER_CHANNEL, owner=CAROL
+        )
+        elsewhere = key_result(
             session, workspace, support, "First response under 6h", owner=CAROL, start=24, target=6
         )
         other = workspace_for(session, OTHER_TEAM)
-        theirs = _objective(session, other, "Mallory's plan", owner=MALLORY)
-        other_workspace = _key_result(session, other, theirs, "Their KR", owner=MALLORY, number=99)
+        theirs = _objective(session, other, "Mallory's plan", cycle=this_quarter, owner=MALLORY)
+        other_workspace = key_result(session, other, theirs, "Their KR", owner=MALLORY, number=99)
     return Okrs(off_track, at_risk, on_track, no_checkin, archived, elsewhere, other_workspace)
 
 
@@ -233,11 +244,11 @@ def test_in_a_dm_sprints_are_sent_to_a_team_channel_and_nothing_is_stored(slack,
 # --- start ----------------------------------------------------------------------------------------
 
 
-def test_start_opens_the_plan_modal_with_defaults_and_behind_pace_key_results_first(slack, emulator, db):
-    okrs = seed_okrs(db)
+def test_start_opens_the_plan_modal_with_defaults_and_behind_pace_key_results_first(slack, emulator, db, now):
+    okrs = seed_okrs(db, now)
     slack.command("/sprint", "start", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
     view = opened_view(emulator, Callback.SPRINT_START)
-    today = today_in_london()
+    today = today_in_london(now)
     assert block(view, Block.SPRINT_NAME)["element"]["initial_value"] == "Sprint 1"
     assert block(view, Block.SPRINT_START)["element"]["initial_date"] == today.isoformat()
     assert block(view, Block.SPRINT_END)["element"]["initial_date"] == default_end(today).isoformat()
@@ -253,15 +264,15 @@ def test_start_opens_the_plan_modal_with_defaults_and_behind_pace_key_results_fi
     assert not any(f"KR-{okrs.archived} " in o for o in options)
 
 
-def test_start_creates_the_sprint_with_its_key_results_and_tells_the_team(slack, emulator, db):
-    okrs = seed_okrs(db)
+def test_start_creates_the_sprint_with_its_key_results_and_tells_the_team(slack, emulator, db, now):
+    okrs = seed_okrs(db, now)
     values = {
         Block.SPRINT_GOAL: "Onboarding that explains itself",
         Block.SPRINT_KEY_RESULTS: [str(okrs.off_track), str(okrs.elsewhere)],
     }
     start_sprint(slack, emulator, values=values)
     sprint = the_sprint(db)
-    today = today_in_london()
+    today = today_in_london(now)
     assert (sprint.number, sprint.name, sprint.channel_id, sprint.created_by) == (
         1,
         "Sprint 1",
@@ -330,8 +341,8 @@ def test_one_day_and_four_week_sprints_are_fine(slack, emulator, db, days):
     assert (the_sprint(db).ends_on - the_sprint(db).starts_on).days == days
 
 
-def test_a_forged_key_result_from_elsewhere_is_refused_under_its_field(slack, emulator, db):
-    okrs = seed_okrs(db)
+def test_a_forged_key_result_from_elsewhere_is_refused_under_its_field(slack, emulator, db, now):
+    okrs = seed_okrs(db, now)
     slack.command("/sprint", "start", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
     opened_view(emulator, Callback.SPRINT_START)
     for forged_value, message in ((okrs.other_workspace, "not found"), (okrs.archived, "no longer active")):
@@ -380,8 +391,8 @@ def test_the_plan_button_opens_the_modal_for_its_channel(slack, emulator):
 # --- goal, link, unlink ---------------------------------------------------------------------------
 
 
-def test_goal_is_set_by_the_creator_an_admin_or_a_served_key_results_owner_only(slack, emulator, db):
-    okrs = seed_okrs(db)
+def test_goal_is_set_by_the_creator_an_admin_or_a_served_key_results_owner_only(slack, emulator, db, now):
+    okrs = seed_okrs(db, now)
     start_sprint(slack, emulator, values={Block.SPRINT_KEY_RESULTS: [str(okrs.at_risk)]})  # Carol owns it
     assert "Goal of `SPR-1`" in answer(slack, "goal Ship the onboarding", user=ALICE)["text"]
     assert the_sprint(db).goal == "Ship the onboarding"
@@ -409,8 +420,8 @@ def test_commands_without_an_active_sprint_say_how_to_start_one(slack, db):
     assert count(db, Sprint) == 0
 
 
-def test_link_and_unlink_key_results(slack, emulator, db):
-    okrs = seed_okrs(db)
+def test_link_and_unlink_key_results(slack, emulator, db, now):
+    okrs = seed_okrs(db, now)
     start_sprint(slack, emulator)
     text = answer(slack, f"link kr-{okrs.on_track}")["text"]
     assert f"now serves `KR-{okrs.on_track}`" in text and "Aligned" in text
@@ -432,8 +443,8 @@ def test_link_and_unlink_key_results(slack, emulator, db):
     assert links(db) == {}
 
 
-def test_linking_is_refused_to_people_who_may_not_change_the_sprint(slack, emulator, db):
-    okrs = seed_okrs(db)
+def test_linking_is_refused_to_people_who_may_not_change_the_sprint(slack, emulator, db, now):
+    okrs = seed_okrs(db, now)
     start_sprint(slack, emulator)
     # Bob owns the key result but not the sprint: owning what you link does not make you an editor.
     assert "Only the sprint's creator" in answer(slack, f"link KR-{okrs.off_track}", user=BOB)["text"]
@@ -447,9 +458,9 @@ def test_linking_is_refused_to_people_who_may_not_change_the_sprint(slack, emula
 # --- show -----------------------------------------------------------------------------------------
 
 
-def test_show_lists_goal_days_left_key_results_and_alignment(slack, emulator, db):
-    okrs = seed_okrs(db)
-    today = today_in_london()
+def test_show_lists_goal_days_left_key_results_and_alignment(slack, emulator, db, now):
+    okrs = seed_okrs(db, now)
+    today = today_in_london(now)
     values = {
         **_dates(today - timedelta(days=4), today + timedelta(days=6)),
         Block.SPRINT_GOAL: "Onboarding <!channel> that explains itself",
@@ -460,7 +471,7 @@ def test_show_lists_goal_days_left_key_results_and_alignment(slack, emulator, db
     text = answer_text(payload)
     assert "SPR-1" in text and "Onboarding" in text and "<!channel>" not in text
     # Days left count from the asker's own date: Bob's evening in New York is London's next day.
-    assert f"{(today + timedelta(days=6) - datetime.now(NEW_YORK).date()).days} days left" in text
+    assert f"{(today + timedelta(days=6) - now.astimezone(NEW_YORK).date()).days} days left" in text
     assert f"KR-{okrs.off_track}" in text and "▓▓▓▓▓░░░░░ 50%" in text and "off track" in text
     assert f"KR-{okrs.on_track}" in text and "95%" in text and "on track" in text
     assert "Aligned" in text
@@ -476,8 +487,8 @@ def test_show_says_when_a_sprint_is_not_aligned(slack, emulator, db):
 # --- end ------------------------------------------------------------------------------------------
 
 
-def test_end_records_the_review_and_each_key_results_progress(slack, emulator, db):
-    okrs = seed_okrs(db)
+def test_end_records_the_review_and_each_key_results_progress(slack, emulator, db, now):
+    okrs = seed_okrs(db, now)
     start_sprint(
         slack, emulator, values={Block.SPRINT_KEY_RESULTS: [str(okrs.off_track), str(okrs.no_checkin)]}
     )
@@ -577,8 +588,8 @@ def test_a_second_submission_of_the_same_review_is_told_the_sprint_is_closed(sla
     assert the_sprint(db).outcome == SprintOutcome.MET
 
 
-def test_two_people_ending_the_same_sprint_at_once_record_one_review(slack, emulator, db):
-    okrs = seed_okrs(db)
+def test_two_people_ending_the_same_sprint_at_once_record_one_review(slack, emulator, db, now):
+    okrs = seed_okrs(db, now)
     start_sprint(slack, emulator, values={Block.SPRINT_KEY_RESULTS: [str(okrs.at_risk)]})
     alices = open_review(slack, emulator, user=ALICE)
     carols = open_review(slack, emulator, user=CAROL, count=2)  # Carol owns the served key result
@@ -646,8 +657,8 @@ def test_the_review_button_opens_the_review_of_its_sprint(slack, emulator, db):
 # --- repository: what Home, /okr show and the digest call -------------------------------------------
 
 
-def test_current_sprint_loads_in_a_fixed_number_of_statements(slack, emulator, db, database_url):
-    okrs = seed_okrs(db)
+def test_current_sprint_loads_in_a_fixed_number_of_statements(slack, emulator, db, database_url, now):
+    okrs = seed_okrs(db, now)
     start_sprint(slack, emulator)
     quiet = Database.from_url(database_url)  # its own engine: the app's background work is not counted
     try:
@@ -671,9 +682,9 @@ def test_current_sprint_loads_in_a_fixed_number_of_statements(slack, emulator, d
     assert few.count == many.count == 2
 
 
-def test_current_sprints_for_user_and_sprints_serving(slack, emulator, db):
-    okrs = seed_okrs(db)
-    today = today_in_london()
+def test_current_sprints_for_user_and_sprints_serving(slack, emulator, db, now):
+    okrs = seed_okrs(db, now)
+    today = today_in_london(now)
     start_sprint(
         slack,
         emulator,

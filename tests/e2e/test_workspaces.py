@@ -93,12 +93,13 @@ def test_uninstall_keeps_data_until_purged_and_purge_touches_no_other_workspace(
     assert store.find_bot(enterprise_id=None, team_id=OTHER_TEAM) is not None
 
 
-def test_purge_after_the_retention_period(db, monkeypatch, database_url, capsys):
-    from datetime import datetime, timedelta
+def test_purge_after_the_retention_period(db, monkeypatch, database_url, capsys, now):
+    from datetime import timedelta
 
+    today = now.replace(tzinfo=None)
     with db.session() as session:
-        session.add(Workspace(team_id="T0OLD", uninstalled_at=datetime(2026, 1, 1)))
-        session.add(Workspace(team_id="T0RECENT", uninstalled_at=datetime.now() - timedelta(days=3)))
+        session.add(Workspace(team_id="T0OLD", uninstalled_at=today - timedelta(days=40)))
+        session.add(Workspace(team_id="T0RECENT", uninstalled_at=today - timedelta(days=3)))
         session.add(Workspace(team_id="T0ACTIVE"))
     monkeypatch.setenv("DATABASE_URL", database_url)
     with pytest.raises(SystemExit):
