@@ -27,8 +27,11 @@ from bot.domain.references import RefKind, format_ref
 from bot.errors import Conflict, Invalid
 from bot.forms.okr import CheckInEntry
 from bot.services import checkins, kras
-from bot.sources.connections import SourceConfig, url_under
+from bot.sources.connections import Connection, SourceConfig, url_under
+from bot.sources.connectors import Reach, Reading, read_connector
 from bot.sources.read import SourceError, read_http, read_sql
+from bot.sources.spec import SourceSpec
+from bot.sources.window import Window, substitute, window_for
 from bot.ui import sources as ui
 from storage.db import Database
 from storage.models import (
@@ -111,6 +114,7 @@ class _Plan:
     current: float | None
     active: bool
     team_id: str
+    fiscal_start_month: int = 1
 
 
 def _plan(db: Database, binding_id: int) -> _Plan | None:
@@ -157,6 +161,7 @@ def _plan(db: Database, binding_id: int) -> _Plan | None:
             current,
             active and workspace.uninstalled_at is None,
             workspace.team_id,
+            workspace.fiscal_year_start_month or 1,
         )
 
 
@@ -176,28 +181,89 @@ def old_binding_error(plan: _Plan) -> str:
     )
 
 
-def read_source(plan: _Plan, config: SourceConfig, *, timeout: float | None = None) -> float:
+@dataclass(frozen=True)
+class Wanted:
+    """What a binding asks, however it came (a stored binding, a form not yet saved)."""
+
+    connection: str | None
+    kind: str  # as stored: sql or http
+    path: str | None = None
+    pointer: str | None = None
+    query: str | None = None
+
+
+def read_source(
+    plan: _Plan, config: SourceConfig, *, timeout: float | None = None, now: datetime | None = None
+) -> float:
     """The number behind `plan`, read through its declared connection; SourceError otherwise."""
     if plan.connection is None:
         raise SourceError(old_binding_error(plan))
-    connection = config.connections.find(plan.connection, plan.team_id)
+    wanted = Wanted(plan.connection, plan.kind, plan.path, plan.pointer, plan.query)
+    day = (now or datetime.now(UTC)).date()
+    return read_wanted(
+        wanted, plan.team_id, config, window_for(day, plan.fiscal_start_month), timeout=timeout
+    )
+
+
+def connection_of(wanted: Wanted, team_id: str, config: SourceConfig) -> Connection:
+    connection = config.connections.find(wanted.connection, team_id)
     if connection is None:
         raise SourceError(
-            f"the connection {plan.connection} is not declared for this workspace any more "
-            f"(NORTHLINE_SOURCE_{plan.connection.upper()}_URL)"
+            f"the connection {wanted.connection} is not declared for this workspace any more "
+            f"(NORTHLINE_SOURCE_{(wanted.connection or '').upper()}_URL)"
         )
-    if connection.kind != plan.kind:
+    if connection.transport != wanted.kind:
         raise SourceError(f"the connection {connection.name} is now {connection.kind}; bind it again")
+    return connection
+
+
+def read_wanted(
+    wanted: Wanted, team_id: str, config: SourceConfig, window: Window, *, timeout: float | None = None
+) -> float:
+    """The number `wanted` gives now, its placeholders filled from `window`."""
+    connection = connection_of(wanted, team_id, config)
     extra = {"timeout": timeout} if timeout is not None else {}
+    query = substitute(wanted.query, window) if wanted.query else wanted.query
+    path = substitute(wanted.path, window) if wanted.path else wanted.path
     if connection.kind == SourceKind.SQL.value:
-        return read_sql(connection.target, plan.query or "", connection_name=connection.name, **extra)
-    try:
-        url = url_under(connection, plan.path or "/")
-    except ValueError as refused:
-        raise SourceError(str(refused)) from None
-    return read_http(
-        url, plan.pointer or "", secret_headers=connection.secret_headers(), allow=config.allow, **extra
-    )
+        return read_sql(connection.target, query or "", connection_name=connection.name, **extra)
+    if connection.kind == SourceKind.HTTP.value:
+        try:
+            url = url_under(connection, path or "/")
+        except ValueError as refused:
+            raise SourceError(str(refused)) from None
+        return read_http(
+            url, wanted.pointer or "", secret_headers=connection.secret_headers(), allow=config.allow, **extra
+        )
+    reach = Reach(allow=config.allow, **extra)
+    return read_connector(connection, Reading(query, path, wanted.pointer), reach)
+
+
+VALIDATE_SECONDS = 2.0  # a form's trial read: Slack waits 3 s for the answer to a submitted modal
+
+
+def needs_trial(connection: Connection) -> bool:
+    """A ready connector's binding is run once when it is saved; a generic one is not."""
+    return connection.kind not in (SourceKind.SQL.value, SourceKind.HTTP.value)
+
+
+def try_spec(
+    spec: SourceSpec, team_id: str, config: SourceConfig, window: Window, *, timeout: float
+) -> float:
+    """The number a binding not yet saved gives now: SourceError (with its field) otherwise."""
+    connection = config.connections.find(spec.connection, team_id)
+    if connection is None:
+        raise SourceError(
+            f"no connection {spec.connection} is declared for this workspace", field="connection"
+        )
+    wanted = Wanted(spec.connection, connection.transport, spec.path, spec.stored_pointer, spec.query)
+    return read_wanted(wanted, team_id, config, window, timeout=timeout)
+
+
+def origin_of(plan: _Plan, config: SourceConfig) -> str:
+    """An automatic check-in's origin: `source:` and the connector (jira, …), sql or http."""
+    connection = config.connections.find(plan.connection, plan.team_id) if plan.connection else None
+    return f"source:{connection.kind if connection is not None else plan.kind}"
 
 
 def sync_binding(
@@ -218,14 +284,14 @@ def sync_binding(
     if not plan.active:
         return SyncResult(ref=plan.ref, ok=True, skipped=True)
     try:
-        value = read_source(plan, config, timeout=timeout)
+        value = read_source(plan, config, timeout=timeout, now=moment)
         error = None
     except SourceError as failure:
         value, error = None, failure.message
     result = SyncResult(
         ref=plan.ref, ok=error is None, value=value, previous=plan.current, error=error, unit=plan.unit
     )
-    if not _store(db, binding_id, result, moment, notify=notify):
+    if not _store(db, binding_id, result, moment, notify=notify, origin=origin_of(plan, config)):
         return SyncResult(ref=plan.ref, ok=False, error="the binding is gone", skipped=True)
     error = result.error
     if result.notified:
@@ -235,7 +301,9 @@ def sync_binding(
     return result
 
 
-def _store(db: Database, binding_id: int, result: SyncResult, moment: datetime, *, notify: bool) -> bool:
+def _store(
+    db: Database, binding_id: int, result: SyncResult, moment: datetime, *, notify: bool, origin: str
+) -> bool:
     """The number (or the failure) on the binding, in one short transaction; False when the
     binding was removed while its source was read."""
     with db.session() as session:
@@ -246,7 +314,7 @@ def _store(db: Database, binding_id: int, result: SyncResult, moment: datetime, 
         binding.last_run_at = moment
         if result.error is None:
             try:
-                result.recorded = _record(session, workspace, binding, result.value, moment)
+                result.recorded = _record(session, workspace, binding, result.value, moment, origin)
             except Invalid as refused:  # e.g. a milestone given 0.5
                 result.error = f"the value {result.value:g} was refused: {refused.message}"
                 result.ok = False
@@ -262,9 +330,10 @@ def _store(db: Database, binding_id: int, result: SyncResult, moment: datetime, 
     return True
 
 
-def _record(session, workspace: Workspace, binding: SourceBinding, value: float, moment: datetime) -> bool:
+def _record(
+    session, workspace: Workspace, binding: SourceBinding, value: float, moment: datetime, origin: str
+) -> bool:
     """An automatic check-in (or measurement) when the number changed; False when it did not."""
-    origin = f"source:{binding.kind.value}"
     dedupe = f"src:{binding.id}:{moment:%Y%m%dT%H%M}"  # two clocks in the same minute record once
     if binding.key_result_id is not None:
         kr = session.get(KeyResult, binding.key_result_id)

@@ -29,6 +29,7 @@ from bot.ui.blocks import (
 from bot.ui.inputs import channel_input, checkbox_input, modal, select_input, text_input, user_input
 from bot.ui.kra import kra_ref
 from bot.ui.progress import progress_bar
+from bot.ui.sources import provenance
 
 if TYPE_CHECKING:
     from bot.services.assessment import KeyResultStatus, ObjectiveStatus
@@ -168,7 +169,7 @@ def _last_checkin(checkin: CheckIn | None, key_result: KeyResult, tz: ZoneInfo) 
     confidence = f" · {checkin.confidence.replace('_', ' ')}" if checkin.confidence else ""
     note = f" — “{user_text(checkin.note, 300)}”" if checkin.note else ""
     if checkin.automatic:  # a bound data source: nobody typed it
-        who = f"automatic, from its {checkin.origin.removeprefix('source:')} source"
+        who = f"automatic, from {provenance(checkin.origin)}, {local_day(checkin.created_at, tz, '%H:%M')}"
     elif checkin.origin == BY_WORKFLOW:  # a workflow step that ran with nobody present
         who = f"by workflow for <@{checkin.author_id}>"
     else:
