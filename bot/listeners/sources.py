@@ -20,7 +20,8 @@ from bot.services.workspaces import now as _now
 from bot.sources import bindings
 from bot.sources.form import block_of, parse_source
 from bot.sources.read import SourceError
-from bot.sources.sync import VALIDATE_SECONDS, needs_trial, sync_binding, try_spec
+from bot.sources.reading import VALIDATE_SECONDS, needs_trial, try_spec
+from bot.sources.sync import sync_binding
 from bot.sources.window import window_for
 from bot.ui import sources as ui
 

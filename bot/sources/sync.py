@@ -27,11 +27,10 @@ from bot.domain.references import RefKind, format_ref
 from bot.errors import Conflict, Invalid
 from bot.forms.okr import CheckInEntry
 from bot.services import checkins, kras
-from bot.sources.connections import Connection, SourceConfig, url_under
-from bot.sources.connectors import Reach, Reading, read_connector
-from bot.sources.read import SourceError, read_http, read_sql
-from bot.sources.spec import SourceSpec
-from bot.sources.window import Window, substitute, window_for
+from bot.sources.connections import SourceConfig
+from bot.sources.read import SourceError
+from bot.sources.reading import Wanted, read_wanted
+from bot.sources.window import window_for
 from bot.ui import sources as ui
 from storage.db import Database
 from storage.models import (
@@ -181,17 +180,6 @@ def old_binding_error(plan: _Plan) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Wanted:
-    """What a binding asks, however it came (a stored binding, a form not yet saved)."""
-
-    connection: str | None
-    kind: str  # as stored: sql or http
-    path: str | None = None
-    pointer: str | None = None
-    query: str | None = None
-
-
 def read_source(
     plan: _Plan, config: SourceConfig, *, timeout: float | None = None, now: datetime | None = None
 ) -> float:
@@ -203,61 +191,6 @@ def read_source(
     return read_wanted(
         wanted, plan.team_id, config, window_for(day, plan.fiscal_start_month), timeout=timeout
     )
-
-
-def connection_of(wanted: Wanted, team_id: str, config: SourceConfig) -> Connection:
-    connection = config.connections.find(wanted.connection, team_id)
-    if connection is None:
-        raise SourceError(
-            f"the connection {wanted.connection} is not declared for this workspace any more "
-            f"(NORTHLINE_SOURCE_{(wanted.connection or '').upper()}_URL)"
-        )
-    if connection.transport != wanted.kind:
-        raise SourceError(f"the connection {connection.name} is now {connection.kind}; bind it again")
-    return connection
-
-
-def read_wanted(
-    wanted: Wanted, team_id: str, config: SourceConfig, window: Window, *, timeout: float | None = None
-) -> float:
-    """The number `wanted` gives now, its placeholders filled from `window`."""
-    connection = connection_of(wanted, team_id, config)
-    extra = {"timeout": timeout} if timeout is not None else {}
-    query = substitute(wanted.query, window) if wanted.query else wanted.query
-    path = substitute(wanted.path, window) if wanted.path else wanted.path
-    if connection.kind == SourceKind.SQL.value:
-        return read_sql(connection.target, query or "", connection_name=connection.name, **extra)
-    if connection.kind == SourceKind.HTTP.value:
-        try:
-            url = url_under(connection, path or "/")
-        except ValueError as refused:
-            raise SourceError(str(refused)) from None
-        return read_http(
-            url, wanted.pointer or "", secret_headers=connection.secret_headers(), allow=config.allow, **extra
-        )
-    reach = Reach(allow=config.allow, **extra)
-    return read_connector(connection, Reading(query, path, wanted.pointer), reach)
-
-
-VALIDATE_SECONDS = 2.0  # a form's trial read: Slack waits 3 s for the answer to a submitted modal
-
-
-def needs_trial(connection: Connection) -> bool:
-    """A ready connector's binding is run once when it is saved; a generic one is not."""
-    return connection.kind not in (SourceKind.SQL.value, SourceKind.HTTP.value)
-
-
-def try_spec(
-    spec: SourceSpec, team_id: str, config: SourceConfig, window: Window, *, timeout: float
-) -> float:
-    """The number a binding not yet saved gives now: SourceError (with its field) otherwise."""
-    connection = config.connections.find(spec.connection, team_id)
-    if connection is None:
-        raise SourceError(
-            f"no connection {spec.connection} is declared for this workspace", field="connection"
-        )
-    wanted = Wanted(spec.connection, connection.transport, spec.path, spec.stored_pointer, spec.query)
-    return read_wanted(wanted, team_id, config, window, timeout=timeout)
 
 
 def origin_of(plan: _Plan, config: SourceConfig) -> str:

@@ -21,8 +21,9 @@ from bot.services.workspaces import workspace_for
 from bot.settings import Settings
 from bot.sources.bindings import bind
 from bot.sources.connections import ConnectionsError, SourceConfig, parse_connections
+from bot.sources.reading import try_spec
 from bot.sources.spec import SourceSpec
-from bot.sources.sync import sync_binding, sync_due_sources, try_spec
+from bot.sources.sync import sync_binding, sync_due_sources
 from bot.sources.window import Window, window_for
 from storage.models import CheckIn, SourceBinding
 from storage.repositories import okrs as okr_repo
@@ -628,5 +629,66 @@ def test_the_form_refuses_another_workspaces_connector(slack, emulator, db):
         view, {Block.SOURCE_CONNECTION: "theirjira", Block.SOURCE_QUERY: "project = APP"}, user_id=ADMIN
     )
     assert "No connection theirjira is declared" in json.dumps(response.json()["errors"])
+    with db.session() as session:
+        assert session.query(SourceBinding).count() == 0
+
+
+# --- OKRs as code ----------------------------------------------------------------------------------------
+
+YAML = """\
+team: T0NORTH1
+cycle: 2026-Q4
+objectives:
+  - key: ship
+    title: Ship what customers asked for
+    owner: U0ALICE1
+    key_results:
+      - title: Bugs closed this quarter
+        start: 0
+        target: 40
+        source:
+          connection: jira
+          query: project = APP AND resolved >= {cycle_start}
+          every: 120
+      - title: Signups
+        start: 0
+        target: 2000
+        source: {connection: sheet, path: "/spreadsheets/d/e/2PACX-1vRfake/pub?gid=0&single=true&output=csv", cell: B}
+"""
+
+
+def test_a_connector_in_okrs_as_code_is_tried_then_bound(db, config, fakes):
+    from bot.services.importer import import_file, try_sources
+
+    with db.session() as session:
+        workspace_for(session, TEAM)
+    assert try_sources(db, YAML, team_id=None, today=T0.date(), sources=config) == 2
+    assert fakes["jira"].seen[0].body == {"jql": "project = APP AND resolved >= 2026-10-01"}
+    with db.session() as session:
+        import_file(session, YAML, team_id=None, sources=config)
+    with db.session() as session:
+        rows = session.scalars(select(SourceBinding).order_by(SourceBinding.id)).all()
+        assert [(b.connection, b.query, b.path, b.pointer, b.every_minutes) for b in rows] == [
+            ("jira", "project = APP AND resolved >= {cycle_start}", None, None, 120),
+            ("sheet", None, SHEET_PATH, "B", 60),
+        ]
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "message"),
+    [
+        (("project = APP AND", "storypoint = 3 AND"), 13, "Jira says the JQL is not valid"),
+        (("cell: B}", "cell: Q7}"), 18, "the CSV has no cell Q7"),
+    ],
+)
+def test_a_connector_that_gives_no_number_refuses_the_file_by_line(db, config, change, line, message):
+    from bot.services.importer import ImportRejected, try_sources
+
+    with db.session() as session:
+        workspace_for(session, TEAM)
+    with pytest.raises(ImportRejected) as raised:
+        try_sources(db, YAML.replace(*change), team_id=None, today=T0.date(), sources=config)
+    [problem] = raised.value.problems
+    assert problem.line == line and message in problem.message
     with db.session() as session:
         assert session.query(SourceBinding).count() == 0
