@@ -281,11 +281,14 @@ def _redirect(target: _Target, status: int, location: str | None) -> FetchError:
 JSON = ("application/json", "+json")
 
 
-def _check_headers(target: _Target, response, accept: Sequence[str]) -> None:
-    """A redirect is an error; a 2xx answer must be of an accepted type; any answer uncompressed.
+def _check_headers(target: _Target, response, accept: Sequence[str], redirects: bool = False) -> None:
+    """A redirect is an error (returned instead with `redirects`, for a caller that follows it
+    itself with no secret); a 2xx answer must be of an accepted type; any answer uncompressed.
     `accept`: media types, or suffixes starting with + (+json)."""
     status = response.status
     if 300 <= status < 400:
+        if redirects and status in (301, 302, 303, 307, 308):
+            return
         raise _redirect(target, status, response.headers.get("Location"))
     encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
     if not 200 <= status < 300:
@@ -344,9 +347,10 @@ class _Request:
     headers: Mapping[str, str]
     body: bytes | None
     accept: Sequence[str]
+    redirects: bool = False
 
 
-_KEPT_HEADERS = ("retry-after", "x-ratelimit-remaining", "x-ratelimit-reset", "content-type")
+_KEPT_HEADERS = ("retry-after", "x-ratelimit-remaining", "x-ratelimit-reset", "content-type", "location")
 
 
 def _exchange(
@@ -377,7 +381,7 @@ def _exchange(
             )
             response = connection.getresponse()
             deadline.left()  # headers cut short by the deadline are no answer
-            _check_headers(target, response, request.accept)
+            _check_headers(target, response, request.accept, request.redirects)
             kept = {name: response.headers[name] for name in _KEPT_HEADERS if name in response.headers}
             return Answer(response.status, kept, _body(response, deadline, max_bytes))
     except FetchError:
@@ -404,10 +408,13 @@ def fetch(
     max_bytes: int = MAX_BYTES,
     resolver: Resolver = system_resolver,
     ssl_context: ssl.SSLContext | None = None,
+    redirects: bool = False,
 ) -> Answer:
     """The answer to one request of `url` (GET, or POST with `body`), within `timeout` seconds in
     all, or within `deadline` when several requests share one. A 2xx answer must be of a type in
-    `accept`; a 4xx or 5xx is returned, for the caller to say what the provider meant.
+    `accept`; a 4xx or 5xx is returned, for the caller to say what the provider meant; a redirect
+    is an error, or returned (its `location` header kept) with `redirects`, for a caller that
+    sends no secret to follow it through this function again.
 
     `headers` go to `url` alone. `allow`: the operator's allow-list entries. `resolver` and
     `ssl_context` are for tests (a name mapped to a local listener; a test certificate)."""
@@ -432,7 +439,7 @@ def fetch(
         **{name: value for name, value in (headers or {}).items() if name.lower() != "host"},
     }
     _check_sent(sent)
-    request = _Request(method, sent, body, tuple(accept))
+    request = _Request(method, sent, body, tuple(accept), redirects)
     unreachable = _Unreachable("could not reach the source")
     for address in addresses:  # the request is sent once: only a failed connection moves on
         try:

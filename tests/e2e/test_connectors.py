@@ -106,7 +106,15 @@ def fakes() -> Iterator[dict]:
                 "nan": ("vector", [{"metric": {}, "value": [1, "NaN"]}]),
             }
         ),
-        "sheet": SheetFake({SHEET_PATH: CSV}),
+        "sheet": SheetFake(
+            {SHEET_PATH: CSV},
+            moved={
+                "/published": SHEET_PATH,
+                "/loop": "/loop",
+                "/relative": "nowhere",
+                "/to-metadata": "http://169.254.169.254/latest/meta-data",
+            },
+        ),
     }
     yield made
     for fake in made.values():
@@ -304,6 +312,17 @@ def test_a_spreadsheet_reads_a_cell_or_a_columns_last_value(config):
     assert _read(config, connection="sheet", path=SHEET_PATH, cell="C") == 44.5
 
 
+def test_a_published_sheets_redirect_is_followed_with_its_checks(config, fakes):
+    assert _read(config, connection="sheet", path="/published", cell="B2") == 120
+    assert [s.path for s in fakes["sheet"].seen] == ["/published", SHEET_PATH.split("?")[0]]
+    assert (
+        "redirected more than 3 times" in _fails(config, connection="sheet", path="/loop", cell="B2").message
+    )
+    assert "not a full URL" in _fails(config, connection="sheet", path="/relative", cell="B2").message
+    refused = _fails(config, connection="sheet", path="/to-metadata", cell="B2").message
+    assert "link-local address, which Northline does not reach" in refused
+
+
 # --- errors in words ----------------------------------------------------------------------------------
 
 
@@ -492,8 +511,15 @@ def test_a_promql_label_matcher_is_not_taken_for_a_placeholder():
     assert window_for(date(2026, 12, 1), fiscal_start_month=2).cycle_start == date(2026, 11, 1)
 
 
-def test_a_connector_syncs_as_an_automatic_check_in_from_jira(slack, db, config, fakes):
+def test_a_connector_syncs_as_an_automatic_check_in_from_jira(slack, emulator, db, config, fakes):
+    from bot.jobs.digest import channel_digests
+    from storage.models import Objective
+    from tests.conftest import CHANNEL
+    from tests.factories import FRIDAY_LONDON, clients, published
+
     obj, (kr,) = make_objective(db)
+    with db.session() as session:
+        session.scalars(select(Objective)).one().channel_id = CHANNEL
     binding_id = _bind(db, kr, config, connection="jira", query="project = APP AND resolved >= {cycle_start}")
     with db.session() as session:
         binding = session.get(SourceBinding, binding_id)
@@ -506,6 +532,10 @@ def test_a_connector_syncs_as_an_automatic_check_in_from_jira(slack, db, config,
         assert (check_in.value, check_in.origin, check_in.automatic) == (3, "source:jira", True)
     show = answer_text(answer(slack, "/okr", f"show OBJ-{obj}"))
     assert "automatic, from Jira, 09:00" in show
+    assert "from Jira, 09:00" in json.dumps(published(slack, emulator), ensure_ascii=False)
+    channel_digests(db, clients(emulator), FRIDAY_LONDON)
+    thread = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args.get("thread_ts")]
+    assert "updated from Jira" in json.dumps([c.args["blocks"] for c in thread])
 
 
 def test_a_failing_connector_tells_its_owner_once_and_is_retried(db, config, fakes):

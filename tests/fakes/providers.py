@@ -367,14 +367,23 @@ class PrometheusFake(Fake):
 
 
 class SheetFake(Fake):
-    """Published CSVs by path (as Google Sheets serves them: text/csv)."""
+    """Published CSVs by path (as Google Sheets serves them: text/csv). `moved`: paths answering
+    307 to another URL, as Google's published link does to googleusercontent.com."""
 
-    def __init__(self, sheets: dict[str, str]) -> None:
-        self.sheets = sheets
+    def __init__(self, sheets: dict[str, str], moved: dict[str, str] | None = None) -> None:
+        self.sheets, self.moved = sheets, moved or {}
         super().__init__()
 
     def answer(self, seen: Seen):
         path = self.path_of(seen)
+        if seen.method == "GET" and path in self.moved:
+            target = self.moved[path]
+            location = self.origin + target if target.startswith("/") else target
+            return (
+                307,
+                ("text/html; charset=UTF-8", "<html>Temporary Redirect</html>"),
+                {"Location": location},
+            )
         if seen.method == "GET" and path in self.sheets:
             return 200, ("text/csv; charset=utf-8", self.sheets[path]), {}
         return 404, ("text/html; charset=utf-8", "<html>Not Found</html>"), {}

@@ -45,13 +45,36 @@ def call(
     body: object | None = None,
     headers: Mapping[str, str] | None = None,
     accept: Sequence[str] = JSON,
+    redirects: bool = False,
 ) -> Answer:
     """One request of `path` under `connection`'s origin with its secret: a GET, or a POST of
-    `body` as JSON. Its failures (unreachable, too slow, refused by the fetcher) as SourceError."""
+    `body` as JSON. Its failures (unreachable, too slow, refused by the fetcher) as SourceError.
+    `redirects`: a redirect is returned rather than refused (for a connection with no secret)."""
     try:
         url = url_under(connection, path)
     except ValueError as refused:
         raise SourceError(str(refused), field="path") from None
+    return call_url(
+        url,
+        reach,
+        connection.secret_headers(),
+        body=body,
+        headers=headers,
+        accept=accept,
+        redirects=redirects,
+    )
+
+
+def call_url(
+    url: str,
+    reach: Reach,
+    secret: Mapping[str, str],
+    *,
+    body: object | None = None,
+    headers: Mapping[str, str] | None = None,
+    accept: Sequence[str] = JSON,
+    redirects: bool = False,
+) -> Answer:
     extra = {"resolver": reach.resolver} if reach.resolver is not None else {}
     try:
         return fetch(
@@ -60,9 +83,10 @@ def call(
             body=None if body is None else json.dumps(body).encode(),
             content_type="application/json",
             accept=accept,
-            headers={**connection.secret_headers(), **(headers or {})},
+            headers={**secret, **(headers or {})},
             allow=reach.allow,
             deadline=reach.deadline,
+            redirects=redirects,
             **extra,
         )
     except FetchError as error:

@@ -1,7 +1,8 @@
 """A published spreadsheet: one cell of a CSV (Google Sheets' "Publish to the web" as CSV, an
 Excel workbook's CSV link, any CSV file served over http(s)).
 
-The connection is the origin that serves the CSV (no token: a published CSV is public); the
+The connection is the origin that serves the CSV (no token: a published CSV is public, so its
+redirects may be followed: `_followed`); the
 binding gives its path and a cell: `B7`, or a column (`B`) for its last value, so a sheet that
 gains a row each week is read at its newest. The answer must say text/csv (or text/plain) and is
 read as UTF-8; numbers as people write them ("1,234", "98.5%", "$1,200") are understood.
@@ -12,13 +13,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+from urllib.parse import urlsplit
 
 from bot.sources.connections import Connection
-from bot.sources.connectors.common import Reach, Reading, call, status_error
+from bot.sources.connectors.common import Reach, Reading, call, call_url, status_error
+from bot.sources.fetch import Answer
 from bot.sources.read import SourceError, as_number
 
 CELL = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})?")  # B7: one cell; B: the column's last value
 PROVIDER = "The spreadsheet's server"
+MAX_REDIRECTS = 3
 ACCEPT = ("text/csv", "text/plain", "application/csv")
 
 
@@ -31,7 +35,9 @@ def column_index(letters: str) -> int:
 
 
 def read(connection: Connection, reading: Reading, reach: Reach) -> float:
-    answer = call(connection, reading.path or "/", reach, accept=ACCEPT)
+    answer = _followed(
+        connection, call(connection, reading.path or "/", reach, accept=ACCEPT, redirects=True), reach
+    )
     if not answer.ok:
         if answer.status == 404:
             raise SourceError(
@@ -43,6 +49,33 @@ def read(connection: Connection, reading: Reading, reach: Reach) -> float:
     except (UnicodeDecodeError, csv.Error):
         raise SourceError("the CSV could not be read as UTF-8 text", field="path") from None
     return cell_value(rows, reading.pointer or "")
+
+
+def _followed(connection: Connection, answer: Answer, reach: Reach) -> Answer:
+    """The answer at the end of at most MAX_REDIRECTS redirects (Google Sheets' published link
+    answers with one to googleusercontent.com). A spreadsheet connection has no secret, so
+    nothing secret follows; each hop goes through the fetcher again (its address checked, the same
+    deadline), https never turns into http, and relative or odd locations are refused."""
+    for _ in range(MAX_REDIRECTS):
+        if not 300 <= answer.status < 400:
+            return answer
+        location = (answer.headers.get("location") or "").strip()
+        parts = urlsplit(location)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SourceError(
+                "the spreadsheet's server redirected to an address that is not a full URL", field="path"
+            )
+        if parts.scheme == "http" and connection.target.startswith("https:"):
+            raise SourceError(
+                "the spreadsheet's server redirected from https to plain http; Northline refuses that",
+                field="path",
+            )
+        answer = call_url(location, reach, {}, accept=ACCEPT, redirects=True)
+    if 300 <= answer.status < 400:
+        raise SourceError(
+            f"the spreadsheet's server redirected more than {MAX_REDIRECTS} times", field="path"
+        )
+    return answer
 
 
 def cell_value(rows: list[list[str]], cell: str) -> float:
