@@ -33,9 +33,22 @@ def connection_of(wanted: Wanted, team_id: str, config: SourceConfig) -> Connect
             f"the connection {wanted.connection} is not declared for this workspace any more "
             f"(NORTHLINE_SOURCE_{(wanted.connection or '').upper()}_URL)"
         )
-    if connection.transport != wanted.kind:
+    if connection.transport != wanted.kind or not _fits(connection.kind, wanted):
         raise SourceError(f"the connection {connection.name} is now {connection.kind}; bind it again")
     return connection
+
+
+def _fits(kind: str, wanted: Wanted) -> bool:
+    """Whether a stored binding's fields are what `kind` reads: a connection the operator
+    re-declared as another kind (http → jira) must not read an old binding's fields as new ones."""
+    query, path, pointer = bool(wanted.query), bool(wanted.path), wanted.pointer is not None
+    if kind == HTTP:
+        return pointer and not query
+    if kind == "spreadsheet":
+        return path and pointer and not query
+    if kind in (SQL, "jira"):
+        return query and not path
+    return query and not path and not pointer  # github, linear, prometheus
 
 
 def read_wanted(

@@ -722,3 +722,14 @@ def test_a_connector_that_gives_no_number_refuses_the_file_by_line(db, config, c
     assert problem.line == line and message in problem.message
     with db.session() as session:
         assert session.query(SourceBinding).count() == 0
+
+
+def test_a_binding_is_not_read_through_a_connection_redeclared_as_another_kind(db, config, fakes):
+    _, (kr,) = make_objective(db)
+    binding_id = _bind(db, kr, config, connection="prom", query="scalar(42)")
+    redeclared = {**_environment(fakes), "NORTHLINE_SOURCE_PROM_KIND": "spreadsheet"}
+    redeclared.pop("NORTHLINE_SOURCE_PROM_TOKEN")
+    changed = SourceConfig(parse_connections(redeclared, several_workspaces=True), allow=ALLOW)
+    result = sync_binding(db, None, binding_id, T0, config=changed)
+    assert not result.ok and "the connection prom is now spreadsheet; bind it again" in result.error
+    assert fakes["prometheus"].seen == []
