@@ -185,12 +185,14 @@ def _last_checkin(checkin: CheckIn | None, key_result: KeyResult, tz: ZoneInfo) 
 def _source_line(binding) -> str:
     if binding is None:
         return ""
+    # The connection's name says which one (`jira`); its kind is how it is read (sql or http).
+    named = f" · `{binding.connection}`" if binding.connection else ""
     if binding.failing_since is not None:
         return (
             f"\n    :warning: _its {binding.kind.value} source is failing since {binding.failing_since:%Y-%m-%d %H:%M} UTC:_ "
-            f"{user_text(binding.last_error or 'unknown error', 300)}"
+            f"{user_text(binding.last_error or 'unknown error', 300)}{named}"
         )
-    return f"\n    _updates itself from its {binding.kind.value} source every {binding.every_minutes} min_"
+    return f"\n    _updates itself from its {binding.kind.value} source every {binding.every_minutes} min_{named}"
 
 
 def objective_detail(detail: ObjectiveDetail, tz: ZoneInfo = UTC) -> dict:

@@ -531,7 +531,7 @@ def test_a_connector_syncs_as_an_automatic_check_in_from_jira(slack, emulator, d
         check_in = session.scalars(select(CheckIn)).one()
         assert (check_in.value, check_in.origin, check_in.automatic) == (3, "source:jira", True)
     show = answer_text(answer(slack, "/okr", f"show OBJ-{obj}"))
-    assert "automatic, from Jira, 09:00" in show
+    assert "automatic, from Jira, 09:00" in show and "every 60 min_ · `jira`" in show
     assert "from Jira, 09:00" in json.dumps(published(slack, emulator), ensure_ascii=False)
     channel_digests(db, clients(emulator), FRIDAY_LONDON)
     thread = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args.get("thread_ts")]
