@@ -1,7 +1,8 @@
 """The *Data source* modal's state → a SourceSpec (or None: no source), every problem under its
 field, the connection checked against the ones declared for the workspace. The form has one
 field per shape of answer: its *pointer* field is a JSON pointer for an http connection, the
-field to add up for Jira (`sum`) and the cell of a spreadsheet (`cell`)."""
+field to add up for Jira (`sum`), a GitHub repository's metric (`metric`) and the cell of a
+spreadsheet (`cell`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ BLOCKS = {
     "pointer": Block.SOURCE_POINTER,
     "sum": Block.SOURCE_POINTER,
     "cell": Block.SOURCE_POINTER,
+    "metric": Block.SOURCE_POINTER,
     "query": Block.SOURCE_QUERY,
     "every": Block.SOURCE_EVERY,
 }
@@ -44,7 +46,7 @@ def parse_source(view: dict, connections: Connections, team_id: str | None) -> S
     takes = TAKES[connection.kind]
     # Only the fields this kind takes: what is left in the others from another choice is not part of it.
     data = {name: text(values.get(block)) or None for name, block in _FROM_BLOCK.items() if name in takes}
-    for name in ("pointer", "sum", "cell"):
+    for name in ("pointer", "sum", "cell", "metric"):
         if name in takes:
             data[name] = text(values.get(Block.SOURCE_POINTER)) or None
     data["every"] = text(values.get(Block.SOURCE_EVERY)) or None

@@ -46,9 +46,9 @@ def _fits(kind: str, wanted: Wanted) -> bool:
         return pointer and not query
     if kind == "spreadsheet":
         return path and pointer and not query
-    if kind in (SQL, "jira"):
+    if kind in (SQL, "jira", "github"):  # jira's pointer: a field to sum; github's: a metric
         return query and not path
-    return query and not path and not pointer  # github, linear, prometheus
+    return query and not path and not pointer  # linear, prometheus
 
 
 def read_wanted(

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from bot.sources.connections import NAME, Connection, path_problem
+from bot.sources.connectors.github import METRICS, REPOSITORY
 from bot.sources.connectors.linear import filter_problem
 from bot.sources.connectors.spreadsheet import CELL
 from bot.sources.window import unknown_placeholder
@@ -43,12 +44,13 @@ class SourceSpec(BaseModel):
     query: str | None = None
     sum: str | None = None
     cell: str | None = None
+    metric: str | None = None
     every: int = EVERY_DEFAULT
 
     @property
     def stored_pointer(self) -> str | None:
         """What the binding's `pointer` column keeps: the JSON pointer, Jira's field or the cell."""
-        return self.sum or self.cell or self.pointer
+        return self.sum or self.cell or self.metric or self.pointer
 
     @model_validator(mode="before")
     @classmethod
@@ -98,6 +100,14 @@ class SourceSpec(BaseModel):
             raise ValueError("sum is a Jira field's id, e.g. customfield_10016 (story points)")
         return text or None
 
+    @field_validator("metric", mode="before")
+    @classmethod
+    def _metric(cls, value: Any) -> str | None:
+        text = (_text(value) or "").lower()
+        if text and text not in METRICS:
+            raise ValueError(f"metric is one of {', '.join(METRICS)}")
+        return text or None
+
     @field_validator("cell", mode="before")
     @classmethod
     def _cell(cls, value: Any) -> str | None:
@@ -131,7 +141,7 @@ TAKES = {  # kind → the fields a binding over it may give (the first ones it m
     "sql": ("query",),
     "http": ("pointer", "path"),
     "jira": ("query", "sum"),
-    "github": ("query",),
+    "github": ("query", "metric"),
     "linear": ("query",),
     "prometheus": ("query",),
     "spreadsheet": ("path", "cell"),
@@ -154,7 +164,7 @@ WHAT = {
     "sql": "a database: it takes a query",
     "http": "an http connection: it takes a path and pointer",
     "jira": "a Jira connection: it takes a JQL query and, to add up a field, sum",
-    "github": "a GitHub connection: it takes a search query",
+    "github": "a GitHub connection: it takes a search query, or a repository (owner/name) and a metric",
     "linear": "a Linear connection: it takes a team and filter as its query",
     "prometheus": "a Prometheus connection: it takes a PromQL query",
     "spreadsheet": "a spreadsheet connection: it takes a CSV's path and a cell",
@@ -171,6 +181,7 @@ def problems_with(spec: SourceSpec, connection: Connection) -> dict[str, str]:
         "pointer": spec.pointer,
         "sum": spec.sum,
         "cell": spec.cell,
+        "metric": spec.metric,
     }
     problems: dict[str, str] = {}
     for name, value in given.items():
@@ -179,6 +190,8 @@ def problems_with(spec: SourceSpec, connection: Connection) -> dict[str, str]:
     for name, message in _MUST[kind].items():
         if given[name] is None:
             problems.setdefault(name, message)
+    if kind == "github" and spec.metric and spec.query and not REPOSITORY.fullmatch(spec.query):
+        problems["query"] = "with a metric, the query is the repository: owner/name, e.g. acme/app"
     if kind == "linear" and spec.query and "query" not in problems:
         problem = filter_problem(spec.query)
         if problem is not None:

@@ -145,14 +145,15 @@ def source_modal(
         ),
         text_input(
             Block.SOURCE_POINTER,
-            "JSON pointer, Jira field to add up, or cell",
+            "JSON pointer, Jira field, GitHub metric or cell",
             initial=now("pointer"),
             max_length=500,
             optional=True,
             placeholder="/data/total",
             hint="http: a JSON pointer such as /data/total. Jira: a numeric field such as "
-            "customfield_10016 (empty: count the issues). Spreadsheet: a cell such as B7, or B "
-            "for the column's last value.",
+            "customfield_10016 (empty: count the issues). GitHub: stars, forks, watchers or "
+            "open_issues of the repository (owner/name) in Query. Spreadsheet: a cell such as B7, "
+            "or B for the column's last value.",
         ),
         text_input(
             Block.SOURCE_EVERY,

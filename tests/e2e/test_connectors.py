@@ -286,6 +286,16 @@ def test_github_reads_total_count_without_paging(config, fakes):
     assert len(fakes["github"].seen) == 2
 
 
+def test_github_reads_a_repositorys_metric(config, fakes):
+    assert (
+        _read(config, connection="github", query="acme/app", metric="stars") == 1208
+    )  # 1200 + len("acme/app")
+    assert _read(config, connection="github", query="acme/app", metric="open_issues") == 19
+    assert [s.path for s in fakes["github"].seen] == ["/api/v3/repos/acme/app"] * 2
+    error = _fails(config, connection="github", query="acme/gone", metric="forks")
+    assert "GitHub has no repository acme/gone that the token may see (HTTP 404)" in error.message
+
+
 def test_linear_counts_a_team_and_filter_over_cursor_pages(config, fakes):
     assert _read(config, connection="linear", query="team:ENG state:done cycle:current") == 5
     cursors = [s.body["variables"]["after"] for s in fakes["linear"].seen]
@@ -485,6 +495,11 @@ def _bind(db, kr: int, config: SourceConfig, **spec) -> int:
         ({"connection": "jira"}, "write the JQL query"),
         ({"connection": "jira", "query": "x", "path": "/rest/api/2/search"}, "not path"),
         ({"connection": "github", "query": "is:pr", "sum": "points"}, "not sum"),
+        (
+            {"connection": "github", "query": "is:pr", "metric": "stars"},
+            "the query is the repository: owner/name",
+        ),
+        ({"connection": "github", "query": "acme/app", "metric": "likes"}, "metric is one of stars"),
         ({"connection": "linear", "query": "state:Done"}, "name the team by its key"),
         ({"connection": "linear", "query": "team:ENG colour:red"}, "is not key:value"),
         ({"connection": "sheet", "path": SHEET_PATH}, "give the cell"),

@@ -202,7 +202,7 @@ GITHUB_TOKEN = "ghp_fake0000000000000000000000000000"
 class GitHubFake(Fake):
     """GitHub Enterprise Server's REST API under /api/v3. `items`: dicts with a `terms` set; a
     search's qualifiers must all be among an item's terms. `repos`: the repositories a `repo:`
-    qualifier may name (another is GitHub's 422)."""
+    qualifier may name (another is GitHub's 422), each also at /repos/{owner}/{name}."""
 
     def __init__(self, items: list[dict], repos: set[str]) -> None:
         self.items, self.repos = items, repos
@@ -215,8 +215,22 @@ class GitHubFake(Fake):
                 {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
                 {},
             )
+        repository = seen.path.removeprefix("/api/v3/repos/")
+        if seen.method == "GET" and repository in self.repos:
+            stars = 1200 + len(repository)
+            return (
+                200,
+                {
+                    "full_name": repository,
+                    "stargazers_count": stars,
+                    "forks_count": 87,
+                    "subscribers_count": 41,
+                    "open_issues_count": 19,
+                },
+                {},
+            )
         if seen.method != "GET" or seen.path != "/api/v3/search/issues":
-            return 404, {"message": "Not Found"}, {}
+            return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}, {}
         terms = seen.query.get("q", [""])[0].split()
         for term in terms:
             if term.startswith("repo:") and term[5:] not in self.repos:

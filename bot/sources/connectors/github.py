@@ -1,4 +1,4 @@
-"""GitHub: the total count of an issue and pull-request search.
+"""GitHub: the total count of an issue and pull-request search, or a repository's metric.
 
   GET /search/issues?q=…&per_page=1   → {"total_count": n, "incomplete_results": …, "items": […]}
 with `Accept: application/vnd.github+json`, `X-GitHub-Api-Version: 2022-11-28` and the token as a
@@ -7,10 +7,15 @@ serves the same API under /api/v3 of its own host: a connection whose host is no
 is read there. Errors: 422 {"message": "Validation Failed", "errors": [{"message": …}]} for a
 query GitHub cannot run; 403 with x-ratelimit-remaining: 0, or 429 with Retry-After, when rate
 limited; 401 for a bad token.
+
+A repository metric (the binding's query is `owner/name`, its metric one of METRICS):
+  GET /repos/{owner}/{name}  → {"stargazers_count", "forks_count", "subscribers_count",
+                                "open_issues_count" (issues and pull requests), …}
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlsplit
 
 from bot.sources.connections import Connection
@@ -28,6 +33,13 @@ from bot.sources.read import SourceError, as_number
 
 PROVIDER = "GitHub"
 HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+METRICS = {
+    "stars": "stargazers_count",
+    "forks": "forks_count",
+    "watchers": "subscribers_count",
+    "open_issues": "open_issues_count",
+}
+REPOSITORY = re.compile(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}")
 
 
 def api_root(connection: Connection) -> str:
@@ -35,6 +47,8 @@ def api_root(connection: Connection) -> str:
 
 
 def read(connection: Connection, reading: Reading, reach: Reach) -> float:
+    if reading.pointer:
+        return _metric(connection, reading.query or "", reading.pointer, reach)
     path = f"{api_root(connection)}/search/issues?q={quote(reading.query or '', safe='')}&per_page=1"
     answer = call(connection, path, reach, headers=HEADERS, accept=("application/json", "+json"))
     if not answer.ok:
@@ -43,6 +57,24 @@ def read(connection: Connection, reading: Reading, reach: Reach) -> float:
     if not isinstance(body, dict) or "total_count" not in body:
         raise SourceError("GitHub's answer has no total_count")
     return as_number(body["total_count"], "GitHub's total_count")
+
+
+def _metric(connection: Connection, repository: str, metric: str, reach: Reach) -> float:
+    if not REPOSITORY.fullmatch(repository) or metric not in METRICS:
+        raise SourceError("a metric needs the repository as owner/name", field="query")
+    path = f"{api_root(connection)}/repos/{repository}"
+    answer = call(connection, path, reach, headers=HEADERS, accept=("application/json", "+json"))
+    if answer.status == 404:
+        raise SourceError(
+            f"GitHub has no repository {repository} that the token may see (HTTP 404)", field="query"
+        )
+    if not answer.ok:
+        raise _problem(answer)
+    body = document(answer, PROVIDER)
+    key = METRICS[metric]
+    if not isinstance(body, dict) or key not in body:
+        raise SourceError(f"GitHub's answer has no {key}")
+    return as_number(body[key], f"GitHub's {key}")
 
 
 def _problem(answer) -> SourceError:
