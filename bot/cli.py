@@ -276,7 +276,8 @@ def _installed_workspace(db) -> str | None:
 def import_okrs(args: argparse.Namespace) -> int:
     """Objectives and key results from a YAML file (format: bot/forms/okr_file.py)."""
     from bot.errors import NotFound
-    from bot.services.importer import MAX_FILE_BYTES, ImportRejected, Problem, import_file
+    from bot.services.importer import MAX_FILE_BYTES, ImportRejected, Problem, import_file, try_sources
+    from bot.services.workspaces import now
     from storage.db import Database, ensure_schema
 
     if getattr(args, "source", "yaml") == "viva":
@@ -296,8 +297,11 @@ def import_okrs(args: argparse.Namespace) -> int:
         try:
             ensure_schema(db)
             _installed_workspace(db)
+            sources = _source_config()
+            # A ready connector's source is tried once first, outside the import's transaction.
+            try_sources(db, text, team_id=args.team, today=now().date(), sources=sources)
             with db.session() as session:
-                result = import_file(session, text, team_id=args.team, sources=_source_config())
+                result = import_file(session, text, team_id=args.team, sources=sources)
                 if args.dry_run:
                     session.rollback()
         finally:

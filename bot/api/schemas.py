@@ -148,7 +148,9 @@ class CheckInOut(BaseModel):
     automatic: bool = Field(description="True when a bound data source recorded it")
     via: str | None = Field(
         description=(
-            "`api:TOKEN-NAME`, `source:sql`, `source:http`, `workflow` (a workflow step that ran with "
+            "`api:TOKEN-NAME`, `source:sql`, `source:http`, `source:jira`, `source:github`, "
+            "`source:linear`, `source:prometheus`, `source:spreadsheet` (a bound data source; "
+            "docs/integrations.md), `workflow` (a workflow step that ran with "
             "nobody present, for `author`), `import:viva`, or null for Slack"
         )
     )

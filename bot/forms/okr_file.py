@@ -32,6 +32,10 @@ The file
             source:            # optional: where its number comes from, synced hourly
               connection: sales  # a connection the operator declared (NORTHLINE_SOURCE_SALES_URL)
               query: SELECT SUM(amount) FROM orders WHERE paid   # sql; http: path + pointer
+              # Jira: query (JQL) [+ sum: customfield_10016]; GitHub: query (a search); Linear:
+              # query (team:ENG state:Done); Prometheus: query (PromQL); spreadsheet: path + cell.
+              # {cycle_start}, {cycle_end}, {week_start} are filled in; a ready connector's source
+              # is tried once before the file is applied (docs/integrations.md)
           - title: Launch the new pricing page
             milestone: true    # a done/not-done key result: no start, no target
 

@@ -79,7 +79,8 @@ class DigestData:
     sprint_ref: str | None = None
     sprint_aligned: bool | None = None
     sprint_key_results: list[KeyResult] = field(default_factory=list)
-    automatic: set[int] = field(default_factory=set)  # key results whose latest number came from a source
+    # key results whose latest number came from a source → its origin (source:jira)
+    automatic: dict[int, str] = field(default_factory=dict)
     cycle: Cycle | None = None
     left_out: int = 0  # objectives beyond MAX_OBJECTIVES
     owners: int = 0  # people owning a key result shown
@@ -214,7 +215,7 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
     items = []
     latest_notes: dict[int, CheckIn] = {}
     missing: list[KeyResult] = []
-    automatic: set[int] = set()
+    automatic: dict[int, str] = {}
     charted = 0
     for objective in objectives:
         krs = facts.key_results.get(objective.id, [])
@@ -234,7 +235,7 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
         for kr in krs:
             rows = facts.checkins.get(kr.id, ())
             if rows and (rows[-1].origin or "").startswith("source:"):
-                automatic.add(kr.id)
+                automatic[kr.id] = rows[-1].origin
             note = next(
                 (c for c in reversed(facts.checkins.get(kr.id, ())) if c.note and c.note.strip()), None
             )

@@ -18,8 +18,11 @@ from bot.listeners.common import caller, unit_of_work
 from bot.listeners.router import Invocation
 from bot.services.workspaces import now as _now
 from bot.sources import bindings
-from bot.sources.form import parse_source
+from bot.sources.form import block_of, parse_source
+from bot.sources.read import SourceError
+from bot.sources.reading import VALIDATE_SECONDS, needs_trial, try_spec
 from bot.sources.sync import sync_binding
+from bot.sources.window import window_for
 from bot.ui import sources as ui
 
 if TYPE_CHECKING:
@@ -57,26 +60,44 @@ def source_command(call: Invocation) -> None:
 def submit_source(
     ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database, settings: Settings
 ) -> None:
+    """Checked, then (a ready connector) run once outside any transaction within VALIDATE_SECONDS,
+    so its number or the provider's error is known before anything is saved; then saved."""
     who = caller(context)
     sources = settings.sources
     spec = parse_source(view, sources.connections, who.team_id)
     try:
-        ref = json.loads(view.get("private_metadata") or "{}")["ref"]
+        ref = str(json.loads(view.get("private_metadata") or "{}")["ref"])
     except (ValueError, KeyError, TypeError):
         raise Invalid("This form is out of date; run `/okr source` again.") from None
+    value = None
+    connection = sources.connections.find(spec.connection, who.team_id) if spec is not None else None
+    if spec is not None and connection is not None and needs_trial(connection):
+        with unit_of_work(db, who) as (session, workspace):
+            # Who may bind is checked before the provider is asked anything.
+            bindings.binding_to_edit(session, workspace, who.user_id, ref)
+            window = window_for(_now().date(), workspace.fiscal_year_start_month or 1)
+        try:
+            value = try_spec(spec, who.team_id, sources, window, timeout=VALIDATE_SECONDS)
+        except SourceError as failed:
+            message = ui.trial_failed(failed.message)
+            raise Invalid(
+                message, fields={block_of(failed.field or ui.main_field(connection.kind)): message}
+            ) from None
     with unit_of_work(db, who) as (session, workspace):
         # Checked again on submit: the form's private_metadata is only a hint, never trusted.
         bindings.bind_reference(
             session,
             workspace,
             who.user_id,
-            str(ref),
+            ref,
             spec,
             connections=sources.connections,
             max_sources=sources.max_sources,
         )
     ack()
-    outbound.dm(client, who.user_id, ui.bound_message(str(ref), spec))
+    outbound.dm(
+        client, who.user_id, ui.bound_message(ref, spec, connection.kind if connection else None, value)
+    )
 
 
 def sync_command(call: Invocation) -> None:

@@ -19,7 +19,7 @@ references people type (KRA-3, KPI-7, OBJ-2, KR-5), never by database ids:
                       Member) beside their id; empty for someone we never looked up
     via               where a measurement's or a check-in's value came from, as the API's `via`:
                       empty typed in Slack, `workflow` an unattended workflow step for its
-                      author, `api:TOKEN-NAME`, `source:sql`/`source:http`, `import:viva`
+                      author, `api:TOKEN-NAME`, `source:sql`/`source:http`/`source:jira`, …, `import:viva`
     channel_name      the channel's name beside its id, filled in by with_channel_names() from
                       Slack once the rows are read; empty for a channel the app may not read
     at                when the row's latest event happened: a measurement's or a check-in's

@@ -42,6 +42,8 @@ class HomeData:
     key_result_total: int = 0
     # Those of them whose latest check-in an unattended workflow step made for you (BY_WORKFLOW).
     by_workflow: set[int] = field(default_factory=set)
+    # Those whose latest number a bound data source recorded: (its origin, source:jira, and when).
+    by_source: dict[int, tuple[str, datetime]] = field(default_factory=dict)
     # Your active objectives, assessed.
     objectives: list[ObjectiveStatus] = field(default_factory=list)
     objective_total: int = 0
@@ -94,6 +96,11 @@ def home_data(
         key_results.append((assessment.key_result_status(kr, expected), objective))
     latest = okr_repo.recent_checkins(session, [kr.id for kr, _ in owned.items], per_key_result=1)
     by_workflow = {kr_id for kr_id, (last, *_) in latest.items() if last.origin == BY_WORKFLOW}
+    by_source = {
+        kr_id: (last.origin, last.created_at)
+        for kr_id, (last, *_) in latest.items()
+        if last.automatic and (last.origin or "").startswith("source:")
+    }
     needs = okr_repo.key_results_owned_by(
         session, workspace.id, user_id, not_checked_in_since=since, limit=HOME_NEEDS_YOU
     )
@@ -109,6 +116,7 @@ def home_data(
         key_results=key_results,
         key_result_total=owned.total,
         by_workflow=by_workflow,
+        by_source=by_source,
         objectives=objectives.statuses,
         objective_total=objectives.total,
         needs_checkin=needs.items,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -48,6 +49,11 @@ from bot.services.workspaces import next_number
 from bot.sources.bindings import bind as bind_source
 from bot.sources.bindings import declared
 from bot.sources.connections import Connections, SourceConfig
+from bot.sources.read import SourceError
+from bot.sources.reading import needs_trial, try_spec
+from bot.sources.spec import problems_with
+from bot.sources.window import window_for
+from storage.db import Database
 from storage.models import KeyResult, KeyResultKind, Kra, Objective, Status, Workspace
 
 # The file's names, for the callers that know the importer by this module.
@@ -158,6 +164,51 @@ def import_file(
         raise
     except Invalid as refused:  # the workspace's cap on data sources; the caller rolls back
         raise ImportRejected([Problem(parsed.document.line(()), refused.message)]) from None
+
+
+TRIAL_SECONDS = 10.0  # per source of a file: no person waits on a modal
+
+
+def try_sources(
+    db: Database,
+    text: str,
+    *,
+    team_id: str | None,
+    today: date,
+    sources: SourceConfig,
+    timeout: float = TRIAL_SECONDS,
+) -> int:
+    """Run each ready connector's `source:` of the file once, with no transaction open while the
+    provider is asked: call it before `import_file`. ImportRejected lists, by line, every one that
+    gave no number, in the provider's words. Sources the file's own checks will refuse (an
+    undeclared connection, a missing field) are left to them. The number of sources tried."""
+    parsed = parse_file(text)
+    team = team_id or parsed.spec.team
+    if not team or not any(kr.source for o in parsed.spec.objectives for kr in o.key_results):
+        return 0  # nothing to try (a file naming no workspace is import_file's to refuse)
+    with db.session() as session:
+        workspace = find_workspace(session, team)
+        fiscal_start_month = workspace.fiscal_year_start_month or 1
+    if parsed.spec.settings is not None and parsed.spec.settings.fiscal_year_start:
+        fiscal_start_month = parsed.spec.settings.fiscal_year_start  # the file moves the calendar
+    window = window_for(today, fiscal_start_month)
+    problems: list[Problem] = []
+    tried = 0
+    for index, objective in enumerate(parsed.spec.objectives):
+        for number, kr in enumerate(objective.key_results):
+            connection = sources.connections.find(kr.source.connection, team) if kr.source else None
+            if connection is None or not needs_trial(connection) or problems_with(kr.source, connection):
+                continue
+            tried += 1
+            try:
+                try_spec(kr.source, team, sources, window, timeout=timeout)
+            except SourceError as failed:
+                where = ("objectives", index, "key_results", number, "source", failed.field or "connection")
+                line = parsed.document.line(where) or parsed.document.line(where[:-1])
+                problems.append(Problem(line, f"tried the source once: {failed.message}"))
+    if problems:
+        raise ImportRejected(problems)
+    return tried
 
 
 @dataclass

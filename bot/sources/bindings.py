@@ -38,13 +38,15 @@ def declared(connections: Connections, workspace: Workspace, spec: SourceSpec) -
 
 
 def _values(spec: SourceSpec, connection: Connection) -> dict:
+    """The binding's columns. Its `kind` is how it is read (sql or http): a connector's kind is
+    the connection's, so the stored enum needs no value per provider."""
     http = connection.kind == "http"
     return {
-        "kind": SourceKind(connection.kind),
+        "kind": SourceKind(connection.transport),
         "connection": connection.name,
-        "path": (spec.path or "/") if http else None,
-        "pointer": spec.pointer if http else None,
-        "query": None if http else spec.query,
+        "path": (spec.path or "/") if http else spec.path,
+        "pointer": spec.stored_pointer,
+        "query": spec.query,
         "every_minutes": spec.every,
         # Bindings made before connections named their secret and address here; a new one does not.
         "env": None,

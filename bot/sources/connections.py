@@ -3,25 +3,38 @@ checked once at start-up, then passed in (never read from the environment at cal
 
     NORTHLINE_SOURCE_<NAME>_URL     an http(s)://host[:port] origin (an http connection) or a
                                     database URL (a sql connection)
-    NORTHLINE_SOURCE_<NAME>_TOKEN   http only, optional: the secret sent with every request…
-    NORTHLINE_SOURCE_<NAME>_HEADER  …in this header (default Authorization)
+    NORTHLINE_SOURCE_<NAME>_TOKEN   http(s) origins: the secret sent with every request…
+    NORTHLINE_SOURCE_<NAME>_HEADER  …in this header (default Authorization; http kind only)
     NORTHLINE_SOURCE_<NAME>_TEAMS   the workspaces (T…,T…) that may use it; required when Northline
                                     serves several workspaces (OAuth), optional with one bot token
+    NORTHLINE_SOURCE_<NAME>_KIND    what the origin is: jira, github, linear, prometheus,
+                                    spreadsheet, or http (default for an http(s) origin); sql for a
+                                    database URL (its default, and the only kind it may have)
+    NORTHLINE_SOURCE_<NAME>_EMAIL   jira only: the account's e-mail for Jira Cloud (basic auth with
+                                    the API token); without it the token is a Data Center bearer token
 
 A binding names a connection (`crm` for NORTHLINE_SOURCE_CRM_URL) and adds only what is not
-secret: a path and query under the origin and a JSON pointer, or a SQL query. The secret goes only
-to its own connection's origin, in the header the operator named.
+secret: a path and query under the origin and a JSON pointer, a SQL query, or what its connector
+asks (a JQL query, a search, a filter, a PromQL query, a CSV's path and cell). The secret goes only
+to its own connection's origin, in the header its kind fixes (http: the one the operator named).
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 PREFIX = "NORTHLINE_SOURCE_"
-SUFFIXES = ("URL", "TOKEN", "HEADER", "TEAMS")
+SUFFIXES = ("URL", "TOKEN", "HEADER", "TEAMS", "KIND", "EMAIL")
+CONNECTORS = ("jira", "github", "linear", "prometheus", "spreadsheet")
+HTTP_KINDS = ("http", *CONNECTORS)
+KINDS = ("sql", *HTTP_KINDS)
+# Whether a kind needs a token (True), may have one (False), or may not (None: a published CSV).
+_TOKEN_NEEDED = {"http": False, "jira": True, "github": False, "linear": True, "prometheus": False}
+_EMAIL = re.compile(r"[^@\s:]{1,64}@[^@\s:]{1,255}")
 SQL_BACKENDS = ("postgresql", "mysql", "mariadb", "sqlite")
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _VARIABLE = re.compile(rf"{PREFIX}([A-Z][A-Z0-9_]{{0,39}})_({'|'.join(SUFFIXES)})")
@@ -38,11 +51,16 @@ class ConnectionsError(ValueError):
 @dataclass(frozen=True)
 class Connection:
     name: str  # lower case, as bindings name it
-    kind: str  # "sql" or "http"
+    kind: str  # one of KINDS: "sql", "http" or a ready connector ("jira", …)
     target: str = field(repr=False)  # the origin (http) or the database URL (sql): a secret for sql
     secret: str | None = field(default=None, repr=False)  # http: the header's value
     header: str = "Authorization"
     teams: frozenset[str] | None = None  # None: every workspace (one-workspace installs only)
+
+    @property
+    def transport(self) -> str:
+        """How it is read, as a binding's stored kind: "sql", or "http" for every http(s) kind."""
+        return "sql" if self.kind == "sql" else "http"
 
     @property
     def variable(self) -> str:
@@ -99,18 +117,26 @@ def _connection(name: str, parts: dict[str, str], several_workspaces: bool) -> C
         present = next(iter(parts))
         raise ConnectionsError(f"{variable}{present} is set but {variable}URL is not: declare where it goes")
     teams = _teams(variable, parts.get("TEAMS"), several_workspaces)
+    kind = (parts.get("KIND") or "").lower()
+    if kind and kind not in KINDS:
+        raise ConnectionsError(f"{variable}KIND must be one of {', '.join(KINDS)}")
     if _ORIGIN.match(url) or url.lower().startswith(("http://", "https://")):
-        return _http(name, variable, url, parts, teams)
+        if kind == "sql":
+            raise ConnectionsError(f"{variable}KIND is sql but {variable}URL is an http(s) origin")
+        return _http(name, variable, url, parts, teams, kind or "http")
     _check_database_url(variable, url)
-    if parts.get("TOKEN") or parts.get("HEADER"):
+    if kind not in ("", "sql"):
+        raise ConnectionsError(f"{variable}KIND is {kind}, which needs an http(s) origin in {variable}URL")
+    if parts.get("TOKEN") or parts.get("HEADER") or parts.get("EMAIL"):
         raise ConnectionsError(
-            f"{variable}TOKEN and {variable}HEADER are for http connections; a database URL holds its own password"
+            f"{variable}TOKEN, {variable}HEADER and {variable}EMAIL are for http connections; "
+            "a database URL holds its own password"
         )
     return Connection(name.lower(), "sql", url, teams=teams)
 
 
 def _http(
-    name: str, variable: str, url: str, parts: dict[str, str], teams: frozenset[str] | None
+    name: str, variable: str, url: str, parts: dict[str, str], teams: frozenset[str] | None, kind: str
 ) -> Connection:
     match = _ORIGIN.fullmatch(url)
     if match is None or "@" in url or (match.group(3) and not 0 < int(match.group(3)) < 65536):
@@ -122,12 +148,39 @@ def _http(
     header = parts.get("HEADER") or "Authorization"
     if not _HEADER.fullmatch(header):
         raise ConnectionsError(f"{variable}HEADER must be an HTTP header name such as Authorization")
+    if parts.get("HEADER") and kind != "http":
+        raise ConnectionsError(
+            f"{variable}HEADER is for http connections; a {kind} connection's header is fixed"
+        )
     if parts.get("HEADER") and not parts.get("TOKEN"):
         raise ConnectionsError(f"{variable}HEADER is set but {variable}TOKEN (its value) is not")
     secret = parts.get("TOKEN") or None
     if secret is not None and any(ord(c) < 32 or ord(c) == 127 for c in secret):
         raise ConnectionsError(f"{variable}TOKEN holds a control character; a header value cannot")
-    return Connection(name.lower(), "http", origin, secret, header, teams)
+    secret = _kind_secret(variable, kind, secret, parts.get("EMAIL"))
+    return Connection(name.lower(), kind, origin, secret, header, teams)
+
+
+def _kind_secret(variable: str, kind: str, token: str | None, email: str | None) -> str | None:
+    """The Authorization value a kind sends (http: the token as the operator wrote it)."""
+    needed = _TOKEN_NEEDED.get(kind)
+    if email and kind != "jira":
+        raise ConnectionsError(f"{variable}EMAIL is for jira connections (Jira Cloud's account e-mail)")
+    if needed is None and token:
+        raise ConnectionsError(
+            f"{variable}TOKEN is not used by a {kind} connection: it reads a published CSV"
+        )
+    if needed and not token:
+        raise ConnectionsError(f"{variable}TOKEN is not set: a {kind} connection needs its API token")
+    if token is None or kind == "http":
+        return token
+    if kind == "jira" and email:
+        if not _EMAIL.fullmatch(email):
+            raise ConnectionsError(f"{variable}EMAIL must be the Jira Cloud account's e-mail address")
+        return "Basic " + base64.b64encode(f"{email}:{token}".encode()).decode("ascii")
+    if kind == "linear":
+        return token  # Linear's personal API keys go as they are
+    return f"Bearer {token}"  # Jira Data Center, GitHub, Prometheus behind a proxy
 
 
 def _check_database_url(variable: str, url: str) -> None:

@@ -1,4 +1,5 @@
-"""One HTTP GET that a data source cannot turn against the server's own network.
+"""One HTTP request that a data source cannot turn against the server's own network: a GET of
+JSON (generic http sources) or, for the ready connectors, a GET of CSV or a POST of JSON.
 
 - The host is resolved once; every address it resolves to must be on the public internet
   (`bot.domain.addresses`) unless the operator's allow-list (NORTHLINE_FETCH_ALLOW) admits the host
@@ -9,7 +10,9 @@
   a secret header only ever goes to the URL it was bound to.
 - One deadline covers the lookup, the connection, the headers and the body: a watchdog closes the
   socket when it passes, however slowly the server drips.
-- The body is capped, must be uncompressed, and must say it is JSON.
+- The body is capped, must be uncompressed, and must be of a type the caller accepts (JSON
+  unless told otherwise). A connector may see a 4xx or 5xx answer's body (`fetch`), to put the
+  provider's own error into words; `get_json` turns any non-2xx into an error.
 
 Every failure is a FetchError whose message names no URL, no query string and no secret.
 """
@@ -109,8 +112,9 @@ def _target(url: str) -> _Target:
     return _Target(scheme, host, port or default, path)
 
 
-class _Deadline:
-    """One deadline for the whole read; `left()` raises once it has passed."""
+class Deadline:
+    """One deadline for the whole read (a connector's pages share one); `left()` raises once it
+    has passed."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
@@ -126,7 +130,7 @@ class _Deadline:
         return FetchError(f"the source did not answer within {self.seconds:g} s")
 
 
-def _resolve(target: _Target, resolver: Resolver, deadline: _Deadline) -> list[Address]:
+def _resolve(target: _Target, resolver: Resolver, deadline: Deadline) -> list[Address]:
     literal = parse_address(target.host)
     if literal is not None:
         return [literal]
@@ -218,7 +222,7 @@ def _connection(
 class _Watchdog:
     """Cuts the connection when the deadline passes, ending any blocked read or handshake."""
 
-    def __init__(self, connection: _Cuttable, deadline: _Deadline):
+    def __init__(self, connection: _Cuttable, deadline: Deadline):
         self.fired = False
         self._connection = connection
         self._timer = threading.Timer(max(deadline.ends - time.monotonic(), 0), self._cut)
@@ -236,7 +240,7 @@ class _Watchdog:
         self._timer.cancel()
 
 
-def _problem(error: BaseException, deadline: _Deadline, watchdog: _Watchdog | None) -> FetchError:
+def _problem(error: BaseException, deadline: Deadline, watchdog: _Watchdog | None) -> FetchError:
     if isinstance(error, FetchError):
         return error
     if (watchdog is not None and watchdog.fired) or isinstance(error, TimeoutError | socket.timeout):
@@ -274,24 +278,33 @@ def _redirect(target: _Target, status: int, location: str | None) -> FetchError:
     )
 
 
-def _check_headers(target: _Target, response) -> None:
+JSON = ("application/json", "+json")
+
+
+def _check_headers(target: _Target, response, accept: Sequence[str], redirects: bool = False) -> None:
+    """A redirect is an error (returned instead with `redirects`, for a caller that follows it
+    itself with no secret); a 2xx answer must be of an accepted type; any answer uncompressed.
+    `accept`: media types, or suffixes starting with + (+json)."""
     status = response.status
     if 300 <= status < 400:
+        if redirects and status in (301, 302, 303, 307, 308):
+            return
         raise _redirect(target, status, response.headers.get("Location"))
-    if not 200 <= status < 300:
-        raise FetchError(f"the source answered HTTP {status}")
-    media_type = (response.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
-    if not media_type:
-        raise FetchError("the source's answer has no content type; it must be JSON")
-    if media_type != "application/json" and not media_type.endswith("+json"):
-        shown = media_type if _MEDIA_TYPE.fullmatch(media_type) else "another type"
-        raise FetchError(f"the source answered {shown}, not JSON")
     encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
+    if not 200 <= status < 300:
+        return
+    media_type = (response.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+    wanted = "JSON" if tuple(accept) == JSON else " or ".join(a for a in accept if not a.startswith("+"))
+    if not media_type:
+        raise FetchError(f"the source's answer has no content type; it must be {wanted}")
+    if not any(media_type == a or (a.startswith("+") and media_type.endswith(a)) for a in accept):
+        shown = media_type if _MEDIA_TYPE.fullmatch(media_type) else "another type"
+        raise FetchError(f"the source answered {shown}, not {wanted}")
     if encoding != "identity":
         raise FetchError("the source's answer is compressed; it must be sent uncompressed")
 
 
-def _body(response, deadline: _Deadline, max_bytes: int) -> bytes:
+def _body(response, deadline: Deadline, max_bytes: int) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:
         raise FetchError(f"the answer is larger than {max_bytes // 1024} KB")
@@ -314,14 +327,40 @@ class _Unreachable(FetchError):
     """No connection to this address: the next checked address may still answer."""
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What the source answered (never a 3xx): its status, the headers a connector reads for
+    rate limits, and the body (capped; for a non-2xx, whatever it was)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    headers: Mapping[str, str]
+    body: bytes | None
+    accept: Sequence[str]
+    redirects: bool = False
+
+
+_KEPT_HEADERS = ("retry-after", "x-ratelimit-remaining", "x-ratelimit-reset", "content-type", "location")
+
+
 def _exchange(
     target: _Target,
     address: Address,
-    headers: Mapping[str, str],
-    deadline: _Deadline,
+    request: _Request,
+    deadline: Deadline,
     max_bytes: int,
     ssl_context: ssl.SSLContext | None,
-) -> bytes:
+) -> Answer:
     connection = _connection(target, address, deadline.left(), ssl_context)
     watchdog = _Watchdog(connection, deadline)
     try:
@@ -333,11 +372,18 @@ def _exchange(
                 if problem.message.startswith("could not reach"):
                     raise _Unreachable(problem.message) from None
                 raise problem from None
-            connection.request("GET", target.path, headers=dict(headers), preload_content=False)
+            connection.request(
+                request.method,
+                target.path,
+                body=request.body,
+                headers=dict(request.headers),
+                preload_content=False,
+            )
             response = connection.getresponse()
             deadline.left()  # headers cut short by the deadline are no answer
-            _check_headers(target, response)
-            return _body(response, deadline, max_bytes)
+            _check_headers(target, response, request.accept, request.redirects)
+            kept = {name: response.headers[name] for name in _KEPT_HEADERS if name in response.headers}
+            return Answer(response.status, kept, _body(response, deadline, max_bytes))
     except FetchError:
         if watchdog.fired:
             raise deadline.missed() from None
@@ -346,6 +392,61 @@ def _exchange(
         raise _problem(error, deadline, watchdog) from None
     finally:
         connection.close()
+
+
+def fetch(
+    url: str,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    content_type: str | None = None,
+    accept: Sequence[str] = JSON,
+    headers: Mapping[str, str] | None = None,
+    allow: Sequence[str] | AllowList = (),
+    timeout: float | None = None,
+    deadline: Deadline | None = None,
+    max_bytes: int = MAX_BYTES,
+    resolver: Resolver = system_resolver,
+    ssl_context: ssl.SSLContext | None = None,
+    redirects: bool = False,
+) -> Answer:
+    """The answer to one request of `url` (GET, or POST with `body`), within `timeout` seconds in
+    all, or within `deadline` when several requests share one. A 2xx answer must be of a type in
+    `accept`; a 4xx or 5xx is returned, for the caller to say what the provider meant; a redirect
+    is an error, or returned (its `location` header kept) with `redirects`, for a caller that
+    sends no secret to follow it through this function again.
+
+    `headers` go to `url` alone. `allow`: the operator's allow-list entries. `resolver` and
+    `ssl_context` are for tests (a name mapped to a local listener; a test certificate)."""
+    if method not in ("GET", "POST"):
+        raise FetchError("a source is read with GET or POST only")
+    target = _target(url)
+    if deadline is None:
+        deadline = Deadline(timeout if timeout is not None else 10.0)
+    try:
+        allowed = allow if isinstance(allow, AllowList) else AllowList.parse(allow)
+    except ValueError:
+        raise FetchError("NORTHLINE_FETCH_ALLOW holds an entry that is not a host, address or CIDR") from None
+    addresses = _checked(target, _resolve(target, resolver, deadline), allowed)
+    sent = {
+        "Host": target.host_header,
+        "Accept": ", ".join(a for a in accept if not a.startswith("+")),
+        "Accept-Encoding": "identity",
+        "User-Agent": USER_AGENT,
+        "Connection": "close",
+        **({"Content-Type": content_type} if body is not None and content_type else {}),
+        **({"Content-Length": str(len(body))} if body is not None else {}),
+        **{name: value for name, value in (headers or {}).items() if name.lower() != "host"},
+    }
+    _check_sent(sent)
+    request = _Request(method, sent, body, tuple(accept), redirects)
+    unreachable = _Unreachable("could not reach the source")
+    for address in addresses:  # the request is sent once: only a failed connection moves on
+        try:
+            return _exchange(target, address, request, deadline, max_bytes, ssl_context)
+        except _Unreachable as error:
+            unreachable = error
+    raise FetchError(unreachable.message)
 
 
 def get_json(
@@ -358,30 +459,16 @@ def get_json(
     resolver: Resolver = system_resolver,
     ssl_context: ssl.SSLContext | None = None,
 ) -> bytes:
-    """The body of a GET of `url` answering 2xx with JSON, within `timeout` seconds in all.
-
-    `headers` go to `url` alone. `allow`: the operator's allow-list entries. `resolver` and
-    `ssl_context` are for tests (a name mapped to a local listener; a test certificate)."""
-    target = _target(url)
-    deadline = _Deadline(timeout)
-    try:
-        allowed = allow if isinstance(allow, AllowList) else AllowList.parse(allow)
-    except ValueError:
-        raise FetchError("NORTHLINE_FETCH_ALLOW holds an entry that is not a host, address or CIDR") from None
-    addresses = _checked(target, _resolve(target, resolver, deadline), allowed)
-    sent = {
-        "Host": target.host_header,
-        "Accept": "application/json",
-        "Accept-Encoding": "identity",
-        "User-Agent": USER_AGENT,
-        "Connection": "close",
-        **{name: value for name, value in (headers or {}).items() if name.lower() != "host"},
-    }
-    _check_sent(sent)
-    unreachable = _Unreachable("could not reach the source")
-    for address in addresses:  # the request is sent once: only a failed connection moves on
-        try:
-            return _exchange(target, address, sent, deadline, max_bytes, ssl_context)
-        except _Unreachable as error:
-            unreachable = error
-    raise FetchError(unreachable.message)
+    """The body of a GET of `url` answering 2xx with JSON, within `timeout` seconds in all."""
+    answer = fetch(
+        url,
+        headers=headers,
+        allow=allow,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        resolver=resolver,
+        ssl_context=ssl_context,
+    )
+    if not answer.ok:
+        raise FetchError(f"the source answered HTTP {answer.status}")
+    return answer.body

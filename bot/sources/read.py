@@ -28,11 +28,13 @@ MAX_HTTP_BYTES = MAX_BYTES
 
 
 class SourceError(Exception):
-    """A source that gave no number; the message says why, with no secret in it."""
+    """A source that gave no number; the message says why, with no secret in it. `field`: the
+    binding's field the provider complained of (query, path, sum, cell), when one is to blame."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 def as_number(value: object, where: str) -> float:

@@ -9,11 +9,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from bot.sources.connections import NAME, Connection, path_problem
+from bot.sources.connectors.github import METRICS, REPOSITORY
+from bot.sources.connectors.linear import filter_problem
+from bot.sources.connectors.spreadsheet import CELL
+from bot.sources.window import unknown_placeholder
 
 QUERY_MAX = 10_000
 POINTER_MAX = 500
 EVERY_MIN, EVERY_MAX, EVERY_DEFAULT = 5, 7 * 24 * 60, 60
 _OLD_KEYS = ("kind", "env", "url", "header")
+_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,99}")  # a Jira field id: customfield_10016, timespent
 
 
 def _text(value: Any) -> str | None:
@@ -27,7 +32,9 @@ def _text(value: Any) -> str | None:
 class SourceSpec(BaseModel):
     """`connection`: the name of a connection the operator declared (NORTHLINE_SOURCE_<NAME>_URL).
     An http connection takes `path` (path and query under its origin) and `pointer`; a sql one
-    takes `query`. `every`: minutes between syncs, 60 by default."""
+    takes `query`. A ready connector takes `query` (Jira's JQL, GitHub's search, Linear's filter,
+    PromQL) and Jira `sum` (a numeric field to add up), or a spreadsheet's `path` and `cell`.
+    `every`: minutes between syncs, 60 by default."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -35,7 +42,15 @@ class SourceSpec(BaseModel):
     path: str | None = None
     pointer: str | None = None
     query: str | None = None
+    sum: str | None = None
+    cell: str | None = None
+    metric: str | None = None
     every: int = EVERY_DEFAULT
+
+    @property
+    def stored_pointer(self) -> str | None:
+        """What the binding's `pointer` column keeps: the JSON pointer, Jira's field or the cell."""
+        return self.sum or self.cell or self.metric or self.pointer
 
     @model_validator(mode="before")
     @classmethod
@@ -61,7 +76,7 @@ class SourceSpec(BaseModel):
         text = _text(value)
         if not text:
             return None
-        problem = path_problem(text)
+        problem = path_problem(text) or unknown_placeholder(text)
         if problem is not None:
             raise ValueError(problem)
         return text
@@ -72,6 +87,33 @@ class SourceSpec(BaseModel):
         text = _text(value)
         if text is not None and len(text) > QUERY_MAX:
             raise ValueError(f"the query is longer than {QUERY_MAX:,} characters")
+        problem = unknown_placeholder(text)
+        if problem is not None:
+            raise ValueError(problem)
+        return text or None
+
+    @field_validator("sum", mode="before")
+    @classmethod
+    def _sum(cls, value: Any) -> str | None:
+        text = _text(value)
+        if text and not _FIELD.fullmatch(text):
+            raise ValueError("sum is a Jira field's id, e.g. customfield_10016 (story points)")
+        return text or None
+
+    @field_validator("metric", mode="before")
+    @classmethod
+    def _metric(cls, value: Any) -> str | None:
+        text = (_text(value) or "").lower()
+        if text and text not in METRICS:
+            raise ValueError(f"metric is one of {', '.join(METRICS)}")
+        return text or None
+
+    @field_validator("cell", mode="before")
+    @classmethod
+    def _cell(cls, value: Any) -> str | None:
+        text = (_text(value) or "").upper()
+        if text and not CELL.fullmatch(text):
+            raise ValueError("cell is a cell such as B7, or a column such as B for its last value")
         return text or None
 
     @field_validator("pointer", mode="before")
@@ -95,21 +137,63 @@ class SourceSpec(BaseModel):
         return int(text)
 
 
+TAKES = {  # kind → the fields a binding over it may give (the first ones it must)
+    "sql": ("query",),
+    "http": ("pointer", "path"),
+    "jira": ("query", "sum"),
+    "github": ("query", "metric"),
+    "linear": ("query",),
+    "prometheus": ("query",),
+    "spreadsheet": ("path", "cell"),
+}
+_MUST = {
+    "sql": {"query": "write the query that gives the number"},
+    "http": {"pointer": "give the JSON pointer to the number, e.g. /data/total"},
+    "jira": {
+        "query": "write the JQL query whose issues count, e.g. project = APP AND resolved >= {cycle_start}"
+    },
+    "github": {"query": "write the search, e.g. repo:acme/app is:pr is:merged merged:>={cycle_start}"},
+    "linear": {"query": "write the team and filter, e.g. team:ENG state:Done cycle:current"},
+    "prometheus": {"query": "write the PromQL query that gives one number"},
+    "spreadsheet": {
+        "path": "give the published CSV's path under the connection, e.g. /spreadsheets/d/e/…/pub?output=csv",
+        "cell": "give the cell, e.g. B7, or a column such as B for its last value",
+    },
+}
+WHAT = {
+    "sql": "a database: it takes a query",
+    "http": "an http connection: it takes a path and pointer",
+    "jira": "a Jira connection: it takes a JQL query and, to add up a field, sum",
+    "github": "a GitHub connection: it takes a search query, or a repository (owner/name) and a metric",
+    "linear": "a Linear connection: it takes a team and filter as its query",
+    "prometheus": "a Prometheus connection: it takes a PromQL query",
+    "spreadsheet": "a spreadsheet connection: it takes a CSV's path and a cell",
+}
+
+
 def problems_with(spec: SourceSpec, connection: Connection) -> dict[str, str]:
     """Field name → what is wrong with `spec` for the connection it names (empty: nothing)."""
+    kind = connection.kind
+    takes = TAKES[kind]
+    given = {
+        "query": spec.query,
+        "path": spec.path,
+        "pointer": spec.pointer,
+        "sum": spec.sum,
+        "cell": spec.cell,
+        "metric": spec.metric,
+    }
     problems: dict[str, str] = {}
-    if connection.kind == "sql":
-        if not spec.query:
-            problems["query"] = f"`{connection.name}` is a database: write the query that gives the number"
-        if spec.path or spec.pointer is not None:
-            problems["path" if spec.path else "pointer"] = (
-                f"`{connection.name}` is a database: it takes a query, not a path or pointer"
-            )
-        return problems
-    if spec.query:
-        problems["query"] = (
-            f"`{connection.name}` is an http connection: it takes a path and pointer, not a query"
-        )
-    if spec.pointer is None:
-        problems["pointer"] = "give the JSON pointer to the number, e.g. /data/total"
+    for name, value in given.items():
+        if value is not None and name not in takes:
+            problems[name] = f"`{connection.name}` is {WHAT[kind]}, not {name}"
+    for name, message in _MUST[kind].items():
+        if given[name] is None:
+            problems.setdefault(name, message)
+    if kind == "github" and spec.metric and spec.query and not REPOSITORY.fullmatch(spec.query):
+        problems["query"] = "with a metric, the query is the repository: owner/name, e.g. acme/app"
+    if kind == "linear" and spec.query and "query" not in problems:
+        problem = filter_problem(spec.query)
+        if problem is not None:
+            problems["query"] = problem
     return problems

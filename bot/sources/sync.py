@@ -27,8 +27,10 @@ from bot.domain.references import RefKind, format_ref
 from bot.errors import Conflict, Invalid
 from bot.forms.okr import CheckInEntry
 from bot.services import checkins, kras
-from bot.sources.connections import SourceConfig, url_under
-from bot.sources.read import SourceError, read_http, read_sql
+from bot.sources.connections import SourceConfig
+from bot.sources.read import SourceError
+from bot.sources.reading import Wanted, read_wanted
+from bot.sources.window import window_for
 from bot.ui import sources as ui
 from storage.db import Database
 from storage.models import (
@@ -111,6 +113,7 @@ class _Plan:
     current: float | None
     active: bool
     team_id: str
+    fiscal_start_month: int = 1
 
 
 def _plan(db: Database, binding_id: int) -> _Plan | None:
@@ -157,6 +160,7 @@ def _plan(db: Database, binding_id: int) -> _Plan | None:
             current,
             active and workspace.uninstalled_at is None,
             workspace.team_id,
+            workspace.fiscal_year_start_month or 1,
         )
 
 
@@ -176,28 +180,23 @@ def old_binding_error(plan: _Plan) -> str:
     )
 
 
-def read_source(plan: _Plan, config: SourceConfig, *, timeout: float | None = None) -> float:
+def read_source(
+    plan: _Plan, config: SourceConfig, *, timeout: float | None = None, now: datetime | None = None
+) -> float:
     """The number behind `plan`, read through its declared connection; SourceError otherwise."""
     if plan.connection is None:
         raise SourceError(old_binding_error(plan))
-    connection = config.connections.find(plan.connection, plan.team_id)
-    if connection is None:
-        raise SourceError(
-            f"the connection {plan.connection} is not declared for this workspace any more "
-            f"(NORTHLINE_SOURCE_{plan.connection.upper()}_URL)"
-        )
-    if connection.kind != plan.kind:
-        raise SourceError(f"the connection {connection.name} is now {connection.kind}; bind it again")
-    extra = {"timeout": timeout} if timeout is not None else {}
-    if connection.kind == SourceKind.SQL.value:
-        return read_sql(connection.target, plan.query or "", connection_name=connection.name, **extra)
-    try:
-        url = url_under(connection, plan.path or "/")
-    except ValueError as refused:
-        raise SourceError(str(refused)) from None
-    return read_http(
-        url, plan.pointer or "", secret_headers=connection.secret_headers(), allow=config.allow, **extra
+    wanted = Wanted(plan.connection, plan.kind, plan.path, plan.pointer, plan.query)
+    day = (now or datetime.now(UTC)).date()
+    return read_wanted(
+        wanted, plan.team_id, config, window_for(day, plan.fiscal_start_month), timeout=timeout
     )
+
+
+def origin_of(plan: _Plan, config: SourceConfig) -> str:
+    """An automatic check-in's origin: `source:` and the connector (jira, …), sql or http."""
+    connection = config.connections.find(plan.connection, plan.team_id) if plan.connection else None
+    return f"source:{connection.kind if connection is not None else plan.kind}"
 
 
 def sync_binding(
@@ -218,14 +217,14 @@ def sync_binding(
     if not plan.active:
         return SyncResult(ref=plan.ref, ok=True, skipped=True)
     try:
-        value = read_source(plan, config, timeout=timeout)
+        value = read_source(plan, config, timeout=timeout, now=moment)
         error = None
     except SourceError as failure:
         value, error = None, failure.message
     result = SyncResult(
         ref=plan.ref, ok=error is None, value=value, previous=plan.current, error=error, unit=plan.unit
     )
-    if not _store(db, binding_id, result, moment, notify=notify):
+    if not _store(db, binding_id, result, moment, notify=notify, origin=origin_of(plan, config)):
         return SyncResult(ref=plan.ref, ok=False, error="the binding is gone", skipped=True)
     error = result.error
     if result.notified:
@@ -235,7 +234,9 @@ def sync_binding(
     return result
 
 
-def _store(db: Database, binding_id: int, result: SyncResult, moment: datetime, *, notify: bool) -> bool:
+def _store(
+    db: Database, binding_id: int, result: SyncResult, moment: datetime, *, notify: bool, origin: str
+) -> bool:
     """The number (or the failure) on the binding, in one short transaction; False when the
     binding was removed while its source was read."""
     with db.session() as session:
@@ -246,7 +247,7 @@ def _store(db: Database, binding_id: int, result: SyncResult, moment: datetime, 
         binding.last_run_at = moment
         if result.error is None:
             try:
-                result.recorded = _record(session, workspace, binding, result.value, moment)
+                result.recorded = _record(session, workspace, binding, result.value, moment, origin)
             except Invalid as refused:  # e.g. a milestone given 0.5
                 result.error = f"the value {result.value:g} was refused: {refused.message}"
                 result.ok = False
@@ -262,9 +263,10 @@ def _store(db: Database, binding_id: int, result: SyncResult, moment: datetime, 
     return True
 
 
-def _record(session, workspace: Workspace, binding: SourceBinding, value: float, moment: datetime) -> bool:
+def _record(
+    session, workspace: Workspace, binding: SourceBinding, value: float, moment: datetime, origin: str
+) -> bool:
     """An automatic check-in (or measurement) when the number changed; False when it did not."""
-    origin = f"source:{binding.kind.value}"
     dedupe = f"src:{binding.id}:{moment:%Y%m%dT%H%M}"  # two clocks in the same minute record once
     if binding.key_result_id is not None:
         kr = session.get(KeyResult, binding.key_result_id)

@@ -24,6 +24,7 @@ from bot.ui.posts import (
     pack,
 )
 from bot.ui.progress import progress_bar
+from bot.ui.sources import provider
 
 # The digest thread's key results: at most about three replies, then "…and N more lines".
 _THREAD_KEY_RESULT_CHARS = 3 * MESSAGE_TEXT_BUDGET - RESERVED_CHARS
@@ -95,11 +96,12 @@ def digest_parent(data) -> dict:
     return {"text": fallback(text_lines), "blocks": blocks[:MESSAGE_BLOCKS]}
 
 
-def _kr_line(status, note, automatic: bool = False) -> str:
+def _kr_line(status, note, origin: str | None = None) -> str:
     kr = status.key_result
     line = f"`{kr_ref(kr)}` {user_text(kr.title, 120)} · {progress_bar(status.progress)} · {_pace(status)}"
-    if automatic:
-        line += " · updated by its data source"
+    if origin is not None:
+        named = provider(origin)
+        line += f" · updated from {named}" if named else " · updated by its data source"
     if status.confidence is not None:
         line += f" · owner says {status.confidence.emoji} {status.confidence.label}"
     line += f" · <@{kr.owner_id}>"
@@ -121,7 +123,7 @@ def _key_result_lines(data) -> list[str]:
                 _kr_line(
                     status,
                     data.latest_notes.get(status.key_result.id),
-                    status.key_result.id in getattr(data, "automatic", ()),
+                    getattr(data, "automatic", {}).get(status.key_result.id),
                 )
             )
     return lines

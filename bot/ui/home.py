@@ -25,6 +25,7 @@ from bot.ui.first_week import first_week_blocks
 from bot.ui.kra import kra_summary
 from bot.ui.okr import confidence_text, kr_ref, obj_ref, objective_summary, pace_text, value_text
 from bot.ui.progress import progress_bar
+from bot.ui.sources import provenance
 
 if TYPE_CHECKING:
     from bot.services.home import HomeData
@@ -120,6 +121,9 @@ def _key_results(data: HomeData) -> list[dict]:
         kr = status.key_result
         confidence = confidence_text(status)
         via = " · _last check-in by workflow_" if kr.id in data.by_workflow else ""
+        if kr.id in data.by_source:
+            origin, at = data.by_source[kr.id]
+            via = f" · _from {provenance(origin)}, {local_day(at, zone(data.timezone), '%H:%M')}_"
         blocks.append(
             section(
                 f"*`{kr_ref(kr)}` {user_text(kr.title, 150)}* · in `{obj_ref(objective)}` {user_text(objective.title, 80)}\n"

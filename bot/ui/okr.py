@@ -31,6 +31,7 @@ from bot.ui.blocks import (
 from bot.ui.inputs import channel_input, checkbox_input, modal, select_input, text_input, user_input
 from bot.ui.kra import kra_ref
 from bot.ui.progress import progress_bar
+from bot.ui.sources import provenance
 
 if TYPE_CHECKING:
     from bot.services.assessment import KeyResultStatus, ObjectiveStatus
@@ -170,7 +171,7 @@ def _last_checkin(checkin: CheckIn | None, key_result: KeyResult, tz: ZoneInfo) 
     confidence = f" · {checkin.confidence.replace('_', ' ')}" if checkin.confidence else ""
     note = f" — “{user_text(checkin.note, 300)}”" if checkin.note else ""
     if checkin.automatic:  # a bound data source: nobody typed it
-        who = f"automatic, from its {checkin.origin.removeprefix('source:')} source"
+        who = f"automatic, from {provenance(checkin.origin)}, {local_day(checkin.created_at, tz, '%H:%M')}"
     elif checkin.origin == BY_WORKFLOW:  # a workflow step that ran with nobody present
         who = f"by workflow for <@{checkin.author_id}>"
     else:
@@ -186,12 +187,14 @@ def _last_checkin(checkin: CheckIn | None, key_result: KeyResult, tz: ZoneInfo) 
 def _source_line(binding) -> str:
     if binding is None:
         return ""
+    # The connection's name says which one (`jira`); its kind is how it is read (sql or http).
+    named = f" · `{binding.connection}`" if binding.connection else ""
     if binding.failing_since is not None:
         return (
             f"\n    :warning: _its {binding.kind.value} source is failing since {binding.failing_since:%Y-%m-%d %H:%M} UTC:_ "
-            f"{user_text(binding.last_error or 'unknown error', 300)}"
+            f"{user_text(binding.last_error or 'unknown error', 300)}{named}"
         )
-    return f"\n    _updates itself from its {binding.kind.value} source every {binding.every_minutes} min_"
+    return f"\n    _updates itself from its {binding.kind.value} source every {binding.every_minutes} min_{named}"
 
 
 def objective_detail(detail: ObjectiveDetail, tz: ZoneInfo = UTC) -> dict:
