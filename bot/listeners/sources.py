@@ -19,7 +19,6 @@ from bot.listeners.router import Invocation
 from bot.services.workspaces import now as _now
 from bot.sources import bindings
 from bot.sources.form import parse_source
-from bot.sources.sync import sync_binding
 from bot.ui import sources as ui
 
 if TYPE_CHECKING:
@@ -92,6 +91,10 @@ def sync_command(call: Invocation) -> None:
         return
     # The person asking sees the failure here, so no DM; the clock's next failure still tells the owner.
     sources: SourceConfig = call.context["settings"].sources
+    # Imported here: the fetchers and database drivers are the clock's; a web worker loads them
+    # only when someone syncs by hand (docs/operations.md, web process memory).
+    from bot.sources.sync import sync_binding
+
     result = sync_binding(
         call.db, lambda _workspace: call.client, binding_id, _now(), config=sources, notify=False
     )
