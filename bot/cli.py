@@ -106,7 +106,7 @@ def _serve_http(port: int, wsgi, *, socket_mode: bool, stop: threading.Event) ->
     if socket_mode:
         log.info("serving over Socket Mode; GET /healthz and /api/v1 on port %s", port)
     else:
-        log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", port)
+        log.info("serving HTTP on port %s: POST /slack/events, GET /healthz, /api/v1", port)
     server.serve_forever()
 
 
