@@ -321,7 +321,7 @@ def okr_digest(call: Invocation) -> None:
         )
         return
     # Imported here: the delivery engine and charts are the clock's and the workers'; a web worker
-    # loads them only when someone asks for a digest now (docs/operations.md, web process memory).
+    # loads them only when someone asks for a digest now (docs/operations.md, "Web process memory").
     from bot.jobs import digest
 
     text = digest.post_digest_now(call.db, call.client, workspace_id, channel_id, requested_by=who.user_id)

@@ -92,7 +92,7 @@ def sync_command(call: Invocation) -> None:
     # The person asking sees the failure here, so no DM; the clock's next failure still tells the owner.
     sources: SourceConfig = call.context["settings"].sources
     # Imported here: the fetchers and database drivers are the clock's; a web worker loads them
-    # only when someone syncs by hand (docs/operations.md, web process memory).
+    # only when someone syncs by hand (docs/operations.md, "Web process memory").
     from bot.sources.sync import sync_binding
 
     result = sync_binding(
