@@ -30,13 +30,12 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import analyze, drop_database, fresh_database, summary  # noqa: E402
-from bot.api.app import ApiApp  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.services import tokens  # noqa: E402
 from bot.services.tokens import Limits  # noqa: E402
 from bot.services.workspaces import workspace_for  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.web import NorthlineWSGI  # noqa: E402
+from bot.web import create_web  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
 from storage.models import ApiToken, Member, TokenPermission  # noqa: E402
 from tests.conftest import (  # noqa: E402  # noqa: E402
@@ -151,13 +150,12 @@ def main() -> None:
                 slack_api_url=emulator.base_url,
                 database_url=url,
             )
-            app = NorthlineWSGI(
-                create_app(settings, db=db),
-                db,
-                ApiApp(db, limits=Limits(per_token=10**9, per_workspace=10**9, auth_failures=10**9)),
+            bolt = create_app(settings, db=db)
+            app = create_web(
+                bolt, db, limits=Limits(per_token=10**9, per_workspace=10**9, auth_failures=10**9)
             )
             with serve(app) as base:
-                slack = NorthlineClient(base, app.bolt.app, emulator)
+                slack = NorthlineClient(base, bolt, emulator)
                 api = Client(base, secret)
                 # KR-1, 4, 7, … are ALICE's (perf_data owns them round-robin), so Slack lets her check in.
                 alices = [n for n in range(1, key_results + 1) if n % 3 == 1]

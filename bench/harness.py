@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.app import create_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.web import NorthlineWSGI  # noqa: E402
+from bot.web import create_web  # noqa: E402
 from storage.db import Database, make_engine, upgrade  # noqa: E402
 from tests.conftest import ALICE, SIGNING_SECRET, TEAM, TOKEN, NorthlineClient, count_statements, serve  # noqa: E402
 from tests.slack import SlackEmulator  # noqa: E402
@@ -111,7 +111,7 @@ def bench_app(database_url: str | None = None) -> Iterator[Bench]:
             database_url=url,
         )
         app = create_app(settings, db=db)
-        with serve(NorthlineWSGI(app, db)) as app_url:
+        with serve(create_web(app, db)) as app_url:
             client = NorthlineClient(app_url, app, emulator)
             yield Bench(db=db, emulator=emulator, slack=client, url=url)
     db.dispose()

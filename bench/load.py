@@ -14,6 +14,8 @@ served the same way in the same run. Two figures for each:
         python bench/load.py [--rate 40] [--seconds 60] [--warmup 10] [--clients 50] [--workspaces 20]
 
 NORTHLINE_LOAD_COMMANDS="help" sends only `/kra help` (acks with the least work after them).
+`--also NAME=SPEC[@DIR]` serves one more app beside them (a candidate, or an older checkout in DIR,
+which then runs with its own gunicorn.conf.py), measured the same way in the same run.
 """
 
 from __future__ import annotations
@@ -65,22 +67,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(app_spec: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+def start_gunicorn(app_spec: str, port: int, env: dict[str, str], cwd: Path = ROOT) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
             "-c",
-            str(ROOT / "gunicorn.conf.py"),
+            str(cwd / "gunicorn.conf.py"),
             "--workers",
             "2",
             "--bind",
             f"127.0.0.1:{port}",
             app_spec,
         ],
-        cwd=ROOT,
-        env={**os.environ, **env, "PORT": str(port)},
+        cwd=cwd,
+        env={**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(cwd)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -277,6 +279,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=50, help="back-to-back clients for the capacity run")
     parser.add_argument("--capacity-seconds", type=float, default=30)
     parser.add_argument("--workspaces", type=int, default=20)
+    parser.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="NAME=SPEC[@DIR]",
+        help="another app to serve side by side (gunicorn's app spec, from DIR if given), "
+        "e.g. a candidate framework or an older checkout",
+    )
     return parser.parse_args()
 
 
@@ -316,13 +326,18 @@ def app_env(slack_url: str, database_url: str, teams: list[str]) -> dict[str, st
 def measure(
     args: argparse.Namespace, env: dict[str, str], urls: dict[str, Iterator[str]], teams: list[str]
 ) -> tuple[dict, dict]:
-    """Serve northline and bare Bolt side by side; their ack latencies, then their capacity."""
-    apps = {"northline": "bot.wsgi:create_wsgi()", "bare bolt": "bench.bare_app:create()"}
+    """Serve northline, bare Bolt and any --also app side by side; their ack latencies, then their
+    capacity."""
+    apps = {"northline": ("bot.wsgi:create_wsgi()", ROOT), "bare bolt": ("bench.bare_app:create()", ROOT)}
+    for extra in args.also:
+        name, _, spec = extra.partition("=")
+        spec, _, where = spec.partition("@")
+        apps[name] = (spec, Path(where) if where else ROOT)
     ports = {name: free_port() for name in apps}
     processes: dict[str, subprocess.Popen] = {}
     try:
-        for name, spec in apps.items():
-            processes[name] = start_gunicorn(spec, ports[name], env)
+        for name, (spec, cwd) in apps.items():
+            processes[name] = start_gunicorn(spec, ports[name], env, cwd)
         for name in apps:
             open_loop(ports[name], urls, teams, args.rate, args.warmup, None)
         tallies = {name: Tally() for name in apps}
@@ -348,15 +363,17 @@ def report(args: argparse.Namespace, database_url: str, acks: dict, capacity: di
     )
     print(
         f"acks at {args.rate:g} requests/s for {args.seconds:g} s each, in {ACK_WINDOWS} windows alternating "
-        f"between the two apps, after {args.warmup:g} s of warm-up (latency from when each request was due):"
+        f"between the apps, after {args.warmup:g} s of warm-up (latency from when each request was due):"
     )
     for name, figures in acks.items():
         print("  " + describe(name, figures))
-    ours, bare = acks["northline"], acks["bare bolt"]
+    bare = acks["bare bolt"]
     if bare["p99"]:
-        print(
-            f"  ratio northline/bare: p50 {ours['p50'] / bare['p50']:.2f}x, p99 {ours['p99'] / bare['p99']:.2f}x"
-        )
+        for name, ours in acks.items():
+            if name != "bare bolt":
+                print(
+                    f"  ratio {name}/bare: p50 {ours['p50'] / bare['p50']:.2f}x, p99 {ours['p99'] / bare['p99']:.2f}x"
+                )
     print(f"capacity: {args.clients} clients sending back to back for {args.capacity_seconds:g} s:")
     for name, figures in capacity.items():
         each = " + ".join(f"{mb:.0f}" for mb in figures["rss_mb"])
@@ -364,9 +381,11 @@ def report(args: argparse.Namespace, database_url: str, acks: dict, capacity: di
             "  " + describe(name, figures) + f", web workers' RSS after the run {each} MB "
             f"({sum(figures['rss_mb']):.0f} MB in all)"
         )
-    ours, bare = capacity["northline"], capacity["bare bolt"]
+    bare = capacity["bare bolt"]
     if bare["rps"]:
-        print(f"  throughput northline/bare: {ours['rps'] / bare['rps']:.2f}x")
+        for name, figures in capacity.items():
+            if name != "bare bolt":
+                print(f"  throughput {name}/bare: {figures['rps'] / bare['rps']:.2f}x")
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ there, loudly, rather than as a slow ack or a lost command in production:
   polls for its ack every 10 ms; the pool hands the ack back at once instead.
 - AnsweringListener: installed over `App._listeners` (their class swapped for one that answers
   errors raised after ack() itself), because Bolt's runner can drop such an ack.
-- FormBodyHandler: Bolt's `parse_body` loses any form body containing the word "payload".
+- bolt_request: Bolt's `parse_body` loses any form body containing the word "payload".
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, parse_qsl
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.listener.custom_listener import CustomListener
 
 ACK_WAIT_SECONDS = 3.0  # Bolt's own limit for a listener's ack()
@@ -95,8 +93,9 @@ def answer_errors_after_ack(app: App, handler: Callable) -> None:
             listener.__class__ = AnsweringListener
 
 
-class FormBodyHandler(SlackRequestHandler):
-    """Bolt's WSGI handler, with its form bodies read whole.
+def bolt_request(body: str, query: str, headers: dict[str, str]) -> BoltRequest:
+    """The BoltRequest of an HTTP request, with its form body read whole (bot/web.py's Slack
+    resource builds every request with it).
 
     slack-bolt's `parse_body` (slack_bolt/request/internals.py, 1.x) takes any form body that
     contains the *word* "payload" for an interactivity payload, finds no `payload` field and returns
@@ -109,20 +108,16 @@ class FormBodyHandler(SlackRequestHandler):
     when it is there, else `params`; its regression test, a slash command whose text (or channel
     name, e.g. #payload-team) contains "payload".
     """
-
-    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        body = request.get_body()
-        query, headers = request.query_string, request.get_headers()
-        bolt_request = BoltRequest(body=body, query=query, headers=headers)
-        if bolt_request.body == {} and body and not body.startswith("{") and "payload" not in parse_qs(body):
-            # Built from the dict so Bolt derives the context (team, user, channel) from the real
-            # fields; the raw body stays what Slack signed, for the signature check.
-            fixed = BoltRequest(
-                body=dict(parse_qsl(body, keep_blank_values=True)),
-                query=query,
-                headers=headers,
-                mode="socket_mode",
-            )
-            fixed.raw_body, fixed.mode = body, "http"
-            bolt_request = fixed
-        return self.app.dispatch(bolt_request)
+    request = BoltRequest(body=body, query=query, headers=headers)
+    if request.body == {} and body and not body.startswith("{") and "payload" not in parse_qs(body):
+        # Built from the dict so Bolt derives the context (team, user, channel) from the real
+        # fields; the raw body stays what Slack signed, for the signature check.
+        fixed = BoltRequest(
+            body=dict(parse_qsl(body, keep_blank_values=True)),
+            query=query,
+            headers=headers,
+            mode="socket_mode",
+        )
+        fixed.raw_body, fixed.mode = body, "http"
+        request = fixed
+    return request

@@ -69,9 +69,9 @@ def _database_url() -> str:
 
 @command("serve")
 def serve(args: argparse.Namespace) -> int:
-    from bot.api.app import ApiApp, limits_from
+    from bot.api.app import limits_from
     from bot.app import create_app
-    from bot.web import NorthlineWSGI
+    from bot.web import create_web
     from storage.db import Database, ensure_schema
 
     settings = _settings()
@@ -81,7 +81,7 @@ def serve(args: argparse.Namespace) -> int:
     link, stop = None, threading.Event()
     if settings.socket_mode:
         link = _start_socket_mode(app, settings, stop)
-    wsgi = NorthlineWSGI(app, db, ApiApp(db, limits=limits_from(settings)), slack_link=link)
+    wsgi = create_web(app, db, limits=limits_from(settings), slack_link=link)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             _serve_http(settings.port, wsgi, socket_mode=link is not None, stop=stop)
@@ -106,7 +106,7 @@ def _serve_http(port: int, wsgi, *, socket_mode: bool, stop: threading.Event) ->
     if socket_mode:
         log.info("serving over Socket Mode; GET /healthz and /api/v1 on port %s", port)
     else:
-        log.info("serving HTTP on port %s: POST /slack/events, GET /healthz", port)
+        log.info("serving HTTP on port %s: POST /slack/events, GET /healthz, /api/v1", port)
     server.serve_forever()
 
 

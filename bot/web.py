@@ -1,58 +1,101 @@
-"""The WSGI application: Slack's endpoint, the health check, and (when configured) OAuth."""
+"""The one WSGI app of the web process, on Falcon: Slack's endpoints through Bolt's Falcon adapter,
+the health check, and the REST API (bot/api/). `create_web(app, db)` builds it; gunicorn
+(bot/wsgi.py), `northline serve` and the tests serve what it returns.
+
+Slack's path stays as short as Falcon allows: the API's middleware returns at once for any other
+resource, and nothing on /slack/* reads the database before Bolt does.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+import falcon
 from slack_bolt import App
+from slack_bolt.adapter.falcon import SlackAppResource
+from slack_bolt.request import BoltRequest
 from sqlalchemy import text
 
-from bot.api.app import ApiApp
-from bot.bolt_fence import FormBodyHandler
+from bot.api import app as api
+from bot.bolt_fence import bolt_request
+from bot.services import tokens
 from storage.db import Database
 
 if TYPE_CHECKING:
     from bot.socket_mode import SlackLink
 
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are far smaller; anything larger is refused unread.
+EVENTS_PATH = "/slack/events"
 
-StartResponse = Callable[..., object]
+
+def create_web(
+    app: App | None,
+    db: Database,
+    *,
+    limits: tokens.Limits | None = None,
+    clock: Callable[[], datetime] = tokens.current_time,
+    slack_link: SlackLink | None = None,
+) -> falcon.App:
+    """The web process's app. `app` is None where only /healthz and the API are wanted; in Socket
+    Mode, `slack_link` is the state of the connection to Slack, which /healthz reports."""
+    web = falcon.App()
+    web.add_route("/healthz", Health(db, slack_link))
+    if app is not None:
+        slack = SlackResource(app)
+        web.add_route(EVENTS_PATH, slack)
+        if app.oauth_flow is not None:
+            web.add_route(app.oauth_flow.install_path, slack)
+            web.add_route(app.oauth_flow.redirect_uri_path, slack)
+    api.install(web, db, limits=limits, clock=clock)
+    web.add_sink(_not_found, "/")
+    return web
 
 
-class NorthlineWSGI:
-    def __init__(
-        self, app: App, db: Database, api: Callable | None = None, slack_link: SlackLink | None = None
-    ):
-        self.bolt = FormBodyHandler(app)
-        self.db = db
-        # In Socket Mode, the state of the connection to Slack (bot/socket_mode.py), for /healthz.
-        self.slack_link = slack_link
-        # The REST API (/api/v1). Checked after Slack's paths, so Slack's requests do no extra work.
-        self.api = api if api is not None else ApiApp(db)
+def _slack_guard(req: falcon.Request, resp: falcon.Response, resource, params) -> None:
+    """Refuse unread what cannot be Slack: a body over 1 MB, a non-numeric request timestamp."""
+    try:
+        length = int(req.env.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = -1
+    if length < 0 or length > MAX_BODY_BYTES:
+        _plain(resp, falcon.HTTP_413, "request body too large")
+    elif req.method == "POST" and not _timestamp_is_numeric(req.get_header("X-Slack-Request-Timestamp")):
+        _plain(resp, falcon.HTTP_401, "")  # Slack always sends a numeric timestamp
+    else:
+        return
+    resp.complete = True
 
-    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
-        if path == "/healthz" and method in ("GET", "HEAD"):
-            return self.health(start_response)
-        if path.startswith("/slack/"):
-            try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = -1
-            if length < 0 or length > MAX_BODY_BYTES:
-                return _plain(start_response, "413 Content Too Large", "request body too large")
-            if method == "POST" and not _timestamp_is_numeric(environ):
-                # Slack always sends a numeric timestamp; anything else is not Slack.
-                return _plain(start_response, "401 Unauthorized", "")
-            return self.bolt(environ, start_response)
-        if path.startswith("/api/"):
-            return self.api(environ, start_response)
-        return _plain(start_response, "404 Not Found", "not found")
 
-    def health(self, start_response: StartResponse) -> Iterable[bytes]:
+@falcon.before(_slack_guard)
+class SlackResource(SlackAppResource):
+    """Bolt's Falcon resource, with form bodies read whole (bot/bolt_fence.py says why)."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if resp.complete:  # refused by the guard
+            return
+        super().on_get(req, resp)
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if resp.complete:
+            return
+        super().on_post(req, resp)
+
+    def _to_bolt_request(self, req: falcon.Request) -> BoltRequest:
+        length = int(req.env.get("CONTENT_LENGTH") or 0)
+        body = req.bounded_stream.read(length).decode("utf-8") if length else ""
+        return bolt_request(body, req.query_string, {k.lower(): v for k, v in req.headers.items()})
+
+
+class Health:
+    """GET /healthz: 200 when the database answers (and, in Socket Mode, Slack is connected)."""
+
+    def __init__(self, db: Database, slack_link: SlackLink | None):
+        self.db, self.slack_link = db, slack_link
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         checks = {"database": "ok"}
         try:
             with self.db.engine.connect() as connection:
@@ -62,18 +105,24 @@ class NorthlineWSGI:
         if self.slack_link is not None:
             checks["slack"] = self.slack_link.state
         healthy = all(value == "ok" for value in checks.values())
-        body = json.dumps({"ok": healthy, "checks": checks}).encode()
-        status = "200 OK" if healthy else "503 Service Unavailable"
-        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-        return [body]
+        resp.status = falcon.HTTP_200 if healthy else falcon.HTTP_503
+        resp.content_type = falcon.MEDIA_JSON
+        resp.data = json.dumps({"ok": healthy, "checks": checks}).encode()
+
+    on_head = on_get
 
 
-def _timestamp_is_numeric(environ: dict) -> bool:
-    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+def _not_found(req: falcon.Request, resp: falcon.Response, **_params) -> None:
+    if req.path.startswith("/api/"):
+        api.not_found(req)
+    _plain(resp, falcon.HTTP_404, "not found")
+
+
+def _timestamp_is_numeric(timestamp: str | None) -> bool:
     return timestamp is None or timestamp.strip().isdigit()
 
 
-def _plain(start_response: StartResponse, status: str, message: str) -> Iterable[bytes]:
-    body = message.encode()
-    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
-    return [body]
+def _plain(resp: falcon.Response, status: str, message: str) -> None:
+    resp.status = status
+    resp.content_type = falcon.MEDIA_TEXT
+    resp.data = message.encode()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from bot.api.app import ApiApp, limits_from
+import falcon
+
+from bot.api.app import limits_from
 from bot.app import create_app
 from bot.logs import configure
 from bot.settings import load_settings
-from bot.web import NorthlineWSGI
+from bot.web import create_web
 from storage.db import Database, ensure_schema
 
 
-def create_wsgi() -> NorthlineWSGI:
+def create_wsgi() -> falcon.App:
     settings = load_settings()
     configure(
         settings.log_level,
@@ -19,5 +21,4 @@ def create_wsgi() -> NorthlineWSGI:
     )
     db = Database.from_url(settings.database_url)
     ensure_schema(db)
-    api = ApiApp(db, limits=limits_from(settings))
-    return NorthlineWSGI(create_app(settings, db=db), db, api)
+    return create_web(create_app(settings, db=db), db, limits=limits_from(settings))

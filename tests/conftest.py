@@ -29,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 from bot.app import create_app
 from bot.installations import BOT_SCOPES, installation_store
 from bot.settings import Settings
-from bot.web import NorthlineWSGI
+from bot.web import create_web
 from storage.db import Database, make_engine, upgrade
 from storage.models import Base
 from tests.slack import SignedClient, SlackEmulator, strict
@@ -413,7 +413,7 @@ def web_app(settings, db, installed) -> Iterator[App]:
 
 @pytest.fixture
 def app_url(web_app, db) -> Iterator[str]:
-    with serve(NorthlineWSGI(web_app, db)) as url:
+    with serve(create_web(web_app, db)) as url:
         yield url
 
 
@@ -424,7 +424,7 @@ def single_web_app(single_settings, db) -> App:
 
 @pytest.fixture
 def single_app_url(single_web_app, db) -> Iterator[str]:
-    with serve(NorthlineWSGI(single_web_app, db)) as url:
+    with serve(create_web(single_web_app, db)) as url:
         yield url
 
 

@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from email.message import Message
 
 import pytest
 from hypothesis import strategies as st
 from slack_sdk import WebClient
 from sqlalchemy import func, insert, select
 
-from bot.api.app import ApiApp
 from bot.domain.cycles import cycle_for
 from bot.forms.kra import KpiForm, KraForm
 from bot.forms.okr import KeyResultForm, ObjectiveForm
@@ -32,7 +32,7 @@ from bot.services import kras as kra_service
 from bot.services import okrs as okr_service
 from bot.services.tokens import Limits
 from bot.services.workspaces import workspace_for
-from bot.web import NorthlineWSGI
+from bot.web import create_web
 from storage.db import Database
 from storage.models import (
     CheckIn,
@@ -307,7 +307,7 @@ SECRET = re.compile(r"nlk_[A-Za-z0-9_-]+")
 @dataclass
 class Reply:
     status: int
-    headers: dict[str, str]
+    headers: Message  # names in any case, as HTTP has them: Falcon sends them in lower case
     text: str
 
     def json(self):
@@ -338,9 +338,9 @@ class Api:
         request = urllib.request.Request(self.base + path, data=data, method=method, headers=sent)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                return Reply(response.status, dict(response.headers), response.read().decode())
+                return Reply(response.status, response.headers, response.read().decode())
         except urllib.error.HTTPError as error:
-            return Reply(error.code, dict(error.headers), error.read().decode())
+            return Reply(error.code, error.headers, error.read().decode())
 
     def get(self, path: str, token: str | None = None, **kwargs) -> Reply:
         return self.call("GET", path, token=token, **kwargs)
@@ -356,7 +356,7 @@ def served_api(
     """The whole app (Slack and API on one server, as gunicorn serves it), the API on `clock`
     (NOW unless told), with generous rate limits unless told."""
     limits = limits or Limits(per_token=1000, per_workspace=10_000, auth_failures=1000)
-    with serve(NorthlineWSGI(web_app, db, ApiApp(db, limits=limits, clock=clock))) as url:
+    with serve(create_web(web_app, db, limits=limits, clock=clock)) as url:
         yield NorthlineClient(url, web_app, emulator), Api(url)
 
 

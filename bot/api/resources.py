@@ -5,33 +5,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
 from bot.api import schemas as s
 from bot.domain.cycles import parse_cycle
+from bot.domain.enums import KeyResultKind, Status
 from bot.domain.progress import percent
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Conflict, Invalid, NotFound
 from bot.forms.okr import CheckInEntry
-from bot.services import assessment, checkins, kras, okrs
+from bot.services import assessment, bindings, checkins, kras, okrs
 from bot.services.tokens import Authenticated
-from storage.models import (
-    CheckIn,
-    KeyResult,
-    KeyResultKind,
-    Kpi,
-    KpiMeasurement,
-    Kra,
-    Objective,
-    SourceBinding,
-    Status,
-    Workspace,
-)
-from storage.repositories import kras as kra_repo
-from storage.repositories import okrs as okr_repo
-from storage.repositories import sources as source_repo
+
+if TYPE_CHECKING:  # the rows the services hand back, named for the type hints only
+    from storage.models import (
+        CheckIn,
+        KeyResult,
+        Kpi,
+        KpiMeasurement,
+        Kra,
+        Objective,
+        SourceBinding,
+        Workspace,
+    )
 
 
 class ApiFieldError(Exception):
@@ -100,7 +99,7 @@ def key_result_out(
 
 
 def objective_out(
-    status: assessment.ObjectiveStatus, refs: dict[str, dict[int, int]], bindings: dict[int, SourceBinding]
+    status: assessment.ObjectiveStatus, links: okrs.LinkNumbers, by_kr: dict[int, SourceBinding]
 ) -> s.ObjectiveOut:
     o = status.objective
     return s.ObjectiveOut(
@@ -111,13 +110,13 @@ def objective_out(
         cycle=o.cycle,
         channel=o.channel_id,
         status=o.status.value,
-        kra=format_ref(RefKind.KRA, refs["kra"][o.kra_id]) if o.kra_id in refs["kra"] else None,
-        parent=format_ref(RefKind.OBJ, refs["obj"][o.parent_id]) if o.parent_id in refs["obj"] else None,
+        kra=format_ref(RefKind.KRA, links.kras[o.kra_id]) if o.kra_id in links.kras else None,
+        parent=format_ref(RefKind.OBJ, links.parents[o.parent_id]) if o.parent_id in links.parents else None,
         progress=status.progress,
         progress_percent=percent(status.progress),
         expected=status.expected,
         pace=status.pace,
-        key_results=[key_result_out(k, o, bindings.get(k.key_result.id)) for k in status.key_results],
+        key_results=[key_result_out(k, o, by_kr.get(k.key_result.id)) for k in status.key_results],
     )
 
 
@@ -148,7 +147,7 @@ def kpi_out(kpi: Kpi, kra: Kra, binding: SourceBinding | None) -> s.KpiOut:
     )
 
 
-def kra_out(kra: Kra, kpis: list[Kpi], bindings: dict[int, SourceBinding]) -> s.KraOut:
+def kra_out(kra: Kra, kpis: list[Kpi], by_kpi: dict[int, SourceBinding]) -> s.KraOut:
     return s.KraOut(
         ref=format_ref(RefKind.KRA, kra.number),
         title=kra.title,
@@ -157,7 +156,7 @@ def kra_out(kra: Kra, kpis: list[Kpi], bindings: dict[int, SourceBinding]) -> s.
         role=kra.role,
         channel=kra.channel_id,
         status=kra.status.value,
-        kpis=[kpi_out(kpi, kra, bindings.get(kpi.id)) for kpi in kpis],
+        kpis=[kpi_out(kpi, kra, by_kpi.get(kpi.id)) for kpi in kpis],
     )
 
 
@@ -166,15 +165,6 @@ def measurement_out(m: KpiMeasurement) -> s.MeasurementOut:
     return s.MeasurementOut(
         value=m.value, note=m.note, author=m.author_id, at=m.measured_at, automatic=automatic, via=m.origin
     )
-
-
-def _refs_of(session: Session, objectives: list[Objective]) -> dict[str, dict[int, int]]:
-    """The numbers of the KRAs and parents the objectives point at, in two statements."""
-    kra_ids = [o.kra_id for o in objectives if o.kra_id]
-    parent_ids = [o.parent_id for o in objectives if o.parent_id]
-    kra_numbers = {k.id: k.number for k in okr_repo.kras_by_ids(session, kra_ids).values()}
-    parent_numbers = okr_repo.objective_numbers(session, parent_ids)
-    return {"kra": kra_numbers, "obj": parent_numbers}
 
 
 def _after(text: str | None, kind: RefKind) -> int:
@@ -223,8 +213,8 @@ def list_objectives(call: Call, query: s.ObjectiveQuery) -> s.ObjectiveList:
     )
     objectives = [st.objective for st in result.statuses]
     kr_ids = [k.key_result.id for st in result.statuses for k in st.key_results]
-    by_kr, _ = source_repo.bindings_of(call.session, key_result_ids=kr_ids)
-    refs = _refs_of(call.session, objectives)
+    by_kr = bindings.of_key_results(call.session, kr_ids)
+    links = okrs.link_numbers(call.session, objectives)
     last = format_ref(RefKind.OBJ, objectives[-1].number) if objectives else None
     return s.ObjectiveList(
         workspace=call.workspace_out,
@@ -233,18 +223,18 @@ def list_objectives(call: Call, query: s.ObjectiveQuery) -> s.ObjectiveList:
             total=result.total,
             next=_next(call.path, query.model_dump(exclude={"after"}), last, len(objectives), query.limit),
         ),
-        objectives=[objective_out(st, refs, by_kr) for st in result.statuses],
+        objectives=[objective_out(st, links, by_kr) for st in result.statuses],
     )
 
 
 def get_objective(call: Call, ref: str) -> s.ObjectiveOne:
     objective = okrs.find_objective(call.session, call.workspace, _ref(ref, RefKind.OBJ))
-    key_results = okr_repo.key_results_of(call.session, [objective.id]).get(objective.id, [])
+    key_results = okrs.key_results_of(call.session, objective)
     status = assessment.assess(objective, key_results, call.workspace, call.now)
-    by_kr, _ = source_repo.bindings_of(call.session, key_result_ids=[kr.id for kr in key_results])
+    by_kr = bindings.of_key_results(call.session, [kr.id for kr in key_results])
     return s.ObjectiveOne(
         workspace=call.workspace_out,
-        objective=objective_out(status, _refs_of(call.session, [objective]), by_kr),
+        objective=objective_out(status, okrs.link_numbers(call.session, [objective]), by_kr),
     )
 
 
@@ -255,17 +245,13 @@ def _key_result_status(call: Call, kr: KeyResult, objective: Objective) -> asses
 
 def get_key_result(call: Call, ref: str, query: s.RecentQuery) -> s.KeyResultOne:
     kr, objective = okrs.find_key_result(call.session, call.workspace, _ref(ref, RefKind.KR))
-    history = (
-        okr_repo.recent_checkins(call.session, [kr.id], per_key_result=query.recent).get(kr.id, [])
-        if query.recent
-        else []
-    )
+    history = okrs.recent_checkins(call.session, kr, query.recent)
     return s.KeyResultOne(
         workspace=call.workspace_out,
         key_result=key_result_out(
             _key_result_status(call, kr, objective),
             objective,
-            source_repo.binding_of_key_result(call.session, kr),
+            bindings.of_key_result(call.session, kr),
         ),
         recent_checkins=[check_in_out(c) for c in history],
     )
@@ -300,7 +286,7 @@ def post_check_in(call: Call, ref: str, body: s.CheckInRequest) -> s.CheckInCrea
         key_result=key_result_out(
             _key_result_status(call, done.key_result, done.objective),
             done.objective,
-            source_repo.binding_of_key_result(call.session, done.key_result),
+            bindings.of_key_result(call.session, done.key_result),
         ),
     )
 
@@ -314,7 +300,7 @@ def list_kras(call: Call, query: s.KraQuery) -> s.KraList:
         limit=query.limit,
     )
     kpi_ids = [kpi.id for kpis in page.kpis.values() for kpi in kpis]
-    _, by_kpi = source_repo.bindings_of(call.session, kpi_ids=kpi_ids)
+    by_kpi = bindings.of_kpis(call.session, kpi_ids)
     last = format_ref(RefKind.KRA, page.kras[-1].number) if page.kras else None
     return s.KraList(
         workspace=call.workspace_out,
@@ -329,21 +315,17 @@ def list_kras(call: Call, query: s.KraQuery) -> s.KraList:
 
 def get_kra(call: Call, ref: str) -> s.KraOne:
     kra = kras.find_kra(call.session, call.workspace, _ref(ref, RefKind.KRA))
-    kpis = kra_repo.kpis_of(call.session, [kra.id]).get(kra.id, [])
-    _, by_kpi = source_repo.bindings_of(call.session, kpi_ids=[k.id for k in kpis])
+    kpis = kras.kpis_of(call.session, kra)
+    by_kpi = bindings.of_kpis(call.session, [k.id for k in kpis])
     return s.KraOne(workspace=call.workspace_out, kra=kra_out(kra, kpis, by_kpi))
 
 
 def get_kpi(call: Call, ref: str, query: s.RecentQuery) -> s.KpiOne:
     kpi, kra = kras.find_kpi(call.session, call.workspace, _ref(ref, RefKind.KPI))
-    history = (
-        kra_repo.recent_measurements(call.session, [kpi.id], per_kpi=query.recent).get(kpi.id, [])
-        if query.recent
-        else []
-    )
+    history = kras.recent_measurements(call.session, kpi, query.recent)
     return s.KpiOne(
         workspace=call.workspace_out,
-        kpi=kpi_out(kpi, kra, source_repo.binding_of_kpi(call.session, kpi)),
+        kpi=kpi_out(kpi, kra, bindings.of_kpi(call.session, kpi)),
         recent_measurements=[measurement_out(m) for m in history],
     )
 
@@ -366,11 +348,11 @@ def post_measurement(call: Call, ref: str, body: s.MeasurementRequest) -> s.Meas
         )
     except Invalid as error:  # pragma: no cover - checked above; kept for a race with an archive
         raise Conflict(error.message) from None
-    latest = kra_repo.recent_measurements(call.session, [kpi.id], per_kpi=1).get(kpi.id, [])
+    latest = kras.recent_measurements(call.session, kpi, 1)
     if not latest:  # pragma: no cover
         raise NotFound("The measurement was not found after it was logged.")
     return s.MeasurementCreated(
         workspace=call.workspace_out,
         measurement=measurement_out(latest[0]),
-        kpi=kpi_out(kpi, kra, source_repo.binding_of_kpi(call.session, kpi)),
+        kpi=kpi_out(kpi, kra, bindings.of_kpi(call.session, kpi)),
     )

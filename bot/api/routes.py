@@ -1,10 +1,9 @@
 """The API's operations: path, method, the models that validate them and the model they answer
-with. The router (bot/api/app.py) and the OpenAPI document (bot/api/openapi.py) both read this
-one table, so the document cannot drift from what is served."""
+with. Falcon's routes (bot/api/app.py) and the OpenAPI document (bot/api/openapi.py) are both made
+from this one table, so the document cannot drift from what is served."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,10 +32,6 @@ class Route:
     @property
     def writes(self) -> bool:
         return self.body is not None
-
-    @property
-    def pattern(self) -> re.Pattern:
-        return re.compile("^" + re.escape(PREFIX + self.path).replace(r"\{ref\}", "(?P<ref>[^/]+)") + "$")
 
 
 def ref_pattern(kind: RefKind) -> str:

@@ -29,7 +29,6 @@ from bot.domain.schedule_time import (
     zone,
 )
 from bot.errors import Invalid, Usage
-from bot.jobs import digest
 from bot.listeners.common import reader_zone, unit_of_work
 from bot.listeners.router import Invocation
 from bot.services import schedules
@@ -321,6 +320,10 @@ def okr_digest(call: Invocation) -> None:
             )
         )
         return
+    # Imported here: the delivery engine and charts are the clock's and the workers'; a web worker
+    # loads them only when someone asks for a digest now (docs/operations.md, "Web process memory").
+    from bot.jobs import digest
+
     text = digest.post_digest_now(call.db, call.client, workspace_id, channel_id, requested_by=who.user_id)
     if text.startswith("Posted"):
         schedules.record_digest_now(call.db, workspace_id, channel_id, who.user_id, now)

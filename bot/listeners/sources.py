@@ -21,7 +21,6 @@ from bot.sources import bindings
 from bot.sources.form import block_of, parse_source
 from bot.sources.read import SourceError
 from bot.sources.reading import VALIDATE_SECONDS, needs_trial, try_spec
-from bot.sources.sync import sync_binding
 from bot.sources.window import window_for
 from bot.ui import sources as ui
 
@@ -113,6 +112,10 @@ def sync_command(call: Invocation) -> None:
         return
     # The person asking sees the failure here, so no DM; the clock's next failure still tells the owner.
     sources: SourceConfig = call.context["settings"].sources
+    # Imported here: the fetchers and database drivers are the clock's; a web worker loads them
+    # only when someone syncs by hand (docs/operations.md, "Web process memory").
+    from bot.sources.sync import sync_binding
+
     result = sync_binding(
         call.db, lambda _workspace: call.client, binding_id, _now(), config=sources, notify=False
     )

@@ -284,3 +284,15 @@ def kra_to_edit(
         )
     require_owner_or_admin(session, workspace, actor_id, kra.owner_id, kra.created_by)
     return kra, repo.kpis_of(session, [kra.id]).get(kra.id, [])
+
+
+def kpis_of(session: Session, kra: Kra) -> list[Kpi]:
+    """The KRA's KPIs, in order."""
+    return repo.kpis_of(session, [kra.id]).get(kra.id, [])
+
+
+def recent_measurements(session: Session, kpi: Kpi, count: int) -> list[KpiMeasurement]:
+    """The KPI's last `count` measurements, newest first (none for 0)."""
+    if count <= 0:
+        return []
+    return repo.recent_measurements(session, [kpi.id], per_kpi=count).get(kpi.id, [])

@@ -427,3 +427,31 @@ def owners_of(session: Session, objective: Objective) -> list[str]:
 
 def is_active(record: Objective | KeyResult) -> bool:
     return record.status == Status.ACTIVE
+
+
+def key_results_of(session: Session, objective: Objective) -> list[KeyResult]:
+    """The objective's key results (archived ones left out), in order."""
+    return repo.key_results_of(session, [objective.id]).get(objective.id, [])
+
+
+def recent_checkins(session: Session, key_result: KeyResult, count: int) -> list[CheckIn]:
+    """The key result's last `count` check-ins, newest first (none for 0)."""
+    if count <= 0:
+        return []
+    return repo.recent_checkins(session, [key_result.id], per_key_result=count).get(key_result.id, [])
+
+
+@dataclass(frozen=True)
+class LinkNumbers:
+    """The numbers of the KRAs and parent objectives some objectives point at, by database id."""
+
+    kras: dict[int, int]
+    parents: dict[int, int]
+
+
+def link_numbers(session: Session, objectives: list[Objective]) -> LinkNumbers:
+    """What OBJ-/KRA- references the objectives' KRAs and parents have, in two statements."""
+    kra_ids = [o.kra_id for o in objectives if o.kra_id]
+    parent_ids = [o.parent_id for o in objectives if o.parent_id]
+    kras = {k.id: k.number for k in repo.kras_by_ids(session, kra_ids).values()}
+    return LinkNumbers(kras=kras, parents=repo.objective_numbers(session, parent_ids))

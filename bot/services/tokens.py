@@ -391,3 +391,21 @@ def purge_idempotency_keys(db: Database, now: datetime, *, keep: timedelta = IDE
     with db.session() as session:
         result = session.execute(delete(ApiIdempotency).where(ApiIdempotency.created_at < cutoff))
         return result.rowcount or 0
+
+
+def workspace_of(session: Session, who: Authenticated) -> Workspace:
+    """The workspace an authenticated token speaks for, in this unit of work."""
+    workspace = session.get(Workspace, who.workspace_id)
+    if workspace is None:  # pragma: no cover - a token's workspace is deleted with its tokens
+        raise NotFound("This token's workspace is gone.")
+    return workspace
+
+
+def keep_answer(claim: ApiIdempotency, status: int, body: str) -> None:
+    """The answer a retry with the claimed Idempotency-Key gets, committed with the write."""
+    claim.status, claim.body = status, body
+
+
+def current_time() -> datetime:
+    """Now, as the API counts rate windows and stamps its writes: naive UTC, whole seconds."""
+    return _now()

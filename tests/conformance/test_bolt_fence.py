@@ -12,8 +12,8 @@ from tests.factories import opened_view
 
 
 def test_bolt_still_loses_a_form_body_that_mentions_payload():
-    """bot/web.py's FormBodyHandler exists because of this. When it fails, Bolt parses such a body
-    right: delete FormBodyHandler (NorthlineWSGI can use SlackRequestHandler again) and this test."""
+    """bot/bolt_fence.py's bolt_request exists because of this. When it fails, Bolt parses such a
+    body right: delete bolt_request (bot/web.py can use Bolt's SlackAppResource as it is) and this test."""
     body = urlencode({"command": "/kra", "text": "add payload quality", "team_id": TEAM})
     assert parse_body(body, "application/x-www-form-urlencoded") == {}
 

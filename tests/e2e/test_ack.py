@@ -4,7 +4,7 @@ that signals, and its listener pool waits on that signal (tests/unit/test_listen
 from __future__ import annotations
 
 from bot.app import ListenerPool, SignallingAck, create_app
-from bot.web import NorthlineWSGI
+from bot.web import create_web
 from tests.conftest import ALICE, NorthlineClient, serve
 from tests.factories import answer, answer_text
 
@@ -19,7 +19,7 @@ def test_a_slash_command_is_answered_through_the_signalling_ack(
     )
     app = create_app(settings, db=db)
     assert isinstance(app.listener_runner.listener_executor, ListenerPool)
-    with serve(NorthlineWSGI(app, db)) as url:
+    with serve(create_web(app, db)) as url:
         slack = NorthlineClient(url, app, emulator)
         payload = answer(slack, "/kra", "help", user_id=ALICE)
     assert "/kra add" in answer_text(payload)

@@ -420,6 +420,26 @@ def test_the_slack_path_never_reaches_the_api(world, db):
     assert api.call("DELETE", "/api/v1/objectives").status == 405
 
 
+def test_a_path_or_method_the_api_does_not_serve_is_named_before_any_token_is_read(world):
+    """Routing answers first, as problem+json with the methods there are: OPTIONS and HEAD too,
+    which a framework would otherwise answer by itself, and a trailing slash is not the path."""
+    slack, api = world
+    for method in ("OPTIONS", "HEAD", "PUT"):
+        reply = api.call(method, "/api/v1/kras")  # no token: a 401 here would mean auth ran first
+        assert reply.status == 405 and reply.headers["Allow"] == "GET", method
+        assert reply.headers["Content-Type"] == PROBLEM and reply.headers["Cache-Control"] == "no-store"
+    written = api.call("GET", "/api/v1/kpis/KPI-1/measurements")
+    assert written.status == 405 and written.headers["Allow"] == "POST"
+    assert written.json()["detail"] == "/api/v1/kpis/KPI-1/measurements answers POST."
+    document = api.call("POST", "/api/v1/openapi.json", body={})
+    assert document.status == 405 and document.headers["Allow"] == "GET, HEAD"
+    slashed = api.get("/api/v1/kras/")
+    assert slashed.status == 404 and slashed.headers["Content-Type"] == PROBLEM
+    assert slashed.json()["detail"].startswith("There is no /api/v1/kras/;")
+    elsewhere = api.get("/nowhere")
+    assert elsewhere.status == 404 and elsewhere.headers["Content-Type"].startswith("text/plain")
+
+
 def test_the_same_key_sent_at_once_from_many_places_writes_once(world, db):
     """A retry that arrives while the first request is still running: one check-in, one answer."""
     import threading

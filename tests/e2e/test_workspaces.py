@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.cli import main as northline
 from bot.installations import installation_store
 from bot.logs import configure, redact
-from bot.web import NorthlineWSGI
+from bot.web import create_web
 from storage.db import Database
 from storage.models import Kra, Workspace
 from tests.conftest import ALICE, MALLORY, OTHER_TEAM, OTHER_TOKEN, TEAM, TOKEN, serve
@@ -131,7 +131,7 @@ def test_install_page_links_to_slack_with_a_stored_state(app_url):
 
 def test_healthz_says_which_part_failed():
     broken = Database.from_url("postgresql+psycopg://nobody@127.0.0.1:1/nothing")
-    with serve(NorthlineWSGI(app=None, db=broken)) as url:
+    with serve(create_web(None, broken)) as url:
         try:
             urlopen(f"{url}/healthz")
         except Exception as error:  # HTTPError 503

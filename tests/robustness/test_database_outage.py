@@ -8,7 +8,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import DATABASE_DOWN, create_app
 from bot.settings import Settings
-from bot.web import NorthlineWSGI
+from bot.web import create_web
 from storage.db import Database
 from storage.models import KpiMeasurement
 from tests.conftest import (
@@ -44,7 +44,7 @@ def test_requests_during_an_outage_get_try_again_and_the_app_heals(database_url,
     install(db, settings, OTHER_TEAM, OTHER_TOKEN, "U0BOTOTHER", "B0OTHER")
     try:
         app = create_app(settings, db=proxied)
-        with serve(NorthlineWSGI(app, proxied)) as app_url:
+        with serve(create_web(app, proxied)) as app_url:
             slack = NorthlineClient(app_url, app, emulator)
             create_kra(slack, emulator)
             assert "Logged" in answer(slack, "/kra", "kpi KPI-1 10", user_id=ALICE)["text"]
