@@ -11,6 +11,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from bot.domain import clock as wall_clock
+
 log = logging.getLogger("northline")
 
 HINT = "a SQLAlchemy URL, e.g. sqlite:///northline.db or postgresql+psycopg://user@host/db"
@@ -195,7 +197,6 @@ def export(args: argparse.Namespace) -> int:
 
 def _export_text(db, args: argparse.Namespace, team: str) -> tuple[str, int]:
     """The file `export` writes and how many rows it has. ValueError: a message for the operator."""
-    from datetime import UTC, datetime
 
     from sqlalchemy import select
 
@@ -216,7 +217,7 @@ def _export_text(db, args: argparse.Namespace, team: str) -> tuple[str, int]:
     if client is not None:  # names beside channel ids, asked after the session closed
         rows = with_channel_names(rows, channel_names(client, channels_in(rows)))
     if args.format == "json":
-        exported_at = datetime.now(UTC).replace(tzinfo=None)
+        exported_at = wall_clock.utc_now().replace(tzinfo=None)
         return to_json(rows, team_id=team, exported_at=exported_at, settings=settings), len(rows)
     return to_csv(rows), len(rows)
 
@@ -535,7 +536,7 @@ def _parse_at(text: str | None):
     from datetime import UTC, datetime
 
     if not text:
-        return datetime.now(UTC)
+        return wall_clock.utc_now()
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:

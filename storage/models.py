@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -25,6 +25,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_expression, relationship
 
 # Re-exported: the tables store the domain's vocabulary.
+from bot.domain.clock import stored_now
 from bot.domain.enums import Direction, KeyResultKind, ReviewDecision, SprintOutcome, Status
 
 NAMING = {
@@ -62,7 +63,7 @@ class DeliveryState(StrEnum):
 
 def _now() -> datetime:
     # Naive UTC everywhere in storage: SQLite has no time zones and PostgreSQL must agree with it.
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    return stored_now()
 
 
 class Workspace(Base):

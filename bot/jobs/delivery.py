@@ -28,12 +28,13 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from bot.domain import clock
 from storage.db import Database
 from storage.models import Delivery, DeliveryState
 
@@ -55,7 +56,7 @@ class Key:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    return clock.stored_now()
 
 
 # The statements a fan-out runs once or twice per post, built once: building them anew for every

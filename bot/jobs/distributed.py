@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from celery import Celery
 from kombu.exceptions import OperationalError
@@ -159,7 +159,7 @@ class UnitRunner:
         self.db = engine.db
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease_seconds(engine.config)
-        self._now = clock or (lambda: datetime.now(UTC).replace(tzinfo=None))
+        self._now = clock or (lambda: clock.utc_now().replace(tzinfo=None))
 
     def run(self, unit: Unit) -> RunReport | None:
         """The unit's report; None when its workspace is held by another worker (retry later)."""

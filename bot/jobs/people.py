@@ -11,11 +11,12 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain import clock
 from bot.jobs.pacing import Pacer
 from bot.services.workspaces import is_person, member_row
 from storage.db import Database
@@ -179,7 +180,7 @@ def refresh_workspace(
 
 
 def _wall_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    return clock.stored_now()
 
 
 def _person(member: Member) -> Person:

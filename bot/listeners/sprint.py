@@ -13,13 +13,14 @@ nothing is stored.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
+from bot.domain import clock
 from bot.domain.channels import is_team_channel
 from bot.domain.schedule_time import local_date
 from bot.errors import Invalid, Usage
@@ -129,7 +130,7 @@ def _end(call: Invocation) -> None:
 
 def _today(db: Database, who: Caller) -> date:
     """The caller's own date, in the zone the member cache keeps for them."""
-    return local_date(datetime.now(UTC), reader_zone(db, who))
+    return local_date(clock.utc_now(), reader_zone(db, who))
 
 
 def _not_in_a_channel(command: dict) -> str | None:
