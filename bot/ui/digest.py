@@ -89,10 +89,21 @@ def digest_parent(data) -> dict:
     else:
         note = "Key results, notes, missing check-ins and the sprint goal are in the thread."
     told = participation(getattr(data, "owners_checked_in", 0), getattr(data, "owners", 0))
-    blocks.append(context(f"{told} · {note}" if told else note))
+    footer = f"{told} · {note}" if told else note
+    updated = updated_mark(data)
+    if updated:
+        footer += f" · {updated}"
+        text_lines.append(updated)
+    blocks.append(context(footer))
     if told:
         text_lines.append(told)
     return {"text": fallback(text_lines), "blocks": blocks[:MESSAGE_BLOCKS]}
+
+
+def updated_mark(data) -> str:
+    """ "updated 17:42" on a digest updated in place after a later check-in; "" on the first post."""
+    at = getattr(data, "updated", None)
+    return f"updated {at}" if at else ""
 
 
 def _kr_line(status, note, automatic: bool = False) -> str:
@@ -183,10 +194,11 @@ def digest_thread(data) -> list[dict]:
     needs_attention = pack(attention, max_blocks=MESSAGE_BLOCKS, overflow="…and {count} more lines.")
     # As few replies as hold it all: one when everything fits (one notification for the thread's
     # followers, one call to Slack), each within 50 blocks and Slack's text budget.
-    return [
-        {"text": fallback(_texts(blocks)), "blocks": blocks}
-        for blocks in split([*key_results, divider(), *needs_attention])
-    ]
+    parts = split([*key_results, divider(), *needs_attention])
+    updated = updated_mark(data)
+    if updated:
+        parts = [[*blocks, context(updated)] if len(blocks) < MESSAGE_BLOCKS else blocks for blocks in parts]
+    return [{"text": fallback(_texts(blocks)), "blocks": blocks} for blocks in parts]
 
 
 def _texts(blocks: Sequence[dict]) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -16,6 +16,9 @@ from storage.models import (
     CheckIn,
     Delivery,
     DeliveryState,
+    DigestRefresh,
+    Follow,
+    FollowerKind,
     KeyResult,
     Kra,
     Objective,
@@ -261,3 +264,76 @@ def objective_owners_in_cycles(
     for objective in rows:
         grouped[objective.cycle][objective.owner_id].append(objective)
     return grouped
+
+
+# --- the posted digest, kept true -----------------------------------------------------------------
+
+
+def mark_stale(session: Session, workspace_id: int, objective_ids: Iterable[int], at: datetime) -> int:
+    """A number of these objectives moved at `at`: the posted digests that show them (their own
+    channel's and those of the channels following them) are stale. Two statements; the rows exist
+    only for channels whose digest went out, so nothing is written for the others."""
+    ids = sorted(set(objective_ids))
+    if not ids:
+        return 0
+    own = select(Objective.channel_id).where(Objective.id.in_(ids), Objective.channel_id.is_not(None))
+    following = select(Follow.follower).where(
+        Follow.workspace_id == workspace_id, Follow.objective_id.in_(ids), Follow.kind == FollowerKind.CHANNEL
+    )
+    channels = set(session.scalars(own.union(following)))
+    if not channels:
+        return 0
+    result = session.execute(
+        update(DigestRefresh)
+        .where(
+            DigestRefresh.workspace_id == workspace_id,
+            DigestRefresh.channel_id.in_(sorted(channels)),
+            DigestRefresh.gone.is_(None),
+        )
+        .values(stale_since=at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def record_posted_digest(
+    session: Session, workspace_id: int, channel_id: str, period: str, at: datetime, parts: list[str]
+) -> None:
+    """The channel's digest of `period` went out, showing the facts read at `at`."""
+    row = session.get(DigestRefresh, (workspace_id, channel_id))
+    if row is None:
+        row = DigestRefresh(workspace_id=workspace_id, channel_id=channel_id)
+        session.add(row)
+    row.period, row.refreshed_at, row.parts, row.stale_since, row.gone = period, at, parts, None, None
+
+
+def stale_digests(session: Session, workspace_id: int, refreshed_before: datetime) -> list[DigestRefresh]:
+    """Posted digests a check-in made stale, last updated before `refreshed_before`: one statement."""
+    return list(
+        session.scalars(
+            select(DigestRefresh)
+            .where(
+                DigestRefresh.workspace_id == workspace_id,
+                DigestRefresh.gone.is_(None),
+                DigestRefresh.stale_since.is_not(None),
+                DigestRefresh.stale_since > DigestRefresh.refreshed_at,
+                DigestRefresh.refreshed_at <= refreshed_before,
+            )
+            .order_by(DigestRefresh.channel_id)
+        )
+    )
+
+
+def sent_delivery(
+    session: Session, kind: str, workspace_id: int, target: str, period: str
+) -> Delivery | None:
+    """The delivery of that key, if it went out (its detail says where: channel and ts)."""
+    return session.scalar(
+        select(Delivery).where(
+            Delivery.kind == kind,
+            Delivery.workspace_id == workspace_id,
+            Delivery.target == target,
+            Delivery.period == period,
+            Delivery.state == DeliveryState.SENT,
+        )
+    )
