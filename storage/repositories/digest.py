@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, exists, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -137,14 +137,33 @@ def channels_with_objectives(session: Session, workspace_id: int) -> dict[str, O
     found: dict[str, Objective] = {}
     for objective in rows:
         found.setdefault(objective.channel_id or "", objective)
+    # A channel following objectives (`/okr follow OBJ-3 #channel`) has a digest too.
+    following = session.execute(
+        select(Follow.follower, Objective)
+        .join(Objective, Objective.id == Follow.objective_id)
+        .where(
+            Follow.workspace_id == workspace_id,
+            Follow.kind == FollowerKind.CHANNEL,
+            Objective.status == Status.ACTIVE,
+        )
+        .order_by(Objective.number)
+    )
+    for channel_id, objective in following:
+        found.setdefault(channel_id, objective)
     return found
 
 
 # Built once: a digest run executes these for every channel, and building a statement costs more
 # than SQLite takes to run it.
+# A channel's objectives: its own and those it follows.
+_FOLLOWED_HERE = select(Follow.objective_id).where(
+    Follow.workspace_id == bindparam("workspace_id"),
+    Follow.follower == bindparam("channel_id"),
+    Follow.kind == FollowerKind.CHANNEL,
+)
 _channel = (
     Objective.workspace_id == bindparam("workspace_id"),
-    Objective.channel_id == bindparam("channel_id"),
+    or_(Objective.channel_id == bindparam("channel_id"), Objective.id.in_(_FOLLOWED_HERE)),
     Objective.status == Status.ACTIVE,
 )
 # The channel's first objectives, each with its active key results (one row per key result).
@@ -194,7 +213,8 @@ _ACTIVE_SPRINT = (
 def channel_facts(
     session: Session, workspace_id: int, channel_id: str, *, since: datetime, limit: int = 40
 ) -> ChannelFacts:
-    """The channel's first `limit` active objectives (and how many it has), their active key
+    """The channel's first `limit` active objectives, its own and those it follows (and how many
+    it has), their active key
     results, their check-ins since `since`, and the channel's sprint: three statements (a fourth
     counts the objectives when there are more than `limit`)."""
     channel = {"workspace_id": workspace_id, "channel_id": channel_id}
@@ -225,6 +245,17 @@ def channel_facts(
             set_committed_value(kr, "objective", objective)
             served.append(kr)
     return ChannelFacts(objectives, count, key_results, checkins, sprint, served)
+
+
+def checkins_since(session: Session, key_result_ids: Iterable[int], since: datetime) -> dict[int, list]:
+    """key result id -> its check-ins since `since` (plain rows), oldest first: one statement."""
+    found: dict[int, list] = defaultdict(list)
+    ids = sorted(set(key_result_ids))
+    if not ids:
+        return found
+    for checkin in session.connection().execute(_CHECKINS_SINCE, {"kr_ids": ids, "since": since}):
+        found[checkin.key_result_id].append(checkin)
+    return found
 
 
 def active_sprints(session: Session, workspace_id: int) -> list[Sprint]:
