@@ -283,6 +283,21 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
     return data
 
 
+def weekly_movement(
+    objective,
+    key_results: list[KeyResult],
+    checkins: dict[int, list],
+    workspace: Workspace,
+    naive_now: datetime,
+) -> tuple[float, float | None]:
+    """An objective's progress now and its change since a week ago (None: no history then), from
+    its key results and their check-ins of the last eight days or more, as the digest shows them."""
+    status = assess(objective, key_results, workspace, naive_now)
+    histories = [_history_of(kr, checkins.get(kr.id, ())) for kr in key_results]
+    week_ago = history.progress_at(histories, naive_now - timedelta(days=7))
+    return status.progress, None if week_ago is None else status.progress - week_ago
+
+
 def _history_of(kr: KeyResult, checkins) -> KeyResultHistory:
     """A key result's check-ins (rows, oldest first) as plain numbers and times."""
     return KeyResultHistory(

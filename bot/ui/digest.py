@@ -33,7 +33,7 @@ def _pace(status) -> str:
     return f"{status.pace.emoji} {status.pace.label}"
 
 
-def _change(change: float | None) -> str:
+def change_text(change: float | None) -> str:
     if change is None:
         return "new this week"
     points = round(change * 100)
@@ -67,12 +67,12 @@ def digest_parent(data) -> dict:
         rows.append(
             section(
                 f"*`{_obj_ref(objective)}` {user_text(objective.title, 150)}*\n"
-                f"{progress_bar(item.status.progress)} · {_change(item.change)} · {_pace(item.status)}"
+                f"{progress_bar(item.status.progress)} · {change_text(item.change)} · {_pace(item.status)}"
             )
         )
         text_lines.append(
             f"• {_obj_ref(objective)} {user_text(objective.title, 80)}: "
-            f"{progress_bar(item.status.progress)}, {_change(item.change)}, {item.status.pace.label}"
+            f"{progress_bar(item.status.progress)}, {change_text(item.change)}, {item.status.pace.label}"
         )
     if not rows:
         rows.append(section("No active objectives in this channel. `/okr new` adds one."))
