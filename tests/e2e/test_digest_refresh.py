@@ -15,7 +15,15 @@ from bot.jobs.digest import channel_digests
 from bot.jobs.digest_refresh import refresh_digests
 from storage.models import DigestRefresh
 from tests.conftest import ALICE, CHANNEL, TEAM, TOKEN
-from tests.factories import answer, answer_text, channel_posts, clients, create_objective
+from tests.factories import (
+    answer,
+    answer_text,
+    channel_posts,
+    clients,
+    create_objective,
+    new_token,
+    served_api,
+)
 
 WEDNESDAY = datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
 FRIDAY = datetime(2026, 12, 4, 16, 5, tzinfo=UTC)  # the workspace's (UTC) digest is due at 16:00
@@ -124,4 +132,15 @@ def test_a_digest_that_is_gone_is_left_alone_and_not_posted_again(slack, emulato
     check_in(slack, at(20), "46")
     assert refresh_digests(db, clients(emulator), at(21)).skipped == 0
     assert len(emulator.calls_to("chat.update")) == 1
+    assert len(channel_posts(emulator, CHANNEL)) == posted["posts"]
+
+
+def test_a_check_in_through_the_api_updates_it_too(web_app, emulator, db, posted):
+    with served_api(web_app, db, emulator, clock=lambda: at(10).replace(tzinfo=None)) as (slack, api):
+        token = new_token(slack, "ci", "write")
+        reply = api.post("/api/v1/key-results/KR-1/check-ins", {"value": 45}, token)
+        assert reply.status == 201, reply.text
+
+    assert refresh_digests(db, clients(emulator), at(11)).sent == 1
+    assert " 25%" in str(emulator.message(CHANNEL, posted["parent"])["blocks"])
     assert len(channel_posts(emulator, CHANNEL)) == posted["posts"]
