@@ -98,6 +98,7 @@ class Block(StrEnum):
     REMINDER_ROW = "reminder_{id}_row"
     REMINDER_VALUE = "reminder_{id}_value"
     REMINDER_BUTTONS = "reminder_{id}_buttons"
+    REMINDER_FOLLOWED = "reminder_followed"  # the objectives the person follows, and their week
     # Sprint modals
     SPRINT_NAME = "sprint_name"
     SPRINT_START = "sprint_start"

@@ -237,14 +237,23 @@ def followed_section(movements: Sequence[Movement]) -> list[dict]:
         )
     if len(movements) > FOLLOWED_SHOWN:
         lines.append(f"…and {len(movements) - FOLLOWED_SHOWN} more: `/okr show OBJ-n` has each.")
-    return [section("\n".join(lines))]
+    return [section("\n".join(lines), block_id=Block.REMINDER_FOLLOWED)]
 
 
 def with_followed(build: Callable[[], dict], movements: Sequence[Movement]) -> dict:
     """The reminder `build` makes, with the followed objectives' section after its key results
     when the message has room for it (Slack's 50 blocks, its text budget)."""
-    message = build()
-    extra = followed_section(movements)
+    return _with_section(build(), followed_section(movements))
+
+
+def keep_followed(message: dict, shown: Sequence[dict] | None) -> dict:
+    """The reminder drawn again after a click in it, keeping the followed objectives' section
+    the message showed (`shown`: its blocks as Slack sent them with the click)."""
+    kept = [b for b in shown or () if isinstance(b, dict) and b.get("block_id") == Block.REMINDER_FOLLOWED]
+    return _with_section(message, kept[:1])
+
+
+def _with_section(message: dict, extra: list[dict]) -> dict:
     blocks = message.get("blocks") or []
     if not extra or len(blocks) + len(extra) > MESSAGE_BLOCKS:
         return message
@@ -252,5 +261,5 @@ def with_followed(build: Callable[[], dict], movements: Sequence[Movement]) -> d
         return message
     keep_last = 1 if blocks and blocks[-1].get("type") == "actions" else 0
     at = len(blocks) - keep_last
-    text = fallback([message["text"], f"Objectives you follow: {len(movements)}."])
+    text = fallback([message["text"], *(block["text"]["text"] for block in extra)])
     return {**message, "text": text, "blocks": [*blocks[:at], *extra, *blocks[at:]]}

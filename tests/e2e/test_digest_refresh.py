@@ -38,6 +38,7 @@ def posted(slack, emulator, db) -> dict:
     """KR-1 (Alice's) with no check-in this week, and the channel's digest posted Friday 16:05."""
     with time_machine.travel(WEDNESDAY):
         create_objective(slack, emulator)
+        slack.settle()  # the creator's App Home refresh
     channel_digests(db, clients(emulator), FRIDAY)
     posts = channel_posts(emulator, CHANNEL)
     assert len(posts) == 2  # the parent and one thread reply

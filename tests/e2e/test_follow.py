@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from bot.ids import Action
+from bot.ids import Action, Block
 from bot.jobs.digest import channel_digests
 from bot.jobs.digest_refresh import refresh_digests
 from bot.jobs.reminders import checkin_reminders
@@ -40,6 +40,7 @@ def objectives(slack, emulator, db) -> dict:
     with time_machine.travel(CREATED):
         create_objective(slack, emulator, user=BOB, owner=BOB, title="Ship the mobile app")
         create_objective(slack, emulator, user=ALICE, owner=ALICE, krs=(("Signups", "0", "100", ""),))
+        slack.settle()  # the creators' App Home refreshes
     with db.session() as session:
         kr1 = session.scalar(select(KeyResult).where(KeyResult.number == 1))
         workspace_id, kr1_id = kr1.workspace_id, kr1.id
@@ -95,6 +96,42 @@ def test_a_person_gets_a_followed_objectives_week_in_their_reminder(slack, emula
         "*Objectives you follow*\n• `OBJ-1` Ship the mobile app: ▓▓▓▓▓░░░░░ 50% · +25 pts since last week"
     )
     assert alice["blocks"][-1]["type"] == "actions"  # the full form's button stays last
+    assert emulator.violations == []
+
+
+def test_a_click_in_the_reminder_keeps_the_followed_section(slack, emulator, db, objectives):
+    follow(slack, "follow OBJ-1")
+    with time_machine.travel(MONDAY):
+        checkin_reminders(db, clients(emulator), MONDAY)
+        dm = next(
+            c
+            for c in emulator.calls_to("chat.postMessage", ok=True)
+            if c.args["channel"] == ALICE and "Objectives you follow" in str(c.args.get("blocks"))
+        )
+        with db.session() as session:
+            kr2 = session.scalar(select(KeyResult.id).where(KeyResult.number == 2))
+        response = slack.action(
+            Action.REMINDER_VALUE,
+            "10",
+            block_id=Block.REMINDER_VALUE.of(id=kr2),
+            message={"ts": dm.response["ts"]},
+            channel_id=dm.response["channel"],
+            user_id=ALICE,
+            team_id=TEAM,
+        )
+        assert response.status == 200, response.text
+        slack.settle()
+    said = [c.args.get("text") for c in emulator.response_url_posts(slack.response_url)]
+    assert len(emulator.calls_to("chat.update", ok=True)) == 1, (said, emulator.calls_to("chat.update"))
+    shown = emulator.message(dm.response["channel"], dm.response["ts"])
+    texts = [b.get("text", {}).get("text", "") for b in shown["blocks"]]
+    assert (
+        texts.count(
+            "*Objectives you follow*\n• `OBJ-1` Ship the mobile app: ▓▓▓▓▓░░░░░ 50% · +25 pts since last week"
+        )
+        == 1
+    )
+    assert shown["blocks"][-1]["type"] != "actions" or "Check in" in str(shown["blocks"][-1])
     assert emulator.violations == []
 
 
