@@ -107,7 +107,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
     db, workspace, now = context.db, context.workspace, context.now
     with db.session() as session:
         schedules = repo.schedules(session, workspace.id, ScheduleKind.DIGEST)
-        channels = digest_repo.channels_with_objectives(session, workspace.id)
+        channels = digest_repo.digest_channels(session, workspace.id)
         session.expunge_all()
     calendar = WorkCalendar.of_workspace(workspace)
     posts = []
@@ -119,7 +119,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
             continue
         tz = zone(row.timezone if row else workspace.timezone, workspace.timezone)
         occurrence = latest_occurrence(channel_slot(workspace, row, tz), calendar, now)
-        setter = row.set_by if row and row.set_by else channels[channel_id].owner_id
+        setter = row.set_by if row and row.set_by else channels[channel_id]
         posts.append(
             PlannedPost(
                 Key(KIND, workspace.id, channel_id, occurrence.period),

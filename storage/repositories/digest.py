@@ -122,10 +122,12 @@ class ChannelFacts:
         )
 
 
-def channels_with_objectives(session: Session, workspace_id: int) -> dict[str, Objective]:
-    """channel id -> its earliest active objective (whose owner stands in for a default schedule's setter)."""
-    rows = session.scalars(
-        select(Objective)
+def digest_channels(session: Session, workspace_id: int) -> dict[str, str]:
+    """channel id -> who stands in for the setter of its default digest schedule: the owner of its
+    earliest active objective, or, for a channel that only follows objectives (`/okr follow OBJ-n
+    #channel`), whoever made its earliest follow. Two statements."""
+    rows = session.execute(
+        select(Objective.channel_id, Objective.owner_id)
         .where(
             Objective.workspace_id == workspace_id,
             Objective.status == Status.ACTIVE,
@@ -134,22 +136,21 @@ def channels_with_objectives(session: Session, workspace_id: int) -> dict[str, O
         )
         .order_by(Objective.number)
     )
-    found: dict[str, Objective] = {}
-    for objective in rows:
-        found.setdefault(objective.channel_id or "", objective)
-    # A channel following objectives (`/okr follow OBJ-3 #channel`) has a digest too.
+    found: dict[str, str] = {}
+    for channel_id, owner_id in rows:
+        found.setdefault(channel_id, owner_id)
     following = session.execute(
-        select(Follow.follower, Objective)
+        select(Follow.follower, Follow.created_by)
         .join(Objective, Objective.id == Follow.objective_id)
         .where(
             Follow.workspace_id == workspace_id,
             Follow.kind == FollowerKind.CHANNEL,
             Objective.status == Status.ACTIVE,
         )
-        .order_by(Objective.number)
+        .order_by(Follow.id)
     )
-    for channel_id, objective in following:
-        found.setdefault(channel_id, objective)
+    for channel_id, created_by in following:
+        found.setdefault(channel_id, created_by)
     return found
 
 

@@ -200,6 +200,21 @@ def test_a_channel_follows_from_inside_it_and_the_objective_joins_its_digest(sla
     assert updated == {CHANNEL, LEADERSHIP}
 
 
+def test_a_following_channel_northline_is_not_in_tells_who_added_it(slack, emulator, db, objectives):
+    emulator.update_channel(LEADERSHIP, is_member=False)
+    follow(slack, f"follow OBJ-1 {LEADERSHIP_MENTION}", channel=LEADERSHIP)
+    before = len(emulator.calls_to("chat.postMessage", ok=True))
+
+    channel_digests(db, clients(emulator), FRIDAY)
+
+    told = [
+        c.args["channel"]
+        for c in emulator.calls_to("chat.postMessage", ok=True)[before:]
+        if LEADERSHIP in c.args.get("text", "")
+    ]
+    assert told == [ALICE]  # who added it, not OBJ-1's owner (Bob), who never chose that channel
+
+
 def test_an_admin_may_add_it_to_a_channel_from_anywhere(slack, emulator, db, objectives):
     text = follow(slack, f"follow OBJ-1 {LEADERSHIP_MENTION}", user=ADMIN, channel=CHANNEL)
     assert f"<#{LEADERSHIP}> now follows `OBJ-1`" in text
