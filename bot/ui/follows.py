@@ -23,7 +23,8 @@ def followed(result: FollowResult) -> dict:
         if not result.changed:
             return ephemeral(f"<#{result.channel_id}> already follows {named}.")
         return ephemeral(
-            f"<#{result.channel_id}> now follows {named}: it joins the channel's weekly digest. "
+            f"<#{result.channel_id}> now follows {named}: it joins the channel's weekly digest "
+            "(Northline posts there once invited: `/invite @Northline`). "
             f"`/okr unfollow {format_ref(RefKind.OBJ, result.objective.number)} #channel` takes it out."
         )
     if not result.changed:
