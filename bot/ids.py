@@ -46,6 +46,9 @@ class Action(StrEnum):
     REMINDER_CONFIDENCE = "reminder_confidence"  # read when one of the two above is used
     REMINDER_NOTE = "reminder_note"  # *Add a note*: the form for that key result only
     PLAN_SPRINT = "plan_sprint"
+    # `/okr show`: follow or stop following the objective shown (the button's value is its OBJ-n)
+    FOLLOW_OBJECTIVE = "follow_objective"
+    UNFOLLOW_OBJECTIVE = "unfollow_objective"
     REVIEW_SPRINT = "review_sprint"
     # The first week's guide on App Home (its own ids: a view's action_ids are unique)
     GUIDE_NEW_KRA = "guide_new_kra"
@@ -95,6 +98,7 @@ class Block(StrEnum):
     REMINDER_ROW = "reminder_{id}_row"
     REMINDER_VALUE = "reminder_{id}_value"
     REMINDER_BUTTONS = "reminder_{id}_buttons"
+    REMINDER_FOLLOWED = "reminder_followed"  # the objectives the person follows, and their week
     # Sprint modals
     SPRINT_NAME = "sprint_name"
     SPRINT_START = "sprint_start"

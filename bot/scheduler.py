@@ -162,6 +162,7 @@ class Clock:
     purged_on: str = ""
     dispatcher: Dispatcher | None = None  # Celery: enqueue what is due instead of delivering it
     syncing: Future | None = None  # the data sources' sync in progress, if any
+    refreshing: Future | None = None  # the stale digests' update in progress, if any
     sources: SourceConfig = field(default_factory=SourceConfig)  # declared connections, allow-list
     listing: Future | None = None  # the people's refresh in progress, if any (bot/jobs/roster.py)
 
@@ -188,6 +189,16 @@ class Clock:
         self.listing = engine.background(
             lambda: refresh_people(self.db, engine.client_for, now, pacer=engine.pacer, stop=self.stop)
         )
+
+    def refresh_digests(self, now: datetime) -> None:
+        """Posted digests a later check-in made stale, updated in place (bot/jobs/digest_refresh.py)
+        on the engine's pool, one run at a time: the tick is what holds each channel to one update
+        a minute however many check-ins land."""
+        if self.refreshing is not None and not self.refreshing.done():
+            return
+        from bot.jobs.digest_refresh import refresh_digests
+
+        self.refreshing = self.engine.background(refresh_digests, self.db, self.engine.client_for, now)
 
     def dispatch(self, now: datetime) -> None:
         """Start every kind for every workspace and return: a unit that overruns the minute holds
@@ -226,6 +237,7 @@ def tick() -> None:
         clock.dispatch(now)
         clock.sync_sources(now)
         clock.refresh_people(now)
+        clock.refresh_digests(now)
     except Exception:  # noqa: BLE001 - the clock never dies of one tick (a database blip, a broker down)
         log.exception("could not start this tick's deliveries; the next tick tries again")
     purge_once_a_day(clock, now)

@@ -414,6 +414,51 @@ class Delivery(Base):
     __table_args__ = (UniqueConstraint("kind", "workspace_id", "target", "period", name="uq_delivery_key"),)
 
 
+class FollowerKind(StrEnum):
+    PERSON = "person"
+    CHANNEL = "channel"
+
+
+class Follow(Base):
+    """Someone following an objective they need not own: a person (its weekly movement in their
+    check-in reminder) or a channel (the objective joins that channel's digest)."""
+
+    __tablename__ = "follow"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    objective_id: Mapped[int] = mapped_column(ForeignKey("objective.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[FollowerKind] = mapped_column(_enum(FollowerKind, "follower_kind"))
+    follower: Mapped[str] = mapped_column(String(32))  # a user id or a channel id
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "objective_id", "follower", name="uq_follow_workspace_objective"),
+        Index("ix_follow_workspace_follower", "workspace_id", "follower"),
+    )
+
+
+class DigestRefresh(Base):
+    """A channel's posted digest and whether it is stale: a check-in after it went out sets
+    `stale_since`; the clock's tick updates the posted messages in place (chat.update) at most
+    once a minute and moves `refreshed_at` on. `gone`: Slack's answer when the message or its
+    channel is no more (nothing is updated or posted again for that digest)."""
+
+    __tablename__ = "digest_refresh"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(32))  # the digest's delivery period
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime)  # the time its shown facts were read
+    stale_since: Mapped[datetime | None] = mapped_column(DateTime)
+    # A fingerprint per posted part (the parent, then each thread reply): only a changed part is updated.
+    parts: Mapped[list | None] = mapped_column(JSON)
+    gone: Mapped[str | None] = mapped_column(String(64))
+
+
 class WorkspaceLease(Base):
     """Which delivery worker holds a workspace, until when: one at a time, so its pacing holds
     across machines. A worker that dies stops renewing; its lease expires and another takes it."""
@@ -559,7 +604,10 @@ __all__ = [
     "CheckIn",
     "Delivery",
     "DeliveryState",
+    "DigestRefresh",
     "Direction",
+    "Follow",
+    "FollowerKind",
     "KeyResult",
     "KeyResultKind",
     "Kpi",

@@ -16,6 +16,8 @@ or check-ins (see storage.repositories.digest.channel_facts).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,6 +88,7 @@ class DigestData:
     owners: int = 0  # people owning a key result shown
     owners_checked_in: int = 0  # of them, those with every such key result checked in this week
     brief: Brief | None = None  # the week's brief (Ask Northline's), the thread's first reply
+    updated: str | None = None  # "HH:MM" (channel's time) when the posted digest was updated in place
 
     @property
     def disagreements(self) -> list[tuple[KeyResultStatus, str]]:
@@ -109,7 +112,7 @@ def plan(context: PlanContext) -> list[PlannedPost]:
     db, workspace, now = context.db, context.workspace, context.now
     with db.session() as session:
         schedules = repo.schedules(session, workspace.id, ScheduleKind.DIGEST)
-        channels = digest_repo.channels_with_objectives(session, workspace.id)
+        channels = digest_repo.digest_channels(session, workspace.id)
         session.expunge_all()
     calendar = WorkCalendar.of_workspace(workspace)
     posts = []
@@ -120,20 +123,24 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         if row is not None and not row.enabled:
             continue
         tz = zone(row.timezone if row else workspace.timezone, workspace.timezone)
-        # A channel nobody scheduled follows the workspace's default day and time (`/okr settings`).
-        weekday, time_of_day = (row.weekday, row.time_of_day) if row else default_slot(workspace)
-        slot = WeeklySlot(weekday, time_of_day, tz.key)
-        occurrence = latest_occurrence(slot, calendar, now)
-        setter = row.set_by if row and row.set_by else channels[channel_id].owner_id
+        occurrence = latest_occurrence(channel_slot(workspace, row, tz), calendar, now)
+        setter = row.set_by if row and row.set_by else channels[channel_id]
         posts.append(
             PlannedPost(
                 Key(KIND, workspace.id, channel_id, occurrence.period),
                 occurrence.due,
-                partial(_send, db, workspace, channel_id, tz, now, context.charts),
+                partial(_send, db, workspace, channel_id, occurrence.period, tz, now, context.charts),
                 on_channel_gone=partial(_disable, db, workspace, channel_id, setter, tz),
             )
         )
     return posts
+
+
+def channel_slot(workspace: Workspace, row, tz: ZoneInfo) -> WeeklySlot:
+    """When the channel's digest goes out: its own schedule (`row`), else the workspace's default
+    day and time (`/okr settings`)."""
+    weekday, time_of_day = (row.weekday, row.time_of_day) if row else default_slot(workspace)
+    return WeeklySlot(weekday, time_of_day, tz.key)
 
 
 def default_slot(workspace: Workspace) -> tuple[int, str]:
@@ -142,15 +149,28 @@ def default_slot(workspace: Workspace) -> tuple[int, str]:
 
 
 def _send(
-    db, workspace: Workspace, channel_id: str, tz: ZoneInfo, now: datetime, charts: ChartRenderer, outbox
+    db,
+    workspace: Workspace,
+    channel_id: str,
+    period: str,
+    tz: ZoneInfo,
+    now: datetime,
+    charts: ChartRenderer,
+    outbox,
 ) -> Sent:
     """The channel's messages now; its chart once every channel's messages are out (a thread
-    waiting for the chart process would leave the run idle while it starts)."""
+    waiting for the chart process would leave the run idle while it starts). Once the parent is
+    out, what it shows is recorded, so a later check-in can update it in place."""
     with db.session() as session:
         data = digest_data(session, workspace, channel_id, tz, now)
     charts.expect(1)
     png = begin_chart(data, charts.begin)
     parent, extra = post_messages(outbox, data)
+    if parent.outcome == Outcome.SENT:
+        with db.session() as session:
+            digest_repo.record_posted_digest(
+                session, workspace.id, channel_id, period, naive_utc(data.now), fingerprints(data)
+            )
     then = None
     if png is not None and parent.outcome == Outcome.SENT:
         then = partial(upload_chart, outbox, data, parent.ts, png)
@@ -269,6 +289,21 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
     return data
 
 
+def weekly_movement(
+    objective,
+    key_results: list[KeyResult],
+    checkins: dict[int, list],
+    workspace: Workspace,
+    naive_now: datetime,
+) -> tuple[float, float | None]:
+    """An objective's progress now and its change since a week ago (None: no history then), from
+    its key results and their check-ins of the last eight days or more, as the digest shows them."""
+    status = assess(objective, key_results, workspace, naive_now)
+    histories = [_history_of(kr, checkins.get(kr.id, ())) for kr in key_results]
+    week_ago = history.progress_at(histories, naive_now - timedelta(days=7))
+    return status.progress, None if week_ago is None else status.progress - week_ago
+
+
 def _history_of(kr: KeyResult, checkins) -> KeyResultHistory:
     """A key result's check-ins (rows, oldest first) as plain numbers and times."""
     return KeyResultHistory(
@@ -314,16 +349,29 @@ def post_messages(poster: Poster, data: DigestData) -> tuple[PostResult, dict]:
     parent = poster.post(channel=data.channel_id, **digest_ui.digest_parent(data))
     if parent.outcome != Outcome.SENT:
         return parent, {}
-    thread: dict = {"replies": 0, "refused": 0}
+    thread: dict = {"replies": 0, "refused": 0, "reply_ts": []}
+    # The week's brief is the thread's first reply; it is written once and never updated in place,
+    # so only the digest's own replies are recorded for bot/jobs/digest_refresh.py.
     brief = [brief_ui.brief_message(data.brief)] if data.brief is not None else []
     for message in [*brief, *digest_ui.digest_thread(data)]:
         reply = poster.post(channel=data.channel_id, thread_ts=parent.ts, **message)
         if reply.ok:
             thread["replies"] += 1
+            if message not in brief:
+                thread["reply_ts"].append(reply.ts)
         else:
             thread["refused"] += 1
             thread["error"] = reply.error
     return parent, thread
+
+
+def fingerprints(data: DigestData) -> list[str]:
+    """One fingerprint per message of the digest (the parent, then each thread reply), of what it
+    shows: a refresh updates only the messages whose fingerprint changed."""
+    messages = [digest_ui.digest_parent(data), *digest_ui.digest_thread(data)]
+    return [
+        hashlib.sha256(json.dumps(m, sort_keys=True, default=str).encode()).hexdigest()[:16] for m in messages
+    ]
 
 
 def outcome_of(parent: PostResult, thread: dict) -> PostResult:

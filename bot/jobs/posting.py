@@ -34,6 +34,12 @@ CHANNEL_GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_arch
 PERSON_GONE_ERRORS = frozenset(
     {"account_inactive", "user_not_found", "user_disabled", "users_not_found", "cannot_dm_bot", "user_is_bot"}
 )
+# chat.update: the message, or the channel it was in, is no more (deleted, archived). The error
+# enum of chat.update in Slack's Web API description (web_api_openapi_v2.json) has
+# message_not_found, cant_update_message, edit_window_closed, channel_not_found and is_inactive.
+MESSAGE_GONE_ERRORS = CHANNEL_GONE_ERRORS | frozenset(
+    {"message_not_found", "cant_update_message", "edit_window_closed", "is_inactive"}
+)
 NOT_SENT_ERRORS = frozenset({"ratelimited", "rate_limited"})
 # The workspace's token no longer works: nothing was posted, and nothing more will be until it is
 # installed again (docs.slack.dev/reference/methods/chat.postMessage, "Errors").
@@ -93,6 +99,24 @@ def post(
         log.warning("chat.postMessage to %s failed: %s", channel, type(error).__name__)
         return PostResult(Outcome.FAILED, channel=channel, error=type(error).__name__)
     return PostResult(Outcome.SENT, channel=response.get("channel") or channel, ts=response.get("ts"))
+
+
+def update(
+    client: WebClient, *, channel: str, ts: str, text: str, blocks: list[dict] | None = None
+) -> PostResult:
+    """chat.update of a message the app posted, classified like ``post``; a message or channel
+    that is no more comes back as CHANNEL_GONE (see MESSAGE_GONE_ERRORS). Never raises."""
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    except SlackApiError as error:
+        result = classify_error(error, channel)
+        if result.error in MESSAGE_GONE_ERRORS:
+            result.outcome = Outcome.CHANNEL_GONE
+        return result
+    except Exception as error:  # noqa: BLE001 - as in post()
+        log.warning("chat.update in %s failed: %s", channel, type(error).__name__)
+        return PostResult(Outcome.FAILED, channel=channel, error=type(error).__name__)
+    return PostResult(Outcome.SENT, channel=channel, ts=ts)
 
 
 def upload(

@@ -7,6 +7,7 @@ from bot.listeners import (
     calendar,
     events,
     export,
+    follows,
     kra,
     okr,
     reminders,
@@ -29,6 +30,7 @@ def register(app: App) -> None:
     okr.register(app)
     reminders.register(app)  # the one-click check-in in the weekly reminder DM
     export.register(app)  # adds export to /okr
+    follows.register(app)  # adds follow and unfollow to /okr, and the Follow button of /okr show
     sprint.register(app)
     schedule.register(app)  # adds schedule/digest/pause/resume to /okr and schedule to /sprint
     calendar.register(app)  # adds settings to /okr

@@ -29,7 +29,7 @@ from bot.ids import Action, Callback
 from bot.listeners import homes, reminders
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
 from bot.listeners.router import Invocation, Router
-from bot.services import assessment, checkins, okrs
+from bot.services import assessment, checkins, follows, okrs
 from bot.ui import checkin as checkin_ui
 from bot.ui import okr as ui
 from bot.ui.blocks import ephemeral
@@ -129,7 +129,8 @@ def _show(call: Invocation) -> None:
     tz = reader_zone(call.db, who)
     with unit_of_work(call.db, who) as (session, workspace):
         objective = okrs.find_objective(session, workspace, _one_reference(call.rest, "show"))
-        answer = ui.objective_detail(okrs.objective_detail(session, workspace, objective), tz)
+        following = follows.is_following(session, workspace, who.user_id, objective)
+        answer = ui.objective_detail(okrs.objective_detail(session, workspace, objective), tz, following)
     call.respond(**answer)
 
 

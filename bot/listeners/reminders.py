@@ -48,7 +48,8 @@ def record_from_reminder(ack: Ack, body: dict, client: WebClient, context: BoltC
             value_text=click.value_text,
             confidence=click.confidence,
         )
-        message = _message(result.state, result.weeks_in_a_row)
+        shown = (body.get("message") or {}).get("blocks")
+        message = reminders_ui.keep_followed(_message(result.state, result.weeks_in_a_row), shown)
         owners = (
             (result.recorded.key_result.owner_id, result.recorded.objective.owner_id)
             if result.recorded

@@ -22,6 +22,7 @@ from bot.ids import Block
 from bot.services import okrs
 from bot.services.workspaces import require_owner_or_admin
 from storage.models import CheckIn, KeyResult, KeyResultKind, Objective, Status, Workspace, _now
+from storage.repositories import digest as digest_repo
 from storage.repositories import okrs as repo
 
 # 100 blocks a modal: an intro, four blocks per key result, and the "N more" note.
@@ -167,6 +168,10 @@ def record(
         _move_key_result(kr, entry, check_in, now)
         recorded.append(Recorded(kr, objective, check_in))
     session.flush()
+    if recorded:
+        # A digest already posted this week shows these objectives: the clock's next tick updates
+        # it in place (bot/jobs/digest_refresh.py), once for however many land meanwhile.
+        digest_repo.mark_stale(session, workspace.id, {r.objective.id for r in recorded}, now)
     return recorded
 
 

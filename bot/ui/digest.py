@@ -34,7 +34,7 @@ def _pace(status) -> str:
     return f"{status.pace.emoji} {status.pace.label}"
 
 
-def _change(change: float | None) -> str:
+def change_text(change: float | None) -> str:
     if change is None:
         return "new this week"
     points = round(change * 100)
@@ -68,12 +68,12 @@ def digest_parent(data) -> dict:
         rows.append(
             section(
                 f"*`{_obj_ref(objective)}` {user_text(objective.title, 150)}*\n"
-                f"{progress_bar(item.status.progress)} · {_change(item.change)} · {_pace(item.status)}"
+                f"{progress_bar(item.status.progress)} · {change_text(item.change)} · {_pace(item.status)}"
             )
         )
         text_lines.append(
             f"• {_obj_ref(objective)} {user_text(objective.title, 80)}: "
-            f"{progress_bar(item.status.progress)}, {_change(item.change)}, {item.status.pace.label}"
+            f"{progress_bar(item.status.progress)}, {change_text(item.change)}, {item.status.pace.label}"
         )
     if not rows:
         rows.append(section("No active objectives in this channel. `/okr new` adds one."))
@@ -90,10 +90,21 @@ def digest_parent(data) -> dict:
     else:
         note = "Key results, notes, missing check-ins and the sprint goal are in the thread."
     told = participation(getattr(data, "owners_checked_in", 0), getattr(data, "owners", 0))
-    blocks.append(context(f"{told} · {note}" if told else note))
+    footer = f"{told} · {note}" if told else note
+    updated = updated_mark(data)
+    if updated:
+        footer += f" · {updated}"
+        text_lines.append(updated)
+    blocks.append(context(footer))
     if told:
         text_lines.append(told)
     return {"text": fallback(text_lines), "blocks": blocks[:MESSAGE_BLOCKS]}
+
+
+def updated_mark(data) -> str:
+    """ "updated 17:42" on a digest updated in place after a later check-in; "" on the first post."""
+    at = getattr(data, "updated", None)
+    return f"updated {at}" if at else ""
 
 
 def _kr_line(status, note, origin: str | None = None) -> str:
@@ -185,10 +196,11 @@ def digest_thread(data) -> list[dict]:
     needs_attention = pack(attention, max_blocks=MESSAGE_BLOCKS, overflow="…and {count} more lines.")
     # As few replies as hold it all: one when everything fits (one notification for the thread's
     # followers, one call to Slack), each within 50 blocks and Slack's text budget.
-    return [
-        {"text": fallback(_texts(blocks)), "blocks": blocks}
-        for blocks in split([*key_results, divider(), *needs_attention])
-    ]
+    parts = split([*key_results, divider(), *needs_attention])
+    updated = updated_mark(data)
+    if updated:
+        parts = [[*blocks, context(updated)] if len(blocks) < MESSAGE_BLOCKS else blocks for blocks in parts]
+    return [{"text": fallback(_texts(blocks)), "blocks": blocks} for blocks in parts]
 
 
 def _texts(blocks: Sequence[dict]) -> list[str]:

@@ -17,6 +17,7 @@ from bot.domain.slack_text import readable
 from bot.ids import Block, Callback, Option
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
+    actions,
     amount,
     context,
     divider,
@@ -28,6 +29,7 @@ from bot.ui.blocks import (
     section,
     user_text,
 )
+from bot.ui.follows import follow_button
 from bot.ui.inputs import channel_input, checkbox_input, modal, select_input, text_input, user_input
 from bot.ui.kra import kra_ref
 from bot.ui.progress import progress_bar
@@ -197,8 +199,9 @@ def _source_line(binding) -> str:
     return f"\n    _updates itself from its {binding.kind.value} source every {binding.every_minutes} min_{named}"
 
 
-def objective_detail(detail: ObjectiveDetail, tz: ZoneInfo = UTC) -> dict:
-    """`/okr show`; `tz` is the reader's, for the dates they read."""
+def objective_detail(detail: ObjectiveDetail, tz: ZoneInfo = UTC, following: bool | None = None) -> dict:
+    """`/okr show`; `tz` is the reader's, for the dates they read. `following`: whether the reader
+    follows it (a *Follow* or *Unfollow* button); None: no button."""
     status = detail.status
     o = status.objective
     chain = []
@@ -232,6 +235,8 @@ def objective_detail(detail: ObjectiveDetail, tz: ZoneInfo = UTC) -> dict:
         blocks.append(context("No key results."))
     if status.cycle:
         blocks.append(context(f"{status.cycle.name}: {percent(status.expected)}% of the cycle has passed"))
+    if following is not None and (following or o.status == Status.ACTIVE):
+        blocks.append(actions(follow_button(obj_ref(o), following)))
     if o.status == Status.ACTIVE:
         blocks.append(context(f"`/okr checkin` · `/okr edit {obj_ref(o)}` · `/okr close {obj_ref(o)}`"))
         shown = f"{percent(status.progress)}%"

@@ -8,7 +8,8 @@ as done, with what was recorded.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -32,6 +33,7 @@ from bot.ui.blocks import (
     user_text,
 )
 from bot.ui.checkin import streak_line
+from bot.ui.digest import change_text
 from bot.ui.posts import RESERVED_CHARS, fallback, kr_progress, kr_ref, kr_value
 from bot.ui.progress import progress_bar
 
@@ -206,3 +208,58 @@ def _done_row(kr: KeyResult, tz: ZoneInfo) -> list[dict]:
 
 def _local_day(moment: datetime, tz: ZoneInfo) -> str:
     return moment.replace(tzinfo=UTC).astimezone(tz).strftime("%a %d %b")
+
+
+# --- objectives the person follows ------------------------------------------------------------------
+
+FOLLOWED_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One followed objective's week, in plain values."""
+
+    number: int
+    title: str
+    progress: float
+    change: float | None  # since a week ago; None: no history then
+
+
+def followed_section(movements: Sequence[Movement]) -> list[dict]:
+    """ "Objectives you follow": each one's progress and its change over the week (one block)."""
+    if not movements:
+        return []
+    lines = ["*Objectives you follow*"]
+    for item in movements[:FOLLOWED_SHOWN]:
+        lines.append(
+            f"• `{format_ref(RefKind.OBJ, item.number)}` {user_text(item.title, 80)}: "
+            f"{progress_bar(item.progress)} · {change_text(item.change)}"
+        )
+    if len(movements) > FOLLOWED_SHOWN:
+        lines.append(f"…and {len(movements) - FOLLOWED_SHOWN} more: `/okr show OBJ-n` has each.")
+    return [section("\n".join(lines), block_id=Block.REMINDER_FOLLOWED)]
+
+
+def with_followed(build: Callable[[], dict], movements: Sequence[Movement]) -> dict:
+    """The reminder `build` makes, with the followed objectives' section after its key results
+    when the message has room for it (Slack's 50 blocks, its text budget)."""
+    return _with_section(build(), followed_section(movements))
+
+
+def keep_followed(message: dict, shown: Sequence[dict] | None) -> dict:
+    """The reminder drawn again after a click in it, keeping the followed objectives' section
+    the message showed (`shown`: its blocks as Slack sent them with the click)."""
+    kept = [b for b in shown or () if isinstance(b, dict) and b.get("block_id") == Block.REMINDER_FOLLOWED]
+    return _with_section(message, kept[:1])
+
+
+def _with_section(message: dict, extra: list[dict]) -> dict:
+    blocks = message.get("blocks") or []
+    if not extra or len(blocks) + len(extra) > MESSAGE_BLOCKS:
+        return message
+    if text_size(blocks) + text_size(extra) > MESSAGE_TEXT_BUDGET - RESERVED_CHARS:
+        return message
+    keep_last = 1 if blocks and blocks[-1].get("type") == "actions" else 0
+    at = len(blocks) - keep_last
+    text = fallback([message["text"], *(block["text"]["text"] for block in extra)])
+    return {**message, "text": text, "blocks": [*blocks[:at], *extra, *blocks[at:]]}

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -16,6 +16,9 @@ from storage.models import (
     CheckIn,
     Delivery,
     DeliveryState,
+    DigestRefresh,
+    Follow,
+    FollowerKind,
     KeyResult,
     Kra,
     Objective,
@@ -119,10 +122,12 @@ class ChannelFacts:
         )
 
 
-def channels_with_objectives(session: Session, workspace_id: int) -> dict[str, Objective]:
-    """channel id -> its earliest active objective (whose owner stands in for a default schedule's setter)."""
-    rows = session.scalars(
-        select(Objective)
+def digest_channels(session: Session, workspace_id: int) -> dict[str, str]:
+    """channel id -> who stands in for the setter of its default digest schedule: the owner of its
+    earliest active objective, or, for a channel that only follows objectives (`/okr follow OBJ-n
+    #channel`), whoever made its earliest follow. Two statements."""
+    rows = session.execute(
+        select(Objective.channel_id, Objective.owner_id)
         .where(
             Objective.workspace_id == workspace_id,
             Objective.status == Status.ACTIVE,
@@ -131,17 +136,35 @@ def channels_with_objectives(session: Session, workspace_id: int) -> dict[str, O
         )
         .order_by(Objective.number)
     )
-    found: dict[str, Objective] = {}
-    for objective in rows:
-        found.setdefault(objective.channel_id or "", objective)
+    found: dict[str, str] = {}
+    for channel_id, owner_id in rows:
+        found.setdefault(channel_id, owner_id)
+    following = session.execute(
+        select(Follow.follower, Follow.created_by)
+        .join(Objective, Objective.id == Follow.objective_id)
+        .where(
+            Follow.workspace_id == workspace_id,
+            Follow.kind == FollowerKind.CHANNEL,
+            Objective.status == Status.ACTIVE,
+        )
+        .order_by(Follow.id)
+    )
+    for channel_id, created_by in following:
+        found.setdefault(channel_id, created_by)
     return found
 
 
 # Built once: a digest run executes these for every channel, and building a statement costs more
 # than SQLite takes to run it.
+# A channel's objectives: its own and those it follows.
+_FOLLOWED_HERE = select(Follow.objective_id).where(
+    Follow.workspace_id == bindparam("workspace_id"),
+    Follow.follower == bindparam("channel_id"),
+    Follow.kind == FollowerKind.CHANNEL,
+)
 _channel = (
     Objective.workspace_id == bindparam("workspace_id"),
-    Objective.channel_id == bindparam("channel_id"),
+    or_(Objective.channel_id == bindparam("channel_id"), Objective.id.in_(_FOLLOWED_HERE)),
     Objective.status == Status.ACTIVE,
 )
 # The channel's first objectives, each with its active key results (one row per key result).
@@ -191,7 +214,8 @@ _ACTIVE_SPRINT = (
 def channel_facts(
     session: Session, workspace_id: int, channel_id: str, *, since: datetime, limit: int = 40
 ) -> ChannelFacts:
-    """The channel's first `limit` active objectives (and how many it has), their active key
+    """The channel's first `limit` active objectives, its own and those it follows (and how many
+    it has), their active key
     results, their check-ins since `since`, and the channel's sprint: three statements (a fourth
     counts the objectives when there are more than `limit`)."""
     channel = {"workspace_id": workspace_id, "channel_id": channel_id}
@@ -222,6 +246,17 @@ def channel_facts(
             set_committed_value(kr, "objective", objective)
             served.append(kr)
     return ChannelFacts(objectives, count, key_results, checkins, sprint, served)
+
+
+def checkins_since(session: Session, key_result_ids: Iterable[int], since: datetime) -> dict[int, list]:
+    """key result id -> its check-ins since `since` (plain rows), oldest first: one statement."""
+    found: dict[int, list] = defaultdict(list)
+    ids = sorted(set(key_result_ids))
+    if not ids:
+        return found
+    for checkin in session.connection().execute(_CHECKINS_SINCE, {"kr_ids": ids, "since": since}):
+        found[checkin.key_result_id].append(checkin)
+    return found
 
 
 def active_sprints(session: Session, workspace_id: int) -> list[Sprint]:
@@ -261,3 +296,76 @@ def objective_owners_in_cycles(
     for objective in rows:
         grouped[objective.cycle][objective.owner_id].append(objective)
     return grouped
+
+
+# --- the posted digest, kept true -----------------------------------------------------------------
+
+
+def mark_stale(session: Session, workspace_id: int, objective_ids: Iterable[int], at: datetime) -> int:
+    """A number of these objectives moved at `at`: the posted digests that show them (their own
+    channel's and those of the channels following them) are stale. Two statements; the rows exist
+    only for channels whose digest went out, so nothing is written for the others."""
+    ids = sorted(set(objective_ids))
+    if not ids:
+        return 0
+    own = select(Objective.channel_id).where(Objective.id.in_(ids), Objective.channel_id.is_not(None))
+    following = select(Follow.follower).where(
+        Follow.workspace_id == workspace_id, Follow.objective_id.in_(ids), Follow.kind == FollowerKind.CHANNEL
+    )
+    channels = set(session.scalars(own.union(following)))
+    if not channels:
+        return 0
+    result = session.execute(
+        update(DigestRefresh)
+        .where(
+            DigestRefresh.workspace_id == workspace_id,
+            DigestRefresh.channel_id.in_(sorted(channels)),
+            DigestRefresh.gone.is_(None),
+        )
+        .values(stale_since=at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def record_posted_digest(
+    session: Session, workspace_id: int, channel_id: str, period: str, at: datetime, parts: list[str]
+) -> None:
+    """The channel's digest of `period` went out, showing the facts read at `at`."""
+    row = session.get(DigestRefresh, (workspace_id, channel_id))
+    if row is None:
+        row = DigestRefresh(workspace_id=workspace_id, channel_id=channel_id)
+        session.add(row)
+    row.period, row.refreshed_at, row.parts, row.stale_since, row.gone = period, at, parts, None, None
+
+
+def stale_digests(session: Session, workspace_id: int, refreshed_before: datetime) -> list[DigestRefresh]:
+    """Posted digests a check-in made stale, last updated before `refreshed_before`: one statement."""
+    return list(
+        session.scalars(
+            select(DigestRefresh)
+            .where(
+                DigestRefresh.workspace_id == workspace_id,
+                DigestRefresh.gone.is_(None),
+                DigestRefresh.stale_since.is_not(None),
+                DigestRefresh.stale_since > DigestRefresh.refreshed_at,
+                DigestRefresh.refreshed_at <= refreshed_before,
+            )
+            .order_by(DigestRefresh.channel_id)
+        )
+    )
+
+
+def sent_delivery(
+    session: Session, kind: str, workspace_id: int, target: str, period: str
+) -> Delivery | None:
+    """The delivery of that key, if it went out (its detail says where: channel and ts)."""
+    return session.scalar(
+        select(Delivery).where(
+            Delivery.kind == kind,
+            Delivery.workspace_id == workspace_id,
+            Delivery.target == target,
+            Delivery.period == period,
+            Delivery.state == DeliveryState.SENT,
+        )
+    )

@@ -463,6 +463,30 @@ def test_a_synced_value_is_an_automatic_check_in_and_a_failure_is_told_once(db, 
     assert len(slack.sent) == 2 and "HTTP 500" in slack.sent[1]["text"]
 
 
+def test_a_synced_number_keeps_the_posted_digest_true(db, config, emulator):
+    from bot.jobs.digest import channel_digests
+    from bot.jobs.digest_refresh import refresh_digests
+    from storage.models import Objective
+    from tests.conftest import CHANNEL
+    from tests.factories import channel_posts, clients
+
+    number, (kr,) = make_objective(db)
+    with db.session() as session:
+        session.scalar(select(Objective).where(Objective.number == number)).channel_id = CHANNEL
+    binding_id = _bind(db, kr, SourceSpec(connection="sales", query="SELECT SUM(amount) FROM orders"), config)
+    friday = datetime(2026, 12, 4, 16, 5, tzinfo=UTC)  # the (UTC) workspace's digest is due at 16:00
+    channel_digests(db, clients(emulator), friday)
+    parent = channel_posts(emulator, CHANNEL)[0].response["ts"]
+
+    synced = sync_binding(db, None, binding_id, friday + timedelta(minutes=10), config=config)
+    assert synced.recorded
+    assert refresh_digests(db, clients(emulator), friday + timedelta(minutes=11)).sent == 1
+
+    # 42.5 on the way from 40 to 60: 12.5 %, shown rounded half up.
+    assert " 13%" in str(emulator.message(CHANNEL, parent)["blocks"])
+    assert len(channel_posts(emulator, CHANNEL)) == 2  # the parent and its reply, nothing more
+
+
 def _set_path(db, binding_id: int, path: str, pointer: str = "/value") -> None:
     with db.session() as session:
         binding = session.get(SourceBinding, binding_id)

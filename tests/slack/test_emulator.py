@@ -146,6 +146,16 @@ def test_update_delete_and_permalink(slack: SlackEmulator, client: WebClient) ->
     assert ephemeral["message_ts"]
 
 
+def test_a_message_in_an_archived_channel_cannot_be_updated(slack: SlackEmulator, client: WebClient) -> None:
+    """chat.update's published errors (web_api_openapi_v2.json) name is_inactive for it."""
+    posted = client.chat_postMessage(channel="C1", text="v1")
+    slack.update_channel("C1", is_archived=True)
+    with pytest.raises(SlackApiError) as err:
+        client.chat_update(channel="C1", ts=posted["ts"], text="v2")
+    assert err.value.response["error"] == "is_inactive"
+    assert slack.message("C1", posted["ts"])["text"] == "v1"
+
+
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_channel_errors_and_direct_messages(slack: SlackEmulator, client: WebClient) -> None:
     slack.add_channel("C2", "T1", name="private-ish", is_member=False)

@@ -58,9 +58,9 @@ def test_the_digest_says_one_point_and_one_objective_in_the_singular():
     from types import SimpleNamespace
 
     from bot.domain.progress import PaceStatus
-    from bot.ui.digest import _change, digest_parent
+    from bot.ui.digest import change_text, digest_parent
 
-    assert _change(0.01) == "+1 pt since last week" and _change(-0.02) == "−2 pts since last week"
+    assert change_text(0.01) == "+1 pt since last week" and change_text(-0.02) == "−2 pts since last week"
     objective = SimpleNamespace(number=1, title="Delight customers")
     status = SimpleNamespace(objective=objective, progress=0.4, pace=PaceStatus.ON_TRACK)
     data = SimpleNamespace(

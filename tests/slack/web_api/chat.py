@@ -170,6 +170,11 @@ class ChatApi:
         assert tok is not None
         self._blocks_arg(call)
         channel = self._channel(tok.team_id, call.args.get("channel"), posting=False)
+        found = self._channels.get(channel)
+        if found is not None and found.is_archived:
+            # An archived channel's messages cannot be edited: chat.update's error enum in
+            # /work/shared/slack/web_api_openapi_v2.json ("/chat.update") names it is_inactive.
+            raise _SlackError("is_inactive")
         ts = call.args.get("ts")
         stored = self._messages.get((channel, ts))
         if stored is None:

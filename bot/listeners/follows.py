@@ -1,0 +1,92 @@
+"""`/okr follow OBJ-3 [#channel]`, `/okr unfollow OBJ-3 [#channel]` and the *Follow* /
+*Unfollow* button of `/okr show`: parse, ack, services.follows, answer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import outbound
+from bot.domain.slack_text import parse_channel_mention
+from bot.errors import Usage
+from bot.ids import Action
+from bot.listeners import okr
+from bot.listeners.common import caller, refresh_member, unit_of_work
+from bot.listeners.router import Invocation
+from bot.services import follows
+from bot.ui import follows as ui
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+FOLLOW_USAGE = (
+    "• `/okr follow OBJ-3` — its weekly movement in your check-in reminder · "
+    "`/okr follow OBJ-3 #channel` — it joins that channel's digest"
+)
+UNFOLLOW_USAGE = "• `/okr unfollow OBJ-3 [#channel]` — stop following it"
+HOW = "Follow one objective, like `/okr follow OBJ-3` or `/okr follow OBJ-3 #leadership`."
+
+
+def register(app: App) -> None:
+    okr.add_subcommand("follow", _follow, FOLLOW_USAGE)
+    okr.add_subcommand("unfollow", _unfollow, UNFOLLOW_USAGE)
+    app.action(Action.FOLLOW_OBJECTIVE)(follow_button)
+    app.action(Action.UNFOLLOW_OBJECTIVE)(unfollow_button)
+
+
+def arguments(rest: str, verb: str) -> tuple[str, str | None]:
+    """`OBJ-3` or `OBJ-3 #channel` (Slack sends the channel as <#C…|name>)."""
+    parts = rest.split()
+    if not parts or len(parts) > 2:
+        raise Usage(HOW.replace("/okr follow", f"/okr {verb}"))
+    channel = None
+    if len(parts) == 2:
+        channel = parse_channel_mention(parts[1])
+        if channel is None:
+            raise Usage(f"Name the channel with #, like `/okr {verb} {parts[0]} #leadership`.")
+    return parts[0], channel
+
+
+def _follow(call: Invocation) -> None:
+    reference, channel = arguments(call.rest, "follow")
+    with unit_of_work(call.db, call.who) as (session, workspace):
+        result = follows.follow(
+            session, workspace, call.who.user_id, reference, channel_id=channel, invoked_in=call.channel_id
+        )
+        answer = ui.followed(result)
+    call.respond(**answer)
+
+
+def _unfollow(call: Invocation) -> None:
+    reference, channel = arguments(call.rest, "unfollow")
+    with unit_of_work(call.db, call.who) as (session, workspace):
+        result = follows.unfollow(
+            session, workspace, call.who.user_id, reference, channel_id=channel, invoked_in=call.channel_id
+        )
+        answer = ui.unfollowed(result)
+    call.respond(**answer)
+
+
+def follow_button(
+    ack: Ack, action: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    """*Follow* on `/okr show`: the person follows the objective shown."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)  # a button has no router to do it
+    with unit_of_work(db, who) as (session, workspace):
+        answer = ui.followed(follows.follow(session, workspace, who.user_id, action.get("value") or ""))
+    outbound.answer(respond, replace_original=False, **answer)
+
+
+def unfollow_button(
+    ack: Ack, action: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    """*Unfollow* on `/okr show`."""
+    ack()
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        answer = ui.unfollowed(follows.unfollow(session, workspace, who.user_id, action.get("value") or ""))
+    outbound.answer(respond, replace_original=False, **answer)
