@@ -1,4 +1,5 @@
-"""One HTTP GET that a data source cannot turn against the server's own network.
+"""One HTTP GET that a data source cannot turn against the server's own network (and one POST of
+JSON, for the operator's language model: bot/ai/model.py).
 
 - The host is resolved once; every address it resolves to must be on the public internet
   (`bot.domain.addresses`) unless the operator's allow-list (NORTHLINE_FETCH_ALLOW) admits the host
@@ -321,6 +322,7 @@ def _exchange(
     deadline: _Deadline,
     max_bytes: int,
     ssl_context: ssl.SSLContext | None,
+    body: bytes | None = None,
 ) -> bytes:
     connection = _connection(target, address, deadline.left(), ssl_context)
     watchdog = _Watchdog(connection, deadline)
@@ -333,7 +335,8 @@ def _exchange(
                 if problem.message.startswith("could not reach"):
                     raise _Unreachable(problem.message) from None
                 raise problem from None
-            connection.request("GET", target.path, headers=dict(headers), preload_content=False)
+            method = "GET" if body is None else "POST"
+            connection.request(method, target.path, body=body, headers=dict(headers), preload_content=False)
             response = connection.getresponse()
             deadline.left()  # headers cut short by the deadline are no answer
             _check_headers(target, response)
@@ -362,6 +365,45 @@ def get_json(
 
     `headers` go to `url` alone. `allow`: the operator's allow-list entries. `resolver` and
     `ssl_context` are for tests (a name mapped to a local listener; a test certificate)."""
+    return _send(url, None, headers, allow, timeout, max_bytes, resolver, ssl_context)
+
+
+def post_json(
+    url: str,
+    body: bytes,
+    *,
+    headers: Mapping[str, str] | None = None,
+    allow: Sequence[str] | AllowList = (),
+    timeout: float,
+    max_bytes: int = MAX_BYTES,
+    resolver: Resolver = system_resolver,
+    ssl_context: ssl.SSLContext | None = None,
+) -> bytes:
+    """The body of a POST of the JSON `body` to `url` answering 2xx with JSON, within `timeout`
+    seconds in all: the same checks as get_json (addresses, one deadline, no redirects, size cap).
+    Sent once: a POST is never repeated on another address once its request went out."""
+    return _send(
+        url,
+        body,
+        {"Content-Type": "application/json", **(headers or {})},
+        allow,
+        timeout,
+        max_bytes,
+        resolver,
+        ssl_context,
+    )
+
+
+def _send(
+    url: str,
+    body: bytes | None,
+    headers: Mapping[str, str] | None,
+    allow: Sequence[str] | AllowList,
+    timeout: float,
+    max_bytes: int,
+    resolver: Resolver,
+    ssl_context: ssl.SSLContext | None,
+) -> bytes:
     target = _target(url)
     deadline = _Deadline(timeout)
     try:
@@ -381,7 +423,7 @@ def get_json(
     unreachable = _Unreachable("could not reach the source")
     for address in addresses:  # the request is sent once: only a failed connection moves on
         try:
-            return _exchange(target, address, sent, deadline, max_bytes, ssl_context)
+            return _exchange(target, address, sent, deadline, max_bytes, ssl_context, body)
         except _Unreachable as error:
             unreachable = error
     raise FetchError(unreachable.message)
