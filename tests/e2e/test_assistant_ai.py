@@ -49,7 +49,7 @@ class FakeModel:
     """What the fake endpoint answers (`mode`), and every request it received."""
 
     url: str = ""
-    mode: str = "ok"  # ok | error | malformed | refusal | hang
+    mode: str = "ok"  # ok | error | redirect | malformed | refusal | hang
     reply: str = "All good."
     requests: list[dict] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
@@ -69,7 +69,12 @@ def _handler(fake: FakeModel) -> type[BaseHTTPRequestHandler]:
             if fake.mode == "hang":
                 fake.release.wait(10)  # until the test ends; the app's deadline is far shorter
                 return
-            if fake.mode == "error":
+            if fake.mode == "redirect":  # not followed: the key goes to the declared URL alone
+                self.send_response(307)
+                self.send_header("Location", f"{fake.url}/elsewhere")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif fake.mode == "error":
                 self._send(500, {"error": {"message": "overloaded"}})
             elif fake.mode == "malformed":
                 self._send(200, {"id": "x", "object": "chat.completion"})
@@ -245,7 +250,7 @@ def test_a_model_that_takes_too_long_falls_back(slack, emulator, fake_model):
     assert "The language model took too long, so this answer comes from the data alone." in text
 
 
-@pytest.mark.parametrize("mode", ["error", "malformed", "refusal"])
+@pytest.mark.parametrize("mode", ["error", "redirect", "malformed", "refusal"])
 def test_a_failing_or_refusing_model_falls_back(slack, emulator, fake_model, mode):
     fake_model.mode = mode
     text, _ = ask(slack, emulator, "Anything to celebrate?")
