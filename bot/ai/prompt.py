@@ -103,3 +103,45 @@ def brief(brief: Brief, cycle: str) -> list[dict[str, str]]:
 
 def _user(question: str, facts: dict) -> str:
     return f"Question: {question}\n\nFacts (JSON):\n{json.dumps(facts, ensure_ascii=False)}"
+
+
+REWRITE_TASK = (
+    "Each key result below got notes from the method's checks, most with a suggested rewrite. For each "
+    "one, propose a better title: an outcome (not a task) with today's value and the target, keeping "
+    "its numbers and unit. One line each, 'Key result <position>: <title>', then at most one short "
+    "sentence why. Nothing else."
+)
+
+
+def rewrites(objective_title: str, cycle: str, key_results: list[dict]) -> list[dict[str, str]]:
+    """The key results of a saved objective that the quality checks noted (`key_result_facts`),
+    to have their rewrites worded."""
+    facts = {"objective": objective_title[:TITLE_CHARS], "cycle": cycle, "key_results": key_results}
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": _user(REWRITE_TASK, facts)},
+    ]
+
+
+def key_result_facts(
+    position: int,
+    title: str,
+    *,
+    milestone: bool,
+    start: float | None,
+    target: float | None,
+    unit: str,
+    notes: list[tuple[str, str]],
+) -> dict:
+    """One noted key result as typed: `notes` are (note, suggested rewrite) from bot.domain.kr_quality."""
+    facts = {
+        "position": position,
+        "title": title[:TITLE_CHARS],
+        "milestone": milestone,
+        "start": start,
+        "target": target,
+        "unit": unit,
+        "notes": [text for text, _ in notes],
+        "suggested_rewrite": next((rewrite for _, rewrite in notes if rewrite), ""),
+    }
+    return {name: value for name, value in facts.items() if value not in ("", None)}

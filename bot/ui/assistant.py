@@ -249,3 +249,7 @@ def with_fallback_note(message: dict, *, timed_out: bool) -> dict:
     note = context(f"The language model {why}, so this answer comes from the data alone.")
     blocks = fit([*message.get("blocks", []), note], MESSAGE_BLOCKS, "…", max_chars=MESSAGE_TEXT_BUDGET)
     return {"text": message["text"], "blocks": blocks}
+
+
+def heading_section(heading: str) -> dict:
+    return section(f"*{heading}*")
