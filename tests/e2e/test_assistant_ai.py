@@ -276,3 +276,10 @@ def test_no_model_declared_sends_nothing(slack, emulator, fake_model):
     assert fake_model.requests == []
     assert "I didn't understand that." in free and "*What moved*" in brief
     assert "is writing the answer…" not in thread.statuses
+
+
+def test_a_long_answer_from_the_model_stays_within_slacks_limits(slack, emulator, fake_model):
+    fake_model.reply = "\n\n".join(f"Paragraph {n}: " + "x" * 900 for n in range(80))
+    text, _ = ask(slack, emulator, "Anything to celebrate?")  # ask() checks the emulator's limits
+    assert "Paragraph 0: " in text
+    assert "Paragraph 79" not in text  # 6,000 characters are read at most
