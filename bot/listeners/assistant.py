@@ -27,8 +27,13 @@ from bot.ui import assistant as ui
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from sqlalchemy.orm import Session
+
+    from bot.ai.model import ModelEndpoint
+    from bot.services.ask import Answer
     from bot.settings import Settings
     from storage.db import Database
+    from storage.models import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +91,14 @@ def question_asked(
 
 
 def _wording(
-    session, workspace, user_id: str, question: Question, text: str, found, message: dict, endpoint
+    session: Session,
+    workspace: Workspace,
+    user_id: str,
+    question: Question,
+    text: str,
+    found: Answer,
+    message: dict,
+    endpoint: ModelEndpoint,
 ) -> Callable[[], dict] | None:
     """What the model is asked for this question, read now (inside the transaction), and called
     later (after it): a free question's facts, or the brief's. None: the answer stays as it is."""
@@ -95,7 +107,7 @@ def _wording(
         cycle = facts[0][1].cycle if facts else ""
         messages = prompt.free_question(text, cycle, facts)
         return lambda: _ask_model(
-            endpoint, messages, message, lambda said: ui.worded_message(said, "Ask Northline")
+            endpoint, messages, message, lambda said: ui.worded_message(said, ui.WORDED_HEADING)
         )
     if question.intent is Intent.BRIEF and found.brief is not None and found.brief.objective_count:
         messages = prompt.brief(found.brief, found.cycle)
@@ -104,7 +116,10 @@ def _wording(
     return None
 
 
-def _ask_model(endpoint, messages: list[dict], fallback: dict, render: Callable[[str], dict]) -> dict:
+def _ask_model(
+    endpoint: ModelEndpoint, messages: list[dict], fallback: dict, render: Callable[[str], dict]
+) -> dict:
+    """The model's wording, rendered; or the deterministic answer with a short note."""
     try:
         said = model.complete(endpoint, messages)
     except model.ModelError as error:

@@ -18,12 +18,13 @@ from bot.ui import assistant as ui
 if TYPE_CHECKING:
     from bot.forms.okr import ObjectiveForm
     from bot.settings import Settings
+    from storage.models import Workspace
 
 HEADING = "Suggested rewrites of your key results"
 
 
 def rewrites_request(
-    settings: Settings | None, workspace, form: ObjectiveForm, cycle: str
+    settings: Settings | None, workspace: Workspace, form: ObjectiveForm, cycle: str
 ) -> list[dict] | None:
     """The model's messages for the form's noted key results, or None (no model, switched off,
     nothing noted). Called inside the transaction; nothing is sent here."""
