@@ -1,33 +1,34 @@
 """Ask Northline with the operator's language model, end to end: signed events into the served
 app, a fake OpenAI-compatible server on 127.0.0.1 that records every request, and the emulator's
-thread. Same seed and frozen clock as test_assistant.py (Alice owns OBJ-1 in #growth with KR-1;
+thread. The seed and frozen clock of test_assistant.py (factories.seed_ask_northline: Alice owns OBJ-1 in #growth with KR-1;
 Bob owns KR-2; Carol's OBJ-2 "Hiring plan" is in no channel; Mallory's "Secret plan" lives in
 another workspace)."""
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from bot.settings import Settings
 from storage.models import Workspace
-from tests.conftest import ALICE, BOB, CHANNEL, CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET, TEAM
-from tests.e2e import test_assistant as plain
-from tests.e2e.test_assistant import _texts
+from tests.conftest import ALICE, BOB, CHANNEL, TEAM
+from tests.factories import (
+    MODEL_KEY,
+    MODEL_NAME,
+    FakeModel,
+    block_texts,
+    fake_model_server,
+    model_facts,
+    model_settings,
+    seed_ask_northline,
+)
 
-# test_assistant.py's seed and frozen clock, for every test here.
-seeded = plain.seeded
-frozen = plain.frozen
-pytestmark = pytest.mark.usefixtures("seeded", "frozen")
-
-API_KEY = "sk-test-0123456789"
-MODEL = "test-model-1"
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 SENT_KEYS = {"model", "messages", "temperature", "max_tokens", "stream"}
 ITEM_KEYS = {
     "ref",
@@ -42,72 +43,24 @@ ITEM_KEYS = {
     "why",
     "note",
 }
+pytestmark = pytest.mark.usefixtures("seeded", "frozen")
 
 
-@dataclass
-class FakeModel:
-    """What the fake endpoint answers (`mode`), and every request it received."""
-
-    url: str = ""
-    mode: str = "ok"  # ok | error | redirect | malformed | refusal | hang
-    reply: str = "All good."
-    requests: list[dict] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
-def _handler(fake: FakeModel) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            return None
-
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length)
-            fake.requests.append(
-                {"path": self.path, "headers": dict(self.headers.items()), "body": json.loads(body)}
-            )
-            if fake.mode == "hang":
-                fake.release.wait(10)  # until the test ends; the app's deadline is far shorter
-                return
-            if fake.mode == "redirect":  # not followed: the key goes to the declared URL alone
-                self.send_response(307)
-                self.send_header("Location", f"{fake.url}/elsewhere")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-            elif fake.mode == "error":
-                self._send(500, {"error": {"message": "overloaded"}})
-            elif fake.mode == "malformed":
-                self._send(200, {"id": "x", "object": "chat.completion"})
-            elif fake.mode == "refusal":
-                message = {"role": "assistant", "content": None, "refusal": "I can't help with that."}
-                self._send(200, {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]})
-            else:
-                message = {"role": "assistant", "content": fake.reply}
-                self._send(200, {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]})
-
-        def _send(self, status: int, payload: dict) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
+@pytest.fixture
+def seeded(db) -> int:
+    return seed_ask_northline(db)
 
 
 @pytest.fixture
 def fake_model() -> Iterator[FakeModel]:
-    fake = FakeModel()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    fake.release.set()
-    server.shutdown()
-    server.server_close()
+    with fake_model_server() as fake:
+        yield fake
 
 
 @pytest.fixture
@@ -123,24 +76,7 @@ def ai_configured() -> bool:
 @pytest.fixture
 def settings(emulator, database_url, fake_model, ai_timeout, ai_configured) -> Settings:
     """conftest's multi-workspace settings, with the fake model declared (or not)."""
-    ai = (
-        {
-            "northline_ai_base_url": fake_model.url,
-            "northline_ai_model": MODEL,
-            "northline_ai_api_key": API_KEY,
-            "northline_ai_timeout": ai_timeout,
-        }
-        if ai_configured
-        else {}
-    )
-    return Settings(
-        slack_client_id=CLIENT_ID,
-        slack_client_secret=CLIENT_SECRET,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=emulator.base_url,
-        database_url=database_url,
-        **ai,
-    )
+    return model_settings(emulator, database_url, fake_model if ai_configured else None, ai_timeout)
 
 
 def ask(slack, emulator, text: str, user: str = ALICE):
@@ -152,14 +88,7 @@ def ask(slack, emulator, text: str, user: str = ALICE):
     replies = emulator.thread_replies(thread)
     assert len(replies) == 1, replies
     assert not emulator.violations
-    return "\n".join(_texts(replies[0]["blocks"])), thread
-
-
-def facts_of(request: dict) -> dict:
-    """The JSON facts in the request's user message."""
-    user = [m for m in request["body"]["messages"] if m["role"] == "user"]
-    assert len(user) == 1
-    return json.loads(user[0]["content"].split("Facts (JSON):\n", 1)[1])
+    return "\n".join(block_texts(replies[0]["blocks"])), thread
 
 
 def all_items(facts: dict) -> list[dict]:
@@ -174,14 +103,14 @@ def test_a_free_question_is_answered_by_the_model_from_the_askers_facts_only(sla
 
     [request] = fake_model.requests
     assert request["path"] == "/v1/chat/completions"
-    assert request["headers"]["Authorization"] == f"Bearer {API_KEY}"
+    assert request["headers"]["Authorization"] == f"Bearer {MODEL_KEY}"
     assert request["headers"]["Content-Type"] == "application/json"
     body = request["body"]
     assert set(body) == SENT_KEYS
-    assert body["model"] == MODEL and body["stream"] is False
+    assert body["model"] == MODEL_NAME and body["stream"] is False
     assert [m["role"] for m in body["messages"]] == ["system", "user"]
     assert "Question: Anything to celebrate in <#C0GROWTH>?" in body["messages"][1]["content"]
-    facts = facts_of(request)
+    facts = model_facts(request)
     assert set(facts) == {"cycle", "sections"}
     assert facts["cycle"] == "2026-Q4"
     assert [s["about"] for s in facts["sections"]] == [
@@ -220,7 +149,7 @@ def test_the_brief_is_worded_by_the_model_from_the_deterministic_brief(slack, em
     fake_model.reply = "This week in growth: KR-1 moved to 50 %.\n\nDecide: is KR-1's confidence right?"
     text, _ = ask(slack, emulator, f"Brief for <#{CHANNEL}>", user=BOB)
     [request] = fake_model.requests
-    facts = facts_of(request)
+    facts = model_facts(request)
     assert set(facts) == {"cycle", "active_objectives", "moved", "at_risk", "blockers", "to_decide"}
     assert facts["active_objectives"] == 1
     assert [i["ref"] for i in facts["moved"]] == ["KR-1"]

@@ -5,22 +5,39 @@ form over signed HTTP, the DMs the emulator recorded."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
 from bot.services.workspaces import workspace_for
+from bot.settings import Settings
 from tests.conftest import ALICE, TEAM
-from tests.e2e import test_assistant_ai as ai
-from tests.e2e.test_assistant import _texts
-from tests.factories import create_objective
+from tests.factories import (
+    FakeModel,
+    block_texts,
+    create_objective,
+    fake_model_server,
+    model_facts,
+    model_settings,
+)
 
-# The fake model and the settings that declare it.
-fake_model = ai.fake_model
-settings = ai.settings
-ai_timeout = ai.ai_timeout
-ai_configured = ai.ai_configured
-SENT_KEYS = ai.SENT_KEYS
-facts_of = ai.facts_of
+SENT_KEYS = {"model", "messages", "temperature", "max_tokens", "stream"}
+
+
+@pytest.fixture
+def fake_model() -> Iterator[FakeModel]:
+    with fake_model_server() as fake:
+        yield fake
+
+
+@pytest.fixture
+def ai_timeout() -> float:
+    return 10.0
+
+
+@pytest.fixture
+def settings(emulator, database_url, fake_model, ai_timeout) -> Settings:
+    return model_settings(emulator, database_url, fake_model, ai_timeout)
 
 
 REWRITE_KEYS = {"position", "title", "milestone", "start", "target", "unit", "notes", "suggested_rewrite"}
@@ -40,7 +57,7 @@ def test_the_key_result_rewrites_are_worded_by_the_model_after_saving(slack, emu
     slack.settle()
     [request] = fake_model.requests
     assert set(request["body"]) == SENT_KEYS
-    facts = facts_of(request)
+    facts = model_facts(request)
     assert set(facts) == {"objective", "cycle", "key_results"}
     [noted] = facts["key_results"]  # "Activation rate" from 40 to 60 % has nothing to note
     assert set(noted) <= REWRITE_KEYS
@@ -54,7 +71,7 @@ def test_the_key_result_rewrites_are_worded_by_the_model_after_saving(slack, emu
     assert "Raise MRR" not in json.dumps(request["body"])  # other objectives are not sent
     saved, worded = dms_to(emulator, ALICE)
     assert "Try: “Weekly users of the partner portal from 0 to 100”." in saved["text"]
-    text = "\n".join(_texts(worded["blocks"]))
+    text = "\n".join(block_texts(worded["blocks"]))
     assert "*Suggested rewrites of your key results*" in text
     assert "Key result 1: Weekly partners active in the portal from 0 to 100" in text
     assert "Worded by a language model" in text

@@ -4,14 +4,19 @@ admitted although it is internal, nothing else is, and one deadline covers the c
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from bot.ai import model
 from bot.sources.fetch import FetchError, post_json
-from tests.e2e import test_assistant_ai as ai
+from tests.factories import FakeModel, fake_model_server
 
-fake_model = ai.fake_model
+
+@pytest.fixture
+def fake_model() -> Iterator[FakeModel]:
+    with fake_model_server() as fake:
+        yield fake
 
 
 def resolver_to_loopback(calls: list[str]):
