@@ -1162,11 +1162,14 @@ def block_texts(node) -> list[str]:
 @dataclass
 class FakeModel:
     """An OpenAI-compatible endpoint on 127.0.0.1 (`url` ends in /v1): what it answers (`mode`:
-    ok | error | redirect | malformed | refusal | hang) and every request it received."""
+    ok (one JSON answer) | stream (`reply` as server-sent events, `piece` characters each) | cut
+    (a stream without its end) | error | redirect | malformed | refusal | hang) and every request
+    it received."""
 
     url: str = ""
     mode: str = "ok"
     reply: str = "All good."
+    piece: int = 40
     requests: list[dict] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
 
@@ -1176,44 +1179,67 @@ def _completion(content: str | None, **message) -> dict:
     return {"choices": [{"index": 0, "message": reply, "finish_reason": "stop"}]}
 
 
-def _model_handler(fake: FakeModel) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            return None
+def _model_answer(fake: FakeModel) -> dict:
+    return {
+        "error": {"error": {"message": "overloaded"}},
+        "malformed": {"id": "x", "object": "chat.completion"},
+        "refusal": _completion(None, refusal="I can't help with that."),
+    }.get(fake.mode, _completion(fake.reply))
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            fake.requests.append(
-                {"path": self.path, "headers": dict(self.headers.items()), "body": json.loads(body)}
-            )
-            if fake.mode == "hang":
-                fake.release.wait(10)  # until the test ends; the app's deadline is far shorter
-                return
-            if fake.mode == "redirect":  # not followed: the key goes to the declared URL alone
-                self._send(307, b"", {"Location": f"{fake.url}/elsewhere"})
-                return
-            payload = {
-                "error": {"message": "overloaded"},
-                "malformed": {"id": "x", "object": "chat.completion"},
-                "refusal": _completion(None, refusal="I can't help with that."),
-            }.get(fake.mode, _completion(fake.reply))
-            self._send(500 if fake.mode == "error" else 200, json.dumps(payload).encode())
 
-        def _send(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json", **(headers or {})}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+class _ModelHandler(BaseHTTPRequestHandler):
+    """The fake model's answers; `fake` is set on a subclass per server."""
 
-    return Handler
+    fake: FakeModel
+
+    def log_message(self, *args) -> None:
+        return None
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.fake.requests.append(
+            {"path": self.path, "headers": dict(self.headers.items()), "body": json.loads(body)}
+        )
+        self._answer()
+
+    def _answer(self) -> None:
+        if self.fake.mode == "hang":
+            self.fake.release.wait(10)  # until the test ends; the app's deadline is far shorter
+            return
+        if self.fake.mode in ("stream", "cut"):
+            self._stream()
+            return
+        if self.fake.mode == "redirect":  # not followed: the key goes to the declared URL alone
+            self._send(307, b"", {"Location": f"{self.fake.url}/elsewhere"})
+            return
+        self._send(500 if self.fake.mode == "error" else 200, json.dumps(_model_answer(self.fake)).encode())
+
+    def _stream(self) -> None:
+        """Server-sent events as OpenAI sends them; HTTP/1.0, so the end of the body is the close."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        text = self.fake.reply
+        for start in range(0, len(text), self.fake.piece):
+            delta = {"choices": [{"index": 0, "delta": {"content": text[start : start + self.fake.piece]}}]}
+            self.wfile.write(f"data: {json.dumps(delta)}\n\n".encode())
+            self.wfile.flush()
+        if self.fake.mode == "stream":
+            self.wfile.write(b"data: [DONE]\n\n")
+
+    def _send(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", **(headers or {})}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
 
 @contextmanager
 def fake_model_server() -> Iterator[FakeModel]:
     fake = FakeModel()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _model_handler(fake))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_ModelHandler,), {"fake": fake}))
     server.daemon_threads = True
     fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

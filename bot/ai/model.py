@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -47,29 +47,92 @@ class ModelEndpoint:
         return f"{self.base_url}/chat/completions"
 
 
-def request_body(endpoint: ModelEndpoint, messages: Sequence[dict[str, str]]) -> dict:
-    """The whole request: the model, the messages, and two limits. Nothing else is sent."""
+def request_body(
+    endpoint: ModelEndpoint, messages: Sequence[dict[str, str]], *, stream: bool = False
+) -> dict:
+    """The whole request: the model, the messages, two limits, and whether to stream. Nothing else."""
     return {
         "model": endpoint.model,
         "messages": list(messages),
         "temperature": TEMPERATURE,
         "max_tokens": MAX_TOKENS,
-        "stream": False,
+        "stream": stream,
     }
+
+
+class _Stream:
+    """Server-sent events of a streamed chat completion (`data: {…}` lines, then `data: [DONE]`),
+    read as they arrive: the text so far goes to `on_text` after each piece."""
+
+    def __init__(self, on_text: Callable[[str], None]):
+        self.on_text = on_text
+        self.pending = b""
+        self.parts: list[str] = []
+        self.events = 0
+        self.done = False
+        self.refused = False
+        self.malformed = False
+
+    def feed(self, chunk: bytes) -> None:
+        self.pending += chunk
+        while b"\n" in self.pending:
+            line, self.pending = self.pending.split(b"\n", 1)
+            self._line(line.strip())
+
+    def _line(self, line: bytes) -> None:
+        if not line.startswith(b"data:"):
+            return  # blank lines, comments, event names
+        data = line[5:].strip()
+        self.events += 1
+        if data == b"[DONE]":
+            self.done = True
+            return
+        try:
+            choice = json.loads(data)["choices"][0]
+            delta = choice.get("delta") or {}
+            piece = delta.get("content")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            self.malformed = True
+            return
+        if delta.get("refusal") or choice.get("finish_reason") == "content_filter":
+            self.refused = True
+        if isinstance(piece, str) and piece:
+            self.parts.append(piece)
+            self.on_text("".join(self.parts))
+
+    def text(self, raw: bytes) -> str:
+        if self.events == 0:
+            return _reply(raw)  # a server that answered in one piece, as if not asked to stream
+        if self.refused:
+            raise ModelError("the model declined to answer")
+        if self.malformed:
+            raise ModelError("the model's answer is not a chat completion")
+        if not self.done:
+            raise ModelError("the model's answer was cut short")
+        said = "".join(self.parts).strip()
+        if not said:
+            raise ModelError("the model's answer is empty")
+        return said
 
 
 def complete(
     endpoint: ModelEndpoint,
     messages: Sequence[dict[str, str]],
     *,
+    on_text: Callable[[str], None] | None = None,
     resolver: Resolver = system_resolver,
 ) -> str:
-    """The model's reply to `messages`, within the endpoint's deadline; or ModelError."""
+    """The model's reply to `messages`, within the endpoint's deadline; or ModelError. With
+    `on_text`, the answer is streamed and `on_text` gets the text so far as it grows (it must not
+    raise); the whole answer is still returned, or ModelError, at the end."""
+    stream = _Stream(on_text) if on_text is not None else None
     headers = {"User-Agent": USER_AGENT}
     if endpoint.api_key:
         headers["Authorization"] = f"Bearer {endpoint.api_key}"
     host = urlsplit(endpoint.base_url).hostname or ""
-    body = json.dumps(request_body(endpoint, messages), ensure_ascii=False).encode()
+    body = json.dumps(
+        request_body(endpoint, messages, stream=stream is not None), ensure_ascii=False
+    ).encode()
     try:
         raw = post_json(
             endpoint.url,
@@ -79,11 +142,12 @@ def complete(
             timeout=endpoint.timeout,
             max_bytes=MAX_ANSWER_BYTES,
             resolver=resolver,
+            sink=stream.feed if stream is not None else None,
         )
     except FetchError as error:
         log.warning("the language model gave no answer: %s", error.message)
         raise ModelError(error.message, timed_out="did not answer within" in error.message) from None
-    return _reply(raw)
+    return stream.text(raw) if stream is not None else _reply(raw)
 
 
 def _reply(raw: bytes) -> str:

@@ -275,7 +275,7 @@ def _redirect(target: _Target, status: int, location: str | None) -> FetchError:
     )
 
 
-def _check_headers(target: _Target, response) -> None:
+def _check_headers(target: _Target, response, *, event_stream: bool = False) -> None:
     status = response.status
     if 300 <= status < 400:
         raise _redirect(target, status, response.headers.get("Location"))
@@ -284,7 +284,9 @@ def _check_headers(target: _Target, response) -> None:
     media_type = (response.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
     if not media_type:
         raise FetchError("the source's answer has no content type; it must be JSON")
-    if media_type != "application/json" and not media_type.endswith("+json"):
+    if event_stream and media_type == "text/event-stream":
+        pass  # a streamed answer, read as it comes (post_json's `sink`)
+    elif media_type != "application/json" and not media_type.endswith("+json"):
         shown = media_type if _MEDIA_TYPE.fullmatch(media_type) else "another type"
         raise FetchError(f"the source answered {shown}, not JSON")
     encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
@@ -292,7 +294,9 @@ def _check_headers(target: _Target, response) -> None:
         raise FetchError("the source's answer is compressed; it must be sent uncompressed")
 
 
-def _body(response, deadline: _Deadline, max_bytes: int) -> bytes:
+def _body(
+    response, deadline: _Deadline, max_bytes: int, sink: Callable[[bytes], None] | None = None
+) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:
         raise FetchError(f"the answer is larger than {max_bytes // 1024} KB")
@@ -307,6 +311,8 @@ def _body(response, deadline: _Deadline, max_bytes: int) -> bytes:
         if size > max_bytes:
             raise FetchError(f"the answer is larger than {max_bytes // 1024} KB")
         chunks.append(chunk)
+        if sink is not None:
+            sink(chunk)
     deadline.left()
     return b"".join(chunks)
 
@@ -323,6 +329,7 @@ def _exchange(
     max_bytes: int,
     ssl_context: ssl.SSLContext | None,
     body: bytes | None = None,
+    sink: Callable[[bytes], None] | None = None,
 ) -> bytes:
     connection = _connection(target, address, deadline.left(), ssl_context)
     watchdog = _Watchdog(connection, deadline)
@@ -339,8 +346,8 @@ def _exchange(
             connection.request(method, target.path, body=body, headers=dict(headers), preload_content=False)
             response = connection.getresponse()
             deadline.left()  # headers cut short by the deadline are no answer
-            _check_headers(target, response)
-            return _body(response, deadline, max_bytes)
+            _check_headers(target, response, event_stream=sink is not None)
+            return _body(response, deadline, max_bytes, sink)
     except FetchError:
         if watchdog.fired:
             raise deadline.missed() from None
@@ -378,20 +385,18 @@ def post_json(
     max_bytes: int = MAX_BYTES,
     resolver: Resolver = system_resolver,
     ssl_context: ssl.SSLContext | None = None,
+    sink: Callable[[bytes], None] | None = None,
 ) -> bytes:
     """The body of a POST of the JSON `body` to `url` answering 2xx with JSON, within `timeout`
     seconds in all: the same checks as get_json (addresses, one deadline, no redirects, size cap).
-    Sent once: a POST is never repeated on another address once its request went out."""
-    return _send(
-        url,
-        body,
-        {"Content-Type": "application/json", **(headers or {})},
-        allow,
-        timeout,
-        max_bytes,
-        resolver,
-        ssl_context,
-    )
+    Sent once: a POST is never repeated on another address once its request went out.
+
+    With `sink`, an answer may also be an event stream (text/event-stream): each piece read is
+    handed to `sink` as it arrives, under the same deadline and cap. `sink` must not raise."""
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    if sink is not None:
+        sent["Accept"] = "text/event-stream, application/json"
+    return _send(url, body, sent, allow, timeout, max_bytes, resolver, ssl_context, sink)
 
 
 def _send(
@@ -403,6 +408,7 @@ def _send(
     max_bytes: int,
     resolver: Resolver,
     ssl_context: ssl.SSLContext | None,
+    sink: Callable[[bytes], None] | None = None,
 ) -> bytes:
     target = _target(url)
     deadline = _Deadline(timeout)
@@ -423,7 +429,7 @@ def _send(
     unreachable = _Unreachable("could not reach the source")
     for address in addresses:  # the request is sent once: only a failed connection moves on
         try:
-            return _exchange(target, address, sent, deadline, max_bytes, ssl_context, body)
+            return _exchange(target, address, sent, deadline, max_bytes, ssl_context, body, sink)
         except _Unreachable as error:
             unreachable = error
     raise FetchError(unreachable.message)

@@ -220,6 +220,8 @@ def _brief_line(item: Item, section_title: str) -> str:
 
 WRITING = "is writing the answer…"
 WORDED_HEADING = "Ask Northline"  # the notification text of a model's answer
+STREAM_STEP = 300  # characters more of a streamed answer before the message is updated again
+STREAM_UPDATES = 8  # chat.update calls for one streamed answer at most, before the final one
 MODEL_TEXT_CHARS = 6000  # far beyond the model's max_tokens; what is beyond is cut
 MODEL_PARAGRAPH_CHARS = 2800  # within a section's 3,000 once escaped text is cut
 WORDED = "Worded by a language model from this workspace's data; `/okr show KR-n` shows a reference in full."

@@ -107,7 +107,7 @@ def test_a_free_question_is_answered_by_the_model_from_the_askers_facts_only(sla
     assert request["headers"]["Content-Type"] == "application/json"
     body = request["body"]
     assert set(body) == SENT_KEYS
-    assert body["model"] == MODEL_NAME and body["stream"] is False
+    assert body["model"] == MODEL_NAME and body["stream"] is True
     assert [m["role"] for m in body["messages"]] == ["system", "user"]
     assert "Question: Anything to celebrate in <#C0GROWTH>?" in body["messages"][1]["content"]
     facts = model_facts(request)
@@ -212,3 +212,32 @@ def test_a_long_answer_from_the_model_stays_within_slacks_limits(slack, emulator
     text, _ = ask(slack, emulator, "Anything to celebrate?")  # ask() checks the emulator's limits
     assert "Paragraph 0: " in text
     assert "Paragraph 79" not in text  # 6,000 characters are read at most
+
+
+def test_a_streamed_answer_is_shown_in_steps_then_whole(slack, emulator, fake_model):
+    fake_model.mode = "stream"
+    sentences = [f"Sentence {n} about KR-1 and its pace this week." for n in range(20)]
+    fake_model.reply = " ".join(sentences)  # 10 × 45 + 10 × 46 + 19 spaces = 929 characters
+    text, thread = ask(slack, emulator, "Anything to celebrate?")
+    assert " ".join(sentences) in text and "Worded by a language model" in text
+    posted = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args.get("thread_ts")]
+    updates = emulator.calls_to("chat.update", ok=True)
+    assert len(posted) == 1
+    first = "\n".join(block_texts(posted[0].args["blocks"]))
+    # In pieces of 40: posted once 300 more were written (at 320), updated at 640 (320 more; at
+    # 929 only 289 more), then replaced by the whole answer.
+    assert first.startswith(fake_model.reply[:320] + " …")
+    assert len(updates) == 2
+    steps = ["\n".join(block_texts(c.args["blocks"])) for c in updates]
+    assert steps[0].startswith(fake_model.reply[:640] + " …")
+    assert steps[-1] == text
+    assert thread.statuses[:2] == ["is looking it up…", "is writing the answer…"]
+
+
+def test_a_stream_cut_short_falls_back_in_the_same_message(slack, emulator, fake_model):
+    fake_model.mode = "cut"
+    fake_model.reply = "KR-1 " * 100
+    text, _ = ask(slack, emulator, "Anything to celebrate?")
+    assert "I didn't understand that. Here is what I can answer:" in text
+    assert "The language model could not answer just now" in text
+    assert "KR-1 KR-1" not in text  # the partial answer was replaced

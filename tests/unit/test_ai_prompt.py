@@ -81,3 +81,54 @@ def test_anything_else_is_a_model_error(raw, message):
     with pytest.raises(model.ModelError) as error:
         model._reply(raw)
     assert error.value.message == message and not error.value.timed_out
+
+
+def _events(*deltas: dict, done: bool = True) -> list[bytes]:
+    lines = [f"data: {json.dumps({'choices': [{'index': 0, **d}]})}\n\n".encode() for d in deltas]
+    return lines + ([b"data: [DONE]\n\n"] if done else [])
+
+
+def _read(chunks: list[bytes]) -> tuple[list[str], model._Stream]:
+    seen: list[str] = []
+    stream = model._Stream(seen.append)
+    for chunk in chunks:
+        for cut in range(0, len(chunk), 7):  # pieces that split lines and characters' JSON alike
+            stream.feed(chunk[cut : cut + 7])
+    return seen, stream
+
+
+def test_a_stream_gives_the_text_so_far_after_each_piece_and_the_whole_at_the_end():
+    chunks = [
+        b": keep-alive\n\n",
+        *_events({"delta": {"role": "assistant"}}, {"delta": {"content": "KR-1 "}}),
+    ]
+    chunks[-1:-1] = _events({"delta": {"content": "moved."}}, done=False)
+    seen, stream = _read(chunks)
+    assert seen == ["KR-1 ", "KR-1 moved."]
+    assert stream.text(b"".join(chunks)) == "KR-1 moved."
+
+
+@pytest.mark.parametrize(
+    ("chunks", "message"),
+    [
+        (_events({"delta": {"content": "KR-1"}}, done=False), "the model's answer was cut short"),
+        (_events({"delta": {"refusal": "No."}}), "the model declined to answer"),
+        (
+            _events({"delta": {"content": "x"}, "finish_reason": "content_filter"}),
+            "the model declined to answer",
+        ),
+        ([b"data: {not json\n\n", b"data: [DONE]\n\n"], "the model's answer is not a chat completion"),
+        (_events({"delta": {"content": "  "}}), "the model's answer is empty"),
+    ],
+)
+def test_a_stream_that_is_cut_refused_or_garbled_is_a_model_error(chunks, message):
+    _, stream = _read(chunks)
+    with pytest.raises(model.ModelError) as error:
+        stream.text(b"".join(chunks))
+    assert error.value.message == message
+
+
+def test_a_server_that_does_not_stream_is_read_as_one_answer():
+    raw = _completion({"role": "assistant", "content": "Whole."})
+    seen, stream = _read([raw])
+    assert seen == [] and stream.text(raw) == "Whole."
