@@ -76,7 +76,7 @@ def question_asked(
     who = Caller(context.team_id, context.enterprise_id, user_id, channel_id)
     question = parse_question(text)
     endpoint = settings.ai if settings is not None else None
-    worded: Callable[[], dict] | None = None
+    worded: Callable[[_Reply], dict] | None = None
     with unit_of_work(db, who) as (session, workspace):
         found = ask.answer(session, workspace, user_id, question)
         message = ui.answer_message(found)
