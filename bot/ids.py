@@ -124,6 +124,7 @@ class Block(StrEnum):
     SET_DIGEST_TIME = "set_digest_time"
     SET_OWNER_SOURCES = "set_owner_sources"
     SET_UNATTENDED_STEPS = "set_unattended_steps"
+    SET_AI = "set_ai"
     SOURCE_EVERY = "source_every"
 
     def of(self, **parts: object) -> str:

@@ -133,6 +133,20 @@ def thread_reply(client: WebClient, channel_id: str, thread_ts: str, text: str, 
     )
 
 
+def thread_reply_ts(
+    client: WebClient, channel_id: str, thread_ts: str, text: str, blocks: list[dict]
+) -> str | None:
+    """A reply in a thread that will be updated in steps (a streamed answer): its ts, or None."""
+    posted: dict[str, str] = {}
+
+    def send() -> None:
+        posted["ts"] = client.chat_postMessage(
+            channel=channel_id, thread_ts=thread_ts, text=text, blocks=blocks
+        )["ts"]
+
+    return posted.get("ts") if attempt(f"reply in {channel_id}", send) is None else None
+
+
 def suggest_prompts(client: WebClient, channel_id: str, thread_ts: str, prompts: list[dict]) -> bool:
     return (
         attempt(

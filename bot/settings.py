@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.ai.model import ModelEndpoint
 from bot.domain.addresses import AllowList
 from bot.sources.connections import Connections, ConnectionsError, SourceConfig, parse_connections
 
@@ -40,6 +42,10 @@ HINTS: dict[str, str] = {
     "NORTHLINE_FETCH_ALLOW": "host names, IP addresses or CIDRs separated by commas, e.g. metrics.internal,10.20.0.0/16",
     "NORTHLINE_MAX_SOURCES": "data-source bindings a workspace may have, a whole number from 1 to 100000, e.g. 200",
     "NORTHLINE_SYNC_THREADS": "data-source reads run at once by the clock, a whole number from 1 to 64, e.g. 8",
+    "NORTHLINE_AI_BASE_URL": "an OpenAI-compatible API's http(s) base URL, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1",
+    "NORTHLINE_AI_MODEL": "the model's name at that endpoint, e.g. gpt-4o-mini or llama3.1:8b",
+    "NORTHLINE_AI_API_KEY": "the endpoint's API key, without spaces (empty for a local server that needs none)",
+    "NORTHLINE_AI_TIMEOUT": "seconds one model call may take in all, 0.1 to 120, e.g. 20",
 }
 
 
@@ -128,6 +134,12 @@ class Settings(BaseSettings):
     # Socket Mode: after a failure to reach Slack, wait this long, doubled each time, at most the max.
     northline_slack_retry_seconds: Annotated[float, Field(ge=0.01, le=600)] = 1.0
     northline_slack_retry_max_seconds: Annotated[float, Field(ge=0.01, le=3600)] = 60.0
+    # Ask Northline's language model (docs/ai.md): an OpenAI-compatible endpoint the operator
+    # declares. Unset: off, and nothing is ever sent to a model.
+    northline_ai_base_url: str | None = None
+    northline_ai_model: Annotated[str | None, Field(pattern=r"^[^\s]{1,200}$")] = None
+    northline_ai_api_key: Annotated[str | None, Field(pattern=r"^[\x21-\x7e]{1,500}$")] = None
+    northline_ai_timeout: Annotated[float, Field(ge=0.1, le=120)] = 20.0
 
     @field_validator("slack_api_url")
     @classmethod
@@ -135,6 +147,23 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("not an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("northline_ai_base_url", "northline_ai_model", "northline_ai_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("northline_ai_base_url")
+    @classmethod
+    def _ai_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("not an http(s) base URL")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("a base URL holds no user name or password (the key is NORTHLINE_AI_API_KEY)")
+        return value.strip().rstrip("/")
 
     @field_validator("northline_fetch_allow", mode="before")
     @classmethod
@@ -163,11 +192,31 @@ class Settings(BaseSettings):
             raise ValueError("SLACK_BOT_TOKEN is missing (or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)")
         if bool(self.slack_client_id) != bool(self.slack_client_secret):
             raise ValueError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together: set both or neither")
+        if bool(self.northline_ai_base_url) != bool(self.northline_ai_model):
+            raise ValueError(
+                "NORTHLINE_AI_BASE_URL and NORTHLINE_AI_MODEL go together: set both for a language model, or neither"
+            )
+        if self.northline_ai_api_key and not self.northline_ai_base_url:
+            raise ValueError(
+                "NORTHLINE_AI_API_KEY is set but NORTHLINE_AI_BASE_URL is not: set the endpoint too"
+            )
         return self
 
     @property
     def oauth_enabled(self) -> bool:
         return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def ai(self) -> ModelEndpoint | None:
+        """The operator's language model, or None: Ask Northline then uses none (docs/ai.md)."""
+        if not self.northline_ai_base_url or not self.northline_ai_model:
+            return None
+        return ModelEndpoint(
+            self.northline_ai_base_url,
+            self.northline_ai_model,
+            self.northline_ai_api_key,
+            self.northline_ai_timeout,
+        )
 
     @property
     def socket_mode(self) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_expression, relationship
@@ -87,6 +88,9 @@ class Workspace(Base):
     # connection; workflow steps with nobody present may act for the person they name.
     owners_may_bind_sources: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     unattended_steps_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Ask Northline may word answers with the operator's language model (docs/ai.md): on unless an
+    # admin switches it off; nothing is sent at all while the operator declares no model.
+    ai_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     installed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     uninstalled_at: Mapped[datetime | None] = mapped_column(DateTime)
 

@@ -143,6 +143,12 @@ def parse_question(text: str | None) -> Question:
     return _scoped(intent, channel, user, named, bare)
 
 
+def mentioned_channel(text: str | None) -> str | None:
+    """The first team channel a question names with Slack's link (<#C…>), if any."""
+    raw = (text or "")[:QUESTION_MAX]
+    return next((c for c in _CHANNEL.findall(raw) if is_team_channel_id(c)), None)
+
+
 def _intent(bare: str) -> Intent:
     for intent, patterns in _COMPILED:
         if any(p.search(bare) for p in patterns):

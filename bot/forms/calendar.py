@@ -52,6 +52,8 @@ class CalendarForm(BaseModel):
     # Guard rails (docs/commands.md, `/okr settings`): both off unless an admin switches them on.
     owners_may_bind_sources: bool = False
     unattended_steps_allowed: bool = False
+    # On unless an admin switches it off; only used when the operator declared a model (docs/ai.md).
+    ai_enabled: bool = True
 
     @field_validator("timezone")
     @classmethod
@@ -152,6 +154,7 @@ def parse_settings(view: dict) -> CalendarForm:
         "digest_time": text(values.get(Block.SET_DIGEST_TIME)),
         "owners_may_bind_sources": Option.ON in (values.get(Block.SET_OWNER_SOURCES) or []),
         "unattended_steps_allowed": Option.ON in (values.get(Block.SET_UNATTENDED_STEPS) or []),
+        "ai_enabled": Option.ON in (values.get(Block.SET_AI) or []),
     }
     return validate(CalendarForm, data, lambda name: _BLOCKS.get(name, Block.SET_TIMEZONE))
 
@@ -250,4 +253,5 @@ class SettingsSpec(BaseModel):
             # An OKR file has no say over the guard rails: they stay as an admin set them.
             owners_may_bind_sources=now.owners_may_bind_sources,
             unattended_steps_allowed=now.unattended_steps_allowed,
+            ai_enabled=now.ai_enabled,
         )

@@ -26,7 +26,7 @@ from bot.domain.slack_text import (
 from bot.errors import Invalid, Usage
 from bot.forms.okr import parse_checkins, parse_close, parse_objective
 from bot.ids import Action, Callback
-from bot.listeners import homes, reminders
+from bot.listeners import homes, reminders, rewording
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import assessment, checkins, follows, okrs
@@ -35,6 +35,7 @@ from bot.ui import okr as ui
 from bot.ui.blocks import ephemeral
 
 if TYPE_CHECKING:
+    from bot.settings import Settings
     from storage.db import Database
 
 LIST_LIMIT = 40  # objectives in one `/okr list` answer: a header, a context, 40 sections, a note < 50
@@ -274,19 +275,25 @@ def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id:
     return True
 
 
-def submit_new(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+def submit_new(
+    ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database, settings: Settings
+) -> None:
     form = parse_objective(view)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         saved = okrs.create_objective(session, workspace, who.user_id, form, creation_key=creation_key(view))
         owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
         message = ui.saved_message("Created", saved.objective, saved.key_results, saved.notes)
+        reword = rewording.rewrites_request(settings, workspace, form, saved.objective.cycle)
     ack()
     outbound.dm(client, who.user_id, message)
+    rewording.send_rewrites(client, who.user_id, settings, reword)
     homes.refresh(db, client, who, who.user_id, *owners)
 
 
-def submit_edit(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+def submit_edit(
+    ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database, settings: Settings
+) -> None:
     form = parse_objective(view)
     number = _metadata_number(view, "edit")
     who = caller(context)
@@ -294,8 +301,10 @@ def submit_edit(ack: Ack, view: dict, client: WebClient, context: BoltContext, d
         saved = okrs.update_objective(session, workspace, who.user_id, number, form)
         owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
         message = ui.saved_message("Updated", saved.objective, saved.key_results, saved.notes)
+        reword = rewording.rewrites_request(settings, workspace, form, saved.objective.cycle)
     ack()
     outbound.dm(client, who.user_id, message)
+    rewording.send_rewrites(client, who.user_id, settings, reword)
     homes.refresh(db, client, who, who.user_id, *owners)
 
 

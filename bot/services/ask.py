@@ -230,6 +230,38 @@ _HANDLERS: dict[Intent, Callable[[Session, Workspace, str, Question, datetime], 
 }
 
 
+# --- what a language model may be given (docs/ai.md) ---------------------------------------------------
+
+
+def may_use_model(workspace: Workspace) -> bool:
+    """Whether the workspace's admins left the language model on (`/okr settings`)."""
+    return workspace.ai_enabled is not False
+
+
+def grounding(
+    session: Session, workspace: Workspace, asker_id: str, channel_id: str | None, now: datetime | None = None
+) -> list[tuple[str, Answer]]:
+    """The facts a free question is answered from: what the grammar's own answers show the asker
+    (their week, their objectives, what is at risk in them; a #channel the question names), read by
+    the same queries, each at most MAX_ITEMS lines. Never the whole workspace."""
+    now = now or _now()
+    asked: list[tuple[str, Question]] = [
+        ("what needs the asker this week", Question(Intent.NEEDS_ME, Scope.MINE)),
+        ("the asker's objectives", Question(Intent.HOW_IS, Scope.MINE)),
+        ("at risk in the asker's objectives", Question(Intent.AT_RISK, Scope.MINE)),
+    ]
+    if channel_id:
+        asked += [
+            ("the channel's objectives", Question(Intent.HOW_IS, Scope.CHANNEL, channel_id=channel_id)),
+            ("at risk in the channel", Question(Intent.AT_RISK, Scope.CHANNEL, channel_id=channel_id)),
+            (
+                "changed in the channel since last week",
+                Question(Intent.CHANGED, Scope.CHANNEL, channel_id=channel_id),
+            ),
+        ]
+    return [(about, answer(session, workspace, asker_id, question, now)) for about, question in asked]
+
+
 # --- the week's brief -------------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from bot.domain.schedule_time import (
     WEEKDAYS,
     parse_work_days,
 )
-from bot.domain.switches import OWNER_SOURCES, UNATTENDED_STEPS
+from bot.domain.switches import AI_ANSWERS, OWNER_SOURCES, UNATTENDED_STEPS
 from bot.errors import Forbidden
 from bot.forms.calendar import CalendarForm
 from bot.services.schedules import Announcement
@@ -46,6 +46,7 @@ class CalendarSettings:
     digest_time: str
     owners_may_bind_sources: bool = False
     unattended_steps_allowed: bool = False
+    ai_enabled: bool = True
 
     def described(self) -> list[tuple[str, str]]:
         """(label, value) pairs as a person reads them."""
@@ -74,6 +75,7 @@ class CalendarSettings:
             ),
             (OWNER_SOURCES, "on" if self.owners_may_bind_sources else "off (admins only)"),
             (UNATTENDED_STEPS, "on" if self.unattended_steps_allowed else "off"),
+            (AI_ANSWERS, "on" if self.ai_enabled else "off"),
         ]
 
 
@@ -99,6 +101,7 @@ def current(session: Session, workspace: Workspace) -> CalendarSettings:
         digest_time=workspace.digest_time or DIGEST_DEFAULT[1],
         owners_may_bind_sources=bool(workspace.owners_may_bind_sources),
         unattended_steps_allowed=bool(workspace.unattended_steps_allowed),
+        ai_enabled=workspace.ai_enabled is not False,
     )
 
 
@@ -153,6 +156,7 @@ def apply(session: Session, workspace: Workspace, actor_id: str, form: CalendarF
     workspace.digest_time = form.digest_time
     workspace.owners_may_bind_sources = form.owners_may_bind_sources
     workspace.unattended_steps_allowed = form.unattended_steps_allowed
+    workspace.ai_enabled = form.ai_enabled
     if (form.checkin_weekday, form.checkin_time) != (before.checkin_weekday, before.checkin_time):
         repo.set_schedule(
             session,

@@ -1,5 +1,6 @@
 """One HTTP request that a data source cannot turn against the server's own network: a GET of
-JSON (generic http sources) or, for the ready connectors, a GET of CSV or a POST of JSON.
+JSON (generic http sources) or, for the ready connectors, a GET of CSV or a POST of JSON; and one
+POST of JSON for the operator's language model (bot/ai/model.py), its answer possibly streamed.
 
 - The host is resolved once; every address it resolves to must be on the public internet
   (`bot.domain.addresses`) unless the operator's allow-list (NORTHLINE_FETCH_ALLOW) admits the host
@@ -304,7 +305,7 @@ def _check_headers(target: _Target, response, accept: Sequence[str], redirects: 
         raise FetchError("the source's answer is compressed; it must be sent uncompressed")
 
 
-def _body(response, deadline: Deadline, max_bytes: int) -> bytes:
+def _body(response, deadline: Deadline, max_bytes: int, sink: Callable[[bytes], None] | None = None) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:
         raise FetchError(f"the answer is larger than {max_bytes // 1024} KB")
@@ -319,6 +320,8 @@ def _body(response, deadline: Deadline, max_bytes: int) -> bytes:
         if size > max_bytes:
             raise FetchError(f"the answer is larger than {max_bytes // 1024} KB")
         chunks.append(chunk)
+        if sink is not None:
+            sink(chunk)  # a streamed answer, handed on as it comes, under the same deadline and cap
     deadline.left()
     return b"".join(chunks)
 
@@ -348,6 +351,7 @@ class _Request:
     body: bytes | None
     accept: Sequence[str]
     redirects: bool = False
+    sink: Callable[[bytes], None] | None = None  # each piece of a 2xx answer's body, as it arrives
 
 
 _KEPT_HEADERS = ("retry-after", "x-ratelimit-remaining", "x-ratelimit-reset", "content-type", "location")
@@ -383,7 +387,8 @@ def _exchange(
             deadline.left()  # headers cut short by the deadline are no answer
             _check_headers(target, response, request.accept, request.redirects)
             kept = {name: response.headers[name] for name in _KEPT_HEADERS if name in response.headers}
-            return Answer(response.status, kept, _body(response, deadline, max_bytes))
+            sink = request.sink if 200 <= response.status < 300 else None
+            return Answer(response.status, kept, _body(response, deadline, max_bytes, sink))
     except FetchError:
         if watchdog.fired:
             raise deadline.missed() from None
@@ -409,6 +414,7 @@ def fetch(
     resolver: Resolver = system_resolver,
     ssl_context: ssl.SSLContext | None = None,
     redirects: bool = False,
+    sink: Callable[[bytes], None] | None = None,
 ) -> Answer:
     """The answer to one request of `url` (GET, or POST with `body`), within `timeout` seconds in
     all, or within `deadline` when several requests share one. A 2xx answer must be of a type in
@@ -439,7 +445,7 @@ def fetch(
         **{name: value for name, value in (headers or {}).items() if name.lower() != "host"},
     }
     _check_sent(sent)
-    request = _Request(method, sent, body, tuple(accept), redirects)
+    request = _Request(method, sent, body, tuple(accept), redirects, sink)
     unreachable = _Unreachable("could not reach the source")
     for address in addresses:  # the request is sent once: only a failed connection moves on
         try:
@@ -468,6 +474,43 @@ def get_json(
         max_bytes=max_bytes,
         resolver=resolver,
         ssl_context=ssl_context,
+    )
+    if not answer.ok:
+        raise FetchError(f"the source answered HTTP {answer.status}")
+    return answer.body
+
+
+def post_json(
+    url: str,
+    body: bytes,
+    *,
+    headers: Mapping[str, str] | None = None,
+    allow: Sequence[str] | AllowList = (),
+    timeout: float,
+    max_bytes: int = MAX_BYTES,
+    resolver: Resolver = system_resolver,
+    ssl_context: ssl.SSLContext | None = None,
+    sink: Callable[[bytes], None] | None = None,
+) -> bytes:
+    """The body of a POST of the JSON `body` to `url` answering 2xx with JSON, within `timeout`
+    seconds in all: the same checks as get_json (addresses, one deadline, no redirects, size cap).
+    Sent once: a POST is never repeated on another address once its request went out.
+
+    With `sink`, an answer may also be an event stream (text/event-stream): each piece read is
+    handed to `sink` as it arrives, under the same deadline and cap. `sink` must not raise."""
+    answer = fetch(
+        url,
+        method="POST",
+        body=body,
+        content_type="application/json",
+        accept=(*JSON, "text/event-stream") if sink is not None else JSON,
+        headers=headers,
+        allow=allow,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        resolver=resolver,
+        ssl_context=ssl_context,
+        sink=sink,
     )
     if not answer.ok:
         raise FetchError(f"the source answered HTTP {answer.status}")

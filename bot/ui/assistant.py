@@ -214,3 +214,45 @@ def _brief_line(item: Item, section_title: str) -> str:
     if item.note:
         head += f"\n> {user_text(item.note, NOTE_CHARS)}"
     return head
+
+
+# --- worded by the operator's language model (docs/ai.md) ---------------------------------------------
+
+WRITING = "is writing the answer…"
+WORDED_HEADING = "Ask Northline"  # the notification text of a model's answer
+STREAM_STEP = 300  # characters more of a streamed answer before the message is updated again
+STREAM_UPDATES = 8  # chat.update calls for one streamed answer at most, before the final one
+MODEL_TEXT_CHARS = 6000  # far beyond the model's max_tokens; what is beyond is cut
+MODEL_PARAGRAPH_CHARS = 2800  # within a section's 3,000 once escaped text is cut
+WORDED = "Worded by a language model from this workspace's data; `/okr show KR-n` shows a reference in full."
+
+
+def worded_message(model_text: str, heading: str) -> dict:
+    """What the model wrote, as text: escaped, mentions and broadcasts defused, links shown as
+    typed (the one user-text rule), in sections within Slack's limits."""
+    shown = unescape(model_text)[:MODEL_TEXT_CHARS]
+    paragraphs = [p.strip() for p in shown.split("\n\n") if p.strip()]
+    blocks = [section(user_text(p, MODEL_PARAGRAPH_CHARS)) for p in paragraphs]
+    blocks.append(context(WORDED))
+    fitted = fit(blocks, MESSAGE_BLOCKS, "…and {count} more paragraphs.", max_chars=MESSAGE_TEXT_BUDGET)
+    return {"text": heading, "blocks": fitted}
+
+
+def worded_brief(model_text: str, brief: Brief) -> dict:
+    """The week's brief as the model worded it, under the same heading as the deterministic one."""
+    where = f"<#{brief.channel_id}>" if brief.channel_id else "this channel"
+    heading = f"The week's brief for {where}"
+    worded = worded_message(model_text, heading)
+    return {"text": heading, "blocks": [section(f"*{heading}*"), *worded["blocks"]]}
+
+
+def with_fallback_note(message: dict, *, timed_out: bool) -> dict:
+    """The deterministic answer, with a short note that the language model gave none."""
+    why = "took too long" if timed_out else "could not answer just now"
+    note = context(f"The language model {why}, so this answer comes from the data alone.")
+    blocks = fit([*message.get("blocks", []), note], MESSAGE_BLOCKS, "…", max_chars=MESSAGE_TEXT_BUDGET)
+    return {"text": message["text"], "blocks": blocks}
+
+
+def heading_section(heading: str) -> dict:
+    return section(f"*{heading}*")

@@ -6,7 +6,7 @@ from slack_sdk.models.blocks import CheckboxesElement, Option
 
 from bot.domain.cycles import MONTHS
 from bot.domain.schedule_time import WEEKDAYS
-from bot.domain.switches import OWNER_SOURCES, UNATTENDED_STEPS
+from bot.domain.switches import AI_ANSWERS, OWNER_SOURCES, UNATTENDED_STEPS
 from bot.ids import Action, Block, Callback
 from bot.ids import Option as Choice
 from bot.ui.blocks import context, section
@@ -57,6 +57,14 @@ def _guard_rails(settings) -> list[dict]:
             "Off: a workflow started by nobody (scheduled, or by an event) can't check in or log KPIs. "
             "On: it may, for the person it names, on their own key results and KPIs only, and shows as "
             "by workflow.",
+        ),
+        _switch(
+            Block.SET_AI,
+            "Language model",
+            AI_ANSWERS,
+            settings.ai_enabled,
+            "Used only if the server's operator declared one. Off: Ask Northline answers from the data "
+            "alone and sends nothing to a model.",
         ),
     ]
 

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from tests.conftest import ALICE, BOB, CAROL, CHANNEL, MALLORY, OTHER_TEAM
-from tests.factories import _check_in, _sprint, add_kra, make_key_result, make_objective, make_workspace
+from tests.factories import _check_in, _sprint, make_key_result, make_objective, seed_ask_northline
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
@@ -28,26 +28,7 @@ def seeded(db):
     noted this week) and KR-2 (Bob, on track, last checked in in November); OBJ-2 of Carol's, in no
     channel, with KR-3 (off track). An active sprint in #growth serving nothing. OTHER_TEAM: one
     objective of Mallory's."""
-    ws = make_workspace(db, timezone="Europe/London")
-    with db.session() as session:
-        kra_id = add_kra(session, ws, 1, "Revenue", ALICE).id
-    obj1 = make_objective(db, ws, ALICE, channel=CHANNEL, title="Grow revenue", kra_id=kra_id)
-    kr1 = make_key_result(db, ws, obj1, ALICE, title="Raise MRR")
-    kr2 = make_key_result(db, ws, obj1, BOB, title="Sign partners", target_value=10.0)
-    obj2 = make_objective(db, ws, CAROL, title="Hiring plan")
-    kr3 = make_key_result(db, ws, obj2, CAROL, title="Hire <b>engineers</b> & interns", target_value=10.0)
-    _check_in(db, ws, kr1, ALICE, [(datetime(2026, 11, 20, 9), 40.0, "")], confidence="on_track")
-    _check_in(
-        db, ws, kr1, ALICE, [(datetime(2026, 12, 2, 9), 50.0, "blocked on the billing migration")], "on_track"
-    )
-    _check_in(db, ws, kr2, BOB, [(datetime(2026, 11, 10, 9), 8.0, "")])
-    _check_in(db, ws, kr3, CAROL, [(datetime(2026, 12, 1, 9), 2.0, "waiting for budget")], "off_track")
-    _sprint(db, ws, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 11), name="Checkout sprint")
-    other = make_workspace(db, team_id=OTHER_TEAM)
-    secret = make_objective(db, other, MALLORY, title="Secret plan")
-    mkr = make_key_result(db, other, secret, MALLORY, title="Secret metric")
-    _check_in(db, other, mkr, MALLORY, [(datetime(2026, 12, 1, 9), 5.0, "")])
-    return ws
+    return seed_ask_northline(db)
 
 
 def ask(slack, emulator, text: str, user: str = ALICE, team: str | None = None) -> str:

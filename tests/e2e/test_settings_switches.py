@@ -1,5 +1,6 @@
-"""The two guard-rail switches of `/okr settings`, end to end: owners binding data sources and
-unattended workflow steps. Off by default; only a workspace admin switches them; everyone sees
+"""The switches of `/okr settings`, end to end: owners binding data sources and unattended
+workflow steps (off by default), and the language model (on by default: the operator's setting is
+the opt-in). The guard rails are off by default; only a workspace admin switches them; everyone sees
 them; a change is told to the other admins. Signed requests, a real database, the emulator."""
 
 from __future__ import annotations
@@ -149,3 +150,39 @@ def test_an_okr_file_leaves_the_switches_as_an_admin_set_them(db):
         form = SettingsSpec.model_validate({"timezone": "Europe/London"}).form(now)
         calendar.apply(session, workspace, ADMIN, form)
     assert switches(db) == (False, True)
+
+
+def ai_switch(db, team_id: str = TEAM) -> bool:
+    with db.session() as session:
+        return session.scalar(select(Workspace).where(Workspace.team_id == team_id)).ai_enabled
+
+
+def test_the_language_model_is_on_until_an_admin_switches_it_off(slack, emulator, db):
+    view = open_settings(slack, emulator, ADMIN)
+    assert ai_switch(db) is True
+    box = switch_block(view, Block.SET_AI)
+    assert [o["text"]["text"] for o in box["element"]["options"]] == [
+        "Ask Northline may word answers with the server's language model"
+    ]
+    assert ticked(view, Block.SET_AI)
+    emulator.clear()
+
+    response = slack.submit_view(view, {Block.SET_AI: []}, user_id=ADMIN, team_id=TEAM)
+    assert response.status == 200 and not response.text.strip(), response.text
+    assert ai_switch(db) is False
+    assert switches(db) == (False, False)  # the other two are untouched
+    emulator.wait_for("chat.postMessage", count=1)
+    [mine] = dms_to(emulator, ADMIN)
+    assert "Ask Northline may word answers with the server's language model: on → off" in mine
+
+    view = open_settings(slack, emulator, ALICE, count=1)
+    assert "*Ask Northline may word answers with the server's language model:* off" in json.dumps(
+        view["blocks"], ensure_ascii=False
+    )
+
+
+def test_a_member_forging_a_submission_cannot_switch_the_model_off(slack, emulator, db):
+    view = open_settings(slack, emulator, ADMIN)
+    response = slack.submit_forged_view(view, {Block.SET_AI: []}, user_id=BOB)
+    assert response.json()["response_action"] == "errors"
+    assert ai_switch(db) is True

@@ -76,3 +76,86 @@ def test_oauth_mode_needs_no_bot_token(env):
         SLACK_SIGNING_SECRET="0123456789abcdef", SLACK_CLIENT_ID="123.456", SLACK_CLIENT_SECRET="s3cr3t-value"
     )
     assert load_settings().oauth_enabled
+
+
+AI = ("NORTHLINE_AI_BASE_URL", "NORTHLINE_AI_MODEL", "NORTHLINE_AI_API_KEY", "NORTHLINE_AI_TIMEOUT")
+
+
+@pytest.fixture
+def no_ai(monkeypatch, env):
+    for name in AI:
+        monkeypatch.delenv(name, raising=False)
+    return env
+
+
+def test_no_language_model_unless_the_operator_declares_one(no_ai):
+    no_ai(**GOOD)
+    assert load_settings().ai is None
+    no_ai(NORTHLINE_AI_BASE_URL="", NORTHLINE_AI_MODEL=" ")  # blank is unset
+    assert load_settings().ai is None
+
+
+def test_a_declared_model_is_read_whole(no_ai):
+    no_ai(
+        **GOOD,
+        NORTHLINE_AI_BASE_URL="http://127.0.0.1:11434/v1/",
+        NORTHLINE_AI_MODEL="llama3.1:8b",
+        NORTHLINE_AI_TIMEOUT="7.5",
+    )
+    ai = load_settings().ai
+    assert ai is not None
+    assert (ai.base_url, ai.model, ai.api_key, ai.timeout) == (
+        "http://127.0.0.1:11434/v1",
+        "llama3.1:8b",
+        None,
+        7.5,
+    )
+    assert ai.url == "http://127.0.0.1:11434/v1/chat/completions"
+    no_ai(NORTHLINE_AI_API_KEY="sk-abc123")
+    ai = load_settings().ai
+    assert ai.api_key == "sk-abc123" and "sk-abc123" not in repr(ai)
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        (
+            {"NORTHLINE_AI_BASE_URL": "ftp://models.internal/v1", "NORTHLINE_AI_MODEL": "m"},
+            "NORTHLINE_AI_BASE_URL",
+        ),
+        (
+            {"NORTHLINE_AI_BASE_URL": "https://u:p@models.internal/v1", "NORTHLINE_AI_MODEL": "m"},
+            "NORTHLINE_AI_BASE_URL",
+        ),
+        (
+            {"NORTHLINE_AI_BASE_URL": "https://models.internal/v1", "NORTHLINE_AI_MODEL": "a b"},
+            "NORTHLINE_AI_MODEL",
+        ),
+        ({"NORTHLINE_AI_BASE_URL": "https://models.internal/v1"}, "NORTHLINE_AI_MODEL"),
+        ({"NORTHLINE_AI_MODEL": "m"}, "NORTHLINE_AI_BASE_URL"),
+        ({"NORTHLINE_AI_API_KEY": "sk-abc"}, "NORTHLINE_AI_BASE_URL"),
+        (
+            {
+                "NORTHLINE_AI_BASE_URL": "https://x/v1",
+                "NORTHLINE_AI_MODEL": "m",
+                "NORTHLINE_AI_API_KEY": "a key",
+            },
+            "NORTHLINE_AI_API_KEY",
+        ),
+        (
+            {
+                "NORTHLINE_AI_BASE_URL": "https://x/v1",
+                "NORTHLINE_AI_MODEL": "m",
+                "NORTHLINE_AI_TIMEOUT": "600",
+            },
+            "NORTHLINE_AI_TIMEOUT",
+        ),
+    ],
+)
+def test_a_malformed_model_setting_stops_start_up_naming_it(no_ai, values, named):
+    no_ai(**GOOD, **values)
+    with pytest.raises(SettingsError) as stop:
+        load_settings()
+    message = str(stop.value)
+    assert named in message and "\n" not in message
+    assert "sk-abc" not in message and "u:p" not in message
