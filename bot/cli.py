@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from bot.domain import clock as wall_clock
+from bot.domain.clock import utc_now
 
 log = logging.getLogger("northline")
 
@@ -217,7 +217,7 @@ def _export_text(db, args: argparse.Namespace, team: str) -> tuple[str, int]:
     if client is not None:  # names beside channel ids, asked after the session closed
         rows = with_channel_names(rows, channel_names(client, channels_in(rows)))
     if args.format == "json":
-        exported_at = wall_clock.utc_now().replace(tzinfo=None)
+        exported_at = utc_now().replace(tzinfo=None)
         return to_json(rows, team_id=team, exported_at=exported_at, settings=settings), len(rows)
     return to_csv(rows), len(rows)
 
@@ -536,7 +536,7 @@ def _parse_at(text: str | None):
     from datetime import UTC, datetime
 
     if not text:
-        return wall_clock.utc_now()
+        return utc_now()
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from bot.domain import clock
+from bot.domain.clock import epoch_seconds
 from bot.errors import NotInstalled, TokenRefreshFailed
 from bot.settings import Settings
 from bot.slack_client import build_web_client
@@ -74,7 +74,7 @@ LOCK_NAMESPACE = 0x4E4C544B  # "NLTK"
 
 def _expiring(found: Bot | Installation | None, *, within: float) -> bool:
     expires_at = getattr(found, "bot_token_expires_at", None)
-    return expires_at is not None and expires_at <= clock.epoch_seconds() + within
+    return expires_at is not None and expires_at <= epoch_seconds() + within
 
 
 def _refresh_due(found: Bot | Installation | None) -> bool:

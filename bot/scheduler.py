@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.domain import clock
+from bot.domain.clock import utc_now
 from bot.jobs import engine as engine_module
 from bot.jobs.common import ClientFor, RunReport
 from bot.jobs.engine import JOB_KINDS, Engine, units_for
@@ -232,7 +232,7 @@ def tick() -> None:
     if clock.leadership is not None and not clock.leadership.is_leader():
         log.info("standby: another clock holds the lock")
         return
-    now = clock.utc_now()
+    now = utc_now()
     try:
         clock.dispatch(now)
         clock.sync_sources(now)
@@ -281,7 +281,7 @@ def build_scheduler(database_url: str, *, tick_seconds: int = TICK_SECONDS):
         id=TICK_JOB_ID,
         name="every scheduled post that is due",
         replace_existing=True,
-        next_run_time=clock.utc_now(),
+        next_run_time=utc_now(),
     )
     return scheduler
 

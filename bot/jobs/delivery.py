@@ -34,7 +34,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain import clock
+from bot.domain.clock import stored_now
 from storage.db import Database
 from storage.models import Delivery, DeliveryState
 
@@ -56,7 +56,7 @@ class Key:
 
 
 def _utcnow() -> datetime:
-    return clock.stored_now()
+    return stored_now()
 
 
 # The statements a fan-out runs once or twice per post, built once: building them anew for every

@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
-from bot.domain import clock, history
+from bot.domain import history
+from bot.domain.clock import utc_now
 from bot.domain.cycles import Cycle, cycle_for
 from bot.domain.history import KeyResultHistory, ObjectiveHistory
 from bot.domain.progress import disagreement
@@ -399,7 +400,7 @@ def post_digest_now(
     db: Database, client: WebClient, workspace_id: int, channel_id: str, *, requested_by: str
 ) -> str:
     """`/okr digest`: this channel's digest, now, outside the weekly schedule. Returns what to tell."""
-    now = clock.utc_now()
+    now = utc_now()
     with db.session() as session:
         workspace = session.get(Workspace, workspace_id)
         row = repo.schedule(session, workspace_id, ScheduleKind.DIGEST, channel_id)

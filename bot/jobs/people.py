@@ -16,7 +16,7 @@ from datetime import date, datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain import clock
+from bot.domain.clock import stored_now
 from bot.jobs.pacing import Pacer
 from bot.services.workspaces import is_person, member_row
 from storage.db import Database
@@ -180,7 +180,7 @@ def refresh_workspace(
 
 
 def _wall_now() -> datetime:
-    return clock.stored_now()
+    return stored_now()
 
 
 def _person(member: Member) -> Person:

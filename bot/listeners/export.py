@@ -11,7 +11,7 @@ import logging
 from slack_bolt import App
 
 from bot import outbound
-from bot.domain import clock
+from bot.domain.clock import utc_now
 from bot.errors import NorthlineError, Usage
 from bot.listeners.common import unit_of_work
 from bot.listeners.router import Invocation
@@ -50,7 +50,7 @@ def export_command(call: Invocation) -> None:
         call.respond(**ephemeral("There is nothing to export yet: this workspace has no KRAs or objectives."))
         return
     csv_text = to_csv(rows)
-    today = clock.utc_now().date().isoformat()
+    today = utc_now().date().isoformat()
     counts = _counts(rows)
     failed = outbound.send_to_dm(
         call.client,

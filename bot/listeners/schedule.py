@@ -18,8 +18,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import outbound
-from bot.domain import clock
 from bot.domain.channels import is_team_channel
+from bot.domain.clock import utc_now
 from bot.domain.schedule_time import (
     WeeklySlot,
     WorkCalendar,
@@ -107,7 +107,7 @@ def okr_schedule(call: Invocation) -> None:
 
 
 def _okr_schedule_answer(db: Database, who, channel_id: str, headline: str) -> dict:
-    now = clock.utc_now()
+    now = utc_now()
     caller_tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
         calendar = WorkCalendar.of_workspace(workspace)
@@ -206,7 +206,7 @@ def sprint_schedule(call: Invocation) -> None:
 
 
 def _sprint_schedule_answer(db: Database, who, channel_id: str, headline: str) -> dict:
-    now = clock.utc_now()
+    now = utc_now()
     caller_tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
         row = schedules.stored_schedule(session, workspace, ScheduleKind.SPRINT, channel_id)
@@ -267,7 +267,7 @@ def okr_pause(call: Invocation) -> None:
             ) from None
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
-        schedules.pause(session, workspace, who.user_id, until, clock.utc_now())
+        schedules.pause(session, workspace, who.user_id, until, utc_now())
     if until == PAUSE_FOREVER:
         text = "Your check-in reminders are paused until you `/okr resume`."
     else:
@@ -308,7 +308,7 @@ def okr_digest(call: Invocation) -> None:
     channel_id = call.channel_id
     _require_channel(channel_id, "/okr digest")
     who = call.who
-    now = clock.utc_now()
+    now = utc_now()
     with unit_of_work(call.db, who) as (session, workspace):
         workspace_id = workspace.id
         ask = schedules.digest_ask(session, workspace, channel_id, now)

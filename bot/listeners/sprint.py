@@ -20,8 +20,8 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
-from bot.domain import clock
 from bot.domain.channels import is_team_channel
+from bot.domain.clock import utc_now
 from bot.domain.schedule_time import local_date
 from bot.errors import Invalid, Usage
 from bot.forms.sprint import SprintMetadata, parse_metadata, parse_review, parse_start
@@ -130,7 +130,7 @@ def _end(call: Invocation) -> None:
 
 def _today(db: Database, who: Caller) -> date:
     """The caller's own date, in the zone the member cache keeps for them."""
-    return local_date(clock.utc_now(), reader_zone(db, who))
+    return local_date(utc_now(), reader_zone(db, who))
 
 
 def _not_in_a_channel(command: dict) -> str | None:

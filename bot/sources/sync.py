@@ -23,7 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.domain import clock
+from bot.domain.clock import utc_now
 from bot.domain.references import RefKind, format_ref
 from bot.errors import Conflict, Invalid
 from bot.forms.okr import CheckInEntry
@@ -188,7 +188,7 @@ def read_source(
     if plan.connection is None:
         raise SourceError(old_binding_error(plan))
     wanted = Wanted(plan.connection, plan.kind, plan.path, plan.pointer, plan.query)
-    day = (now or clock.utc_now()).date()
+    day = (now or utc_now()).date()
     return read_wanted(
         wanted, plan.team_id, config, window_for(day, plan.fiscal_start_month), timeout=timeout
     )

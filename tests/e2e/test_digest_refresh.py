@@ -41,8 +41,9 @@ def posted(slack, emulator, db) -> dict:
         slack.settle()  # the creator's App Home refresh
     channel_digests(db, clients(emulator), FRIDAY)
     posts = channel_posts(emulator, CHANNEL)
-    assert len(posts) == 2  # the parent and one thread reply
-    return {"parent": posts[0].response["ts"], "reply": posts[1].response["ts"], "posts": len(posts)}
+    # The parent, the week's brief (the thread's first reply, never updated) and one digest reply.
+    assert len(posts) == 3
+    return {"parent": posts[0].response["ts"], "reply": posts[2].response["ts"], "posts": len(posts)}
 
 
 def check_in(slack, when: datetime, value: str) -> None:

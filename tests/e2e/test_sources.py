@@ -484,7 +484,7 @@ def test_a_synced_number_keeps_the_posted_digest_true(db, config, emulator):
 
     # 42.5 on the way from 40 to 60: 12.5 %, shown rounded half up.
     assert " 13%" in str(emulator.message(CHANNEL, parent)["blocks"])
-    assert len(channel_posts(emulator, CHANNEL)) == 2  # the parent and its reply, nothing more
+    assert len(channel_posts(emulator, CHANNEL)) == 3  # the parent, the brief and its reply: nothing more
 
 
 def _set_path(db, binding_id: int, path: str, pointer: str = "/value") -> None:
