@@ -45,6 +45,10 @@ class Action(StrEnum):
     REMINDER_VALUE = "reminder_value"  # a value typed in the message (dispatch_action)
     REMINDER_CONFIDENCE = "reminder_confidence"  # read when one of the two above is used
     REMINDER_NOTE = "reminder_note"  # *Add a note*: the form for that key result only
+    # The reminder's snooze buttons (each carries the reminder's week, "2026-W49")
+    REMINDER_LATER = "reminder_later"  # *Remind me later today*
+    REMINDER_TOMORROW = "reminder_tomorrow"  # *Tomorrow*
+    REMINDER_SKIP = "reminder_skip"  # *Skip this week*
     PLAN_SPRINT = "plan_sprint"
     REVIEW_SPRINT = "review_sprint"
     # The first week's guide on App Home (its own ids: a view's action_ids are unique)

@@ -16,31 +16,39 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import partial
+from zoneinfo import ZoneInfo
 
+from bot.domain.preferences import MessageKind, Preferences, follow_up, reminder_slot
 from bot.domain.schedule_time import (
     CHECKIN_TIME,
     CHECKIN_WEEKDAY,
     Decision,
-    WeeklySlot,
+    Occurrence,
     WorkCalendar,
     latest_occurrence,
     local_midnight_utc,
     zone,
 )
+from bot.jobs import delivery, weekly
 from bot.jobs.common import naive_utc
 from bot.jobs.delivery import Key
 from bot.jobs.engine import PlanContext, PlannedPost, kind_runner
-from bot.jobs.people import people_facts, refresh, unreachable
+from bot.jobs.people import Person, people_facts, refresh, unreachable
 from bot.ui import reminders as reminders_ui
-from storage.models import KeyResult, ScheduleKind
+from bot.ui.reminders import WeekExtras
+from storage.models import DeliveryState, KeyResult, ScheduleKind
 from storage.repositories import digest as digest_repo
 from storage.repositories import members as members_repo
+from storage.repositories import preferences as preferences_repo
 from storage.repositories import schedules as repo
 
 log = logging.getLogger("northline.jobs.reminders")
 
 KIND = "checkin"
+LATER_KIND = "checkin_later"  # a reminder put off with *Remind me later today* or *Tomorrow*
+AGAIN_KIND = "checkin_again"  # the week's one second nudge
 REPORT_KIND = KIND
 DEFAULT_WEEKDAY = CHECKIN_WEEKDAY
 DEFAULT_TIME = CHECKIN_TIME
@@ -49,10 +57,26 @@ DEFAULT_TIME = CHECKIN_TIME
 checkin_reminders = kind_runner("checkin-reminders", "checkin_reminders")
 
 
+@dataclass(frozen=True)
+class _Week:
+    """One owner's week: where their reminder falls, what is pending, what else it carries."""
+
+    person: Person
+    tz: ZoneInfo
+    occurrence: Occurrence
+    key_results: list[KeyResult]
+    pending: list[KeyResult]
+    extras: WeekExtras
+    prefs: Preferences
+
+
 def plan(context: PlanContext) -> list[PlannedPost]:
-    """One DM per owner with a key result not checked in this week (their week, their time)."""
+    """One DM per owner with a key result not checked in this week (their week, their time), or
+    with something else the week asks of them (bot/jobs/weekly.py); a snoozed one again when it
+    was put off to; one second nudge two work days later if nothing happened."""
     db, workspace, now = context.db, context.workspace, context.now
-    # Facts: schedule, key results (with objectives and source bindings), cached members: three statements.
+    # Facts: schedule, key results (with objectives and source bindings), cached members, people's
+    # own preferences: four statements.
     with db.session() as session:
         schedule = repo.schedule(session, workspace.id, ScheduleKind.CHECKIN)
         if schedule is not None and not schedule.enabled:
@@ -64,54 +88,104 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         for kr in key_results:
             by_owner[kr.owner_id].append(kr)
         cached = members_repo.members(session, workspace.id, by_owner)
+        rows = preferences_repo.preferences(session, workspace.id, by_owner)
         session.expunge_all()
-    weekday = schedule.weekday if schedule else DEFAULT_WEEKDAY
-    time_of_day = schedule.time_of_day if schedule else DEFAULT_TIME
+    prefs = {owner: Preferences.of(rows.get(owner)) for owner in by_owner}
+    by_owner = {owner: krs for owner, krs in by_owner.items() if prefs[owner].wants(MessageKind.CHECKIN)}
+    if not by_owner:
+        return []
+    team = (schedule.weekday, schedule.time_of_day) if schedule else (DEFAULT_WEEKDAY, DEFAULT_TIME)
     calendar = WorkCalendar.of_workspace(workspace)
+
+    def slot_of(person: Person) -> tuple[ZoneInfo, Occurrence]:
+        tz = zone(person.tz, workspace.timezone)
+        slot = reminder_slot(prefs[person.user_id], *team, tz, calendar)
+        return tz, latest_occurrence(slot, calendar, now)
+
     # Fresh enough users.info facts (Web API calls only for stale people; one upsert statement).
     people = people_facts(db, context.client, workspace, by_owner, cached)
-
-    # A status is read on the day the reminder is due: whoever's facts predate the start of that
-    # day (their time), and is due now, is asked about again (user_change events keep most
-    # people fresher than that, so this costs a call only for those Slack told us nothing of).
-    due_today = []
-    for owner_id in by_owner:
-        person = people.get(owner_id)
-        if person is None:
-            continue
-        tz = zone(person.tz, workspace.timezone)
-        occurrence = latest_occurrence(WeeklySlot(weekday, time_of_day, tz.key), calendar, now)
-        day_start = naive_utc(local_midnight_utc(occurrence.local.date(), tz))
-        if occurrence.decide(now) == Decision.SEND and (
-            person.refreshed_at is None or person.refreshed_at < day_start
-        ):
-            due_today.append(owner_id)
-    people.update(refresh(db, context.client, workspace, due_today, cached))
-
-    posts = []
+    people.update(refresh(db, context.client, workspace, _due_today(people, by_owner, slot_of, now), cached))
+    week = weekly.facts(db, workspace, key_results, now.date())
+    weeks = []
     for owner_id, krs in by_owner.items():
         person = people.get(owner_id)
         if person is None:
             continue
-        tz = zone(person.tz, workspace.timezone)
-        occurrence = latest_occurrence(WeeklySlot(weekday, time_of_day, tz.key), calendar, now)
+        tz, occurrence = slot_of(person)
+        if prefs[owner_id].skips(occurrence.period):
+            continue
         since = naive_utc(local_midnight_utc(occurrence.week_start, tz))
         pending = [kr for kr in krs if kr.last_checkin_at is None or kr.last_checkin_at < since]
-        if not pending:
+        fiscal = workspace.fiscal_year_start_month or 1
+        extras = weekly.for_week(week, owner_id, prefs[owner_id], occurrence.week_start, calendar, fiscal)
+        if pending or extras.sections():
+            weeks.append(_Week(person, tz, occurrence, krs, pending, extras, prefs[owner_id]))
+    sent = _sent_reminders(db, workspace.id, weeks)
+    return [post for w in weeks for post in _posts(w, workspace.id, calendar, now, w.person.user_id in sent)]
+
+
+def _due_today(people: dict[str, Person], owners, slot_of, now) -> list[str]:
+    """A status is read on the day the reminder is due: whoever's facts predate the start of that
+    day (their time), and is due now, is asked about again (user_change events keep most people
+    fresher than that, so this costs a call only for those Slack told us nothing of)."""
+    due = []
+    for owner_id in owners:
+        person = people.get(owner_id)
+        if person is None:
             continue
-        posts.append(
-            PlannedPost.message(
-                Key(KIND, workspace.id, person.user_id, occurrence.period),
-                occurrence.due,
-                person.user_id,
-                partial(
-                    reminders_ui.checkin_reminder,
-                    pending,
-                    week_start=occurrence.week_start,
-                    tz=tz,
-                    synced={kr.id for kr in pending if kr.bound_to_source},
-                ),
-                unreachable=unreachable(person, now.astimezone(tz).date()),
-            )
+        tz, occurrence = slot_of(person)
+        day_start = naive_utc(local_midnight_utc(occurrence.local.date(), tz))
+        if occurrence.decide(now) == Decision.SEND and (
+            person.refreshed_at is None or person.refreshed_at < day_start
+        ):
+            due.append(owner_id)
+    return due
+
+
+def _posts(week: _Week, workspace_id: int, calendar: WorkCalendar, now, sent: bool) -> list[PlannedPost]:
+    """The week's reminder; and, while something is pending, either the snoozed one or the one
+    second nudge (when the reminder went out and nothing happened since)."""
+    occurrence, tz = week.occurrence, week.tz
+    away = unreachable(week.person, now.astimezone(tz).date())
+
+    def post(kind: str, period: str, due, *, again: bool = False) -> PlannedPost:
+        build = partial(
+            reminders_ui.checkin_reminder,
+            week.pending,
+            week_start=occurrence.week_start,
+            tz=tz,
+            synced={kr.id for kr in week.pending if kr.bound_to_source},
+            extras=None if again else week.extras,
+            again=again,
         )
+        key = Key(kind, workspace_id, week.person.user_id, period)
+        return PlannedPost.message(key, due, week.person.user_id, build, unreachable=away)
+
+    posts = [post(KIND, occurrence.period, occurrence.due)]
+    if not week.pending:
+        return posts
+    snoozed = week.prefs.snooze_for(occurrence.period)
+    if snoozed is not None:
+        posts.append(post(LATER_KIND, f"{occurrence.period}@{snoozed:%m%dT%H%M}", snoozed))
+    elif sent and _nothing_since(week.key_results, occurrence):
+        again_at = follow_up(occurrence.local.date(), f"{occurrence.local:%H:%M}", tz, calendar)
+        posts.append(post(AGAIN_KIND, occurrence.period, again_at, again=True))
     return posts
+
+
+def _sent_reminders(db, workspace_id: int, weeks: list[_Week]) -> set[str]:
+    """Who was sent this week's reminder (the delivery log): one statement."""
+    keys = [Key(KIND, workspace_id, w.person.user_id, w.occurrence.period) for w in weeks]
+    known = delivery.known_keys(db, workspace_id, keys)
+    return {
+        key.target
+        for key in keys
+        if (row := known.get((key.kind, key.target, key.period))) is not None
+        and row.state == DeliveryState.SENT
+    }
+
+
+def _nothing_since(krs: list[KeyResult], occurrence: Occurrence) -> bool:
+    """No check-in on any of the person's key results since this week's reminder was due."""
+    due = naive_utc(occurrence.due)
+    return all(kr.last_checkin_at is None or kr.last_checkin_at < due for kr in krs)

@@ -8,6 +8,7 @@ from bot.listeners import (
     export,
     kra,
     okr,
+    remind,
     reminders,
     review_pack,
     schedule,
@@ -31,6 +32,7 @@ def register(app: App) -> None:
     sprint.register(app)
     schedule.register(app)  # adds schedule/digest/pause/resume to /okr and schedule to /sprint
     calendar.register(app)  # adds settings to /okr
+    remind.register(app)  # adds remind to /okr
     tokens.register(app)  # adds token to /okr
     sources.register(app)  # adds sync to /okr
     events.register(app)
