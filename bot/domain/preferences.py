@@ -193,7 +193,7 @@ def parse_remind(text: str, work_days: Iterable[int]) -> RemindRequest:
 def later_today(now: datetime, tz: ZoneInfo, calendar: WorkCalendar, time_of_day: str) -> datetime:
     """*Remind me later today*: LATER_BY from now, at most the end of the work day; when that
     leaves too little of the day (or today is a day off), the next work day's reminder time."""
-    local = now.astimezone(tz)
+    local = now.astimezone(tz).replace(second=0, microsecond=0)
     end = local_datetime(local.date(), WORKDAY_END, tz)
     moment = min(local + LATER_BY, end)
     if calendar.is_working_day(local.date()) and moment - local >= LATER_AT_LEAST:

@@ -4,6 +4,7 @@ services/quick_checkins and then updates the message in place, after the commit.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext
@@ -102,7 +103,7 @@ def snooze_reminder(ack: Ack, body: dict, client: WebClient, context: BoltContex
             who.user_id,
             click.period,
             later=click.action == Action.REMINDER_LATER,
-            now=_now(),
+            now=datetime.now(UTC),
         )
     outbound.update(
         client, click.channel_id, click.message_ts, **preferences_ui.snoozed(snoozed.until, snoozed.tz)
@@ -115,7 +116,7 @@ def skip_week(ack: Ack, body: dict, client: WebClient, context: BoltContext, db:
     click = parse_snooze(body)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        preferences.skip_week(session, workspace, who.user_id, click.period, _now())
+        preferences.skip_week(session, workspace, who.user_id, click.period, datetime.now(UTC))
     outbound.update(client, click.channel_id, click.message_ts, **preferences_ui.skipped())
 
 
