@@ -85,12 +85,17 @@ def _sprint_nudges(context: PlanContext) -> list[PlannedPost]:
     return posts
 
 
-def off_track_by_owner(db, workspace: Workspace) -> dict[str, list[KeyResult]]:
+def off_track_by_owner(
+    db, workspace: Workspace, key_results: list[KeyResult] | None = None, details=None
+) -> dict[str, list[KeyResult]]:
     """owner → their key results off track at each of the last two check-ins that no active
-    sprint serves (by number); detached from the session."""
+    sprint serves (by number); detached from the session. `key_results` and `details` (the
+    active sprints) when the caller has them already."""
     with db.session() as session:
-        key_results = digest_repo.active_key_results(session, workspace.id)
-        details = sprint_views.active_sprints(session, workspace.id)
+        if key_results is None:
+            key_results = digest_repo.active_key_results(session, workspace.id)
+        if details is None:
+            details = sprint_views.active_sprints(session, workspace.id)
         newest_first = okr_repo.recent_checkins(
             session, sorted({kr.id for kr in key_results}), per_key_result=2
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from bot.domain.schedule_time import (
     Decision,
     Occurrence,
     WorkCalendar,
+    decide,
     latest_occurrence,
     local_midnight_utc,
     zone,
@@ -68,6 +70,7 @@ class _Week:
     pending: list[KeyResult]
     extras: WeekExtras
     prefs: Preferences
+    again_at: datetime  # aware UTC: when the one second nudge would be due
 
 
 def plan(context: PlanContext) -> list[PlannedPost]:
@@ -105,7 +108,14 @@ def plan(context: PlanContext) -> list[PlannedPost]:
     # Fresh enough users.info facts (Web API calls only for stale people; one upsert statement).
     people = people_facts(db, context.client, workspace, by_owner, cached)
     people.update(refresh(db, context.client, workspace, _due_today(people, by_owner, slot_of, now), cached))
-    week = weekly.facts(db, workspace, key_results, now.date())
+    # The week's other asks ride only in a reminder due now: no statements for them otherwise.
+    due_now = [
+        owner
+        for owner in by_owner
+        if owner in people and slot_of(people[owner])[1].decide(now) == Decision.SEND
+    ]
+    week = weekly.facts(db, workspace, key_results, now.date()) if due_now else None
+    fiscal = workspace.fiscal_year_start_month or 1
     weeks = []
     for owner_id, krs in by_owner.items():
         person = people.get(owner_id)
@@ -116,12 +126,18 @@ def plan(context: PlanContext) -> list[PlannedPost]:
             continue
         since = naive_utc(local_midnight_utc(occurrence.week_start, tz))
         pending = [kr for kr in krs if kr.last_checkin_at is None or kr.last_checkin_at < since]
-        fiscal = workspace.fiscal_year_start_month or 1
-        extras = weekly.for_week(week, owner_id, prefs[owner_id], occurrence.week_start, calendar, fiscal)
+        extras = (
+            weekly.for_week(week, owner_id, prefs[owner_id], occurrence.week_start, calendar, fiscal)
+            if week is not None and owner_id in due_now
+            else WeekExtras()
+        )
+        again_at = follow_up(occurrence.local.date(), f"{occurrence.local:%H:%M}", tz, calendar)
         if pending or extras.sections():
-            weeks.append(_Week(person, tz, occurrence, krs, pending, extras, prefs[owner_id]))
-    sent = _sent_reminders(db, workspace.id, weeks)
-    return [post for w in weeks for post in _posts(w, workspace.id, calendar, now, w.person.user_id in sent)]
+            weeks.append(_Week(person, tz, occurrence, krs, pending, extras, prefs[owner_id], again_at))
+    sent = _sent_reminders(
+        db, workspace.id, [w for w in weeks if w.pending and decide(w.again_at, now) == Decision.SEND]
+    )
+    return [post for w in weeks for post in _posts(w, workspace.id, now, w.person.user_id in sent)]
 
 
 def _due_today(people: dict[str, Person], owners, slot_of, now) -> list[str]:
@@ -142,7 +158,7 @@ def _due_today(people: dict[str, Person], owners, slot_of, now) -> list[str]:
     return due
 
 
-def _posts(week: _Week, workspace_id: int, calendar: WorkCalendar, now, sent: bool) -> list[PlannedPost]:
+def _posts(week: _Week, workspace_id: int, now, sent: bool) -> list[PlannedPost]:
     """The week's reminder; and, while something is pending, either the snoozed one or the one
     second nudge (when the reminder went out and nothing happened since)."""
     occurrence, tz = week.occurrence, week.tz
@@ -168,14 +184,15 @@ def _posts(week: _Week, workspace_id: int, calendar: WorkCalendar, now, sent: bo
     if snoozed is not None:
         posts.append(post(LATER_KIND, f"{occurrence.period}@{snoozed:%m%dT%H%M}", snoozed))
     elif sent and _nothing_since(week.key_results, occurrence):
-        again_at = follow_up(occurrence.local.date(), f"{occurrence.local:%H:%M}", tz, calendar)
-        posts.append(post(AGAIN_KIND, occurrence.period, again_at, again=True))
+        posts.append(post(AGAIN_KIND, occurrence.period, week.again_at, again=True))
     return posts
 
 
 def _sent_reminders(db, workspace_id: int, weeks: list[_Week]) -> set[str]:
     """Who was sent this week's reminder (the delivery log): one statement."""
     keys = [Key(KIND, workspace_id, w.person.user_id, w.occurrence.period) for w in weeks]
+    if not keys:
+        return set()
     known = delivery.known_keys(db, workspace_id, keys)
     return {
         key.target

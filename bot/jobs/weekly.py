@@ -88,7 +88,7 @@ def facts(db: Database, workspace: Workspace, key_results: list[KeyResult], toda
         if kr.id in failing:
             broken.setdefault(kr.owner_id, []).append((kr, failing[kr.id]))
     return Facts(
-        off_track=off_track_by_owner(db, workspace),
+        off_track=off_track_by_owner(db, workspace, key_results, details),
         kra_owners=kra_owners,
         objectives={name: dict(owners) for name, owners in objectives.items()},
         sprints=sprints,
