@@ -79,10 +79,13 @@ def _tz(session: Session, workspace: Workspace, user_id: str) -> ZoneInfo:
     return zone(member(session, workspace, user_id).tz, workspace.timezone)
 
 
-def my_reminders(session: Session, workspace: Workspace, user_id: str, now: datetime) -> MyReminders:
+def my_reminders(
+    session: Session, workspace: Workspace, user_id: str, now: datetime, *, tz_name: str | None = None
+) -> MyReminders:
+    """The person's reminders as they stand (`tz_name`: their zone, when the caller knows it)."""
     prefs = Preferences.of(repo.preference(session, workspace.id, user_id))
     weekday, time_of_day, enabled = _team_slot(session, workspace)
-    tz = _tz(session, workspace, user_id)
+    tz = zone(tz_name, workspace.timezone) if tz_name else _tz(session, workspace, user_id)
     calendar = WorkCalendar.of_workspace(workspace)
     slot = reminder_slot(prefs, weekday, time_of_day, tz, calendar)
     on = enabled and prefs.wants(MessageKind.CHECKIN)

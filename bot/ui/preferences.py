@@ -54,6 +54,19 @@ def my_reminders(headline: str, mine) -> dict:
     return ephemeral(text, blocks)
 
 
+def reminders_line(mine) -> str:
+    """App Home's one line about the person's own reminders, and how to change them."""
+    if not mine.team_enabled:
+        when = "The team's weekly check-in reminder is off"
+    elif MessageKind.CHECKIN in mine.muted:
+        when = "Your weekly check-in reminder is off"
+    else:
+        when = f"Your weekly check-in reminder: {_day(mine.slot.weekday)} at {mine.slot.time_of_day} ({mine.tz.key})"
+    off = [kind.label for kind in MessageKind if kind in mine.muted and kind != MessageKind.CHECKIN]
+    switched = f" · switched off: {', '.join(off)}" if off else ""
+    return f":alarm_clock: {when}{switched}. Change it with `/okr remind`."
+
+
 def snoozed(until: datetime, tz: ZoneInfo) -> dict:
     """The reminder after *Remind me later today* or *Tomorrow*: it says when it comes back."""
     text = f"I'll remind you again {_when(until, tz)}."

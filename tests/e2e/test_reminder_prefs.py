@@ -16,7 +16,7 @@ from bot.jobs.nudges import alignment_nudges
 from bot.jobs.reminders import checkin_reminders
 from storage.models import CheckIn, KeyResult, PersonPreference
 from tests.conftest import ADMIN, ALICE, BOB, TEAM
-from tests.factories import answer, answer_text, clients, count, create_objective, opened_view
+from tests.factories import answer, answer_text, clients, count, create_objective, opened_view, published
 
 MONDAY = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)  # 10:05 in London: Alice's reminder is due
 WEDNESDAY = datetime(2026, 12, 2, 10, 5, tzinfo=UTC)
@@ -311,3 +311,13 @@ def test_admins_see_how_many_switched_each_kind_off(slack, emulator, db, monday)
     slack.command("/okr", "settings", user_id=ALICE, team_id=TEAM)
     view = opened_view(emulator, Callback.SETTINGS, count=before + 2)
     assert "alignment nudges" not in str(view["blocks"])
+
+
+def test_app_home_shows_my_reminder_and_what_i_switched_off(slack, emulator, db, monday):
+    objective(slack, emulator, owner=BOB)
+    answer(slack, "/okr", "remind wed 08:45", user_id=BOB)
+    answer(slack, "/okr", "remind off reviews", user_id=BOB)
+    home = published(slack, emulator, user=BOB)
+    text = str(home["blocks"])
+    assert "Your weekly check-in reminder: Wednesday at 08:45 (America/New_York)" in text
+    assert "switched off: KRA review and cycle prompts" in text
