@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from bot.ids import Action, Block, Callback
 from bot.jobs.nudges import alignment_nudges
 from bot.jobs.reminders import checkin_reminders
-from storage.models import CheckIn, KeyResult, PersonPreference
+from storage.models import CheckIn, KeyResult, PersonPreference, SourceBinding, SourceKind
 from tests.conftest import ADMIN, ALICE, BOB, TEAM
 from tests.factories import answer, answer_text, clients, count, create_objective, opened_view, published
 
@@ -321,3 +321,25 @@ def test_app_home_shows_my_reminder_and_what_i_switched_off(slack, emulator, db,
     text = str(home["blocks"])
     assert "Your weekly check-in reminder: Wednesday at 08:45 (America/New_York)" in text
     assert "switched off: KRA review and cycle prompts" in text
+
+
+def test_a_failing_source_is_a_section_of_the_reminder(slack, emulator, db, monday):
+    objective(slack, emulator)
+    with db.session() as session:
+        kr = session.scalar(select(KeyResult))
+        session.add(
+            SourceBinding(
+                workspace_id=kr.workspace_id,
+                key_result_id=kr.id,
+                kind=SourceKind.HTTP,
+                connection="metrics",
+                path="/v",
+                created_by=ALICE,
+                last_error="the source answered 503 <!here>",
+            )
+        )
+    run(db, emulator, MONDAY)
+    [dm] = reminders_to(emulator, ALICE)
+    blocks = str(dm.args["blocks"])
+    assert "The data source of `KR-1` is failing:* the source answered 503" in blocks
+    assert "<!here>" not in blocks
