@@ -1,9 +1,13 @@
 """The weekly check-in reminder: the planner; bot/jobs/engine.py delivers.
 
-At the workspace's check-in slot (default Monday 10:00) in each owner's own time zone, every
-owner of an active key result (of an active objective) with a key result not checked in since
-Monday 00:00 their time gets one DM listing those key results, each to check in from the message
-(bot/listeners/reminders.py), and a *Check in* button for the full form.
+At the workspace's check-in slot (default Monday 10:00) in each owner's own time zone, or the day
+and time they chose (`/okr remind`, bot/domain/preferences.py), every owner of an active key
+result (of an active objective) with a key result not checked in since Monday 00:00 their time
+gets one DM listing those key results, each to check in from the message
+(bot/listeners/reminders.py), and a *Check in* button for the full form. The same DM carries what
+else the week asks of them (bot/jobs/weekly.py). A reminder put off (*Remind me later today*,
+*Tomorrow*) comes again then; a week skipped gets nothing more; if nothing happened, one second
+nudge comes two work days later at the same time. Whoever switched the reminder off gets none.
 
 Nobody is reminded while paused (/okr pause: paused_until >= their today), deactivated, or
 showing a vacation-like Slack status, read on the day: whoever is due now and was last heard of
