@@ -42,7 +42,7 @@ class MessageKind(StrEnum):
     NUDGES = "nudges"  # alignment nudges: key results off track that no sprint serves
     SPRINTS = "sprints"  # sprint prompts: a sprint of theirs that serves no key result
     REVIEWS = "reviews"  # KRA review and cycle close prompts
-    DIGESTS = "digests"  # a failing data source of theirs (the weekly picture of their own)
+    SOURCES = "sources"  # a failing data source of their key results
 
     @property
     def label(self) -> str:
@@ -54,7 +54,7 @@ _LABELS = {
     MessageKind.NUDGES: "alignment nudges",
     MessageKind.SPRINTS: "sprint prompts",
     MessageKind.REVIEWS: "KRA review and cycle prompts",
-    MessageKind.DIGESTS: "data source notices",
+    MessageKind.SOURCES: "data source notices",
 }
 _KIND_ALIASES = {
     "checkin": MessageKind.CHECKIN,
@@ -70,10 +70,8 @@ _KIND_ALIASES = {
     "review": MessageKind.REVIEWS,
     "reviews": MessageKind.REVIEWS,
     "kra": MessageKind.REVIEWS,
-    "digest": MessageKind.DIGESTS,
-    "digests": MessageKind.DIGESTS,
-    "source": MessageKind.DIGESTS,
-    "sources": MessageKind.DIGESTS,
+    "source": MessageKind.SOURCES,
+    "sources": MessageKind.SOURCES,
 }
 
 

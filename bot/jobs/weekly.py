@@ -127,5 +127,5 @@ def for_week(
         closing=closing,
         closing_objectives=closing_objectives,
         sprints=facts.sprints.get(owner, []) if prefs.wants(MessageKind.SPRINTS) else [],
-        failing=facts.failing.get(owner, []) if prefs.wants(MessageKind.DIGESTS) else [],
+        failing=facts.failing.get(owner, []) if prefs.wants(MessageKind.SOURCES) else [],
     )

@@ -315,7 +315,7 @@ def _tell_owner(db: Database, client_for: ClientFor | None, plan: _Plan, error: 
     with db.session() as session:
         workspace = session.scalar(select(Workspace).where(Workspace.team_id == plan.team_id))
     if plan.ref.startswith(f"{RefKind.KR.value}-") and plan.owner_id in weekly.batched_or_muted(
-        db, workspace, MessageKind.DIGESTS
+        db, workspace, MessageKind.SOURCES
     ):
         # The owner reads it in their weekly reminder (bot/jobs/weekly.py), or switched it off.
         log.info("source of %s failed: told in %s's weekly reminder, not by DM", plan.ref, plan.owner_id)

@@ -15,7 +15,7 @@ REMIND_USAGE = """*`/okr remind` — your own reminders*
 • `/okr remind` — show your reminder day and time and what you switched off
 • `/okr remind tue 09:30` — your check-in reminder on another day of the team's work week, at a time of your own day
 • `/okr remind off` · `/okr remind on` — your weekly check-in reminder off or on
-• `/okr remind off nudges` · `/okr remind on nudges` — one kind of message: checkin, nudges, sprints, reviews, digests
+• `/okr remind off nudges` · `/okr remind on nudges` — one kind of message: checkin, nudges, sprints, reviews, sources
 • `/okr remind reset` — back to the team's day and time, everything on"""
 
 USAGE_LINE = (
