@@ -111,7 +111,11 @@ def plan(context: PlanContext) -> list[PlannedPost]:
 
     # Fresh enough users.info facts (Web API calls only for stale people; one upsert statement).
     people = people_facts(db, context.client, workspace, by_owner, cached)
-    people.update(refresh(db, context.client, workspace, _due_today(people, by_owner, slot_of, now), cached))
+    people.update(
+        refresh(
+            db, context.client, workspace, _due_today(people, by_owner, slot_of, prefs, calendar, now), cached
+        )
+    )
     # The week's other asks ride only in a reminder due now: no statements for them otherwise.
     due_now = [
         owner
@@ -144,19 +148,26 @@ def plan(context: PlanContext) -> list[PlannedPost]:
     return [post for w in weeks for post in _posts(w, workspace.id, now, w.person.user_id in sent)]
 
 
-def _due_today(people: dict[str, Person], owners, slot_of, now) -> list[str]:
-    """A status is read on the day the reminder is due: whoever's facts predate the start of that
-    day (their time), and is due now, is asked about again (user_change events keep most people
-    fresher than that, so this costs a call only for those Slack told us nothing of)."""
+def _due_today(people: dict[str, Person], by_owner, slot_of, prefs, calendar, now) -> list[str]:
+    """A status is read on the day a post is due: whoever's facts predate the start of that day
+    (their time), and has a reminder, a snoozed one or a second nudge due now, is asked about again
+    (user_change events keep most people fresher than that, so this costs a call only for those
+    Slack told us nothing of)."""
     due = []
-    for owner_id in owners:
+    for owner_id, krs in by_owner.items():
         person = people.get(owner_id)
         if person is None:
             continue
         tz, occurrence = slot_of(person)
-        day_start = naive_utc(local_midnight_utc(occurrence.local.date(), tz))
-        if occurrence.decide(now) == Decision.SEND and (
-            person.refreshed_at is None or person.refreshed_at < day_start
+        moments = [occurrence.due]
+        snoozed = prefs[owner_id].snooze_for(occurrence.period)
+        if snoozed is not None:
+            moments.append(snoozed)
+        elif _nothing_since(krs, occurrence):
+            moments.append(follow_up(occurrence.local.date(), f"{occurrence.local:%H:%M}", tz, calendar))
+        days = [m.astimezone(tz).date() for m in moments if decide(m, now) == Decision.SEND]
+        if days and (
+            person.refreshed_at is None or person.refreshed_at < naive_utc(local_midnight_utc(max(days), tz))
         ):
             due.append(owner_id)
     return due

@@ -181,6 +181,14 @@ def test_no_second_nudge_after_a_check_in(slack, emulator, db, monday):
     assert len(reminders_to(emulator, ALICE)) == 1
 
 
+def test_no_second_nudge_to_someone_who_went_on_vacation_since(slack, emulator, db, monday):
+    first_reminder(slack, emulator, db)
+    # Slack sent no user_change event: the status is read again on the day the nudge is due.
+    emulator.update_user(ALICE, status_text="Vacationing", status_emoji=":palm_tree:")
+    run(db, emulator, WEDNESDAY)
+    assert len(reminders_to(emulator, ALICE)) == 1
+
+
 def test_no_second_nudge_on_a_day_off_it_moves_to_the_next_work_day(slack, emulator, db):
     # Reminder on Thursday: two work days later is Monday, never the weekend.
     with time_machine.travel(datetime(2026, 12, 3, 10, 5, tzinfo=UTC)):
