@@ -16,6 +16,7 @@ class Callback(StrEnum):
     SPRINT_END = "sprint_end"
     SOURCE = "source"
     SETTINGS = "workspace_settings"
+    MY_REMINDERS = "my_reminders"  # App Home's *Change* beside one's own reminders
 
 
 class Step(StrEnum):
@@ -37,6 +38,7 @@ class Option(StrEnum):
 
 class Action(StrEnum):
     HOME_NEW_KRA = "home_new_kra"
+    HOME_REMINDERS = "home_reminders"  # *Change* one's own reminders
     HOME_NEW_OBJECTIVE = "home_new_objective"
     HOME_CHECKIN = "home_checkin"
     OPEN_CHECKIN = "open_checkin"
@@ -120,6 +122,10 @@ class Block(StrEnum):
     SET_FISCAL_MONTH = "set_fiscal_month"
     SET_CHECKIN_DAY = "set_checkin_day"
     SET_CHECKIN_TIME = "set_checkin_time"
+    # One's own reminders (App Home's *Change*)
+    MY_DAY = "my_day"
+    MY_TIME = "my_time"
+    MY_KINDS = "my_kinds"
     SET_DIGEST_DAY = "set_digest_day"
     SET_DIGEST_TIME = "set_digest_time"
     SET_OWNER_SOURCES = "set_owner_sources"

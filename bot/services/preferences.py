@@ -121,6 +121,22 @@ def change(session: Session, workspace: Workspace, user_id: str, request: Remind
     return before != Preferences.of(row)
 
 
+def save_mine(
+    session: Session,
+    workspace: Workspace,
+    user_id: str,
+    weekday: int | None,
+    time_of_day: str | None,
+    muted: frozenset[MessageKind],
+) -> bool:
+    """App Home's *Change*: the caller's own day, time and kinds at once; whether anything changed."""
+    row = repo.preference(session, workspace.id, user_id)
+    before = Preferences.of(row)
+    row = row or _row(session, workspace, user_id)
+    row.reminder_weekday, row.reminder_time, row.muted = weekday, time_of_day, format_muted(muted)
+    return before != Preferences.of(row)
+
+
 def _this_week(
     session: Session, workspace: Workspace, user_id: str, period: str, now: datetime
 ) -> tuple[PersonPreference, Occurrence, ZoneInfo, WorkCalendar]:

@@ -24,7 +24,7 @@ from bot.ui.blocks import (
 from bot.ui.first_week import first_week_blocks
 from bot.ui.kra import kra_summary
 from bot.ui.okr import confidence_text, kr_ref, obj_ref, objective_summary, pace_text, value_text
-from bot.ui.preferences import reminders_line
+from bot.ui.preferences import change_button, reminders_line
 from bot.ui.progress import progress_bar
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def home_view(data: HomeData) -> dict:
         ),
     ]
     if data.reminders is not None:
-        blocks.append(context(reminders_line(data.reminders)))
+        blocks.append(section(reminders_line(data.reminders), accessory=change_button()))
     blocks += first_week_blocks(data.first_week)
     blocks += _needs_you(data)
     blocks += _key_results(data)

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.preferences import MessageKind
 from bot.domain.schedule_time import WEEKDAYS
-from bot.ui.blocks import context, ephemeral, header, section
+from bot.ids import Action, Block, Callback
+from bot.ui.blocks import button, context, ephemeral, header, plain_text, section
+from bot.ui.inputs import _input, modal, select_input, text_input
 
 REMIND_USAGE = """*`/okr remind` — your own reminders*
 • `/okr remind` — show your reminder day and time and what you switched off
@@ -65,6 +67,37 @@ def reminders_line(mine) -> str:
     off = [kind.label for kind in MessageKind if kind in mine.muted and kind != MessageKind.CHECKIN]
     switched = f" · switched off: {', '.join(off)}" if off else ""
     return f":alarm_clock: {when}{switched}. Change it with `/okr remind`."
+
+
+def reminders_modal(mine, work_days) -> dict:
+    """App Home's *Change*: one's own day (of the team's work week) and time, and the kinds on."""
+    team_day = f"The team's ({_day(mine.team_weekday)})"
+    days = [("team", team_day)] + [(str(d), _day(d)) for d in sorted(work_days)]
+    own_day = str(mine.slot.weekday) if mine.slot.weekday != mine.team_weekday else "team"
+    own_time = mine.slot.time_of_day if mine.slot.time_of_day != mine.team_time else None
+    options = [{"text": plain_text(kind.label.capitalize()), "value": kind.value} for kind in MessageKind]
+    on = [o for o in options if MessageKind(o["value"]) not in mine.muted]
+    kinds: dict = {"type": "checkboxes", "action_id": Action.INPUT, "options": options}
+    if on:
+        kinds["initial_options"] = on
+    blocks = [
+        select_input(Block.MY_DAY, "Check-in reminder: day", days, initial=own_day),
+        text_input(
+            Block.MY_TIME,
+            "Check-in reminder: time",
+            initial=own_time,
+            max_length=5,
+            optional=True,
+            placeholder=mine.team_time,
+            hint=f"HH:MM in your own time zone ({mine.tz.key}). Empty: the team's, {mine.team_time}.",
+        ),
+        _input(Block.MY_KINDS, "Messages I get", kinds, optional=True, hint="Unticked: switched off."),
+    ]
+    return modal(Callback.MY_REMINDERS, "My reminders", blocks, submit="Save")
+
+
+def change_button() -> dict:
+    return button("Change", Action.HOME_REMINDERS)
 
 
 def snoozed(until: datetime, tz: ZoneInfo) -> dict:

@@ -16,7 +16,17 @@ from bot.jobs.nudges import alignment_nudges
 from bot.jobs.reminders import checkin_reminders
 from storage.models import CheckIn, KeyResult, PersonPreference, SourceBinding, SourceKind
 from tests.conftest import ADMIN, ALICE, BOB, TEAM
-from tests.factories import answer, answer_text, clients, count, create_objective, opened_view, published
+from tests.factories import (
+    answer,
+    answer_text,
+    clients,
+    count,
+    create_objective,
+    opened_view,
+    published,
+    published_since,
+    published_so_far,
+)
 
 MONDAY = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)  # 10:05 in London: Alice's reminder is due
 WEDNESDAY = datetime(2026, 12, 2, 10, 5, tzinfo=UTC)
@@ -351,3 +361,53 @@ def test_a_failing_source_is_a_section_of_the_reminder(slack, emulator, db, mond
     blocks = str(dm.args["blocks"])
     assert "The data source of `KR-1` is failing:* the source answered 503" in blocks
     assert "<!here>" not in blocks
+
+
+def open_my_reminders(slack, emulator, user=BOB) -> dict:
+    before = len(emulator.calls_to("views.open"))
+    home = published(slack, emulator, user=user)
+    response = slack.action(Action.HOME_REMINDERS, view=home, user_id=user, team_id=TEAM)
+    assert response.status == 200, response.text
+    return opened_view(emulator, Callback.MY_REMINDERS, count=before + 1)
+
+
+def test_app_home_changes_my_day_time_and_kinds(slack, emulator, db, monday):
+    objective(slack, emulator, owner=BOB)
+    view = open_my_reminders(slack, emulator)
+    kinds = [o["value"] for o in view["blocks"][2]["element"]["initial_options"]]
+    assert kinds == ["checkin", "nudges", "sprints", "reviews", "sources"]  # all on to begin with
+    before = published_so_far(slack, emulator)
+    response = slack.submit_view(
+        view,
+        {
+            Block.MY_DAY: "3",
+            Block.MY_TIME: "8:45",
+            Block.MY_KINDS: ["checkin", "sprints", "reviews", "sources"],
+        },
+        user_id=BOB,
+        team_id=TEAM,
+    )
+    assert response.status == 200 and not response.body, response.text
+    pref = preference(db, BOB)
+    assert (pref.reminder_weekday, pref.reminder_time, pref.muted) == (3, "08:45", "nudges")
+    [home] = published_since(slack, emulator, before)
+    text = str(home.args["view"]["blocks"])
+    assert "Wednesday at 08:45 (America/New_York)" in text and "switched off: alignment nudges" in text
+
+
+@pytest.mark.parametrize(
+    ("values", "block", "says"),
+    [
+        ({Block.MY_TIME: "25:00"}, Block.MY_TIME, "is not a time"),
+        ({Block.MY_TIME: "<!here>"}, Block.MY_TIME, "is not a time"),
+    ],
+)
+def test_app_home_bad_input_is_shown_under_its_field_and_nothing_changes(
+    slack, emulator, db, monday, values, block, says
+):
+    objective(slack, emulator, owner=BOB)
+    view = open_my_reminders(slack, emulator)
+    response = slack.submit_view(view, values, user_id=BOB, team_id=TEAM, validate=False)
+    errors = response.json()["errors"]
+    assert says in errors[block] and "<!here>" not in errors[block]
+    assert count(db, PersonPreference) == 0

@@ -21,6 +21,8 @@ from bot.domain.preferences import (
     tomorrow,
 )
 from bot.domain.schedule_time import WorkCalendar
+from bot.errors import Invalid
+from bot.forms.preferences import parse_my_reminders
 
 WEEK = frozenset({1, 2, 3, 4, 5})
 LONDON = ZoneInfo("Europe/London")
@@ -145,3 +147,39 @@ def test_preferences_of_a_stored_row():
     assert not prefs.wants(MessageKind.REVIEWS) and prefs.wants(MessageKind.CHECKIN)
     assert prefs.skips("2026-W49") and not prefs.skips("2026-W50")
     assert Preferences.of(None) == Preferences()
+
+
+def _state(day, time_of_day, kinds) -> dict:
+    return {
+        "state": {
+            "values": {
+                "my_day": {"input": {"type": "static_select", "selected_option": {"value": day}}},
+                "my_time": {"input": {"type": "plain_text_input", "value": time_of_day}},
+                "my_kinds": {
+                    "input": {"type": "checkboxes", "selected_options": [{"value": k} for k in kinds]}
+                },
+            }
+        }
+    }
+
+
+def test_the_home_form_reads_day_time_and_kinds():
+    assert parse_my_reminders(
+        _state("team", None, ["checkin", "nudges", "sprints", "reviews", "sources"]), WEEK
+    ) == (
+        None,
+        None,
+        frozenset(),
+    )
+    assert parse_my_reminders(_state("2", " 7:05 ", ["checkin"]), WEEK) == (
+        2,
+        "07:05",
+        frozenset(MessageKind) - {MessageKind.CHECKIN},
+    )
+
+
+def test_the_home_form_puts_each_problem_under_its_field():
+    with pytest.raises(Invalid) as raised:
+        parse_my_reminders(_state("6", "7 pm", []), WEEK)
+    assert set(raised.value.fields) == {"my_day", "my_time"}
+    assert "team's work week" in raised.value.fields["my_day"]
