@@ -16,6 +16,7 @@ class Callback(StrEnum):
     SPRINT_END = "sprint_end"
     SOURCE = "source"
     SETTINGS = "workspace_settings"
+    MY_REMINDERS = "my_reminders"  # App Home's *Change* beside one's own reminders
 
 
 class Step(StrEnum):
@@ -37,6 +38,7 @@ class Option(StrEnum):
 
 class Action(StrEnum):
     HOME_NEW_KRA = "home_new_kra"
+    HOME_REMINDERS = "home_reminders"  # *Change* one's own reminders
     HOME_NEW_OBJECTIVE = "home_new_objective"
     HOME_CHECKIN = "home_checkin"
     OPEN_CHECKIN = "open_checkin"
@@ -45,6 +47,10 @@ class Action(StrEnum):
     REMINDER_VALUE = "reminder_value"  # a value typed in the message (dispatch_action)
     REMINDER_CONFIDENCE = "reminder_confidence"  # read when one of the two above is used
     REMINDER_NOTE = "reminder_note"  # *Add a note*: the form for that key result only
+    # The reminder's snooze buttons (each carries the reminder's week, "2026-W49")
+    REMINDER_LATER = "reminder_later"  # *Remind me later today*
+    REMINDER_TOMORROW = "reminder_tomorrow"  # *Tomorrow*
+    REMINDER_SKIP = "reminder_skip"  # *Skip this week*
     PLAN_SPRINT = "plan_sprint"
     # `/okr show`: follow or stop following the objective shown (the button's value is its OBJ-n)
     FOLLOW_OBJECTIVE = "follow_objective"
@@ -120,6 +126,10 @@ class Block(StrEnum):
     SET_FISCAL_MONTH = "set_fiscal_month"
     SET_CHECKIN_DAY = "set_checkin_day"
     SET_CHECKIN_TIME = "set_checkin_time"
+    # One's own reminders (App Home's *Change*)
+    MY_DAY = "my_day"
+    MY_TIME = "my_time"
+    MY_KINDS = "my_kinds"
     SET_DIGEST_DAY = "set_digest_day"
     SET_DIGEST_TIME = "set_digest_time"
     SET_OWNER_SOURCES = "set_owner_sources"

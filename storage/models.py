@@ -118,6 +118,30 @@ class Member(Base):
     __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_member_workspace_user"),)
 
 
+class PersonPreference(Base):
+    """A person's own reminders (`/okr remind`, the reminder's snooze buttons): their weekday and
+    time (in their own time zone, inside the team's work week), the kinds of DM they switched off,
+    a snooze of this week's reminder, and a week they skipped. No row: the team's defaults."""
+
+    __tablename__ = "person_preference"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    reminder_weekday: Mapped[int | None] = mapped_column(Integer)  # ISO: Monday=1; None: the team's
+    reminder_time: Mapped[str | None] = mapped_column(String(5))  # "HH:MM" their time; None: the team's
+    # Kinds of message switched off (bot/domain/preferences.py MessageKind), comma-separated.
+    muted: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    snoozed_until: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC
+    snoozed_period: Mapped[str | None] = mapped_column(String(16))  # the reminder's week, "2026-W49"
+    skipped_period: Mapped[str | None] = mapped_column(String(16))  # a week skipped, "2026-W49"
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "user_id", name="uq_person_preference_workspace_user"),
+    )
+
+
 class RefCounter(Base):
     """The next number of each reference kind (KRA-n, KPI-n, OBJ-n, KR-n, SPR-n) per workspace."""
 

@@ -70,6 +70,31 @@ def _confidence(body: dict, key_result_id: int) -> Confidence | None:
         return None
 
 
+_WEEK = re.compile(r"^\d{4}-W\d{2}$", re.ASCII)
+
+
+@dataclass(frozen=True)
+class SnoozeClick:
+    """*Remind me later today*, *Tomorrow* or *Skip this week*: which, for which week, where."""
+
+    action: str
+    period: str  # "2026-W49"
+    channel_id: str
+    message_ts: str
+
+
+def parse_snooze(body: dict) -> SnoozeClick:
+    """Raise Invalid when the payload does not come from a reminder Northline sent."""
+    action = (body.get("actions") or [{}])[0]
+    container = body.get("container") or {}
+    channel_id = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    message_ts = container.get("message_ts")
+    period = str(action.get("value") or "")
+    if not _WEEK.match(period) or not channel_id or not message_ts:
+        raise Invalid(STALE)
+    return SnoozeClick(str(action.get("action_id")), period, str(channel_id), str(message_ts))
+
+
 @dataclass(frozen=True)
 class ReminderOrigin:
     """The reminder DM a check-in form was opened from (*Add a note*), kept in its metadata."""

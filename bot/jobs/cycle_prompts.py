@@ -15,7 +15,9 @@ from datetime import timedelta
 from functools import partial
 
 from bot.domain.cycles import cycle_for
+from bot.domain.preferences import MessageKind
 from bot.domain.schedule_time import WorkCalendar, local_datetime, parse_time, zone
+from bot.jobs import weekly
 from bot.jobs.delivery import Key
 from bot.jobs.engine import PlanContext, PlannedPost, kind_runner
 from bot.jobs.people import people_facts, unreachable
@@ -56,6 +58,14 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         kra_owners = digest_repo.kra_owners(session, workspace.id)
         objective_owners = digest_repo.objective_owners_in_cycles(session, workspace.id, cycles)
         session.expunge_all()
+    # Whoever gets the weekly check-in reminder reads these in it (bot/jobs/weekly.py); whoever
+    # switched review prompts off gets none.
+    skip = weekly.batched_or_muted(db, workspace, MessageKind.REVIEWS)
+    kra_owners = [owner for owner in kra_owners if owner not in skip]
+    objective_owners = {
+        name: {owner: objectives for owner, objectives in owners.items() if owner not in skip}
+        for name, owners in objective_owners.items()
+    }
     everyone = set(kra_owners) | {owner for owners in objective_owners.values() for owner in owners}
     if not everyone:
         return []

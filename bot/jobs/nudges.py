@@ -20,6 +20,7 @@ from functools import partial
 
 from bot.domain.alignment import off_track_twice_unserved, served_key_results
 from bot.domain.cycles import parse_cycle
+from bot.domain.preferences import MessageKind
 from bot.domain.progress import PaceStatus, expected_progress, pace_status, value_progress
 from bot.domain.schedule_time import (
     WeeklySlot,
@@ -29,6 +30,7 @@ from bot.domain.schedule_time import (
     parse_time,
     zone,
 )
+from bot.jobs import weekly
 from bot.jobs.delivery import Key
 from bot.jobs.engine import PlanContext, PlannedPost, kind_runner
 from bot.jobs.people import people_facts, unreachable
@@ -83,11 +85,17 @@ def _sprint_nudges(context: PlanContext) -> list[PlannedPost]:
     return posts
 
 
-def _key_result_nudges(context: PlanContext) -> list[PlannedPost]:
-    db, workspace, now = context.db, context.workspace, context.now
+def off_track_by_owner(
+    db, workspace: Workspace, key_results: list[KeyResult] | None = None, details=None
+) -> dict[str, list[KeyResult]]:
+    """owner → their key results off track at each of the last two check-ins that no active
+    sprint serves (by number); detached from the session. `key_results` and `details` (the
+    active sprints) when the caller has them already."""
     with db.session() as session:
-        key_results = digest_repo.active_key_results(session, workspace.id)
-        details = sprint_views.active_sprints(session, workspace.id)
+        if key_results is None:
+            key_results = digest_repo.active_key_results(session, workspace.id)
+        if details is None:
+            details = sprint_views.active_sprints(session, workspace.id)
         newest_first = okr_repo.recent_checkins(
             session, sorted({kr.id for kr in key_results}), per_key_result=2
         )
@@ -101,11 +109,22 @@ def _key_result_nudges(context: PlanContext) -> list[PlannedPost]:
         if kr_id in by_id
     }
     flagged = off_track_twice_unserved(statuses, served)
-    if not flagged:
-        return []
     by_owner: dict[str, list[KeyResult]] = defaultdict(list)
     for kr_id in sorted(flagged, key=lambda i: by_id[i].number):
         by_owner[by_id[kr_id].owner_id].append(by_id[kr_id])
+    return dict(by_owner)
+
+
+def _key_result_nudges(context: PlanContext) -> list[PlannedPost]:
+    db, workspace, now = context.db, context.workspace, context.now
+    by_owner = off_track_by_owner(db, workspace)
+    if by_owner:
+        # Whoever gets the weekly check-in reminder reads these there (bot/jobs/weekly.py);
+        # whoever switched nudges off gets none.
+        skip = weekly.batched_or_muted(db, workspace, MessageKind.NUDGES)
+        by_owner = {owner: krs for owner, krs in by_owner.items() if owner not in skip}
+    if not by_owner:
+        return []
     people = people_facts(db, workspace, list(by_owner))
     calendar = WorkCalendar.of_workspace(workspace)
     posts = []

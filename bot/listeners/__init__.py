@@ -10,6 +10,7 @@ from bot.listeners import (
     follows,
     kra,
     okr,
+    remind,
     reminders,
     review_pack,
     schedule,
@@ -34,6 +35,7 @@ def register(app: App) -> None:
     sprint.register(app)
     schedule.register(app)  # adds schedule/digest/pause/resume to /okr and schedule to /sprint
     calendar.register(app)  # adds settings to /okr
+    remind.register(app)  # adds remind to /okr
     tokens.register(app)  # adds token to /okr
     sources.register(app)  # adds sync to /okr
     events.register(app)

@@ -4,19 +4,21 @@ services/quick_checkins and then updates the message in place, after the commit.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
-from bot.forms.reminder import origin_of_click, parse_click, parse_origin
+from bot.forms.reminder import origin_of_click, parse_click, parse_origin, parse_snooze
 from bot.ids import Action
 from bot.listeners import homes
 from bot.listeners.common import Caller, caller, reader_zone, refresh_member, unit_of_work
-from bot.services import quick_checkins
+from bot.services import preferences, quick_checkins
 from bot.services.workspaces import now as _now
 from bot.ui import checkin as checkin_ui
+from bot.ui import preferences as preferences_ui
 from bot.ui import reminders as reminders_ui
 
 if TYPE_CHECKING:
@@ -29,6 +31,9 @@ def register(app: App) -> None:
     app.action(Action.REMINDER_VALUE)(record_from_reminder)
     app.action(Action.REMINDER_NOTE)(open_note_form)
     app.action(Action.REMINDER_CONFIDENCE)(picked_confidence)
+    app.action(Action.REMINDER_LATER)(snooze_reminder)
+    app.action(Action.REMINDER_TOMORROW)(snooze_reminder)
+    app.action(Action.REMINDER_SKIP)(skip_week)
 
 
 def record_from_reminder(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
@@ -83,6 +88,37 @@ def redraw_after_form(db: Database, client: WebClient, who: Caller, view: dict) 
         state = quick_checkins.reminder_state(session, workspace, who.user_id, origin.listed, _now())
         message = _message(state)
     outbound.update(client, origin.channel_id, origin.message_ts, **message)
+
+
+def snooze_reminder(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    """*Remind me later today* or *Tomorrow*: this week's reminder comes again then (the planner,
+    bot/jobs/reminders.py, sends it); the message says when."""
+    ack()
+    click = parse_snooze(body)
+    who = caller(context)
+    refresh_member(db, client, who)
+    with unit_of_work(db, who) as (session, workspace):
+        snoozed = preferences.snooze(
+            session,
+            workspace,
+            who.user_id,
+            click.period,
+            later=click.action == Action.REMINDER_LATER,
+            now=datetime.now(UTC),
+        )
+    outbound.update(
+        client, click.channel_id, click.message_ts, **preferences_ui.snoozed(snoozed.until, snoozed.tz)
+    )
+
+
+def skip_week(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    """*Skip this week*: nothing more about this week's check-in (no snooze, no second nudge)."""
+    ack()
+    click = parse_snooze(body)
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        preferences.skip_week(session, workspace, who.user_id, click.period, datetime.now(UTC))
+    outbound.update(client, click.channel_id, click.message_ts, **preferences_ui.skipped())
 
 
 def picked_confidence(ack: Ack) -> None:

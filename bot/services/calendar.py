@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.domain.cycles import MONTHS
+from bot.domain.preferences import MessageKind
 from bot.domain.schedule_time import (
     WEEKDAYS,
     parse_work_days,
@@ -22,6 +23,7 @@ from bot.domain.schedule_time import (
 from bot.domain.switches import AI_ANSWERS, OWNER_SOURCES, UNATTENDED_STEPS
 from bot.errors import Forbidden
 from bot.forms.calendar import CalendarForm
+from bot.services import preferences
 from bot.services.schedules import Announcement
 from bot.services.workspaces import member
 from storage.models import ScheduleKind, Workspace
@@ -110,13 +112,17 @@ class View:
     settings: CalendarSettings
     editable: bool
     admins: list[str]
+    # For admins: how many people switched each kind of message off (`/okr remind off KIND`).
+    muted: dict[MessageKind, int] = field(default_factory=dict)
 
 
 def for_viewing(session: Session, workspace: Workspace, user_id: str) -> View:
     """The settings, and whether `user_id` may change them (users.info refreshed if stale: call
-    this after ack())."""
+    this after ack()). Admins also see how many people switched each kind of message off (they
+    cannot change that: it is each person's own)."""
     editable = member(session, workspace, user_id).is_admin
-    return View(current(session, workspace), editable, members_repo.admin_ids(session, workspace.id))
+    muted = preferences.muted_counts(session, workspace) if editable else {}
+    return View(current(session, workspace), editable, members_repo.admin_ids(session, workspace.id), muted)
 
 
 def stored_admin(session: Session, workspace: Workspace, user_id: str) -> bool:

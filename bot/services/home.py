@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from bot.domain.cycles import week_start
 from bot.domain.enums import BY_WORKFLOW
 from bot.domain.first_week import FirstWeek
-from bot.services import assessment, okrs, review_pack, sprint_views
+from bot.services import assessment, okrs, preferences, review_pack, sprint_views
 from bot.services.assessment import KeyResultStatus, ObjectiveStatus
+from bot.services.preferences import MyReminders
 from bot.services.sprint_views import SprintSummary
 from storage.models import KeyResult, Kpi, Kra, Objective, Status, Workspace, _now
 from storage.repositories import kras as kra_repo
@@ -54,6 +55,7 @@ class HomeData:
     timezone: str = "UTC"  # the person's, for the dates they read
     team_sprint_goals: list[SprintSummary] = field(default_factory=list)
     first_week: FirstWeek | None = None  # the guide's steps, while it shows
+    reminders: MyReminders | None = None  # your own reminder day, time and switches (`/okr remind`)
 
     @property
     def unaligned_sprints(self) -> list[SprintSummary]:
@@ -124,4 +126,7 @@ def home_data(
         week_starts_at=since,
         team_sprint_goals=team_sprint_goals(session, workspace, user_id, now.date()),
         first_week=review_pack.first_week(session, workspace, user_id, page.kras, page.kpis, page.total, now),
+        reminders=preferences.my_reminders(
+            session, workspace, user_id, now.replace(tzinfo=UTC), tz_name=timezone or workspace.timezone
+        ),
     )

@@ -24,9 +24,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.domain.clock import utc_now
+from bot.domain.preferences import MessageKind
 from bot.domain.references import RefKind, format_ref
 from bot.errors import Conflict, Invalid
 from bot.forms.okr import CheckInEntry
+from bot.jobs import weekly
 from bot.services import checkins, kras
 from bot.sources.connections import SourceConfig
 from bot.sources.read import SourceError
@@ -315,6 +317,12 @@ def _tell_owner(db: Database, client_for: ClientFor | None, plan: _Plan, error: 
         return
     with db.session() as session:
         workspace = session.scalar(select(Workspace).where(Workspace.team_id == plan.team_id))
+    if plan.ref.startswith(f"{RefKind.KR.value}-") and plan.owner_id in weekly.batched_or_muted(
+        db, workspace, MessageKind.SOURCES
+    ):
+        # The owner reads it in their weekly reminder (bot/jobs/weekly.py), or switched it off.
+        log.info("source of %s failed: told in %s's weekly reminder, not by DM", plan.ref, plan.owner_id)
+        return
     try:
         client_for(workspace).chat_postMessage(
             channel=plan.owner_id, text=ui.failure_dm(plan.ref, plan.title, error)

@@ -11,6 +11,7 @@ from bot.ids import Action, Block, Callback
 from bot.ids import Option as Choice
 from bot.ui.blocks import context, section
 from bot.ui.inputs import _input, modal, select_input, text_input
+from bot.ui.preferences import muted_counts
 
 _DAYS = [(str(i), name.capitalize()) for i, name in enumerate(WEEKDAYS, start=1)]
 
@@ -140,6 +141,8 @@ def settings_modal(view) -> dict:
         ),
         *_guard_rails(settings),
     ]
+    if view.muted:
+        blocks.append(context(muted_counts(view.muted)))
     return modal(Callback.SETTINGS, "Workspace settings", blocks, submit="Save")
 
 

@@ -24,6 +24,7 @@ from bot.ui.blocks import (
 from bot.ui.first_week import first_week_blocks
 from bot.ui.kra import kra_summary
 from bot.ui.okr import confidence_text, kr_ref, obj_ref, objective_summary, pace_text, value_text
+from bot.ui.preferences import change_button, reminders_line
 from bot.ui.progress import progress_bar
 from bot.ui.sources import provenance
 
@@ -40,6 +41,8 @@ def home_view(data: HomeData) -> dict:
             button("New KRA", Action.HOME_NEW_KRA),
         ),
     ]
+    if data.reminders is not None:
+        blocks.append(section(reminders_line(data.reminders), accessory=change_button()))
     blocks += first_week_blocks(data.first_week)
     blocks += _needs_you(data)
     blocks += _key_results(data)

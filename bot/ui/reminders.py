@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from bot.domain.enums import KeyResultKind
 from bot.domain.limits import UNIT_MAX
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
+from bot.domain.schedule_time import period_of
 from bot.ids import Action, Block
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
@@ -46,6 +47,54 @@ ROW_BLOCKS = 3
 ROWS_MAX = (MESSAGE_BLOCKS - 4) // ROW_BLOCKS
 CONFIDENCES = [(c.value, c.label.capitalize()) for c in Confidence]
 
+
+@dataclass(frozen=True)
+class WeekExtras:
+    """What else the week asks of the person (bot/jobs/weekly.py), shown as sections of the
+    reminder instead of separate DMs. Plain values and detached rows."""
+
+    off_track: Sequence[KeyResult] = ()
+    review: object | None = None  # the Cycle whose start calls for `/kra review`
+    closing: object | None = None  # the Cycle whose objectives are to be closed and scored
+    closing_objectives: Sequence = ()
+    sprints: Sequence[tuple[str, str, str]] = ()  # (SPR-n, channel id, goal)
+    failing: Sequence[tuple[KeyResult, str]] = ()  # (key result, the source's last error)
+
+    def sections(self) -> list[str]:
+        """One mrkdwn text per section, in the order they are shown."""
+        parts = []
+        if self.off_track:
+            lines = "\n".join(
+                f"• `{kr_ref(kr)}` {user_text(kr.title, 100)} · {kr_value(kr)}" for kr in self.off_track[:10]
+            )
+            parts.append(
+                "*Off track at the last two check-ins, and no sprint works on it:*\n"
+                + lines
+                + "\nBring it to your team's next sprint planning (`/sprint link KR-n`), or adjust the target."
+            )
+        if self.review is not None:
+            parts.append(
+                f"*A new cycle, {self.review.name}, starts {self.review.start:%a %d %b}:* time for the quarterly "
+                "review of your Key Result Areas with `/kra review`."
+            )
+        if self.closing is not None:
+            refs = ", ".join(f"`{format_ref(RefKind.OBJ, o.number)}`" for o in self.closing_objectives[:10])
+            parts.append(
+                f"*{self.closing.name} ends {self.closing.end - timedelta(days=1):%a %d %b}:* close and score "
+                f"{refs} with `/okr close OBJ-n`."
+            )
+        for ref, channel_id, goal in self.sprints[:5]:
+            parts.append(
+                f"*Your sprint `{ref}` in <#{channel_id}> serves no key result:* “{user_text(goal, 200)}”. "
+                "Link it with `/sprint link KR-n`."
+            )
+        for kr, error in self.failing[:5]:
+            parts.append(
+                f"*The data source of `{kr_ref(kr)}` is failing:* {user_text(error, 300)}. `/okr sync` tries again."
+            )
+        return parts
+
+
 # --- check-in reminder ----------------------------------------------------------------------------
 
 
@@ -58,18 +107,25 @@ def checkin_reminder(
     done: Collection[int] = (),
     gone: int = 0,
     weeks_in_a_row: int = 0,
+    extras: WeekExtras | None = None,
+    again: bool = False,
 ) -> dict:
     """The DM listing `key_results` (`done`: those checked in this week; `gone`: how many it
     listed before that were closed or removed since). A key result bound to a data source
     (`synced`) updates its own number: the owner is asked only for their confidence.
-    `weeks_in_a_row`: the owner's run, told after a check-in they just made here (0: not said)."""
+    `weeks_in_a_row`: the owner's run, told after a check-in they just made here (0: not said).
+    `extras`: what else the week asks of them, as sections; `again`: the week's one second nudge."""
     pending = [kr for kr in key_results if kr.id not in done]
     intro = _intro(len(pending), len(key_results) - len(pending), gone, week_start)
+    if again:
+        intro = "A second nudge, the only one this week. " + intro
+    extra = extras.sections() if extras is not None else []
     if weeks_in_a_row:
         intro += "\n" + streak_line(weeks_in_a_row)
     rows = [_done_row(kr, tz) if kr.id in done else _row(kr, tz, kr.id in synced) for kr in key_results]
-    listed, left_out = _fit(rows)
+    listed, left_out = _fit(rows, reserved=len(extra))
     blocks = [header("Weekly check-in"), section(intro), *[b for row in listed for b in row]]
+    blocks += [section(part) for part in extra]
     if left_out:
         blocks.append(
             context(
@@ -78,8 +134,16 @@ def checkin_reminder(
             )
         )
     if pending or left_out:
-        blocks.append(actions(button("Check in", Action.OPEN_CHECKIN, "weekly", style="primary")))
-    text_lines = [intro] + [
+        week = period_of(week_start)
+        blocks.append(
+            actions(
+                button("Check in", Action.OPEN_CHECKIN, "weekly", style="primary"),
+                button("Remind me later today", Action.REMINDER_LATER, week),
+                button("Tomorrow", Action.REMINDER_TOMORROW, week),
+                button("Skip this week", Action.REMINDER_SKIP, week),
+            )
+        )
+    text_lines = [intro, *(part.replace("*", "") for part in extra)] + [
         f"• {kr_ref(kr)} {user_text(kr.title, 100)}: {kr_value(kr)}" for kr in pending[:30]
     ]
     if len(pending) > 30:
@@ -106,11 +170,12 @@ def _intro(pending: int, done: int, gone: int, week_start: date) -> str:
     return f"Week of Monday {week_start:%d %b}: {told}."
 
 
-def _fit(rows: list[list[dict]]) -> tuple[list[list[dict]], int]:
-    """As many rows as fit in the blocks and the text Slack takes; how many were left out."""
+def _fit(rows: list[list[dict]], reserved: int = 0) -> tuple[list[list[dict]], int]:
+    """As many rows as fit in the blocks (less `reserved` for the week's sections) and the text
+    Slack takes; how many were left out."""
     kept: list[list[dict]] = []
-    size = 0
-    for row in rows[:ROWS_MAX]:
+    size = reserved * 600  # a section's text, at most (ten lines of a hundred characters, or less)
+    for row in rows[: (MESSAGE_BLOCKS - 4 - reserved) // ROW_BLOCKS]:
         size += text_size(row)
         if size > MESSAGE_TEXT_BUDGET - RESERVED_CHARS:
             break

@@ -182,7 +182,9 @@ def test_a_unit_that_overruns_holds_back_neither_other_kinds_nor_the_next_tick(d
         assert engine.submit([Unit("digest", TEAM, FRIDAY_LONDON + timedelta(minutes=1))]) == []
         # Another kind of the same workspace is not held back by it.
         [reminders] = engine.submit([Unit("checkin-reminders", TEAM, MONDAY_LONDON)])
-        assert reminders.result(timeout=10).sent == 1
+        # U0LATE1's, and Alice's: checked in, but her key results are off track twice and no
+        # sprint serves them, which her weekly reminder says (bot/jobs/weekly.py).
+        assert reminders.result(timeout=10).sent == 2
         assert not digest.done()
         assert digest.result(timeout=20).sent == 1
         # Once it is done, the next tick may plan it again (and finds it sent).

@@ -23,7 +23,7 @@ from bot.settings import Settings
 from bot.sources.bindings import bind
 from bot.sources.connections import parse_connections
 from bot.sources.spec import SourceSpec
-from storage.models import KeyResult, Objective, SourceBinding
+from storage.models import KeyResult, Objective, PersonPreference, SourceBinding
 from storage.repositories import okrs as okr_repo
 from tests.conftest import ALICE, CHANNEL, TEAM
 from tests.factories import FRIDAY_LONDON, MONDAY_LONDON, answer, answer_text, clients, published
@@ -156,6 +156,11 @@ def test_the_failure_dm_shows_the_title_and_error_as_text(db, settings):
 
     _, kr = _evil_key_result(db)
     _bound(db, settings, kr, "/metrics", "/<!channel> <https://evil|Login>")
+    with db.session() as session:  # her reminder is off: the failure comes by DM, not in it
+        owner = session.scalars(select(KeyResult)).one()
+        session.add(
+            PersonPreference(workspace_id=owner.workspace_id, user_id=owner.owner_id, muted="checkin")
+        )
 
     class Recorder:
         sent: list[dict] = []

@@ -127,8 +127,13 @@ def test_each_key_result_gets_a_row_to_check_in_from_the_message(slack, emulator
     # The last confidence is already picked; a key result never checked in has none.
     assert blocks[f"reminder_{ids[1]}_row"]["accessory"]["initial_option"]["value"] == "on_track"
     assert "initial_option" not in blocks[f"reminder_{ids[2]}_row"]["accessory"]
-    # The full form stays.
-    assert [e["action_id"] for e in message(emulator, dm)["blocks"][-1]["elements"]] == ["open_checkin"]
+    # The full form stays, beside the snooze buttons (each carrying the reminder's week).
+    assert [(e["action_id"], e.get("value")) for e in message(emulator, dm)["blocks"][-1]["elements"]] == [
+        ("open_checkin", "weekly"),
+        ("reminder_later", "2026-W49"),
+        ("reminder_tomorrow", "2026-W49"),
+        ("reminder_skip", "2026-W49"),
+    ]
     assert emulator.violations == []
 
 

@@ -1,0 +1,88 @@
+"""`/okr remind`: a person's own reminder day, time and kinds of message (the rules are in
+bot/domain/preferences.py; bot/services/preferences.py stores them)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.domain.preferences import RemindAction, parse_remind
+from bot.domain.schedule_time import WorkCalendar
+from bot.errors import Usage
+from bot.forms.preferences import parse_my_reminders
+from bot.ids import Action, Callback
+from bot.listeners import homes
+from bot.listeners.common import caller, refresh_member, unit_of_work
+from bot.listeners.router import Invocation
+from bot.services import preferences
+from bot.ui import preferences as ui
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+
+def register(app: App | None) -> None:
+    from bot.listeners import okr
+
+    okr.add_subcommand("remind", okr_remind, ui.USAGE_LINE)
+    if app is not None:
+        app.action(Action.HOME_REMINDERS)(open_my_reminders)
+        app.view(Callback.MY_REMINDERS)(save_my_reminders)
+
+
+def open_my_reminders(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    """App Home's *Change*: the form with one's own day, time and kinds."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)  # a button has no router to do it
+    with unit_of_work(db, who) as (session, workspace):
+        mine = preferences.my_reminders(session, workspace, who.user_id, datetime.now(UTC))
+        work_days = WorkCalendar.of_workspace(workspace).work_days
+    client.views_open(trigger_id=body["trigger_id"], view=ui.reminders_modal(mine, work_days))
+
+
+def save_my_reminders(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    """Saves the form (errors under their field, nothing stored), then App Home shows it."""
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        weekday, time_of_day, muted = parse_my_reminders(view, WorkCalendar.of_workspace(workspace).work_days)
+        preferences.save_mine(session, workspace, who.user_id, weekday, time_of_day, muted)
+    ack()
+    homes.refresh(db, client, who, who.user_id)
+
+
+def okr_remind(call: Invocation) -> None:
+    who = call.who
+    now = datetime.now(UTC)
+    with unit_of_work(call.db, who) as (session, workspace):
+        try:
+            request = parse_remind(call.rest, WorkCalendar.of_workspace(workspace).work_days)
+        except ValueError as error:
+            said = f"{error}.\n\n" if str(error) else ""
+            raise Usage(said + ui.REMIND_USAGE) from None
+        changed = request.action != RemindAction.SHOW and preferences.change(
+            session, workspace, who.user_id, request
+        )
+    with unit_of_work(call.db, who) as (session, workspace):
+        mine = preferences.my_reminders(session, workspace, who.user_id, now)
+    call.respond(**ui.my_reminders(_headline(request, changed), mine))
+
+
+def _headline(request, changed: bool) -> str:
+    if request.action == RemindAction.SHOW:
+        return ""
+    if not changed:
+        return "Nothing changed: that is how it already was."
+    if request.action == RemindAction.SET:
+        return "Your check-in reminder day and time are set."
+    if request.action == RemindAction.RESET:
+        return "Back to the team's day and time, every kind of message on."
+    state = "off" if request.action == RemindAction.OFF else "on"
+    return (
+        f"Your {request.kind.label} are {state}."
+        if request.kind.label.endswith("s")
+        else (f"Your {request.kind.label} is {state}.")
+    )
