@@ -3,12 +3,12 @@ bot/domain/preferences.py; bot/services/preferences.py stores them)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.domain.clock import utc_now
 from bot.domain.preferences import RemindAction, parse_remind
 from bot.domain.schedule_time import WorkCalendar
 from bot.errors import Usage
@@ -39,7 +39,7 @@ def open_my_reminders(ack: Ack, body: dict, client: WebClient, context: BoltCont
     who = caller(context)
     refresh_member(db, client, who)  # a button has no router to do it
     with unit_of_work(db, who) as (session, workspace):
-        mine = preferences.my_reminders(session, workspace, who.user_id, datetime.now(UTC))
+        mine = preferences.my_reminders(session, workspace, who.user_id, utc_now())
         work_days = WorkCalendar.of_workspace(workspace).work_days
     client.views_open(trigger_id=body["trigger_id"], view=ui.reminders_modal(mine, work_days))
 
@@ -56,7 +56,7 @@ def save_my_reminders(ack: Ack, view: dict, client: WebClient, context: BoltCont
 
 def okr_remind(call: Invocation) -> None:
     who = call.who
-    now = datetime.now(UTC)
+    now = utc_now()
     with unit_of_work(call.db, who) as (session, workspace):
         try:
             request = parse_remind(call.rest, WorkCalendar.of_workspace(workspace).work_days)

@@ -4,13 +4,13 @@ services/quick_checkins and then updates the message in place, after the commit.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
+from bot.domain.clock import utc_now
 from bot.forms.reminder import origin_of_click, parse_click, parse_origin, parse_snooze
 from bot.ids import Action
 from bot.listeners import homes
@@ -104,7 +104,7 @@ def snooze_reminder(ack: Ack, body: dict, client: WebClient, context: BoltContex
             who.user_id,
             click.period,
             later=click.action == Action.REMINDER_LATER,
-            now=datetime.now(UTC),
+            now=utc_now(),
         )
     outbound.update(
         client, click.channel_id, click.message_ts, **preferences_ui.snoozed(snoozed.until, snoozed.tz)
@@ -117,7 +117,7 @@ def skip_week(ack: Ack, body: dict, client: WebClient, context: BoltContext, db:
     click = parse_snooze(body)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        preferences.skip_week(session, workspace, who.user_id, click.period, datetime.now(UTC))
+        preferences.skip_week(session, workspace, who.user_id, click.period, utc_now())
     outbound.update(client, click.channel_id, click.message_ts, **preferences_ui.skipped())
 
 
