@@ -591,6 +591,16 @@ def _next(session, workspace_id, model) -> int:
     return (session.scalar(select(func.max(model.number)).where(model.workspace_id == workspace_id)) or 0) + 1
 
 
+def reminder_off(db, user_id: str = ALICE) -> None:
+    """`/okr remind off`: what the weekly reminder would carry (a failing source, a nudge) is then
+    sent on its own, by DM."""
+    from storage.models import PersonPreference
+
+    with db.session() as session:
+        workspace = workspace_for(session, TEAM)
+        session.add(PersonPreference(workspace_id=workspace.id, user_id=user_id, muted="checkin"))
+
+
 def listed(db, emulator, team: str = TEAM) -> None:
     """The background users.list pass over `team` (bot/jobs/roster.py) has run: Member rows hold
     what the emulator's users say now. Planning reads only those rows."""

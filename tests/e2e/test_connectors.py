@@ -28,7 +28,7 @@ from bot.sources.window import Window, window_for
 from storage.models import CheckIn, SourceBinding
 from storage.repositories import okrs as okr_repo
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, OTHER_TEAM, SIGNING_SECRET, TEAM
-from tests.factories import answer, answer_text, by_block, opened_view
+from tests.factories import answer, answer_text, by_block, opened_view, reminder_off
 from tests.factories import make_objective_via_service as make_objective
 from tests.fakes.providers import (
     GITHUB_TOKEN,
@@ -555,6 +555,7 @@ def test_a_connector_syncs_as_an_automatic_check_in_from_jira(slack, emulator, d
 
 def test_a_failing_connector_tells_its_owner_once_and_is_retried(db, config, fakes):
     _, (kr,) = make_objective(db)
+    reminder_off(db)  # with a weekly reminder, the failure would be a section of it, not a DM
     _bind(db, kr, config, connection="github", query="repo:acme/app is:pr", every=60)
 
     class Recorder:

@@ -36,7 +36,6 @@ from storage.models import (
     CheckIn,
     KeyResult,
     KpiMeasurement,
-    PersonPreference,
     SourceBinding,
     SourceKind,
     Workspace,
@@ -53,7 +52,7 @@ from tests.conftest import (
     SIGNING_SECRET,
     TEAM,
 )
-from tests.factories import NOW, answer, answer_text, by_block, make_kra, opened_view
+from tests.factories import NOW, answer, answer_text, by_block, make_kra, opened_view, reminder_off
 from tests.factories import make_objective_via_service as make_objective
 
 SECRET_PASSWORD = "hunter2-s3cret"
@@ -420,16 +419,9 @@ class _Recorder:
         return {"ok": True}
 
 
-def _reminder_off(db, user_id: str = ALICE) -> None:
-    """`/okr remind off`: a failing source is then told by DM, not in the weekly reminder."""
-    with db.session() as session:
-        workspace = workspace_for(session, TEAM)
-        session.add(PersonPreference(workspace_id=workspace.id, user_id=user_id, muted="checkin"))
-
-
 def test_a_synced_value_is_an_automatic_check_in_and_a_failure_is_told_once(db, config, source_server):
     _, (kr,) = make_objective(db)
-    _reminder_off(db)
+    reminder_off(db)
     binding_id = _bind(db, kr, _http("/string"), config)
     slack = _Recorder()
     t0 = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
@@ -699,7 +691,7 @@ def test_an_old_binding_is_refused_at_sync_saying_what_to_declare(slack, db, emu
         env="NORTHLINE_SOURCE_METRICS_TOKEN",
     )
     sql_id = _old_binding(db, kr2, kind="sql", env="NORTHLINE_SOURCE_BILLING_URL", query="SELECT 1")
-    _reminder_off(db)
+    reminder_off(db)
     said = answer_text(answer(slack, "/okr", f"sync KR-{kr}"))
     assert "Could not sync" in said and "an http connection for metrics.example.com" in said
     assert (

@@ -307,11 +307,15 @@ def test_ask_sends_the_weekly_reminder_dm(steps, emulator, db):
     assert post.args["blocks"][0]["text"]["text"] == "Weekly check-in"
     assert ref in post.args["text"]
     buttons = [e for b in post.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    # The same rows as the Monday reminder: check in from the message, or open the full form.
+    # The same rows as the Monday reminder: check in from the message, open the full form, or
+    # put it off.
     assert [b["action_id"] for b in buttons] == [
         Action.REMINDER_SAME.value,
         Action.REMINDER_NOTE.value,
         Action.OPEN_CHECKIN.value,
+        Action.REMINDER_LATER.value,
+        Action.REMINDER_TOMORROW.value,
+        Action.REMINDER_SKIP.value,
     ]
 
 
