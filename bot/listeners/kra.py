@@ -141,14 +141,19 @@ def _review(call: Invocation) -> None:
 
 
 ROUTER = Router("/kra", "*`/kra` — your Key Result Areas and the KPIs that measure them*")
-ROUTER.add("add", _add, "• `/kra add [title]` — declare a KRA (opens a form)", "new")
+ROUTER.add("add", _add, "• `/kra add [title]` — declare a KRA (opens a form)", "new", weekly=True)
 ROUTER.add(
-    "list", _list, "• `/kra list [@person | #channel | all]` — KRAs with their KPIs (default: yours)", "ls"
+    "list",
+    _list,
+    "• `/kra list [@person | #channel | all]` — KRAs with their KPIs (default: yours)",
+    "ls",
+    weekly=True,
 )
-ROUTER.add("show", _show, "• `/kra show KRA-3` — one KRA: KPIs, their history, its objectives")
+ROUTER.add("show", _show, "• `/kra show KRA-3` — one KRA: KPIs, their history, its objectives", weekly=True)
 ROUTER.add("edit", _edit, "• `/kra edit KRA-3` · `/kra archive KRA-3`")
 ROUTER.add("archive", _archive)
-ROUTER.add("kpi", _kpi, "• `/kra kpi KPI-7 42 [note]` — log a KPI measurement")
+ROUTER.add("kpi", _kpi, "• `/kra kpi KPI-7 42 [note]` — log a KPI measurement", weekly=True)
+ROUTER.buttons.append(("New KRA", Action.HOME_NEW_KRA))
 ROUTER.add(
     "review", _review, "• `/kra review` — the quarterly review: keep, change or retire each of your KRAs"
 )

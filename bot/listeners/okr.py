@@ -214,23 +214,33 @@ def _one_reference(rest: str, verb: str) -> str:
 
 
 ROUTER = Router("/okr", "*`/okr` — objectives, key results and weekly check-ins*")
-ROUTER.add("new", _new, "• `/okr new` — set an objective with up to 5 key results (opens a form)", "add")
+ROUTER.add(
+    "new", _new, "• `/okr new` — set an objective with up to 5 key results (opens a form)", "add", weekly=True
+)
 ROUTER.add(
     "list",
     _list,
     "• `/okr list [mine | @person | #channel | all] [2026-Q4]` — objectives with progress and pace "
     "(default: this channel's, else yours)",
     "ls",
+    weekly=True,
 )
 ROUTER.add(
     "show",
     _show,
     "• `/okr show OBJ-3` — one objective: where it fits, its key results, their check-ins and trend",
+    weekly=True,
 )
 ROUTER.add(
-    "checkin", _checkin, "• `/okr checkin` — check in on all your key results (opens a form)", "check-in"
+    "checkin",
+    _checkin,
+    "• `/okr checkin` — check in on all your key results (opens a form)",
+    "check-in",
+    weekly=True,
 )
 ROUTER.lines.append("• `/okr checkin KR-7 42 [on-track | at-risk | off-track] [note]` — a one-line check-in")
+ROUTER.weekly.append(ROUTER.lines[-1])
+ROUTER.buttons += [("Check in", Action.HOME_CHECKIN), ("New objective", Action.HOME_NEW_OBJECTIVE)]
 ROUTER.add(
     "edit", _edit, "• `/okr edit OBJ-3` · `/okr close OBJ-3` (score each key result) · `/okr archive OBJ-3`"
 )
@@ -239,9 +249,12 @@ ROUTER.add("archive", _archive)
 Handler = Callable[[Invocation], None]
 
 
-def add_subcommand(name: str, handler: Handler, usage_line: str | None = None, *aliases: str) -> None:
-    """`/okr NAME …` calls `handler` (with an Invocation, after ack()); `usage_line` joins `/okr help`."""
-    ROUTER.add(name, handler, usage_line, *aliases)
+def add_subcommand(
+    name: str, handler: Handler, usage_line: str | None = None, *aliases: str, admin: bool = False
+) -> None:
+    """`/okr NAME …` calls `handler` (with an Invocation, after ack()); `usage_line` joins
+    `/okr help all` (for admins only when `admin`)."""
+    ROUTER.add(name, handler, usage_line, *aliases, admin=admin)
 
 
 # --- modals ----------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ MALLORY_OTHER = "U0MALLORY"
 # --- usage and bad text -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["", "help", "frobnicate", "🚀🚀🚀", "x" * 10_000, "LIST-ALL now"])
+@pytest.mark.parametrize("text", ["", "help", "frobnicate", "🚀🚀🚀", "x" * 10_000])
 def test_any_text_gets_a_clear_ephemeral_answer(slack, db, text):
     payload = answer(slack, "/kra", text, user_id=ALICE)
     assert payload["response_type"] == "ephemeral"
