@@ -16,6 +16,7 @@ class Callback(StrEnum):
     SPRINT_END = "sprint_end"
     SOURCE = "source"
     SETTINGS = "workspace_settings"
+    KPI_LOG = "kpi_log"  # *Log a value*: one measurement of one of the person's KPIs
 
 
 class Step(StrEnum):
@@ -40,6 +41,8 @@ class Action(StrEnum):
     HOME_NEW_OBJECTIVE = "home_new_objective"
     HOME_CHECKIN = "home_checkin"
     OPEN_CHECKIN = "open_checkin"
+    LOG_KPI = "log_kpi"  # *Log a value*: opens the KPI form (Home, help, `/kra list`)
+    KPI_LOG_PICK = "kpi_log_pick"  # the form's KPI picker: a new pick prefills its last value
     # The weekly reminder DM, per key result (its block_id says which; buttons carry its id)
     REMINDER_SAME = "reminder_same"  # *No change*
     REMINDER_VALUE = "reminder_value"  # a value typed in the message (dispatch_action)
@@ -65,6 +68,10 @@ class Block(StrEnum):
     KRA_OWNER = "kra_owner"
     KRA_ROLE = "kra_role"
     KRA_CHANNEL = "kra_channel"
+    # Log a value modal
+    KPI_LOG_KPI = "kpi_log_kpi"
+    KPI_LOG_VALUE = "kpi_log_value"
+    KPI_LOG_NOTE = "kpi_log_note"
     # KPI rows are numbered: kpi_1_name, kpi_1_unit, kpi_1_target, kpi_1_direction
     KPI_NAME = "kpi_{n}_name"
     KPI_UNIT = "kpi_{n}_unit"

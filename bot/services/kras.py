@@ -190,6 +190,14 @@ def active_kras_of(session: Session, workspace: Workspace, owner_id: str) -> rep
     return repo.list_kras(session, workspace.id, owner_id=owner_id, limit=500)
 
 
+def loggable_kpis(session: Session, workspace: Workspace, owner_id: str) -> list[tuple[Kpi, Kra]]:
+    """The active KPIs of the person's active KRAs, in the order `/kra list` shows them: what the
+    Log a value form offers (log_measurement checks the right again on submit)."""
+    page = active_kras_of(session, workspace, owner_id)
+    ordered = sorted(page.kras, key=lambda kra: kra.number)
+    return [(kpi, kra) for kra in ordered for kpi in page.kpis.get(kra.id, [])]
+
+
 def record_review(
     session: Session, workspace: Workspace, actor_id: str, items: list[ReviewItem]
 ) -> list[tuple[Kra, ReviewItem]]:

@@ -11,8 +11,9 @@ from bot.domain.enums import Direction, ReviewDecision
 from bot.domain.limits import DESCRIPTION_MAX, MAX_KPIS, NOTE_MAX, ROLE_MAX, TITLE_MAX, UNIT_MAX
 from bot.domain.numbers import format_number
 from bot.domain.references import RefKind, format_ref
+from bot.domain.slack_text import truncate
 from bot.domain.stability import CHURN_NOTE, NEXT_YEAR_TEST
-from bot.ids import Block, Callback
+from bot.ids import Action, Block, Callback
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
     VIEW_BLOCKS,
@@ -259,3 +260,51 @@ def review_recorded(done: Sequence[tuple[Kra, object]]) -> str:
     if changes:
         text += "\nNext: `/kra edit " + changes[0] + "` to make the change."
     return text
+
+
+def _kpi_choice(kpi: Kpi) -> str:
+    last = format_number(kpi.latest_value, kpi.unit) if kpi.latest_value is not None else "no value yet"
+    return f"{kpi_ref(kpi)} {kpi.name} (last: {last})"
+
+
+def kpi_log_modal(kpis: Sequence[tuple[Kpi, Kra]], selected: int | None = None) -> dict:
+    """*Log a value*: a picker of the person's KPIs (each with its last value), the value (the
+    picked KPI's last one prefilled, its unit in the label) and a note. Picking another KPI sends
+    an action (dispatch_action) and the view is redrawn for it."""
+    chosen = next((kpi for kpi, _ in kpis if kpi.number == selected), None)
+    options = [
+        {"text": {"type": "plain_text", "text": truncate(_kpi_choice(kpi), 75)}, "value": str(kpi.number)}
+        for kpi, _ in kpis[:100]
+    ]
+    picker: dict = {
+        "type": "static_select",
+        "action_id": Action.KPI_LOG_PICK,
+        "options": options,
+        "placeholder": {"type": "plain_text", "text": "Choose a KPI"},
+    }
+    if chosen is not None:
+        picker["initial_option"] = next(o for o in options if o["value"] == str(chosen.number))
+    pick_block = {
+        "type": "input",
+        "block_id": Block.KPI_LOG_KPI,
+        "label": {"type": "plain_text", "text": "KPI"},
+        "element": picker,
+        "dispatch_action": True,
+    }
+    if chosen is None:
+        value = text_input(Block.KPI_LOG_VALUE, "Value", max_length=40, placeholder="42")
+    else:
+        unit = f" ({chosen.unit})" if chosen.unit.strip() else ""
+        value = text_input(
+            f"{Block.KPI_LOG_VALUE}_{chosen.number}",
+            f"Value{unit}"[:2000],
+            initial=format_number(chosen.latest_value) if chosen.latest_value is not None else None,
+            max_length=40,
+            hint=f"Target {format_number(chosen.target, chosen.unit)}",
+        )
+    note = text_input(Block.KPI_LOG_NOTE, "Note", multiline=True, optional=True, max_length=NOTE_MAX)
+    return modal(Callback.KPI_LOG, "Log a value", [pick_block, value, note], submit="Log")
+
+
+def no_kpis_to_log() -> str:
+    return "You have no active KPIs to log a value for. Declare a KRA with its KPIs with `/kra add`."

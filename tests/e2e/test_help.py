@@ -81,5 +81,5 @@ def test_an_unknown_word_with_no_close_match_gets_the_short_list(slack, emulator
     body = answer_text(payload)
     assert "I don't know `/kra" in body and "<!channel>" not in body
     assert "`/kra kpi KPI-7 42 [note]`" in payload["text"] and "/kra review" not in payload["text"]
-    assert _buttons(payload) == [("New KRA", "home_new_kra")]
+    assert _buttons(payload) == [("Log a value", "log_kpi"), ("New KRA", "home_new_kra")]
     assert emulator.violations == []
