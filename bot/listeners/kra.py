@@ -64,7 +64,7 @@ def _list(call: Invocation) -> None:
         raise Usage("`/kra list` takes nothing, `@person`, `#channel` or `all`, e.g. `/kra list all`.")
     with unit_of_work(call.db, who) as (session, workspace):
         page = kras.list_page(session, workspace, owner_id=owner_id, channel_id=channel_id)
-        answer = ui.kra_list(title, page.kras, page.kpis, page.total)
+        answer = ui.kra_list(title, page.kras, page.kpis, page.total, reader_id=who.user_id)
     call.respond(**answer)
 
 

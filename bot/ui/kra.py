@@ -17,7 +17,9 @@ from bot.ids import Action, Block, Callback
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
     VIEW_BLOCKS,
+    actions,
     amount,
+    button,
     context,
     divider,
     ephemeral,
@@ -185,9 +187,13 @@ def kra_summary(kra: Kra, kpis: Sequence[Kpi]) -> str:
     return "\n".join(lines)
 
 
-def kra_list(title: str, kras: Sequence[Kra], kpis: dict[int, list[Kpi]], total: int) -> dict:
+def kra_list(
+    title: str, kras: Sequence[Kra], kpis: dict[int, list[Kpi]], total: int, reader_id: str | None = None
+) -> dict:
+    """`/kra list`; with a *Log a value* button when the reader owns a KPI in it."""
     if not kras:
         return ephemeral(f"{title}: no active KRAs yet. Declare one with `/kra add`.")
+    loggable = reader_id is not None and any(kra.owner_id == reader_id and kpis.get(kra.id) for kra in kras)
     blocks = [header(plain_user_text(title, 150))] + [
         section(kra_summary(kra, kpis.get(kra.id, []))) for kra in kras
     ]
@@ -196,7 +202,10 @@ def kra_list(title: str, kras: Sequence[Kra], kpis: dict[int, list[Kpi]], total:
         blocks.append(
             context(f"…and {more} more not shown. Narrow it with `/kra list @person` or see App Home.")
         )
-    blocks = fit(blocks, MESSAGE_BLOCKS, "…and {count} more not shown. Narrow it with `/kra list @person`.")
+    limit = MESSAGE_BLOCKS - 1 if loggable else MESSAGE_BLOCKS
+    blocks = fit(blocks, limit, "…and {count} more not shown. Narrow it with `/kra list @person`.")
+    if loggable:
+        blocks.append(actions(button("Log a value", Action.LOG_KPI)))
     fallback = f"{title}: " + "; ".join(f"{kra_ref(k)} {user_text(k.title, 100)}" for k in kras[:20])
     return ephemeral(fallback, blocks)
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from bot.ids import Action, Block, Callback
 from storage.models import KpiMeasurement
-from tests.conftest import ALICE, TEAM
-from tests.factories import answer, count, create_kra, opened_view
+from tests.conftest import ALICE, BOB, TEAM
+from tests.factories import answer, count, create_kra, opened_view, published
 
 TWO_KPIS = (("NPS", "50", ""), ("Churn", "2", "%"))
 
@@ -106,4 +106,37 @@ def test_the_help_button_opens_the_form(slack, emulator):
     slack.action(Action.LOG_KPI, message=payload, user_id=ALICE, team_id=TEAM, ephemeral=True)
     view = opened_view(emulator, Callback.KPI_LOG, count=before + 1)
     assert view["title"]["text"] == "Log a value"
+    assert emulator.violations == []
+
+
+def _log_buttons(blocks: list[dict]) -> int:
+    return sum(
+        1
+        for block in blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == Action.LOG_KPI
+    )
+
+
+def test_home_offers_log_a_value_once_there_is_a_kpi(slack, emulator):
+    assert _log_buttons(published(slack, emulator)["blocks"]) == 0
+    create_kra(slack, emulator)
+    home = published(slack, emulator)
+    assert _log_buttons(home["blocks"]) == 1
+    before = len(emulator.calls_to("views.open", ok=True))
+    slack.action(Action.LOG_KPI, view=home, user_id=ALICE, team_id=TEAM)
+    assert opened_view(emulator, Callback.KPI_LOG, count=before + 1)["title"]["text"] == "Log a value"
+    assert emulator.violations == []
+
+
+def test_kra_list_offers_log_a_value_to_the_kpi_owner_only(slack, emulator):
+    create_kra(slack, emulator)
+    mine = answer(slack, "/kra", "list", user_id=ALICE)
+    assert _log_buttons(mine["blocks"]) == 1
+    theirs = answer(slack, "/kra", "list all", user_id=BOB)
+    assert _log_buttons(theirs["blocks"]) == 0
+    before = len(emulator.calls_to("views.open", ok=True))
+    slack.action(Action.LOG_KPI, message=mine, user_id=ALICE, team_id=TEAM, ephemeral=True)
+    assert opened_view(emulator, Callback.KPI_LOG, count=before + 1)["callback_id"] == Callback.KPI_LOG
     assert emulator.violations == []
