@@ -52,6 +52,10 @@ class Action(StrEnum):
     # `/okr show`: follow or stop following the objective shown (the button's value is its OBJ-n)
     FOLLOW_OBJECTIVE = "follow_objective"
     UNFOLLOW_OBJECTIVE = "unfollow_objective"
+    # `/okr show`'s actions (the button's value is its OBJ-n; rights and state checked on click)
+    EDIT_OBJECTIVE = "edit_objective"
+    CLOSE_OBJECTIVE = "close_objective"
+    SHARE_OBJECTIVE = "share_objective"  # post the card into the channel the command ran in
     REVIEW_SPRINT = "review_sprint"
     # The first week's guide on App Home (its own ids: a view's action_ids are unique)
     GUIDE_NEW_KRA = "guide_new_kra"

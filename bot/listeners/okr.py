@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import outbound
@@ -50,6 +50,9 @@ def register(app: App) -> None:
     app.action(Action.HOME_CHECKIN)(open_checkin_from_button)
     app.action(Action.OPEN_CHECKIN)(open_checkin_from_button)
     app.action(Action.HOME_NEW_OBJECTIVE)(open_new_from_home)
+    app.action(Action.EDIT_OBJECTIVE)(edit_from_button)
+    app.action(Action.CLOSE_OBJECTIVE)(close_from_button)
+    app.action(Action.SHARE_OBJECTIVE)(share_from_button)
 
 
 # --- subcommands ----------------------------------------------------------------------------------
@@ -131,7 +134,13 @@ def _show(call: Invocation) -> None:
     with unit_of_work(call.db, who) as (session, workspace):
         objective = okrs.find_objective(session, workspace, _one_reference(call.rest, "show"))
         following = follows.is_following(session, workspace, who.user_id, objective)
-        answer = ui.objective_detail(okrs.objective_detail(session, workspace, objective), tz, following)
+        answer = ui.objective_detail(
+            okrs.objective_detail(session, workspace, objective),
+            tz,
+            following,
+            may_change=okrs.may_change(session, workspace, who.user_id, objective),
+            shareable=call.channel_id[:1] in ("C", "G"),
+        )
     call.respond(**answer)
 
 
@@ -161,9 +170,12 @@ NOTHING_TO_CHECK_IN = (
 
 
 def _edit(call: Invocation) -> None:
-    who = call.who
-    with unit_of_work(call.db, who) as (session, workspace):
-        reference = _one_reference(call.rest, "edit")
+    open_edit(call.client, call.db, call.who, call.trigger_id, _one_reference(call.rest, "edit"))
+
+
+def open_edit(client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str) -> None:
+    """The edit form of one objective (`/okr edit`, or *Edit* under `/okr show`)."""
+    with unit_of_work(db, who) as (session, workspace):
         objective, key_results = okrs.objective_to_change(session, workspace, who.user_id, reference)
         if not okrs.is_active(objective):
             raise Invalid(
@@ -176,20 +188,23 @@ def _edit(call: Invocation) -> None:
             key_results=key_results,
             private_metadata=json.dumps({"obj": objective.number}),
         )
-    call.client.views_open(trigger_id=call.trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=view)
 
 
 def _close(call: Invocation) -> None:
-    who = call.who
-    with unit_of_work(call.db, who) as (session, workspace):
-        reference = _one_reference(call.rest, "close")
+    open_close(call.client, call.db, call.who, call.trigger_id, _one_reference(call.rest, "close"))
+
+
+def open_close(client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str) -> None:
+    """The close form of one objective (`/okr close`, or *Close* under `/okr show`)."""
+    with unit_of_work(db, who) as (session, workspace):
         objective, key_results = okrs.objective_to_change(session, workspace, who.user_id, reference)
         if not okrs.is_active(objective):
             raise Invalid(f"{ui.obj_ref(objective)} is already {objective.status.value}.")
         status = assessment.assess(objective, key_results, workspace)
         proposed = {s.key_result.id: assessment.proposed_score(s) for s in status.key_results}
         view = ui.close_modal(status, proposed, json.dumps({"obj": objective.number}))
-    call.client.views_open(trigger_id=call.trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=view)
 
 
 def _archive(call: Invocation) -> None:
@@ -385,6 +400,62 @@ def open_checkin_from_button(
     refresh_member(db, client, who)  # a button has no router to do it
     if not open_checkin_modal(client, db, who, body["trigger_id"]):
         outbound.dm(client, who.user_id, NOTHING_TO_CHECK_IN)
+
+
+def edit_from_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    """*Edit* under `/okr show`: rights and state are checked again, as for `/okr edit`."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)  # a button has no router to do it
+    open_edit(client, db, who, body["trigger_id"], action.get("value") or "")
+
+
+def close_from_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    """*Close* under `/okr show`: rights and state are checked again, as for `/okr close`."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)
+    open_close(client, db, who, body["trigger_id"], action.get("value") or "")
+
+
+def share_from_button(
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    db: Database,
+) -> None:
+    """*Share to channel* under `/okr show`: the card as it is now, posted where the command ran,
+    by someone who may change the objective."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)
+    channel_id = (body.get("channel") or {}).get("id") or ""
+    tz = reader_zone(db, who)
+    with unit_of_work(db, who) as (session, workspace):
+        objective, _ = okrs.objective_to_change(session, workspace, who.user_id, action.get("value") or "")
+        if objective.status.value == "archived":
+            raise Invalid(f"{ui.obj_ref(objective)} is archived; it is no longer shared.")
+        card = ui.objective_detail(
+            okrs.objective_detail(session, workspace, objective), tz, shared_by=who.user_id
+        )
+        ref = ui.obj_ref(objective)
+    if channel_id[:1] in ("C", "G") and outbound.post(client, channel_id, card["text"], card["blocks"]):
+        outbound.answer(respond, replace_original=False, **ephemeral(f"Shared `{ref}` in <#{channel_id}>."))
+    else:
+        outbound.answer(
+            respond,
+            replace_original=False,
+            **ephemeral(
+                f"I couldn't post in this channel. Invite me with `/invite @Northline`, then share `{ref}` again."
+            ),
+        )
 
 
 def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
