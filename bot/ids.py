@@ -41,6 +41,7 @@ class Action(StrEnum):
     HOME_NEW_OBJECTIVE = "home_new_objective"
     HOME_CHECKIN = "home_checkin"
     OPEN_CHECKIN = "open_checkin"
+    EDIT_KRA = "edit_kra"  # *Edit* under `/kra show` (value: KRA-n; rights checked on click)
     LOG_KPI = "log_kpi"  # *Log a value*: opens the KPI form (Home, help, `/kra list`)
     KPI_LOG_PICK = "kpi_log_pick"  # the form's KPI picker: a new pick prefills its last value
     # The weekly reminder DM, per key result (its block_id says which; buttons carry its id)

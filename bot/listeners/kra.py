@@ -40,6 +40,7 @@ def register(app: App) -> None:
     app.action(Action.HOME_NEW_KRA)(open_new_from_home)
     app.view(Callback.KPI_LOG)(submit_kpi_log)
     app.action(Action.LOG_KPI)(open_kpi_log_from_button)
+    app.action(Action.EDIT_KRA)(edit_from_button)
     app.action(Action.KPI_LOG_PICK)(repick_kpi)
 
 
@@ -73,7 +74,16 @@ def _show(call: Invocation) -> None:
     tz = reader_zone(call.db, who)
     with unit_of_work(call.db, who) as (session, workspace):
         d = kras.kra_detail(session, workspace, _one_reference(call.rest, "show"))
-        answer = ui.kra_detail(d.kra, d.kpis, d.measurements, d.objectives, d.last_review, tz)
+        answer = ui.kra_detail(
+            d.kra,
+            d.kpis,
+            d.measurements,
+            d.objectives,
+            d.last_review,
+            tz,
+            may_log=d.kra.owner_id == who.user_id,
+            may_edit=kras.may_edit(session, workspace, who.user_id, d.kra),
+        )
     call.respond(**answer)
 
 
@@ -247,14 +257,26 @@ def submit_kpi_log(ack: Ack, view: dict, client: WebClient, context: BoltContext
 
 
 def open_kpi_log_from_button(
-    ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
 ) -> None:
-    """*Log a value* on Home, in help or under `/kra list`."""
+    """*Log a value* on Home, in help, under `/kra list` or `/kra show` (its value: a KPI-n to pick)."""
     ack()
     who = caller(context)
     refresh_member(db, client, who)  # a button has no router to do it
-    if not open_kpi_log_modal(client, db, who, body["trigger_id"]):
+    value = action.get("value") or ""
+    selected = parse_ref(value, RefKind.KPI) if _is_kpi_ref(value) else None
+    if not open_kpi_log_modal(client, db, who, body["trigger_id"], selected):
         outbound.dm(client, who.user_id, ui.no_kpis_to_log())
+
+
+def edit_from_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    """*Edit* under `/kra show`: rights and state checked again, as for `/kra edit`."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)
+    open_edit(client, db, who, body["trigger_id"], action.get("value") or "")
 
 
 def repick_kpi(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:

@@ -217,8 +217,12 @@ def kra_detail(
     objectives: Sequence[Objective],
     review: KraReview | None,
     tz: ZoneInfo = UTC,
+    *,
+    may_log: bool = False,
+    may_edit: bool = False,
 ) -> dict:
-    """`/kra show`; `tz` is the reader's, for the dates they read."""
+    """`/kra show`; `tz` is the reader's, for the dates they read. `may_log`: a *Log a value*
+    button (the form opens on its first KPI); `may_edit`: an *Edit* button."""
     status = "" if kra.status.value == "active" else f" _({kra.status.value})_"
     blocks = [
         header(f"{kra_ref(kra)} {plain_user_text(kra.title, 140)}"),
@@ -244,7 +248,12 @@ def kra_detail(
         else "Not reviewed yet"
     )
     if kra.status.value == "active":
-        blocks.append(context(f"{reviewed} · `/kra edit {kra_ref(kra)}` · `/kra kpi KPI-n VALUE`"))
+        blocks.append(context(reviewed))
+        buttons = [button("Log a value", Action.LOG_KPI, kpi_ref(kpis[0]))] if may_log and kpis else []
+        if may_edit:
+            buttons.append(button("Edit", Action.EDIT_KRA, kra_ref(kra)))
+        if buttons:
+            blocks.append(actions(*buttons))
     else:
         # Editing and logging are refused on an archived KRA: offer only what still works.
         blocks.append(

@@ -140,3 +140,39 @@ def test_kra_list_offers_log_a_value_to_the_kpi_owner_only(slack, emulator):
     slack.action(Action.LOG_KPI, message=mine, user_id=ALICE, team_id=TEAM, ephemeral=True)
     assert opened_view(emulator, Callback.KPI_LOG, count=before + 1)["callback_id"] == Callback.KPI_LOG
     assert emulator.violations == []
+
+
+def test_kra_show_carries_log_a_value_and_edit_for_its_owner(slack, emulator):
+    create_kra(slack, emulator, kpis=TWO_KPIS)
+    mine = answer(slack, "/kra", "show KRA-1", user_id=ALICE)
+    buttons = [
+        (e["text"]["text"], e["action_id"], e["value"])
+        for b in mine["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert buttons == [("Log a value", "log_kpi", "KPI-1"), ("Edit", "edit_kra", "KRA-1")]
+    assert "`/kra edit KRA-1`" not in str(mine["blocks"])
+    theirs = answer(slack, "/kra", "show KRA-1", user_id=BOB)
+    assert not any(b["type"] == "actions" for b in theirs["blocks"])
+    before = len(emulator.calls_to("views.open", ok=True))
+    slack.action(Action.EDIT_KRA, message=mine, user_id=ALICE, team_id=TEAM, ephemeral=True)
+    assert opened_view(emulator, Callback.KRA_EDIT, count=before + 1)["private_metadata"] == '{"kra": 1}'
+    slack.action(Action.LOG_KPI, message=mine, user_id=ALICE, team_id=TEAM, ephemeral=True)
+    view = opened_view(emulator, Callback.KPI_LOG, count=before + 2)
+    assert _block(view, Block.KPI_LOG_KPI)["element"]["initial_option"]["value"] == "1"
+    assert emulator.violations == []
+
+
+def test_an_old_edit_button_is_refused_once_the_kra_is_archived(slack, emulator):
+    create_kra(slack, emulator)
+    mine = answer(slack, "/kra", "show KRA-1", user_id=ALICE)
+    answer(slack, "/kra", "archive KRA-1", user_id=ALICE)
+    before = len(emulator.calls_to("views.open"))
+    slack.action(Action.EDIT_KRA, message=mine, user_id=ALICE, team_id=TEAM, ephemeral=True)
+    slack.settle()
+    assert len(emulator.calls_to("views.open")) == before
+    told = [c.args.get("text", "") for c in emulator.calls_to("chat.postEphemeral")] + [
+        c.args.get("text", "") for c in emulator.calls_to("response_url")
+    ]
+    assert any("KRA-1 is archived" in t for t in told), told
