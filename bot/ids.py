@@ -54,6 +54,7 @@ class Action(StrEnum):
     FOLLOW_OBJECTIVE = "follow_objective"
     UNFOLLOW_OBJECTIVE = "unfollow_objective"
     # `/okr show`'s actions (the button's value is its OBJ-n; rights and state checked on click)
+    SHOW_OBJECTIVE = "show_objective"  # *Show* beside each objective of `/okr list`
     EDIT_OBJECTIVE = "edit_objective"
     CLOSE_OBJECTIVE = "close_objective"
     SHARE_OBJECTIVE = "share_objective"  # post the card into the channel the command ran in

@@ -50,6 +50,7 @@ def register(app: App) -> None:
     app.action(Action.HOME_CHECKIN)(open_checkin_from_button)
     app.action(Action.OPEN_CHECKIN)(open_checkin_from_button)
     app.action(Action.HOME_NEW_OBJECTIVE)(open_new_from_home)
+    app.action(Action.SHOW_OBJECTIVE)(show_from_button)
     app.action(Action.EDIT_OBJECTIVE)(edit_from_button)
     app.action(Action.CLOSE_OBJECTIVE)(close_from_button)
     app.action(Action.SHARE_OBJECTIVE)(share_from_button)
@@ -129,19 +130,40 @@ def _list_filters(session, workspace, who: Caller, command: dict, target: str) -
 
 
 def _show(call: Invocation) -> None:
-    who = call.who
-    tz = reader_zone(call.db, who)
-    with unit_of_work(call.db, who) as (session, workspace):
-        objective = okrs.find_objective(session, workspace, _one_reference(call.rest, "show"))
+    call.respond(**show_answer(call.db, call.who, _one_reference(call.rest, "show"), call.channel_id))
+
+
+def show_answer(db: Database, who: Caller, reference: str, channel_id: str) -> dict:
+    """One objective with the actions the reader may take (`/okr show`, or *Show* on a list)."""
+    tz = reader_zone(db, who)
+    with unit_of_work(db, who) as (session, workspace):
+        objective = okrs.find_objective(session, workspace, reference)
         following = follows.is_following(session, workspace, who.user_id, objective)
-        answer = ui.objective_detail(
+        return ui.objective_detail(
             okrs.objective_detail(session, workspace, objective),
             tz,
             following,
             may_change=okrs.may_change(session, workspace, who.user_id, objective),
-            shareable=call.channel_id[:1] in ("C", "G"),
+            shareable=channel_id[:1] in ("C", "G"),
         )
-    call.respond(**answer)
+
+
+def show_from_button(
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    db: Database,
+) -> None:
+    """*Show* beside an objective of `/okr list`: its card, as `/okr show` answers, below the list."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)  # a button has no router to do it
+    channel_id = (body.get("channel") or {}).get("id") or ""
+    answer = show_answer(db, who, action.get("value") or "", channel_id)
+    outbound.answer(respond, replace_original=False, **answer)
 
 
 def _checkin(call: Invocation) -> None:

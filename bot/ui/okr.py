@@ -140,7 +140,10 @@ def objective_list(title: str, result: ObjectiveList, *, cycle: str | None, comm
     blocks: list[dict] = [header(plain_user_text(title, 150))]  # a header is plain text: names, not <#C…>
     if cycle:
         blocks.append(context(f"{cycle} · {percent(result.expected)}% of the cycle has passed"))
-    blocks += [section(objective_summary(s)) for s in result.statuses]
+    blocks += [
+        section(objective_summary(s), accessory=button("Show", Action.SHOW_OBJECTIVE, obj_ref(s.objective)))
+        for s in result.statuses
+    ]
     more = result.total - len(result.statuses)
     pointer = f"Narrow it with `{command} @person` or `{command} #channel`, or see your own on App Home."
     if more > 0:
