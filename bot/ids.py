@@ -17,6 +17,7 @@ class Callback(StrEnum):
     SOURCE = "source"
     SETTINGS = "workspace_settings"
     MY_REMINDERS = "my_reminders"  # App Home's *Change* beside one's own reminders
+    KPI_LOG = "kpi_log"  # *Log a value*: one measurement of one of the person's KPIs
 
 
 class Step(StrEnum):
@@ -42,6 +43,9 @@ class Action(StrEnum):
     HOME_NEW_OBJECTIVE = "home_new_objective"
     HOME_CHECKIN = "home_checkin"
     OPEN_CHECKIN = "open_checkin"
+    EDIT_KRA = "edit_kra"  # *Edit* under `/kra show` (value: KRA-n; rights checked on click)
+    LOG_KPI = "log_kpi"  # *Log a value*: opens the KPI form (Home, help, `/kra list`)
+    KPI_LOG_PICK = "kpi_log_pick"  # the form's KPI picker: a new pick prefills its last value
     # The weekly reminder DM, per key result (its block_id says which; buttons carry its id)
     REMINDER_SAME = "reminder_same"  # *No change*
     REMINDER_VALUE = "reminder_value"  # a value typed in the message (dispatch_action)
@@ -55,6 +59,11 @@ class Action(StrEnum):
     # `/okr show`: follow or stop following the objective shown (the button's value is its OBJ-n)
     FOLLOW_OBJECTIVE = "follow_objective"
     UNFOLLOW_OBJECTIVE = "unfollow_objective"
+    # `/okr show`'s actions (the button's value is its OBJ-n; rights and state checked on click)
+    SHOW_OBJECTIVE = "show_objective"  # *Show* beside each objective of `/okr list`
+    EDIT_OBJECTIVE = "edit_objective"
+    CLOSE_OBJECTIVE = "close_objective"
+    SHARE_OBJECTIVE = "share_objective"  # post the card into the channel the command ran in
     REVIEW_SPRINT = "review_sprint"
     # The first week's guide on App Home (its own ids: a view's action_ids are unique)
     GUIDE_NEW_KRA = "guide_new_kra"
@@ -71,6 +80,10 @@ class Block(StrEnum):
     KRA_OWNER = "kra_owner"
     KRA_ROLE = "kra_role"
     KRA_CHANNEL = "kra_channel"
+    # Log a value modal
+    KPI_LOG_KPI = "kpi_log_kpi"
+    KPI_LOG_VALUE = "kpi_log_value"
+    KPI_LOG_NOTE = "kpi_log_note"
     # KPI rows are numbered: kpi_1_name, kpi_1_unit, kpi_1_target, kpi_1_direction
     KPI_NAME = "kpi_{n}_name"
     KPI_UNIT = "kpi_{n}_unit"

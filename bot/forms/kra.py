@@ -168,3 +168,36 @@ def parse_review(view: dict) -> list[ReviewItem]:
     if errors:
         raise Invalid("Some fields need another look.", fields=errors)
     return items
+
+
+class KpiEntry(BaseModel):
+    """The Log a value form: which KPI (its number), the value and a note."""
+
+    number: int
+    value: float
+    note: str = ""
+
+
+def parse_kpi_log(view: dict) -> KpiEntry:
+    values = flatten(view)
+    fields: dict[str, str] = {}
+    picked = text(values.get(Block.KPI_LOG_KPI))
+    if not picked.isdigit():
+        fields[Block.KPI_LOG_KPI] = "Pick a KPI."
+    # The value's block id names the KPI picked (kpi_log_value_7), so a new pick shows its own value.
+    value_block = next((b for b in values if b.startswith(Block.KPI_LOG_VALUE)), Block.KPI_LOG_VALUE)
+    raw = text(values.get(value_block))
+    number = 0.0
+    if not raw:
+        fields[value_block] = "Give a value, like 42 or 12.5%."
+    else:
+        try:
+            number = parse_number(raw)
+        except ValueError as error:
+            fields[value_block] = f"{str(error)[:1].upper()}{str(error)[1:]}."
+    note = text(values.get(Block.KPI_LOG_NOTE))
+    if len(note) > NOTE_MAX:
+        fields[Block.KPI_LOG_NOTE] = f"Keep the note under {NOTE_MAX:,} characters (it has {len(note):,})."
+    if fields:
+        raise Invalid("Some fields need another look.", fields=fields)
+    return KpiEntry(number=int(picked), value=number, note=note)

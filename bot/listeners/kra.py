@@ -18,10 +18,10 @@ from bot.domain.slack_text import (
     parse_user_mention,
 )
 from bot.errors import Invalid, Usage
-from bot.forms.kra import parse_kra, parse_review
+from bot.forms.kra import parse_kpi_log, parse_kra, parse_review
 from bot.ids import Action, Callback
 from bot.listeners import homes
-from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
+from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import kras, review_pack
 from bot.services.workspaces import now
@@ -38,6 +38,10 @@ def register(app: App) -> None:
     app.view(Callback.KRA_EDIT)(submit_edit)
     app.view(Callback.KRA_REVIEW)(submit_review)
     app.action(Action.HOME_NEW_KRA)(open_new_from_home)
+    app.view(Callback.KPI_LOG)(submit_kpi_log)
+    app.action(Action.LOG_KPI)(open_kpi_log_from_button)
+    app.action(Action.EDIT_KRA)(edit_from_button)
+    app.action(Action.KPI_LOG_PICK)(repick_kpi)
 
 
 def _add(call: Invocation) -> None:
@@ -61,7 +65,7 @@ def _list(call: Invocation) -> None:
         raise Usage("`/kra list` takes nothing, `@person`, `#channel` or `all`, e.g. `/kra list all`.")
     with unit_of_work(call.db, who) as (session, workspace):
         page = kras.list_page(session, workspace, owner_id=owner_id, channel_id=channel_id)
-        answer = ui.kra_list(title, page.kras, page.kpis, page.total)
+        answer = ui.kra_list(title, page.kras, page.kpis, page.total, reader_id=who.user_id)
     call.respond(**answer)
 
 
@@ -70,7 +74,16 @@ def _show(call: Invocation) -> None:
     tz = reader_zone(call.db, who)
     with unit_of_work(call.db, who) as (session, workspace):
         d = kras.kra_detail(session, workspace, _one_reference(call.rest, "show"))
-        answer = ui.kra_detail(d.kra, d.kpis, d.measurements, d.objectives, d.last_review, tz)
+        answer = ui.kra_detail(
+            d.kra,
+            d.kpis,
+            d.measurements,
+            d.objectives,
+            d.last_review,
+            tz,
+            may_log=d.kra.owner_id == who.user_id,
+            may_edit=kras.may_edit(session, workspace, who.user_id, d.kra),
+        )
     call.respond(**answer)
 
 
@@ -102,7 +115,13 @@ def _archive(call: Invocation) -> None:
 def _kpi(call: Invocation) -> None:
     parts = call.rest.split(maxsplit=2)
     if len(parts) < 2:
-        raise Usage("Log a KPI value like `/kra kpi KPI-7 42 [note]`.")
+        # No value: the form, with the named KPI (if any) picked.
+        selected = parse_ref(parts[0], RefKind.KPI) if parts and _is_kpi_ref(parts[0]) else None
+        if parts and selected is None:
+            raise Usage("Log a KPI value like `/kra kpi KPI-7 42 [note]`, or `/kra kpi` for the form.")
+        if not open_kpi_log_modal(call.client, call.db, call.who, call.trigger_id, selected):
+            call.respond(**ephemeral(ui.no_kpis_to_log()))
+        return
     try:
         value = parse_number(parts[1])
     except ValueError as error:
@@ -120,6 +139,28 @@ def _kpi(call: Invocation) -> None:
         answer = ephemeral(f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`.")
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, kra.owner_id)
+
+
+def _is_kpi_ref(word: str) -> bool:
+    try:
+        parse_ref(word, RefKind.KPI)
+    except ValueError:
+        return False
+    return True
+
+
+def open_kpi_log_modal(
+    client: WebClient, db: Database, who: Caller, trigger_id: str, selected: int | None = None
+) -> bool:
+    """The Log a value form; False (nothing opened) when the person has no active KPI."""
+    with unit_of_work(db, who) as (session, workspace):
+        kpis = kras.loggable_kpis(session, workspace, who.user_id)
+        if not kpis:
+            return False
+        numbers = [kpi.number for kpi, _ in kpis]
+        view = ui.kpi_log_modal(kpis, selected if selected in numbers else numbers[0])
+    client.views_open(trigger_id=trigger_id, view=view)
+    return True
 
 
 def _review(call: Invocation) -> None:
@@ -141,14 +182,19 @@ def _review(call: Invocation) -> None:
 
 
 ROUTER = Router("/kra", "*`/kra` — your Key Result Areas and the KPIs that measure them*")
-ROUTER.add("add", _add, "• `/kra add [title]` — declare a KRA (opens a form)", "new")
+ROUTER.add("add", _add, "• `/kra add [title]` — declare a KRA (opens a form)", "new", weekly=True)
 ROUTER.add(
-    "list", _list, "• `/kra list [@person | #channel | all]` — KRAs with their KPIs (default: yours)", "ls"
+    "list",
+    _list,
+    "• `/kra list [@person | #channel | all]` — KRAs with their KPIs (default: yours)",
+    "ls",
+    weekly=True,
 )
-ROUTER.add("show", _show, "• `/kra show KRA-3` — one KRA: KPIs, their history, its objectives")
+ROUTER.add("show", _show, "• `/kra show KRA-3` — one KRA: KPIs, their history, its objectives", weekly=True)
 ROUTER.add("edit", _edit, "• `/kra edit KRA-3` · `/kra archive KRA-3`")
 ROUTER.add("archive", _archive)
-ROUTER.add("kpi", _kpi, "• `/kra kpi KPI-7 42 [note]` — log a KPI measurement")
+ROUTER.add("kpi", _kpi, "• `/kra kpi KPI-7 42 [note]` — log a KPI measurement", weekly=True)
+ROUTER.buttons += [("Log a value", Action.LOG_KPI), ("New KRA", Action.HOME_NEW_KRA)]
 ROUTER.add(
     "review", _review, "• `/kra review` — the quarterly review: keep, change or retire each of your KRAs"
 )
@@ -193,6 +239,56 @@ def submit_review(ack: Ack, view: dict, client: WebClient, context: BoltContext,
     ack()
     outbound.dm(client, who.user_id, ui.review_recorded(done))
     homes.refresh(db, client, who, who.user_id)
+
+
+def submit_kpi_log(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    entry = parse_kpi_log(view)
+    who = caller(context)
+    # One view is submitted once; Slack may deliver that submission twice.
+    dedupe = f"view:{view['id']}:{view.get('hash', '')}" if view.get("id") else None
+    with unit_of_work(db, who) as (session, workspace):
+        kpi, kra = kras.log_measurement(
+            session, workspace, who.user_id, f"KPI-{entry.number}", entry.value, entry.note, dedupe_key=dedupe
+        )
+        message = f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`."
+    ack()
+    outbound.dm(client, who.user_id, message)
+    homes.refresh(db, client, who, who.user_id, kra.owner_id)
+
+
+def open_kpi_log_from_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    """*Log a value* on Home, in help, under `/kra list` or `/kra show` (its value: a KPI-n to pick)."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)  # a button has no router to do it
+    value = action.get("value") or ""
+    selected = parse_ref(value, RefKind.KPI) if _is_kpi_ref(value) else None
+    if not open_kpi_log_modal(client, db, who, body["trigger_id"], selected):
+        outbound.dm(client, who.user_id, ui.no_kpis_to_log())
+
+
+def edit_from_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    """*Edit* under `/kra show`: rights and state checked again, as for `/kra edit`."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)
+    open_edit(client, db, who, body["trigger_id"], action.get("value") or "")
+
+
+def repick_kpi(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    """Another KPI picked in the form: redraw it with that KPI's last value and unit."""
+    ack()
+    view = body.get("view") or {}
+    picked = ((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value", "")
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        kpis = kras.loggable_kpis(session, workspace, who.user_id)
+        redrawn = ui.kpi_log_modal(kpis, int(picked) if picked.isdigit() else None)
+    client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=redrawn)
 
 
 def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import outbound
@@ -50,6 +50,10 @@ def register(app: App) -> None:
     app.action(Action.HOME_CHECKIN)(open_checkin_from_button)
     app.action(Action.OPEN_CHECKIN)(open_checkin_from_button)
     app.action(Action.HOME_NEW_OBJECTIVE)(open_new_from_home)
+    app.action(Action.SHOW_OBJECTIVE)(show_from_button)
+    app.action(Action.EDIT_OBJECTIVE)(edit_from_button)
+    app.action(Action.CLOSE_OBJECTIVE)(close_from_button)
+    app.action(Action.SHARE_OBJECTIVE)(share_from_button)
 
 
 # --- subcommands ----------------------------------------------------------------------------------
@@ -126,13 +130,40 @@ def _list_filters(session, workspace, who: Caller, command: dict, target: str) -
 
 
 def _show(call: Invocation) -> None:
-    who = call.who
-    tz = reader_zone(call.db, who)
-    with unit_of_work(call.db, who) as (session, workspace):
-        objective = okrs.find_objective(session, workspace, _one_reference(call.rest, "show"))
+    call.respond(**show_answer(call.db, call.who, _one_reference(call.rest, "show"), call.channel_id))
+
+
+def show_answer(db: Database, who: Caller, reference: str, channel_id: str) -> dict:
+    """One objective with the actions the reader may take (`/okr show`, or *Show* on a list)."""
+    tz = reader_zone(db, who)
+    with unit_of_work(db, who) as (session, workspace):
+        objective = okrs.find_objective(session, workspace, reference)
         following = follows.is_following(session, workspace, who.user_id, objective)
-        answer = ui.objective_detail(okrs.objective_detail(session, workspace, objective), tz, following)
-    call.respond(**answer)
+        return ui.objective_detail(
+            okrs.objective_detail(session, workspace, objective),
+            tz,
+            following,
+            may_change=okrs.may_change(session, workspace, who.user_id, objective),
+            shareable=channel_id[:1] in ("C", "G"),
+        )
+
+
+def show_from_button(
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    db: Database,
+) -> None:
+    """*Show* beside an objective of `/okr list`: its card, as `/okr show` answers, below the list."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)  # a button has no router to do it
+    channel_id = (body.get("channel") or {}).get("id") or ""
+    answer = show_answer(db, who, action.get("value") or "", channel_id)
+    outbound.answer(respond, replace_original=False, **answer)
 
 
 def _checkin(call: Invocation) -> None:
@@ -161,9 +192,12 @@ NOTHING_TO_CHECK_IN = (
 
 
 def _edit(call: Invocation) -> None:
-    who = call.who
-    with unit_of_work(call.db, who) as (session, workspace):
-        reference = _one_reference(call.rest, "edit")
+    open_edit(call.client, call.db, call.who, call.trigger_id, _one_reference(call.rest, "edit"))
+
+
+def open_edit(client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str) -> None:
+    """The edit form of one objective (`/okr edit`, or *Edit* under `/okr show`)."""
+    with unit_of_work(db, who) as (session, workspace):
         objective, key_results = okrs.objective_to_change(session, workspace, who.user_id, reference)
         if not okrs.is_active(objective):
             raise Invalid(
@@ -176,20 +210,23 @@ def _edit(call: Invocation) -> None:
             key_results=key_results,
             private_metadata=json.dumps({"obj": objective.number}),
         )
-    call.client.views_open(trigger_id=call.trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=view)
 
 
 def _close(call: Invocation) -> None:
-    who = call.who
-    with unit_of_work(call.db, who) as (session, workspace):
-        reference = _one_reference(call.rest, "close")
+    open_close(call.client, call.db, call.who, call.trigger_id, _one_reference(call.rest, "close"))
+
+
+def open_close(client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str) -> None:
+    """The close form of one objective (`/okr close`, or *Close* under `/okr show`)."""
+    with unit_of_work(db, who) as (session, workspace):
         objective, key_results = okrs.objective_to_change(session, workspace, who.user_id, reference)
         if not okrs.is_active(objective):
             raise Invalid(f"{ui.obj_ref(objective)} is already {objective.status.value}.")
         status = assessment.assess(objective, key_results, workspace)
         proposed = {s.key_result.id: assessment.proposed_score(s) for s in status.key_results}
         view = ui.close_modal(status, proposed, json.dumps({"obj": objective.number}))
-    call.client.views_open(trigger_id=call.trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=view)
 
 
 def _archive(call: Invocation) -> None:
@@ -214,23 +251,33 @@ def _one_reference(rest: str, verb: str) -> str:
 
 
 ROUTER = Router("/okr", "*`/okr` — objectives, key results and weekly check-ins*")
-ROUTER.add("new", _new, "• `/okr new` — set an objective with up to 5 key results (opens a form)", "add")
+ROUTER.add(
+    "new", _new, "• `/okr new` — set an objective with up to 5 key results (opens a form)", "add", weekly=True
+)
 ROUTER.add(
     "list",
     _list,
     "• `/okr list [mine | @person | #channel | all] [2026-Q4]` — objectives with progress and pace "
     "(default: this channel's, else yours)",
     "ls",
+    weekly=True,
 )
 ROUTER.add(
     "show",
     _show,
     "• `/okr show OBJ-3` — one objective: where it fits, its key results, their check-ins and trend",
+    weekly=True,
 )
 ROUTER.add(
-    "checkin", _checkin, "• `/okr checkin` — check in on all your key results (opens a form)", "check-in"
+    "checkin",
+    _checkin,
+    "• `/okr checkin` — check in on all your key results (opens a form)",
+    "check-in",
+    weekly=True,
 )
 ROUTER.lines.append("• `/okr checkin KR-7 42 [on-track | at-risk | off-track] [note]` — a one-line check-in")
+ROUTER.weekly.append(ROUTER.lines[-1])
+ROUTER.buttons += [("Check in", Action.HOME_CHECKIN), ("New objective", Action.HOME_NEW_OBJECTIVE)]
 ROUTER.add(
     "edit", _edit, "• `/okr edit OBJ-3` · `/okr close OBJ-3` (score each key result) · `/okr archive OBJ-3`"
 )
@@ -239,9 +286,12 @@ ROUTER.add("archive", _archive)
 Handler = Callable[[Invocation], None]
 
 
-def add_subcommand(name: str, handler: Handler, usage_line: str | None = None, *aliases: str) -> None:
-    """`/okr NAME …` calls `handler` (with an Invocation, after ack()); `usage_line` joins `/okr help`."""
-    ROUTER.add(name, handler, usage_line, *aliases)
+def add_subcommand(
+    name: str, handler: Handler, usage_line: str | None = None, *aliases: str, admin: bool = False
+) -> None:
+    """`/okr NAME …` calls `handler` (with an Invocation, after ack()); `usage_line` joins
+    `/okr help all` (for admins only when `admin`)."""
+    ROUTER.add(name, handler, usage_line, *aliases, admin=admin)
 
 
 # --- modals ----------------------------------------------------------------------------------------
@@ -372,6 +422,62 @@ def open_checkin_from_button(
     refresh_member(db, client, who)  # a button has no router to do it
     if not open_checkin_modal(client, db, who, body["trigger_id"]):
         outbound.dm(client, who.user_id, NOTHING_TO_CHECK_IN)
+
+
+def edit_from_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    """*Edit* under `/okr show`: rights and state are checked again, as for `/okr edit`."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)  # a button has no router to do it
+    open_edit(client, db, who, body["trigger_id"], action.get("value") or "")
+
+
+def close_from_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    """*Close* under `/okr show`: rights and state are checked again, as for `/okr close`."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)
+    open_close(client, db, who, body["trigger_id"], action.get("value") or "")
+
+
+def share_from_button(
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    db: Database,
+) -> None:
+    """*Share to channel* under `/okr show`: the card as it is now, posted where the command ran,
+    by someone who may change the objective."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)
+    channel_id = (body.get("channel") or {}).get("id") or ""
+    tz = reader_zone(db, who)
+    with unit_of_work(db, who) as (session, workspace):
+        objective, _ = okrs.objective_to_change(session, workspace, who.user_id, action.get("value") or "")
+        if objective.status.value == "archived":
+            raise Invalid(f"{ui.obj_ref(objective)} is archived; it is no longer shared.")
+        card = ui.objective_detail(
+            okrs.objective_detail(session, workspace, objective), tz, shared_by=who.user_id
+        )
+        ref = ui.obj_ref(objective)
+    if channel_id[:1] in ("C", "G") and outbound.post(client, channel_id, card["text"], card["blocks"]):
+        outbound.answer(respond, replace_original=False, **ephemeral(f"Shared `{ref}` in <#{channel_id}>."))
+    else:
+        outbound.answer(
+            respond,
+            replace_original=False,
+            **ephemeral(
+                f"I couldn't post in this channel. Invite me with `/invite @Northline`, then share `{ref}` again."
+            ),
+        )
 
 
 def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:

@@ -39,7 +39,7 @@ def register(app: App) -> None:
     from bot.listeners import okr
 
     okr.add_subcommand("sync", sync_command, USAGE_LINE)
-    okr.add_subcommand("source", source_command, SOURCE_LINE)
+    okr.add_subcommand("source", source_command, SOURCE_LINE, admin=True)
     app.view(Callback.SOURCE)(submit_source)
 
 

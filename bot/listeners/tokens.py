@@ -24,7 +24,7 @@ USAGE_LINE = (
 def register(app: App) -> None:
     from bot.listeners import okr
 
-    okr.add_subcommand("token", token_command, USAGE_LINE, "tokens")
+    okr.add_subcommand("token", token_command, USAGE_LINE, "tokens", admin=True)
 
 
 def token_command(call: Invocation) -> None:

@@ -12,7 +12,7 @@ from bot.domain.coaching import kra_coaching
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Conflict, Invalid, NotFound, Usage
 from bot.forms.kra import KraForm, ReviewItem
-from bot.services.workspaces import next_number, require_owner_or_admin
+from bot.services.workspaces import member, next_number, require_owner_or_admin
 from storage.models import Kpi, KpiMeasurement, Kra, KraReview, ReviewDecision, Status, Workspace, _now
 from storage.repositories import kras as repo
 
@@ -188,6 +188,19 @@ def active_kras_of(session: Session, workspace: Workspace, owner_id: str) -> rep
     # All of them (a person owns a handful; 500 bounds a bad import): the review shows them a
     # view at a time, and any of them may be recorded.
     return repo.list_kras(session, workspace.id, owner_id=owner_id, limit=500)
+
+
+def may_edit(session: Session, workspace: Workspace, actor_id: str, kra: Kra) -> bool:
+    """Whether `actor_id` may edit the KRA (its owner, creator or an admin), as kra_to_edit checks."""
+    return actor_id in (kra.owner_id, kra.created_by) or member(session, workspace, actor_id).is_admin
+
+
+def loggable_kpis(session: Session, workspace: Workspace, owner_id: str) -> list[tuple[Kpi, Kra]]:
+    """The active KPIs of the person's active KRAs, in the order `/kra list` shows them: what the
+    Log a value form offers (log_measurement checks the right again on submit)."""
+    page = active_kras_of(session, workspace, owner_id)
+    ordered = sorted(page.kras, key=lambda kra: kra.number)
+    return [(kpi, kra) for kra in ordered for kpi in page.kpis.get(kra.id, [])]
 
 
 def record_review(

@@ -19,7 +19,7 @@ from bot.errors import Conflict, Invalid, NotFound, Usage
 from bot.forms.okr import KeyResultForm, ObjectiveForm
 from bot.ids import Block
 from bot.services.assessment import ObjectiveStatus, assess, current_cycle, expected_for
-from bot.services.workspaces import next_number, require_owner_or_admin
+from bot.services.workspaces import member, next_number, require_owner_or_admin
 from storage.models import (
     CheckIn,
     KeyResult,
@@ -65,6 +65,14 @@ def require_objective_rights(
     session: Session, workspace: Workspace, actor_id: str, objective: Objective
 ) -> None:
     require_owner_or_admin(session, workspace, actor_id, objective.owner_id, objective.created_by)
+
+
+def may_change(session: Session, workspace: Workspace, actor_id: str, objective: Objective) -> bool:
+    """Whether `actor_id` may edit, close or share the objective (its owner, creator or an admin)."""
+    return (
+        actor_id in (objective.owner_id, objective.created_by)
+        or member(session, workspace, actor_id).is_admin
+    )
 
 
 # --- the objective modal -------------------------------------------------------------------------

@@ -78,6 +78,11 @@ def member(session: Session, workspace: Workspace, user_id: str) -> Member:
     )
 
 
+def is_admin(session: Session, workspace: Workspace, user_id: str) -> bool:
+    """Whether the person is a workspace admin or owner, as users.info last said."""
+    return member(session, workspace, user_id).is_admin
+
+
 def apply_user_info(target: Member, user: dict, now: datetime) -> None:
     profile = user.get("profile") or {}
     target.name = user.get("real_name") or profile.get("real_name") or user.get("name") or target.user_id

@@ -51,6 +51,8 @@ def home_view(data: HomeData) -> dict:
     blocks += [divider(), header("Your Key Result Areas")]
     if data.kras:
         blocks += [section(kra_summary(kra, data.kpis.get(kra.id, []))) for kra in data.kras]
+        if any(data.kpis.get(kra.id) for kra in data.kras):
+            blocks.append(actions(button("Log a value", Action.LOG_KPI)))
         if data.kra_total > len(data.kras):
             blocks.append(
                 context(f"…and {data.kra_total - len(data.kras)} more: `/kra list` shows them all.")

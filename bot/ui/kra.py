@@ -11,12 +11,15 @@ from bot.domain.enums import Direction, ReviewDecision
 from bot.domain.limits import DESCRIPTION_MAX, MAX_KPIS, NOTE_MAX, ROLE_MAX, TITLE_MAX, UNIT_MAX
 from bot.domain.numbers import format_number
 from bot.domain.references import RefKind, format_ref
+from bot.domain.slack_text import truncate
 from bot.domain.stability import CHURN_NOTE, NEXT_YEAR_TEST
-from bot.ids import Block, Callback
+from bot.ids import Action, Block, Callback
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
     VIEW_BLOCKS,
+    actions,
     amount,
+    button,
     context,
     divider,
     ephemeral,
@@ -184,9 +187,13 @@ def kra_summary(kra: Kra, kpis: Sequence[Kpi]) -> str:
     return "\n".join(lines)
 
 
-def kra_list(title: str, kras: Sequence[Kra], kpis: dict[int, list[Kpi]], total: int) -> dict:
+def kra_list(
+    title: str, kras: Sequence[Kra], kpis: dict[int, list[Kpi]], total: int, reader_id: str | None = None
+) -> dict:
+    """`/kra list`; with a *Log a value* button when the reader owns a KPI in it."""
     if not kras:
         return ephemeral(f"{title}: no active KRAs yet. Declare one with `/kra add`.")
+    loggable = reader_id is not None and any(kra.owner_id == reader_id and kpis.get(kra.id) for kra in kras)
     blocks = [header(plain_user_text(title, 150))] + [
         section(kra_summary(kra, kpis.get(kra.id, []))) for kra in kras
     ]
@@ -195,7 +202,10 @@ def kra_list(title: str, kras: Sequence[Kra], kpis: dict[int, list[Kpi]], total:
         blocks.append(
             context(f"…and {more} more not shown. Narrow it with `/kra list @person` or see App Home.")
         )
-    blocks = fit(blocks, MESSAGE_BLOCKS, "…and {count} more not shown. Narrow it with `/kra list @person`.")
+    limit = MESSAGE_BLOCKS - 1 if loggable else MESSAGE_BLOCKS
+    blocks = fit(blocks, limit, "…and {count} more not shown. Narrow it with `/kra list @person`.")
+    if loggable:
+        blocks.append(actions(button("Log a value", Action.LOG_KPI)))
     fallback = f"{title}: " + "; ".join(f"{kra_ref(k)} {user_text(k.title, 100)}" for k in kras[:20])
     return ephemeral(fallback, blocks)
 
@@ -207,8 +217,12 @@ def kra_detail(
     objectives: Sequence[Objective],
     review: KraReview | None,
     tz: ZoneInfo = UTC,
+    *,
+    may_log: bool = False,
+    may_edit: bool = False,
 ) -> dict:
-    """`/kra show`; `tz` is the reader's, for the dates they read."""
+    """`/kra show`; `tz` is the reader's, for the dates they read. `may_log`: a *Log a value*
+    button (the form opens on its first KPI); `may_edit`: an *Edit* button."""
     status = "" if kra.status.value == "active" else f" _({kra.status.value})_"
     blocks = [
         header(f"{kra_ref(kra)} {plain_user_text(kra.title, 140)}"),
@@ -234,7 +248,12 @@ def kra_detail(
         else "Not reviewed yet"
     )
     if kra.status.value == "active":
-        blocks.append(context(f"{reviewed} · `/kra edit {kra_ref(kra)}` · `/kra kpi KPI-n VALUE`"))
+        blocks.append(context(reviewed))
+        buttons = [button("Log a value", Action.LOG_KPI, kpi_ref(kpis[0]))] if may_log and kpis else []
+        if may_edit:
+            buttons.append(button("Edit", Action.EDIT_KRA, kra_ref(kra)))
+        if buttons:
+            blocks.append(actions(*buttons))
     else:
         # Editing and logging are refused on an archived KRA: offer only what still works.
         blocks.append(
@@ -259,3 +278,51 @@ def review_recorded(done: Sequence[tuple[Kra, object]]) -> str:
     if changes:
         text += "\nNext: `/kra edit " + changes[0] + "` to make the change."
     return text
+
+
+def _kpi_choice(kpi: Kpi) -> str:
+    last = format_number(kpi.latest_value, kpi.unit) if kpi.latest_value is not None else "no value yet"
+    return f"{kpi_ref(kpi)} {kpi.name} (last: {last})"
+
+
+def kpi_log_modal(kpis: Sequence[tuple[Kpi, Kra]], selected: int | None = None) -> dict:
+    """*Log a value*: a picker of the person's KPIs (each with its last value), the value (the
+    picked KPI's last one prefilled, its unit in the label) and a note. Picking another KPI sends
+    an action (dispatch_action) and the view is redrawn for it."""
+    chosen = next((kpi for kpi, _ in kpis if kpi.number == selected), None)
+    options = [
+        {"text": {"type": "plain_text", "text": truncate(_kpi_choice(kpi), 75)}, "value": str(kpi.number)}
+        for kpi, _ in kpis[:100]
+    ]
+    picker: dict = {
+        "type": "static_select",
+        "action_id": Action.KPI_LOG_PICK,
+        "options": options,
+        "placeholder": {"type": "plain_text", "text": "Choose a KPI"},
+    }
+    if chosen is not None:
+        picker["initial_option"] = next(o for o in options if o["value"] == str(chosen.number))
+    pick_block = {
+        "type": "input",
+        "block_id": Block.KPI_LOG_KPI,
+        "label": {"type": "plain_text", "text": "KPI"},
+        "element": picker,
+        "dispatch_action": True,
+    }
+    if chosen is None:
+        value = text_input(Block.KPI_LOG_VALUE, "Value", max_length=40, placeholder="42")
+    else:
+        unit = f" ({chosen.unit})" if chosen.unit.strip() else ""
+        value = text_input(
+            f"{Block.KPI_LOG_VALUE}_{chosen.number}",
+            f"Value{unit}"[:2000],
+            initial=format_number(chosen.latest_value) if chosen.latest_value is not None else None,
+            max_length=40,
+            hint=f"Target {format_number(chosen.target, chosen.unit)}",
+        )
+    note = text_input(Block.KPI_LOG_NOTE, "Note", multiline=True, optional=True, max_length=NOTE_MAX)
+    return modal(Callback.KPI_LOG, "Log a value", [pick_block, value, note], submit="Log")
+
+
+def no_kpis_to_log() -> str:
+    return "You have no active KPIs to log a value for. Declare a KRA with its KPIs with `/kra add`."

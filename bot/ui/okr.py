@@ -14,11 +14,12 @@ from bot.domain.numbers import format_number
 from bot.domain.progress import PaceStatus, disagreement, final_score, percent
 from bot.domain.references import RefKind, format_ref
 from bot.domain.slack_text import readable
-from bot.ids import Block, Callback, Option
+from bot.ids import Action, Block, Callback, Option
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
     actions,
     amount,
+    button,
     context,
     divider,
     ephemeral,
@@ -139,7 +140,10 @@ def objective_list(title: str, result: ObjectiveList, *, cycle: str | None, comm
     blocks: list[dict] = [header(plain_user_text(title, 150))]  # a header is plain text: names, not <#C…>
     if cycle:
         blocks.append(context(f"{cycle} · {percent(result.expected)}% of the cycle has passed"))
-    blocks += [section(objective_summary(s)) for s in result.statuses]
+    blocks += [
+        section(objective_summary(s), accessory=button("Show", Action.SHOW_OBJECTIVE, obj_ref(s.objective)))
+        for s in result.statuses
+    ]
     more = result.total - len(result.statuses)
     pointer = f"Narrow it with `{command} @person` or `{command} #channel`, or see your own on App Home."
     if more > 0:
@@ -199,9 +203,19 @@ def _source_line(binding) -> str:
     return f"\n    _updates itself from its {binding.kind.value} source every {binding.every_minutes} min_{named}"
 
 
-def objective_detail(detail: ObjectiveDetail, tz: ZoneInfo = UTC, following: bool | None = None) -> dict:
+def objective_detail(
+    detail: ObjectiveDetail,
+    tz: ZoneInfo = UTC,
+    following: bool | None = None,
+    *,
+    may_change: bool = False,
+    shareable: bool = False,
+    shared_by: str | None = None,
+) -> dict:
     """`/okr show`; `tz` is the reader's, for the dates they read. `following`: whether the reader
-    follows it (a *Follow* or *Unfollow* button); None: no button."""
+    follows it (a *Follow* or *Unfollow* button); None: no button. `may_change`: *Edit*, *Close*
+    and (when `shareable`, i.e. run in a channel) *Share to channel*. `shared_by`: the card as
+    posted into a channel, with no buttons."""
     status = detail.status
     o = status.objective
     chain = []
@@ -235,10 +249,11 @@ def objective_detail(detail: ObjectiveDetail, tz: ZoneInfo = UTC, following: boo
         blocks.append(context("No key results."))
     if status.cycle:
         blocks.append(context(f"{status.cycle.name}: {percent(status.expected)}% of the cycle has passed"))
-    if following is not None and (following or o.status == Status.ACTIVE):
-        blocks.append(actions(follow_button(obj_ref(o), following)))
+    if shared_by is None:
+        blocks += _detail_actions(o, following, may_change=may_change, shareable=shareable)
+    else:
+        blocks.append(context(f"Shared by <@{shared_by}> · `/okr show {obj_ref(o)}` for the latest"))
     if o.status == Status.ACTIVE:
-        blocks.append(context(f"`/okr checkin` · `/okr edit {obj_ref(o)}` · `/okr close {obj_ref(o)}`"))
         shown = f"{percent(status.progress)}%"
     elif o.status == Status.CLOSED:
         # Check-ins, edits and closing again are refused on a closed objective.
@@ -254,6 +269,24 @@ def objective_detail(detail: ObjectiveDetail, tz: ZoneInfo = UTC, following: boo
     return ephemeral(
         f"{obj_ref(o)} {user_text(o.title, 150)}: {shown}", fit(blocks, MESSAGE_BLOCKS, "…and {count} more.")
     )
+
+
+def _detail_actions(o: Objective, following: bool | None, *, may_change: bool, shareable: bool) -> list[dict]:
+    """The buttons under `/okr show`: what the reader may do with this objective now."""
+    ref = obj_ref(o)
+    buttons = []
+    if o.status == Status.ACTIVE:
+        buttons.append(button("Check in", Action.OPEN_CHECKIN))
+        if may_change:
+            buttons += [
+                button("Edit", Action.EDIT_OBJECTIVE, ref),
+                button("Close", Action.CLOSE_OBJECTIVE, ref),
+            ]
+    if following is not None and (following or o.status == Status.ACTIVE):
+        buttons.append(follow_button(ref, following))
+    if may_change and shareable and o.status != Status.ARCHIVED:
+        buttons.append(button("Share to channel", Action.SHARE_OBJECTIVE, ref))
+    return [actions(*buttons)] if buttons else []
 
 
 # --- modals -------------------------------------------------------------------------------------

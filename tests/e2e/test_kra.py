@@ -18,7 +18,7 @@ MALLORY_OTHER = "U0MALLORY"
 # --- usage and bad text -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["", "help", "frobnicate", "🚀🚀🚀", "x" * 10_000, "LIST-ALL now"])
+@pytest.mark.parametrize("text", ["", "help", "frobnicate", "🚀🚀🚀", "x" * 10_000])
 def test_any_text_gets_a_clear_ephemeral_answer(slack, db, text):
     payload = answer(slack, "/kra", text, user_id=ALICE)
     assert payload["response_type"] == "ephemeral"
@@ -33,7 +33,8 @@ def test_any_text_gets_a_clear_ephemeral_answer(slack, db, text):
         ("show KRA-x", "KRA-3"),
         ("show KRA-999", "was not found"),
         ("edit nonsense", "KRA-3"),
-        ("kpi", "/kra kpi KPI-7 42"),
+        ("kpi", "no active KPIs"),
+        ("kpi nonsense", "/kra kpi KPI-7 42"),
         ("kpi KPI-1 abc", "not a number"),
         ("kpi KPI-99 5", "was not found"),
         ("list #nope", "@person"),

@@ -241,7 +241,7 @@ def test_okr_digest_posts_now(slack, db, emulator):
 
 
 def test_help_lists_the_new_subcommands(slack):
-    text = shown(answer(slack, "help"))
+    text = shown(answer(slack, "help all"))
     assert "/okr schedule" in text and "/okr pause" in text
 
 
