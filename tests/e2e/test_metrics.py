@@ -33,3 +33,28 @@ def test_metrics_count_each_marked_post_once(db):
 
     assert _posts(client, "sent") == sent + 2
     assert _posts(client, "failed") == failed + 1
+
+
+def test_metrics_sum_the_processes_under_multiprocess_mode(tmp_path):
+    """Two worker processes count; a third (the web process) shows their sum."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    count = "from bot import metrics; metrics.count_outcomes(['sent'] * {n})"
+    for n in (2, 3):
+        subprocess.run([sys.executable, "-c", count.format(n=n)], env=env, check=True)
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from bot import metrics; sys.stdout.buffer.write(metrics.render())",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+    assert re.search(r'^northline_posts_total\{state="sent"\} 5\.0$', shown, re.M)
