@@ -21,7 +21,18 @@ POSTS = Counter(
     ["state"],
 )
 
+RATE_LIMITED = Counter(
+    "northline_slack_ratelimited",
+    "Slack's 429 answers by Web API method (a bounded set of names, never user text).",
+    ["method"],
+)
+
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def count_rate_limited(method: str) -> None:
+    """Count one 429 from Slack for `method` (such as chat.postMessage)."""
+    RATE_LIMITED.labels(method=method).inc()
 
 
 def count_outcomes(states: Iterable[str]) -> None:

@@ -58,3 +58,29 @@ def test_metrics_sum_the_processes_under_multiprocess_mode(tmp_path):
     ).stdout
 
     assert re.search(r'^northline_posts_total\{state="sent"\} 5\.0$', shown, re.M)
+
+
+def test_metrics_count_slack_429s_per_method(db):
+    from slack_sdk.http_retry.request import HttpRequest
+    from slack_sdk.http_retry.response import HttpResponse
+    from slack_sdk.http_retry.state import RetryState
+
+    from bot.slack_client import StoppableRateLimitHandler
+
+    client = testing.TestClient(create_web(None, db))
+
+    def limited(method: str) -> float:
+        text = client.simulate_get("/metrics").text
+        found = re.search(rf'^northline_slack_ratelimited_total\{{method="{method}"\}} (\S+)$', text, re.M)
+        return float(found.group(1)) if found else 0.0
+
+    before = limited("chat.postMessage")
+    handler = StoppableRateLimitHandler(max_retry_count=1)
+    request = HttpRequest(method="POST", url="https://slack.com/api/chat.postMessage", headers={})
+    refused = HttpResponse(status_code=429, headers={"Retry-After": ["0"]})
+    assert handler.can_retry(state=RetryState(), request=request, response=refused)
+    # The 429 given up on (retries spent) counts too.
+    assert not handler.can_retry(state=RetryState(current_attempt=1), request=request, response=refused)
+    handler.can_retry(state=RetryState(), request=request, response=HttpResponse(status_code=500, headers={}))
+
+    assert limited("chat.postMessage") == before + 2
