@@ -19,6 +19,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.handler import RetryHandler
 
+from bot import metrics
+
 if TYPE_CHECKING:
     from bot.jobs.pacing import Pacer
 
@@ -45,6 +47,12 @@ class StoppableRateLimitHandler(RateLimitErrorRetryHandler):
         self.stop = stop or threading.Event()
         self.pacer = pacer
         self.pace_key = pace_key
+
+    def can_retry(self, *, state, request, response=None, error=None) -> bool:
+        # Every 429 is counted here, the last one given up on included (bot/metrics.py).
+        if response is not None and response.status_code == 429:
+            metrics.count_rate_limited(request.url.rstrip("/").rsplit("/", 1)[-1])
+        return super().can_retry(state=state, request=request, response=response, error=error)
 
     def _can_retry(self, *, state, request, response=None, error=None) -> bool:
         if self.stop.is_set():

@@ -19,6 +19,7 @@ from slack_bolt.adapter.falcon import SlackAppResource
 from slack_bolt.request import BoltRequest
 from sqlalchemy import text
 
+from bot import metrics
 from bot.api import app as api
 from bot.bolt_fence import bolt_request
 from bot.services import tokens
@@ -43,6 +44,7 @@ def create_web(
     Mode, `slack_link` is the state of the connection to Slack, which /healthz reports."""
     web = falcon.App()
     web.add_route("/healthz", Health(db, slack_link))
+    web.add_route("/metrics", Metrics())
     if app is not None:
         slack = SlackResource(app)
         web.add_route(EVENTS_PATH, slack)
@@ -87,6 +89,14 @@ class SlackResource(SlackAppResource):
         length = int(req.env.get("CONTENT_LENGTH") or 0)
         body = req.bounded_stream.read(length).decode("utf-8") if length else ""
         return bolt_request(body, req.query_string, {k.lower(): v for k, v in req.headers.items()})
+
+
+class Metrics:
+    """GET /metrics: Prometheus's exposition text (bot/metrics.py)."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = metrics.CONTENT_TYPE
+        resp.data = metrics.render()
 
 
 class Health:

@@ -34,6 +34,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from bot import metrics
 from bot.domain.clock import stored_now
 from storage.db import Database
 from storage.models import Delivery, DeliveryState
@@ -175,6 +176,7 @@ class Marks:
                 connection.execute(_MARK, marks)
             if releases:
                 connection.execute(_RELEASE, releases)
+        metrics.count_outcomes(params["state"] for params in marks)
 
 
 def _fields(key: Key) -> tuple[str, int, str, str]:
@@ -202,6 +204,7 @@ def mark(
                 "sent_at": sent_at,
             },
         )
+    metrics.count_outcomes([state])
 
 
 def release(db: Database, kind: str, workspace_id: int, target: str, period: str) -> None:
