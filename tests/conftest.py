@@ -84,7 +84,7 @@ def requires_postgresql():
 # With CI=true a skipped test is a failure naming what was missing (a service, a program, Slack's
 # schema), unless its reason starts with one of these: the database the run was asked for decides
 # them, and CI runs the suite once on each (.ci/run).
-CONFIGURATION_SKIPS = (NEEDS_POSTGRESQL, "the PostgreSQL half of this test")
+CONFIGURATION_SKIPS = (NEEDS_POSTGRESQL, "the PostgreSQL half of this test", "SQLite only")
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 

@@ -175,7 +175,9 @@ def test_the_database_lost_mid_fan_out_then_a_rerun_completes_the_rest_none_twic
             proxied, hooked_clients(real, after=cut_after_the_tenth), MONDAY_LONDON
         )  # does not raise
         assert report.errors and TEAM in report.errors[0]
-        assert sum(dms(emulator).values()) == 10
+        # Claims and marks are written a batch at a time: the posts of the batch already claimed go
+        # out (posting does not wait on the database); what could not be marked stays claimed.
+        assert 10 <= sum(dms(emulator).values()) <= len(PEOPLE)
         assert restored.wait(10)
 
         rerun = checkin_reminders(proxied, real, MONDAY_LONDON + timedelta(minutes=1))
@@ -183,8 +185,10 @@ def test_the_database_lost_mid_fan_out_then_a_rerun_completes_the_rest_none_twic
         counts = assert_at_most_once(emulator)
         assert counts == Counter({u: 1 for u in PEOPLE})
         recorded = states(db)
-        # The 10th was posted but never marked: in doubt (claimed), not resent. The rest: sent.
-        assert Counter(recorded.values()) == Counter({DeliveryState.SENT: 29, DeliveryState.CLAIMED: 1})
+        # Posted but never marked: in doubt (claimed), never resent blindly; settled later from
+        # Slack's history (bot/jobs/settlement.py). Everyone else: sent.
+        assert set(recorded) == set(PEOPLE)
+        assert set(recorded.values()) <= {DeliveryState.SENT, DeliveryState.CLAIMED}
     finally:
         proxied.dispose()
         proxy.close()
