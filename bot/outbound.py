@@ -147,38 +147,30 @@ def thread_reply_ts(
     return posted.get("ts") if attempt(f"reply in {channel_id}", send) is None else None
 
 
+def _done(what: str, call) -> bool:
+    """True when Slack took the assistant-panel call (`attempt` logs and swallows a refusal)."""
+    return attempt(what, call) is None
+
+
 def suggest_prompts(client: WebClient, channel_id: str, thread_ts: str, prompts: list[dict]) -> bool:
-    return (
-        attempt(
-            f"suggest prompts in {channel_id}",
-            lambda: client.assistant_threads_setSuggestedPrompts(
-                channel_id=channel_id, thread_ts=thread_ts, prompts=prompts
-            ),
-        )
-        is None
+    return _done(
+        f"suggest prompts in {channel_id}",
+        lambda: client.assistant_threads_setSuggestedPrompts(
+            channel_id=channel_id, thread_ts=thread_ts, prompts=prompts
+        ),
     )
 
 
 def assistant_status(client: WebClient, channel_id: str, thread_ts: str, status: str) -> bool:
     """The panel's "Northline is looking it up…" line; an empty status clears it."""
-    return (
-        attempt(
-            f"set the assistant status in {channel_id}",
-            lambda: client.assistant_threads_setStatus(
-                channel_id=channel_id, thread_ts=thread_ts, status=status
-            ),
-        )
-        is None
+    return _done(
+        f"set the assistant status in {channel_id}",
+        lambda: client.assistant_threads_setStatus(channel_id=channel_id, thread_ts=thread_ts, status=status),
     )
 
 
 def assistant_title(client: WebClient, channel_id: str, thread_ts: str, title: str) -> bool:
-    return (
-        attempt(
-            f"title the assistant thread in {channel_id}",
-            lambda: client.assistant_threads_setTitle(
-                channel_id=channel_id, thread_ts=thread_ts, title=title
-            ),
-        )
-        is None
+    return _done(
+        f"title the assistant thread in {channel_id}",
+        lambda: client.assistant_threads_setTitle(channel_id=channel_id, thread_ts=thread_ts, title=title),
     )

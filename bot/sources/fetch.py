@@ -343,6 +343,12 @@ class Answer:
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
+    def body_if_ok(self) -> bytes:
+        """The body of a 2xx answer; any other is a FetchError naming its status."""
+        if not self.ok:
+            raise FetchError(f"the source answered HTTP {self.status}")
+        return self.body
+
 
 @dataclass(frozen=True)
 class _Request:
@@ -466,7 +472,7 @@ def get_json(
     ssl_context: ssl.SSLContext | None = None,
 ) -> bytes:
     """The body of a GET of `url` answering 2xx with JSON, within `timeout` seconds in all."""
-    answer = fetch(
+    return fetch(
         url,
         headers=headers,
         allow=allow,
@@ -474,10 +480,7 @@ def get_json(
         max_bytes=max_bytes,
         resolver=resolver,
         ssl_context=ssl_context,
-    )
-    if not answer.ok:
-        raise FetchError(f"the source answered HTTP {answer.status}")
-    return answer.body
+    ).body_if_ok()
 
 
 def post_json(
@@ -498,7 +501,7 @@ def post_json(
 
     With `sink`, an answer may also be an event stream (text/event-stream): each piece read is
     handed to `sink` as it arrives, under the same deadline and cap. `sink` must not raise."""
-    answer = fetch(
+    return fetch(
         url,
         method="POST",
         body=body,
@@ -511,7 +514,4 @@ def post_json(
         resolver=resolver,
         ssl_context=ssl_context,
         sink=sink,
-    )
-    if not answer.ok:
-        raise FetchError(f"the source answered HTTP {answer.status}")
-    return answer.body
+    ).body_if_ok()
