@@ -143,12 +143,51 @@ DATED = (
 )
 
 
+# The slow suites (marked `slow`): workers killed at random, brokers restarted, the API fuzzed.
+# They take about a third of the whole run, so the README's `pytest` leaves them out and says so;
+# CI (CI=true) and `pytest --slow` run them. docs/testing.md says when to run them yourself.
+SLOW = {
+    "tests/e2e/test_distributed.py": "Celery workers and brokers in processes, killed and restarted",
+    "tests/robustness/test_faults.py::test_killed_at_random_points": "fan-outs killed at random, four times",
+    "tests/robustness/test_api_schema.py": "schemathesis: every API operation, positive and negative",
+    "tests/robustness/test_fuzz_okr_sprint.py": "hypothesis: every modal's values fuzzed",
+    "tests/unit/test_ci_skips.py": "runs pytest in subprocesses, in and outside CI",
+}
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--slow", action="store_true", help="also run the slow suites (CI always does)")
+
+
+def runs_slow_suites(config) -> bool:
+    return config.getoption("--slow") or os.environ.get("CI", "").lower() == "true"
+
+
 def pytest_collection_modifyitems(config, items) -> None:
+    slow, kept = [], []
     for item in items:
         if item.nodeid.startswith(tuple(RUN_APART)):
             item.add_marker(pytest.mark.xdist_group(APART))
         if item.nodeid.startswith(DATED):
             item.add_marker(pytest.mark.dates)
+        if item.nodeid.startswith(tuple(SLOW)):
+            item.add_marker(pytest.mark.slow)
+            slow.append(item)
+        else:
+            kept.append(item)
+    if slow and not runs_slow_suites(config):
+        config.hook.pytest_deselected(items=slow)
+        items[:] = kept
+        config._northline_slow_left_out = len(slow)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    left_out = getattr(config, "_northline_slow_left_out", 0)
+    if left_out:
+        terminalreporter.write_line(
+            f"{left_out} slow tests left out (killed workers, brokers, fuzzing); "
+            "CI runs them, and so does `pytest --slow`."
+        )
 
 
 # --- one clock ---------------------------------------------------------------------------------------

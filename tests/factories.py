@@ -1296,7 +1296,7 @@ def fake_model_server() -> Iterator[FakeModel]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_ModelHandler,), {"fake": fake}))
     server.daemon_threads = True
     fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield fake

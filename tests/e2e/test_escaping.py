@@ -99,7 +99,7 @@ class _Answers(BaseHTTPRequestHandler):
 def answers() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
