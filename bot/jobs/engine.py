@@ -35,6 +35,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot import metrics
+from bot.domain import clock
 from bot.domain.schedule_time import Decision, decide
 from bot.jobs import delivery, settlement
 from bot.jobs.charts import ChartRenderer
@@ -430,6 +432,7 @@ class Engine:
             decision = decide(planned.due, now)
             if decision == Decision.LATE:
                 record_late(self.db, key, planned.due, now, report)
+                metrics.count_late()
             elif decision == Decision.SEND:
                 due.append(planned)
         return due
@@ -577,6 +580,7 @@ class Engine:
         found = settlement.find(outbox, planned.channel, key, since)
         if found.error is not None:
             report.add(in_doubt=1)
+            metrics.count_in_doubt()
             log.warning("%s: still in doubt, Slack's history could not be read: %s", key, found.error)
             return None
         report.add(settled=1)
@@ -587,15 +591,18 @@ class Engine:
                 {"channel": found.channel, "ts": found.ts, "settled": "found in history"},
             )
             report.add(earlier=1)
+            metrics.count_settled("found")
             log.info("%s: settled, Slack had it (%s %s)", key, found.channel, found.ts)
             return None
         held_back = planned.unreachable or ("late" if decide(planned.due, now) == Decision.LATE else None)
         if held_back:  # not sent since: recorded as what it would be were it planned now
             marks.mark(key, DeliveryState.SKIPPED, {"reason": "settled", "why": held_back})
             report.add(skipped=1)
+            metrics.count_settled("held_back")
             log.info("%s: settled, Slack did not have it, not sent now: %s", key, held_back)
             return None
         log.info("%s: settled, Slack did not have it: sending it now", key)
+        metrics.count_settled("resent")
         return self._deliver(outbox, planned, report, halt, marks)
 
     def _deliver(
@@ -618,6 +625,8 @@ class Engine:
         except BaseException:
             halt.set()  # the process is going down: the claim stays (in doubt), nothing more starts
             raise
+        if sent.result.outcome == Outcome.SENT:
+            metrics.observe_lag((clock.utc_now() - planned.due).total_seconds())
         if sent.result.outcome == Outcome.STOPPED:
             report.add(stopped=True)
         elif sent.result.outcome == Outcome.WORKSPACE_GONE and not halt.is_set():
