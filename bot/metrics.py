@@ -17,6 +17,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -54,6 +55,19 @@ LAG = Histogram(
     "northline_post_lag_seconds",
     "Seconds between a post's slot and Slack's answer to it.",
     buckets=(1, 5, 15, 30, 60, 120, 300, 900, 3600, 21600),
+)
+
+# livesum: under multiprocess mode, the live processes' values summed (a dead process's are dropped).
+UNITS_QUEUED = Gauge(
+    "northline_units_queued",
+    "Delivery units (a job kind for one workspace) handed to the engine and not yet started.",
+    multiprocess_mode="livesum",
+)
+
+UNITS_RUNNING = Gauge(
+    "northline_units_running",
+    "Delivery units being planned or sent now.",
+    multiprocess_mode="livesum",
 )
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST

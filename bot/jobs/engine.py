@@ -329,7 +329,7 @@ class Engine:
 
     def run(self, units: Iterable[Unit]) -> list[RunReport]:
         """Run `units` concurrently and wait; one report per kind, in JOB_KINDS' order."""
-        futures = [(unit, self._units.submit(self.run_unit, unit)) for unit in units]
+        futures = [(unit, self._queue(unit)) for unit in units]
         return merge_reports(self._report_of(unit, future) for unit, future in futures)
 
     def submit(self, units: Iterable[Unit], done: Callable[[RunReport], None] | None = None) -> list[Future]:
@@ -343,7 +343,7 @@ class Engine:
                     log.info("%s: still running from an earlier tick; planned again next tick", unit.id)
                     continue
                 self._running.add(slot)
-            future = self._units.submit(self.run_unit, unit)
+            future = self._queue(unit)
             future.add_done_callback(lambda f, s=slot, u=unit: self._finished(s, u, f, done))
             futures.append(future)
         return futures
@@ -363,8 +363,20 @@ class Engine:
             report.errors.append(f"{unit.team_id}: {type(error).__name__}")
             return report
 
+    def _queue(self, unit: Unit) -> Future:
+        metrics.UNITS_QUEUED.inc()
+        return self._units.submit(self._dequeue_and_run, unit)
+
+    def _dequeue_and_run(self, unit: Unit) -> RunReport:
+        metrics.UNITS_QUEUED.dec()
+        return self.run_unit(unit)
+
     def run_unit(self, unit: Unit) -> RunReport:
         """Plan, triage and send one unit here, now."""
+        with metrics.UNITS_RUNNING.track_inprogress():
+            return self._run_unit(unit)
+
+    def _run_unit(self, unit: Unit) -> RunReport:
         planned = self.plan(unit)
         if isinstance(planned, RunReport):
             return planned
