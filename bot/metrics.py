@@ -13,7 +13,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 POSTS = Counter(
     "northline_posts",
@@ -27,7 +35,59 @@ RATE_LIMITED = Counter(
     ["method"],
 )
 
+LATE = Counter(
+    "northline_posts_late",
+    "Posts found past their slot's grace when their run came, recorded as skipped.",
+)
+
+IN_DOUBT = Counter(
+    "northline_posts_in_doubt",
+    "Claims left unmarked whose settlement could not read Slack's history this run.",
+)
+
+SETTLED = Counter(
+    "northline_posts_settled",
+    "Claims left in doubt, settled from Slack's history, by outcome (found, resent, held_back).",
+    ["outcome"],
+)
+
+LAG = Histogram(
+    "northline_post_lag_seconds",
+    "Seconds between a post's slot and Slack's answer to it.",
+    buckets=(1, 5, 15, 30, 60, 120, 300, 900, 3600, 21600),
+)
+
+# livesum: under multiprocess mode, the live processes' values summed (a dead process's are dropped).
+UNITS_QUEUED = Gauge(
+    "northline_units_queued",
+    "Delivery units (a job kind for one workspace) handed to the engine and not yet started.",
+    multiprocess_mode="livesum",
+)
+
+UNITS_RUNNING = Gauge(
+    "northline_units_running",
+    "Delivery units being planned or sent now.",
+    multiprocess_mode="livesum",
+)
+
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def count_late() -> None:
+    LATE.inc()
+
+
+def count_in_doubt() -> None:
+    IN_DOUBT.inc()
+
+
+def count_settled(outcome: str) -> None:
+    """`outcome`: found (Slack had it), resent (it did not: sent now) or held_back (not sent now)."""
+    SETTLED.labels(outcome=outcome).inc()
+
+
+def observe_lag(seconds: float) -> None:
+    LAG.observe(max(seconds, 0.0))
 
 
 def count_rate_limited(method: str) -> None:

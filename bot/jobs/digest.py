@@ -243,7 +243,9 @@ def digest_data(session, workspace: Workspace, channel_id: str, tz: ZoneInfo, no
         status = assess(objective, krs, workspace, naive_now)
         histories = [_history_of(kr, facts.checkins.get(kr.id, ())) for kr in krs]
         week_ago = history.progress_at(histories, naive_now - timedelta(days=7))
-        change = None if week_ago is None else status.progress - week_ago
+        # An objective younger than a week has no "last week" to compare with: it is new.
+        young = objective.created_at is not None and objective.created_at > naive_now - timedelta(days=7)
+        change = None if week_ago is None or young else status.progress - week_ago
         # The week-by-week line is the bulk of a digest's arithmetic: the chart works it out, in
         # the chart process when there is one.
         line = None

@@ -35,6 +35,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot import metrics
+from bot.domain import clock
 from bot.domain.schedule_time import Decision, decide
 from bot.jobs import delivery, settlement
 from bot.jobs.charts import ChartRenderer
@@ -327,7 +329,7 @@ class Engine:
 
     def run(self, units: Iterable[Unit]) -> list[RunReport]:
         """Run `units` concurrently and wait; one report per kind, in JOB_KINDS' order."""
-        futures = [(unit, self._units.submit(self.run_unit, unit)) for unit in units]
+        futures = [(unit, self._queue(unit)) for unit in units]
         return merge_reports(self._report_of(unit, future) for unit, future in futures)
 
     def submit(self, units: Iterable[Unit], done: Callable[[RunReport], None] | None = None) -> list[Future]:
@@ -341,7 +343,7 @@ class Engine:
                     log.info("%s: still running from an earlier tick; planned again next tick", unit.id)
                     continue
                 self._running.add(slot)
-            future = self._units.submit(self.run_unit, unit)
+            future = self._queue(unit)
             future.add_done_callback(lambda f, s=slot, u=unit: self._finished(s, u, f, done))
             futures.append(future)
         return futures
@@ -361,8 +363,20 @@ class Engine:
             report.errors.append(f"{unit.team_id}: {type(error).__name__}")
             return report
 
+    def _queue(self, unit: Unit) -> Future:
+        metrics.UNITS_QUEUED.inc()
+        return self._units.submit(self._dequeue_and_run, unit)
+
+    def _dequeue_and_run(self, unit: Unit) -> RunReport:
+        metrics.UNITS_QUEUED.dec()
+        return self.run_unit(unit)
+
     def run_unit(self, unit: Unit) -> RunReport:
         """Plan, triage and send one unit here, now."""
+        with metrics.UNITS_RUNNING.track_inprogress():
+            return self._run_unit(unit)
+
+    def _run_unit(self, unit: Unit) -> RunReport:
         planned = self.plan(unit)
         if isinstance(planned, RunReport):
             return planned
@@ -430,6 +444,7 @@ class Engine:
             decision = decide(planned.due, now)
             if decision == Decision.LATE:
                 record_late(self.db, key, planned.due, now, report)
+                metrics.count_late()
             elif decision == Decision.SEND:
                 due.append(planned)
         return due
@@ -577,6 +592,7 @@ class Engine:
         found = settlement.find(outbox, planned.channel, key, since)
         if found.error is not None:
             report.add(in_doubt=1)
+            metrics.count_in_doubt()
             log.warning("%s: still in doubt, Slack's history could not be read: %s", key, found.error)
             return None
         report.add(settled=1)
@@ -587,15 +603,18 @@ class Engine:
                 {"channel": found.channel, "ts": found.ts, "settled": "found in history"},
             )
             report.add(earlier=1)
+            metrics.count_settled("found")
             log.info("%s: settled, Slack had it (%s %s)", key, found.channel, found.ts)
             return None
         held_back = planned.unreachable or ("late" if decide(planned.due, now) == Decision.LATE else None)
         if held_back:  # not sent since: recorded as what it would be were it planned now
             marks.mark(key, DeliveryState.SKIPPED, {"reason": "settled", "why": held_back})
             report.add(skipped=1)
+            metrics.count_settled("held_back")
             log.info("%s: settled, Slack did not have it, not sent now: %s", key, held_back)
             return None
         log.info("%s: settled, Slack did not have it: sending it now", key)
+        metrics.count_settled("resent")
         return self._deliver(outbox, planned, report, halt, marks)
 
     def _deliver(
@@ -618,6 +637,8 @@ class Engine:
         except BaseException:
             halt.set()  # the process is going down: the claim stays (in doubt), nothing more starts
             raise
+        if sent.result.outcome == Outcome.SENT:
+            metrics.observe_lag((clock.utc_now() - planned.due).total_seconds())
         if sent.result.outcome == Outcome.STOPPED:
             report.add(stopped=True)
         elif sent.result.outcome == Outcome.WORKSPACE_GONE and not halt.is_set():

@@ -23,7 +23,7 @@ from bot.ui.posts import (
     kr_ref,
     pack,
 )
-from bot.ui.progress import progress_bar
+from bot.ui.progress import progress_bar, progress_percent, without_bars
 from bot.ui.sources import provider
 
 # The digest thread's key results: at most about three replies, then "…and N more lines".
@@ -73,7 +73,7 @@ def digest_parent(data) -> dict:
         )
         text_lines.append(
             f"• {_obj_ref(objective)} {user_text(objective.title, 80)}: "
-            f"{progress_bar(item.status.progress)}, {change_text(item.change)}, {item.status.pace.label}"
+            f"{progress_percent(item.status.progress)}, {change_text(item.change)}, {item.status.pace.label}"
         )
     if not rows:
         rows.append(section("No active objectives in this channel. `/okr new` adds one."))
@@ -204,6 +204,7 @@ def digest_thread(data) -> list[dict]:
 
 
 def _texts(blocks: Sequence[dict]) -> list[str]:
-    return [block["text"]["text"] for block in blocks if isinstance(block.get("text"), dict)] + [
+    texts = [block["text"]["text"] for block in blocks if isinstance(block.get("text"), dict)] + [
         element["text"] for block in blocks for element in block.get("elements", []) if "text" in element
     ]
+    return [without_bars(text) for text in texts]

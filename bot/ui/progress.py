@@ -14,3 +14,13 @@ def progress_bar(progress: float | None) -> str:
     # Floor, so a bar is only full when the work is done.
     filled = max(0, min(CELLS, shown // 10))
     return "▓" * filled + "░" * (CELLS - filled) + f" {shown}%"
+
+
+def progress_percent(progress: float | None) -> str:
+    """Progress as words a screen reader or a notification can carry: "73%" (no bar)."""
+    return "–" if progress is None else f"{percent(progress)}%"
+
+
+def without_bars(text: str) -> str:
+    """Text with every progress bar's cells removed, for notification (fallback) text."""
+    return text.replace("▓", "").replace("░", "").replace("  ", " ")

@@ -158,7 +158,8 @@ def _intro(pending: int, done: int, gone: int, week_start: date) -> str:
     if not done and not gone:
         return (
             f"Time for your weekly check-in: {pending} key result{plural} "
-            f"{'have' if pending != 1 else 'has'} no check-in since Monday {week_start:%d %b}. "
+            f"{'have' if pending != 1 else 'has'} no check-in this week; the last one due was "
+            f"for the week of Monday {week_start - timedelta(days=7):%d %b}. "
             "*No change* keeps a number as it is; or type the new one and press Enter."
         )
     parts = [f"{done} checked in this week" if done else "", f"{pending} left" if pending else ""]

@@ -438,7 +438,7 @@ def test_digest_parent_thread_and_chart(db, emulator):
     assert "OBJ-1" in parent.args["text"] and "OBJ-2" in parent.args["text"]
     parent_text = str(parent.args["blocks"])
     assert "▓" in parent_text or "░" in parent_text
-    assert "since last week" in parent_text
+    assert "new this week" in parent_text
     ts = parent.response["ts"]
     # The week's brief first, then the key results and what needs attention, in one reply.
     assert len(thread) == 2 and all(c.args["thread_ts"] == ts for c in thread)

@@ -84,3 +84,45 @@ def test_metrics_count_slack_429s_per_method(db):
     handler.can_retry(state=RetryState(), request=request, response=HttpResponse(status_code=500, headers={}))
 
     assert limited("chat.postMessage") == before + 2
+
+
+def _sample(client: testing.TestClient, line: str) -> float:
+    """The value of the sample `line` (name and labels, exactly as exposed), 0 when absent."""
+    text = client.simulate_get("/metrics").text
+    found = re.search(rf"^{re.escape(line)} (\S+)$", text, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_a_real_run_shows_sent_failed_lag_and_units_on_metrics(db, emulator):
+    from bot.jobs.engine import Engine, units_for
+    from bot.jobs.pacing import Pacer
+    from bot.settings import DeliverySettings
+    from tests.factories import MONDAY_LONDON, owners_with_key_results, team_clients
+
+    web = testing.TestClient(create_web(None, db))
+    lines = [
+        'northline_posts_total{state="sent"}',
+        'northline_posts_total{state="failed"}',
+        "northline_post_lag_seconds_count",
+        "northline_units_queued",
+        "northline_units_running",
+    ]
+    before = {line: _sample(web, line) for line in lines}
+
+    people = ["U0M1", "U0M2", "U0M3", "U0M4"]
+    owners_with_key_results(db, emulator, people)
+    emulator.fail("chat.postMessage", "msg_blocks_too_long", where=lambda c: c.args.get("channel") == "U0M4")
+    settings = DeliverySettings(posts_per_second=50)
+    pacer = Pacer(settings.posts_per_second)
+    with Engine(db, team_clients(emulator, pacer), settings, pacer=pacer) as engine:
+        [report] = engine.run(units_for(db, ["checkin-reminders"], MONDAY_LONDON))
+    assert (report.sent, report.failed) == (3, 1)
+
+    after = {line: _sample(web, line) - before[line] for line in lines}
+    assert after == {
+        'northline_posts_total{state="sent"}': 3.0,
+        'northline_posts_total{state="failed"}': 1.0,
+        "northline_post_lag_seconds_count": 3.0,  # one lag per post Slack took
+        "northline_units_queued": 0.0,  # the unit was queued, started and done
+        "northline_units_running": 0.0,
+    }
