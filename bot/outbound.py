@@ -69,6 +69,28 @@ def publish_home(client: WebClient, user_id: str, view: dict) -> bool:
     )
 
 
+def open_view(client: WebClient, trigger_id: str, view: dict | Any) -> bool:
+    """A modal (views.open). A trigger_id lives three seconds: an expired one is logged, not raised."""
+    return attempt("open a modal", lambda: client.views_open(trigger_id=trigger_id, view=view)) is None
+
+
+def push_view(client: WebClient, trigger_id: str, view: dict | Any) -> bool:
+    """A modal on top of the open one (views.push)."""
+    return attempt("push a modal", lambda: client.views_push(trigger_id=trigger_id, view=view)) is None
+
+
+def update_view(
+    client: WebClient, view_id: str | None, view: dict | Any, view_hash: str | None = None
+) -> bool:
+    """Redraw an open modal (views.update); with its hash, a stale redraw is refused by Slack."""
+    return (
+        attempt(
+            f"update view {view_id}", lambda: client.views_update(view_id=view_id, hash=view_hash, view=view)
+        )
+        is None
+    )
+
+
 def announce(client: WebClient, announcement: Announcement | None) -> None:
     """A schedule or calendar change, told where it applies: in its channel, or to each admin."""
     if announcement is None:
