@@ -51,6 +51,11 @@ def dm(client: WebClient, user_id: str, text: str, blocks: list[dict] | None = N
     )
 
 
+def dm_message(client: WebClient, user_id: str, what: str, **message: Any) -> str | None:
+    """A direct message built whole (text, blocks, metadata): None when Slack took it, else its error."""
+    return attempt(what, lambda: client.chat_postMessage(channel=user_id, **message))
+
+
 def update(client: WebClient, channel_id: str, ts: str, text: str, blocks: list[dict] | None = None) -> bool:
     """Replace a message the app posted (chat.update), e.g. a reminder after a click in it."""
     return (
