@@ -1,8 +1,11 @@
 """Every Slack effect a listener causes goes out here: channel posts, DMs, files, App Home and
 a command's ephemeral answers.
 
-Call these after the database transaction has committed, never inside `with db.session()`: the
-change stands whatever Slack answers, so each is best effort, with one logged failure path.
+Call these after the database transaction has committed, never inside `with db.session()`, or
+queue them there with `storage.db.after_commit(session, …)`, which runs them once the commit has
+succeeded and never after a rollback: the change stands whatever Slack answers, so each is best
+effort, with one logged failure path. Nothing else in bot/ calls Slack's chat.* or views.*
+(tests/conformance/test_outbound_only.py).
 The retry policy is the web client's own (bot/slack_client.py), one for every call.
 """
 
