@@ -1,8 +1,11 @@
 """Every Slack effect a listener causes goes out here: channel posts, DMs, files, App Home and
 a command's ephemeral answers.
 
-Call these after the database transaction has committed, never inside `with db.session()`: the
-change stands whatever Slack answers, so each is best effort, with one logged failure path.
+Call these after the database transaction has committed, never inside `with db.session()`, or
+queue them there with `storage.db.after_commit(session, …)`, which runs them once the commit has
+succeeded and never after a rollback: the change stands whatever Slack answers, so each is best
+effort, with one logged failure path. Nothing else in bot/ calls Slack's chat.* or views.*
+(tests/conformance/test_outbound_only.py).
 The retry policy is the web client's own (bot/slack_client.py), one for every call.
 """
 
@@ -51,6 +54,11 @@ def dm(client: WebClient, user_id: str, text: str, blocks: list[dict] | None = N
     )
 
 
+def dm_message(client: WebClient, user_id: str, what: str, **message: Any) -> str | None:
+    """A direct message built whole (text, blocks, metadata): None when Slack took it, else its error."""
+    return attempt(what, lambda: client.chat_postMessage(channel=user_id, **message))
+
+
 def update(client: WebClient, channel_id: str, ts: str, text: str, blocks: list[dict] | None = None) -> bool:
     """Replace a message the app posted (chat.update), e.g. a reminder after a click in it."""
     return (
@@ -65,6 +73,28 @@ def update(client: WebClient, channel_id: str, ts: str, text: str, blocks: list[
 def publish_home(client: WebClient, user_id: str, view: dict) -> bool:
     return (
         attempt(f"publish the Home of {user_id}", lambda: client.views_publish(user_id=user_id, view=view))
+        is None
+    )
+
+
+def open_view(client: WebClient, trigger_id: str, view: dict | Any) -> bool:
+    """A modal (views.open). A trigger_id lives three seconds: an expired one is logged, not raised."""
+    return attempt("open a modal", lambda: client.views_open(trigger_id=trigger_id, view=view)) is None
+
+
+def push_view(client: WebClient, trigger_id: str, view: dict | Any) -> bool:
+    """A modal on top of the open one (views.push)."""
+    return attempt("push a modal", lambda: client.views_push(trigger_id=trigger_id, view=view)) is None
+
+
+def update_view(
+    client: WebClient, view_id: str | None, view: dict | Any, view_hash: str | None = None
+) -> bool:
+    """Redraw an open modal (views.update); with its hash, a stale redraw is refused by Slack."""
+    return (
+        attempt(
+            f"update view {view_id}", lambda: client.views_update(view_id=view_id, hash=view_hash, view=view)
+        )
         is None
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,6 +49,27 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
+_EFFECTS = "northline.effects"
+_effects_log = logging.getLogger("storage.effects")
+
+
+def after_commit(session: Session, effect: Callable[[], object]) -> None:
+    """Queue a Slack effect (a post, a view, a Home publish, a DM) for after this unit commits.
+
+    Effects run in the order queued, once, after `Database.session()` has committed; a rollback
+    drops them unrun. Each is isolated: one that raises is logged once and the next still runs.
+    """
+    session.info.setdefault(_EFFECTS, []).append(effect)
+
+
+def run_effects(effects: list[Callable[[], object]]) -> None:
+    for effect in effects:
+        try:
+            effect()
+        except Exception:
+            _effects_log.exception("an effect queued for after the commit failed")
+
+
 class Database:
     """The one handle on the database that the app, the clock and the CLI share."""
 
@@ -72,10 +93,12 @@ class Database:
             yield session
             session.commit()
         except BaseException:
+            session.info.pop(_EFFECTS, None)
             session.rollback()
             raise
         finally:
             session.close()
+        run_effects(session.info.pop(_EFFECTS, []))
 
     def dispose(self) -> None:
         self.engine.dispose()

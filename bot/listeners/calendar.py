@@ -35,7 +35,7 @@ def okr_settings(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
         view = calendar.for_viewing(session, workspace, who.user_id)
-    call.client.views_open(trigger_id=call.trigger_id, view=ui.settings_modal(view))
+    outbound.open_view(call.client, call.trigger_id, ui.settings_modal(view))
 
 
 def submit_settings(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:

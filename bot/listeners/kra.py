@@ -46,7 +46,7 @@ def register(app: App) -> None:
 
 def _add(call: Invocation) -> None:
     view = ui.kra_modal(owner_id=call.who.user_id, title=call.rest)
-    call.client.views_open(trigger_id=call.trigger_id, view=view)
+    outbound.open_view(call.client, call.trigger_id, view)
 
 
 def _list(call: Invocation) -> None:
@@ -98,7 +98,7 @@ def open_edit(client: WebClient, db: Database, who: Caller, trigger_id: str, ref
         view = ui.kra_modal(
             owner_id=kra.owner_id, kra=kra, kpis=kpis, private_metadata=json.dumps({"kra": kra.number})
         )
-    client.views_open(trigger_id=trigger_id, view=view)
+    outbound.open_view(client, trigger_id, view)
 
 
 def _archive(call: Invocation) -> None:
@@ -159,7 +159,7 @@ def open_kpi_log_modal(
             return False
         numbers = [kpi.number for kpi, _ in kpis]
         view = ui.kpi_log_modal(kpis, selected if selected in numbers else numbers[0])
-    client.views_open(trigger_id=trigger_id, view=view)
+    outbound.open_view(client, trigger_id, view)
     return True
 
 
@@ -178,7 +178,7 @@ def _review(call: Invocation) -> None:
     if view is None:
         call.respond(**ephemeral("You have no active KRAs to review. Declare one with `/kra add`."))
         return
-    call.client.views_open(trigger_id=call.trigger_id, view=view)
+    outbound.open_view(call.client, call.trigger_id, view)
 
 
 ROUTER = Router("/kra", "*`/kra` — your Key Result Areas and the KPIs that measure them*")
@@ -288,9 +288,9 @@ def repick_kpi(ack: Ack, body: dict, client: WebClient, context: BoltContext, db
     with unit_of_work(db, who) as (session, workspace):
         kpis = kras.loggable_kpis(session, workspace, who.user_id)
         redrawn = ui.kpi_log_modal(kpis, int(picked) if picked.isdigit() else None)
-    client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=redrawn)
+    outbound.update_view(client, view.get("id"), redrawn, view.get("hash"))
 
 
 def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=ui.kra_modal(owner_id=context.user_id))
+    outbound.open_view(client, body["trigger_id"], ui.kra_modal(owner_id=context.user_id))

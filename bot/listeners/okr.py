@@ -210,7 +210,7 @@ def open_edit(client: WebClient, db: Database, who: Caller, trigger_id: str, ref
             key_results=key_results,
             private_metadata=json.dumps({"obj": objective.number}),
         )
-    client.views_open(trigger_id=trigger_id, view=view)
+    outbound.open_view(client, trigger_id, view)
 
 
 def _close(call: Invocation) -> None:
@@ -226,7 +226,7 @@ def open_close(client: WebClient, db: Database, who: Caller, trigger_id: str, re
         status = assessment.assess(objective, key_results, workspace)
         proposed = {s.key_result.id: assessment.proposed_score(s) for s in status.key_results}
         view = ui.close_modal(status, proposed, json.dumps({"obj": objective.number}))
-    client.views_open(trigger_id=trigger_id, view=view)
+    outbound.open_view(client, trigger_id, view)
 
 
 def _archive(call: Invocation) -> None:
@@ -311,7 +311,7 @@ def open_objective_modal(
         choices = okrs.modal_choices(session, workspace, who.user_id)
     channel = channel_id if channel_id and channel_id[:1] == "C" else None
     view = ui.objective_modal(owner_id=who.user_id, choices=choices, channel_id=channel, title=title)
-    client.views_open(trigger_id=trigger_id, view=view)
+    outbound.open_view(client, trigger_id, view)
 
 
 def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id: str) -> bool:
@@ -321,7 +321,7 @@ def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id:
     if not data.items:
         return False
     tz = reader_zone(db, who)
-    client.views_open(trigger_id=trigger_id, view=checkin_ui.checkin_modal(data, tz))
+    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(data, tz))
     return True
 
 

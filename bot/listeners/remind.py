@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot import outbound
 from bot.domain.clock import utc_now
 from bot.domain.preferences import RemindAction, parse_remind
 from bot.domain.schedule_time import WorkCalendar
@@ -41,7 +42,7 @@ def open_my_reminders(ack: Ack, body: dict, client: WebClient, context: BoltCont
     with unit_of_work(db, who) as (session, workspace):
         mine = preferences.my_reminders(session, workspace, who.user_id, utc_now())
         work_days = WorkCalendar.of_workspace(workspace).work_days
-    client.views_open(trigger_id=body["trigger_id"], view=ui.reminders_modal(mine, work_days))
+    outbound.open_view(client, body["trigger_id"], ui.reminders_modal(mine, work_days))
 
 
 def save_my_reminders(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:

@@ -75,7 +75,7 @@ def open_note_form(ack: Ack, body: dict, client: WebClient, context: BoltContext
         data = quick_checkins.note_form(session, workspace, who.user_id, click.key_result_id)
     metadata = origin_of_click(click).metadata()
     view = checkin_ui.checkin_modal(data, reader_zone(db, who), private_metadata=metadata)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    outbound.open_view(client, body["trigger_id"], view)
 
 
 def redraw_after_form(db: Database, client: WebClient, who: Caller, view: dict) -> None:

@@ -179,9 +179,10 @@ def _button_value(body: dict) -> str:
 
 def guide_new_kra(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
-    client.views_open(
-        trigger_id=body["trigger_id"],
-        view=kra_ui.kra_modal(owner_id=context.user_id, title=_button_value(body)[:150]),
+    outbound.open_view(
+        client,
+        body["trigger_id"],
+        kra_ui.kra_modal(owner_id=context.user_id, title=_button_value(body)[:150]),
     )
 
 

@@ -53,7 +53,7 @@ def source_command(call: Invocation) -> None:
     with unit_of_work(call.db, who) as (session, workspace):
         ref, binding = bindings.binding_to_edit(session, workspace, who.user_id, parts[0])
         view = ui.source_modal(ref, binding, declared, json.dumps({"ref": ref}))
-    call.client.views_open(trigger_id=call.trigger_id, view=view)
+    outbound.open_view(call.client, call.trigger_id, view)
 
 
 def submit_source(

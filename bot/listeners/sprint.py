@@ -59,7 +59,7 @@ def _open_plan(
             candidates=plan.candidates,
             private_metadata=SprintMetadata(channel_id).dumps(),
         )
-    client.views_open(trigger_id=trigger_id, view=view)
+    outbound.open_view(client, trigger_id, view)
 
 
 def _start(call: Invocation) -> None:
@@ -119,7 +119,7 @@ def _open_review(
         detail = sprints.prepare_review(session, workspace, who.user_id, channel_id, sprint_id)
         metadata = SprintMetadata(detail.sprint.channel_id, detail.sprint.id).dumps()
         view = ui.review_modal(detail, sprints.standings_of(detail, workspace), today, metadata)
-    client.views_open(trigger_id=trigger_id, view=view)
+    outbound.open_view(client, trigger_id, view)
 
 
 def _end(call: Invocation) -> None:

@@ -171,9 +171,7 @@ def ask_for_checkin_step(
         complete(outputs=ui.ask_outputs(False, 0, "Not sent: they own no active key results."))
         return
     # the weekly reminder's DM, word for word
-    reason = outbound.attempt(
-        f"send a check-in request to {person}", lambda: client.chat_postMessage(channel=person, **message)
-    )
+    reason = outbound.dm_message(client, person, f"send a check-in request to {person}", **message)
     if reason is not None:
         complete(outputs=ui.ask_outputs(False, count, f"Not sent: Slack said {reason}."))
         return

@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
+from bot import outbound
 from bot.domain.clock import utc_now
 from bot.domain.preferences import MessageKind
 from bot.domain.references import RefKind, format_ref
@@ -324,16 +324,7 @@ def _tell_owner(db: Database, client_for: ClientFor | None, plan: _Plan, error: 
         log.info("source of %s failed: told in %s's weekly reminder, not by DM", plan.ref, plan.owner_id)
         return
     try:
-        client_for(workspace).chat_postMessage(
-            channel=plan.owner_id, text=ui.failure_dm(plan.ref, plan.title, error)
-        )
-    except SlackApiError as failure:
-        log.warning(
-            "could not tell %s that the source of %s failed: %s",
-            plan.owner_id,
-            plan.ref,
-            failure.response.get("error"),
-        )
+        outbound.dm(client_for(workspace), plan.owner_id, ui.failure_dm(plan.ref, plan.title, error))
     except Exception:  # noqa: BLE001 - a DM that cannot go out must not stop the other bindings
         log.warning("could not tell %s that the source of %s failed", plan.owner_id, plan.ref, exc_info=True)
 
