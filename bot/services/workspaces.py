@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session
 
 from bot.domain.references import RefKind
 from bot.errors import Forbidden
+
+# after_commit is re-exported: listeners queue Slack effects on the unit of work they open here.
 from storage.db import Database
+from storage.db import after_commit as after_commit
 from storage.models import Member, RefCounter, Workspace, _now
 from storage.repositories import members as members_repo
 
