@@ -71,6 +71,8 @@ class Action(StrEnum):
     GUIDE_NEW_OBJECTIVE = "guide_new_objective"
     # Input elements: one action_id per element kind is enough, the block_id says which field.
     INPUT = "input"
+    # *Show all* under a folded `/okr list` (the button's value is the list's own words, e.g. "all 2026-Q4")
+    SHOW_ALL_OBJECTIVES = "show_all_objectives"
 
 
 class Block(StrEnum):

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from storage.db import Database
 
 LIST_LIMIT = 40  # objectives in one `/okr list` answer: a header, a context, 40 sections, a note < 50
+LIST_FOLD = 5  # objectives `/okr list` shows before its *Show all* button
 
 
 def register(app: App) -> None:
@@ -54,6 +55,7 @@ def register(app: App) -> None:
     app.action(Action.EDIT_OBJECTIVE)(edit_from_button)
     app.action(Action.CLOSE_OBJECTIVE)(close_from_button)
     app.action(Action.SHARE_OBJECTIVE)(share_from_button)
+    app.action(Action.SHOW_ALL_OBJECTIVES)(show_all_from_button)
 
 
 # --- subcommands ----------------------------------------------------------------------------------
@@ -71,9 +73,13 @@ def _new(call: Invocation) -> None:
 
 
 def _list(call: Invocation) -> None:
-    who = call.who
-    target, cycle_text = _list_arguments(call.rest)
-    with unit_of_work(call.db, who) as (session, workspace):
+    call.respond(**list_answer(call.db, call.who, call.rest, call.command, fold=LIST_FOLD))
+
+
+def list_answer(db: Database, who: Caller, rest: str, command: dict, *, fold: int | None) -> dict:
+    """`/okr list`'s answer; folded to `fold` objectives with *Show all*, or whole (up to LIST_LIMIT)."""
+    target, cycle_text = _list_arguments(rest)
+    with unit_of_work(db, who) as (session, workspace):
         cycle = assessment.current_cycle(workspace).name
         if cycle_text:
             try:
@@ -82,10 +88,31 @@ def _list(call: Invocation) -> None:
                 raise Usage(
                     f"{error}. `/okr list` takes `mine`, `@person`, `#channel` or `all`, then a cycle."
                 ) from None
-        filters, title = _list_filters(session, workspace, who, call.command, target)
+        filters, title = _list_filters(session, workspace, who, command, target)
         result = okrs.list_objectives(session, workspace, cycle=cycle, limit=LIST_LIMIT, **filters)
-        answer = ui.objective_list(f"{title} · {cycle}", result, cycle=cycle, command="/okr list")
-    call.respond(**answer)
+        return ui.objective_list(
+            f"{title} · {cycle}", result, cycle=cycle, command="/okr list", fold=fold, words=rest.strip()
+        )
+
+
+def show_all_from_button(
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    db: Database,
+) -> None:
+    """*Show all* under a folded `/okr list`: the same list, whole, in place of the folded one."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)  # a button has no router to do it
+    channel = body.get("channel") or {}
+    command = {"channel_id": channel.get("id") or "", "channel_name": channel.get("name") or ""}
+    words = action.get("value") or ""
+    answer = list_answer(db, who, "" if words == "-" else words, command, fold=None)
+    outbound.answer(respond, replace_original=True, **answer)
 
 
 def _list_arguments(rest: str) -> tuple[str, str]:

@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.references import RefKind, format_ref
+from bot.ids import Action
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
     MESSAGE_TEXT_BUDGET,
+    button,
     context,
     divider,
     fit,
@@ -68,7 +70,8 @@ def digest_parent(data) -> dict:
         rows.append(
             section(
                 f"*`{_obj_ref(objective)}` {user_text(objective.title, 150)}*\n"
-                f"{progress_bar(item.status.progress)} · {change_text(item.change)} · {_pace(item.status)}"
+                f"{progress_bar(item.status.progress)} · {change_text(item.change)} · {_pace(item.status)}",
+                accessory=objective_row_action(objective),
             )
         )
         text_lines.append(
@@ -208,3 +211,9 @@ def _texts(blocks: Sequence[dict]) -> list[str]:
         element["text"] for block in blocks for element in block.get("elements", []) if "text" in element
     ]
     return [without_bars(text) for text in texts]
+
+
+def objective_row_action(objective) -> dict:
+    """A digest row's *Show*: the objective's card with the clicker's own actions, answered to them
+    alone (rights and state are checked on the click, so an old digest stays safe)."""
+    return button("Show", Action.SHOW_OBJECTIVE, _obj_ref(objective))

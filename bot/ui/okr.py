@@ -133,7 +133,18 @@ def objective_summary(status: ObjectiveStatus, *, with_key_results: bool = True)
     return "\n".join(lines)
 
 
-def objective_list(title: str, result: ObjectiveList, *, cycle: str | None, command: str) -> dict:
+def objective_list(
+    title: str,
+    result: ObjectiveList,
+    *,
+    cycle: str | None,
+    command: str,
+    fold: int | None = None,
+    words: str = "",
+) -> dict:
+    """The list; with `fold`, only the first `fold` objectives and a *Show all* button (value: `words`)."""
+    if fold is not None and len(result.statuses) > fold:
+        return _folded_list(title, result, cycle=cycle, fold=fold, words=words)
     if not result.statuses:
         where = f" in {cycle}" if cycle else ""
         return ephemeral(f"{title}: no objectives{where} yet. Set one with `/okr new`.")
@@ -486,3 +497,20 @@ def closed_message(objective: Objective, key_results: Sequence[KeyResult]) -> st
     ]
     lines += [f"• `{kr_ref(kr)}` {user_text(kr.title, 150)}: {kr.final_score:.1f}" for kr in key_results]
     return "\n".join(lines)
+
+
+def _folded_list(title: str, result: ObjectiveList, *, cycle: str | None, fold: int, words: str) -> dict:
+    shown = result.statuses[:fold]
+    blocks: list[dict] = [header(plain_user_text(title, 150))]
+    if cycle:
+        blocks.append(context(f"{cycle} · {percent(result.expected)}% of the cycle has passed"))
+    blocks += [
+        section(objective_summary(s), accessory=button("Show", Action.SHOW_OBJECTIVE, obj_ref(s.objective)))
+        for s in shown
+    ]
+    blocks.append(context(f"{fold} of {result.total} objectives shown."))
+    blocks.append(actions(button("Show all", Action.SHOW_ALL_OBJECTIVES, words[:2000] or "-")))
+    fallback = f"{title}: " + "; ".join(
+        f"{obj_ref(s.objective)} {user_text(s.objective.title, 100)} {_shown(s)}" for s in shown
+    )
+    return ephemeral(fallback + f"; and {result.total - fold} more", blocks)

@@ -301,7 +301,10 @@ def test_list_mine_includes_objectives_where_you_own_a_key_result(slack, emulato
 
 def test_list_all_is_cut_inside_slacks_limits(slack, emulator, db, frozen_now):
     seed_objectives(db, 120, now=frozen_now)
-    payload = answer(slack, "/okr", "list all")
+    folded = answer(slack, "/okr", "list all")
+    assert "5 of 120 objectives shown." in answer_text(folded)
+    slack.action(Action.SHOW_ALL_OBJECTIVES, message=folded, team_id=TEAM, ephemeral=True)
+    payload = slack.wait_for_response_url()
     assert len(payload["blocks"]) <= 50
     text = answer_text(payload)
     assert "80 more not shown" in text and "App Home" in text
