@@ -34,9 +34,16 @@ LATE_AFTER = timedelta(hours=6)
 # older ones are simply past: last week's slot, long before someone first owned a key result, is
 # not something the scheduler missed.
 PAST_AFTER = timedelta(hours=24)
-# The weekly check-in reminder's slot when the workspace has not set one (`/okr schedule`).
+# The default slots, one home for each: the weekly check-in reminder's when the workspace has not
+# set one (`/okr schedule`), a channel's digest when neither the channel nor `/okr settings` has,
+# and the sprint-planning prompt's time of day.
 CHECKIN_WEEKDAY = 1
 CHECKIN_TIME = "10:00"
+CHECKIN_DEFAULT = (CHECKIN_WEEKDAY, CHECKIN_TIME)
+DIGEST_WEEKDAY = 5
+DIGEST_TIME = "16:00"
+DIGEST_DEFAULT = (DIGEST_WEEKDAY, DIGEST_TIME)
+SPRINT_PROMPT_TIME = "10:00"
 # How far a day off can push an occurrence (a long holiday stretch plus a weekend).
 _MAX_SHIFT_DAYS = 31
 # Weeks to look back for the latest occurrence at or before now (a moved one may lie ahead).
@@ -319,3 +326,9 @@ def decide(due: datetime, now: datetime) -> Decision:
 def local_midnight_utc(d: date, tz: ZoneInfo) -> datetime:
     """00:00 of `d` in `tz` (or the first moment of the day when midnight is skipped), in UTC."""
     return local_datetime(d, time(0, 0), tz).astimezone(UTC)
+
+
+def workspace_digest_slot(weekday: int | None, time_of_day: str | None) -> tuple[int, str]:
+    """The workspace's default digest day and time (`/okr settings`): each falls back to Friday
+    16:00 on its own when the workspace has not set it."""
+    return (weekday or DIGEST_WEEKDAY, time_of_day or DIGEST_TIME)

@@ -33,7 +33,15 @@ from bot.domain.cycles import Cycle, cycle_for
 from bot.domain.history import KeyResultHistory, ObjectiveHistory
 from bot.domain.progress import disagreement
 from bot.domain.references import RefKind, format_ref
-from bot.domain.schedule_time import WeeklySlot, WorkCalendar, latest_occurrence, local_midnight_utc, zone
+from bot.domain.schedule_time import (
+    DIGEST_DEFAULT,
+    WeeklySlot,
+    WorkCalendar,
+    latest_occurrence,
+    local_midnight_utc,
+    workspace_digest_slot,
+    zone,
+)
 from bot.jobs.charts import ChartRenderer
 from bot.jobs.common import naive_utc, utc
 from bot.jobs.delivery import Key
@@ -55,8 +63,7 @@ log = logging.getLogger("northline.jobs.digest")
 KIND = "digest"
 REPORT_KIND = KIND
 JOB = "digest"
-DEFAULT_WEEKDAY = 5
-DEFAULT_TIME = "16:00"
+DEFAULT_WEEKDAY, DEFAULT_TIME = DIGEST_DEFAULT
 MAX_OBJECTIVES = 40
 CHART_OBJECTIVES = 8
 
@@ -146,7 +153,7 @@ def channel_slot(workspace: Workspace, row, tz: ZoneInfo) -> WeeklySlot:
 
 def default_slot(workspace: Workspace) -> tuple[int, str]:
     """The workspace's default digest day and time (Friday 16:00 unless `/okr settings` says)."""
-    return (workspace.digest_weekday or DEFAULT_WEEKDAY, workspace.digest_time or DEFAULT_TIME)
+    return workspace_digest_slot(workspace.digest_weekday, workspace.digest_time)
 
 
 def _send(

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.progress import PaceStatus
 from bot.domain.schedule_time import (
+    SPRINT_PROMPT_TIME,
     WeeklySlot,
     WorkCalendar,
     local_datetime,
@@ -45,7 +46,7 @@ log = logging.getLogger("northline.jobs.sprint_prompts")
 
 KIND = "sprint_prompt"
 REPORT_KIND = KIND
-DEFAULT_TIME = "10:00"
+DEFAULT_TIME = SPRINT_PROMPT_TIME
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,16 @@ from bot import outbound
 from bot.domain.channels import is_team_channel
 from bot.domain.clock import utc_now
 from bot.domain.schedule_time import (
+    CHECKIN_DEFAULT,
+    DIGEST_DEFAULT,
+    SPRINT_PROMPT_TIME,
     WeeklySlot,
     WorkCalendar,
     format_time,
     next_occurrence,
     parse_time,
     parse_weekday,
+    workspace_digest_slot,
     zone,
 )
 from bot.errors import Invalid, Usage
@@ -43,9 +47,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DIGEST_DEFAULT = (5, "16:00")
-CHECKIN_DEFAULT = (1, "10:00")
-SPRINT_DEFAULT_TIME = "10:00"
 PAUSE_FOREVER = date(9999, 12, 31)
 MAX_SPRINT_WEEKS = 4
 
@@ -133,8 +134,7 @@ def _digest_line(
 ) -> schedules_ui.ScheduleLine:
     if row is None:
         tz = zone(workspace.timezone)
-        weekday = workspace.digest_weekday or DIGEST_DEFAULT[0]
-        time_of_day = workspace.digest_time or DIGEST_DEFAULT[1]
+        weekday, time_of_day = workspace_digest_slot(workspace.digest_weekday, workspace.digest_time)
         note = "the workspace's default (`/okr settings`), for channels with objectives"
         enabled = True
     else:
@@ -179,7 +179,7 @@ def sprint_schedule(call: Invocation) -> None:
     if lowered in ([], ["show"]):
         headline = ""
     elif lowered == ["off"]:
-        _switch_off(call.db, call.client, who, ScheduleKind.SPRINT, channel_id, (5, SPRINT_DEFAULT_TIME, 2))
+        _switch_off(call.db, call.client, who, ScheduleKind.SPRINT, channel_id, (5, SPRINT_PROMPT_TIME, 2))
         headline = f"No more sprint-planning prompts in <#{channel_id}>."
     elif len(words) == 3:
         length = words[0].lower().removesuffix("w").removesuffix("weeks").removesuffix("week")
@@ -215,7 +215,7 @@ def _sprint_schedule_answer(db: Database, who, channel_id: str, headline: str) -
             tz = zone(workspace.timezone)
             line = schedules_ui.ScheduleLine(
                 title=f"Sprint-planning prompt in <#{channel_id}>",
-                weekly=f"on the last day of each sprint at {SPRINT_DEFAULT_TIME} ({tz.key})",
+                weekly=f"on the last day of each sprint at {SPRINT_PROMPT_TIME} ({tz.key})",
                 enabled=True,
                 note="no cadence set: prompts follow the sprints started with `/sprint start`",
             )

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.domain.schedule_time import WEEKDAYS, local_date, local_midnight_utc, zone
+from bot.domain.schedule_time import WEEKDAYS, local_date, local_midnight_utc, workspace_digest_slot, zone
 from bot.errors import Forbidden, Invalid
 from bot.services.workspaces import member
 from storage.db import Database
@@ -152,7 +152,7 @@ def switch_off(
     row = repo.schedule(session, workspace.id, kind, channel_id)
     if row is None and kind == ScheduleKind.DIGEST:
         # A channel on the workspace's default digest keeps that default for when it comes back.
-        default = (workspace.digest_weekday or default[0], workspace.digest_time or default[1], None)
+        default = (*workspace_digest_slot(workspace.digest_weekday, workspace.digest_time), None)
     weekday, time_of_day, length_weeks = (row.weekday, row.time_of_day, row.length_weeks) if row else default
     if row is not None:
         timezone = row.timezone
