@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def register(app: App) -> None:
     from bot.listeners import okr
 
-    okr.add_subcommand("settings", okr_settings, ui.SETTINGS_USAGE)
+    okr.ROUTER.add("settings", okr_settings, ui.SETTINGS_USAGE)
     if app is not None:
         app.view(Callback.SETTINGS)(submit_settings)
 

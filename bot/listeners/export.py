@@ -34,7 +34,7 @@ def register(app: App) -> None:
     """Adds `/okr export` to the /okr router (the okr listener owns the command itself)."""
     from bot.listeners import okr
 
-    okr.add_subcommand("export", export_command, USAGE_LINE)
+    okr.ROUTER.add("export", export_command, USAGE_LINE)
 
 
 def export_command(call: Invocation) -> None:

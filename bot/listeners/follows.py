@@ -30,8 +30,8 @@ HOW = "Follow one objective, like `/okr follow OBJ-3` or `/okr follow OBJ-3 #lea
 
 
 def register(app: App) -> None:
-    okr.add_subcommand("follow", _follow, FOLLOW_USAGE)
-    okr.add_subcommand("unfollow", _unfollow, UNFOLLOW_USAGE)
+    okr.ROUTER.add("follow", _follow, FOLLOW_USAGE)
+    okr.ROUTER.add("unfollow", _unfollow, UNFOLLOW_USAGE)
     app.action(Action.FOLLOW_OBJECTIVE)(follow_button)
     app.action(Action.UNFOLLOW_OBJECTIVE)(unfollow_button)
 

@@ -1,14 +1,13 @@
 """`/okr`, its modals and the check-in buttons: parse, ack, hand over to services, answer.
 
 ROUTER (listeners/router.py) holds the subcommands and generates the help; other modules add
-theirs (`schedule`, `digest`, `pause`, `export`, …) with `add_subcommand(name, handler,
+theirs (`schedule`, `digest`, `pause`, `export`, …) the same way, with `ROUTER.add(name, handler,
 usage_line)`. A handler takes one Invocation and runs after ack().
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -310,15 +309,6 @@ ROUTER.add(
 )
 ROUTER.add("close", _close)
 ROUTER.add("archive", _archive)
-Handler = Callable[[Invocation], None]
-
-
-def add_subcommand(
-    name: str, handler: Handler, usage_line: str | None = None, *aliases: str, admin: bool = False
-) -> None:
-    """`/okr NAME …` calls `handler` (with an Invocation, after ack()); `usage_line` joins
-    `/okr help all` (for admins only when `admin`)."""
-    ROUTER.add(name, handler, usage_line, *aliases, admin=admin)
 
 
 # --- modals ----------------------------------------------------------------------------------------
@@ -513,7 +503,6 @@ def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltCon
 
 
 __all__ = [
-    "add_subcommand",
     "open_checkin_modal",
     "open_objective_modal",
     "register",

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 def register(app: App | None) -> None:
     from bot.listeners import okr
 
-    okr.add_subcommand("remind", okr_remind, ui.USAGE_LINE)
+    okr.ROUTER.add("remind", okr_remind, ui.USAGE_LINE)
     if app is not None:
         app.action(Action.HOME_REMINDERS)(open_my_reminders)
         app.view(Callback.MY_REMINDERS)(save_my_reminders)

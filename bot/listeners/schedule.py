@@ -56,7 +56,7 @@ def register(app: App) -> None:
     from bot.listeners import okr, sprint
 
     for name, handler in okr_subcommands().items():
-        okr.add_subcommand(name, handler, OKR_USAGE_LINES.get(name))
+        okr.ROUTER.add(name, handler, OKR_USAGE_LINES.get(name))
     sprint.ROUTER.add("schedule", sprint_schedule, SPRINT_USAGE_LINE)
 
 

@@ -1,5 +1,5 @@
 """`/okr sync KR-n` (or `KPI-n`): read the bound data source now; `/okr source KR-n`: the form that
-binds one. Added to the /okr router with `add_subcommand`; the router has acked, so the source's
+binds one. Added to the /okr router with `okr.ROUTER.add`; the router has acked, so the source's
 network time is after the ack and the result goes back through the command's response_url, however
 long the read takes (up to its deadline)."""
 
@@ -38,8 +38,8 @@ SOURCE_LINE = (
 def register(app: App) -> None:
     from bot.listeners import okr
 
-    okr.add_subcommand("sync", sync_command, USAGE_LINE)
-    okr.add_subcommand("source", source_command, SOURCE_LINE, admin=True)
+    okr.ROUTER.add("sync", sync_command, USAGE_LINE)
+    okr.ROUTER.add("source", source_command, SOURCE_LINE, admin=True)
     app.view(Callback.SOURCE)(submit_source)
 
 

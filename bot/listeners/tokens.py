@@ -1,6 +1,6 @@
 """`/okr token new|list|revoke`: workspace admins manage the REST API's tokens from Slack.
 
-Added to the /okr router with `add_subcommand`; the router has acked before a handler runs."""
+Added to the /okr router with `okr.ROUTER.add`; the router has acked before a handler runs."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ USAGE_LINE = (
 def register(app: App) -> None:
     from bot.listeners import okr
 
-    okr.add_subcommand("token", token_command, USAGE_LINE, "tokens", admin=True)
+    okr.ROUTER.add("token", token_command, USAGE_LINE, "tokens", admin=True)
 
 
 def token_command(call: Invocation) -> None:
