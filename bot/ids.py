@@ -71,6 +71,7 @@ class Action(StrEnum):
     GUIDE_NEW_OBJECTIVE = "guide_new_objective"
     # Input elements: one action_id per element kind is enough, the block_id says which field.
     INPUT = "input"
+    CHECKIN_NEXT = "checkin_next"  # the check-in form's next page
 
 
 class Block(StrEnum):
