@@ -380,14 +380,22 @@ def next_checkin_page(ack: Ack, body: dict, client: WebClient, context: BoltCont
     paging = checkin_ui.parse_paging(view)
     if not paging.rest:
         return
-    entries = parse_checkins(view)
     who = caller(context)
     dedupe = f"{view.get('id', '')}:{view.get('hash', '')}" if view.get("id") else None
+    try:
+        entries = parse_checkins(view)
+        with unit_of_work(db, who) as (session, workspace):
+            recorded = (
+                checkins.record(session, workspace, who.user_id, entries, dedupe_prefix=dedupe)
+                if entries
+                else []
+            )
+            owners = [r.key_result.owner_id for r in recorded] + [r.objective.owner_id for r in recorded]
+    except Invalid as error:
+        if not error.fields:
+            raise
+        raise Invalid(checkin_ui.page_problems(view, error.fields)) from None
     with unit_of_work(db, who) as (session, workspace):
-        recorded = (
-            checkins.record(session, workspace, who.user_id, entries, dedupe_prefix=dedupe) if entries else []
-        )
-        owners = [r.key_result.owner_id for r in recorded] + [r.objective.owner_id for r in recorded]
         data = checkins.modal_page(
             session,
             workspace,

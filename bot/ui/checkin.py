@@ -86,6 +86,28 @@ def parse_paging(view: dict) -> Paging:
         return Paging([], 1, 0, 0)
 
 
+def page_problems(view: dict, fields: dict[str, str]) -> str:
+    """Field errors of a page *Next* could not save, told in a DM: each under its field's label
+    (the value's label names the key result)."""
+    labels = {
+        block.get("block_id"): (block.get("label") or {}).get("text", "")
+        for block in view.get("blocks") or []
+        if block.get("type") == "input"
+    }
+    refs = {
+        block_id.split("_")[1]: label.split(" ")[0]
+        for block_id, label in labels.items()
+        if str(block_id).endswith("_value")
+    }
+    lines = ["*Next* saved nothing on this page; fix these and press it again:"]
+    for block_id, message in fields.items():
+        ref = refs.get(str(block_id).split("_")[1] if "_" in str(block_id) else "", "")
+        label = labels.get(block_id, "")
+        where = label if label.startswith(ref) else f"{ref} {label.lower()}".strip()
+        lines.append(f"• {where}: {message}")
+    return "\n".join(lines)
+
+
 def checkin_modal(data: CheckInModal, tz: ZoneInfo = UTC, private_metadata: str = "") -> dict:
     """One page (at most ten key results) of the check-in form. `tz`: the reader's, for the dates
     of their last check-ins. `private_metadata`: where the form was opened from (a reminder DM to

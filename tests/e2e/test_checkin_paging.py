@@ -152,3 +152,21 @@ def test_submitting_the_last_page_untouched_keeps_what_next_saved(slack, emulato
     assert "1 key result on the form's earlier pages" in dm.args["text"]
     slack.settle()
     assert not emulator.violations
+
+
+def test_a_bad_value_on_next_is_told_by_dm_and_nothing_is_saved(slack, emulator, db, now):
+    seed_objectives(db, 3, key_results=4, now=now)
+    ids = kr_ids(db)
+    view = open_checkin(slack, emulator)
+    values = {Block.CHECKIN_VALUE.of(id=ids[2]): "7", Block.CHECKIN_VALUE.of(id=ids[4]): "lots"}
+    slack.action(Action.CHECKIN_NEXT, view=view, state_values=values, user_id=ALICE, team_id=TEAM)
+    dm = emulator.wait_for("chat.postMessage", where=lambda c: "saved nothing" in (c.args.get("text") or ""))[
+        -1
+    ]
+    assert dm.args["text"].startswith("*Next* saved nothing on this page")
+    assert "• KR-4 value now (%):" in dm.args["text"]
+    slack.settle()
+    assert emulator.calls_to("views.update") == []
+    with db.session() as session:
+        assert session.scalars(select(CheckIn).where(CheckIn.note != "seeded")).all() == []
+    assert not emulator.violations
