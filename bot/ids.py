@@ -73,6 +73,7 @@ class Action(StrEnum):
     INPUT = "input"
     # *Show all* under a folded `/okr list` (the button's value is the list's own words, e.g. "all 2026-Q4")
     SHOW_ALL_OBJECTIVES = "show_all_objectives"
+    CHECKIN_NEXT = "checkin_next"  # the check-in form's next page
 
 
 class Block(StrEnum):

@@ -47,6 +47,7 @@ def register(app: App) -> None:
     app.view(Callback.OBJECTIVE_EDIT)(submit_edit)
     app.view(Callback.OBJECTIVE_CLOSE)(submit_close)
     app.view(Callback.CHECKIN)(submit_checkin)
+    app.action(Action.CHECKIN_NEXT)(next_checkin_page)
     app.action(Action.HOME_CHECKIN)(open_checkin_from_button)
     app.action(Action.OPEN_CHECKIN)(open_checkin_from_button)
     app.action(Action.HOME_NEW_OBJECTIVE)(open_new_from_home)
@@ -388,8 +389,58 @@ def submit_close(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
     homes.refresh(db, client, who, who.user_id, *owners)
 
 
+def next_checkin_page(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    """*Next* on the check-in form: this page's touched rows are recorded (as a submission would),
+    then the form shows the next ten key results. A problem is told in a DM; the form stays."""
+    ack()
+    view = body.get("view") or {}
+    paging = checkin_ui.parse_paging(view)
+    if not paging.rest:
+        return
+    who = caller(context)
+    dedupe = f"{view.get('id', '')}:{view.get('hash', '')}" if view.get("id") else None
+    try:
+        entries = parse_checkins(view)
+        with unit_of_work(db, who) as (session, workspace):
+            recorded = (
+                checkins.record(session, workspace, who.user_id, entries, dedupe_prefix=dedupe)
+                if entries
+                else []
+            )
+            owners = [r.key_result.owner_id for r in recorded] + [r.objective.owner_id for r in recorded]
+    except Invalid as error:
+        if not error.fields:
+            raise
+        raise Invalid(checkin_ui.page_problems(view, error.fields)) from None
+    with unit_of_work(db, who) as (session, workspace):
+        data = checkins.modal_page(
+            session,
+            workspace,
+            who.user_id,
+            paging.rest,
+            first=paging.first,
+            total=paging.total,
+            saved=paging.saved + len(recorded),
+        )
+    tz = reader_zone(db, who)
+    page = checkin_ui.checkin_modal(data, tz, private_metadata=view.get("private_metadata") or "")
+    client.views_update(view_id=view["id"], hash=view.get("hash"), view=page)
+    if recorded:
+        homes.refresh(db, client, who, who.user_id, *owners)
+
+
 def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
     entries = parse_checkins(view)
+    earlier = checkin_ui.parse_paging(view).saved
+    if not entries and earlier:
+        # Only the earlier pages (saved by *Next*) had check-ins: say so and close the form.
+        who = caller(context)
+        with unit_of_work(db, who) as (session, workspace):
+            weeks = checkins.weeks_in_a_row(session, workspace, who.user_id)
+        ack()
+        outbound.dm(client, who.user_id, checkin_ui.recorded_message([], weeks, earlier=earlier))
+        reminders.redraw_after_form(db, client, who, view)
+        return
     if not entries:
         first = next(
             (
@@ -411,8 +462,8 @@ def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext
     with unit_of_work(db, who) as (session, workspace):
         recorded = checkins.record(session, workspace, who.user_id, entries, dedupe_prefix=dedupe)
         owners = [r.key_result.owner_id for r in recorded] + [r.objective.owner_id for r in recorded]
-        weeks = checkins.weeks_in_a_row(session, workspace, who.user_id) if recorded else 0
-        message = checkin_ui.recorded_message(recorded, weeks)
+        weeks = checkins.weeks_in_a_row(session, workspace, who.user_id) if recorded or earlier else 0
+        message = checkin_ui.recorded_message(recorded, weeks, earlier=earlier)
     ack()
     if recorded:
         outbound.dm(client, who.user_id, message)

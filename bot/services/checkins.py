@@ -3,7 +3,7 @@ submission even when Slack delivers it twice)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -25,8 +25,11 @@ from storage.models import CheckIn, KeyResult, KeyResultKind, Objective, Status,
 from storage.repositories import digest as digest_repo
 from storage.repositories import okrs as repo
 
-# 100 blocks a modal: an intro, four blocks per key result, and the "N more" note.
-MODAL_KEY_RESULTS = 24
+# The form shows ten key results a page (four blocks each, 43 blocks a page); *Next* saves the
+# page and shows the next ten. The ids of the pages still to come ride in the view's
+# private_metadata (3,000 characters): at most MODAL_KEY_RESULTS of them.
+MODAL_PAGE = 10
+MODAL_KEY_RESULTS = 250
 
 DONE_WORDS = {
     "done": 1.0,
@@ -43,20 +46,48 @@ DONE_WORDS = {
 class CheckInModal:
     items: list[tuple[KeyResult, Objective]]
     last: dict[int, CheckIn]  # key result id → its latest check-in
-    total: int  # how many key results the person owns; `items` is the most overdue slice
-
-    @property
-    def left_out(self) -> int:
-        return max(0, self.total - len(self.items))
+    total: int  # how many key results the form pages through
+    rest: list[int] = field(default_factory=list)  # ids of the later pages, in order
+    first: int = 1  # the place (from 1) of this page's first key result
+    saved: int = 0  # check-ins recorded by *Next* on earlier pages
 
 
 def modal_data(
     session: Session, workspace: Workspace, user_id: str, *, limit: int = MODAL_KEY_RESULTS
 ) -> CheckInModal:
-    """Every active key result the person owns, most overdue first: three statements at any size."""
-    page = repo.key_results_owned_by(session, workspace.id, user_id, limit=limit)
-    latest = repo.recent_checkins(session, [kr.id for kr, _ in page.items], per_key_result=1)
-    return CheckInModal(page.items, {kr_id: rows[0] for kr_id, rows in latest.items() if rows}, page.total)
+    """The form's first page of the person's active key results, most overdue first, and the ids
+    of the pages after it: three statements at any size."""
+    owned = repo.key_results_owned_by(session, workspace.id, user_id, limit=limit)
+    items, rest = owned.items[:MODAL_PAGE], [kr.id for kr, _ in owned.items[MODAL_PAGE:]]
+    latest = repo.recent_checkins(session, [kr.id for kr, _ in items], per_key_result=1)
+    last = {kr_id: rows[0] for kr_id, rows in latest.items() if rows}
+    return CheckInModal(items, last, len(owned.items), rest=rest)
+
+
+def modal_page(
+    session: Session,
+    workspace: Workspace,
+    user_id: str,
+    ids: list[int],
+    *,
+    first: int,
+    total: int,
+    saved: int,
+) -> CheckInModal:
+    """The next page of the form: the first MODAL_PAGE of `ids` that are still the person's and
+    active (closed since the form opened: left out), in the order given."""
+    found = repo.key_results_by_ids(session, workspace.id, ids[:MODAL_PAGE])
+    items = [
+        found[i]
+        for i in ids[:MODAL_PAGE]
+        if i in found
+        and found[i][0].owner_id == user_id
+        and found[i][0].status == Status.ACTIVE
+        and found[i][1].status == Status.ACTIVE
+    ]
+    latest = repo.recent_checkins(session, [kr.id for kr, _ in items], per_key_result=1)
+    last = {kr_id: rows[0] for kr_id, rows in latest.items() if rows}
+    return CheckInModal(items, last, total, rest=ids[MODAL_PAGE:], first=first, saved=saved)
 
 
 @dataclass

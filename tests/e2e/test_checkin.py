@@ -179,11 +179,13 @@ def test_submitting_an_untouched_form_says_so(slack, emulator, db):
     assert not emulator.violations
 
 
-def test_more_key_results_than_fit_get_a_note(slack, emulator, db):
+def test_more_key_results_than_fit_page_with_next(slack, emulator, db):
     seed_objectives(db, 12, key_results=3)  # 36 key results
     view = open_checkin(slack, emulator)
-    assert len(view["blocks"]) <= 100
-    assert "12 more not shown" in json.dumps(view) and "/okr checkin KR-n VALUE" in json.dumps(view)
+    assert len(view["blocks"]) == 43
+    assert "Key results 1–10 of 36." in json.dumps(
+        view, ensure_ascii=False
+    ) and "more not shown" not in json.dumps(view)
     assert not emulator.violations
 
 
