@@ -71,6 +71,7 @@ class Action(StrEnum):
     GUIDE_NEW_OBJECTIVE = "guide_new_objective"
     # Input elements: one action_id per element kind is enough, the block_id says which field.
     INPUT = "input"
+    ADD_KEY_RESULT = "add_key_result"  # the New objective form's *Add key result*: one more group
 
 
 class Block(StrEnum):
@@ -149,6 +150,7 @@ class Block(StrEnum):
     SET_UNATTENDED_STEPS = "set_unattended_steps"
     SET_AI = "set_ai"
     SOURCE_EVERY = "source_every"
+    KR_ADD = "kr_add"  # the New objective form's *Add key result* button
 
     def of(self, **parts: object) -> str:
         """The block_id of a numbered field, e.g. Block.KPI_NAME.of(n=2) -> 'kpi_2_name'."""

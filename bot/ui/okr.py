@@ -305,8 +305,15 @@ def objective_modal(
     channel_id: str | None = None,
     title: str = "",
     private_metadata: str = "",
+    rows: int = 1,
 ) -> dict:
-    """The New objective form, or the Edit form prefilled from `objective` and its key results."""
+    """The New objective form, or the Edit form prefilled from `objective` and its key results.
+
+    The New form shows `rows` key result groups and, below them, *Add key result* until it shows
+    five; the Edit form always shows all five. Each group's block_ids depend only on its number,
+    so Slack keeps what was typed when the form is redrawn with one more.
+    """
+    shown = MAX_KEY_RESULTS if objective else min(max(rows, 1), MAX_KEY_RESULTS)
     current_cycle = objective.cycle if objective else choices.cycles[1 if len(choices.cycles) > 1 else 0]
     parents = [(Option.NONE, "— none —")] + [
         (str(p.id), _choice_label(obj_ref(p), p.title)) for p in choices.parents
@@ -356,7 +363,7 @@ def objective_modal(
             hint="The area of the owner's accountability it belongs to.",
         ),
     ]
-    for n in range(1, MAX_KEY_RESULTS + 1):
+    for n in range(1, shown + 1):
         kr = key_results[n - 1] if n <= len(key_results) else None
         milestone = kr is not None and kr.kind == KeyResultKind.MILESTONE
         numbers = kr is not None and not milestone
@@ -416,6 +423,8 @@ def objective_modal(
                 checked=milestone,
             ),
         ]
+    if not objective and shown < MAX_KEY_RESULTS:
+        blocks.append(actions(button("Add key result", Action.ADD_KEY_RESULT), block_id=Block.KR_ADD))
     if objective:
         return modal(
             Callback.OBJECTIVE_EDIT, f"Edit {obj_ref(objective)}", blocks, private_metadata=private_metadata
