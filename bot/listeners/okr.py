@@ -344,7 +344,12 @@ def add_key_result(ack: Ack, body: dict, client: WebClient, context: BoltContext
         rows=rows,
         private_metadata=rows_metadata(rows),
     )
-    client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=redrawn)
+    # A second click before the first redraw arrived carries a stale hash: Slack refuses it
+    # (hash_conflict) and the form keeps the group the first click added.
+    outbound.attempt(
+        "add a key result to the form",
+        lambda: client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=redrawn),
+    )
 
 
 def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id: str) -> bool:
