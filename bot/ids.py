@@ -74,6 +74,7 @@ class Action(StrEnum):
     # *Show all* under a folded `/okr list` (the button's value is the list's own words, e.g. "all 2026-Q4")
     SHOW_ALL_OBJECTIVES = "show_all_objectives"
     CHECKIN_NEXT = "checkin_next"  # the check-in form's next page
+    ADD_KEY_RESULT = "add_key_result"  # the New objective form's *Add key result*: one more group
 
 
 class Block(StrEnum):
@@ -152,6 +153,7 @@ class Block(StrEnum):
     SET_UNATTENDED_STEPS = "set_unattended_steps"
     SET_AI = "set_ai"
     SOURCE_EVERY = "source_every"
+    KR_ADD = "kr_add"  # the New objective form's *Add key result* button
 
     def of(self, **parts: object) -> str:
         """The block_id of a numbered field, e.g. Block.KPI_NAME.of(n=2) -> 'kpi_2_name'."""

@@ -26,7 +26,7 @@ from sqlalchemy import func, insert, select
 from bot.domain.cycles import cycle_for
 from bot.forms.kra import KpiForm, KraForm
 from bot.forms.okr import KeyResultForm, ObjectiveForm
-from bot.ids import Block, Callback
+from bot.ids import Action, Block, Callback
 from bot.jobs.pacing import Pacer
 from bot.jobs.posting import build_clock_client
 from bot.services import kras as kra_service
@@ -146,7 +146,9 @@ def create_objective(slack, emulator, user=ALICE, team=TEAM, channel_id=CHANNEL,
     before = len(emulator.calls_to("views.open"))
     slack.command("/okr", "new", user_id=user, team_id=team, channel_id=channel_id)
     view = opened_view(emulator, Callback.OBJECTIVE_NEW, count=before + 1)
-    response = slack.submit_view(view, objective_values(**values), user_id=user, team_id=team)
+    filled = objective_values(**values)
+    view = grow_objective_form(slack, emulator, view, key_result_rows(filled), user=user, team=team)
+    response = slack.submit_view(view, filled, user_id=user, team_id=team)
     assert response.status == 200, response.text
     assert not response.body or "errors" not in response.json(), response.text
     return view
@@ -1333,3 +1335,20 @@ def model_facts(request: dict) -> dict:
     user = [m for m in request["body"]["messages"] if m["role"] == "user"]
     assert len(user) == 1
     return json.loads(user[0]["content"].split("Facts (JSON):\n", 1)[1])
+
+
+def key_result_rows(values: dict) -> int:
+    """The highest key result group the objective form's `values` fill (1 when none)."""
+    return max((int(m.group(1)) for key in values if (m := re.match(r"kr_(\d+)_", str(key)))), default=1)
+
+
+def grow_objective_form(slack, emulator, view: dict, rows: int, user=ALICE, team=TEAM) -> dict:
+    """Click the New objective form's *Add key result* until it shows `rows` key result groups
+    (at most 5); the view as Slack then holds it (with its id and hash)."""
+    view = emulator.resolve_view(view, user_id=user)
+    while json.loads(view.get("private_metadata") or "{}").get("rows", 5) < min(rows, 5):
+        before = len(emulator.calls_to("views.update"))
+        slack.action(Action.ADD_KEY_RESULT, view=view, user_id=user, team_id=team)
+        emulator.wait_for("views.update", count=before + 1)
+        view = emulator.view(view["id"])
+    return view

@@ -6,6 +6,7 @@ Invalid, so nothing is ever stored half-parsed.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -177,6 +178,23 @@ def parse_objective(view: dict) -> ObjectiveForm:
         raise Invalid("Some fields need another look.", fields=errors)
     form.key_results = key_results
     return form
+
+
+def rows_metadata(rows: int) -> str:
+    """What the New objective form carries in private_metadata: how many key result groups it shows."""
+    return json.dumps({"rows": rows})
+
+
+def shown_rows(view: dict) -> int:
+    """How many key result groups the New objective form shows (1 to 5): only a hint, so
+    anything unreadable counts as the one group the form opens with."""
+    try:
+        rows = json.loads(view.get("private_metadata") or "{}").get("rows")
+    except (ValueError, TypeError, AttributeError):
+        return 1
+    if not isinstance(rows, int) or isinstance(rows, bool):
+        return 1
+    return min(max(rows, 1), MAX_KEY_RESULTS)
 
 
 # --- close ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot import outbound
 from bot.domain.cycles import parse_cycle
+from bot.domain.limits import MAX_KEY_RESULTS
 from bot.domain.references import RefKind, parse_ref
 from bot.domain.slack_text import (
     mention,
@@ -23,8 +24,9 @@ from bot.domain.slack_text import (
     parse_user_mention,
 )
 from bot.errors import Invalid, Usage
-from bot.forms.okr import parse_checkins, parse_close, parse_objective
-from bot.ids import Action, Callback
+from bot.forms.okr import parse_checkins, parse_close, parse_objective, rows_metadata, shown_rows
+from bot.forms.state import flatten, text
+from bot.ids import Action, Block, Callback
 from bot.listeners import homes, reminders, rewording
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
 from bot.listeners.router import Invocation, Router
@@ -56,6 +58,7 @@ def register(app: App) -> None:
     app.action(Action.CLOSE_OBJECTIVE)(close_from_button)
     app.action(Action.SHARE_OBJECTIVE)(share_from_button)
     app.action(Action.SHOW_ALL_OBJECTIVES)(show_all_from_button)
+    app.action(Action.ADD_KEY_RESULT)(add_key_result)
 
 
 # --- subcommands ----------------------------------------------------------------------------------
@@ -328,8 +331,40 @@ def open_objective_modal(
     with unit_of_work(db, who) as (session, workspace):
         choices = okrs.modal_choices(session, workspace, who.user_id)
     channel = channel_id if channel_id and channel_id[:1] == "C" else None
-    view = ui.objective_modal(owner_id=who.user_id, choices=choices, channel_id=channel, title=title)
+    view = ui.objective_modal(
+        owner_id=who.user_id,
+        choices=choices,
+        channel_id=channel,
+        title=title,
+        rows=1,
+        private_metadata=rows_metadata(1),
+    )
     outbound.open_view(client, trigger_id, view)
+
+
+def add_key_result(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+    """*Add key result* in the New objective form: the same form with one more key result group.
+    Every block keeps its block_id, so Slack keeps what was already typed."""
+    ack()
+    view = body.get("view") or {}
+    rows = min(shown_rows(view) + 1, MAX_KEY_RESULTS)
+    values = flatten(view)
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        choices = okrs.modal_choices(session, workspace, who.user_id)
+    owner = values.get(Block.OBJ_OWNER)
+    channel = values.get(Block.OBJ_CHANNEL)
+    redrawn = ui.objective_modal(
+        owner_id=owner if isinstance(owner, str) and owner else who.user_id,
+        choices=choices,
+        channel_id=channel if isinstance(channel, str) and channel[:1] == "C" else None,
+        title=text(values.get(Block.OBJ_TITLE)),
+        rows=rows,
+        private_metadata=rows_metadata(rows),
+    )
+    # A second click before the first redraw arrived carries a stale hash: Slack refuses it
+    # (hash_conflict) and the form keeps the group the first click added.
+    outbound.update_view(client, view.get("id"), redrawn, view.get("hash"))
 
 
 def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id: str) -> bool:

@@ -316,8 +316,15 @@ def objective_modal(
     channel_id: str | None = None,
     title: str = "",
     private_metadata: str = "",
+    rows: int = 1,
 ) -> dict:
-    """The New objective form, or the Edit form prefilled from `objective` and its key results."""
+    """The New objective form, or the Edit form prefilled from `objective` and its key results.
+
+    The New form shows `rows` key result groups and, below them, *Add key result* until it shows
+    five; the Edit form always shows all five. Each group's block_ids depend only on its number,
+    so Slack keeps what was typed when the form is redrawn with one more.
+    """
+    shown = MAX_KEY_RESULTS if objective else min(max(rows, 1), MAX_KEY_RESULTS)
     current_cycle = objective.cycle if objective else choices.cycles[1 if len(choices.cycles) > 1 else 0]
     parents = [(Option.NONE, "— none —")] + [
         (str(p.id), _choice_label(obj_ref(p), p.title)) for p in choices.parents
@@ -367,7 +374,7 @@ def objective_modal(
             hint="The area of the owner's accountability it belongs to.",
         ),
     ]
-    for n in range(1, MAX_KEY_RESULTS + 1):
+    for n in range(1, shown + 1):
         kr = key_results[n - 1] if n <= len(key_results) else None
         milestone = kr is not None and kr.kind == KeyResultKind.MILESTONE
         numbers = kr is not None and not milestone
@@ -388,40 +395,47 @@ def objective_modal(
             ),
             text_input(
                 Block.KR_START.of(n=n),
-                "Start",
+                f"Key result {n}: start",
                 initial=format_number(kr.start_value) if numbers else None,
                 optional=True,
                 placeholder="0",
             ),
             text_input(
                 Block.KR_TARGET.of(n=n),
-                "Target",
+                f"Key result {n}: target",
                 initial=format_number(kr.target_value) if numbers else None,
                 optional=True,
                 placeholder="e.g. 60, 95% or $1,200",
             ),
             text_input(
                 Block.KR_UNIT.of(n=n),
-                "Unit",
+                f"Key result {n}: unit",
                 initial=kr.unit if kr else None,
                 optional=True,
                 max_length=UNIT_MAX,
             ),
-            user_input(Block.KR_OWNER.of(n=n), "Owner", initial=kr.owner_id if kr else owner, optional=True),
+            user_input(
+                Block.KR_OWNER.of(n=n),
+                f"Key result {n}: owner",
+                initial=kr.owner_id if kr else owner,
+                optional=True,
+            ),
             text_input(
                 Block.KR_WEIGHT.of(n=n),
-                "Weight",
+                f"Key result {n}: weight",
                 initial=format_number(kr.weight) if kr else "1",
                 optional=True,
                 hint=None,
             ),
             checkbox_input(
                 Block.KR_MILESTONE.of(n=n),
-                "Milestone",
+                f"Key result {n}: milestone",
                 (Option.MILESTONE, "Done / not done (no numbers)"),
                 checked=milestone,
             ),
         ]
+    if not objective and shown < MAX_KEY_RESULTS:
+        blocks.append(actions(button("Add key result", Action.ADD_KEY_RESULT), block_id=Block.KR_ADD))
     if objective:
         return modal(
             Callback.OBJECTIVE_EDIT, f"Edit {obj_ref(objective)}", blocks, private_metadata=private_metadata

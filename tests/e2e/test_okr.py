@@ -20,6 +20,8 @@ from tests.factories import (
     by_block,
     count,
     create_objective,
+    grow_objective_form,
+    key_result_rows,
     next_quarter,
     objective_values,
     opened_view,
@@ -37,6 +39,7 @@ def submit_new(slack, emulator, values: dict, **kwargs):
     before = len(emulator.calls_to("views.open"))
     slack.command("/okr", "new", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
     view = opened_view(emulator, Callback.OBJECTIVE_NEW, count=before + 1)
+    view = grow_objective_form(slack, emulator, view, key_result_rows(values))
     return slack.submit_view(view, values, user_id=ALICE, team_id=TEAM, validate=False, **kwargs)
 
 
@@ -87,8 +90,8 @@ def test_new_opens_the_modal_with_defaults_and_creates_the_objective(slack, emul
     assert blocks[Block.OBJ_OWNER]["element"]["initial_user"] == ALICE
     assert blocks[Block.OBJ_CYCLE]["element"]["initial_option"]["value"] == quarter(frozen_now.date())
     assert blocks[Block.OBJ_CHANNEL]["element"]["initial_conversation"] == CHANNEL
-    assert blocks[Block.KR_OWNER.of(n=3)]["element"]["initial_user"] == ALICE
-    assert blocks[Block.KR_WEIGHT.of(n=5)]["element"]["initial_value"] == "1"
+    assert blocks[Block.KR_OWNER.of(n=1)]["element"]["initial_user"] == ALICE
+    assert blocks[Block.KR_WEIGHT.of(n=1)]["element"]["initial_value"] == "1"
     kra_options = [o["text"]["text"] for o in blocks[Block.OBJ_KRA]["element"]["options"]]
     assert any("KRA-1 Customer value" in o for o in kra_options)
     assert len(view["blocks"]) <= 100
@@ -100,6 +103,7 @@ def test_new_opens_the_modal_with_defaults_and_creates_the_objective(slack, emul
         krs=(("Activation rate", "40%", "60%", "%"), ("Onboarding NPS", "-0", "$1,200", "")),
         **{Block.KR_OWNER.of(n=2): BOB, Block.KR_WEIGHT.of(n=2): "2", Block.OBJ_KRA: str(kra_id)},
     )
+    view = grow_objective_form(slack, emulator, view, 2)
     response = slack.submit_view(view, values, user_id=ALICE, team_id=TEAM)
     assert response.status == 200 and not response.body, response.text
     with db.session() as session:
@@ -210,7 +214,8 @@ def test_a_milestone_is_zero_to_one_whatever_was_typed(slack, emulator, db):
 
 def test_a_sixth_key_result_in_a_forged_payload_is_refused_under_its_title(slack, emulator, db):
     slack.command("/okr", "new", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
-    sent = opened_view(emulator, Callback.OBJECTIVE_NEW)
+    grow_objective_form(slack, emulator, opened_view(emulator, Callback.OBJECTIVE_NEW), 5)
+    sent = emulator.wait_for("views.update", count=4)[-1].args["view"]  # the form with five groups
     forged = json.loads(json.dumps(sent))
     for block_id, label in ((Block.KR_TITLE.of(n=6), "KR 6"), (Block.KR_TARGET.of(n=6), "KR 6 target")):
         forged["blocks"].append(
