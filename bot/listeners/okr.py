@@ -459,7 +459,7 @@ def next_checkin_page(ack: Ack, body: dict, client: WebClient, context: BoltCont
         )
     tz = reader_zone(db, who)
     page = checkin_ui.checkin_modal(data, tz, private_metadata=view.get("private_metadata") or "")
-    client.views_update(view_id=view["id"], hash=view.get("hash"), view=page)
+    outbound.update_view(client, view["id"], page, view.get("hash"))
     if recorded:
         homes.refresh(db, client, who, who.user_id, *owners)
 
