@@ -1177,7 +1177,7 @@ MODEL_KEY = "sk-test-0123456789"
 
 
 def seed_ask_northline(db) -> int:
-    """TEAM: OBJ-1 in #growth (KRA-1) with KR-1 (Alice, at risk, owner says on track, a blocker
+    """TEAM: OBJ-1 in #growth (KRA-1) with KR-1 (Alice, at risk, confidence on track, a blocker
     noted this week) and KR-2 (Bob, on track, last checked in in November); OBJ-2 of Carol's, in no
     channel, with KR-3 (off track). An active sprint in #growth serving nothing. OTHER_TEAM: one
     objective of Mallory's. For a clock frozen at Friday 4 December 2026, 12:00 UTC."""

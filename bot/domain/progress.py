@@ -200,7 +200,7 @@ def disagreement(pace: PaceStatus, confidence: Confidence | None) -> str | None:
         return None
     if pace.value == confidence.value:
         return None
-    return f"numbers {pace.label}, owner says {confidence.label}"
+    return f"pace {pace.label}, confidence {confidence.label}"
 
 
 def final_score(scored: "list[tuple[float | None, float | None]]") -> float:

@@ -50,7 +50,7 @@ class Item:
     pace: PaceStatus | None = None
     confidence: Confidence | None = None
     before: float | None = None  # CHANGED / the brief's "moved": progress a week ago
-    why: str = ""  # a computed sentence: "numbers at risk, owner says on track"
+    why: str = ""  # a computed sentence: "pace at risk; confidence on track"
     note: str | None = None  # an owner's check-in note, as typed
 
 
@@ -343,9 +343,9 @@ def _assessed(workspace: Workspace, krs: list[KeyResult], now: datetime) -> list
 
 def _risk_reasons(status: KeyResultStatus) -> list[str]:
     """Why a key result is at risk: its pace is behind, or its owner's confidence disagrees with it."""
-    reasons = [f"numbers {status.pace.label}"] if status.pace in RISKY else []
+    reasons = [f"pace {status.pace.label}"] if status.pace in RISKY else []
     if disagreement(status.pace, status.confidence) and status.confidence is not None:
-        reasons.append(f"owner says {status.confidence.label}")
+        reasons.append(f"confidence {status.confidence.label}")
     return reasons
 
 

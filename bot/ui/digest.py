@@ -25,7 +25,7 @@ from bot.ui.posts import (
     kr_ref,
     pack,
 )
-from bot.ui.progress import progress_bar, progress_percent, without_bars
+from bot.ui.progress import confidence_text, pace_text, progress_bar, progress_percent, without_bars
 from bot.ui.sources import provider
 
 # The digest thread's key results: at most about three replies, then "…and N more lines".
@@ -33,7 +33,7 @@ _THREAD_KEY_RESULT_CHARS = 3 * MESSAGE_TEXT_BUDGET - RESERVED_CHARS
 
 
 def _pace(status) -> str:
-    return f"{status.pace.emoji} {status.pace.label}"
+    return pace_text(status.pace)
 
 
 def change_text(change: float | None) -> str:
@@ -116,8 +116,7 @@ def _kr_line(status, note, origin: str | None = None) -> str:
     if origin is not None:
         named = provider(origin)
         line += f" · updated from {named}" if named else " · updated by its data source"
-    if status.confidence is not None:
-        line += f" · owner says {status.confidence.emoji} {status.confidence.label}"
+    line += confidence_text(status.pace, status.confidence)
     line += f" · <@{kr.owner_id}>"
     if note is not None:
         line += f"\n      _“{user_text(note.note, 200)}”_"

@@ -11,10 +11,11 @@ from bot.domain.enums import BY_WORKFLOW, KeyResultKind, Status
 from bot.domain.kr_quality import as_text, key_result_notes
 from bot.domain.limits import DESCRIPTION_MAX, MAX_KEY_RESULTS, TITLE_MAX, UNIT_MAX
 from bot.domain.numbers import format_number
-from bot.domain.progress import PaceStatus, disagreement, final_score, percent
+from bot.domain.progress import final_score, percent
 from bot.domain.references import RefKind, format_ref
 from bot.domain.slack_text import readable
 from bot.ids import Action, Block, Callback, Option
+from bot.ui import progress as progress_ui
 from bot.ui.blocks import (
     MESSAGE_BLOCKS,
     actions,
@@ -33,7 +34,7 @@ from bot.ui.blocks import (
 from bot.ui.follows import follow_button
 from bot.ui.inputs import channel_input, checkbox_input, modal, select_input, text_input, user_input
 from bot.ui.kra import kra_ref
-from bot.ui.progress import progress_bar
+from bot.ui.progress import pace_text, progress_bar
 from bot.ui.sources import provenance
 
 if TYPE_CHECKING:
@@ -65,17 +66,8 @@ def value_text(key_result: KeyResult, value: float | None) -> str:
     return amount(value, key_result.unit)
 
 
-def pace_text(pace: PaceStatus) -> str:
-    return f"{pace.emoji} {pace.label}"
-
-
 def confidence_text(status: KeyResultStatus) -> str:
-    if status.confidence is None:
-        return ""
-    text = f" · owner says {status.confidence.emoji} {status.confidence.label}"
-    if disagreement(status.pace, status.confidence):
-        text += " :warning:"
-    return text
+    return progress_ui.confidence_text(status.pace, status.confidence)
 
 
 def key_result_line(status: KeyResultStatus, *, owner: bool = True) -> str:

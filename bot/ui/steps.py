@@ -55,8 +55,8 @@ def key_result_summary(status: KeyResultStatus) -> str:
     kr = status.key_result
     shown = percent(status.progress or 0.0)
     line = f"{format_ref(RefKind.KR, kr.number)} {_typed(kr.title, 150)}: {_numbers(status)} ({shown}%), {_pace(status)}"
-    if status.confidence is not None:
-        line += f", owner says {status.confidence.label}"
+    if status.confidence is not None and status.confidence.value != status.pace.value:
+        line += f", confidence {status.confidence.label}"
     return line
 
 

@@ -24,7 +24,7 @@ def frozen():
 
 @pytest.fixture
 def seeded(db):
-    """TEAM: OBJ-1 in #growth (KRA-1) with KR-1 (Alice, at risk, owner says on track, a blocker
+    """TEAM: OBJ-1 in #growth (KRA-1) with KR-1 (Alice, at risk, confidence on track, a blocker
     noted this week) and KR-2 (Bob, on track, last checked in in November); OBJ-2 of Carol's, in no
     channel, with KR-3 (off track). An active sprint in #growth serving nothing. OTHER_TEAM: one
     objective of Mallory's."""
@@ -80,7 +80,7 @@ def test_prompts_fit_a_team_channel_and_elsewhere(slack, emulator, seeded):
 def test_what_needs_me_names_my_key_results_and_why(slack, emulator, seeded, frozen):
     text = ask(slack, emulator, "What needs me this week?")
     assert (
-        "`KR-1` Raise MRR (`OBJ-1`) · 50 % · :large_yellow_circle: at risk · numbers at risk; owner says on track"
+        "`KR-1` Raise MRR (`OBJ-1`) · 50 % · :large_yellow_circle: at risk · pace at risk; confidence on track"
         in text
     )
     assert "KR-2" not in text and "KR-3" not in text
@@ -96,7 +96,7 @@ def test_at_risk_across_the_workspace_quotes_the_owners_note(slack, emulator, se
     assert "`KR-1` Raise MRR (`OBJ-1`) · 50 % · :large_yellow_circle: at risk" in text
     assert "> blocked on the billing migration" in text
     assert (
-        "`KR-3` Hire &lt;b&gt;engineers&lt;/b&gt; &amp; interns (`OBJ-2`) · 20 % · :red_circle: off track · numbers off track"
+        "`KR-3` Hire &lt;b&gt;engineers&lt;/b&gt; &amp; interns (`OBJ-2`) · 20 % · :red_circle: off track · pace off track"
         in text
     )
     assert "Sign partners" not in text and "Secret" not in text
@@ -153,11 +153,11 @@ def test_the_brief_for_a_channel(slack, emulator, seeded, frozen):
     assert "The week's brief for <#C0GROWTH>" in text
     assert "*What moved*\n• `KR-1` Raise MRR (<@U0ALICE>): 40 % → 50 %" in text
     assert (
-        "*At risk, and why*\n• `KR-1` Raise MRR (<@U0ALICE>): numbers at risk; owner says on track\n"
+        "*At risk, and why*\n• `KR-1` Raise MRR (<@U0ALICE>): pace at risk; confidence on track\n"
         "> blocked on the billing migration"
     ) in text
     assert "*Blockers mentioned*\n• `KR-1` Raise MRR (<@U0ALICE>)\n> blocked on the billing migration" in text
-    assert "numbers at risk, owner says on track: which is right?" in text
+    assert "pace at risk, confidence on track: which is right?" in text
     assert "`SPR-1` Checkout sprint: the sprint serves no active key result" in text
     assert "Hiring plan" not in text and "engineers" not in text  # not #growth's
 

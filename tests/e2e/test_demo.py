@@ -77,7 +77,7 @@ def test_home_shows_key_results_objectives_needs_you_and_sprint_goals(demo):
     ):
         assert heading in home
     assert "KR-2" in home and "without a check-in since Monday" in home
-    assert "owner says" in home
+    assert "Pace " in home
     assert "SPR-1" in home and "aligned" in home
 
 
@@ -99,7 +99,7 @@ def test_digest_parent_thread_and_chart(demo):
     assert "Key results, their confidence and latest notes" in digest
     assert "Two agents out this week" in digest
     assert "Numbers and owners disagree" in digest
-    assert "numbers on track, owner says at risk" in digest
+    assert "pace on track, confidence at risk" in digest
     assert "No check-in since Monday" in digest
     assert "aligned: it serves KR-2, KR-4" in digest
     chart = folder / CHART_FILE

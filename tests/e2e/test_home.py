@@ -42,7 +42,7 @@ def test_home_shows_key_results_objectives_what_needs_you_and_the_buttons(slack,
     readable = blocks_to_text(view["blocks"])
     assert "Needs you this week" in readable
     assert "Your key results" in readable and "KR-1 Activation" in readable
-    assert "▓▓▓▓▓░░░░░ 50%" in readable and "owner says" in readable and "at risk" in readable
+    assert "▓▓▓▓▓░░░░░ 50%" in readable and "Pace " in readable and "at risk" in readable
     assert "Your objectives" in readable and "OBJ-1 Customers love onboarding" in readable
     assert "All your key results are checked in this week" in readable  # KR-1 checked in; KR-2 is Bob's
     bobs = blocks_to_text(published(slack, emulator, user=BOB)["blocks"])

@@ -446,7 +446,7 @@ def test_digest_parent_thread_and_chart(db, emulator):
     assert "*What moved*" in str(thread[0].args["blocks"])
     thread_text = " ".join(str(c.args["blocks"]) for c in thread)
     assert "found a lever" in thread_text  # latest note
-    assert "owner says" in thread_text  # confidence beside pace
+    assert "Pace " in thread_text  # labelled as pace, not a bare emoji
     assert "No check-in since Monday" in thread_text and f"<@{BOB}>" in thread_text
     assert "No active sprint" in thread_text
     [chart] = [f for f in emulator.files.values() if f.completed]

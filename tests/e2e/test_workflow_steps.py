@@ -102,7 +102,7 @@ def test_check_in_records_and_outputs_progress_pace_and_a_summary(steps, emulato
     assert succeeded(finished) == {
         "progress": 50,
         "pace": "off track",  # 50 % of the way at the end of its cycle
-        "summary": f"{ref} Activation rate: 50% of 60% ({50}%), off track, owner says at risk",
+        "summary": f"{ref} Activation rate: 50% of 60% ({50}%), off track, confidence at risk",
     }
     complete = emulator.calls_to("functions.completeSuccess", ok=True)[0]
     assert complete.token == finished.token  # the run's own token, not the bot's
@@ -273,7 +273,7 @@ def test_objective_status_outputs_progress_pace_confidence_and_key_result_lines(
         "pace": "off track",
         "confidence": "1 on track",
         "key_results": (
-            f"KR-{first} Activation rate: 60% of 60% (100%), on track, owner says on track\n"
+            f"KR-{first} Activation rate: 60% of 60% (100%), on track\n"
             f"KR-{second} Ship the <b>guide</b> @\u200bhere: not done (0%), no check-in yet"
         ),
         "summary": f"OBJ-{number} Customers love onboarding: 50%, off track",
@@ -478,7 +478,7 @@ def test_once_allowed_a_scheduled_check_in_is_stored_and_shown_as_by_workflow(st
             interactor=None,
         )
     )
-    assert outputs["summary"] == f"KR-{kr} Activation rate: 55% of 60% (75%), at risk, owner says on track"
+    assert outputs["summary"] == f"KR-{kr} Activation rate: 55% of 60% (75%), at risk, confidence on track"
     check_in = only(db, CheckIn)
     assert (check_in.author_id, check_in.origin, check_in.value) == (ALICE, "workflow", 55.0)
 

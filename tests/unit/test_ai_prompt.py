@@ -23,7 +23,7 @@ def test_a_line_sends_its_facts_and_leaves_out_what_is_empty():
         progress=0.5,
         pace=PaceStatus.AT_RISK,
         confidence=Confidence.ON_TRACK,
-        why="numbers at risk; owner says on track",
+        why="pace at risk; confidence on track",
         note="x" * 400,
     )
     assert prompt.item_facts(item) == {
@@ -34,7 +34,7 @@ def test_a_line_sends_its_facts_and_leaves_out_what_is_empty():
         "progress_percent": 50,
         "pace": "at risk",
         "owner_confidence": "on track",
-        "why": "numbers at risk; owner says on track",
+        "why": "pace at risk; confidence on track",
         "note": "x" * 300,
     }
     assert prompt.item_facts(Item(ref="SPR-2", title="Checkout")) == {"ref": "SPR-2", "title": "Checkout"}

@@ -322,8 +322,8 @@ def test_confidence_parse_refuses(text):
 
 
 def test_disagreement_sentence():
-    assert disagreement(PaceStatus.ON_TRACK, Confidence.AT_RISK) == "numbers on track, owner says at risk"
-    assert disagreement(PaceStatus.OFF_TRACK, Confidence.ON_TRACK) == "numbers off track, owner says on track"
+    assert disagreement(PaceStatus.ON_TRACK, Confidence.AT_RISK) == "pace on track, confidence at risk"
+    assert disagreement(PaceStatus.OFF_TRACK, Confidence.ON_TRACK) == "pace off track, confidence on track"
 
 
 @pytest.mark.parametrize("status", [PaceStatus.ON_TRACK, PaceStatus.AT_RISK, PaceStatus.OFF_TRACK])
