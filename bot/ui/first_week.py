@@ -63,7 +63,7 @@ def first_week_blocks(guide: FirstWeek | None) -> list[dict]:
             "1. Declare 3–5 KRAs",
             kras_detail,
             EXAMPLES[Step.KRAS],
-            button("New KRA", Action.GUIDE_NEW_KRA, style="primary"),
+            button("New KRA", Action.GUIDE_NEW_KRA),
         ),
         _step(done[Step.KPIS], "2. Give each KRA 1–3 KPIs", kpis_detail, EXAMPLES[Step.KPIS], kpis_action),
         _step(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.models.views import View
 
+from bot.domain.first_week import Step
 from bot.domain.schedule_time import zone
 from bot.domain.slack_text import truncate
 from bot.ids import Action
@@ -33,18 +34,12 @@ if TYPE_CHECKING:
 
 
 def home_view(data: HomeData) -> dict:
-    blocks: list[dict] = [
-        header("Northline"),
-        actions(
-            button("Check in", Action.HOME_CHECKIN, style="primary"),
-            button("New objective", Action.HOME_NEW_OBJECTIVE),
-            button("New KRA", Action.HOME_NEW_KRA),
-        ),
-    ]
+    blocks: list[dict] = [header("Northline"), actions(*_top_buttons(data))]
     if data.reminders is not None:
         blocks.append(section(reminders_line(data.reminders), accessory=change_button()))
-    blocks += first_week_blocks(data.first_week)
+    # The work first: what needs you this week, then the first-week guide while it has steps to do.
     blocks += _needs_you(data)
+    blocks += first_week_blocks(data.first_week)
     blocks += _key_results(data)
     blocks += _objectives(data)
     blocks += _sprint_goals(data)
@@ -65,6 +60,18 @@ def home_view(data: HomeData) -> dict:
             )
         )
     return View(type="home", blocks=fit(blocks, VIEW_BLOCKS, "…and {count} more.")).to_dict()
+
+
+def _top_buttons(data: HomeData) -> list[dict]:
+    """Check in (the one primary button), and New objective / New KRA unless the first-week guide
+    below already offers that step's button: each action once on the page."""
+    buttons = [button("Check in", Action.HOME_CHECKIN, style="primary")]
+    guide = data.first_week
+    if guide is None or guide.done[Step.OBJECTIVE]:
+        buttons.append(button("New objective", Action.HOME_NEW_OBJECTIVE))
+    if guide is None or guide.done[Step.KRAS]:
+        buttons.append(button("New KRA", Action.HOME_NEW_KRA))
+    return buttons
 
 
 def _unaligned(data: HomeData) -> list[dict]:
