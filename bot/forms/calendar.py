@@ -17,7 +17,7 @@ from bot.forms.state import flatten, text, validate
 from bot.ids import Block, Option
 
 if TYPE_CHECKING:
-    from bot.services.calendar import CalendarSettings
+    from bot.domain.calendar import CalendarSettings
 
 _BLOCKS = {
     "timezone": Block.SET_TIMEZONE,
