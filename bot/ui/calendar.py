@@ -70,6 +70,13 @@ def _guard_rails(settings) -> list[dict]:
     ]
 
 
+def _time_input(block_id: str, label: str, initial: str, hint: str) -> dict:
+    """A time of day as Slack's own time picker (it submits `selected_time`, "HH:MM")."""
+    hh, mm = initial.split(":")
+    element = {"type": "timepicker", "action_id": Action.INPUT, "initial_time": f"{int(hh):02d}:{mm}"}
+    return _input(block_id, label, element, optional=False, hint=hint)
+
+
 def settings_modal(view) -> dict:
     """`view` is bot.services.calendar.View: the settings, whether editable, the admins."""
     settings = view.settings
@@ -119,12 +126,11 @@ def settings_modal(view) -> dict:
         select_input(
             Block.SET_CHECKIN_DAY, "Check-in reminder: day", _DAYS, initial=str(settings.checkin_weekday)
         ),
-        text_input(
+        _time_input(
             Block.SET_CHECKIN_TIME,
             "Check-in reminder: time",
-            initial=settings.checkin_time,
-            max_length=5,
-            hint="HH:MM in each owner's own time zone.",
+            settings.checkin_time,
+            "In each owner's own time zone.",
         ),
         select_input(
             Block.SET_DIGEST_DAY,
@@ -132,12 +138,11 @@ def settings_modal(view) -> dict:
             _DAYS,
             initial=str(settings.digest_weekday),
         ),
-        text_input(
+        _time_input(
             Block.SET_DIGEST_TIME,
             "Channel digest by default: time",
-            initial=settings.digest_time,
-            max_length=5,
-            hint="HH:MM in the workspace's time zone, for channels that set no digest time of their own.",
+            settings.digest_time,
+            "In the workspace's time zone, for channels that set no digest time of their own.",
         ),
         *_guard_rails(settings),
     ]

@@ -76,7 +76,7 @@ GOOD = {
     Block.SET_HOLIDAY_REGION: "auk",
     Block.SET_FISCAL_MONTH: "4",
     Block.SET_CHECKIN_DAY: "2",
-    Block.SET_CHECKIN_TIME: "9:30",
+    Block.SET_CHECKIN_TIME: "09:30",
     Block.SET_DIGEST_DAY: "4",
     Block.SET_DIGEST_TIME: "15:00",
 }
