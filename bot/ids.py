@@ -71,6 +71,8 @@ class Action(StrEnum):
     GUIDE_NEW_OBJECTIVE = "guide_new_objective"
     # Input elements: one action_id per element kind is enough, the block_id says which field.
     INPUT = "input"
+    # The settings modal's time zone picker: its options come from us, so it needs its own id.
+    PICK_TIMEZONE = "pick_timezone"
 
 
 class Block(StrEnum):
