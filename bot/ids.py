@@ -75,6 +75,8 @@ class Action(StrEnum):
     SHOW_ALL_OBJECTIVES = "show_all_objectives"
     CHECKIN_NEXT = "checkin_next"  # the check-in form's next page
     ADD_KEY_RESULT = "add_key_result"  # the New objective form's *Add key result*: one more group
+    # The settings modal's time zone picker: its options come from us, so it needs its own id.
+    PICK_TIMEZONE = "pick_timezone"
 
 
 class Block(StrEnum):

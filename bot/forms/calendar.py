@@ -3,21 +3,20 @@ the field at fault, and nothing is stored until the whole form is valid."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from bot.domain.cycles import MONTHS
 from bot.domain.schedule_time import format_time, holiday_countries, parse_time, parse_weekday
 from bot.domain.slack_text import user_text
+from bot.domain.zones import time_zones
 from bot.errors import Invalid
 from bot.forms.state import flatten, text, validate
 from bot.ids import Block, Option
 
 if TYPE_CHECKING:
-    from bot.services.calendar import CalendarSettings
+    from bot.domain.calendar import CalendarSettings
 
 _BLOCKS = {
     "timezone": Block.SET_TIMEZONE,
@@ -30,11 +29,6 @@ _BLOCKS = {
     "digest_weekday": Block.SET_DIGEST_DAY,
     "digest_time": Block.SET_DIGEST_TIME,
 }
-
-
-@lru_cache(maxsize=1)
-def time_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 class CalendarForm(BaseModel):
@@ -61,7 +55,7 @@ class CalendarForm(BaseModel):
         value = value.strip()
         if value not in time_zones():
             raise ValueError(
-                f"“{user_text(value, 40)}” is not a time zone; use an IANA name like Europe/London or Pacific/Auckland"
+                f"“{user_text(value, 40)}” is not a time zone; use a name like Europe/London or Pacific/Auckland"
                 if value
                 else "Choose a time zone, like Europe/London or Pacific/Auckland"
             )

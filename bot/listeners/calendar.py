@@ -8,12 +8,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
+from bot.domain.zones import starting_zone
 from bot.errors import Usage
 from bot.forms.calendar import parse_settings
-from bot.ids import Callback
+from bot.ids import Action, Callback
 from bot.listeners.common import caller, unit_of_work
 from bot.listeners.router import Invocation
-from bot.services import calendar
+from bot.services import calendar, okrs
 from bot.ui import calendar as ui
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ def register(app: App) -> None:
     okr.ROUTER.add("settings", okr_settings, ui.SETTINGS_USAGE)
     if app is not None:
         app.view(Callback.SETTINGS)(submit_settings)
+        app.options(Action.PICK_TIMEZONE)(timezone_options)
 
 
 def okr_settings(call: Invocation) -> None:
@@ -35,7 +37,15 @@ def okr_settings(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
         view = calendar.for_viewing(session, workspace, who.user_id)
-    outbound.open_view(call.client, call.trigger_id, ui.settings_modal(view))
+        own_zone, _ = okrs.stored_zone(session, workspace, who.user_id)
+        zone = starting_zone(workspace.timezone, own_zone)
+    outbound.open_view(call.client, call.trigger_id, ui.settings_modal(view, zone))
+
+
+def timezone_options(ack: Ack, payload: dict) -> None:
+    """The time zone picker's options as the admin types: nothing stored is read or changed."""
+    query = payload.get("value")
+    ack(**ui.zone_options(query if isinstance(query, str) else ""))
 
 
 def submit_settings(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:

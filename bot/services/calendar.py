@@ -14,13 +14,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.domain.cycles import MONTHS
+from bot.domain.calendar import CHECKIN_DEFAULT, CalendarSettings
 from bot.domain.preferences import MessageKind
 from bot.domain.schedule_time import (
     WEEKDAYS,
     parse_work_days,
+    workspace_digest_slot,
 )
-from bot.domain.switches import AI_ANSWERS, OWNER_SOURCES, UNATTENDED_STEPS
 from bot.errors import Forbidden
 from bot.forms.calendar import CalendarForm
 from bot.services import preferences
@@ -29,56 +29,6 @@ from bot.services.workspaces import member
 from storage.models import ScheduleKind, Workspace
 from storage.repositories import members as members_repo
 from storage.repositories import schedules as repo
-
-CHECKIN_DEFAULT = (1, "10:00")
-DIGEST_DEFAULT = (5, "16:00")
-
-
-@dataclass(frozen=True)
-class CalendarSettings:
-    timezone: str
-    work_days: tuple[int, ...]
-    holiday_country: str | None
-    holiday_subdivision: str | None
-    fiscal_year_start_month: int
-    checkin_weekday: int
-    checkin_time: str
-    checkin_enabled: bool
-    digest_weekday: int
-    digest_time: str
-    owners_may_bind_sources: bool = False
-    unattended_steps_allowed: bool = False
-    ai_enabled: bool = True
-
-    def described(self) -> list[tuple[str, str]]:
-        """(label, value) pairs as a person reads them."""
-        days = ", ".join(WEEKDAYS[d - 1][:3].capitalize() for d in self.work_days)
-        holidays = "none"
-        if self.holiday_country:
-            holidays = self.holiday_country + (
-                f"-{self.holiday_subdivision}" if self.holiday_subdivision else ""
-            )
-        month = MONTHS[self.fiscal_year_start_month - 1]
-        checkin = f"{WEEKDAYS[self.checkin_weekday - 1].capitalize()}s at {self.checkin_time}, each owner's own time"
-        if not self.checkin_enabled:
-            checkin += " (switched off)"
-        return [
-            ("Time zone", self.timezone),
-            ("Work week", days),
-            ("Holidays", holidays),
-            (
-                "Fiscal year starts",
-                f"{month} (Q1 = {month[:3]}–{MONTHS[(self.fiscal_year_start_month + 1) % 12][:3]})",
-            ),
-            ("Check-in reminder", checkin),
-            (
-                "Digest default",
-                f"{WEEKDAYS[self.digest_weekday - 1].capitalize()}s at {self.digest_time} ({self.timezone})",
-            ),
-            (OWNER_SOURCES, "on" if self.owners_may_bind_sources else "off (admins only)"),
-            (UNATTENDED_STEPS, "on" if self.unattended_steps_allowed else "off"),
-            (AI_ANSWERS, "on" if self.ai_enabled else "off"),
-        ]
 
 
 @dataclass
@@ -90,6 +40,7 @@ class Saved:
 
 def current(session: Session, workspace: Workspace) -> CalendarSettings:
     checkin = repo.schedule(session, workspace.id, ScheduleKind.CHECKIN)
+    digest_weekday, digest_time = workspace_digest_slot(workspace.digest_weekday, workspace.digest_time)
     return CalendarSettings(
         timezone=workspace.timezone or "UTC",
         work_days=tuple(sorted(parse_work_days(workspace.work_days))),
@@ -99,8 +50,8 @@ def current(session: Session, workspace: Workspace) -> CalendarSettings:
         checkin_weekday=checkin.weekday if checkin else CHECKIN_DEFAULT[0],
         checkin_time=checkin.time_of_day if checkin else CHECKIN_DEFAULT[1],
         checkin_enabled=checkin.enabled if checkin else True,
-        digest_weekday=workspace.digest_weekday or DIGEST_DEFAULT[0],
-        digest_time=workspace.digest_time or DIGEST_DEFAULT[1],
+        digest_weekday=digest_weekday,
+        digest_time=digest_time,
         owners_may_bind_sources=bool(workspace.owners_may_bind_sources),
         unattended_steps_allowed=bool(workspace.unattended_steps_allowed),
         ai_enabled=workspace.ai_enabled is not False,

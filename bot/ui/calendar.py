@@ -7,9 +7,10 @@ from slack_sdk.models.blocks import CheckboxesElement, Option
 from bot.domain.cycles import MONTHS
 from bot.domain.schedule_time import WEEKDAYS
 from bot.domain.switches import AI_ANSWERS, OWNER_SOURCES, UNATTENDED_STEPS
+from bot.domain.zones import matching_zones, zone_city
 from bot.ids import Action, Block, Callback
 from bot.ids import Option as Choice
-from bot.ui.blocks import context, section
+from bot.ui.blocks import context, plain_text, section
 from bot.ui.inputs import _input, modal, select_input, text_input
 from bot.ui.preferences import muted_counts
 
@@ -70,8 +71,41 @@ def _guard_rails(settings) -> list[dict]:
     ]
 
 
-def settings_modal(view) -> dict:
-    """`view` is bot.services.calendar.View: the settings, whether editable, the admins."""
+def _time_input(block_id: str, label: str, initial: str, hint: str) -> dict:
+    """A time of day as Slack's own time picker (it submits `selected_time`, "HH:MM")."""
+    hh, mm = initial.split(":")
+    element = {"type": "timepicker", "action_id": Action.INPUT, "initial_time": f"{int(hh):02d}:{mm}"}
+    return _input(block_id, label, element, optional=False, hint=hint)
+
+
+def zone_option(zone: str) -> dict:
+    """One time zone as people know it: "London (Europe/London)"; a bare name ("UTC") as is."""
+    city = zone_city(zone)
+    label = zone if city == zone else f"{city} ({zone})"
+    return {"text": plain_text(label[:75]), "value": zone}
+
+
+def zone_options(query: str) -> dict:
+    """The answer to the time zone picker's options request: the zones matching what was typed."""
+    return {"options": [zone_option(zone) for zone in matching_zones(query)]}
+
+
+def _zone_picker(initial: str) -> dict:
+    """Starts at `initial`; its options come from zone_options as the admin types a city."""
+    element = {
+        "type": "external_select",
+        "action_id": Action.PICK_TIMEZONE,
+        "placeholder": plain_text("Type a city, like London"),
+        "initial_option": zone_option(initial),
+        "min_query_length": 0,
+    }
+    hint = "Channel digests and sprint prompts use it unless a channel sets its own."
+    return _input(Block.SET_TIMEZONE, "Time zone", element, optional=False, hint=hint)
+
+
+def settings_modal(view, zone: str | None = None) -> dict:
+    """`view` is bot.services.calendar.View: the settings, whether editable, the admins; `zone`
+    is where the time zone picker starts (domain.zones.starting_zone), else the settings'."""
     settings = view.settings
     if not view.editable:
         lines = "\n".join(f"*{label}:* {value}" for label, value in settings.described())
@@ -83,13 +117,7 @@ def settings_modal(view) -> dict:
             submit=None,
         )
     blocks = [
-        text_input(
-            Block.SET_TIMEZONE,
-            "Time zone",
-            initial=settings.timezone,
-            max_length=64,
-            hint="An IANA name like Europe/London. Channel digests and sprint prompts use it unless a channel sets its own.",
-        ),
+        _zone_picker(zone or settings.timezone),
         _work_days(settings.work_days),
         text_input(
             Block.SET_HOLIDAY_COUNTRY,
@@ -107,7 +135,7 @@ def settings_modal(view) -> dict:
             max_length=8,
             optional=True,
             placeholder="ENG, CA, AUK …",
-            hint="A region with its own holidays, as the holidays package names it. Empty: the country's.",
+            hint="A part of the country with its own public holidays, by its short code (ENG for England). Empty: the whole country's.",
         ),
         select_input(
             Block.SET_FISCAL_MONTH,
@@ -119,12 +147,11 @@ def settings_modal(view) -> dict:
         select_input(
             Block.SET_CHECKIN_DAY, "Check-in reminder: day", _DAYS, initial=str(settings.checkin_weekday)
         ),
-        text_input(
+        _time_input(
             Block.SET_CHECKIN_TIME,
             "Check-in reminder: time",
-            initial=settings.checkin_time,
-            max_length=5,
-            hint="HH:MM in each owner's own time zone.",
+            settings.checkin_time,
+            "In each owner's own time zone.",
         ),
         select_input(
             Block.SET_DIGEST_DAY,
@@ -132,12 +159,11 @@ def settings_modal(view) -> dict:
             _DAYS,
             initial=str(settings.digest_weekday),
         ),
-        text_input(
+        _time_input(
             Block.SET_DIGEST_TIME,
             "Channel digest by default: time",
-            initial=settings.digest_time,
-            max_length=5,
-            hint="HH:MM in the workspace's time zone, for channels that set no digest time of their own.",
+            settings.digest_time,
+            "In the workspace's time zone, for channels that set no digest time of their own.",
         ),
         *_guard_rails(settings),
     ]

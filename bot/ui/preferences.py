@@ -11,7 +11,7 @@ from bot.domain.preferences import MessageKind
 from bot.domain.schedule_time import WEEKDAYS
 from bot.ids import Action, Block, Callback
 from bot.ui.blocks import button, context, ephemeral, header, plain_text, section
-from bot.ui.inputs import _input, modal, select_input, text_input
+from bot.ui.inputs import _input, modal, select_input
 
 REMIND_USAGE = """*`/okr remind` — your own reminders*
 • `/okr remind` — show your reminder day and time and what you switched off
@@ -80,16 +80,23 @@ def reminders_modal(mine, work_days) -> dict:
     kinds: dict = {"type": "checkboxes", "action_id": Action.INPUT, "options": options}
     if on:
         kinds["initial_options"] = on
+    # Slack's time picker submits `selected_time` ("HH:MM"); none chosen means the team's time.
+    time_picker: dict = {
+        "type": "timepicker",
+        "action_id": Action.INPUT,
+        "placeholder": plain_text("The team's time"),
+    }
+    if own_time:
+        hh, mm = own_time.split(":")
+        time_picker["initial_time"] = f"{int(hh):02d}:{mm}"
     blocks = [
         select_input(Block.MY_DAY, "Check-in reminder: day", days, initial=own_day),
-        text_input(
+        _input(
             Block.MY_TIME,
             "Check-in reminder: time",
-            initial=own_time,
-            max_length=5,
+            time_picker,
             optional=True,
-            placeholder=mine.team_time,
-            hint=f"HH:MM in your own time zone ({mine.tz.key}). Empty: the team's, {mine.team_time}.",
+            hint=f"In your own time zone ({mine.tz.key}). Empty: the team's, {mine.team_time}.",
         ),
         _input(Block.MY_KINDS, "Messages I get", kinds, optional=True, hint="Unticked: switched off."),
     ]

@@ -384,7 +384,7 @@ def test_app_home_changes_my_day_time_and_kinds(slack, emulator, db, monday):
         view,
         {
             Block.MY_DAY: "3",
-            Block.MY_TIME: "8:45",
+            Block.MY_TIME: "08:45",
             Block.MY_KINDS: ["checkin", "sprints", "reviews", "sources"],
         },
         user_id=BOB,

@@ -69,14 +69,19 @@ def open_settings(slack, emulator, user_id: str, count: int = 1) -> dict:
     return opened_view(emulator, Callback.SETTINGS, count)
 
 
+def zone(value: str, label: str) -> dict:
+    """The time zone picker's selected_option as Slack sends it (its options come from the app)."""
+    return {"text": {"type": "plain_text", "text": label, "emoji": True}, "value": value}
+
+
 GOOD = {
-    Block.SET_TIMEZONE: "Pacific/Auckland",
+    Block.SET_TIMEZONE: zone("Pacific/Auckland", "Auckland (Pacific/Auckland)"),
     Block.SET_WORK_DAYS: ["7", "1", "2", "3", "4"],
     Block.SET_HOLIDAY_COUNTRY: "nz",
     Block.SET_HOLIDAY_REGION: "auk",
     Block.SET_FISCAL_MONTH: "4",
     Block.SET_CHECKIN_DAY: "2",
-    Block.SET_CHECKIN_TIME: "9:30",
+    Block.SET_CHECKIN_TIME: "09:30",
     Block.SET_DIGEST_DAY: "4",
     Block.SET_DIGEST_TIME: "15:00",
 }
@@ -147,8 +152,8 @@ def test_a_member_forging_a_submission_is_refused_and_nothing_changes(slack, emu
 @pytest.mark.parametrize(
     ("values", "field", "message"),
     [
-        ({Block.SET_TIMEZONE: "Mars/Olympus_Mons"}, Block.SET_TIMEZONE, "is not a time zone"),
-        ({Block.SET_TIMEZONE: "<!channel>"}, Block.SET_TIMEZONE, "is not a time zone"),
+        ({Block.SET_TIMEZONE: zone("Mars/Olympus_Mons", "Mars")}, Block.SET_TIMEZONE, "is not a time zone"),
+        ({Block.SET_TIMEZONE: zone("<!channel>", "x")}, Block.SET_TIMEZONE, "is not a time zone"),
         ({Block.SET_WORK_DAYS: []}, Block.SET_WORK_DAYS, "at least one work day"),
         ({Block.SET_HOLIDAY_COUNTRY: "XX"}, Block.SET_HOLIDAY_COUNTRY, "not a country"),
         ({Block.SET_HOLIDAY_COUNTRY: "GB", Block.SET_HOLIDAY_REGION: "CA"}, Block.SET_HOLIDAY_REGION, "ENG"),

@@ -37,6 +37,7 @@ from tests.slack.emulator import (
     message_errors,
     suggestion_errors,
 )
+from tests.slack.scopes import manifest_options_url
 
 __all__ = ["Response", "SignedClient", "serve_wsgi"]
 
@@ -469,6 +470,11 @@ class SignedClient:
         message: dict[str, Any] | None = None,
     ) -> Response:
         """The options request of an external_select as the user types ``value``."""
+        if manifest_options_url() is None:
+            self.emulator._note(
+                "block_suggestion",
+                ["manifest.yml declares no settings.interactivity.message_menu_options_url"],
+            )
         target = self._target(view, message, channel_id, team_id, user_id)
         element, block_id = _find_element(target.blocks, action_id, block_id)
         if element is None and target.blocks:

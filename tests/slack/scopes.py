@@ -93,3 +93,12 @@ def missing_scope(method: str, args: dict[str, Any], granted: frozenset[str]) ->
 
 def read_scope(kind: str) -> str:
     return _READ_SCOPES[kind]
+
+
+@cache
+def manifest_options_url(path: Path = MANIFEST) -> str | None:
+    """Where Slack asks for an external select's options: `settings.interactivity.
+    message_menu_options_url`. Without it Slack never sends a block_suggestion at all."""
+    manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
+    interactivity = (manifest.get("settings") or {}).get("interactivity") or {}
+    return interactivity.get("message_menu_options_url") or None

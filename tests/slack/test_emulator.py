@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 from slack_sdk.webhook import WebhookClient
 
 from tests.slack import SignedClient, SlackEmulator, message_errors, serve_wsgi, view_errors
-from tests.slack.scopes import NEEDED
+from tests.slack.scopes import NEEDED, manifest_options_url
 
 TOKEN = "xoxb-test-token"
 SECRET = "test-signing-secret"
@@ -949,3 +949,10 @@ def test_without_rate_limits_when_asked() -> None:
         slack.add_channel("C1", "T1", name="general")
         client = WebClient(token=TOKEN, base_url=slack.base_url)
         assert all(client.chat_postMessage(channel="C1", text=f"{n}")["ok"] for n in range(30))
+
+
+def test_the_options_url_is_read_from_the_manifest(tmp_path):
+    bare = tmp_path / "bare.yml"
+    bare.write_text("settings:\n  interactivity:\n    is_enabled: true\n", encoding="utf-8")
+    assert manifest_options_url(bare) is None
+    assert manifest_options_url() == "https://northline.example.com/slack/events"
