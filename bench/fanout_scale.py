@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import delete, insert, select  # noqa: E402
+from sqlalchemy import delete, event, func, insert, select  # noqa: E402
 
 from bench.harness import EmulatorProcess, drop_database, fresh_database  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
@@ -160,6 +160,26 @@ def seed(db: Database, url: str, workspaces: int, people: int) -> None:
                 installed_at=time.time(),
             )
         )
+
+
+class Statements:
+    """Counts the SQL statements this process sends through `engine` (workers' own are not seen)."""
+
+    def __init__(self, engine) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args) -> None:
+        self.count += 1
+
+
+def outcome(db: Database, started: datetime) -> tuple[float | None, dict[str, int]]:
+    """(seconds from the start to the first post, from sent_at: whole seconds; rows by state)."""
+    with db.session() as session:
+        first = session.execute(select(func.min(Delivery.sent_at))).scalar()
+        states = dict(session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all())
+    to_first = None if first is None else (first - started.replace(microsecond=0)).total_seconds()
+    return to_first, {str(k): v for k, v in states.items()}
 
 
 def reset(db: Database, slack: EmulatorProcess) -> None:
@@ -317,14 +337,27 @@ def main() -> None:
                     )
                     for n in worker_counts
                 ]
+            statements = Statements(db.engine)
             for name, run in modes:
                 reset(db, slack)
+                statements.count = 0
+                started = datetime.now(UTC).replace(tzinfo=None)
                 elapsed, cpu = run()
+                executed = statements.count
+                to_first, states = outcome(db, started)
                 reached, duplicated, refused = slack.ask(tally)
                 print(
                     f"  {workspaces:>4} workspaces, {name:<10}: {elapsed:6.1f} s ({elapsed / bound:4.2f}x the bound); "
                     f"reached {reached}/{total}, duplicated {duplicated}, 429s {refused}; "
                     f"CPU {cpu / max(1, reached) * 1000:.1f} s per 1,000 posts",
+                    flush=True,
+                )
+                settled = sum(n for state, n in states.items() if state != "claimed")
+                print(
+                    f"  {'':>4}             {'':<10}  first post after "
+                    f"{'-' if to_first is None else f'{to_first:.0f}'} s (whole seconds); "
+                    f"{executed / max(1, reached):.1f} statements per post (this process); "
+                    f"in doubt (claimed) {states.get('claimed', 0)}, settled {settled} {states}",
                     flush=True,
                 )
         db.dispose()
