@@ -222,7 +222,7 @@ def wait_for(slack: EmulatorProcess, total: int, timeout: float) -> float:
     return time.perf_counter() - started
 
 
-def embedded(db: Database, url: str, slack: EmulatorProcess, total: int) -> tuple[float, float]:
+def embedded(db: Database, url: str, slack: EmulatorProcess, total: int) -> tuple[float, float, datetime]:
     """The clock's own process: one engine, every workspace at once."""
     from bot.cli import delivery_engine
     from bot.jobs.engine import units_for
@@ -230,15 +230,16 @@ def embedded(db: Database, url: str, slack: EmulatorProcess, total: int) -> tupl
 
     settings = load_settings(database_url=url)
     cpu = time.process_time()
+    wall = datetime.now(UTC).replace(tzinfo=None)
     started = time.perf_counter()
     with delivery_engine(settings, db) as engine:
         engine.run(units_for(db, ["checkin-reminders"], NOW))
-    return time.perf_counter() - started, time.process_time() - cpu
+    return time.perf_counter() - started, time.process_time() - cpu, wall
 
 
 def with_workers(
     db: Database, url: str, slack: EmulatorProcess, total: int, count: int, redis: str
-) -> tuple[float, float]:
+) -> tuple[float, float, datetime]:
     """`count` worker processes on Redis; the clock (this process) decides what is due and enqueues."""
     from bot.cli import delivery_engine
     from bot.jobs.distributed import Dispatcher, celery_app
@@ -262,6 +263,7 @@ def with_workers(
         time.sleep(6)  # the workers start, connect and get ready (not part of a run)
         settings = load_settings(database_url=url)
         cpu = time.process_time()
+        wall = datetime.now(UTC).replace(tzinfo=None)
         started = time.perf_counter()
         with delivery_engine(settings, db) as engine:
             Dispatcher(engine, celery_app(engine.config)).dispatch(units_for(db, ["checkin-reminders"], NOW))
@@ -270,7 +272,7 @@ def with_workers(
         wait_for(slack, total, timeout=600)
         elapsed = time.perf_counter() - started
         used = clock_cpu + sum(cpu_seconds(w.pid) for w in workers) - before
-        return elapsed, used
+        return elapsed, used, wall
     finally:
         for w in workers:
             w.terminate()
@@ -341,8 +343,7 @@ def main() -> None:
             for name, run in modes:
                 reset(db, slack)
                 statements.count = 0
-                started = datetime.now(UTC).replace(tzinfo=None)
-                elapsed, cpu = run()
+                elapsed, cpu, started = run()
                 executed = statements.count
                 to_first, states = outcome(db, started)
                 reached, duplicated, refused = slack.ask(tally)
