@@ -232,8 +232,19 @@ def embedded(db: Database, url: str, slack: EmulatorProcess, total: int) -> tupl
     cpu = time.process_time()
     wall = datetime.now(UTC).replace(tzinfo=None)
     started = time.perf_counter()
+    profile = None
+    if os.environ.get("NORTHLINE_BENCH_PROFILE"):  # the top 15 by cumulative time (this thread only)
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     with delivery_engine(settings, db) as engine:
         engine.run(units_for(db, ["checkin-reminders"], NOW))
+    if profile is not None:
+        import pstats
+
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(15)
     return time.perf_counter() - started, time.process_time() - cpu, wall
 
 
