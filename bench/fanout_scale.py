@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import delete, insert, select  # noqa: E402
+from sqlalchemy import delete, event, func, insert, select  # noqa: E402
 
 from bench.harness import EmulatorProcess, drop_database, fresh_database  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
@@ -162,6 +162,26 @@ def seed(db: Database, url: str, workspaces: int, people: int) -> None:
         )
 
 
+class Statements:
+    """Counts the SQL statements this process sends through `engine` (workers' own are not seen)."""
+
+    def __init__(self, engine) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args) -> None:
+        self.count += 1
+
+
+def outcome(db: Database, started: datetime) -> tuple[float | None, dict[str, int]]:
+    """(seconds from the start to the first post, from sent_at: whole seconds; rows by state)."""
+    with db.session() as session:
+        first = session.execute(select(func.min(Delivery.sent_at))).scalar()
+        states = dict(session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all())
+    to_first = None if first is None else (first - started.replace(microsecond=0)).total_seconds()
+    return to_first, {str(k): v for k, v in states.items()}
+
+
 def reset(db: Database, slack: EmulatorProcess) -> None:
     with db.engine.begin() as connection:
         connection.execute(delete(Delivery))
@@ -202,7 +222,7 @@ def wait_for(slack: EmulatorProcess, total: int, timeout: float) -> float:
     return time.perf_counter() - started
 
 
-def embedded(db: Database, url: str, slack: EmulatorProcess, total: int) -> tuple[float, float]:
+def embedded(db: Database, url: str, slack: EmulatorProcess, total: int) -> tuple[float, float, datetime]:
     """The clock's own process: one engine, every workspace at once."""
     from bot.cli import delivery_engine
     from bot.jobs.engine import units_for
@@ -210,15 +230,27 @@ def embedded(db: Database, url: str, slack: EmulatorProcess, total: int) -> tupl
 
     settings = load_settings(database_url=url)
     cpu = time.process_time()
+    wall = datetime.now(UTC).replace(tzinfo=None)
     started = time.perf_counter()
+    profile = None
+    if os.environ.get("NORTHLINE_BENCH_PROFILE"):  # the top 15 by cumulative time (this thread only)
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     with delivery_engine(settings, db) as engine:
         engine.run(units_for(db, ["checkin-reminders"], NOW))
-    return time.perf_counter() - started, time.process_time() - cpu
+    if profile is not None:
+        import pstats
+
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(15)
+    return time.perf_counter() - started, time.process_time() - cpu, wall
 
 
 def with_workers(
     db: Database, url: str, slack: EmulatorProcess, total: int, count: int, redis: str
-) -> tuple[float, float]:
+) -> tuple[float, float, datetime]:
     """`count` worker processes on Redis; the clock (this process) decides what is due and enqueues."""
     from bot.cli import delivery_engine
     from bot.jobs.distributed import Dispatcher, celery_app
@@ -242,6 +274,7 @@ def with_workers(
         time.sleep(6)  # the workers start, connect and get ready (not part of a run)
         settings = load_settings(database_url=url)
         cpu = time.process_time()
+        wall = datetime.now(UTC).replace(tzinfo=None)
         started = time.perf_counter()
         with delivery_engine(settings, db) as engine:
             Dispatcher(engine, celery_app(engine.config)).dispatch(units_for(db, ["checkin-reminders"], NOW))
@@ -250,7 +283,7 @@ def with_workers(
         wait_for(slack, total, timeout=600)
         elapsed = time.perf_counter() - started
         used = clock_cpu + sum(cpu_seconds(w.pid) for w in workers) - before
-        return elapsed, used
+        return elapsed, used, wall
     finally:
         for w in workers:
             w.terminate()
@@ -317,14 +350,26 @@ def main() -> None:
                     )
                     for n in worker_counts
                 ]
+            statements = Statements(db.engine)
             for name, run in modes:
                 reset(db, slack)
-                elapsed, cpu = run()
+                statements.count = 0
+                elapsed, cpu, started = run()
+                executed = statements.count
+                to_first, states = outcome(db, started)
                 reached, duplicated, refused = slack.ask(tally)
                 print(
                     f"  {workspaces:>4} workspaces, {name:<10}: {elapsed:6.1f} s ({elapsed / bound:4.2f}x the bound); "
                     f"reached {reached}/{total}, duplicated {duplicated}, 429s {refused}; "
                     f"CPU {cpu / max(1, reached) * 1000:.1f} s per 1,000 posts",
+                    flush=True,
+                )
+                settled = sum(n for state, n in states.items() if state != "claimed")
+                print(
+                    f"  {'':>4}             {'':<10}  first post after "
+                    f"{'-' if to_first is None else f'{to_first:.0f}'} s (whole seconds); "
+                    f"{executed / max(1, reached):.1f} statements per post (this process); "
+                    f"in doubt (claimed) {states.get('claimed', 0)}, settled {settled} {states}",
                     flush=True,
                 )
         db.dispose()
