@@ -387,9 +387,13 @@ def install(
     bot_user_id: str,
     bot_id: str,
     enterprise_id: str | None = None,
+    *,
+    store=None,
 ) -> None:
-    """What a finished OAuth install leaves behind in the installation store."""
-    store = installation_store(settings, db)
+    """What a finished OAuth install leaves behind in the installation store (`store`: one
+    already open, to save several installs with it; building a store costs milliseconds)."""
+    own_store = store is None
+    store = store or installation_store(settings, db)
     store.save(
         Installation(
             app_id="A0NORTHLINE",
@@ -403,7 +407,8 @@ def install(
             installed_at=time.time(),
         )
     )
-    close_store(store, db)
+    if own_store:
+        close_store(store, db)
 
 
 def close_store(store, db: Database) -> None:
@@ -414,8 +419,10 @@ def close_store(store, db: Database) -> None:
 
 @pytest.fixture
 def installed(db, settings) -> None:
-    install(db, settings, TEAM, TOKEN, "U0BOTNORTH", "B0NORTH")
-    install(db, settings, OTHER_TEAM, OTHER_TOKEN, "U0BOTOTHER", "B0OTHER")
+    store = installation_store(settings, db)
+    install(db, settings, TEAM, TOKEN, "U0BOTNORTH", "B0NORTH", store=store)
+    install(db, settings, OTHER_TEAM, OTHER_TOKEN, "U0BOTOTHER", "B0OTHER", store=store)
+    close_store(store, db)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
