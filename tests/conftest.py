@@ -309,21 +309,47 @@ def _truncate(engine, lock_timeout: str | None = None) -> bool:
     return True
 
 
+@pytest.fixture(scope="session")
+def _worker_database(_template_database, tmp_path_factory) -> Iterator[Database]:
+    """One engine per test process, for every test's database. SQLAlchemy caches each compiled
+    statement on its engine: a new engine per test compiled every statement anew (a tenth of the
+    suite's time). Each test still starts from the migrated template (`database_url`)."""
+    if PG_URL:
+        database = Database.from_url(_template_database)
+    else:
+        path = tmp_path_factory.mktemp("worker") / "northline.db"
+        shutil.copy(_template_database, path)
+        database = Database.from_url(f"sqlite:///{path}")
+    yield database
+    database.dispose()
+
+
+def _fresh_sqlite_file(template: str, path: str) -> None:
+    """The template, at `path`, as a new file: a connection some test leaked keeps the old file
+    (and its -wal and -shm) instead of seeing this one written under it."""
+    staged = f"{path}.next"
+    shutil.copy(template, staged)
+    for leftover in (f"{path}-wal", f"{path}-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    os.replace(staged, path)
+
+
 @pytest.fixture
-def database_url(_template_database, tmp_path) -> str:
+def database_url(_template_database, _worker_database) -> str:
+    _worker_database.dispose()  # the pool's connections belong to the previous test's file
     if PG_URL:
         _empty_postgresql_database(_template_database)
         return _template_database
-    path = tmp_path / "northline.db"
-    shutil.copy(_template_database, path)
-    return f"sqlite:///{path}"
+    url = _worker_database.engine.url
+    _fresh_sqlite_file(_template_database, url.database)
+    return url.render_as_string(hide_password=False)
 
 
 @pytest.fixture
-def db(database_url) -> Iterator[Database]:
-    database = Database.from_url(database_url)
-    yield database
-    database.dispose()
+def db(database_url, _worker_database) -> Iterator[Database]:
+    yield _worker_database
+    _worker_database.dispose()
 
 
 def pytest_configure(config) -> None:
