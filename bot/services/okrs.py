@@ -427,6 +427,34 @@ def objective_to_change(
     return objective, active_key_results(session, objective)
 
 
+def may_check_in(
+    session: Session, workspace: Workspace, actor_id: str, objective: Objective, key_results: list[KeyResult]
+) -> set[int]:
+    """Ids of the active key results `actor_id` may check in on: theirs, all of an objective they
+    own, or any as a workspace admin (as `checkins.record` decides). One statement at most."""
+    if objective.status != Status.ACTIVE:
+        return set()
+    active = [kr for kr in key_results if kr.status == Status.ACTIVE]
+    if actor_id == objective.owner_id or member(session, workspace, actor_id).is_admin:
+        return {kr.id for kr in active}
+    return {kr.id for kr in active if kr.owner_id == actor_id}
+
+
+def key_result_to_check_in(
+    session: Session, workspace: Workspace, actor_id: str, reference: str
+) -> tuple[KeyResult, Objective, CheckIn | None]:
+    """One key result to check in on from its row or App Home, with its latest check-in: active,
+    and the actor's (or their objective's, or they are an admin). Checked again on every click."""
+    kr, objective = find_key_result(session, workspace, reference)
+    ref = format_ref(RefKind.KR, kr.number)
+    if objective.status != Status.ACTIVE or kr.status != Status.ACTIVE:
+        state = objective.status if objective.status != Status.ACTIVE else kr.status
+        raise Invalid(f"{ref} is {state.value}; check-ins go on active key results. Nothing changed.")
+    require_owner_or_admin(session, workspace, actor_id, kr.owner_id, objective.owner_id)
+    latest = repo.recent_checkins(session, [kr.id], per_key_result=1).get(kr.id) or []
+    return kr, objective, (latest[0] if latest else None)
+
+
 def owners_of(session: Session, objective: Objective) -> list[str]:
     """The objective's owner and its key results' owners: whose Home a change touches."""
     key_results = repo.key_results_of(session, [objective.id]).get(objective.id, [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from bot.ui.blocks import (
     fit,
     header,
     local_day,
+    plain_text,
     plain_user_text,
     section,
     user_text,
@@ -214,11 +215,14 @@ def objective_detail(
     may_change: bool = False,
     shareable: bool = False,
     shared_by: str | None = None,
+    check_in: Collection[int] = (),
 ) -> dict:
     """`/okr show`; `tz` is the reader's, for the dates they read. `following`: whether the reader
     follows it (a *Follow* or *Unfollow* button); None: no button. `may_change`: *Edit*, *Close*
-    and (when `shareable`, i.e. run in a channel) *Share to channel*. `shared_by`: the card as
-    posted into a channel, with no buttons."""
+    and (when `shareable`, i.e. run in a channel) *Share to channel*. `check_in`: ids of the key
+    results the reader may check in on. Each key result row carries an overflow menu of what the
+    reader may do from it. `shared_by`: the card as posted into a channel, with no buttons; its
+    rows offer what anyone might do (*Check in*, *Follow objective*), checked again on click."""
     status = detail.status
     o = status.objective
     chain = []
@@ -240,12 +244,25 @@ def objective_detail(
         sprints = ", ".join(
             f"`{format_ref(RefKind.SPR, sp.number)}` {user_text(sp.name, 40)}" for sp in served[:5]
         )
+        if shared_by is None:
+            menu = row_menu(
+                o,
+                s.key_result,
+                check_in=s.key_result.id in check_in,
+                edit=may_change,
+                following=following,
+                share=may_change and shareable,
+            )
+        else:
+            menu = row_menu(o, s.key_result, check_in=True, following=False)
         blocks.append(
             section(
                 f"{key_result_line(s)}\n    {_last_checkin(last, s.key_result, tz)}\n"
                 f"    _trend:_ {_trend(history, s.key_result)}\n"
                 f"    _sprints:_ {sprints or 'no sprint has served it yet'}"
-                f"{_source_line(detail.sources.get(s.key_result.id))}"
+                f"{_source_line(detail.sources.get(s.key_result.id))}",
+                accessory=menu,
+                block_id=Block.KR_ROW.of(number=s.key_result.number),
             )
         )
     if not status.key_results:
@@ -272,6 +289,42 @@ def objective_detail(
     return ephemeral(
         f"{obj_ref(o)} {user_text(o.title, 150)}: {shown}", fit(blocks, MESSAGE_BLOCKS, "…and {count} more.")
     )
+
+
+def overflow(action_id: str, options: Sequence[tuple[str, str]]) -> dict:
+    """An overflow menu (Block Kit: 1–5 options, each text ≤ 75 characters, value ≤ 75)."""
+    return {
+        "type": "overflow",
+        "action_id": action_id,
+        "options": [{"text": plain_text(label[:75]), "value": value[:75]} for label, value in options[:5]],
+    }
+
+
+def row_menu(
+    o: Objective,
+    kr: KeyResult,
+    *,
+    check_in: bool = False,
+    edit: bool = False,
+    following: bool | None = None,
+    share: bool = False,
+) -> dict | None:
+    """The overflow of one key result row: only what the reader may do now (None: nothing).
+    `following`: whether the reader follows the objective (None: offer neither)."""
+    active = o.status == Status.ACTIVE
+    ref = obj_ref(o)
+    options = []
+    if check_in and active and kr.status == Status.ACTIVE:
+        options.append(("Check in", f"{Option.ROW_CHECKIN} {kr_ref(kr)}"))
+    if edit and active:
+        options.append(("Edit objective", f"{Option.ROW_EDIT} {ref}"))
+    if following:
+        options.append(("Unfollow objective", f"{Option.ROW_UNFOLLOW} {ref}"))
+    elif following is not None and active:
+        options.append(("Follow objective", f"{Option.ROW_FOLLOW} {ref}"))
+    if share and o.status != Status.ARCHIVED:
+        options.append(("Share to channel", f"{Option.ROW_SHARE} {ref}"))
+    return overflow(Action.KEY_RESULT_MENU, options) if options else None
 
 
 def _detail_actions(o: Objective, following: bool | None, *, may_change: bool, shareable: bool) -> list[dict]:

@@ -1,0 +1,138 @@
+"""Each key result row of `/okr show` (and of the card shared into a channel) carries an overflow
+menu of what the reader may do from it: *Check in* (that key result only), *Edit objective*,
+*Follow* / *Unfollow objective*, *Share to channel*. Each pick checks rights and state again."""
+
+from __future__ import annotations
+
+from bot.ids import Action, Callback
+from tests.conftest import ALICE, BOB, CAROL, CHANNEL, TEAM
+from tests.factories import answer, create_objective, opened_view
+
+TWO_KEY_RESULTS = {
+    "krs": (("Activation rate", "40", "60", "%"), ("Docs pages", "0", "20", "")),
+    "kr_2_owner": BOB,
+}
+
+
+def _menu(payload: dict, block_id: str) -> list[tuple[str, str]]:
+    [block] = [b for b in payload["blocks"] if b.get("block_id") == block_id]
+    if "accessory" not in block:
+        return []
+    menu = block["accessory"]
+    assert menu["type"] == "overflow" and menu["action_id"] == "key_result_menu"
+    return [(o["text"]["text"], o["value"]) for o in menu["options"]]
+
+
+def _show(slack, user=ALICE, channel=CHANNEL) -> dict:
+    return answer(slack, "/okr", "show OBJ-1", user_id=user, channel_id=channel)
+
+
+def _pick(slack, payload, value, block_id, user=ALICE, channel=CHANNEL):
+    return slack.action(
+        Action.KEY_RESULT_MENU,
+        value,
+        block_id=block_id,
+        message=payload,
+        user_id=user,
+        team_id=TEAM,
+        ephemeral=True,
+        channel_id=channel,
+    )
+
+
+def _told(slack, emulator) -> list[str]:
+    slack.settle()
+    return [c.args.get("text", "") for c in emulator.calls_to("chat.postEphemeral")] + [
+        c.args.get("text", "") for c in emulator.calls_to("response_url")
+    ]
+
+
+def test_the_owner_gets_every_option_on_each_row(slack, emulator):
+    create_objective(slack, emulator, **TWO_KEY_RESULTS)
+    payload = _show(slack)
+    assert _menu(payload, "kr_row_1") == [
+        ("Check in", "checkin KR-1"),
+        ("Edit objective", "edit OBJ-1"),
+        ("Follow objective", "follow OBJ-1"),
+        ("Share to channel", "share OBJ-1"),
+    ]
+    # The objective's owner may check in on a key result Bob owns.
+    assert _menu(payload, "kr_row_2")[0] == ("Check in", "checkin KR-2")
+    assert emulator.violations == []
+
+
+def test_others_get_only_what_they_may_use(slack, emulator):
+    create_objective(slack, emulator, **TWO_KEY_RESULTS)
+    bobs = _show(slack, user=BOB)
+    assert _menu(bobs, "kr_row_1") == [("Follow objective", "follow OBJ-1")]
+    assert _menu(bobs, "kr_row_2") == [("Check in", "checkin KR-2"), ("Follow objective", "follow OBJ-1")]
+    carols = _show(slack, user=CAROL, channel="D0CAROL")
+    assert _menu(carols, "kr_row_2") == [("Follow objective", "follow OBJ-1")]
+
+
+def test_check_in_opens_the_form_for_that_key_result_only(slack, emulator):
+    create_objective(slack, emulator, **TWO_KEY_RESULTS)
+    payload = _show(slack)
+    before = len(emulator.calls_to("views.open"))
+    _pick(slack, payload, "checkin KR-2", "kr_row_2")
+    form = opened_view(emulator, Callback.CHECKIN, count=before + 1)
+    block_ids = [b.get("block_id", "") for b in form["blocks"]]
+    assert [b for b in block_ids if b.endswith("_value")] == ["checkin_2_value"]
+    response = slack.submit_view(form, {"checkin_2_value": "5"}, user_id=ALICE, team_id=TEAM)
+    assert response.status == 200, response.text
+    shown = _show(slack)
+    assert "5 (0 → 20)" in str(shown["blocks"])
+
+
+def test_follow_then_unfollow_from_a_row(slack, emulator):
+    create_objective(slack, emulator, **TWO_KEY_RESULTS)
+    payload = _show(slack, user=BOB)
+    _pick(slack, payload, "follow OBJ-1", "kr_row_1", user=BOB)
+    assert "You now follow `OBJ-1`" in slack.wait_for_response_url()["text"]
+    again = _show(slack, user=BOB)
+    assert ("Unfollow objective", "unfollow OBJ-1") in _menu(again, "kr_row_1")
+    _pick(slack, again, "unfollow OBJ-1", "kr_row_1", user=BOB)
+    assert "You no longer follow `OBJ-1`" in slack.wait_for_response_url()["text"]
+
+
+def test_edit_and_share_from_a_row(slack, emulator):
+    create_objective(slack, emulator)
+    payload = _show(slack)
+    before = len(emulator.calls_to("views.open"))
+    _pick(slack, payload, "edit OBJ-1", "kr_row_1")
+    assert (
+        opened_view(emulator, Callback.OBJECTIVE_EDIT, count=before + 1)["private_metadata"] == '{"obj": 1}'
+    )
+    _pick(slack, payload, "share OBJ-1", "kr_row_1")
+    slack.settle()
+    shared = [c.args for c in emulator.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL]
+    assert len(shared) == 1 and "Shared by <@U0ALICE>" in str(shared[0]["blocks"])
+    # The shared card's rows offer what anyone might do; each pick is checked for the clicker.
+    assert _menu(shared[0], "kr_row_1") == [
+        ("Check in", "checkin KR-1"),
+        ("Follow objective", "follow OBJ-1"),
+    ]
+    assert emulator.violations == []
+
+
+def test_a_stale_row_on_a_closed_objective_changes_nothing(slack, emulator):
+    create_objective(slack, emulator)
+    payload = _show(slack)
+    form_before = len(emulator.calls_to("views.open"))
+    answer(slack, "/okr", "archive OBJ-1", user_id=ALICE)
+    _pick(slack, payload, "checkin KR-1", "kr_row_1")
+    _pick(slack, payload, "follow OBJ-1", "kr_row_1")
+    told = _told(slack, emulator)
+    assert len(emulator.calls_to("views.open")) == form_before
+    assert any("KR-1 is archived" in t or "KR-1 was not found" in t for t in told), told
+    assert any("OBJ-1 is archived: only an active objective can be followed" in t for t in told), told
+    assert not _menu(_show(slack), "kr_row_1")
+
+
+def test_someone_elses_check_in_is_refused_on_click(slack, emulator):
+    create_objective(slack, emulator)
+    payload = _show(slack)  # Alice's menu, clicked by Carol (a forwarded or stale message)
+    before = len(emulator.calls_to("views.open"))
+    _pick(slack, payload, "checkin KR-1", "kr_row_1", user=CAROL)
+    _told(slack, emulator)
+    assert len(emulator.calls_to("views.open")) == before
