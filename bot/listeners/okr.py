@@ -62,6 +62,7 @@ def register(app: App) -> None:
     app.action(Action.ADD_KEY_RESULT)(add_key_result)
     app.action(Action.KEY_RESULT_MENU)(row_menu)
     app.action(Action.CHECKIN_KEY_RESULT)(checkin_key_result_from_button)
+    app.action(Action.HIDE_GUIDE)(homes.hide_guide_button)
 
 
 # --- subcommands ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from bot.services.sprint_views import SprintSummary
 from storage.models import KeyResult, Kpi, Kra, Objective, Status, Workspace, _now
 from storage.repositories import kras as kra_repo
 from storage.repositories import okrs as okr_repo
+from storage.repositories import preferences as preference_repo
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,17 @@ def kpis_due(kras: list[Kra], kpis: dict[int, list[Kpi]], since: datetime) -> li
     ]
 
 
+def _first_week(
+    session: Session, workspace: Workspace, user_id: str, page, now: datetime
+) -> FirstWeek | None:
+    """The guide's steps while it shows and the person has not hidden it (asked only then, so an
+    established workspace's Home pays no statement for it)."""
+    guide = review_pack.first_week(session, workspace, user_id, page.kras, page.kpis, page.total, now)
+    if guide is None or preference_repo.guide_hidden(session, workspace.id, user_id):
+        return None
+    return guide
+
+
 def home_data(
     session: Session, workspace: Workspace, user_id: str, *, now: datetime | None = None
 ) -> HomeData:
@@ -141,8 +153,13 @@ def home_data(
         kpis_due_total=len(due),
         week_starts_at=since,
         team_sprint_goals=team_sprint_goals(session, workspace, user_id, now.date()),
-        first_week=review_pack.first_week(session, workspace, user_id, page.kras, page.kpis, page.total, now),
+        first_week=_first_week(session, workspace, user_id, page, now),
         reminders=preferences.my_reminders(
             session, workspace, user_id, now.replace(tzinfo=UTC), tz_name=timezone or workspace.timezone
         ),
     )
+
+
+def hide_guide(session: Session, workspace: Workspace, user_id: str, *, now: datetime | None = None) -> None:
+    """*Hide this guide*: the person no longer sees the first-week guide, in this workspace only."""
+    preference_repo.hide_guide(session, workspace.id, user_id, now or _now())
