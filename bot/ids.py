@@ -41,6 +41,7 @@ class Option(StrEnum):
     ROW_FOLLOW = "follow"  # follow its objective
     ROW_UNFOLLOW = "unfollow"
     ROW_SHARE = "share"  # post its objective's card into the channel
+    ROW_SHOW = "show"  # an objective row of `/okr list`: its card, as *Show* answers
 
 
 class Action(StrEnum):
@@ -88,6 +89,9 @@ class Action(StrEnum):
     # App Home's *Check in* beside one key result in *Needs you this week* (value: its KR-n)
     CHECKIN_KEY_RESULT = "checkin_key_result"
     HIDE_GUIDE = "hide_guide"  # *Hide this guide* under the first week's guide on App Home
+    # An objective row of `/okr list` the reader may act on: Show / Check in / Edit / Share
+    # (values as KEY_RESULT_MENU's, with the OBJ-n); other rows keep their *Show* button.
+    OBJECTIVE_MENU = "objective_menu"
 
 
 class Block(StrEnum):

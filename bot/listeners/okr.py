@@ -61,6 +61,7 @@ def register(app: App) -> None:
     app.action(Action.SHOW_ALL_OBJECTIVES)(show_all_from_button)
     app.action(Action.ADD_KEY_RESULT)(add_key_result)
     app.action(Action.KEY_RESULT_MENU)(row_menu)
+    app.action(Action.OBJECTIVE_MENU)(row_menu)
     app.action(Action.CHECKIN_KEY_RESULT)(checkin_key_result_from_button)
     app.action(Action.HIDE_GUIDE)(homes.hide_guide_button)
 
@@ -98,7 +99,14 @@ def list_answer(db: Database, who: Caller, rest: str, command: dict, *, fold: in
         filters, title = _list_filters(session, workspace, who, command, target)
         result = okrs.list_objectives(session, workspace, cycle=cycle, limit=LIST_LIMIT, **filters)
         return ui.objective_list(
-            f"{title} · {cycle}", result, cycle=cycle, command="/okr list", fold=fold, words=rest.strip()
+            f"{title} · {cycle}",
+            result,
+            cycle=cycle,
+            command="/okr list",
+            fold=fold,
+            words=rest.strip(),
+            rights=okrs.list_rights(session, workspace, who.user_id, result.statuses),
+            shareable=(command.get("channel_id") or "")[:1] in ("C", "G"),
         )
 
 
@@ -386,6 +394,17 @@ def open_key_result_checkin(
     outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(data, tz))
 
 
+def open_objective_checkin(
+    client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str
+) -> None:
+    """The check-in form for the key results of one objective the clicker may check in on."""
+    with unit_of_work(db, who) as (session, workspace):
+        items, last = okrs.objective_to_check_in(session, workspace, who.user_id, reference)
+        data = checkins.CheckInModal(items, last, len(items))
+    tz = reader_zone(db, who)
+    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(data, tz))
+
+
 def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id: str) -> bool:
     """Open the check-in modal for `who`; False (nothing opened) when they own no active key results."""
     with unit_of_work(db, who) as (session, workspace):
@@ -620,14 +639,20 @@ def row_menu(
     context: BoltContext,
     db: Database,
 ) -> None:
-    """A key result row's overflow (`/okr show`, a shared card): the option picked, as
-    "<verb> <reference>". Each verb checks rights and the current state again, as its command does."""
+    """A row's overflow (a key result of `/okr show` or a shared card, an objective of `/okr
+    list`): the option picked, as "<verb> <reference>". Each verb checks rights and the current
+    state again, as its command does."""
     ack()
     who = caller(context)
     refresh_member(db, client, who)  # a menu has no router to do it
     verb, _, reference = ((action.get("selected_option") or {}).get("value") or "").partition(" ")
     trigger_id = body["trigger_id"]
-    if verb == Option.ROW_CHECKIN:
+    channel_id = (body.get("channel") or {}).get("id") or ""
+    if verb == Option.ROW_SHOW:
+        outbound.answer(respond, replace_original=False, **show_answer(db, who, reference, channel_id))
+    elif verb == Option.ROW_CHECKIN and reference.upper().startswith("OBJ-"):
+        open_objective_checkin(client, db, who, trigger_id, reference)
+    elif verb == Option.ROW_CHECKIN:
         open_key_result_checkin(client, db, who, trigger_id, reference)
     elif verb == Option.ROW_EDIT:
         open_edit(client, db, who, trigger_id, reference)
@@ -639,7 +664,7 @@ def row_menu(
                 answer = follow_ui.unfollowed(follows.unfollow(session, workspace, who.user_id, reference))
         outbound.answer(respond, replace_original=False, **answer)
     elif verb == Option.ROW_SHARE:
-        share(respond, client, db, who, (body.get("channel") or {}).get("id") or "", reference)
+        share(respond, client, db, who, channel_id, reference)
     else:
         raise Invalid(ROW_MENU_STALE)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -134,10 +134,17 @@ def objective_list(
     command: str,
     fold: int | None = None,
     words: str = "",
+    rights: Mapping[int, tuple[bool, bool]] | None = None,
+    shareable: bool = False,
 ) -> dict:
-    """The list; with `fold`, only the first `fold` objectives and a *Show all* button (value: `words`)."""
+    """The list; with `fold`, only the first `fold` objectives and a *Show all* button (value: `words`).
+    `rights`: objective id → (the reader may check in on it, may change it): such rows get an
+    overflow (Show, Check in, Edit, and Share when `shareable`); the others a *Show* button."""
+    rights = rights or {}
     if fold is not None and len(result.statuses) > fold:
-        return _folded_list(title, result, cycle=cycle, fold=fold, words=words)
+        return _folded_list(
+            title, result, cycle=cycle, fold=fold, words=words, rights=rights, shareable=shareable
+        )
     if not result.statuses:
         where = f" in {cycle}" if cycle else ""
         return ephemeral(f"{title}: no objectives{where} yet. Set one with `/okr new`.")
@@ -145,7 +152,7 @@ def objective_list(
     if cycle:
         blocks.append(context(f"{cycle} · {percent(result.expected)}% of the cycle has passed"))
     blocks += [
-        section(objective_summary(s), accessory=button("Show", Action.SHOW_OBJECTIVE, obj_ref(s.objective)))
+        section(objective_summary(s), accessory=list_row_accessory(s.objective, rights, shareable))
         for s in result.statuses
     ]
     more = result.total - len(result.statuses)
@@ -160,6 +167,24 @@ def objective_list(
     if more > 0:
         fallback += f"; and {more} more"
     return ephemeral(fallback, blocks)
+
+
+def list_row_accessory(o: Objective, rights: Mapping[int, tuple[bool, bool]], shareable: bool) -> dict:
+    """An objective row's *Show* button, or, when the reader may act on it, an overflow with
+    Show first and what else they may do (each checked again on click)."""
+    check_in, change = rights.get(o.id, (False, False))
+    ref = obj_ref(o)
+    active = o.status == Status.ACTIVE
+    options = []
+    if check_in and active:
+        options.append(("Check in", f"{Option.ROW_CHECKIN} {ref}"))
+    if change and active:
+        options.append(("Edit objective", f"{Option.ROW_EDIT} {ref}"))
+    if change and shareable and o.status != Status.ARCHIVED:
+        options.append(("Share to channel", f"{Option.ROW_SHARE} {ref}"))
+    if not options:
+        return button("Show", Action.SHOW_OBJECTIVE, ref)
+    return overflow(Action.OBJECTIVE_MENU, [("Show", f"{Option.ROW_SHOW} {ref}"), *options])
 
 
 def _trend(history: Sequence[CheckIn], key_result: KeyResult) -> str:
@@ -558,13 +583,22 @@ def closed_message(objective: Objective, key_results: Sequence[KeyResult]) -> st
     return "\n".join(lines)
 
 
-def _folded_list(title: str, result: ObjectiveList, *, cycle: str | None, fold: int, words: str) -> dict:
+def _folded_list(
+    title: str,
+    result: ObjectiveList,
+    *,
+    cycle: str | None,
+    fold: int,
+    words: str,
+    rights: Mapping[int, tuple[bool, bool]],
+    shareable: bool,
+) -> dict:
     shown = result.statuses[:fold]
     blocks: list[dict] = [header(plain_user_text(title, 150))]
     if cycle:
         blocks.append(context(f"{cycle} · {percent(result.expected)}% of the cycle has passed"))
     blocks += [
-        section(objective_summary(s), accessory=button("Show", Action.SHOW_OBJECTIVE, obj_ref(s.objective)))
+        section(objective_summary(s), accessory=list_row_accessory(s.objective, rights, shareable))
         for s in shown
     ]
     blocks.append(context(f"{fold} of {result.total} objectives shown."))

@@ -136,3 +136,76 @@ def test_someone_elses_check_in_is_refused_on_click(slack, emulator):
     _pick(slack, payload, "checkin KR-1", "kr_row_1", user=CAROL)
     _told(slack, emulator)
     assert len(emulator.calls_to("views.open")) == before
+
+
+def _row_menus(payload: dict) -> list:
+    return [b["accessory"] for b in payload["blocks"] if b["type"] == "section" and "accessory" in b]
+
+
+def test_listed_objectives_the_reader_may_act_on_get_an_overflow(slack, emulator):
+    create_objective(slack, emulator, **TWO_KEY_RESULTS)
+    listed = answer(slack, "/okr", "list all", user_id=ALICE, channel_id=CHANNEL)
+    [menu] = _row_menus(listed)
+    assert menu["type"] == "overflow" and menu["action_id"] == "objective_menu"
+    assert [(o["text"]["text"], o["value"]) for o in menu["options"]] == [
+        ("Show", "show OBJ-1"),
+        ("Check in", "checkin OBJ-1"),
+        ("Edit objective", "edit OBJ-1"),
+        ("Share to channel", "share OBJ-1"),
+    ]
+    # Bob owns KR-2 only: Show and Check in. Carol owns nothing: the plain *Show* button.
+    [bobs] = _row_menus(answer(slack, "/okr", "list all", user_id=BOB, channel_id=CHANNEL))
+    assert [o["value"] for o in bobs["options"]] == ["show OBJ-1", "checkin OBJ-1"]
+    [carols] = _row_menus(answer(slack, "/okr", "list all", user_id=CAROL, channel_id=CHANNEL))
+    assert (carols["type"], carols["value"]) == ("button", "OBJ-1")
+    assert emulator.violations == []
+
+
+def test_a_listed_objectives_check_in_opens_the_key_results_the_reader_may_check_in(slack, emulator):
+    create_objective(slack, emulator, **TWO_KEY_RESULTS)
+    listed = answer(slack, "/okr", "list all", user_id=BOB, channel_id=CHANNEL)
+    before = len(emulator.calls_to("views.open"))
+    slack.action(
+        "objective_menu",
+        "checkin OBJ-1",
+        message=listed,
+        user_id=BOB,
+        team_id=TEAM,
+        ephemeral=True,
+        channel_id=CHANNEL,
+    )
+    form = opened_view(emulator, Callback.CHECKIN, count=before + 1)
+    assert [b["block_id"] for b in form["blocks"] if b.get("block_id", "").endswith("_value")] == [
+        "checkin_2_value"
+    ]
+    slack.action(
+        "objective_menu",
+        "show OBJ-1",
+        message=listed,
+        user_id=BOB,
+        team_id=TEAM,
+        ephemeral=True,
+        channel_id=CHANNEL,
+    )
+    shown = slack.wait_for_response_url()
+    assert shown["text"].startswith("OBJ-1 Customers love our onboarding")
+    assert shown.get("replace_original") is False
+
+
+def test_a_stale_listed_row_checks_the_state_again(slack, emulator):
+    create_objective(slack, emulator)
+    listed = answer(slack, "/okr", "list all", user_id=ALICE, channel_id=CHANNEL)
+    answer(slack, "/okr", "archive OBJ-1", user_id=ALICE)
+    before = len(emulator.calls_to("views.open"))
+    slack.action(
+        "objective_menu",
+        "checkin OBJ-1",
+        message=listed,
+        user_id=ALICE,
+        team_id=TEAM,
+        ephemeral=True,
+        channel_id=CHANNEL,
+    )
+    told = _told(slack, emulator)
+    assert len(emulator.calls_to("views.open")) == before
+    assert any("OBJ-1 is archived; check-ins go on active key results" in t for t in told), told
