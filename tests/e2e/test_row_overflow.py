@@ -209,3 +209,25 @@ def test_a_stale_listed_row_checks_the_state_again(slack, emulator):
     told = _told(slack, emulator)
     assert len(emulator.calls_to("views.open")) == before
     assert any("OBJ-1 is archived; check-ins go on active key results" in t for t in told), told
+
+
+def test_a_row_of_a_closed_objective_tells_why_and_changes_nothing(slack, emulator):
+    create_objective(slack, emulator)
+    payload = _show(slack, user=BOB)  # Bob's menu: *Follow objective*
+    mine = _show(slack)
+    before = len(emulator.calls_to("views.open"))
+    slack.command("/okr", "close OBJ-1", user_id=ALICE, team_id=TEAM)
+    close_form = opened_view(emulator, Callback.OBJECTIVE_CLOSE, count=before + 1)
+    assert slack.submit_view(close_form, {}, user_id=ALICE, team_id=TEAM).status == 200
+    opened = len(emulator.calls_to("views.open"))
+    _pick(slack, payload, "follow OBJ-1", "kr_row_1", user=BOB)
+    _pick(slack, mine, "checkin KR-1", "kr_row_1")
+    _pick(slack, mine, "edit OBJ-1", "kr_row_1")
+    told = _told(slack, emulator)
+    assert len(emulator.calls_to("views.open")) == opened
+    assert any("OBJ-1 is closed: only an active objective can be followed" in t for t in told), told
+    assert any("KR-1 is closed; check-ins go on active key results. Nothing changed." in t for t in told), (
+        told
+    )
+    assert any("OBJ-1 is closed; its history stays as it was." in t for t in told), told
+    assert _menu(_show(slack, user=BOB), "kr_row_1") == []
