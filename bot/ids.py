@@ -35,6 +35,13 @@ class Option(StrEnum):
     NONE = "none"  # the "no parent / no KRA" option: a static select cannot be cleared otherwise
     MILESTONE = "milestone"  # the key result row's "done / not done" checkbox
     ON = "on"  # a switch's one checkbox in `/okr settings`, ticked
+    # A key result row's overflow menu: each option's value is "<verb> <reference>", "checkin KR-7"
+    ROW_CHECKIN = "checkin"  # the check-in form for that key result only
+    ROW_EDIT = "edit"  # the edit form of its objective
+    ROW_FOLLOW = "follow"  # follow its objective
+    ROW_UNFOLLOW = "unfollow"
+    ROW_SHARE = "share"  # post its objective's card into the channel
+    ROW_SHOW = "show"  # an objective row of `/okr list`: its card, as *Show* answers
 
 
 class Action(StrEnum):
@@ -77,6 +84,14 @@ class Action(StrEnum):
     ADD_KEY_RESULT = "add_key_result"  # the New objective form's *Add key result*: one more group
     # The settings modal's time zone picker: its options come from us, so it needs its own id.
     PICK_TIMEZONE = "pick_timezone"
+    # Each key result row's overflow (`/okr show`, the shared card): option values "<verb> <ref>"
+    KEY_RESULT_MENU = "key_result_menu"
+    # App Home's *Check in* beside one key result in *Needs you this week* (value: its KR-n)
+    CHECKIN_KEY_RESULT = "checkin_key_result"
+    HIDE_GUIDE = "hide_guide"  # *Hide this guide* under the first week's guide on App Home
+    # An objective row of `/okr list` the reader may act on: Show / Check in / Edit / Share
+    # (values as KEY_RESULT_MENU's, with the OBJ-n); other rows keep their *Show* button.
+    OBJECTIVE_MENU = "objective_menu"
 
 
 class Block(StrEnum):
@@ -156,6 +171,9 @@ class Block(StrEnum):
     SET_AI = "set_ai"
     SOURCE_EVERY = "source_every"
     KR_ADD = "kr_add"  # the New objective form's *Add key result* button
+    KR_ROW = "kr_row_{number}"  # a key result's row in `/okr show` and the shared card (KR-n's n)
+    NEEDS_KR = "needs_kr_{number}"  # App Home's *Needs you this week*: a key result to check in
+    NEEDS_KPI = "needs_kpi_{number}"  # … and a KPI with no value this week
 
     def of(self, **parts: object) -> str:
         """The block_id of a numbered field, e.g. Block.KPI_NAME.of(n=2) -> 'kpi_2_name'."""

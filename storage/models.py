@@ -121,7 +121,8 @@ class Member(Base):
 class PersonPreference(Base):
     """A person's own reminders (`/okr remind`, the reminder's snooze buttons): their weekday and
     time (in their own time zone, inside the team's work week), the kinds of DM they switched off,
-    a snooze of this week's reminder, and a week they skipped. No row: the team's defaults."""
+    a snooze of this week's reminder, a week they skipped, and whether they hid App Home's
+    first-week guide. No row: the team's defaults."""
 
     __tablename__ = "person_preference"
 
@@ -135,6 +136,7 @@ class PersonPreference(Base):
     snoozed_until: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC
     snoozed_period: Mapped[str | None] = mapped_column(String(16))  # the reminder's week, "2026-W49"
     skipped_period: Mapped[str | None] = mapped_column(String(16))  # a week skipped, "2026-W49"
+    guide_hidden_at: Mapped[datetime | None] = mapped_column(DateTime)  # *Hide this guide* on Home
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
 
     __table_args__ = (

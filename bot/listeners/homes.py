@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
-from bot.services.home import home_data
+from bot.listeners.common import caller
+from bot.services.home import hide_guide, home_data
 from bot.services.workspaces import Caller, unit_of_work
 from bot.ui.home import home_view
 
@@ -22,3 +24,12 @@ def refresh(db: Database, client: WebClient, who: Caller, *user_ids: str) -> Non
         with unit_of_work(db, who) as (session, workspace):
             view = home_view(home_data(session, workspace, user_id))
         outbound.publish_home(client, user_id, view)
+
+
+def hide_guide_button(ack: Ack, client: WebClient, context: BoltContext, db: Database) -> None:
+    """*Hide this guide* on App Home: hidden for this person in this workspace, Home redrawn."""
+    ack()
+    who = caller(context)
+    with unit_of_work(db, who) as (session, workspace):
+        hide_guide(session, workspace, who.user_id)
+    refresh(db, client, who, who.user_id)

@@ -26,12 +26,13 @@ from bot.domain.slack_text import (
 from bot.errors import Invalid, Usage
 from bot.forms.okr import parse_checkins, parse_close, parse_objective, rows_metadata, shown_rows
 from bot.forms.state import flatten, text
-from bot.ids import Action, Block, Callback
+from bot.ids import Action, Block, Callback, Option
 from bot.listeners import homes, reminders, rewording
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import assessment, checkins, follows, okrs
 from bot.ui import checkin as checkin_ui
+from bot.ui import follows as follow_ui
 from bot.ui import okr as ui
 from bot.ui.blocks import ephemeral
 
@@ -59,6 +60,10 @@ def register(app: App) -> None:
     app.action(Action.SHARE_OBJECTIVE)(share_from_button)
     app.action(Action.SHOW_ALL_OBJECTIVES)(show_all_from_button)
     app.action(Action.ADD_KEY_RESULT)(add_key_result)
+    app.action(Action.KEY_RESULT_MENU)(row_menu)
+    app.action(Action.OBJECTIVE_MENU)(row_menu)
+    app.action(Action.CHECKIN_KEY_RESULT)(checkin_key_result_from_button)
+    app.action(Action.HIDE_GUIDE)(homes.hide_guide_button)
 
 
 # --- subcommands ----------------------------------------------------------------------------------
@@ -94,7 +99,14 @@ def list_answer(db: Database, who: Caller, rest: str, command: dict, *, fold: in
         filters, title = _list_filters(session, workspace, who, command, target)
         result = okrs.list_objectives(session, workspace, cycle=cycle, limit=LIST_LIMIT, **filters)
         return ui.objective_list(
-            f"{title} · {cycle}", result, cycle=cycle, command="/okr list", fold=fold, words=rest.strip()
+            f"{title} · {cycle}",
+            result,
+            cycle=cycle,
+            command="/okr list",
+            fold=fold,
+            words=rest.strip(),
+            rights=okrs.list_rights(session, workspace, who.user_id, result.statuses),
+            shareable=(command.get("channel_id") or "")[:1] in ("C", "G"),
         )
 
 
@@ -169,12 +181,15 @@ def show_answer(db: Database, who: Caller, reference: str, channel_id: str) -> d
     with unit_of_work(db, who) as (session, workspace):
         objective = okrs.find_objective(session, workspace, reference)
         following = follows.is_following(session, workspace, who.user_id, objective)
+        detail = okrs.objective_detail(session, workspace, objective)
+        key_results = [s.key_result for s in detail.status.key_results]
         return ui.objective_detail(
-            okrs.objective_detail(session, workspace, objective),
+            detail,
             tz,
             following,
             may_change=okrs.may_change(session, workspace, who.user_id, objective),
             shareable=channel_id[:1] in ("C", "G"),
+            check_in=okrs.may_check_in(session, workspace, who.user_id, objective, key_results),
         )
 
 
@@ -365,6 +380,29 @@ def add_key_result(ack: Ack, body: dict, client: WebClient, context: BoltContext
     # A second click before the first redraw arrived carries a stale hash: Slack refuses it
     # (hash_conflict) and the form keeps the group the first click added.
     outbound.update_view(client, view.get("id"), redrawn, view.get("hash"))
+
+
+def open_key_result_checkin(
+    client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str
+) -> None:
+    """The check-in form for one key result (its row's *Check in*, or App Home's): its state and
+    the clicker's right to it are checked again, as `/okr checkin KR-n` would."""
+    with unit_of_work(db, who) as (session, workspace):
+        kr, objective, last = okrs.key_result_to_check_in(session, workspace, who.user_id, reference)
+        data = checkins.CheckInModal([(kr, objective)], {kr.id: last} if last else {}, 1)
+    tz = reader_zone(db, who)
+    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(data, tz))
+
+
+def open_objective_checkin(
+    client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str
+) -> None:
+    """The check-in form for the key results of one objective the clicker may check in on."""
+    with unit_of_work(db, who) as (session, workspace):
+        items, last = okrs.objective_to_check_in(session, workspace, who.user_id, reference)
+        data = checkins.CheckInModal(items, last, len(items))
+    tz = reader_zone(db, who)
+    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(data, tz))
 
 
 def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id: str) -> bool:
@@ -561,10 +599,16 @@ def share_from_button(
     ack()
     who = caller(context)
     refresh_member(db, client, who)
-    channel_id = (body.get("channel") or {}).get("id") or ""
+    share(respond, client, db, who, (body.get("channel") or {}).get("id") or "", action.get("value") or "")
+
+
+def share(
+    respond: Respond, client: WebClient, db: Database, who: Caller, channel_id: str, reference: str
+) -> None:
+    """Post the objective's card as it is now into `channel_id`, for someone who may change it."""
     tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        objective, _ = okrs.objective_to_change(session, workspace, who.user_id, action.get("value") or "")
+        objective, _ = okrs.objective_to_change(session, workspace, who.user_id, reference)
         if objective.status.value == "archived":
             raise Invalid(f"{ui.obj_ref(objective)} is archived; it is no longer shared.")
         card = ui.objective_detail(
@@ -581,6 +625,58 @@ def share_from_button(
                 f"I couldn't post in this channel. Invite me with `/invite @Northline`, then share `{ref}` again."
             ),
         )
+
+
+ROW_MENU_STALE = "This menu is out of date; run `/okr show` again."
+
+
+def row_menu(
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    db: Database,
+) -> None:
+    """A row's overflow (a key result of `/okr show` or a shared card, an objective of `/okr
+    list`): the option picked, as "<verb> <reference>". Each verb checks rights and the current
+    state again, as its command does."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)  # a menu has no router to do it
+    verb, _, reference = ((action.get("selected_option") or {}).get("value") or "").partition(" ")
+    trigger_id = body["trigger_id"]
+    channel_id = (body.get("channel") or {}).get("id") or ""
+    if verb == Option.ROW_SHOW:
+        outbound.answer(respond, replace_original=False, **show_answer(db, who, reference, channel_id))
+    elif verb == Option.ROW_CHECKIN and reference.upper().startswith("OBJ-"):
+        open_objective_checkin(client, db, who, trigger_id, reference)
+    elif verb == Option.ROW_CHECKIN:
+        open_key_result_checkin(client, db, who, trigger_id, reference)
+    elif verb == Option.ROW_EDIT:
+        open_edit(client, db, who, trigger_id, reference)
+    elif verb in (Option.ROW_FOLLOW, Option.ROW_UNFOLLOW):
+        with unit_of_work(db, who) as (session, workspace):
+            if verb == Option.ROW_FOLLOW:
+                answer = follow_ui.followed(follows.follow(session, workspace, who.user_id, reference))
+            else:
+                answer = follow_ui.unfollowed(follows.unfollow(session, workspace, who.user_id, reference))
+        outbound.answer(respond, replace_original=False, **answer)
+    elif verb == Option.ROW_SHARE:
+        share(respond, client, db, who, channel_id, reference)
+    else:
+        raise Invalid(ROW_MENU_STALE)
+
+
+def checkin_key_result_from_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
+) -> None:
+    """*Check in* beside one key result on App Home: the form for that key result only."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)  # a button has no router to do it
+    open_key_result_checkin(client, db, who, body["trigger_id"], action.get("value") or "")
 
 
 def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:

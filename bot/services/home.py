@@ -23,6 +23,7 @@ from bot.services.sprint_views import SprintSummary
 from storage.models import KeyResult, Kpi, Kra, Objective, Status, Workspace, _now
 from storage.repositories import kras as kra_repo
 from storage.repositories import okrs as okr_repo
+from storage.repositories import preferences as preference_repo
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ class HomeData:
     # "Needs you this week": your active key results not checked in since Monday 00:00, your time.
     needs_checkin: list[tuple[KeyResult, Objective]] = field(default_factory=list)
     needs_checkin_total: int = 0
+    # … and your KPIs (of the KRAs shown) with no value logged since that Monday, with their KRA.
+    kpis_due: list[tuple[Kpi, Kra]] = field(default_factory=list)
+    kpis_due_total: int = 0
     week_starts_at: datetime | None = None  # that Monday 00:00, as naive UTC
     timezone: str = "UTC"  # the person's, for the dates they read
     team_sprint_goals: list[SprintSummary] = field(default_factory=list)
@@ -82,6 +86,27 @@ def team_sprint_goals(
     return sprint_views.current_sprints_for_user(session, workspace.id, user_id, today)
 
 
+def kpis_due(kras: list[Kra], kpis: dict[int, list[Kpi]], since: datetime) -> list[tuple[Kpi, Kra]]:
+    """The active KPIs of `kras` with no value logged since `since` (naive UTC), in the KRAs' order."""
+    return [
+        (kpi, kra)
+        for kra in kras
+        for kpi in kpis.get(kra.id, [])
+        if kpi.status == Status.ACTIVE and (kpi.latest_at is None or kpi.latest_at < since)
+    ]
+
+
+def _first_week(
+    session: Session, workspace: Workspace, user_id: str, page, now: datetime
+) -> FirstWeek | None:
+    """The guide's steps while it shows and the person has not hidden it (asked only then, so an
+    established workspace's Home pays no statement for it)."""
+    guide = review_pack.first_week(session, workspace, user_id, page.kras, page.kpis, page.total, now)
+    if guide is None or preference_repo.guide_hidden(session, workspace.id, user_id):
+        return None
+    return guide
+
+
 def home_data(
     session: Session, workspace: Workspace, user_id: str, *, now: datetime | None = None
 ) -> HomeData:
@@ -109,6 +134,7 @@ def home_data(
     objectives = okrs.list_objectives(
         session, workspace, owner_id=user_id, statuses=(Status.ACTIVE,), limit=HOME_OBJECTIVES, now=now
     )
+    due = kpis_due(page.kras, page.kpis, since)
     return HomeData(
         user_id=user_id,
         timezone=timezone or workspace.timezone or "UTC",
@@ -123,10 +149,17 @@ def home_data(
         objective_total=objectives.total,
         needs_checkin=needs.items,
         needs_checkin_total=needs.total,
+        kpis_due=due[:HOME_NEEDS_YOU],
+        kpis_due_total=len(due),
         week_starts_at=since,
         team_sprint_goals=team_sprint_goals(session, workspace, user_id, now.date()),
-        first_week=review_pack.first_week(session, workspace, user_id, page.kras, page.kpis, page.total, now),
+        first_week=_first_week(session, workspace, user_id, page, now),
         reminders=preferences.my_reminders(
             session, workspace, user_id, now.replace(tzinfo=UTC), tz_name=timezone or workspace.timezone
         ),
     )
+
+
+def hide_guide(session: Session, workspace: Workspace, user_id: str, *, now: datetime | None = None) -> None:
+    """*Hide this guide*: the person no longer sees the first-week guide, in this workspace only."""
+    preference_repo.hide_guide(session, workspace.id, user_id, now or _now())

@@ -15,7 +15,7 @@ from bot.domain.cycles import parse_cycle
 from bot.domain.kr_quality import as_text, count_note, key_result_notes
 from bot.domain.limits import MAX_KEY_RESULTS
 from bot.domain.references import RefKind, format_ref, parse_ref
-from bot.errors import Conflict, Invalid, NotFound, Usage
+from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.okr import KeyResultForm, ObjectiveForm
 from bot.ids import Block
 from bot.services.assessment import ObjectiveStatus, assess, current_cycle, expected_for
@@ -425,6 +425,74 @@ def objective_to_change(
     objective = find_objective(session, workspace, reference)
     require_objective_rights(session, workspace, actor_id, objective)
     return objective, active_key_results(session, objective)
+
+
+def may_check_in(
+    session: Session, workspace: Workspace, actor_id: str, objective: Objective, key_results: list[KeyResult]
+) -> set[int]:
+    """Ids of the active key results `actor_id` may check in on: theirs, all of an objective they
+    own, or any as a workspace admin (as `checkins.record` decides). One statement at most."""
+    if objective.status != Status.ACTIVE:
+        return set()
+    active = [kr for kr in key_results if kr.status == Status.ACTIVE]
+    if actor_id == objective.owner_id or member(session, workspace, actor_id).is_admin:
+        return {kr.id for kr in active}
+    return {kr.id for kr in active if kr.owner_id == actor_id}
+
+
+def key_result_to_check_in(
+    session: Session, workspace: Workspace, actor_id: str, reference: str
+) -> tuple[KeyResult, Objective, CheckIn | None]:
+    """One key result to check in on from its row or App Home, with its latest check-in: active,
+    and the actor's (or their objective's, or they are an admin). Checked again on every click."""
+    kr, objective = find_key_result(session, workspace, reference)
+    ref = format_ref(RefKind.KR, kr.number)
+    if objective.status != Status.ACTIVE or kr.status != Status.ACTIVE:
+        state = objective.status if objective.status != Status.ACTIVE else kr.status
+        raise Invalid(f"{ref} is {state.value}; check-ins go on active key results. Nothing changed.")
+    require_owner_or_admin(session, workspace, actor_id, kr.owner_id, objective.owner_id)
+    latest = repo.recent_checkins(session, [kr.id], per_key_result=1).get(kr.id) or []
+    return kr, objective, (latest[0] if latest else None)
+
+
+def objective_to_check_in(
+    session: Session, workspace: Workspace, actor_id: str, reference: str
+) -> tuple[list[tuple[KeyResult, Objective]], dict[int, CheckIn]]:
+    """The key results of one objective the actor may check in on (*Check in* on its row of
+    `/okr list`), with their latest check-ins. Checked again on every click."""
+    objective = find_objective(session, workspace, reference)
+    if objective.status != Status.ACTIVE:
+        raise Invalid(
+            f"{format_ref(RefKind.OBJ, objective.number)} is {objective.status.value}; "
+            "check-ins go on active key results. Nothing changed."
+        )
+    key_results = key_results_of(session, objective)
+    allowed = may_check_in(session, workspace, actor_id, objective, key_results)
+    if not allowed:
+        raise Forbidden(
+            "Only the owner of a key result, of its objective, or a workspace admin can check in."
+        )
+    items = [(kr, objective) for kr in key_results if kr.id in allowed]
+    latest = repo.recent_checkins(session, [kr.id for kr, _ in items], per_key_result=1)
+    return items, {kr_id: rows[0] for kr_id, rows in latest.items() if rows}
+
+
+def list_rights(
+    session: Session, workspace: Workspace, actor_id: str, statuses: list[ObjectiveStatus]
+) -> dict[int, tuple[bool, bool]]:
+    """Objective id → (may check in on one of its key results, may change it) for `actor_id`,
+    for the rows of a list: one statement (whether they are an admin) at any size."""
+    admin = member(session, workspace, actor_id).is_admin
+    rights = {}
+    for status in statuses:
+        o = status.objective
+        mine = any(
+            s.key_result.owner_id == actor_id and s.key_result.status == Status.ACTIVE
+            for s in status.key_results
+        )
+        check_in = o.status == Status.ACTIVE and (admin or actor_id == o.owner_id or mine)
+        rights[o.id] = (check_in, admin or actor_id in (o.owner_id, o.created_by))
+    return rights
 
 
 def owners_of(session: Session, objective: Objective) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.domain.first_week import FirstWeek, Step
 from bot.domain.references import RefKind, format_ref
 from bot.ids import Action
-from bot.ui.blocks import button, context, divider, header, section
+from bot.ui.blocks import actions, button, context, divider, header, section
 
 DONE, TO_DO = ":white_check_mark:", ":white_large_square:"
 
@@ -81,4 +81,5 @@ def first_week_blocks(guide: FirstWeek | None) -> list[dict]:
             sprint_action,
         ),
         context("This guide steps aside once all four are done."),
+        actions(button("Hide this guide", Action.HIDE_GUIDE)),
     ]

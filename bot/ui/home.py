@@ -9,7 +9,7 @@ from slack_sdk.models.views import View
 from bot.domain.first_week import Step
 from bot.domain.schedule_time import zone
 from bot.domain.slack_text import truncate
-from bot.ids import Action
+from bot.ids import Action, Block
 from bot.ui.blocks import (
     VIEW_BLOCKS,
     actions,
@@ -23,7 +23,7 @@ from bot.ui.blocks import (
     user_text,
 )
 from bot.ui.first_week import first_week_blocks
-from bot.ui.kra import kra_summary
+from bot.ui.kra import kpi_ref, kra_ref, kra_summary
 from bot.ui.okr import confidence_text, kr_ref, obj_ref, objective_summary, pace_text, value_text
 from bot.ui.preferences import change_button, reminders_line
 from bot.ui.progress import progress_bar
@@ -46,7 +46,8 @@ def home_view(data: HomeData) -> dict:
     blocks += [divider(), header("Your Key Result Areas")]
     if data.kras:
         blocks += [section(kra_summary(kra, data.kpis.get(kra.id, []))) for kra in data.kras]
-        if any(data.kpis.get(kra.id) for kra in data.kras):
+        if not data.kpis_due and any(data.kpis.get(kra.id) for kra in data.kras):
+            # Once on Home: beside each KPI due in *Needs you this week*, else here.
             blocks.append(actions(button("Log a value", Action.LOG_KPI)))
         if data.kra_total > len(data.kras):
             blocks.append(
@@ -93,6 +94,8 @@ def _unaligned(data: HomeData) -> list[dict]:
 
 
 def _needs_you(data: HomeData) -> list[dict]:
+    """What needs the person this week: each key result to check in and each KPI to measure, each
+    with its own button (the top *Check in* is the one primary button, for all of them at once)."""
     blocks = [divider(), header("Needs you this week")] + _unaligned(data)
     if not data.needs_checkin:
         if data.key_result_total:
@@ -103,25 +106,47 @@ def _needs_you(data: HomeData) -> list[dict]:
                     "Nothing yet. Set an objective with *New objective* and its key results show up here."
                 )
             )
-        return blocks
-    lines = []
-    for kr, objective in data.needs_checkin:
-        when = (
-            f"last check-in {local_day(kr.last_checkin_at, zone(data.timezone))}"
-            if kr.last_checkin_at
-            else "no check-in yet"
+    else:
+        count = data.needs_checkin_total
+        blocks.append(
+            section(f"*{count} key result{'s' if count != 1 else ''} without a check-in since Monday:*")
         )
-        lines.append(f"• `{kr_ref(kr)}` {user_text(kr.title, 120)} ({when}) · in `{obj_ref(objective)}`")
-    more = data.needs_checkin_total - len(data.needs_checkin)
-    if more > 0:
-        lines.append(f"…and {more} more.")
-    count = data.needs_checkin_total
-    title = f"*{count} key result{'s' if count != 1 else ''} without a check-in since Monday:*"
-    blocks.append(
-        section(
-            truncate(title + "\n" + "\n".join(lines), 3000), accessory=button("Check in", Action.HOME_CHECKIN)
-        )
+        blocks += [_needs_checkin_row(data, kr, objective) for kr, objective in data.needs_checkin]
+        more = data.needs_checkin_total - len(data.needs_checkin)
+        if more > 0:
+            blocks.append(context(f"…and {more} more: *Check in* at the top takes them all."))
+    return blocks + _kpis_due(data)
+
+
+def _needs_checkin_row(data: HomeData, kr, objective) -> dict:
+    when = (
+        f"last check-in {local_day(kr.last_checkin_at, zone(data.timezone))}"
+        if kr.last_checkin_at
+        else "no check-in yet"
     )
+    return section(
+        f"• `{kr_ref(kr)}` {user_text(kr.title, 120)} ({when}) · in `{obj_ref(objective)}`",
+        accessory=button("Check in", Action.CHECKIN_KEY_RESULT, kr_ref(kr)),
+        block_id=Block.NEEDS_KR.of(number=kr.number),
+    )
+
+
+def _kpis_due(data: HomeData) -> list[dict]:
+    if not data.kpis_due:
+        return []
+    count = data.kpis_due_total
+    blocks = [section(f"*{count} KPI{'s' if count != 1 else ''} without a value since Monday:*")]
+    blocks += [
+        section(
+            f"• `{kpi_ref(kpi)}` {user_text(kpi.name, 120)} · in `{kra_ref(kra)}` {user_text(kra.title, 80)}",
+            accessory=button("Log a value", Action.LOG_KPI, kpi_ref(kpi)),
+            block_id=Block.NEEDS_KPI.of(number=kpi.number),
+        )
+        for kpi, kra in data.kpis_due
+    ]
+    more = data.kpis_due_total - len(data.kpis_due)
+    if more > 0:
+        blocks.append(context(f"…and {more} more: *Log a value* lets you pick any of them."))
     return blocks
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from bot.ui.blocks import (
     fit,
     header,
     local_day,
+    plain_text,
     plain_user_text,
     section,
     user_text,
@@ -133,10 +134,17 @@ def objective_list(
     command: str,
     fold: int | None = None,
     words: str = "",
+    rights: Mapping[int, tuple[bool, bool]] | None = None,
+    shareable: bool = False,
 ) -> dict:
-    """The list; with `fold`, only the first `fold` objectives and a *Show all* button (value: `words`)."""
+    """The list; with `fold`, only the first `fold` objectives and a *Show all* button (value: `words`).
+    `rights`: objective id → (the reader may check in on it, may change it): such rows get an
+    overflow (Show, Check in, Edit, and Share when `shareable`); the others a *Show* button."""
+    rights = rights or {}
     if fold is not None and len(result.statuses) > fold:
-        return _folded_list(title, result, cycle=cycle, fold=fold, words=words)
+        return _folded_list(
+            title, result, cycle=cycle, fold=fold, words=words, rights=rights, shareable=shareable
+        )
     if not result.statuses:
         where = f" in {cycle}" if cycle else ""
         return ephemeral(f"{title}: no objectives{where} yet. Set one with `/okr new`.")
@@ -144,7 +152,7 @@ def objective_list(
     if cycle:
         blocks.append(context(f"{cycle} · {percent(result.expected)}% of the cycle has passed"))
     blocks += [
-        section(objective_summary(s), accessory=button("Show", Action.SHOW_OBJECTIVE, obj_ref(s.objective)))
+        section(objective_summary(s), accessory=list_row_accessory(s.objective, rights, shareable))
         for s in result.statuses
     ]
     more = result.total - len(result.statuses)
@@ -159,6 +167,24 @@ def objective_list(
     if more > 0:
         fallback += f"; and {more} more"
     return ephemeral(fallback, blocks)
+
+
+def list_row_accessory(o: Objective, rights: Mapping[int, tuple[bool, bool]], shareable: bool) -> dict:
+    """An objective row's *Show* button, or, when the reader may act on it, an overflow with
+    Show first and what else they may do (each checked again on click)."""
+    check_in, change = rights.get(o.id, (False, False))
+    ref = obj_ref(o)
+    active = o.status == Status.ACTIVE
+    options = []
+    if check_in and active:
+        options.append(("Check in", f"{Option.ROW_CHECKIN} {ref}"))
+    if change and active:
+        options.append(("Edit objective", f"{Option.ROW_EDIT} {ref}"))
+    if change and shareable and o.status != Status.ARCHIVED:
+        options.append(("Share to channel", f"{Option.ROW_SHARE} {ref}"))
+    if not options:
+        return button("Show", Action.SHOW_OBJECTIVE, ref)
+    return overflow(Action.OBJECTIVE_MENU, [("Show", f"{Option.ROW_SHOW} {ref}"), *options])
 
 
 def _trend(history: Sequence[CheckIn], key_result: KeyResult) -> str:
@@ -214,11 +240,14 @@ def objective_detail(
     may_change: bool = False,
     shareable: bool = False,
     shared_by: str | None = None,
+    check_in: Collection[int] = (),
 ) -> dict:
     """`/okr show`; `tz` is the reader's, for the dates they read. `following`: whether the reader
     follows it (a *Follow* or *Unfollow* button); None: no button. `may_change`: *Edit*, *Close*
-    and (when `shareable`, i.e. run in a channel) *Share to channel*. `shared_by`: the card as
-    posted into a channel, with no buttons."""
+    and (when `shareable`, i.e. run in a channel) *Share to channel*. `check_in`: ids of the key
+    results the reader may check in on. Each key result row carries an overflow menu of what the
+    reader may do from it. `shared_by`: the card as posted into a channel, with no buttons; its
+    rows offer what anyone might do (*Check in*, *Follow objective*), checked again on click."""
     status = detail.status
     o = status.objective
     chain = []
@@ -240,12 +269,25 @@ def objective_detail(
         sprints = ", ".join(
             f"`{format_ref(RefKind.SPR, sp.number)}` {user_text(sp.name, 40)}" for sp in served[:5]
         )
+        if shared_by is None:
+            menu = row_menu(
+                o,
+                s.key_result,
+                check_in=s.key_result.id in check_in,
+                edit=may_change,
+                following=following,
+                share=may_change and shareable,
+            )
+        else:
+            menu = row_menu(o, s.key_result, check_in=True, following=False)
         blocks.append(
             section(
                 f"{key_result_line(s)}\n    {_last_checkin(last, s.key_result, tz)}\n"
                 f"    _trend:_ {_trend(history, s.key_result)}\n"
                 f"    _sprints:_ {sprints or 'no sprint has served it yet'}"
-                f"{_source_line(detail.sources.get(s.key_result.id))}"
+                f"{_source_line(detail.sources.get(s.key_result.id))}",
+                accessory=menu,
+                block_id=Block.KR_ROW.of(number=s.key_result.number),
             )
         )
     if not status.key_results:
@@ -272,6 +314,42 @@ def objective_detail(
     return ephemeral(
         f"{obj_ref(o)} {user_text(o.title, 150)}: {shown}", fit(blocks, MESSAGE_BLOCKS, "…and {count} more.")
     )
+
+
+def overflow(action_id: str, options: Sequence[tuple[str, str]]) -> dict:
+    """An overflow menu (Block Kit: 1–5 options, each text ≤ 75 characters, value ≤ 75)."""
+    return {
+        "type": "overflow",
+        "action_id": action_id,
+        "options": [{"text": plain_text(label[:75]), "value": value[:75]} for label, value in options[:5]],
+    }
+
+
+def row_menu(
+    o: Objective,
+    kr: KeyResult,
+    *,
+    check_in: bool = False,
+    edit: bool = False,
+    following: bool | None = None,
+    share: bool = False,
+) -> dict | None:
+    """The overflow of one key result row: only what the reader may do now (None: nothing).
+    `following`: whether the reader follows the objective (None: offer neither)."""
+    active = o.status == Status.ACTIVE
+    ref = obj_ref(o)
+    options = []
+    if check_in and active and kr.status == Status.ACTIVE:
+        options.append(("Check in", f"{Option.ROW_CHECKIN} {kr_ref(kr)}"))
+    if edit and active:
+        options.append(("Edit objective", f"{Option.ROW_EDIT} {ref}"))
+    if following:
+        options.append(("Unfollow objective", f"{Option.ROW_UNFOLLOW} {ref}"))
+    elif following is not None and active:
+        options.append(("Follow objective", f"{Option.ROW_FOLLOW} {ref}"))
+    if share and o.status != Status.ARCHIVED:
+        options.append(("Share to channel", f"{Option.ROW_SHARE} {ref}"))
+    return overflow(Action.KEY_RESULT_MENU, options) if options else None
 
 
 def _detail_actions(o: Objective, following: bool | None, *, may_change: bool, shareable: bool) -> list[dict]:
@@ -505,13 +583,22 @@ def closed_message(objective: Objective, key_results: Sequence[KeyResult]) -> st
     return "\n".join(lines)
 
 
-def _folded_list(title: str, result: ObjectiveList, *, cycle: str | None, fold: int, words: str) -> dict:
+def _folded_list(
+    title: str,
+    result: ObjectiveList,
+    *,
+    cycle: str | None,
+    fold: int,
+    words: str,
+    rights: Mapping[int, tuple[bool, bool]],
+    shareable: bool,
+) -> dict:
     shown = result.statuses[:fold]
     blocks: list[dict] = [header(plain_user_text(title, 150))]
     if cycle:
         blocks.append(context(f"{cycle} · {percent(result.expected)}% of the cycle has passed"))
     blocks += [
-        section(objective_summary(s), accessory=button("Show", Action.SHOW_OBJECTIVE, obj_ref(s.objective)))
+        section(objective_summary(s), accessory=list_row_accessory(s.objective, rights, shareable))
         for s in shown
     ]
     blocks.append(context(f"{fold} of {result.total} objectives shown."))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import KeyResult, Objective, PersonPreference, SourceBinding, Status
@@ -15,6 +17,33 @@ def preference(session: Session, workspace_id: int, user_id: str) -> PersonPrefe
         select(PersonPreference).where(
             PersonPreference.workspace_id == workspace_id, PersonPreference.user_id == user_id
         )
+    )
+
+
+def hide_guide(session: Session, workspace_id: int, user_id: str, now: datetime) -> None:
+    """Stamp the person's row (made if they have none) as having hidden the first-week guide."""
+    row = preference(session, workspace_id, user_id)
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(PersonPreference(workspace_id=workspace_id, user_id=user_id, guide_hidden_at=now))
+            return
+        except IntegrityError:  # a second click made the row meanwhile
+            row = preference(session, workspace_id, user_id)
+    if row is not None and row.guide_hidden_at is None:
+        row.guide_hidden_at = now
+        session.flush()
+
+
+def guide_hidden(session: Session, workspace_id: int, user_id: str) -> bool:
+    """Whether the person hid the first-week guide in this workspace."""
+    return (
+        session.scalar(
+            select(PersonPreference.guide_hidden_at).where(
+                PersonPreference.workspace_id == workspace_id, PersonPreference.user_id == user_id
+            )
+        )
+        is not None
     )
 
 

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from bot.ids import Action, Callback
 from bot.services.workspaces import workspace_for
 from storage.models import KeyResult, Kpi, Kra, Objective, Sprint, SprintKeyResult, _now
-from tests.conftest import ALICE, BOB, CHANNEL, TEAM
+from storage.repositories import preferences
+from tests.conftest import ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM
 from tests.factories import create_kra, opened_view, published
 
 GUIDE = "Your first week with Northline"
@@ -160,3 +161,26 @@ def test_a_workspace_that_has_had_kras_for_weeks_never_shows_it(slack, emulator,
     _seed(db, ALICE, declared_days_ago=30, objective=False, sprint=False)
     assert GUIDE not in text_of(published(slack, emulator, ALICE))  # has KRAs already
     assert GUIDE not in text_of(published(slack, emulator, BOB))  # joins an established workspace
+
+
+def test_hide_this_guide_hides_it_for_that_person_in_that_workspace_only(slack, emulator, db):
+    view = published(slack, emulator, ALICE)
+    assert buttons(view)[Action.HIDE_GUIDE] is None
+    before = len(emulator.calls_to("views.publish"))
+    slack.action(Action.HIDE_GUIDE, view=view, user_id=ALICE, team_id=TEAM)
+    slack.settle()
+    [republished] = emulator.calls_to("views.publish")[before:]
+    assert republished.args["user_id"] == ALICE and GUIDE not in text_of(republished.args["view"])
+    # Each action stays once on Home: the guide's New KRA / New objective move to the top.
+    hidden = published(slack, emulator, ALICE)
+    assert GUIDE not in text_of(hidden)
+    assert Action.HOME_NEW_KRA in text_of(hidden) and Action.HOME_NEW_OBJECTIVE in text_of(hidden)
+    assert GUIDE in text_of(published(slack, emulator, BOB))  # Bob has not hidden his
+    # A second click changes nothing; the same person elsewhere keeps theirs.
+    slack.action(Action.HIDE_GUIDE, view=view, user_id=ALICE, team_id=TEAM)
+    slack.settle()
+    with db.session() as session:
+        here, there = workspace_for(session, TEAM), workspace_for(session, OTHER_TEAM)
+        assert preferences.guide_hidden(session, here.id, ALICE)
+        assert not preferences.guide_hidden(session, there.id, ALICE)
+    assert not emulator.violations

@@ -110,12 +110,14 @@ def test_the_help_button_opens_the_form(slack, emulator):
 
 
 def _log_buttons(blocks: list[dict]) -> int:
+    """*Log a value* buttons: in an actions block, or beside a KPI (App Home's *Needs you*)."""
     return sum(
         1
         for block in blocks
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["action_id"] == Action.LOG_KPI
+        for element in (
+            block.get("elements", []) if block["type"] == "actions" else [block.get("accessory") or {}]
+        )
+        if element.get("action_id") == Action.LOG_KPI
     )
 
 

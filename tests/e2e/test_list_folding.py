@@ -9,7 +9,12 @@ from tests.factories import answer, seed_objectives
 
 
 def _listed_refs(payload: dict) -> list[str]:
-    return [b["accessory"]["value"] for b in payload["blocks"] if b["type"] == "section" and "accessory" in b]
+    """Each row's OBJ-n: its *Show* button's value, or its overflow's first option ("show OBJ-n")."""
+    return [
+        b["accessory"].get("value") or b["accessory"]["options"][0]["value"].removeprefix("show ")
+        for b in payload["blocks"]
+        if b["type"] == "section" and "accessory" in b
+    ]
 
 
 def _buttons(payload: dict) -> list[tuple[str, str, str | None]]:
