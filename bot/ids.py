@@ -77,6 +77,7 @@ class Action(StrEnum):
     ADD_KEY_RESULT = "add_key_result"  # the New objective form's *Add key result*: one more group
     # The settings modal's time zone picker: its options come from us, so it needs its own id.
     PICK_TIMEZONE = "pick_timezone"
+    ADD_KPI = "add_kpi"  # the New KRA form's *Add KPI*: one more KPI group
 
 
 class Block(StrEnum):
@@ -156,6 +157,7 @@ class Block(StrEnum):
     SET_AI = "set_ai"
     SOURCE_EVERY = "source_every"
     KR_ADD = "kr_add"  # the New objective form's *Add key result* button
+    KPI_ADD = "kpi_add"  # the New KRA form's *Add KPI* button
 
     def of(self, **parts: object) -> str:
         """The block_id of a numbered field, e.g. Block.KPI_NAME.of(n=2) -> 'kpi_2_name'."""

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
+from bot.domain.limits import MAX_KPIS
 from bot.domain.numbers import parse_number
 from bot.domain.references import RefKind, parse_ref
 from bot.domain.slack_text import (
@@ -18,7 +19,8 @@ from bot.domain.slack_text import (
     parse_user_mention,
 )
 from bot.errors import Invalid, Usage
-from bot.forms.kra import parse_kpi_log, parse_kra, parse_review
+from bot.forms.kra import parse_kpi_log, parse_kra, parse_review, typed_kra
+from bot.forms.state import grown_rows, rows_metadata
 from bot.ids import Action, Callback
 from bot.listeners import homes
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
@@ -42,10 +44,11 @@ def register(app: App) -> None:
     app.action(Action.LOG_KPI)(open_kpi_log_from_button)
     app.action(Action.EDIT_KRA)(edit_from_button)
     app.action(Action.KPI_LOG_PICK)(repick_kpi)
+    app.action(Action.ADD_KPI)(add_kpi)
 
 
 def _add(call: Invocation) -> None:
-    view = ui.kra_modal(owner_id=call.who.user_id, title=call.rest)
+    view = ui.kra_modal(owner_id=call.who.user_id, title=call.rest, private_metadata=rows_metadata(1))
     outbound.open_view(call.client, call.trigger_id, view)
 
 
@@ -293,4 +296,19 @@ def repick_kpi(ack: Ack, body: dict, client: WebClient, context: BoltContext, db
 
 def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
-    outbound.open_view(client, body["trigger_id"], ui.kra_modal(owner_id=context.user_id))
+    view = ui.kra_modal(owner_id=context.user_id, private_metadata=rows_metadata(1))
+    outbound.open_view(client, body["trigger_id"], view)
+
+
+def add_kpi(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """*Add KPI* in the New KRA form: the same form with one more KPI group, what was typed
+    carried over as initial values (and every block keeping its block_id, so Slack keeps it too)."""
+    ack()
+    view = body.get("view") or {}
+    rows = grown_rows(view, MAX_KPIS)
+    redrawn = ui.kra_modal(
+        owner_id=context.user_id, rows=rows, typed=typed_kra(view), private_metadata=rows_metadata(rows)
+    )
+    # A second click before the first redraw arrived carries a stale hash: Slack refuses it
+    # (hash_conflict) and the form keeps the group the first click added.
+    outbound.update_view(client, view.get("id"), redrawn, view.get("hash"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 # A view holds 100 blocks: the intro, four per KRA, and a note of how many more.
 REVIEW_KRAS_PER_VIEW = (VIEW_BLOCKS - 2) // 4
 
+TEXT_INPUT_MAX = 3000  # a plain_text_input's longest value
+
 DIRECTIONS = [(Direction.HIGHER.value, "Higher is better"), (Direction.LOWER.value, "Lower is better")]
 REVIEW_CHOICES = [
     (ReviewDecision.KEEP.value, "Keep"),
@@ -63,13 +65,24 @@ def kra_modal(
     kpis: Sequence[Kpi] = (),
     title: str = "",
     private_metadata: str = "",
+    rows: int = 1,
+    typed: Mapping[str, str] | None = None,
 ) -> dict:
-    """The New KRA form, or the Edit form prefilled from `kra` and its `kpis`."""
+    """The New KRA form, or the Edit form prefilled from `kra` and its `kpis`.
+
+    The New form shows `rows` KPI groups and, below them, *Add KPI* until it shows MAX_KPIS;
+    `typed` (block_id → what was typed, forms.state.typed) refills it when it is redrawn with one
+    more. The Edit form shows every KPI group. Each group's block_ids depend only on its number.
+    """
+    typed = typed or {}
+    shown = MAX_KPIS if kra else min(max(rows, 1), MAX_KPIS)
+    owner = typed.get(Block.KRA_OWNER, "")
+    channel = typed.get(Block.KRA_CHANNEL, "")
     blocks = [
         text_input(
             Block.KRA_TITLE,
             "Title",
-            initial=(kra.title if kra else title)[:TITLE_MAX],
+            initial=(kra.title if kra else _carried(typed, Block.KRA_TITLE) or title)[:TITLE_MAX],
             max_length=TITLE_MAX,
             placeholder="An outcome you own, e.g. Customer satisfaction",
             hint=NEXT_YEAR_TEST,
@@ -77,54 +90,82 @@ def kra_modal(
         text_input(
             Block.KRA_DESCRIPTION,
             "Description",
-            initial=kra.description if kra else None,
+            initial=kra.description if kra else _carried(typed, Block.KRA_DESCRIPTION, DESCRIPTION_MAX),
             multiline=True,
             optional=True,
             max_length=DESCRIPTION_MAX,
         ),
-        user_input(Block.KRA_OWNER, "Owner", initial=kra.owner_id if kra else owner_id),
-        text_input(
-            Block.KRA_ROLE, "Role", initial=kra.role if kra else None, optional=True, max_length=ROLE_MAX
+        user_input(
+            Block.KRA_OWNER,
+            "Owner",
+            initial=kra.owner_id if kra else (owner if owner[:1] in ("U", "W") else owner_id),
         ),
-        channel_input(Block.KRA_CHANNEL, "Team channel", initial=kra.channel_id if kra else None),
+        text_input(
+            Block.KRA_ROLE,
+            "Role",
+            initial=kra.role if kra else _carried(typed, Block.KRA_ROLE, ROLE_MAX),
+            optional=True,
+            max_length=ROLE_MAX,
+        ),
+        channel_input(
+            Block.KRA_CHANNEL,
+            "Team channel",
+            initial=kra.channel_id if kra else (channel if channel[:1] in ("C", "G") else None),
+        ),
     ]
-    for n in range(1, MAX_KPIS + 1):
-        kpi = kpis[n - 1] if n <= len(kpis) else None
-        blocks += [
-            divider(),
-            context(f"*KPI {n}* (optional) — how you will know this area is going well"),
-            text_input(
-                Block.KPI_NAME.of(n=n),
-                f"KPI {n} name",
-                initial=kpi.name if kpi else None,
-                optional=True,
-                max_length=TITLE_MAX,
-            ),
-            text_input(
-                Block.KPI_TARGET.of(n=n),
-                f"KPI {n} target",
-                initial=format_number(kpi.target) if kpi else None,
-                optional=True,
-                placeholder="e.g. 50, 95%, $1,200",
-            ),
-            text_input(
-                Block.KPI_UNIT.of(n=n),
-                f"KPI {n} unit",
-                initial=kpi.unit if kpi else None,
-                optional=True,
-                max_length=UNIT_MAX,
-            ),
-            select_input(
-                Block.KPI_DIRECTION.of(n=n),
-                f"KPI {n} direction",
-                DIRECTIONS,
-                initial=(kpi.direction if kpi else Direction.HIGHER).value,
-                optional=True,
-            ),
-        ]
+    for n in range(1, shown + 1):
+        blocks += _kpi_group(n, kpis[n - 1] if n <= len(kpis) else None, typed)
+    if not kra and shown < MAX_KPIS:
+        blocks.append(actions(button("Add KPI", Action.ADD_KPI), block_id=Block.KPI_ADD))
     if kra:
         return modal(Callback.KRA_EDIT, f"Edit {kra_ref(kra)}", blocks, private_metadata=private_metadata)
     return modal(Callback.KRA_NEW, "New KRA", blocks, submit="Create", private_metadata=private_metadata)
+
+
+def _carried(typed: Mapping[str, str], block: str, limit: int = TEXT_INPUT_MAX) -> str | None:
+    """What was typed in `block`, cut to what the field takes (Slack refuses a whole view whose
+    initial value is longer than its field's max_length)."""
+    value = typed.get(block)
+    return value[:limit] if value else None
+
+
+def _kpi_group(n: int, kpi: Kpi | None, typed: Mapping[str, str]) -> list[dict]:
+    """KPI `n`'s fields, from the KPI being edited or from what was typed in the New form."""
+    direction = typed.get(Block.KPI_DIRECTION.of(n=n))
+    if kpi is not None or direction not in (Direction.HIGHER.value, Direction.LOWER.value):
+        direction = (kpi.direction if kpi else Direction.HIGHER).value
+    return [
+        divider(),
+        context(f"*KPI {n}* (optional)" + (" — how you will know this area is going well" if n == 1 else "")),
+        text_input(
+            Block.KPI_NAME.of(n=n),
+            f"KPI {n}: name",
+            initial=kpi.name if kpi else _carried(typed, Block.KPI_NAME.of(n=n), TITLE_MAX),
+            optional=True,
+            max_length=TITLE_MAX,
+        ),
+        text_input(
+            Block.KPI_TARGET.of(n=n),
+            f"KPI {n}: target",
+            initial=format_number(kpi.target) if kpi else _carried(typed, Block.KPI_TARGET.of(n=n)),
+            optional=True,
+            placeholder="e.g. 50, 95%, $1,200",
+        ),
+        text_input(
+            Block.KPI_UNIT.of(n=n),
+            f"KPI {n}: unit",
+            initial=kpi.unit if kpi else _carried(typed, Block.KPI_UNIT.of(n=n), UNIT_MAX),
+            optional=True,
+            max_length=UNIT_MAX,
+        ),
+        select_input(
+            Block.KPI_DIRECTION.of(n=n),
+            f"KPI {n}: direction",
+            DIRECTIONS,
+            initial=direction,
+            optional=True,
+        ),
+    ]
 
 
 def review_modal(
