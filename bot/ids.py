@@ -78,6 +78,10 @@ class Action(StrEnum):
     # The settings modal's time zone picker: its options come from us, so it needs its own id.
     PICK_TIMEZONE = "pick_timezone"
     ADD_KPI = "add_kpi"  # the New KRA form's *Add KPI*: one more KPI group
+    # A KRA's row in `/kra list`: its menu (values "show KRA-3", "edit KRA-3", "log KPI-7"), or
+    # *Show* alone for a reader who may only look (value KRA-3); rights and state checked on click
+    KRA_ROW = "kra_row"
+    SHOW_KRA = "show_kra"
 
 
 class Block(StrEnum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from bot.ui.blocks import (
     fit,
     header,
     local_day,
+    plain_text,
     plain_user_text,
     section,
     user_text,
@@ -228,27 +229,62 @@ def kra_summary(kra: Kra, kpis: Sequence[Kpi]) -> str:
     return "\n".join(lines)
 
 
+# The menu on a KRA's row: what each option does, then the reference it acts on ("log KPI-7").
+ROW_SHOW, ROW_EDIT, ROW_LOG = "show", "edit", "log"
+OVERFLOW_OPTIONS = 5  # Slack's limit for an overflow menu
+
+
 def kra_list(
-    title: str, kras: Sequence[Kra], kpis: dict[int, list[Kpi]], total: int, reader_id: str | None = None
+    title: str,
+    kras: Sequence[Kra],
+    kpis: dict[int, list[Kpi]],
+    total: int,
+    reader_id: str | None = None,
+    editable: Collection[int] = (),
 ) -> dict:
-    """`/kra list`; with a *Log a value* button when the reader owns a KPI in it."""
+    """`/kra list`. Each KRA carries what the reader may do with it: *Show* alone, or a menu
+    with *Show*, *Edit* (`editable`: the ids of the KRAs the reader may edit) and, on the
+    reader's own KRAs, *Log a value* for each KPI."""
     if not kras:
         return ephemeral(f"{title}: no active KRAs yet. Declare one with `/kra add`.")
-    loggable = reader_id is not None and any(kra.owner_id == reader_id and kpis.get(kra.id) for kra in kras)
     blocks = [header(plain_user_text(title, 150))] + [
-        section(kra_summary(kra, kpis.get(kra.id, []))) for kra in kras
+        section(
+            kra_summary(kra, kpis.get(kra.id, [])),
+            accessory=_row_actions(kra, kpis.get(kra.id, []), kra.owner_id == reader_id, kra.id in editable),
+        )
+        for kra in kras
     ]
     more = total - len(kras)
     if more > 0:
         blocks.append(
             context(f"…and {more} more not shown. Narrow it with `/kra list @person` or see App Home.")
         )
-    limit = MESSAGE_BLOCKS - 1 if loggable else MESSAGE_BLOCKS
-    blocks = fit(blocks, limit, "…and {count} more not shown. Narrow it with `/kra list @person`.")
-    if loggable:
-        blocks.append(actions(button("Log a value", Action.LOG_KPI)))
+    blocks = fit(blocks, MESSAGE_BLOCKS, "…and {count} more not shown. Narrow it with `/kra list @person`.")
     fallback = f"{title}: " + "; ".join(f"{kra_ref(k)} {user_text(k.title, 100)}" for k in kras[:20])
     return ephemeral(fallback, blocks)
+
+
+def _row_actions(kra: Kra, kpis: Sequence[Kpi], may_log: bool, may_edit: bool) -> dict:
+    """*Show* alone, or the row's menu: Show, Edit, then Log a value for each KPI (at most five)."""
+    ref = kra_ref(kra)
+    if not may_log and not may_edit:
+        return button("Show", Action.SHOW_KRA, ref)
+    options = [(f"Show {ref}", f"{ROW_SHOW} {ref}")]
+    if may_edit:
+        options.append((f"Edit {ref}", f"{ROW_EDIT} {ref}"))
+    if may_log and kra.status.value == "active":
+        options += [
+            (f"Log a value: {kpi_ref(kpi)} {plain_user_text(kpi.name, 60)}", f"{ROW_LOG} {kpi_ref(kpi)}")
+            for kpi in kpis
+        ]
+    return {
+        "type": "overflow",
+        "action_id": Action.KRA_ROW,
+        "options": [
+            {"text": plain_text(truncate(label, 75)), "value": value}
+            for label, value in options[:OVERFLOW_OPTIONS]
+        ],
+    }
 
 
 def kra_detail(
@@ -262,8 +298,8 @@ def kra_detail(
     may_log: bool = False,
     may_edit: bool = False,
 ) -> dict:
-    """`/kra show`; `tz` is the reader's, for the dates they read. `may_log`: a *Log a value*
-    button (the form opens on its first KPI); `may_edit`: an *Edit* button."""
+    """`/kra show`; `tz` is the reader's, for the dates they read. `may_log`: *Log a value* on
+    each KPI's row (the form opens on that KPI); `may_edit`: an *Edit* button."""
     status = "" if kra.status.value == "active" else f" _({kra.status.value})_"
     blocks = [
         header(f"{kra_ref(kra)} {plain_user_text(kra.title, 140)}"),
@@ -271,10 +307,12 @@ def kra_detail(
     ]
     if kra.description:
         blocks.append(section(user_text(kra.description, 2900)))
+    active = kra.status.value == "active"
     for kpi in kpis:
         points = history.get(kpi.id, [])
         trail = " → ".join(amount(m.value, kpi.unit) for m in reversed(points)) or "no measurements yet"
-        blocks.append(section(f"{kpi_line(kpi)}\n   _history:_ {trail}"))
+        log = button("Log a value", Action.LOG_KPI, kpi_ref(kpi)) if may_log and active else None
+        blocks.append(section(f"{kpi_line(kpi)}\n   _history:_ {trail}", accessory=log))
     if not kpis and kra.status.value == "active":
         blocks.append(context("No KPIs yet: add 1–3 with `/kra edit " + kra_ref(kra) + "`."))
     if objectives:
@@ -290,11 +328,8 @@ def kra_detail(
     )
     if kra.status.value == "active":
         blocks.append(context(reviewed))
-        buttons = [button("Log a value", Action.LOG_KPI, kpi_ref(kpis[0]))] if may_log and kpis else []
         if may_edit:
-            buttons.append(button("Edit", Action.EDIT_KRA, kra_ref(kra)))
-        if buttons:
-            blocks.append(actions(*buttons))
+            blocks.append(actions(button("Edit", Action.EDIT_KRA, kra_ref(kra))))
     else:
         # Editing and logging are refused on an archived KRA: offer only what still works.
         blocks.append(
