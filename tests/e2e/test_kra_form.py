@@ -159,3 +159,13 @@ def test_the_edit_form_shows_every_kpi_group_with_the_kpis_it_has(slack, emulato
     assert "kpi_add" not in blocks
     assert json.loads(view["private_metadata"]) == {"kra": 1}
     assert emulator.violations == []
+
+
+def test_a_forged_count_of_groups_never_grows_past_three(slack, emulator):
+    view = {**_open(slack, emulator), "private_metadata": json.dumps({"rows": 99})}
+    del view["id"]  # a view the app never drew: a forged request's
+    updates = len(emulator.calls_to("views.update"))
+    slack.action(Action.ADD_KPI, view=view, user_id=ALICE, team_id=TEAM)
+    redrawn = emulator.wait_for("views.update", count=updates + 1)[-1].args["view"]
+    assert json.loads(redrawn["private_metadata"]) == {"rows": 3}
+    assert "kpi_add" not in by_block(redrawn)
