@@ -92,6 +92,11 @@ class Action(StrEnum):
     # An objective row of `/okr list` the reader may act on: Show / Check in / Edit / Share
     # (values as KEY_RESULT_MENU's, with the OBJ-n); other rows keep their *Show* button.
     OBJECTIVE_MENU = "objective_menu"
+    ADD_KPI = "add_kpi"  # the New KRA form's *Add KPI*: one more KPI group
+    # A KRA's row in `/kra list`: its menu (values "show KRA-3", "edit KRA-3", "log KPI-7"), or
+    # *Show* alone for a reader who may only look (value KRA-3); rights and state checked on click
+    KRA_ROW = "kra_row"
+    SHOW_KRA = "show_kra"
 
 
 class Block(StrEnum):
@@ -174,6 +179,7 @@ class Block(StrEnum):
     KR_ROW = "kr_row_{number}"  # a key result's row in `/okr show` and the shared card (KR-n's n)
     NEEDS_KR = "needs_kr_{number}"  # App Home's *Needs you this week*: a key result to check in
     NEEDS_KPI = "needs_kpi_{number}"  # … and a KPI with no value this week
+    KPI_ADD = "kpi_add"  # the New KRA form's *Add KPI* button
 
     def of(self, **parts: object) -> str:
         """The block_id of a numbered field, e.g. Block.KPI_NAME.of(n=2) -> 'kpi_2_name'."""

@@ -238,10 +238,23 @@ def create_kra(slack, emulator, user=ALICE, team=TEAM, **values) -> dict:
     before = len(emulator.calls_to("views.open"))
     slack.command("/kra", "add", user_id=user, team_id=team)
     view = opened_view(emulator, Callback.KRA_NEW, count=before + 1)
+    view = grow_kra_form(slack, emulator, view, len(values.get("kpis", ((),))), user=user, team=team)
     response = slack.submit_view(view, kra_values(**values), user_id=user, team_id=team)
     assert response.status == 200, response.text
     assert not response.body or "errors" not in response.json(), response.text
     return view
+
+
+def grow_kra_form(slack, emulator, view: dict, kpis: int, *, user=ALICE, team=TEAM) -> dict:
+    """The New KRA form (as opened), grown with *Add KPI* until it shows `kpis` KPI groups; as
+    Slack holds it (with its id and hash)."""
+    full = emulator.resolve_view(view, user_id=user)
+    for _ in range(1, kpis):
+        updates = len(emulator.calls_to("views.update"))
+        slack.action(Action.ADD_KPI, view=full, user_id=user, team_id=team)
+        emulator.wait_for("views.update", count=updates + 1)
+        full = emulator.view(full["id"])
+    return full
 
 
 # --- Sprints through Slack ---------------------------------------------------------------------------

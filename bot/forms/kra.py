@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 from bot.domain.limits import DESCRIPTION_MAX, MAX_KPIS, NOTE_MAX, ROLE_MAX, TITLE_MAX, UNIT_MAX
 from bot.domain.numbers import parse_number
 from bot.errors import Invalid
-from bot.forms.state import field_errors, flatten, text, validate
+from bot.forms.state import field_errors, flatten, text, typed, validate
 from bot.ids import Block
 from storage.models import Direction, ReviewDecision
 
@@ -129,6 +129,13 @@ def parse_kra(view: dict) -> KraForm:
         raise Invalid("Some fields need another look.", fields=errors)
     form.kpis = kpis
     return form
+
+
+def typed_kra(view: dict) -> dict[str, str]:
+    """What was typed in the New KRA form (block_id → value), to show again when it grows."""
+    kpi_blocks = (Block.KPI_NAME, Block.KPI_TARGET, Block.KPI_UNIT, Block.KPI_DIRECTION)
+    blocks = [*_KRA_FIELDS.values()] + [b.of(n=n) for n in range(1, MAX_KPIS + 1) for b in kpi_blocks]
+    return typed(view, blocks)
 
 
 def _kpi_block(field: str, n: int) -> str:

@@ -6,7 +6,6 @@ Invalid, so nothing is ever stored half-parsed.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -17,8 +16,10 @@ from bot.domain.limits import CYCLE_MAX, MAX_KEY_RESULTS, NOTE_MAX
 from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.errors import Invalid
+from bot.forms import state
 from bot.forms.okr_rules import Description, KeyResultRules, Title, key_result_count_problem
 from bot.forms.state import field_errors, flatten, text
+from bot.forms.state import rows_metadata as rows_metadata  # the New objective form's, as the KRA form's
 from bot.ids import Block, Option
 
 _USER = r"^[UW][A-Z0-9]{2,}$"
@@ -180,21 +181,9 @@ def parse_objective(view: dict) -> ObjectiveForm:
     return form
 
 
-def rows_metadata(rows: int) -> str:
-    """What the New objective form carries in private_metadata: how many key result groups it shows."""
-    return json.dumps({"rows": rows})
-
-
 def shown_rows(view: dict) -> int:
-    """How many key result groups the New objective form shows (1 to 5): only a hint, so
-    anything unreadable counts as the one group the form opens with."""
-    try:
-        rows = json.loads(view.get("private_metadata") or "{}").get("rows")
-    except (ValueError, TypeError, AttributeError):
-        return 1
-    if not isinstance(rows, int) or isinstance(rows, bool):
-        return 1
-    return min(max(rows, 1), MAX_KEY_RESULTS)
+    """How many key result groups the New objective form shows (1 to 5): state.shown_rows."""
+    return state.shown_rows(view, MAX_KEY_RESULTS)
 
 
 # --- close ------------------------------------------------------------------------------------

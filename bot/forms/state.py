@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -71,3 +72,40 @@ def field_errors(error: ValidationError, block_for: Callable[[str], str]) -> dic
         message = problem["msg"].removeprefix("Value error, ")
         fields.setdefault(block_for(name), message[:1].upper() + message[1:])
     return fields
+
+
+# --- forms that grow: one more group of fields per click, up to a maximum -------------------------
+# The New objective form (key results) and the New KRA form (KPIs) open with one group and grow
+# with an *Add …* button, redrawn with views.update. Each group's block_ids depend only on its
+# number, so Slack keeps what was typed; the form also carries it as initial values.
+
+
+def rows_metadata(rows: int) -> str:
+    """What a growing form carries in private_metadata: how many groups it shows."""
+    return json.dumps({"rows": rows})
+
+
+def shown_rows(view: dict, maximum: int) -> int:
+    """How many groups a growing form shows (1 to `maximum`): only a hint, so anything
+    unreadable counts as the one group the form opens with."""
+    try:
+        rows = json.loads(view.get("private_metadata") or "{}").get("rows")
+    except (ValueError, TypeError, AttributeError):
+        return 1
+    if not isinstance(rows, int) or isinstance(rows, bool):
+        return 1
+    return min(max(rows, 1), maximum)
+
+
+def grown_rows(view: dict, maximum: int) -> int:
+    """The groups a growing form shows once *Add …* was clicked: one more, up to `maximum`."""
+    return min(shown_rows(view, maximum) + 1, maximum)
+
+
+def typed(view: dict, block_ids: Iterable[str]) -> dict[str, str]:
+    """What was typed or picked in these blocks, as the strings a redrawn form shows again as
+    initial values; anything else Slack (or a forged payload) sent is left out."""
+    values = flatten(view)
+    return {
+        block: value for block in block_ids if isinstance(value := values.get(block), str) and value.strip()
+    }

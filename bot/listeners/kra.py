@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import outbound
+from bot.domain.limits import MAX_KPIS
 from bot.domain.numbers import parse_number
 from bot.domain.references import RefKind, parse_ref
 from bot.domain.slack_text import (
@@ -18,7 +19,8 @@ from bot.domain.slack_text import (
     parse_user_mention,
 )
 from bot.errors import Invalid, Usage
-from bot.forms.kra import parse_kpi_log, parse_kra, parse_review
+from bot.forms.kra import parse_kpi_log, parse_kra, parse_review, typed_kra
+from bot.forms.state import grown_rows, rows_metadata
 from bot.ids import Action, Callback
 from bot.listeners import homes
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
@@ -42,10 +44,13 @@ def register(app: App) -> None:
     app.action(Action.LOG_KPI)(open_kpi_log_from_button)
     app.action(Action.EDIT_KRA)(edit_from_button)
     app.action(Action.KPI_LOG_PICK)(repick_kpi)
+    app.action(Action.ADD_KPI)(add_kpi)
+    app.action(Action.KRA_ROW)(row_menu)
+    app.action(Action.SHOW_KRA)(show_from_button)
 
 
 def _add(call: Invocation) -> None:
-    view = ui.kra_modal(owner_id=call.who.user_id, title=call.rest)
+    view = ui.kra_modal(owner_id=call.who.user_id, title=call.rest, private_metadata=rows_metadata(1))
     outbound.open_view(call.client, call.trigger_id, view)
 
 
@@ -65,16 +70,23 @@ def _list(call: Invocation) -> None:
         raise Usage("`/kra list` takes nothing, `@person`, `#channel` or `all`, e.g. `/kra list all`.")
     with unit_of_work(call.db, who) as (session, workspace):
         page = kras.list_page(session, workspace, owner_id=owner_id, channel_id=channel_id)
-        answer = ui.kra_list(title, page.kras, page.kpis, page.total, reader_id=who.user_id)
+        editable = kras.editable(session, workspace, who.user_id, page.kras)
+        answer = ui.kra_list(
+            title, page.kras, page.kpis, page.total, reader_id=who.user_id, editable=editable
+        )
     call.respond(**answer)
 
 
 def _show(call: Invocation) -> None:
-    who = call.who
-    tz = reader_zone(call.db, who)
-    with unit_of_work(call.db, who) as (session, workspace):
-        d = kras.kra_detail(session, workspace, _one_reference(call.rest, "show"))
-        answer = ui.kra_detail(
+    call.respond(**show_answer(call.db, call.who, _one_reference(call.rest, "show")))
+
+
+def show_answer(db: Database, who: Caller, reference: str) -> dict:
+    """One KRA with what the reader may do with it (`/kra show`, or *Show* on a row of `/kra list`)."""
+    tz = reader_zone(db, who)
+    with unit_of_work(db, who) as (session, workspace):
+        d = kras.kra_detail(session, workspace, reference)
+        return ui.kra_detail(
             d.kra,
             d.kpis,
             d.measurements,
@@ -84,7 +96,6 @@ def _show(call: Invocation) -> None:
             may_log=d.kra.owner_id == who.user_id,
             may_edit=kras.may_edit(session, workspace, who.user_id, d.kra),
         )
-    call.respond(**answer)
 
 
 def _edit(call: Invocation) -> None:
@@ -116,10 +127,11 @@ def _kpi(call: Invocation) -> None:
     parts = call.rest.split(maxsplit=2)
     if len(parts) < 2:
         # No value: the form, with the named KPI (if any) picked.
-        selected = parse_ref(parts[0], RefKind.KPI) if parts and _is_kpi_ref(parts[0]) else None
-        if parts and selected is None:
+        if parts and not _is_kpi_ref(parts[0]):
             raise Usage("Log a KPI value like `/kra kpi KPI-7 42 [note]`, or `/kra kpi` for the form.")
-        if not open_kpi_log_modal(call.client, call.db, call.who, call.trigger_id, selected):
+        if not open_kpi_log_modal(
+            call.client, call.db, call.who, call.trigger_id, parts[0] if parts else None
+        ):
             call.respond(**ephemeral(ui.no_kpis_to_log()))
         return
     try:
@@ -150,15 +162,20 @@ def _is_kpi_ref(word: str) -> bool:
 
 
 def open_kpi_log_modal(
-    client: WebClient, db: Database, who: Caller, trigger_id: str, selected: int | None = None
+    client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str | None = None
 ) -> bool:
-    """The Log a value form; False (nothing opened) when the person has no active KPI."""
+    """The Log a value form; False (nothing opened) when the person has no active KPI. With a
+    KPI's `reference` (`/kra kpi KPI-7`, *Log a value* beside a KPI), that KPI picked and its last
+    value prefilled, once it is checked again: still there, active, and the person's to log."""
     with unit_of_work(db, who) as (session, workspace):
-        kpis = kras.loggable_kpis(session, workspace, who.user_id)
-        if not kpis:
-            return False
-        numbers = [kpi.number for kpi, _ in kpis]
-        view = ui.kpi_log_modal(kpis, selected if selected in numbers else numbers[0])
+        if reference:
+            kpis, selected = kras.kpi_to_log(session, workspace, who.user_id, reference)
+        else:
+            kpis = kras.loggable_kpis(session, workspace, who.user_id)
+            if not kpis:
+                return False
+            selected = kpis[0][0].number
+        view = ui.kpi_log_modal(kpis, selected)
     outbound.open_view(client, trigger_id, view)
     return True
 
@@ -264,9 +281,50 @@ def open_kpi_log_from_button(
     who = caller(context)
     refresh_member(db, client, who)  # a button has no router to do it
     value = action.get("value") or ""
-    selected = parse_ref(value, RefKind.KPI) if _is_kpi_ref(value) else None
-    if not open_kpi_log_modal(client, db, who, body["trigger_id"], selected):
+    if not open_kpi_log_modal(client, db, who, body["trigger_id"], value if _is_kpi_ref(value) else None):
         outbound.dm(client, who.user_id, ui.no_kpis_to_log())
+
+
+def show_from_button(
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    db: Database,
+) -> None:
+    """*Show* beside a KRA of `/kra list`: its card, as `/kra show` answers, below the list."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)
+    outbound.answer(respond, replace_original=False, **show_answer(db, who, action.get("value") or ""))
+
+
+def row_menu(
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    db: Database,
+) -> None:
+    """The menu on a KRA's row of `/kra list`: Show, Edit, or Log a value for one of its KPIs. The
+    list may be old: each is checked again (rights, the KRA and KPI still active) as the command
+    would, and a refusal is answered below the list."""
+    ack()
+    who = caller(context)
+    refresh_member(db, client, who)
+    verb, _, reference = ((action.get("selected_option") or {}).get("value") or "").partition(" ")
+    if verb == ui.ROW_SHOW:
+        outbound.answer(respond, replace_original=False, **show_answer(db, who, reference))
+    elif verb == ui.ROW_EDIT:
+        open_edit(client, db, who, body["trigger_id"], reference)
+    elif verb == ui.ROW_LOG and _is_kpi_ref(reference):
+        open_kpi_log_modal(client, db, who, body["trigger_id"], reference)
+    else:
+        raise Usage("That menu is out of date; run `/kra list` again.")
 
 
 def edit_from_button(
@@ -293,4 +351,19 @@ def repick_kpi(ack: Ack, body: dict, client: WebClient, context: BoltContext, db
 
 def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
-    outbound.open_view(client, body["trigger_id"], ui.kra_modal(owner_id=context.user_id))
+    view = ui.kra_modal(owner_id=context.user_id, private_metadata=rows_metadata(1))
+    outbound.open_view(client, body["trigger_id"], view)
+
+
+def add_kpi(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """*Add KPI* in the New KRA form: the same form with one more KPI group, what was typed
+    carried over as initial values (and every block keeping its block_id, so Slack keeps it too)."""
+    ack()
+    view = body.get("view") or {}
+    rows = grown_rows(view, MAX_KPIS)
+    redrawn = ui.kra_modal(
+        owner_id=context.user_id, rows=rows, typed=typed_kra(view), private_metadata=rows_metadata(rows)
+    )
+    # A second click before the first redraw arrived carries a stale hash: Slack refuses it
+    # (hash_conflict) and the form keeps the group the first click added.
+    outbound.update_view(client, view.get("id"), redrawn, view.get("hash"))

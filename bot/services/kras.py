@@ -192,7 +192,35 @@ def active_kras_of(session: Session, workspace: Workspace, owner_id: str) -> rep
 
 def may_edit(session: Session, workspace: Workspace, actor_id: str, kra: Kra) -> bool:
     """Whether `actor_id` may edit the KRA (its owner, creator or an admin), as kra_to_edit checks."""
-    return actor_id in (kra.owner_id, kra.created_by) or member(session, workspace, actor_id).is_admin
+    return kra.id in editable(session, workspace, actor_id, [kra])
+
+
+def editable(session: Session, workspace: Workspace, actor_id: str, kras: list[Kra]) -> set[int]:
+    """The ids of the KRAs `actor_id` may edit (owner, creator or an admin, as kra_to_edit
+    checks), with one look at the person's row."""
+    if member(session, workspace, actor_id).is_admin:
+        return {kra.id for kra in kras}
+    return {kra.id for kra in kras if actor_id in (kra.owner_id, kra.created_by)}
+
+
+def kpi_to_log(
+    session: Session, workspace: Workspace, actor_id: str, reference: str
+) -> tuple[list[tuple[Kpi, Kra]], int]:
+    """The Log a value form's KPIs with the named one picked, for a click on *Log a value* beside
+    that KPI (on a message that may be old): it must still exist, it and its KRA be active, and the
+    person be its owner or an admin (an admin's form offers it beside their own)."""
+    kpi, kra = find_kpi(session, workspace, reference)
+    if kra.status != Status.ACTIVE:
+        raise Invalid(
+            f"{format_ref(RefKind.KRA, kra.number)} is archived; archived KRAs keep their history unchanged."
+        )
+    if kpi.status != Status.ACTIVE:
+        raise Invalid(f"{format_ref(RefKind.KPI, kpi.number)} is archived; measurements go on active KPIs.")
+    require_owner_or_admin(session, workspace, actor_id, kra.owner_id)
+    kpis = loggable_kpis(session, workspace, actor_id)
+    if all(mine.id != kpi.id for mine, _ in kpis):
+        kpis.append((kpi, kra))
+    return kpis, kpi.number
 
 
 def loggable_kpis(session: Session, workspace: Workspace, owner_id: str) -> list[tuple[Kpi, Kra]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from bot.ui.blocks import (
     fit,
     header,
     local_day,
+    plain_text,
     plain_user_text,
     section,
     user_text,
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 
 # A view holds 100 blocks: the intro, four per KRA, and a note of how many more.
 REVIEW_KRAS_PER_VIEW = (VIEW_BLOCKS - 2) // 4
+
+TEXT_INPUT_MAX = 3000  # a plain_text_input's longest value
 
 DIRECTIONS = [(Direction.HIGHER.value, "Higher is better"), (Direction.LOWER.value, "Lower is better")]
 REVIEW_CHOICES = [
@@ -63,13 +66,24 @@ def kra_modal(
     kpis: Sequence[Kpi] = (),
     title: str = "",
     private_metadata: str = "",
+    rows: int = 1,
+    typed: Mapping[str, str] | None = None,
 ) -> dict:
-    """The New KRA form, or the Edit form prefilled from `kra` and its `kpis`."""
+    """The New KRA form, or the Edit form prefilled from `kra` and its `kpis`.
+
+    The New form shows `rows` KPI groups and, below them, *Add KPI* until it shows MAX_KPIS;
+    `typed` (block_id → what was typed, forms.state.typed) refills it when it is redrawn with one
+    more. The Edit form shows every KPI group. Each group's block_ids depend only on its number.
+    """
+    typed = typed or {}
+    shown = MAX_KPIS if kra else min(max(rows, 1), MAX_KPIS)
+    owner = typed.get(Block.KRA_OWNER, "")
+    channel = typed.get(Block.KRA_CHANNEL, "")
     blocks = [
         text_input(
             Block.KRA_TITLE,
             "Title",
-            initial=(kra.title if kra else title)[:TITLE_MAX],
+            initial=(kra.title if kra else _carried(typed, Block.KRA_TITLE) or title)[:TITLE_MAX],
             max_length=TITLE_MAX,
             placeholder="An outcome you own, e.g. Customer satisfaction",
             hint=NEXT_YEAR_TEST,
@@ -77,54 +91,82 @@ def kra_modal(
         text_input(
             Block.KRA_DESCRIPTION,
             "Description",
-            initial=kra.description if kra else None,
+            initial=kra.description if kra else _carried(typed, Block.KRA_DESCRIPTION, DESCRIPTION_MAX),
             multiline=True,
             optional=True,
             max_length=DESCRIPTION_MAX,
         ),
-        user_input(Block.KRA_OWNER, "Owner", initial=kra.owner_id if kra else owner_id),
-        text_input(
-            Block.KRA_ROLE, "Role", initial=kra.role if kra else None, optional=True, max_length=ROLE_MAX
+        user_input(
+            Block.KRA_OWNER,
+            "Owner",
+            initial=kra.owner_id if kra else (owner if owner[:1] in ("U", "W") else owner_id),
         ),
-        channel_input(Block.KRA_CHANNEL, "Team channel", initial=kra.channel_id if kra else None),
+        text_input(
+            Block.KRA_ROLE,
+            "Role",
+            initial=kra.role if kra else _carried(typed, Block.KRA_ROLE, ROLE_MAX),
+            optional=True,
+            max_length=ROLE_MAX,
+        ),
+        channel_input(
+            Block.KRA_CHANNEL,
+            "Team channel",
+            initial=kra.channel_id if kra else (channel if channel[:1] in ("C", "G") else None),
+        ),
     ]
-    for n in range(1, MAX_KPIS + 1):
-        kpi = kpis[n - 1] if n <= len(kpis) else None
-        blocks += [
-            divider(),
-            context(f"*KPI {n}* (optional) — how you will know this area is going well"),
-            text_input(
-                Block.KPI_NAME.of(n=n),
-                f"KPI {n} name",
-                initial=kpi.name if kpi else None,
-                optional=True,
-                max_length=TITLE_MAX,
-            ),
-            text_input(
-                Block.KPI_TARGET.of(n=n),
-                f"KPI {n} target",
-                initial=format_number(kpi.target) if kpi else None,
-                optional=True,
-                placeholder="e.g. 50, 95%, $1,200",
-            ),
-            text_input(
-                Block.KPI_UNIT.of(n=n),
-                f"KPI {n} unit",
-                initial=kpi.unit if kpi else None,
-                optional=True,
-                max_length=UNIT_MAX,
-            ),
-            select_input(
-                Block.KPI_DIRECTION.of(n=n),
-                f"KPI {n} direction",
-                DIRECTIONS,
-                initial=(kpi.direction if kpi else Direction.HIGHER).value,
-                optional=True,
-            ),
-        ]
+    for n in range(1, shown + 1):
+        blocks += _kpi_group(n, kpis[n - 1] if n <= len(kpis) else None, typed)
+    if not kra and shown < MAX_KPIS:
+        blocks.append(actions(button("Add KPI", Action.ADD_KPI), block_id=Block.KPI_ADD))
     if kra:
         return modal(Callback.KRA_EDIT, f"Edit {kra_ref(kra)}", blocks, private_metadata=private_metadata)
     return modal(Callback.KRA_NEW, "New KRA", blocks, submit="Create", private_metadata=private_metadata)
+
+
+def _carried(typed: Mapping[str, str], block: str, limit: int = TEXT_INPUT_MAX) -> str | None:
+    """What was typed in `block`, cut to what the field takes (Slack refuses a whole view whose
+    initial value is longer than its field's max_length)."""
+    value = typed.get(block)
+    return value[:limit] if value else None
+
+
+def _kpi_group(n: int, kpi: Kpi | None, typed: Mapping[str, str]) -> list[dict]:
+    """KPI `n`'s fields, from the KPI being edited or from what was typed in the New form."""
+    direction = typed.get(Block.KPI_DIRECTION.of(n=n))
+    if kpi is not None or direction not in (Direction.HIGHER.value, Direction.LOWER.value):
+        direction = (kpi.direction if kpi else Direction.HIGHER).value
+    return [
+        divider(),
+        context(f"*KPI {n}* (optional)" + (" — how you will know this area is going well" if n == 1 else "")),
+        text_input(
+            Block.KPI_NAME.of(n=n),
+            f"KPI {n}: name",
+            initial=kpi.name if kpi else _carried(typed, Block.KPI_NAME.of(n=n), TITLE_MAX),
+            optional=True,
+            max_length=TITLE_MAX,
+        ),
+        text_input(
+            Block.KPI_TARGET.of(n=n),
+            f"KPI {n}: target",
+            initial=format_number(kpi.target) if kpi else _carried(typed, Block.KPI_TARGET.of(n=n)),
+            optional=True,
+            placeholder="e.g. 50, 95%, $1,200",
+        ),
+        text_input(
+            Block.KPI_UNIT.of(n=n),
+            f"KPI {n}: unit",
+            initial=kpi.unit if kpi else _carried(typed, Block.KPI_UNIT.of(n=n), UNIT_MAX),
+            optional=True,
+            max_length=UNIT_MAX,
+        ),
+        select_input(
+            Block.KPI_DIRECTION.of(n=n),
+            f"KPI {n}: direction",
+            DIRECTIONS,
+            initial=direction,
+            optional=True,
+        ),
+    ]
 
 
 def review_modal(
@@ -187,27 +229,62 @@ def kra_summary(kra: Kra, kpis: Sequence[Kpi]) -> str:
     return "\n".join(lines)
 
 
+# The menu on a KRA's row: what each option does, then the reference it acts on ("log KPI-7").
+ROW_SHOW, ROW_EDIT, ROW_LOG = "show", "edit", "log"
+OVERFLOW_OPTIONS = 5  # Slack's limit for an overflow menu
+
+
 def kra_list(
-    title: str, kras: Sequence[Kra], kpis: dict[int, list[Kpi]], total: int, reader_id: str | None = None
+    title: str,
+    kras: Sequence[Kra],
+    kpis: dict[int, list[Kpi]],
+    total: int,
+    reader_id: str | None = None,
+    editable: Collection[int] = (),
 ) -> dict:
-    """`/kra list`; with a *Log a value* button when the reader owns a KPI in it."""
+    """`/kra list`. Each KRA carries what the reader may do with it: *Show* alone, or a menu
+    with *Show*, *Edit* (`editable`: the ids of the KRAs the reader may edit) and, on the
+    reader's own KRAs, *Log a value* for each KPI."""
     if not kras:
         return ephemeral(f"{title}: no active KRAs yet. Declare one with `/kra add`.")
-    loggable = reader_id is not None and any(kra.owner_id == reader_id and kpis.get(kra.id) for kra in kras)
     blocks = [header(plain_user_text(title, 150))] + [
-        section(kra_summary(kra, kpis.get(kra.id, []))) for kra in kras
+        section(
+            kra_summary(kra, kpis.get(kra.id, [])),
+            accessory=_row_actions(kra, kpis.get(kra.id, []), kra.owner_id == reader_id, kra.id in editable),
+        )
+        for kra in kras
     ]
     more = total - len(kras)
     if more > 0:
         blocks.append(
             context(f"…and {more} more not shown. Narrow it with `/kra list @person` or see App Home.")
         )
-    limit = MESSAGE_BLOCKS - 1 if loggable else MESSAGE_BLOCKS
-    blocks = fit(blocks, limit, "…and {count} more not shown. Narrow it with `/kra list @person`.")
-    if loggable:
-        blocks.append(actions(button("Log a value", Action.LOG_KPI)))
+    blocks = fit(blocks, MESSAGE_BLOCKS, "…and {count} more not shown. Narrow it with `/kra list @person`.")
     fallback = f"{title}: " + "; ".join(f"{kra_ref(k)} {user_text(k.title, 100)}" for k in kras[:20])
     return ephemeral(fallback, blocks)
+
+
+def _row_actions(kra: Kra, kpis: Sequence[Kpi], may_log: bool, may_edit: bool) -> dict:
+    """*Show* alone, or the row's menu: Show, Edit, then Log a value for each KPI (at most five)."""
+    ref = kra_ref(kra)
+    if not may_log and not may_edit:
+        return button("Show", Action.SHOW_KRA, ref)
+    options = [(f"Show {ref}", f"{ROW_SHOW} {ref}")]
+    if may_edit:
+        options.append((f"Edit {ref}", f"{ROW_EDIT} {ref}"))
+    if may_log and kra.status.value == "active":
+        options += [
+            (f"Log a value: {kpi_ref(kpi)} {plain_user_text(kpi.name, 60)}", f"{ROW_LOG} {kpi_ref(kpi)}")
+            for kpi in kpis
+        ]
+    return {
+        "type": "overflow",
+        "action_id": Action.KRA_ROW,
+        "options": [
+            {"text": plain_text(truncate(label, 75)), "value": value}
+            for label, value in options[:OVERFLOW_OPTIONS]
+        ],
+    }
 
 
 def kra_detail(
@@ -221,8 +298,8 @@ def kra_detail(
     may_log: bool = False,
     may_edit: bool = False,
 ) -> dict:
-    """`/kra show`; `tz` is the reader's, for the dates they read. `may_log`: a *Log a value*
-    button (the form opens on its first KPI); `may_edit`: an *Edit* button."""
+    """`/kra show`; `tz` is the reader's, for the dates they read. `may_log`: *Log a value* on
+    each KPI's row (the form opens on that KPI); `may_edit`: an *Edit* button."""
     status = "" if kra.status.value == "active" else f" _({kra.status.value})_"
     blocks = [
         header(f"{kra_ref(kra)} {plain_user_text(kra.title, 140)}"),
@@ -230,10 +307,12 @@ def kra_detail(
     ]
     if kra.description:
         blocks.append(section(user_text(kra.description, 2900)))
+    active = kra.status.value == "active"
     for kpi in kpis:
         points = history.get(kpi.id, [])
         trail = " → ".join(amount(m.value, kpi.unit) for m in reversed(points)) or "no measurements yet"
-        blocks.append(section(f"{kpi_line(kpi)}\n   _history:_ {trail}"))
+        log = button("Log a value", Action.LOG_KPI, kpi_ref(kpi)) if may_log and active else None
+        blocks.append(section(f"{kpi_line(kpi)}\n   _history:_ {trail}", accessory=log))
     if not kpis and kra.status.value == "active":
         blocks.append(context("No KPIs yet: add 1–3 with `/kra edit " + kra_ref(kra) + "`."))
     if objectives:
@@ -249,11 +328,8 @@ def kra_detail(
     )
     if kra.status.value == "active":
         blocks.append(context(reviewed))
-        buttons = [button("Log a value", Action.LOG_KPI, kpi_ref(kpis[0]))] if may_log and kpis else []
         if may_edit:
-            buttons.append(button("Edit", Action.EDIT_KRA, kra_ref(kra)))
-        if buttons:
-            blocks.append(actions(*buttons))
+            blocks.append(actions(button("Edit", Action.EDIT_KRA, kra_ref(kra))))
     else:
         # Editing and logging are refused on an archived KRA: offer only what still works.
         blocks.append(

@@ -63,8 +63,9 @@ def test_picking_another_kpi_redraws_the_form_for_it(slack, emulator, db):
     create_kra(slack, emulator, kpis=TWO_KPIS)
     answer(slack, "/kra", "kpi KPI-2 3.25", user_id=ALICE)
     view = _open_form(slack, emulator)
+    updates = len(emulator.calls_to("views.update"))  # the KRA form grew by one KPI
     slack.action(Action.KPI_LOG_PICK, "2", view=view, user_id=ALICE, team_id=TEAM)
-    redrawn = emulator.wait_for("views.update", count=1)[-1].args["view"]
+    redrawn = emulator.wait_for("views.update", count=updates + 1)[-1].args["view"]
     assert _block(redrawn, "kpi_log_value_2")["element"]["initial_value"] == "3.25"
     assert emulator.violations == []
 
@@ -135,16 +136,18 @@ def test_home_offers_log_a_value_once_there_is_a_kpi(slack, emulator):
 def test_kra_list_offers_log_a_value_to_the_kpi_owner_only(slack, emulator):
     create_kra(slack, emulator)
     mine = answer(slack, "/kra", "list", user_id=ALICE)
-    assert _log_buttons(mine["blocks"]) == 1
+    (menu,) = [b["accessory"] for b in mine["blocks"] if "accessory" in b]
+    assert [o["value"] for o in menu["options"]] == ["show KRA-1", "edit KRA-1", "log KPI-1"]
     theirs = answer(slack, "/kra", "list all", user_id=BOB)
-    assert _log_buttons(theirs["blocks"]) == 0
+    (show,) = [b["accessory"] for b in theirs["blocks"] if "accessory" in b]
+    assert (show["type"], show["action_id"]) == ("button", Action.SHOW_KRA)
     before = len(emulator.calls_to("views.open", ok=True))
-    slack.action(Action.LOG_KPI, message=mine, user_id=ALICE, team_id=TEAM, ephemeral=True)
+    slack.action(Action.KRA_ROW, "log KPI-1", message=mine, user_id=ALICE, team_id=TEAM, ephemeral=True)
     assert opened_view(emulator, Callback.KPI_LOG, count=before + 1)["callback_id"] == Callback.KPI_LOG
     assert emulator.violations == []
 
 
-def test_kra_show_carries_log_a_value_and_edit_for_its_owner(slack, emulator):
+def test_kra_show_carries_log_a_value_on_each_kpi_and_edit_for_its_owner(slack, emulator):
     create_kra(slack, emulator, kpis=TWO_KPIS)
     mine = answer(slack, "/kra", "show KRA-1", user_id=ALICE)
     buttons = [
@@ -153,10 +156,16 @@ def test_kra_show_carries_log_a_value_and_edit_for_its_owner(slack, emulator):
         if b["type"] == "actions"
         for e in b["elements"]
     ]
-    assert buttons == [("Log a value", "log_kpi", "KPI-1"), ("Edit", "edit_kra", "KRA-1")]
+    assert buttons == [("Edit", "edit_kra", "KRA-1")]
+    logs = [
+        (b["accessory"]["text"]["text"], b["accessory"]["action_id"], b["accessory"]["value"])
+        for b in mine["blocks"]
+        if "accessory" in b
+    ]
+    assert logs == [("Log a value", "log_kpi", "KPI-1"), ("Log a value", "log_kpi", "KPI-2")]
     assert "`/kra edit KRA-1`" not in str(mine["blocks"])
     theirs = answer(slack, "/kra", "show KRA-1", user_id=BOB)
-    assert not any(b["type"] == "actions" for b in theirs["blocks"])
+    assert not any(b["type"] == "actions" or "accessory" in b for b in theirs["blocks"])
     before = len(emulator.calls_to("views.open", ok=True))
     slack.action(Action.EDIT_KRA, message=mine, user_id=ALICE, team_id=TEAM, ephemeral=True)
     assert opened_view(emulator, Callback.KRA_EDIT, count=before + 1)["private_metadata"] == '{"kra": 1}'

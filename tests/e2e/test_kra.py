@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.ids import Action, Block, Callback
 from storage.models import Kpi, KpiMeasurement, Kra, KraReview, Status
 from tests.conftest import ADMIN, ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM
-from tests.factories import answer, answer_text, count, create_kra, kra_values, opened_view
+from tests.factories import answer, answer_text, count, create_kra, grow_kra_form, kra_values, opened_view
 
 MALLORY_OTHER = "U0MALLORY"
 
@@ -62,6 +62,7 @@ def test_add_opens_the_modal_prefilled_with_the_title_and_creates_the_kra(slack,
     owner_block = next(b for b in view["blocks"] if b.get("block_id") == Block.KRA_OWNER)
     assert owner_block["element"]["initial_user"] == ALICE
 
+    view = grow_kra_form(slack, emulator, view, 2)  # *Add KPI* once
     values = kra_values(kpis=(("NPS", "50", ""), ("First response time", "6", "h")))
     values[Block.KPI_DIRECTION.of(n=2)] = "lower"
     values[Block.KRA_CHANNEL] = CHANNEL
@@ -125,7 +126,7 @@ def test_modal_errors_go_under_the_exact_field_and_nothing_is_stored(
 
 def test_a_fourth_kpi_is_refused_under_its_field(slack, emulator, db):
     slack.command("/kra", "add", user_id=ALICE)
-    view = opened_view(emulator, Callback.KRA_NEW)
+    view = grow_kra_form(slack, emulator, opened_view(emulator, Callback.KRA_NEW), 3)
     # Slack only sends fields the modal has; a fourth KPI can only come from a forged payload.
     forged = json.loads(json.dumps(view))
     forged["blocks"] += [
