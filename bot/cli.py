@@ -11,11 +11,20 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from bot.bootstrap import (
+    WORKER_POOL,
+    _database_url,
+    _settings,
+    _source_config,
+    _workspace_client,
+    delivery_engine,
+    open_database,
+    web_app,
+)
 from bot.domain.clock import utc_now
 
 log = logging.getLogger("northline")
 
-HINT = "a SQLAlchemy URL, e.g. sqlite:///northline.db or postgresql+psycopg://user@host/db"
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
@@ -27,63 +36,17 @@ def command(name: str):
     return register
 
 
-def _settings():
-    from bot.logs import configure
-    from bot.settings import load_settings
-
-    settings = load_settings()
-    configure(
-        settings.log_level,
-        settings.log_format == "json",
-        (settings.slack_signing_secret, settings.slack_client_secret),
-    )
-    return settings
-
-
-def _source_config():
-    """The declared data-source connections, for commands that need no Slack credentials."""
-    import os
-
-    from bot.settings import HINTS, SettingsError, load_connections
-    from bot.sources.connections import SourceConfig
-
-    several = bool(os.environ.get("SLACK_CLIENT_ID") and os.environ.get("SLACK_CLIENT_SECRET"))
-    cap = (os.environ.get("NORTHLINE_MAX_SOURCES") or "200").strip()
-    if not cap.isdigit() or not 1 <= int(cap) <= 100_000:
-        hint = HINTS["NORTHLINE_MAX_SOURCES"]
-        raise SettingsError(f"Configuration error: NORTHLINE_MAX_SOURCES is malformed; it should be {hint}.")
-    max_sources = int(cap)
-    return SourceConfig(load_connections(os.environ, several_workspaces=several), max_sources=max_sources)
-
-
-def _database_url() -> str:
-    """Commands that only touch the database need DATABASE_URL, not the Slack credentials."""
-    import os
-
-    from bot.settings import SettingsError, normalize_database_url
-
-    url = os.environ.get("DATABASE_URL", "sqlite:///northline.db")
-    try:
-        return normalize_database_url(url)  # the same normalisation the app applies
-    except ValueError:
-        raise SettingsError("Configuration error: DATABASE_URL is malformed; it should be " + HINT) from None
-
-
 @command("serve")
 def serve(args: argparse.Namespace) -> int:
-    from bot.api.app import limits_from
     from bot.app import create_app
-    from bot.web import create_web
-    from storage.db import Database, ensure_schema
 
     settings = _settings()
-    db = Database.from_url(settings.database_url)
-    ensure_schema(db)
+    db = open_database(settings.database_url)
     app = create_app(settings, db=db)
     link, stop = None, threading.Event()
     if settings.socket_mode:
         link = _start_socket_mode(app, settings, stop)
-    wsgi = create_web(app, db, limits=limits_from(settings), slack_link=link)
+    wsgi = web_app(settings, db, app=app, slack_link=link)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             _serve_http(settings.port, wsgi, socket_mode=link is not None, stop=stop)
@@ -461,75 +424,7 @@ def _email_lookup(client):
     return lookup
 
 
-def _workspace_client(db, workspace_id: int):
-    """The workspace's bot client (SLACK_BOT_TOKEN, or the token its OAuth install stored), or
-    (None, why not: a sentence for the operator)."""
-    import os
-
-    from bot.errors import NotInstalled
-    from bot.settings import SettingsError
-    from storage.models import Workspace
-
-    if not (os.environ.get("SLACK_BOT_TOKEN") or os.environ.get("SLACK_CLIENT_ID")):
-        return None, "No Slack credentials in the environment."
-    try:
-        settings = _settings()
-    except (SettingsError, SystemExit) as error:
-        return None, f"Slack settings are incomplete ({error})."
-    with db.session() as session:
-        workspace = session.get(Workspace, workspace_id)
-        session.expunge(workspace)
-    try:
-        return _clock_clients(settings, db)(workspace), None
-    except NotInstalled as error:
-        return None, error.message
-
-
 # --- the scheduler: `northline jobs run KIND` and `northline clock` -----------------------------
-
-
-def _clock_clients(settings, db, stop=None, pacer=None):
-    """client_for(workspace): the workspace's own bot token (SLACK_BOT_TOKEN, or its OAuth
-    installation), in the clock's client: 20 honoured 429s a call, waits that end on `stop`, each
-    429 pausing that workspace in `pacer` (bot/jobs/pacing.py).
-
-    Safe from many threads. Call it per unit of work: a rotating token is refreshed (once, under a
-    lock across processes) when it has under two hours left, and the workspace gets a new client.
-    Raises NotInstalled, or its subclass TokenRefreshFailed when the token has expired and Slack
-    would not refresh it: that workspace is skipped and logged, the others go on."""
-    import threading
-
-    from bot.installations import Clients
-    from bot.jobs.posting import build_clock_client
-
-    tokens = Clients(settings, db)
-    built: dict[tuple, tuple] = {}
-    guard = threading.Lock()
-
-    def client_for(workspace):
-        token = tokens.token_for(workspace.team_id, workspace.enterprise_id)
-        key = (workspace.team_id, workspace.enterprise_id)
-        with guard:
-            known = built.get(key)
-            if known is None or known[0] != token:  # one client per workspace, replaced when its token is
-                client = build_clock_client(
-                    token, settings.slack_api_url, stop=stop, pacer=pacer, pace_key=workspace.team_id
-                )
-                known = built[key] = (token, client)
-            return known[1]
-
-    return client_for
-
-
-def delivery_engine(settings, db, stop=None):
-    """The engine every scheduled post goes through in this process (bot/jobs/engine.py)."""
-    from bot.jobs.engine import Engine
-    from bot.jobs.pacing import Pacer
-    from bot.settings import load_delivery_settings
-
-    config = load_delivery_settings()
-    pacer = Pacer(config.posts_per_second)
-    return Engine(db, _clock_clients(settings, db, stop, pacer), config, stop=stop, pacer=pacer)
 
 
 def _parse_at(text: str | None):
@@ -548,12 +443,10 @@ def _parse_at(text: str | None):
 @command("jobs")
 def jobs(args: argparse.Namespace) -> int:
     from bot.scheduler import run_kind
-    from storage.db import Database, ensure_schema
 
     now = _parse_at(args.at)
     settings = _settings()
-    db = Database.from_url(settings.database_url)
-    ensure_schema(db)
+    db = open_database(settings.database_url)
     with delivery_engine(settings, db) as engine:
         report = run_kind(
             args.kind, db, engine.client_for, now, team_id=args.team, channel_id=args.channel, engine=engine
@@ -568,11 +461,9 @@ def clock(args: argparse.Namespace) -> int:
     import threading
 
     from bot.scheduler import run_clock
-    from storage.db import Database, ensure_schema
 
     settings = _settings()
-    db = Database.from_url(settings.database_url)
-    ensure_schema(db)
+    db = open_database(settings.database_url)
     stop = threading.Event()
     engine = delivery_engine(settings, db, stop)
     dispatcher = None
@@ -597,14 +488,12 @@ def clock(args: argparse.Namespace) -> int:
 
 
 WORKER_RESTART_SECONDS = 3
-WORKER_POOL = {"pool_size": 5, "max_overflow": 5}
 
 
 @command("worker")
 def worker(args: argparse.Namespace) -> int:
     from bot.jobs.distributed import UnitRunner, celery_app, register_tasks
     from bot.settings import load_delivery_settings
-    from storage.db import Database, ensure_schema, make_engine
 
     settings = _settings()
     config = load_delivery_settings()
@@ -614,10 +503,7 @@ def worker(args: argparse.Namespace) -> int:
             "NORTHLINE_BROKER_URL is not set: without a broker the clock delivers in its own process "
             "and needs no workers. Set it (redis://… or amqp://…) on the clock and on every worker.",
         )
-    # A worker's threads hold a connection only for a claim or a mark at a time: ten between them
-    # keep many workers inside PostgreSQL's default of 100 connections (bench/REPORT.md).
-    db = Database(make_engine(settings.database_url, **WORKER_POOL))
-    ensure_schema(db)
+    db = open_database(settings.database_url, **WORKER_POOL)
     app = celery_app(config)
     register_tasks(app, lambda: UnitRunner(delivery_engine(settings, db)))
     concurrency = args.concurrency or min(config.concurrent_workspaces, 32)
