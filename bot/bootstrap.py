@@ -74,12 +74,12 @@ def web_app(settings, db, *, app=None, slack_link=None):
     return create_web(app, db, limits=limits_from(settings), slack_link=slack_link)
 
 
-def _workspace_client(db, workspace_id: int):
-    """The workspace's bot client (SLACK_BOT_TOKEN, or the token its OAuth install stored), or
-    (None, why not: a sentence for the operator)."""
+def _workspace_client(db, workspace):
+    """The bot client of `workspace` (a row read earlier: its team and enterprise ids), with
+    SLACK_BOT_TOKEN or the token its OAuth install stored; or (None, why not: a sentence for the
+    operator)."""
     from bot.errors import NotInstalled
     from bot.settings import SettingsError
-    from storage.models import Workspace
 
     if not (os.environ.get("SLACK_BOT_TOKEN") or os.environ.get("SLACK_CLIENT_ID")):
         return None, "No Slack credentials in the environment."
@@ -87,9 +87,6 @@ def _workspace_client(db, workspace_id: int):
         settings = _settings()
     except (SettingsError, SystemExit) as error:
         return None, f"Slack settings are incomplete ({error})."
-    with db.session() as session:
-        workspace = session.get(Workspace, workspace_id)
-        session.expunge(workspace)
     try:
         return _clock_clients(settings, db)(workspace), None
     except NotInstalled as error:
