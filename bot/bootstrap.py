@@ -4,10 +4,7 @@ clock, the workers, the other commands and the tests all build them here."""
 
 from __future__ import annotations
 
-import os
 import threading
-
-HINT = "a SQLAlchemy URL, e.g. sqlite:///northline.db or postgresql+psycopg://user@host/db"
 
 # A worker's threads hold a connection only for a claim or a mark at a time: ten between them
 # keep many workers inside PostgreSQL's default of 100 connections (bench/REPORT.md).
@@ -26,31 +23,6 @@ def _settings():
         (settings.slack_signing_secret, settings.slack_client_secret),
     )
     return settings
-
-
-def _source_config():
-    """The declared data-source connections, for commands that need no Slack credentials."""
-    from bot.settings import HINTS, SettingsError, load_connections
-    from bot.sources.connections import SourceConfig
-
-    several = bool(os.environ.get("SLACK_CLIENT_ID") and os.environ.get("SLACK_CLIENT_SECRET"))
-    cap = (os.environ.get("NORTHLINE_MAX_SOURCES") or "200").strip()
-    if not cap.isdigit() or not 1 <= int(cap) <= 100_000:
-        hint = HINTS["NORTHLINE_MAX_SOURCES"]
-        raise SettingsError(f"Configuration error: NORTHLINE_MAX_SOURCES is malformed; it should be {hint}.")
-    max_sources = int(cap)
-    return SourceConfig(load_connections(os.environ, several_workspaces=several), max_sources=max_sources)
-
-
-def _database_url() -> str:
-    """Commands that only touch the database need DATABASE_URL, not the Slack credentials."""
-    from bot.settings import SettingsError, normalize_database_url
-
-    url = os.environ.get("DATABASE_URL", "sqlite:///northline.db")
-    try:
-        return normalize_database_url(url)  # the same normalisation the app applies
-    except ValueError:
-        raise SettingsError("Configuration error: DATABASE_URL is malformed; it should be " + HINT) from None
 
 
 def open_database(url: str, **pool):
@@ -79,9 +51,9 @@ def _workspace_client(db, workspace):
     SLACK_BOT_TOKEN or the token its OAuth install stored; or (None, why not: a sentence for the
     operator)."""
     from bot.errors import NotInstalled
-    from bot.settings import SettingsError
+    from bot.settings import SettingsError, declared_credentials
 
-    if not (os.environ.get("SLACK_BOT_TOKEN") or os.environ.get("SLACK_CLIENT_ID")):
+    if not declared_credentials().any:
         return None, "No Slack credentials in the environment."
     try:
         settings = _settings()

@@ -16,9 +16,9 @@ def installed_workspace(db) -> str | None:
     """A single-token install knows its workspace from `auth.test` before anyone has typed a
     command: record it, so export and import find it. None without SLACK_BOT_TOKEN (OAuth installs
     record each workspace as it installs)."""
-    import os
+    from bot.settings import declared_credentials
 
-    if not os.environ.get("SLACK_BOT_TOKEN"):
+    if not declared_credentials().slack_bot_token:
         return None
     from slack_sdk.errors import SlackApiError
 

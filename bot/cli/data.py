@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.bootstrap import _database_url, _source_config, _workspace_client
+from bot.bootstrap import _workspace_client
 from bot.cli.common import fail, installed_workspace
 from bot.cli.viva import import_viva
 from bot.domain.clock import utc_now
@@ -78,9 +78,10 @@ def add_workspace(sub) -> None:
 
 def export(args: argparse.Namespace) -> int:
     """A workspace's KRAs, KPIs, objectives, key results and check-ins as CSV or JSON."""
+    from bot.settings import load_database_url
     from storage.db import Database, ensure_schema
 
-    db = Database.from_url(_database_url())
+    db = Database.from_url(load_database_url())
     try:
         ensure_schema(db)
         team = args.team or installed_workspace(db)
@@ -159,6 +160,7 @@ def import_okrs(args: argparse.Namespace) -> int:
     from bot.errors import NotFound
     from bot.services.importer import MAX_FILE_BYTES, ImportRejected, Problem, import_file, try_sources
     from bot.services.workspaces import now
+    from bot.settings import load_database_url, load_source_config
     from storage.db import Database, ensure_schema
 
     if getattr(args, "source", "yaml") == "viva":
@@ -174,11 +176,11 @@ def import_okrs(args: argparse.Namespace) -> int:
         except UnicodeDecodeError as error:
             line = raw[: error.start].count(b"\n") + 1
             raise ImportRejected([Problem(line, "the file is not UTF-8 text")]) from None
-        db = Database.from_url(_database_url())
+        db = Database.from_url(load_database_url())
         try:
             ensure_schema(db)
             installed_workspace(db)
-            sources = _source_config()
+            sources = load_source_config()
             # A ready connector's source is tried once first, outside the import's transaction.
             try_sources(db, text, team_id=args.team, today=now().date(), sources=sources)
             with db.session() as session:
@@ -204,9 +206,10 @@ def import_okrs(args: argparse.Namespace) -> int:
 def workspace(args: argparse.Namespace) -> int:
     """`northline workspace purge [T] [--now]`: delete uninstalled workspaces' data."""
     from bot.services import lifecycle
+    from bot.settings import load_database_url, load_retention_days
     from storage.db import Database, ensure_schema
 
-    db = Database.from_url(_database_url())
+    db = Database.from_url(load_database_url())
     ensure_schema(db)
     try:
         if args.team and args.now:
@@ -218,7 +221,7 @@ def workspace(args: argparse.Namespace) -> int:
             return fail(
                 "workspace", "purging one workspace at once needs --now: northline workspace purge T --now"
             )
-        days = _retention_days()
+        days = load_retention_days()
         purged = lifecycle.purge_expired(db, days)
         print(
             f"purged {len(purged)} workspace(s) uninstalled more than {days} days ago: {', '.join(purged) or 'none'}"
@@ -226,14 +229,3 @@ def workspace(args: argparse.Namespace) -> int:
         return 0
     finally:
         db.dispose()
-
-
-def _retention_days() -> int:
-    import os
-
-    raw = os.environ.get("DATA_RETENTION_DAYS", "30")
-    if not raw.isdigit():
-        raise SystemExit(
-            "Configuration error: DATA_RETENTION_DAYS is malformed; it should be a whole number of days, e.g. 30."
-        )
-    return int(raw)

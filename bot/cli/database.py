@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from bot.bootstrap import _database_url
-
 
 def add_db(sub) -> None:
     parser = sub.add_parser("db", help="database schema")
@@ -14,9 +12,10 @@ def add_db(sub) -> None:
 
 
 def database(args: argparse.Namespace) -> int:
+    from bot.settings import load_database_url
     from storage.db import Database, schema_state, upgrade
 
-    url = _database_url()
+    url = load_database_url()
     if args.action == "upgrade":
         upgrade(url)
     current, head = schema_state(Database.from_url(url).engine)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.bootstrap import _database_url, _workspace_client
+from bot.bootstrap import _workspace_client
 from bot.cli.common import fail, installed_workspace
 
 VIVA_MAX_BYTES = 20_000_000
@@ -16,6 +16,7 @@ def import_viva(args: argparse.Namespace) -> int:
     """A Viva Goals export (.xlsx, or .csv with --checkins CSV): bot/services/viva.py."""
     from bot.errors import NotFound, NotInstalled
     from bot.services.importer import ImportRejected, find_workspace
+    from bot.settings import load_database_url
     from storage.db import Database, ensure_schema
 
     note = None
@@ -24,7 +25,7 @@ def import_viva(args: argparse.Namespace) -> int:
             sheets, mapping = _read_viva_export(args)
         except OSError as error:
             return fail("import", f"can't read {error.filename or args.file}: {error.strerror or error}")
-        db = Database.from_url(_database_url())
+        db = Database.from_url(load_database_url())
         try:
             ensure_schema(db)
             team = args.team or installed_workspace(db)
