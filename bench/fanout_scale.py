@@ -224,7 +224,7 @@ def wait_for(slack: EmulatorProcess, total: int, timeout: float) -> float:
 
 def embedded(db: Database, url: str, slack: EmulatorProcess, total: int) -> tuple[float, float, datetime]:
     """The clock's own process: one engine, every workspace at once."""
-    from bot.cli import delivery_engine
+    from bot.bootstrap import delivery_engine
     from bot.jobs.engine import units_for
     from bot.settings import load_settings
 
@@ -252,7 +252,7 @@ def with_workers(
     db: Database, url: str, slack: EmulatorProcess, total: int, count: int, redis: str
 ) -> tuple[float, float, datetime]:
     """`count` worker processes on Redis; the clock (this process) decides what is due and enqueues."""
-    from bot.cli import delivery_engine
+    from bot.bootstrap import delivery_engine
     from bot.jobs.distributed import Dispatcher, celery_app
     from bot.jobs.engine import units_for
     from bot.settings import load_settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -244,6 +244,112 @@ class Settings(BaseSettings):
         copy = self.model_copy()
         copy._connections = connections
         return copy
+
+
+_Alone = TypeVar("_Alone", bound=BaseSettings)
+
+
+class SlackCredentials(BaseSettings):
+    """Which Slack credentials the environment holds, as they are: the commands that work on the
+    database alone (export, import, workspace purge) only ask whether one is there, and need none.
+    Checked, they are Settings' fields."""
+
+    model_config = SettingsConfigDict(env_file=None, case_sensitive=False, extra="ignore")
+
+    slack_bot_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+
+    @property
+    def any(self) -> bool:
+        """A bot token or an OAuth client: a workspace's client can be built."""
+        return bool(self.slack_bot_token or self.slack_client_id)
+
+    @property
+    def several_workspaces(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+
+class DatabaseSettings(BaseSettings):
+    """DATABASE_URL alone, for the commands that only touch the database."""
+
+    model_config = SettingsConfigDict(env_file=None, case_sensitive=False, extra="ignore")
+
+    database_url: str = "sqlite:///northline.db"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalize_database_url(value)  # the same normalisation the app applies
+
+
+class RetentionSettings(BaseSettings):
+    """DATA_RETENTION_DAYS alone, for `northline workspace purge`: any whole number of days (the
+    app's Settings bound it to 3650; the purge never has)."""
+
+    model_config = SettingsConfigDict(env_file=None, case_sensitive=False, extra="ignore")
+
+    data_retention_days: int = 30
+
+    @field_validator("data_retention_days", mode="before")
+    @classmethod
+    def _digits(cls, value: object) -> object:
+        if isinstance(value, str) and not value.isdigit():
+            raise ValueError("not a whole number of days")
+        return value
+
+
+class SourceLimits(BaseSettings):
+    """NORTHLINE_MAX_SOURCES alone, for the commands that read sources with no Slack credentials:
+    blank is the default."""
+
+    model_config = SettingsConfigDict(env_file=None, case_sensitive=False, extra="ignore")
+
+    northline_max_sources: int = 200
+
+    @field_validator("northline_max_sources", mode="before")
+    @classmethod
+    def _cap(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = (value or "200").strip()
+            if not value.isdigit() or not 1 <= int(value) <= 100_000:
+                raise ValueError("not a whole number from 1 to 100000")
+        return value
+
+
+def _load_alone(model: type[_Alone], lines: dict[str, str] | None = None) -> _Alone:
+    """`model` from the environment, or the command stops with one line naming the variable (the
+    line in `lines`, where a command has always said it its own way)."""
+    try:
+        return model()
+    except ValidationError as error:
+        name = str(error.errors()[0]["loc"][0]).upper()
+        line = f"Configuration error: {name} is malformed; it should be {HINTS[name]}."
+        raise SettingsError((lines or {}).get(name, line)) from None
+
+
+def declared_credentials() -> SlackCredentials:
+    return SlackCredentials()
+
+
+def load_database_url() -> str:
+    """DATABASE_URL, normalised: the commands that only touch the database need no Slack credentials."""
+    line = "Configuration error: DATABASE_URL is malformed; it should be " + HINTS["DATABASE_URL"]
+    return _load_alone(DatabaseSettings, {"DATABASE_URL": line}).database_url
+
+
+def load_retention_days() -> int:
+    line = (
+        "Configuration error: DATA_RETENTION_DAYS is malformed; it should be a whole number of days, e.g. 30."
+    )
+    return _load_alone(RetentionSettings, {"DATA_RETENTION_DAYS": line}).data_retention_days
+
+
+def load_source_config() -> SourceConfig:
+    """The declared data-source connections, for commands that need no Slack credentials."""
+    several = declared_credentials().several_workspaces
+    max_sources = _load_alone(SourceLimits).northline_max_sources
+    return SourceConfig(load_connections(os.environ, several_workspaces=several), max_sources=max_sources)
 
 
 def normalize_database_url(value: str) -> str:

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import func, select, table
 
-from bot.cli import _clock_clients
+from bot.bootstrap import _clock_clients
 from bot.errors import NotInstalled, TokenRefreshFailed
 from bot.ids import Callback
 from bot.installations import (

@@ -159,3 +159,74 @@ def test_a_malformed_model_setting_stops_start_up_naming_it(no_ai, values, named
     message = str(stop.value)
     assert named in message and "\n" not in message
     assert "sk-abc" not in message and "u:p" not in message
+
+
+# --- what the database-only commands read (export, import, workspace purge): no Slack credentials ---
+
+
+@pytest.fixture
+def bare(monkeypatch):
+    for name in (
+        "DATABASE_URL",
+        "DATA_RETENTION_DAYS",
+        "NORTHLINE_MAX_SOURCES",
+        "SLACK_BOT_TOKEN",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+        "SLACK_SIGNING_SECRET",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_database_only_commands_need_no_slack_credentials(bare):
+    from bot.settings import declared_credentials, load_database_url, load_retention_days, load_source_config
+
+    assert load_database_url() == "sqlite:///northline.db"
+    assert load_retention_days() == 30
+    assert load_source_config().max_sources == 200
+    assert not declared_credentials().any
+    bare.setenv("DATABASE_URL", "postgresql://u@h/db")
+    bare.setenv("DATA_RETENTION_DAYS", "99999")  # the purge never bounded it
+    bare.setenv("NORTHLINE_MAX_SOURCES", " 7 ")
+    bare.setenv("SLACK_CLIENT_ID", "not checked here")
+    assert load_database_url() == "postgresql+psycopg://u@h/db"
+    assert load_retention_days() == 99999
+    assert load_source_config().max_sources == 7
+    assert declared_credentials().any and not declared_credentials().several_workspaces
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "line"),
+    [
+        (
+            "DATABASE_URL",
+            "not a url",
+            "Configuration error: DATABASE_URL is malformed; it should be a SQLAlchemy URL, e.g. "
+            "sqlite:///northline.db or postgresql+psycopg://user@host/db",
+        ),
+        (
+            "DATA_RETENTION_DAYS",
+            " 30",
+            "Configuration error: DATA_RETENTION_DAYS is malformed; it should be a whole number of days, e.g. 30.",
+        ),
+        (
+            "NORTHLINE_MAX_SOURCES",
+            "0",
+            "Configuration error: NORTHLINE_MAX_SOURCES is malformed; it should be data-source bindings a "
+            "workspace may have, a whole number from 1 to 100000, e.g. 200.",
+        ),
+    ],
+)
+def test_a_malformed_database_only_setting_stops_the_command_naming_it(bare, name, value, line):
+    from bot.settings import load_database_url, load_retention_days, load_source_config
+
+    bare.setenv(name, value)
+    load = {
+        "DATABASE_URL": load_database_url,
+        "DATA_RETENTION_DAYS": load_retention_days,
+        "NORTHLINE_MAX_SOURCES": load_source_config,
+    }[name]
+    with pytest.raises(SettingsError) as stop:
+        load()
+    assert str(stop.value) == line
