@@ -403,8 +403,10 @@ def test_another_workspaces_token_cannot_complete_a_run(a_run, emulator):
 def allow_unattended(slack, emulator, db) -> None:
     """An admin ticks "Unattended workflow steps" in /okr settings, as they would in Slack."""
     calendar_listeners.register(None)
+    # Counted before the command: the view may be open by the time the command's answer is back.
+    opened_before = len(emulator.calls_to("views.open", ok=True))
     slack.command("/okr", "settings", user_id=ADMIN, team_id=TEAM, channel_id=CHANNEL)
-    view = opened_view(emulator, Callback.SETTINGS, len(emulator.calls_to("views.open", ok=True)) + 1)
+    view = opened_view(emulator, Callback.SETTINGS, opened_before + 1)
     response = slack.submit_view(view, {Block.SET_UNATTENDED_STEPS: ["on"]}, user_id=ADMIN, team_id=TEAM)
     assert response.status == 200 and not response.text.strip(), response.text
     slack.settle()
