@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,7 +128,9 @@ _quiet_alembic()
 def alembic_config(url: str):
     from alembic.config import Config
 
-    config = Config()
+    # The stream now, not alembic's default: that is sys.stdout as it was when alembic was first
+    # imported, which may be a stream closed since (a test's captured output).
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
