@@ -24,7 +24,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.domain.clock import stored_now
 from bot.domain.cycles import parse_cycle
 from bot.domain.numbers import parse_number
 from bot.forms.okr_file import KEY_MAX, Document, ImportRejected, ParsedFile, Problem, parse_document
@@ -89,11 +88,9 @@ def _kind(row: Row, rows_by_ref: dict[str, Row]) -> str:
     return "objective"
 
 
-def plan(
-    sheets: Sheets, owners: dict[str, str], *, fiscal_year_start_month: int = 1, now: datetime | None = None
-) -> VivaPlan:
-    """Turn the rows into the importer's document (its lines: the rows), or say why a row can't be."""
-    now = now or stored_now()
+def plan(sheets: Sheets, owners: dict[str, str], *, fiscal_year_start_month: int = 1) -> VivaPlan:
+    """Turn the rows into the importer's document (its lines: the rows), or say why a row can't be.
+    No clock: a check-in of the export's current value is left undated, for apply to date."""
     unmapped: list[Unmapped] = []
     ignored: list[Unmapped] = []
     rows_by_ref = _rows_by_reference(sheets.okrs, unmapped)
@@ -110,7 +107,7 @@ def plan(
             unmapped += [Unmapped(row.number, "left out with its objective") for row in rows]
     kr_places = {ref: place for ref, place in kr_places.items() if place[0] in kept}
     document = _document(objectives, rows_of, krs_of)
-    checkins = _checkins(sheets, rows_by_ref, kr_places, unmapped, now)
+    checkins = _checkins(sheets, rows_by_ref, kr_places, unmapped)
     return VivaPlan(document, sorted(unmapped, key=lambda u: (u.sheet, u.row)), ignored, checkins)
 
 
@@ -343,8 +340,8 @@ def _checkins(
     rows_by_ref: dict[str, Row],
     kr_places: dict[str, tuple[str, int]],
     unmapped: list[Unmapped],
-    now: datetime,
 ) -> list[PlannedCheckIn]:
+    """The check-ins of imported key results: the history's rows, else the Current Value."""
     found: list[PlannedCheckIn] = []
     with_history: set[str] = set()
     for row in sheets.checkins:
