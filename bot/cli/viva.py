@@ -1,4 +1,4 @@
-"""`northline import --from viva`: a Viva Goals export (bot/services/viva.py), its owners matched
+"""`northline import --from viva`: a Viva Goals export (bot/importers/viva/), its owners matched
 by email through Slack first, outside any transaction."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ VIVA_MAX_BYTES = 20_000_000
 
 
 def import_viva(args: argparse.Namespace) -> int:
-    """A Viva Goals export (.xlsx, or .csv with --checkins CSV): bot/services/viva.py."""
+    """A Viva Goals export (.xlsx, or .csv with --checkins CSV): bot/importers/viva/."""
     from bot.errors import NotFound, NotInstalled
     from bot.services.importer import ImportRejected, find_workspace
     from bot.settings import load_database_url
@@ -77,7 +77,7 @@ def _utf8(data: bytes, path: str) -> str:
 
 def _read_viva_export(args: argparse.Namespace):
     """The export's sheets (a workbook, or a CSV with its check-ins CSV) and the --owners map."""
-    from bot.services import viva
+    from bot.importers import viva
 
     data = _read_capped(args.file)
     if data[:2] == b"PK":  # a zip: an .xlsx workbook
@@ -91,7 +91,7 @@ def _read_viva_export(args: argparse.Namespace):
 
 def _viva_owners(db, workspace, sheets, mapping: dict[str, str]):
     """Slack first, outside any transaction: who owns what, by email. (owners, a note or None)."""
-    from bot.services import viva
+    from bot.importers import viva
 
     note = None
     emails = viva.owner_emails(sheets)
@@ -105,16 +105,11 @@ def _viva_owners(db, workspace, sheets, mapping: dict[str, str]):
 
 def _apply_viva(db, team: str, sheets, owners, fiscal_start: int, args: argparse.Namespace):
     """Plan, check and write the import; rolled back again with --dry-run."""
-    from bot.services import viva
-    from bot.services.importer import find_workspace
+    from bot.importers import viva
 
-    plan = viva.plan(sheets, owners, fiscal_year_start_month=fiscal_start)
+    plan = viva.plan.plan(sheets, owners, fiscal_year_start_month=fiscal_start)
     parsed = viva.check(plan, skip_unmapped=args.dry_run or args.skip_unmapped)
-    with db.session() as session:
-        outcome = viva.apply(session, find_workspace(session, team), plan, parsed, owners)
-        if args.dry_run:
-            session.rollback()
-    return outcome
+    return viva.import_plan(db, team, plan, parsed, owners, dry_run=args.dry_run)
 
 
 def _viva_rejected(args: argparse.Namespace, problems: list, note: str | None) -> int:
@@ -136,7 +131,7 @@ def _email_lookup(client):
     """users.lookupByEmail as the Viva import asks it: a user, None for no one, or LookupRefused."""
     from slack_sdk.errors import SlackApiError
 
-    from bot.services.viva import LookupRefused
+    from bot.importers.viva import LookupRefused
 
     def lookup(email: str) -> dict | None:
         try:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.services import viva
+from bot.importers import viva
 from bot.services.workspaces import workspace_for
 from storage.models import CheckIn, KeyResult, Objective, Status
 from tests.conftest import ALICE, BOB, CAROL, SIGNING_SECRET, TEAM, TOKEN
