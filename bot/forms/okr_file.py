@@ -415,7 +415,7 @@ def parse_file(text: str) -> ParsedFile:
 
 def parse_document(document: Document) -> ParsedFile:
     """Check a document's shape with the rules of the file format; other readers of OKRs (a Viva
-    Goals export: bot/services/viva.py) build a Document and come here, so the rules live once."""
+    Goals export: bot/importers/viva/) build a Document and come here, so the rules live once."""
     if not isinstance(document.data, dict):
         raise ImportRejected(
             [Problem(document.line(()), "the file must be a mapping with `team`, `cycle` and `objectives`")]

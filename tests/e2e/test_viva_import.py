@@ -234,7 +234,7 @@ def test_a_malformed_owners_file_names_its_line(cli, tmp_path):
 
 
 def test_the_sample_keeps_its_documented_headers():
-    """The shipped sample uses Microsoft's names for the columns (see bot/services/viva.py)."""
+    """The shipped sample uses Microsoft's names for the columns (see bot/importers/viva/)."""
     header = CSV.read_text().splitlines()[0].split(",")
     assert header[:5] == ["OKR Reference", "Title", "OKR Type", "Parent OKR", "Owner"]
     assert {"Time Period", "Start Value", "Target Value", "Current Value"} <= set(header)
