@@ -106,3 +106,7 @@ def test_a_refused_lookup_stops_asking_and_says_why(code, note):
 
     owners, said = resolve_owners({"a@example.com", "b@example.com"}, {}, lookup)
     assert (owners, said, asked) == ({}, note, ["a@example.com"])
+
+
+def test_an_owner_written_with_a_name_is_found_by_the_email_in_angle_brackets():
+    assert first_email("Bob Diaz <Bob@Example.com>; carol@example.com") == "bob@example.com"

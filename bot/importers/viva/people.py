@@ -17,7 +17,7 @@ from collections.abc import Callable
 from bot.forms.okr_file import ImportRejected, Problem
 from bot.importers.viva.read import Sheets
 
-_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+_EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")  # "Bob <bob@x.com>" names bob@x.com
 
 
 def owner_emails(sheets: Sheets) -> set[str]:
