@@ -77,6 +77,9 @@ class Action(StrEnum):
     ADD_KEY_RESULT = "add_key_result"  # the New objective form's *Add key result*: one more group
     # The settings modal's time zone picker: its options come from us, so it needs its own id.
     PICK_TIMEZONE = "pick_timezone"
+    # The settings modal's holiday calendar pickers (by name; their options come from us too)
+    PICK_HOLIDAY_COUNTRY = "pick_holiday_country"
+    PICK_HOLIDAY_REGION = "pick_holiday_region"
 
 
 class Block(StrEnum):

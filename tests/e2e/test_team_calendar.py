@@ -156,7 +156,11 @@ def test_a_member_forging_a_submission_is_refused_and_nothing_changes(slack, emu
         ({Block.SET_TIMEZONE: zone("<!channel>", "x")}, Block.SET_TIMEZONE, "is not a time zone"),
         ({Block.SET_WORK_DAYS: []}, Block.SET_WORK_DAYS, "at least one work day"),
         ({Block.SET_HOLIDAY_COUNTRY: "XX"}, Block.SET_HOLIDAY_COUNTRY, "not a country"),
-        ({Block.SET_HOLIDAY_COUNTRY: "GB", Block.SET_HOLIDAY_REGION: "CA"}, Block.SET_HOLIDAY_REGION, "ENG"),
+        (
+            {Block.SET_HOLIDAY_COUNTRY: "GB", Block.SET_HOLIDAY_REGION: "CA"},
+            Block.SET_HOLIDAY_REGION,
+            "England",
+        ),
         (
             {Block.SET_HOLIDAY_COUNTRY: "", Block.SET_HOLIDAY_REGION: "ENG"},
             Block.SET_HOLIDAY_REGION,
