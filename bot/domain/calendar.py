@@ -3,6 +3,7 @@ fiscal year, the check-in slot and the default digest slot, and the three switch
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -130,7 +131,10 @@ def holiday_place(country: str | None, region: str | None = None) -> str:
 
 
 def _fold(text: str) -> str:
-    return " ".join(text.replace("_", " ").replace("-", " ").split()).casefold()
+    """What was typed and a name, compared without case, accents or dashes ("thuringen" finds
+    Thüringen, "cote d" Côte d'Ivoire)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(plain.replace("_", " ").replace("-", " ").split()).casefold()
 
 
 def _ranked(query: str, items: list[tuple[str, str]]) -> list[str]:

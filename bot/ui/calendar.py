@@ -170,7 +170,7 @@ def _region_picker(country: str | None, region: str | None) -> dict:
     if country and region:
         element["initial_option"] = region_option(country, region)
     hint = (
-        "A part of the country with public holidays of its own (England, California, Bavaria). "
+        "A part of the country with public holidays of its own (England, California, Bayern). "
         "Empty or “The whole country”: the country's holidays."
     )
     return _input(Block.SET_HOLIDAY_REGION, "Holiday calendar: region", element, optional=True, hint=hint)

@@ -99,6 +99,12 @@ def test_typing_a_region_finds_it_in_any_country_with_its_countrys_name(slack, e
     ]
 
 
+def test_a_name_is_found_without_its_accents(slack, emulator):
+    view = open_settings(slack, emulator)
+    assert offered(slack, view, Action.PICK_HOLIDAY_REGION, "thuringen") == [("Thüringen (Germany)", "DE-TH")]
+    assert offered(slack, view, Action.PICK_HOLIDAY_COUNTRY, "cote d") == [("Côte d'Ivoire", "CI")]
+
+
 def test_the_workspaces_country_ranks_its_regions_first(slack, emulator, db):
     set_holidays(db, "US", None)
     view = open_settings(slack, emulator)
@@ -138,7 +144,7 @@ def test_the_pickers_start_at_the_stored_country_and_region_by_name(slack, emula
     hints = [blocks[b]["hint"]["text"] for b in (Block.SET_HOLIDAY_COUNTRY, Block.SET_HOLIDAY_REGION)]
     assert hints == [
         "Its public holidays move reminders to the next work day. “No public holidays”: none.",
-        "A part of the country with public holidays of its own (England, California, Bavaria). "
+        "A part of the country with public holidays of its own (England, California, Bayern). "
         "Empty or “The whole country”: the country's holidays.",
     ]
 
