@@ -30,6 +30,7 @@ def register(app: App) -> None:
         app.options(Action.PICK_TIMEZONE)(timezone_options)
         app.options(Action.PICK_HOLIDAY_COUNTRY)(country_options)
         app.options(Action.PICK_HOLIDAY_REGION)(region_options)
+        app.action(Action.PICK_HOLIDAY_COUNTRY)(country_picked)
 
 
 def okr_settings(call: Invocation) -> None:
@@ -64,6 +65,15 @@ def region_options(ack: Ack, payload: dict) -> None:
     """The holiday region picker's options: the country chosen in the form if Slack says which,
     else the one the form opened with (its private_metadata), ranks first. Nothing is read."""
     ack(**ui.region_options(_typed(payload), chosen_country(payload.get("view"))))
+
+
+def country_picked(ack: Ack, body: dict, client: WebClient) -> None:
+    """A holiday country picked in the open form: redrawn as it is, knowing that country, so
+    that the region list offers its regions first. Nothing is stored until the form is saved."""
+    ack()
+    view = body.get("view") or {}
+    country = chosen_country({"state": view.get("state")})
+    outbound.update_view(client, view.get("id"), ui.settings_for_country(view, country), view.get("hash"))
 
 
 def submit_settings(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:

@@ -157,7 +157,10 @@ def _country_picker(country: str | None) -> dict:
     if country:
         element["initial_option"] = country_option(country)
     hint = f"Its public holidays move reminders to the next work day. “{_NO_HOLIDAYS}”: none."
-    return _input(Block.SET_HOLIDAY_COUNTRY, "Holiday calendar: country", element, optional=True, hint=hint)
+    block = _input(Block.SET_HOLIDAY_COUNTRY, "Holiday calendar: country", element, optional=True, hint=hint)
+    # A country picked sends an action: the form is redrawn so that the region list follows it.
+    block["dispatch_action"] = True
+    return block
 
 
 def _region_picker(country: str | None, region: str | None) -> dict:
@@ -234,6 +237,16 @@ def settings_modal(view, zone: str | None = None) -> dict:
         submit="Save",
         private_metadata=settings.holiday_country or "",
     )
+
+
+def settings_for_country(view: dict, country: str | None) -> dict:
+    """The open settings form as it is (Slack keeps what was entered in inputs whose block_id
+    and action_id stay the same), now knowing `country` for the region list's options request."""
+    redrawn = {key: view[key] for key in ("type", "callback_id", "title", "close", "submit") if key in view}
+    redrawn["blocks"] = view.get("blocks") or []
+    if country:
+        redrawn["private_metadata"] = country
+    return redrawn
 
 
 def settings_saved(saved) -> dict:

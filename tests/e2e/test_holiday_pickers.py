@@ -114,6 +114,26 @@ def test_the_workspaces_country_ranks_its_regions_first(slack, emulator, db):
     ]
 
 
+def test_picking_a_country_makes_the_region_list_follow_it(slack, emulator, db):
+    set_holidays(db, "GB", None)
+    view = open_settings(slack, emulator)
+    slack.action(
+        Action.PICK_HOLIDAY_COUNTRY, option("New Zealand", "NZ"), view=view, user_id=ADMIN, team_id=TEAM
+    )
+    (update,) = emulator.wait_for("views.update", count=1)
+    redrawn = update.response["view"]
+    # The same form, nothing stored, and Slack keeps what was entered in it.
+    inputs = [[b["block_id"] for b in v["blocks"] if b["type"] == "input"] for v in (redrawn, view)]
+    assert inputs[0] == inputs[1]
+    assert stored(db) == ("GB", None)
+    assert offered(slack, redrawn, Action.PICK_HOLIDAY_REGION, "")[:3] == [
+        ("The whole country", "none"),
+        ("Auckland (New Zealand)", "NZ-AUK"),
+        ("Bay of Plenty (New Zealand)", "NZ-BOP"),
+    ]
+    assert emulator.violations == []
+
+
 def test_a_region_matching_nothing_offers_the_whole_country(slack, emulator):
     view = open_settings(slack, emulator)
     assert offered(slack, view, Action.PICK_HOLIDAY_REGION, "zzzz") == [("The whole country", "none")]
