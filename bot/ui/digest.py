@@ -110,9 +110,10 @@ def _lead_line(item: Item, *, moved: Item | None, unchecked: set[str], origins: 
 
 
 def _lead_blocks(data) -> list[dict]:
-    """What changed this week, then what is at risk and why: the parent's first words."""
+    """What changed this week, then what is at risk and why: the parent's first words (none for
+    a channel with no objectives: it says so instead)."""
     brief = getattr(data, "brief", None)
-    if brief is None:
+    if brief is None or not data.objectives:
         return []
     moved, at_risk = lead(data)
     unchecked = {kr_ref(kr) for kr in data.missing}
