@@ -97,6 +97,9 @@ class Action(StrEnum):
     # *Show* alone for a reader who may only look (value KRA-3); rights and state checked on click
     KRA_ROW = "kra_row"
     SHOW_KRA = "show_kra"
+    # The settings modal's holiday calendar pickers (by name; their options come from us too)
+    PICK_HOLIDAY_COUNTRY = "pick_holiday_country"
+    PICK_HOLIDAY_REGION = "pick_holiday_region"
 
 
 class Block(StrEnum):

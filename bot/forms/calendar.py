@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from bot.domain.calendar import holiday_country_names, holiday_place, holiday_region_names
 from bot.domain.cycles import MONTHS
 from bot.domain.schedule_time import format_time, holiday_countries, parse_time, parse_weekday
 from bot.domain.slack_text import user_text
@@ -76,7 +77,7 @@ class CalendarForm(BaseModel):
         if value is not None and value not in holiday_countries():
             raise ValueError(
                 f"“{user_text(value, 20)}” is not a country the holiday calendar knows; "
-                "use a two-letter code like GB, NZ or US, or leave it empty for no holidays"
+                "pick one from the list, or “No public holidays”"
             )
         return value
 
@@ -101,28 +102,56 @@ class CalendarForm(BaseModel):
 
     @model_validator(mode="after")
     def _region(self) -> CalendarForm:
-        region = (self.holiday_subdivision or "").strip().upper() or None
-        if region is None:
+        """The region picker sends "GB-ENG" (its country and its own code); an OKR file or an
+        older form, the region's code alone. Either must belong to the country chosen."""
+        raw = (self.holiday_subdivision or "").strip().upper()
+        of, _, region = raw.rpartition("-")
+        if not region:
             self.holiday_subdivision = None
             return self
         if self.holiday_country is None:
-            raise Invalid(
-                "Some fields need another look.",
-                fields={
-                    Block.SET_HOLIDAY_REGION: "A region needs its country: fill in the holiday country too"
-                },
+            _region_error(
+                "A region needs its country: pick the holiday country too, or leave the region empty"
             )
-        regions = holiday_countries().get(self.holiday_country) or []
+        country = self.holiday_country
+        regions = holiday_region_names(country)
+        if of and of != country:
+            _region_error(
+                f"{user_text(holiday_place(of, region), 60)} is not in {holiday_place(country)}; "
+                + _regions_of(country, regions)
+            )
         if region not in regions:
-            known = ", ".join(regions[:20]) + (", …" if len(regions) > 20 else "")
-            message = (
-                f"{self.holiday_country} has no region “{user_text(region, 20)}”; its regions are {known}"
-                if regions
-                else f"{self.holiday_country} has no regions in the holiday calendar; leave this empty"
+            _region_error(
+                f"{holiday_place(country)} has no region “{user_text(region, 20)}”; "
+                + _regions_of(country, regions)
             )
-            raise Invalid("Some fields need another look.", fields={Block.SET_HOLIDAY_REGION: message})
         self.holiday_subdivision = region
         return self
+
+
+def _regions_of(country: str, regions: dict[str, str]) -> str:
+    if not regions:
+        return "it has no regions with holidays of their own: leave this empty"
+    names = sorted(regions.values(), key=str.casefold)
+    known = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
+    return f"pick one of its regions ({known}) or “The whole country”"
+
+
+def _region_error(message: str) -> None:
+    raise Invalid("Some fields need another look.", fields={Block.SET_HOLIDAY_REGION: message})
+
+
+def chosen_country(view: Any) -> str | None:
+    """The holiday country a settings form shows: the one picked in its state if Slack sent the
+    state, else the one it opened with (private_metadata); None if neither is a known country."""
+    if not isinstance(view, dict):
+        return None
+    picked = flatten(view).get(Block.SET_HOLIDAY_COUNTRY) if isinstance(view.get("state"), dict) else None
+    for value in (picked, view.get("private_metadata")):
+        code = value.strip().upper() if isinstance(value, str) else ""
+        if code in holiday_country_names():
+            return code
+    return None
 
 
 def _number(value: Any) -> int | None:
@@ -132,6 +161,12 @@ def _number(value: Any) -> int | None:
         return None
 
 
+def _place(value: Any) -> str | None:
+    """A holiday picker's value; its "none" choice (no holidays, the whole country) is None."""
+    value = text(value)
+    return None if not value or value == Option.NONE else value
+
+
 def parse_settings(view: dict) -> CalendarForm:
     values = flatten(view)
     data = {
@@ -139,8 +174,8 @@ def parse_settings(view: dict) -> CalendarForm:
         "work_days": [
             n for n in (_number(v) for v in values.get(Block.SET_WORK_DAYS) or []) if n is not None
         ],
-        "holiday_country": text(values.get(Block.SET_HOLIDAY_COUNTRY)) or None,
-        "holiday_subdivision": text(values.get(Block.SET_HOLIDAY_REGION)) or None,
+        "holiday_country": _place(values.get(Block.SET_HOLIDAY_COUNTRY)),
+        "holiday_subdivision": _place(values.get(Block.SET_HOLIDAY_REGION)),
         "fiscal_year_start_month": _number(values.get(Block.SET_FISCAL_MONTH)) or 0,
         "checkin_weekday": _number(values.get(Block.SET_CHECKIN_DAY)) or 0,
         "checkin_time": text(values.get(Block.SET_CHECKIN_TIME)),

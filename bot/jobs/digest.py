@@ -4,11 +4,12 @@ Every channel with active objectives gets one, Friday 16:00 by default (in the w
 zone until someone sets the channel's own with `/okr schedule digest DAY HH:MM`, which records
 their time zone as the channel's); `/okr schedule off` stops it.
 
-One short parent message (each objective: progress bar, change since last week, pace); the
-week's brief (Ask Northline's, bot/services/ask.py) as the thread's first reply; and
-everything else in its thread: key results with confidence and latest notes, pace/confidence
-disagreements, key results without a check-in this week and their owners, the sprint goal and
+One short parent message that leads with what changed this week and what is at risk and why
+(the week's brief, by Ask Northline's rules: bot/services/ask.py), then each objective's
+progress bar, change since last week and pace; everything else in its thread: the other key
+results with confidence and latest notes, who has not checked in this week, the sprint goal and
 whether it is aligned, and a PNG chart of objective progress per week against the expected line.
+A key result is shown once, in the parent or in the thread (bot/ui/digest.py).
 
 SQL per channel: a fixed number of statements whatever the number of objectives, key results
 or check-ins (see storage.repositories.digest.channel_facts).
@@ -49,7 +50,6 @@ from bot.jobs.engine import PlanContext, PlannedPost, Sent, kind_runner
 from bot.jobs.posting import Direct, Outcome, Poster, PostResult, post
 from bot.services.ask import Brief, brief_from_facts
 from bot.services.assessment import KeyResultStatus, ObjectiveStatus, assess
-from bot.ui import assistant as brief_ui
 from bot.ui import digest as digest_ui
 from bot.ui import schedules as schedules_ui
 from bot.ui.chart import HistoryChart, render_history_png
@@ -95,7 +95,7 @@ class DigestData:
     left_out: int = 0  # objectives beyond MAX_OBJECTIVES
     owners: int = 0  # people owning a key result shown
     owners_checked_in: int = 0  # of them, those with every such key result checked in this week
-    brief: Brief | None = None  # the week's brief (Ask Northline's), the thread's first reply
+    brief: Brief | None = None  # the week's brief (Ask Northline's): what the parent leads with
     updated: str | None = None  # "HH:MM" (channel's time) when the posted digest was updated in place
 
     @property
@@ -360,15 +360,12 @@ def post_messages(poster: Poster, data: DigestData) -> tuple[PostResult, dict]:
     if parent.outcome != Outcome.SENT:
         return parent, {}
     thread: dict = {"replies": 0, "refused": 0, "reply_ts": []}
-    # The week's brief is the thread's first reply; it is written once and never updated in place,
-    # so only the digest's own replies are recorded for bot/jobs/digest_refresh.py.
-    brief = [brief_ui.brief_message(data.brief)] if data.brief is not None else []
-    for message in [*brief, *digest_ui.digest_thread(data)]:
+    # Each reply is recorded, so that bot/jobs/digest_refresh.py can update it in place.
+    for message in digest_ui.digest_thread(data):
         reply = poster.post(channel=data.channel_id, thread_ts=parent.ts, **message)
         if reply.ok:
             thread["replies"] += 1
-            if message not in brief:
-                thread["reply_ts"].append(reply.ts)
+            thread["reply_ts"].append(reply.ts)
         else:
             thread["refused"] += 1
             thread["error"] = reply.error

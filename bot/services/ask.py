@@ -1,5 +1,5 @@
 """Ask Northline: answers to the questions of bot.domain.ask, from the workspace's data, with no
-language model; and the week's brief for a channel (on request, and as the digest's first reply).
+language model; and the week's brief for a channel (on request, and what the weekly digest leads with).
 
 Each answer is a plain result (Answer, Brief) that bot/ui/assistant.py renders; a model could
 later word the same result without changing how it is found. What the asker may see is what

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import CheckboxesElement, Option
 
+from bot.domain.calendar import (
+    holiday_country_names,
+    holiday_region_names,
+    matching_countries,
+    matching_regions,
+)
 from bot.domain.cycles import MONTHS
 from bot.domain.schedule_time import WEEKDAYS
 from bot.domain.switches import AI_ANSWERS, OWNER_SOURCES, UNATTENDED_STEPS
@@ -11,7 +17,7 @@ from bot.domain.zones import matching_zones, zone_city
 from bot.ids import Action, Block, Callback
 from bot.ids import Option as Choice
 from bot.ui.blocks import context, plain_text, section
-from bot.ui.inputs import _input, modal, select_input, text_input
+from bot.ui.inputs import _input, modal, select_input
 from bot.ui.preferences import muted_counts
 
 _DAYS = [(str(i), name.capitalize()) for i, name in enumerate(WEEKDAYS, start=1)]
@@ -103,6 +109,76 @@ def _zone_picker(initial: str) -> dict:
     return _input(Block.SET_TIMEZONE, "Time zone", element, optional=False, hint=hint)
 
 
+_NO_HOLIDAYS = "No public holidays"
+_WHOLE_COUNTRY = "The whole country"
+
+
+def _choice(label: str, value: str) -> dict:
+    return {"text": plain_text(label[:75]), "value": value}
+
+
+def country_option(country: str) -> dict:
+    return _choice(holiday_country_names().get(country, country), country)
+
+
+def region_option(country: str, region: str) -> dict:
+    """A region with its country, since the list may hold other countries' regions too:
+    "England (United Kingdom)"; its value names both ("GB-ENG")."""
+    name = holiday_region_names(country).get(region, region)
+    return _choice(f"{name} ({holiday_country_names().get(country, country)})", f"{country}-{region}")
+
+
+def country_options(query: str) -> dict:
+    """The holiday country picker's options: countries by name (or code) for what was typed, and
+    "No public holidays" first when nothing is typed. Slack refuses an empty list, so when
+    nothing matches it is the list for nothing typed."""
+    countries = matching_countries(query)
+    if not countries:
+        return country_options("")
+    first = [_choice(_NO_HOLIDAYS, Choice.NONE)] if not query.strip() else []
+    return {"options": first + [country_option(code) for code in countries]}
+
+
+def region_options(query: str, country: str | None) -> dict:
+    """The holiday region picker's options: `country`'s regions by name first, then other
+    countries' that match what was typed; "The whole country" first when nothing is typed."""
+    regions = matching_regions(query, country)
+    first = [_choice(_WHOLE_COUNTRY, Choice.NONE)] if not query.strip() or not regions else []
+    return {"options": first + [region_option(c, r) for c, r in regions]}
+
+
+def _country_picker(country: str | None) -> dict:
+    element = {
+        "type": "external_select",
+        "action_id": Action.PICK_HOLIDAY_COUNTRY,
+        "placeholder": plain_text("Type a country, like New Zealand"),
+        "min_query_length": 0,
+    }
+    if country:
+        element["initial_option"] = country_option(country)
+    hint = f"Its public holidays move reminders to the next work day. “{_NO_HOLIDAYS}”: none."
+    block = _input(Block.SET_HOLIDAY_COUNTRY, "Holiday calendar: country", element, optional=True, hint=hint)
+    # A country picked sends an action: the form is redrawn so that the region list follows it.
+    block["dispatch_action"] = True
+    return block
+
+
+def _region_picker(country: str | None, region: str | None) -> dict:
+    element = {
+        "type": "external_select",
+        "action_id": Action.PICK_HOLIDAY_REGION,
+        "placeholder": plain_text("Type a region, like England"),
+        "min_query_length": 0,
+    }
+    if country and region:
+        element["initial_option"] = region_option(country, region)
+    hint = (
+        "A part of the country with public holidays of its own (England, California, Bayern). "
+        "Empty or “The whole country”: the country's holidays."
+    )
+    return _input(Block.SET_HOLIDAY_REGION, "Holiday calendar: region", element, optional=True, hint=hint)
+
+
 def settings_modal(view, zone: str | None = None) -> dict:
     """`view` is bot.services.calendar.View: the settings, whether editable, the admins; `zone`
     is where the time zone picker starts (domain.zones.starting_zone), else the settings'."""
@@ -119,24 +195,8 @@ def settings_modal(view, zone: str | None = None) -> dict:
     blocks = [
         _zone_picker(zone or settings.timezone),
         _work_days(settings.work_days),
-        text_input(
-            Block.SET_HOLIDAY_COUNTRY,
-            "Holiday calendar: country",
-            initial=settings.holiday_country or None,
-            max_length=3,
-            optional=True,
-            placeholder="GB, NZ, US …",
-            hint="Public holidays of this country move reminders to the next work day. Empty: no holidays.",
-        ),
-        text_input(
-            Block.SET_HOLIDAY_REGION,
-            "Holiday calendar: region",
-            initial=settings.holiday_subdivision or None,
-            max_length=8,
-            optional=True,
-            placeholder="ENG, CA, AUK …",
-            hint="A part of the country with its own public holidays, by its short code (ENG for England). Empty: the whole country's.",
-        ),
+        _country_picker(settings.holiday_country),
+        _region_picker(settings.holiday_country, settings.holiday_subdivision),
         select_input(
             Block.SET_FISCAL_MONTH,
             "Fiscal year starts in",
@@ -169,7 +229,24 @@ def settings_modal(view, zone: str | None = None) -> dict:
     ]
     if view.muted:
         blocks.append(context(muted_counts(view.muted)))
-    return modal(Callback.SETTINGS, "Workspace settings", blocks, submit="Save")
+    # The region picker's options request reads the country from here (Slack sends no state then).
+    return modal(
+        Callback.SETTINGS,
+        "Workspace settings",
+        blocks,
+        submit="Save",
+        private_metadata=settings.holiday_country or "",
+    )
+
+
+def settings_for_country(view: dict, country: str | None) -> dict:
+    """The open settings form as it is (Slack keeps what was entered in inputs whose block_id
+    and action_id stay the same), now knowing `country` for the region list's options request."""
+    redrawn = {key: view[key] for key in ("type", "callback_id", "title", "close", "submit") if key in view}
+    redrawn["blocks"] = view.get("blocks") or []
+    if country:
+        redrawn["private_metadata"] = country
+    return redrawn
 
 
 def settings_saved(saved) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from bot.ui.blocks import (
     user_text,
 )
 from bot.ui.checkin import streak_line
+from bot.ui.dates import people_date, plain_dates
 from bot.ui.digest import change_text
 from bot.ui.posts import RESERVED_CHARS, fallback, kr_progress, kr_ref, kr_value
 from bot.ui.progress import progress_bar
@@ -74,13 +75,13 @@ class WeekExtras:
             )
         if self.review is not None:
             parts.append(
-                f"*A new cycle, {self.review.name}, starts {self.review.start:%a %d %b}:* time for the quarterly "
+                f"*A new cycle, {self.review.name}, starts {people_date(self.review.start)}:* time for the quarterly "
                 "review of your Key Result Areas with `/kra review`."
             )
         if self.closing is not None:
             refs = ", ".join(f"`{format_ref(RefKind.OBJ, o.number)}`" for o in self.closing_objectives[:10])
             parts.append(
-                f"*{self.closing.name} ends {self.closing.end - timedelta(days=1):%a %d %b}:* close and score "
+                f"*{self.closing.name} ends {people_date(self.closing.end - timedelta(days=1))}:* close and score "
                 f"{refs} with `/okr close OBJ-n`."
             )
         for ref, channel_id, goal in self.sprints[:5]:
@@ -150,7 +151,7 @@ def checkin_reminder(
         text_lines.append(f"…and {len(pending) - 30} more.")
     if pending:
         text_lines.append("Check in with /okr checkin.")
-    return {"text": fallback(text_lines), "blocks": blocks}
+    return {"text": fallback([plain_dates(line) for line in text_lines]), "blocks": blocks}
 
 
 def _intro(pending: int, done: int, gone: int, week_start: date) -> str:
@@ -159,7 +160,7 @@ def _intro(pending: int, done: int, gone: int, week_start: date) -> str:
         return (
             f"Time for your weekly check-in: {pending} key result{plural} "
             f"{'have' if pending != 1 else 'has'} no check-in this week; the last one due was "
-            f"for the week of Monday {week_start - timedelta(days=7):%d %b}. "
+            f"for the week of {people_date(week_start - timedelta(days=7))}. "
             "*No change* keeps a number as it is; or type the new one and press Enter."
         )
     parts = [f"{done} checked in this week" if done else "", f"{pending} left" if pending else ""]
@@ -167,8 +168,8 @@ def _intro(pending: int, done: int, gone: int, week_start: date) -> str:
         parts.append(f"{gone} closed or removed since this reminder was sent")
     told = ", ".join(p for p in parts if p)
     if not pending:
-        return f"All done for the week of Monday {week_start:%d %b}: {told}."
-    return f"Week of Monday {week_start:%d %b}: {told}."
+        return f"All done for the week of {people_date(week_start)}: {told}."
+    return f"Week of {people_date(week_start)}: {told}."
 
 
 def _fit(rows: list[list[dict]], reserved: int = 0) -> tuple[list[list[dict]], int]:
@@ -273,7 +274,7 @@ def _done_row(kr: KeyResult, tz: ZoneInfo) -> list[dict]:
 
 
 def _local_day(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.replace(tzinfo=UTC).astimezone(tz).strftime("%a %d %b")
+    return people_date(moment, tz=tz)
 
 
 # --- objectives the person follows ------------------------------------------------------------------
@@ -327,5 +328,5 @@ def _with_section(message: dict, extra: list[dict]) -> dict:
         return message
     keep_last = 1 if blocks and blocks[-1].get("type") == "actions" else 0
     at = len(blocks) - keep_last
-    text = fallback([message["text"], *(block["text"]["text"] for block in extra)])
+    text = fallback([message["text"], *(plain_dates(block["text"]["text"]) for block in extra)])
     return {**message, "text": text, "blocks": [*blocks[:at], *extra, *blocks[at:]]}

@@ -18,18 +18,17 @@ from bot.ui.blocks import (
     context,
     divider,
     header,
-    local_day,
     plain_user_text,
     section,
     text_size,
     user_text,
 )
+from bot.ui.dates import people_date
 
 if TYPE_CHECKING:
     from bot.services.review_pack import KpiLine, KraSection, ObjectiveLine, ReviewPack
 
 CHART_MAX_BARS = 60  # 60 rows still read at 100 dpi; more are counted, not drawn
-DAY = "%Y-%m-%d"
 
 
 # --- words shared by the DM and the document ------------------------------------------------------
@@ -80,7 +79,7 @@ def _check_ins(kept: int, missed: int) -> str:
 
 
 def _archived(section_: KraSection, tz: ZoneInfo) -> str:
-    return f"archived {local_day(section_.archived_at, tz, DAY)}" if section_.archived_at else ""
+    return f"archived {people_date(section_.archived_at, tz=tz)}" if section_.archived_at else ""
 
 
 # --- Slack -------------------------------------------------------------------------------------
@@ -88,7 +87,7 @@ def _archived(section_: KraSection, tz: ZoneInfo) -> str:
 
 def _kra_blocks(kra: KraSection, tz: ZoneInfo) -> list[dict]:
     title = f"*`{kra.ref}` {user_text(kra.title, 150)}*"
-    facts = [f"declared {local_day(kra.created_at, tz, DAY)}"]
+    facts = [f"declared {people_date(kra.created_at, tz=tz)}"]
     if kra.role:
         facts.insert(0, user_text(kra.role, 100))
     if archived := _archived(kra, tz):
@@ -119,7 +118,7 @@ def _kra_blocks(kra: KraSection, tz: ZoneInfo) -> list[dict]:
         for review in kra.reviews:
             note = f": “{user_text(review.note, 300)}”" if review.note else ""
             notes.append(
-                f"*{review.decision.value}* on {local_day(review.reviewed_at, tz, DAY)} by <@{review.reviewer_id}>{note}"
+                f"*{review.decision.value}* on {people_date(review.reviewed_at, tz=tz)} by <@{review.reviewer_id}>{note}"
             )
         blocks.append(context("Reviews: " + " · ".join(notes)))
     else:
@@ -135,7 +134,7 @@ def pack_messages(pack: ReviewPack, tz: ZoneInfo = UTC) -> list[dict]:
     intro = [
         header(f"KRA review pack: {plain_user_text(pack.person_name, 80)}, {period.label}"),
         section(
-            f"{name} · {period.start.date().isoformat()} to {period.last_day.isoformat()} · "
+            f"{name} · {people_date(period.start.date())} to {people_date(period.last_day)} · "
             f"{_count(len(pack.kras), 'KRA')}, {_count(pack.kpi_count, 'KPI')}.\n"
             "Walk through each area: what its KPIs say, what the objectives inside it achieved, "
             "how the check-ins went, and what was decided at its reviews."
@@ -234,6 +233,11 @@ def md(text: str | None, limit: int = 300) -> str:
     return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in flat)
 
 
+def _day(moment) -> str:
+    """A day in the document: the plain style of bot/ui/dates.py (a file has no Slack tokens)."""
+    return people_date(moment, mrkdwn=False)
+
+
 def pack_markdown(pack: ReviewPack, names: dict[str, str] | None = None) -> str:
     """The same pack for a review document. `names`: Slack user id → name, for reviewers."""
     names = names or {}
@@ -241,20 +245,20 @@ def pack_markdown(pack: ReviewPack, names: dict[str, str] | None = None) -> str:
     lines = [
         f"# KRA review pack: {md(pack.person_name, 100)}, {md(period.label, 40)}",
         "",
-        f"Period {period.start.date().isoformat()} to {period.last_day.isoformat()} · "
+        f"Period {_day(period.start)} to {_day(period.last_day)} · "
         f"{_count(len(pack.kras), 'KRA')}, {_count(pack.kpi_count, 'KPI')} · "
-        f"prepared {pack.generated_at.date().isoformat()}",
+        f"prepared {_day(pack.generated_at)}",
         "",
     ]
     if not pack.kras:
         lines += [f"{md(pack.person_name, 100)} had no KRAs in this period.", ""]
     for kra in pack.kras:
         lines += [f"## {kra.ref} {md(kra.title, 150)}", ""]
-        facts = [f"declared {kra.created_at.date().isoformat()}"]
+        facts = [f"declared {_day(kra.created_at)}"]
         if kra.role:
             facts.insert(0, f"role: {md(kra.role, 100)}")
         if kra.archived_at:
-            facts.append(f"archived {kra.archived_at.date().isoformat()}")
+            facts.append(f"archived {_day(kra.archived_at)}")
         lines += ["; ".join(facts).capitalize(), "", "### KPIs", ""]
         if kra.kpis:
             lines += ["| KPI | Start | End | Target | Reading |", "| --- | --- | --- | --- | --- |"]
@@ -280,9 +284,7 @@ def pack_markdown(pack: ReviewPack, names: dict[str, str] | None = None) -> str:
             for review in kra.reviews:
                 who = md(names.get(review.reviewer_id) or review.reviewer_id, 100)
                 note = f": {md(review.note, 1000)}" if review.note else ""
-                lines.append(
-                    f"- {review.reviewed_at.date().isoformat()} **{review.decision.value}** by {who}{note}"
-                )
+                lines.append(f"- {_day(review.reviewed_at)} **{review.decision.value}** by {who}{note}")
         else:
             lines.append("None recorded in this period.")
         lines.append("")

@@ -13,6 +13,7 @@ from bot.ui.blocks import (
     context,
     section,
 )
+from bot.ui.dates import people_date, plain_dates
 from bot.ui.posts import (
     day_name,
     fallback,
@@ -65,9 +66,9 @@ PAUSE_USAGE = """*`/okr pause` — no check-in reminders for you while you're aw
 
 
 def when(moment: datetime, tz: ZoneInfo) -> str:
-    """ "Fri 4 Dec, 16:00" in `tz`."""
+    """The day (bot/ui/dates.py: each reader's Slack words it) and "16:00", in `tz`."""
     local = moment.astimezone(tz)
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    return f"{people_date(local.date(), tz=tz)}, {local:%H:%M}"
 
 
 def both_times(moment: datetime, channel_tz: ZoneInfo, caller_tz: ZoneInfo) -> str:
@@ -105,7 +106,7 @@ def schedule_answer(headline: str, lines: Sequence[ScheduleLine], footer: str = 
         if line.enabled and line.next_post:
             body += f"\nNext: {line.next_post}"
         blocks.append(section(body))
-        text_lines.append(body)
+        text_lines.append(plain_dates(body))
     if footer:
         blocks.append(context(footer))
         text_lines.append(footer)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from bot.ui.dates import plain_dates
+
 _MENTION = re.compile(r"<([@#!])([A-Za-z0-9]+)(?:\|([^>]*))?>")
 
 
@@ -18,7 +20,7 @@ def mrkdwn_to_text(text: str, names: dict[str, str] | None = None) -> str:
         prefix = "@" if sigil == "@" else "#"
         return prefix + (label or names.get(ident, ident))
 
-    return _MENTION.sub(mention, text).replace("*", "").replace("`", "")
+    return _MENTION.sub(mention, plain_dates(text)).replace("*", "").replace("`", "")
 
 
 def _text(obj: dict | None) -> str:

@@ -95,13 +95,17 @@ def test_digest_parent_thread_and_chart(demo):
     digest = _section(output, "Weekly digest in #product-team (Friday 16:00)")
     assert "Weekly digest for #product-team" in digest
     assert "pts since last week" in digest
-    # The thread: key results with confidence and notes, disagreements, missing check-ins, the sprint.
-    assert "Key results, their confidence and latest notes" in digest
-    assert "Two agents out this week" in digest
-    assert "Numbers and owners disagree" in digest
-    assert "pace on track, confidence at risk" in digest
-    assert "No check-in since Monday" in digest
-    assert "aligned: it serves KR-2, KR-4" in digest
+    # It leads with what changed and what is at risk (and why), each key result once.
+    assert "What changed this week\n• KR-1 Grow weekly active teams from 340 to 420: 49% → 59%\n" in digest
+    assert (
+        "• KR-4 Cut first response time from 24 h to 6 h: 31% → 36%; pace at risk\n"
+        "      “Two agents out this week; a triage rota starts Monday”"
+    ) in digest
+    assert "• KR-5 Lift NPS from 35 to 50: confidence at risk; no check-in this week\n" in digest
+    assert all(digest.count(f"KR-{n} ") == 1 for n in range(1, 11))
+    # The thread: the rest, missing check-ins, the sprint.
+    assert "No check-in since Mon 16 Nov 2026\n  │ • @Maya: 1 key result\n  │ • @Sam: 1 key result" in digest
+    assert "aligned: it serves 2 active key results" in digest
     chart = folder / CHART_FILE
     assert f"Progress chart: {chart}" in digest
     assert chart.exists()

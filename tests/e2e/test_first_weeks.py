@@ -180,8 +180,10 @@ def test_a_busy_channels_digest_thread_is_accepted_by_slack_in_full(slack, emula
     assert "Posted" in answer(slack, "/okr", "digest", channel_id=CHANNEL)["text"]
     replies = [c for c in emulator.calls_to("chat.postMessage") if c.args.get("thread_ts")]
     assert replies and all(c.ok for c in replies), [c.error for c in replies if not c.ok]
-    thread = json.dumps([c.args["blocks"] for c in replies])
-    assert all(f"KR {n:02d} " in thread for n in range(1, 33))
+    # Every note once: those of the key results the parent leads with are there, the rest here.
+    posts = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == CHANNEL]
+    digest = json.dumps([c.args["blocks"] for c in posts])
+    assert all(digest.count(f"KR {n:02d} ") == 1 for n in range(1, 33))
     assert emulator.violations == []
 
 

@@ -440,21 +440,32 @@ def test_digest_parent_thread_and_chart(db, emulator):
     assert "▓" in parent_text or "░" in parent_text
     assert "new this week" in parent_text
     ts = parent.response["ts"]
-    # The week's brief first, then the key results and what needs attention, in one reply.
-    assert len(thread) == 2 and all(c.args["thread_ts"] == ts for c in thread)
-    assert thread[0].args["text"] == "The week's brief for <#C0GROWTH>"
-    assert "*What moved*" in str(thread[0].args["blocks"])
+    # The parent leads with what changed and what is at risk: here all four key results checked
+    # in this week, each behind its pace, with its latest note.
+    lead = [b["text"]["text"] for b in parent.args["blocks"] if b["type"] == "section"][1:3]
+    assert lead[0] == "*What changed this week*\n_Each key result checked in this week is at risk: below._"
+    assert lead[1].split("\n")[:3] == [
+        "*At risk, and why*",
+        "• `KR-1` Raise NPS 0.0: 20% → 35%; pace off track; confidence at risk",
+        "      _“found a lever”_",  # its latest note
+    ]
+    assert lead[1].count("• `KR-") == 4
+    # The other key results and what needs attention, in one reply.
+    assert len(thread) == 1 and all(c.args["thread_ts"] == ts for c in thread)
     thread_text = " ".join(str(c.args["blocks"]) for c in thread)
-    assert "found a lever" in thread_text  # latest note
+    assert "found a lever" not in thread_text
     assert "Pace " in thread_text  # labelled as pace, not a bare emoji
-    assert "No check-in since Monday" in thread_text and f"<@{BOB}>" in thread_text
+    assert (
+        "No check-in since <!date^1796040000^{date_short_pretty}|Mon 30 Nov 2026>" in thread_text
+        and f"<@{BOB}>" in thread_text
+    )
     assert "No active sprint" in thread_text
     [chart] = [f for f in emulator.files.values() if f.completed]
     assert chart.thread_ts == ts and chart.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert emulator.violations == []
     # Once a week.
     channel_digests(db, clients(emulator), FRIDAY_LONDON + timedelta(minutes=5))
-    assert len(channel_posts(emulator, CHANNEL)) == 3
+    assert len(channel_posts(emulator, CHANNEL)) == 2
 
 
 def test_a_failing_channel_costs_the_other_channels_nothing_not_even_their_charts(db, emulator, monkeypatch):
@@ -476,9 +487,9 @@ def test_a_failing_channel_costs_the_other_channels_nothing_not_even_their_chart
     report = digest.channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert report.sent == 1 and report.errors == [f"{TEAM}: RuntimeError"], report
     assert channel_posts(emulator, "C0BROKEN") == []
-    parent, brief, reply = channel_posts(emulator, CHANNEL)
+    parent, reply = channel_posts(emulator, CHANNEL)
     [chart] = [f for f in emulator.files.values() if f.completed]
-    assert chart.thread_ts == brief.args["thread_ts"] == reply.args["thread_ts"] == parent.response["ts"]
+    assert chart.thread_ts == reply.args["thread_ts"] == parent.response["ts"]
 
 
 def test_digest_shows_the_sprint_goal_and_whether_aligned(db, emulator):
@@ -600,10 +611,10 @@ def test_digest_at_the_channels_own_time_and_the_post_now_command_path(db, emula
     channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert channel_posts(emulator, CHANNEL) == []
     channel_digests(db, clients(emulator), at("2026-12-06T20:01:00+00:00"))  # Monday 09:01 NZDT
-    assert len(channel_posts(emulator, CHANNEL)) == 3  # the parent, the brief and the details
+    assert len(channel_posts(emulator, CHANNEL)) == 2  # the parent and the details
     client = build_clock_client(TOKEN, emulator.base_url)
     answer = post_digest_now(db, client, workspace_id, CHANNEL, requested_by=ALICE)
-    assert "Posted" in answer and len(channel_posts(emulator, CHANNEL)) == 6
+    assert "Posted" in answer and len(channel_posts(emulator, CHANNEL)) == 4
 
 
 # --- sprint prompts, nudges, cycle prompts ----------------------------------------------------------

@@ -212,7 +212,9 @@ def test_buttons_work_later_in_the_week(slack, emulator, db, monday):
     assert check_ins(db) == [(2, 2500.0, None, ALICE)]
     with db.session() as session:
         assert session.scalar(select(CheckIn.created_at)).date() == THURSDAY.date()
-    assert "Checked in Thu 03 Dec" in rows_text(message(emulator, dm))
+    assert "Checked in <!date^1796299200^{date_short_pretty}|Thu 3 Dec 2026>:" in rows_text(
+        message(emulator, dm)
+    )
 
 
 def test_picking_a_confidence_alone_records_nothing_yet(slack, emulator, db, monday):
@@ -241,7 +243,10 @@ def test_a_key_result_checked_in_elsewhere_this_week_shows_as_done(slack, emulat
     click(slack, dm, Action.REMINDER_SAME, kr[1].id)
     text = rows_text(message(emulator, dm))
     assert ":white_check_mark: *`KR-2` Revenue*" in text and "$700" in text and "at risk" in text
-    assert "All done for the week of Monday 30 Nov: 2 checked in this week." in text
+    assert (
+        "All done for the week of <!date^1796040000^{date_short_pretty}|Mon 30 Nov 2026>: 2 checked in this week."
+        in text
+    )
     # No change on it from the message as first shown adds nothing: the week has its check-in.
     click(slack, dm, Action.REMINDER_SAME, kr[2].id, shown=shown)
     assert check_ins(db) == [(2, 700.0, "at_risk", ALICE), (1, 45.0, "on_track", ALICE)]
@@ -304,7 +309,10 @@ def test_both_done_says_so_and_drops_the_form_button(slack, emulator, db, monday
     click(slack, dm, Action.REMINDER_SAME, kr[1].id)
     click(slack, dm, Action.REMINDER_VALUE, kr[2].id, value="800")
     msg = message(emulator, dm)
-    assert "All done for the week of Monday 30 Nov: 2 checked in this week." in rows_text(msg)
+    assert (
+        "All done for the week of <!date^1796040000^{date_short_pretty}|Mon 30 Nov 2026>: 2 checked in this week."
+        in rows_text(msg)
+    )
     assert [b for b in msg["blocks"] if b["type"] in ("actions", "input")] == []
 
 

@@ -218,7 +218,7 @@ def test_report_sends_the_pack_and_its_chart_by_dm(slack, emulator, db):
     text = pack_text(messages)
     # Each KRA that stood in the quarter, in order; not the one archived before it or declared after.
     assert "KRA-1" in text and "KRA-2" in text and "KRA-3" not in text and "KRA-4" not in text
-    assert "archived 2025-11-10" in text
+    assert "archived <!date^1762776000^{date_short_pretty}|Mon 10 Nov 2025>" in text
     # KPIs: start (the value known when the quarter began), end, target, direction, trend.
     assert "60 → 71, improving · 95% of target" in text
     # A decreasing KPI that fell reads as improving, against its ↓ target.
@@ -233,8 +233,15 @@ def test_report_sends_the_pack_and_its_chart_by_dm(slack, emulator, db):
     # results had none in the 11 weeks that ended before it closed on 20 Dec: 22 more missed.
     assert "weekly check-ins: 4 kept, 31 missed" in text
     # The KRA's own review decisions in the period, with their notes, as text.
-    assert "*keep* on 2025-10-03" in text and "Still the heart of the role" in text
-    assert "*retire* on 2025-11-10" in text and "&lt;script&gt;" in text and "<script>" not in text
+    assert (
+        "*keep* on <!date^1759489200^{date_short_pretty}|Fri 3 Oct 2025>" in text
+        and "Still the heart of the role" in text
+    )
+    assert (
+        "*retire* on <!date^1762776000^{date_short_pretty}|Mon 10 Nov 2025>" in text
+        and "&lt;script&gt;" in text
+        and "<script>" not in text
+    )
     assert "a review from another quarter" not in text
     assert "<!channel>" not in text and "Customer satisfaction @\u200bchannel" in text
     # The chart: one PNG in Alice's DM.
@@ -454,6 +461,8 @@ def test_export_report_writes_the_same_pack_as_markdown(cli, db):
     assert "- OBJ-1 Improve customer satisfaction by the end of Q4 (2025-Q4): closed, final score 0.6" in out
     assert "Weekly check-ins: 4 kept, 31 missed." in out
     assert "**retire** by Alice Park: \\<script\\>alert(1)\\</script\\> moved to the ops team" in out
+    assert "- Mon 10 Nov 2025 **retire** by Alice Park" in out
+    assert "Period Wed 1 Oct 2025 to Wed 31 Dec 2025 · " in out
     assert "KRA-3" not in out
     # By cached name too, and to a file.
     code, _, err = cli("export", "--team", TEAM, "--report", "alice park", "--period", "2025-Q4")
@@ -505,4 +514,7 @@ def test_a_fiscal_year_follows_the_workspaces_start_month(slack, emulator, db):
     assert "review pack for FY2026" in reply["text"]
     (message,) = dm_messages(emulator)
     # October 2025 to September 2026, named by the year it ends in, as the workspace's cycles are.
-    assert "2025-10-01 to 2026-09-30" in message["blocks"][1]["text"]["text"]
+    assert (
+        "<!date^1759320000^{date_short_pretty}|Wed 1 Oct 2025> to <!date^1790769600^{date_short_pretty}|Wed 30 Sep 2026>"
+        in message["blocks"][1]["text"]["text"]
+    )

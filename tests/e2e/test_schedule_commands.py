@@ -235,8 +235,9 @@ def test_okr_digest_posts_now(slack, db, emulator):
     payload = answer(slack, "digest")
     assert "Posted" in payload["text"]
     posts = [c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == CHANNEL]
-    assert len(posts) == 3  # the parent, the week's brief and the details
-    assert posts[1].args["text"] == "The week's brief for <#C0GROWTH>"
+    assert len(posts) == 2  # the parent, which leads with the week's changes, and the details
+    assert posts[0].args["text"].startswith("Weekly digest: 1 objective, 0 key results moved, 0 at risk.")
+    assert posts[1].args["thread_ts"] == posts[0].response["ts"]
     assert emulator.violations == []
 
 

@@ -7,7 +7,7 @@ def test_reminder_on_monday_names_the_previous_week():
     intro = _intro(pending=2, done=0, gone=0, week_start=date(2026, 12, 7))
     assert "no check-in since Monday 07 Dec" not in intro
     assert "2 key results have no check-in this week" in intro
-    assert "for the week of Monday 30 Nov" in intro
+    assert "for the week of <!date^1796040000^{date_short_pretty}|Mon 30 Nov 2026>." in intro
 
 
 def test_fallback_text_carries_percent_not_bars():
