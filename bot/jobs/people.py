@@ -162,7 +162,7 @@ def refresh_workspace(
             )
             return Pass(pages, people, False, type(error).__name__)
         pages += 1
-        page_now = _wall_now()
+        page_now = stored_now()
         # Keyed by id: one upsert statement may not touch a row twice (PostgreSQL refuses).
         rows = list(
             {
@@ -177,10 +177,6 @@ def refresh_workspace(
         if cursor is None:
             log.info("users.list: %d page(s), %d people in %s", pages, people, workspace.team_id)
             return Pass(pages, people, True)
-
-
-def _wall_now() -> datetime:
-    return stored_now()
 
 
 def _person(member: Member) -> Person:

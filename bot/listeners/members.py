@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.clock import stored_now
 from bot.services.workspaces import MEMBER_MAX_AGE, Caller, refreshed_at, remember_user_change, unit_of_work
-from bot.services.workspaces import now as current_time
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -57,7 +57,7 @@ def refresh_member(
     work, so no transaction waits on Slack; the services then decide from the stored row. When
     Slack fails, the stored row (however old) stands: a stale answer beats none."""
     user_id = user_id or who.user_id
-    now = now or current_time()
+    now = now or stored_now()
     if known is not None and known.fresh(who.team_id, user_id, now):
         return
     refreshed = refreshed_at(db, who, user_id)

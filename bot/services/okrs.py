@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.clock import stored_now
 from bot.domain.cycles import parse_cycle
 from bot.domain.kr_quality import as_text, count_note, key_result_notes
 from bot.domain.limits import MAX_KEY_RESULTS
@@ -30,7 +31,6 @@ from storage.models import (
     Sprint,
     Status,
     Workspace,
-    _now,
 )
 from storage.repositories import okrs as repo
 from storage.repositories import sources as source_repo
@@ -310,7 +310,7 @@ def close_objective(
         kr.final_score = scores[kr.id]
         kr.status = Status.CLOSED
     objective.status = Status.CLOSED
-    objective.closed_at = now or _now()
+    objective.closed_at = now or stored_now()
     return objective, key_results
 
 
@@ -386,7 +386,7 @@ def list_objectives(
 
     The digest can call this with channel_id and the week's `now`.
     """
-    now = now or _now()
+    now = now or stored_now()
     page = repo.list_objectives(
         session,
         workspace.id,

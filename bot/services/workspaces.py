@@ -12,13 +12,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.clock import stored_now
 from bot.domain.references import RefKind
 from bot.errors import Forbidden
 
 # after_commit is re-exported: listeners queue Slack effects on the unit of work they open here.
 from storage.db import Database
 from storage.db import after_commit as after_commit
-from storage.models import Member, RefCounter, Workspace, _now
+from storage.models import Member, RefCounter, Workspace
 from storage.repositories import members as members_repo
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ def remember_user_change(
     installed workspaces (one statement), and adds none."""
     if not isinstance(user, dict) or not is_person(user):
         return 0
-    row = member_row(user, now or _now())
+    row = member_row(user, now or stored_now())
     installed = Workspace.uninstalled_at.is_(None)
     if not team_id:
         if not enterprise_id:
@@ -177,8 +178,3 @@ def require_owner_or_admin(session: Session, workspace: Workspace, user_id: str,
     since its form was opened by a command that refreshed it). No row: refused."""
     if user_id not in owner_ids and not member(session, workspace, user_id).is_admin:
         raise Forbidden()
-
-
-def now() -> datetime:
-    """The current time as storage keeps it (naive UTC), for listeners that pass `now` on."""
-    return _now()
