@@ -17,8 +17,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.clock import stored_now
+from bot.domain.members import is_person
 from bot.jobs.pacing import Pacer
-from bot.services.workspaces import is_person, member_row
+from bot.services.members import member_row
 from storage.db import Database
 from storage.models import Member, Workspace
 from storage.repositories import members as members_repo

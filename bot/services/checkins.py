@@ -21,7 +21,7 @@ from bot.errors import Conflict, Invalid, Usage
 from bot.forms.okr import CheckInEntry
 from bot.ids import Block
 from bot.services import okrs
-from bot.services.workspaces import require_owner_or_admin
+from bot.services.members import require_owner_or_admin
 from storage.models import CheckIn, KeyResult, KeyResultKind, Objective, Status, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import okrs as repo

@@ -113,7 +113,7 @@ def home_data(
 ) -> HomeData:
     now = now or stored_now()
     page = kra_repo.list_kras(session, workspace.id, owner_id=user_id, limit=HOME_KRAS)
-    # The time zone users.info gave us last (bot.services.workspaces.member caches it); else UTC.
+    # The time zone users.info gave us last (bot.services.members.member caches it); else UTC.
     timezone = okr_repo.cached_timezone(session, workspace.id, user_id)
     since = monday_midnight_utc(now, timezone)
 

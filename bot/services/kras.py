@@ -13,7 +13,8 @@ from bot.domain.coaching import kra_coaching
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Conflict, Invalid, NotFound, Usage
 from bot.forms.kra import KraForm, ReviewItem
-from bot.services.workspaces import member, next_number, require_owner_or_admin
+from bot.services.members import member, require_owner_or_admin
+from bot.services.workspaces import next_number
 from storage.models import Kpi, KpiMeasurement, Kra, KraReview, ReviewDecision, Status, Workspace
 from storage.repositories import kras as repo
 

@@ -20,7 +20,8 @@ from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.okr import KeyResultForm, ObjectiveForm
 from bot.ids import Block
 from bot.services.assessment import ObjectiveStatus, assess, current_cycle, expected_for
-from bot.services.workspaces import member, next_number, require_owner_or_admin
+from bot.services.members import member, require_owner_or_admin
+from bot.services.workspaces import next_number
 from storage.models import (
     CheckIn,
     KeyResult,

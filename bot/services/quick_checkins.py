@@ -31,7 +31,7 @@ from bot.domain.schedule_time import (
 from bot.errors import Invalid, NotFound, Usage
 from bot.forms.okr import CheckInEntry
 from bot.services.checkins import CheckInModal, Recorded, parse_value, record, weeks_in_a_row
-from bot.services.workspaces import require_owner_or_admin
+from bot.services.members import require_owner_or_admin
 from storage.models import KeyResult, KeyResultKind, Objective, ScheduleKind, Status, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import okrs as repo

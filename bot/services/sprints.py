@@ -41,8 +41,9 @@ from bot.forms.sprint import ReviewForm, SprintForm, SprintMetadata, check_goal
 from bot.ids import Block
 from bot.services import sprint_views as views
 from bot.services.assessment import progress_at
+from bot.services.members import member, require_owner_or_admin, stored_member
 from bot.services.sprint_views import SprintDetail
-from bot.services.workspaces import member, next_number, require_owner_or_admin, stored_member
+from bot.services.workspaces import next_number
 from storage.models import (
     KeyResult,
     Objective,

@@ -33,7 +33,7 @@ from bot.domain.slack_text import plain_user_text
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.okr import CheckInEntry
 from bot.services import assessment, checkins, kras, okrs
-from bot.services.workspaces import require_owner_or_admin
+from bot.services.members import require_owner_or_admin
 from storage.models import KeyResult, KeyResultKind, Kpi, Kra, Objective, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import members as members_repo

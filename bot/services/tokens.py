@@ -23,7 +23,7 @@ from bot.domain import sliding_window
 from bot.domain.clock import as_stored, stored_now
 from bot.domain.lifetimes import Lifetime
 from bot.errors import Conflict, Forbidden, Invalid, NotFound
-from bot.services.workspaces import member
+from bot.services.members import member
 from storage.db import Database
 from storage.models import ApiIdempotency, ApiToken, Member, TokenPermission, Workspace
 from storage.repositories import api_rates
