@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.domain.clock import stored_now
+from bot.domain.clock import as_stored, stored_now
 from bot.domain.cycles import Cycle, cycle_for
 from bot.domain.progress import Confidence, expected_progress
 from bot.forms.kra import KpiForm, KraForm
@@ -418,9 +418,7 @@ def seed_sprint(session, workspace: Workspace, objectives: list[okrs.Saved], now
 def _naive_utc(now: datetime | None) -> datetime:
     if now is None:
         return stored_now()
-    if now.tzinfo is not None:
-        now = now.astimezone(UTC).replace(tzinfo=None)
-    return now.replace(microsecond=0)
+    return as_stored(now).replace(microsecond=0)
 
 
 # Slack shows these shortcodes as emoji; a terminal shows them as emoji too, not as `:red_circle:`.

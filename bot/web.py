@@ -22,6 +22,7 @@ from sqlalchemy import text
 from bot import metrics
 from bot.api import app as api
 from bot.bolt_fence import bolt_request
+from bot.domain.clock import stored_now
 from bot.services import tokens
 from storage.db import Database
 
@@ -37,7 +38,7 @@ def create_web(
     db: Database,
     *,
     limits: tokens.Limits | None = None,
-    clock: Callable[[], datetime] = tokens.current_time,
+    clock: Callable[[], datetime] = stored_now,
     slack_link: SlackLink | None = None,
 ) -> falcon.App:
     """The web process's app. `app` is None where only /healthz and the API are wanted; in Socket

@@ -62,9 +62,9 @@ class DeliveryState(StrEnum):
     FAILED = "failed"
 
 
-def _now() -> datetime:
-    # Naive UTC everywhere in storage: SQLite has no time zones and PostgreSQL must agree with it.
-    return stored_now()
+# Naive UTC everywhere in storage (bot/domain/clock.py). `_now` is the name some callers still
+# import; new code imports stored_now.
+_now = stored_now
 
 
 class Workspace(Base):
@@ -91,7 +91,7 @@ class Workspace(Base):
     # Ask Northline may word answers with the operator's language model (docs/ai.md): on unless an
     # admin switches it off; nothing is sent at all while the operator declares no model.
     ai_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    installed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    installed_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
     uninstalled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (UniqueConstraint("team_id", name="uq_workspace_team_id"),)
@@ -113,7 +113,7 @@ class Member(Base):
     status_text: Mapped[str] = mapped_column(String(255), default="")
     status_emoji: Mapped[str] = mapped_column(String(100), default="")
     paused_until: Mapped[date | None] = mapped_column(Date)
-    refreshed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
 
     __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_member_workspace_user"),)
 
@@ -137,7 +137,7 @@ class PersonPreference(Base):
     snoozed_period: Mapped[str | None] = mapped_column(String(16))  # the reminder's week, "2026-W49"
     skipped_period: Mapped[str | None] = mapped_column(String(16))  # a week skipped, "2026-W49"
     guide_hidden_at: Mapped[datetime | None] = mapped_column(DateTime)  # *Hide this guide* on Home
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now, onupdate=stored_now)
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "user_id", name="uq_person_preference_workspace_user"),
@@ -169,8 +169,8 @@ class Kra(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.ACTIVE)
     created_by: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now, onupdate=stored_now)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The New KRA form that created it ("view:<view id>"): Slack may deliver one submission twice.
     creation_key: Mapped[str | None] = mapped_column(String(200))
@@ -200,7 +200,7 @@ class Kpi(Base):
     # The latest measurement, kept beside the history so lists never scan it.
     latest_value: Mapped[float | None] = mapped_column(Float)
     latest_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime | None] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, default=stored_now)
 
     kra: Mapped[Kra] = relationship(back_populates="kpis", lazy="raise")
 
@@ -216,7 +216,7 @@ class KpiMeasurement(Base):
     value: Mapped[float] = mapped_column(Float)
     note: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[str] = mapped_column(String(32))
-    measured_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    measured_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
     # One invocation of `/kra kpi` (its trigger_id): a replayed request finds this key taken.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     # Where the value came from, as on CheckIn.origin.
@@ -236,7 +236,7 @@ class KraReview(Base):
     decision: Mapped[ReviewDecision] = mapped_column(_enum(ReviewDecision, "review_decision"))
     note: Mapped[str] = mapped_column(Text, default="")
     reviewer_id: Mapped[str] = mapped_column(String(32))
-    reviewed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
 
 
 class KraReviewer(Base):
@@ -248,7 +248,7 @@ class KraReviewer(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     person_id: Mapped[str] = mapped_column(String(32))
     reviewer_id: Mapped[str] = mapped_column(String(32))
-    named_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    named_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "person_id", "reviewer_id", name="uq_kra_reviewer_workspace_person"),
@@ -273,8 +273,8 @@ class Objective(Base):
     # Stable identity of an objective imported from a YAML file, so re-importing changes nothing.
     import_key: Mapped[str | None] = mapped_column(String(150))
     created_by: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now, onupdate=stored_now)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The New objective form that created it ("view:<view id>"): one submission, one objective.
     creation_key: Mapped[str | None] = mapped_column(String(200))
@@ -316,7 +316,7 @@ class KeyResult(Base):
     current_value: Mapped[float | None] = mapped_column(Float)
     last_checkin_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_confidence: Mapped[str | None] = mapped_column(String(20))
-    created_at: Mapped[datetime | None] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, default=stored_now)
 
     objective: Mapped[Objective] = relationship(back_populates="key_results", lazy="raise")
     # Whether a data source updates its number: loaded only by the queries that ask for it
@@ -341,7 +341,7 @@ class CheckIn(Base):
     confidence: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
     # Slack may deliver the same submission twice; the second one finds this key taken.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     # Where the value came from: NULL typed in Slack, "api:NAME" an API token, "source:KIND" synced.
@@ -370,7 +370,7 @@ class Sprint(Base):
     outcome: Mapped[SprintOutcome | None] = mapped_column(_enum(SprintOutcome, "sprint_outcome"))
     review_note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
     ended_by: Mapped[str | None] = mapped_column(String(32))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -417,7 +417,7 @@ class Schedule(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     paused_reason: Mapped[str] = mapped_column(String(255), default="")
     set_by: Mapped[str] = mapped_column(String(32))
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now, onupdate=stored_now)
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "kind", "channel_id", name="uq_schedule_workspace_kind_channel"),
@@ -437,7 +437,7 @@ class Delivery(Base):
     state: Mapped[DeliveryState] = mapped_column(
         _enum(DeliveryState, "delivery_state"), default=DeliveryState.CLAIMED
     )
-    claimed_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     detail: Mapped[dict | None] = mapped_column(JSON)
 
@@ -461,7 +461,7 @@ class Follow(Base):
     kind: Mapped[FollowerKind] = mapped_column(_enum(FollowerKind, "follower_kind"))
     follower: Mapped[str] = mapped_column(String(32))  # a user id or a channel id
     created_by: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "objective_id", "follower", name="uq_follow_workspace_objective"),
@@ -509,7 +509,7 @@ class DeliveryUnit(Base):
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     holder: Mapped[str] = mapped_column(String(128))
-    started_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
@@ -530,7 +530,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     permission: Mapped[TokenPermission] = mapped_column(_enum(TokenPermission, "token_permission"))
     created_by: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_by: Mapped[str | None] = mapped_column(String(32))
@@ -563,7 +563,7 @@ class ApiIdempotency(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
 
     __table_args__ = (UniqueConstraint("token_id", "key", name="uq_api_idempotency_token_key"),)
 
@@ -615,7 +615,7 @@ class SourceBinding(Base):
     header: Mapped[str | None] = mapped_column(String(100))  # http: the header `env` fills
     every_minutes: Mapped[int] = mapped_column(Integer, default=60)
     created_by: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=stored_now)
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_value: Mapped[float | None] = mapped_column(Float)
     # The last failure, in words safe to show (never a URL or a secret); NULL once it works again.

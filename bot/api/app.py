@@ -32,6 +32,7 @@ from bot.api.openapi import PROBLEM_TYPE, build_document
 from bot.api.problems import OPENAPI_PATH, ApiProblem
 from bot.api.routes import PREFIX, ROUTES, Route
 from bot.api.schemas import Problem, ProblemDetail
+from bot.domain.clock import stored_now
 from bot.errors import Conflict, Forbidden, Invalid, NorthlineError, NotFound, Usage
 from bot.services import tokens
 from bot.settings import Settings
@@ -47,7 +48,7 @@ def install(
     db: Database,
     *,
     limits: tokens.Limits | None = None,
-    clock: Callable[[], datetime] = tokens.current_time,
+    clock: Callable[[], datetime] = stored_now,
 ) -> None:
     """Serve the API on `web`: its middleware, its routes and the one error handler."""
     unit = UnitOfWork(db, clock)

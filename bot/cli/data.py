@@ -9,7 +9,7 @@ import sys
 from bot.bootstrap import _workspace_client
 from bot.cli.common import fail, installed_workspace
 from bot.cli.viva import import_viva
-from bot.domain.clock import utc_now
+from bot.domain.clock import stored_now
 
 
 def add_export(sub) -> None:
@@ -129,7 +129,7 @@ def _export_text(db, args: argparse.Namespace, team: str) -> tuple[str, int]:
     if client is not None:  # names beside channel ids, asked after the session closed
         rows = with_channel_names(rows, channel_names(client, channels_in(rows)))
     if args.format == "json":
-        exported_at = utc_now().replace(tzinfo=None)
+        exported_at = stored_now()
         return to_json(rows, team_id=team, exported_at=exported_at, settings=settings), len(rows)
     return to_csv(rows), len(rows)
 
@@ -141,10 +141,9 @@ def _review_report(session, workspace, person: str, period_text: str) -> str:
     from bot.errors import NorthlineError
     from bot.services import review_pack
     from bot.services.okrs import stored_names
-    from bot.services.workspaces import now as current_time
     from bot.ui.review_pack import pack_markdown
 
-    now = current_time()
+    now = stored_now()
     try:
         person_id = review_pack.resolve_person(session, workspace, person)
     except NorthlineError as error:
@@ -159,7 +158,6 @@ def import_okrs(args: argparse.Namespace) -> int:
     """Objectives and key results from a YAML file (format: bot/forms/okr_file.py)."""
     from bot.errors import NotFound
     from bot.services.importer import MAX_FILE_BYTES, ImportRejected, Problem, import_file, try_sources
-    from bot.services.workspaces import now
     from bot.settings import load_database_url, load_source_config
     from storage.db import Database, ensure_schema
 
@@ -182,7 +180,7 @@ def import_okrs(args: argparse.Namespace) -> int:
             installed_workspace(db)
             sources = load_source_config()
             # A ready connector's source is tried once first, outside the import's transaction.
-            try_sources(db, text, team_id=args.team, today=now().date(), sources=sources)
+            try_sources(db, text, team_id=args.team, today=stored_now().date(), sources=sources)
             with db.session() as session:
                 result = import_file(session, text, team_id=args.team, sources=sources)
                 if args.dry_run:

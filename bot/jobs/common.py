@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from slack_sdk import WebClient
 
+from bot.domain.clock import as_stored
 from bot.jobs import delivery
 from bot.jobs.delivery import Key
 from bot.jobs.posting import Outcome, PostResult
@@ -110,8 +111,8 @@ def utc(now: datetime) -> datetime:
 
 
 def naive_utc(moment: datetime) -> datetime:
-    """Storage keeps naive UTC."""
-    return utc(moment).replace(tzinfo=None)
+    """Storage keeps naive UTC (a job's `now` must be aware: a naive one is refused)."""
+    return as_stored(utc(moment))
 
 
 def record_late(db: Database, key: Key, due: datetime, now: datetime, report: RunReport) -> None:

@@ -15,12 +15,13 @@ from datetime import timedelta
 from functools import partial
 
 from bot.domain.cycles import cycle_for
+from bot.domain.members import unreachable
 from bot.domain.preferences import MessageKind
 from bot.domain.schedule_time import WorkCalendar, local_datetime, parse_time, zone
 from bot.jobs import weekly
 from bot.jobs.delivery import Key
 from bot.jobs.engine import PlanContext, PlannedPost, kind_runner
-from bot.jobs.people import people_facts, unreachable
+from bot.jobs.people import people_facts
 from bot.ui import prompts as prompts_ui
 from storage.repositories import digest as digest_repo
 

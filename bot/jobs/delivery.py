@@ -56,10 +56,6 @@ class Key:
         return f"{self.kind}/{self.workspace_id}/{self.target}/{self.period}"
 
 
-def _utcnow() -> datetime:
-    return stored_now()
-
-
 # The statements a fan-out runs once or twice per post, built once: building them anew for every
 # post cost more CPU than executing them (a thousand workspaces' Monday is a million of them).
 _TABLE = Delivery.__table__
@@ -100,7 +96,7 @@ def claim(
         "target": target,
         "period": period,
         "state": state,
-        "claimed_at": _utcnow(),
+        "claimed_at": stored_now(),
         "detail": detail,
     }
     try:
@@ -121,7 +117,7 @@ def claim_many(db: Database, keys: Sequence[Key]) -> set[Key]:
     dialect = db.engine.dialect.name
     if dialect not in _UPSERTS:
         return {k for k in keys if claim(db, k.kind, k.workspace_id, k.target, k.period)}
-    now = _utcnow()
+    now = stored_now()
     rows = [
         {
             "kind": k.kind,
@@ -156,7 +152,7 @@ class Marks:
         self._lock = threading.Lock()
 
     def mark(self, key: Key, state: DeliveryState, detail: dict | None = None) -> None:
-        sent_at = _utcnow() if state == DeliveryState.SENT else None
+        sent_at = stored_now() if state == DeliveryState.SENT else None
         params = {**_key_params(*_fields(key)), "state": state, "detail": detail, "sent_at": sent_at}
         with self._lock:
             self._marks.append(params)
@@ -193,7 +189,7 @@ def mark(
     detail: dict | None = None,
 ) -> None:
     """Record what became of a claimed post: sent, skipped or failed."""
-    sent_at = _utcnow() if state == DeliveryState.SENT else None
+    sent_at = stored_now() if state == DeliveryState.SENT else None
     with db.engine.begin() as connection:
         connection.execute(
             _MARK,
@@ -269,7 +265,7 @@ def settle(db: Database, row: Delivery) -> datetime | None:
     detail["settlements"] = int(detail.get("settlements", 0)) + 1
     with db.engine.begin() as connection:
         won = connection.execute(
-            _SETTLE, {"row_id": row.id, "seen": row.claimed_at, "now": _utcnow(), "detail": detail}
+            _SETTLE, {"row_id": row.id, "seen": row.claimed_at, "now": stored_now(), "detail": detail}
         ).rowcount
     return since if won == 1 else None
 
@@ -284,7 +280,7 @@ def in_doubt(row: Delivery, *, quiet: bool = False) -> bool:
     run's own time (`jobs run --at` may run for a past time)."""
     if row.state != DeliveryState.CLAIMED:
         return False
-    if _utcnow() - row.claimed_at < IN_DOUBT_AFTER:
+    if stored_now() - row.claimed_at < IN_DOUBT_AFTER:
         return False  # probably another runner posting right now
     if quiet:
         return True

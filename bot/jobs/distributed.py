@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from celery import Celery
 from kombu.exceptions import OperationalError
 
-from bot.domain.clock import utc_now
+from bot.domain.clock import stored_now
 from bot.jobs.common import RunReport
 from bot.jobs.engine import Engine, Planned, Unit
 from bot.settings import DeliverySettings
@@ -160,7 +160,7 @@ class UnitRunner:
         self.db = engine.db
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease_seconds(engine.config)
-        self._now = clock or (lambda: utc_now().replace(tzinfo=None))
+        self._now = clock or stored_now
 
     def run(self, unit: Unit) -> RunReport | None:
         """The unit's report; None when its workspace is held by another worker (retry later)."""

@@ -37,13 +37,13 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.domain import clock
+from bot.domain.members import DEACTIVATED
 from bot.domain.schedule_time import Decision, decide
 from bot.jobs import delivery, settlement
 from bot.jobs.charts import ChartRenderer
 from bot.jobs.common import ClientFor, RunReport, finish, record_late, utc
 from bot.jobs.delivery import Key
 from bot.jobs.pacing import POST_METHOD, Pacer
-from bot.jobs.people import DEACTIVATED
 from bot.jobs.posting import Outcome, PostResult, post, upload
 from bot.settings import DeliverySettings, load_delivery_settings
 from bot.ui.chart import render_history_png

@@ -20,6 +20,7 @@ from functools import partial
 
 from bot.domain.alignment import off_track_twice_unserved, served_key_results
 from bot.domain.cycles import parse_cycle
+from bot.domain.members import unreachable
 from bot.domain.preferences import MessageKind
 from bot.domain.progress import PaceStatus, expected_progress, pace_status, value_progress
 from bot.domain.schedule_time import (
@@ -33,7 +34,7 @@ from bot.domain.schedule_time import (
 from bot.jobs import weekly
 from bot.jobs.delivery import Key
 from bot.jobs.engine import PlanContext, PlannedPost, kind_runner
-from bot.jobs.people import people_facts, unreachable
+from bot.jobs.people import people_facts
 from bot.services import sprint_views
 from bot.ui import prompts as prompts_ui
 from storage.models import KeyResult, KeyResultKind, ScheduleKind, Workspace

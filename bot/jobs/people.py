@@ -1,5 +1,5 @@
 """What the clock knows of a person: Slack's facts (time zone, deactivated, status) cached in
-Member, and whether they may be reached today (not deactivated, paused or away).
+Member, read for planning (whether they may be reached today is bot/domain/members.py's rule).
 
 The cache is fed by user_change events as people change (bot/listeners/events.py), by commands
 (bot/listeners/members.py), and by a background users.list pass per workspace (bot/jobs/roster.py
@@ -8,87 +8,21 @@ decides when; `refresh_workspace` here does it). Planning reads the cache only."
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.clock import stored_now
+from bot.domain.members import Person, is_person
 from bot.jobs.pacing import Pacer
-from bot.services.workspaces import is_person, member_row
+from bot.services.members import member_row
 from storage.db import Database
 from storage.models import Member, Workspace
 from storage.repositories import members as members_repo
 
 log = logging.getLogger("northline.jobs.people")
-
-AWAY_EMOJI = frozenset(
-    {
-        ":palm_tree:",
-        ":airplane:",
-        ":airplane_departure:",
-        ":airplane_arriving:",
-        ":small_airplane:",
-        ":beach_with_umbrella:",
-        ":desert_island:",
-        ":luggage:",
-        ":face_with_thermometer:",
-        ":sick:",
-        ":thermometer:",
-        ":face_with_head_bandage:",
-        ":mask:",
-        ":nauseated_face:",
-        ":sneezing_face:",
-        ":hospital:",
-        ":baby:",
-        ":vacation:",
-        ":ooo:",
-        ":out_of_office:",
-    }
-)
-_AWAY_TEXT = re.compile(
-    r"\b(vacation\w*|vacay|holidays?|out\s+of\s+(the\s+)?office|o\.?o\.?o|pto|leave|sick|parental|annual\s+leave)\b",
-    re.IGNORECASE,
-)
-
-
-def is_away(status_text: str | None, status_emoji: str | None) -> bool:
-    """A Slack status that says "not here": a vacation/sick emoji or words like OOO, PTO, leave."""
-    emoji = (status_emoji or "").strip().lower()
-    if emoji in AWAY_EMOJI:
-        return True
-    return bool(_AWAY_TEXT.search(status_text or ""))
-
-
-@dataclass(frozen=True)
-class Person:
-    """What users.info (cached in Member) says about one person, detached from any session."""
-
-    user_id: str
-    tz: str
-    is_deleted: bool
-    status_text: str
-    status_emoji: str
-    paused_until: date | None
-    refreshed_at: datetime | None = None  # naive UTC: when Slack last told us (users.info or an event)
-
-
-DEACTIVATED = "deactivated"  # for good: the engine records it (the others may change by tomorrow)
-
-
-def unreachable(person: Person, today: date) -> str | None:
-    """Why `person` must not be reminded today (deactivated, paused, away), or None."""
-    if person.is_deleted:
-        return DEACTIVATED
-    if person.paused_until is not None and person.paused_until >= today:
-        return f"paused until {person.paused_until}"
-    if is_away(person.status_text, person.status_emoji):
-        return "shows an away status"
-    return None
-
 
 # users.list is Tier 2 (about 20 pages a minute per workspace): https://docs.slack.dev/apis/web-api/rate-limits
 LIST_METHOD = "users.list"
@@ -162,7 +96,7 @@ def refresh_workspace(
             )
             return Pass(pages, people, False, type(error).__name__)
         pages += 1
-        page_now = _wall_now()
+        page_now = stored_now()
         # Keyed by id: one upsert statement may not touch a row twice (PostgreSQL refuses).
         rows = list(
             {
@@ -177,10 +111,6 @@ def refresh_workspace(
         if cursor is None:
             log.info("users.list: %d page(s), %d people in %s", pages, people, workspace.team_id)
             return Pass(pages, people, True)
-
-
-def _wall_now() -> datetime:
-    return stored_now()
 
 
 def _person(member: Member) -> Person:

@@ -29,6 +29,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.domain.cycles import cycle_for
+from bot.domain.members import Person, unreachable
 from bot.domain.preferences import MessageKind, Preferences, follow_up, reminder_slot
 from bot.domain.schedule_time import (
     CHECKIN_TIME,
@@ -46,7 +47,7 @@ from bot.jobs.common import naive_utc
 from bot.jobs.delivery import Key
 from bot.jobs.digest import weekly_movement
 from bot.jobs.engine import PlanContext, PlannedPost, kind_runner
-from bot.jobs.people import Person, people_facts, unreachable
+from bot.jobs.people import people_facts
 from bot.ui import reminders as reminders_ui
 from bot.ui.reminders import WeekExtras
 from storage.models import DeliveryState, KeyResult, ScheduleKind, Status

@@ -12,7 +12,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.listeners import homes
 from bot.listeners.common import caller
-from bot.services import lifecycle, workspaces
+from bot.services import lifecycle, members
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -38,7 +38,7 @@ def user_changed(event: dict, context: BoltContext, db: Database) -> None:
     # (time zone, vacation status, admin flag, deactivation) without a users.info call.
     user = event.get("user")
     user = user if isinstance(user, dict) else {}
-    if not workspaces.remember_user_change(db, context.team_id, user, enterprise_id=context.enterprise_id):
+    if not members.remember_user_change(db, context.team_id, user, enterprise_id=context.enterprise_id):
         log.debug("user_change for %s ignored: no installed workspace of ours keeps them", context.team_id)
 
 

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import outbound
+from bot.domain.clock import stored_now
 from bot.domain.limits import MAX_KPIS
 from bot.domain.numbers import parse_number
 from bot.domain.references import RefKind, parse_ref
@@ -26,7 +27,6 @@ from bot.listeners import homes
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import kras, review_pack
-from bot.services.workspaces import now
 from bot.ui import kra as ui
 from bot.ui.blocks import ephemeral
 
@@ -186,7 +186,7 @@ def _review(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
         page = kras.active_kras_of(session, workspace, who.user_id)
-        stable = review_pack.stability(session, workspace, who.user_id, page.kras, now())
+        stable = review_pack.stability(session, workspace, who.user_id, page.kras, stored_now())
         view = (
             ui.review_modal(page.kras, page.kpis, standing=stable.standing, churning=stable.churning)
             if page.kras

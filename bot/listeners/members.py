@@ -1,5 +1,7 @@
-"""The member cache the services decide rights from, kept fresh by the listeners: Slack is asked
-after ack() and outside any transaction, and the answer stored for the services to read."""
+"""Asking Slack about a person before a service decides from the member cache: after ack() and
+outside any transaction, users.info is asked when the stored row is stale (bot/domain/members.py
+says when) and the answer kept (bot/services/members.py). The commands' router, the buttons and
+menus that have no router, and the workflow steps all come through `refresh_member`."""
 
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services.workspaces import MEMBER_MAX_AGE, Caller, refreshed_at, remember_user_change, unit_of_work
-from bot.services.workspaces import now as current_time
+from bot.domain.clock import stored_now
+from bot.domain.members import fresh_until, is_stale
+from bot.services.members import refreshed_at, remember_answer
+from bot.services.workspaces import Caller
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -40,7 +44,7 @@ class FreshMembers:
         with self._lock:
             if len(self._until) >= self._limit:
                 self._until.clear()
-            self._until[(team_id, user_id)] = refreshed + MEMBER_MAX_AGE
+            self._until[(team_id, user_id)] = fresh_until(refreshed)
 
 
 def refresh_member(
@@ -53,23 +57,21 @@ def refresh_member(
     known: FreshMembers | None = None,
 ) -> None:
     """Ask Slack (users.info) about a person (the caller by default) whose stored row is missing or
-    older than a day, and keep the answer. Listeners call it after ack() and before their unit of
-    work, so no transaction waits on Slack; the services then decide from the stored row. When
-    Slack fails, the stored row (however old) stands: a stale answer beats none."""
+    stale, and keep the answer. Listeners call it after ack() and before their unit of work, so no
+    transaction waits on Slack; the services then decide from the stored row. When Slack fails,
+    the stored row (however old) stands: a stale answer beats none."""
     user_id = user_id or who.user_id
-    now = now or current_time()
+    now = now or stored_now()
     if known is not None and known.fresh(who.team_id, user_id, now):
         return
     refreshed = refreshed_at(db, who, user_id)
-    if refreshed is None or now - refreshed >= MEMBER_MAX_AGE:
+    if is_stale(refreshed, now):
         try:
             user = client.users_info(user=user_id)["user"]
         except SlackApiError as error:
             log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
             return
-        with unit_of_work(db, who):
-            pass  # a workspace's first command: its row exists before the member's is kept
-        if not remember_user_change(db, who.team_id, user, enterprise_id=who.enterprise_id, now=now):
+        if not remember_answer(db, who, user, now):
             return
         refreshed = now
     if known is not None:

@@ -10,13 +10,12 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
-from bot.domain.clock import utc_now
+from bot.domain.clock import stored_now, utc_now
 from bot.forms.reminder import origin_of_click, parse_click, parse_origin, parse_snooze
 from bot.ids import Action
 from bot.listeners import homes
 from bot.listeners.common import Caller, caller, reader_zone, refresh_member, unit_of_work
 from bot.services import preferences, quick_checkins
-from bot.services.workspaces import now as _now
 from bot.ui import checkin as checkin_ui
 from bot.ui import preferences as preferences_ui
 from bot.ui import reminders as reminders_ui
@@ -85,7 +84,7 @@ def redraw_after_form(db: Database, client: WebClient, who: Caller, view: dict) 
     if origin is None:
         return
     with unit_of_work(db, who) as (session, workspace):
-        state = quick_checkins.reminder_state(session, workspace, who.user_id, origin.listed, _now())
+        state = quick_checkins.reminder_state(session, workspace, who.user_id, origin.listed, stored_now())
         message = _message(state)
     outbound.update(client, origin.channel_id, origin.message_ts, **message)
 

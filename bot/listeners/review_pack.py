@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import outbound
+from bot.domain.clock import stored_now
 from bot.domain.review_pack import parse_period
 from bot.domain.slack_text import parse_user_mention
 from bot.errors import NorthlineError, Usage
@@ -23,7 +24,6 @@ from bot.listeners import okr as okr_listener
 from bot.listeners.common import caller, reader_zone, refresh_member, unit_of_work
 from bot.listeners.router import Invocation
 from bot.services import review_pack as service
-from bot.services.workspaces import now as _now
 from bot.ui import kra as kra_ui
 from bot.ui import review_pack as ui
 from bot.ui.blocks import ephemeral
@@ -77,7 +77,7 @@ def report_command(call: Invocation) -> None:
         return
     person, period_text = _subject(call.rest, who.user_id)
     tz = reader_zone(call.db, who)
-    now = _now()
+    now = stored_now()
     refresh_member(call.db, call.client, who, person)  # the pack's title names them
     with unit_of_work(call.db, who) as (session, workspace):
         service.authorize(session, workspace, who.user_id, person)
@@ -147,7 +147,7 @@ def reviewer_command(call: Invocation) -> None:
         if removing:
             changed = service.drop_reviewer(session, workspace, who.user_id, reviewer)
         else:
-            changed = service.name_reviewer(session, workspace, who.user_id, reviewer, _now())
+            changed = service.name_reviewer(session, workspace, who.user_id, reviewer, stored_now())
     if removing:
         text = (
             f"<@{reviewer}> can no longer have your review pack."

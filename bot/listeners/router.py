@@ -18,7 +18,8 @@ from slack_sdk import WebClient
 from bot import outbound
 from bot.domain.slack_text import split_command, user_text
 from bot.listeners.members import FRESH_MEMBERS, refresh_member
-from bot.services.workspaces import Caller, is_admin, unit_of_work
+from bot.services.members import is_admin
+from bot.services.workspaces import Caller, unit_of_work
 from bot.ui import help as help_ui
 from bot.ui.blocks import ephemeral
 

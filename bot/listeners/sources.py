@@ -12,11 +12,11 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
+from bot.domain.clock import stored_now
 from bot.errors import Invalid, Usage
 from bot.ids import Callback
 from bot.listeners.common import caller, unit_of_work
 from bot.listeners.router import Invocation
-from bot.services.workspaces import now as _now
 from bot.sources import bindings
 from bot.sources.form import block_of, parse_source
 from bot.sources.read import SourceError
@@ -74,7 +74,7 @@ def submit_source(
         with unit_of_work(db, who) as (session, workspace):
             # Who may bind is checked before the provider is asked anything.
             bindings.binding_to_edit(session, workspace, who.user_id, ref)
-            window = window_for(_now().date(), workspace.fiscal_year_start_month or 1)
+            window = window_for(stored_now().date(), workspace.fiscal_year_start_month or 1)
         try:
             value = try_spec(spec, who.team_id, sources, window, timeout=VALIDATE_SECONDS)
         except SourceError as failed:
@@ -117,7 +117,7 @@ def sync_command(call: Invocation) -> None:
     from bot.sources.sync import sync_binding
 
     result = sync_binding(
-        call.db, lambda _workspace: call.client, binding_id, _now(), config=sources, notify=False
+        call.db, lambda _workspace: call.client, binding_id, stored_now(), config=sources, notify=False
     )
     if result.skipped:
         call.respond(**ui.failed_message(ref, "it is closed or archived"))

@@ -20,12 +20,13 @@ from functools import partial
 from sqlalchemy.orm import Session
 
 from bot.domain.ask import Intent, Question, Scope, mentions_blocker
+from bot.domain.clock import stored_now
 from bot.domain.progress import Confidence, PaceStatus, disagreement
 from bot.domain.references import RefKind, format_ref
 from bot.domain.schedule_time import local_midnight_utc, zone
 from bot.services.assessment import KeyResultStatus, assess, current_cycle, progress_at
 from bot.services.okrs import list_objectives
-from storage.models import CheckIn, KeyResult, Objective, Status, Workspace, _now
+from storage.models import CheckIn, KeyResult, Objective, Status, Workspace
 from storage.repositories import ask as repo
 from storage.repositories import digest as digest_repo
 from storage.repositories import okrs as okr_repo
@@ -78,7 +79,7 @@ def answer(
     session: Session, workspace: Workspace, asker_id: str, question: Question, now: datetime | None = None
 ) -> Answer:
     """The answer to `question` for `asker_id`, from `workspace`'s data at `now` (naive UTC)."""
-    now = now or _now()
+    now = now or stored_now()
     handler = _HANDLERS.get(question.intent)
     if handler is None or (question.scope is Scope.CHANNEL and not question.channel_id):
         return Answer(question)  # help, unknown, or a channel named without Slack's link: ui explains
@@ -244,7 +245,7 @@ def grounding(
     """The facts a free question is answered from: what the grammar's own answers show the asker
     (their week, their objectives, what is at risk in them; a #channel the question names), read by
     the same queries, each at most MAX_ITEMS lines. Never the whole workspace."""
-    now = now or _now()
+    now = now or stored_now()
     asked: list[tuple[str, Question]] = [
         ("what needs the asker this week", Question(Intent.NEEDS_ME, Scope.MINE)),
         ("the asker's objectives", Question(Intent.HOW_IS, Scope.MINE)),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from bot.domain.clock import stored_now
 from bot.domain.cycles import Cycle, cycle_for, parse_cycle
 from bot.domain.progress import (
     Confidence,
@@ -22,7 +23,7 @@ from bot.domain.progress import (
     pace_status,
     value_progress,
 )
-from storage.models import KeyResult, KeyResultKind, Objective, Status, Workspace, _now
+from storage.models import KeyResult, KeyResultKind, Objective, Status, Workspace
 
 
 @dataclass
@@ -55,7 +56,7 @@ def cycle_of(objective: Objective, workspace: Workspace) -> Cycle | None:
 
 
 def current_cycle(workspace: Workspace, now: datetime | None = None) -> Cycle:
-    return cycle_for((now or _now()).date(), workspace.fiscal_year_start_month)
+    return cycle_for((now or stored_now()).date(), workspace.fiscal_year_start_month)
 
 
 def expected_for(cycle: Cycle | None, now: datetime) -> float:
@@ -87,7 +88,7 @@ def assess(
     objective: Objective, key_results: Sequence[KeyResult], workspace: Workspace, now: datetime | None = None
 ) -> ObjectiveStatus:
     """Progress, expected progress and pace of an objective and each of its key results at `now`."""
-    now = now or _now()
+    now = now or stored_now()
     cycle = cycle_of(objective, workspace)
     expected = expected_for(cycle, now)
     statuses = [key_result_status(kr, expected) for kr in key_results]

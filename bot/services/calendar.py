@@ -24,8 +24,8 @@ from bot.domain.schedule_time import (
 from bot.errors import Forbidden
 from bot.forms.calendar import CalendarForm
 from bot.services import preferences
+from bot.services.members import member
 from bot.services.schedules import Announcement
-from bot.services.workspaces import member
 from storage.models import ScheduleKind, Workspace
 from storage.repositories import members as members_repo
 from storage.repositories import schedules as repo

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.clock import stored_now
 from bot.domain.limits import NOTE_MAX
 from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
@@ -20,8 +21,8 @@ from bot.errors import Conflict, Invalid, Usage
 from bot.forms.okr import CheckInEntry
 from bot.ids import Block
 from bot.services import okrs
-from bot.services.workspaces import require_owner_or_admin
-from storage.models import CheckIn, KeyResult, KeyResultKind, Objective, Status, Workspace, _now
+from bot.services.members import require_owner_or_admin
+from storage.models import CheckIn, KeyResult, KeyResultKind, Objective, Status, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import okrs as repo
 
@@ -166,7 +167,7 @@ def record(
     (a write token, which only an admin can make; a bound data source). origin: where the value
     came from (CheckIn.origin); None for a person in Slack.
     """
-    now = now or _now()
+    now = now or stored_now()
     found = repo.key_results_by_ids(session, workspace.id, [e.key_result_id for e in entries])
     _reject_invalid(entries, found, field_errors=field_errors)
     not_theirs = [
@@ -275,7 +276,7 @@ def check_in_line(
 def weeks_in_a_row(session: Session, workspace: Workspace, user_id: str, now: datetime | None = None) -> int:
     """How many weeks in a row (their weeks, the team's calendar) this person has checked in,
     this week included once it has one: two statements."""
-    now = now or _now()
+    now = now or stored_now()
     tz = zone(repo.cached_timezone(session, workspace.id, user_id), workspace.timezone or "UTC")
     times = repo.checkin_times_by(session, workspace.id, user_id, now - timedelta(weeks=MAX_WEEKS + 2))
     days = [moment.replace(tzinfo=UTC).astimezone(tz).date() for moment in times]

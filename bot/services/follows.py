@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.domain.references import RefKind, format_ref
 from bot.errors import Forbidden, Invalid
 from bot.services import okrs
-from bot.services.workspaces import stored_member
+from bot.services.members import stored_member
 from storage.models import FollowerKind, Objective, Status, Workspace
 from storage.repositories import follows as repo
 

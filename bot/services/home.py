@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from bot.domain.clock import stored_now
 from bot.domain.cycles import week_start
 from bot.domain.enums import BY_WORKFLOW
 from bot.domain.first_week import FirstWeek
@@ -20,7 +21,7 @@ from bot.services import assessment, okrs, preferences, review_pack, sprint_view
 from bot.services.assessment import KeyResultStatus, ObjectiveStatus
 from bot.services.preferences import MyReminders
 from bot.services.sprint_views import SprintSummary
-from storage.models import KeyResult, Kpi, Kra, Objective, Status, Workspace, _now
+from storage.models import KeyResult, Kpi, Kra, Objective, Status, Workspace
 from storage.repositories import kras as kra_repo
 from storage.repositories import okrs as okr_repo
 from storage.repositories import preferences as preference_repo
@@ -110,9 +111,9 @@ def _first_week(
 def home_data(
     session: Session, workspace: Workspace, user_id: str, *, now: datetime | None = None
 ) -> HomeData:
-    now = now or _now()
+    now = now or stored_now()
     page = kra_repo.list_kras(session, workspace.id, owner_id=user_id, limit=HOME_KRAS)
-    # The time zone users.info gave us last (bot.services.workspaces.member caches it); else UTC.
+    # The time zone users.info gave us last (bot.services.members.member caches it); else UTC.
     timezone = okr_repo.cached_timezone(session, workspace.id, user_id)
     since = monday_midnight_utc(now, timezone)
 
@@ -162,4 +163,4 @@ def home_data(
 
 def hide_guide(session: Session, workspace: Workspace, user_id: str, *, now: datetime | None = None) -> None:
     """*Hide this guide*: the person no longer sees the first-week guide, in this workspace only."""
-    preference_repo.hide_guide(session, workspace.id, user_id, now or _now())
+    preference_repo.hide_guide(session, workspace.id, user_id, now or stored_now())

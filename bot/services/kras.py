@@ -8,12 +8,14 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.clock import stored_now
 from bot.domain.coaching import kra_coaching
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Conflict, Invalid, NotFound, Usage
 from bot.forms.kra import KraForm, ReviewItem
-from bot.services.workspaces import member, next_number, require_owner_or_admin
-from storage.models import Kpi, KpiMeasurement, Kra, KraReview, ReviewDecision, Status, Workspace, _now
+from bot.services.members import member, require_owner_or_admin
+from bot.services.workspaces import next_number
+from storage.models import Kpi, KpiMeasurement, Kra, KraReview, ReviewDecision, Status, Workspace
 from storage.repositories import kras as repo
 
 
@@ -141,7 +143,7 @@ def log_measurement(
         raise Invalid(f"{format_ref(RefKind.KPI, number)} is archived; measurements go on active KPIs.")
     if not authorized:
         require_owner_or_admin(session, workspace, actor_id, kra.owner_id)
-    now = at or _now()
+    now = at or stored_now()
     try:
         with session.begin_nested():
             session.add(
@@ -239,7 +241,7 @@ def record_review(
         raise Invalid("There was nothing to review.")
     own = {kra.id: kra for kra in active_kras_of(session, workspace, actor_id).kras}
     done: list[tuple[Kra, ReviewItem]] = []
-    now = _now()
+    now = stored_now()
     for item in items:
         kra = own.get(item.kra_id)
         if kra is None:

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.domain.clock import stored_now
 from storage.db import Database
-from storage.models import BOTS_TABLE, INSTALLATIONS_TABLE, Base, Workspace, _now
+from storage.models import BOTS_TABLE, INSTALLATIONS_TABLE, Base, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +22,11 @@ def mark_uninstalled(
         return
     workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
     if workspace is not None and workspace.uninstalled_at is None:
-        workspace.uninstalled_at = now or _now()
+        workspace.uninstalled_at = now or stored_now()
 
 
 def due_for_purge(session: Session, retention_days: int, now: datetime | None = None) -> list[Workspace]:
-    cutoff = (now or _now()) - timedelta(days=retention_days)
+    cutoff = (now or stored_now()) - timedelta(days=retention_days)
     return list(
         session.scalars(
             select(Workspace).where(Workspace.uninstalled_at.is_not(None), Workspace.uninstalled_at <= cutoff)

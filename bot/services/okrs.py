@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.clock import stored_now
 from bot.domain.cycles import parse_cycle
 from bot.domain.kr_quality import as_text, count_note, key_result_notes
 from bot.domain.limits import MAX_KEY_RESULTS
@@ -19,7 +20,8 @@ from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.okr import KeyResultForm, ObjectiveForm
 from bot.ids import Block
 from bot.services.assessment import ObjectiveStatus, assess, current_cycle, expected_for
-from bot.services.workspaces import member, next_number, require_owner_or_admin
+from bot.services.members import member, require_owner_or_admin
+from bot.services.workspaces import next_number
 from storage.models import (
     CheckIn,
     KeyResult,
@@ -30,7 +32,6 @@ from storage.models import (
     Sprint,
     Status,
     Workspace,
-    _now,
 )
 from storage.repositories import okrs as repo
 from storage.repositories import sources as source_repo
@@ -310,7 +311,7 @@ def close_objective(
         kr.final_score = scores[kr.id]
         kr.status = Status.CLOSED
     objective.status = Status.CLOSED
-    objective.closed_at = now or _now()
+    objective.closed_at = now or stored_now()
     return objective, key_results
 
 
@@ -386,7 +387,7 @@ def list_objectives(
 
     The digest can call this with channel_id and the week's `now`.
     """
-    now = now or _now()
+    now = now or stored_now()
     page = repo.list_objectives(
         session,
         workspace.id,

@@ -32,7 +32,7 @@ from bot.domain.schedule_time import (
     zone,
 )
 from bot.errors import Invalid
-from bot.services.workspaces import member
+from bot.services.members import member
 from storage.models import PersonPreference, ScheduleKind, Workspace
 from storage.repositories import preferences as repo
 from storage.repositories import schedules as schedules_repo

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.domain.clock import stored_now
 from bot.domain.numbers import typed_unit
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
@@ -30,8 +31,8 @@ from bot.domain.schedule_time import (
 from bot.errors import Invalid, NotFound, Usage
 from bot.forms.okr import CheckInEntry
 from bot.services.checkins import CheckInModal, Recorded, parse_value, record, weeks_in_a_row
-from bot.services.workspaces import require_owner_or_admin
-from storage.models import KeyResult, KeyResultKind, Objective, ScheduleKind, Status, Workspace, _now
+from bot.services.members import require_owner_or_admin
+from storage.models import KeyResult, KeyResultKind, Objective, ScheduleKind, Status, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import okrs as repo
 from storage.repositories import schedules as schedules_repo
@@ -160,7 +161,7 @@ def check_in(
     channel and ts): with the week, it keys the check-in, so a second click records nothing.
     *No change* on a key result already checked in this week records nothing either.
     """
-    now = now or _now()
+    now = now or stored_now()
     kr, _ = _checkable(session, workspace, actor_id, key_result_id)
     week = reminder_week(session, workspace, actor_id, now)
     if confidence is None and kr.last_confidence:

@@ -23,7 +23,7 @@ from bot.domain.slack_text import parse_user_mention
 from bot.domain.stability import changed_at_last_two_reviews, standing
 from bot.errors import Forbidden, Invalid, Usage
 from bot.services import assessment
-from bot.services.workspaces import member
+from bot.services.members import member
 from storage.models import Direction, Kpi, Kra, ReviewDecision, Status, Workspace
 from storage.repositories import review_pack as repo
 

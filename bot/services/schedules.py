@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.schedule_time import WEEKDAYS, local_date, local_midnight_utc, workspace_digest_slot, zone
 from bot.errors import Forbidden, Invalid
-from bot.services.workspaces import member
+from bot.services.members import member
 from storage.db import Database
 from storage.models import ScheduleKind, Workspace
 from storage.repositories import digest as digest_repo

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.channels import is_team_channel
+from bot.domain.clock import stored_now
 from bot.domain.cycles import cycle_for, parse_cycle
 from bot.domain.limits import SPRINT_KEY_RESULTS_MAX as MAX_KEY_RESULTS
 from bot.domain.progress import (
@@ -40,8 +41,9 @@ from bot.forms.sprint import ReviewForm, SprintForm, SprintMetadata, check_goal
 from bot.ids import Block
 from bot.services import sprint_views as views
 from bot.services.assessment import progress_at
+from bot.services.members import member, require_owner_or_admin, stored_member
 from bot.services.sprint_views import SprintDetail
-from bot.services.workspaces import member, next_number, require_owner_or_admin, stored_member
+from bot.services.workspaces import next_number
 from storage.models import (
     KeyResult,
     Objective,
@@ -50,7 +52,6 @@ from storage.models import (
     SprintKeyResult,
     Status,
     Workspace,
-    _now,
 )
 from storage.repositories import schedules as schedule_repo
 from storage.repositories import sprints as repo
@@ -131,7 +132,7 @@ def standing(
 
 
 def standings_of(detail: SprintDetail, workspace: Workspace, now: datetime | None = None) -> list[Standing]:
-    now = now or _now()
+    now = now or stored_now()
     return [
         standing(link.key_result, link.objective, workspace, now, detail.sprint.channel_id)
         for link in detail.links
@@ -148,7 +149,7 @@ def candidate_key_results(
     """Key results a channel's sprint could serve: its objectives' and the workspace's active ones,
     behind pace first (off track, at risk, then the others), at most `limit`. The channel's own are
     kept first when there are more than `limit`. Also the "suggestions" of the planning prompt."""
-    now = now or _now()
+    now = now or stored_now()
     rows = repo.active_key_results_for(session, workspace.id, channel_id)
     chosen = [standing(kr, objective, workspace, now, channel_id) for kr, objective in rows][:limit]
     return sorted(chosen, key=lambda s: (_PACE_ORDER.get(s.pace, 2), not s.in_channel, s.key_result.number))
@@ -156,7 +157,7 @@ def candidate_key_results(
 
 def local_today(session: Session, workspace: Workspace, user_id: str, now: datetime | None = None) -> date:
     """The person's own date (Slack's users.info time zone, cached a day)."""
-    now = now or _now()
+    now = now or stored_now()
     person = member(session, workspace, user_id)
     return local_date(now, person.tz, offset_seconds=person.tz_offset or 0)
 
@@ -202,7 +203,7 @@ def plan(
     now: datetime | None = None,
 ) -> Plan:
     """The Plan sprint modal's defaults, or a Conflict when the channel already has a sprint."""
-    now = now or _now()
+    now = now or stored_now()
     require_team_channel(channel_id)
     running = views.current_sprint(session, workspace.id, channel_id)
     if running is not None:
@@ -246,7 +247,7 @@ def start_sprint(
         ends_on=form.ends_on,
         status=Status.ACTIVE,
         created_by=actor_id,
-        created_at=now or _now(),
+        created_at=now or stored_now(),
     )
     try:
         with session.begin_nested():
@@ -397,7 +398,7 @@ def end_sprint(
     now: datetime | None = None,
 ) -> Ended:
     """Close the sprint with its review; record each served key result's progress at that moment."""
-    now = now or _now()
+    now = now or stored_now()
     sprint = repo.sprint_by_id(session, workspace.id, metadata.sprint_id) if metadata.sprint_id else None
     if sprint is None or sprint.channel_id != metadata.channel_id:
         raise NotFound("That sprint was not found in this workspace; run `/sprint show` in its channel.")

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.domain.clock import stored_now
 from bot.domain.enums import BY_WORKFLOW
 from bot.domain.limits import NOTE_MAX
 from bot.domain.numbers import parse_number, typed_unit
@@ -32,8 +33,8 @@ from bot.domain.slack_text import plain_user_text
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.okr import CheckInEntry
 from bot.services import assessment, checkins, kras, okrs
-from bot.services.workspaces import require_owner_or_admin
-from storage.models import KeyResult, KeyResultKind, Kpi, Kra, Objective, Workspace, _now
+from bot.services.members import require_owner_or_admin
+from storage.models import KeyResult, KeyResultKind, Kpi, Kra, Objective, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import members as members_repo
 from storage.repositories import okrs as okr_repo
@@ -134,7 +135,7 @@ def check_in(
 ) -> StepCheckIn:
     """`/okr checkin KR-n VALUE [confidence] [note]` from a workflow: the same permission rules,
     one check-in per run of the step (a redelivered event records nothing more)."""
-    now = now or _now()
+    now = now or stored_now()
     kr, objective = _reference(
         RefKind.KR, reference, lambda: okrs.find_key_result(session, workspace, reference)
     )
@@ -222,7 +223,7 @@ def log_kpi(
             reference,
             value,
             _note(note),
-            at=now or _now(),
+            at=now or stored_now(),
             dedupe_key=f"fn:{execution_id}",
             authorized=unattended is not None,
             origin=BY_WORKFLOW if unattended is not None else None,
@@ -258,7 +259,7 @@ def checkin_ask(
 ) -> CheckInAsk:
     """What the weekly reminder would send this person now (bot/jobs/reminders.py): all their active
     key results, their week, their zone; and whether they paused reminders."""
-    now = now or _now()
+    now = now or stored_now()
     key_results = digest_repo.active_key_results(session, workspace.id, [person_id])
     known, fallback = okrs.stored_zone(session, workspace, person_id)
     tz = zone(known, fallback)

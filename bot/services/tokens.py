@@ -12,7 +12,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import delete, select, update
@@ -20,11 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain import sliding_window
+from bot.domain.clock import as_stored, stored_now
 from bot.domain.lifetimes import Lifetime
 from bot.errors import Conflict, Forbidden, Invalid, NotFound
-from bot.services.workspaces import member
+from bot.services.members import member
 from storage.db import Database
-from storage.models import ApiIdempotency, ApiToken, Member, TokenPermission, Workspace, _now
+from storage.models import ApiIdempotency, ApiToken, Member, TokenPermission, Workspace
 from storage.repositories import api_rates
 
 TOKEN_PREFIX = "nlk_"  # noqa: S105 - the public prefix of every token, not a secret
@@ -76,7 +77,7 @@ def create_token(
     """A new token acting for `actor_id` (an admin), refused from `lifetime` on when one is given."""
     require_admin(session, workspace, actor_id)
     name = parse_name(name)
-    now = _naive(now or _now())
+    now = as_stored(now or stored_now())
     live = session.scalars(
         select(ApiToken.name).where(ApiToken.workspace_id == workspace.id, ApiToken.revoked_at.is_(None))
     )
@@ -126,7 +127,7 @@ def list_tokens(
 ) -> list[TokenLine]:
     """The workspace's tokens not revoked, with their makers' standing: one statement."""
     require_admin(session, workspace, actor_id)
-    now = _naive(now or _now())
+    now = as_stored(now or stored_now())
     rows = session.execute(
         select(ApiToken, Member.is_admin, Member.is_deleted)
         .outerjoin(
@@ -168,7 +169,7 @@ def revoke_token(
     )
     if token is None:
         raise NotFound(f"There is no token named `{name}` in this workspace. `/okr token list` shows them.")
-    token.revoked_at, token.revoked_by = now or _now(), actor_id
+    token.revoked_at, token.revoked_by = now or stored_now(), actor_id
     return token
 
 
@@ -229,7 +230,7 @@ def authenticate(
     A request that gets in costs three statements, committed at once so that a request failing
     later still counted: the token joined with its workspace and its maker's member row, the
     rate windows (one upsert for both), and the last-used stamp."""
-    now = _naive(now or _now())
+    now = as_stored(now or stored_now())
     with db.session() as session:
         row = session.execute(
             select(
@@ -272,7 +273,7 @@ def failed_attempt(
     """A request with no usable Authorization header: a failure of `address`; RateLimited when that
     address has failed more than its limit in the last minute."""
     with db.session() as session:
-        return _count_failure(session, address, limits, _naive(now or _now()))
+        return _count_failure(session, address, limits, as_stored(now or stored_now()))
 
 
 def _refusal(row, now: datetime) -> Refused | None:
@@ -324,11 +325,7 @@ def _count_failure(session: Session, address: str, limits: Limits, now: datetime
 def forget_rate_windows(db: Database, now: datetime) -> int:
     """Rate counts older than two windows count for nothing: deleted (for the clock, daily)."""
     with db.session() as session:
-        return api_rates.forget_before(session, _naive(now) - 2 * sliding_window.WINDOW)
-
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+        return api_rates.forget_before(session, as_stored(now) - 2 * sliding_window.WINDOW)
 
 
 # --- Idempotency-Key --------------------------------------------------------------------------------
@@ -361,7 +358,7 @@ def claim_idempotency_key(
         request_hash=request_hash,
         status=0,
         body="",
-        created_at=now or _now(),
+        created_at=now or stored_now(),
     )
     session.add(claim)
     session.flush()
@@ -387,7 +384,7 @@ IDEMPOTENCY_KEEP = timedelta(hours=24)
 def purge_idempotency_keys(db: Database, now: datetime, *, keep: timedelta = IDEMPOTENCY_KEEP) -> int:
     """Forget Idempotency-Keys older than `keep` (a day, as Stripe does): a retry is a matter of
     minutes; after that the same key is a new request. For the clock, daily. Returns how many."""
-    cutoff = (now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now) - keep
+    cutoff = as_stored(now) - keep
     with db.session() as session:
         result = session.execute(delete(ApiIdempotency).where(ApiIdempotency.created_at < cutoff))
         return result.rowcount or 0
@@ -404,8 +401,3 @@ def workspace_of(session: Session, who: Authenticated) -> Workspace:
 def keep_answer(claim: ApiIdempotency, status: int, body: str) -> None:
     """The answer a retry with the claimed Idempotency-Key gets, committed with the write."""
     claim.status, claim.body = status, body
-
-
-def current_time() -> datetime:
-    """Now, as the API counts rate windows and stamps its writes: naive UTC, whole seconds."""
-    return _now()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bot.domain.references import RefKind, format_ref, parse_any_ref
 from bot.errors import Forbidden, Invalid, Usage
 from bot.services import kras, okrs
-from bot.services.workspaces import member, require_owner_or_admin
+from bot.services.members import member, require_owner_or_admin
 from bot.sources.connections import Connection, Connections, names
 from bot.sources.spec import SourceSpec, problems_with
 from storage.models import KeyResult, Kpi, SourceBinding, SourceKind, Workspace

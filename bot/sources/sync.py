@@ -16,14 +16,14 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot import outbound
-from bot.domain.clock import utc_now
+from bot.domain.clock import as_stored, utc_now
 from bot.domain.preferences import MessageKind
 from bot.domain.references import RefKind, format_ref
 from bot.errors import Conflict, Invalid
@@ -93,10 +93,6 @@ class SyncReport:
         else:
             self.unchanged += 1
         self.notified += int(result.notified)
-
-
-def _naive_utc(now: datetime) -> datetime:
-    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
 
 
 @dataclass(frozen=True)
@@ -213,7 +209,7 @@ def sync_binding(
     notify: bool = True,
 ) -> SyncResult:
     """Read one binding's source and record what it gave (see the module's docstring)."""
-    moment = _naive_utc(now)
+    moment = as_stored(now)
     plan = _plan(db, binding_id)
     if plan is None:
         return SyncResult(ref="?", ok=False, error="the binding is gone", skipped=True)
@@ -343,7 +339,7 @@ def sync_due_sources(
     a binding runs at most once per its `every` minutes whatever the call rate."""
     report = SyncReport()
     with db.session() as session:
-        due = repo.due_binding_ids(session, _naive_utc(now))
+        due = repo.due_binding_ids(session, as_stored(now))
     if not due:
         return report
     with ThreadPoolExecutor(

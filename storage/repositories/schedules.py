@@ -11,7 +11,7 @@ from storage.db import Database
 from storage.models import (
     Schedule,
     ScheduleKind,
-    _now,
+    stored_now,
 )
 
 
@@ -72,7 +72,7 @@ def _apply(row: Schedule, weekday, time_of_day, timezone, set_by, length_weeks, 
     row.length_weeks = length_weeks
     row.enabled = enabled
     row.paused_reason = "" if enabled else row.paused_reason
-    row.updated_at = _now()
+    row.updated_at = stored_now()
 
 
 def disable_schedule(
@@ -104,7 +104,7 @@ def disable_schedule(
             )
         row.enabled = False
         row.paused_reason = reason[:255]
-        row.updated_at = _now()
+        row.updated_at = stored_now()
         session.flush()
         session.expunge(row)
         return row

@@ -354,7 +354,8 @@ def test_the_export_names_people_beside_their_ids(slack, emulator, db):
     import io
 
     from bot.services.export import export_rows, to_csv
-    from bot.services.workspaces import remember_user_change, workspace_for
+    from bot.services.members import remember_user_change
+    from bot.services.workspaces import workspace_for
 
     create_objective(slack, emulator, channel_id=CHANNEL, **{Block.KR_OWNER.of(n=1): BOB})
     answer(slack, "/okr", "checkin KR-1 45", user_id=BOB)
@@ -449,7 +450,7 @@ def test_list_headers_name_the_channel_and_the_person(slack, emulator, db):
 
 
 def test_a_modal_error_names_people_and_has_no_markup(slack, emulator, db):
-    from bot.services.workspaces import remember_user_change
+    from bot.services.members import remember_user_change
 
     remember_user_change(
         db, TEAM, WebClient(base_url=emulator.base_url, token=TOKEN).users_info(user=ALICE)["user"]

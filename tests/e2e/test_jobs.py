@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.domain.members import is_away
 from bot.jobs import delivery
-from bot.jobs.people import is_away
 from bot.jobs.posting import build_clock_client
 from bot.jobs.reminders import checkin_reminders
 from storage.models import (
