@@ -62,11 +62,6 @@ class DeliveryState(StrEnum):
     FAILED = "failed"
 
 
-# Naive UTC everywhere in storage (bot/domain/clock.py). `_now` is the name some callers still
-# import; new code imports stored_now.
-_now = stored_now
-
-
 class Workspace(Base):
     __tablename__ = "workspace"
 

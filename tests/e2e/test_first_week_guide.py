@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+from bot.domain.clock import stored_now
 from bot.ids import Action, Callback
 from bot.services.workspaces import workspace_for
-from storage.models import KeyResult, Kpi, Kra, Objective, Sprint, SprintKeyResult, _now
+from storage.models import KeyResult, Kpi, Kra, Objective, Sprint, SprintKeyResult
 from storage.repositories import preferences
 from tests.conftest import ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM
 from tests.factories import create_kra, opened_view, published
@@ -86,7 +87,7 @@ def test_a_stale_add_kpis_button_is_explained(slack, emulator, db):
 
 
 def _seed(db, owner: str, *, declared_days_ago: int, objective: bool, sprint: bool) -> None:
-    now = _now()
+    now = stored_now()
     with db.session() as session:
         ws = workspace_for(session, TEAM)
         kras = [

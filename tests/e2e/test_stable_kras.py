@@ -9,17 +9,18 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.domain.clock import stored_now
 from bot.domain.stability import NEXT_YEAR_TEST, standing
 from bot.ids import Block, Callback
 from bot.services.workspaces import workspace_for
-from storage.models import Kra, KraReview, ReviewDecision, _now
+from storage.models import Kra, KraReview, ReviewDecision
 from tests.conftest import ALICE, BOB, TEAM
 from tests.factories import opened_view
 
 
 def seed(db, owner: str, decisions: list[tuple[int, ReviewDecision]]) -> None:
     """Two KRAs declared 14 months ago and 10 days ago; `decisions`: (days ago, decision)."""
-    now = _now()
+    now = stored_now()
     with db.session() as session:
         ws = workspace_for(session, TEAM)
         old = Kra(
@@ -65,7 +66,7 @@ def test_the_review_shows_how_long_each_kra_has_stood(slack, emulator, db):
     with db.session() as session:
         declared = session.scalar(select(Kra.created_at).where(Kra.number == 1))
     # 430 days: "standing 1 year 1 month" or "… 2 months" by the day of the month (unit-tested).
-    stood = standing(declared, _now())
+    stood = standing(declared, stored_now())
     assert stood.startswith("standing 1 year ")
     assert f"Customer satisfaction* · _{stood}_" in text
     assert "Query resolution* · _new this month_" in text
