@@ -1,4 +1,4 @@
-"""`northline demo`: a demo workspace in a fresh SQLite file (bot/demo.py), printed as text."""
+"""`northline demo`: a demo workspace in a fresh SQLite file (bot/demo/), printed as text."""
 
 from __future__ import annotations
 

@@ -81,3 +81,29 @@ def blocks_to_text(blocks: Iterable[dict], names: dict[str, str] | None = None) 
         if render is not None:
             lines += render(block)
     return mrkdwn_to_text("\n".join(lines), names).strip("\n")
+
+
+# Slack shows these shortcodes as emoji; a terminal shows them as emoji too, not as `:red_circle:`.
+TERMINAL_EMOJI = {
+    "large_green_circle": "🟢",
+    "large_yellow_circle": "🟡",
+    "red_circle": "🔴",
+    "white_circle": "⚪",
+    "warning": "⚠️",
+    "white_check_mark": "✅",
+    "x": "❌",
+    "dart": "🎯",
+    "link": "🔗",
+    "tada": "🎉",
+    "bulb": "💡",
+    "compass": "🧭",
+    "rocket": "🚀",
+}
+_SHORTCODE = re.compile(r":([a-z0-9_+-]+):")
+_ITALIC = re.compile(r"(?<![\w])_(?=\S)([^_\n]*?\S)_(?![\w])")
+
+
+def for_terminal(text: str) -> str:
+    """What blocks_to_text leaves of Slack's markup, tidied for a terminal: emoji, no _italics_."""
+    text = _SHORTCODE.sub(lambda m: TERMINAL_EMOJI.get(m.group(1), m.group(0)), text)
+    return _ITALIC.sub(r"\1", text)
