@@ -47,13 +47,13 @@ def _section(title: str, body: str) -> list[str]:
 def run_demo(path: str | None = None, now: datetime | None = None) -> str:
     """Seed a demo workspace as of `now` (naive UTC; default: now) and return what it shows, as text."""
     now = _naive_utc(now)
+    data = load()  # a broken data file stops the demo before it writes anything
     folder = Path(path) if path else Path(tempfile.mkdtemp(prefix="northline-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     database_file = folder / "northline-demo.db"
     database_file.unlink(missing_ok=True)
     url = f"sqlite:///{database_file}"
     upgrade(url)
-    data = load()
     db = Database.from_url(url)
     try:
         workspace = seed(db, data, now)
