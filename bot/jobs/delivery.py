@@ -72,7 +72,17 @@ _MARK = (
     .values(state=bindparam("state"), detail=bindparam("detail"), sent_at=bindparam("sent_at"))
 )
 _RELEASE = delete(_TABLE).where(*_BY_KEY, _TABLE.c.state == DeliveryState.CLAIMED)
-_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_KEY_COLUMNS = ("kind", "workspace_id", "target", "period")
+# INSERT … ON CONFLICT DO NOTHING RETURNING, built once per dialect and run with one parameter set
+# per key: SQLAlchemy sends a batch as one multi-row INSERT ("insertmanyvalues") from one cached
+# compilation. A statement with the rows inlined (`.values(rows)`) was compiled anew for every
+# batch, which cost more CPU than the rest of claiming and marking together.
+_CLAIM_MANY = {
+    name: upsert(_TABLE)
+    .on_conflict_do_nothing(index_elements=list(_KEY_COLUMNS))
+    .returning(*(_TABLE.c[column] for column in _KEY_COLUMNS))
+    for name, upsert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
 
 
 def _key_params(kind: str, workspace_id: int, target: str, period: str) -> dict:
@@ -114,8 +124,8 @@ def claim_many(db: Database, keys: Sequence[Key]) -> set[Key]:
     keys = list(dict.fromkeys(keys))
     if not keys:
         return set()
-    dialect = db.engine.dialect.name
-    if dialect not in _UPSERTS:
+    statement = _CLAIM_MANY.get(db.engine.dialect.name)
+    if statement is None:
         return {k for k in keys if claim(db, k.kind, k.workspace_id, k.target, k.period)}
     now = stored_now()
     rows = [
@@ -130,14 +140,8 @@ def claim_many(db: Database, keys: Sequence[Key]) -> set[Key]:
         }
         for k in keys
     ]
-    statement = (
-        _UPSERTS[dialect](_TABLE)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["kind", "workspace_id", "target", "period"])
-        .returning(_TABLE.c.kind, _TABLE.c.workspace_id, _TABLE.c.target, _TABLE.c.period)
-    )
     with db.engine.begin() as connection:
-        return {Key(*row) for row in connection.execute(statement)}
+        return {Key(*row) for row in connection.execute(statement, rows)}
 
 
 class Marks:
