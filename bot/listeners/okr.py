@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import outbound
+from bot.domain.channels import is_team_channel_id
 from bot.domain.cycles import parse_cycle
 from bot.domain.limits import MAX_KEY_RESULTS
 from bot.domain.references import RefKind, parse_ref
@@ -106,7 +107,7 @@ def list_answer(db: Database, who: Caller, rest: str, command: dict, *, fold: in
             fold=fold,
             words=rest.strip(),
             rights=okrs.list_rights(session, workspace, who.user_id, result.statuses),
-            shareable=(command.get("channel_id") or "")[:1] in ("C", "G"),
+            shareable=is_team_channel_id(command.get("channel_id")),
         )
 
 
@@ -164,7 +165,7 @@ def _list_filters(session, workspace, who: Caller, command: dict, target: str) -
     if channel := parse_channel_mention(target):
         return {"channel_id": channel}, f"Objectives of {mention('#', channel, mention_label(target))}"
     channel = command.get("channel_id") or ""
-    if channel[:1] in ("C", "G") and okrs.channel_has_objectives(session, workspace, channel):
+    if is_team_channel_id(channel) and okrs.channel_has_objectives(session, workspace, channel):
         return {
             "channel_id": channel
         }, f"Objectives of {mention('#', channel, command.get('channel_name') or '')}"
@@ -188,7 +189,7 @@ def show_answer(db: Database, who: Caller, reference: str, channel_id: str) -> d
             tz,
             following,
             may_change=okrs.may_change(session, workspace, who.user_id, objective),
-            shareable=channel_id[:1] in ("C", "G"),
+            shareable=is_team_channel_id(channel_id),
             check_in=okrs.may_check_in(session, workspace, who.user_id, objective, key_results),
         )
 
@@ -615,7 +616,7 @@ def share(
             okrs.objective_detail(session, workspace, objective), tz, shared_by=who.user_id
         )
         ref = ui.obj_ref(objective)
-    if channel_id[:1] in ("C", "G") and outbound.post(client, channel_id, card["text"], card["blocks"]):
+    if is_team_channel_id(channel_id) and outbound.post(client, channel_id, card["text"], card["blocks"]):
         outbound.answer(respond, replace_original=False, **ephemeral(f"Shared `{ref}` in <#{channel_id}>."))
     else:
         outbound.answer(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.domain.channels import is_team_channel_id
 from bot.domain.enums import Direction, ReviewDecision
 from bot.domain.limits import DESCRIPTION_MAX, MAX_KPIS, NOTE_MAX, ROLE_MAX, TITLE_MAX, UNIT_MAX
 from bot.domain.numbers import format_number
@@ -111,7 +112,7 @@ def kra_modal(
         channel_input(
             Block.KRA_CHANNEL,
             "Team channel",
-            initial=kra.channel_id if kra else (channel if channel[:1] in ("C", "G") else None),
+            initial=kra.channel_id if kra else (channel if is_team_channel_id(channel) else None),
         ),
     ]
     for n in range(1, shown + 1):
