@@ -211,10 +211,13 @@ def test_a_workspace_is_held_by_one_runner_at_a_time(db, emulator):
     seed_people(db, emulator, 2)
     config = DeliverySettings()
     engine = Engine(db, team_clients(emulator), config)
-    first, second = UnitRunner(engine, holder="one"), UnitRunner(engine, holder="two")
+    # Both runners read one fixed clock, in storage's whole seconds: the lease's expiry written
+    # by release() is then exactly the moment the next take() compares it with.
+    now = MONDAY_LONDON.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    first = UnitRunner(engine, holder="one", clock=lambda: now)
+    second = UnitRunner(engine, holder="two", clock=lambda: now)
     from storage.repositories import leases
 
-    now = datetime.now(UTC).replace(tzinfo=None)
     assert leases.take(db, TEAM, "one", now, now + timedelta(seconds=30))
     assert second.run(Unit("checkin-reminders", TEAM, MONDAY_LONDON)) is None  # busy: retried later
     leases.release(db, TEAM, "one", now)
