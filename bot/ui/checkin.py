@@ -21,20 +21,20 @@ from bot.ui.progress import progress_bar
 
 if TYPE_CHECKING:
     from bot.services.checkins import CheckInModal, Recorded
-    from storage.models import CheckIn, KeyResult, Objective
+    from bot.ui.shapes import CheckInView, KeyResultView, ObjectiveView
 
 CONFIDENCES = [(c.value, c.label.capitalize()) for c in Confidence]
 MILESTONE_VALUES = [("1", "Done"), ("0", "Not done")]
 ONE_LINE = "/okr checkin KR-n VALUE"
 
 
-def _progress(kr: KeyResult) -> float | None:
+def _progress(kr: KeyResultView) -> float | None:
     return value_progress(
         kr.kind == KeyResultKind.MILESTONE, kr.start_value, kr.target_value, kr.current_value
     )
 
 
-def _last(checkin: CheckIn | None, kr: KeyResult, tz: ZoneInfo = UTC) -> str:
+def _last(checkin: CheckInView | None, kr: KeyResultView, tz: ZoneInfo = UTC) -> str:
     if checkin is None:
         return "_No check-in yet._"
     parts = [f"*{value_text(kr, checkin.value)}*"]
@@ -139,7 +139,7 @@ def checkin_modal(data: CheckInModal, tz: ZoneInfo = UTC, private_metadata: str 
     )
 
 
-def _rows(kr: KeyResult, objective: Objective, last: CheckIn | None, tz: ZoneInfo) -> list[dict]:
+def _rows(kr: KeyResultView, objective: ObjectiveView, last: CheckInView | None, tz: ZoneInfo) -> list[dict]:
     if kr.kind == KeyResultKind.MILESTONE:
         target = "milestone: done or not done"
     else:

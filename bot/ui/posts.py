@@ -23,7 +23,7 @@ from bot.ui.blocks import (
 )
 
 if TYPE_CHECKING:
-    from storage.models import KeyResult
+    from bot.ui.shapes import KeyResultView
 
 # Room left for the header, the intro and the buttons when a list is cut to Slack's 50 blocks,
 # and for their text within a message's text budget.
@@ -31,16 +31,16 @@ RESERVED_BLOCKS = 4
 RESERVED_CHARS = 1000
 
 
-def kr_ref(kr: KeyResult) -> str:
+def kr_ref(kr: KeyResultView) -> str:
     return format_ref(RefKind.KR, kr.number)
 
 
-def kr_progress(kr: KeyResult) -> float | None:
+def kr_progress(kr: KeyResultView) -> float | None:
     milestone = kr.kind == KeyResultKind.MILESTONE
     return value_progress(milestone, kr.start_value, kr.target_value, kr.current_value)
 
 
-def kr_value(kr: KeyResult) -> str:
+def kr_value(kr: KeyResultView) -> str:
     if kr.kind == KeyResultKind.MILESTONE:
         return "done" if milestone_done(kr.current_value) else "not done yet"
     current = "–" if kr.current_value is None else amount(kr.current_value, kr.unit)

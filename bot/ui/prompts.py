@@ -26,7 +26,7 @@ from bot.ui.posts import (
 from bot.ui.progress import progress_bar
 
 if TYPE_CHECKING:
-    from storage.models import KeyResult
+    from bot.ui.shapes import KeyResultView
 
 # --- sprint-planning prompt ---------------------------------------------------------------------------
 
@@ -94,7 +94,7 @@ def unaligned_sprint_nudge(detail) -> dict:
     return {"text": fallback([text.replace("*", "")]), "blocks": [section(text)]}
 
 
-def off_track_nudge(key_results: Sequence[KeyResult]) -> dict:
+def off_track_nudge(key_results: Sequence[KeyResultView]) -> dict:
     lines = [
         f"• `{kr_ref(kr)}` {user_text(kr.title, 120)} · {progress_bar(kr_progress(kr))} · {kr_value(kr)}"
         for kr in key_results

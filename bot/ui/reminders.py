@@ -40,7 +40,7 @@ from bot.ui.posts import RESERVED_CHARS, fallback, kr_progress, kr_ref, kr_value
 from bot.ui.progress import progress_bar
 
 if TYPE_CHECKING:
-    from storage.models import KeyResult
+    from bot.ui.shapes import KeyResultView
 
 # A row is three blocks (the key result with its confidence, the value box, the buttons); the
 # header, the intro, the "N more" note and the full form's button take four: 15 rows in 50.
@@ -54,12 +54,12 @@ class WeekExtras:
     """What else the week asks of the person (bot/jobs/weekly.py), shown as sections of the
     reminder instead of separate DMs. Plain values and detached rows."""
 
-    off_track: Sequence[KeyResult] = ()
+    off_track: Sequence[KeyResultView] = ()
     review: object | None = None  # the Cycle whose start calls for `/kra review`
     closing: object | None = None  # the Cycle whose objectives are to be closed and scored
     closing_objectives: Sequence = ()
     sprints: Sequence[tuple[str, str, str]] = ()  # (SPR-n, channel id, goal)
-    failing: Sequence[tuple[KeyResult, str]] = ()  # (key result, the source's last error)
+    failing: Sequence[tuple[KeyResultView, str]] = ()  # (key result, the source's last error)
 
     def sections(self) -> list[str]:
         """One mrkdwn text per section, in the order they are shown."""
@@ -100,7 +100,7 @@ class WeekExtras:
 
 
 def checkin_reminder(
-    key_results: Sequence[KeyResult],
+    key_results: Sequence[KeyResultView],
     *,
     week_start: date,
     tz: ZoneInfo,
@@ -185,7 +185,7 @@ def _fit(rows: list[list[dict]], reserved: int = 0) -> tuple[list[list[dict]], i
     return kept, len(rows) - len(kept)
 
 
-def _heading(kr: KeyResult, tz: ZoneInfo) -> str:
+def _heading(kr: KeyResultView, tz: ZoneInfo) -> str:
     objective = getattr(kr, "objective", None)
     under = (
         f" · {format_ref(RefKind.OBJ, objective.number)} {user_text(objective.title, 60)}"
@@ -203,7 +203,7 @@ def _heading(kr: KeyResult, tz: ZoneInfo) -> str:
     )
 
 
-def _row(kr: KeyResult, tz: ZoneInfo, synced: bool) -> list[dict]:
+def _row(kr: KeyResultView, tz: ZoneInfo, synced: bool) -> list[dict]:
     confidence = _confidence_select(kr.last_confidence)
     asked = "\n_The number updated itself from its data source: how confident are you?_" if synced else ""
     row = [section(_heading(kr, tz) + asked, accessory=confidence, block_id=Block.REMINDER_ROW.of(id=kr.id))]
@@ -234,7 +234,7 @@ def _confidence_select(initial: str | None) -> dict:
     return select
 
 
-def _value_box(kr: KeyResult) -> dict:
+def _value_box(kr: KeyResultView) -> dict:
     """An input block that sends its value on Enter (dispatch_action), written out. Text, not a
     number_input: it takes what the form and `/okr checkin` take ("1,500", "45%", "done")."""
     if kr.kind == KeyResultKind.MILESTONE:
@@ -258,7 +258,7 @@ def _value_box(kr: KeyResult) -> dict:
     }
 
 
-def _done_row(kr: KeyResult, tz: ZoneInfo) -> list[dict]:
+def _done_row(kr: KeyResultView, tz: ZoneInfo) -> list[dict]:
     confidence = ""
     if kr.last_confidence in {c.value for c in Confidence}:
         chosen = Confidence(kr.last_confidence)

@@ -24,7 +24,7 @@ from bot.ui.okr import value_text
 
 if TYPE_CHECKING:
     from bot.services.assessment import KeyResultStatus, ObjectiveStatus
-    from storage.models import Kpi
+    from bot.ui.shapes import KpiView
 
 
 def _typed(text: str | None, limit: int) -> str:
@@ -70,7 +70,7 @@ def checkin_outputs(status: KeyResultStatus) -> dict:
     )
 
 
-def kpi_outputs(kpi: Kpi) -> dict:
+def kpi_outputs(kpi: KpiView) -> dict:
     """ "KPI-7 NPS: 42 (target 50, higher is better)"."""
     latest = kpi.latest_value if kpi.latest_value is not None else 0.0
     way = "higher" if kpi.direction == Direction.HIGHER else "lower"

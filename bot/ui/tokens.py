@@ -10,7 +10,7 @@ from bot.ui.blocks import ephemeral
 
 if TYPE_CHECKING:
     from bot.services.tokens import TokenLine
-    from storage.models import ApiToken
+    from bot.ui.shapes import ApiTokenView
 
 USAGE = (
     "*API tokens* (workspace admins):\n"
@@ -37,7 +37,7 @@ def _expiry(expires_at: datetime | None, expired: bool) -> str:
     return "*expired*" if expired else f"expires {day(expires_at)}"
 
 
-def created_message(token: ApiToken, secret: str) -> dict:
+def created_message(token: ApiTokenView, secret: str) -> dict:
     expiry = (
         f" It expires {day(token.expires_at)} ({token.expires_at:%H:%M} UTC)." if token.expires_at else ""
     )
@@ -60,7 +60,7 @@ def list_message(tokens: Sequence[TokenLine]) -> dict:
     return ephemeral(f"*API tokens of this workspace ({len(tokens)})*\n" + "\n".join(lines))
 
 
-def revoked_message(token: ApiToken) -> dict:
+def revoked_message(token: ApiTokenView) -> dict:
     return ephemeral(
         f"Revoked the token `{token.name}` (`{token.prefix}…`). Requests with it are refused from now on."
     )
