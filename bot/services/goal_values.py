@@ -214,7 +214,7 @@ def objective_page(
     now: datetime,
 ) -> ObjectivePage:
     """A page of objectives after OBJ-`after` (active and closed unless `status` says), of one
-    owner or cycle if given, assessed at `now`: seven statements at any size."""
+    owner or cycle if given, assessed at `now`: at most seven statements at any size."""
     workspace = _workspace(session, workspace_id)
     result = okrs.list_objectives(
         session,
