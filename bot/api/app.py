@@ -91,10 +91,7 @@ class Operations:
 
     def respond(self, req: falcon.Request, resp: falcon.Response, ref: str | None = None) -> None:
         route, context = self.routes[req.method], req.context
-        workspace = tokens.workspace_of(context.session, context.who)
-        call = resources.Call(
-            context.session, workspace, context.who, req.env.get("PATH_INFO", ""), self.clock()
-        )
+        call = resources.Call(context.session, context.who, req.env.get("PATH_INFO", ""), self.clock())
         query = context.query if route.query.model_fields else None
         args = [a for a in (ref, query, context.body) if a is not None]
         text = route.handler(call, *args).model_dump_json()

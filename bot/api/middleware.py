@@ -241,7 +241,7 @@ class UnitOfWork:
                 return
             answer = req.context.get("answer")
             if req.context.claim is not None and answer is not None:
-                tokens.keep_answer(req.context.claim, *answer)
+                tokens.keep_answer(session, req.context.claim, *answer)
             session.commit()
         except BaseException:
             session.rollback()

@@ -337,10 +337,17 @@ class Replay:
     body: str
 
 
+@dataclass(frozen=True)
+class Claim:
+    """An Idempotency-Key held by the request that claimed it, in that request's transaction."""
+
+    id: int
+
+
 def claim_idempotency_key(
     session: Session, who: Authenticated, key: str, request_hash: str, *, now: datetime | None = None
-) -> Replay | ApiIdempotency:
-    """Inside the write's own transaction: the first request with this key gets a row to fill
+) -> Replay | Claim:
+    """Inside the write's own transaction: the first request with this key gets a claim to fill
     with its answer (committed with the write, or rolled back with it); a retry gets that answer.
     The same key with another request is a Conflict.
 
@@ -362,7 +369,7 @@ def claim_idempotency_key(
     )
     session.add(claim)
     session.flush()
-    return claim
+    return Claim(claim.id)
 
 
 def replay_of(session: Session, who: Authenticated, key: str, request_hash: str) -> Replay | None:
@@ -390,14 +397,8 @@ def purge_idempotency_keys(db: Database, now: datetime, *, keep: timedelta = IDE
         return result.rowcount or 0
 
 
-def workspace_of(session: Session, who: Authenticated) -> Workspace:
-    """The workspace an authenticated token speaks for, in this unit of work."""
-    workspace = session.get(Workspace, who.workspace_id)
-    if workspace is None:  # pragma: no cover - a token's workspace is deleted with its tokens
-        raise NotFound("This token's workspace is gone.")
-    return workspace
-
-
-def keep_answer(claim: ApiIdempotency, status: int, body: str) -> None:
+def keep_answer(session: Session, claim: Claim, status: int, body: str) -> None:
     """The answer a retry with the claimed Idempotency-Key gets, committed with the write."""
-    claim.status, claim.body = status, body
+    session.execute(
+        update(ApiIdempotency).where(ApiIdempotency.id == claim.id).values(status=status, body=body)
+    )
