@@ -30,8 +30,6 @@ from tests.conftest import ALICE, BOB, CAROL, OTHER_TEAM, OTHER_TOKEN, TEAM, TOK
 from tests.factories import (
     FRIDAY_LONDON,
     MONDAY_LONDON,
-    _check_in,
-    _sprint,
     at,
     channel_posts,
     channel_with_objectives,
@@ -40,9 +38,11 @@ from tests.factories import (
     dms,
     hooked_clients,
     listed,
+    make_check_ins,
     make_key_result,
     make_objective,
     make_schedule,
+    make_sprint,
     make_workspace,
     owners_with_key_results,
 )
@@ -499,7 +499,7 @@ def test_digest_shows_the_sprint_goal_and_whether_aligned(db, emulator):
     workspace_id = channel_with_objectives(db, emulator, objectives=1)
     with db.session() as session:
         kr_id = session.scalars(select(KeyResult.id)).first()
-    _sprint(
+    make_sprint(
         db,
         workspace_id,
         CHANNEL,
@@ -625,7 +625,7 @@ def test_sprint_prompt_on_the_last_day_of_the_sprint(db, emulator):
     from tests.conftest import CHANNEL
 
     workspace_id = channel_with_objectives(db, emulator, objectives=1, checkins=False)
-    _sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 23), ends=date(2026, 12, 4))
+    make_sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 23), ends=date(2026, 12, 4))
     sprint_prompts(db, clients(emulator), at("2026-12-04T09:59:00+00:00"))
     assert channel_posts(emulator, CHANNEL) == []
     report = sprint_prompts(db, clients(emulator), at("2026-12-04T10:01:00+00:00"))
@@ -678,9 +678,9 @@ def test_unaligned_sprint_nudged_once_mid_sprint(db, emulator):
     with db.session() as session:
         kr_id = session.scalars(select(KeyResult.id)).first()
     # Monday 30 November to Wednesday 9 December: the middle day is Friday 4 December.
-    _sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 9))
+    make_sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 9))
     emulator.add_channel("C0ALIGNED", TEAM)
-    _sprint(
+    make_sprint(
         db,
         workspace_id,
         "C0ALIGNED",
@@ -705,14 +705,14 @@ def test_key_result_off_track_twice_and_unserved_gets_a_weekly_dm(db, emulator):
     served = make_key_result(db, workspace_id, objective, ALICE, title="Served")
     fine = make_key_result(db, workspace_id, objective, ALICE, title="Fine")
     for kr_id in (lagging, served):
-        _check_in(
+        make_check_ins(
             db,
             workspace_id,
             kr_id,
             ALICE,
             [(datetime(2026, 11, 16, 9), 1.0, ""), (datetime(2026, 11, 30, 9), 2.0, "")],
         )
-    _check_in(
+    make_check_ins(
         db,
         workspace_id,
         fine,
@@ -720,7 +720,9 @@ def test_key_result_off_track_twice_and_unserved_gets_a_weekly_dm(db, emulator):
         [(datetime(2026, 11, 16, 9), 60.0, ""), (datetime(2026, 11, 30, 9), 70.0, "")],
     )
     emulator.add_channel("C0TEAM", TEAM)
-    _sprint(db, workspace_id, "C0TEAM", starts=date(2026, 11, 30), ends=date(2026, 12, 11), links=[served])
+    make_sprint(
+        db, workspace_id, "C0TEAM", starts=date(2026, 11, 30), ends=date(2026, 12, 11), links=[served]
+    )
     # Alice switched her weekly reminder off, so the nudge comes on its own (else it rides in the
     # reminder: tests/e2e/test_reminder_prefs.py).
     with db.session() as session:
