@@ -28,9 +28,9 @@ from tests.factories import (
     make_check_ins,
     make_key_result,
     make_objective,
+    make_owners_with_key_results,
     make_sprint,
     make_workspace,
-    owners_with_key_results,
 )
 
 
@@ -94,7 +94,7 @@ def test_sprint_prompts_default_to_the_workspaces_zone(db, emulator):
 
 def test_a_holiday_on_the_check_in_day_moves_the_reminder_to_the_next_work_day(db, emulator):
     # Boxing Day 2026 is a Saturday, so England's substitute holiday is Monday 28 December.
-    workspace_id = owners_with_key_results(db, emulator, [ALICE])
+    workspace_id = make_owners_with_key_results(db, emulator, [ALICE])
     with db.session() as session:
         session.execute(
             update(Workspace)
@@ -195,9 +195,9 @@ def test_a_fiscal_year_from_april_across_the_year_boundary(db, emulator):
 
 
 def test_one_workspaces_holidays_and_zone_never_reach_another(db, emulator):
-    owners_with_key_results(db, emulator, [ALICE])  # TEAM: Monday to Friday, no holidays
+    make_owners_with_key_results(db, emulator, [ALICE])  # TEAM: Monday to Friday, no holidays
     emulator.add_user("U0MALLO", OTHER_TEAM, tz="Europe/London")
-    other = owners_with_key_results(db, emulator, ["U0MALLO"], team=OTHER_TEAM)
+    other = make_owners_with_key_results(db, emulator, ["U0MALLO"], team=OTHER_TEAM)
     with db.session() as session:
         session.execute(
             update(Workspace)
@@ -212,7 +212,7 @@ def test_one_workspaces_holidays_and_zone_never_reach_another(db, emulator):
 
 
 def test_a_status_cleared_on_monday_morning_is_seen_that_monday(db, emulator):
-    owners_with_key_results(db, emulator, [ALICE, BOB], list_people=False)
+    make_owners_with_key_results(db, emulator, [ALICE, BOB], list_people=False)
     # Sunday evening: both were away, as users.list (or a user_change event) said then.
     sunday = datetime(2026, 11, 29, 20, 0)
     with db.session() as session:
@@ -241,7 +241,7 @@ def test_a_status_cleared_on_monday_morning_is_seen_that_monday(db, emulator):
 
 
 def test_a_status_heard_this_morning_is_not_asked_again(db, emulator):
-    owners_with_key_results(db, emulator, [ALICE], list_people=False)
+    make_owners_with_key_results(db, emulator, [ALICE], list_people=False)
     with db.session() as session:
         session.add(
             Member(

@@ -19,8 +19,8 @@ from tests.factories import (
     answer,
     answer_text,
     channel_posts,
-    channel_with_objectives,
     clients,
+    make_channel_with_objectives,
     make_check_ins,
     make_objective_via_slack,
     opened_view,
@@ -40,7 +40,7 @@ def digest_footer(emulator) -> str:
 def test_the_digest_says_how_many_owners_checked_in_this_week(db, emulator):
     # Alice, Bob and Carol own key results here; Alice and Carol checked in on all of theirs on
     # Tuesday, Bob on none.
-    channel_with_objectives(db, emulator)
+    make_channel_with_objectives(db, emulator)
     channel_digests(db, clients(emulator), FRIDAY_LONDON)
     footer = digest_footer(emulator)
     assert footer.startswith("2 of 3 owners checked in this week · ")
@@ -51,7 +51,7 @@ def test_the_digest_says_how_many_owners_checked_in_this_week(db, emulator):
 
 
 def test_an_owner_with_one_key_result_left_is_not_counted_yet(db, emulator):
-    workspace_id = channel_with_objectives(db, emulator, checkins=False)
+    workspace_id = make_channel_with_objectives(db, emulator, checkins=False)
     with db.session() as session:
         alice_krs = session.scalars(select(KeyResult.id).where(KeyResult.owner_id == ALICE)).all()
     make_check_ins(db, workspace_id, alice_krs[0], ALICE, [(datetime(2026, 12, 1, 9), 30.0, "")])

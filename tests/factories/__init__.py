@@ -3,8 +3,8 @@ through the services, or through Slack as a person would), and what the app left
 answer, the view, the DMs, the deliveries). Fixtures stay in conftest.py; the ids of the test
 workspaces and people (TEAM, ALICE, ...) too.
 
-Every builder is named make_*: make_<thing>(db, ...) stores one in its own transaction;
-make_<thing>_row(s)(session, ...) adds ORM rows to the caller's session and returns them;
+Every builder is named make_*: make_<thing>(db, ...) stores one in its own transaction and returns
+its id; make_<thing>_row(s)(session, ...) adds ORM rows to the caller's session and returns them;
 make_<thing>_via_slack(slack, emulator, ...) goes through the command and modal a person uses, and
 make_<thing>_via_service(db, ...) through the service behind it; make_<things>(db, count, ...) bulk
 inserts many. Import them from here: `from tests.factories import make_objective`."""
@@ -32,7 +32,7 @@ from tests.factories.assistant import (
 )
 from tests.factories.checkins import make_check_in_row, make_check_in_rows, make_check_ins
 from tests.factories.cli import cli_runner, import_changed, import_yaml, single_token_env
-from tests.factories.digest import channel_with_objectives, make_digest_data
+from tests.factories.digest import make_channel_with_objectives, make_digest_data
 from tests.factories.jobs import (
     channel_posts,
     clients,
@@ -65,8 +65,8 @@ from tests.factories.okr import (
     make_objective_via_slack,
     make_objectives,
     make_okrs,
+    make_owners_with_key_results,
     objective_values,
-    owners_with_key_results,
 )
 from tests.factories.rows import count
 from tests.factories.sprint import make_sprint, open_review, start_sprint
@@ -109,7 +109,6 @@ __all__ = [
     "block_texts",
     "by_block",
     "channel_posts",
-    "channel_with_objectives",
     "cli_runner",
     "clients",
     "count",
@@ -126,6 +125,7 @@ __all__ = [
     "kra_values",
     "listed",
     "make_ask_northline_data",
+    "make_channel_with_objectives",
     "make_check_in_row",
     "make_check_in_rows",
     "make_check_ins",
@@ -146,6 +146,7 @@ __all__ = [
     "make_objective_via_slack",
     "make_objectives",
     "make_okrs",
+    "make_owners_with_key_results",
     "make_people",
     "make_schedule",
     "make_sprint",
@@ -157,7 +158,6 @@ __all__ = [
     "objective_values",
     "open_review",
     "opened_view",
-    "owners_with_key_results",
     "previous_quarter",
     "published",
     "published_since",

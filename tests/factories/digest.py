@@ -18,10 +18,11 @@ from tests.factories.rows import ids_by_number, insert_in_batches
 from tests.factories.workspaces import OWNERS, make_workspace
 
 
-def channel_with_objectives(
+def make_channel_with_objectives(
     db, emulator, *, objectives=2, key_results=3, channel=None, checkins=True, **ws
 ) -> int:
-
+    """A workspace (London) whose `channel` has `objectives` objectives of `key_results` key results
+    each, owned in turn by Alice, Bob and Carol; every other key result checked in twice."""
     channel = channel or CHANNEL
     workspace_id = make_workspace(db, timezone="Europe/London", **ws)
     for o in range(objectives):

@@ -201,7 +201,7 @@ def make_key_result(db, workspace_id: int, objective_id: int, owner: str, **fiel
         ).id
 
 
-def owners_with_key_results(
+def make_owners_with_key_results(
     db, emulator, user_ids, *, team=TEAM, tz="Europe/London", list_people=True, **user_fields
 ) -> int:
     """A workspace where each user owns one active key result, its people listed by the
