@@ -48,7 +48,7 @@ from tests.conftest import (  # noqa: E402  # noqa: E402
     _ThreadingWSGIServer,
     count_statements,
 )
-from tests.factories import seed_okrs  # noqa: E402
+from tests.factories import make_okrs  # noqa: E402
 from tests.slack import SlackEmulator  # noqa: E402
 
 
@@ -138,7 +138,7 @@ def main() -> None:
     key_results = args.objectives * 4
     size = f"{args.objectives} objectives, {key_results} key results, {args.checkins} check-ins, {db.engine.dialect.name}"
     try:
-        seed_okrs(db, args.objectives, checkins=args.checkins)
+        make_okrs(db, args.objectives, checkins=args.checkins)
         analyze(db)
         secret = _make_token(db)
         with SlackEmulator() as emulator:

@@ -65,7 +65,7 @@ def main() -> None:
     from bot.jobs.posting import build_clock_client
     from storage.db import Database, upgrade
     from tests.conftest import TOKEN, count_statements
-    from tests.factories import seed_digest_data
+    from tests.factories import make_digest_data
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--channels", type=int, default=200)
@@ -82,7 +82,7 @@ def main() -> None:
     # Slack answers from a process of its own, as it does from its own servers.
     with EmulatorProcess(set_up_slack, channels) as slack:
         seeding = time.perf_counter()
-        seed_digest_data(db, channels, args.objectives, args.key_results, args.weeks, NOW)
+        make_digest_data(db, channels, args.objectives, args.key_results, args.weeks, NOW)
         analyze(db)
         seeded = time.perf_counter() - seeding
         client = build_clock_client(TOKEN, slack.base_url)

@@ -24,7 +24,7 @@ from bot.jobs.posting import build_clock_client  # noqa: E402
 from bot.jobs.reminders import checkin_reminders  # noqa: E402
 from bot.settings import DeliverySettings  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
-from tests.factories import seed_people  # noqa: E402
+from tests.factories import make_people  # noqa: E402
 from tests.slack import SlackEmulator  # noqa: E402
 
 TEAM, TOKEN = "T0FANOUT", "xoxb-fanout"
@@ -42,7 +42,7 @@ def main() -> None:
     db = Database.from_url(url)
     with SlackEmulator() as emulator:
         emulator.add_token(TOKEN, TEAM, user_id="U0BOTFAN", bot_id="B0FAN")
-        seed_people(db, emulator, args.people, TEAM, tz="UTC")
+        make_people(db, emulator, args.people, TEAM, tz="UTC")
         emulator.rate_limit("chat.postMessage", per_second=args.rate)
         # The engine paced to the workspace's rate, as an operator would set NORTHLINE_POSTS_PER_SECOND.
         config = DeliverySettings(posts_per_second=args.rate, posts_in_flight=4)

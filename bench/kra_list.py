@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import analyze, bench_app, summary, time_requests  # noqa: E402
 from tests.conftest import ALICE  # noqa: E402
-from tests.factories import seed_kras  # noqa: E402
+from tests.factories import make_kras  # noqa: E402
 
 
 def main() -> None:
@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
     with bench_app() as bench:
-        seed_kras(bench.db, args.kras, kpis_per_kra=3)
+        make_kras(bench.db, args.kras, kpis_per_kra=3)
         analyze(bench.db)
 
         def list_all() -> None:

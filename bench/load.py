@@ -48,7 +48,7 @@ from bench.harness import EmulatorProcess, drop_database, fresh_database  # noqa
 from bot.installations import BOT_SCOPES, installation_store  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
-from tests.factories import seed_kras  # noqa: E402
+from tests.factories import make_kras  # noqa: E402
 from tests.slack import SlackEmulator  # noqa: E402
 
 SECRET = "bench-signing-secret-0123456789"
@@ -306,7 +306,7 @@ def install(settings: Settings, db: Database, teams: list[str]) -> None:
                 user_id=f"U{team[1:]}A",
             )
         )
-        seed_kras(db, 20, team_id=team)
+        make_kras(db, 20, team_id=team)
 
 
 def app_env(slack_url: str, database_url: str, teams: list[str]) -> dict[str, str]:

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import analyze, bench_app, summary, time_requests  # noqa: E402
 from tests.conftest import ALICE  # noqa: E402
-from tests.factories import seed_okrs  # noqa: E402
+from tests.factories import make_okrs  # noqa: E402
 
 
 def main() -> None:
@@ -27,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     size = f"{args.objectives} objectives, {args.objectives * 4} key results, {args.checkins} check-ins"
     with bench_app() as bench:
-        seed_okrs(bench.db, args.objectives, checkins=args.checkins)
+        make_okrs(bench.db, args.objectives, checkins=args.checkins)
         analyze(bench.db)
         slack, emulator = bench.slack, bench.emulator
 

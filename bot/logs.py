@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
+
+from bot.settings import source_variables
 
 _SECRETS = re.compile(r"(xox[abpres]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|nlk_[A-Za-z0-9_-]+)")
 # scheme://user:PASSWORD@host (a database or broker URL; redis:// often has no user): the password.
@@ -25,8 +26,9 @@ _SHORTEST_SECRET = 6  # shorter values ("1", "on") would redact ordinary words
 
 def source_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """The values of the operator's NORTHLINE_SOURCE_* variables (database URLs, tokens), which no
-    log line may carry; a header's name and a list of workspaces are not secrets."""
-    environ = os.environ if environ is None else environ
+    log line may carry; a header's name and a list of workspaces are not secrets. `environ`: the
+    variables to look at, by default those bot/settings.py reads."""
+    environ = source_variables() if environ is None else environ
     return tuple(
         value
         for name, value in environ.items()

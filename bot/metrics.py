@@ -10,7 +10,6 @@ there and `render` sums them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 
 from prometheus_client import (
@@ -22,6 +21,12 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+from bot.settings import load_metrics_settings
+
+# Where every process writes its values under multiprocess mode, or None. prometheus_client chose
+# how to keep this process's values at its own import, from the same variable in the environment.
+MULTIPROCESS_DIR = load_metrics_settings().prometheus_multiproc_dir
 
 POSTS = Counter(
     "northline_posts",
@@ -103,9 +108,9 @@ def count_outcomes(states: Iterable[str]) -> None:
 
 def render() -> bytes:
     """The exposition text: this process's registry, or every process's under multiprocess mode."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if MULTIPROCESS_DIR:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry, path=MULTIPROCESS_DIR)
         return generate_latest(registry)
     from prometheus_client import REGISTRY
 

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.ai.model import ModelEndpoint
 from bot.domain.addresses import AllowList
+from bot.sources.connections import PREFIX as SOURCE_PREFIX
 from bot.sources.connections import Connections, ConnectionsError, SourceConfig, parse_connections
 
 # What each variable should look like, for the one-line start-up error.
@@ -46,6 +47,7 @@ HINTS: dict[str, str] = {
     "NORTHLINE_AI_MODEL": "the model's name at that endpoint, e.g. gpt-4o-mini or llama3.1:8b",
     "NORTHLINE_AI_API_KEY": "the endpoint's API key, without spaces (empty for a local server that needs none)",
     "NORTHLINE_AI_TIMEOUT": "seconds one model call may take in all, 0.1 to 120, e.g. 20",
+    "PROMETHEUS_MULTIPROC_DIR": "an empty directory shared by the web, clock and worker processes, e.g. /var/run/northline-metrics",
 }
 
 
@@ -317,6 +319,22 @@ class SourceLimits(BaseSettings):
         return value
 
 
+class MetricsSettings(BaseSettings):
+    """PROMETHEUS_MULTIPROC_DIR alone (docs/operations.md): the directory where every process
+    writes its metrics for the web process to sum. prometheus_client reads the same variable from
+    the environment at its import, to choose how each process keeps its values, so it is the
+    operator's to set before start; Northline only reads it. Blank is unset."""
+
+    model_config = SettingsConfigDict(env_file=None, case_sensitive=False, extra="ignore")
+
+    prometheus_multiproc_dir: str | None = None
+
+    @field_validator("prometheus_multiproc_dir", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
 def _load_alone(model: type[_Alone], lines: dict[str, str] | None = None) -> _Alone:
     """`model` from the environment, or the command stops with one line naming the variable (the
     line in `lines`, where a command has always said it its own way)."""
@@ -345,11 +363,24 @@ def load_retention_days() -> int:
     return _load_alone(RetentionSettings, {"DATA_RETENTION_DAYS": line}).data_retention_days
 
 
+def load_metrics_settings() -> MetricsSettings:
+    return _load_alone(MetricsSettings)
+
+
+def source_variables() -> dict[str, str]:
+    """The operator's NORTHLINE_SOURCE_<NAME>_… variables as they are set: a family of names that no
+    model lists field by field. bot/sources/connections.py checks them (load_connections) and
+    bot/logs.py keeps their values out of every line."""
+    return {name: value for name, value in os.environ.items() if name.upper().startswith(SOURCE_PREFIX)}
+
+
 def load_source_config() -> SourceConfig:
     """The declared data-source connections, for commands that need no Slack credentials."""
     several = declared_credentials().several_workspaces
     max_sources = _load_alone(SourceLimits).northline_max_sources
-    return SourceConfig(load_connections(os.environ, several_workspaces=several), max_sources=max_sources)
+    return SourceConfig(
+        load_connections(source_variables(), several_workspaces=several), max_sources=max_sources
+    )
 
 
 def normalize_database_url(value: str) -> str:
@@ -381,7 +412,9 @@ def load_settings(**overrides: object) -> Settings:
         settings = Settings(**overrides)
     except ValidationError as error:
         raise SettingsError(describe_error(error)) from None
-    return settings.with_connections(load_connections(os.environ, several_workspaces=settings.oauth_enabled))
+    return settings.with_connections(
+        load_connections(source_variables(), several_workspaces=settings.oauth_enabled)
+    )
 
 
 def load_connections(env, *, several_workspaces: bool) -> Connections:

@@ -1,7 +1,5 @@
 """Alembic environment: the URL comes from the config (set by storage.db) or DATABASE_URL."""
 
-import os
-
 from alembic import context
 from sqlalchemy import pool
 
@@ -20,9 +18,15 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 
 def _url() -> str:
-    return config.get_main_option("sqlalchemy.url") or os.environ.get(
-        "DATABASE_URL", "sqlite:///northline.db"
-    )
+    """The config's URL, which storage.db always sets; else DATABASE_URL, read and normalised as the
+    app reads it (a bare `alembic` run with a configuration of its own)."""
+    configured = config.get_main_option("sqlalchemy.url")
+    if configured:
+        return configured
+    # storage's one use of bot beyond the domain's vocabulary (pyproject.toml's storage contract).
+    from bot.settings import load_database_url
+
+    return load_database_url()
 
 
 def run_migrations_offline() -> None:

@@ -17,7 +17,7 @@ from bot.services.workspaces import workspace_for
 from storage.models import ApiIdempotency, ApiToken, CheckIn, KpiMeasurement
 from tests.conftest import ADMIN, ALICE, OTHER_TEAM, TEAM
 from tests.factories import API_CYCLE as CYCLE
-from tests.factories import NOW, answer, answer_text, count, make_kra, new_token, served_api
+from tests.factories import NOW, answer, answer_text, count, make_kra_via_service, new_token, served_api
 from tests.factories import make_objective_via_service as make_objective
 
 PROBLEM = "application/problem+json"
@@ -152,7 +152,7 @@ def test_objectives_carry_the_progress_pace_and_confidence_slack_shows(world, db
 
 def test_kras_and_kpis_with_latest_values(world, db):
     slack, api = world
-    kra, (nps, _frt) = make_kra(db)
+    kra, (nps, _frt) = make_kra_via_service(db)
     answer(slack, "/kra", f"kpi KPI-{nps} 41 after the survey")
     token = new_token(slack, "ci", "read")
     listed = api.get("/api/v1/kras", token).json()
@@ -210,7 +210,7 @@ def test_a_check_in_through_the_api_is_what_slack_then_shows(world, db):
 
 def test_a_kpi_measurement_through_the_api(world, db):
     slack, api = world
-    _, (nps, _) = make_kra(db)
+    _, (nps, _) = make_kra_via_service(db)
     token = new_token(slack, "ci", "write")
     reply = api.post(f"/api/v1/kpis/KPI-{nps}/measurements", {"value": 42.5, "note": "nightly"}, token)
     assert reply.status == 201, reply.text
@@ -320,7 +320,7 @@ def test_bodies_that_are_not_json_or_too_large(world, db):
 def test_another_workspaces_token_finds_nothing_of_ours(world, db, emulator):
     slack, api = world
     obj, (kr,) = make_objective(db, title="Secret plans of the north")
-    _, (nps, _) = make_kra(db)
+    _, (nps, _) = make_kra_via_service(db)
     theirs = new_token(slack, "theirs", "write", user_id=_admin_other_team(emulator), team_id=OTHER_TEAM)
     for path in (
         f"/api/v1/objectives/OBJ-{obj}",

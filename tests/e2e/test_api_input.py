@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from storage.models import CheckIn, KpiMeasurement
-from tests.factories import count, make_kra, new_token, served_api
+from tests.factories import count, make_kra_via_service, new_token, served_api
 from tests.factories import make_objective_via_service as make_objective
 
 PROBLEM = "application/problem+json"
@@ -46,7 +46,7 @@ def test_a_control_character_in_a_field_is_422_naming_it(world, db, note, charac
 
 def test_a_multi_line_note_keeps_its_tabs_and_newlines(world, db):
     slack, api = world
-    _, (nps, _) = make_kra(db)
+    _, (nps, _) = make_kra_via_service(db)
     secret = new_token(slack, "ci", "write")
     reply = api.post(f"/api/v1/kpis/KPI-{nps}/measurements", {"value": 3, "note": "a\tb\nc"}, secret)
     assert reply.status == 201, reply.text
@@ -64,7 +64,7 @@ def test_a_control_character_in_a_query_parameter_is_422_naming_it(world, db):
 @pytest.mark.parametrize("value", [True, False, "3", "42.5", None, [1], {"n": 1}])
 def test_a_value_that_is_not_a_json_number_is_422(world, db, value):
     slack, api = world
-    _, (nps, _) = make_kra(db)
+    _, (nps, _) = make_kra_via_service(db)
     secret = new_token(slack, "ci", "write")
     reply = api.post(f"/api/v1/kpis/KPI-{nps}/measurements", {"value": value}, secret)
     assert reply.status == 422 and reply.headers["Content-Type"] == PROBLEM

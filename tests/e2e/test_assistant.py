@@ -11,7 +11,13 @@ import pytest
 import time_machine
 
 from tests.conftest import ALICE, BOB, CAROL, CHANNEL, MALLORY, OTHER_TEAM
-from tests.factories import _check_in, _sprint, make_key_result, make_objective, seed_ask_northline
+from tests.factories import (
+    make_ask_northline_data,
+    make_check_ins,
+    make_key_result,
+    make_objective,
+    make_sprint,
+)
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
@@ -28,7 +34,7 @@ def seeded(db):
     noted this week) and KR-2 (Bob, on track, last checked in in November); OBJ-2 of Carol's, in no
     channel, with KR-3 (off track). An active sprint in #growth serving nothing. OTHER_TEAM: one
     objective of Mallory's."""
-    return seed_ask_northline(db)
+    return make_ask_northline_data(db)
 
 
 def ask(slack, emulator, text: str, user: str = ALICE, team: str | None = None) -> str:
@@ -241,8 +247,10 @@ def _more_of_the_same(db, workspace_id: int, objectives: int) -> None:
         objective = make_objective(db, workspace_id, ALICE, channel=CHANNEL, title=f"More {n}")
         for owner in (ALICE, BOB):
             kr = make_key_result(db, workspace_id, objective, owner)
-            _check_in(db, workspace_id, kr, owner, [(datetime(2026, 12, 1, 9), 30.0, "stuck")], "at_risk")
-        _sprint(
+            make_check_ins(
+                db, workspace_id, kr, owner, [(datetime(2026, 12, 1, 9), 30.0, "stuck")], "at_risk"
+            )
+        make_sprint(
             db, workspace_id, f"C0TEAM{n}", starts=date(2026, 11, 30), ends=date(2026, 12, 11), number=n + 2
         )
 
@@ -258,7 +266,7 @@ def test_long_answers_stay_within_slacks_limits(slack, emulator, db, seeded, fro
     for n in range(20):
         objective = make_objective(db, seeded, ALICE, channel=CHANNEL, title=f"{n} " + "O" * 140)
         kr = make_key_result(db, seeded, objective, BOB, title=f"{n} " + "K" * 140)
-        _check_in(db, seeded, kr, BOB, [(datetime(2026, 12, 3, 9), 1.0, long_note)], "off_track")
+        make_check_ins(db, seeded, kr, BOB, [(datetime(2026, 12, 3, 9), 1.0, long_note)], "off_track")
     risk = ask(slack, emulator, "What's at risk in <#C0GROWTH>?")  # ask() asserts no violation
     assert "Showing 15 of 21. More: `/okr list <#C0GROWTH>`" in risk
     brief = ask(slack, emulator, "Brief for <#C0GROWTH>")

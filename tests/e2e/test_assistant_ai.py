@@ -1,6 +1,6 @@
 """Ask Northline with the operator's language model, end to end: signed events into the served
 app, a fake OpenAI-compatible server on 127.0.0.1 that records every request, and the emulator's
-thread. The seed and frozen clock of test_assistant.py (factories.seed_ask_northline: Alice owns OBJ-1 in #growth with KR-1;
+thread. The seed and frozen clock of test_assistant.py (factories.make_ask_northline_data: Alice owns OBJ-1 in #growth with KR-1;
 Bob owns KR-2; Carol's OBJ-2 "Hiring plan" is in no channel; Mallory's "Secret plan" lives in
 another workspace)."""
 
@@ -23,9 +23,9 @@ from tests.factories import (
     FakeModel,
     block_texts,
     fake_model_server,
+    make_ask_northline_data,
     model_facts,
     model_settings,
-    seed_ask_northline,
 )
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -54,7 +54,7 @@ def frozen():
 
 @pytest.fixture
 def seeded(db) -> int:
-    return seed_ask_northline(db)
+    return make_ask_northline_data(db)
 
 
 @pytest.fixture

@@ -20,17 +20,17 @@ from bot.services import home
 from storage.models import Kra, Member, Schedule, ScheduleKind, Workspace
 from tests.conftest import ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM
 from tests.factories import (
-    _check_in,
-    _sprint,
     at,
     channel_posts,
     clients,
     deliveries,
     dms,
+    make_check_ins,
     make_key_result,
     make_objective,
+    make_owners_with_key_results,
+    make_sprint,
     make_workspace,
-    owners_with_key_results,
 )
 
 
@@ -82,7 +82,7 @@ def test_the_workspaces_default_digest_day_and_time_in_los_angeles_across_us_dst
 def test_sprint_prompts_default_to_the_workspaces_zone(db, emulator):
     # No sprint schedule: the prompt is at 10:00 in the workspace's zone, not 10:00 UTC.
     workspace_id = digest_channel(db, timezone="America/Los_Angeles")
-    _sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 11))
+    make_sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 11))
     sprint_prompts(db, clients(emulator), at("2026-12-11T10:05:00+00:00"))  # 02:05 in Los Angeles
     assert channel_posts(emulator, CHANNEL) == []
     sprint_prompts(db, clients(emulator), at("2026-12-11T18:05:00+00:00"))  # 10:05 PST
@@ -94,7 +94,7 @@ def test_sprint_prompts_default_to_the_workspaces_zone(db, emulator):
 
 def test_a_holiday_on_the_check_in_day_moves_the_reminder_to_the_next_work_day(db, emulator):
     # Boxing Day 2026 is a Saturday, so England's substitute holiday is Monday 28 December.
-    workspace_id = owners_with_key_results(db, emulator, [ALICE])
+    workspace_id = make_owners_with_key_results(db, emulator, [ALICE])
     with db.session() as session:
         session.execute(
             update(Workspace)
@@ -195,9 +195,9 @@ def test_a_fiscal_year_from_april_across_the_year_boundary(db, emulator):
 
 
 def test_one_workspaces_holidays_and_zone_never_reach_another(db, emulator):
-    owners_with_key_results(db, emulator, [ALICE])  # TEAM: Monday to Friday, no holidays
+    make_owners_with_key_results(db, emulator, [ALICE])  # TEAM: Monday to Friday, no holidays
     emulator.add_user("U0MALLO", OTHER_TEAM, tz="Europe/London")
-    other = owners_with_key_results(db, emulator, ["U0MALLO"], team=OTHER_TEAM)
+    other = make_owners_with_key_results(db, emulator, ["U0MALLO"], team=OTHER_TEAM)
     with db.session() as session:
         session.execute(
             update(Workspace)
@@ -212,7 +212,7 @@ def test_one_workspaces_holidays_and_zone_never_reach_another(db, emulator):
 
 
 def test_a_status_cleared_on_monday_morning_is_seen_that_monday(db, emulator):
-    owners_with_key_results(db, emulator, [ALICE, BOB], list_people=False)
+    make_owners_with_key_results(db, emulator, [ALICE, BOB], list_people=False)
     # Sunday evening: both were away, as users.list (or a user_change event) said then.
     sunday = datetime(2026, 11, 29, 20, 0)
     with db.session() as session:
@@ -241,7 +241,7 @@ def test_a_status_cleared_on_monday_morning_is_seen_that_monday(db, emulator):
 
 
 def test_a_status_heard_this_morning_is_not_asked_again(db, emulator):
-    owners_with_key_results(db, emulator, [ALICE], list_people=False)
+    make_owners_with_key_results(db, emulator, [ALICE], list_people=False)
     with db.session() as session:
         session.add(
             Member(
@@ -263,7 +263,7 @@ def test_a_status_heard_this_morning_is_not_asked_again(db, emulator):
 
 def test_a_sprint_ending_on_sunday_is_prompted_on_friday_never_after_its_end(db, emulator):
     workspace_id = digest_channel(db, timezone="Europe/London")
-    _sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 13))
+    make_sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 13))
     sprint_prompts(db, clients(emulator), at("2026-12-11T10:05:00+00:00"))  # Friday 11 December
     [prompt] = channel_posts(emulator, CHANNEL)
     assert "ends Sun 13 Dec" in prompt.args["text"]
@@ -307,8 +307,8 @@ def test_the_planning_prompt_suggests_the_channels_own_key_results_only(db, emul
     served_ours = make_key_result(db, workspace_id, ours, ALICE, title="Ours, served elsewhere")
     lagging_theirs = make_key_result(db, workspace_id, theirs, BOB, title="Their lagging one")
     for kr_id in (lagging_ours, served_ours, lagging_theirs):
-        _check_in(db, workspace_id, kr_id, ALICE, [(datetime(2026, 12, 1, 9), 1.0, "")])
-    _sprint(
+        make_check_ins(db, workspace_id, kr_id, ALICE, [(datetime(2026, 12, 1, 9), 1.0, "")])
+    make_sprint(
         db,
         workspace_id,
         "C0OTHERTEAM",
@@ -316,7 +316,7 @@ def test_the_planning_prompt_suggests_the_channels_own_key_results_only(db, emul
         ends=date(2026, 12, 11),
         links=[served_ours],
     )
-    _sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 11), number=2)
+    make_sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 11), number=2)
     sprint_prompts(db, clients(emulator), at("2026-12-11T10:05:00+00:00"))
     [prompt] = channel_posts(emulator, CHANNEL)
     assert "Our lagging one" in prompt.args["text"]
@@ -327,8 +327,8 @@ def test_a_channel_with_no_key_results_of_its_own_is_told_how_to_link_them(db, e
     workspace_id = make_workspace(db, timezone="Europe/London")
     theirs = make_objective(db, workspace_id, BOB, channel="C0OTHERTEAM")
     kr = make_key_result(db, workspace_id, theirs, BOB, title="Their lagging one")
-    _check_in(db, workspace_id, kr, BOB, [(datetime(2026, 12, 1, 9), 1.0, "")])
-    _sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 11))
+    make_check_ins(db, workspace_id, kr, BOB, [(datetime(2026, 12, 1, 9), 1.0, "")])
+    make_sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 11))
     sprint_prompts(db, clients(emulator), at("2026-12-11T10:05:00+00:00"))
     [prompt] = channel_posts(emulator, CHANNEL)
     assert "no key results of its own" in prompt.args["text"] and "/sprint link KR-n" in prompt.args["text"]
@@ -341,7 +341,7 @@ def test_home_lists_your_unaligned_sprints_under_needs_you(db):
     workspace_id = make_workspace(db)
     objective = make_objective(db, workspace_id, ALICE, channel=CHANNEL)
     kr = make_key_result(db, workspace_id, objective, ALICE)
-    _sprint(
+    make_sprint(
         db,
         workspace_id,
         CHANNEL,
@@ -349,7 +349,7 @@ def test_home_lists_your_unaligned_sprints_under_needs_you(db):
         ends=date(2026, 12, 11),
         goal="Faster onboarding",
     )
-    _sprint(
+    make_sprint(
         db,
         workspace_id,
         "C0ALIGNED",

@@ -20,9 +20,9 @@ from tests.factories import (
     answer_text,
     by_block,
     count,
-    create_objective,
+    make_objective_via_slack,
+    make_objectives,
     opened_view,
-    seed_objectives,
 )
 
 
@@ -38,7 +38,7 @@ def open_checkin(slack, emulator, user=ALICE) -> dict:
 
 
 def three_key_results(slack, emulator):
-    create_objective(
+    make_objective_via_slack(
         slack,
         emulator,
         krs=(("Activation", "40", "60", "%"), ("Revenue", "0", "$10,000", "$"), ("Docs", "0", "20", "pages")),
@@ -52,7 +52,9 @@ def test_the_modal_lists_your_key_results_most_overdue_first_with_their_last_che
     slack, emulator, db, now
 ):
     three_key_results(slack, emulator)
-    create_objective(slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "1", ""),))
+    make_objective_via_slack(
+        slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "1", ""),)
+    )
     ids = kr_ids(db)
     now = now.replace(tzinfo=None)
     with db.session() as session:
@@ -180,7 +182,7 @@ def test_submitting_an_untouched_form_says_so(slack, emulator, db):
 
 
 def test_more_key_results_than_fit_page_with_next(slack, emulator, db):
-    seed_objectives(db, 12, key_results=3)  # 36 key results
+    make_objectives(db, 12, key_results=3)  # 36 key results
     view = open_checkin(slack, emulator)
     assert len(view["blocks"]) == 43
     assert "Key results 1–10 of 36." in json.dumps(
@@ -239,7 +241,7 @@ def test_one_line_bad_values(slack, emulator, db, text, message):
 
 
 def test_milestones_take_done(slack, emulator, db):
-    create_objective(
+    make_objective_via_slack(
         slack, emulator, krs=(("Ship the beta", "", "", ""),), **{Block.KR_MILESTONE.of(n=1): ["milestone"]}
     )
     assert "milestone" in answer(slack, "/okr", "checkin KR-1 0.5")["text"]
@@ -250,7 +252,7 @@ def test_milestones_take_done(slack, emulator, db):
 
 def test_checking_in_on_someone_elses_key_result(slack, emulator, db):
     # Alice owns the objective; Bob owns KR-1; Carol owns nothing.
-    create_objective(slack, emulator, **{Block.KR_OWNER.of(n=1): BOB})
+    make_objective_via_slack(slack, emulator, **{Block.KR_OWNER.of(n=1): BOB})
     assert "owner or a workspace admin" in answer(slack, "/okr", "checkin KR-1 45", user_id=CAROL)["text"]
     assert count(db, CheckIn) == 0
     answer(slack, "/okr", "checkin KR-1 45", user_id=BOB)  # owns the key result
@@ -262,8 +264,10 @@ def test_checking_in_on_someone_elses_key_result(slack, emulator, db):
 
 
 def test_a_forged_modal_cannot_check_in_on_someone_elses_key_result(slack, emulator, db):
-    create_objective(slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "10", ""),))
-    create_objective(
+    make_objective_via_slack(
+        slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "10", ""),)
+    )
+    make_objective_via_slack(
         slack, emulator, user=CAROL, owner=CAROL, title="Carol's", krs=(("Carol's KR", "0", "10", ""),)
     )
     ids = kr_ids(db)

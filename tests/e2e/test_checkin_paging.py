@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.ids import Action, Block, Callback
 from storage.models import CheckIn, KeyResult
 from tests.conftest import ALICE, TEAM
-from tests.factories import opened_view, seed_objectives
+from tests.factories import make_objectives, opened_view
 
 
 def kr_ids(db) -> dict[int, int]:
@@ -35,7 +35,7 @@ def next_page(slack, emulator, view: dict, values: dict) -> dict:
 
 
 def test_32_key_results_open_as_a_page_of_ten_with_next(slack, emulator, db, now):
-    seed_objectives(db, 8, key_results=4, now=now)  # 32 key results, half never checked in
+    make_objectives(db, 8, key_results=4, now=now)  # 32 key results, half never checked in
     view = open_checkin(slack, emulator)
     text = json.dumps(view, ensure_ascii=False)
     assert len(view["blocks"]) == 43  # intro, 10 x 4 rows, "Key results 1–10 of 32", Next
@@ -59,7 +59,7 @@ def test_32_key_results_open_as_a_page_of_ten_with_next(slack, emulator, db, now
 
 
 def test_next_shows_key_results_11_to_20_and_every_page_is_saved(slack, emulator, db, now):
-    seed_objectives(db, 8, key_results=4, now=now)
+    make_objectives(db, 8, key_results=4, now=now)
     ids = kr_ids(db)
     view = open_checkin(slack, emulator)
     page_one = {
@@ -132,7 +132,7 @@ def test_next_shows_key_results_11_to_20_and_every_page_is_saved(slack, emulator
 
 
 def test_submitting_the_last_page_untouched_keeps_what_next_saved(slack, emulator, db, now):
-    seed_objectives(db, 3, key_results=4, now=now)  # 12 key results: two pages
+    make_objectives(db, 3, key_results=4, now=now)  # 12 key results: two pages
     ids = kr_ids(db)
     view = open_checkin(slack, emulator)
     last = next_page(slack, emulator, view, {Block.CHECKIN_VALUE.of(id=ids[2]): "7"})
@@ -155,7 +155,7 @@ def test_submitting_the_last_page_untouched_keeps_what_next_saved(slack, emulato
 
 
 def test_a_bad_value_on_next_is_told_by_dm_and_nothing_is_saved(slack, emulator, db, now):
-    seed_objectives(db, 3, key_results=4, now=now)
+    make_objectives(db, 3, key_results=4, now=now)
     ids = kr_ids(db)
     view = open_checkin(slack, emulator)
     values = {Block.CHECKIN_VALUE.of(id=ids[2]): "7", Block.CHECKIN_VALUE.of(id=ids[4]): "lots"}

@@ -13,9 +13,9 @@ from bot.jobs.digest import channel_digests
 from tests.conftest import ALICE, BOB, CAROL, CHANNEL
 from tests.factories import (
     FRIDAY_LONDON,
-    _check_in,
     channel_posts,
     clients,
+    make_check_ins,
     make_key_result,
     make_objective,
     make_workspace,
@@ -38,7 +38,7 @@ def seed_team(db) -> None:
         moving, behind, quiet, silent = (
             make_key_result(db, workspace_id, objective_id, owner) for owner in (ALICE, BOB, CAROL, BOB)
         )
-        _check_in(
+        make_check_ins(
             db,
             workspace_id,
             moving,
@@ -46,7 +46,7 @@ def seed_team(db) -> None:
             [(LAST_WEEK, 50.0, None), (THIS_WEEK, 75.0, "on a roll")],
             "on_track",
         )
-        _check_in(
+        make_check_ins(
             db,
             workspace_id,
             behind,
@@ -54,7 +54,7 @@ def seed_team(db) -> None:
             [(LAST_WEEK, 20.0, None), (THIS_WEEK, 30.0, "short of hands")],
             "at_risk",
         )
-        _check_in(db, workspace_id, quiet, CAROL, [(LAST_WEEK, 30.0, "steady")], "on_track")
+        make_check_ins(db, workspace_id, quiet, CAROL, [(LAST_WEEK, 30.0, "steady")], "on_track")
         del silent
 
 

@@ -20,7 +20,7 @@ from tests.factories import (
     answer_text,
     channel_posts,
     clients,
-    create_objective,
+    make_objective_via_slack,
     new_token,
     served_api,
 )
@@ -37,7 +37,7 @@ def at(minutes: float) -> datetime:
 def posted(slack, emulator, db) -> dict:
     """KR-1 (Alice's) with no check-in this week, and the channel's digest posted Friday 16:05."""
     with time_machine.travel(WEDNESDAY):
-        create_objective(slack, emulator)
+        make_objective_via_slack(slack, emulator)
         slack.settle()  # the creator's App Home refresh
     channel_digests(db, clients(emulator), FRIDAY)
     posts = channel_posts(emulator, CHANNEL)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.conftest import OTHER_TEAM, TEAM, count_statements
-from tests.factories import clients, seed_digest_data
+from tests.factories import clients, make_digest_data
 
 # Friday 4 December 2026, 16:05 UTC: the default digest slot in a UTC workspace.
 FRIDAY = datetime(2026, 12, 4, 16, 5, tzinfo=UTC)
@@ -19,7 +19,7 @@ def test_digest_statements_per_channel_do_not_grow_with_data(db, emulator):
         ids = [f"C0{prefix}{n}" for n in range(channels)]
         for channel in ids:
             emulator.add_channel(channel, team, name=channel.lower())
-        seed_digest_data(db, ids, objectives, key_results, weeks, FRIDAY, team_id=team)
+        make_digest_data(db, ids, objectives, key_results, weeks, FRIDAY, team_id=team)
         with count_statements(db) as counter:
             report = channel_digests(db, clients(emulator), FRIDAY, team_id=team)
         assert report.sent == channels, report

@@ -30,7 +30,7 @@ from bot.jobs.pacing import Pacer
 from bot.settings import DeliverySettings
 from storage.models import Delivery, DeliveryState, DeliveryUnit
 from tests.conftest import SIGNING_SECRET, TEAM, TOKEN
-from tests.factories import MONDAY_LONDON, dms, seed_people, single_token_env, team_clients
+from tests.factories import MONDAY_LONDON, dms, make_people, single_token_env, team_clients
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("NORTHLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -179,7 +179,7 @@ def purge_queue(config: DeliverySettings, *, delete: bool = False) -> None:
 
 
 def test_the_clock_enqueues_only_units_with_posts_due_split_into_batches(db, emulator):
-    seed_people(db, emulator, 45)
+    make_people(db, emulator, 45)
     config = DeliverySettings(batch_size=20)
     engine = Engine(db, team_clients(emulator), config)
     sent = []
@@ -196,7 +196,7 @@ def test_the_clock_enqueues_only_units_with_posts_due_split_into_batches(db, emu
 
 
 def test_a_broker_that_cannot_be_reached_is_logged_and_nothing_is_marked(db, emulator, caplog):
-    seed_people(db, emulator, 3)
+    make_people(db, emulator, 3)
     config = DeliverySettings(broker_url="redis://127.0.0.1:1/0", queue="northline-test-unreachable")
     caplog.set_level(logging.ERROR, logger="northline.jobs.distributed")
     started = time.monotonic()
@@ -208,7 +208,7 @@ def test_a_broker_that_cannot_be_reached_is_logged_and_nothing_is_marked(db, emu
 
 
 def test_a_workspace_is_held_by_one_runner_at_a_time(db, emulator):
-    seed_people(db, emulator, 2)
+    make_people(db, emulator, 2)
     config = DeliverySettings()
     engine = Engine(db, team_clients(emulator), config)
     # Both runners read one fixed clock, in storage's whole seconds: the lease's expiry written
@@ -248,7 +248,7 @@ def test_an_expired_lease_can_be_taken_over(db):
 def test_workers_killed_at_random_points_send_nothing_twice_and_reach_everyone_once(
     db, emulator, database_url, tmp_path, broker
 ):
-    people = seed_people(db, emulator, 1000)
+    people = make_people(db, emulator, 1000)
     emulator.delay("chat.postMessage", 0.05)  # Slack answers 50 ms after posting: kills land mid-post
     config = delivery_settings(broker, batch_size=100, posts_per_second=100, posts_in_flight=4)
     purge_queue(config)
@@ -305,7 +305,7 @@ def age_claims(db, *, minutes: int) -> None:
 def test_two_clocks_enqueueing_the_same_minute_run_each_unit_once(
     db, emulator, database_url, tmp_path, broker
 ):
-    people = seed_people(db, emulator, 60)
+    people = make_people(db, emulator, 60)
     config = delivery_settings(broker, batch_size=20, posts_per_second=100)
     purge_queue(config)
     units = units_for(db, ["checkin-reminders"], MONDAY_LONDON)
@@ -361,7 +361,7 @@ def _start_redis(port: int, tmp_path: Path) -> subprocess.Popen:
 def test_the_broker_restarted_mid_run_loses_nothing_and_sends_nothing_twice(
     db, emulator, database_url, tmp_path
 ):
-    people = seed_people(db, emulator, 300)
+    people = make_people(db, emulator, 300)
     port = _free_port()
     broker = _start_redis(port, tmp_path)
     config = DeliverySettings(
@@ -424,7 +424,7 @@ def test_register_tasks_builds_the_runner_once_per_process(db, emulator):
     register_tasks(app, factory)
     task = app.tasks["northline.deliver_unit"]
     assert task.acks_late and app.conf.task_reject_on_worker_lost and app.conf.worker_prefetch_multiplier == 1
-    seed_people(db, emulator, 2)
+    make_people(db, emulator, 2)
     first = task.apply(args=[Unit("checkin-reminders", TEAM, MONDAY_LONDON).to_message()]).get()
     assert first["sent"] == 2
     task.apply(

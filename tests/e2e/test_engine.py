@@ -18,7 +18,7 @@ from bot.jobs.reminders import checkin_reminders
 from bot.settings import DeliverySettings
 from storage.models import DeliveryState
 from tests.conftest import TEAM, TOKEN
-from tests.factories import MONDAY_LONDON, deliveries, dms, owners_with_key_results, team_clients
+from tests.factories import MONDAY_LONDON, deliveries, dms, make_owners_with_key_results, team_clients
 
 # --- the pacer, on a clock of its own --------------------------------------------------------------
 
@@ -82,7 +82,7 @@ def workspaces_with_owners(db, emulator, teams, people: int) -> dict[str, list[s
     for n, team in enumerate(teams):
         emulator.add_token(f"xoxb-{team.lower()}", team, user_id=f"U0BOT{n}", bot_id=f"B0BOT{n}")
         owners[team] = [f"U{team[1:]}P{i:02d}" for i in range(people)]
-        owners_with_key_results(db, emulator, owners[team], team=team)
+        make_owners_with_key_results(db, emulator, owners[team], team=team)
     return owners
 
 
@@ -166,10 +166,10 @@ def test_a_revoked_token_mid_run_skips_that_workspace_and_delivers_the_others(db
 
 def test_a_unit_that_overruns_holds_back_neither_other_kinds_nor_the_next_tick(db, emulator):
     from tests.conftest import CHANNEL
-    from tests.factories import FRIDAY_LONDON, channel_with_objectives
+    from tests.factories import FRIDAY_LONDON, make_channel_with_objectives
 
-    channel_with_objectives(db, emulator)
-    owners_with_key_results(db, emulator, ["U0LATE1"])
+    make_channel_with_objectives(db, emulator)
+    make_owners_with_key_results(db, emulator, ["U0LATE1"])
     # Slack takes 3 s to answer the digest's parent message.
     emulator.delay(
         "chat.postMessage",
@@ -219,9 +219,9 @@ def test_units_split_into_batches_that_together_hold_every_post_once(db, emulato
 def test_a_digest_whose_thread_slack_refuses_is_reported_failed_not_sent(db, emulator):
     from bot.jobs.digest import channel_digests
     from tests.conftest import CHANNEL
-    from tests.factories import FRIDAY_LONDON, channel_with_objectives, clients
+    from tests.factories import FRIDAY_LONDON, clients, make_channel_with_objectives
 
-    channel_with_objectives(db, emulator)
+    make_channel_with_objectives(db, emulator)
     emulator.fail("chat.postMessage", "msg_blocks_too_long", where=lambda c: bool(c.args.get("thread_ts")))
     report = channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert report.sent == 0 and report.failed == 1, report
@@ -246,7 +246,7 @@ def test_a_digest_whose_thread_slack_refuses_is_reported_failed_not_sent(db, emu
 def test_a_rerun_says_what_an_earlier_run_sent(db, emulator):
     from tests.factories import clients
 
-    owners_with_key_results(db, emulator, ["U0EARLY1", "U0EARLY2"])
+    make_owners_with_key_results(db, emulator, ["U0EARLY1", "U0EARLY2"])
     first = checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     assert str(first) == "checkin: 2 sent, 0 already done"
     again = checkin_reminders(db, clients(emulator), MONDAY_LONDON + timedelta(minutes=1))
@@ -257,9 +257,9 @@ def test_a_rerun_says_what_an_earlier_run_sent(db, emulator):
 def test_digest_now_says_when_part_of_its_thread_was_refused(db, emulator):
     from bot.jobs.digest import post_digest_now
     from tests.conftest import CHANNEL
-    from tests.factories import channel_with_objectives
+    from tests.factories import make_channel_with_objectives
 
-    workspace_id = channel_with_objectives(db, emulator)
+    workspace_id = make_channel_with_objectives(db, emulator)
     emulator.fail("chat.postMessage", "msg_blocks_too_long", where=lambda c: bool(c.args.get("thread_ts")))
     client = build_clock_client(TOKEN, emulator.base_url)
     answer = post_digest_now(db, client, workspace_id, CHANNEL, requested_by="U0ALICE")

@@ -23,15 +23,15 @@ from bot.slack_client import build_web_client
 from storage.models import KeyResult, KeyResultKind, Objective, RefCounter, Status, Workspace
 from tests.conftest import ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM, TOKEN, count_statements
 from tests.factories import (
-    add_check_in,
-    add_key_result,
-    add_kpi,
-    add_kra,
-    add_measurement,
-    add_objective,
     cli_runner,
     import_changed,
     import_yaml,
+    make_check_in_row,
+    make_key_result_row,
+    make_kpi_row,
+    make_kra_row,
+    make_measurement_row,
+    make_objective_row,
     workspaces_for,
 )
 
@@ -49,7 +49,7 @@ def seed(db, team: str = TEAM, *, title_prefix: str = "", owner: str = ALICE) ->
     at = datetime(2026, 10, 5, 9, 30)
     with db.session() as session:
         ws = workspace_for(session, team)
-        kra = add_kra(
+        kra = make_kra_row(
             session,
             ws.id,
             3,
@@ -57,11 +57,13 @@ def seed(db, team: str = TEAM, *, title_prefix: str = "", owner: str = ALICE) ->
             owner,
             description='Happy, "loyal" customers\nwho stay',
         )
-        kpi = add_kpi(session, kra, 7, title_prefix + "NPS", target=50.0, latest_value=42.0, latest_at=at)
-        add_measurement(session, kpi, owner, 38.0, measured_at=at.replace(day=1))
-        add_measurement(session, kpi, owner, 42.0, note="@here up again", measured_at=at)
-        parent = add_objective(session, ws.id, 1, title_prefix + "Company growth", owner, "2026-Q4")
-        child = add_objective(
+        kpi = make_kpi_row(
+            session, kra, 7, title_prefix + "NPS", target=50.0, latest_value=42.0, latest_at=at
+        )
+        make_measurement_row(session, kpi, owner, 38.0, measured_at=at.replace(day=1))
+        make_measurement_row(session, kpi, owner, 42.0, note="@here up again", measured_at=at)
+        parent = make_objective_row(session, ws.id, 1, title_prefix + "Company growth", owner, "2026-Q4")
+        child = make_objective_row(
             session,
             ws.id,
             2,
@@ -72,7 +74,7 @@ def seed(db, team: str = TEAM, *, title_prefix: str = "", owner: str = ALICE) ->
             kra_id=kra.id,
             channel_id=CHANNEL,
         )
-        mrr = add_key_result(
+        mrr = make_key_result_row(
             session,
             ws.id,
             child.id,
@@ -87,7 +89,7 @@ def seed(db, team: str = TEAM, *, title_prefix: str = "", owner: str = ALICE) ->
             last_checkin_at=at,
             last_confidence="at_risk",
         )
-        add_key_result(
+        make_key_result_row(
             session,
             ws.id,
             child.id,
@@ -99,8 +101,8 @@ def seed(db, team: str = TEAM, *, title_prefix: str = "", owner: str = ALICE) ->
             target_value=1.0,
             position=1,
         )
-        add_check_in(session, mrr, owner, 12.5, confidence="on_track", created_at=at.replace(day=1))
-        add_check_in(
+        make_check_in_row(session, mrr, owner, 12.5, confidence="on_track", created_at=at.replace(day=1))
+        make_check_in_row(
             session, mrr, owner, 18.0, confidence="at_risk", note="+3 big deals, =SUM(A1)", created_at=at
         )
 
@@ -339,9 +341,9 @@ def test_export_reads_one_statement_per_table_whatever_the_size(db):
     with db.session() as session:
         ws = workspace_for(session, TEAM)
         for n in range(30):
-            objective = add_objective(session, ws.id, 100 + n, f"O{n}", ALICE, "2026-Q4")
-            kr = add_key_result(session, ws.id, objective.id, 100 + n, "k", ALICE, current_value=1.0)
-            add_check_in(session, kr, ALICE, 1.0)
+            objective = make_objective_row(session, ws.id, 100 + n, f"O{n}", ALICE, "2026-Q4")
+            kr = make_key_result_row(session, ws.id, objective.id, 100 + n, "k", ALICE, current_value=1.0)
+            make_check_in_row(session, kr, ALICE, 1.0)
     with db.session() as session:
         ws = workspace_for(session, TEAM)
         with count_statements(db) as big:

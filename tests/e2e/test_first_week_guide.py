@@ -13,7 +13,7 @@ from bot.services.workspaces import workspace_for
 from storage.models import KeyResult, Kpi, Kra, Objective, Sprint, SprintKeyResult
 from storage.repositories import preferences
 from tests.conftest import ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM
-from tests.factories import create_kra, opened_view, published
+from tests.factories import make_kra_via_slack, opened_view, published
 
 GUIDE = "Your first week with Northline"
 
@@ -60,9 +60,11 @@ def test_a_new_workspace_gets_the_four_steps_with_buttons_and_examples(slack, em
 def test_steps_tick_from_real_data_and_each_button_opens_its_form(slack, emulator, db):
     slack.action(Action.GUIDE_NEW_KRA, user_id=ALICE, team_id=TEAM)
     opened_view(emulator, Callback.KRA_NEW)
-    create_kra(slack, emulator, title="Customer satisfaction", kpis=(("NPS", "75", ""),))
-    create_kra(slack, emulator, title="Customer query resolution", kpis=(("Resolved in a day", "90", "%"),))
-    create_kra(slack, emulator, title="Team training and development", kpis=())
+    make_kra_via_slack(slack, emulator, title="Customer satisfaction", kpis=(("NPS", "75", ""),))
+    make_kra_via_slack(
+        slack, emulator, title="Customer query resolution", kpis=(("Resolved in a day", "90", "%"),)
+    )
+    make_kra_via_slack(slack, emulator, title="Team training and development", kpis=())
     view = published(slack, emulator, ALICE)
     shown = steps(view)
     assert shown[0].startswith(":white_check_mark:") and "(you have 3)" in shown[0]

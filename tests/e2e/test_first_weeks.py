@@ -17,9 +17,9 @@ from tests.factories import (
     answer,
     answer_text,
     cli_runner,
-    create_objective,
+    make_objective_via_slack,
+    make_objectives,
     opened_view,
-    seed_objectives,
     single_token_env,
 )
 from tests.slack.client import escaped_command_text
@@ -27,7 +27,7 @@ from tests.slack.client import escaped_command_text
 EVIL = "<https://evil.example|Reset your password> & <team>"
 
 
-def create_kra(slack, emulator, title: str, *, user=ALICE) -> dict:
+def make_kra_via_slack(slack, emulator, title: str, *, user=ALICE) -> dict:
     before = len(emulator.calls_to("views.open"))
     slack.command("/kra", "add", user_id=user, team_id=TEAM)
     view = opened_view(emulator, Callback.KRA_NEW, count=before + 1)
@@ -72,7 +72,7 @@ def _no_live_markup(payload) -> None:
 
 
 def test_a_kra_title_typed_as_a_link_is_shown_as_text_on_every_surface(slack, emulator, db):
-    create_kra(slack, emulator, EVIL)
+    make_kra_via_slack(slack, emulator, EVIL)
     dm = emulator.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == ALICE)[-1]
     home = emulator.wait_for("views.publish", where=lambda c: c.args.get("user_id") == ALICE)[-1]
     listed = answer(slack, "/kra", f"list <@{ALICE}|alice>", user_id=BOB)
@@ -126,7 +126,7 @@ def test_kra_add_prefills_the_title_as_typed(slack, emulator):
 
 
 def test_notes_and_goals_are_stored_as_typed_and_escaped_once_when_shown(slack, emulator, db):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     answer(slack, "/okr", "checkin KR-1 45 R&D <fast>", channel_id=CHANNEL)
     start_sprint(slack, emulator)
     goal_answer = answer(slack, "/sprint", "goal Ship R&D <v2>", channel_id=CHANNEL)
@@ -156,9 +156,9 @@ def test_length_limits_count_what_was_typed_not_the_escapes(slack, emulator, db)
 def test_a_busy_channels_digest_thread_is_accepted_by_slack_in_full(slack, emulator, db, now):
     """8 objectives x 4 key results with a 190-character note each: about 14,500 characters of
     thread, which Slack refuses as one message (msg_blocks_too_long)."""
-    from tests.factories import seed_objectives
+    from tests.factories import make_objectives
 
-    seed_objectives(db, 8, key_results=4, checked_in=False, now=now)
+    make_objectives(db, 8, key_results=4, checked_in=False, now=now)
     now = now.replace(tzinfo=None)
     with db.session() as session:
         from storage.models import KeyResult
@@ -193,7 +193,7 @@ def test_a_busy_channels_digest_thread_is_accepted_by_slack_in_full(slack, emula
 def test_a_one_line_check_in_without_a_confidence_keeps_the_last_one(slack, emulator, db):
     from storage.models import KeyResult
 
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     answer(slack, "/okr", "checkin KR-1 45 at-risk waiting on design")
     answer(slack, "/okr", "checkin KR-1 50 design landed")
     with db.session() as session:
@@ -214,7 +214,7 @@ def test_a_one_line_check_in_without_a_confidence_keeps_the_last_one(slack, emul
 def test_a_percent_typed_with_start_and_target_is_the_unit(slack, emulator, db):
     from storage.models import KeyResult
 
-    create_objective(slack, emulator, krs=(("Activation", "10%", "30%", ""), ("Docs", "0", "20", "")))
+    make_objective_via_slack(slack, emulator, krs=(("Activation", "10%", "30%", ""), ("Docs", "0", "20", "")))
     answer(slack, "/okr", "checkin KR-2 5%")
     with db.session() as session:
         units = dict(session.execute(select(KeyResult.number, KeyResult.unit)).all())
@@ -249,7 +249,7 @@ def test_a_reference_of_the_wrong_kind_gets_a_sentence_that_ends(slack):
 
 
 def test_an_archived_kra_suggests_only_what_still_works(slack, emulator, db):
-    create_kra(slack, emulator, "Customer satisfaction")
+    make_kra_via_slack(slack, emulator, "Customer satisfaction")
     answer(slack, "/kra", "archive KRA-1")
     text = answer_text(answer(slack, "/kra", "show KRA-1"))
     assert "archived" in text and "/kra edit" not in text and "/kra kpi" not in text
@@ -293,7 +293,7 @@ def test_the_review_of_thirty_kras_shows_whole_kras_and_counts_kras(slack, emula
 def test_a_closed_objective_shows_its_final_score_and_only_what_still_works(slack, emulator, db):
     from storage.models import KeyResult
 
-    create_objective(slack, emulator, krs=(("Activation", "0", "100", "%"), ("Docs", "0", "10", "")))
+    make_objective_via_slack(slack, emulator, krs=(("Activation", "0", "100", "%"), ("Docs", "0", "10", "")))
     answer(slack, "/okr", "checkin KR-1 90")  # live progress would read 45%
     slack.command("/okr", "close OBJ-1", user_id=ALICE, team_id=TEAM)
     view = opened_view(emulator, Callback.OBJECTIVE_CLOSE, count=2)
@@ -321,7 +321,7 @@ def test_a_check_in_on_monday_morning_in_auckland_reads_monday_for_the_reader(sl
 
     kiri = "U0KIRI"
     emulator.add_user(kiri, TEAM, name="kiri", real_name="Kiri Tane", tz="Pacific/Auckland")
-    create_objective(slack, emulator, user=kiri, krs=(("Activation", "0", "100", "%"),))
+    make_objective_via_slack(slack, emulator, user=kiri, krs=(("Activation", "0", "100", "%"),))
     sunday_in_utc = datetime(2026, 11, 29, 20, 30)  # Monday 09:30 in Auckland
     with db.session() as session:
         kr = session.scalars(select(KeyResult)).one()
@@ -357,7 +357,7 @@ def test_the_export_names_people_beside_their_ids(slack, emulator, db):
     from bot.services.members import remember_user_change
     from bot.services.workspaces import workspace_for
 
-    create_objective(slack, emulator, channel_id=CHANNEL, **{Block.KR_OWNER.of(n=1): BOB})
+    make_objective_via_slack(slack, emulator, channel_id=CHANNEL, **{Block.KR_OWNER.of(n=1): BOB})
     answer(slack, "/okr", "checkin KR-1 45", user_id=BOB)
     slack.settle()
     # What users.list / user_change keep on Member for everyone in the workspace.
@@ -388,9 +388,9 @@ def _exported_channels(emulator) -> dict[str, str]:
 def _objectives_in_three_channels(emulator, db) -> None:
     emulator.add_channel("C0LEADS", TEAM, name="leads", is_private=True)  # the app was added to it
     emulator.add_channel("C0BOARD", TEAM, name="board", is_private=True, is_member=False)
-    seed_objectives(db, 1, channel=CHANNEL, key_results=1, checked_in=False)
-    seed_objectives(db, 1, channel="C0LEADS", key_results=1, checked_in=False, first=2)
-    seed_objectives(db, 1, channel="C0BOARD", key_results=1, checked_in=False, first=3)
+    make_objectives(db, 1, channel=CHANNEL, key_results=1, checked_in=False)
+    make_objectives(db, 1, channel="C0LEADS", key_results=1, checked_in=False, first=2)
+    make_objectives(db, 1, channel="C0BOARD", key_results=1, checked_in=False, first=3)
 
 
 def test_the_export_names_channels_beside_their_ids(slack, emulator, db):
@@ -435,13 +435,13 @@ def test_northline_export_names_channels_with_the_bot_token(emulator, db, databa
 
 
 def test_list_headers_name_the_channel_and_the_person(slack, emulator, db):
-    create_objective(slack, emulator, channel_id=CHANNEL)
+    make_objective_via_slack(slack, emulator, channel_id=CHANNEL)
     here = answer(slack, "/okr", "list", channel_id=CHANNEL)
     assert here["blocks"][0]["type"] == "header"
     assert here["blocks"][0]["text"]["text"].startswith("Objectives of #growth · ")
     theirs = answer(slack, "/okr", f"list <@{ALICE}|alice>")
     assert theirs["blocks"][0]["text"]["text"].startswith("Objectives of @alice · ")
-    create_kra(slack, emulator, "Customer satisfaction")
+    make_kra_via_slack(slack, emulator, "Customer satisfaction")
     kras = answer(slack, "/kra", f"list <@{ALICE}|alice>", user_id=BOB)
     assert kras["blocks"][0]["text"]["text"] == "KRAs of @alice"
     for payload in (here, theirs, kras):
@@ -509,8 +509,8 @@ def test_the_export_dates_kpis_and_key_results(slack, emulator, db):
     from bot.services.export import export_rows, to_csv
     from bot.services.workspaces import workspace_for
 
-    create_kra(slack, emulator, "Customer satisfaction")
-    create_objective(slack, emulator)
+    make_kra_via_slack(slack, emulator, "Customer satisfaction")
+    make_objective_via_slack(slack, emulator)
     slack.settle()
     with db.session() as session:
         rows = list(csv.DictReader(io.StringIO(to_csv(export_rows(session, workspace_for(session, TEAM))))))
@@ -586,7 +586,7 @@ def test_an_org_admin_installs_it_for_the_whole_org_through_oauth(slack, emulato
 def test_a_percent_typed_in_the_check_in_modal_is_kept(slack, emulator, db):
     from storage.models import KeyResult
 
-    create_objective(slack, emulator, krs=(("Docs", "0", "20", ""),))
+    make_objective_via_slack(slack, emulator, krs=(("Docs", "0", "20", ""),))
     slack.command("/okr", "checkin", user_id=ALICE, team_id=TEAM)
     view = opened_view(emulator, Callback.CHECKIN, count=2)
     value_block = next(b["block_id"] for b in view["blocks"] if str(b.get("block_id", "")).endswith("_value"))

@@ -17,13 +17,13 @@ from bot.jobs.reminders import checkin_reminders
 from storage.models import Follow, KeyResult, Objective
 from tests.conftest import ADMIN, ALICE, BOB, CHANNEL, TEAM
 from tests.factories import (
-    _check_in,
     answer,
     answer_text,
     channel_posts,
     clients,
     count,
-    create_objective,
+    make_check_ins,
+    make_objective_via_slack,
 )
 
 LEADERSHIP = "C0LEADERS"
@@ -38,14 +38,14 @@ def objectives(slack, emulator, db) -> dict:
     """OBJ-1 is Bob's (KR-1, 40 → 60), in #growth; OBJ-2 is Alice's (KR-2), in #growth too."""
     emulator.add_channel(LEADERSHIP, TEAM, name="leadership")
     with time_machine.travel(CREATED):
-        create_objective(slack, emulator, user=BOB, owner=BOB, title="Ship the mobile app")
-        create_objective(slack, emulator, user=ALICE, owner=ALICE, krs=(("Signups", "0", "100", ""),))
+        make_objective_via_slack(slack, emulator, user=BOB, owner=BOB, title="Ship the mobile app")
+        make_objective_via_slack(slack, emulator, user=ALICE, owner=ALICE, krs=(("Signups", "0", "100", ""),))
         slack.settle()  # the creators' App Home refreshes
     with db.session() as session:
         kr1 = session.scalar(select(KeyResult).where(KeyResult.number == 1))
         workspace_id, kr1_id = kr1.workspace_id, kr1.id
     # 45 on Friday 20 November, 50 on Friday 27: a quarter of the way a week ago, half now.
-    _check_in(
+    make_check_ins(
         db,
         workspace_id,
         kr1_id,

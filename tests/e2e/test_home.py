@@ -16,18 +16,18 @@ from storage.models import KeyResult, Member, Objective
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM, count_statements
 from tests.factories import (
     answer,
-    create_objective,
+    make_objective_via_slack,
+    make_objectives,
     published,
     published_since,
     published_so_far,
     quarter,
-    seed_objectives,
 )
 from tests.factories import answer_text as _answer_text
 
 
 def test_home_shows_key_results_objectives_what_needs_you_and_the_buttons(slack, emulator, db):
-    create_objective(
+    make_objective_via_slack(
         slack,
         emulator,
         title="Customers love onboarding",
@@ -59,7 +59,7 @@ def test_home_shows_key_results_objectives_what_needs_you_and_the_buttons(slack,
 
 
 def test_home_is_republished_after_a_change(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     before = published_so_far(slack, emulator)  # the new objective's own refresh is not the check-in's
     answer(slack, "/okr", "checkin KR-1 45")  # 40 → 60: 25 %
     [home] = published_since(slack, emulator, before)
@@ -149,10 +149,10 @@ def test_list_checkin_modal_and_home_cost_the_same_statements_at_20_and_200_obje
             emulator.wait_for("views.publish", count=before + 1)
         return listing.count, modal.count, home_tab.count
 
-    seed_objectives(db, 20, now=frozen_now)
+    make_objectives(db, 20, now=frozen_now)
     measure()  # warm-up: the workspace row and the like exist from here on
     small = measure()
-    seed_objectives(db, 180, first=21, now=frozen_now)
+    make_objectives(db, 180, first=21, now=frozen_now)
     large = measure()
     assert small == large, (small, large)
     # App Home's 15, two for the person's own reminder line (their preferences, the team's slot),

@@ -9,7 +9,7 @@ import json
 from bot.ids import Action, Callback
 from bot.ui.text import blocks_to_text
 from tests.conftest import ALICE, BOB, TEAM
-from tests.factories import answer, create_kra, create_objective, opened_view, published
+from tests.factories import answer, make_kra_via_slack, make_objective_via_slack, opened_view, published
 
 
 def _accessory(view: dict, block_id: str) -> tuple[str, str, str | None]:
@@ -19,7 +19,7 @@ def _accessory(view: dict, block_id: str) -> tuple[str, str, str | None]:
 
 
 def test_each_key_result_that_needs_you_has_its_own_check_in(slack, emulator):
-    create_objective(
+    make_objective_via_slack(
         slack,
         emulator,
         krs=(("Activation rate", "40", "60", "%"), ("Docs pages", "0", "20", ""), ("NPS", "50", "70", "")),
@@ -49,7 +49,7 @@ def test_each_key_result_that_needs_you_has_its_own_check_in(slack, emulator):
 
 
 def test_a_stale_check_in_button_is_checked_again(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     view = published(slack, emulator, ALICE)
     answer(slack, "/okr", "archive OBJ-1", user_id=ALICE)
     before = len(emulator.calls_to("views.open"))
@@ -63,7 +63,7 @@ def test_a_stale_check_in_button_is_checked_again(slack, emulator):
 
 
 def test_each_kpi_without_a_value_this_week_has_log_a_value(slack, emulator):
-    create_kra(
+    make_kra_via_slack(
         slack, emulator, title="Customer satisfaction", kpis=(("NPS", "75", ""), ("First response", "6", "h"))
     )
     view = published(slack, emulator, ALICE)

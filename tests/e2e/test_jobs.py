@@ -30,28 +30,28 @@ from tests.conftest import ALICE, BOB, CAROL, OTHER_TEAM, OTHER_TOKEN, TEAM, TOK
 from tests.factories import (
     FRIDAY_LONDON,
     MONDAY_LONDON,
-    _check_in,
-    _sprint,
     at,
     channel_posts,
-    channel_with_objectives,
     clients,
     deliveries,
     dms,
     hooked_clients,
     listed,
+    make_channel_with_objectives,
+    make_check_ins,
     make_key_result,
     make_objective,
+    make_owners_with_key_results,
     make_schedule,
+    make_sprint,
     make_workspace,
-    owners_with_key_results,
 )
 
 # --- the check-in reminder --------------------------------------------------------------------------
 
 
 def test_each_owner_is_reminded_at_ten_their_own_time(db, emulator, caplog):
-    owners_with_key_results(db, emulator, [ALICE, BOB, CAROL])  # London, New York, Tokyo
+    make_owners_with_key_results(db, emulator, [ALICE, BOB, CAROL])  # London, New York, Tokyo
     caplog.set_level(logging.INFO)
 
     report = checkin_reminders(db, clients(emulator), MONDAY_LONDON)
@@ -88,9 +88,9 @@ def test_each_owner_is_reminded_at_ten_their_own_time(db, emulator, caplog):
 
 
 def test_utc_plus_13_and_utc_minus_10_on_the_same_monday(db, emulator):
-    owners_with_key_results(db, emulator, ["U0AKL"], tz="Pacific/Auckland")
-    owners_with_key_results(db, emulator, ["U0TBU"], tz="Pacific/Tongatapu")
-    owners_with_key_results(db, emulator, ["U0HNL"], tz="Pacific/Honolulu")
+    make_owners_with_key_results(db, emulator, ["U0AKL"], tz="Pacific/Auckland")
+    make_owners_with_key_results(db, emulator, ["U0TBU"], tz="Pacific/Tongatapu")
+    make_owners_with_key_results(db, emulator, ["U0HNL"], tz="Pacific/Honolulu")
     # Sunday 21:01 UTC: Monday 10:01 in Auckland and Tonga; Sunday 11:01 in Honolulu.
     checkin_reminders(db, clients(emulator), at("2026-11-29T21:01:00+00:00"))
     assert dms(emulator) == Counter({"U0AKL": 1, "U0TBU": 1})
@@ -121,7 +121,7 @@ def test_sunday_of_a_dst_change(db, emulator):
 
 
 def test_a_run_five_hours_late_sends_seven_hours_late_skips_and_logs(db, emulator, caplog):
-    owners_with_key_results(db, emulator, [ALICE])
+    make_owners_with_key_results(db, emulator, [ALICE])
     report = checkin_reminders(db, clients(emulator), at("2026-11-30T15:00:00+00:00"))  # 5 h late
     assert report.sent == 1
     emulator.clear()
@@ -140,7 +140,7 @@ def test_a_run_five_hours_late_sends_seven_hours_late_skips_and_logs(db, emulato
 
 
 def test_checked_in_since_monday_means_no_reminder(db, emulator):
-    workspace_id = owners_with_key_results(db, emulator, [ALICE, BOB])
+    workspace_id = make_owners_with_key_results(db, emulator, [ALICE, BOB])
     with db.session() as session:
         krs = {kr.owner_id: kr for kr in session.scalars(select(KeyResult))}
         # Alice checked in on Monday 00:30 London time; Bob last did so on Sunday night New York time.
@@ -180,7 +180,7 @@ def test_only_active_key_results_of_active_objectives(db, emulator):
     ],
 )
 def test_nobody_reminded_while_deactivated_or_away(db, emulator, fields, reason):
-    owners_with_key_results(db, emulator, ["U0AWAY", "U0HERE"], status_text="", status_emoji="")
+    make_owners_with_key_results(db, emulator, ["U0AWAY", "U0HERE"], status_text="", status_emoji="")
     emulator.update_user("U0AWAY", **fields)
     listed(db, emulator)  # the background pass before the slot saw the change
     emulator.clear()
@@ -195,7 +195,9 @@ def test_nobody_reminded_while_deactivated_or_away(db, emulator, fields, reason)
 
 
 def test_nobody_reminded_while_paused(db, emulator):
-    workspace_id = owners_with_key_results(db, emulator, [ALICE, "U0PAUSED", "U0BACK"], list_people=False)
+    workspace_id = make_owners_with_key_results(
+        db, emulator, [ALICE, "U0PAUSED", "U0BACK"], list_people=False
+    )
     with db.session() as session:
         session.add(Member(workspace_id=workspace_id, user_id="U0PAUSED", paused_until=date(2026, 11, 30)))
         session.add(Member(workspace_id=workspace_id, user_id="U0BACK", paused_until=date(2026, 11, 29)))
@@ -212,7 +214,7 @@ def test_status_words():
 
 
 def test_a_person_who_left_is_skipped(db, emulator):
-    owners_with_key_results(db, emulator, ["U0GONE", "U0STAY"])
+    make_owners_with_key_results(db, emulator, ["U0GONE", "U0STAY"])
     emulator.fail("chat.postMessage", "account_inactive", where=lambda c: c.args.get("channel") == "U0GONE")
     report = checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     assert dms(emulator) == Counter({"U0STAY": 1})
@@ -222,7 +224,7 @@ def test_a_person_who_left_is_skipped(db, emulator):
 
 
 def test_someone_never_listed_is_planned_not_asked_about_and_skipped_when_slack_says_gone(db, emulator):
-    owners_with_key_results(db, emulator, ["U0STAY"])
+    make_owners_with_key_results(db, emulator, ["U0STAY"])
     with db.session() as session:
         objective = session.scalars(select(Objective)).first()
         make_key_result(db, objective.workspace_id, objective.id, "U0NOBODY")  # not in Slack at all
@@ -240,7 +242,7 @@ def test_someone_never_listed_is_planned_not_asked_about_and_skipped_when_slack_
 
 def test_any_other_error_is_logged_and_the_rest_goes_on(db, emulator):
     users = [f"U0P{i:02d}" for i in range(5)]
-    owners_with_key_results(db, emulator, users)
+    make_owners_with_key_results(db, emulator, users)
     emulator.fail("chat.postMessage", "internal_error", where=lambda c: c.args.get("channel") == users[2])
     report = checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     assert report.failed == 1 and report.sent == 4
@@ -251,7 +253,7 @@ def test_any_other_error_is_logged_and_the_rest_goes_on(db, emulator):
 
 
 def test_a_disabled_checkin_schedule_sends_nothing(db, emulator):
-    workspace_id = owners_with_key_results(db, emulator, [ALICE])
+    workspace_id = make_owners_with_key_results(db, emulator, [ALICE])
     make_schedule(
         db, workspace_id, ScheduleKind.CHECKIN, weekday=1, time_of_day="10:00", set_by=ALICE, enabled=False
     )
@@ -260,7 +262,7 @@ def test_a_disabled_checkin_schedule_sends_nothing(db, emulator):
 
 
 def test_a_custom_checkin_time(db, emulator):
-    workspace_id = owners_with_key_results(db, emulator, [ALICE])
+    workspace_id = make_owners_with_key_results(db, emulator, [ALICE])
     make_schedule(db, workspace_id, ScheduleKind.CHECKIN, weekday=2, time_of_day="09:30", set_by=ALICE)
     checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     assert dms(emulator) == Counter()
@@ -269,9 +271,9 @@ def test_a_custom_checkin_time(db, emulator):
 
 
 def test_workspaces_never_meet(db, emulator):
-    owners_with_key_results(db, emulator, [ALICE])
+    make_owners_with_key_results(db, emulator, [ALICE])
     emulator.add_user("U0MALLO", OTHER_TEAM, tz="Europe/London")
-    owners_with_key_results(db, emulator, ["U0MALLO"], team=OTHER_TEAM)
+    make_owners_with_key_results(db, emulator, ["U0MALLO"], team=OTHER_TEAM)
     checkin_reminders(db, clients(emulator), MONDAY_LONDON, team_id=OTHER_TEAM)
     assert dms(emulator) == Counter({"U0MALLO": 1})
     [call] = emulator.calls_to("chat.postMessage", ok=True)
@@ -283,7 +285,7 @@ def test_workspaces_never_meet(db, emulator):
 
 def test_two_concurrent_runners_post_each_reminder_once(db, emulator):
     users = [f"U0C{i:02d}" for i in range(12)]
-    owners_with_key_results(db, emulator, users)
+    make_owners_with_key_results(db, emulator, users)
     barrier = threading.Barrier(2)
     reports, errors = [], []
 
@@ -309,7 +311,7 @@ def test_killed_mid_fan_out_then_rerun_sends_the_rest_none_twice(db, emulator, m
     # One post in flight, so that "stopped after the 4th" is exact (with more, those in flight finish).
     monkeypatch.setenv("NORTHLINE_POSTS_IN_FLIGHT", "1")
     users = [f"U0K{i:02d}" for i in range(10)]
-    owners_with_key_results(db, emulator, users)
+    make_owners_with_key_results(db, emulator, users)
     stop = threading.Event()
 
     def stop_after_the_fourth(n: int) -> None:  # as SIGTERM would
@@ -334,7 +336,7 @@ def test_a_crash_between_claim_and_post_that_cannot_be_read_back_is_never_resent
 ):
     monkeypatch.setenv("NORTHLINE_POSTS_IN_FLIGHT", "1")  # "the third post" is then exactly one post
     users = [f"U0D{i:02d}" for i in range(6)]
-    owners_with_key_results(db, emulator, users)
+    make_owners_with_key_results(db, emulator, users)
 
     def crash_on_the_third(n: int) -> None:
         if n == 3:
@@ -363,7 +365,7 @@ def test_a_crash_between_claim_and_post_that_cannot_be_read_back_is_never_resent
 
 def test_rate_limited_every_fifth_post_every_post_delivered_once(db, emulator):
     users = [f"U0R{i:02d}" for i in range(12)]
-    owners_with_key_results(db, emulator, users)
+    make_owners_with_key_results(db, emulator, users)
     emulator.rate_limit("chat.postMessage", every=5, retry_after=1)
     report = checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     assert dms(emulator) == Counter({u: 1 for u in users})
@@ -373,7 +375,7 @@ def test_rate_limited_every_fifth_post_every_post_delivered_once(db, emulator):
 
 def test_the_number_of_queries_does_not_grow_with_people(db, emulator):
     def selects_for(users, team, token_team_users):
-        owners_with_key_results(db, emulator, users, team=team)
+        make_owners_with_key_results(db, emulator, users, team=team)
         # First run fills the users.info cache; measure a later, cached run with fresh keys.
         checkin_reminders(db, clients(emulator), at("2026-11-29T08:00:00+00:00"), team_id=team)
         with count_statements(db) as counter:
@@ -392,7 +394,7 @@ def test_the_number_of_queries_does_not_grow_with_people(db, emulator):
 
 def test_claims_and_marks_are_written_a_batch_at_a_time_not_a_post_at_a_time(db, emulator):
     users = [f"U0B{i:03d}" for i in range(120)]
-    owners_with_key_results(db, emulator, users)
+    make_owners_with_key_results(db, emulator, users)
     with count_statements(db) as counter:
         report = checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     assert report.sent == 120 and dms(emulator) == Counter({u: 1 for u in users})
@@ -429,7 +431,7 @@ def test_digest_parent_thread_and_chart(db, emulator):
     from bot.jobs.digest import channel_digests
     from tests.conftest import CHANNEL
 
-    channel_with_objectives(db, emulator)
+    make_channel_with_objectives(db, emulator)
     report = channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert report.sent == 1, report
     posts = channel_posts(emulator, CHANNEL)
@@ -472,7 +474,7 @@ def test_a_failing_channel_costs_the_other_channels_nothing_not_even_their_chart
     import bot.jobs.digest as digest
     from tests.conftest import CHANNEL
 
-    workspace_id = channel_with_objectives(db, emulator)
+    workspace_id = make_channel_with_objectives(db, emulator)
     emulator.add_channel("C0BROKEN", TEAM, name="broken")
     objective_id = make_objective(db, workspace_id, ALICE, channel="C0BROKEN", title="Never digested")
     make_key_result(db, workspace_id, objective_id, ALICE)
@@ -496,10 +498,10 @@ def test_digest_shows_the_sprint_goal_and_whether_aligned(db, emulator):
     from bot.jobs.digest import channel_digests
     from tests.conftest import CHANNEL
 
-    workspace_id = channel_with_objectives(db, emulator, objectives=1)
+    workspace_id = make_channel_with_objectives(db, emulator, objectives=1)
     with db.session() as session:
         kr_id = session.scalars(select(KeyResult.id)).first()
-    _sprint(
+    make_sprint(
         db,
         workspace_id,
         CHANNEL,
@@ -520,7 +522,7 @@ def test_digest_removed_from_channel_disables_the_schedule_and_tells_the_setter(
     from bot.jobs.digest import channel_digests
     from tests.conftest import CHANNEL
 
-    workspace_id = channel_with_objectives(db, emulator)
+    workspace_id = make_channel_with_objectives(db, emulator)
     make_schedule(
         db,
         workspace_id,
@@ -550,7 +552,7 @@ def test_digest_channel_gone_on_the_default_schedule_tells_the_objective_owner(d
     from bot.jobs.digest import channel_digests
     from tests.conftest import CHANNEL
 
-    channel_with_objectives(db, emulator)
+    make_channel_with_objectives(db, emulator)
     emulator.fail("chat.postMessage", error, where=lambda c: c.args.get("channel") == CHANNEL)
     report = channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert report.channels_disabled == 1
@@ -571,7 +573,7 @@ def test_digest_statements_per_channel_do_not_grow_with_data(db, emulator):
 
     def statements(objectives, key_results, team, channel):
         emulator.add_channel(channel, team, name=channel.lower())
-        channel_with_objectives(
+        make_channel_with_objectives(
             db, emulator, objectives=objectives, key_results=key_results, channel=channel, team_id=team
         )
         with count_statements(db) as counter:
@@ -597,7 +599,7 @@ def test_digest_at_the_channels_own_time_and_the_post_now_command_path(db, emula
     from bot.jobs.digest import channel_digests, post_digest_now
     from tests.conftest import CHANNEL
 
-    workspace_id = channel_with_objectives(db, emulator)
+    workspace_id = make_channel_with_objectives(db, emulator)
     make_schedule(
         db,
         workspace_id,
@@ -624,8 +626,8 @@ def test_sprint_prompt_on_the_last_day_of_the_sprint(db, emulator):
     from bot.jobs.sprint_prompts import sprint_prompts
     from tests.conftest import CHANNEL
 
-    workspace_id = channel_with_objectives(db, emulator, objectives=1, checkins=False)
-    _sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 23), ends=date(2026, 12, 4))
+    workspace_id = make_channel_with_objectives(db, emulator, objectives=1, checkins=False)
+    make_sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 23), ends=date(2026, 12, 4))
     sprint_prompts(db, clients(emulator), at("2026-12-04T09:59:00+00:00"))
     assert channel_posts(emulator, CHANNEL) == []
     report = sprint_prompts(db, clients(emulator), at("2026-12-04T10:01:00+00:00"))
@@ -674,13 +676,13 @@ def test_unaligned_sprint_nudged_once_mid_sprint(db, emulator):
     from bot.jobs.nudges import alignment_nudges
     from tests.conftest import CHANNEL
 
-    workspace_id = channel_with_objectives(db, emulator, objectives=1, checkins=False)
+    workspace_id = make_channel_with_objectives(db, emulator, objectives=1, checkins=False)
     with db.session() as session:
         kr_id = session.scalars(select(KeyResult.id)).first()
     # Monday 30 November to Wednesday 9 December: the middle day is Friday 4 December.
-    _sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 9))
+    make_sprint(db, workspace_id, CHANNEL, starts=date(2026, 11, 30), ends=date(2026, 12, 9))
     emulator.add_channel("C0ALIGNED", TEAM)
-    _sprint(
+    make_sprint(
         db,
         workspace_id,
         "C0ALIGNED",
@@ -705,14 +707,14 @@ def test_key_result_off_track_twice_and_unserved_gets_a_weekly_dm(db, emulator):
     served = make_key_result(db, workspace_id, objective, ALICE, title="Served")
     fine = make_key_result(db, workspace_id, objective, ALICE, title="Fine")
     for kr_id in (lagging, served):
-        _check_in(
+        make_check_ins(
             db,
             workspace_id,
             kr_id,
             ALICE,
             [(datetime(2026, 11, 16, 9), 1.0, ""), (datetime(2026, 11, 30, 9), 2.0, "")],
         )
-    _check_in(
+    make_check_ins(
         db,
         workspace_id,
         fine,
@@ -720,7 +722,9 @@ def test_key_result_off_track_twice_and_unserved_gets_a_weekly_dm(db, emulator):
         [(datetime(2026, 11, 16, 9), 60.0, ""), (datetime(2026, 11, 30, 9), 70.0, "")],
     )
     emulator.add_channel("C0TEAM", TEAM)
-    _sprint(db, workspace_id, "C0TEAM", starts=date(2026, 11, 30), ends=date(2026, 12, 11), links=[served])
+    make_sprint(
+        db, workspace_id, "C0TEAM", starts=date(2026, 11, 30), ends=date(2026, 12, 11), links=[served]
+    )
     # Alice switched her weekly reminder off, so the nudge comes on its own (else it rides in the
     # reminder: tests/e2e/test_reminder_prefs.py).
     with db.session() as session:

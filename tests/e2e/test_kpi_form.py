@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.ids import Action, Block, Callback
 from storage.models import KpiMeasurement
 from tests.conftest import ALICE, BOB, TEAM
-from tests.factories import answer, count, create_kra, opened_view, published
+from tests.factories import answer, count, make_kra_via_slack, opened_view, published
 
 TWO_KPIS = (("NPS", "50", ""), ("Churn", "2", "%"))
 
@@ -31,7 +31,7 @@ def _block(view: dict, block_id: str) -> dict:
 
 
 def test_kra_kpi_alone_opens_the_form_with_the_last_value_prefilled(slack, emulator, db):
-    create_kra(slack, emulator, kpis=TWO_KPIS)
+    make_kra_via_slack(slack, emulator, kpis=TWO_KPIS)
     answer(slack, "/kra", "kpi KPI-1 41", user_id=ALICE)
     view = _open_form(slack, emulator)
     picker = _block(view, Block.KPI_LOG_KPI)["element"]
@@ -50,7 +50,7 @@ def test_kra_kpi_alone_opens_the_form_with_the_last_value_prefilled(slack, emula
 
 
 def test_a_named_kpi_is_picked_and_its_unit_shown(slack, emulator, db):
-    create_kra(slack, emulator, kpis=TWO_KPIS)
+    make_kra_via_slack(slack, emulator, kpis=TWO_KPIS)
     view = _open_form(slack, emulator, "kpi kpi-2")
     assert _block(view, Block.KPI_LOG_KPI)["element"]["initial_option"]["value"] == "2"
     value = _block(view, "kpi_log_value_2")
@@ -60,7 +60,7 @@ def test_a_named_kpi_is_picked_and_its_unit_shown(slack, emulator, db):
 
 
 def test_picking_another_kpi_redraws_the_form_for_it(slack, emulator, db):
-    create_kra(slack, emulator, kpis=TWO_KPIS)
+    make_kra_via_slack(slack, emulator, kpis=TWO_KPIS)
     answer(slack, "/kra", "kpi KPI-2 3.25", user_id=ALICE)
     view = _open_form(slack, emulator)
     updates = len(emulator.calls_to("views.update"))  # the KRA form grew by one KPI
@@ -71,7 +71,7 @@ def test_picking_another_kpi_redraws_the_form_for_it(slack, emulator, db):
 
 
 def test_a_bad_value_is_refused_under_its_field_and_nothing_is_logged(slack, emulator, db):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     view = _open_form(slack, emulator)
     response = slack.submit_view(view, {"kpi_log_value_1": "lots"}, user_id=ALICE, team_id=TEAM)
     assert response.json() == {
@@ -82,7 +82,7 @@ def test_a_bad_value_is_refused_under_its_field_and_nothing_is_logged(slack, emu
 
 
 def test_a_kpi_archived_since_the_form_opened_is_refused_under_the_picker(slack, emulator, db):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     view = _open_form(slack, emulator)
     answer(slack, "/kra", "archive KRA-1", user_id=ALICE)
     response = slack.submit_view(view, {"kpi_log_value_1": "7"}, user_id=ALICE, team_id=TEAM)
@@ -101,7 +101,7 @@ def test_no_kpis_gets_a_pointer_to_kra_add(slack, emulator):
 
 
 def test_the_help_button_opens_the_form(slack, emulator):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     payload = answer(slack, "/kra", "", user_id=ALICE)
     before = len(emulator.calls_to("views.open", ok=True))
     slack.action(Action.LOG_KPI, message=payload, user_id=ALICE, team_id=TEAM, ephemeral=True)
@@ -124,7 +124,7 @@ def _log_buttons(blocks: list[dict]) -> int:
 
 def test_home_offers_log_a_value_once_there_is_a_kpi(slack, emulator):
     assert _log_buttons(published(slack, emulator)["blocks"]) == 0
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     home = published(slack, emulator)
     assert _log_buttons(home["blocks"]) == 1
     before = len(emulator.calls_to("views.open", ok=True))
@@ -134,7 +134,7 @@ def test_home_offers_log_a_value_once_there_is_a_kpi(slack, emulator):
 
 
 def test_kra_list_offers_log_a_value_to_the_kpi_owner_only(slack, emulator):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     mine = answer(slack, "/kra", "list", user_id=ALICE)
     (menu,) = [b["accessory"] for b in mine["blocks"] if "accessory" in b]
     assert [o["value"] for o in menu["options"]] == ["show KRA-1", "edit KRA-1", "log KPI-1"]
@@ -148,7 +148,7 @@ def test_kra_list_offers_log_a_value_to_the_kpi_owner_only(slack, emulator):
 
 
 def test_kra_show_carries_log_a_value_on_each_kpi_and_edit_for_its_owner(slack, emulator):
-    create_kra(slack, emulator, kpis=TWO_KPIS)
+    make_kra_via_slack(slack, emulator, kpis=TWO_KPIS)
     mine = answer(slack, "/kra", "show KRA-1", user_id=ALICE)
     buttons = [
         (e["text"]["text"], e["action_id"], e["value"])
@@ -176,7 +176,7 @@ def test_kra_show_carries_log_a_value_on_each_kpi_and_edit_for_its_owner(slack, 
 
 
 def test_an_old_edit_button_is_refused_once_the_kra_is_archived(slack, emulator):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     mine = answer(slack, "/kra", "show KRA-1", user_id=ALICE)
     answer(slack, "/kra", "archive KRA-1", user_id=ALICE)
     before = len(emulator.calls_to("views.open"))

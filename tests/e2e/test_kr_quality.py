@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.ids import Block, Callback
 from storage.models import KeyResult
 from tests.conftest import ALICE, TEAM
-from tests.factories import by_block, create_objective, opened_view
+from tests.factories import by_block, make_objective_via_slack, opened_view
 
 
 def _dm_to(emulator, user: str) -> str:
@@ -19,7 +19,7 @@ def _dm_to(emulator, user: str) -> str:
 
 
 def test_a_task_counted_as_a_number_is_saved_and_coached(slack, emulator, db):
-    create_objective(
+    make_objective_via_slack(
         slack,
         emulator,
         krs=(("Launch the <b>partner</b> portal", "0", "100", ""), ("Activation rate", "40", "60", "%")),
@@ -38,7 +38,7 @@ def test_a_task_counted_as_a_number_is_saved_and_coached(slack, emulator, db):
 
 
 def test_one_key_result_is_noted_and_the_edit_form_shows_the_notes_under_the_field(slack, emulator, db):
-    create_objective(slack, emulator, krs=(("Ship the pricing page", "0", "1", ""),))
+    make_objective_via_slack(slack, emulator, krs=(("Ship the pricing page", "0", "1", ""),))
     slack.settle()
     text = _dm_to(emulator, ALICE)
     assert ":bulb: One key result: most objectives read best with 2–5" in text

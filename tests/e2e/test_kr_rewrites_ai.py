@@ -15,8 +15,8 @@ from tests.conftest import ALICE, TEAM
 from tests.factories import (
     FakeModel,
     block_texts,
-    create_objective,
     fake_model_server,
+    make_objective_via_slack,
     model_facts,
     model_settings,
 )
@@ -49,7 +49,7 @@ def dms_to(emulator, user: str) -> list[dict]:
 
 def test_the_key_result_rewrites_are_worded_by_the_model_after_saving(slack, emulator, fake_model):
     fake_model.reply = "Key result 1: Weekly partners active in the portal from 0 to 100"
-    create_objective(
+    make_objective_via_slack(
         slack,
         emulator,
         krs=(("Launch the partner portal", "0", "100", ""), ("Activation rate", "40", "60", "%")),
@@ -81,7 +81,7 @@ def test_the_key_result_rewrites_are_worded_by_the_model_after_saving(slack, emu
 @pytest.mark.parametrize("ai_timeout", [0.5])
 def test_a_failing_model_leaves_the_deterministic_rewrites(slack, emulator, fake_model, mode):
     fake_model.mode = mode
-    create_objective(slack, emulator, krs=(("Launch the partner portal", "0", "100", ""),))
+    make_objective_via_slack(slack, emulator, krs=(("Launch the partner portal", "0", "100", ""),))
     slack.settle()
     assert len(fake_model.requests) == 1
     [saved] = dms_to(emulator, ALICE)
@@ -91,7 +91,7 @@ def test_a_failing_model_leaves_the_deterministic_rewrites(slack, emulator, fake
 def test_a_switched_off_workspace_sends_no_key_result_to_the_model(db, slack, emulator, fake_model):
     with db.session() as session, session.begin():
         workspace_for(session, TEAM).ai_enabled = False
-    create_objective(slack, emulator, krs=(("Launch the partner portal", "0", "100", ""),))
+    make_objective_via_slack(slack, emulator, krs=(("Launch the partner portal", "0", "100", ""),))
     slack.settle()
     assert fake_model.requests == []
     assert len(dms_to(emulator, ALICE)) == 1

@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 from bot.ids import Action, Block, Callback
 from storage.models import Kpi, KpiMeasurement, Kra, KraReview, Status
 from tests.conftest import ADMIN, ALICE, BOB, CHANNEL, OTHER_TEAM, TEAM
-from tests.factories import answer, answer_text, count, create_kra, grow_kra_form, kra_values, opened_view
+from tests.factories import (
+    answer,
+    answer_text,
+    count,
+    grow_kra_form,
+    kra_values,
+    make_kra_via_slack,
+    opened_view,
+)
 
 MALLORY_OTHER = "U0MALLORY"
 
@@ -154,8 +162,8 @@ def test_a_fourth_kpi_is_refused_under_its_field(slack, emulator, db):
 
 def test_coaching_notes_for_many_kras_and_task_like_titles(slack, emulator, db):
     for n in range(5):
-        create_kra(slack, emulator, title=f"Area number {n}")
-    create_kra(slack, emulator, title="Run QA audits")
+        make_kra_via_slack(slack, emulator, title=f"Area number {n}")
+    make_kra_via_slack(slack, emulator, title="Run QA audits")
     assert count(db, Kra) == 6  # warned, never refused
     dms = emulator.wait_for("chat.postMessage", count=6, where=lambda c: c.args.get("channel") == ALICE)
     last = dms[-1].args["text"]
@@ -167,8 +175,10 @@ def test_coaching_notes_for_many_kras_and_task_like_titles(slack, emulator, db):
 
 
 def test_list_mine_all_person_and_channel(slack, emulator, db):
-    create_kra(slack, emulator, user=ALICE, title="Customer satisfaction", **{Block.KRA_CHANNEL: CHANNEL})
-    create_kra(slack, emulator, user=BOB, owner=BOB, title="Platform reliability")
+    make_kra_via_slack(
+        slack, emulator, user=ALICE, title="Customer satisfaction", **{Block.KRA_CHANNEL: CHANNEL}
+    )
+    make_kra_via_slack(slack, emulator, user=BOB, owner=BOB, title="Platform reliability")
     mine = answer_text(answer(slack, "/kra", "list", user_id=ALICE))
     assert "Customer satisfaction" in mine and "Platform reliability" not in mine
     everyone = answer_text(answer(slack, "/kra", "list all", user_id=ALICE))
@@ -195,7 +205,7 @@ def test_list_all_is_cut_inside_slacks_limits(slack, emulator, db):
 
 
 def test_show_lists_kpis_with_history(slack, emulator):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     answer(slack, "/kra", "kpi KPI-1 41", user_id=ALICE)
     answer(slack, "/kra", "kpi kpi-1 44 after the survey", user_id=ALICE)
     text = answer_text(answer(slack, "/kra", "show kra-1", user_id=BOB))
@@ -203,7 +213,7 @@ def test_show_lists_kpis_with_history(slack, emulator):
 
 
 def test_another_workspaces_kra_is_not_found(slack, emulator):
-    create_kra(slack, emulator, user=ALICE)
+    make_kra_via_slack(slack, emulator, user=ALICE)
     for command in ("show KRA-1", "edit KRA-1", "archive KRA-1", "kpi KPI-1 3"):
         text = answer(slack, "/kra", command, user_id=MALLORY_OTHER, team_id=OTHER_TEAM)["text"]
         assert "not found" in text, (command, text)
@@ -213,7 +223,7 @@ def test_another_workspaces_kra_is_not_found(slack, emulator):
 
 
 def test_edit_opens_prefilled_and_saves(slack, emulator, db):
-    create_kra(slack, emulator, kpis=(("NPS", "50", ""), ("CSAT", "90", "%")))
+    make_kra_via_slack(slack, emulator, kpis=(("NPS", "50", ""), ("CSAT", "90", "%")))
     slack.command("/kra", "edit KRA-1", user_id=ALICE)
     view = opened_view(emulator, Callback.KRA_EDIT, count=2)
     by_block = {b.get("block_id"): b for b in view["blocks"]}
@@ -233,7 +243,7 @@ def test_edit_opens_prefilled_and_saves(slack, emulator, db):
 
 
 def test_editing_or_archiving_someone_elses_kra_is_refused_but_admins_may(slack, emulator, db):
-    create_kra(slack, emulator, user=ALICE)
+    make_kra_via_slack(slack, emulator, user=ALICE)
     assert "owner or a workspace admin" in answer(slack, "/kra", "edit KRA-1", user_id=BOB)["text"]
     assert "owner or a workspace admin" in answer(slack, "/kra", "archive KRA-1", user_id=BOB)["text"]
     assert "owner or a workspace admin" in answer(slack, "/kra", "kpi KPI-1 3", user_id=BOB)["text"]
@@ -246,8 +256,8 @@ def test_editing_or_archiving_someone_elses_kra_is_refused_but_admins_may(slack,
 
 
 def test_a_forged_edit_submission_is_rechecked_on_the_server(slack, emulator, db):
-    create_kra(slack, emulator, user=ALICE)
-    create_kra(slack, emulator, user=BOB, owner=BOB, title="Bob's area")
+    make_kra_via_slack(slack, emulator, user=ALICE)
+    make_kra_via_slack(slack, emulator, user=BOB, owner=BOB, title="Bob's area")
     slack.command("/kra", "edit KRA-2", user_id=BOB)
     view = opened_view(emulator, Callback.KRA_EDIT, count=3)
     # Bob points his form at Alice's KRA.
@@ -260,7 +270,7 @@ def test_a_forged_edit_submission_is_rechecked_on_the_server(slack, emulator, db
 
 
 def test_kpi_measurement_is_logged_and_shown(slack, emulator, db):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     text = answer(slack, "/kra", "kpi KPI-1 $1,200 big week", user_id=ALICE)["text"]
     assert "1,200" in text
     with db.session() as session:
@@ -269,8 +279,8 @@ def test_kpi_measurement_is_logged_and_shown(slack, emulator, db):
 
 
 def test_quarterly_review_records_each_decision(slack, emulator, db):
-    create_kra(slack, emulator, title="Keep me")
-    create_kra(slack, emulator, title="Retire me")
+    make_kra_via_slack(slack, emulator, title="Keep me")
+    make_kra_via_slack(slack, emulator, title="Retire me")
     slack.command("/kra", "review", user_id=ALICE)
     view = opened_view(emulator, Callback.KRA_REVIEW, count=3)
     with db.session() as session:
@@ -289,7 +299,7 @@ def test_quarterly_review_records_each_decision(slack, emulator, db):
 
 
 def test_review_change_without_a_note_is_an_error_under_the_note(slack, emulator, db):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     slack.command("/kra", "review", user_id=ALICE)
     view = opened_view(emulator, Callback.KRA_REVIEW, count=2)
     with db.session() as session:
@@ -303,7 +313,7 @@ def test_review_change_without_a_note_is_an_error_under_the_note(slack, emulator
 
 
 def test_opening_home_publishes_kras_and_the_new_kra_button(slack, emulator):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     emulator.clear()
     response = slack.event({"type": "app_home_opened", "user": ALICE, "channel": "D0ALICE", "tab": "home"})
     assert response.status == 200
@@ -317,7 +327,7 @@ def test_opening_home_publishes_kras_and_the_new_kra_button(slack, emulator):
 def test_a_replayed_kpi_measurement_is_logged_once(slack, emulator, db):
     from urllib.parse import urlencode
 
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     response_url = emulator.new_response_url(TEAM, channel_id=CHANNEL, user_id=ALICE)
     body = urlencode(
         {

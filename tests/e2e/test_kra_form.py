@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.ids import Action, Block, Callback
 from storage.models import Kpi, Kra
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
-from tests.factories import by_block, count, create_kra, kra_values, opened_view
+from tests.factories import by_block, count, kra_values, make_kra_via_slack, opened_view
 
 
 def _open(slack, emulator) -> dict:
@@ -145,7 +145,7 @@ def test_a_kra_without_kpis_may_still_be_declared(slack, emulator, db):
 
 
 def test_the_edit_form_shows_every_kpi_group_with_the_kpis_it_has(slack, emulator):
-    create_kra(slack, emulator, kpis=(("NPS", "50", ""), ("CSAT", "90", "%")))
+    make_kra_via_slack(slack, emulator, kpis=(("NPS", "50", ""), ("CSAT", "90", "%")))
     before = len(emulator.calls_to("views.open"))
     slack.command("/kra", "edit KRA-1", user_id=ALICE, team_id=TEAM)
     view = opened_view(emulator, Callback.KRA_EDIT, count=before + 1)

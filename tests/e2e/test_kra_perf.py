@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import ALICE, count_statements
-from tests.factories import seed_kras
+from tests.factories import make_kras
 
 
 def _statements_for_list_all(slack, db) -> int:
@@ -17,9 +17,9 @@ def _statements_for_list_all(slack, db) -> int:
 
 
 def test_kra_list_all_needs_the_same_statements_at_20_and_2000_kras(slack, db):
-    seed_kras(db, 20)
+    make_kras(db, 20)
     small = _statements_for_list_all(slack, db)
-    seed_kras(db, 1980, first=21)
+    make_kras(db, 1980, first=21)
     large = _statements_for_list_all(slack, db)
     assert small == large
     assert small <= 6

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from bot.ids import Action, Block, Callback
 from storage.models import Kpi, KpiMeasurement, Kra, Status
 from tests.conftest import ADMIN, ALICE, BOB, CHANNEL, TEAM
-from tests.factories import answer, by_block, count, create_kra, opened_view
+from tests.factories import answer, by_block, count, make_kra_via_slack, opened_view
 
 THREE_KPIS = (("NPS", "50", ""), ("Churn", "2", "%"), ("First response time", "6", "h"))
 
@@ -42,7 +42,7 @@ def _told(emulator) -> list[str]:
 
 
 def test_the_owner_gets_a_menu_with_show_edit_and_each_kpi(slack, emulator):
-    create_kra(slack, emulator, kpis=THREE_KPIS)
+    make_kra_via_slack(slack, emulator, kpis=THREE_KPIS)
     listed = _list(slack)
     assert _menu(listed) == [
         ("Show KRA-1", "show KRA-1"),
@@ -56,7 +56,7 @@ def test_the_owner_gets_a_menu_with_show_edit_and_each_kpi(slack, emulator):
 
 
 def test_others_get_show_and_admins_show_and_edit(slack, emulator):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     show = _row(_list(slack, user=BOB))
     assert (show["type"], show["text"]["text"], show["action_id"], show["value"]) == (
         "button",
@@ -68,7 +68,7 @@ def test_others_get_show_and_admins_show_and_edit(slack, emulator):
 
 
 def test_show_answers_with_the_card_below_the_list(slack, emulator):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     _pick(slack, _list(slack), "show KRA-1")
     shown = slack.wait_for_response_url()
     assert shown["text"] == "KRA-1 Customer satisfaction"
@@ -88,14 +88,14 @@ def test_show_answers_with_the_card_below_the_list(slack, emulator):
 
 
 def test_edit_opens_the_edit_form(slack, emulator):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     before = len(emulator.calls_to("views.open", ok=True))
     _pick(slack, _list(slack), "edit KRA-1")
     assert opened_view(emulator, Callback.KRA_EDIT, count=before + 1)["private_metadata"] == '{"kra": 1}'
 
 
 def test_log_a_value_opens_the_form_on_that_kpi_with_its_last_value(slack, emulator, db):
-    create_kra(slack, emulator, kpis=THREE_KPIS)
+    make_kra_via_slack(slack, emulator, kpis=THREE_KPIS)
     answer(slack, "/kra", "kpi KPI-2 3.5%", user_id=ALICE)
     before = len(emulator.calls_to("views.open", ok=True))
     _pick(slack, _list(slack), "log KPI-2")
@@ -110,7 +110,7 @@ def test_log_a_value_opens_the_form_on_that_kpi_with_its_last_value(slack, emula
 
 
 def test_log_a_value_beside_each_kpi_of_kra_show(slack, emulator):
-    create_kra(slack, emulator, kpis=THREE_KPIS)
+    make_kra_via_slack(slack, emulator, kpis=THREE_KPIS)
     shown = answer(slack, "/kra", "show KRA-1", user_id=ALICE)
     # Slack gives each block of a message an id of its own when the app gives none.
     shown["blocks"] = [{"block_id": f"b{n}", **block} for n, block in enumerate(shown["blocks"])]
@@ -122,7 +122,7 @@ def test_log_a_value_beside_each_kpi_of_kra_show(slack, emulator):
 
 
 def test_an_old_menu_changes_nothing_once_the_kra_is_archived(slack, emulator, db):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     listed = _list(slack)
     answer(slack, "/kra", "archive KRA-1", user_id=ALICE)
     opened = len(emulator.calls_to("views.open"))
@@ -140,7 +140,7 @@ def test_an_old_menu_changes_nothing_once_the_kra_is_archived(slack, emulator, d
 
 
 def test_an_old_log_button_on_a_removed_kpi_changes_nothing(slack, emulator, db):
-    create_kra(slack, emulator, kpis=THREE_KPIS[:2])
+    make_kra_via_slack(slack, emulator, kpis=THREE_KPIS[:2])
     shown = answer(slack, "/kra", "show KRA-1", user_id=ALICE)
     listed = _list(slack)
     with db.session() as session:  # KPI-2 cleared from the KRA since (the edit form archives it)
@@ -157,7 +157,7 @@ def test_an_old_log_button_on_a_removed_kpi_changes_nothing(slack, emulator, db)
 
 
 def test_an_old_menu_checks_rights_again(slack, emulator, db):
-    create_kra(slack, emulator)
+    make_kra_via_slack(slack, emulator)
     listed = _list(slack)
     with db.session() as session:  # the KRA went to Bob since the list was shown
         session.execute(update(Kra).where(Kra.number == 1).values(owner_id=BOB, created_by=BOB))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.ids import Action
 from tests.conftest import ALICE, CHANNEL, TEAM
-from tests.factories import answer, seed_objectives
+from tests.factories import answer, make_objectives
 
 
 def _listed_refs(payload: dict) -> list[str]:
@@ -27,14 +27,14 @@ def _buttons(payload: dict) -> list[tuple[str, str, str | None]]:
 
 
 def test_five_objectives_are_not_folded(slack, emulator, db, now):
-    seed_objectives(db, 5, now=now)
+    make_objectives(db, 5, now=now)
     listed = answer(slack, "/okr", "list mine", user_id=ALICE, channel_id=CHANNEL)
     assert _listed_refs(listed) == ["OBJ-1", "OBJ-2", "OBJ-3", "OBJ-4", "OBJ-5"]
     assert _buttons(listed) == []
 
 
 def test_eight_objectives_fold_to_five_and_show_all_replaces_the_list(slack, emulator, db, now):
-    seed_objectives(db, 8, now=now, key_results=4)
+    make_objectives(db, 8, now=now, key_results=4)
     listed = answer(slack, "/okr", "list mine", user_id=ALICE, channel_id=CHANNEL)
     assert _listed_refs(listed) == ["OBJ-1", "OBJ-2", "OBJ-3", "OBJ-4", "OBJ-5"]
     assert _buttons(listed) == [("Show all", "show_all_objectives", "mine")]

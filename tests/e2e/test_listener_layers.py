@@ -18,7 +18,7 @@ from bot.listeners import kra, okr, sprint
 from bot.slack_client import build_web_client
 from storage.models import Kra, Member
 from tests.conftest import ADMIN, ALICE, CHANNEL, TOKEN, count_statements
-from tests.factories import answer, create_kra, kra_values, opened_view
+from tests.factories import answer, kra_values, make_kra_via_slack, opened_view
 
 
 def _users_info_calls(emulator) -> int:
@@ -26,7 +26,7 @@ def _users_info_calls(emulator) -> int:
 
 
 def test_an_admin_edit_is_decided_from_the_stored_member_row_without_users_info(slack, emulator, db):
-    create_kra(slack, emulator, user=ALICE)
+    make_kra_via_slack(slack, emulator, user=ALICE)
     slack.command("/kra", "edit KRA-1", user_id=ADMIN)  # asks users.info once and keeps the answer
     view = opened_view(emulator, Callback.KRA_EDIT, count=2)
     with db.session() as session:  # a row older than a day would make member() ask Slack again
@@ -41,7 +41,7 @@ def test_an_admin_edit_is_decided_from_the_stored_member_row_without_users_info(
 
 
 def test_an_edit_from_someone_with_no_stored_row_is_refused_without_asking_slack(slack, emulator, db):
-    create_kra(slack, emulator, user=ALICE)
+    make_kra_via_slack(slack, emulator, user=ALICE)
     slack.command("/kra", "edit KRA-1", user_id=ALICE)
     view = opened_view(emulator, Callback.KRA_EDIT, count=2)
     before = _users_info_calls(emulator)
@@ -85,7 +85,7 @@ def connections_held_at_users_info(db, monkeypatch):
 def test_commands_ask_slack_about_people_outside_any_transaction(
     slack, emulator, db, connections_held_at_users_info
 ):
-    create_kra(slack, emulator, user=ALICE)
+    make_kra_via_slack(slack, emulator, user=ALICE)
     slack.command("/kra", "edit KRA-1", user_id=ADMIN)  # the admin flag decides, asked of Slack first
     opened_view(emulator, Callback.KRA_EDIT, count=2)
     answer(slack, "/sprint", "schedule", user_id=ADMIN, channel_id=CHANNEL)
@@ -110,7 +110,7 @@ def test_a_persons_second_command_of_the_day_costs_no_statement_to_check_their_r
 
 
 def test_kra_review_refuses_extra_words(slack, emulator, db):
-    create_kra(slack, emulator, user=ALICE)
+    make_kra_via_slack(slack, emulator, user=ALICE)
     assert "takes nothing" in answer(slack, "/kra", "review everything", user_id=ALICE)["text"]
     assert emulator.calls_to("views.open", ok=True)[-1].args["view"]["callback_id"] != Callback.KRA_REVIEW
 

@@ -97,7 +97,7 @@ def test_a_real_run_shows_sent_failed_lag_and_units_on_metrics(db, emulator):
     from bot.jobs.engine import Engine, units_for
     from bot.jobs.pacing import Pacer
     from bot.settings import DeliverySettings
-    from tests.factories import MONDAY_LONDON, owners_with_key_results, team_clients
+    from tests.factories import MONDAY_LONDON, make_owners_with_key_results, team_clients
 
     web = testing.TestClient(create_web(None, db))
     lines = [
@@ -110,7 +110,7 @@ def test_a_real_run_shows_sent_failed_lag_and_units_on_metrics(db, emulator):
     before = {line: _sample(web, line) for line in lines}
 
     people = ["U0M1", "U0M2", "U0M3", "U0M4"]
-    owners_with_key_results(db, emulator, people)
+    make_owners_with_key_results(db, emulator, people)
     emulator.fail("chat.postMessage", "msg_blocks_too_long", where=lambda c: c.args.get("channel") == "U0M4")
     settings = DeliverySettings(posts_per_second=50)
     pacer = Pacer(settings.posts_per_second)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.ids import Action, Callback
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
-from tests.factories import answer, create_objective, opened_view
+from tests.factories import answer, make_objective_via_slack, opened_view
 
 
 def _buttons(payload: dict) -> list[tuple[str, str, str | None]]:
@@ -22,7 +22,7 @@ def _show(slack, user=ALICE, channel=CHANNEL) -> dict:
 
 
 def test_the_owner_sees_every_action_and_no_commands_to_type(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     payload = _show(slack)
     assert _buttons(payload) == [
         ("Check in", "open_checkin", None),
@@ -36,18 +36,18 @@ def test_the_owner_sees_every_action_and_no_commands_to_type(slack, emulator):
 
 
 def test_others_see_only_what_they_may_do(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     assert [b[0] for b in _buttons(_show(slack, user=BOB))] == ["Check in", "Follow"]
 
 
 def test_no_share_button_in_a_dm(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     labels = [b[0] for b in _buttons(_show(slack, channel="D0ALICE"))]
     assert "Share to channel" not in labels and "Edit" in labels
 
 
 def test_edit_and_close_open_the_same_forms_as_the_commands(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     payload = _show(slack)
     before = len(emulator.calls_to("views.open", ok=True))
     slack.action(Action.EDIT_OBJECTIVE, message=payload, user_id=ALICE, team_id=TEAM, ephemeral=True)
@@ -62,7 +62,7 @@ def test_edit_and_close_open_the_same_forms_as_the_commands(slack, emulator):
 
 
 def test_an_old_edit_button_checks_the_state_again(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     payload = _show(slack)
     answer(slack, "/okr", "archive OBJ-1", user_id=ALICE)
     before = len(emulator.calls_to("views.open"))
@@ -76,7 +76,7 @@ def test_an_old_edit_button_checks_the_state_again(slack, emulator):
 
 
 def test_share_posts_the_card_into_the_channel(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     payload = _show(slack)
     slack.action(
         Action.SHARE_OBJECTIVE,
@@ -96,7 +96,7 @@ def test_share_posts_the_card_into_the_channel(slack, emulator):
 
 
 def test_each_listed_objective_has_show_which_answers_with_its_actions(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     # Bob may do nothing with Alice's objective but look: its row keeps the *Show* button.
     listed = answer(slack, "/okr", "list all", user_id=BOB, channel_id=CHANNEL)
     accessories = [b["accessory"] for b in listed["blocks"] if b["type"] == "section" and "accessory" in b]

@@ -19,14 +19,14 @@ from tests.factories import (
     answer_text,
     by_block,
     count,
-    create_objective,
     grow_objective_form,
     key_result_rows,
+    make_objective_via_slack,
+    make_objectives,
     next_quarter,
     objective_values,
     opened_view,
     quarter,
-    seed_objectives,
 )
 
 MALLORY = "U0MALLORY"
@@ -241,7 +241,7 @@ def test_a_sixth_key_result_in_a_forged_payload_is_refused_under_its_title(slack
 
 
 def test_a_parent_or_kra_of_another_workspace_is_refused(slack, emulator, db, now):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     with db.session() as session:
         other = workspace_for(session, OTHER_TEAM)
         foreign = Objective(
@@ -283,8 +283,10 @@ def test_a_parent_or_kra_of_another_workspace_is_refused(slack, emulator, db, no
 
 
 def test_list_mine_person_channel_all_and_the_channel_default(slack, emulator, db, frozen_now):
-    create_objective(slack, emulator, title="Alice in growth", channel_id=CHANNEL)
-    create_objective(slack, emulator, user=BOB, owner=BOB, title="Bob elsewhere", channel_id="C0OTHER")
+    make_objective_via_slack(slack, emulator, title="Alice in growth", channel_id=CHANNEL)
+    make_objective_via_slack(
+        slack, emulator, user=BOB, owner=BOB, title="Bob elsewhere", channel_id="C0OTHER"
+    )
     mine = answer_text(answer(slack, "/okr", "list", channel_id="D0ALICE"))
     assert "Alice in growth" in mine and "Bob elsewhere" not in mine
     assert "▓" in mine or "░" in mine
@@ -300,12 +302,12 @@ def test_list_mine_person_channel_all_and_the_channel_default(slack, emulator, d
 
 
 def test_list_mine_includes_objectives_where_you_own_a_key_result(slack, emulator):
-    create_objective(slack, emulator, title="Alice's", **{Block.KR_OWNER.of(n=1): BOB})
+    make_objective_via_slack(slack, emulator, title="Alice's", **{Block.KR_OWNER.of(n=1): BOB})
     assert "Alice's" in answer_text(answer(slack, "/okr", "list mine", user_id=BOB))
 
 
 def test_list_all_is_cut_inside_slacks_limits(slack, emulator, db, frozen_now):
-    seed_objectives(db, 120, now=frozen_now)
+    make_objectives(db, 120, now=frozen_now)
     folded = answer(slack, "/okr", "list all")
     assert "5 of 120 objectives shown." in answer_text(folded)
     slack.action(Action.SHOW_ALL_OBJECTIVES, message=folded, team_id=TEAM, ephemeral=True)
@@ -330,10 +332,12 @@ def test_show_prints_the_alignment_chain_and_the_trend(slack, emulator, db):
     create_kra_row(db)
     with db.session() as session:
         kra_id = session.scalar(select(Kra.id))
-    create_objective(slack, emulator, title="Company: happy customers", **{Block.OBJ_KRA: str(kra_id)})
+    make_objective_via_slack(
+        slack, emulator, title="Company: happy customers", **{Block.OBJ_KRA: str(kra_id)}
+    )
     with db.session() as session:
         parent_id = session.scalar(select(Objective.id))
-    create_objective(
+    make_objective_via_slack(
         slack,
         emulator,
         title="Team: faster answers",
@@ -356,7 +360,7 @@ def test_show_prints_the_alignment_chain_and_the_trend(slack, emulator, db):
 
 
 def test_another_workspace_cannot_see_or_touch_objectives(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     for command in ("show OBJ-1", "edit OBJ-1", "close OBJ-1", "archive OBJ-1", "checkin KR-1 50"):
         text = answer(slack, "/okr", command, user_id=MALLORY, team_id=OTHER_TEAM)["text"]
         assert "not found" in text, (command, text)
@@ -367,7 +371,7 @@ def test_another_workspace_cannot_see_or_touch_objectives(slack, emulator):
 
 
 def test_edit_opens_prefilled_and_saves(slack, emulator, db):
-    create_objective(slack, emulator, krs=(("Activation", "40", "60", "%"), ("NPS", "10", "40", "")))
+    make_objective_via_slack(slack, emulator, krs=(("Activation", "40", "60", "%"), ("NPS", "10", "40", "")))
     answer(slack, "/okr", "checkin KR-1 50")
     slack.command("/okr", "edit OBJ-1", user_id=ALICE, team_id=TEAM)
     view = opened_view(emulator, Callback.OBJECTIVE_EDIT, count=2)
@@ -399,7 +403,7 @@ def test_edit_opens_prefilled_and_saves(slack, emulator, db):
 
 
 def test_edit_errors_change_nothing(slack, emulator, db):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     slack.command("/okr", "edit OBJ-1", user_id=ALICE, team_id=TEAM)
     view = opened_view(emulator, Callback.OBJECTIVE_EDIT, count=2)
     body = slack.submit_view(
@@ -411,7 +415,7 @@ def test_edit_errors_change_nothing(slack, emulator, db):
 
 
 def test_editing_closing_archiving_someone_elses_objective_is_refused_but_admins_may(slack, emulator, db):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     for command in ("edit OBJ-1", "close OBJ-1", "archive OBJ-1"):
         assert "owner or a workspace admin" in answer(slack, "/okr", command, user_id=BOB)["text"], command
     with db.session() as session:
@@ -425,8 +429,8 @@ def test_editing_closing_archiving_someone_elses_objective_is_refused_but_admins
 
 
 def test_a_forged_edit_submission_is_rechecked_on_the_server(slack, emulator, db):
-    create_objective(slack, emulator)
-    create_objective(slack, emulator, user=BOB, owner=BOB, title="Bob's")
+    make_objective_via_slack(slack, emulator)
+    make_objective_via_slack(slack, emulator, user=BOB, owner=BOB, title="Bob's")
     slack.command("/okr", "edit OBJ-2", user_id=BOB, team_id=TEAM)
     sent = opened_view(emulator, Callback.OBJECTIVE_EDIT, count=3)
     forged = {**sent, "private_metadata": json.dumps({"obj": 1})}
@@ -443,7 +447,7 @@ def test_a_forged_edit_submission_is_rechecked_on_the_server(slack, emulator, db
 
 
 def test_close_proposes_scores_from_progress_and_records_them(slack, emulator, db):
-    create_objective(
+    make_objective_via_slack(
         slack,
         emulator,
         krs=(("Activation", "0", "100", "%"), ("Revenue", "0", "1000", "$"), ("Untouched", "0", "10", "")),
@@ -481,7 +485,7 @@ def test_close_proposes_scores_from_progress_and_records_them(slack, emulator, d
 
 
 def test_archive_keeps_history_and_hides_it_from_active_lists(slack, emulator, db):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     answer(slack, "/okr", "checkin KR-1 50")
     assert "Archived" in answer(slack, "/okr", "archive OBJ-1")["text"]
     assert "already archived" in answer(slack, "/okr", "archive OBJ-1")["text"]

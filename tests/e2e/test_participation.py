@@ -16,13 +16,13 @@ from storage.models import CheckIn, KeyResult
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
 from tests.factories import (
     FRIDAY_LONDON,
-    _check_in,
     answer,
     answer_text,
     channel_posts,
-    channel_with_objectives,
     clients,
-    create_objective,
+    make_channel_with_objectives,
+    make_check_ins,
+    make_objective_via_slack,
     opened_view,
 )
 
@@ -40,7 +40,7 @@ def digest_footer(emulator) -> str:
 def test_the_digest_says_how_many_owners_checked_in_this_week(db, emulator):
     # Alice, Bob and Carol own key results here; Alice and Carol checked in on all of theirs on
     # Tuesday, Bob on none.
-    channel_with_objectives(db, emulator)
+    make_channel_with_objectives(db, emulator)
     channel_digests(db, clients(emulator), FRIDAY_LONDON)
     footer = digest_footer(emulator)
     assert footer.startswith("2 of 3 owners checked in this week · ")
@@ -51,10 +51,10 @@ def test_the_digest_says_how_many_owners_checked_in_this_week(db, emulator):
 
 
 def test_an_owner_with_one_key_result_left_is_not_counted_yet(db, emulator):
-    workspace_id = channel_with_objectives(db, emulator, checkins=False)
+    workspace_id = make_channel_with_objectives(db, emulator, checkins=False)
     with db.session() as session:
         alice_krs = session.scalars(select(KeyResult.id).where(KeyResult.owner_id == ALICE)).all()
-    _check_in(db, workspace_id, alice_krs[0], ALICE, [(datetime(2026, 12, 1, 9), 30.0, "")])
+    make_check_ins(db, workspace_id, alice_krs[0], ALICE, [(datetime(2026, 12, 1, 9), 30.0, "")])
     channel_digests(db, clients(emulator), FRIDAY_LONDON)
     assert digest_footer(emulator).startswith("0 of 3 owners checked in this week · ")
 
@@ -84,7 +84,7 @@ def earlier_check_ins(db, *moments: datetime, author=ALICE) -> None:
 
 
 def test_a_one_line_check_in_says_how_many_weeks_in_a_row(slack, emulator, db, wednesday):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     # The two weeks before this one, and one five weeks back (a gap ends the run there).
     earlier_check_ins(db, datetime(2026, 11, 24, 9), datetime(2026, 11, 16, 17), datetime(2026, 10, 26, 9))
     text = answer_text(answer(slack, "/okr", "checkin KR-1 45", user_id=ALICE, team_id=TEAM))
@@ -92,7 +92,7 @@ def test_a_one_line_check_in_says_how_many_weeks_in_a_row(slack, emulator, db, w
 
 
 def test_a_first_week_is_thanked_without_a_count(slack, emulator, db, wednesday):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     earlier_check_ins(db, datetime(2026, 11, 16, 9))  # two weeks ago: last week is missing
     text = answer_text(answer(slack, "/okr", "checkin KR-1 45", user_id=ALICE, team_id=TEAM))
     assert "That's your check-in for this week. Thank you!" in text
@@ -100,14 +100,14 @@ def test_a_first_week_is_thanked_without_a_count(slack, emulator, db, wednesday)
 
 
 def test_someone_elses_check_ins_do_not_count_for_you(slack, emulator, db, wednesday):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     earlier_check_ins(db, datetime(2026, 11, 24, 9), author=BOB)
     text = answer_text(answer(slack, "/okr", "checkin KR-1 45", user_id=ALICE, team_id=TEAM))
     assert "That's your check-in for this week." in text
 
 
 def test_the_form_confirmation_says_it_too(slack, emulator, db, wednesday):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     earlier_check_ins(db, datetime(2026, 11, 25, 9))
     before = len(emulator.calls_to("views.open"))
     slack.command("/okr", "checkin", user_id=ALICE, team_id=TEAM)
@@ -124,7 +124,7 @@ def test_the_form_confirmation_says_it_too(slack, emulator, db, wednesday):
 def test_the_reminder_says_it_after_a_one_click_check_in(slack, emulator, db):
     monday = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)
     with time_machine.travel(monday):
-        create_objective(slack, emulator)
+        make_objective_via_slack(slack, emulator)
         earlier_check_ins(db, datetime(2026, 11, 24, 9))  # last Tuesday
         checkin_reminders(db, clients(emulator), monday)
         dm = emulator.calls_to("chat.postMessage", ok=True)[-1]

@@ -13,7 +13,7 @@ from bot.ids import Action, Block, Callback
 from bot.jobs.reminders import checkin_reminders
 from storage.models import CheckIn, KeyResult, SourceBinding, SourceKind, Status
 from tests.conftest import ADMIN, ALICE, BOB, TEAM
-from tests.factories import answer, clients, count, create_objective, opened_view
+from tests.factories import answer, clients, count, make_objective_via_slack, opened_view
 
 MONDAY = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)  # 10:05 in London: Alice's reminder is due
 THURSDAY = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
@@ -46,7 +46,7 @@ def check_ins(db) -> list[tuple[int, float, str | None, str]]:
 def remind(slack, emulator, db, *, owner=ALICE) -> dict:
     """Alice's objective with two key results (KR-2 owned by `owner`), a check-in on KR-1 last
     week at on track, and the Monday reminder: the DM as Slack stored it."""
-    create_objective(
+    make_objective_via_slack(
         slack,
         emulator,
         krs=(("Activation", "40", "60", "%"), ("Revenue", "0", "10000", "$")),
@@ -253,7 +253,7 @@ def test_a_key_result_checked_in_elsewhere_this_week_shows_as_done(slack, emulat
 
 
 def test_a_key_result_fed_by_a_data_source_asks_only_for_confidence(slack, emulator, db, monday):
-    create_objective(slack, emulator, krs=(("Uptime", "99", "99.9", "%"),))
+    make_objective_via_slack(slack, emulator, krs=(("Uptime", "99", "99.9", "%"),))
     with db.session() as session:
         kr = session.scalar(select(KeyResult))
         kr.current_value = 99.5
@@ -455,9 +455,11 @@ def test_the_key_results_owner_and_an_admin_may_record(slack, emulator, db, mond
 
 
 def test_many_key_results_show_fifteen_rows_and_say_how_many_more(slack, emulator, db, monday):
-    create_objective(slack, emulator, krs=tuple((f"KR {n} " + "x" * 140, "0", "10", "") for n in range(1, 6)))
+    make_objective_via_slack(
+        slack, emulator, krs=tuple((f"KR {n} " + "x" * 140, "0", "10", "") for n in range(1, 6))
+    )
     for k in range(3):
-        create_objective(
+        make_objective_via_slack(
             slack, emulator, title=f"More {k}", krs=tuple((f"KR {k}.{n}", "0", "10", "") for n in range(1, 6))
         )
     checkin_reminders(db, clients(emulator), MONDAY)

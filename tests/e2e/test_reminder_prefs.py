@@ -21,8 +21,8 @@ from tests.factories import (
     answer_text,
     clients,
     count,
-    create_objective,
     listed,
+    make_objective_via_slack,
     opened_view,
     published,
     published_since,
@@ -53,7 +53,7 @@ def dms_to(emulator, user_id: str) -> list:
 
 def objective(slack, emulator, owner=ALICE) -> None:
     """An objective of Alice's with one key result owned by `owner`, never checked in."""
-    create_objective(
+    make_objective_via_slack(
         slack, emulator, krs=(("Activation", "40", "60", "%"),), **{Block.KR_OWNER.of(n=1): owner}
     )
 

@@ -16,16 +16,16 @@ from bot.services.workspaces import workspace_for
 from storage.models import Direction, KraReviewer, Member, ReviewDecision, Status
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, OTHER_TEAM, TEAM
 from tests.factories import (
-    add_check_ins,
-    add_key_result,
-    add_kpi,
-    add_kra,
-    add_kra_review,
-    add_measurements,
-    add_objective,
     answer,
     cli_runner,
     count,
+    make_check_in_rows,
+    make_key_result_row,
+    make_kpi_row,
+    make_kra_review_row,
+    make_kra_row,
+    make_measurement_rows,
+    make_objective_row,
 )
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -39,7 +39,7 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
     """Alice, a Customer Support Manager, through 2025-Q4 (Oct–Dec 2025)."""
     with db.session() as session:
         ws = workspace_for(session, team)
-        satisfaction = add_kra(
+        satisfaction = make_kra_row(
             session,
             ws.id,
             1,
@@ -50,7 +50,7 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
             updated_at=at(6, 1),
         )
         # Archived mid-period (archived KRAs can't be edited, so updated_at is when).
-        training = add_kra(
+        training = make_kra_row(
             session,
             ws.id,
             2,
@@ -60,7 +60,7 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
             created_at=at(3, 1),
             updated_at=at(11, 10),
         )
-        add_kra(
+        make_kra_row(
             session,
             ws.id,
             3,
@@ -70,7 +70,7 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
             created_at=at(1, 5),
             updated_at=at(8, 1),
         )
-        add_kra(
+        make_kra_row(
             session,
             ws.id,
             4,
@@ -79,8 +79,8 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
             created_at=at(2, 1, 2026),
             updated_at=at(2, 1, 2026),
         )
-        nps = add_kpi(session, satisfaction, 1, "NPS", target=75.0, position=0, created_at=at(6, 1))
-        response = add_kpi(
+        nps = make_kpi_row(session, satisfaction, 1, "NPS", target=75.0, position=0, created_at=at(6, 1))
+        response = make_kpi_row(
             session,
             satisfaction,
             2,
@@ -91,13 +91,13 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
             position=1,
             created_at=at(6, 1),
         )
-        csat = add_kpi(
+        csat = make_kpi_row(
             session, satisfaction, 3, "CSAT", unit="%", target=90.0, position=2, created_at=at(6, 1)
         )
-        add_measurements(session, nps, owner, [(at(9, 15), 60), (at(10, 10), 64), (at(12, 5), 71)])
-        add_measurements(session, response, owner, [(at(9, 20), 24), (at(11, 1), 12), (at(12, 10), 8)])
-        add_measurements(session, csat, owner, [(at(11, 15), 88)])  # its only measurement
-        closed = add_objective(
+        make_measurement_rows(session, nps, owner, [(at(9, 15), 60), (at(10, 10), 64), (at(12, 5), 71)])
+        make_measurement_rows(session, response, owner, [(at(9, 20), 24), (at(11, 1), 12), (at(12, 10), 8)])
+        make_measurement_rows(session, csat, owner, [(at(11, 15), 88)])  # its only measurement
+        closed = make_objective_row(
             session,
             ws.id,
             1,
@@ -109,7 +109,7 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
             created_at=at(10, 1),
             closed_at=at(12, 20),
         )
-        open_ = add_objective(
+        open_ = make_objective_row(
             session,
             ws.id,
             2,
@@ -119,7 +119,7 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
             kra_id=satisfaction.id,
             created_at=at(10, 1),
         )
-        add_objective(
+        make_objective_row(
             session,
             ws.id,
             3,
@@ -129,7 +129,7 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
             kra_id=satisfaction.id,
             created_at=at(4, 1),
         )
-        add_key_result(
+        make_key_result_row(
             session,
             ws.id,
             closed.id,
@@ -143,7 +143,7 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
             created_at=at(10, 1),
             status=Status.CLOSED,
         )
-        add_key_result(
+        make_key_result_row(
             session,
             ws.id,
             closed.id,
@@ -159,7 +159,7 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
             position=1,
             status=Status.CLOSED,
         )
-        chat = add_key_result(
+        chat = make_key_result_row(
             session,
             ws.id,
             open_.id,
@@ -172,13 +172,13 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
             current_value=40,
             created_at=at(10, 1),
         )
-        add_check_ins(
+        make_check_in_rows(
             session, chat, owner, [(at(10, 7), 10), (at(10, 14), 20), (at(11, 4), 30), (at(12, 2), 40)]
         )
-        add_kra_review(
+        make_kra_review_row(
             session, satisfaction, ReviewDecision.KEEP, owner, at(10, 3), "Still the heart of the role"
         )
-        add_kra_review(
+        make_kra_review_row(
             session,
             training,
             ReviewDecision.RETIRE,
@@ -186,7 +186,7 @@ def seed(db, owner: str = ALICE, team: str = TEAM) -> None:
             at(11, 10),
             "<script>alert(1)</script> moved to the ops team",
         )
-        add_kra_review(
+        make_kra_review_row(
             session, satisfaction, ReviewDecision.CHANGE, owner, at(4, 2), "a review from another quarter"
         )
 
@@ -328,7 +328,7 @@ def test_a_named_reviewer_sees_only_the_person_who_named_them(slack, emulator, d
 def _carol(db) -> bool:
     with db.session() as session:
         ws = workspace_for(session, TEAM)
-        add_kra(session, ws.id, 9, "Carol's area", CAROL, created_at=at(1, 1), updated_at=at(1, 1))
+        make_kra_row(session, ws.id, 9, "Carol's area", CAROL, created_at=at(1, 1), updated_at=at(1, 1))
     return True
 
 
@@ -386,7 +386,7 @@ def test_twelve_kras_and_thirty_six_kpis_stay_inside_slacks_limits(slack, emulat
     with db.session() as session:
         ws = workspace_for(session, TEAM)
         for n in range(1, 13):
-            kra = add_kra(
+            kra = make_kra_row(
                 session,
                 ws.id,
                 n,
@@ -396,9 +396,9 @@ def test_twelve_kras_and_thirty_six_kpis_stay_inside_slacks_limits(slack, emulat
                 created_at=at(1, 1),
                 updated_at=at(1, 1),
             )
-            add_kra_review(session, kra, ReviewDecision.CHANGE, ALICE, at(10, 2), long * 20)
+            make_kra_review_row(session, kra, ReviewDecision.CHANGE, ALICE, at(10, 2), long * 20)
             for p in range(3):
-                kpi = add_kpi(
+                kpi = make_kpi_row(
                     session,
                     kra,
                     n * 10 + p,
@@ -408,9 +408,9 @@ def test_twelve_kras_and_thirty_six_kpis_stay_inside_slacks_limits(slack, emulat
                     direction=Direction.LOWER if p == 1 else Direction.HIGHER,
                     position=p,
                 )
-                add_measurements(session, kpi, ALICE, [(at(10, 1 + d), 5 + d + p) for d in range(20)])
+                make_measurement_rows(session, kpi, ALICE, [(at(10, 1 + d), 5 + d + p) for d in range(20)])
             for o in range(4):
-                add_objective(
+                make_objective_row(
                     session,
                     ws.id,
                     n * 10 + o,
@@ -486,14 +486,16 @@ def test_a_pack_costs_the_same_statements_for_one_kra_as_for_twelve(db):
     with db.session() as session:
         ws = workspace_for(session, TEAM)
         for n in range(20, 31):
-            kra = add_kra(session, ws.id, n, f"Area {n}", CAROL, created_at=at(1, 1), updated_at=at(1, 1))
+            kra = make_kra_row(
+                session, ws.id, n, f"Area {n}", CAROL, created_at=at(1, 1), updated_at=at(1, 1)
+            )
             for p in range(3):
-                kpi = add_kpi(session, kra, n * 10 + p, "m", target=1.0, position=p)
-                add_measurements(session, kpi, CAROL, [(at(11, 1), 1)])
-            objective = add_objective(
+                kpi = make_kpi_row(session, kra, n * 10 + p, "m", target=1.0, position=p)
+                make_measurement_rows(session, kpi, CAROL, [(at(11, 1), 1)])
+            objective = make_objective_row(
                 session, ws.id, n, "o", CAROL, "2025-Q4", kra_id=kra.id, created_at=at(10, 1)
             )
-            add_key_result(session, ws.id, objective.id, n, "k", CAROL)
+            make_key_result_row(session, ws.id, objective.id, n, "k", CAROL)
     period = parse_period("2025-Q4", fiscal_start_month=1, now=at(1, 1, 2026))
     counts = []
     for person in (ALICE, CAROL):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.ids import Action
 from bot.jobs.digest import channel_digests
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
-from tests.factories import FRIDAY_LONDON, channel_posts, channel_with_objectives, clients
+from tests.factories import FRIDAY_LONDON, channel_posts, clients, make_channel_with_objectives
 
 
 def _labels(payload: dict) -> list[str]:
@@ -16,7 +16,7 @@ def _labels(payload: dict) -> list[str]:
 
 
 def test_each_digest_row_has_show_which_answers_with_the_clickers_actions(slack, db, emulator):
-    channel_with_objectives(db, emulator)
+    make_channel_with_objectives(db, emulator)
     assert channel_digests(db, clients(emulator), FRIDAY_LONDON).sent == 1
     parent = channel_posts(emulator, CHANNEL)[0]
     accessories = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.ids import Action, Callback
 from tests.conftest import ALICE, BOB, CAROL, CHANNEL, TEAM
-from tests.factories import answer, create_objective, opened_view
+from tests.factories import answer, make_objective_via_slack, opened_view
 
 TWO_KEY_RESULTS = {
     "krs": (("Activation rate", "40", "60", "%"), ("Docs pages", "0", "20", "")),
@@ -48,7 +48,7 @@ def _told(slack, emulator) -> list[str]:
 
 
 def test_the_owner_gets_every_option_on_each_row(slack, emulator):
-    create_objective(slack, emulator, **TWO_KEY_RESULTS)
+    make_objective_via_slack(slack, emulator, **TWO_KEY_RESULTS)
     payload = _show(slack)
     assert _menu(payload, "kr_row_1") == [
         ("Check in", "checkin KR-1"),
@@ -62,7 +62,7 @@ def test_the_owner_gets_every_option_on_each_row(slack, emulator):
 
 
 def test_others_get_only_what_they_may_use(slack, emulator):
-    create_objective(slack, emulator, **TWO_KEY_RESULTS)
+    make_objective_via_slack(slack, emulator, **TWO_KEY_RESULTS)
     bobs = _show(slack, user=BOB)
     assert _menu(bobs, "kr_row_1") == [("Follow objective", "follow OBJ-1")]
     assert _menu(bobs, "kr_row_2") == [("Check in", "checkin KR-2"), ("Follow objective", "follow OBJ-1")]
@@ -71,7 +71,7 @@ def test_others_get_only_what_they_may_use(slack, emulator):
 
 
 def test_check_in_opens_the_form_for_that_key_result_only(slack, emulator):
-    create_objective(slack, emulator, **TWO_KEY_RESULTS)
+    make_objective_via_slack(slack, emulator, **TWO_KEY_RESULTS)
     payload = _show(slack)
     before = len(emulator.calls_to("views.open"))
     _pick(slack, payload, "checkin KR-2", "kr_row_2")
@@ -85,7 +85,7 @@ def test_check_in_opens_the_form_for_that_key_result_only(slack, emulator):
 
 
 def test_follow_then_unfollow_from_a_row(slack, emulator):
-    create_objective(slack, emulator, **TWO_KEY_RESULTS)
+    make_objective_via_slack(slack, emulator, **TWO_KEY_RESULTS)
     payload = _show(slack, user=BOB)
     _pick(slack, payload, "follow OBJ-1", "kr_row_1", user=BOB)
     assert "You now follow `OBJ-1`" in slack.wait_for_response_url()["text"]
@@ -96,7 +96,7 @@ def test_follow_then_unfollow_from_a_row(slack, emulator):
 
 
 def test_edit_and_share_from_a_row(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     payload = _show(slack)
     before = len(emulator.calls_to("views.open"))
     _pick(slack, payload, "edit OBJ-1", "kr_row_1")
@@ -116,7 +116,7 @@ def test_edit_and_share_from_a_row(slack, emulator):
 
 
 def test_a_stale_row_on_a_closed_objective_changes_nothing(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     payload = _show(slack)
     form_before = len(emulator.calls_to("views.open"))
     answer(slack, "/okr", "archive OBJ-1", user_id=ALICE)
@@ -130,7 +130,7 @@ def test_a_stale_row_on_a_closed_objective_changes_nothing(slack, emulator):
 
 
 def test_someone_elses_check_in_is_refused_on_click(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     payload = _show(slack)  # Alice's menu, clicked by Carol (a forwarded or stale message)
     before = len(emulator.calls_to("views.open"))
     _pick(slack, payload, "checkin KR-1", "kr_row_1", user=CAROL)
@@ -143,7 +143,7 @@ def _row_menus(payload: dict) -> list:
 
 
 def test_listed_objectives_the_reader_may_act_on_get_an_overflow(slack, emulator):
-    create_objective(slack, emulator, **TWO_KEY_RESULTS)
+    make_objective_via_slack(slack, emulator, **TWO_KEY_RESULTS)
     listed = answer(slack, "/okr", "list all", user_id=ALICE, channel_id=CHANNEL)
     [menu] = _row_menus(listed)
     assert menu["type"] == "overflow" and menu["action_id"] == "objective_menu"
@@ -162,7 +162,7 @@ def test_listed_objectives_the_reader_may_act_on_get_an_overflow(slack, emulator
 
 
 def test_a_listed_objectives_check_in_opens_the_key_results_the_reader_may_check_in(slack, emulator):
-    create_objective(slack, emulator, **TWO_KEY_RESULTS)
+    make_objective_via_slack(slack, emulator, **TWO_KEY_RESULTS)
     listed = answer(slack, "/okr", "list all", user_id=BOB, channel_id=CHANNEL)
     before = len(emulator.calls_to("views.open"))
     slack.action(
@@ -193,7 +193,7 @@ def test_a_listed_objectives_check_in_opens_the_key_results_the_reader_may_check
 
 
 def test_a_stale_listed_row_checks_the_state_again(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     listed = answer(slack, "/okr", "list all", user_id=ALICE, channel_id=CHANNEL)
     answer(slack, "/okr", "archive OBJ-1", user_id=ALICE)
     before = len(emulator.calls_to("views.open"))
@@ -212,7 +212,7 @@ def test_a_stale_listed_row_checks_the_state_again(slack, emulator):
 
 
 def test_a_row_of_a_closed_objective_tells_why_and_changes_nothing(slack, emulator):
-    create_objective(slack, emulator)
+    make_objective_via_slack(slack, emulator)
     payload = _show(slack, user=BOB)  # Bob's menu: *Follow objective*
     mine = _show(slack)
     before = len(emulator.calls_to("views.open"))

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from bot.scheduler import JOB_KINDS, Leadership, build_scheduler, run_clock
 from storage.models import Schedule, ScheduleKind
 from tests.conftest import ALICE, BOB, SIGNING_SECRET, TEAM, TOKEN
-from tests.factories import clients, dms, make_workspace, owners_with_key_results
+from tests.factories import clients, dms, make_owners_with_key_results, make_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +51,7 @@ def northline(*args: str) -> int:
 
 
 def test_jobs_run_at_a_chosen_time_uses_the_same_keys(db, emulator, cli_env, capsys):
-    owners_with_key_results(db, emulator, [ALICE, BOB])
+    make_owners_with_key_results(db, emulator, [ALICE, BOB])
     assert northline("jobs", "run", "checkin-reminders", "--at", "2026-11-30T10:05:00+00:00") == 0
     assert "1 sent" in capsys.readouterr().out
     assert dms(emulator) == Counter({ALICE: 1})
@@ -137,7 +137,7 @@ def test_the_clock_ticks_picks_up_schedule_changes_and_stops_when_told(
     db, emulator, database_url, monkeypatch, now
 ):
     reports = Reports(monkeypatch)
-    workspace_id = owners_with_key_results(db, emulator, [ALICE])
+    workspace_id = make_owners_with_key_results(db, emulator, [ALICE])
     # Due in the current minute, in Alice's London time, every day a working day.
     with db.session() as session:
         from storage.models import Workspace
@@ -227,7 +227,7 @@ def test_sigterm_mid_fan_out_stops_within_ten_seconds_and_a_rerun_sends_the_rest
     db, emulator, database_url, now
 ):
     users = [f"U0S{i:02d}" for i in range(30)]
-    workspace_id = owners_with_key_results(db, emulator, users, tz="UTC")
+    workspace_id = make_owners_with_key_results(db, emulator, users, tz="UTC")
     with db.session() as session:
         from storage.models import Workspace
 
@@ -301,7 +301,7 @@ def test_autogenerate_ignores_the_apscheduler_table(database_url):
 def test_a_job_that_raises_does_not_stop_the_others(db, emulator, monkeypatch):
     from bot import scheduler as clock
 
-    owners_with_key_results(db, emulator, [ALICE])
+    make_owners_with_key_results(db, emulator, [ALICE])
     broken = {
         "digest": "bot.jobs.does_not_exist:nothing",
         **{k: v for k, v in JOB_KINDS.items() if k != "digest"},

@@ -23,7 +23,7 @@ from tests.factories import (
     deliveries,
     dms,
     hooked_clients,
-    owners_with_key_results,
+    make_owners_with_key_results,
 )
 
 USERS = [f"U0S{i:02d}" for i in range(5)]
@@ -52,7 +52,7 @@ def claimed(db) -> list[Delivery]:
 def killed_run(db, emulator, monkeypatch, **hooks) -> Delivery:
     """A reminder run whose worker dies at the third post; returns the claim it left in doubt."""
     monkeypatch.setenv("NORTHLINE_POSTS_IN_FLIGHT", "1")  # "the third post" is then exactly one
-    owners_with_key_results(db, emulator, USERS)
+    make_owners_with_key_results(db, emulator, USERS)
     with pytest.raises(Killed):
         checkin_reminders(db, hooked_clients(clients(emulator), **hooks), MONDAY_LONDON)
     [doubt] = claimed(db)
@@ -60,7 +60,7 @@ def killed_run(db, emulator, monkeypatch, **hooks) -> Delivery:
 
 
 def test_every_scheduled_post_carries_its_key_as_message_metadata(db, emulator):
-    workspace_id = owners_with_key_results(db, emulator, USERS[:2])
+    workspace_id = make_owners_with_key_results(db, emulator, USERS[:2])
     checkin_reminders(db, clients(emulator), MONDAY_LONDON)
     posted = {c.args["channel"]: c.args.get("metadata") for c in emulator.calls_to("chat.postMessage")}
     assert posted == {

@@ -52,7 +52,15 @@ from tests.conftest import (
     SIGNING_SECRET,
     TEAM,
 )
-from tests.factories import NOW, answer, answer_text, by_block, make_kra, opened_view, reminder_off
+from tests.factories import (
+    NOW,
+    answer,
+    answer_text,
+    by_block,
+    make_kra_via_service,
+    opened_view,
+    reminder_off,
+)
 from tests.factories import make_objective_via_service as make_objective
 
 SECRET_PASSWORD = "hunter2-s3cret"
@@ -519,7 +527,7 @@ def test_a_sql_connection_is_read_with_its_query(db, config):
 
 
 def test_a_kpi_source_logs_automatic_measurements(db, config):
-    _, (nps, _) = make_kra(db)
+    _, (nps, _) = make_kra_via_service(db)
     with db.session() as session:
         workspace = workspace_for(session, TEAM)
         from bot.services.kras import find_kpi

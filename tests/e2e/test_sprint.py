@@ -143,7 +143,7 @@ def _key_result(
     return kr.number
 
 
-def seed_okrs(db, now: datetime) -> Okrs:
+def make_okrs(db, now: datetime) -> Okrs:
     """Objectives of last quarter (so expected progress is 100 % and pace is exact) and this one."""
     last_quarter, this_quarter = previous_quarter(now.date()), quarter(now.date())
     key_result = partial(_key_result, checked_in_at=now.replace(tzinfo=None))
@@ -245,7 +245,7 @@ def test_in_a_dm_sprints_are_sent_to_a_team_channel_and_nothing_is_stored(slack,
 
 
 def test_start_opens_the_plan_modal_with_defaults_and_behind_pace_key_results_first(slack, emulator, db, now):
-    okrs = seed_okrs(db, now)
+    okrs = make_okrs(db, now)
     slack.command("/sprint", "start", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
     view = opened_view(emulator, Callback.SPRINT_START)
     today = today_in_london(now)
@@ -265,7 +265,7 @@ def test_start_opens_the_plan_modal_with_defaults_and_behind_pace_key_results_fi
 
 
 def test_start_creates_the_sprint_with_its_key_results_and_tells_the_team(slack, emulator, db, now):
-    okrs = seed_okrs(db, now)
+    okrs = make_okrs(db, now)
     values = {
         Block.SPRINT_GOAL: "Onboarding that explains itself",
         Block.SPRINT_KEY_RESULTS: [str(okrs.off_track), str(okrs.elsewhere)],
@@ -342,7 +342,7 @@ def test_one_day_and_four_week_sprints_are_fine(slack, emulator, db, days):
 
 
 def test_a_forged_key_result_from_elsewhere_is_refused_under_its_field(slack, emulator, db, now):
-    okrs = seed_okrs(db, now)
+    okrs = make_okrs(db, now)
     slack.command("/sprint", "start", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
     opened_view(emulator, Callback.SPRINT_START)
     for forged_value, message in ((okrs.other_workspace, "not found"), (okrs.archived, "no longer active")):
@@ -392,7 +392,7 @@ def test_the_plan_button_opens_the_modal_for_its_channel(slack, emulator):
 
 
 def test_goal_is_set_by_the_creator_an_admin_or_a_served_key_results_owner_only(slack, emulator, db, now):
-    okrs = seed_okrs(db, now)
+    okrs = make_okrs(db, now)
     start_sprint(slack, emulator, values={Block.SPRINT_KEY_RESULTS: [str(okrs.at_risk)]})  # Carol owns it
     assert "Goal of `SPR-1`" in answer(slack, "goal Ship the onboarding", user=ALICE)["text"]
     assert the_sprint(db).goal == "Ship the onboarding"
@@ -421,7 +421,7 @@ def test_commands_without_an_active_sprint_say_how_to_start_one(slack, db):
 
 
 def test_link_and_unlink_key_results(slack, emulator, db, now):
-    okrs = seed_okrs(db, now)
+    okrs = make_okrs(db, now)
     start_sprint(slack, emulator)
     text = answer(slack, f"link kr-{okrs.on_track}")["text"]
     assert f"now serves `KR-{okrs.on_track}`" in text and "Aligned" in text
@@ -444,7 +444,7 @@ def test_link_and_unlink_key_results(slack, emulator, db, now):
 
 
 def test_linking_is_refused_to_people_who_may_not_change_the_sprint(slack, emulator, db, now):
-    okrs = seed_okrs(db, now)
+    okrs = make_okrs(db, now)
     start_sprint(slack, emulator)
     # Bob owns the key result but not the sprint: owning what you link does not make you an editor.
     assert "Only the sprint's creator" in answer(slack, f"link KR-{okrs.off_track}", user=BOB)["text"]
@@ -459,7 +459,7 @@ def test_linking_is_refused_to_people_who_may_not_change_the_sprint(slack, emula
 
 
 def test_show_lists_goal_days_left_key_results_and_alignment(slack, emulator, db, now):
-    okrs = seed_okrs(db, now)
+    okrs = make_okrs(db, now)
     today = today_in_london(now)
     values = {
         **_dates(today - timedelta(days=4), today + timedelta(days=6)),
@@ -488,7 +488,7 @@ def test_show_says_when_a_sprint_is_not_aligned(slack, emulator, db):
 
 
 def test_end_records_the_review_and_each_key_results_progress(slack, emulator, db, now):
-    okrs = seed_okrs(db, now)
+    okrs = make_okrs(db, now)
     start_sprint(
         slack, emulator, values={Block.SPRINT_KEY_RESULTS: [str(okrs.off_track), str(okrs.no_checkin)]}
     )
@@ -589,7 +589,7 @@ def test_a_second_submission_of_the_same_review_is_told_the_sprint_is_closed(sla
 
 
 def test_two_people_ending_the_same_sprint_at_once_record_one_review(slack, emulator, db, now):
-    okrs = seed_okrs(db, now)
+    okrs = make_okrs(db, now)
     start_sprint(slack, emulator, values={Block.SPRINT_KEY_RESULTS: [str(okrs.at_risk)]})
     alices = open_review(slack, emulator, user=ALICE)
     carols = open_review(slack, emulator, user=CAROL, count=2)  # Carol owns the served key result
@@ -658,7 +658,7 @@ def test_the_review_button_opens_the_review_of_its_sprint(slack, emulator, db):
 
 
 def test_current_sprint_loads_in_a_fixed_number_of_statements(slack, emulator, db, database_url, now):
-    okrs = seed_okrs(db, now)
+    okrs = make_okrs(db, now)
     start_sprint(slack, emulator)
     quiet = Database.from_url(database_url)  # its own engine: the app's background work is not counted
     try:
@@ -683,7 +683,7 @@ def test_current_sprint_loads_in_a_fixed_number_of_statements(slack, emulator, d
 
 
 def test_current_sprints_for_user_and_sprints_serving(slack, emulator, db, now):
-    okrs = seed_okrs(db, now)
+    okrs = make_okrs(db, now)
     today = today_in_london(now)
     start_sprint(
         slack,

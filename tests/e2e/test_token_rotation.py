@@ -45,7 +45,7 @@ from tests.conftest import (
     close_store,
     install,
 )
-from tests.factories import MONDAY_LONDON, opened_view, owners_with_key_results
+from tests.factories import MONDAY_LONDON, make_owners_with_key_results, opened_view
 
 TWELVE_HOURS = 43_200
 HALF_AN_HOUR = 1_800  # inside the two hours before expiry: due for a refresh, still valid at Slack
@@ -177,7 +177,7 @@ def test_a_reminder_run_refreshes_an_expiring_token_once_and_posts_with_the_new_
 ):
     emulator = rotation
     old_access, old_refresh = install_rotating(db, settings, emulator, left=left)
-    owners_with_key_results(db, emulator, [ALICE])
+    make_owners_with_key_results(db, emulator, [ALICE])
     client_for = _clock_clients(settings, db)  # as `northline clock` builds it
 
     report = checkin_reminders(db, client_for, MONDAY_LONDON)
@@ -337,9 +337,9 @@ def test_an_expired_token_that_cannot_be_refreshed_skips_only_its_workspace(
     emulator = rotation
     install_rotating(db, settings, emulator, left=-60)
     install(db, settings, OTHER_TEAM, OTHER_TOKEN, "U0BOTOTHER", "B0OTHER")
-    owners_with_key_results(db, emulator, [ALICE])
+    make_owners_with_key_results(db, emulator, [ALICE])
     emulator.add_user("U0OTHERLDN", OTHER_TEAM, name="olivia", tz="Europe/London")
-    owners_with_key_results(db, emulator, ["U0OTHERLDN"], team=OTHER_TEAM)
+    make_owners_with_key_results(db, emulator, ["U0OTHERLDN"], team=OTHER_TEAM)
     _break_refresh(emulator, how)
     client_for = _clock_clients(settings, db)
     caplog.set_level(logging.WARNING)
@@ -366,7 +366,7 @@ def test_an_expired_token_that_cannot_be_refreshed_skips_only_its_workspace(
 def test_a_failed_refresh_with_time_left_keeps_using_the_current_token(db, settings, rotation, caplog):
     emulator = rotation
     access, _ = install_rotating(db, settings, emulator, left=HALF_AN_HOUR)
-    owners_with_key_results(db, emulator, [ALICE])
+    make_owners_with_key_results(db, emulator, [ALICE])
     _break_refresh(emulator, "refused")
     caplog.set_level(logging.WARNING)
 

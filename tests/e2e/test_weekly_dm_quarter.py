@@ -20,7 +20,14 @@ from bot.jobs.cycle_prompts import cycle_prompts
 from bot.jobs.nudges import alignment_nudges
 from bot.jobs.reminders import checkin_reminders
 from tests.conftest import ALICE
-from tests.factories import _check_in, clients, make_key_result, make_kra, make_objective, make_workspace
+from tests.factories import (
+    clients,
+    make_check_ins,
+    make_key_result,
+    make_kra_via_service,
+    make_objective,
+    make_workspace,
+)
 
 FIRST_DAY = date(2026, 12, 28)  # the Monday of the week 2027-Q1 starts in
 LAST_DAY = date(2027, 4, 4)  # the Sunday of the week it ends in
@@ -35,14 +42,14 @@ def _alice_checks_in(db, workspace_id: int, krs: list[int], day: date, week_numb
         return
     moment = datetime.combine(day, datetime.min.time()) + timedelta(hours=11)
     for kr_id, value in zip(krs, (0.0, 7.0 * week_number, 6.0 * week_number), strict=True):
-        _check_in(db, workspace_id, kr_id, ALICE, [(moment, value, "")], confidence="on_track")
+        make_check_ins(db, workspace_id, kr_id, ALICE, [(moment, value, "")], confidence="on_track")
 
 
 def test_a_quarter_of_one_owner_is_one_dm_a_week(db, emulator):
     workspace_id = make_workspace(db)
     objective_id = make_objective(db, workspace_id, ALICE, cycle="2027-Q1")
     krs = [make_key_result(db, workspace_id, objective_id, ALICE, title=f"Result {n}") for n in (1, 2, 3)]
-    make_kra(db)
+    make_kra_via_service(db)
     per_week: Counter[str] = Counter()
     day, week_number = FIRST_DAY, 0
     while day <= LAST_DAY:

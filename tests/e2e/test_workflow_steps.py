@@ -30,7 +30,7 @@ from tests.factories import (
     answer,
     answer_text,
     count,
-    make_kra,
+    make_kra_via_service,
     new_token,
     opened_view,
     published_so_far,
@@ -211,7 +211,7 @@ def test_a_run_slack_refuses_to_complete_still_ends(steps, emulator, db):
 
 
 def test_log_kpi_outputs_latest_value_against_target(steps, emulator, db):
-    _, (nps, _) = make_kra(db)
+    _, (nps, _) = make_kra_via_service(db)
     outputs = succeeded(
         run(steps, emulator, Step.LOG_KPI, {"kpi": f"KPI-{nps}", "value": "42", "note": "survey"})
     )
@@ -235,7 +235,7 @@ def test_log_kpi_outputs_latest_value_against_target(steps, emulator, db):
     ],
 )
 def test_log_kpi_refusals(steps, emulator, db, inputs, interactor, message):
-    _, (nps, _) = make_kra(db)
+    _, (nps, _) = make_kra_via_service(db)
     ref = f"KPI-{nps}"
     inputs = {k: v.format(ref=ref) for k, v in inputs.items()}
     assert message.format(ref=ref) in failed(
@@ -454,7 +454,7 @@ def test_a_scheduled_check_in_naming_someone_is_refused_while_the_switch_is_off(
 
 
 def test_a_scheduled_kpi_measurement_is_refused_while_the_switch_is_off(steps, emulator, db):
-    _, (nps, _) = make_kra(db)
+    _, (nps, _) = make_kra_via_service(db)
     error = failed(
         run(
             steps,
@@ -506,7 +506,7 @@ def test_once_allowed_a_scheduled_check_in_is_stored_and_shown_as_by_workflow(st
 
 
 def test_once_allowed_a_scheduled_measurement_of_ones_own_kpi_is_by_workflow(steps, emulator, db):
-    _, (nps, _) = make_kra(db)
+    _, (nps, _) = make_kra_via_service(db)
     allow_unattended(steps, emulator, db)
     outputs = succeeded(
         run(
@@ -553,7 +553,7 @@ def test_once_allowed_a_scheduled_check_in_on_someone_elses_key_result_is_refuse
 def test_once_allowed_a_scheduled_measurement_of_someone_elses_kpi_is_refused_even_for_an_admin(
     steps, emulator, db
 ):
-    _, (nps, _) = make_kra(db, owner=BOB)
+    _, (nps, _) = make_kra_via_service(db, owner=BOB)
     allow_unattended(steps, emulator, db)
     error = failed(
         run(
@@ -667,7 +667,7 @@ def test_check_in_outputs_defuse_broadcasts_in_titles_and_units(steps, emulator,
 
 
 def test_kpi_outputs_defuse_a_broadcast_in_the_unit(steps, emulator, db):
-    _, (nps, _) = make_kra(db)
+    _, (nps, _) = make_kra_via_service(db)
     with db.session() as session:
         kpi = session.scalars(select(Kpi).where(Kpi.number == nps)).one()
         kpi.unit = "<!here> pts"

@@ -16,7 +16,7 @@ from bot.web import create_web
 from storage.db import Database
 from storage.models import Kra, Workspace
 from tests.conftest import ALICE, MALLORY, OTHER_TEAM, OTHER_TOKEN, TEAM, TOKEN, serve
-from tests.factories import answer, create_kra
+from tests.factories import answer, make_kra_via_slack
 
 
 def workspace_count(db) -> int:
@@ -34,8 +34,8 @@ def test_a_workspace_that_never_installed_gets_a_polite_refusal_and_no_data(slac
 
 
 def test_each_workspace_is_answered_with_its_own_token(slack, emulator, db):
-    create_kra(slack, emulator, user=ALICE)
-    create_kra(slack, emulator, user=MALLORY, owner=MALLORY, team=OTHER_TEAM, title="Other area")
+    make_kra_via_slack(slack, emulator, user=ALICE)
+    make_kra_via_slack(slack, emulator, user=MALLORY, owner=MALLORY, team=OTHER_TEAM, title="Other area")
     calls = [c for c in emulator.calls if c.method in ("views.open", "chat.postMessage", "views.publish")]
     assert {c.team_id for c in calls} == {TEAM, OTHER_TEAM}
     for call in calls:
@@ -62,8 +62,8 @@ def test_single_workspace_mode_refuses_requests_claiming_another_team(single_sla
 def test_uninstall_keeps_data_until_purged_and_purge_touches_no_other_workspace(
     slack, emulator, db, settings, database_url, monkeypatch, capsys
 ):
-    create_kra(slack, emulator, user=ALICE)
-    create_kra(slack, emulator, user=MALLORY, owner=MALLORY, team=OTHER_TEAM, title="Other area")
+    make_kra_via_slack(slack, emulator, user=ALICE)
+    make_kra_via_slack(slack, emulator, user=MALLORY, owner=MALLORY, team=OTHER_TEAM, title="Other area")
     response = slack.event({"type": "app_uninstalled"}, team_id=TEAM)
     assert response.status == 200
     store = installation_store(settings, db)

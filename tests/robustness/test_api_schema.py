@@ -8,7 +8,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
 
-from tests.factories import make_kra, new_token, served_api
+from tests.factories import make_kra_via_service, new_token, served_api
 from tests.factories import make_objective_via_service as make_objective
 
 CHECKS = [
@@ -24,7 +24,7 @@ CHECKS = [
 def served(web_app, db, emulator):
     with served_api(web_app, db, emulator) as (slack, api):
         make_objective(db, krs=(("Activation", 40.0, 60.0, "%", False), ("Launch", 0.0, 1.0, "", True)))
-        make_kra(db)
+        make_kra_via_service(db)
         yield api.base, new_token(slack, "fuzz", "write")
 
 

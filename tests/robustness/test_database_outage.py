@@ -21,7 +21,7 @@ from tests.conftest import (
     requires_postgresql,
     serve,
 )
-from tests.factories import answer, create_kra
+from tests.factories import answer, make_kra_via_slack
 from tests.tcp_proxy import TcpProxy
 
 
@@ -46,7 +46,7 @@ def test_requests_during_an_outage_get_try_again_and_the_app_heals(database_url,
         app = create_app(settings, db=proxied)
         with serve(create_web(app, proxied)) as app_url:
             slack = NorthlineClient(app_url, app, emulator)
-            create_kra(slack, emulator)
+            make_kra_via_slack(slack, emulator)
             assert "Logged" in answer(slack, "/kra", "kpi KPI-1 10", user_id=ALICE)["text"]
 
             proxy.cut()

@@ -35,7 +35,7 @@ from bot.jobs.reminders import checkin_reminders
 from storage.db import Database, upgrade
 from storage.models import DeliveryState
 from tests.conftest import SIGNING_SECRET, TEAM, TOKEN, requires_postgresql
-from tests.factories import MONDAY_LONDON, deliveries, dms, hooked_clients, owners_with_key_results
+from tests.factories import MONDAY_LONDON, deliveries, dms, hooked_clients, make_owners_with_key_results
 from tests.tcp_proxy import TcpProxy
 
 PEOPLE = [f"U0F{i:02d}" for i in range(30)]
@@ -61,7 +61,7 @@ def assert_at_most_once(emulator) -> Counter:
 
 @pytest.mark.parametrize("fault", ["timeout", "server_error", "malformed_html", "malformed_json", "refused"])
 def test_a_fan_out_with_slack_faults_posts_nobody_twice_and_follows_the_policy(db, emulator, fault):
-    owners_with_key_results(db, emulator, PEOPLE)
+    make_owners_with_key_results(db, emulator, PEOPLE)
     faulty = set(random.Random(fault).sample(PEOPLE, 5))
 
     def hit(call) -> bool:
@@ -112,7 +112,7 @@ def test_a_fan_out_with_slack_faults_posts_nobody_twice_and_follows_the_policy(d
 
 
 def test_a_mix_of_every_fault_in_one_fan_out(db, emulator):
-    owners_with_key_results(db, emulator, PEOPLE)
+    make_owners_with_key_results(db, emulator, PEOPLE)
     rng = random.Random(7)
     slow, broken, garbage, refused = (
         set(group) for group in zip(*[iter(rng.sample(PEOPLE, 12))] * 3, strict=True)
@@ -148,7 +148,7 @@ def test_the_database_lost_mid_fan_out_then_a_rerun_completes_the_rest_none_twic
 ):
     # One post in flight, so that "cut after the 10th" is exact (with more, those in flight go too).
     monkeypatch.setenv("NORTHLINE_POSTS_IN_FLIGHT", "1")
-    owners_with_key_results(db, emulator, PEOPLE)
+    make_owners_with_key_results(db, emulator, PEOPLE)
     url = make_url(database_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     proxied = Database.from_url(
@@ -209,7 +209,7 @@ def test_killed_at_random_points_then_a_final_run_reminds_everyone_not_in_doubt_
     database_url = f"sqlite:///{path}"
     upgrade(database_url)
     db = Database.from_url(database_url)
-    owners_with_key_results(db, emulator, PEOPLE)
+    make_owners_with_key_results(db, emulator, PEOPLE)
     # Each post takes a moment (Slack records it, then answers 0.05 s later): kills land mid-post too.
     emulator.delay("chat.postMessage", 0.05)
     env = {

@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from bot.ids import Callback
 from storage.models import Base, Objective, Sprint, Status
 from tests.conftest import ALICE, BOB, CHANNEL, MALLORY, OTHER_TEAM
-from tests.factories import BROADCASTS, create_objective, free_text, objective_values, start_sprint
+from tests.factories import BROADCASTS, free_text, make_objective_via_slack, objective_values, start_sprint
 
 # Every example of a test shares one emulator, so the DMs and channel posts of 25 examples arrive
 # in a second or two: Slack's one post a second per channel would make each test wait ~20 s for
@@ -406,13 +406,15 @@ def close_active_sprints(db) -> None:
 @pytest.fixture
 def okr_world(slack, emulator, db):
     """Alice's objective with three key results, Bob's, and Mallory's in the other workspace."""
-    create_objective(
+    make_objective_via_slack(
         slack,
         emulator,
         krs=(("Activation", "40", "60", "%"), ("Revenue", "0", "$10,000", "$"), ("Docs", "0", "20", "pages")),
     )
-    create_objective(slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "1", ""),))
-    create_objective(
+    make_objective_via_slack(
+        slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "1", ""),)
+    )
+    make_objective_via_slack(
         slack,
         emulator,
         user=MALLORY,
@@ -453,7 +455,9 @@ def test_checkin_modal_values(slack, emulator, db, okr_world, data):
 @given(data=st.data())
 def test_close_modal_values(slack, emulator, db, okr_world, data):
     # A fresh objective each time: an accepted close closes it for good.
-    create_objective(slack, emulator, title="To close", krs=(("A", "0", "10", ""), ("B", "5", "1", "")))
+    make_objective_via_slack(
+        slack, emulator, title="To close", krs=(("A", "0", "10", ""), ("B", "5", "1", ""))
+    )
     slack.settle()
     with db.session() as session:
         number = session.scalar(

@@ -31,9 +31,9 @@ from tests.conftest import ADMIN, ALICE, BOB, CAROL, CHANNEL, MALLORY, OTHER_TEA
 from tests.factories import (
     answer,
     answer_text,
-    create_kra,
-    create_objective,
     kra_values,
+    make_kra_via_slack,
+    make_objective_via_slack,
     open_review,
     opened_view,
     start_sprint,
@@ -73,9 +73,13 @@ def two_workspaces(slack, emulator, db):
     """TEAM: Alice's OBJ-1 (KR-1, KR-2) and Bob's OBJ-2 (KR-3); OTHER_TEAM: Mallory's OBJ-1..3
     (KR-1..3), so OBJ-3 is a number that exists only in the other workspace."""
     emulator.add_channel(THEIR_CHANNEL, OTHER_TEAM, name="theirs")
-    create_objective(slack, emulator, krs=(("Activation", "40", "60", "%"), ("Revenue", "0", "100", "$")))
-    create_objective(slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "10", ""),))
-    create_objective(
+    make_objective_via_slack(
+        slack, emulator, krs=(("Activation", "40", "60", "%"), ("Revenue", "0", "100", "$"))
+    )
+    make_objective_via_slack(
+        slack, emulator, user=BOB, owner=BOB, title="Bob's", krs=(("Bob's KR", "0", "10", ""),)
+    )
+    make_objective_via_slack(
         slack,
         emulator,
         user=MALLORY,
@@ -86,7 +90,7 @@ def two_workspaces(slack, emulator, db):
         krs=(("Mallory's secret KR", "0", "10", ""),),
     )
     for n in (2, 3):
-        create_objective(
+        make_objective_via_slack(
             slack,
             emulator,
             user=MALLORY,
@@ -329,11 +333,11 @@ def test_sprint_end_by_someone_not_allowed_is_refused(slack, emulator, db, two_w
 
 @pytest.mark.parametrize("target", ["alices", "other-workspace"])
 def test_kra_edit_pointed_elsewhere_is_refused(slack, emulator, db, two_workspaces, target):
-    create_kra(slack, emulator, user=ALICE)  # KRA-1, Alice's
-    create_kra(slack, emulator, user=BOB, owner=BOB, title="Bob's area")  # KRA-2
-    create_kra(slack, emulator, user=MALLORY, team=OTHER_TEAM, owner=MALLORY, title="Mallory's area")
-    create_kra(slack, emulator, user=MALLORY, team=OTHER_TEAM, owner=MALLORY, title="Mallory's 2")
-    create_kra(slack, emulator, user=MALLORY, team=OTHER_TEAM, owner=MALLORY, title="Mallory's 3")
+    make_kra_via_slack(slack, emulator, user=ALICE)  # KRA-1, Alice's
+    make_kra_via_slack(slack, emulator, user=BOB, owner=BOB, title="Bob's area")  # KRA-2
+    make_kra_via_slack(slack, emulator, user=MALLORY, team=OTHER_TEAM, owner=MALLORY, title="Mallory's area")
+    make_kra_via_slack(slack, emulator, user=MALLORY, team=OTHER_TEAM, owner=MALLORY, title="Mallory's 2")
+    make_kra_via_slack(slack, emulator, user=MALLORY, team=OTHER_TEAM, owner=MALLORY, title="Mallory's 3")
     view = open_modal(slack, emulator, Callback.KRA_EDIT, "/kra", "edit KRA-2", user_id=BOB, team_id=TEAM)
     metadata = json.dumps({"kra": 1 if target == "alices" else 3})  # KRA-3 exists only in OTHER_TEAM
     slack.settle()
