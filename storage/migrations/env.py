@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the config (set by storage.db) or DATABASE_URL."""
+"""Alembic environment: the URL comes from the config, which storage.db sets."""
 
 from alembic import context
 from sqlalchemy import pool
@@ -18,15 +18,12 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 
 def _url() -> str:
-    """The config's URL, which storage.db always sets; else DATABASE_URL, read and normalised as the
-    app reads it (a bare `alembic` run with a configuration of its own)."""
+    """The config's URL. storage.db always sets it (`northline db upgrade`, the app at start-up);
+    an alembic run with a configuration of its own names it as `sqlalchemy.url`."""
     configured = config.get_main_option("sqlalchemy.url")
-    if configured:
-        return configured
-    # storage's one use of bot beyond the domain's vocabulary (pyproject.toml's storage contract).
-    from bot.settings import load_database_url
-
-    return load_database_url()
+    if not configured:
+        raise RuntimeError("no database URL: run `northline db upgrade`, or set sqlalchemy.url")
+    return configured
 
 
 def run_migrations_offline() -> None:
