@@ -18,6 +18,7 @@ from bot.listeners.router import Invocation
 from bot.services.export import channels_in, export_rows, to_csv, with_channel_names
 from bot.slack_client import channel_names
 from bot.ui.blocks import ephemeral
+from bot.ui.dates import people_date
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,10 @@ def export_command(call: Invocation) -> None:
         call.respond(**ephemeral("There is nothing to export yet: this workspace has no KRAs or objectives."))
         return
     csv_text = to_csv(rows)
-    today = utc_now().date().isoformat()
+    now = utc_now()
+    today = now.date().isoformat()  # the file's name sorts by day
+    # A file's title and the comment that notifies of it are shown as they are: the plain day.
+    day = people_date(now, mrkdwn=False)
     counts = _counts(rows)
     failed = outbound.send_to_dm(
         call.client,
@@ -59,8 +63,8 @@ def export_command(call: Invocation) -> None:
             {
                 "content": csv_text,
                 "filename": export_filename(team, today),
-                "title": f"Northline export {today}",
-                "initial_comment": f"Your Northline export of {today}: {counts}.",
+                "title": f"Northline export {day}",
+                "initial_comment": f"Your Northline export of {day}: {counts}.",
             }
         ],
         what="send the export",

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.domain.days import plain_day
 from bot.domain.schedule_time import WEEKDAYS, local_date, local_midnight_utc, workspace_digest_slot, zone
 from bot.errors import Forbidden, Invalid
 from bot.services.members import member
@@ -198,7 +199,7 @@ def pause(session: Session, workspace: Workspace, user_id: str, until, now: date
     today = local_date(now, me.tz, fallback=workspace.timezone)
     if until < today:
         raise Invalid(
-            f"{until:%d %b %Y} has already passed; pick a day from today on, like "
+            f"{plain_day(until)} has already passed; pick a day from today on, like "
             f"`/okr pause until {today + timedelta(days=7)}`."
         )
     me.paused_until = until

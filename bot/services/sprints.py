@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from bot.domain.channels import is_team_channel
 from bot.domain.clock import stored_now
 from bot.domain.cycles import cycle_for, parse_cycle
+from bot.domain.days import plain_day
 from bot.domain.limits import SPRINT_KEY_RESULTS_MAX as MAX_KEY_RESULTS
 from bot.domain.progress import (
     PaceStatus,
@@ -385,7 +386,7 @@ def _closed(session: Session, workspace: Workspace, sprint: Sprint, reader_id: s
     if sprint.ended_at:
         reader = stored_member(session, workspace, reader_id)
         day = local_date(sprint.ended_at, reader.tz if reader else None, fallback=workspace.timezone or "UTC")
-        when = f" on {day:%Y-%m-%d}"
+        when = f" on {plain_day(day)}"
     return f"`{ref}` is already closed (ended{by}{when}); its review is recorded. Nothing was changed."
 
 

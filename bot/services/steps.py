@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import stored_now
+from bot.domain.days import plain_day
 from bot.domain.enums import BY_WORKFLOW
 from bot.domain.limits import NOTE_MAX
 from bot.domain.numbers import parse_number, typed_unit
@@ -251,7 +252,9 @@ class CheckInAsk:
     key_results: list[KeyResult]  # active, of active objectives, each with .objective loaded
     week_start: date
     tz: ZoneInfo
-    unreachable: str | None  # why the person must not be asked now, or None
+    # Why the person must not be asked now, or None: the step's output, plain text by nature, so a
+    # day in it is written out (bot/domain/days.py) rather than as Slack's date token.
+    unreachable: str | None
 
 
 def checkin_ask(
@@ -269,5 +272,5 @@ def checkin_ask(
     if member is not None and member.is_deleted:
         unreachable = "their Slack account is deactivated"
     elif member is not None and member.paused_until is not None and member.paused_until >= today:
-        unreachable = f"they paused their check-in reminders until {member.paused_until:%d %b %Y}"
+        unreachable = f"they paused their check-in reminders until {plain_day(member.paused_until)}"
     return CheckInAsk(key_results, today - timedelta(days=today.weekday()), tz, unreachable)

@@ -9,8 +9,6 @@ than its database reads.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -39,13 +37,6 @@ TEXT_FALLBACK_CHARS = 3000
 # in all (msg_blocks_too_long; undocumented: slackapi/bolt-js #2509, #2867, where one was refused at
 # 11,341). Posts keep well under it.
 MESSAGE_TEXT_BUDGET = 10_000
-
-
-def local_day(moment: datetime, tz: ZoneInfo = UTC, fmt: str = "%a %Y-%m-%d") -> str:
-    """A stored moment (naive UTC) as the day the reader lives it: Carol in Auckland checks in on
-    Monday morning, which UTC still calls Sunday."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(tz).strftime(fmt)
 
 
 def amount(value: float, unit: str | None = "") -> str:

@@ -14,7 +14,8 @@ from bot.domain.limits import NOTE_MAX, UNIT_MAX
 from bot.domain.numbers import format_number
 from bot.domain.progress import Confidence, percent, value_progress
 from bot.ids import Action, Block, Callback
-from bot.ui.blocks import actions, amount, button, context, local_day, plain_user_text, section, user_text
+from bot.ui.blocks import actions, amount, button, context, plain_user_text, section, user_text
+from bot.ui.dates import people_date
 from bot.ui.inputs import modal, select_input, text_input
 from bot.ui.okr import kr_ref, obj_ref, value_text
 from bot.ui.progress import progress_bar
@@ -44,7 +45,7 @@ def _last(checkin: CheckInView | None, kr: KeyResultView, tz: ZoneInfo = UTC) ->
             parts.append(f"{confidence.emoji} {confidence.label}")
         except ValueError:
             pass
-    parts.append(local_day(checkin.created_at, tz))
+    parts.append(people_date(checkin.created_at, tz=tz))
     note = f"\n> {user_text(checkin.note, 500)}" if checkin.note else ""
     return "Last: " + " · ".join(parts) + note
 

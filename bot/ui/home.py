@@ -18,10 +18,10 @@ from bot.ui.blocks import (
     divider,
     fit,
     header,
-    local_day,
     section,
     user_text,
 )
+from bot.ui.dates import people_date, people_time
 from bot.ui.first_week import first_week_blocks
 from bot.ui.kra import kpi_ref, kra_ref, kra_summary
 from bot.ui.okr import confidence_text, kr_ref, obj_ref, objective_summary, pace_text, value_text
@@ -120,7 +120,7 @@ def _needs_you(data: HomeData) -> list[dict]:
 
 def _needs_checkin_row(data: HomeData, kr, objective) -> dict:
     when = (
-        f"last check-in {local_day(kr.last_checkin_at, zone(data.timezone))}"
+        f"last check-in {people_date(kr.last_checkin_at, tz=zone(data.timezone))}"
         if kr.last_checkin_at
         else "no check-in yet"
     )
@@ -160,7 +160,7 @@ def _key_results(data: HomeData) -> list[dict]:
         via = " · _last check-in by workflow_" if kr.id in data.by_workflow else ""
         if kr.id in data.by_source:
             origin, at = data.by_source[kr.id]
-            via = f" · _from {provenance(origin)}, {local_day(at, zone(data.timezone), '%H:%M')}_"
+            via = f" · _from {provenance(origin)}, {people_time(at, tz=zone(data.timezone))}_"
         blocks.append(
             section(
                 f"*`{kr_ref(kr)}` {user_text(kr.title, 150)}* · in `{obj_ref(objective)}` {user_text(objective.title, 80)}\n"

@@ -26,12 +26,12 @@ from bot.ui.blocks import (
     ephemeral,
     fit,
     header,
-    local_day,
     plain_text,
     plain_user_text,
     section,
     user_text,
 )
+from bot.ui.dates import people_date
 from bot.ui.inputs import channel_input, modal, radio_input, select_input, text_input, user_input
 
 if TYPE_CHECKING:
@@ -323,7 +323,7 @@ def kra_detail(
         ]
         blocks.append(section("*Objectives in this area*\n" + "\n".join(lines)))
     reviewed = (
-        f"Last reviewed {local_day(review.reviewed_at, tz)} ({review.decision.value})"
+        f"Last reviewed {people_date(review.reviewed_at, tz=tz)} ({review.decision.value})"
         if review
         else "Not reviewed yet"
     )

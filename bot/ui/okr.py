@@ -26,12 +26,12 @@ from bot.ui.blocks import (
     ephemeral,
     fit,
     header,
-    local_day,
     plain_text,
     plain_user_text,
     section,
     user_text,
 )
+from bot.ui.dates import people_date, people_time
 from bot.ui.follows import follow_button
 from bot.ui.inputs import channel_input, checkbox_input, modal, select_input, text_input, user_input
 from bot.ui.kra import kra_ref
@@ -206,7 +206,7 @@ def _last_checkin(checkin: CheckInView | None, key_result: KeyResultView, tz: Zo
     confidence = f" · {checkin.confidence.replace('_', ' ')}" if checkin.confidence else ""
     note = f" — “{user_text(checkin.note, 300)}”" if checkin.note else ""
     if checkin.automatic:  # a bound data source: nobody typed it
-        who = f"automatic, from {provenance(checkin.origin)}, {local_day(checkin.created_at, tz, '%H:%M')}"
+        who = f"automatic, from {provenance(checkin.origin)}, {people_time(checkin.created_at, tz=tz)}"
     elif checkin.origin == BY_WORKFLOW:  # a workflow step that ran with nobody present
         who = f"by workflow for <@{checkin.author_id}>"
     else:
@@ -214,7 +214,7 @@ def _last_checkin(checkin: CheckInView | None, key_result: KeyResultView, tz: Zo
             " through the API" if (checkin.origin or "").startswith("api:") else ""
         )
     return (
-        f"_Last check-in {local_day(checkin.created_at, tz)} {who}:_ "
+        f"_Last check-in {people_date(checkin.created_at, tz=tz)} {who}:_ "
         f"{value_text(key_result, checkin.value)}{confidence}{note}"
     )
 
@@ -226,7 +226,7 @@ def _source_line(binding) -> str:
     named = f" · `{binding.connection}`" if binding.connection else ""
     if binding.failing_since is not None:
         return (
-            f"\n    :warning: _its {binding.kind.value} source is failing since {binding.failing_since:%Y-%m-%d %H:%M} UTC:_ "
+            f"\n    :warning: _its {binding.kind.value} source is failing since {people_date(binding.failing_since)}, {people_time(binding.failing_since)} UTC:_ "
             f"{user_text(binding.last_error or 'unknown error', 300)}{named}"
         )
     return f"\n    _updates itself from its {binding.kind.value} source every {binding.every_minutes} min_{named}"

@@ -21,6 +21,7 @@ from bot.ui.blocks import (
     context,
     section,
 )
+from bot.ui.dates import plain_dates
 
 if TYPE_CHECKING:
     from bot.ui.shapes import KeyResultView
@@ -61,8 +62,9 @@ _EMPHASIS = re.compile(r"(?<![\w*_])[*_]+(?=\S)|(?<=\S)[*_]+(?![\w*_])")
 
 
 def plain(text: str) -> str:
-    """mrkdwn's emphasis marks taken out, for a notification's plain-text fallback."""
-    return _EMPHASIS.sub("", text)
+    """mrkdwn's emphasis marks and Slack's date tokens (their fallbacks kept) taken out, for a
+    notification's plain-text fallback."""
+    return _EMPHASIS.sub("", plain_dates(text))
 
 
 def fallback(lines: Sequence[str]) -> str:

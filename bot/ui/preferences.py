@@ -11,6 +11,7 @@ from bot.domain.preferences import MessageKind
 from bot.domain.schedule_time import WEEKDAYS
 from bot.ids import Action, Block, Callback
 from bot.ui.blocks import button, context, ephemeral, header, plain_text, section
+from bot.ui.dates import people_date, people_time, plain_dates
 from bot.ui.inputs import _input, modal, select_input
 
 REMIND_USAGE = """*`/okr remind` — your own reminders*
@@ -30,8 +31,7 @@ def _day(weekday: int) -> str:
 
 
 def _when(moment: datetime, tz: ZoneInfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{local:%a} {local.day} {local:%b} at {local:%H:%M}"
+    return f"{people_date(moment, tz=tz)} at {people_time(moment, tz=tz)}"
 
 
 def my_reminders(headline: str, mine) -> dict:
@@ -53,7 +53,7 @@ def my_reminders(headline: str, mine) -> dict:
     )
     text = "\n".join(part for part in (headline, when) if part)
     blocks = [section(text), section(kinds), context("`/okr remind help` shows how to change them.")]
-    return ephemeral(text, blocks)
+    return ephemeral(plain_dates(text), blocks)
 
 
 def reminders_line(mine) -> str:
@@ -110,7 +110,7 @@ def change_button() -> dict:
 def snoozed(until: datetime, tz: ZoneInfo) -> dict:
     """The reminder after *Remind me later today* or *Tomorrow*: it says when it comes back."""
     text = f"I'll remind you again {_when(until, tz)}."
-    return {"text": text, "blocks": [header("Weekly check-in"), section(f":zzz: {text}")]}
+    return {"text": plain_dates(text), "blocks": [header("Weekly check-in"), section(f":zzz: {text}")]}
 
 
 def skipped() -> dict:

@@ -16,6 +16,7 @@ from bot.ui.blocks import (
     section,
     user_text,
 )
+from bot.ui.dates import people_date
 from bot.ui.posts import (
     fallback,
     kr_progress,
@@ -47,7 +48,7 @@ def sprint_prompt(channel_id: str, detail, behind: Sequence, *, has_own: bool = 
             if detail.aligned
             else ":warning: its goal serves no key result"
         )
-        intro = f"*Sprint `{ref}` {user_text(sprint.name, 100)} ends {sprint.ends_on:%a} {sprint.ends_on.day} {sprint.ends_on:%b}.*"
+        intro = f"*Sprint `{ref}` {user_text(sprint.name, 100)} ends {people_date(sprint.ends_on)}.*"
         blocks.append(section(f"{intro}\nGoal: {goal}\n{aligned}", accessory=review_button(sprint)))
         lines += [intro.replace("*", "").replace("`", ""), f"Goal: {user_text(sprint.goal, 300) or 'none'}"]
     else:
@@ -120,7 +121,7 @@ def kra_review_prompt(cycle) -> dict:
 def close_cycle_prompt(cycle, objectives: Sequence) -> dict:
     lines = [f"• `{format_ref(RefKind.OBJ, o.number)}` {user_text(o.title, 150)}" for o in objectives]
     intro = (
-        f"*{cycle.name}* ends {cycle.end - timedelta(days=1):%a %d %b}: time to close "
+        f"*{cycle.name}* ends {people_date(cycle.end - timedelta(days=1))}: time to close "
         f"and score your objective{'s' if len(objectives) != 1 else ''} with `/okr close OBJ-n`."
     )
     blocks = [

@@ -23,7 +23,7 @@ from bot.ui.blocks import (
     text_size,
     user_text,
 )
-from bot.ui.dates import people_date
+from bot.ui.dates import people_date, people_range
 
 if TYPE_CHECKING:
     from bot.services.review_pack import KpiLine, KraSection, ObjectiveLine, ReviewPack
@@ -134,7 +134,7 @@ def pack_messages(pack: ReviewPack, tz: ZoneInfo = UTC) -> list[dict]:
     intro = [
         header(f"KRA review pack: {plain_user_text(pack.person_name, 80)}, {period.label}"),
         section(
-            f"{name} · {people_date(period.start.date())} to {people_date(period.last_day)} · "
+            f"{name} · {people_range(period.start.date(), period.last_day)} · "
             f"{_count(len(pack.kras), 'KRA')}, {_count(pack.kpi_count, 'KPI')}.\n"
             "Walk through each area: what its KPIs say, what the objectives inside it achieved, "
             "how the check-ins went, and what was decided at its reviews."
@@ -245,7 +245,7 @@ def pack_markdown(pack: ReviewPack, names: dict[str, str] | None = None) -> str:
     lines = [
         f"# KRA review pack: {md(pack.person_name, 100)}, {md(period.label, 40)}",
         "",
-        f"Period {_day(period.start)} to {_day(period.last_day)} · "
+        f"Period {people_range(period.start, period.last_day, mrkdwn=False)} · "
         f"{_count(len(pack.kras), 'KRA')}, {_count(pack.kpi_count, 'KPI')} · "
         f"prepared {_day(pack.generated_at)}",
         "",

@@ -28,7 +28,7 @@ from bot.ui.blocks import (
     section,
     user_text,
 )
-from bot.ui.dates import people_date
+from bot.ui.dates import people_range
 from bot.ui.inputs import date_input, modal, multi_select_input, note, radio_input, text_input
 from bot.ui.progress import progress_bar
 
@@ -92,7 +92,7 @@ def days_left_text(sprint: SprintView, today: date) -> str:
 
 
 def _dates(sprint: SprintView) -> str:
-    return f"{people_date(sprint.starts_on)} → {people_date(sprint.ends_on)}"
+    return people_range(sprint.starts_on, sprint.ends_on)
 
 
 def alignment_text(detail: SprintDetail) -> str:

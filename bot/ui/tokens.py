@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.ui.blocks import ephemeral
+from bot.ui.dates import people_date, people_time
 
 if TYPE_CHECKING:
     from bot.services.tokens import TokenLine
@@ -23,23 +24,22 @@ USAGE = (
 
 
 def _when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
-
-
-def day(moment: datetime) -> str:
-    """`4 Mar 2027`: a date nobody reads the wrong way round."""
-    return f"{moment.day} {moment:%b %Y}"
+    """A stored moment (UTC) as the day and the time in UTC: tokens belong to the workspace, not
+    to one reader's time zone."""
+    return f"{people_date(moment)}, {people_time(moment)} UTC" if moment else "never"
 
 
 def _expiry(expires_at: datetime | None, expired: bool) -> str:
     if expires_at is None:
         return "never expires"
-    return "*expired*" if expired else f"expires {day(expires_at)}"
+    return "*expired*" if expired else f"expires {people_date(expires_at)}"
 
 
 def created_message(token: ApiTokenView, secret: str) -> dict:
     expiry = (
-        f" It expires {day(token.expires_at)} ({token.expires_at:%H:%M} UTC)." if token.expires_at else ""
+        f" It expires {people_date(token.expires_at)} ({people_time(token.expires_at)} UTC)."
+        if token.expires_at
+        else ""
     )
     return ephemeral(
         f"Created the {token.permission.value} token `{token.name}`.{expiry} Copy it now: Northline keeps only a hash "
@@ -52,7 +52,7 @@ def list_message(tokens: Sequence[TokenLine]) -> dict:
     if not tokens:
         return ephemeral("This workspace has no API tokens. `/okr token new NAME [read|write]` makes one.")
     lines = [
-        f"• `{t.name}` · {t.permission.value} · `{t.prefix}…` · made by <@{t.created_by}> on {t.created_at:%Y-%m-%d}"
+        f"• `{t.name}` · {t.permission.value} · `{t.prefix}…` · made by <@{t.created_by}> on {people_date(t.created_at)}"
         f" · {_expiry(t.expires_at, t.expired)} · last used {_when(t.last_used_at)}"
         + ("" if t.maker_is_admin else " · *refused: its maker is no longer an admin*")
         for t in tokens

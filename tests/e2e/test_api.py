@@ -97,7 +97,8 @@ def test_last_used_time_is_kept(world, db):
     api.get("/api/v1/kras", secret)
     with db.session() as session:
         assert session.scalars(select(ApiToken.last_used_at)).one() == NOW
-    assert f"last used {NOW:%Y-%m-%d %H:%M} UTC" in answer_text(
+    # NOW is Wednesday 18 November 2026, 12:00 UTC: its day as Slack's token, its time in UTC.
+    assert "last used <!date^1795003200^{date_short_pretty}|Wed 18 Nov 2026>, 12:00 UTC" in answer_text(
         answer(slack, "/okr", "token list", user_id=ADMIN)
     )
 

@@ -215,6 +215,9 @@ def test_okr_export_sends_the_workspace_csv_to_a_dm(slack, emulator, db, frozen_
     assert int(get_url.args["length"]) == upload.args["length"]
     assert complete.args["channel_id"] == dm
     assert "2 objectives" in complete.args["initial_comment"]
+    day = f"{frozen_now:%a} {frozen_now.day} {frozen_now:%b %Y}"  # the plain day, "Wed 18 Nov 2026"
+    assert complete.args["initial_comment"].startswith(f"Your Northline export of {day}: ")
+    assert complete.args["files"][0]["title"] == f"Northline export {day}"
 
     file_id = get_url.response["file_id"]
     uploaded = emulator.files[file_id]

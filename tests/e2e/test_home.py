@@ -111,7 +111,10 @@ def test_needs_you_falls_back_to_utc(db):
         data = home.home_data(session, workspace_for(session, TEAM), ALICE, now=now)
     assert data.week_starts_at == datetime(2026, 11, 23, 0, 0)
     assert [kr.number for kr, _ in data.needs_checkin] == [1]
-    assert "1 key result without a check-in since Monday" in blocks_to_text(home_view(data)["blocks"])
+    blocks = home_view(data)["blocks"]
+    assert "1 key result without a check-in since Monday" in blocks_to_text(blocks)
+    # The last check-in's day as Slack's token, read in the reader's zone (here UTC).
+    assert "(last check-in <!date^1795348800^{date_short_pretty}|Sun 22 Nov 2026>)" in json.dumps(blocks)
 
 
 def test_team_sprint_goals_are_rendered_when_given():

@@ -640,6 +640,12 @@ def test_sprint_prompt_on_the_last_day_of_the_sprint(db, emulator):
     ]
     assert {"plan_sprint", "review_sprint"} <= {e.get("action_id") for e in elements}
     assert "Ship it" in prompt.args["text"]
+    # The day in the one date style: the plain day in the notification, Slack's token in the blocks.
+    assert " ends Fri 4 Dec 2026." in prompt.args["text"] and "<!date" not in prompt.args["text"]
+    assert (
+        " ends <!date^1796385600^{date_short_pretty}|Fri 4 Dec 2026>.*"
+        in prompt.args["blocks"][0]["text"]["text"]
+    )
     sprint_prompts(db, clients(emulator), at("2026-12-04T10:30:00+00:00"))
     assert len(channel_posts(emulator, CHANNEL)) == 1
 
@@ -769,7 +775,13 @@ def test_cycle_prompts(db, emulator):
     assert dms(emulator)[ALICE] == 0
     cycle_prompts(db, clients(emulator), at("2026-12-29T10:05:00+00:00"))
     assert dms(emulator)[ALICE] == 1
-    assert "/okr close" in emulator.calls_to("chat.postMessage", ok=True)[-1].args["text"]
+    closing = emulator.calls_to("chat.postMessage", ok=True)[-1].args
+    assert "/okr close" in closing["text"]
+    assert "2026-Q4 ends Thu 31 Dec 2026: time to close" in closing["text"]
+    assert (
+        "ends <!date^1798718400^{date_short_pretty}|Thu 31 Dec 2026>: time to close"
+        in closing["blocks"][0]["text"]["text"]
+    )
     cycle_prompts(db, clients(emulator), at("2026-12-29T11:05:00+00:00"))
     assert dms(emulator)[ALICE] == 1
 

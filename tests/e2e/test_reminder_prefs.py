@@ -101,7 +101,10 @@ def shown(emulator, dm: dict) -> str:
 def test_tomorrow_sends_the_reminder_again_the_next_work_day_same_time(slack, emulator, db, monday):
     dm = first_reminder(slack, emulator, db)
     press(slack, dm, Action.REMINDER_TOMORROW)
-    assert "I'll remind you again Tue 1 Dec at 10:00" in shown(emulator, dm)
+    said = shown(emulator, dm)
+    # The notification's text takes the plain day; the message's blocks Slack's token, for each locale.
+    assert "I'll remind you again Tue 1 Dec 2026 at 10:00." in said
+    assert "again <!date^1796126400^{date_short_pretty}|Tue 1 Dec 2026> at 10:00." in said
     run(db, emulator, datetime(2026, 11, 30, 16, 0, tzinfo=UTC))  # later on Monday: nothing
     assert len(reminders_to(emulator, ALICE)) == 1
     run(db, emulator, datetime(2026, 12, 1, 10, 1, tzinfo=UTC))
@@ -119,7 +122,9 @@ def test_tomorrow_on_a_friday_is_monday_never_the_weekend(slack, emulator, db):
         [dm] = reminders_to(emulator, ALICE)
         dm = {"channel": dm.response["channel"], "ts": dm.response["ts"]}
         press(slack, dm, Action.REMINDER_TOMORROW)
-    assert "Mon 7 Dec at 11:00" in shown(emulator, dm)
+    said = shown(emulator, dm)
+    assert "again Mon 7 Dec 2026 at 11:00." in said
+    assert "again <!date^1796644800^{date_short_pretty}|Mon 7 Dec 2026> at 11:00." in said
     run(db, emulator, datetime(2026, 12, 5, 11, 5, tzinfo=UTC))  # Saturday: nothing
     assert len(reminders_to(emulator, ALICE)) == 1
     run(db, emulator, datetime(2026, 12, 7, 11, 5, tzinfo=UTC))
@@ -224,7 +229,8 @@ def test_my_own_day_and_time_in_my_zone_across_a_dst_change(slack, emulator, db)
         objective(slack, emulator, owner=BOB)
         said = answer_text(answer(slack, "/okr", "remind tue 09:30", user_id=BOB))
     assert "Tuesday at 09:30 (America/New_York)" in said
-    assert "Tue 27 Oct at 09:30" in said
+    assert "Next: Tue 27 Oct 2026 at 09:30." in said  # the answer's plain text
+    assert "Next: <!date^1793116800^{date_short_pretty}|Tue 27 Oct 2026> at 09:30." in said  # its blocks
     run(db, emulator, datetime(2026, 10, 26, 14, 5, tzinfo=UTC))  # the team's Monday 10:00 his time: not his
     assert reminders_to(emulator, BOB) == []
     run(db, emulator, datetime(2026, 10, 27, 13, 31, tzinfo=UTC))

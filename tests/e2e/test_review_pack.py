@@ -462,7 +462,7 @@ def test_export_report_writes_the_same_pack_as_markdown(cli, db):
     assert "Weekly check-ins: 4 kept, 31 missed." in out
     assert "**retire** by Alice Park: \\<script\\>alert(1)\\</script\\> moved to the ops team" in out
     assert "- Mon 10 Nov 2025 **retire** by Alice Park" in out
-    assert "Period Wed 1 Oct 2025 to Wed 31 Dec 2025 · " in out
+    assert "Period Wed 1 Oct → Wed 31 Dec 2025 · " in out
     assert "KRA-3" not in out
     # By cached name too, and to a file.
     code, _, err = cli("export", "--team", TEAM, "--report", "alice park", "--period", "2025-Q4")
@@ -517,6 +517,6 @@ def test_a_fiscal_year_follows_the_workspaces_start_month(slack, emulator, db):
     (message,) = dm_messages(emulator)
     # October 2025 to September 2026, named by the year it ends in, as the workspace's cycles are.
     assert (
-        "<!date^1759320000^{date_short_pretty}|Wed 1 Oct 2025> to <!date^1790769600^{date_short_pretty}|Wed 30 Sep 2026>"
+        "<!date^1759320000^{date_short_pretty}|Wed 1 Oct 2025> → <!date^1790769600^{date_short_pretty}|Wed 30 Sep 2026>"
         in message["blocks"][1]["text"]["text"]
     )

@@ -198,7 +198,7 @@ def test_bad_pauses_change_nothing(slack, db, text):
 
 def test_pause_in_the_past_is_refused(slack, db):
     payload = answer(slack, "pause until 2020-01-01")
-    assert "passed" in payload["text"]
+    assert "Wed 1 Jan 2020 has already passed" in payload["text"]
     assert _paused_until(db, ALICE) is None
 
 

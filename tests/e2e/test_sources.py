@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 import time
 import uuid
@@ -763,6 +764,10 @@ def test_okr_sync_shows_a_failure_and_stores_nothing(slack, db, config):
     assert "Could not sync" in said and "not JSON" in said and "querysecret" not in said
     show = answer_text(answer(slack, "/okr", f"show OBJ-{obj}"))
     assert "source is failing since" in show and "not JSON" in show and "querysecret" not in show
+    # Since when: the day as Slack's token, the time in UTC.
+    assert re.search(
+        r"failing since <!date\^\d+\^\{date_short_pretty\}\|\w{3} \d{1,2} \w{3} \d{4}>, \d\d:\d\d UTC", show
+    )
     with db.session() as session:
         assert session.query(CheckIn).count() == 0
 

@@ -17,6 +17,7 @@ from bot.domain.references import RefKind
 from bot.ids import Action, Block, Callback
 from bot.services import sprint_views
 from bot.services.workspaces import next_number, workspace_for
+from bot.ui.dates import people_range
 from storage.db import Database
 from storage.models import (
     KeyResult,
@@ -472,6 +473,10 @@ def test_show_lists_goal_days_left_key_results_and_alignment(slack, emulator, db
     assert "SPR-1" in text and "Onboarding" in text and "<!channel>" not in text
     # Days left count from the asker's own date: Bob's evening in New York is London's next day.
     assert f"{(today + timedelta(days=6) - now.astimezone(NEW_YORK).date()).days} days left" in text
+    # Its days, the one range of bot/ui/dates.py: two of Slack's date tokens joined by an arrow.
+    start, end = today - timedelta(days=4), today + timedelta(days=6)
+    assert f"{people_range(start, end)} · " in text
+    assert f"|{start:%a} {start.day} {start:%b}" in text and f"|{end:%a} {end.day} {end:%b %Y}> · " in text
     assert f"KR-{okrs.off_track}" in text and "▓▓▓▓▓░░░░░ 50%" in text and "off track" in text
     assert f"KR-{okrs.on_track}" in text and "95%" in text and "on track" in text
     assert "Aligned" in text

@@ -335,7 +335,7 @@ def test_ask_someone_who_paused_reminders_sends_nothing(steps, emulator, db):
     assert outputs == {
         "sent": False,
         "key_results": 1,
-        "reason": "Not sent: they paused their check-in reminders until 31 Dec 2999.",
+        "reason": "Not sent: they paused their check-in reminders until Tue 31 Dec 2999.",
     }
     assert emulator.calls_to("chat.postMessage") == []
 

@@ -450,6 +450,28 @@ def message_errors(payload: dict[str, Any], *, require_text: bool = True) -> lis
     return c.errors
 
 
+# A message's top-level `text` is its notification and, beside blocks, the fallback a screen reader
+# reads: "If you're using blocks, this is used as a fallback string to display in notifications"
+# (https://docs.slack.dev/reference/methods/chat.postMessage#text_usage; mobile notifications show
+# message.text alone, docs.slack.dev changelog 2026-07-13). Slack takes any text; the suite holds
+# the app to Slack's guidance: a `text` must say something in words, never only emoji (":tada:",
+# "🎉") or only a progress bar ("▓▓▓░░░░░░░ 30%"), which a lock screen shows as squares and a
+# screen reader as "black square, black square…".
+_SHORTCODE = re.compile(r":[a-z0-9_+'-]+:")
+_LETTER = re.compile(r"[^\W\d_]")
+_BAR_CELLS = "▓░"
+
+
+def fallback_text_errors(payload: dict[str, Any]) -> list[str]:
+    """The suite's refusal of a message whose `text` has no word in it: only emoji (shortcodes or
+    characters), a progress bar, numbers or punctuation."""
+    text = payload.get("text")
+    if not isinstance(text, str) or not text.strip() or _LETTER.search(_SHORTCODE.sub("", text)):
+        return []
+    only = "a progress bar" if any(cell in text for cell in _BAR_CELLS) else "emoji"
+    return [f"text_without_words: the notification and screen-reader text {text[:80]!r} is only {only}"]
+
+
 def blocks_text_length(blocks: Any) -> int:
     """What the emulator counts towards msg_blocks_too_long (see MESSAGE_BLOCKS_TEXT_MAX): the text
     a reader sees, plus BLOCK_CONTAINER_CHARS for each block."""

@@ -34,6 +34,7 @@ from tests.slack.emulator import (
     INTERACTIVE_ELEMENTS,
     FunctionExecution,
     SlackEmulator,
+    fallback_text_errors,
     message_errors,
     suggestion_errors,
 )
@@ -268,6 +269,7 @@ class SignedClient:
             answer = response.json()
             if isinstance(answer, dict):
                 self.emulator._note(source, message_errors(answer, require_text=False))
+                self.emulator._note(source, fallback_text_errors(answer))
 
     def wait_for_response_url(
         self, timeout: float = 5.0, *, response_url: str | None = None, count: int = 1

@@ -131,6 +131,27 @@ def test_the_blocks_themselves_count_towards_msg_blocks_too_long(
     assert too_long.value.response["error"] == "msg_blocks_too_long"  # 9,900 + 2,000 + 37 × 20 = 12,640
 
 
+def test_a_text_of_only_emoji_or_a_progress_bar_is_noted_as_refused(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    """`text` is the notification and the screen-reader fallback (tests/slack/blockkit.py): words,
+    never only emoji or a progress bar. Slack posts it; the suite fails the test that sent it."""
+    blocks = [text_section("*Sprint `SPR-3` ends* :tada:")]
+    client.chat_postMessage(channel="C1", text=":tada: 🎉", blocks=blocks)
+    client.chat_postMessage(channel="C1", text="▓▓▓░░░░░░░ 30%", blocks=blocks)
+    client.chat_postMessage(channel="C1", text="Sprint SPR-3 ends Fri 4 Dec 2026 :tada:", blocks=blocks)
+    client.chat_postMessage(channel="C1", text="Activation ▓▓▓░░░░░░░ 30%")
+    WebhookClient(slack.new_response_url("T1", channel_id="C1")).send(text=":white_check_mark:")
+    assert slack.violations == [
+        "chat.postMessage: text_without_words: the notification and screen-reader text ':tada: 🎉' is only emoji",
+        "chat.postMessage: text_without_words: the notification and screen-reader text "
+        "'▓▓▓░░░░░░░ 30%' is only a progress bar",
+        "response_url: text_without_words: the notification and screen-reader text ':white_check_mark:' "
+        "is only emoji",
+    ]
+    assert len(slack.calls_to("chat.postMessage", ok=True)) == 4  # as Slack does, all were posted
+
+
 def test_update_delete_and_permalink(slack: SlackEmulator, client: WebClient) -> None:
     posted = client.chat_postMessage(channel="C1", text="v1")
     updated = client.chat_update(channel="C1", ts=posted["ts"], text="v2")
@@ -533,7 +554,7 @@ def test_a_response_url_takes_five_posts_within_thirty_minutes() -> None:
     now = [1_800_000_000.0]
     with SlackEmulator(clock=lambda: now[0]) as slack:
         five = WebhookClient(slack.new_response_url("T1", channel_id="C1"))
-        assert [five.send(text=f"{n}").status_code for n in range(1, 7)] == [200] * 5 + [404]
+        assert [five.send(text=f"answer {n}").status_code for n in range(1, 7)] == [200] * 5 + [404]
         assert slack.calls[-1].error == "http_404" and slack.calls[-1].response == {
             "ok": False,
             "error": "used_url",

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.ui.dates import people_date, plain_dates
+from bot.domain.days import plain_day
+from bot.ui.dates import people_date, people_range, people_time, plain_dates
+from bot.ui.posts import fallback
 from bot.ui.reminders import checkin_reminder
 
 
@@ -38,3 +40,35 @@ def test_the_reminders_notification_text_carries_no_token():
     assert "<!date" not in message["text"]
     assert "the week of Mon 23 Nov 2026." in message["text"]
     assert "<!date^1795435200^{date_short_pretty}|Mon 23 Nov 2026>" in message["blocks"][1]["text"]["text"]
+
+
+def test_a_range_names_the_year_once_when_both_days_share_it():
+    assert people_range(date(2026, 12, 4), date(2026, 12, 17), mrkdwn=False) == "Fri 4 Dec → Thu 17 Dec 2026"
+    assert people_range(date(2026, 12, 28), date(2027, 1, 8), mrkdwn=False) == (
+        "Mon 28 Dec 2026 → Fri 8 Jan 2027"
+    )
+
+
+def test_a_range_in_mrkdwn_is_two_tokens_whose_fallbacks_read_as_the_plain_range():
+    shown = people_range(date(2026, 12, 4), date(2026, 12, 17))
+    assert shown == (
+        "<!date^1796385600^{date_short_pretty}|Fri 4 Dec> → <!date^1797508800^{date_short_pretty}|Thu 17 Dec 2026>"
+    )
+    assert plain_dates(shown) == people_range(date(2026, 12, 4), date(2026, 12, 17), mrkdwn=False)
+
+
+def test_a_stored_moments_time_of_day_is_the_readers():
+    moment = datetime(2026, 12, 3, 23, 30)  # naive: UTC, as stored
+    assert people_time(moment) == "23:30"
+    assert people_time(moment, tz=ZoneInfo("Pacific/Auckland")) == "12:30"
+
+
+def test_services_and_ui_write_a_plain_day_the_same_way():
+    assert plain_day(date(2026, 12, 4)) == people_date(date(2026, 12, 4), mrkdwn=False) == "Fri 4 Dec 2026"
+    assert plain_day(date(2027, 1, 1)) == "Fri 1 Jan 2027"  # no leading zero
+
+
+def test_a_notifications_fallback_carries_no_token():
+    # posts.fallback builds every scheduled post's `text`: the day stays, the token goes.
+    text = fallback([f"*Q4* ends {people_date(date(2026, 12, 31))}: time to close"])
+    assert text == "Q4 ends Thu 31 Dec 2026: time to close"
