@@ -40,8 +40,10 @@ from bot.services import schedules
 from bot.services.schedules import ScheduleKind
 from bot.ui import schedules as schedules_ui
 from bot.ui.blocks import ephemeral
+from bot.ui.dates import people_date
 
 if TYPE_CHECKING:
+    from bot.jobs.digest import DigestNowResult
     from storage.db import Database
     from storage.models import Schedule, Workspace
 
@@ -122,9 +124,7 @@ def _okr_schedule_answer(db: Database, who, channel_id: str, headline: str) -> d
     footer = ""
     if paused is not None and paused >= now.astimezone(caller_tz).date():
         footer = "Your own reminders are paused " + (
-            "until you `/okr resume`."
-            if paused == PAUSE_FOREVER
-            else f"until {paused:%a} {paused.day} {paused:%b %Y}."
+            "until you `/okr resume`." if paused == PAUSE_FOREVER else f"until {people_date(paused)}."
         )
     return schedules_ui.schedule_answer(headline, lines, footer)
 
@@ -237,7 +237,7 @@ def _sprint_schedule_answer(db: Database, who, channel_id: str, headline: str) -
             ends = upcoming.sprint_ends_on
             sprint_line = schedules_ui.ScheduleLine(
                 title=f"Active sprint `{upcoming.sprint_ref}`",
-                weekly=f"ends {ends:%a} {ends.day} {ends:%b %Y}; its planning prompt comes on its last work day",
+                weekly=f"ends {people_date(ends)}; its planning prompt comes on its last work day",
                 enabled=True,
             )
             if upcoming.sprint_prompt is not None:
@@ -271,7 +271,7 @@ def okr_pause(call: Invocation) -> None:
     if until == PAUSE_FOREVER:
         text = "Your check-in reminders are paused until you `/okr resume`."
     else:
-        text = f"Your check-in reminders are paused up to and including {until:%a} {until.day} {until:%b %Y}. `/okr resume` ends the pause early."
+        text = f"Your check-in reminders are paused up to and including {people_date(until)}. `/okr resume` ends the pause early."
     call.respond(**ephemeral(text))
 
 
@@ -325,10 +325,29 @@ def okr_digest(call: Invocation) -> None:
     # loads them only when someone asks for a digest now (docs/operations.md, "Web process memory").
     from bot.jobs import digest
 
-    text = digest.post_digest_now(call.db, call.client, workspace_id, channel_id, requested_by=who.user_id)
-    if text.startswith("Posted"):
-        schedules.record_digest_now(call.db, workspace_id, channel_id, who.user_id, now)
-    call.respond(**ephemeral(text))
+    result = digest.post_digest_now(call.db, call.client, workspace_id, channel_id, requested_by=who.user_id)
+    call.respond(**ephemeral(_digest_now_text(result)))
+
+
+def _digest_now_text(result: DigestNowResult) -> str:
+    from bot.jobs.digest import DigestNow  # loaded already: okr_digest imported it to post
+
+    channel = f"<#{result.channel_id}>"
+    match result.outcome:
+        case DigestNow.POSTED:
+            return f"Posted the digest in {channel}."
+        case DigestNow.POSTED_IN_PART:
+            return (
+                f"Posted the digest in {channel}, but Slack refused {result.refused_replies} of its thread "
+                f"replies ({result.error}), so part of the details are missing."
+            )
+        case DigestNow.NOTHING_TO_DIGEST:
+            return (
+                f"{channel} has no active objectives yet, so there is nothing to digest. `/okr new` adds one."
+            )
+        case DigestNow.NOT_IN_CHANNEL:
+            return f"I can't post in {channel}: invite me with `/invite @Northline` first."
+    return f"Slack didn't take the digest ({result.error}); nothing was posted. Try again in a minute."
 
 
 # --- parsing helpers ----------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from bot.domain.schedule_time import WEEKDAYS, local_date, local_midnight_utc, workspace_digest_slot, zone
 from bot.errors import Forbidden, Invalid
 from bot.services.members import member
-from storage.db import Database
 from storage.models import ScheduleKind, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import members as members_repo
@@ -244,21 +243,10 @@ def digest_ask(session: Session, workspace: Workspace, channel_id: str, now: dat
     return DigestAsk(last_at, last_at >= local_midnight_utc(monday, tz))
 
 
-def record_digest_now(
-    db: Database, workspace_id: int, channel_id: str, requested_by: str, now: datetime
-) -> None:
-    """Log a digest posted on request (`/okr digest`), so a second ask this week is warned."""
-    with db.session() as session:
-        digest_repo.record_digest_now(
-            session, workspace_id, channel_id, requested_by, now.astimezone(UTC).replace(tzinfo=None)
-        )
-
-
 __all__ = [
     "Announcement",
     "DigestAsk",
     "digest_ask",
-    "record_digest_now",
     "require_admin",
     "require_may_change",
     "set_schedule",
