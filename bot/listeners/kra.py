@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
@@ -24,7 +24,8 @@ from bot.forms.kra import parse_kpi_log, parse_kra, parse_review, typed_kra
 from bot.forms.state import grown_rows, rows_metadata
 from bot.ids import Action, Callback
 from bot.listeners import homes
-from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
+from bot.listeners.buttons import Click, button
+from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import kras, review_pack
 from bot.ui import kra as ui
@@ -273,68 +274,43 @@ def submit_kpi_log(ack: Ack, view: dict, client: WebClient, context: BoltContext
     homes.refresh(db, client, who, who.user_id, kra.owner_id)
 
 
-def open_kpi_log_from_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def open_kpi_log_from_button(click: Click) -> None:
     """*Log a value* on Home, in help, under `/kra list` or `/kra show` (its value: a KPI-n to pick)."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    value = action.get("value") or ""
-    if not open_kpi_log_modal(client, db, who, body["trigger_id"], value if _is_kpi_ref(value) else None):
-        outbound.dm(client, who.user_id, ui.no_kpis_to_log())
+    value = click.value
+    picked = value if _is_kpi_ref(value) else None
+    if not open_kpi_log_modal(click.client, click.db, click.who, click.trigger_id, picked):
+        outbound.dm(click.client, click.who.user_id, ui.no_kpis_to_log())
 
 
-def show_from_button(
-    ack: Ack,
-    body: dict,
-    action: dict,
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    db: Database,
-) -> None:
+@button
+def show_from_button(click: Click) -> None:
     """*Show* beside a KRA of `/kra list`: its card, as `/kra show` answers, below the list."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)
-    outbound.answer(respond, replace_original=False, **show_answer(db, who, action.get("value") or ""))
+    answer = show_answer(click.db, click.who, click.value)
+    outbound.answer(click.respond, replace_original=False, **answer)
 
 
-def row_menu(
-    ack: Ack,
-    body: dict,
-    action: dict,
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    db: Database,
-) -> None:
+@button
+def row_menu(click: Click) -> None:
     """The menu on a KRA's row of `/kra list`: Show, Edit, or Log a value for one of its KPIs. The
     list may be old: each is checked again (rights, the KRA and KPI still active) as the command
     would, and a refusal is answered below the list."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)
-    verb, _, reference = ((action.get("selected_option") or {}).get("value") or "").partition(" ")
+    verb, _, reference = click.picked.partition(" ")
     if verb == ui.ROW_SHOW:
-        outbound.answer(respond, replace_original=False, **show_answer(db, who, reference))
+        answer = show_answer(click.db, click.who, reference)
+        outbound.answer(click.respond, replace_original=False, **answer)
     elif verb == ui.ROW_EDIT:
-        open_edit(client, db, who, body["trigger_id"], reference)
+        open_edit(click.client, click.db, click.who, click.trigger_id, reference)
     elif verb == ui.ROW_LOG and _is_kpi_ref(reference):
-        open_kpi_log_modal(client, db, who, body["trigger_id"], reference)
+        open_kpi_log_modal(click.client, click.db, click.who, click.trigger_id, reference)
     else:
         raise Usage("That menu is out of date; run `/kra list` again.")
 
 
-def edit_from_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def edit_from_button(click: Click) -> None:
     """*Edit* under `/kra show`: rights and state checked again, as for `/kra edit`."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)
-    open_edit(client, db, who, body["trigger_id"], action.get("value") or "")
+    open_edit(click.client, click.db, click.who, click.trigger_id, click.value)
 
 
 def repick_kpi(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:

@@ -29,7 +29,8 @@ from bot.forms.okr import parse_checkins, parse_close, parse_objective, rows_met
 from bot.forms.state import flatten, text
 from bot.ids import Action, Block, Callback, Option
 from bot.listeners import homes, reminders, rewording
-from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
+from bot.listeners.buttons import Click, button
+from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import assessment, checkins, follows, okrs
 from bot.ui import checkin as checkin_ui
@@ -111,24 +112,13 @@ def list_answer(db: Database, who: Caller, rest: str, command: dict, *, fold: in
         )
 
 
-def show_all_from_button(
-    ack: Ack,
-    body: dict,
-    action: dict,
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    db: Database,
-) -> None:
+@button
+def show_all_from_button(click: Click) -> None:
     """*Show all* under a folded `/okr list`: the same list, whole, in place of the folded one."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    channel = body.get("channel") or {}
-    command = {"channel_id": channel.get("id") or "", "channel_name": channel.get("name") or ""}
-    words = action.get("value") or ""
-    answer = list_answer(db, who, "" if words == "-" else words, command, fold=None)
-    outbound.answer(respond, replace_original=True, **answer)
+    command = {"channel_id": click.channel_id, "channel_name": click.channel.get("name") or ""}
+    words = click.value
+    answer = list_answer(click.db, click.who, "" if words == "-" else words, command, fold=None)
+    outbound.answer(click.respond, replace_original=True, **answer)
 
 
 def _list_arguments(rest: str) -> tuple[str, str]:
@@ -194,22 +184,11 @@ def show_answer(db: Database, who: Caller, reference: str, channel_id: str) -> d
         )
 
 
-def show_from_button(
-    ack: Ack,
-    body: dict,
-    action: dict,
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    db: Database,
-) -> None:
+@button
+def show_from_button(click: Click) -> None:
     """*Show* beside an objective of `/okr list`: its card, as `/okr show` answers, below the list."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    channel_id = (body.get("channel") or {}).get("id") or ""
-    answer = show_answer(db, who, action.get("value") or "", channel_id)
-    outbound.answer(respond, replace_original=False, **answer)
+    answer = show_answer(click.db, click.who, click.value, click.channel_id)
+    outbound.answer(click.respond, replace_original=False, **answer)
 
 
 def _checkin(call: Invocation) -> None:
@@ -555,52 +534,30 @@ def _metadata_number(view: dict, verb: str) -> int:
 # --- buttons ---------------------------------------------------------------------------------------
 
 
-def open_checkin_from_button(
-    ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def open_checkin_from_button(click: Click) -> None:
     """*Check in* on App Home or in a reminder DM."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    if not open_checkin_modal(client, db, who, body["trigger_id"]):
-        outbound.dm(client, who.user_id, NOTHING_TO_CHECK_IN)
+    if not open_checkin_modal(click.client, click.db, click.who, click.trigger_id):
+        outbound.dm(click.client, click.who.user_id, NOTHING_TO_CHECK_IN)
 
 
-def edit_from_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def edit_from_button(click: Click) -> None:
     """*Edit* under `/okr show`: rights and state are checked again, as for `/okr edit`."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    open_edit(client, db, who, body["trigger_id"], action.get("value") or "")
+    open_edit(click.client, click.db, click.who, click.trigger_id, click.value)
 
 
-def close_from_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def close_from_button(click: Click) -> None:
     """*Close* under `/okr show`: rights and state are checked again, as for `/okr close`."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)
-    open_close(client, db, who, body["trigger_id"], action.get("value") or "")
+    open_close(click.client, click.db, click.who, click.trigger_id, click.value)
 
 
-def share_from_button(
-    ack: Ack,
-    body: dict,
-    action: dict,
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    db: Database,
-) -> None:
+@button
+def share_from_button(click: Click) -> None:
     """*Share to channel* under `/okr show`: the card as it is now, posted where the command ran,
     by someone who may change the objective."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)
-    share(respond, client, db, who, (body.get("channel") or {}).get("id") or "", action.get("value") or "")
+    share(click.respond, click.client, click.db, click.who, click.channel_id, click.value)
 
 
 def share(
@@ -631,24 +588,14 @@ def share(
 ROW_MENU_STALE = "This menu is out of date; run `/okr show` again."
 
 
-def row_menu(
-    ack: Ack,
-    body: dict,
-    action: dict,
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    db: Database,
-) -> None:
+@button
+def row_menu(click: Click) -> None:
     """A row's overflow (a key result of `/okr show` or a shared card, an objective of `/okr
     list`): the option picked, as "<verb> <reference>". Each verb checks rights and the current
     state again, as its command does."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a menu has no router to do it
-    verb, _, reference = ((action.get("selected_option") or {}).get("value") or "").partition(" ")
-    trigger_id = body["trigger_id"]
-    channel_id = (body.get("channel") or {}).get("id") or ""
+    verb, _, reference = click.picked.partition(" ")
+    who, client, db, respond = click.who, click.client, click.db, click.respond
+    trigger_id, channel_id = click.trigger_id, click.channel_id
     if verb == Option.ROW_SHOW:
         outbound.answer(respond, replace_original=False, **show_answer(db, who, reference, channel_id))
     elif verb == Option.ROW_CHECKIN and reference.upper().startswith("OBJ-"):
@@ -670,14 +617,10 @@ def row_menu(
         raise Invalid(ROW_MENU_STALE)
 
 
-def checkin_key_result_from_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def checkin_key_result_from_button(click: Click) -> None:
     """*Check in* beside one key result on App Home: the form for that key result only."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    open_key_result_checkin(client, db, who, body["trigger_id"], action.get("value") or "")
+    open_key_result_checkin(click.client, click.db, click.who, click.trigger_id, click.value)
 
 
 def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
