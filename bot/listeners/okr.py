@@ -15,7 +15,6 @@ from slack_sdk import WebClient
 
 from bot import outbound
 from bot.domain.channels import is_team_channel_id
-from bot.domain.cycles import parse_cycle
 from bot.domain.limits import MAX_KEY_RESULTS
 from bot.domain.references import RefKind, parse_ref
 from bot.domain.slack_text import (
@@ -32,7 +31,7 @@ from bot.listeners import homes, reminders, rewording
 from bot.listeners.buttons import Click, button
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
 from bot.listeners.router import Invocation, Router
-from bot.services import assessment, checkins, follows, okrs
+from bot.services import checkins, follows, objective_views, okrs
 from bot.ui import checkin as checkin_ui
 from bot.ui import follows as follow_ui
 from bot.ui import okr as ui
@@ -89,27 +88,21 @@ def _list(call: Invocation) -> None:
 def list_answer(db: Database, who: Caller, rest: str, command: dict, *, fold: int | None) -> dict:
     """`/okr list`'s answer; folded to `fold` objectives with *Show all*, or whole (up to LIST_LIMIT)."""
     target, cycle_text = _list_arguments(rest)
+    filters, title = _list_filters(who, command, target)
     with unit_of_work(db, who) as (session, workspace):
-        cycle = assessment.current_cycle(workspace).name
-        if cycle_text:
-            try:
-                cycle = parse_cycle(cycle_text, workspace.fiscal_year_start_month).name
-            except ValueError as error:
-                raise Usage(
-                    f"{error}. `/okr list` takes `mine`, `@person`, `#channel` or `all`, then a cycle."
-                ) from None
-        filters, title = _list_filters(session, workspace, who, command, target)
-        result = okrs.list_objectives(session, workspace, cycle=cycle, limit=LIST_LIMIT, **filters)
-        return ui.objective_list(
-            f"{title} · {cycle}",
-            result,
-            cycle=cycle,
-            command="/okr list",
-            fold=fold,
-            words=rest.strip(),
-            rights=okrs.list_rights(session, workspace, who.user_id, result.statuses),
-            shareable=is_team_channel_id(command.get("channel_id")),
+        page = objective_views.objective_page(
+            session, workspace, who.user_id, cycle_text=cycle_text, limit=LIST_LIMIT, **filters
         )
+    return ui.objective_list(
+        f"{title or _here_title(page, command)} · {page.cycle}",
+        page.objectives,
+        cycle=page.cycle,
+        command="/okr list",
+        fold=fold,
+        words=rest.strip(),
+        rights=page.rights,
+        shareable=is_team_channel_id(command.get("channel_id")),
+    )
 
 
 @button
@@ -143,7 +136,9 @@ def _list_arguments(rest: str) -> tuple[str, str]:
     return target, cycle
 
 
-def _list_filters(session, workspace, who: Caller, command: dict, target: str) -> tuple[dict, str]:
+def _list_filters(who: Caller, command: dict, target: str) -> tuple[dict, str | None]:
+    """Whose objectives `/okr list TARGET` asks for, and the list's title; no target: this
+    channel's when it has objectives, else the caller's (the title then depends on which)."""
     lowered = target.lower()
     if lowered == "all":
         return {}, "All objectives"
@@ -154,12 +149,13 @@ def _list_filters(session, workspace, who: Caller, command: dict, target: str) -
         return {"user_id": user}, f"Objectives of {mention('@', user, mention_label(target))}"
     if channel := parse_channel_mention(target):
         return {"channel_id": channel}, f"Objectives of {mention('#', channel, mention_label(target))}"
-    channel = command.get("channel_id") or ""
-    if is_team_channel_id(channel) and okrs.channel_has_objectives(session, workspace, channel):
-        return {
-            "channel_id": channel
-        }, f"Objectives of {mention('#', channel, command.get('channel_name') or '')}"
-    return {"user_id": who.user_id}, "Your objectives"
+    return {"channel_or_reader": command.get("channel_id") or ""}, None
+
+
+def _here_title(page: objective_views.ObjectivePage, command: dict) -> str:
+    if page.channel_id:
+        return f"Objectives of {mention('#', page.channel_id, command.get('channel_name') or '')}"
+    return "Your objectives"
 
 
 def _show(call: Invocation) -> None:
@@ -170,18 +166,15 @@ def show_answer(db: Database, who: Caller, reference: str, channel_id: str) -> d
     """One objective with the actions the reader may take (`/okr show`, or *Show* on a list)."""
     tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        objective = okrs.find_objective(session, workspace, reference)
-        following = follows.is_following(session, workspace, who.user_id, objective)
-        detail = okrs.objective_detail(session, workspace, objective)
-        key_results = [s.key_result for s in detail.status.key_results]
-        return ui.objective_detail(
-            detail,
-            tz,
-            following,
-            may_change=okrs.may_change(session, workspace, who.user_id, objective),
-            shareable=is_team_channel_id(channel_id),
-            check_in=okrs.may_check_in(session, workspace, who.user_id, objective, key_results),
-        )
+        card = objective_views.objective_card(session, workspace, who.user_id, reference)
+    return ui.objective_detail(
+        card.detail,
+        tz,
+        card.following,
+        may_change=card.may_change,
+        shareable=is_team_channel_id(channel_id),
+        check_in=card.check_in,
+    )
 
 
 @button
@@ -245,12 +238,8 @@ def _close(call: Invocation) -> None:
 def open_close(client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str) -> None:
     """The close form of one objective (`/okr close`, or *Close* under `/okr show`)."""
     with unit_of_work(db, who) as (session, workspace):
-        objective, key_results = okrs.objective_to_change(session, workspace, who.user_id, reference)
-        if not okrs.is_active(objective):
-            raise Invalid(f"{ui.obj_ref(objective)} is already {objective.status.value}.")
-        status = assessment.assess(objective, key_results, workspace)
-        proposed = {s.key_result.id: assessment.proposed_score(s) for s in status.key_results}
-        view = ui.close_modal(status, proposed, json.dumps({"obj": objective.number}))
+        form = objective_views.close_form(session, workspace, who.user_id, reference)
+    view = ui.close_modal(form.status, form.proposed, json.dumps({"obj": form.number}))
     outbound.open_view(client, trigger_id, view)
 
 
@@ -368,8 +357,7 @@ def open_key_result_checkin(
     """The check-in form for one key result (its row's *Check in*, or App Home's): its state and
     the clicker's right to it are checked again, as `/okr checkin KR-n` would."""
     with unit_of_work(db, who) as (session, workspace):
-        kr, objective, last = okrs.key_result_to_check_in(session, workspace, who.user_id, reference)
-        data = checkins.CheckInModal([(kr, objective)], {kr.id: last} if last else {}, 1)
+        data = objective_views.key_result_checkin(session, workspace, who.user_id, reference)
     tz = reader_zone(db, who)
     outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(data, tz))
 
@@ -379,8 +367,7 @@ def open_objective_checkin(
 ) -> None:
     """The check-in form for the key results of one objective the clicker may check in on."""
     with unit_of_work(db, who) as (session, workspace):
-        items, last = okrs.objective_to_check_in(session, workspace, who.user_id, reference)
-        data = checkins.CheckInModal(items, last, len(items))
+        data = objective_views.objective_checkin(session, workspace, who.user_id, reference)
     tz = reader_zone(db, who)
     outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(data, tz))
 
