@@ -186,16 +186,12 @@ def _review(call: Invocation) -> None:
         raise Usage("`/kra review` takes nothing: it opens the review of all your active KRAs.")
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
-        page = kras.active_kras_of(session, workspace, who.user_id)
-        stable = review_pack.stability(session, workspace, who.user_id, page.kras, stored_now())
-        view = (
-            ui.review_modal(page.kras, page.kpis, standing=stable.standing, churning=stable.churning)
-            if page.kras
-            else None
-        )
-    if view is None:
+        form = review_pack.review_form(session, workspace, who.user_id, stored_now())
+    page, stable = form.page, form.stability
+    if not page.kras:
         call.respond(**ephemeral("You have no active KRAs to review. Declare one with `/kra add`."))
         return
+    view = ui.review_modal(page.kras, page.kpis, standing=stable.standing, churning=stable.churning)
     outbound.open_view(call.client, call.trigger_id, view)
 
 
