@@ -112,15 +112,15 @@ def okr_schedule(call: Invocation) -> None:
 def _okr_schedule_answer(db: Database, who, channel_id: str, headline: str) -> dict:
     now = utc_now()
     caller_tz = reader_zone(db, who)
+    here = channel_id if is_team_channel(channel_id) else None
     with unit_of_work(db, who) as (session, workspace):
-        calendar = WorkCalendar.of_workspace(workspace)
-        lines = []
-        if is_team_channel(channel_id):
-            digest = schedules.stored_schedule(session, workspace, ScheduleKind.DIGEST, channel_id)
-            lines.append(_digest_line(digest, workspace, calendar, caller_tz, now, channel_id))
-        checkin = schedules.stored_schedule(session, workspace, ScheduleKind.CHECKIN)
-        lines.append(_checkin_line(checkin, calendar, caller_tz, now))
-        paused = schedules.paused_until(session, workspace, who.user_id)
+        view = schedules.okr_schedule_view(session, workspace, who.user_id, here)
+    calendar = WorkCalendar.of_workspace(workspace)
+    lines = []
+    if here:
+        lines.append(_digest_line(view.digest, workspace, calendar, caller_tz, now, here))
+    lines.append(_checkin_line(view.checkin, calendar, caller_tz, now))
+    paused = view.paused_until
     footer = ""
     if paused is not None and paused >= now.astimezone(caller_tz).date():
         footer = "Your own reminders are paused " + (
@@ -209,40 +209,38 @@ def _sprint_schedule_answer(db: Database, who, channel_id: str, headline: str) -
     now = utc_now()
     caller_tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        row = schedules.stored_schedule(session, workspace, ScheduleKind.SPRINT, channel_id)
-        upcoming = schedules.sprint_upcoming(session, workspace, channel_id, now)
-        if row is None:
-            tz = zone(workspace.timezone)
-            line = schedules_ui.ScheduleLine(
-                title=f"Sprint-planning prompt in <#{channel_id}>",
-                weekly=f"on the last day of each sprint at {SPRINT_PROMPT_TIME} ({tz.key})",
-                enabled=True,
-                note="no cadence set: prompts follow the sprints started with `/sprint start`",
-            )
-        else:
-            tz = zone(row.timezone, workspace.timezone)
-            line = schedules_ui.ScheduleLine(
-                title=f"Sprint-planning prompt in <#{channel_id}>",
-                weekly=f"{row.length_weeks or 2}-week sprints; prompt "
-                + schedules_ui.weekly(
-                    row.weekday, row.time_of_day, tz.key, every_weeks=row.length_weeks or 2
-                ),
-                enabled=row.enabled,
-                note=(_switched_off(row.paused_reason) if not row.enabled and row.paused_reason else ""),
-            )
-        if upcoming.cadence is not None:
-            line.next_post = schedules_ui.both_times(upcoming.cadence, tz, caller_tz)
-        lines = [line]
-        if upcoming.sprint_ends_on is not None:
-            ends = upcoming.sprint_ends_on
-            sprint_line = schedules_ui.ScheduleLine(
-                title=f"Active sprint `{upcoming.sprint_ref}`",
-                weekly=f"ends {people_date(ends)}; its planning prompt comes on its last work day",
-                enabled=True,
-            )
-            if upcoming.sprint_prompt is not None:
-                sprint_line.next_post = schedules_ui.both_times(upcoming.sprint_prompt, tz, caller_tz)
-            lines.append(sprint_line)
+        view = schedules.sprint_schedule_view(session, workspace, channel_id, now)
+    row, upcoming = view.cadence, view.upcoming
+    if row is None:
+        tz = zone(workspace.timezone)
+        line = schedules_ui.ScheduleLine(
+            title=f"Sprint-planning prompt in <#{channel_id}>",
+            weekly=f"on the last day of each sprint at {SPRINT_PROMPT_TIME} ({tz.key})",
+            enabled=True,
+            note="no cadence set: prompts follow the sprints started with `/sprint start`",
+        )
+    else:
+        tz = zone(row.timezone, workspace.timezone)
+        line = schedules_ui.ScheduleLine(
+            title=f"Sprint-planning prompt in <#{channel_id}>",
+            weekly=f"{row.length_weeks or 2}-week sprints; prompt "
+            + schedules_ui.weekly(row.weekday, row.time_of_day, tz.key, every_weeks=row.length_weeks or 2),
+            enabled=row.enabled,
+            note=(_switched_off(row.paused_reason) if not row.enabled and row.paused_reason else ""),
+        )
+    if upcoming.cadence is not None:
+        line.next_post = schedules_ui.both_times(upcoming.cadence, tz, caller_tz)
+    lines = [line]
+    if upcoming.sprint_ends_on is not None:
+        ends = upcoming.sprint_ends_on
+        sprint_line = schedules_ui.ScheduleLine(
+            title=f"Active sprint `{upcoming.sprint_ref}`",
+            weekly=f"ends {people_date(ends)}; its planning prompt comes on its last work day",
+            enabled=True,
+        )
+        if upcoming.sprint_prompt is not None:
+            sprint_line.next_post = schedules_ui.both_times(upcoming.sprint_prompt, tz, caller_tz)
+        lines.append(sprint_line)
     return schedules_ui.schedule_answer(headline, lines)
 
 
