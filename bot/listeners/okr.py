@@ -190,17 +190,16 @@ def _checkin(call: Invocation) -> None:
         if not open_checkin_modal(call.client, call.db, who, call.trigger_id):
             call.respond(**ephemeral(NOTHING_TO_CHECK_IN))
         return
+    # One invocation of the command, one check-in: a replay of the same signed request carries the
+    # same trigger_id and records nothing.
+    trigger_id = call.command.get("trigger_id")
+    dedupe = f"cmd:{trigger_id}" if trigger_id else None
     with unit_of_work(call.db, who) as (session, workspace):
-        # One invocation of the command, one check-in: a replay of the same signed request
-        # carries the same trigger_id and records nothing.
-        trigger_id = call.command.get("trigger_id")
-        dedupe = f"cmd:{trigger_id}" if trigger_id else None
-        recorded = checkins.check_in_line(session, workspace, who.user_id, call.rest, dedupe_prefix=dedupe)
-        weeks = checkins.weeks_in_a_row(session, workspace, who.user_id)
-        answer = ephemeral(checkin_ui.recorded_message([recorded], weeks))
-        owners = (recorded.key_result.owner_id, recorded.objective.owner_id)
-    call.respond(**answer)
-    homes.refresh(call.db, call.client, who, who.user_id, *owners)
+        done = checkins.check_in_from_command(
+            session, workspace, who.user_id, call.rest, dedupe_prefix=dedupe
+        )
+    call.respond(**ephemeral(checkin_ui.recorded_message(done.recorded, done.weeks)))
+    homes.refresh(call.db, call.client, who, who.user_id, *done.owners)
 
 
 NOTHING_TO_CHECK_IN = (
@@ -216,18 +215,14 @@ def _edit(call: Invocation) -> None:
 def open_edit(client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str) -> None:
     """The edit form of one objective (`/okr edit`, or *Edit* under `/okr show`)."""
     with unit_of_work(db, who) as (session, workspace):
-        objective, key_results = okrs.objective_to_change(session, workspace, who.user_id, reference)
-        if not okrs.is_active(objective):
-            raise Invalid(
-                f"{ui.obj_ref(objective)} is {objective.status.value}; its history stays as it was."
-            )
-        view = ui.objective_modal(
-            owner_id=objective.owner_id,
-            choices=okrs.modal_choices(session, workspace, who.user_id, objective=objective),
-            objective=objective,
-            key_results=key_results,
-            private_metadata=json.dumps({"obj": objective.number}),
-        )
+        form = objective_views.edit_form(session, workspace, who.user_id, reference)
+    view = ui.objective_modal(
+        owner_id=form.objective.owner_id,
+        choices=form.choices,
+        objective=form.objective,
+        key_results=form.key_results,
+        private_metadata=json.dumps({"obj": form.objective.number}),
+    )
     outbound.open_view(client, trigger_id, view)
 
 
@@ -245,16 +240,15 @@ def open_close(client: WebClient, db: Database, who: Caller, trigger_id: str, re
 
 def _archive(call: Invocation) -> None:
     who = call.who
+    reference = _one_reference(call.rest, "archive")
     with unit_of_work(call.db, who) as (session, workspace):
-        objective = okrs.archive_objective(
-            session, workspace, who.user_id, _one_reference(call.rest, "archive")
+        archived = okrs.archive(session, workspace, who.user_id, reference)
+    call.respond(
+        **ephemeral(
+            f"Archived *`{archived.ref}` {ui.user_text(archived.title, 150)}*. Its key results and check-ins are kept."
         )
-        owners = okrs.owners_of(session, objective)
-        answer = ephemeral(
-            f"Archived *`{ui.obj_ref(objective)}` {ui.user_text(objective.title, 150)}*. Its key results and check-ins are kept."
-        )
-    call.respond(**answer)
-    homes.refresh(call.db, call.client, who, who.user_id, *owners)
+    )
+    homes.refresh(call.db, call.client, who, who.user_id, *archived.owners)
 
 
 def _one_reference(rest: str, verb: str) -> str:
@@ -500,15 +494,16 @@ def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext
     # Slack may deliver one submission twice; both carry the same view id and hash.
     dedupe = f"{view.get('id', '')}:{view.get('hash', '')}" if view.get("id") else None
     with unit_of_work(db, who) as (session, workspace):
-        recorded = checkins.record(session, workspace, who.user_id, entries, dedupe_prefix=dedupe)
-        owners = [r.key_result.owner_id for r in recorded] + [r.objective.owner_id for r in recorded]
-        weeks = checkins.weeks_in_a_row(session, workspace, who.user_id) if recorded or earlier else 0
-        message = checkin_ui.recorded_message(recorded, weeks, earlier=earlier)
+        done = checkins.check_in_from_form(
+            session, workspace, who.user_id, entries, dedupe_prefix=dedupe, earlier=earlier
+        )
     ack()
-    if recorded:
-        outbound.dm(client, who.user_id, message)
+    if done.recorded:
+        outbound.dm(
+            client, who.user_id, checkin_ui.recorded_message(done.recorded, done.weeks, earlier=earlier)
+        )
         reminders.redraw_after_form(db, client, who, view)
-        homes.refresh(db, client, who, who.user_id, *owners)
+        homes.refresh(db, client, who, who.user_id, *done.owners)
 
 
 def _metadata_number(view: dict, verb: str) -> int:
@@ -553,13 +548,9 @@ def share(
     """Post the objective's card as it is now into `channel_id`, for someone who may change it."""
     tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        objective, _ = okrs.objective_to_change(session, workspace, who.user_id, reference)
-        if objective.status.value == "archived":
-            raise Invalid(f"{ui.obj_ref(objective)} is archived; it is no longer shared.")
-        card = ui.objective_detail(
-            okrs.objective_detail(session, workspace, objective), tz, shared_by=who.user_id
-        )
-        ref = ui.obj_ref(objective)
+        detail = objective_views.shared_card(session, workspace, who.user_id, reference)
+    card = ui.objective_detail(detail, tz, shared_by=who.user_id)
+    ref = ui.obj_ref(detail.status.objective)
     if is_team_channel_id(channel_id) and outbound.post(client, channel_id, card["text"], card["blocks"]):
         outbound.answer(respond, replace_original=False, **ephemeral(f"Shared `{ref}` in <#{channel_id}>."))
     else:

@@ -19,8 +19,8 @@ from bot.errors import Invalid, Usage
 from bot.services import assessment, checkins, follows, okrs
 from bot.services.assessment import ObjectiveStatus
 from bot.services.checkins import CheckInModal
-from bot.services.okrs import ObjectiveDetail, ObjectiveList
-from storage.models import Workspace
+from bot.services.okrs import ModalChoices, ObjectiveDetail, ObjectiveList
+from storage.models import KeyResult, Objective, Status, Workspace
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,34 @@ def close_form(session: Session, workspace: Workspace, actor_id: str, reference:
     return CloseForm(status, proposed)
 
 
+@dataclass(frozen=True)
+class EditForm:
+    """The edit form of one active objective: it, its active key results and the form's choices."""
+
+    objective: Objective
+    key_results: list[KeyResult]
+    choices: ModalChoices
+
+
+def edit_form(session: Session, workspace: Workspace, actor_id: str, reference: str) -> EditForm:
+    """For those with rights to the objective; Invalid when it is closed or archived."""
+    objective, key_results = okrs.objective_to_change(session, workspace, actor_id, reference)
+    if not okrs.is_active(objective):
+        ref = format_ref(RefKind.OBJ, objective.number)
+        raise Invalid(f"{ref} is {objective.status.value}; its history stays as it was.")
+    choices = okrs.modal_choices(session, workspace, actor_id, objective=objective)
+    return EditForm(objective, key_results, choices)
+
+
+def shared_card(session: Session, workspace: Workspace, actor_id: str, reference: str) -> ObjectiveDetail:
+    """The card *Share to channel* posts: for those who may change the objective, not archived."""
+    objective, _ = okrs.objective_to_change(session, workspace, actor_id, reference)
+    if objective.status == Status.ARCHIVED:
+        ref = format_ref(RefKind.OBJ, objective.number)
+        raise Invalid(f"{ref} is archived; it is no longer shared.")
+    return okrs.objective_detail(session, workspace, objective)
+
+
 def key_result_checkin(session: Session, workspace: Workspace, actor_id: str, reference: str) -> CheckInModal:
     """The check-in form of one key result (its row's *Check in*, or App Home's), checked again as
     `/okr checkin KR-n` would: active, and the actor's to check in on."""
@@ -129,11 +157,14 @@ def objective_checkin(session: Session, workspace: Workspace, actor_id: str, ref
 
 __all__ = [
     "CloseForm",
+    "EditForm",
     "ObjectiveCard",
     "ObjectivePage",
     "close_form",
+    "edit_form",
     "key_result_checkin",
     "objective_card",
     "objective_checkin",
     "objective_page",
+    "shared_card",
 ]

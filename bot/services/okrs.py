@@ -324,6 +324,21 @@ def archive_objective(session: Session, workspace: Workspace, actor_id: str, ref
     return objective
 
 
+@dataclass(frozen=True)
+class Archived:
+    """An objective just archived (`/okr archive`), and whose App Home shows it."""
+
+    ref: str
+    title: str
+    owners: list[str]  # the objective's owner and its key results' owners
+
+
+def archive(session: Session, workspace: Workspace, actor_id: str, reference: str) -> Archived:
+    objective = archive_objective(session, workspace, actor_id, reference)
+    ref = format_ref(RefKind.OBJ, objective.number)
+    return Archived(ref, objective.title, owners_of(session, objective))
+
+
 # --- pages --------------------------------------------------------------------------------------
 
 
