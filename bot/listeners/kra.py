@@ -70,12 +70,13 @@ def _list(call: Invocation) -> None:
     else:
         raise Usage("`/kra list` takes nothing, `@person`, `#channel` or `all`, e.g. `/kra list all`.")
     with unit_of_work(call.db, who) as (session, workspace):
-        page = kras.list_page(session, workspace, owner_id=owner_id, channel_id=channel_id)
-        editable = kras.editable(session, workspace, who.user_id, page.kras)
-        answer = ui.kra_list(
-            title, page.kras, page.kpis, page.total, reader_id=who.user_id, editable=editable
+        listed = kras.kra_list(session, workspace, who.user_id, owner_id=owner_id, channel_id=channel_id)
+    page = listed.page
+    call.respond(
+        **ui.kra_list(
+            title, page.kras, page.kpis, page.total, reader_id=who.user_id, editable=listed.editable
         )
-    call.respond(**answer)
+    )
 
 
 def _show(call: Invocation) -> None:
@@ -86,17 +87,18 @@ def show_answer(db: Database, who: Caller, reference: str) -> dict:
     """One KRA with what the reader may do with it (`/kra show`, or *Show* on a row of `/kra list`)."""
     tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        d = kras.kra_detail(session, workspace, reference)
-        return ui.kra_detail(
-            d.kra,
-            d.kpis,
-            d.measurements,
-            d.objectives,
-            d.last_review,
-            tz,
-            may_log=d.kra.owner_id == who.user_id,
-            may_edit=kras.may_edit(session, workspace, who.user_id, d.kra),
-        )
+        card = kras.kra_card(session, workspace, who.user_id, reference)
+    d = card.detail
+    return ui.kra_detail(
+        d.kra,
+        d.kpis,
+        d.measurements,
+        d.objectives,
+        d.last_review,
+        tz,
+        may_log=d.kra.owner_id == who.user_id,
+        may_edit=card.may_edit,
+    )
 
 
 def _edit(call: Invocation) -> None:

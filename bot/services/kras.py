@@ -339,3 +339,39 @@ def recent_measurements(session: Session, kpi: Kpi, count: int) -> list[KpiMeasu
     if count <= 0:
         return []
     return repo.recent_measurements(session, [kpi.id], per_kpi=count).get(kpi.id, [])
+
+
+# --- /kra's answers: one use case each ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KraList:
+    """A `/kra list` page and which of its KRAs the reader may edit."""
+
+    page: repo.KraPage
+    editable: set[int]
+
+
+def kra_list(
+    session: Session,
+    workspace: Workspace,
+    reader_id: str,
+    *,
+    owner_id: str | None = None,
+    channel_id: str | None = None,
+) -> KraList:
+    page = list_page(session, workspace, owner_id=owner_id, channel_id=channel_id)
+    return KraList(page, editable(session, workspace, reader_id, page.kras))
+
+
+@dataclass(frozen=True)
+class KraCard:
+    """One KRA as `/kra show` prints it, and whether the reader may edit it."""
+
+    detail: KraDetail
+    may_edit: bool
+
+
+def kra_card(session: Session, workspace: Workspace, reader_id: str, reference: str) -> KraCard:
+    detail = kra_detail(session, workspace, reference)
+    return KraCard(detail, may_edit(session, workspace, reader_id, detail.kra))
