@@ -106,9 +106,8 @@ def _show(call: Invocation) -> None:
     who = call.who
     today = _today(call.db, who)
     with unit_of_work(call.db, who) as (session, workspace):
-        detail = sprints.find_current(session, workspace, call.channel_id)
-        answer = ui.sprint_show(detail, sprints.standings_of(detail, workspace), today)
-    call.respond(**answer)
+        page = sprints.current_page(session, workspace, call.channel_id)
+    call.respond(**ui.sprint_show(page.detail, page.standings, today))
 
 
 def _open_review(
@@ -116,10 +115,10 @@ def _open_review(
 ) -> None:
     today = _today(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        detail = sprints.prepare_review(session, workspace, who.user_id, channel_id, sprint_id)
-        metadata = SprintMetadata(detail.sprint.channel_id, detail.sprint.id).dumps()
-        view = ui.review_modal(detail, sprints.standings_of(detail, workspace), today, metadata)
-    outbound.open_view(client, trigger_id, view)
+        page = sprints.review_page(session, workspace, who.user_id, channel_id, sprint_id)
+    detail = page.detail
+    metadata = SprintMetadata(detail.sprint.channel_id, detail.sprint.id).dumps()
+    outbound.open_view(client, trigger_id, ui.review_modal(detail, page.standings, today, metadata))
 
 
 def _end(call: Invocation) -> None:
@@ -169,8 +168,8 @@ def submit_start(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
     metadata = parse_metadata(view, needs_sprint=False)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        detail = sprints.start_sprint(session, workspace, who.user_id, metadata.channel_id, form)
-        standings = sprints.standings_of(detail, workspace)
+        started = sprints.start(session, workspace, who.user_id, metadata.channel_id, form)
+    detail, standings = started.detail, started.standings
     ack()
     today = _today(db, who)
     text, blocks = ui.started_message(detail, standings, today, who.user_id)
