@@ -1,9 +1,11 @@
 """A listener hands each action to one use case: inside one `with unit_of_work(...)` block it calls
-the functions of one bot.services module, and it never opens a database session itself.
+one function of bot.services (one per branch of an `if`: each branch is another action), and it
+never opens a database session itself.
 
 An import contract cannot see which functions a listener calls inside a transaction, so this reads
 bot/listeners with ast. A use case that needs what several services decide is a function of its
-own in bot/services (e.g. services/objective_views.py), which the listener calls alone.
+own in bot/services (e.g. services/objective_views.py), which returns a plain result; the
+listener calls it alone and renders after the commit.
 """
 
 from __future__ import annotations
@@ -42,30 +44,44 @@ def _is_unit_of_work(item: ast.withitem) -> bool:
     return name == "unit_of_work"
 
 
-def services_called(block: ast.With, modules: dict[str, str], functions: dict[str, str]) -> set[str]:
-    """The service modules whose functions the block calls (nested blocks included)."""
-    called = set()
-    for node in ast.walk(ast.Module(body=block.body, type_ignores=[])):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in modules:
-            called.add(modules[func.value.id])
-        elif isinstance(func, ast.Name) and func.id in functions:
-            called.add(functions[func.id])
+def service_call(node: ast.AST, modules: dict[str, str], functions: dict[str, str]) -> str | None:
+    """ "module.function" when `node` calls a function of bot.services, else None."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in modules:
+        return f"{modules[func.value.id]}.{func.attr}"
+    if isinstance(func, ast.Name) and func.id in functions:
+        return f"{functions[func.id]}.{func.id}"
+    return None
+
+
+def services_called(node, modules: dict[str, str], functions: dict[str, str]) -> list[str]:
+    """The service functions called along the path through `node` (a statement, an expression or
+    a list of statements) that calls the most: an `if` takes its busier branch."""
+    if isinstance(node, list):
+        return [name for child in node for name in services_called(child, modules, functions)]
+    if isinstance(node, ast.If | ast.IfExp):
+        test = services_called(node.test, modules, functions)
+        body = services_called(node.body, modules, functions)
+        orelse = services_called(node.orelse, modules, functions)
+        return test + max(body, orelse, key=len)
+    called = [name] if (name := service_call(node, modules, functions)) else []
+    for child in ast.iter_child_nodes(node):
+        called += services_called(child, modules, functions)
     return called
 
 
 def offences(source: str) -> list[tuple[int, str]]:
-    """(line, what) for each unit of work calling two service modules, and each session opened."""
+    """(line, what) for each unit of work calling two service functions, and each session opened."""
     tree = ast.parse(source)
     modules, functions = service_names(tree)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.With) and any(_is_unit_of_work(item) for item in node.items):
-            called = services_called(node, modules, functions)
+            called = services_called(node.body, modules, functions)
             if len(called) > 1:
-                found.append((node.lineno, "calls " + ", ".join(sorted(called))))
+                found.append((node.lineno, "calls " + ", ".join(called)))
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -76,24 +92,30 @@ def offences(source: str) -> list[tuple[int, str]]:
     return sorted(found)
 
 
-def test_the_check_sees_two_services_in_one_unit_of_work():
+def test_the_check_sees_two_service_calls_in_one_unit_of_work():
     source = (
         "from bot.services import follows, okrs\n"
         "from bot.services.checkins import record\n"
-        "def f(db, who):\n"
+        "def f(db, who, verb):\n"
         "    with unit_of_work(db, who) as (session, workspace):\n"
         "        objective = okrs.find_objective(session, workspace, 'OBJ-1')\n"
         "        if objective:\n"
         "            record(session, workspace)\n"
         "    with unit_of_work(db, who) as (session, workspace):\n"
         "        okrs.find_objective(session, workspace, 'OBJ-1')\n"
-        "        okrs.may_change(session, workspace, 'U1', None)\n"
+        "        answer = render(okrs.may_change(session, workspace, 'U1', None))\n"
+        "    with unit_of_work(db, who) as (session, workspace):\n"
+        "        if verb == 'follow':\n"
+        "            follows.follow(session, workspace)\n"
+        "        else:\n"
+        "            follows.unfollow(session, workspace) if verb else None\n"
         "    with db.session() as session:\n"
         "        follows.follow(session)\n"
     )
     assert offences(source) == [
-        (4, "calls bot.services.checkins, bot.services.okrs"),
-        (11, "opens a database session"),
+        (4, "calls bot.services.okrs.find_objective, bot.services.checkins.record"),
+        (8, "calls bot.services.okrs.find_objective, bot.services.okrs.may_change"),
+        (16, "opens a database session"),
     ]
 
 
