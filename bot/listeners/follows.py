@@ -55,7 +55,7 @@ def _follow(call: Invocation) -> None:
         result = follows.follow(
             session, workspace, call.who.user_id, reference, channel_id=channel, invoked_in=call.channel_id
         )
-        answer = ui.followed(result)
+    answer = ui.followed(result)
     call.respond(**answer)
 
 
@@ -65,7 +65,7 @@ def _unfollow(call: Invocation) -> None:
         result = follows.unfollow(
             session, workspace, call.who.user_id, reference, channel_id=channel, invoked_in=call.channel_id
         )
-        answer = ui.unfollowed(result)
+    answer = ui.unfollowed(result)
     call.respond(**answer)
 
 
@@ -77,8 +77,8 @@ def follow_button(
     who = caller(context)
     refresh_member(db, client, who)  # a button has no router to do it
     with unit_of_work(db, who) as (session, workspace):
-        answer = ui.followed(follows.follow(session, workspace, who.user_id, action.get("value") or ""))
-    outbound.answer(respond, replace_original=False, **answer)
+        result = follows.follow(session, workspace, who.user_id, action.get("value") or "")
+    outbound.answer(respond, replace_original=False, **ui.followed(result))
 
 
 def unfollow_button(
@@ -88,5 +88,5 @@ def unfollow_button(
     ack()
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        answer = ui.unfollowed(follows.unfollow(session, workspace, who.user_id, action.get("value") or ""))
-    outbound.answer(respond, replace_original=False, **answer)
+        result = follows.unfollow(session, workspace, who.user_id, action.get("value") or "")
+    outbound.answer(respond, replace_original=False, **ui.unfollowed(result))

@@ -109,9 +109,9 @@ def open_edit(client: WebClient, db: Database, who: Caller, trigger_id: str, ref
     """The edit form of one KRA (also for the first week's *Add KPIs* button)."""
     with unit_of_work(db, who) as (session, workspace):
         kra, kpis = kras.kra_to_edit(session, workspace, who.user_id, reference)
-        view = ui.kra_modal(
-            owner_id=kra.owner_id, kra=kra, kpis=kpis, private_metadata=json.dumps({"kra": kra.number})
-        )
+    view = ui.kra_modal(
+        owner_id=kra.owner_id, kra=kra, kpis=kpis, private_metadata=json.dumps({"kra": kra.number})
+    )
     outbound.open_view(client, trigger_id, view)
 
 
@@ -119,9 +119,9 @@ def _archive(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
         kra = kras.archive_kra(session, workspace, who.user_id, _one_reference(call.rest, "archive"))
-        answer = ephemeral(
-            f"Archived *`{ui.kra_ref(kra)}` {ui.user_text(kra.title, 150)}*. Its KPIs and history are kept."
-        )
+    answer = ephemeral(
+        f"Archived *`{ui.kra_ref(kra)}` {ui.user_text(kra.title, 150)}*. Its KPIs and history are kept."
+    )
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, kra.owner_id)
 
@@ -151,7 +151,7 @@ def _kpi(call: Invocation) -> None:
         kpi, kra = kras.log_measurement(
             session, workspace, who.user_id, parts[0], value, note, dedupe_key=dedupe
         )
-        answer = ephemeral(f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`.")
+    answer = ephemeral(f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`.")
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, kra.owner_id)
 
@@ -178,7 +178,7 @@ def open_kpi_log_modal(
             if not kpis:
                 return False
             selected = kpis[0][0].number
-        view = ui.kpi_log_modal(kpis, selected)
+    view = ui.kpi_log_modal(kpis, selected)
     outbound.open_view(client, trigger_id, view)
     return True
 
@@ -266,7 +266,7 @@ def submit_kpi_log(ack: Ack, view: dict, client: WebClient, context: BoltContext
         kpi, kra = kras.log_measurement(
             session, workspace, who.user_id, f"KPI-{entry.number}", entry.value, entry.note, dedupe_key=dedupe
         )
-        message = f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`."
+    message = f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`."
     ack()
     outbound.dm(client, who.user_id, message)
     homes.refresh(db, client, who, who.user_id, kra.owner_id)
@@ -319,7 +319,7 @@ def repick_kpi(ack: Ack, body: dict, client: WebClient, context: BoltContext, db
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         kpis = kras.loggable_kpis(session, workspace, who.user_id)
-        redrawn = ui.kpi_log_modal(kpis, int(picked) if picked.isdigit() else None)
+    redrawn = ui.kpi_log_modal(kpis, int(picked) if picked.isdigit() else None)
     outbound.update_view(client, view.get("id"), redrawn, view.get("hash"))
 
 

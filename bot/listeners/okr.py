@@ -384,9 +384,9 @@ def submit_new(
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         saved = okrs.create_objective(session, workspace, who.user_id, form, creation_key=creation_key(view))
-        owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
-        message = ui.saved_message("Created", saved.objective, saved.key_results, saved.notes)
-        reword = rewording.rewrites_request(settings, workspace, form, saved.objective.cycle)
+    owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
+    message = ui.saved_message("Created", saved.objective, saved.key_results, saved.notes)
+    reword = rewording.rewrites_request(settings, workspace, form, saved.objective.cycle)
     ack()
     outbound.dm(client, who.user_id, message)
     rewording.send_rewrites(client, who.user_id, settings, reword)
@@ -401,9 +401,9 @@ def submit_edit(
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         saved = okrs.update_objective(session, workspace, who.user_id, number, form)
-        owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
-        message = ui.saved_message("Updated", saved.objective, saved.key_results, saved.notes)
-        reword = rewording.rewrites_request(settings, workspace, form, saved.objective.cycle)
+    owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
+    message = ui.saved_message("Updated", saved.objective, saved.key_results, saved.notes)
+    reword = rewording.rewrites_request(settings, workspace, form, saved.objective.cycle)
     ack()
     outbound.dm(client, who.user_id, message)
     rewording.send_rewrites(client, who.user_id, settings, reword)
@@ -416,8 +416,8 @@ def submit_close(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         objective, key_results = okrs.close_objective(session, workspace, who.user_id, number, scores)
-        owners = [objective.owner_id, *(kr.owner_id for kr in key_results)]
-        message = ui.closed_message(objective, key_results)
+    owners = [objective.owner_id, *(kr.owner_id for kr in key_results)]
+    message = ui.closed_message(objective, key_results)
     ack()
     outbound.dm(client, who.user_id, message)
     homes.refresh(db, client, who, who.user_id, *owners)
@@ -585,10 +585,11 @@ def row_menu(click: Click) -> None:
     elif verb in (Option.ROW_FOLLOW, Option.ROW_UNFOLLOW):
         with unit_of_work(db, who) as (session, workspace):
             if verb == Option.ROW_FOLLOW:
-                answer = follow_ui.followed(follows.follow(session, workspace, who.user_id, reference))
+                result = follows.follow(session, workspace, who.user_id, reference)
             else:
-                answer = follow_ui.unfollowed(follows.unfollow(session, workspace, who.user_id, reference))
-        outbound.answer(respond, replace_original=False, **answer)
+                result = follows.unfollow(session, workspace, who.user_id, reference)
+        said = follow_ui.followed if verb == Option.ROW_FOLLOW else follow_ui.unfollowed
+        outbound.answer(respond, replace_original=False, **said(result))
     elif verb == Option.ROW_SHARE:
         share(respond, client, db, who, channel_id, reference)
     else:

@@ -52,13 +52,13 @@ def _open_plan(
 ) -> None:
     with unit_of_work(db, who) as (session, workspace):
         plan = sprints.plan(session, workspace, who.user_id, channel_id)
-        view = ui.start_modal(
-            name=name[:150] or plan.name,
-            starts_on=plan.starts_on,
-            ends_on=plan.ends_on,
-            candidates=plan.candidates,
-            private_metadata=SprintMetadata(channel_id).dumps(),
-        )
+    view = ui.start_modal(
+        name=name[:150] or plan.name,
+        starts_on=plan.starts_on,
+        ends_on=plan.ends_on,
+        candidates=plan.candidates,
+        private_metadata=SprintMetadata(channel_id).dumps(),
+    )
     outbound.open_view(client, trigger_id, view)
 
 
@@ -77,7 +77,7 @@ def _goal(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
         detail = sprints.set_goal(session, workspace, who.user_id, call.channel_id, call.rest)
-        answer = ephemeral(ui.goal_set(detail))
+    answer = ephemeral(ui.goal_set(detail))
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, who.user_id)
 
@@ -86,7 +86,7 @@ def _link(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
         detail, key_result = sprints.link(session, workspace, who.user_id, call.channel_id, call.rest)
-        answer = ephemeral(ui.linked(detail, f"KR-{key_result.number}", key_result.title))
+    answer = ephemeral(ui.linked(detail, f"KR-{key_result.number}", key_result.title))
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, who.user_id, key_result.owner_id)
 
@@ -95,7 +95,7 @@ def _unlink(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
         detail, key_result = sprints.unlink(session, workspace, who.user_id, call.channel_id, call.rest)
-        answer = ephemeral(ui.unlinked(detail, f"KR-{key_result.number}", key_result.title))
+    answer = ephemeral(ui.unlinked(detail, f"KR-{key_result.number}", key_result.title))
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, who.user_id, key_result.owner_id)
 

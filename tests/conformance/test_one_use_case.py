@@ -1,6 +1,7 @@
 """A listener hands each action to one use case: inside one `with unit_of_work(...)` block it calls
-one function of bot.services (one per branch of an `if`: each branch is another action), and it
-never opens a database session itself.
+one function of bot.services (one per branch of an `if`: each branch is another action), it
+builds no Block Kit there (bot.ui renders the plain result after the commit), and it never opens a
+database session itself.
 
 An import contract cannot see which functions a listener calls inside a transaction, so this reads
 bot/listeners with ast. A use case that needs what several services decide is a function of its
@@ -15,6 +16,33 @@ from pathlib import Path
 
 LISTENERS = Path(__file__).resolve().parents[2] / "bot" / "listeners"
 SERVICES = "bot.services"
+UI = "bot.ui"
+
+
+def ui_names(tree: ast.AST) -> set[str]:
+    """The local names of bot.ui's modules and functions (`from bot.ui import x`, `from bot.ui.x
+    import f`)."""
+    return {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and (node.module == UI or (node.module or "").startswith(UI + "."))
+        for alias in node.names
+    }
+
+
+def renders(block: list[ast.stmt], names: set[str]) -> list[str]:
+    """The bot.ui functions `block` calls."""
+    found = []
+    for node in ast.walk(ast.Module(body=block, type_ignores=[])):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in names:
+            found.append(f"{func.value.id}.{func.attr}")
+        elif isinstance(func, ast.Name) and func.id in names:
+            found.append(func.id)
+    return found
 
 
 def service_names(tree: ast.AST) -> tuple[dict[str, str], dict[str, str]]:
@@ -76,12 +104,15 @@ def offences(source: str) -> list[tuple[int, str]]:
     """(line, what) for each unit of work calling two service functions, and each session opened."""
     tree = ast.parse(source)
     modules, functions = service_names(tree)
+    ui = ui_names(tree)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.With) and any(_is_unit_of_work(item) for item in node.items):
             called = services_called(node.body, modules, functions)
             if len(called) > 1:
                 found.append((node.lineno, "calls " + ", ".join(called)))
+            if drawn := renders(node.body, ui):
+                found.append((node.lineno, "renders inside the transaction: " + ", ".join(drawn)))
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -96,6 +127,7 @@ def test_the_check_sees_two_service_calls_in_one_unit_of_work():
     source = (
         "from bot.services import follows, okrs\n"
         "from bot.services.checkins import record\n"
+        "from bot.ui import okr as ui\n"
         "def f(db, who, verb):\n"
         "    with unit_of_work(db, who) as (session, workspace):\n"
         "        objective = okrs.find_objective(session, workspace, 'OBJ-1')\n"
@@ -103,7 +135,7 @@ def test_the_check_sees_two_service_calls_in_one_unit_of_work():
         "            record(session, workspace)\n"
         "    with unit_of_work(db, who) as (session, workspace):\n"
         "        okrs.find_objective(session, workspace, 'OBJ-1')\n"
-        "        answer = render(okrs.may_change(session, workspace, 'U1', None))\n"
+        "        answer = ui.render(okrs.may_change(session, workspace, 'U1', None))\n"
         "    with unit_of_work(db, who) as (session, workspace):\n"
         "        if verb == 'follow':\n"
         "            follows.follow(session, workspace)\n"
@@ -113,9 +145,10 @@ def test_the_check_sees_two_service_calls_in_one_unit_of_work():
         "        follows.follow(session)\n"
     )
     assert offences(source) == [
-        (4, "calls bot.services.okrs.find_objective, bot.services.checkins.record"),
-        (8, "calls bot.services.okrs.find_objective, bot.services.okrs.may_change"),
-        (16, "opens a database session"),
+        (5, "calls bot.services.okrs.find_objective, bot.services.checkins.record"),
+        (9, "calls bot.services.okrs.find_objective, bot.services.okrs.may_change"),
+        (9, "renders inside the transaction: ui.render"),
+        (17, "opens a database session"),
     ]
 
 
