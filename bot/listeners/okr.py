@@ -164,12 +164,11 @@ def _show(call: Invocation) -> None:
 
 def show_answer(db: Database, who: Caller, reference: str, channel_id: str) -> dict:
     """One objective with the actions the reader may take (`/okr show`, or *Show* on a list)."""
-    tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
         card = objective_views.objective_card(session, workspace, who.user_id, reference)
     return ui.objective_detail(
         card.detail,
-        tz,
+        card.tz,
         card.following,
         may_change=card.may_change,
         shareable=is_team_channel_id(channel_id),
@@ -351,9 +350,8 @@ def open_key_result_checkin(
     """The check-in form for one key result (its row's *Check in*, or App Home's): its state and
     the clicker's right to it are checked again, as `/okr checkin KR-n` would."""
     with unit_of_work(db, who) as (session, workspace):
-        data = objective_views.key_result_checkin(session, workspace, who.user_id, reference)
-    tz = reader_zone(db, who)
-    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(data, tz))
+        form = objective_views.key_result_checkin(session, workspace, who.user_id, reference)
+    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(form.data, form.tz))
 
 
 def open_objective_checkin(
@@ -361,9 +359,8 @@ def open_objective_checkin(
 ) -> None:
     """The check-in form for the key results of one objective the clicker may check in on."""
     with unit_of_work(db, who) as (session, workspace):
-        data = objective_views.objective_checkin(session, workspace, who.user_id, reference)
-    tz = reader_zone(db, who)
-    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(data, tz))
+        form = objective_views.objective_checkin(session, workspace, who.user_id, reference)
+    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(form.data, form.tz))
 
 
 def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id: str) -> bool:
@@ -546,11 +543,10 @@ def share(
     respond: Respond, client: WebClient, db: Database, who: Caller, channel_id: str, reference: str
 ) -> None:
     """Post the objective's card as it is now into `channel_id`, for someone who may change it."""
-    tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        detail = objective_views.shared_card(session, workspace, who.user_id, reference)
-    card = ui.objective_detail(detail, tz, shared_by=who.user_id)
-    ref = ui.obj_ref(detail.status.objective)
+        shared = objective_views.shared_card(session, workspace, who.user_id, reference)
+    card = ui.objective_detail(shared.detail, shared.tz, shared_by=who.user_id)
+    ref = shared.ref
     if is_team_channel_id(channel_id) and outbound.post(client, channel_id, card["text"], card["blocks"]):
         outbound.answer(respond, replace_original=False, **ephemeral(f"Shared `{ref}` in <#{channel_id}>."))
     else:

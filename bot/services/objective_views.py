@@ -9,6 +9,7 @@ that a listener calls one function of one service per action.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -77,6 +78,7 @@ class ObjectiveCard:
     following: bool
     may_change: bool
     check_in: set[int]  # ids of the key results the reader may check in on
+    tz: ZoneInfo  # the zone the reader reads dates in
 
 
 def objective_card(session: Session, workspace: Workspace, reader_id: str, reference: str) -> ObjectiveCard:
@@ -88,6 +90,7 @@ def objective_card(session: Session, workspace: Workspace, reader_id: str, refer
         following=follows.is_following(session, workspace, reader_id, objective),
         may_change=okrs.may_change(session, workspace, reader_id, objective),
         check_in=okrs.may_check_in(session, workspace, reader_id, objective, key_results),
+        tz=okrs.reader_zone(session, workspace, reader_id),
     )
 
 
@@ -133,33 +136,58 @@ def edit_form(session: Session, workspace: Workspace, actor_id: str, reference: 
     return EditForm(objective, key_results, choices)
 
 
-def shared_card(session: Session, workspace: Workspace, actor_id: str, reference: str) -> ObjectiveDetail:
-    """The card *Share to channel* posts: for those who may change the objective, not archived."""
+@dataclass(frozen=True)
+class SharedCard:
+    """The card *Share to channel* posts, with dates in the sharer's zone."""
+
+    detail: ObjectiveDetail
+    tz: ZoneInfo
+
+    @property
+    def ref(self) -> str:
+        return format_ref(RefKind.OBJ, self.detail.status.objective.number)
+
+
+def shared_card(session: Session, workspace: Workspace, actor_id: str, reference: str) -> SharedCard:
+    """For those who may change the objective, while it is not archived."""
     objective, _ = okrs.objective_to_change(session, workspace, actor_id, reference)
     if objective.status == Status.ARCHIVED:
         ref = format_ref(RefKind.OBJ, objective.number)
         raise Invalid(f"{ref} is archived; it is no longer shared.")
-    return okrs.objective_detail(session, workspace, objective)
+    detail = okrs.objective_detail(session, workspace, objective)
+    return SharedCard(detail, okrs.reader_zone(session, workspace, actor_id))
 
 
-def key_result_checkin(session: Session, workspace: Workspace, actor_id: str, reference: str) -> CheckInModal:
+@dataclass(frozen=True)
+class CheckInForm:
+    """A check-in form opened from a row: its key results, and the zone the person reads dates in."""
+
+    data: CheckInModal
+    tz: ZoneInfo
+
+
+def key_result_checkin(session: Session, workspace: Workspace, actor_id: str, reference: str) -> CheckInForm:
     """The check-in form of one key result (its row's *Check in*, or App Home's), checked again as
     `/okr checkin KR-n` would: active, and the actor's to check in on."""
     kr, objective, last = okrs.key_result_to_check_in(session, workspace, actor_id, reference)
-    return checkins.CheckInModal([(kr, objective)], {kr.id: last} if last else {}, 1)
+    data = checkins.CheckInModal([(kr, objective)], {kr.id: last} if last else {}, 1)
+    return CheckInForm(data, okrs.reader_zone(session, workspace, actor_id))
 
 
-def objective_checkin(session: Session, workspace: Workspace, actor_id: str, reference: str) -> CheckInModal:
+def objective_checkin(session: Session, workspace: Workspace, actor_id: str, reference: str) -> CheckInForm:
     """The check-in form of the key results of one objective that the actor may check in on."""
     items, last = okrs.objective_to_check_in(session, workspace, actor_id, reference)
-    return checkins.CheckInModal(items, last, len(items))
+    data = checkins.CheckInModal(items, last, len(items))
+    return CheckInForm(data, okrs.reader_zone(session, workspace, actor_id))
 
 
 __all__ = [
+    "CheckInForm",
     "CloseForm",
     "EditForm",
     "ObjectiveCard",
     "ObjectivePage",
+    "SharedCard",
     "close_form",
     "edit_form",
     "key_result_checkin",
