@@ -25,7 +25,7 @@ from bot.forms.state import grown_rows, rows_metadata
 from bot.ids import Action, Callback
 from bot.listeners import homes
 from bot.listeners.buttons import Click, button
-from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
+from bot.listeners.common import Caller, caller, creation_key, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import kras, review_pack
 from bot.ui import kra as ui
@@ -85,7 +85,6 @@ def _show(call: Invocation) -> None:
 
 def show_answer(db: Database, who: Caller, reference: str) -> dict:
     """One KRA with what the reader may do with it (`/kra show`, or *Show* on a row of `/kra list`)."""
-    tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
         card = kras.kra_card(session, workspace, who.user_id, reference)
     d = card.detail
@@ -95,7 +94,7 @@ def show_answer(db: Database, who: Caller, reference: str) -> dict:
         d.measurements,
         d.objectives,
         d.last_review,
-        tz,
+        card.tz,
         may_log=d.kra.owner_id == who.user_id,
         may_edit=card.may_edit,
     )

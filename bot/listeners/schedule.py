@@ -111,10 +111,10 @@ def okr_schedule(call: Invocation) -> None:
 
 def _okr_schedule_answer(db: Database, who, channel_id: str, headline: str) -> dict:
     now = utc_now()
-    caller_tz = reader_zone(db, who)
     here = channel_id if is_team_channel(channel_id) else None
     with unit_of_work(db, who) as (session, workspace):
         view = schedules.okr_schedule_view(session, workspace, who.user_id, here)
+    caller_tz = view.reader_tz
     calendar = WorkCalendar.of_workspace(workspace)
     lines = []
     if here:
@@ -207,10 +207,9 @@ def sprint_schedule(call: Invocation) -> None:
 
 def _sprint_schedule_answer(db: Database, who, channel_id: str, headline: str) -> dict:
     now = utc_now()
-    caller_tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        view = schedules.sprint_schedule_view(session, workspace, channel_id, now)
-    row, upcoming = view.cadence, view.upcoming
+        view = schedules.sprint_schedule_view(session, workspace, who.user_id, channel_id, now)
+    row, upcoming, caller_tz = view.cadence, view.upcoming, view.reader_tz
     if row is None:
         tz = zone(workspace.timezone)
         line = schedules_ui.ScheduleLine(

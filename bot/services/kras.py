@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Conflict, Invalid, NotFound, Usage
 from bot.forms.kra import KraForm, ReviewItem
 from bot.services.members import member, require_owner_or_admin
+from bot.services.okrs import reader_zone
 from bot.services.workspaces import next_number
 from storage.models import Kpi, KpiMeasurement, Kra, KraReview, ReviewDecision, Status, Workspace
 from storage.repositories import kras as repo
@@ -370,8 +372,10 @@ class KraCard:
 
     detail: KraDetail
     may_edit: bool
+    tz: ZoneInfo  # the zone the reader reads dates in
 
 
 def kra_card(session: Session, workspace: Workspace, reader_id: str, reference: str) -> KraCard:
     detail = kra_detail(session, workspace, reference)
-    return KraCard(detail, may_edit(session, workspace, reader_id, detail.kra))
+    editable = may_edit(session, workspace, reader_id, detail.kra)
+    return KraCard(detail, editable, reader_zone(session, workspace, reader_id))

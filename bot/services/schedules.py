@@ -16,12 +16,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.domain.schedule_time import WEEKDAYS, local_date, local_midnight_utc, workspace_digest_slot, zone
 from bot.errors import Forbidden, Invalid
 from bot.services.members import member
+from bot.services.okrs import reader_zone
 from storage.models import Schedule, ScheduleKind, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import members as members_repo
@@ -281,6 +283,7 @@ class OkrScheduleView:
     digest: Schedule | None  # the channel's digest; None also outside a team channel
     checkin: Schedule | None
     paused_until: date | None
+    reader_tz: ZoneInfo  # the zone the reader reads times in
 
 
 def okr_schedule_view(
@@ -292,6 +295,7 @@ def okr_schedule_view(
         digest,
         stored_schedule(session, workspace, ScheduleKind.CHECKIN),
         paused_until(session, workspace, user_id),
+        reader_zone(session, workspace, user_id),
     )
 
 
@@ -301,12 +305,14 @@ class SprintScheduleView:
 
     cadence: Schedule | None
     upcoming: Upcoming
+    reader_tz: ZoneInfo  # the zone the reader reads times in
 
 
 def sprint_schedule_view(
-    session: Session, workspace: Workspace, channel_id: str, now: datetime
+    session: Session, workspace: Workspace, user_id: str, channel_id: str, now: datetime
 ) -> SprintScheduleView:
     return SprintScheduleView(
         stored_schedule(session, workspace, ScheduleKind.SPRINT, channel_id),
         sprint_upcoming(session, workspace, channel_id, now),
+        reader_zone(session, workspace, user_id),
     )
