@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -402,10 +403,35 @@ def upload_chart(poster: Poster, data: DigestData, parent_ts: str | None, png: C
     ).ok
 
 
+class DigestNow(StrEnum):
+    """How `/okr digest` went."""
+
+    POSTED = "posted"
+    POSTED_IN_PART = "posted_in_part"  # the parent went out; Slack refused some thread replies
+    NOTHING_TO_DIGEST = "nothing_to_digest"  # no active objectives in the channel
+    NOT_IN_CHANNEL = "not_in_channel"  # the app is not in the channel (or it is gone)
+    REFUSED = "refused"  # Slack took nothing
+
+
+@dataclass(frozen=True)
+class DigestNowResult:
+    """What `/okr digest` did, for the listener to word."""
+
+    outcome: DigestNow
+    channel_id: str
+    refused_replies: int = 0  # POSTED_IN_PART: how many thread replies Slack refused
+    error: str | None = None  # what Slack said, when it refused anything
+
+    @property
+    def posted(self) -> bool:
+        return self.outcome in (DigestNow.POSTED, DigestNow.POSTED_IN_PART)
+
+
 def post_digest_now(
     db: Database, client: WebClient, workspace_id: int, channel_id: str, *, requested_by: str
-) -> str:
-    """`/okr digest`: this channel's digest, now, outside the weekly schedule. Returns what to tell."""
+) -> DigestNowResult:
+    """`/okr digest`: this channel's digest, now, outside the weekly schedule. A digest that went
+    out is logged as asked for by `requested_by`, so a second ask the same week is warned."""
     now = utc_now()
     with db.session() as session:
         workspace = session.get(Workspace, workspace_id)
@@ -413,18 +439,19 @@ def post_digest_now(
         tz = zone(row.timezone if row else workspace.timezone, workspace.timezone)
         data = digest_data(session, workspace, channel_id, tz, now)
     if not data.objectives:
-        return f"<#{channel_id}> has no active objectives yet, so there is nothing to digest. `/okr new` adds one."
+        return DigestNowResult(DigestNow.NOTHING_TO_DIGEST, channel_id)
     result, thread = send_digest(client, data)
-    if result.ok and thread.get("refused"):
-        return (
-            f"Posted the digest in <#{channel_id}>, but Slack refused {thread['refused']} of its thread replies "
-            f"({thread.get('error')}), so part of the details are missing."
-        )
     if result.ok:
-        return f"Posted the digest in <#{channel_id}>."
+        with db.session() as session:
+            digest_repo.record_digest_now(session, workspace_id, channel_id, requested_by, naive_utc(now))
+        if thread.get("refused"):
+            return DigestNowResult(
+                DigestNow.POSTED_IN_PART, channel_id, thread["refused"], thread.get("error")
+            )
+        return DigestNowResult(DigestNow.POSTED, channel_id)
     if result.outcome == Outcome.CHANNEL_GONE:
-        return f"I can't post in <#{channel_id}>: invite me with `/invite @Northline` first."
-    return f"Slack didn't take the digest ({result.error}); nothing was posted. Try again in a minute."
+        return DigestNowResult(DigestNow.NOT_IN_CHANNEL, channel_id, error=result.error)
+    return DigestNowResult(DigestNow.REFUSED, channel_id, error=result.error)
 
 
 def _draw_here(chart: HistoryChart) -> Callable[[], bytes]:
@@ -443,4 +470,13 @@ def chart_of(data: DigestData) -> HistoryChart | None:
     return HistoryChart(data.cycle.name, data.cycle.start, data.cycle.end, lines)
 
 
-__all__ = ["DigestData", "channel_digests", "chart_of", "digest_data", "post_digest_now", "send_digest"]
+__all__ = [
+    "DigestData",
+    "DigestNow",
+    "DigestNowResult",
+    "channel_digests",
+    "chart_of",
+    "digest_data",
+    "post_digest_now",
+    "send_digest",
+]

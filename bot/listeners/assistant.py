@@ -27,13 +27,10 @@ from bot.ui import assistant as ui
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from sqlalchemy.orm import Session
-
     from bot.ai.model import ModelEndpoint
-    from bot.services.ask import Answer
+    from bot.services.ask import Asked
     from bot.settings import Settings
     from storage.db import Database
-    from storage.models import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +75,17 @@ def question_asked(
     endpoint = settings.ai if settings is not None else None
     worded: Callable[[_Reply], dict] | None = None
     with unit_of_work(db, who) as (session, workspace):
-        found = ask.answer(session, workspace, user_id, question)
-        message = ui.answer_message(found)
-        if endpoint is not None and ask.may_use_model(workspace):
-            worded = _wording(session, workspace, user_id, question, text, found, message, endpoint)
+        asked = ask.ask_question(
+            session,
+            workspace,
+            user_id,
+            question,
+            channel_id=mentioned_channel(text),
+            with_model=endpoint is not None,
+        )
+    message = ui.answer_message(asked.answer)
+    if endpoint is not None and asked.may_word:
+        worded = _wording(question, text, asked, message, endpoint)
     outbound.assistant_title(client, channel_id, thread_ts, ui.thread_title(text))
     # Posting in the thread clears the status (Slack does it on the app's reply).
     if worded is None:
@@ -93,19 +97,13 @@ def question_asked(
 
 
 def _wording(
-    session: Session,
-    workspace: Workspace,
-    user_id: str,
-    question: Question,
-    text: str,
-    found: Answer,
-    message: dict,
-    endpoint: ModelEndpoint,
+    question: Question, text: str, asked: Asked, message: dict, endpoint: ModelEndpoint
 ) -> Callable[[_Reply], dict] | None:
-    """What the model is asked for this question, read now (inside the transaction), and called
-    later (after it): a free question's facts, or the brief's. None: the answer stays as it is."""
+    """What the model is asked for this question, from what the transaction read (a free
+    question's facts, or the brief's), called after it. None: the answer stays as it is."""
+    found = asked.answer
     if question.intent is Intent.UNKNOWN:
-        facts = ask.grounding(session, workspace, user_id, mentioned_channel(text))
+        facts = asked.grounding
         cycle = facts[0][1].cycle if facts else ""
         messages = prompt.free_question(text, cycle, facts)
         return lambda reply: _ask_model(

@@ -8,13 +8,12 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
-from bot.domain.zones import starting_zone
 from bot.errors import Usage
 from bot.forms.calendar import chosen_country, parse_settings
 from bot.ids import Action, Callback
 from bot.listeners.common import caller, unit_of_work
 from bot.listeners.router import Invocation
-from bot.services import calendar, okrs
+from bot.services import calendar
 from bot.ui import calendar as ui
 
 if TYPE_CHECKING:
@@ -40,9 +39,7 @@ def okr_settings(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
         view = calendar.for_viewing(session, workspace, who.user_id)
-        own_zone, _ = okrs.stored_zone(session, workspace, who.user_id)
-        zone = starting_zone(workspace.timezone, own_zone)
-    outbound.open_view(call.client, call.trigger_id, ui.settings_modal(view, zone))
+    outbound.open_view(call.client, call.trigger_id, ui.settings_modal(view, view.picker_zone))
 
 
 def timezone_options(ack: Ack, payload: dict) -> None:

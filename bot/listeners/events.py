@@ -44,8 +44,7 @@ def user_changed(event: dict, context: BoltContext, db: Database) -> None:
 
 def app_uninstalled(context: BoltContext, db: Database, installations: InstallationStore | None) -> None:
     # The data stays for the retention period; the tokens go at once (Bolt's revocation listener).
-    with db.session() as session:
-        lifecycle.mark_uninstalled(session, context.team_id, context.enterprise_id)
+    lifecycle.app_uninstalled(db, context.team_id, context.enterprise_id)
     if installations is not None:
         TokenRevocationListeners(installations).handle_app_uninstalled_events(context)
     log.info("uninstalled from %s; data kept until purged", context.team_id)

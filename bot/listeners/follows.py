@@ -13,7 +13,8 @@ from bot.domain.slack_text import parse_channel_mention
 from bot.errors import Usage
 from bot.ids import Action
 from bot.listeners import okr
-from bot.listeners.common import caller, refresh_member, unit_of_work
+from bot.listeners.buttons import Click, button
+from bot.listeners.common import caller, unit_of_work
 from bot.listeners.router import Invocation
 from bot.services import follows
 from bot.ui import follows as ui
@@ -55,7 +56,7 @@ def _follow(call: Invocation) -> None:
         result = follows.follow(
             session, workspace, call.who.user_id, reference, channel_id=channel, invoked_in=call.channel_id
         )
-        answer = ui.followed(result)
+    answer = ui.followed(result)
     call.respond(**answer)
 
 
@@ -65,20 +66,16 @@ def _unfollow(call: Invocation) -> None:
         result = follows.unfollow(
             session, workspace, call.who.user_id, reference, channel_id=channel, invoked_in=call.channel_id
         )
-        answer = ui.unfollowed(result)
+    answer = ui.unfollowed(result)
     call.respond(**answer)
 
 
-def follow_button(
-    ack: Ack, action: dict, respond: Respond, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def follow_button(click: Click) -> None:
     """*Follow* on `/okr show`: the person follows the objective shown."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    with unit_of_work(db, who) as (session, workspace):
-        answer = ui.followed(follows.follow(session, workspace, who.user_id, action.get("value") or ""))
-    outbound.answer(respond, replace_original=False, **answer)
+    with unit_of_work(click.db, click.who) as (session, workspace):
+        result = follows.follow(session, workspace, click.who.user_id, click.value)
+    outbound.answer(click.respond, replace_original=False, **ui.followed(result))
 
 
 def unfollow_button(
@@ -88,5 +85,5 @@ def unfollow_button(
     ack()
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        answer = ui.unfollowed(follows.unfollow(session, workspace, who.user_id, action.get("value") or ""))
-    outbound.answer(respond, replace_original=False, **answer)
+        result = follows.unfollow(session, workspace, who.user_id, action.get("value") or "")
+    outbound.answer(respond, replace_original=False, **ui.unfollowed(result))

@@ -22,8 +22,8 @@ def refresh(db: Database, client: WebClient, who: Caller, *user_ids: str) -> Non
     published after it commits. Best effort: the change is already saved."""
     for user_id in dict.fromkeys(u for u in user_ids if u):
         with unit_of_work(db, who) as (session, workspace):
-            view = home_view(home_data(session, workspace, user_id))
-        outbound.publish_home(client, user_id, view)
+            data = home_data(session, workspace, user_id)
+        outbound.publish_home(client, user_id, home_view(data))
 
 
 def hide_guide_button(ack: Ack, client: WebClient, context: BoltContext, db: Database) -> None:

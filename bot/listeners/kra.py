@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import outbound
@@ -24,7 +24,8 @@ from bot.forms.kra import parse_kpi_log, parse_kra, parse_review, typed_kra
 from bot.forms.state import grown_rows, rows_metadata
 from bot.ids import Action, Callback
 from bot.listeners import homes
-from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
+from bot.listeners.buttons import Click, button
+from bot.listeners.common import Caller, caller, creation_key, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import kras, review_pack
 from bot.ui import kra as ui
@@ -69,12 +70,13 @@ def _list(call: Invocation) -> None:
     else:
         raise Usage("`/kra list` takes nothing, `@person`, `#channel` or `all`, e.g. `/kra list all`.")
     with unit_of_work(call.db, who) as (session, workspace):
-        page = kras.list_page(session, workspace, owner_id=owner_id, channel_id=channel_id)
-        editable = kras.editable(session, workspace, who.user_id, page.kras)
-        answer = ui.kra_list(
-            title, page.kras, page.kpis, page.total, reader_id=who.user_id, editable=editable
+        listed = kras.kra_list(session, workspace, who.user_id, owner_id=owner_id, channel_id=channel_id)
+    page = listed.page
+    call.respond(
+        **ui.kra_list(
+            title, page.kras, page.kpis, page.total, reader_id=who.user_id, editable=listed.editable
         )
-    call.respond(**answer)
+    )
 
 
 def _show(call: Invocation) -> None:
@@ -83,19 +85,19 @@ def _show(call: Invocation) -> None:
 
 def show_answer(db: Database, who: Caller, reference: str) -> dict:
     """One KRA with what the reader may do with it (`/kra show`, or *Show* on a row of `/kra list`)."""
-    tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        d = kras.kra_detail(session, workspace, reference)
-        return ui.kra_detail(
-            d.kra,
-            d.kpis,
-            d.measurements,
-            d.objectives,
-            d.last_review,
-            tz,
-            may_log=d.kra.owner_id == who.user_id,
-            may_edit=kras.may_edit(session, workspace, who.user_id, d.kra),
-        )
+        card = kras.kra_card(session, workspace, who.user_id, reference)
+    d = card.detail
+    return ui.kra_detail(
+        d.kra,
+        d.kpis,
+        d.measurements,
+        d.objectives,
+        d.last_review,
+        card.tz,
+        may_log=d.kra.owner_id == who.user_id,
+        may_edit=card.may_edit,
+    )
 
 
 def _edit(call: Invocation) -> None:
@@ -106,9 +108,9 @@ def open_edit(client: WebClient, db: Database, who: Caller, trigger_id: str, ref
     """The edit form of one KRA (also for the first week's *Add KPIs* button)."""
     with unit_of_work(db, who) as (session, workspace):
         kra, kpis = kras.kra_to_edit(session, workspace, who.user_id, reference)
-        view = ui.kra_modal(
-            owner_id=kra.owner_id, kra=kra, kpis=kpis, private_metadata=json.dumps({"kra": kra.number})
-        )
+    view = ui.kra_modal(
+        owner_id=kra.owner_id, kra=kra, kpis=kpis, private_metadata=json.dumps({"kra": kra.number})
+    )
     outbound.open_view(client, trigger_id, view)
 
 
@@ -116,9 +118,9 @@ def _archive(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
         kra = kras.archive_kra(session, workspace, who.user_id, _one_reference(call.rest, "archive"))
-        answer = ephemeral(
-            f"Archived *`{ui.kra_ref(kra)}` {ui.user_text(kra.title, 150)}*. Its KPIs and history are kept."
-        )
+    answer = ephemeral(
+        f"Archived *`{ui.kra_ref(kra)}` {ui.user_text(kra.title, 150)}*. Its KPIs and history are kept."
+    )
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, kra.owner_id)
 
@@ -148,7 +150,7 @@ def _kpi(call: Invocation) -> None:
         kpi, kra = kras.log_measurement(
             session, workspace, who.user_id, parts[0], value, note, dedupe_key=dedupe
         )
-        answer = ephemeral(f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`.")
+    answer = ephemeral(f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`.")
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, kra.owner_id)
 
@@ -175,7 +177,7 @@ def open_kpi_log_modal(
             if not kpis:
                 return False
             selected = kpis[0][0].number
-        view = ui.kpi_log_modal(kpis, selected)
+    view = ui.kpi_log_modal(kpis, selected)
     outbound.open_view(client, trigger_id, view)
     return True
 
@@ -185,16 +187,12 @@ def _review(call: Invocation) -> None:
         raise Usage("`/kra review` takes nothing: it opens the review of all your active KRAs.")
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
-        page = kras.active_kras_of(session, workspace, who.user_id)
-        stable = review_pack.stability(session, workspace, who.user_id, page.kras, stored_now())
-        view = (
-            ui.review_modal(page.kras, page.kpis, standing=stable.standing, churning=stable.churning)
-            if page.kras
-            else None
-        )
-    if view is None:
+        form = review_pack.review_form(session, workspace, who.user_id, stored_now())
+    page, stable = form.page, form.stability
+    if not page.kras:
         call.respond(**ephemeral("You have no active KRAs to review. Declare one with `/kra add`."))
         return
+    view = ui.review_modal(page.kras, page.kpis, standing=stable.standing, churning=stable.churning)
     outbound.open_view(call.client, call.trigger_id, view)
 
 
@@ -267,74 +265,49 @@ def submit_kpi_log(ack: Ack, view: dict, client: WebClient, context: BoltContext
         kpi, kra = kras.log_measurement(
             session, workspace, who.user_id, f"KPI-{entry.number}", entry.value, entry.note, dedupe_key=dedupe
         )
-        message = f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`."
+    message = f"Logged {ui.kpi_line(kpi).removeprefix('• ')} in `{ui.kra_ref(kra)}`."
     ack()
     outbound.dm(client, who.user_id, message)
     homes.refresh(db, client, who, who.user_id, kra.owner_id)
 
 
-def open_kpi_log_from_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def open_kpi_log_from_button(click: Click) -> None:
     """*Log a value* on Home, in help, under `/kra list` or `/kra show` (its value: a KPI-n to pick)."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    value = action.get("value") or ""
-    if not open_kpi_log_modal(client, db, who, body["trigger_id"], value if _is_kpi_ref(value) else None):
-        outbound.dm(client, who.user_id, ui.no_kpis_to_log())
+    value = click.value
+    picked = value if _is_kpi_ref(value) else None
+    if not open_kpi_log_modal(click.client, click.db, click.who, click.trigger_id, picked):
+        outbound.dm(click.client, click.who.user_id, ui.no_kpis_to_log())
 
 
-def show_from_button(
-    ack: Ack,
-    body: dict,
-    action: dict,
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    db: Database,
-) -> None:
+@button
+def show_from_button(click: Click) -> None:
     """*Show* beside a KRA of `/kra list`: its card, as `/kra show` answers, below the list."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)
-    outbound.answer(respond, replace_original=False, **show_answer(db, who, action.get("value") or ""))
+    answer = show_answer(click.db, click.who, click.value)
+    outbound.answer(click.respond, replace_original=False, **answer)
 
 
-def row_menu(
-    ack: Ack,
-    body: dict,
-    action: dict,
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    db: Database,
-) -> None:
+@button
+def row_menu(click: Click) -> None:
     """The menu on a KRA's row of `/kra list`: Show, Edit, or Log a value for one of its KPIs. The
     list may be old: each is checked again (rights, the KRA and KPI still active) as the command
     would, and a refusal is answered below the list."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)
-    verb, _, reference = ((action.get("selected_option") or {}).get("value") or "").partition(" ")
+    verb, _, reference = click.picked.partition(" ")
     if verb == ui.ROW_SHOW:
-        outbound.answer(respond, replace_original=False, **show_answer(db, who, reference))
+        answer = show_answer(click.db, click.who, reference)
+        outbound.answer(click.respond, replace_original=False, **answer)
     elif verb == ui.ROW_EDIT:
-        open_edit(client, db, who, body["trigger_id"], reference)
+        open_edit(click.client, click.db, click.who, click.trigger_id, reference)
     elif verb == ui.ROW_LOG and _is_kpi_ref(reference):
-        open_kpi_log_modal(client, db, who, body["trigger_id"], reference)
+        open_kpi_log_modal(click.client, click.db, click.who, click.trigger_id, reference)
     else:
         raise Usage("That menu is out of date; run `/kra list` again.")
 
 
-def edit_from_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def edit_from_button(click: Click) -> None:
     """*Edit* under `/kra show`: rights and state checked again, as for `/kra edit`."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)
-    open_edit(client, db, who, body["trigger_id"], action.get("value") or "")
+    open_edit(click.client, click.db, click.who, click.trigger_id, click.value)
 
 
 def repick_kpi(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
@@ -345,7 +318,7 @@ def repick_kpi(ack: Ack, body: dict, client: WebClient, context: BoltContext, db
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         kpis = kras.loggable_kpis(session, workspace, who.user_id)
-        redrawn = ui.kpi_log_modal(kpis, int(picked) if picked.isdigit() else None)
+    redrawn = ui.kpi_log_modal(kpis, int(picked) if picked.isdigit() else None)
     outbound.update_view(client, view.get("id"), redrawn, view.get("hash"))
 
 

@@ -15,7 +15,6 @@ from slack_sdk import WebClient
 
 from bot import outbound
 from bot.domain.channels import is_team_channel_id
-from bot.domain.cycles import parse_cycle
 from bot.domain.limits import MAX_KEY_RESULTS
 from bot.domain.references import RefKind, parse_ref
 from bot.domain.slack_text import (
@@ -29,9 +28,10 @@ from bot.forms.okr import parse_checkins, parse_close, parse_objective, rows_met
 from bot.forms.state import flatten, text
 from bot.ids import Action, Block, Callback, Option
 from bot.listeners import homes, reminders, rewording
-from bot.listeners.common import Caller, caller, creation_key, reader_zone, refresh_member, unit_of_work
+from bot.listeners.buttons import Click, button
+from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
 from bot.listeners.router import Invocation, Router
-from bot.services import assessment, checkins, follows, okrs
+from bot.services import checkins, follows, objective_views, okrs
 from bot.ui import checkin as checkin_ui
 from bot.ui import follows as follow_ui
 from bot.ui import okr as ui
@@ -88,47 +88,30 @@ def _list(call: Invocation) -> None:
 def list_answer(db: Database, who: Caller, rest: str, command: dict, *, fold: int | None) -> dict:
     """`/okr list`'s answer; folded to `fold` objectives with *Show all*, or whole (up to LIST_LIMIT)."""
     target, cycle_text = _list_arguments(rest)
+    filters, title = _list_filters(who, command, target)
     with unit_of_work(db, who) as (session, workspace):
-        cycle = assessment.current_cycle(workspace).name
-        if cycle_text:
-            try:
-                cycle = parse_cycle(cycle_text, workspace.fiscal_year_start_month).name
-            except ValueError as error:
-                raise Usage(
-                    f"{error}. `/okr list` takes `mine`, `@person`, `#channel` or `all`, then a cycle."
-                ) from None
-        filters, title = _list_filters(session, workspace, who, command, target)
-        result = okrs.list_objectives(session, workspace, cycle=cycle, limit=LIST_LIMIT, **filters)
-        return ui.objective_list(
-            f"{title} · {cycle}",
-            result,
-            cycle=cycle,
-            command="/okr list",
-            fold=fold,
-            words=rest.strip(),
-            rights=okrs.list_rights(session, workspace, who.user_id, result.statuses),
-            shareable=is_team_channel_id(command.get("channel_id")),
+        page = objective_views.objective_page(
+            session, workspace, who.user_id, cycle_text=cycle_text, limit=LIST_LIMIT, **filters
         )
+    return ui.objective_list(
+        f"{title or _here_title(page, command)} · {page.cycle}",
+        page.objectives,
+        cycle=page.cycle,
+        command="/okr list",
+        fold=fold,
+        words=rest.strip(),
+        rights=page.rights,
+        shareable=is_team_channel_id(command.get("channel_id")),
+    )
 
 
-def show_all_from_button(
-    ack: Ack,
-    body: dict,
-    action: dict,
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    db: Database,
-) -> None:
+@button
+def show_all_from_button(click: Click) -> None:
     """*Show all* under a folded `/okr list`: the same list, whole, in place of the folded one."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    channel = body.get("channel") or {}
-    command = {"channel_id": channel.get("id") or "", "channel_name": channel.get("name") or ""}
-    words = action.get("value") or ""
-    answer = list_answer(db, who, "" if words == "-" else words, command, fold=None)
-    outbound.answer(respond, replace_original=True, **answer)
+    command = {"channel_id": click.channel_id, "channel_name": click.channel.get("name") or ""}
+    words = click.value
+    answer = list_answer(click.db, click.who, "" if words == "-" else words, command, fold=None)
+    outbound.answer(click.respond, replace_original=True, **answer)
 
 
 def _list_arguments(rest: str) -> tuple[str, str]:
@@ -153,7 +136,9 @@ def _list_arguments(rest: str) -> tuple[str, str]:
     return target, cycle
 
 
-def _list_filters(session, workspace, who: Caller, command: dict, target: str) -> tuple[dict, str]:
+def _list_filters(who: Caller, command: dict, target: str) -> tuple[dict, str | None]:
+    """Whose objectives `/okr list TARGET` asks for, and the list's title; no target: this
+    channel's when it has objectives, else the caller's (the title then depends on which)."""
     lowered = target.lower()
     if lowered == "all":
         return {}, "All objectives"
@@ -164,12 +149,13 @@ def _list_filters(session, workspace, who: Caller, command: dict, target: str) -
         return {"user_id": user}, f"Objectives of {mention('@', user, mention_label(target))}"
     if channel := parse_channel_mention(target):
         return {"channel_id": channel}, f"Objectives of {mention('#', channel, mention_label(target))}"
-    channel = command.get("channel_id") or ""
-    if is_team_channel_id(channel) and okrs.channel_has_objectives(session, workspace, channel):
-        return {
-            "channel_id": channel
-        }, f"Objectives of {mention('#', channel, command.get('channel_name') or '')}"
-    return {"user_id": who.user_id}, "Your objectives"
+    return {"channel_or_reader": command.get("channel_id") or ""}, None
+
+
+def _here_title(page: objective_views.ObjectivePage, command: dict) -> str:
+    if page.channel_id:
+        return f"Objectives of {mention('#', page.channel_id, command.get('channel_name') or '')}"
+    return "Your objectives"
 
 
 def _show(call: Invocation) -> None:
@@ -178,38 +164,23 @@ def _show(call: Invocation) -> None:
 
 def show_answer(db: Database, who: Caller, reference: str, channel_id: str) -> dict:
     """One objective with the actions the reader may take (`/okr show`, or *Show* on a list)."""
-    tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        objective = okrs.find_objective(session, workspace, reference)
-        following = follows.is_following(session, workspace, who.user_id, objective)
-        detail = okrs.objective_detail(session, workspace, objective)
-        key_results = [s.key_result for s in detail.status.key_results]
-        return ui.objective_detail(
-            detail,
-            tz,
-            following,
-            may_change=okrs.may_change(session, workspace, who.user_id, objective),
-            shareable=is_team_channel_id(channel_id),
-            check_in=okrs.may_check_in(session, workspace, who.user_id, objective, key_results),
-        )
+        card = objective_views.objective_card(session, workspace, who.user_id, reference)
+    return ui.objective_detail(
+        card.detail,
+        card.tz,
+        card.following,
+        may_change=card.may_change,
+        shareable=is_team_channel_id(channel_id),
+        check_in=card.check_in,
+    )
 
 
-def show_from_button(
-    ack: Ack,
-    body: dict,
-    action: dict,
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    db: Database,
-) -> None:
+@button
+def show_from_button(click: Click) -> None:
     """*Show* beside an objective of `/okr list`: its card, as `/okr show` answers, below the list."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    channel_id = (body.get("channel") or {}).get("id") or ""
-    answer = show_answer(db, who, action.get("value") or "", channel_id)
-    outbound.answer(respond, replace_original=False, **answer)
+    answer = show_answer(click.db, click.who, click.value, click.channel_id)
+    outbound.answer(click.respond, replace_original=False, **answer)
 
 
 def _checkin(call: Invocation) -> None:
@@ -218,17 +189,16 @@ def _checkin(call: Invocation) -> None:
         if not open_checkin_modal(call.client, call.db, who, call.trigger_id):
             call.respond(**ephemeral(NOTHING_TO_CHECK_IN))
         return
+    # One invocation of the command, one check-in: a replay of the same signed request carries the
+    # same trigger_id and records nothing.
+    trigger_id = call.command.get("trigger_id")
+    dedupe = f"cmd:{trigger_id}" if trigger_id else None
     with unit_of_work(call.db, who) as (session, workspace):
-        # One invocation of the command, one check-in: a replay of the same signed request
-        # carries the same trigger_id and records nothing.
-        trigger_id = call.command.get("trigger_id")
-        dedupe = f"cmd:{trigger_id}" if trigger_id else None
-        recorded = checkins.check_in_line(session, workspace, who.user_id, call.rest, dedupe_prefix=dedupe)
-        weeks = checkins.weeks_in_a_row(session, workspace, who.user_id)
-        answer = ephemeral(checkin_ui.recorded_message([recorded], weeks))
-        owners = (recorded.key_result.owner_id, recorded.objective.owner_id)
-    call.respond(**answer)
-    homes.refresh(call.db, call.client, who, who.user_id, *owners)
+        done = checkins.check_in_from_command(
+            session, workspace, who.user_id, call.rest, dedupe_prefix=dedupe
+        )
+    call.respond(**ephemeral(checkin_ui.recorded_message(done.recorded, done.weeks)))
+    homes.refresh(call.db, call.client, who, who.user_id, *done.owners)
 
 
 NOTHING_TO_CHECK_IN = (
@@ -244,18 +214,14 @@ def _edit(call: Invocation) -> None:
 def open_edit(client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str) -> None:
     """The edit form of one objective (`/okr edit`, or *Edit* under `/okr show`)."""
     with unit_of_work(db, who) as (session, workspace):
-        objective, key_results = okrs.objective_to_change(session, workspace, who.user_id, reference)
-        if not okrs.is_active(objective):
-            raise Invalid(
-                f"{ui.obj_ref(objective)} is {objective.status.value}; its history stays as it was."
-            )
-        view = ui.objective_modal(
-            owner_id=objective.owner_id,
-            choices=okrs.modal_choices(session, workspace, who.user_id, objective=objective),
-            objective=objective,
-            key_results=key_results,
-            private_metadata=json.dumps({"obj": objective.number}),
-        )
+        form = objective_views.edit_form(session, workspace, who.user_id, reference)
+    view = ui.objective_modal(
+        owner_id=form.objective.owner_id,
+        choices=form.choices,
+        objective=form.objective,
+        key_results=form.key_results,
+        private_metadata=json.dumps({"obj": form.objective.number}),
+    )
     outbound.open_view(client, trigger_id, view)
 
 
@@ -266,27 +232,22 @@ def _close(call: Invocation) -> None:
 def open_close(client: WebClient, db: Database, who: Caller, trigger_id: str, reference: str) -> None:
     """The close form of one objective (`/okr close`, or *Close* under `/okr show`)."""
     with unit_of_work(db, who) as (session, workspace):
-        objective, key_results = okrs.objective_to_change(session, workspace, who.user_id, reference)
-        if not okrs.is_active(objective):
-            raise Invalid(f"{ui.obj_ref(objective)} is already {objective.status.value}.")
-        status = assessment.assess(objective, key_results, workspace)
-        proposed = {s.key_result.id: assessment.proposed_score(s) for s in status.key_results}
-        view = ui.close_modal(status, proposed, json.dumps({"obj": objective.number}))
+        form = objective_views.close_form(session, workspace, who.user_id, reference)
+    view = ui.close_modal(form.status, form.proposed, json.dumps({"obj": form.number}))
     outbound.open_view(client, trigger_id, view)
 
 
 def _archive(call: Invocation) -> None:
     who = call.who
+    reference = _one_reference(call.rest, "archive")
     with unit_of_work(call.db, who) as (session, workspace):
-        objective = okrs.archive_objective(
-            session, workspace, who.user_id, _one_reference(call.rest, "archive")
+        archived = okrs.archive(session, workspace, who.user_id, reference)
+    call.respond(
+        **ephemeral(
+            f"Archived *`{archived.ref}` {ui.user_text(archived.title, 150)}*. Its key results and check-ins are kept."
         )
-        owners = okrs.owners_of(session, objective)
-        answer = ephemeral(
-            f"Archived *`{ui.obj_ref(objective)}` {ui.user_text(objective.title, 150)}*. Its key results and check-ins are kept."
-        )
-    call.respond(**answer)
-    homes.refresh(call.db, call.client, who, who.user_id, *owners)
+    )
+    homes.refresh(call.db, call.client, who, who.user_id, *archived.owners)
 
 
 def _one_reference(rest: str, verb: str) -> str:
@@ -389,10 +350,8 @@ def open_key_result_checkin(
     """The check-in form for one key result (its row's *Check in*, or App Home's): its state and
     the clicker's right to it are checked again, as `/okr checkin KR-n` would."""
     with unit_of_work(db, who) as (session, workspace):
-        kr, objective, last = okrs.key_result_to_check_in(session, workspace, who.user_id, reference)
-        data = checkins.CheckInModal([(kr, objective)], {kr.id: last} if last else {}, 1)
-    tz = reader_zone(db, who)
-    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(data, tz))
+        form = objective_views.key_result_checkin(session, workspace, who.user_id, reference)
+    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(form.data, form.tz))
 
 
 def open_objective_checkin(
@@ -400,10 +359,8 @@ def open_objective_checkin(
 ) -> None:
     """The check-in form for the key results of one objective the clicker may check in on."""
     with unit_of_work(db, who) as (session, workspace):
-        items, last = okrs.objective_to_check_in(session, workspace, who.user_id, reference)
-        data = checkins.CheckInModal(items, last, len(items))
-    tz = reader_zone(db, who)
-    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(data, tz))
+        form = objective_views.objective_checkin(session, workspace, who.user_id, reference)
+    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(form.data, form.tz))
 
 
 def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id: str) -> bool:
@@ -424,9 +381,9 @@ def submit_new(
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         saved = okrs.create_objective(session, workspace, who.user_id, form, creation_key=creation_key(view))
-        owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
-        message = ui.saved_message("Created", saved.objective, saved.key_results, saved.notes)
-        reword = rewording.rewrites_request(settings, workspace, form, saved.objective.cycle)
+    owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
+    message = ui.saved_message("Created", saved.objective, saved.key_results, saved.notes)
+    reword = rewording.rewrites_request(settings, workspace, form, saved.objective.cycle)
     ack()
     outbound.dm(client, who.user_id, message)
     rewording.send_rewrites(client, who.user_id, settings, reword)
@@ -441,9 +398,9 @@ def submit_edit(
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         saved = okrs.update_objective(session, workspace, who.user_id, number, form)
-        owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
-        message = ui.saved_message("Updated", saved.objective, saved.key_results, saved.notes)
-        reword = rewording.rewrites_request(settings, workspace, form, saved.objective.cycle)
+    owners = [saved.objective.owner_id, *(kr.owner_id for kr in saved.key_results)]
+    message = ui.saved_message("Updated", saved.objective, saved.key_results, saved.notes)
+    reword = rewording.rewrites_request(settings, workspace, form, saved.objective.cycle)
     ack()
     outbound.dm(client, who.user_id, message)
     rewording.send_rewrites(client, who.user_id, settings, reword)
@@ -456,8 +413,8 @@ def submit_close(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         objective, key_results = okrs.close_objective(session, workspace, who.user_id, number, scores)
-        owners = [objective.owner_id, *(kr.owner_id for kr in key_results)]
-        message = ui.closed_message(objective, key_results)
+    owners = [objective.owner_id, *(kr.owner_id for kr in key_results)]
+    message = ui.closed_message(objective, key_results)
     ack()
     outbound.dm(client, who.user_id, message)
     homes.refresh(db, client, who, who.user_id, *owners)
@@ -534,15 +491,16 @@ def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext
     # Slack may deliver one submission twice; both carry the same view id and hash.
     dedupe = f"{view.get('id', '')}:{view.get('hash', '')}" if view.get("id") else None
     with unit_of_work(db, who) as (session, workspace):
-        recorded = checkins.record(session, workspace, who.user_id, entries, dedupe_prefix=dedupe)
-        owners = [r.key_result.owner_id for r in recorded] + [r.objective.owner_id for r in recorded]
-        weeks = checkins.weeks_in_a_row(session, workspace, who.user_id) if recorded or earlier else 0
-        message = checkin_ui.recorded_message(recorded, weeks, earlier=earlier)
+        done = checkins.check_in_from_form(
+            session, workspace, who.user_id, entries, dedupe_prefix=dedupe, earlier=earlier
+        )
     ack()
-    if recorded:
-        outbound.dm(client, who.user_id, message)
+    if done.recorded:
+        outbound.dm(
+            client, who.user_id, checkin_ui.recorded_message(done.recorded, done.weeks, earlier=earlier)
+        )
         reminders.redraw_after_form(db, client, who, view)
-        homes.refresh(db, client, who, who.user_id, *owners)
+        homes.refresh(db, client, who, who.user_id, *done.owners)
 
 
 def _metadata_number(view: dict, verb: str) -> int:
@@ -555,67 +513,40 @@ def _metadata_number(view: dict, verb: str) -> int:
 # --- buttons ---------------------------------------------------------------------------------------
 
 
-def open_checkin_from_button(
-    ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def open_checkin_from_button(click: Click) -> None:
     """*Check in* on App Home or in a reminder DM."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    if not open_checkin_modal(client, db, who, body["trigger_id"]):
-        outbound.dm(client, who.user_id, NOTHING_TO_CHECK_IN)
+    if not open_checkin_modal(click.client, click.db, click.who, click.trigger_id):
+        outbound.dm(click.client, click.who.user_id, NOTHING_TO_CHECK_IN)
 
 
-def edit_from_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def edit_from_button(click: Click) -> None:
     """*Edit* under `/okr show`: rights and state are checked again, as for `/okr edit`."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    open_edit(client, db, who, body["trigger_id"], action.get("value") or "")
+    open_edit(click.client, click.db, click.who, click.trigger_id, click.value)
 
 
-def close_from_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def close_from_button(click: Click) -> None:
     """*Close* under `/okr show`: rights and state are checked again, as for `/okr close`."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)
-    open_close(client, db, who, body["trigger_id"], action.get("value") or "")
+    open_close(click.client, click.db, click.who, click.trigger_id, click.value)
 
 
-def share_from_button(
-    ack: Ack,
-    body: dict,
-    action: dict,
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    db: Database,
-) -> None:
+@button
+def share_from_button(click: Click) -> None:
     """*Share to channel* under `/okr show`: the card as it is now, posted where the command ran,
     by someone who may change the objective."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)
-    share(respond, client, db, who, (body.get("channel") or {}).get("id") or "", action.get("value") or "")
+    share(click.respond, click.client, click.db, click.who, click.channel_id, click.value)
 
 
 def share(
     respond: Respond, client: WebClient, db: Database, who: Caller, channel_id: str, reference: str
 ) -> None:
     """Post the objective's card as it is now into `channel_id`, for someone who may change it."""
-    tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        objective, _ = okrs.objective_to_change(session, workspace, who.user_id, reference)
-        if objective.status.value == "archived":
-            raise Invalid(f"{ui.obj_ref(objective)} is archived; it is no longer shared.")
-        card = ui.objective_detail(
-            okrs.objective_detail(session, workspace, objective), tz, shared_by=who.user_id
-        )
-        ref = ui.obj_ref(objective)
+        shared = objective_views.shared_card(session, workspace, who.user_id, reference)
+    card = ui.objective_detail(shared.detail, shared.tz, shared_by=who.user_id)
+    ref = shared.ref
     if is_team_channel_id(channel_id) and outbound.post(client, channel_id, card["text"], card["blocks"]):
         outbound.answer(respond, replace_original=False, **ephemeral(f"Shared `{ref}` in <#{channel_id}>."))
     else:
@@ -631,24 +562,14 @@ def share(
 ROW_MENU_STALE = "This menu is out of date; run `/okr show` again."
 
 
-def row_menu(
-    ack: Ack,
-    body: dict,
-    action: dict,
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    db: Database,
-) -> None:
+@button
+def row_menu(click: Click) -> None:
     """A row's overflow (a key result of `/okr show` or a shared card, an objective of `/okr
     list`): the option picked, as "<verb> <reference>". Each verb checks rights and the current
     state again, as its command does."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a menu has no router to do it
-    verb, _, reference = ((action.get("selected_option") or {}).get("value") or "").partition(" ")
-    trigger_id = body["trigger_id"]
-    channel_id = (body.get("channel") or {}).get("id") or ""
+    verb, _, reference = click.picked.partition(" ")
+    who, client, db, respond = click.who, click.client, click.db, click.respond
+    trigger_id, channel_id = click.trigger_id, click.channel_id
     if verb == Option.ROW_SHOW:
         outbound.answer(respond, replace_original=False, **show_answer(db, who, reference, channel_id))
     elif verb == Option.ROW_CHECKIN and reference.upper().startswith("OBJ-"):
@@ -660,24 +581,21 @@ def row_menu(
     elif verb in (Option.ROW_FOLLOW, Option.ROW_UNFOLLOW):
         with unit_of_work(db, who) as (session, workspace):
             if verb == Option.ROW_FOLLOW:
-                answer = follow_ui.followed(follows.follow(session, workspace, who.user_id, reference))
+                result = follows.follow(session, workspace, who.user_id, reference)
             else:
-                answer = follow_ui.unfollowed(follows.unfollow(session, workspace, who.user_id, reference))
-        outbound.answer(respond, replace_original=False, **answer)
+                result = follows.unfollow(session, workspace, who.user_id, reference)
+        said = follow_ui.followed if verb == Option.ROW_FOLLOW else follow_ui.unfollowed
+        outbound.answer(respond, replace_original=False, **said(result))
     elif verb == Option.ROW_SHARE:
         share(respond, client, db, who, channel_id, reference)
     else:
         raise Invalid(ROW_MENU_STALE)
 
 
-def checkin_key_result_from_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, db: Database
-) -> None:
+@button
+def checkin_key_result_from_button(click: Click) -> None:
     """*Check in* beside one key result on App Home: the form for that key result only."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    open_key_result_checkin(client, db, who, body["trigger_id"], action.get("value") or "")
+    open_key_result_checkin(click.client, click.db, click.who, click.trigger_id, click.value)
 
 
 def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:

@@ -16,7 +16,8 @@ from bot.errors import Usage
 from bot.forms.preferences import parse_my_reminders
 from bot.ids import Action, Callback
 from bot.listeners import homes
-from bot.listeners.common import caller, refresh_member, unit_of_work
+from bot.listeners.buttons import Click, button
+from bot.listeners.common import caller, unit_of_work
 from bot.listeners.router import Invocation
 from bot.services import preferences
 from bot.ui import preferences as ui
@@ -34,15 +35,13 @@ def register(app: App | None) -> None:
         app.view(Callback.MY_REMINDERS)(save_my_reminders)
 
 
-def open_my_reminders(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+@button
+def open_my_reminders(click: Click) -> None:
     """App Home's *Change*: the form with one's own day, time and kinds."""
-    ack()
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
-    with unit_of_work(db, who) as (session, workspace):
-        mine = preferences.my_reminders(session, workspace, who.user_id, utc_now())
+    with unit_of_work(click.db, click.who) as (session, workspace):
+        mine = preferences.my_reminders(session, workspace, click.who.user_id, utc_now())
         work_days = WorkCalendar.of_workspace(workspace).work_days
-    outbound.open_view(client, body["trigger_id"], ui.reminders_modal(mine, work_days))
+    outbound.open_view(click.client, click.trigger_id, ui.reminders_modal(mine, work_days))
 
 
 def save_my_reminders(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:

@@ -52,13 +52,11 @@ def record_from_reminder(ack: Ack, body: dict, client: WebClient, context: BoltC
             value_text=click.value_text,
             confidence=click.confidence,
         )
-        shown = (body.get("message") or {}).get("blocks")
-        message = reminders_ui.keep_followed(_message(result.state, result.weeks_in_a_row), shown)
-        owners = (
-            (result.recorded.key_result.owner_id, result.recorded.objective.owner_id)
-            if result.recorded
-            else ()
-        )
+    shown = (body.get("message") or {}).get("blocks")
+    message = reminders_ui.keep_followed(_message(result.state, result.weeks_in_a_row), shown)
+    owners = (
+        (result.recorded.key_result.owner_id, result.recorded.objective.owner_id) if result.recorded else ()
+    )
     outbound.update(client, click.channel_id, click.message_ts, **message)
     if owners:
         homes.refresh(db, client, who, who.user_id, *owners)

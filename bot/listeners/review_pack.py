@@ -15,7 +15,6 @@ from slack_sdk import WebClient
 
 from bot import outbound
 from bot.domain.clock import stored_now
-from bot.domain.review_pack import parse_period
 from bot.domain.slack_text import parse_user_mention
 from bot.errors import NorthlineError, Usage
 from bot.ids import Action
@@ -79,13 +78,12 @@ def report_command(call: Invocation) -> None:
     tz = reader_zone(call.db, who)
     now = stored_now()
     refresh_member(call.db, call.client, who, person)  # the pack's title names them
-    with unit_of_work(call.db, who) as (session, workspace):
-        service.authorize(session, workspace, who.user_id, person)
-        try:
-            period = parse_period(period_text, fiscal_start_month=workspace.fiscal_year_start_month, now=now)
-        except ValueError as error:
-            raise Usage(f"{error}\n{REPORT_USAGE}") from None
-        pack = service.build_pack(session, workspace, person, period, now)
+    try:
+        with unit_of_work(call.db, who) as (session, workspace):
+            pack = service.pack_of(session, workspace, who.user_id, person, period_text, now)
+    except Usage as error:  # the period is not one
+        raise Usage(f"{error}\n{REPORT_USAGE}") from None
+    period = pack.period
     own = person == who.user_id
     if not pack.kras:
         whose = "You" if own else f"<@{person}>"

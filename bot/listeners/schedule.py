@@ -40,8 +40,10 @@ from bot.services import schedules
 from bot.services.schedules import ScheduleKind
 from bot.ui import schedules as schedules_ui
 from bot.ui.blocks import ephemeral
+from bot.ui.dates import people_date
 
 if TYPE_CHECKING:
+    from bot.jobs.digest import DigestNowResult
     from storage.db import Database
     from storage.models import Schedule, Workspace
 
@@ -109,22 +111,20 @@ def okr_schedule(call: Invocation) -> None:
 
 def _okr_schedule_answer(db: Database, who, channel_id: str, headline: str) -> dict:
     now = utc_now()
-    caller_tz = reader_zone(db, who)
+    here = channel_id if is_team_channel(channel_id) else None
     with unit_of_work(db, who) as (session, workspace):
-        calendar = WorkCalendar.of_workspace(workspace)
-        lines = []
-        if is_team_channel(channel_id):
-            digest = schedules.stored_schedule(session, workspace, ScheduleKind.DIGEST, channel_id)
-            lines.append(_digest_line(digest, workspace, calendar, caller_tz, now, channel_id))
-        checkin = schedules.stored_schedule(session, workspace, ScheduleKind.CHECKIN)
-        lines.append(_checkin_line(checkin, calendar, caller_tz, now))
-        paused = schedules.paused_until(session, workspace, who.user_id)
+        view = schedules.okr_schedule_view(session, workspace, who.user_id, here)
+    caller_tz = view.reader_tz
+    calendar = WorkCalendar.of_workspace(workspace)
+    lines = []
+    if here:
+        lines.append(_digest_line(view.digest, workspace, calendar, caller_tz, now, here))
+    lines.append(_checkin_line(view.checkin, calendar, caller_tz, now))
+    paused = view.paused_until
     footer = ""
     if paused is not None and paused >= now.astimezone(caller_tz).date():
         footer = "Your own reminders are paused " + (
-            "until you `/okr resume`."
-            if paused == PAUSE_FOREVER
-            else f"until {paused:%a} {paused.day} {paused:%b %Y}."
+            "until you `/okr resume`." if paused == PAUSE_FOREVER else f"until {people_date(paused)}."
         )
     return schedules_ui.schedule_answer(headline, lines, footer)
 
@@ -207,42 +207,39 @@ def sprint_schedule(call: Invocation) -> None:
 
 def _sprint_schedule_answer(db: Database, who, channel_id: str, headline: str) -> dict:
     now = utc_now()
-    caller_tz = reader_zone(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        row = schedules.stored_schedule(session, workspace, ScheduleKind.SPRINT, channel_id)
-        upcoming = schedules.sprint_upcoming(session, workspace, channel_id, now)
-        if row is None:
-            tz = zone(workspace.timezone)
-            line = schedules_ui.ScheduleLine(
-                title=f"Sprint-planning prompt in <#{channel_id}>",
-                weekly=f"on the last day of each sprint at {SPRINT_PROMPT_TIME} ({tz.key})",
-                enabled=True,
-                note="no cadence set: prompts follow the sprints started with `/sprint start`",
-            )
-        else:
-            tz = zone(row.timezone, workspace.timezone)
-            line = schedules_ui.ScheduleLine(
-                title=f"Sprint-planning prompt in <#{channel_id}>",
-                weekly=f"{row.length_weeks or 2}-week sprints; prompt "
-                + schedules_ui.weekly(
-                    row.weekday, row.time_of_day, tz.key, every_weeks=row.length_weeks or 2
-                ),
-                enabled=row.enabled,
-                note=(_switched_off(row.paused_reason) if not row.enabled and row.paused_reason else ""),
-            )
-        if upcoming.cadence is not None:
-            line.next_post = schedules_ui.both_times(upcoming.cadence, tz, caller_tz)
-        lines = [line]
-        if upcoming.sprint_ends_on is not None:
-            ends = upcoming.sprint_ends_on
-            sprint_line = schedules_ui.ScheduleLine(
-                title=f"Active sprint `{upcoming.sprint_ref}`",
-                weekly=f"ends {ends:%a} {ends.day} {ends:%b %Y}; its planning prompt comes on its last work day",
-                enabled=True,
-            )
-            if upcoming.sprint_prompt is not None:
-                sprint_line.next_post = schedules_ui.both_times(upcoming.sprint_prompt, tz, caller_tz)
-            lines.append(sprint_line)
+        view = schedules.sprint_schedule_view(session, workspace, who.user_id, channel_id, now)
+    row, upcoming, caller_tz = view.cadence, view.upcoming, view.reader_tz
+    if row is None:
+        tz = zone(workspace.timezone)
+        line = schedules_ui.ScheduleLine(
+            title=f"Sprint-planning prompt in <#{channel_id}>",
+            weekly=f"on the last day of each sprint at {SPRINT_PROMPT_TIME} ({tz.key})",
+            enabled=True,
+            note="no cadence set: prompts follow the sprints started with `/sprint start`",
+        )
+    else:
+        tz = zone(row.timezone, workspace.timezone)
+        line = schedules_ui.ScheduleLine(
+            title=f"Sprint-planning prompt in <#{channel_id}>",
+            weekly=f"{row.length_weeks or 2}-week sprints; prompt "
+            + schedules_ui.weekly(row.weekday, row.time_of_day, tz.key, every_weeks=row.length_weeks or 2),
+            enabled=row.enabled,
+            note=(_switched_off(row.paused_reason) if not row.enabled and row.paused_reason else ""),
+        )
+    if upcoming.cadence is not None:
+        line.next_post = schedules_ui.both_times(upcoming.cadence, tz, caller_tz)
+    lines = [line]
+    if upcoming.sprint_ends_on is not None:
+        ends = upcoming.sprint_ends_on
+        sprint_line = schedules_ui.ScheduleLine(
+            title=f"Active sprint `{upcoming.sprint_ref}`",
+            weekly=f"ends {people_date(ends)}; its planning prompt comes on its last work day",
+            enabled=True,
+        )
+        if upcoming.sprint_prompt is not None:
+            sprint_line.next_post = schedules_ui.both_times(upcoming.sprint_prompt, tz, caller_tz)
+        lines.append(sprint_line)
     return schedules_ui.schedule_answer(headline, lines)
 
 
@@ -271,7 +268,7 @@ def okr_pause(call: Invocation) -> None:
     if until == PAUSE_FOREVER:
         text = "Your check-in reminders are paused until you `/okr resume`."
     else:
-        text = f"Your check-in reminders are paused up to and including {until:%a} {until.day} {until:%b %Y}. `/okr resume` ends the pause early."
+        text = f"Your check-in reminders are paused up to and including {people_date(until)}. `/okr resume` ends the pause early."
     call.respond(**ephemeral(text))
 
 
@@ -325,10 +322,29 @@ def okr_digest(call: Invocation) -> None:
     # loads them only when someone asks for a digest now (docs/operations.md, "Web process memory").
     from bot.jobs import digest
 
-    text = digest.post_digest_now(call.db, call.client, workspace_id, channel_id, requested_by=who.user_id)
-    if text.startswith("Posted"):
-        schedules.record_digest_now(call.db, workspace_id, channel_id, who.user_id, now)
-    call.respond(**ephemeral(text))
+    result = digest.post_digest_now(call.db, call.client, workspace_id, channel_id, requested_by=who.user_id)
+    call.respond(**ephemeral(_digest_now_text(result)))
+
+
+def _digest_now_text(result: DigestNowResult) -> str:
+    from bot.jobs.digest import DigestNow  # loaded already: okr_digest imported it to post
+
+    channel = f"<#{result.channel_id}>"
+    match result.outcome:
+        case DigestNow.POSTED:
+            return f"Posted the digest in {channel}."
+        case DigestNow.POSTED_IN_PART:
+            return (
+                f"Posted the digest in {channel}, but Slack refused {result.refused_replies} of its thread "
+                f"replies ({result.error}), so part of the details are missing."
+            )
+        case DigestNow.NOTHING_TO_DIGEST:
+            return (
+                f"{channel} has no active objectives yet, so there is nothing to digest. `/okr new` adds one."
+            )
+        case DigestNow.NOT_IN_CHANNEL:
+            return f"I can't post in {channel}: invite me with `/invite @Northline` first."
+    return f"Slack didn't take the digest ({result.error}); nothing was posted. Try again in a minute."
 
 
 # --- parsing helpers ----------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def source_command(call: Invocation) -> None:
     declared = [(c.name, c.kind) for c in sources.connections.for_team(who.team_id)]
     with unit_of_work(call.db, who) as (session, workspace):
         ref, binding = bindings.binding_to_edit(session, workspace, who.user_id, parts[0])
-        view = ui.source_modal(ref, binding, declared, json.dumps({"ref": ref}))
+    view = ui.source_modal(ref, binding, declared, json.dumps({"ref": ref}))
     outbound.open_view(call.client, call.trigger_id, view)
 
 

@@ -52,13 +52,13 @@ def _open_plan(
 ) -> None:
     with unit_of_work(db, who) as (session, workspace):
         plan = sprints.plan(session, workspace, who.user_id, channel_id)
-        view = ui.start_modal(
-            name=name[:150] or plan.name,
-            starts_on=plan.starts_on,
-            ends_on=plan.ends_on,
-            candidates=plan.candidates,
-            private_metadata=SprintMetadata(channel_id).dumps(),
-        )
+    view = ui.start_modal(
+        name=name[:150] or plan.name,
+        starts_on=plan.starts_on,
+        ends_on=plan.ends_on,
+        candidates=plan.candidates,
+        private_metadata=SprintMetadata(channel_id).dumps(),
+    )
     outbound.open_view(client, trigger_id, view)
 
 
@@ -77,7 +77,7 @@ def _goal(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
         detail = sprints.set_goal(session, workspace, who.user_id, call.channel_id, call.rest)
-        answer = ephemeral(ui.goal_set(detail))
+    answer = ephemeral(ui.goal_set(detail))
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, who.user_id)
 
@@ -86,7 +86,7 @@ def _link(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
         detail, key_result = sprints.link(session, workspace, who.user_id, call.channel_id, call.rest)
-        answer = ephemeral(ui.linked(detail, f"KR-{key_result.number}", key_result.title))
+    answer = ephemeral(ui.linked(detail, f"KR-{key_result.number}", key_result.title))
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, who.user_id, key_result.owner_id)
 
@@ -95,7 +95,7 @@ def _unlink(call: Invocation) -> None:
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
         detail, key_result = sprints.unlink(session, workspace, who.user_id, call.channel_id, call.rest)
-        answer = ephemeral(ui.unlinked(detail, f"KR-{key_result.number}", key_result.title))
+    answer = ephemeral(ui.unlinked(detail, f"KR-{key_result.number}", key_result.title))
     call.respond(**answer)
     homes.refresh(call.db, call.client, who, who.user_id, key_result.owner_id)
 
@@ -106,9 +106,8 @@ def _show(call: Invocation) -> None:
     who = call.who
     today = _today(call.db, who)
     with unit_of_work(call.db, who) as (session, workspace):
-        detail = sprints.find_current(session, workspace, call.channel_id)
-        answer = ui.sprint_show(detail, sprints.standings_of(detail, workspace), today)
-    call.respond(**answer)
+        page = sprints.current_page(session, workspace, call.channel_id)
+    call.respond(**ui.sprint_show(page.detail, page.standings, today))
 
 
 def _open_review(
@@ -116,10 +115,10 @@ def _open_review(
 ) -> None:
     today = _today(db, who)
     with unit_of_work(db, who) as (session, workspace):
-        detail = sprints.prepare_review(session, workspace, who.user_id, channel_id, sprint_id)
-        metadata = SprintMetadata(detail.sprint.channel_id, detail.sprint.id).dumps()
-        view = ui.review_modal(detail, sprints.standings_of(detail, workspace), today, metadata)
-    outbound.open_view(client, trigger_id, view)
+        page = sprints.review_page(session, workspace, who.user_id, channel_id, sprint_id)
+    detail = page.detail
+    metadata = SprintMetadata(detail.sprint.channel_id, detail.sprint.id).dumps()
+    outbound.open_view(client, trigger_id, ui.review_modal(detail, page.standings, today, metadata))
 
 
 def _end(call: Invocation) -> None:
@@ -169,8 +168,8 @@ def submit_start(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
     metadata = parse_metadata(view, needs_sprint=False)
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        detail = sprints.start_sprint(session, workspace, who.user_id, metadata.channel_id, form)
-        standings = sprints.standings_of(detail, workspace)
+        started = sprints.start(session, workspace, who.user_id, metadata.channel_id, form)
+    detail, standings = started.detail, started.standings
     ack()
     today = _today(db, who)
     text, blocks = ui.started_message(detail, standings, today, who.user_id)

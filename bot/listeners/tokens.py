@@ -38,13 +38,15 @@ def token_command(call: Invocation) -> None:
             made = tokens.create_token(
                 session, workspace, who.user_id, parts[0], permission, lifetime=lifetime
             )
-            answer = ui.created_message(made.token, made.secret)
+        answer = ui.created_message(made.token, made.secret)
     elif verb in ("list", "ls") and not parts:
         with unit_of_work(call.db, who) as (session, workspace):
-            answer = ui.list_message(tokens.list_tokens(session, workspace, who.user_id))
+            listed = tokens.list_tokens(session, workspace, who.user_id)
+        answer = ui.list_message(listed)
     elif verb in ("revoke", "delete", "rm") and len(parts) == 1:
         with unit_of_work(call.db, who) as (session, workspace):
-            answer = ui.revoked_message(tokens.revoke_token(session, workspace, who.user_id, parts[0]))
+            revoked = tokens.revoke_token(session, workspace, who.user_id, parts[0])
+        answer = ui.revoked_message(revoked)
     else:
         call.respond(**ephemeral(ui.USAGE))
         return

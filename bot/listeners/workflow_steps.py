@@ -118,8 +118,8 @@ def checkin_step(
             note=_text(inputs, "note"),
             execution_id=context.function_execution_id,
         )
-        outputs = ui.checkin_outputs(done.status)
-        owners = (done.recorded.key_result.owner_id, done.recorded.objective.owner_id)
+    outputs = ui.checkin_outputs(done.status)
+    owners = (done.recorded.key_result.owner_id, done.recorded.objective.owner_id)
     # After the commit: a run reported done is a check-in stored. App Home moves as after
     # /okr checkin, while the run's token is still good.
     homes.refresh(db, client, caller(context), author, *owners)
@@ -142,14 +142,14 @@ def log_kpi_step(
             note=_text(inputs, "note"),
             execution_id=context.function_execution_id,
         )
-        outputs = ui.kpi_outputs(kpi)
+    outputs = ui.kpi_outputs(kpi)
     _finish(complete, outputs, f"The measurement of {format_ref(RefKind.KPI, kpi.number)}")
 
 
 def objective_status_step(inputs: dict, complete: Complete, context: BoltContext, db: Database) -> None:
     with unit_of_work(db, caller(context)) as (session, workspace):
-        outputs = ui.objective_outputs(steps.objective_status(session, workspace, _text(inputs, "objective")))
-    complete(outputs=outputs)
+        status = steps.objective_status(session, workspace, _text(inputs, "objective"))
+    complete(outputs=ui.objective_outputs(status))
 
 
 def ask_for_checkin_step(
@@ -160,10 +160,10 @@ def ask_for_checkin_step(
         raise Invalid("Choose the person to ask for a check-in in the step's Person field.")
     with unit_of_work(db, caller(context)) as (session, workspace):
         ask = steps.checkin_ask(session, workspace, person)
-        count = len(ask.key_results)
-        message = None
-        if count and ask.unreachable is None:
-            message = reminders_ui.checkin_reminder(ask.key_results, week_start=ask.week_start, tz=ask.tz)
+    count = len(ask.key_results)
+    message = None
+    if count and ask.unreachable is None:
+        message = reminders_ui.checkin_reminder(ask.key_results, week_start=ask.week_start, tz=ask.tz)
     if ask.unreachable is not None:
         complete(outputs=ui.ask_outputs(False, count, f"Not sent: {ask.unreachable}."))
         return

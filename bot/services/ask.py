@@ -437,3 +437,32 @@ def _week_start(workspace: Workspace, now: datetime) -> datetime:
     today = aware.astimezone(tz).date()
     monday = today - timedelta(days=today.weekday())
     return local_midnight_utc(monday, tz).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question answered, and what a language model may word it from (docs/ai.md)."""
+
+    answer: Answer
+    may_word: bool  # a model is set up and the workspace's admins left it on
+    grounding: list[tuple[str, Answer]] = field(default_factory=list)  # a free question's facts
+
+
+def ask_question(
+    session: Session,
+    workspace: Workspace,
+    asker_id: str,
+    question: Question,
+    *,
+    channel_id: str | None = None,
+    with_model: bool = False,
+) -> Asked:
+    """A question typed in the assistant panel: its answer and, when a model is set up
+    (`with_model`) and allowed, the facts it would word a free question from (`channel_id`: the
+    channel the question mentions)."""
+    found = answer(session, workspace, asker_id, question)
+    may_word = with_model and may_use_model(workspace)
+    facts = []
+    if may_word and question.intent is Intent.UNKNOWN:
+        facts = grounding(session, workspace, asker_id, channel_id)
+    return Asked(found, may_word, facts)

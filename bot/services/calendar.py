@@ -21,9 +21,10 @@ from bot.domain.schedule_time import (
     parse_work_days,
     workspace_digest_slot,
 )
+from bot.domain.zones import starting_zone
 from bot.errors import Forbidden
 from bot.forms.calendar import CalendarForm
-from bot.services import preferences
+from bot.services import okrs, preferences
 from bot.services.members import member
 from bot.services.schedules import Announcement
 from storage.models import ScheduleKind, Workspace
@@ -65,6 +66,8 @@ class View:
     admins: list[str]
     # For admins: how many people switched each kind of message off (`/okr remind off KIND`).
     muted: dict[MessageKind, int] = field(default_factory=dict)
+    # Where the time zone picker starts: the workspace's zone, else the reader's own (users.info).
+    picker_zone: str = "UTC"
 
 
 def for_viewing(session: Session, workspace: Workspace, user_id: str) -> View:
@@ -73,7 +76,14 @@ def for_viewing(session: Session, workspace: Workspace, user_id: str) -> View:
     cannot change that: it is each person's own)."""
     editable = member(session, workspace, user_id).is_admin
     muted = preferences.muted_counts(session, workspace) if editable else {}
-    return View(current(session, workspace), editable, members_repo.admin_ids(session, workspace.id), muted)
+    own_zone, _ = okrs.stored_zone(session, workspace, user_id)
+    return View(
+        current(session, workspace),
+        editable,
+        members_repo.admin_ids(session, workspace.id),
+        muted,
+        picker_zone=starting_zone(workspace.timezone, own_zone),
+    )
 
 
 def stored_admin(session: Session, workspace: Workspace, user_id: str) -> bool:

@@ -282,3 +282,43 @@ def weeks_in_a_row(session: Session, workspace: Workspace, user_id: str, now: da
     days = [moment.replace(tzinfo=UTC).astimezone(tz).date() for moment in times]
     today = now.replace(tzinfo=UTC).astimezone(tz).date()
     return run_of_weeks(days, today, WorkCalendar.of_workspace(workspace))
+
+
+# --- the check-in use cases: what was recorded, and the person's run of weeks ---------------------
+
+
+@dataclass(frozen=True)
+class CheckedIn:
+    """Check-ins just recorded, and the person's run of weeks with one (0: not counted)."""
+
+    recorded: list[Recorded]
+    weeks: int = 0
+
+    @property
+    def owners(self) -> list[str]:
+        """Whose App Home the check-ins touch: the key results' owners and their objectives'."""
+        return [r.key_result.owner_id for r in self.recorded] + [r.objective.owner_id for r in self.recorded]
+
+
+def check_in_from_form(
+    session: Session,
+    workspace: Workspace,
+    actor_id: str,
+    entries: list[CheckInEntry],
+    *,
+    dedupe_prefix: str | None = None,
+    earlier: int = 0,
+) -> CheckedIn:
+    """The check-in form's submission: its rows recorded (`record`); the run of weeks counted when
+    anything was recorded, by this page or by `earlier` ones (saved with *Next*)."""
+    recorded = record(session, workspace, actor_id, entries, dedupe_prefix=dedupe_prefix) if entries else []
+    weeks = weeks_in_a_row(session, workspace, actor_id) if recorded or earlier else 0
+    return CheckedIn(recorded, weeks)
+
+
+def check_in_from_command(
+    session: Session, workspace: Workspace, actor_id: str, rest: str, *, dedupe_prefix: str | None = None
+) -> CheckedIn:
+    """`/okr checkin KR-7 42 …`: the one-line check-in, and the run of weeks it extends."""
+    recorded = check_in_line(session, workspace, actor_id, rest, dedupe_prefix=dedupe_prefix)
+    return CheckedIn([recorded], weeks_in_a_row(session, workspace, actor_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Conflict, Invalid, NotFound, Usage
 from bot.forms.kra import KraForm, ReviewItem
 from bot.services.members import member, require_owner_or_admin
+from bot.services.okrs import reader_zone
 from bot.services.workspaces import next_number
 from storage.models import Kpi, KpiMeasurement, Kra, KraReview, ReviewDecision, Status, Workspace
 from storage.repositories import kras as repo
@@ -339,3 +341,41 @@ def recent_measurements(session: Session, kpi: Kpi, count: int) -> list[KpiMeasu
     if count <= 0:
         return []
     return repo.recent_measurements(session, [kpi.id], per_kpi=count).get(kpi.id, [])
+
+
+# --- /kra's answers: one use case each ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KraList:
+    """A `/kra list` page and which of its KRAs the reader may edit."""
+
+    page: repo.KraPage
+    editable: set[int]
+
+
+def kra_list(
+    session: Session,
+    workspace: Workspace,
+    reader_id: str,
+    *,
+    owner_id: str | None = None,
+    channel_id: str | None = None,
+) -> KraList:
+    page = list_page(session, workspace, owner_id=owner_id, channel_id=channel_id)
+    return KraList(page, editable(session, workspace, reader_id, page.kras))
+
+
+@dataclass(frozen=True)
+class KraCard:
+    """One KRA as `/kra show` prints it, and whether the reader may edit it."""
+
+    detail: KraDetail
+    may_edit: bool
+    tz: ZoneInfo  # the zone the reader reads dates in
+
+
+def kra_card(session: Session, workspace: Workspace, reader_id: str, reference: str) -> KraCard:
+    detail = kra_detail(session, workspace, reference)
+    editable = may_edit(session, workspace, reader_id, detail.kra)
+    return KraCard(detail, editable, reader_zone(session, workspace, reader_id))

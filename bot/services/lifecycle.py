@@ -25,6 +25,15 @@ def mark_uninstalled(
         workspace.uninstalled_at = now or stored_now()
 
 
+def app_uninstalled(
+    db: Database, team_id: str | None, enterprise_id: str | None, now: datetime | None = None
+) -> None:
+    """The app_uninstalled event: the workspace is marked uninstalled, in its own transaction; its
+    data stays for the retention period (purge_expired)."""
+    with db.session() as session:
+        mark_uninstalled(session, team_id, enterprise_id, now)
+
+
 def due_for_purge(session: Session, retention_days: int, now: datetime | None = None) -> list[Workspace]:
     cutoff = (now or stored_now()) - timedelta(days=retention_days)
     return list(

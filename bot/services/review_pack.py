@@ -18,14 +18,16 @@ from bot.domain.cycles import cycle_for
 from bot.domain.first_week import FirstWeek, in_first_week
 from bot.domain.progress import final_score
 from bot.domain.references import RefKind, format_ref
-from bot.domain.review_pack import KpiReading, Period, check_in_weeks, read_kpi
+from bot.domain.review_pack import KpiReading, Period, check_in_weeks, parse_period, read_kpi
 from bot.domain.slack_text import parse_user_mention
 from bot.domain.stability import changed_at_last_two_reviews, standing
 from bot.errors import Forbidden, Invalid, Usage
 from bot.services import assessment
+from bot.services.kras import active_kras_of
 from bot.services.members import member
 from storage.models import Direction, Kpi, Kra, ReviewDecision, Status, Workspace
 from storage.repositories import review_pack as repo
+from storage.repositories.kras import KraPage
 
 REFUSED = (
     "You can have your own review pack, the pack of someone who named you their reviewer "
@@ -154,6 +156,20 @@ def _cycles_overlapping(period: Period, fiscal_start_month: int) -> list[str]:
     return names
 
 
+def pack_of(
+    session: Session, workspace: Workspace, actor_id: str, person_id: str, period_text: str, now: datetime
+) -> ReviewPack:
+    """`/kra report`: the review pack of `person_id` over the period `period_text` names (this
+    quarter by default), for the person, a reviewer they named or an admin. Usage when the
+    period is not one."""
+    authorize(session, workspace, actor_id, person_id)
+    try:
+        period = parse_period(period_text, fiscal_start_month=workspace.fiscal_year_start_month, now=now)
+    except ValueError as error:
+        raise Usage(str(error)) from None
+    return build_pack(session, workspace, person_id, period, now)
+
+
 def build_pack(
     session: Session, workspace: Workspace, person_id: str, period: Period, now: datetime
 ) -> ReviewPack:
@@ -245,6 +261,19 @@ def build_pack(
 class Stability:
     standing: dict[int, str]  # KRA id → "standing 1 year 2 months"
     churning: bool  # the person's set changed at their last two reviews
+
+
+@dataclass(frozen=True)
+class ReviewForm:
+    """`/kra review`'s form: the person's active KRAs, with their KPIs, and how stable they are."""
+
+    page: KraPage
+    stability: Stability
+
+
+def review_form(session: Session, workspace: Workspace, owner_id: str, now: datetime) -> ReviewForm:
+    page = active_kras_of(session, workspace, owner_id)
+    return ReviewForm(page, stability(session, workspace, owner_id, page.kras, now))
 
 
 def stability(

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -22,11 +24,14 @@ from bot.domain.days import plain_day
 from bot.domain.schedule_time import WEEKDAYS, local_date, local_midnight_utc, workspace_digest_slot, zone
 from bot.errors import Forbidden, Invalid
 from bot.services.members import member
-from storage.db import Database
-from storage.models import ScheduleKind, Workspace
+from bot.services.okrs import reader_zone
+from storage.models import Schedule, ScheduleKind, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import members as members_repo
 from storage.repositories import schedules as repo
+
+if TYPE_CHECKING:
+    from bot.jobs.sprint_prompts import Upcoming
 
 log = logging.getLogger(__name__)
 
@@ -245,24 +250,15 @@ def digest_ask(session: Session, workspace: Workspace, channel_id: str, now: dat
     return DigestAsk(last_at, last_at >= local_midnight_utc(monday, tz))
 
 
-def record_digest_now(
-    db: Database, workspace_id: int, channel_id: str, requested_by: str, now: datetime
-) -> None:
-    """Log a digest posted on request (`/okr digest`), so a second ask this week is warned."""
-    with db.session() as session:
-        digest_repo.record_digest_now(
-            session, workspace_id, channel_id, requested_by, now.astimezone(UTC).replace(tzinfo=None)
-        )
-
-
 __all__ = [
     "Announcement",
     "DigestAsk",
     "digest_ask",
-    "record_digest_now",
+    "okr_schedule_view",
     "require_admin",
     "require_may_change",
     "set_schedule",
+    "sprint_schedule_view",
     "switch_off",
 ]
 
@@ -279,3 +275,45 @@ def paused_until(session: Session, workspace: Workspace, user_id: str):
     """The last day a person's reminders are paused, or None."""
     me = members_repo.members(session, workspace.id, [user_id]).get(user_id)
     return me.paused_until if me is not None else None
+
+
+@dataclass(frozen=True)
+class OkrScheduleView:
+    """What `/okr schedule` shows: the stored rows (None: the default applies) and the reader's pause."""
+
+    digest: Schedule | None  # the channel's digest; None also outside a team channel
+    checkin: Schedule | None
+    paused_until: date | None
+    reader_tz: ZoneInfo  # the zone the reader reads times in
+
+
+def okr_schedule_view(
+    session: Session, workspace: Workspace, user_id: str, channel_id: str | None
+) -> OkrScheduleView:
+    """`/okr schedule` (and the answers to /okr pause and resume): `channel_id`'s digest when given."""
+    digest = stored_schedule(session, workspace, ScheduleKind.DIGEST, channel_id) if channel_id else None
+    return OkrScheduleView(
+        digest,
+        stored_schedule(session, workspace, ScheduleKind.CHECKIN),
+        paused_until(session, workspace, user_id),
+        reader_zone(session, workspace, user_id),
+    )
+
+
+@dataclass(frozen=True)
+class SprintScheduleView:
+    """What `/sprint schedule` shows: the channel's cadence row (None: none set) and what comes next."""
+
+    cadence: Schedule | None
+    upcoming: Upcoming
+    reader_tz: ZoneInfo  # the zone the reader reads times in
+
+
+def sprint_schedule_view(
+    session: Session, workspace: Workspace, user_id: str, channel_id: str, now: datetime
+) -> SprintScheduleView:
+    return SprintScheduleView(
+        stored_schedule(session, workspace, ScheduleKind.SPRINT, channel_id),
+        sprint_upcoming(session, workspace, channel_id, now),
+        reader_zone(session, workspace, user_id),
+    )

@@ -432,3 +432,36 @@ def end_sprint(
     for link_, s in zip(detail.links, standings, strict=True):
         link_.progress_at_end = s.progress
     return Ended(detail, standings)
+
+
+# --- a sprint with its key results' standings: one use case each ---------------------------------
+
+
+@dataclass(frozen=True)
+class SprintPage:
+    """A sprint, and where each key result it serves stands now."""
+
+    detail: SprintDetail
+    standings: list[Standing]
+
+
+def current_page(session: Session, workspace: Workspace, channel_id: str) -> SprintPage:
+    """`/sprint show`: the channel's current sprint (NotFound when none)."""
+    detail = find_current(session, workspace, channel_id)
+    return SprintPage(detail, standings_of(detail, workspace))
+
+
+def review_page(
+    session: Session, workspace: Workspace, actor_id: str, channel_id: str, sprint_id: int | None = None
+) -> SprintPage:
+    """The review form of the sprint `/sprint end` (or a *Review sprint* button) ends."""
+    detail = prepare_review(session, workspace, actor_id, channel_id, sprint_id)
+    return SprintPage(detail, standings_of(detail, workspace))
+
+
+def start(
+    session: Session, workspace: Workspace, actor_id: str, channel_id: str, form: SprintForm
+) -> SprintPage:
+    """The *Start sprint* form's submission: the sprint started, as its announcement shows it."""
+    detail = start_sprint(session, workspace, actor_id, channel_id, form)
+    return SprintPage(detail, standings_of(detail, workspace))

@@ -109,7 +109,7 @@ def schedule_answer(headline: str, lines: Sequence[ScheduleLine], footer: str = 
         text_lines.append(plain_dates(body))
     if footer:
         blocks.append(context(footer))
-        text_lines.append(footer)
+        text_lines.append(plain_dates(footer))
     return {"response_type": "ephemeral", "text": fallback(text_lines), "blocks": blocks}
 
 

@@ -191,14 +191,13 @@ def test_a_plain_channel_name_is_asked_to_be_picked(slack, emulator, seeded, fro
 
 
 def test_the_digest_leads_with_what_the_brief_finds(db, emulator, seeded, frozen):
-    from bot.jobs.digest import post_digest_now
+    from bot.jobs.digest import DigestNow, DigestNowResult, post_digest_now
     from bot.jobs.posting import build_clock_client
     from tests.conftest import TOKEN
 
     client = build_clock_client(TOKEN, emulator.base_url)
-    assert (
-        post_digest_now(db, client, seeded, CHANNEL, requested_by=ALICE)
-        == "Posted the digest in <#C0GROWTH>."
+    assert post_digest_now(db, client, seeded, CHANNEL, requested_by=ALICE) == DigestNowResult(
+        DigestNow.POSTED, CHANNEL
     )
     parent, *thread = [
         c for c in emulator.calls_to("chat.postMessage", ok=True) if c.args["channel"] == CHANNEL

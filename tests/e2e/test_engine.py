@@ -255,12 +255,13 @@ def test_a_rerun_says_what_an_earlier_run_sent(db, emulator):
 
 
 def test_digest_now_says_when_part_of_its_thread_was_refused(db, emulator):
-    from bot.jobs.digest import post_digest_now
+    from bot.jobs.digest import DigestNow, post_digest_now
     from tests.conftest import CHANNEL
     from tests.factories import make_channel_with_objectives
 
     workspace_id = make_channel_with_objectives(db, emulator)
     emulator.fail("chat.postMessage", "msg_blocks_too_long", where=lambda c: bool(c.args.get("thread_ts")))
     client = build_clock_client(TOKEN, emulator.base_url)
-    answer = post_digest_now(db, client, workspace_id, CHANNEL, requested_by="U0ALICE")
-    assert "refused" in answer and "msg_blocks_too_long" in answer
+    result = post_digest_now(db, client, workspace_id, CHANNEL, requested_by="U0ALICE")
+    assert result.outcome == DigestNow.POSTED_IN_PART and result.error == "msg_blocks_too_long"
+    assert result.refused_replies >= 1

@@ -615,8 +615,8 @@ def test_digest_at_the_channels_own_time_and_the_post_now_command_path(db, emula
     channel_digests(db, clients(emulator), at("2026-12-06T20:01:00+00:00"))  # Monday 09:01 NZDT
     assert len(channel_posts(emulator, CHANNEL)) == 2  # the parent and the details
     client = build_clock_client(TOKEN, emulator.base_url)
-    answer = post_digest_now(db, client, workspace_id, CHANNEL, requested_by=ALICE)
-    assert "Posted" in answer and len(channel_posts(emulator, CHANNEL)) == 4
+    result = post_digest_now(db, client, workspace_id, CHANNEL, requested_by=ALICE)
+    assert result.posted and len(channel_posts(emulator, CHANNEL)) == 4
 
 
 # --- sprint prompts, nudges, cycle prompts ----------------------------------------------------------

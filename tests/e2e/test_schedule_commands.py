@@ -177,8 +177,13 @@ def _paused_until(db, user_id):
 
 def test_pause_and_resume(slack, db):
     payload = answer(slack, "pause until 2099-01-15")
-    assert "2099" in payload["text"]
+    # The day as Slack's date token, each reader's Slack writing it in their own locale.
+    assert "up to and including <!date^" in payload["text"] and "|Thu 15 Jan 2099>." in payload["text"]
     assert _paused_until(db, ALICE) == date(2099, 1, 15)
+    schedule = answer(slack, "schedule")
+    [footer] = [b["elements"][0]["text"] for b in schedule["blocks"] if b["type"] == "context"]
+    assert footer.startswith("Your own reminders are paused until <!date^") and "|Thu 15 Jan 2099>" in footer
+    assert "paused until Thu 15 Jan 2099." in schedule["text"]  # the notification's text: plain
     answer(slack, "resume")
     assert _paused_until(db, ALICE) is None
     payload = answer(slack, "pause")
