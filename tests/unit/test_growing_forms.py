@@ -79,3 +79,17 @@ def test_without_a_first_key_result_the_error_is_under_its_title():
     assert raised.value.fields == {
         Block.KR_TITLE.of(n=1): "Add at least one key result: how will you know you got there?"
     }
+
+
+def test_a_bad_owner_with_the_options_hidden_is_told_under_the_objectives_owner_only():
+    values = _objective(kr_1_title="Activation", kr_1_target="60") | {Block.OBJ_OWNER: "not a person"}
+    with pytest.raises(Invalid) as raised:
+        parse_objective(_view(values=values))
+    assert list(raised.value.fields) == [Block.OBJ_OWNER]  # kr_1_owner is not in the form to show it
+
+
+def test_a_bad_owner_shown_under_more_options_is_told_under_that_key_results_owner():
+    values = _objective(kr_1_title="Activation", kr_1_target="60", kr_1_owner="not a person")
+    with pytest.raises(Invalid) as raised:
+        parse_objective(_view(values=values))
+    assert list(raised.value.fields) == [Block.KR_OWNER.of(n=1)]
