@@ -100,6 +100,10 @@ class Action(StrEnum):
     # The settings modal's holiday calendar pickers (by name; their options come from us too)
     PICK_HOLIDAY_COUNTRY = "pick_holiday_country"
     PICK_HOLIDAY_REGION = "pick_holiday_region"
+    # *More options* in the New objective / New KRA form (beside *Add …*, in KR_ADD / KPI_ADD's
+    # block): every group's less used fields
+    KR_MORE_OPTIONS = "kr_more_options"  # each key result's owner, weight and milestone
+    KPI_MORE_OPTIONS = "kpi_more_options"  # each KPI's direction
 
 
 class Block(StrEnum):

@@ -114,10 +114,25 @@ def _key_result_row(
     try:
         form = KeyResultForm.model_validate(data)
     except ValidationError as error:
-        found = field_errors(error, lambda field: _kr_block(field, n)) | found
+        found = _shown(field_errors(error, lambda field: _kr_block(field, n)), values) | found
         form = None
     errors.update(found)
-    return None if found else form
+    return None if found or form is None else form
+
+
+# A key result's options (*More options*): when the form did not show them they took their
+# defaults, and an error can go under no field of theirs. The owner's default is the objective's
+# owner, which is checked, and its error shown, as the objective's.
+_OPTION_BLOCK = re.compile(r"^kr_\d+_(owner|weight|milestone)$")
+
+
+def _shown(found: dict[str, str], values: dict[str, Any]) -> dict[str, str]:
+    """The errors under fields the form showed (the options' blocks are absent when hidden)."""
+    return {
+        block: message
+        for block, message in found.items()
+        if block in values or not _OPTION_BLOCK.match(block)
+    }
 
 
 def _kr_block(field: str, n: int) -> str:

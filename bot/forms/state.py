@@ -76,22 +76,31 @@ def field_errors(error: ValidationError, block_for: Callable[[str], str]) -> dic
 
 # --- forms that grow: one more group of fields per click, up to a maximum -------------------------
 # The New objective form (key results) and the New KRA form (KPIs) open with one group and grow
-# with an *Add …* button, redrawn with views.update. Each group's block_ids depend only on its
-# number, so Slack keeps what was typed; the form also carries it as initial values.
+# with an *Add …* button; *More options* shows each group's less used fields (a key result's owner,
+# weight and milestone; a KPI's direction), which otherwise take their defaults. Each click redraws
+# the form with views.update. Each group's block_ids depend only on its number, so Slack keeps
+# what was typed; the form also carries it as initial values.
 
 
-def rows_metadata(rows: int) -> str:
-    """What a growing form carries in private_metadata: how many groups it shows."""
-    return json.dumps({"rows": rows})
+def rows_metadata(rows: int, *, options: bool = False) -> str:
+    """What a growing form carries in private_metadata: how many groups it shows and, once
+    *More options* was clicked, that it shows every group's options."""
+    return json.dumps({"rows": rows, "options": True} if options else {"rows": rows})
+
+
+def _growth(view: dict) -> dict[str, Any]:
+    """The growing form's metadata; only a hint, so anything unreadable is the form as it opens."""
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except (ValueError, TypeError, AttributeError):
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
 
 
 def shown_rows(view: dict, maximum: int) -> int:
     """How many groups a growing form shows (1 to `maximum`): only a hint, so anything
     unreadable counts as the one group the form opens with."""
-    try:
-        rows = json.loads(view.get("private_metadata") or "{}").get("rows")
-    except (ValueError, TypeError, AttributeError):
-        return 1
+    rows = _growth(view).get("rows")
     if not isinstance(rows, int) or isinstance(rows, bool):
         return 1
     return min(max(rows, 1), maximum)
@@ -100,6 +109,11 @@ def shown_rows(view: dict, maximum: int) -> int:
 def grown_rows(view: dict, maximum: int) -> int:
     """The groups a growing form shows once *Add …* was clicked: one more, up to `maximum`."""
     return min(shown_rows(view, maximum) + 1, maximum)
+
+
+def options_shown(view: dict) -> bool:
+    """Whether a growing form shows its groups' options (*More options* was clicked)."""
+    return _growth(view).get("options") is True
 
 
 def typed(view: dict, block_ids: Iterable[str]) -> dict[str, str]:

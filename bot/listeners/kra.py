@@ -21,9 +21,9 @@ from bot.domain.slack_text import (
 )
 from bot.errors import Invalid, Usage
 from bot.forms.kra import parse_kpi_log, parse_kra, parse_review, typed_kra
-from bot.forms.state import grown_rows, rows_metadata
+from bot.forms.state import rows_metadata
 from bot.ids import Action, Callback
-from bot.listeners import homes
+from bot.listeners import growing, homes
 from bot.listeners.buttons import Click, button
 from bot.listeners.common import Caller, caller, creation_key, unit_of_work
 from bot.listeners.router import Invocation, Router
@@ -46,6 +46,7 @@ def register(app: App) -> None:
     app.action(Action.EDIT_KRA)(edit_from_button)
     app.action(Action.KPI_LOG_PICK)(repick_kpi)
     app.action(Action.ADD_KPI)(add_kpi)
+    app.action(Action.KPI_MORE_OPTIONS)(more_kpi_options)
     app.action(Action.KRA_ROW)(row_menu)
     app.action(Action.SHOW_KRA)(show_from_button)
 
@@ -328,15 +329,16 @@ def open_new_from_home(ack: Ack, body: dict, client: WebClient, context: BoltCon
     outbound.open_view(client, body["trigger_id"], view)
 
 
-def add_kpi(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    """*Add KPI* in the New KRA form: the same form with one more KPI group, what was typed
-    carried over as initial values (and every block keeping its block_id, so Slack keeps it too)."""
-    ack()
-    view = body.get("view") or {}
-    rows = grown_rows(view, MAX_KPIS)
-    redrawn = ui.kra_modal(
-        owner_id=context.user_id, rows=rows, typed=typed_kra(view), private_metadata=rows_metadata(rows)
+def _redraw_new_kra(view: dict, rows: int, options: bool, who: Caller, db: Database) -> dict:
+    """The New KRA form with `rows` KPI groups, what was typed carried over as initial values."""
+    return ui.kra_modal(
+        owner_id=who.user_id,
+        rows=rows,
+        options=options,
+        typed=typed_kra(view),
+        private_metadata=rows_metadata(rows, options=options),
     )
-    # A second click before the first redraw arrived carries a stale hash: Slack refuses it
-    # (hash_conflict) and the form keeps the group the first click added.
-    outbound.update_view(client, view.get("id"), redrawn, view.get("hash"))
+
+
+# *Add KPI* and *More options* in the New KRA form.
+add_kpi, more_kpi_options = growing.buttons(MAX_KPIS, _redraw_new_kra)

@@ -24,10 +24,10 @@ from bot.domain.slack_text import (
     parse_user_mention,
 )
 from bot.errors import Invalid, Usage
-from bot.forms.okr import parse_checkins, parse_close, parse_objective, rows_metadata, shown_rows
+from bot.forms.okr import parse_checkins, parse_close, parse_objective, rows_metadata
 from bot.forms.state import flatten, text
 from bot.ids import Action, Block, Callback, Option
-from bot.listeners import homes, reminders, rewording
+from bot.listeners import growing, homes, reminders, rewording
 from bot.listeners.buttons import Click, button
 from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
 from bot.listeners.router import Invocation, Router
@@ -61,6 +61,7 @@ def register(app: App) -> None:
     app.action(Action.SHARE_OBJECTIVE)(share_from_button)
     app.action(Action.SHOW_ALL_OBJECTIVES)(show_all_from_button)
     app.action(Action.ADD_KEY_RESULT)(add_key_result)
+    app.action(Action.KR_MORE_OPTIONS)(more_key_result_options)
     app.action(Action.KEY_RESULT_MENU)(row_menu)
     app.action(Action.OBJECTIVE_MENU)(row_menu)
     app.action(Action.CHECKIN_KEY_RESULT)(checkin_key_result_from_button)
@@ -319,29 +320,27 @@ def open_objective_modal(
     outbound.open_view(client, trigger_id, view)
 
 
-def add_key_result(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
-    """*Add key result* in the New objective form: the same form with one more key result group.
-    Every block keeps its block_id, so Slack keeps what was already typed."""
-    ack()
-    view = body.get("view") or {}
-    rows = min(shown_rows(view) + 1, MAX_KEY_RESULTS)
+def _redraw_new_objective(view: dict, rows: int, options: bool, who: Caller, db: Database) -> dict:
+    """The New objective form as `view` holds it, with `rows` key result groups; its owner,
+    channel and title carried over (Slack keeps the rest by block_id)."""
     values = flatten(view)
-    who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
         choices = okrs.modal_choices(session, workspace, who.user_id)
     owner = values.get(Block.OBJ_OWNER)
     channel = values.get(Block.OBJ_CHANNEL)
-    redrawn = ui.objective_modal(
+    return ui.objective_modal(
         owner_id=owner if isinstance(owner, str) and owner else who.user_id,
         choices=choices,
         channel_id=channel if isinstance(channel, str) and channel[:1] == "C" else None,
         title=text(values.get(Block.OBJ_TITLE)),
         rows=rows,
-        private_metadata=rows_metadata(rows),
+        options=options,
+        private_metadata=rows_metadata(rows, options=options),
     )
-    # A second click before the first redraw arrived carries a stale hash: Slack refuses it
-    # (hash_conflict) and the form keeps the group the first click added.
-    outbound.update_view(client, view.get("id"), redrawn, view.get("hash"))
+
+
+# *Add key result* and *More options* in the New objective form.
+add_key_result, more_key_result_options = growing.buttons(MAX_KEY_RESULTS, _redraw_new_objective)
 
 
 def open_key_result_checkin(

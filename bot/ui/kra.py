@@ -68,16 +68,20 @@ def kra_modal(
     title: str = "",
     private_metadata: str = "",
     rows: int = 1,
+    options: bool = False,
     typed: Mapping[str, str] | None = None,
 ) -> dict:
     """The New KRA form, or the Edit form prefilled from `kra` and its `kpis`.
 
-    The New form shows `rows` KPI groups and, below them, *Add KPI* until it shows MAX_KPIS;
-    `typed` (block_id → what was typed, forms.state.typed) refills it when it is redrawn with one
-    more. The Edit form shows every KPI group. Each group's block_ids depend only on its number.
+    The New form shows `rows` KPI groups and, below them, *Add KPI* until it shows MAX_KPIS and
+    *More options* until `options`: then each KPI also shows its direction, which is otherwise
+    "higher is better". `typed` (block_id → what was typed, forms.state.typed) refills it when it
+    is redrawn. The Edit form shows every KPI group with every field. Each group's block_ids
+    depend only on its number.
     """
     typed = typed or {}
     shown = MAX_KPIS if kra else min(max(rows, 1), MAX_KPIS)
+    options = options or kra is not None
     owner = typed.get(Block.KRA_OWNER, "")
     channel = typed.get(Block.KRA_CHANNEL, "")
     blocks = [
@@ -116,9 +120,14 @@ def kra_modal(
         ),
     ]
     for n in range(1, shown + 1):
-        blocks += _kpi_group(n, kpis[n - 1] if n <= len(kpis) else None, typed)
+        blocks += _kpi_group(n, kpis[n - 1] if n <= len(kpis) else None, typed, options=options)
+    buttons = []
     if not kra and shown < MAX_KPIS:
-        blocks.append(actions(button("Add KPI", Action.ADD_KPI), block_id=Block.KPI_ADD))
+        buttons.append(button("Add KPI", Action.ADD_KPI))
+    if not options:
+        buttons.append(button("More options", Action.KPI_MORE_OPTIONS))
+    if buttons:
+        blocks.append(actions(*buttons, block_id=Block.KPI_ADD))
     if kra:
         return modal(Callback.KRA_EDIT, f"Edit {kra_ref(kra)}", blocks, private_metadata=private_metadata)
     return modal(Callback.KRA_NEW, "New KRA", blocks, submit="Create", private_metadata=private_metadata)
@@ -131,12 +140,10 @@ def _carried(typed: Mapping[str, str], block: str, limit: int = TEXT_INPUT_MAX) 
     return value[:limit] if value else None
 
 
-def _kpi_group(n: int, kpi: KpiView | None, typed: Mapping[str, str]) -> list[dict]:
-    """KPI `n`'s fields, from the KPI being edited or from what was typed in the New form."""
-    direction = typed.get(Block.KPI_DIRECTION.of(n=n))
-    if kpi is not None or direction not in (Direction.HIGHER.value, Direction.LOWER.value):
-        direction = (kpi.direction if kpi else Direction.HIGHER).value
-    return [
+def _kpi_group(n: int, kpi: KpiView | None, typed: Mapping[str, str], *, options: bool) -> list[dict]:
+    """KPI `n`'s fields, from the KPI being edited or from what was typed in the New form; its
+    direction only with `options`."""
+    group = [
         divider(),
         context(f"*KPI {n}* (optional)" + (" — how you will know this area is going well" if n == 1 else "")),
         text_input(
@@ -160,12 +167,16 @@ def _kpi_group(n: int, kpi: KpiView | None, typed: Mapping[str, str]) -> list[di
             optional=True,
             max_length=UNIT_MAX,
         ),
+    ]
+    if not options:
+        return group
+    direction = typed.get(Block.KPI_DIRECTION.of(n=n))
+    if kpi is not None or direction not in (Direction.HIGHER.value, Direction.LOWER.value):
+        direction = (kpi.direction if kpi else Direction.HIGHER).value
+    return [
+        *group,
         select_input(
-            Block.KPI_DIRECTION.of(n=n),
-            f"KPI {n}: direction",
-            DIRECTIONS,
-            initial=direction,
-            optional=True,
+            Block.KPI_DIRECTION.of(n=n), f"KPI {n}: direction", DIRECTIONS, initial=direction, optional=True
         ),
     ]
 

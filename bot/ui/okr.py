@@ -389,14 +389,19 @@ def objective_modal(
     title: str = "",
     private_metadata: str = "",
     rows: int = 1,
+    options: bool = False,
 ) -> dict:
     """The New objective form, or the Edit form prefilled from `objective` and its key results.
 
-    The New form shows `rows` key result groups and, below them, *Add key result* until it shows
-    five; the Edit form always shows all five. Each group's block_ids depend only on its number,
-    so Slack keeps what was typed when the form is redrawn with one more.
+    The New form shows `rows` key result groups, each its title, start, target and unit (the first
+    required, so Slack asks for it), and below them *Add key result* until it shows five and *More
+    options* until `options`: then each group also shows its owner, weight and milestone, which
+    otherwise take their defaults (the objective's owner, 1, not a milestone). The Edit form shows
+    all five groups with every field, so that nothing saved is hidden. Each group's block_ids
+    depend only on its number, so Slack keeps what was typed when the form is redrawn.
     """
     shown = MAX_KEY_RESULTS if objective else min(max(rows, 1), MAX_KEY_RESULTS)
+    options = options or objective is not None
     current_cycle = objective.cycle if objective else choices.cycles[1 if len(choices.cycles) > 1 else 0]
     parents = [(Option.NONE, "— none —")] + [
         (str(p.id), _choice_label(obj_ref(p), p.title)) for p in choices.parents
@@ -448,66 +453,13 @@ def objective_modal(
     ]
     for n in range(1, shown + 1):
         kr = key_results[n - 1] if n <= len(key_results) else None
-        milestone = kr is not None and kr.kind == KeyResultKind.MILESTONE
-        numbers = kr is not None and not milestone
-        blocks += [
-            divider(),
-            context(
-                f"*Key result {n}*"
-                + (" — a measurable outcome: from start to target" if n == 1 else " (optional)")
-            ),
-            text_input(
-                Block.KR_TITLE.of(n=n),
-                f"Key result {n}",
-                initial=kr.title if kr else None,
-                optional=True,
-                max_length=TITLE_MAX,
-                placeholder="e.g. Activation rate from 40% to 60%",
-                hint=_quality_hint(kr, objective.cycle if objective else ""),
-            ),
-            text_input(
-                Block.KR_START.of(n=n),
-                f"Key result {n}: start",
-                initial=format_number(kr.start_value) if numbers else None,
-                optional=True,
-                placeholder="0",
-            ),
-            text_input(
-                Block.KR_TARGET.of(n=n),
-                f"Key result {n}: target",
-                initial=format_number(kr.target_value) if numbers else None,
-                optional=True,
-                placeholder="e.g. 60, 95% or $1,200",
-            ),
-            text_input(
-                Block.KR_UNIT.of(n=n),
-                f"Key result {n}: unit",
-                initial=kr.unit if kr else None,
-                optional=True,
-                max_length=UNIT_MAX,
-            ),
-            user_input(
-                Block.KR_OWNER.of(n=n),
-                f"Key result {n}: owner",
-                initial=kr.owner_id if kr else owner,
-                optional=True,
-            ),
-            text_input(
-                Block.KR_WEIGHT.of(n=n),
-                f"Key result {n}: weight",
-                initial=format_number(kr.weight) if kr else "1",
-                optional=True,
-                hint=None,
-            ),
-            checkbox_input(
-                Block.KR_MILESTONE.of(n=n),
-                f"Key result {n}: milestone",
-                (Option.MILESTONE, "Done / not done (no numbers)"),
-                checked=milestone,
-            ),
-        ]
-    if not objective and shown < MAX_KEY_RESULTS:
-        blocks.append(actions(button("Add key result", Action.ADD_KEY_RESULT), block_id=Block.KR_ADD))
+        blocks += _key_result_group(
+            n, kr, owner=owner, cycle=current_cycle, required=not objective and n == 1
+        )
+        if options:
+            blocks += _key_result_options(n, kr, owner=owner)
+    if not objective:
+        blocks += _growth_buttons(shown, options)
     if objective:
         return modal(
             Callback.OBJECTIVE_EDIT, f"Edit {obj_ref(objective)}", blocks, private_metadata=private_metadata
@@ -515,6 +467,86 @@ def objective_modal(
     return modal(
         Callback.OBJECTIVE_NEW, "New objective", blocks, submit="Create", private_metadata=private_metadata
     )
+
+
+def _key_result_group(
+    n: int, kr: KeyResultView | None, *, owner: str, cycle: str, required: bool
+) -> list[dict]:
+    """Key result `n`'s fields that every form shows, under a divider: title, start, target, unit.
+    Their labels carry its number, so no heading is needed (a divider and four inputs: with its
+    three options, five groups and the objective's fields stay under 50 blocks)."""
+    numbers = kr is not None and kr.kind != KeyResultKind.MILESTONE
+    hint = _quality_hint(kr, cycle) if kr else None
+    if n == 1 and kr is None:
+        hint = "A measurable outcome: from start to target."
+    return [
+        divider(),
+        text_input(
+            Block.KR_TITLE.of(n=n),
+            f"Key result {n}",
+            initial=kr.title if kr else None,
+            optional=not required,
+            max_length=TITLE_MAX,
+            placeholder="e.g. Activation rate from 40% to 60%",
+            hint=hint,
+        ),
+        text_input(
+            Block.KR_START.of(n=n),
+            f"Key result {n}: start",
+            initial=format_number(kr.start_value) if numbers else None,
+            optional=True,
+            placeholder="0",
+        ),
+        text_input(
+            Block.KR_TARGET.of(n=n),
+            f"Key result {n}: target",
+            initial=format_number(kr.target_value) if numbers else None,
+            optional=True,
+            placeholder="e.g. 60, 95% or $1,200",
+        ),
+        text_input(
+            Block.KR_UNIT.of(n=n),
+            f"Key result {n}: unit",
+            initial=kr.unit if kr else None,
+            optional=True,
+            max_length=UNIT_MAX,
+        ),
+    ]
+
+
+def _key_result_options(n: int, kr: KeyResultView | None, *, owner: str) -> list[dict]:
+    """Key result `n`'s less used fields (*More options*), prefilled with their defaults."""
+    return [
+        user_input(
+            Block.KR_OWNER.of(n=n),
+            f"Key result {n}: owner",
+            initial=kr.owner_id if kr else owner,
+            optional=True,
+        ),
+        text_input(
+            Block.KR_WEIGHT.of(n=n),
+            f"Key result {n}: weight",
+            initial=format_number(kr.weight) if kr else "1",
+            optional=True,
+            hint=None,
+        ),
+        checkbox_input(
+            Block.KR_MILESTONE.of(n=n),
+            f"Key result {n}: milestone",
+            (Option.MILESTONE, "Done / not done (no numbers)"),
+            checked=kr is not None and kr.kind == KeyResultKind.MILESTONE,
+        ),
+    ]
+
+
+def _growth_buttons(shown: int, options: bool) -> list[dict]:
+    """Under the New form's key results: *Add key result* until five, *More options* until shown."""
+    buttons = []
+    if shown < MAX_KEY_RESULTS:
+        buttons.append(button("Add key result", Action.ADD_KEY_RESULT))
+    if not options:
+        buttons.append(button("More options", Action.KR_MORE_OPTIONS))
+    return [actions(*buttons, block_id=Block.KR_ADD)] if buttons else []
 
 
 def _quality_hint(kr: KeyResultView | None, cycle: str) -> str | None:

@@ -14,11 +14,11 @@ from tests.conftest import ALICE, TEAM, count_statements
 from tests.factories import (
     API_CYCLE,
     NOW,
-    add_check_in,
-    add_key_result,
-    add_kpi,
-    add_kra,
-    add_objective,
+    make_check_in_row,
+    make_key_result_row,
+    make_kpi_row,
+    make_kra_row,
+    make_objective_row,
     new_token,
     served_api,
 )
@@ -45,8 +45,8 @@ def _grow(db, objectives: int, first: int) -> None:
         session.flush()
         parent = None
         for n in range(first, first + objectives):
-            kra = add_kra(session, workspace.id, n, f"Area {n}", ALICE)
-            objective = add_objective(
+            kra = make_kra_row(session, workspace.id, n, f"Area {n}", ALICE)
+            objective = make_objective_row(
                 session,
                 workspace.id,
                 n,
@@ -59,7 +59,7 @@ def _grow(db, objectives: int, first: int) -> None:
             parent = objective
             for k in (0, 1):
                 number = 2 * (n - 1) + k + 1
-                kr = add_key_result(
+                kr = make_key_result_row(
                     session,
                     workspace.id,
                     objective.id,
@@ -70,10 +70,10 @@ def _grow(db, objectives: int, first: int) -> None:
                     target_value=100.0,
                     position=k,
                 )
-                kpi = add_kpi(session, kra, number, f"Metric {number}", target=50.0, position=k)
+                kpi = make_kpi_row(session, kra, number, f"Metric {number}", target=50.0, position=k)
                 for days in (1, 2, 3):
                     at = NOW - timedelta(days=days)
-                    add_check_in(session, kr, ALICE, 10.0 * days, created_at=at)
+                    make_check_in_row(session, kr, ALICE, 10.0 * days, created_at=at)
                     session.add(
                         KpiMeasurement(
                             workspace_id=workspace.id,

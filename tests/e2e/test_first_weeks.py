@@ -321,7 +321,7 @@ def test_a_check_in_on_monday_morning_in_auckland_reads_monday_for_the_reader(sl
 
     kiri = "U0KIRI"
     emulator.add_user(kiri, TEAM, name="kiri", real_name="Kiri Tane", tz="Pacific/Auckland")
-    make_objective_via_slack(slack, emulator, user=kiri, krs=(("Activation", "0", "100", "%"),))
+    make_objective_via_slack(slack, emulator, user=kiri, owner=kiri, krs=(("Activation", "0", "100", "%"),))
     sunday_in_utc = datetime(2026, 11, 29, 20, 30)  # Monday 09:30 in Auckland
     with db.session() as session:
         kr = session.scalars(select(KeyResult)).one()

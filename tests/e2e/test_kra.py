@@ -70,7 +70,7 @@ def test_add_opens_the_modal_prefilled_with_the_title_and_creates_the_kra(slack,
     owner_block = next(b for b in view["blocks"] if b.get("block_id") == Block.KRA_OWNER)
     assert owner_block["element"]["initial_user"] == ALICE
 
-    view = grow_kra_form(slack, emulator, view, 2)  # *Add KPI* once
+    view = grow_kra_form(slack, emulator, view, 2, options=True)  # *Add KPI* once, *More options*
     values = kra_values(kpis=(("NPS", "50", ""), ("First response time", "6", "h")))
     values[Block.KPI_DIRECTION.of(n=2)] = "lower"
     values[Block.KRA_CHANNEL] = CHANNEL

@@ -1,5 +1,6 @@
 """`/kra add`'s form: it opens with the KRA and one KPI, grows one KPI at a time with *Add KPI*
-(keeping what was typed), numbers each field; `/kra edit` shows every KPI."""
+(keeping what was typed), shows each KPI's direction under *More options*, numbers each field;
+`/kra edit` shows every KPI with every field."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ def _open(slack, emulator) -> dict:
     return emulator.last_view(Callback.KRA_NEW)
 
 
-def _add_kpi(slack, emulator, view: dict, **state_values) -> dict:
+def _add_kpi(slack, emulator, view: dict, action: str = Action.ADD_KPI, **state_values) -> dict:
     updates = len(emulator.calls_to("views.update"))
-    slack.action(Action.ADD_KPI, view=view, user_id=ALICE, team_id=TEAM, state_values=state_values)
+    slack.action(action, view=view, user_id=ALICE, team_id=TEAM, state_values=state_values)
     call = emulator.wait_for("views.update", count=updates + 1)[-1].args
     assert call["view_id"] == view["id"] and call["hash"] == view["hash"]
     return emulator.view(view["id"])
@@ -32,31 +33,63 @@ def _inputs(view: dict) -> list[str]:
     return [block["block_id"] for block in view["blocks"] if block["type"] == "input"]
 
 
-def test_the_form_opens_short_with_one_kpi_and_an_add_button(slack, emulator):
+def _buttons(view: dict) -> list[str]:
+    return [element["action_id"] for element in by_block(view).get(Block.KPI_ADD, {}).get("elements", [])]
+
+
+def test_the_form_opens_short_with_one_kpi_and_its_buttons(slack, emulator):
     view = _open(slack, emulator)
-    assert len(view["blocks"]) == 12  # the KRA's five fields, one KPI group of six, *Add KPI*
+    assert len(view["blocks"]) == 11  # the KRA's five fields, one KPI group of five, the buttons
     assert _inputs(view) == [
         "kra_title", "kra_description", "kra_owner", "kra_role", "kra_channel",
-        "kpi_1_name", "kpi_1_target", "kpi_1_unit", "kpi_1_direction",
+        "kpi_1_name", "kpi_1_target", "kpi_1_unit",
     ]  # fmt: skip
     blocks = by_block(view)
-    assert [
-        blocks[f"kpi_1_{field}"]["label"]["text"] for field in ("name", "target", "unit", "direction")
-    ] == [
+    assert [blocks[f"kpi_1_{field}"]["label"]["text"] for field in ("name", "target", "unit")] == [
         "KPI 1: name",
         "KPI 1: target",
         "KPI 1: unit",
-        "KPI 1: direction",
     ]
     assert blocks["kpi_1_name"]["optional"] is True  # a KRA may be declared before its KPIs
-    add = blocks["kpi_add"]["elements"][0]
-    assert (add["action_id"], add["text"]["text"]) == ("add_kpi", "Add KPI")
+    buttons = [(e["action_id"], e["text"]["text"]) for e in blocks["kpi_add"]["elements"]]
+    assert buttons == [("add_kpi", "Add KPI"), ("kpi_more_options", "More options")]
     assert json.loads(view["private_metadata"]) == {"rows": 1}
     assert emulator.violations == []
 
 
-def test_add_kpi_redraws_the_form_with_one_more_group_and_what_was_typed(slack, emulator):
+def test_more_options_shows_each_kpis_direction(slack, emulator):
+    view = _add_kpi(slack, emulator, _open(slack, emulator))
+    shown = _add_kpi(slack, emulator, view, Action.KPI_MORE_OPTIONS, **{Block.KPI_NAME.of(n=2): "CSAT"})
+    assert _inputs(shown) == [
+        "kra_title", "kra_description", "kra_owner", "kra_role", "kra_channel",
+        "kpi_1_name", "kpi_1_target", "kpi_1_unit", "kpi_1_direction",
+        "kpi_2_name", "kpi_2_target", "kpi_2_unit", "kpi_2_direction",
+    ]  # fmt: skip
+    blocks = by_block(shown)
+    assert blocks["kpi_2_name"]["element"]["initial_value"] == "CSAT"
+    assert blocks["kpi_2_direction"]["label"]["text"] == "KPI 2: direction"
+    assert [blocks[f"kpi_{n}_direction"]["element"]["initial_option"]["value"] for n in (1, 2)] == [
+        "higher",
+        "higher",
+    ]
+    assert _buttons(shown) == ["add_kpi"]
+    assert json.loads(shown["private_metadata"]) == {"rows": 2, "options": True}
+    grown = _add_kpi(slack, emulator, shown)
+    assert "kpi_3_direction" in by_block(grown) and _buttons(grown) == []
+    assert len(grown["blocks"]) == 23  # the KRA's five fields, three KPI groups of six
+    assert emulator.violations == []
+
+
+def test_a_direction_never_shown_is_higher_is_better(slack, emulator, db):
     view = _open(slack, emulator)
+    response = slack.submit_view(view, kra_values(kpis=(("Churn", "2", "%"),)), user_id=ALICE, team_id=TEAM)
+    assert response.status == 200 and not response.body
+    with db.session() as session:
+        assert session.scalars(select(Kpi.direction)).all() == ["higher"]
+
+
+def test_add_kpi_redraws_the_form_with_one_more_group_and_what_was_typed(slack, emulator):
+    view = _add_kpi(slack, emulator, _open(slack, emulator), Action.KPI_MORE_OPTIONS)
     grown = _add_kpi(
         slack,
         emulator,
@@ -92,7 +125,7 @@ def test_add_kpi_redraws_the_form_with_one_more_group_and_what_was_typed(slack, 
     assert blocks["kpi_2_name"]["label"]["text"] == "KPI 2: name"
     assert "initial_value" not in blocks["kpi_2_name"]["element"]
     assert blocks["kpi_2_direction"]["element"]["initial_option"]["value"] == "higher"
-    assert json.loads(grown["private_metadata"]) == {"rows": 2}
+    assert json.loads(grown["private_metadata"]) == {"rows": 2, "options": True}
     assert emulator.violations == []
 
 
@@ -100,8 +133,8 @@ def test_the_third_kpi_takes_the_add_button_away_and_all_three_are_saved(slack, 
     view = _add_kpi(slack, emulator, _open(slack, emulator))
     view = _add_kpi(slack, emulator, view)
     blocks = by_block(view)
-    assert Block.KPI_NAME.of(n=3) in blocks and "kpi_add" not in blocks
-    assert len(view["blocks"]) == 23
+    assert Block.KPI_NAME.of(n=3) in blocks and _buttons(view) == ["kpi_more_options"]
+    assert len(view["blocks"]) == 21
     assert json.loads(view["private_metadata"]) == {"rows": 3}
     kpis = (("NPS", "50", ""), ("First response time", "6", "h"), ("CSAT", "90", "%"))
     response = slack.submit_view(view, kra_values(kpis=kpis), user_id=ALICE, team_id=TEAM)
@@ -156,6 +189,7 @@ def test_the_edit_form_shows_every_kpi_group_with_the_kpis_it_has(slack, emulato
         None,
     ]
     assert blocks["kpi_2_target"]["label"]["text"] == "KPI 2: target"
+    assert all(f"kpi_{n}_direction" in blocks for n in (1, 2, 3))
     assert "kpi_add" not in blocks
     assert json.loads(view["private_metadata"]) == {"kra": 1}
     assert emulator.violations == []
@@ -168,4 +202,4 @@ def test_a_forged_count_of_groups_never_grows_past_three(slack, emulator):
     slack.action(Action.ADD_KPI, view=view, user_id=ALICE, team_id=TEAM)
     redrawn = emulator.wait_for("views.update", count=updates + 1)[-1].args["view"]
     assert json.loads(redrawn["private_metadata"]) == {"rows": 3}
-    assert "kpi_add" not in by_block(redrawn)
+    assert _buttons(redrawn) == ["kpi_more_options"]

@@ -20,6 +20,7 @@ from tests.factories import (
     by_block,
     count,
     grow_objective_form,
+    key_result_options,
     key_result_rows,
     make_objective_via_slack,
     make_objectives,
@@ -39,7 +40,9 @@ def submit_new(slack, emulator, values: dict, **kwargs):
     before = len(emulator.calls_to("views.open"))
     slack.command("/okr", "new", user_id=ALICE, team_id=TEAM, channel_id=CHANNEL)
     view = opened_view(emulator, Callback.OBJECTIVE_NEW, count=before + 1)
-    view = grow_objective_form(slack, emulator, view, key_result_rows(values))
+    view = grow_objective_form(
+        slack, emulator, view, key_result_rows(values), options=key_result_options(values)
+    )
     return slack.submit_view(view, values, user_id=ALICE, team_id=TEAM, validate=False, **kwargs)
 
 
@@ -90,11 +93,10 @@ def test_new_opens_the_modal_with_defaults_and_creates_the_objective(slack, emul
     assert blocks[Block.OBJ_OWNER]["element"]["initial_user"] == ALICE
     assert blocks[Block.OBJ_CYCLE]["element"]["initial_option"]["value"] == quarter(frozen_now.date())
     assert blocks[Block.OBJ_CHANNEL]["element"]["initial_conversation"] == CHANNEL
-    assert blocks[Block.KR_OWNER.of(n=1)]["element"]["initial_user"] == ALICE
-    assert blocks[Block.KR_WEIGHT.of(n=1)]["element"]["initial_value"] == "1"
+    assert Block.KR_OWNER.of(n=1) not in blocks and Block.KR_WEIGHT.of(n=1) not in blocks  # *More options*
     kra_options = [o["text"]["text"] for o in blocks[Block.OBJ_KRA]["element"]["options"]]
     assert any("KRA-1 Customer value" in o for o in kra_options)
-    assert len(view["blocks"]) <= 100
+    assert len(view["blocks"]) <= 20
 
     with db.session() as session:
         kra_id = session.scalar(select(Kra.id))
@@ -103,7 +105,10 @@ def test_new_opens_the_modal_with_defaults_and_creates_the_objective(slack, emul
         krs=(("Activation rate", "40%", "60%", "%"), ("Onboarding NPS", "-0", "$1,200", "")),
         **{Block.KR_OWNER.of(n=2): BOB, Block.KR_WEIGHT.of(n=2): "2", Block.OBJ_KRA: str(kra_id)},
     )
-    view = grow_objective_form(slack, emulator, view, 2)
+    view = grow_objective_form(slack, emulator, view, 2, options=True)
+    blocks = by_block(view)
+    assert blocks[Block.KR_OWNER.of(n=2)]["element"]["initial_user"] == ALICE
+    assert blocks[Block.KR_WEIGHT.of(n=2)]["element"]["initial_value"] == "1"
     response = slack.submit_view(view, values, user_id=ALICE, team_id=TEAM)
     assert response.status == 200 and not response.body, response.text
     with db.session() as session:

@@ -56,6 +56,7 @@ from tests.factories.kra import (
 )
 from tests.factories.okr import (
     grow_objective_form,
+    key_result_options,
     key_result_rows,
     make_key_result,
     make_key_result_row,
@@ -121,6 +122,7 @@ __all__ = [
     "hooked_clients",
     "import_changed",
     "import_yaml",
+    "key_result_options",
     "key_result_rows",
     "kra_values",
     "listed",

@@ -33,20 +33,24 @@ def make_kra_via_slack(slack, emulator, user=ALICE, team=TEAM, **values) -> dict
     before = len(emulator.calls_to("views.open"))
     slack.command("/kra", "add", user_id=user, team_id=team)
     view = opened_view(emulator, Callback.KRA_NEW, count=before + 1)
-    view = grow_kra_form(slack, emulator, view, len(values.get("kpis", ((),))), user=user, team=team)
-    response = slack.submit_view(view, kra_values(**values), user_id=user, team_id=team)
+    filled = kra_values(**values)
+    options = any(str(key).endswith("_direction") for key in filled)
+    view = grow_kra_form(
+        slack, emulator, view, len(values.get("kpis", ((),))), user=user, team=team, options=options
+    )
+    response = slack.submit_view(view, filled, user_id=user, team_id=team)
     assert response.status == 200, response.text
     assert not response.body or "errors" not in response.json(), response.text
     return view
 
 
-def grow_kra_form(slack, emulator, view: dict, kpis: int, *, user=ALICE, team=TEAM) -> dict:
-    """The New KRA form (as opened), grown with *Add KPI* until it shows `kpis` KPI groups; as
-    Slack holds it (with its id and hash)."""
+def grow_kra_form(slack, emulator, view: dict, kpis: int, *, user=ALICE, team=TEAM, options=False) -> dict:
+    """The New KRA form (as opened), grown with *Add KPI* until it shows `kpis` KPI groups, then
+    *More options* (each KPI's direction) if `options`; as Slack holds it (with its id and hash)."""
     full = emulator.resolve_view(view, user_id=user)
-    for _ in range(1, kpis):
+    for action in [Action.ADD_KPI] * (kpis - 1) + ([Action.KPI_MORE_OPTIONS] if options else []):
         updates = len(emulator.calls_to("views.update"))
-        slack.action(Action.ADD_KPI, view=full, user_id=user, team_id=team)
+        slack.action(action, view=full, user_id=user, team_id=team)
         emulator.wait_for("views.update", count=updates + 1)
         full = emulator.view(full["id"])
     return full

@@ -43,7 +43,15 @@ def make_objective_via_slack(slack, emulator, user=ALICE, team=TEAM, channel_id=
     slack.command("/okr", "new", user_id=user, team_id=team, channel_id=channel_id)
     view = opened_view(emulator, Callback.OBJECTIVE_NEW, count=before + 1)
     filled = objective_values(**values)
-    view = grow_objective_form(slack, emulator, view, key_result_rows(filled), user=user, team=team)
+    view = grow_objective_form(
+        slack,
+        emulator,
+        view,
+        key_result_rows(filled),
+        user=user,
+        team=team,
+        options=key_result_options(filled),
+    )
     response = slack.submit_view(view, filled, user_id=user, team_id=team)
     assert response.status == 200, response.text
     assert not response.body or "errors" not in response.json(), response.text
@@ -322,13 +330,22 @@ def key_result_rows(values: dict) -> int:
     return max((int(m.group(1)) for key in values if (m := re.match(r"kr_(\d+)_", str(key)))), default=1)
 
 
-def grow_objective_form(slack, emulator, view: dict, rows: int, user=ALICE, team=TEAM) -> dict:
+def key_result_options(values: dict) -> bool:
+    """Whether the objective form's `values` fill a key result's owner, weight or milestone: the
+    fields the New form shows only after *More options*."""
+    return any(re.match(r"kr_\d+_(owner|weight|milestone)$", str(key)) for key in values)
+
+
+def grow_objective_form(slack, emulator, view: dict, rows: int, user=ALICE, team=TEAM, options=False) -> dict:
     """Click the New objective form's *Add key result* until it shows `rows` key result groups
-    (at most 5); the view as Slack then holds it (with its id and hash)."""
+    (at most 5), then *More options* if `options`; the view as Slack then holds it (with its id
+    and hash)."""
     view = emulator.resolve_view(view, user_id=user)
-    while json.loads(view.get("private_metadata") or "{}").get("rows", 5) < min(rows, 5):
+    shown = json.loads(view.get("private_metadata") or "{}")
+    clicks = [Action.ADD_KEY_RESULT] * (min(rows, 5) - shown.get("rows", 5))
+    for action in clicks + ([Action.KR_MORE_OPTIONS] if options and not shown.get("options") else []):
         before = len(emulator.calls_to("views.update"))
-        slack.action(Action.ADD_KEY_RESULT, view=view, user_id=user, team_id=team)
+        slack.action(action, view=view, user_id=user, team_id=team)
         emulator.wait_for("views.update", count=before + 1)
         view = emulator.view(view["id"])
     return view
