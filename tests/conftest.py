@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -477,10 +478,16 @@ def serve(wsgi_app) -> Iterator[str]:
 
 @pytest.fixture
 def web_app(settings, db, installed) -> Iterator[App]:
-    """The app as the web process builds it (OAuth: the two installed workspaces)."""
+    """The app as the web process builds it (OAuth: the two installed workspaces). Its teardown
+    waits for the listeners' work after ack() (a Home refresh, a DM), so none of it reaches the
+    emulator after it has stopped, or the next test's database."""
     app = create_app(settings, db=db)
-    yield app
-    close_store(app.installation_store, db)
+    work = listener_work(app)
+    try:
+        yield app
+        work.wait_until_done()
+    finally:
+        close_store(app.installation_store, db)
 
 
 @pytest.fixture
@@ -490,8 +497,11 @@ def app_url(web_app, db) -> Iterator[str]:
 
 
 @pytest.fixture
-def single_web_app(single_settings, db) -> App:
-    return create_app(single_settings, db=db)
+def single_web_app(single_settings, db) -> Iterator[App]:
+    app = create_app(single_settings, db=db)
+    work = listener_work(app)
+    yield app
+    work.wait_until_done()
 
 
 @pytest.fixture
@@ -540,12 +550,22 @@ class ListenerWork:
                 raise AssertionError(f"{self._running} listener task(s) still running after {timeout} s")
 
 
+_LISTENER_WORK: weakref.WeakKeyDictionary[App, ListenerWork] = weakref.WeakKeyDictionary()
+
+
+def listener_work(app: App) -> ListenerWork:
+    """The one ListenerWork counting `app`'s listener tasks (every client of the app shares it)."""
+    if app not in _LISTENER_WORK:
+        _LISTENER_WORK[app] = ListenerWork(app)
+    return _LISTENER_WORK[app]
+
+
 class NorthlineClient(SignedClient):
     """The signed client for one served app, speaking for our main test workspace unless told otherwise."""
 
     def __init__(self, app_url: str, app: App, emulator: SlackEmulator) -> None:
         super().__init__(f"{app_url}/slack/events", SIGNING_SECRET, emulator)
-        self.listener_work = ListenerWork(app)
+        self.listener_work = listener_work(app)
 
     def settle(self) -> None:
         """Wait until everything the app set off so far, after its acks too, has finished."""
