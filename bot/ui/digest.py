@@ -24,14 +24,14 @@ from bot.ui.blocks import (
     text_size,
     user_text,
 )
-from bot.ui.dates import people_date, plain_dates
+from bot.ui.dates import people_date
 from bot.ui.posts import (
     RESERVED_CHARS,
     fallback,
     kr_ref,
     pack,
 )
-from bot.ui.progress import confidence_text, pace_text, progress_bar, progress_percent, without_bars
+from bot.ui.progress import confidence_text, pace_text, progress_bar, progress_percent
 
 if TYPE_CHECKING:
     from bot.services.ask import Item
@@ -318,7 +318,7 @@ def _texts(blocks: Sequence[dict]) -> list[str]:
     texts = [block["text"]["text"] for block in blocks if isinstance(block.get("text"), dict)] + [
         element["text"] for block in blocks for element in block.get("elements", []) if "text" in element
     ]
-    return [plain_dates(without_bars(text)) for text in texts]
+    return texts  # fallback() makes them plain
 
 
 def objective_row_action(objective) -> dict:

@@ -22,6 +22,7 @@ from bot.ui.blocks import (
     section,
 )
 from bot.ui.dates import plain_dates
+from bot.ui.progress import without_bars
 
 if TYPE_CHECKING:
     from bot.ui.shapes import KeyResultView
@@ -62,9 +63,9 @@ _EMPHASIS = re.compile(r"(?<![\w*_])[*_]+(?=\S)|(?<=\S)[*_]+(?![\w*_])")
 
 
 def plain(text: str) -> str:
-    """mrkdwn's emphasis marks and Slack's date tokens (their fallbacks kept) taken out, for a
-    notification's plain-text fallback."""
-    return _EMPHASIS.sub("", plain_dates(text))
+    """mrkdwn's emphasis marks, progress bars' cells (their "73%" kept) and Slack's date tokens
+    (their fallbacks kept) taken out, for a notification's plain-text fallback."""
+    return _EMPHASIS.sub("", plain_dates(without_bars(text)))
 
 
 def fallback(lines: Sequence[str]) -> str:

@@ -308,6 +308,4 @@ def objective_numbers(session: Session, ids: list[int]) -> dict[int, int]:
     """Objective id → its OBJ-n number, for the ids given, in one statement."""
     if not ids:
         return {}
-    return dict(
-        session.execute(select(Objective.id, Objective.number).where(Objective.id.in_(ids))).tuples().all()
-    )
+    return dict(session.execute(select(Objective.id, Objective.number).where(Objective.id.in_(ids))).all())

@@ -463,10 +463,17 @@ _BAR_CELLS = "▓░"
 
 
 def fallback_text_errors(payload: dict[str, Any]) -> list[str]:
-    """The suite's refusal of a message whose `text` has no word in it: only emoji (shortcodes or
-    characters), a progress bar, numbers or punctuation."""
+    """The suite's refusal of a message whose `text` has no word in it (only emoji, shortcodes or
+    characters, a progress bar, numbers or punctuation), or carries a progress bar's cells."""
     text = payload.get("text")
-    if not isinstance(text, str) or not text.strip() or _LETTER.search(_SHORTCODE.sub("", text)):
+    if not isinstance(text, str) or not text.strip():
+        return []
+    if _LETTER.search(_SHORTCODE.sub("", text)):
+        # A bar's cells are read aloud one by one ("dark shade, dark shade, …"): words and "73%" only.
+        if any(cell in text for cell in _BAR_CELLS):
+            return [
+                f"text_with_progress_bar: the notification and screen-reader text {text[:80]!r} has a bar"
+            ]
         return []
     only = "a progress bar" if any(cell in text for cell in _BAR_CELLS) else "emoji"
     return [f"text_without_words: the notification and screen-reader text {text[:80]!r} is only {only}"]

@@ -135,7 +135,8 @@ def test_a_text_of_only_emoji_or_a_progress_bar_is_noted_as_refused(
     slack: SlackEmulator, client: WebClient
 ) -> None:
     """`text` is the notification and the screen-reader fallback (tests/slack/blockkit.py): words,
-    never only emoji or a progress bar. Slack posts it; the suite fails the test that sent it."""
+    never only emoji, and never a progress bar's cells (read aloud one by one). Slack posts it; the
+    suite fails the test that sent it."""
     blocks = [text_section("*Sprint `SPR-3` ends* :tada:")]
     client.chat_postMessage(channel="C1", text=":tada: 🎉", blocks=blocks)
     client.chat_postMessage(channel="C1", text="▓▓▓░░░░░░░ 30%", blocks=blocks)
@@ -146,6 +147,8 @@ def test_a_text_of_only_emoji_or_a_progress_bar_is_noted_as_refused(
         "chat.postMessage: text_without_words: the notification and screen-reader text ':tada: 🎉' is only emoji",
         "chat.postMessage: text_without_words: the notification and screen-reader text "
         "'▓▓▓░░░░░░░ 30%' is only a progress bar",
+        "chat.postMessage: text_with_progress_bar: the notification and screen-reader text "
+        "'Activation ▓▓▓░░░░░░░ 30%' has a bar",
         "response_url: text_without_words: the notification and screen-reader text ':white_check_mark:' "
         "is only emoji",
     ]
