@@ -64,6 +64,12 @@ def people_time(moment: datetime, *, tz: tzinfo | None = None) -> str:
     return f"{_local(moment, tz or UTC):%H:%M}"
 
 
+def people_moment(moment: datetime, *, tz: tzinfo | None = None) -> str:
+    """A day and its time of day in `tz`, the one way both are written: "Fri 4 Dec 2026 at 09:30"
+    (the day as people_date writes it in mrkdwn)."""
+    return f"{people_date(moment, tz=tz)} at {people_time(moment, tz=tz)}"
+
+
 _TOKEN = re.compile(r"<!date\^-?\d+\^[^|>]*(?:\^[^|>]*)?\|([^>]*)>")
 
 

@@ -11,7 +11,7 @@ from bot.domain.preferences import MessageKind
 from bot.domain.schedule_time import WEEKDAYS
 from bot.ids import Action, Block, Callback
 from bot.ui.blocks import button, context, ephemeral, header, plain_text, section
-from bot.ui.dates import people_date, people_time, plain_dates
+from bot.ui.dates import people_moment, plain_dates
 from bot.ui.inputs import _input, modal, select_input
 
 REMIND_USAGE = """*`/okr remind` — your own reminders*
@@ -30,10 +30,6 @@ def _day(weekday: int) -> str:
     return WEEKDAYS[weekday - 1].capitalize()
 
 
-def _when(moment: datetime, tz: ZoneInfo) -> str:
-    return f"{people_date(moment, tz=tz)} at {people_time(moment, tz=tz)}"
-
-
 def my_reminders(headline: str, mine) -> dict:
     """`mine` is bot.services.preferences.MyReminders."""
     slot = f"{_day(mine.slot.weekday)} at {mine.slot.time_of_day} ({mine.tz.key})"
@@ -47,7 +43,9 @@ def my_reminders(headline: str, mine) -> dict:
             if mine.own_day_or_time
             else " (the team's)"
         )
-        when = f"Your weekly check-in reminder: *{slot}*{own}. Next: {_when(mine.next_due, mine.tz)}."
+        when = (
+            f"Your weekly check-in reminder: *{slot}*{own}. Next: {people_moment(mine.next_due, tz=mine.tz)}."
+        )
     kinds = "\n".join(
         f"{'• off' if kind in mine.muted else '• on'} — {kind.label} (`{kind.value}`)" for kind in MessageKind
     )
@@ -109,7 +107,7 @@ def change_button() -> dict:
 
 def snoozed(until: datetime, tz: ZoneInfo) -> dict:
     """The reminder after *Remind me later today* or *Tomorrow*: it says when it comes back."""
-    text = f"I'll remind you again {_when(until, tz)}."
+    text = f"I'll remind you again {people_moment(until, tz=tz)}."
     return {"text": plain_dates(text), "blocks": [header("Weekly check-in"), section(f":zzz: {text}")]}
 
 

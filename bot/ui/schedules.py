@@ -13,7 +13,7 @@ from bot.ui.blocks import (
     context,
     section,
 )
-from bot.ui.dates import people_date, plain_dates
+from bot.ui.dates import people_moment, plain_dates
 from bot.ui.posts import (
     day_name,
     fallback,
@@ -66,9 +66,8 @@ PAUSE_USAGE = """*`/okr pause` — no check-in reminders for you while you're aw
 
 
 def when(moment: datetime, tz: ZoneInfo) -> str:
-    """The day (bot/ui/dates.py: each reader's Slack words it) and "16:00", in `tz`."""
-    local = moment.astimezone(tz)
-    return f"{people_date(local.date(), tz=tz)}, {local:%H:%M}"
+    """The day (bot/ui/dates.py: each reader's Slack words it) and "at 16:00", in `tz`."""
+    return people_moment(moment, tz=tz)
 
 
 def both_times(moment: datetime, channel_tz: ZoneInfo, caller_tz: ZoneInfo) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.ui.blocks import ephemeral
-from bot.ui.dates import people_date, people_time
+from bot.ui.dates import people_date, people_moment
 
 if TYPE_CHECKING:
     from bot.services.tokens import TokenLine
@@ -26,7 +26,7 @@ USAGE = (
 def _when(moment: datetime | None) -> str:
     """A stored moment (UTC) as the day and the time in UTC: tokens belong to the workspace, not
     to one reader's time zone."""
-    return f"{people_date(moment)}, {people_time(moment)} UTC" if moment else "never"
+    return f"{people_moment(moment)} UTC" if moment else "never"
 
 
 def _expiry(expires_at: datetime | None, expired: bool) -> str:
@@ -36,11 +36,7 @@ def _expiry(expires_at: datetime | None, expired: bool) -> str:
 
 
 def created_message(token: ApiTokenView, secret: str) -> dict:
-    expiry = (
-        f" It expires {people_date(token.expires_at)} ({people_time(token.expires_at)} UTC)."
-        if token.expires_at
-        else ""
-    )
+    expiry = f" It expires {people_moment(token.expires_at)} UTC." if token.expires_at else ""
     return ephemeral(
         f"Created the {token.permission.value} token `{token.name}`.{expiry} Copy it now: Northline keeps only a hash "
         f"of it and cannot show it again.\n```{secret}```\n"

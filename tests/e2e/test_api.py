@@ -98,7 +98,7 @@ def test_last_used_time_is_kept(world, db):
     with db.session() as session:
         assert session.scalars(select(ApiToken.last_used_at)).one() == NOW
     # NOW is Wednesday 18 November 2026, 12:00 UTC: its day as Slack's token, its time in UTC.
-    assert "last used <!date^1795003200^{date_short_pretty}|Wed 18 Nov 2026>, 12:00 UTC" in answer_text(
+    assert "last used <!date^1795003200^{date_short_pretty}|Wed 18 Nov 2026> at 12:00 UTC" in answer_text(
         answer(slack, "/okr", "token list", user_id=ADMIN)
     )
 

@@ -310,10 +310,10 @@ def test_sprint_schedule_shows_the_cadence_and_the_active_sprint_apart(slack, db
     [active] = [s for s in sections if "Active sprint `SPR-4`" in s]
     # The cadence's next prompt is a Friday of the cadence, not the active sprint's end...
     assert "every 2 weeks on Friday" in cadence and "2099" not in cadence
-    assert re.search(r"Next: <!date\^\d+\^\{date_short_pretty\}\|Fri \d+ \w+ \d{4}>, 10:00", cadence)
+    assert re.search(r"Next: <!date\^\d+\^\{date_short_pretty\}\|Fri \d+ \w+ \d{4}> at 10:00", cadence)
     # ...which is shown on its own: it ends on a Sunday, so its prompt comes the Friday before.
     assert "ends <!date^4100846400^{date_short_pretty}|Sun 13 Dec 2099>;" in active
-    assert "Next: <!date^4100673600^{date_short_pretty}|Fri 11 Dec 2099>, 10:00" in active
+    assert "Next: <!date^4100673600^{date_short_pretty}|Fri 11 Dec 2099> at 10:00" in active
 
 
 # --- /okr digest twice in a week -------------------------------------------------------------------
