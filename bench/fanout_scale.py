@@ -5,14 +5,19 @@ second (429 past it, per workspace, as Slack does).
 
 Prints, per number of workspaces, the wall time of the run against its bound (people per
 workspace ÷ the rate: every workspace posting at its limit, all at once), for the clock's own
-process (the embedded engine) and for 1, 2 and 4 `northline worker` processes on a real Redis;
-posts delivered, duplicated (must be 0) and refused (429); CPU seconds per 1,000 posts.
+process (the embedded engine) and for 1, 2 and 4 `northline worker` processes on a real broker
+(Redis or RabbitMQ); posts delivered, duplicated (must be 0) and refused (429); CPU seconds per
+1,000 posts (the clock's and the workers', not the database's nor Slack's); the first and the last
+post after the start; SQL statements per post (counted in the clock and in every worker); the
+deliveries left in doubt and settled; the load average before and after each run.
 
     python bench/fanout_scale.py [--workspaces 10,50,200] [--people 50] [--rate 5] [--latency 0.1]
-                                 [--workers 1,2,4] [--redis redis://127.0.0.1:6379/9]
+                                 [--workers 1,2,4 | 0] [--no-embedded]
+                                 [--broker redis://127.0.0.1:6379/9 | amqp://guest:guest@127.0.0.1:5672//]
 
-Figures are printed, never asserted. Workers need Redis (skipped, with a line saying so,
-without it) and are best measured on PostgreSQL (NORTHLINE_BENCH_DATABASE_URL).
+Figures are printed, never asserted. Workers need a broker (skipped, with a line saying so,
+without it) and are best measured on PostgreSQL (NORTHLINE_BENCH_DATABASE_URL: each run makes a
+database of its own beside the one named, and drops it).
 """
 
 from __future__ import annotations
