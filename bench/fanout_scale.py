@@ -5,14 +5,19 @@ second (429 past it, per workspace, as Slack does).
 
 Prints, per number of workspaces, the wall time of the run against its bound (people per
 workspace ÷ the rate: every workspace posting at its limit, all at once), for the clock's own
-process (the embedded engine) and for 1, 2 and 4 `northline worker` processes on a real Redis;
-posts delivered, duplicated (must be 0) and refused (429); CPU seconds per 1,000 posts.
+process (the embedded engine) and for 1, 2 and 4 `northline worker` processes on a real broker
+(Redis or RabbitMQ); posts delivered, duplicated (must be 0) and refused (429); CPU seconds per
+1,000 posts (the clock's and the workers', not the database's nor Slack's); the first and the last
+post after the start; SQL statements per post (counted in the clock and in every worker); the
+deliveries left in doubt and settled; the load average before and after each run.
 
     python bench/fanout_scale.py [--workspaces 10,50,200] [--people 50] [--rate 5] [--latency 0.1]
-                                 [--workers 1,2,4] [--redis redis://127.0.0.1:6379/9]
+                                 [--workers 1,2,4 | 0] [--no-embedded]
+                                 [--broker redis://127.0.0.1:6379/9 | amqp://guest:guest@127.0.0.1:5672//]
 
-Figures are printed, never asserted. Workers need Redis (skipped, with a line saying so,
-without it) and are best measured on PostgreSQL (NORTHLINE_BENCH_DATABASE_URL).
+Figures are printed, never asserted. Workers need a broker (skipped, with a line saying so,
+without it) and are best measured on PostgreSQL (NORTHLINE_BENCH_DATABASE_URL: each run makes a
+database of its own beside the one named, and drops it).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import delete, event, func, insert, select  # noqa: E402
 
-from bench.harness import EmulatorProcess, drop_database, fresh_database  # noqa: E402
+from bench.harness import EmulatorProcess, analyze, drop_database, fresh_database  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
 from storage.models import Delivery, DeliveryUnit, KeyResult, Member, Objective, Workspace  # noqa: E402
 
@@ -78,6 +83,12 @@ def tally(emulator) -> tuple[int, int, int]:
     )
     refused = sum(1 for c in emulator.rejected if c.method == "chat.postMessage")
     return len(reached), sum(n - 1 for n in reached.values()), refused
+
+
+def post_times(emulator) -> tuple[float | None, float | None]:
+    """(first, last) time.time() at which Slack answered a post ok (this machine's clock)."""
+    times = [c.at for c in emulator.calls if c.method == "chat.postMessage" and c.ok]
+    return (min(times), max(times)) if times else (None, None)
 
 
 def forget(emulator) -> None:
@@ -173,13 +184,29 @@ class Statements:
         self.count += 1
 
 
-def outcome(db: Database, started: datetime) -> tuple[float | None, dict[str, int]]:
-    """(seconds from the start to the first post, from sent_at: whole seconds; rows by state)."""
+# A worker process as `northline worker` runs it, counting the SQL statements of every engine it
+# makes and writing the count to the file named by its first argument when it exits.
+WORKER = """
+import atexit, sys
+from pathlib import Path
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+seen = [0]
+event.listen(Engine, "before_cursor_execute", lambda *a: seen.__setitem__(0, seen[0] + 1))
+atexit.register(lambda: Path(sys.argv[1]).write_text(str(seen[0])))
+from bot.cli import main
+main(["worker"])
+"""
+
+
+COUNTED = ("one process", "clock and workers", "the clock only: a worker's count is missing")
+
+
+def states(db: Database) -> dict[str, int]:
+    """The deliveries by state after a run ('claimed': in doubt; every other state is settled)."""
     with db.session() as session:
-        first = session.execute(select(func.min(Delivery.sent_at))).scalar()
-        states = dict(session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all())
-    to_first = None if first is None else (first - started.replace(microsecond=0)).total_seconds()
-    return to_first, {str(k): v for k, v in states.items()}
+        rows = session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
+    return {str(k): v for k, v in rows}
 
 
 def reset(db: Database, slack: EmulatorProcess) -> None:
@@ -222,7 +249,9 @@ def wait_for(slack: EmulatorProcess, total: int, timeout: float) -> float:
     return time.perf_counter() - started
 
 
-def embedded(db: Database, url: str, slack: EmulatorProcess, total: int) -> tuple[float, float, datetime]:
+def embedded(
+    db: Database, url: str, slack: EmulatorProcess, total: int
+) -> tuple[float, float, float, int | None]:
     """The clock's own process: one engine, every workspace at once."""
     from bot.bootstrap import delivery_engine
     from bot.jobs.engine import units_for
@@ -230,7 +259,7 @@ def embedded(db: Database, url: str, slack: EmulatorProcess, total: int) -> tupl
 
     settings = load_settings(database_url=url)
     cpu = time.process_time()
-    wall = datetime.now(UTC).replace(tzinfo=None)
+    wall = time.time()
     started = time.perf_counter()
     profile = None
     if os.environ.get("NORTHLINE_BENCH_PROFILE"):  # the top 15 by cumulative time (this thread only)
@@ -245,24 +274,25 @@ def embedded(db: Database, url: str, slack: EmulatorProcess, total: int) -> tupl
 
         profile.disable()
         pstats.Stats(profile).sort_stats("cumulative").print_stats(15)
-    return time.perf_counter() - started, time.process_time() - cpu, wall
+    return time.perf_counter() - started, time.process_time() - cpu, wall, None
 
 
 def with_workers(
-    db: Database, url: str, slack: EmulatorProcess, total: int, count: int, redis: str
-) -> tuple[float, float, datetime]:
-    """`count` worker processes on Redis; the clock (this process) decides what is due and enqueues."""
+    db: Database, url: str, slack: EmulatorProcess, total: int, count: int, broker: str
+) -> tuple[float, float, float, int]:
+    """`count` worker processes on the broker (Redis or RabbitMQ); the clock (this process) decides
+    what is due and enqueues. Returns the workers' SQL statements too (counted in each worker)."""
     from bot.bootstrap import delivery_engine
     from bot.jobs.distributed import Dispatcher, celery_app
     from bot.jobs.engine import units_for
     from bot.settings import load_settings
 
     queue = f"northline-bench-{uuid.uuid4().hex[:8]}"
-    os.environ.update({"NORTHLINE_BROKER_URL": redis, "NORTHLINE_QUEUE": queue})
+    os.environ.update({"NORTHLINE_BROKER_URL": broker, "NORTHLINE_QUEUE": queue})
     logs = Path(tempfile.mkdtemp(prefix="northline-workers-"))
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import main; main(['worker'])"],
+            [sys.executable, "-c", WORKER, str(logs / f"worker-{n}.statements")],
             cwd=ROOT,
             env=dict(os.environ),
             stdout=subprocess.DEVNULL,
@@ -273,17 +303,21 @@ def with_workers(
     try:
         time.sleep(6)  # the workers start, connect and get ready (not part of a run)
         settings = load_settings(database_url=url)
+        before = sum(cpu_seconds(w.pid) for w in workers)  # before the first unit is enqueued
         cpu = time.process_time()
-        wall = datetime.now(UTC).replace(tzinfo=None)
+        wall = time.time()
         started = time.perf_counter()
         with delivery_engine(settings, db) as engine:
             Dispatcher(engine, celery_app(engine.config)).dispatch(units_for(db, ["checkin-reminders"], NOW))
         clock_cpu = time.process_time() - cpu
-        before = sum(cpu_seconds(w.pid) for w in workers)
+        print(
+            f"    (the clock planned and enqueued in {time.perf_counter() - started:.1f} s, "
+            f"{clock_cpu:.1f} s CPU)",
+            flush=True,
+        )
         wait_for(slack, total, timeout=600)
         elapsed = time.perf_counter() - started
         used = clock_cpu + sum(cpu_seconds(w.pid) for w in workers) - before
-        return elapsed, used, wall
     finally:
         for w in workers:
             w.terminate()
@@ -301,15 +335,25 @@ def with_workers(
             print(
                 f"    ({len(errors)} error lines in the workers' logs, e.g. {errors[0][:200]!r})", flush=True
             )
+    counted = [log.read_text() for log in logs.glob("*.statements")]
+    worker_statements = sum(int(c) for c in counted) if len(counted) == count else -1
+    return elapsed, used, wall, worker_statements
 
 
-def redis_answers(url: str) -> bool:
+def broker_answers(url: str) -> bool:
     try:
-        import redis
+        from kombu import Connection
 
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except Exception:  # noqa: BLE001 - no Redis: the worker figures are skipped
+        with Connection(url, connect_timeout=2) as connection:
+            connection.ensure_connection(max_retries=1)
+        return True
+    except Exception:  # noqa: BLE001 - no broker: the worker figures are skipped
         return False
+
+
+def load() -> str:
+    """The machine's 1-minute load average (other processes share these cores)."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def main() -> None:
@@ -320,33 +364,38 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1, help="seconds Slack takes to answer each call")
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument(
-        "--redis", default=os.environ.get("NORTHLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+        "--broker",
+        "--redis",
+        default=os.environ.get("NORTHLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
+        help="the workers' broker: redis://… or amqp://…",
     )
+    parser.add_argument("--no-embedded", action="store_true", help="only the runs with workers")
     args = parser.parse_args()
-    worker_counts = [int(w) for w in args.workers.split(",") if w]
-    have_redis = redis_answers(args.redis)
+    worker_counts = [int(w) for w in args.workers.split(",") if w and int(w) > 0]
+    have_broker = broker_answers(args.broker)
     bound = args.people / args.rate
     in_flight = max(2, int(args.rate * args.latency * 2) + 1)
     print(
         f"fan-out at scale: {args.people} people a workspace, {args.rate:g} chat.postMessage/s per workspace, "
         f"Slack {args.latency * 1000:.0f} ms late on every call; bound {bound:.1f} s (people ÷ rate)"
     )
-    if not have_redis:
-        print(f"  workers: skipped, no Redis at {args.redis}")
+    if not have_broker:
+        print(f"  workers: skipped, no broker at {args.broker}")
     for workspaces in [int(w) for w in args.workspaces.split(",")]:
         total = workspaces * args.people
         url = fresh_database()
         upgrade(url)
         db = Database.from_url(url)
         seed(db, url, workspaces, args.people)
+        analyze(db)  # planner statistics, as autovacuum would have them
         with EmulatorProcess(setup_slack, workspaces, args.people, args.rate, args.latency) as slack:
             os.environ.update(environment(url, slack, args.rate, in_flight))
-            modes = [("embedded", partial(embedded, db, url, slack, total))]
-            if have_redis:
+            modes = [] if args.no_embedded else [("embedded", partial(embedded, db, url, slack, total))]
+            if have_broker:
                 modes += [
                     (
                         f"{n} worker{'s' if n > 1 else ''}",
-                        partial(with_workers, db, url, slack, total, n, args.redis),
+                        partial(with_workers, db, url, slack, total, n, args.broker),
                     )
                     for n in worker_counts
                 ]
@@ -354,9 +403,12 @@ def main() -> None:
             for name, run in modes:
                 reset(db, slack)
                 statements.count = 0
-                elapsed, cpu, started = run()
-                executed = statements.count
-                to_first, states = outcome(db, started)
+                load_before = load()
+                elapsed, cpu, started, in_workers = run()
+                load_after = load()
+                executed = statements.count + max(0, in_workers or 0)
+                by_state = states(db)
+                first, last = slack.ask(post_times)
                 reached, duplicated, refused = slack.ask(tally)
                 print(
                     f"  {workspaces:>4} workspaces, {name:<10}: {elapsed:6.1f} s ({elapsed / bound:4.2f}x the bound); "
@@ -364,12 +416,15 @@ def main() -> None:
                     f"CPU {cpu / max(1, reached) * 1000:.1f} s per 1,000 posts",
                     flush=True,
                 )
-                settled = sum(n for state, n in states.items() if state != "claimed")
+                settled = sum(n for state, n in by_state.items() if state != "claimed")
                 print(
                     f"  {'':>4}             {'':<10}  first post after "
-                    f"{'-' if to_first is None else f'{to_first:.0f}'} s (whole seconds); "
-                    f"{executed / max(1, reached):.1f} statements per post (this process); "
-                    f"in doubt (claimed) {states.get('claimed', 0)}, settled {settled} {states}",
+                    f"{'-' if first is None else f'{first - started:.2f}'} s, last after "
+                    f"{'-' if last is None else f'{last - started:.1f}'} s; "
+                    f"{executed / max(1, reached):.2f} statements per post "
+                    f"({COUNTED[0 if in_workers is None else 1 if in_workers >= 0 else 2]}); "
+                    f"in doubt (claimed) {by_state.get('claimed', 0)}, settled {settled} {by_state}; "
+                    f"load average {load_before} before, {load_after} after",
                     flush=True,
                 )
         db.dispose()

@@ -27,7 +27,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -94,11 +94,11 @@ class Dispatcher:
     app: Celery
 
     def dispatch(self, units: Iterable[Unit]) -> int:
-        """Enqueue the units with posts due now; returns how many were enqueued. The broker down:
-        logged, and the next tick enqueues them again."""
-        due = self.due_units(units)
+        """Enqueue the units with posts due now, each as soon as it is planned (workers start on
+        the first while the clock still plans the rest); returns how many were enqueued. The
+        broker down: logged, and the next tick enqueues them again."""
         enqueued = 0
-        for unit in due:
+        for unit in self.due_units(units):
             try:
                 self.app.send_task(
                     TASK,
@@ -116,30 +116,28 @@ class Dispatcher:
                 enqueued += 1
             except (OperationalError, OSError) as error:
                 log.error(
-                    "the broker is unreachable (%s): %d unit(s) with posts due were not enqueued; "
-                    "the next tick plans and enqueues them again",
+                    "the broker is unreachable (%s): %s and the units with posts due after it were "
+                    "not enqueued (%d were); the next tick plans and enqueues them again",
                     error,
-                    len(due) - enqueued,
+                    unit.id,
+                    enqueued,
                 )
                 break
         return enqueued
 
-    def due_units(self, units: Iterable[Unit]) -> list[Unit]:
-        """Plan every unit (concurrently, like the engine runs them); keep those with posts due,
-        split into batches of NORTHLINE_BATCH_SIZE."""
+    def due_units(self, units: Iterable[Unit]) -> Iterator[Unit]:
+        """Plan every unit (concurrently, like the engine runs them); yield those with posts due,
+        split into batches of NORTHLINE_BATCH_SIZE, in the units' order, each once it is planned."""
         units = list(units)
         if not units:
-            return []
+            return
         with ThreadPoolExecutor(min(len(units), self.engine.config.concurrent_workspaces)) as pool:
-            planned = list(pool.map(self.engine.plan, units))
-        due: list[Unit] = []
-        for unit, plan in zip(units, planned, strict=True):
-            if not isinstance(plan, Planned) or not plan.work:
-                _log_errors(plan if isinstance(plan, RunReport) else plan.report)
-                continue
-            batches = -(-(len(plan.due) + len(plan.doubts)) // self.engine.config.batch_size)
-            due.extend(unit.split(batches) if batches > 1 else [unit])
-        return due
+            for unit, plan in zip(units, pool.map(self.engine.plan, units), strict=True):
+                if not isinstance(plan, Planned) or not plan.work:
+                    _log_errors(plan if isinstance(plan, RunReport) else plan.report)
+                    continue
+                batches = -(-(len(plan.due) + len(plan.doubts)) // self.engine.config.batch_size)
+                yield from unit.split(batches) if batches > 1 else [unit]
 
 
 def _log_errors(report: RunReport) -> None:

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
@@ -192,6 +193,26 @@ def test_the_clock_enqueues_only_units_with_posts_due_split_into_batches(db, emu
         ("checkin-reminders", b, 3) for b in range(3)
     }
     assert emulator.calls_to("chat.postMessage") == []  # the clock sends nothing itself
+    engine.close()
+
+
+def test_the_clock_enqueues_a_due_unit_before_it_has_planned_them_all(db, emulator):
+    # With a thousand workspaces, planning every unit first kept the workers idle for 20 s.
+    seed_people(db, emulator, 3)
+    engine = Engine(db, team_clients(emulator), DeliverySettings())
+    sent = threading.Event()
+    seen_while_planning = []
+
+    def plan(unit):
+        if unit.kind == "nudges":  # the last unit waits for the first one's enqueue
+            seen_while_planning.append(sent.wait(timeout=5))
+        return Engine.plan(engine, unit)
+
+    engine.plan = plan
+    fake = type("App", (), {"send_task": lambda self, *args, **kw: sent.set()})()
+    units = units_for(db, ["checkin-reminders", "digest", "nudges"], MONDAY_LONDON)
+    assert Dispatcher(engine, fake).dispatch(units) == 1
+    assert seen_while_planning == [True]
     engine.close()
 
 
