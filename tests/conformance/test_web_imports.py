@@ -44,7 +44,8 @@ print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} | set(sys.m
 """
 
 
-def test_the_web_app_leaves_jobs_cli_and_migration_modules_unimported(tmp_path):
+def _build(tmp_path, script: str) -> str:
+    """Run `script` in a fresh interpreter with the web app's environment; its last line."""
     url = f"sqlite:///{tmp_path}/web.db"
     upgrade(url)  # at head, as `northline db upgrade` leaves it
     env = {
@@ -58,9 +59,32 @@ def test_the_web_app_leaves_jobs_cli_and_migration_modules_unimported(tmp_path):
     for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN"):
         env.pop(name, None)
     done = subprocess.run(
-        [sys.executable, "-c", BUILD], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    imported = set(json.loads(done.stdout.splitlines()[-1]))
+    return done.stdout.splitlines()[-1]
+
+
+def test_the_web_app_leaves_jobs_cli_and_migration_modules_unimported(tmp_path):
+    imported = set(json.loads(_build(tmp_path, BUILD)))
     assert "bot.web" in imported and "sqlalchemy" in imported  # the app was really built
     assert sorted(imported.intersection(NOT_IN_A_WEB_WORKER)) == []
+
+
+FORK = """
+from bot import wsgi
+wsgi.create_wsgi()
+engine = wsgi._databases[0].engine
+with engine.connect():
+    pass
+before = engine.pool.checkedin()
+wsgi.forked()  # what gunicorn.conf.py's post_fork runs in each worker
+after = engine.pool.checkedin()
+with engine.connect():
+    pass
+print(before, after)
+"""
+
+
+def test_a_forked_worker_leaves_the_masters_connections_to_the_master(tmp_path):
+    assert _build(tmp_path, FORK) == "1 0"
