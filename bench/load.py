@@ -8,7 +8,8 @@ served the same way in the same run. Two figures for each:
   the measured seconds alternate between them in six windows: a shared machine's hiccups (its
   speed changed 2.6× within an hour here) then fall on both, not on whichever ran at the time;
 - capacity: 50 clients each sending the next command as soon as the last is answered; requests/s
-  (latency there only mirrors throughput), and the web workers' memory (RSS) after the run.
+  (latency there only mirrors throughput), and the web workers' memory (RSS, PSS and USS) after
+  the run.
 
     NORTHLINE_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         python bench/load.py [--rate 40] [--seconds 60] [--warmup 10] [--clients 50] [--workspaces 20]
@@ -97,19 +98,30 @@ def start_gunicorn(app_spec: str, port: int, env: dict[str, str], cwd: Path = RO
     raise SystemExit(f"gunicorn did not start for {app_spec}")
 
 
-def workers_rss_mb(process: subprocess.Popen) -> list[float]:
-    """Resident memory of each of gunicorn's workers (its children), in MB."""
-    found = []
+def workers_memory_mb(process: subprocess.Popen) -> dict[str, list[float]]:
+    """Each of gunicorn's workers (its children), in MB: resident (RSS), proportional (PSS: shared
+    pages split between the processes mapping them) and unique (USS: pages no other process maps)."""
+    found: dict[str, list[float]] = {"rss": [], "pss": [], "uss": []}
     for child in Path("/proc").iterdir():
         try:
             stat = (child / "stat").read_text().split()
         except (OSError, ValueError):
             continue
         if child.name.isdigit() and int(stat[3]) == process.pid:
-            for line in (child / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    found.append(int(line.split()[1]) / 1024)
-    return sorted(found)
+            fields = _kilobytes(child / "smaps_rollup")
+            found["rss"].append(fields.get("Rss", 0) / 1024)
+            found["pss"].append(fields.get("Pss", 0) / 1024)
+            found["uss"].append((fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)) / 1024)
+    return {kind: sorted(sizes) for kind, sizes in found.items()}
+
+
+def _kilobytes(path: Path) -> dict[str, int]:
+    fields = {}
+    for line in path.read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if rest.strip().endswith("kB"):
+            fields[name] = int(rest.split()[0])
+    return fields
 
 
 def set_up_slack(emulator: SlackEmulator, teams: list[str]) -> None:
@@ -348,7 +360,7 @@ def measure(
         capacity = {}
         for name in apps:
             capacity[name] = closed_loop(ports[name], urls, teams, args.clients, args.capacity_seconds)
-            capacity[name]["rss_mb"] = workers_rss_mb(processes[name])
+            capacity[name]["memory_mb"] = workers_memory_mb(processes[name])
     finally:
         for process in processes.values():
             process.send_signal(signal.SIGTERM)
@@ -356,7 +368,12 @@ def measure(
     return acks, capacity
 
 
-def report(args: argparse.Namespace, database_url: str, acks: dict, capacity: dict) -> None:
+def report(args: argparse.Namespace, database_url: str, acks: dict, capacity: dict, load: tuple) -> None:
+    print(
+        "load average (1, 5, 15 min) before the run {:.2f} {:.2f} {:.2f}, after it {:.2f} {:.2f} {:.2f}".format(
+            *load[0], *load[1]
+        )
+    )
     print(
         f"load: {args.workspaces} workspaces, gunicorn 2 workers, {make_url(database_url).get_backend_name()}; "
         f"commands: {' | '.join(COMMANDS)}"
@@ -376,10 +393,11 @@ def report(args: argparse.Namespace, database_url: str, acks: dict, capacity: di
                 )
     print(f"capacity: {args.clients} clients sending back to back for {args.capacity_seconds:g} s:")
     for name, figures in capacity.items():
-        each = " + ".join(f"{mb:.0f}" for mb in figures["rss_mb"])
+        memory = figures["memory_mb"]
+        each = {kind: " + ".join(f"{mb:.0f}" for mb in sizes) for kind, sizes in memory.items()}
         print(
-            "  " + describe(name, figures) + f", web workers' RSS after the run {each} MB "
-            f"({sum(figures['rss_mb']):.0f} MB in all)"
+            "  " + describe(name, figures) + f", web workers' RSS after the run {each['rss']} MB "
+            f"({sum(memory['rss']):.0f} MB in all; PSS {each['pss']}, USS {each['uss']})"
         )
     bare = capacity["bare bolt"]
     if bare["rps"]:
@@ -411,8 +429,9 @@ def main() -> None:
             database_url=database_url,
         )
         install(settings, db, teams)
+        load_before = os.getloadavg()  # the machine may be shared: say how busy it was
         acks, capacity = measure(args, app_env(slack.base_url, database_url, teams), urls, teams)
-        report(args, database_url, acks, capacity)
+        report(args, database_url, acks, capacity, (load_before, os.getloadavg()))
     db.dispose()
     drop_database(database_url)
 

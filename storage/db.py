@@ -143,7 +143,63 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def schema_state(engine: Engine) -> tuple[str | None, str]:
-    """(the database's revision, the code's head revision)."""
+    """(the database's revision, the code's head revision).
+
+    Read without alembic where the schema is a single line of revisions, as it is: importing
+    alembic (with Mako and Pygments) and running every migration file to compare two strings
+    cost each web worker about 11 MB (bench/REPORT.md, issue 24 item 9). Anything else (several
+    heads, a version table with several rows) is left to alembic."""
+    head = head_revision()
+    current = _stored_revisions(engine)
+    if head is not None and len(current) <= 1:
+        return (current[0] if current else None), head
+    return _alembic_schema_state(engine)
+
+
+def head_revision() -> str | None:
+    """The head of the migration files' `revision` / `down_revision` chain, read from their
+    source without running them; None unless there is exactly one head."""
+    import ast
+
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = _revision_names(ast.parse(path.read_text(encoding="utf-8")))
+        revision, down = found.get("revision"), found.get("down_revision")
+        if not isinstance(revision, str):
+            return None
+        revisions.add(revision)
+        parents.update([down] if isinstance(down, str) else (down or ()))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _revision_names(module) -> dict[str, object]:
+    import ast
+
+    found: dict[str, object] = {}
+    for node in module.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+        target = node.target if isinstance(node, ast.AnnAssign) else target
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
+            try:
+                found[target.id] = ast.literal_eval(node.value)
+            except ValueError:
+                found[target.id] = None
+    return found
+
+
+def _stored_revisions(engine: Engine) -> list[str]:
+    """The rows of alembic's version table ([] when it does not exist yet)."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return []
+        return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def _alembic_schema_state(engine: Engine) -> tuple[str | None, str]:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 

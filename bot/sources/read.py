@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import jsonpointer
-import pymysql.cursors
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
@@ -182,6 +181,8 @@ def _first_rows(connection, wrapped: str) -> tuple[list, int | None]:
     if dialect == "postgresql":
         cursor = driver_connection.cursor(name="northline_source", scrollable=False)
     elif dialect in ("mysql", "mariadb"):
+        import pymysql.cursors  # only a MySQL source needs it; the web workers import this module
+
         cursor = driver_connection.cursor(pymysql.cursors.SSCursor)
     else:
         cursor = driver_connection.cursor()

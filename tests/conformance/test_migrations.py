@@ -18,6 +18,7 @@ from storage.db import (
     SchemaOutOfDate,
     alembic_config,
     ensure_schema,
+    head_revision,
     make_engine,
     schema_state,
     upgrade,
@@ -99,3 +100,16 @@ def test_postgresql_refuses_to_start_on_an_old_schema(empty_database):
     with pytest.raises(SchemaOutOfDate, match="northline db upgrade"):
         ensure_schema(db)
     db.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics_head():
+    assert head_revision() == revisions()[-1]
+
+
+def test_schema_state_reads_the_version_table_as_alembic_does(tmp_path):
+    url = f"sqlite:///{tmp_path}/state.db"
+    engine = make_engine(url)
+    assert schema_state(engine) == (None, revisions()[-1])  # no version table yet
+    upgrade(url, "0002")
+    assert schema_state(engine) == ("0002", revisions()[-1])
+    engine.dispose()
