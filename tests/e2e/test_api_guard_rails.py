@@ -91,7 +91,7 @@ def test_a_token_made_to_expire_is_listed_with_its_date_and_refused_after_it(web
             listed = _token_list(slack)
         secret = tokens_in(said)
         expires = "expires <!date^1801396800^{date_short_pretty}|Sun 31 Jan 2027>"
-        assert f"It {expires} (09:00 UTC)." in said
+        assert f"It {expires} at 09:00 UTC." in said
         assert "`nightly`" in listed and expires in listed
         with db.session() as session:
             stored = session.query(ApiToken).one()

@@ -198,7 +198,7 @@ def test_the_clock_enqueues_only_units_with_posts_due_split_into_batches(db, emu
 
 def test_the_clock_enqueues_a_due_unit_before_it_has_planned_them_all(db, emulator):
     # With a thousand workspaces, planning every unit first kept the workers idle for 20 s.
-    seed_people(db, emulator, 3)
+    make_people(db, emulator, 3)
     engine = Engine(db, team_clients(emulator), DeliverySettings())
     sent = threading.Event()
     seen_while_planning = []
