@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import outbound
@@ -14,7 +14,8 @@ from bot.domain.clock import stored_now, utc_now
 from bot.forms.reminder import origin_of_click, parse_click, parse_origin, parse_snooze
 from bot.ids import Action
 from bot.listeners import homes
-from bot.listeners.common import Caller, caller, reader_zone, refresh_member, unit_of_work
+from bot.listeners.buttons import Click, button
+from bot.listeners.common import Caller, reader_zone, unit_of_work
 from bot.services import preferences, quick_checkins
 from bot.ui import checkin as checkin_ui
 from bot.ui import preferences as preferences_ui
@@ -35,12 +36,11 @@ def register(app: App) -> None:
     app.action(Action.REMINDER_SKIP)(skip_week)
 
 
-def record_from_reminder(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+@button
+def record_from_reminder(pressed: Click) -> None:
     """*No change* (the same value) or a value typed in the message and sent with Enter."""
-    ack()
+    body, client, db, who = pressed.body, pressed.client, pressed.db, pressed.who
     click = parse_click(body)
-    who = caller(context)
-    refresh_member(db, client, who)  # a button has no router to do it
     with unit_of_work(db, who) as (session, workspace):
         result = quick_checkins.check_in(
             session,
@@ -62,12 +62,11 @@ def record_from_reminder(ack: Ack, body: dict, client: WebClient, context: BoltC
         homes.refresh(db, client, who, who.user_id, *owners)
 
 
-def open_note_form(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+@button
+def open_note_form(pressed: Click) -> None:
     """*Add a note*: the check-in form with this one key result."""
-    ack()
+    body, client, db, who = pressed.body, pressed.client, pressed.db, pressed.who
     click = parse_click(body)
-    who = caller(context)
-    refresh_member(db, client, who)
     with unit_of_work(db, who) as (session, workspace):
         data = quick_checkins.note_form(session, workspace, who.user_id, click.key_result_id)
     metadata = origin_of_click(click).metadata()
@@ -87,13 +86,12 @@ def redraw_after_form(db: Database, client: WebClient, who: Caller, view: dict) 
     outbound.update(client, origin.channel_id, origin.message_ts, **message)
 
 
-def snooze_reminder(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+@button
+def snooze_reminder(pressed: Click) -> None:
     """*Remind me later today* or *Tomorrow*: this week's reminder comes again then (the planner,
     bot/jobs/reminders.py, sends it); the message says when."""
-    ack()
-    click = parse_snooze(body)
-    who = caller(context)
-    refresh_member(db, client, who)
+    client, db, who = pressed.client, pressed.db, pressed.who
+    click = parse_snooze(pressed.body)
     with unit_of_work(db, who) as (session, workspace):
         snoozed = preferences.snooze(
             session,
@@ -108,11 +106,11 @@ def snooze_reminder(ack: Ack, body: dict, client: WebClient, context: BoltContex
     )
 
 
-def skip_week(ack: Ack, body: dict, client: WebClient, context: BoltContext, db: Database) -> None:
+@button
+def skip_week(pressed: Click) -> None:
     """*Skip this week*: nothing more about this week's check-in (no snooze, no second nudge)."""
-    ack()
-    click = parse_snooze(body)
-    who = caller(context)
+    client, db, who = pressed.client, pressed.db, pressed.who
+    click = parse_snooze(pressed.body)
     with unit_of_work(db, who) as (session, workspace):
         preferences.skip_week(session, workspace, who.user_id, click.period, utc_now())
     outbound.update(client, click.channel_id, click.message_ts, **preferences_ui.skipped())
