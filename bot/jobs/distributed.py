@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from celery import Celery
 from kombu.exceptions import OperationalError
@@ -132,7 +133,9 @@ class Dispatcher:
         if not units:
             return
         with ThreadPoolExecutor(min(len(units), self.engine.config.concurrent_workspaces)) as pool:
-            for unit, plan in zip(units, pool.map(self.engine.plan, units), strict=True):
+            for unit, plan in zip(
+                units, pool.map(partial(self.engine.plan, deciding=True), units), strict=True
+            ):
                 if not isinstance(plan, Planned) or not plan.work:
                     _log_errors(plan if isinstance(plan, RunReport) else plan.report)
                     continue

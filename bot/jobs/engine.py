@@ -117,7 +117,9 @@ class PlannedPost:
 @dataclass(frozen=True)
 class PlanContext:
     """What a planner may use: the database, the workspace's client (planners read the database
-    only; the client is for what a post sends), `now`."""
+    only; the client is for what a post sends), `now`. `deciding`: the plan only decides which
+    posts are due (the clock, before it hands the unit to a worker that plans it again): a
+    planner may leave out what only a post's words need."""
 
     db: Database
     client: WebClient
@@ -125,6 +127,7 @@ class PlanContext:
     now: datetime  # aware UTC
     channel_id: str | None
     engine: Engine
+    deciding: bool = False
 
     @property
     def charts(self) -> ChartRenderer:
@@ -383,9 +386,10 @@ class Engine:
         self.send(planned)
         return planned.report
 
-    def plan(self, unit: Unit) -> Planned | RunReport:
+    def plan(self, unit: Unit, *, deciding: bool = False) -> Planned | RunReport:
         """The unit's posts that are due now (late ones recorded, claimed ones skipped); a bare
-        report when there is nothing to send (or the workspace cannot be reached)."""
+        report when there is nothing to send (or the workspace cannot be reached). `deciding`: only
+        which posts are due counts, not their words (PlanContext)."""
         job = job_kind(unit.kind, self.kinds)
         report = RunReport(job.report_kind)
         if self.stop.is_set():
@@ -404,7 +408,7 @@ class Engine:
             report.errors.append(f"{workspace.team_id}: {error}")
             return report
         try:
-            context = PlanContext(self.db, client, workspace, unit.at, unit.channel_id, self)
+            context = PlanContext(self.db, client, workspace, unit.at, unit.channel_id, self, deciding)
             posts = [p for p in job.plan(context) if unit.holds(p.key)]
             doubts: list[tuple[PlannedPost, Delivery]] = []
             due = self.triage(workspace, posts, unit.at, report, doubts)

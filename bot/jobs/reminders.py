@@ -36,6 +36,7 @@ from bot.domain.schedule_time import (
     CHECKIN_WEEKDAY,
     Decision,
     Occurrence,
+    WeeklySlot,
     WorkCalendar,
     decide,
     latest_occurrence,
@@ -106,7 +107,8 @@ def plan(context: PlanContext) -> list[PlannedPost]:
             by_owner[kr.owner_id].append(kr)
         cached = members_repo.members(session, workspace.id, by_owner)
         rows = preferences_repo.preferences(session, workspace.id, by_owner)
-        movements = followed_movements(session, workspace, by_owner, now)
+        # What the people follow is only words in the DM: the clock, deciding, does not read it.
+        movements = {} if context.deciding else followed_movements(session, workspace, by_owner, now)
         session.expunge_all()
     prefs = {owner: Preferences.of(rows.get(owner)) for owner in by_owner}
     by_owner = {owner: krs for owner, krs in by_owner.items() if prefs[owner].wants(MessageKind.CHECKIN)}
@@ -114,57 +116,61 @@ def plan(context: PlanContext) -> list[PlannedPost]:
         return []
     team = (schedule.weekday, schedule.time_of_day) if schedule else (DEFAULT_WEEKDAY, DEFAULT_TIME)
     calendar = WorkCalendar.of_workspace(workspace)
+    occurrences: dict[WeeklySlot, Occurrence] = {}  # most people share a slot: each computed once
 
     def slot_of(person: Person) -> tuple[ZoneInfo, Occurrence]:
         tz = zone(person.tz, workspace.timezone)
         slot = reminder_slot(prefs[person.user_id], *team, tz, calendar)
-        return tz, latest_occurrence(slot, calendar, now)
+        if slot not in occurrences:
+            occurrences[slot] = latest_occurrence(slot, calendar, now)
+        return tz, occurrences[slot]
 
     # What the database knows of each owner: never a call to Slack on the delivery path
     # (bot/jobs/roster.py refreshes people ahead of time, in the hour before the slot too).
     people = people_facts(db, workspace, by_owner, cached)
-    # The week's other asks ride only in a reminder due now: no statements for them otherwise.
-    due_now = [
-        owner
-        for owner in by_owner
-        if owner in people and slot_of(people[owner])[1].decide(now) == Decision.SEND
-    ]
-    week = weekly.facts(db, workspace, key_results, now.date()) if due_now else None
+    slots = {owner: slot_of(people[owner]) for owner in by_owner if owner in people}
+    slots = {owner: slot for owner, slot in slots.items() if not prefs[owner].skips(slot[1].period)}
+    pending = {owner: _pending(by_owner[owner], tz, occurrence) for owner, (tz, occurrence) in slots.items()}
+    # The week's other asks ride only in a reminder due now: no statements for them otherwise. The
+    # clock, which only decides what is due, needs them only where they decide whether there is a
+    # post at all: for an owner with nothing pending.
+    due_now = {owner for owner, (_, occurrence) in slots.items() if occurrence.decide(now) == Decision.SEND}
+    wanted = {owner for owner in due_now if not pending[owner]} if context.deciding else due_now
+    week = weekly.facts(db, workspace, key_results, now.date()) if wanted else None
     fiscal = workspace.fiscal_year_start_month or 1
     weeks = []
-    for owner_id, krs in by_owner.items():
-        person = people.get(owner_id)
-        if person is None:
-            continue
-        tz, occurrence = slot_of(person)
-        if prefs[owner_id].skips(occurrence.period):
-            continue
-        since = naive_utc(local_midnight_utc(occurrence.week_start, tz))
-        pending = [kr for kr in krs if kr.last_checkin_at is None or kr.last_checkin_at < since]
+    for owner_id, (tz, occurrence) in slots.items():
         extras = (
             weekly.for_week(week, owner_id, prefs[owner_id], occurrence.week_start, calendar, fiscal)
             if week is not None and owner_id in due_now
             else WeekExtras()
         )
+        if not (pending[owner_id] or extras.sections()):
+            continue
         again_at = follow_up(occurrence.local.date(), f"{occurrence.local:%H:%M}", tz, calendar)
-        if pending or extras.sections():
-            weeks.append(
-                _Week(
-                    person,
-                    tz,
-                    occurrence,
-                    krs,
-                    pending,
-                    extras,
-                    prefs[owner_id],
-                    again_at,
-                    tuple(movements.get(owner_id, ())),
-                )
+        weeks.append(
+            _Week(
+                people[owner_id],
+                tz,
+                occurrence,
+                by_owner[owner_id],
+                pending[owner_id],
+                extras,
+                prefs[owner_id],
+                again_at,
+                tuple(movements.get(owner_id, ())),
             )
+        )
     sent = _sent_reminders(
         db, workspace.id, [w for w in weeks if w.pending and decide(w.again_at, now) == Decision.SEND]
     )
     return [post for w in weeks for post in _posts(w, workspace.id, now, w.person.user_id in sent)]
+
+
+def _pending(krs: list[KeyResult], tz: ZoneInfo, occurrence: Occurrence) -> list[KeyResult]:
+    """The key results not checked in since Monday 00:00 of the occurrence's week, their time."""
+    since = naive_utc(local_midnight_utc(occurrence.week_start, tz))
+    return [kr for kr in krs if kr.last_checkin_at is None or kr.last_checkin_at < since]
 
 
 def _posts(week: _Week, workspace_id: int, now, sent: bool) -> list[PlannedPost]:

@@ -420,3 +420,39 @@ def test_app_home_bad_input_is_shown_under_its_field_and_nothing_changes(
     errors = response.json()["errors"]
     assert says in errors[block] and "<!here>" not in errors[block]
     assert count(db, PersonPreference) == 0
+
+
+def test_the_clock_deciding_what_is_due_still_sees_a_reminder_only_its_extras_make(
+    slack, emulator, db, monday
+):
+    """With workers the clock plans each unit only to decide whether it has posts due
+    (PlanContext.deciding), leaving out what only a post's words need. A reminder whose key
+    results are all checked in still goes when the week asks something else of the person (here a
+    failing source): deciding must find it, and find what sending finds."""
+    from bot.jobs.engine import Engine, Unit
+
+    objective(slack, emulator)
+    with db.session() as session:
+        kr = session.scalar(select(KeyResult))
+        kr.last_checkin_at = datetime(2026, 11, 30, 9, 0)  # this Monday, before the reminder
+        binding = SourceBinding(
+            workspace_id=kr.workspace_id,
+            key_result_id=kr.id,
+            kind=SourceKind.HTTP,
+            connection="metrics",
+            path="/v",
+            created_by=ALICE,
+            last_error="the source answered 503",
+        )
+        session.add(binding)
+    unit = Unit("checkin-reminders", TEAM, MONDAY)
+
+    def due(engine: Engine, *, deciding: bool) -> list[str]:
+        planned = engine.plan(unit, deciding=deciding)
+        return [post.key.target for post in getattr(planned, "due", [])]
+
+    with Engine(db, clients(emulator)) as engine:
+        assert due(engine, deciding=True) == due(engine, deciding=False) == [ALICE]
+        with db.session() as session:
+            session.execute(update(SourceBinding).values(last_error=None))
+        assert due(engine, deciding=True) == due(engine, deciding=False) == []
