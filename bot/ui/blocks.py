@@ -1,22 +1,17 @@
 """Small Block Kit builders shared by every surface. Pure functions: dicts in, dicts out.
 
-slack_sdk's models build most blocks. The two every page and digest builds by the dozen, a text
-section and a text context, are written out as the dicts those models give (tests/unit/test_blocks.py
-holds them to it): the models' validation walks dir() of every object, which cost a digest more
-than its database reads.
+slack_sdk's models build the rarer blocks. Those every page, digest and reminder builds by the
+dozen (a text section, a text context, a header, a divider, buttons and their actions block) are
+written out as the dicts those models give (tests/unit/test_blocks.py holds them to it): the
+models' validation walks dir() of every object, which cost a digest more than its database reads
+and a check-in reminder (six buttons a person) more than its planning.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    DividerBlock,
-    HeaderBlock,
-)
+from slack_sdk.models.blocks import Block
 
 from bot.domain.limits import UNIT_MAX
 from bot.domain.numbers import format_number
@@ -46,7 +41,8 @@ def amount(value: float, unit: str | None = "") -> str:
 
 
 def header(text: str) -> dict:
-    return HeaderBlock(text=truncate(text, HEADER_CHARS)).to_dict()
+    """HeaderBlock(text=…).to_dict()."""
+    return {"type": "header", "text": plain_text(truncate(text, HEADER_CHARS))}
 
 
 def section(text: str, *, accessory: dict | None = None, block_id: str | None = None) -> dict:
@@ -73,26 +69,53 @@ def plain_text(text: str) -> dict:
 
 
 def divider() -> dict:
-    return DividerBlock().to_dict()
+    return {"type": "divider"}
+
+
+BUTTON_CHARS = 75
+BUTTON_VALUE_CHARS = 2000
+BUTTON_STYLES = (None, "primary", "danger")
 
 
 def button(text: str, action_id: str, value: str | None = None, *, style: str | None = None) -> dict:
-    return ButtonElement(text=truncate(text, 75), action_id=action_id, value=value, style=style).to_dict()
+    """ButtonElement(text=…, action_id=…, value=…, style=…).to_dict(), which leaves out an empty
+    value, and refuses a value or a style Slack would refuse."""
+    if style not in BUTTON_STYLES or (value is not None and len(value) > BUTTON_VALUE_CHARS):
+        raise ValueError(
+            f"a button Slack would refuse: style {style!r}, value of {len(value or '')} characters"
+        )
+    block: dict = {"type": "button", "action_id": action_id, "text": plain_text(truncate(text, BUTTON_CHARS))}
+    if value:
+        block["value"] = value
+    if style:
+        block["style"] = style
+    return block
 
 
 def actions(*buttons: dict, block_id: str | None = None) -> dict:
-    block = ActionsBlock(elements=[], block_id=block_id).to_dict()
-    block["elements"] = list(buttons)
+    """ActionsBlock(elements=…, block_id=…).to_dict()."""
+    block: dict = {"type": "actions", "elements": list(buttons)}
+    if block_id:
+        block["block_id"] = block_id
     return block
 
 
 def text_size(node: object) -> int:
-    """Every `text` string in blocks, summed: what Slack's msg_blocks_too_long counts."""
-    if isinstance(node, list):
-        return sum(text_size(item) for item in node)
-    if isinstance(node, dict):
-        return sum(len(v) if k == "text" and isinstance(v, str) else text_size(v) for k, v in node.items())
-    return 0
+    """Every `text` string in blocks, summed: what Slack's msg_blocks_too_long counts. A loop, not
+    recursion: a reminder weighs each of its rows."""
+    size = 0
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, str):
+                    size += len(value) if key == "text" else 0
+                elif isinstance(value, dict | list):
+                    pending.append(value)
+        elif isinstance(item, list):
+            pending.extend(item)
+    return size
 
 
 def fit(

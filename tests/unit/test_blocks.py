@@ -3,11 +3,32 @@ Slack accepts: the models drop an empty text, which Slack would refuse either wa
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
-from bot.ui.blocks import CONTEXT_CHARS, SECTION_CHARS, context, section
+from bot.ui.blocks import (
+    BUTTON_CHARS,
+    CONTEXT_CHARS,
+    HEADER_CHARS,
+    SECTION_CHARS,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    section,
+    text_size,
+)
 
 texts = st.text(min_size=1, max_size=3500)
 
@@ -50,6 +71,46 @@ def test_context_is_the_models_context(items):
         assert_cut(element["text"], typed, CONTEXT_CHARS)
     model = ContextBlock(elements=[MarkdownTextObject(text=e["text"]) for e in block["elements"]]).to_dict()
     assert block == model
+
+
+ids = st.text(st.characters(codec="ascii"), min_size=1, max_size=255)
+
+
+@given(
+    st.text(min_size=1, max_size=100),
+    ids,
+    st.one_of(st.none(), st.text(max_size=2000)),
+    st.sampled_from([None, "primary", "danger"]),
+)
+def test_button_is_the_models_button(text, action_id, value, style):
+    block = button(text, action_id, value, style=style)
+    assert_cut(block["text"]["text"], text, BUTTON_CHARS)
+    model = ButtonElement(text=block["text"]["text"], action_id=action_id, value=value, style=style).to_dict()
+    assert block == model
+
+
+def test_a_button_slack_would_refuse_is_not_built():
+    with pytest.raises(ValueError, match="style"):
+        button("Go", "go", style="loud")
+    with pytest.raises(ValueError, match="2001 characters"):
+        button("Go", "go", "v" * 2001)
+
+
+@given(st.lists(ids, min_size=1, max_size=5), st.one_of(st.none(), ids))
+def test_actions_header_and_divider_are_the_models(action_ids, block_id):
+    buttons = [button("Go", a) for a in action_ids]
+    model = ActionsBlock(
+        elements=[ButtonElement(text="Go", action_id=a) for a in action_ids], block_id=block_id
+    )
+    assert actions(*buttons, block_id=block_id) == model.to_dict()
+    assert divider() == DividerBlock().to_dict()
+
+
+@given(st.text(min_size=1, max_size=200))
+def test_header_is_the_models_header(text):
+    block = header(text)
+    assert_cut(block["text"]["text"], text, HEADER_CHARS)
+    assert block == HeaderBlock(text=block["text"]["text"]).to_dict()
 
 
 def test_a_section_keeps_its_accessory():
@@ -183,3 +244,13 @@ def test_select_input_is_the_models_input(block_id, label, choices, pick_one, op
     assert len(block["element"]["options"]) <= 100 and all(
         len(o["text"]["text"]) <= 75 for o in block["element"]["options"]
     )
+
+
+def test_text_size_counts_every_text_string_at_any_depth_and_nothing_else():
+    blocks = [
+        section("12345", accessory=button("abc", "go", "value-is-not-text")),
+        context("1", "22"),
+        {"type": "rich_text", "elements": [[{"text": "4444"}], {"text": {"text": "55555"}}]},
+    ]
+    assert text_size(blocks) == 5 + 3 + 1 + 2 + 4 + 5
+    assert text_size([]) == text_size({}) == text_size("text") == 0
