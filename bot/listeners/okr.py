@@ -25,13 +25,14 @@ from bot.domain.slack_text import (
 )
 from bot.errors import Invalid, Usage
 from bot.forms.okr import parse_checkins, parse_close, parse_objective, rows_metadata
+from bot.forms.reminder import parse_origin
 from bot.forms.state import flatten, text
 from bot.ids import Action, Block, Callback, Option
 from bot.listeners import growing, homes, reminders, rewording
 from bot.listeners.buttons import Click, button
-from bot.listeners.common import Caller, caller, creation_key, reader_zone, unit_of_work
+from bot.listeners.common import Caller, caller, creation_key, unit_of_work
 from bot.listeners.router import Invocation, Router
-from bot.services import checkins, follows, objective_views, okrs
+from bot.services import checkins, follows, objective_views, okrs, quick_checkins
 from bot.ui import checkin as checkin_ui
 from bot.ui import follows as follow_ui
 from bot.ui import okr as ui
@@ -365,11 +366,10 @@ def open_objective_checkin(
 def open_checkin_modal(client: WebClient, db: Database, who: Caller, trigger_id: str) -> bool:
     """Open the check-in modal for `who`; False (nothing opened) when they own no active key results."""
     with unit_of_work(db, who) as (session, workspace):
-        data = checkins.modal_data(session, workspace, who.user_id)
-    if not data.items:
+        form = checkins.modal_form(session, workspace, who.user_id)
+    if not form.data.items:
         return False
-    tz = reader_zone(db, who)
-    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(data, tz))
+    outbound.open_view(client, trigger_id, checkin_ui.checkin_modal(form.data, form.tz))
     return True
 
 
@@ -432,46 +432,33 @@ def next_checkin_page(ack: Ack, body: dict, client: WebClient, context: BoltCont
     try:
         entries = parse_checkins(view)
         with unit_of_work(db, who) as (session, workspace):
-            recorded = (
-                checkins.record(session, workspace, who.user_id, entries, dedupe_prefix=dedupe)
-                if entries
-                else []
+            page = checkins.next_page(
+                session,
+                workspace,
+                who.user_id,
+                entries,
+                paging.rest,
+                first=paging.first,
+                total=paging.total,
+                saved=paging.saved,
+                dedupe_prefix=dedupe,
             )
-            owners = [r.key_result.owner_id for r in recorded] + [r.objective.owner_id for r in recorded]
     except Invalid as error:
         if not error.fields:
             raise
         raise Invalid(checkin_ui.page_problems(view, error.fields)) from None
-    with unit_of_work(db, who) as (session, workspace):
-        data = checkins.modal_page(
-            session,
-            workspace,
-            who.user_id,
-            paging.rest,
-            first=paging.first,
-            total=paging.total,
-            saved=paging.saved + len(recorded),
-        )
-    tz = reader_zone(db, who)
-    page = checkin_ui.checkin_modal(data, tz, private_metadata=view.get("private_metadata") or "")
-    outbound.update_view(client, view["id"], page, view.get("hash"))
-    if recorded:
-        homes.refresh(db, client, who, who.user_id, *owners)
+    shown = checkin_ui.checkin_modal(
+        page.form.data, page.form.tz, private_metadata=view.get("private_metadata") or ""
+    )
+    outbound.update_view(client, view["id"], shown, view.get("hash"))
+    if page.recorded:
+        homes.refresh(db, client, who, who.user_id, *page.owners)
 
 
 def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext, db: Database) -> None:
     entries = parse_checkins(view)
     earlier = checkin_ui.parse_paging(view).saved
-    if not entries and earlier:
-        # Only the earlier pages (saved by *Next*) had check-ins: say so and close the form.
-        who = caller(context)
-        with unit_of_work(db, who) as (session, workspace):
-            weeks = checkins.weeks_in_a_row(session, workspace, who.user_id)
-        ack()
-        outbound.dm(client, who.user_id, checkin_ui.recorded_message([], weeks, earlier=earlier))
-        reminders.redraw_after_form(db, client, who, view)
-        return
-    if not entries:
+    if not entries and not earlier:
         first = next(
             (
                 b["block_id"]
@@ -487,18 +474,29 @@ def submit_checkin(ack: Ack, view: dict, client: WebClient, context: BoltContext
             else None,
         )
     who = caller(context)
+    origin = parse_origin(view)  # opened by *Add a note* on a reminder: that message is redrawn
     # Slack may deliver one submission twice; both carry the same view id and hash.
     dedupe = f"{view.get('id', '')}:{view.get('hash', '')}" if view.get("id") else None
     with unit_of_work(db, who) as (session, workspace):
-        done = checkins.check_in_from_form(
-            session, workspace, who.user_id, entries, dedupe_prefix=dedupe, earlier=earlier
+        submitted = quick_checkins.form_check_in(
+            session,
+            workspace,
+            who.user_id,
+            entries,
+            dedupe_prefix=dedupe,
+            earlier=earlier,
+            listed=origin.listed if origin else None,
         )
     ack()
-    if done.recorded:
+    done = submitted.done
+    # Only the earlier pages (saved by *Next*) had check-ins: say so, the form closes.
+    if done.recorded or not entries:
         outbound.dm(
             client, who.user_id, checkin_ui.recorded_message(done.recorded, done.weeks, earlier=earlier)
         )
-        reminders.redraw_after_form(db, client, who, view)
+        if origin and submitted.reminder:
+            reminders.redraw(client, origin, submitted.reminder)
+    if done.recorded:
         homes.refresh(db, client, who, who.user_id, *done.owners)
 
 

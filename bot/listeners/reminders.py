@@ -10,20 +10,20 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import outbound
-from bot.domain.clock import stored_now, utc_now
-from bot.forms.reminder import origin_of_click, parse_click, parse_origin, parse_snooze
+from bot.domain.clock import utc_now
+from bot.forms.reminder import origin_of_click, parse_click, parse_snooze
 from bot.ids import Action
 from bot.listeners import homes
 from bot.listeners.buttons import Click, button
-from bot.listeners.common import Caller, reader_zone, unit_of_work
+from bot.listeners.common import unit_of_work
 from bot.services import preferences, quick_checkins
 from bot.ui import checkin as checkin_ui
 from bot.ui import preferences as preferences_ui
 from bot.ui import reminders as reminders_ui
 
 if TYPE_CHECKING:
+    from bot.forms.reminder import ReminderOrigin
     from bot.services.quick_checkins import ReminderState
-    from storage.db import Database
 
 
 def register(app: App) -> None:
@@ -68,22 +68,16 @@ def open_note_form(pressed: Click) -> None:
     body, client, db, who = pressed.body, pressed.client, pressed.db, pressed.who
     click = parse_click(body)
     with unit_of_work(db, who) as (session, workspace):
-        data = quick_checkins.note_form(session, workspace, who.user_id, click.key_result_id)
+        form = quick_checkins.note_form(session, workspace, who.user_id, click.key_result_id)
     metadata = origin_of_click(click).metadata()
-    view = checkin_ui.checkin_modal(data, reader_zone(db, who), private_metadata=metadata)
+    view = checkin_ui.checkin_modal(form.data, form.tz, private_metadata=metadata)
     outbound.open_view(client, body["trigger_id"], view)
 
 
-def redraw_after_form(db: Database, client: WebClient, who: Caller, view: dict) -> None:
+def redraw(client: WebClient, origin: ReminderOrigin, state: ReminderState) -> None:
     """After a check-in form opened by *Add a note* was recorded: the reminder it came from shows
-    what is done now. Nothing for a form opened anywhere else."""
-    origin = parse_origin(view)
-    if origin is None:
-        return
-    with unit_of_work(db, who) as (session, workspace):
-        state = quick_checkins.reminder_state(session, workspace, who.user_id, origin.listed, stored_now())
-        message = _message(state)
-    outbound.update(client, origin.channel_id, origin.message_ts, **message)
+    what is done now (`state`, read by the form's use case)."""
+    outbound.update(client, origin.channel_id, origin.message_ts, **_message(state))
 
 
 @button

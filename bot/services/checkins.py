@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -63,6 +64,20 @@ def modal_data(
     latest = repo.recent_checkins(session, [kr.id for kr, _ in items], per_key_result=1)
     last = {kr_id: rows[0] for kr_id, rows in latest.items() if rows}
     return CheckInModal(items, last, len(owned.items), rest=rest)
+
+
+@dataclass(frozen=True)
+class CheckInForm:
+    """A check-in form's page, and the zone the person reads its dates in."""
+
+    data: CheckInModal
+    tz: ZoneInfo
+
+
+def modal_form(session: Session, workspace: Workspace, user_id: str) -> CheckInForm:
+    """`/okr checkin` with nothing after it, or *Check in*: the form's first page (no items: the
+    person owns no active key result) in the person's zone."""
+    return CheckInForm(modal_data(session, workspace, user_id), okrs.reader_zone(session, workspace, user_id))
 
 
 def modal_page(
@@ -322,3 +337,37 @@ def check_in_from_command(
     """`/okr checkin KR-7 42 …`: the one-line check-in, and the run of weeks it extends."""
     recorded = check_in_line(session, workspace, actor_id, rest, dedupe_prefix=dedupe_prefix)
     return CheckedIn([recorded], weeks_in_a_row(session, workspace, actor_id))
+
+
+@dataclass(frozen=True)
+class NextPage:
+    """*Next* on the check-in form: what this page recorded, and the form's next page."""
+
+    form: CheckInForm
+    recorded: list[Recorded]
+
+    @property
+    def owners(self) -> list[str]:
+        """Whose App Home the check-ins touch."""
+        return CheckedIn(self.recorded).owners
+
+
+def next_page(
+    session: Session,
+    workspace: Workspace,
+    actor_id: str,
+    entries: list[CheckInEntry],
+    ids: list[int],
+    *,
+    first: int,
+    total: int,
+    saved: int,
+    dedupe_prefix: str | None = None,
+) -> NextPage:
+    """This page's touched rows recorded (as a submission would), then the next page of `ids`
+    (`saved` check-ins from earlier pages, this page's added), in one transaction."""
+    recorded = record(session, workspace, actor_id, entries, dedupe_prefix=dedupe_prefix) if entries else []
+    data = modal_page(
+        session, workspace, actor_id, ids, first=first, total=total, saved=saved + len(recorded)
+    )
+    return NextPage(CheckInForm(data, okrs.reader_zone(session, workspace, actor_id)), recorded)

@@ -19,7 +19,7 @@ from bot.domain.references import RefKind, format_ref
 from bot.errors import Invalid, Usage
 from bot.services import assessment, checkins, follows, okrs
 from bot.services.assessment import ObjectiveStatus
-from bot.services.checkins import CheckInModal
+from bot.services.checkins import CheckInForm
 from bot.services.okrs import ModalChoices, ObjectiveDetail, ObjectiveList
 from storage.models import KeyResult, Objective, Status, Workspace
 
@@ -156,14 +156,6 @@ def shared_card(session: Session, workspace: Workspace, actor_id: str, reference
         raise Invalid(f"{ref} is archived; it is no longer shared.")
     detail = okrs.objective_detail(session, workspace, objective)
     return SharedCard(detail, okrs.reader_zone(session, workspace, actor_id))
-
-
-@dataclass(frozen=True)
-class CheckInForm:
-    """A check-in form opened from a row: its key results, and the zone the person reads dates in."""
-
-    data: CheckInModal
-    tz: ZoneInfo
 
 
 def key_result_checkin(session: Session, workspace: Workspace, actor_id: str, reference: str) -> CheckInForm:

@@ -30,8 +30,18 @@ from bot.domain.schedule_time import (
 )
 from bot.errors import Invalid, NotFound, Usage
 from bot.forms.okr import CheckInEntry
-from bot.services.checkins import CheckInModal, Recorded, parse_value, record, weeks_in_a_row
+from bot.services.checkins import (
+    CheckedIn,
+    CheckInForm,
+    CheckInModal,
+    Recorded,
+    check_in_from_form,
+    parse_value,
+    record,
+    weeks_in_a_row,
+)
 from bot.services.members import require_owner_or_admin
+from bot.services.okrs import reader_zone
 from storage.models import KeyResult, KeyResultKind, Objective, ScheduleKind, Status, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import okrs as repo
@@ -193,8 +203,39 @@ def check_in(
     return QuickCheckIn(recorded[0], state, weeks)
 
 
-def note_form(session: Session, workspace: Workspace, actor_id: str, key_result_id: int) -> CheckInModal:
-    """*Add a note*: the check-in form's contents for this one key result."""
+def note_form(session: Session, workspace: Workspace, actor_id: str, key_result_id: int) -> CheckInForm:
+    """*Add a note*: the check-in form for this one key result, in the person's zone."""
     kr, objective = _checkable(session, workspace, actor_id, key_result_id)
     latest = repo.recent_checkins(session, [kr.id], per_key_result=1).get(kr.id) or []
-    return CheckInModal([(kr, objective)], {kr.id: latest[0]} if latest else {}, total=1)
+    data = CheckInModal([(kr, objective)], {kr.id: latest[0]} if latest else {}, total=1)
+    return CheckInForm(data, reader_zone(session, workspace, actor_id))
+
+
+@dataclass(frozen=True)
+class FormCheckIn:
+    """The check-in form's submission, and the reminder it was opened from as it stands now."""
+
+    done: CheckedIn
+    reminder: ReminderState | None  # None: the form was not opened from a reminder
+
+
+def form_check_in(
+    session: Session,
+    workspace: Workspace,
+    actor_id: str,
+    entries: list[CheckInEntry],
+    *,
+    dedupe_prefix: str | None = None,
+    earlier: int = 0,
+    listed: list[int] | None = None,
+    now: datetime | None = None,
+) -> FormCheckIn:
+    """The check-in form submitted (`checkins.check_in_from_form`); when *Add a note* on a
+    reminder opened it (`listed`: the key results the reminder lists), what that reminder shows
+    now, read in the same transaction."""
+    done = check_in_from_form(
+        session, workspace, actor_id, entries, dedupe_prefix=dedupe_prefix, earlier=earlier
+    )
+    if listed is None or not (done.recorded or earlier):
+        return FormCheckIn(done, None)
+    return FormCheckIn(done, reminder_state(session, workspace, actor_id, listed, now or stored_now()))
