@@ -15,7 +15,6 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
-from slack_sdk import WebClient
 
 from bot import outbound
 from bot.domain.channels import is_team_channel
@@ -34,7 +33,7 @@ from bot.domain.schedule_time import (
     zone,
 )
 from bot.errors import Invalid, Usage
-from bot.listeners.common import reader_zone, unit_of_work
+from bot.listeners.common import unit_of_work
 from bot.listeners.router import Invocation
 from bot.services import schedules
 from bot.services.schedules import ScheduleKind
@@ -44,7 +43,6 @@ from bot.ui.dates import people_date
 
 if TYPE_CHECKING:
     from bot.jobs.digest import DigestNowResult
-    from storage.db import Database
     from storage.models import Schedule, Workspace
 
 log = logging.getLogger(__name__)
@@ -78,42 +76,53 @@ OKR_USAGE_LINES = {
 
 
 def okr_schedule(call: Invocation) -> None:
-    words = call.rest.split()
-    lowered = [w.lower() for w in words]
     channel_id = call.channel_id
+    change, headline = _okr_schedule_change(call.rest, channel_id)
     who = call.who
+    here = channel_id if is_team_channel(channel_id) else None
+    with unit_of_work(call.db, who) as (session, workspace):
+        shown = schedules.okr_schedule(session, workspace, who.user_id, here, change)
+    outbound.announce(call.client, shown.told)
+    call.respond(**_okr_schedule_answer(shown.view, workspace, here, headline))
+
+
+def _okr_schedule_change(rest: str, channel_id: str) -> tuple[schedules.ScheduleChange | None, str]:
+    """`/okr schedule`'s words → (the change asked for, None to just show; the answer's headline)."""
+    words = rest.split()
+    lowered = [w.lower() for w in words]
     if lowered in ([], ["show"]):
-        headline = ""
-    elif lowered in (["off"], ["digest", "off"]):
+        return None, ""
+    if lowered in (["off"], ["digest", "off"]):
         _require_channel(channel_id, "/okr schedule off")
-        _switch_off(call.db, call.client, who, ScheduleKind.DIGEST, channel_id, (*DIGEST_DEFAULT, None))
-        headline = (
+        off = schedules.ScheduleChange(
+            ScheduleKind.DIGEST, channel_id=channel_id, off=True, default=(*DIGEST_DEFAULT, None)
+        )
+        return off, (
             f"No more weekly digests in <#{channel_id}>. `/okr schedule digest fri 16:00` turns them back on."
         )
-    elif lowered in (["checkin", "off"], ["check-in", "off"]):
-        _switch_off(call.db, call.client, who, ScheduleKind.CHECKIN, "", (*CHECKIN_DEFAULT, None))
-        headline = "No more weekly check-in reminders in this workspace. `/okr schedule checkin mon 10:00` turns them back on."
-    elif len(lowered) == 3 and lowered[0] in ("digest", "checkin", "check-in"):
+    if lowered in (["checkin", "off"], ["check-in", "off"]):
+        off = schedules.ScheduleChange(ScheduleKind.CHECKIN, off=True, default=(*CHECKIN_DEFAULT, None))
+        return off, (
+            "No more weekly check-in reminders in this workspace. "
+            "`/okr schedule checkin mon 10:00` turns them back on."
+        )
+    if len(lowered) == 3 and lowered[0] in ("digest", "checkin", "check-in"):
         weekday, time_of_day = _day_and_time(words[1], words[2], schedules_ui.OKR_SCHEDULE_USAGE)
         if lowered[0] == "digest":
             _require_channel(channel_id, "/okr schedule digest")
-            _set_schedule(
-                call.db, call.client, who, ScheduleKind.DIGEST, weekday, time_of_day, channel_id=channel_id
+            digest = schedules.ScheduleChange(
+                ScheduleKind.DIGEST, weekday, time_of_day, channel_id=channel_id
             )
-            headline = f"The weekly digest of <#{channel_id}> is set."
-        else:
-            _set_schedule(call.db, call.client, who, ScheduleKind.CHECKIN, weekday, time_of_day)
-            headline = "The weekly check-in reminder is set."
-    else:
-        raise Usage(_usage_prefix(call.rest, "/okr schedule") + schedules_ui.OKR_SCHEDULE_USAGE)
-    call.respond(**_okr_schedule_answer(call.db, who, channel_id, headline))
+            return digest, f"The weekly digest of <#{channel_id}> is set."
+        checkin = schedules.ScheduleChange(ScheduleKind.CHECKIN, weekday, time_of_day)
+        return checkin, "The weekly check-in reminder is set."
+    raise Usage(_usage_prefix(rest, "/okr schedule") + schedules_ui.OKR_SCHEDULE_USAGE)
 
 
-def _okr_schedule_answer(db: Database, who, channel_id: str, headline: str) -> dict:
+def _okr_schedule_answer(
+    view: schedules.OkrScheduleView, workspace: Workspace, here: str | None, headline: str
+) -> dict:
     now = utc_now()
-    here = channel_id if is_team_channel(channel_id) else None
-    with unit_of_work(db, who) as (session, workspace):
-        view = schedules.okr_schedule_view(session, workspace, who.user_id, here)
     caller_tz = view.reader_tz
     calendar = WorkCalendar.of_workspace(workspace)
     lines = []
@@ -171,17 +180,28 @@ def _checkin_line(row: Schedule | None, calendar, caller_tz, now) -> schedules_u
 
 
 def sprint_schedule(call: Invocation) -> None:
-    words = call.rest.split()
-    lowered = [w.lower() for w in words]
     channel_id = call.channel_id
     _require_channel(channel_id, "/sprint schedule")
+    change, headline = _sprint_schedule_change(call.rest, channel_id)
     who = call.who
+    with unit_of_work(call.db, who) as (session, workspace):
+        shown = schedules.sprint_schedule(session, workspace, who.user_id, channel_id, change, utc_now())
+    outbound.announce(call.client, shown.told)
+    call.respond(**_sprint_schedule_answer(shown.view, workspace, channel_id, headline))
+
+
+def _sprint_schedule_change(rest: str, channel_id: str) -> tuple[schedules.ScheduleChange | None, str]:
+    """`/sprint schedule`'s words → (the change asked for, None to just show; the headline)."""
+    words = rest.split()
+    lowered = [w.lower() for w in words]
     if lowered in ([], ["show"]):
-        headline = ""
-    elif lowered == ["off"]:
-        _switch_off(call.db, call.client, who, ScheduleKind.SPRINT, channel_id, (5, SPRINT_PROMPT_TIME, 2))
-        headline = f"No more sprint-planning prompts in <#{channel_id}>."
-    elif len(words) == 3:
+        return None, ""
+    if lowered == ["off"]:
+        off = schedules.ScheduleChange(
+            ScheduleKind.SPRINT, channel_id=channel_id, off=True, default=(5, SPRINT_PROMPT_TIME, 2)
+        )
+        return off, f"No more sprint-planning prompts in <#{channel_id}>."
+    if len(words) == 3:
         length = words[0].lower().removesuffix("w").removesuffix("weeks").removesuffix("week")
         if not length.isdigit() or not 1 <= int(length) <= MAX_SPRINT_WEEKS:
             raise Usage(
@@ -189,26 +209,16 @@ def sprint_schedule(call: Invocation) -> None:
                 + schedules_ui.SPRINT_SCHEDULE_USAGE
             )
         weekday, time_of_day = _day_and_time(words[1], words[2], schedules_ui.SPRINT_SCHEDULE_USAGE)
-        _set_schedule(
-            call.db,
-            call.client,
-            who,
-            ScheduleKind.SPRINT,
-            weekday,
-            time_of_day,
-            channel_id=channel_id,
-            length_weeks=int(length),
+        cadence = schedules.ScheduleChange(
+            ScheduleKind.SPRINT, weekday, time_of_day, channel_id=channel_id, length_weeks=int(length)
         )
-        headline = f"The sprint cadence of <#{channel_id}> is set."
-    else:
-        raise Usage(_usage_prefix(call.rest, "/sprint schedule") + schedules_ui.SPRINT_SCHEDULE_USAGE)
-    call.respond(**_sprint_schedule_answer(call.db, who, channel_id, headline))
+        return cadence, f"The sprint cadence of <#{channel_id}> is set."
+    raise Usage(_usage_prefix(rest, "/sprint schedule") + schedules_ui.SPRINT_SCHEDULE_USAGE)
 
 
-def _sprint_schedule_answer(db: Database, who, channel_id: str, headline: str) -> dict:
-    now = utc_now()
-    with unit_of_work(db, who) as (session, workspace):
-        view = schedules.sprint_schedule_view(session, workspace, who.user_id, channel_id, now)
+def _sprint_schedule_answer(
+    view: schedules.SprintScheduleView, workspace: Workspace, channel_id: str, headline: str
+) -> dict:
     row, upcoming, caller_tz = view.cadence, view.upcoming, view.reader_tz
     if row is None:
         tz = zone(workspace.timezone)
@@ -277,14 +287,13 @@ def okr_resume(call: Invocation) -> None:
         raise Usage(schedules_ui.PAUSE_USAGE)
     who = call.who
     with unit_of_work(call.db, who) as (session, workspace):
-        was_paused = schedules.resume(session, workspace, who.user_id)
+        resumed = schedules.okr_resume(session, workspace, who.user_id)
     text = (
         "Welcome back: your check-in reminders are on again."
-        if was_paused
+        if resumed.was_paused
         else "Your reminders weren't paused; nothing changed."
     )
-    answer = _okr_schedule_answer(call.db, who, "", text)
-    call.respond(**answer)
+    call.respond(**_okr_schedule_answer(resumed.view, workspace, None, text))
 
 
 # --- /okr digest ------------------------------------------------------------------------------------
@@ -308,12 +317,11 @@ def okr_digest(call: Invocation) -> None:
     now = utc_now()
     with unit_of_work(call.db, who) as (session, workspace):
         workspace_id = workspace.id
-        ask = schedules.digest_ask(session, workspace, channel_id, now)
+        ask = schedules.digest_ask(session, workspace, who.user_id, channel_id, now)
     if ask.this_week and not again:
-        caller_tz = reader_zone(call.db, who)
         call.respond(
             **ephemeral(
-                f"<#{channel_id}>'s digest already went out this week, {schedules_ui.when(ask.last_at, caller_tz)} your time. "
+                f"<#{channel_id}>'s digest already went out this week, {schedules_ui.when(ask.last_at, ask.reader_tz)} your time. "
                 f"`/okr digest again` posts another one now."
             )
         )
@@ -374,46 +382,6 @@ def _usage_prefix(rest: str, command: str) -> str:
 def _require_channel(channel_id: str, what: str) -> None:
     if not is_team_channel(channel_id):
         raise Invalid(f"Run `{what}` in the team's channel; a direct message has no digest or sprints.")
-
-
-def _set_schedule(
-    db: Database,
-    client: WebClient,
-    who,
-    kind: ScheduleKind,
-    weekday: int,
-    time_of_day: str,
-    *,
-    channel_id: str = "",
-    length_weeks: int | None = None,
-) -> None:
-    """Set (and switch on) a schedule, if the caller may; announced once committed."""
-    with unit_of_work(db, who) as (session, workspace):
-        told = schedules.set_schedule(
-            session,
-            workspace,
-            who.user_id,
-            kind,
-            weekday,
-            time_of_day,
-            channel_id=channel_id,
-            length_weeks=length_weeks,
-        )
-    outbound.announce(client, told)
-
-
-def _switch_off(
-    db: Database,
-    client: WebClient,
-    who,
-    kind: ScheduleKind,
-    channel_id: str,
-    default: tuple[int, str, int | None],
-) -> None:
-    """Switch a schedule off, if the caller may; announced once committed."""
-    with unit_of_work(db, who) as (session, workspace):
-        told = schedules.switch_off(session, workspace, who.user_id, kind, channel_id, default)
-    outbound.announce(client, told)
 
 
 def _switched_off(reason: str | None) -> str:

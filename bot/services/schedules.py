@@ -234,30 +234,43 @@ class DigestAsk:
 
     last_at: datetime | None  # aware UTC
     this_week: bool
+    reader_tz: ZoneInfo  # the zone the asker reads `last_at` in
 
 
-def digest_ask(session: Session, workspace: Workspace, channel_id: str, now: datetime) -> DigestAsk:
+def digest_ask(
+    session: Session, workspace: Workspace, user_id: str, channel_id: str, now: datetime
+) -> DigestAsk:
+    """`user_id` asks for `channel_id`'s digest now: whether one went out this week already, when,
+    and the zone the asker reads that time in."""
     from bot.jobs.digest import KIND
 
+    reader_tz = reader_zone(session, workspace, user_id)
     last = digest_repo.last_digest_at(session, workspace.id, channel_id, (KIND, digest_repo.DIGEST_NOW_KIND))
     if last is None:
-        return DigestAsk(None, False)
+        return DigestAsk(None, False, reader_tz)
     row = repo.schedule(session, workspace.id, ScheduleKind.DIGEST, channel_id)
     tz = zone(row.timezone if row else workspace.timezone, workspace.timezone)
     today = now.astimezone(tz).date()
     monday = today - timedelta(days=today.weekday())
     last_at = last.replace(tzinfo=UTC)
-    return DigestAsk(last_at, last_at >= local_midnight_utc(monday, tz))
+    return DigestAsk(last_at, last_at >= local_midnight_utc(monday, tz), reader_tz)
 
 
 __all__ = [
     "Announcement",
     "DigestAsk",
+    "OkrSchedule",
+    "Resumed",
+    "ScheduleChange",
+    "SprintSchedule",
     "digest_ask",
+    "okr_resume",
+    "okr_schedule",
     "okr_schedule_view",
     "require_admin",
     "require_may_change",
     "set_schedule",
+    "sprint_schedule",
     "sprint_schedule_view",
     "switch_off",
 ]
@@ -317,3 +330,89 @@ def sprint_schedule_view(
         sprint_upcoming(session, workspace, channel_id, now),
         reader_zone(session, workspace, user_id),
     )
+
+
+# --- the schedule commands, one use case each --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """A schedule to set (and switch on) or, `off`, to switch off keeping `default` for later."""
+
+    kind: ScheduleKind
+    weekday: int = 0
+    time_of_day: str = ""
+    channel_id: str = ""
+    length_weeks: int | None = None
+    off: bool = False
+    default: tuple[int, str, int | None] = (0, "", None)
+
+
+def _change(session: Session, workspace: Workspace, user_id: str, change: ScheduleChange) -> Announcement:
+    if change.off:
+        return switch_off(session, workspace, user_id, change.kind, change.channel_id, change.default)
+    return set_schedule(
+        session,
+        workspace,
+        user_id,
+        change.kind,
+        change.weekday,
+        change.time_of_day,
+        channel_id=change.channel_id,
+        length_weeks=change.length_weeks,
+    )
+
+
+@dataclass(frozen=True)
+class OkrSchedule:
+    """`/okr schedule [...]`: what to announce after the commit (None: nothing changed), and the view."""
+
+    told: Announcement | None
+    view: OkrScheduleView
+
+
+def okr_schedule(
+    session: Session,
+    workspace: Workspace,
+    user_id: str,
+    channel_id: str | None,
+    change: ScheduleChange | None,
+) -> OkrSchedule:
+    """`/okr schedule`, with its change (if any, and if the caller may) made first, then shown as
+    it stands, `channel_id`'s digest included when given."""
+    told = _change(session, workspace, user_id, change) if change else None
+    return OkrSchedule(told, okr_schedule_view(session, workspace, user_id, channel_id))
+
+
+@dataclass(frozen=True)
+class SprintSchedule:
+    """`/sprint schedule [...]`: what to announce after the commit (None: nothing changed), and the view."""
+
+    told: Announcement | None
+    view: SprintScheduleView
+
+
+def sprint_schedule(
+    session: Session,
+    workspace: Workspace,
+    user_id: str,
+    channel_id: str,
+    change: ScheduleChange | None,
+    now: datetime,
+) -> SprintSchedule:
+    """`/sprint schedule`, with its change (if any, and if the caller may) made first."""
+    told = _change(session, workspace, user_id, change) if change else None
+    return SprintSchedule(told, sprint_schedule_view(session, workspace, user_id, channel_id, now))
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """`/okr resume`: whether there was a pause to end, and the schedule as it stands after."""
+
+    was_paused: bool
+    view: OkrScheduleView
+
+
+def okr_resume(session: Session, workspace: Workspace, user_id: str) -> Resumed:
+    was_paused = resume(session, workspace, user_id)
+    return Resumed(was_paused, okr_schedule_view(session, workspace, user_id, None))
