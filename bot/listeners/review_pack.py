@@ -20,7 +20,8 @@ from bot.errors import NorthlineError, Usage
 from bot.ids import Action
 from bot.listeners import kra as kra_listener
 from bot.listeners import okr as okr_listener
-from bot.listeners.common import caller, reader_zone, refresh_member, unit_of_work
+from bot.listeners.common import caller, refresh_member, unit_of_work
+from bot.listeners.members import FRESH_MEMBERS
 from bot.listeners.router import Invocation
 from bot.services import review_pack as service
 from bot.ui import kra as kra_ui
@@ -75,14 +76,15 @@ def report_command(call: Invocation) -> None:
         call.respond(**ephemeral(REPORT_USAGE))
         return
     person, period_text = _subject(call.rest, who.user_id)
-    tz = reader_zone(call.db, who)
     now = stored_now()
-    refresh_member(call.db, call.client, who, person)  # the pack's title names them
+    # The pack's title names them.
+    refresh_member(call.db, call.client, who, person, known=call.context.get(FRESH_MEMBERS))
     try:
         with unit_of_work(call.db, who) as (session, workspace):
-            pack = service.pack_of(session, workspace, who.user_id, person, period_text, now)
+            requested = service.requested_pack(session, workspace, who.user_id, person, period_text, now)
     except Usage as error:  # the period is not one
         raise Usage(f"{error}\n{REPORT_USAGE}") from None
+    pack, tz = requested.pack, requested.tz
     period = pack.period
     own = person == who.user_id
     if not pack.kras:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from bot.errors import Forbidden, Invalid, Usage
 from bot.services import assessment
 from bot.services.kras import active_kras_of
 from bot.services.members import member
+from bot.services.okrs import reader_zone
 from storage.models import Direction, Kpi, Kra, ReviewDecision, Status, Workspace
 from storage.repositories import review_pack as repo
 from storage.repositories.kras import KraPage
@@ -156,9 +158,17 @@ def _cycles_overlapping(period: Period, fiscal_start_month: int) -> list[str]:
     return names
 
 
-def pack_of(
+@dataclass(frozen=True)
+class RequestedPack:
+    """A review pack as `/kra report` sends it: the pack, and the zone the asker reads its dates in."""
+
+    pack: ReviewPack
+    tz: ZoneInfo
+
+
+def requested_pack(
     session: Session, workspace: Workspace, actor_id: str, person_id: str, period_text: str, now: datetime
-) -> ReviewPack:
+) -> RequestedPack:
     """`/kra report`: the review pack of `person_id` over the period `period_text` names (this
     quarter by default), for the person, a reviewer they named or an admin. Usage when the
     period is not one."""
@@ -167,7 +177,8 @@ def pack_of(
         period = parse_period(period_text, fiscal_start_month=workspace.fiscal_year_start_month, now=now)
     except ValueError as error:
         raise Usage(str(error)) from None
-    return build_pack(session, workspace, person_id, period, now)
+    pack = build_pack(session, workspace, person_id, period, now)
+    return RequestedPack(pack, reader_zone(session, workspace, actor_id))
 
 
 def build_pack(
