@@ -13,7 +13,6 @@ nothing is stored.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext
@@ -21,13 +20,11 @@ from slack_sdk import WebClient
 
 from bot import outbound
 from bot.domain.channels import is_team_channel
-from bot.domain.clock import utc_now
-from bot.domain.schedule_time import local_date
 from bot.errors import Invalid, Usage
 from bot.forms.sprint import SprintMetadata, parse_metadata, parse_review, parse_start
 from bot.ids import Action, Callback
 from bot.listeners import homes
-from bot.listeners.common import Caller, caller, reader_zone, refresh_member, unit_of_work
+from bot.listeners.common import Caller, caller, refresh_member, unit_of_work
 from bot.listeners.router import Invocation, Router
 from bot.services import sprints
 from bot.ui import sprint as ui
@@ -104,32 +101,25 @@ def _show(call: Invocation) -> None:
     if call.rest.strip():
         raise Usage("`/sprint show` takes nothing: it shows this channel's current sprint.")
     who = call.who
-    today = _today(call.db, who)
     with unit_of_work(call.db, who) as (session, workspace):
-        page = sprints.current_page(session, workspace, call.channel_id)
-    call.respond(**ui.sprint_show(page.detail, page.standings, today))
+        page = sprints.current_page(session, workspace, who.user_id, call.channel_id)
+    call.respond(**ui.sprint_show(page.detail, page.standings, page.today))
 
 
 def _open_review(
     client: WebClient, db: Database, who: Caller, channel_id: str, trigger_id: str, sprint_id=None
 ) -> None:
-    today = _today(db, who)
     with unit_of_work(db, who) as (session, workspace):
         page = sprints.review_page(session, workspace, who.user_id, channel_id, sprint_id)
     detail = page.detail
     metadata = SprintMetadata(detail.sprint.channel_id, detail.sprint.id).dumps()
-    outbound.open_view(client, trigger_id, ui.review_modal(detail, page.standings, today, metadata))
+    outbound.open_view(client, trigger_id, ui.review_modal(detail, page.standings, page.today, metadata))
 
 
 def _end(call: Invocation) -> None:
     if call.rest.strip():
         raise Usage("`/sprint end` takes nothing: it opens the review of this channel's current sprint.")
     _open_review(call.client, call.db, call.who, call.channel_id, call.trigger_id)
-
-
-def _today(db: Database, who: Caller) -> date:
-    """The caller's own date, in the zone the member cache keeps for them."""
-    return local_date(utc_now(), reader_zone(db, who))
 
 
 def _not_in_a_channel(command: dict) -> str | None:
@@ -171,8 +161,7 @@ def submit_start(ack: Ack, view: dict, client: WebClient, context: BoltContext, 
         started = sprints.start(session, workspace, who.user_id, metadata.channel_id, form)
     detail, standings = started.detail, started.standings
     ack()
-    today = _today(db, who)
-    text, blocks = ui.started_message(detail, standings, today, who.user_id)
+    text, blocks = ui.started_message(detail, standings, started.today, who.user_id)
     posted = outbound.post(client, detail.sprint.channel_id, text, blocks)
     confirmation = f"Started `{ui.sprint_ref(detail.sprint)}` {ui.user_text(detail.sprint.name, 150)} in <#{detail.sprint.channel_id}>."
     if not detail.aligned:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.channels import is_team_channel
-from bot.domain.clock import stored_now
+from bot.domain.clock import stored_now, utc_now
 from bot.domain.cycles import cycle_for, parse_cycle
 from bot.domain.days import plain_day
 from bot.domain.limits import SPRINT_KEY_RESULTS_MAX as MAX_KEY_RESULTS
@@ -43,6 +43,7 @@ from bot.ids import Block
 from bot.services import sprint_views as views
 from bot.services.assessment import progress_at
 from bot.services.members import member, require_owner_or_admin, stored_member
+from bot.services.okrs import reader_zone
 from bot.services.sprint_views import SprintDetail
 from bot.services.workspaces import next_number
 from storage.models import (
@@ -439,16 +440,22 @@ def end_sprint(
 
 @dataclass(frozen=True)
 class SprintPage:
-    """A sprint, and where each key result it serves stands now."""
+    """A sprint, where each key result it serves stands now, and the reader's own date (what the
+    page counts days from)."""
 
     detail: SprintDetail
     standings: list[Standing]
+    today: date
 
 
-def current_page(session: Session, workspace: Workspace, channel_id: str) -> SprintPage:
+def _page(session: Session, workspace: Workspace, detail: SprintDetail, reader_id: str) -> SprintPage:
+    today = local_date(utc_now(), reader_zone(session, workspace, reader_id))
+    return SprintPage(detail, standings_of(detail, workspace), today)
+
+
+def current_page(session: Session, workspace: Workspace, reader_id: str, channel_id: str) -> SprintPage:
     """`/sprint show`: the channel's current sprint (NotFound when none)."""
-    detail = find_current(session, workspace, channel_id)
-    return SprintPage(detail, standings_of(detail, workspace))
+    return _page(session, workspace, find_current(session, workspace, channel_id), reader_id)
 
 
 def review_page(
@@ -456,12 +463,11 @@ def review_page(
 ) -> SprintPage:
     """The review form of the sprint `/sprint end` (or a *Review sprint* button) ends."""
     detail = prepare_review(session, workspace, actor_id, channel_id, sprint_id)
-    return SprintPage(detail, standings_of(detail, workspace))
+    return _page(session, workspace, detail, actor_id)
 
 
 def start(
     session: Session, workspace: Workspace, actor_id: str, channel_id: str, form: SprintForm
 ) -> SprintPage:
     """The *Start sprint* form's submission: the sprint started, as its announcement shows it."""
-    detail = start_sprint(session, workspace, actor_id, channel_id, form)
-    return SprintPage(detail, standings_of(detail, workspace))
+    return _page(session, workspace, start_sprint(session, workspace, actor_id, channel_id, form), actor_id)
