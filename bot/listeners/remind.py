@@ -63,12 +63,8 @@ def okr_remind(call: Invocation) -> None:
         except ValueError as error:
             said = f"{error}.\n\n" if str(error) else ""
             raise Usage(said + ui.REMIND_USAGE) from None
-        changed = request.action != RemindAction.SHOW and preferences.change(
-            session, workspace, who.user_id, request
-        )
-    with unit_of_work(call.db, who) as (session, workspace):
-        mine = preferences.my_reminders(session, workspace, who.user_id, now)
-    call.respond(**ui.my_reminders(_headline(request, changed), mine))
+        reminded = preferences.remind(session, workspace, who.user_id, request, now)
+    call.respond(**ui.my_reminders(_headline(request, reminded.changed), reminded.mine))
 
 
 def _headline(request, changed: bool) -> str:

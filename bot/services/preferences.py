@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.domain.preferences import (
     MessageKind,
     Preferences,
+    RemindAction,
     RemindRequest,
     format_muted,
     later_today,
@@ -119,6 +120,22 @@ def change(session: Session, workspace: Workspace, user_id: str, request: Remind
         (muted.add if request.action == "off" else muted.discard)(request.kind)
         row.muted = format_muted(muted)
     return before != Preferences.of(row)
+
+
+@dataclass(frozen=True)
+class Remind:
+    """`/okr remind …`: whether it changed anything, and the person's reminders as they stand after."""
+
+    changed: bool
+    mine: MyReminders
+
+
+def remind(
+    session: Session, workspace: Workspace, user_id: str, request: RemindRequest, now: datetime
+) -> Remind:
+    """`/okr remind`: the change asked for (none to just show), then the reminders as they stand."""
+    changed = request.action != RemindAction.SHOW and change(session, workspace, user_id, request)
+    return Remind(changed, my_reminders(session, workspace, user_id, now))
 
 
 def save_mine(
