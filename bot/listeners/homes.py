@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot import outbound
 from bot.listeners.common import caller
-from bot.services.home import hide_guide, home_data
+from bot.services.home import hide_guide, homes_of
 from bot.services.workspaces import Caller, unit_of_work
 from bot.ui.home import home_view
 
@@ -18,11 +18,15 @@ if TYPE_CHECKING:
 
 
 def refresh(db: Database, client: WebClient, who: Caller, *user_ids: str) -> None:
-    """Re-publish the Home of everyone a change touched, each read in its own transaction and
-    published after it commits. Best effort: the change is already saved."""
-    for user_id in dict.fromkeys(u for u in user_ids if u):
-        with unit_of_work(db, who) as (session, workspace):
-            data = home_data(session, workspace, user_id)
+    """Re-publish the Home of everyone a change touched: all read in one transaction, opened once
+    the change has committed (so a failure here cannot undo it), and published after it. Best
+    effort: the change is already saved."""
+    touched = [u for u in user_ids if u]
+    if not touched:
+        return
+    with unit_of_work(db, who) as (session, workspace):
+        homes = homes_of(session, workspace, touched)
+    for user_id, data in homes.items():
         outbound.publish_home(client, user_id, home_view(data))
 
 
@@ -31,5 +35,5 @@ def hide_guide_button(ack: Ack, client: WebClient, context: BoltContext, db: Dat
     ack()
     who = caller(context)
     with unit_of_work(db, who) as (session, workspace):
-        hide_guide(session, workspace, who.user_id)
-    refresh(db, client, who, who.user_id)
+        data = hide_guide(session, workspace, who.user_id)
+    outbound.publish_home(client, who.user_id, home_view(data))

@@ -161,6 +161,19 @@ def home_data(
     )
 
 
-def hide_guide(session: Session, workspace: Workspace, user_id: str, *, now: datetime | None = None) -> None:
-    """*Hide this guide*: the person no longer sees the first-week guide, in this workspace only."""
-    preference_repo.hide_guide(session, workspace.id, user_id, now or stored_now())
+def homes_of(
+    session: Session, workspace: Workspace, user_ids: list[str], *, now: datetime | None = None
+) -> dict[str, HomeData]:
+    """The Home of each of `user_ids` (a change touched them all), read together."""
+    now = now or stored_now()
+    return {user_id: home_data(session, workspace, user_id, now=now) for user_id in dict.fromkeys(user_ids)}
+
+
+def hide_guide(
+    session: Session, workspace: Workspace, user_id: str, *, now: datetime | None = None
+) -> HomeData:
+    """*Hide this guide*: the person no longer sees the first-week guide, in this workspace only;
+    their Home as it is now, to publish once this commits."""
+    now = now or stored_now()
+    preference_repo.hide_guide(session, workspace.id, user_id, now)
+    return home_data(session, workspace, user_id, now=now)
