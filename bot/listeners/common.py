@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 import re
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from slack_bolt import BoltContext
 
-from bot.domain.schedule_time import zone
 from bot.domain.slack_text import unescape
 from bot.listeners.members import refresh_member
 from bot.listeners.router import caller_of
@@ -25,7 +23,6 @@ __all__ = [
     "caller",
     "creation_key",
     "modal_text",
-    "reader_zone",
     "refresh_member",
     "unescape_command_text",
     "unit_of_work",
@@ -50,17 +47,13 @@ def unescape_command_text(body: dict, next) -> None:  # noqa: A002 - Bolt inject
     next()
 
 
-def reader_zone(db: Database, who: Caller) -> ZoneInfo:
-    """The zone the caller reads dates in: what users.info said (the router, or a button's
-    listener, refreshed it after ack() with refresh_member), else the workspace's."""
-    with unit_of_work(db, who) as (session, workspace):
-        known, fallback = okrs.stored_zone(session, workspace, who.user_id)
-    return zone(known, fallback)
-
-
 def modal_text(db: Database | None, who: Caller, message: str) -> str:
     """A message for a modal's field error, which Slack shows as plain text: no backticks or
-    asterisks, and people by the names they go by ("@Bob Diaz"), never "<@U0BOB>"."""
+    asterisks, and people by the names they go by ("@Bob Diaz"), never "<@U0BOB>".
+
+    The one read outside an action's own transaction: the error handler calls it after the
+    action's transaction has rolled back (its session is gone), so the names are read in a
+    transaction of their own, and only when the message mentions someone."""
     mentioned = _MENTIONED.findall(message)
     names: dict[str, str] = {}
     if mentioned and db is not None and who.team_id:
