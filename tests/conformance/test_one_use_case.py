@@ -173,6 +173,7 @@ class Paths:
     def __init__(self, modules: dict[str, Module]) -> None:
         self.modules = modules
         self.known: dict[tuple[str, str], int] = {}
+        self.walked: dict[tuple[int, int], int] = {}  # (id of a statement list, from where) → units
 
     def of(self, module: str, name: str) -> int:
         key = (module, name)
@@ -198,20 +199,28 @@ class Paths:
             return target
         return None
 
-    def run(self, module: str, statements: list[ast.stmt]) -> int:
-        """Along `statements`: an `if` forks the path, and a branch that returns or raises ends it."""
-        if not statements:
+    def run(self, module: str, statements: list[ast.stmt], start: int = 0) -> int:
+        """Along `statements[start:]`: an `if` forks the path, and a branch that returns or raises
+        ends it (what follows an `if` is walked once, however many paths reach it)."""
+        key = (id(statements), start)
+        if key not in self.walked:
+            self.walked[key] = self._run(module, statements, start)
+        return self.walked[key]
+
+    def _run(self, module: str, statements: list[ast.stmt], start: int) -> int:
+        if start >= len(statements):
             return 0
-        head, rest = statements[0], statements[1:]
+        head = statements[start]
         if isinstance(head, ast.If):
+            after = self.run(module, statements, start + 1)
             branches = [
-                self.run(module, branch) + (0 if _ends(branch) else self.run(module, rest))
+                self.run(module, branch) + (0 if _ends(branch) else after)
                 for branch in (head.body, head.orelse)
             ]
             return self.units(module, head.test) + max(branches)
         if isinstance(head, ast.Return | ast.Raise):
             return self.units(module, head)
-        return self.units(module, head) + self.run(module, rest)
+        return self.units(module, head) + self.run(module, statements, start + 1)
 
     def units(self, module: str, node: ast.AST) -> int:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
