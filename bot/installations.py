@@ -125,7 +125,10 @@ class CachedInstallationStore(SQLAlchemyInstallationStore):
             if hit is not None and now - hit[0] < self.CACHE_SECONDS and not _refresh_due(hit[1]):
                 return hit[1]
         found = finder(**key)
-        if found is not None:  # never remember an absence: a fresh install must work at once
+        # A workspace's absence is never remembered: a fresh install must work at once. A person's
+        # own installation (a user token) is: Bolt looks it up on every request, and it is absent
+        # unless that person installed the app (then within CACHE_SECONDS in other processes).
+        if found is not None or key.get("user_id"):
             with self._lock:
                 self._cache[cache_key] = (now, found)
         return found

@@ -227,3 +227,31 @@ def test_an_org_wide_grid_install_serves_its_workspaces_and_keeps_them_apart(sla
     with db.session() as session:
         rows = dict(session.execute(select(Workspace.team_id, Workspace.enterprise_id)).all())
     assert rows["T0GRIDA"] == org and rows["T0GRIDB"] == org
+
+
+def test_the_store_remembers_a_persons_missing_install_but_never_a_workspaces(db, settings):
+    """Bolt looks up the asker's own installation (a user token) on every request; nobody in a
+    bot-only install has one. That absence is remembered, so a request costs no extra query; a
+    workspace's absence never is, so a fresh install works at once."""
+    from slack_sdk.oauth.installation_store import Installation
+    from sqlalchemy import event
+
+    store = installation_store(settings, db)
+    queries: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: queries.append(args[2]))
+    for _ in range(3):
+        assert store.find_installation(enterprise_id=None, team_id="T0FRESH", user_id="U0NOBODY") is None
+    assert len(queries) == 1
+    assert store.find_installation(enterprise_id=None, team_id="T0FRESH") is None
+    installation = Installation(
+        app_id="A1",
+        enterprise_id=None,
+        team_id="T0FRESH",
+        bot_token="xoxb-fresh",
+        bot_id="B1",
+        bot_user_id="U0BOTFRESH",
+        user_id="U0INSTALLER",
+    )
+    installation_store(settings, db).save(installation)  # another process's store: this one's cache stays
+    assert store.find_installation(enterprise_id=None, team_id="T0FRESH").bot_token == "xoxb-fresh"
+    assert store.find_bot(enterprise_id=None, team_id="T0FRESH").bot_token == "xoxb-fresh"
