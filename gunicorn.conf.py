@@ -1,22 +1,24 @@
-"""gunicorn settings, from the environment (Procfile: web)."""
+"""gunicorn settings, from the environment (Procfile: web), checked by bot/settings.py: a
+malformed value stops gunicorn with one line naming the variable."""
 
-import os
+from bot.settings import load_web_server_settings
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '3000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+_web = load_web_server_settings()
+
+bind = f"0.0.0.0:{_web.port}"
+workers = _web.web_concurrency
+threads = _web.gunicorn_threads
 worker_class = "gthread"
-# Slack wants an answer in 3 seconds; a request still running after 30 is stuck.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+timeout = _web.gunicorn_timeout
+graceful_timeout = _web.gunicorn_graceful_timeout
 keepalive = 5
 accesslog = None  # the app logs one line per event itself
 errorlog = "-"
 # The app is built once in the master and the workers fork from it, sharing its pages
 # copy-on-write: about 38 MB less unique memory a worker (bench/REPORT.md, issue 24 item 9).
 # GUNICORN_PRELOAD=0 builds it in each worker instead.
-preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+preload_app = _web.gunicorn_preload
+loglevel = _web.log_level.lower()
 
 
 def pre_fork(server, worker):

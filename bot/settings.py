@@ -47,6 +47,12 @@ HINTS: dict[str, str] = {
     "NORTHLINE_AI_MODEL": "the model's name at that endpoint, e.g. gpt-4o-mini or llama3.1:8b",
     "NORTHLINE_AI_API_KEY": "the endpoint's API key, without spaces (empty for a local server that needs none)",
     "NORTHLINE_AI_TIMEOUT": "seconds one model call may take in all, 0.1 to 120, e.g. 20",
+    "WEB_CONCURRENCY": "gunicorn's worker processes, a whole number from 1 to 256, e.g. 2",
+    "GUNICORN_THREADS": "threads per gunicorn worker, a whole number from 1 to 1024, e.g. 8",
+    "GUNICORN_TIMEOUT": "seconds before gunicorn restarts a silent worker, a whole number from 1 to 3600, e.g. 30",
+    "GUNICORN_GRACEFUL_TIMEOUT": "seconds a stopping gunicorn worker may finish its requests, a whole number from 0 to 3600, e.g. 20",
+    "GUNICORN_PRELOAD": "1 (build the app once in gunicorn's master, the default) or 0 (in each worker); true/false also do",
+    "NORTHLINE_LISTENER_THREADS": "threads per web worker running listeners' work after ack(), a whole number from 1 to 1024, e.g. 32",
     "PROMETHEUS_MULTIPROC_DIR": "an empty directory shared by the web, clock and worker processes, e.g. /var/run/northline-metrics",
 }
 
@@ -333,6 +339,33 @@ class MetricsSettings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+
+class WebServerSettings(BaseSettings):
+    """What gunicorn.conf.py reads (docs/operations.md, "Web process memory"). A variable set to
+    nothing is its default, as gunicorn's own defaults would be."""
+
+    model_config = SettingsConfigDict(
+        env_file=None, case_sensitive=False, extra="ignore", env_ignore_empty=True
+    )
+
+    port: Annotated[int, Field(ge=1, le=65535)] = 3000
+    web_concurrency: Annotated[int, Field(ge=1, le=256)] = 2
+    gunicorn_threads: Annotated[int, Field(ge=1, le=1024)] = 8
+    # Slack wants an answer in 3 seconds; a request still running after 30 is stuck.
+    gunicorn_timeout: Annotated[int, Field(ge=1, le=3600)] = 30
+    gunicorn_graceful_timeout: Annotated[int, Field(ge=0, le=3600)] = 20
+    gunicorn_preload: bool = True
+    log_level: LogLevel = LogLevel.INFO
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+def load_web_server_settings() -> WebServerSettings:
+    return _load_alone(WebServerSettings)
 
 
 def _load_alone(model: type[_Alone], lines: dict[str, str] | None = None) -> _Alone:

@@ -51,11 +51,18 @@ def test_the_check_finds_every_way_of_reading_the_environment():
     assert environment_reads(source) == [3, 4, 5, 7]
 
 
+def product_files() -> list[Path]:
+    """The product's code: bot/, storage/ (its migrations included) and gunicorn's settings."""
+    return [
+        *(path for folder in ("bot", "storage") for path in sorted((ROOT / folder).rglob("*.py"))),
+        ROOT / "gunicorn.conf.py",
+    ]
+
+
 def test_nothing_but_the_settings_reads_the_environment():
     reads = [
         f"{path.relative_to(ROOT)}:{number}"
-        for folder in ("bot", "storage")  # storage/migrations/ included
-        for path in sorted((ROOT / folder).rglob("*.py"))
+        for path in product_files()
         if path != SETTINGS and str(path.relative_to(ROOT)) not in ALLOWED
         for number in environment_reads(path.read_text(encoding="utf-8"))
     ]
