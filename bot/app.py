@@ -34,8 +34,6 @@ DATABASE_DOWN = (
     "Northline can't reach its database right now; nothing was changed. Please try again in a minute."
 )
 
-
-LISTENER_THREADS = 128
 # Named, Bolt's App() does not read the caller's file name from inspect.stack(): that costs
 # milliseconds per app built, which the tests (one app each) pay two thousand times.
 APP_NAME = "northline"
@@ -51,8 +49,11 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
     (OAuth, tokens in our database); otherwise the one workspace SLACK_BOT_TOKEN belongs to."""
     logger = logging.getLogger("northline.bolt")
     # Listeners ack() first and then do their work on this pool. Bolt's default of 5 threads lets
-    # a burst of slow work queue new requests behind it, so their acks miss Slack's 3 seconds.
-    listener_pool = ListenerPool(max_workers=LISTENER_THREADS, thread_name_prefix="northline-listener")
+    # a burst of slow work queue new requests behind it, so their acks miss Slack's 3 seconds;
+    # NORTHLINE_LISTENER_THREADS sizes it (32 by default: bench/REPORT.md, issue 24 item 9).
+    listener_pool = ListenerPool(
+        max_workers=settings.northline_listener_threads, thread_name_prefix="northline-listener"
+    )
     store = installation_store(settings, db) if settings.oauth_enabled else None
     if store is not None:
         client = client or build_web_client(None, settings.slack_api_url)

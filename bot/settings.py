@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     # Data-source bindings one workspace may have; and how many sources the clock reads at once.
     northline_max_sources: Annotated[int, Field(ge=1, le=100_000)] = 200
     northline_sync_threads: Annotated[int, Field(ge=1, le=64)] = 8
+    # Threads per web worker running listeners' work after ack() (bot/app.py). Each idle one
+    # still costs its stack and allocator arena (bench/REPORT.md, issue 24 item 9).
+    northline_listener_threads: Annotated[int, Field(ge=1, le=1024)] = 32
     # The declared data-source connections (bot/sources/connections.py): set by load_settings from
     # the environment, or by a test with with_connections().
     _connections: Connections = PrivateAttr(default_factory=Connections)

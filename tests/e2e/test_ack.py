@@ -25,3 +25,8 @@ def test_a_slash_command_is_answered_through_the_signalling_ack(
     assert "/kra add" in answer_text(payload)
     [ack] = expected
     assert ack.called.is_set() and ack.response is not None and ack.response.status == 200
+
+
+def test_the_listener_pool_has_the_threads_the_operator_set(settings, db):
+    app = create_app(settings.model_copy(update={"northline_listener_threads": 3}), db=db)
+    assert app.listener_runner.listener_executor._max_workers == 3

@@ -22,6 +22,7 @@ def env(monkeypatch):
         "PORT",
         "LOG_LEVEL",
         "LOG_FORMAT",
+        "NORTHLINE_LISTENER_THREADS",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -38,6 +39,7 @@ def test_defaults(env):
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.database_url == "sqlite:///northline.db"
     assert settings.port == 3000 and not settings.socket_mode and not settings.oauth_enabled
+    assert settings.northline_listener_threads == 32
 
 
 @pytest.mark.parametrize(
@@ -53,6 +55,8 @@ def test_defaults(env):
         ({**GOOD, "SLACK_API_URL": "ftp://x"}, "SLACK_API_URL"),
         ({**GOOD, "LOG_LEVEL": "loud"}, "LOG_LEVEL"),
         ({**GOOD, "SLACK_CLIENT_ID": "123.456"}, "SLACK_CLIENT_SECRET"),
+        ({**GOOD, "NORTHLINE_LISTENER_THREADS": "0"}, "NORTHLINE_LISTENER_THREADS"),
+        ({**GOOD, "NORTHLINE_LISTENER_THREADS": "1025"}, "NORTHLINE_LISTENER_THREADS"),
     ],
 )
 def test_missing_or_malformed_settings_name_the_variable(env, values, named):
