@@ -13,10 +13,16 @@ served the same way in the same run. Two figures for each:
 
     NORTHLINE_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         python bench/load.py [--rate 40] [--seconds 60] [--warmup 10] [--clients 50] [--workspaces 20]
+            [--slack-late 2]
 
 NORTHLINE_LOAD_COMMANDS="help" sends only `/kra help` (acks with the least work after them).
 `--also NAME=SPEC[@DIR]` serves one more app beside them (a candidate, or an older checkout in DIR,
-which then runs with its own gunicorn.conf.py), measured the same way in the same run.
+which then runs with its own gunicorn.conf.py), measured the same way in the same run;
+`--env NAME:VAR=VALUE` sets a variable for that app alone (e.g. NORTHLINE_LISTENER_THREADS).
+`--slack-late S` has Slack answer every Web API call and response_url post after a delay drawn
+uniformly from 0 to S seconds (the emulator's `late`), so the work after each ack holds its
+listener thread as long as a slow Slack would: acks then show whether the listener pool is large
+enough, and memory is measured with those threads busy.
 """
 
 from __future__ import annotations
@@ -68,7 +74,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(app_spec: str, port: int, env: dict[str, str], cwd: Path = ROOT) -> subprocess.Popen:
+def start_gunicorn(
+    app_spec: str, port: int, env: dict[str, str | None], cwd: Path = ROOT
+) -> subprocess.Popen:
+    """gunicorn serving `app_spec` with `env` added to this environment (None: the variable unset)."""
+    environment = {**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(cwd)}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -83,7 +93,7 @@ def start_gunicorn(app_spec: str, port: int, env: dict[str, str], cwd: Path = RO
             app_spec,
         ],
         cwd=cwd,
-        env={**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(cwd)},
+        env={name: value for name, value in environment.items() if value is not None},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -124,7 +134,8 @@ def _kilobytes(path: Path) -> dict[str, int]:
     return fields
 
 
-def set_up_slack(emulator: SlackEmulator, teams: list[str]) -> None:
+def set_up_slack(emulator: SlackEmulator, teams: list[str], late: float = 0.0) -> None:
+    emulator.late = late  # every call handled after uniform(0, late) seconds
     for team in teams:
         emulator.add_token(f"xoxb-load-{team.lower()}", team, user_id=f"UB{team[1:]}", bot_id=f"B{team[1:]}")
         emulator.add_user(f"U{team[1:]}A", team, name="loader")
@@ -292,6 +303,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--capacity-seconds", type=float, default=30)
     parser.add_argument("--workspaces", type=int, default=20)
     parser.add_argument(
+        "--slack-late",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="Slack answers each call after uniform(0, S) seconds (default 0: at once)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME:VAR=VALUE",
+        help="an environment variable for the app NAME alone",
+    )
+    parser.add_argument(
         "--also",
         action="append",
         default=[],
@@ -345,11 +370,22 @@ def measure(
         name, _, spec = extra.partition("=")
         spec, _, where = spec.partition("@")
         apps[name] = (spec, Path(where) if where else ROOT)
+    own_env: dict[str, dict[str, str | None]] = {name: {} for name in apps}
+    # Bolt's App turns on its own OAuth (a file installation store) when it finds an OAuth client
+    # in the environment: bare Bolt then refused every command and posted that to its response_url.
+    # It serves the one workspace its token belongs to.
+    own_env["bare bolt"] = {"SLACK_CLIENT_ID": None, "SLACK_CLIENT_SECRET": None}
+    for extra in args.env:
+        name, _, assignment = extra.partition(":")
+        variable, _, value = assignment.partition("=")
+        if name not in apps or not variable:
+            raise SystemExit(f"--env {extra}: expected NAME:VAR=VALUE with NAME one of {', '.join(apps)}")
+        own_env[name][variable] = value
     ports = {name: free_port() for name in apps}
     processes: dict[str, subprocess.Popen] = {}
     try:
         for name, (spec, cwd) in apps.items():
-            processes[name] = start_gunicorn(spec, ports[name], env, cwd)
+            processes[name] = start_gunicorn(spec, ports[name], {**env, **own_env[name]}, cwd)
         for name in apps:
             open_loop(ports[name], urls, teams, args.rate, args.warmup, None)
         tallies = {name: Tally() for name in apps}
@@ -368,16 +404,22 @@ def measure(
     return acks, capacity
 
 
+def setup_line(args: argparse.Namespace, database_url: str) -> str:
+    late = f"; Slack answers each call after uniform(0, {args.slack_late:g}) s" if args.slack_late else ""
+    own = "".join(f"; {extra}" for extra in args.env)
+    return (
+        f"load: {args.workspaces} workspaces, gunicorn 2 workers, {make_url(database_url).get_backend_name()}; "
+        f"commands: {' | '.join(COMMANDS)}{late}{own}"
+    )
+
+
 def report(args: argparse.Namespace, database_url: str, acks: dict, capacity: dict, load: tuple) -> None:
     print(
         "load average (1, 5, 15 min) before the run {:.2f} {:.2f} {:.2f}, after it {:.2f} {:.2f} {:.2f}".format(
             *load[0], *load[1]
         )
     )
-    print(
-        f"load: {args.workspaces} workspaces, gunicorn 2 workers, {make_url(database_url).get_backend_name()}; "
-        f"commands: {' | '.join(COMMANDS)}"
-    )
+    print(setup_line(args, database_url))
     print(
         f"acks at {args.rate:g} requests/s for {args.seconds:g} s each, in {ACK_WINDOWS} windows alternating "
         f"between the apps, after {args.warmup:g} s of warm-up (latency from when each request was due):"
@@ -416,7 +458,7 @@ def main() -> None:
     # Slack answers from a process of its own, as it does from its own servers: in the load
     # generator's process, its handling of the app's response_url posts would hold up the
     # timing of the requests sent to northline, and never to bare Bolt (which posts none).
-    with EmulatorProcess(set_up_slack, teams) as slack:
+    with EmulatorProcess(set_up_slack, teams, args.slack_late) as slack:
         # Response URLs made up front (each request needs a fresh one), so that sending a request
         # never waits on the emulator's process.
         made = slack.ask(new_response_urls, teams, RESPONSE_URLS_PER_WORKSPACE)
