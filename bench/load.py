@@ -75,7 +75,7 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    app_spec: str, port: int, env: dict[str, str | None], cwd: Path = ROOT
+    app_spec: str, port: int, env: dict[str, str | None], cwd: Path = ROOT, config: str = "gunicorn.conf.py"
 ) -> subprocess.Popen:
     """gunicorn serving `app_spec` with `env` added to this environment (None: the variable unset)."""
     environment = {**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(cwd)}
@@ -85,7 +85,7 @@ def start_gunicorn(
             "-m",
             "gunicorn",
             "-c",
-            str(cwd / "gunicorn.conf.py"),
+            str(cwd / config),
             "--workers",
             "2",
             "--bind",
@@ -366,6 +366,9 @@ def measure(
     """Serve northline, bare Bolt and any --also app side by side; their ack latencies, then their
     capacity."""
     apps = {"northline": ("bot.wsgi:create_wsgi()", ROOT), "bare bolt": ("bench.bare_app:create()", ROOT)}
+    # gunicorn.conf.py reads its settings through bot/settings.py (pydantic and more): bare Bolt
+    # has the same settings in a file that imports nothing of ours.
+    configs = {"bare bolt": "bench/bare_gunicorn.conf.py"}
     for extra in args.also:
         name, _, spec = extra.partition("=")
         spec, _, where = spec.partition("@")
@@ -385,7 +388,8 @@ def measure(
     processes: dict[str, subprocess.Popen] = {}
     try:
         for name, (spec, cwd) in apps.items():
-            processes[name] = start_gunicorn(spec, ports[name], {**env, **own_env[name]}, cwd)
+            config = configs.get(name, "gunicorn.conf.py")
+            processes[name] = start_gunicorn(spec, ports[name], {**env, **own_env[name]}, cwd, config)
         for name in apps:
             open_loop(ports[name], urls, teams, args.rate, args.warmup, None)
         tallies = {name: Tally() for name in apps}
