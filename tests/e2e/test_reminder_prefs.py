@@ -350,10 +350,11 @@ def test_app_home_shows_my_reminder_and_what_i_switched_off(slack, emulator, db,
     assert "switched off: KRA review and cycle prompts" in text
 
 
-def test_a_failing_source_is_a_section_of_the_reminder(slack, emulator, db, monday):
-    objective(slack, emulator)
+def failing_source(db, error: str, *, checked_in: datetime | None = None) -> None:
+    """The key result bound to a data source whose last read failed with `error`."""
     with db.session() as session:
         kr = session.scalar(select(KeyResult))
+        kr.last_checkin_at = checked_in
         session.add(
             SourceBinding(
                 workspace_id=kr.workspace_id,
@@ -362,9 +363,14 @@ def test_a_failing_source_is_a_section_of_the_reminder(slack, emulator, db, mond
                 connection="metrics",
                 path="/v",
                 created_by=ALICE,
-                last_error="the source answered 503 <!here>",
+                last_error=error,
             )
         )
+
+
+def test_a_failing_source_is_a_section_of_the_reminder(slack, emulator, db, monday):
+    objective(slack, emulator)
+    failing_source(db, "the source answered 503 <!here>")
     run(db, emulator, MONDAY)
     [dm] = reminders_to(emulator, ALICE)
     blocks = str(dm.args["blocks"])
@@ -432,19 +438,7 @@ def test_the_clock_deciding_what_is_due_still_sees_a_reminder_only_its_extras_ma
     from bot.jobs.engine import Engine, Unit
 
     objective(slack, emulator)
-    with db.session() as session:
-        kr = session.scalar(select(KeyResult))
-        kr.last_checkin_at = datetime(2026, 11, 30, 9, 0)  # this Monday, before the reminder
-        binding = SourceBinding(
-            workspace_id=kr.workspace_id,
-            key_result_id=kr.id,
-            kind=SourceKind.HTTP,
-            connection="metrics",
-            path="/v",
-            created_by=ALICE,
-            last_error="the source answered 503",
-        )
-        session.add(binding)
+    failing_source(db, "the source answered 503", checked_in=datetime(2026, 11, 30, 9, 0))  # this Monday
     unit = Unit("checkin-reminders", TEAM, MONDAY)
 
     def due(engine: Engine, *, deciding: bool) -> list[str]:
