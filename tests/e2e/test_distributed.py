@@ -203,10 +203,10 @@ def test_the_clock_enqueues_a_due_unit_before_it_has_planned_them_all(db, emulat
     sent = threading.Event()
     seen_while_planning = []
 
-    def plan(unit):
+    def plan(unit, **options):
         if unit.kind == "nudges":  # the last unit waits for the first one's enqueue
             seen_while_planning.append(sent.wait(timeout=5))
-        return Engine.plan(engine, unit)
+        return Engine.plan(engine, unit, **options)
 
     engine.plan = plan
     fake = type("App", (), {"send_task": lambda self, *args, **kw: sent.set()})()
