@@ -95,6 +95,11 @@ class _Server(ThreadingHTTPServer):
     # of 5 resets them when a fan-out to hundreds of workspaces opens many at the same moment.
     request_queue_size = 1024
     emulator: SlackEmulator
+    connections = 0  # TCP connections accepted: a client that keeps them alive opens few
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections += 1  # one thread accepts, so the count needs no lock
+        super().process_request(request, client_address)
 
     def server_bind(self) -> None:  # skip the reverse DNS lookup HTTPServer does
         socketserver.TCPServer.server_bind(self)
@@ -105,6 +110,13 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     server_version = "SlackEmulator/1.0"
+    # slack.com speaks HTTP/1.1, where a connection stays open for the next request unless the
+    # client says `Connection: close` (RFC 9112 §9.3; urllib says it, urllib3's pool does not).
+    protocol_version = "HTTP/1.1"
+    timeout = 10  # an idle kept-alive connection is closed after this long, as servers do
+    # Headers and body go out as two writes: with Nagle's algorithm the body would wait for the
+    # client's delayed ACK (40 ms) on a kept-alive connection, a stall Slack's servers do not have.
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         self._serve("POST")
@@ -190,6 +202,11 @@ class HttpServer:
     @property
     def root_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def connections(self) -> int:
+        """TCP connections the app has opened to this Slack since it started."""
+        return self._server.connections if self._server is not None else 0
 
     @property
     def base_url(self) -> str:
