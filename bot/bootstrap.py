@@ -65,7 +65,7 @@ def _workspace_client(db, workspace):
         return None, error.message
 
 
-def _clock_clients(settings, db, stop=None, pacer=None):
+def _clock_clients(settings, db, stop=None, pacer=None, connections=8):
     """client_for(workspace): the workspace's own bot token (SLACK_BOT_TOKEN, or its OAuth
     installation), in the clock's client: 20 honoured 429s a call, waits that end on `stop`, each
     429 pausing that workspace in `pacer` (bot/jobs/pacing.py).
@@ -73,11 +73,14 @@ def _clock_clients(settings, db, stop=None, pacer=None):
     Safe from many threads. Call it per unit of work: a rotating token is refreshed (once, under a
     lock across processes) when it has under two hours left, and the workspace gets a new client.
     Raises NotInstalled, or its subclass TokenRefreshFailed when the token has expired and Slack
-    would not refresh it: that workspace is skipped and logged, the others go on."""
+    would not refresh it: that workspace is skipped and logged, the others go on. Every client
+    shares one pool of `connections` kept-alive connections to Slack (the calls in flight)."""
     from bot.installations import Clients
     from bot.jobs.posting import build_clock_client
+    from bot.slack_client import connection_pool
 
     tokens = Clients(settings, db)
+    pool = connection_pool(connections)
     built: dict[tuple, tuple] = {}
     guard = threading.Lock()
 
@@ -88,7 +91,12 @@ def _clock_clients(settings, db, stop=None, pacer=None):
             known = built.get(key)
             if known is None or known[0] != token:  # one client per workspace, replaced when its token is
                 client = build_clock_client(
-                    token, settings.slack_api_url, stop=stop, pacer=pacer, pace_key=workspace.team_id
+                    token,
+                    settings.slack_api_url,
+                    stop=stop,
+                    pacer=pacer,
+                    pace_key=workspace.team_id,
+                    pool=pool,
                 )
                 known = built[key] = (token, client)
             return known[1]
@@ -104,4 +112,5 @@ def delivery_engine(settings, db, stop=None):
 
     config = load_delivery_settings()
     pacer = Pacer(config.posts_per_second)
-    return Engine(db, _clock_clients(settings, db, stop, pacer), config, stop=stop, pacer=pacer)
+    clients = _clock_clients(settings, db, stop, pacer, config.concurrent_workspaces * config.posts_in_flight)
+    return Engine(db, clients, config, stop=stop, pacer=pacer)

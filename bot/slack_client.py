@@ -4,16 +4,26 @@ At most once beats at least once: a request is retried only when it certainly di
 Slack. A connection that failed before the request left (urllib wraps those in URLError) is
 retried, and a 429 after its Retry-After. A reset after sending, a timeout or a 5xx could mean
 the message went out, and a retry would post it twice: those are answered as failures instead.
+
+Scheduled posts go through `PooledWebClient`: the same client, but its calls reuse their
+connections (urllib3's pool) where slack_sdk's own opens a new one, and a TLS handshake with it,
+for every call (urllib's `Connection: close`).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
+import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-from urllib.error import URLError
+from http.client import HTTPMessage
+from typing import TYPE_CHECKING, Any
+from urllib.error import HTTPError, URLError
+from urllib.request import Request
 
+import urllib3
+import urllib3.connection
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -103,9 +113,112 @@ def build_web_client(
     stop: threading.Event | None = None,
     pacer: Pacer | None = None,
     pace_key: str | None = None,
+    pool: urllib3.PoolManager | None = None,
 ) -> WebClient:
+    """slack_sdk's client with the one retry policy; with `pool`, one that reuses connections."""
     handlers = retry_handlers(rate_limit_retries, stop, pacer=pacer, pace_key=pace_key)
+    if pool is not None:
+        return PooledWebClient(pool, token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)
     return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)
+
+
+# --- connections kept alive ------------------------------------------------------------------------
+
+
+# A connection idle this long is closed rather than reused. A server closes idle connections
+# too, at a time of its own: reusing one at that moment loses the request (a reset after sending,
+# never retried), so the client gives them up well before any server would.
+IDLE_SECONDS = 4.0
+
+
+class _Kept:
+    """A pooled connection that counts as dropped once idle for IDLE_SECONDS (urllib3 asks
+    `is_connected` before it reuses one; it also sees one the server has already closed)."""
+
+    _last_answer = 0.0
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            self._last_answer = time.monotonic()
+
+    @property
+    def is_connected(self) -> bool:
+        fresh = time.monotonic() - self._last_answer < IDLE_SECONDS
+        return fresh and super().is_connected  # type: ignore[misc]
+
+
+class _KeptHTTPConnection(_Kept, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _KeptHTTPSConnection(_Kept, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _Pool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _KeptHTTPConnection
+
+
+class _SecurePool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _KeptHTTPSConnection
+
+
+def connection_pool(connections: int) -> urllib3.PoolManager:
+    """Kept-alive connections to Slack shared by a process's clients, `connections` per host (the
+    calls in flight at once; more are opened when needed and closed after use)."""
+    pool = urllib3.PoolManager(num_pools=4, maxsize=max(1, connections), block=False, retries=False)
+    pool.pool_classes_by_scheme = {"http": _Pool, "https": _SecurePool}
+    return pool
+
+
+class PooledWebClient(WebClient):
+    """slack_sdk's WebClient whose calls go through a urllib3 pool instead of a new urllib
+    connection each: everything else (arguments, retry handlers, responses, errors) is the SDK's.
+
+    This leans on one internal of slack_sdk 3.x, `_perform_urllib_http_request_internal(url, req)`
+    returning `{status, headers, body}` and raising urllib's HTTPError for a status outside 2xx;
+    tests/unit/test_slack_client.py fails when that changes. The retry policy above holds as it
+    did: a connection that could not be made is a URLError (retried); anything after the request
+    may have left (a reset, a timeout) is raised as it is (a failure, never retried)."""
+
+    def __init__(self, pool: urllib3.PoolManager, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.pool = pool
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        if (
+            self.proxy is not None
+            or self.ssl is not None
+            or not url.lower().startswith(("http://", "https://"))
+        ):
+            return super()._perform_urllib_http_request_internal(url, req)
+        try:
+            response = self.pool.request(
+                req.get_method(),
+                url,
+                body=req.data,
+                headers=dict(req.header_items()),
+                timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout),
+                redirect=False,
+                retries=False,
+            )
+        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as error:
+            raise URLError(error) from error  # the request never left: retried
+        except urllib3.exceptions.ReadTimeoutError as error:
+            raise TimeoutError(str(error)) from error  # as urllib: it may have been delivered
+        except urllib3.exceptions.ProtocolError as error:
+            raise ConnectionError(str(error)) from error  # reset after sending: in doubt
+        headers = HTTPMessage()
+        for name, value in response.headers.items():
+            headers[name] = value
+        if not 200 <= response.status < 300:
+            raise HTTPError(url, response.status, response.reason or "", headers, io.BytesIO(response.data))
+        if headers.get_content_type() == "application/gzip":
+            return {"status": response.status, "headers": headers, "body": response.data}
+        charset = headers.get_content_charset() or "utf-8"
+        return {"status": response.status, "headers": headers, "body": response.data.decode(charset)}
 
 
 def channel_names(client: WebClient, channel_ids: Iterable[str]) -> dict[str, str]:

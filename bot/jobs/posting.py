@@ -21,15 +21,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+import urllib3
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.jobs.pacing import Pacer
-from bot.slack_client import build_web_client
+from bot.slack_client import build_web_client, connection_pool
 
 log = logging.getLogger(__name__)
 
 CLOCK_RATE_RETRIES = 20
+# A client built without the process's pool keeps this many connections of its own.
+CONNECTIONS_PER_CLIENT = 4
 CHANNEL_GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"})
 PERSON_GONE_ERRORS = frozenset(
     {"account_inactive", "user_not_found", "user_disabled", "users_not_found", "cannot_dm_bot", "user_is_bot"}
@@ -201,9 +204,11 @@ def build_clock_client(
     timeout: int = 15,
     pacer: Pacer | None = None,
     pace_key: str | None = None,
+    pool: urllib3.PoolManager | None = None,
 ) -> WebClient:
     """The Web API client for scheduled fan-outs: up to CLOCK_RATE_RETRIES honoured 429s a call,
-    each pausing the workspace `pace_key` in `pacer` when given."""
+    each pausing the workspace `pace_key` in `pacer` when given; its connections kept alive in
+    `pool` (the process's, shared by every workspace's client) or a pool of its own."""
     return build_web_client(
         token,
         api_url,
@@ -212,4 +217,5 @@ def build_clock_client(
         stop=stop,
         pacer=pacer,
         pace_key=pace_key,
+        pool=pool if pool is not None else connection_pool(CONNECTIONS_PER_CLIENT),
     )
