@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from bot.domain.clock import stored_now
 from bot.domain.cycles import week_start
 from bot.domain.enums import BY_WORKFLOW
 from bot.domain.first_week import FirstWeek
+from bot.domain.schedule_time import zone
 from bot.services import assessment, okrs, preferences, review_pack, sprint_views
 from bot.services.assessment import KeyResultStatus, ObjectiveStatus
 from bot.services.preferences import MyReminders
@@ -68,14 +69,12 @@ class HomeData:
         return [sprint for sprint in self.team_sprint_goals if not sprint.aligned]
 
 
-def monday_midnight_utc(now: datetime, tz_name: str | None) -> datetime:
-    """Monday 00:00 of `now`'s week in time zone `tz_name`, as naive UTC (`now` is naive UTC)."""
-    try:
-        zone = ZoneInfo(tz_name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = now.replace(tzinfo=UTC).astimezone(zone)
-    start = datetime.combine(week_start(local.date()), time.min, tzinfo=zone)
+def monday_midnight_utc(now: datetime, tz: ZoneInfo | str | None) -> datetime:
+    """Monday 00:00 of `now`'s week in `tz` (a zone, or its name: an unknown one is UTC), as
+    naive UTC (`now` is naive UTC)."""
+    tz = tz if isinstance(tz, ZoneInfo) else zone(tz)
+    local = now.replace(tzinfo=UTC).astimezone(tz)
+    start = datetime.combine(week_start(local.date()), time.min, tzinfo=tz)
     return start.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -113,9 +112,9 @@ def home_data(
 ) -> HomeData:
     now = now or stored_now()
     page = kra_repo.list_kras(session, workspace.id, owner_id=user_id, limit=HOME_KRAS)
-    # The time zone users.info gave us last (bot.services.members.member caches it); else UTC.
-    timezone = okr_repo.cached_timezone(session, workspace.id, user_id)
-    since = monday_midnight_utc(now, timezone)
+    # Their week starts on their Monday: their zone as users.info gave it last, else the workspace's.
+    tz = okrs.reader_zone(session, workspace, user_id)
+    since = monday_midnight_utc(now, tz)
 
     owned = okr_repo.key_results_owned_by(session, workspace.id, user_id, limit=HOME_KEY_RESULTS)
     key_results = []
@@ -138,7 +137,7 @@ def home_data(
     due = kpis_due(page.kras, page.kpis, since)
     return HomeData(
         user_id=user_id,
-        timezone=timezone or workspace.timezone or "UTC",
+        timezone=tz.key,
         kras=page.kras,
         kpis=page.kpis,
         kra_total=page.total,
@@ -155,9 +154,7 @@ def home_data(
         week_starts_at=since,
         team_sprint_goals=team_sprint_goals(session, workspace, user_id, now.date()),
         first_week=_first_week(session, workspace, user_id, page, now),
-        reminders=preferences.my_reminders(
-            session, workspace, user_id, now.replace(tzinfo=UTC), tz_name=timezone or workspace.timezone
-        ),
+        reminders=preferences.my_reminders(session, workspace, user_id, now.replace(tzinfo=UTC), tz=tz),
     )
 
 

@@ -30,10 +30,9 @@ from bot.domain.schedule_time import (
     WorkCalendar,
     latest_occurrence,
     next_occurrence,
-    zone,
 )
 from bot.errors import Invalid
-from bot.services.members import member
+from bot.services.okrs import reader_zone
 from storage.models import PersonPreference, ScheduleKind, Workspace
 from storage.repositories import preferences as repo
 from storage.repositories import schedules as schedules_repo
@@ -76,17 +75,13 @@ def _team_slot(session: Session, workspace: Workspace) -> tuple[int, str, bool]:
     return schedule.weekday, schedule.time_of_day, schedule.enabled
 
 
-def _tz(session: Session, workspace: Workspace, user_id: str) -> ZoneInfo:
-    return zone(member(session, workspace, user_id).tz, workspace.timezone)
-
-
 def my_reminders(
-    session: Session, workspace: Workspace, user_id: str, now: datetime, *, tz_name: str | None = None
+    session: Session, workspace: Workspace, user_id: str, now: datetime, *, tz: ZoneInfo | None = None
 ) -> MyReminders:
-    """The person's reminders as they stand (`tz_name`: their zone, when the caller knows it)."""
+    """The person's reminders as they stand (`tz`: their zone, when the caller has read it)."""
     prefs = Preferences.of(repo.preference(session, workspace.id, user_id))
     weekday, time_of_day, enabled = _team_slot(session, workspace)
-    tz = zone(tz_name, workspace.timezone) if tz_name else _tz(session, workspace, user_id)
+    tz = tz or reader_zone(session, workspace, user_id)
     calendar = WorkCalendar.of_workspace(workspace)
     slot = reminder_slot(prefs, weekday, time_of_day, tz, calendar)
     on = enabled and prefs.wants(MessageKind.CHECKIN)
@@ -161,7 +156,7 @@ def _this_week(
     came from an earlier week's reminder."""
     row = _row(session, workspace, user_id)
     weekday, time_of_day, _enabled = _team_slot(session, workspace)
-    tz = _tz(session, workspace, user_id)
+    tz = reader_zone(session, workspace, user_id)
     calendar = WorkCalendar.of_workspace(workspace)
     slot = reminder_slot(Preferences.of(row), weekday, time_of_day, tz, calendar)
     occurrence = latest_occurrence(slot, calendar, now)

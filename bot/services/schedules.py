@@ -113,8 +113,7 @@ def set_schedule(
 ) -> Announcement:
     """Set (and switch on) a schedule at the day and time typed, in the caller's own time zone."""
     require_may_change(session, workspace, user_id, kind, channel_id)
-    me = member(session, workspace, user_id)
-    tz = zone(me.tz, workspace.timezone)
+    tz = reader_zone(session, workspace, user_id)
     repo.set_schedule(
         session,
         workspace.id,
@@ -165,7 +164,7 @@ def switch_off(
     elif kind == ScheduleKind.DIGEST:
         timezone = zone(workspace.timezone).key  # the default digest runs in the workspace's zone
     else:
-        timezone = zone(member(session, workspace, user_id).tz, workspace.timezone).key
+        timezone = reader_zone(session, workspace, user_id).key
     repo.set_schedule(
         session,
         workspace.id,

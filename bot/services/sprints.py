@@ -42,7 +42,7 @@ from bot.forms.sprint import ReviewForm, SprintForm, SprintMetadata, check_goal
 from bot.ids import Block
 from bot.services import sprint_views as views
 from bot.services.assessment import progress_at
-from bot.services.members import member, require_owner_or_admin, stored_member
+from bot.services.members import member, require_owner_or_admin
 from bot.services.okrs import reader_zone
 from bot.services.sprint_views import SprintDetail
 from bot.services.workspaces import next_number
@@ -385,8 +385,7 @@ def _closed(session: Session, workspace: Workspace, sprint: Sprint, reader_id: s
     by = f" by <@{sprint.ended_by}>" if sprint.ended_by else ""
     when = ""
     if sprint.ended_at:
-        reader = stored_member(session, workspace, reader_id)
-        day = local_date(sprint.ended_at, reader.tz if reader else None, fallback=workspace.timezone or "UTC")
+        day = local_date(sprint.ended_at, reader_zone(session, workspace, reader_id))
         when = f" on {plain_day(day)}"
     return f"`{ref}` is already closed (ended{by}{when}); its review is recorded. Nothing was changed."
 

@@ -117,6 +117,19 @@ def test_needs_you_falls_back_to_utc(db):
     assert "(last check-in <!date^1795348800^{date_short_pretty}|Sun 22 Nov 2026>)" in json.dumps(blocks)
 
 
+def test_needs_you_counts_from_the_workspace_s_monday_for_someone_slack_gave_no_zone(db):
+    """One rule for a person's zone everywhere: theirs, else the workspace's (not UTC)."""
+    now = datetime(2026, 11, 23, 1, 0)
+    _with_key_result(db, None, datetime(2026, 11, 22, 16, 0))  # Monday 01:00 in Tokyo
+    with db.session() as session:
+        workspace = workspace_for(session, TEAM)
+        workspace.timezone = "Asia/Tokyo"
+        data = home.home_data(session, workspace, ALICE, now=now)
+    assert data.week_starts_at == datetime(2026, 11, 22, 15, 0)
+    assert data.needs_checkin == [] and data.timezone == "Asia/Tokyo"
+    assert data.reminders.slot.timezone == "Asia/Tokyo"
+
+
 def test_team_sprint_goals_are_rendered_when_given():
     data = HomeData(
         user_id=ALICE,
