@@ -7,10 +7,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -69,6 +72,16 @@ def run_effects(effects: list[Callable[[], object]]) -> None:
             effect()
         except Exception:
             _effects_log.exception("an effect queued for after the commit failed")
+
+
+def upsert_into(dialect: str, table: Any) -> Insert:
+    """`INSERT` with `ON CONFLICT` for the database in use (`dialect`: the engine's dialect name),
+    PostgreSQL's or SQLite's: the two Northline runs on."""
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database {dialect}")  # pragma: no cover
 
 
 class Database:

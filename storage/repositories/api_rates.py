@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import case, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import upsert_into
 from storage.models import ApiRateWindow
 
 Row = ApiRateWindow.__table__.c
@@ -20,9 +20,7 @@ def count(
 ) -> dict[str, tuple[int, int]]:
     """Add one request to each key's `window` (moving a row still on an older window on: its count
     becomes `previous` when that window is `before`, else 0); {key: (previous, count)} after it."""
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(
-        ApiRateWindow
-    )
+    insert = upsert_into(session.get_bind().dialect.name, ApiRateWindow)
     statement = insert.values(
         [{"key": key, "window_start": window, "count": 1, "previous": 0} for key in keys]
     )

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.db import Database
+from storage.db import Database, upsert_into
 from storage.models import (
     Member,
     Objective,
@@ -80,17 +80,10 @@ def upsert_members(db: Database, workspace_id: int, rows: Sequence[dict]) -> Non
     (so two runners refreshing the same people both succeed). paused_until is never touched."""
     if not rows:
         return
-    dialect = db.engine.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the two databases Northline supports
-        raise RuntimeError(f"unsupported database {dialect}")
     values = [
         {"workspace_id": workspace_id, **{k: row[k] for k in ("user_id", *MEMBER_COLUMNS)}} for row in rows
     ]
-    statement = insert(Member).values(values)
+    statement = upsert_into(db.engine.dialect.name, Member).values(values)
     statement = statement.on_conflict_do_update(
         index_elements=[Member.workspace_id, Member.user_id],
         set_={column: getattr(statement.excluded, column) for column in MEMBER_COLUMNS},
