@@ -165,31 +165,29 @@ class UnitRunner:
 
     def run(self, unit: Unit) -> RunReport | None:
         """The unit's report; None when its workspace is held by another worker (retry later)."""
-        if leases.unit_finished(self.db, unit.id):
-            log.info("%s already ran; not again", unit.id)
-            return RunReport(unit.kind)
         now = self._now()
         holder = f"{self.holder}:{uuid.uuid4().hex[:8]}"  # per run: two threads of one worker exclude each other too
-        if not leases.take(self.db, unit.team_id, holder, now, now + timedelta(seconds=self.lease)):
+        until = now + timedelta(seconds=self.lease)
+        started = leases.start_unit(self.db, unit.id, unit.team_id, holder, now, until)
+        if started == leases.UnitStart.BUSY:
             return None
+        if started == leases.UnitStart.FINISHED:
+            log.info("%s already ran; not again", unit.id)
+            return RunReport(unit.kind)
         stop_renewing = threading.Event()
         renewer = threading.Thread(
             target=self._renew, args=(unit.team_id, holder, stop_renewing), daemon=True
         )
         renewer.start()
+        done = False
         try:
-            if leases.unit_finished(self.db, unit.id):  # finished between the look and the lease
-                log.info("%s already ran; not again", unit.id)
-                return RunReport(unit.kind)
-            leases.unit_started(self.db, unit.id, unit.team_id, holder, self._now())
             report = self.engine.run_unit(unit)
-            if not report.stopped and not report.errors:
-                leases.unit_done(self.db, unit.id, self._now())  # with errors it may run again
+            done = not report.stopped and not report.errors  # with errors it may run again
             return report
         finally:
             stop_renewing.set()
             renewer.join(timeout=5)
-            leases.release(self.db, unit.team_id, holder, self._now())
+            leases.end_unit(self.db, unit.id, unit.team_id, holder, self._now(), done=done)
 
     def _renew(self, team_id: str, holder: str, stop: threading.Event) -> None:
         while not stop.wait(self.lease / 3):

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.jobs.distributed import Dispatcher, UnitRunner, celery_app, register_tasks
 from bot.jobs.engine import Engine, Unit, units_for
@@ -260,6 +260,37 @@ def test_an_expired_lease_can_be_taken_over(db):
     assert not leases.take(db, "T1", "alive", now + timedelta(seconds=5), now + timedelta(seconds=15))
     assert leases.take(db, "T1", "alive", now + timedelta(seconds=11), now + timedelta(seconds=21))
     assert not leases.renew(db, "T1", "dead", now + timedelta(seconds=30))
+
+
+def test_a_unit_starts_and_ends_in_one_transaction_each(db):
+    """start_unit: the look for a finish, the lease and the unit's record together; end_unit: the
+    finish and the lease given back together."""
+    from storage.repositories import leases
+    from storage.repositories.leases import UnitStart
+
+    now = datetime(2026, 11, 30, 10, 0)
+    later = now + timedelta(seconds=30)
+    begins = []
+
+    def began(_connection) -> None:
+        begins.append(1)
+
+    event.listen(db.engine, "begin", began)
+    try:
+        assert leases.start_unit(db, "u1", "T1", "one", now, later) == UnitStart.RUN
+        assert leases.start_unit(db, "u1", "T1", "two", now, later) == UnitStart.BUSY
+        assert leases.start_unit(db, "u2", "T1", "two", now, later) == UnitStart.BUSY  # the workspace is held
+        leases.end_unit(db, "u1", "T1", "one", now, done=True)
+        assert len(begins) == 4
+    finally:
+        event.remove(db.engine, "begin", began)
+    assert leases.start_unit(db, "u1", "T1", "two", now, later) == UnitStart.FINISHED  # not run twice
+    assert leases.take(db, "T1", "three", now, later)  # a finished unit left the workspace free
+    leases.release(db, "T1", "three", now)
+    # A unit whose run failed (not done) is given back unfinished: it may run again.
+    assert leases.start_unit(db, "u3", "T1", "two", now, later) == UnitStart.RUN
+    leases.end_unit(db, "u3", "T1", "two", now, done=False)
+    assert leases.start_unit(db, "u3", "T1", "four", now, later) == UnitStart.RUN
 
 
 # --- real workers on a real Redis ------------------------------------------------------------------
