@@ -105,12 +105,16 @@ class SlackEmulator(
         late: float = 0.0,
         clock: Callable[[], float] = time.time,
         rate_limits: bool = True,
+        tls: tuple[str, str] | None = None,
     ) -> None:
         """``late=S``: every request is handled only after a random 0-S seconds, as if the network
         were slow, to shake out tests that assume the app's work after ack() is already done.
         ``clock``: Slack's time in epoch seconds (token expiry, response_url lifetimes); a test
         may pass its own, or move this one on with :meth:`advance`. ``rate_limits=False``: without
-        Slack's published rate limits (``faults.PUBLISHED_TIERS``); see also :meth:`unlimited`."""
+        Slack's published rate limits (``faults.PUBLISHED_TIERS``); see also :meth:`unlimited`.
+        ``tls=(certificate, key)``: served over HTTPS with that certificate (PEM files), as Slack
+        is; the client must trust it (SSL_CERT_FILE)."""
+        self.tls = tls
         self._clock = clock
         self.rate_limits = rate_limits
         self._unlimited = 0

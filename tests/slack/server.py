@@ -9,6 +9,7 @@ import email.parser
 import email.policy
 import json
 import socketserver
+import ssl
 import threading
 import time
 import urllib.parse
@@ -96,6 +97,13 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 1024
     emulator: SlackEmulator
     connections = 0  # TCP connections accepted: a client that keeps them alive opens few
+    tls: ssl.SSLContext | None = None  # HTTPS, as Slack is served (the benches' --https)
+
+    def get_request(self) -> tuple[Any, Any]:
+        request, address = super().get_request()
+        if self.tls is not None:  # the handshake happens on the handler's first read, in its thread
+            request = self.tls.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
+        return request, address
 
     def process_request(self, request: Any, client_address: Any) -> None:
         self.connections += 1  # one thread accepts, so the count needs no lock
@@ -170,6 +178,10 @@ class HttpServer:
             return self
         server = _Server(("127.0.0.1", 0), _Handler)
         server.emulator = self
+        if self.tls is not None:
+            certificate, key = self.tls
+            server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            server.tls.load_cert_chain(certificate, key)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-emulator", daemon=True
@@ -201,7 +213,7 @@ class HttpServer:
 
     @property
     def root_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/"
 
     @property
     def connections(self) -> int:
