@@ -38,7 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import delete, event, func, insert, select  # noqa: E402
 
-from bench.harness import EmulatorProcess, analyze, drop_database, fresh_database  # noqa: E402
+from bench.harness import (  # noqa: E402
+    EmulatorProcess,
+    analyze,
+    drop_database,
+    fresh_database,
+    self_signed_certificate,
+)
 from storage.db import Database, upgrade  # noqa: E402
 from storage.models import Delivery, DeliveryUnit, KeyResult, Member, Objective, Workspace  # noqa: E402
 
@@ -370,6 +376,9 @@ def main() -> None:
         help="the workers' broker: redis://… or amqp://…",
     )
     parser.add_argument("--no-embedded", action="store_true", help="only the runs with workers")
+    parser.add_argument(
+        "--https", action="store_true", help="Slack served over HTTPS, as it is (a self-signed certificate)"
+    )
     args = parser.parse_args()
     worker_counts = [int(w) for w in args.workers.split(",") if w and int(w) > 0]
     have_broker = broker_answers(args.broker)
@@ -388,7 +397,8 @@ def main() -> None:
         db = Database.from_url(url)
         seed(db, url, workspaces, args.people)
         analyze(db)  # planner statistics, as autovacuum would have them
-        with EmulatorProcess(setup_slack, workspaces, args.people, args.rate, args.latency) as slack:
+        tls = self_signed_certificate(Path(tempfile.mkdtemp(prefix="northline-tls-"))) if args.https else None
+        with EmulatorProcess(setup_slack, workspaces, args.people, args.rate, args.latency, tls=tls) as slack:
             os.environ.update(environment(url, slack, args.rate, in_flight))
             modes = [] if args.no_embedded else [("embedded", partial(embedded, db, url, slack, total))]
             if have_broker:

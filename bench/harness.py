@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,10 +43,10 @@ class EmulatorProcess:
     none of its own interpreter (GIL) to Slack's side of each call. `ask(fn, *args)` runs
     fn(emulator, *args) there and returns what it returns; fn must be a module-level function."""
 
-    def __init__(self, setup: Callable[..., None], *args: Any):
+    def __init__(self, setup: Callable[..., None], *args: Any, tls: tuple[str, str] | None = None):
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve_emulator, args=(child, setup, args), daemon=True)
+        self._process = context.Process(target=_serve_emulator, args=(child, setup, args, tls), daemon=True)
         self._process.start()
         self.base_url: str = self._conn.recv()
 
@@ -63,13 +65,30 @@ class EmulatorProcess:
         self.close()
 
 
-def _serve_emulator(conn, setup: Callable[..., None], args: tuple) -> None:
-    with SlackEmulator() as emulator:
+def _serve_emulator(conn, setup: Callable[..., None], args: tuple, tls: tuple[str, str] | None) -> None:
+    with SlackEmulator(tls=tls) as emulator:
         setup(emulator, *args)
         conn.send(emulator.base_url)
         while (request := conn.recv()) is not None:
             fn, fn_args = request
             conn.send(fn(emulator, *fn_args))
+
+
+def self_signed_certificate(folder: Path) -> tuple[str, str]:
+    """(certificate, key) PEM files for 127.0.0.1, made with the `openssl` command, and trusted by
+    this process and its children from now on (SSL_CERT_FILE): an emulator served over HTTPS, as
+    Slack is, so that a bench pays the TLS a real install pays."""
+    if shutil.which("openssl") is None:
+        raise SystemExit("--https needs the `openssl` command to make a certificate")
+    certificate, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+    subprocess.run(
+        [*command.split(), "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate],
+        check=True,
+        capture_output=True,
+    )
+    os.environ["SSL_CERT_FILE"] = certificate
+    return certificate, key
 
 
 def analyze(db: Database) -> None:

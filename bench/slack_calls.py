@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import shutil
 import ssl
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import self_signed_certificate  # noqa: E402
 
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 300}}]
 
@@ -81,17 +81,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    if shutil.which("openssl") is None:
-        sys.exit("needs the `openssl` command to make the local server's certificate")
     folder = Path(tempfile.mkdtemp(prefix="northline-tls-"))
-    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
-    certificate = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
-    subprocess.run(
-        [*certificate.split(), "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
-        check=True,
-        capture_output=True,
-    )
-    os.environ["SSL_CERT_FILE"] = cert  # the clients' default context trusts the local server
+    cert, key = self_signed_certificate(folder)  # the clients' default context trusts it
     servers, urls = [], {}
     for scheme, tls in (("https", (cert, key)), ("http", (None, None))):
         port = free_port()
