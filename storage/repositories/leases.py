@@ -90,7 +90,8 @@ def _take(connection: Connection, team_id: str, holder: str, now: datetime, unti
         set_={"holder": holder, "expires_at": until},
         where=or_(WorkspaceLease.holder == holder, WorkspaceLease.expires_at <= now),
     )
-    return bool(connection.execute(statement).rowcount)
+    # RETURNING, not rowcount: psycopg reports no count for an INSERT SQLAlchemy runs (-1).
+    return connection.execute(statement.returning(WorkspaceLease.team_id)).first() is not None
 
 
 def _release(connection: Connection, team_id: str, holder: str, now: datetime) -> None:
