@@ -31,12 +31,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from bot import metrics
 from bot.domain.clock import stored_now
-from storage.db import Database
+from storage.db import Database, upsert_into
 from storage.models import Delivery, DeliveryState
 
 log = logging.getLogger(__name__)
@@ -78,10 +77,10 @@ _KEY_COLUMNS = ("kind", "workspace_id", "target", "period")
 # compilation. A statement with the rows inlined (`.values(rows)`) was compiled anew for every
 # batch, which cost more CPU than the rest of claiming and marking together.
 _CLAIM_MANY = {
-    name: upsert(_TABLE)
+    name: upsert_into(name, _TABLE)
     .on_conflict_do_nothing(index_elements=list(_KEY_COLUMNS))
     .returning(*(_TABLE.c[column] for column in _KEY_COLUMNS))
-    for name, upsert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+    for name in ("postgresql", "sqlite")
 }
 
 
