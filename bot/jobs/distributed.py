@@ -127,12 +127,12 @@ class Dispatcher:
         return enqueued
 
     def due_units(self, units: Iterable[Unit]) -> Iterator[Unit]:
-        """Plan every unit (concurrently, like the engine runs them); yield those with posts due,
+        """Plan every unit (a few at once, Engine.planning_slots); yield those with posts due,
         split into batches of NORTHLINE_BATCH_SIZE, in the units' order, each once it is planned."""
         units = list(units)
         if not units:
             return
-        with ThreadPoolExecutor(min(len(units), self.engine.config.concurrent_workspaces)) as pool:
+        with ThreadPoolExecutor(min(len(units), self.engine.planning_slots)) as pool:
             for unit, plan in zip(
                 units, pool.map(partial(self.engine.plan, deciding=True), units), strict=True
             ):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -274,6 +275,15 @@ class Outbox:
 # --- the engine -------------------------------------------------------------------------------------
 
 
+def planning_slots() -> int:
+    """How many units one process plans at once: twice its cores. Planning is the CPU's work (a
+    few quick SQL round trips, then Python), so more plans at once only contend for the GIL: 64
+    planning threads cost about twice the CPU of 4 on 2 cores, and take longer (bench/REPORT.md).
+    Sending, which waits on Slack, is not bounded by this."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return 2 * cores
+
+
 class Engine:
     """Runs units: plans each, triages its posts, sends what is due, paced per workspace.
 
@@ -298,6 +308,8 @@ class Engine:
         self.pacer = pacer or Pacer(self.config.posts_per_second)
         self.kinds = kinds
         self._units = ThreadPoolExecutor(self.config.concurrent_workspaces, thread_name_prefix="unit")
+        self.planning_slots = planning_slots()
+        self._planning = threading.BoundedSemaphore(self.planning_slots)
         self._lock = threading.Lock()
         self._running: set[tuple[str, str, str | None]] = set()
         self._charts: ChartRenderer | None = None
@@ -409,9 +421,10 @@ class Engine:
             return report
         try:
             context = PlanContext(self.db, client, workspace, unit.at, unit.channel_id, self, deciding)
-            posts = [p for p in job.plan(context) if unit.holds(p.key)]
             doubts: list[tuple[PlannedPost, Delivery]] = []
-            due = self.triage(workspace, posts, unit.at, report, doubts)
+            with self._planning:
+                posts = [p for p in job.plan(context) if unit.holds(p.key)]
+                due = self.triage(workspace, posts, unit.at, report, doubts)
         except Exception as error:  # noqa: BLE001 - one workspace's trouble must not stop the others
             log.exception("%s failed for workspace %s", report.kind, workspace.team_id)
             report.errors.append(f"{workspace.team_id}: {type(error).__name__}")

@@ -109,6 +109,47 @@ def test_workspaces_are_delivered_at_the_same_time_not_in_turn(db, emulator):
     assert firsts[-1] - firsts[0] < 0.9
 
 
+_planning = {"now": 0, "most": 0}
+_planning_lock = threading.Lock()
+
+
+def counting_plan(context):
+    """The reminders' planner, counting how many plans run at once."""
+    from bot.jobs import reminders
+
+    with _planning_lock:
+        _planning["now"] += 1
+        _planning["most"] = max(_planning["most"], _planning["now"])
+    try:
+        time.sleep(0.05)  # long enough for the others to pile up, were they let in
+        return reminders.plan(context)
+    finally:
+        with _planning_lock:
+            _planning["now"] -= 1
+
+
+def test_a_process_plans_a_few_units_at_once_and_sends_them_all_together(db, emulator, monkeypatch):
+    """Planning is CPU work: more plans at once than twice the cores only contend for the GIL
+    (bench/REPORT.md). Sending, which waits on Slack, is not held to it."""
+    import bot.jobs.engine as engine_module
+
+    owners = workspaces_with_owners(db, emulator, TEAMS, people=2)
+    monkeypatch.setattr(engine_module, "planning_slots", lambda: 2)
+    monkeypatch.setitem(_planning, "most", 0)
+    emulator.delay("chat.postMessage", 1.0)
+    settings = DeliverySettings(posts_per_second=50, posts_in_flight=1)
+    pacer = Pacer(settings.posts_per_second)
+    kinds = {"checkin-reminders": "tests.e2e.test_engine:counting_plan"}
+    with Engine(db, team_clients(emulator, pacer), settings, pacer=pacer, kinds=kinds) as engine:
+        [report] = engine.run(units_for(db, ["checkin-reminders"], MONDAY_LONDON))
+    assert report.sent == 10
+    assert dms(emulator) == Counter({u: 1 for people in owners.values() for u in people})
+    assert _planning["most"] == 2  # five workspaces, two plans at a time
+    # Every workspace's first post still went out before any answer came back.
+    firsts = sorted(post_times(emulator, team)[0] for team in TEAMS)
+    assert firsts[-1] - firsts[0] < 0.9
+
+
 def test_posts_in_one_workspace_go_at_its_rate(db, emulator):
     [team] = TEAMS[:1]
     workspaces_with_owners(db, emulator, [team], people=15)
