@@ -71,9 +71,17 @@ class _Redacting(logging.Formatter):
         return f"{stamp} {record.levelname} {record.name} {message}"
 
 
+SLACK_SDK_CLIENT_LOGGER = "slack_sdk.web.base_client"  # the logger WebClient uses unless given one
+
+
 def configure(level: str = "INFO", json_lines: bool = False, secrets: tuple[str | None, ...] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Redacting(json_lines, (*secrets, *source_secrets())))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # slack_sdk formats every request and answer for a debug line whenever its client's logger has
+    # no level of its own (it tests `logger.level`, 0 when unset, not the effective level), then
+    # drops the line: a repr of each message's blocks on every call. The root's level, set on it,
+    # filters exactly as before (fenced by tests/unit/test_logs.py).
+    logging.getLogger(SLACK_SDK_CLIENT_LOGGER).setLevel(level)

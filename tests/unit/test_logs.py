@@ -3,6 +3,7 @@ the operator's NORTHLINE_SOURCE_* variables; and what it leaves for the reader."
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import sys
@@ -87,3 +88,41 @@ def test_a_traceback_is_redacted_too():
         record = logging.LogRecord("t", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
     line = formatter.format(record)
     assert "mq-pass" not in line and "the-extra-secret" not in line and "amqp://u:[redacted]@mq//" in line
+
+
+class _Watched(dict):
+    """A block that counts how often it is formatted as text (json.dumps does not format it so)."""
+
+    formatted = 0
+
+    def __repr__(self) -> str:
+        type(self).formatted += 1
+        return super().__repr__()
+
+
+def test_the_sdk_formats_no_debug_line_that_logging_would_drop(emulator):
+    """slack_sdk tests its logger's own level, not the effective one, before formatting each call
+    for a debug line (fenced here: when this source changes, configure()'s line can go)."""
+    from slack_sdk.web.base_client import BaseClient
+
+    from bot.logs import SLACK_SDK_CLIENT_LOGGER
+    from bot.slack_client import build_web_client
+    from tests.conftest import ALICE, TOKEN
+
+    assert "if self._logger.level <= logging.DEBUG:" in inspect.getsource(BaseClient._urllib_api_call)
+    sdk, root = logging.getLogger(SLACK_SDK_CLIENT_LOGGER), logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    client = build_web_client(TOKEN, emulator.base_url)
+    block = _Watched(type="section", text={"type": "plain_text", "text": "hi"})
+    try:
+        sdk.setLevel(logging.NOTSET)
+        client.chat_postMessage(channel=ALICE, text="hi", blocks=[block])
+        assert _Watched.formatted == 1  # unset: formatted, then dropped
+        configure("INFO")
+        client.chat_postMessage(channel=ALICE, text="hi", blocks=[block])
+        assert _Watched.formatted == 1
+        assert sdk.getEffectiveLevel() == logging.getLogger().getEffectiveLevel() == logging.INFO
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        sdk.setLevel(logging.NOTSET)
