@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from bot.bootstrap import WORKER_POOL, _settings, delivery_engine, open_database
+from bot.bootstrap import WORKER_POOL, _settings, delivery_engine, open_database, settle_heap
 from bot.cli.common import fail
 from bot.domain.clock import utc_now
 
@@ -95,6 +95,7 @@ def clock(args: argparse.Namespace) -> int:
 
         # The clock only decides what is due and enqueues it; `northline worker` delivers.
         dispatcher = Dispatcher(engine, celery_app(engine.config))
+    settle_heap()
     try:
         return run_clock(
             db,
@@ -129,7 +130,9 @@ def worker(args: argparse.Namespace) -> int:
     app = celery_app(config)
     register_tasks(app, lambda: UnitRunner(delivery_engine(settings, db)))
     concurrency = args.concurrency or min(config.concurrent_workspaces, 32)
-    from celery.signals import worker_shutting_down
+    from celery.signals import worker_ready, worker_shutting_down
+
+    worker_ready.connect(lambda **_kw: settle_heap(), weak=False)
 
     asked_to_stop = []  # SIGTERM / SIGINT: Celery's warm shutdown, then really stop
     worker_shutting_down.connect(lambda **_kw: asked_to_stop.append(True), weak=False)
