@@ -13,7 +13,8 @@ What keeps this at most once and complete:
 - tasks are acknowledged late and re-queued when their worker is lost: a unit whose worker was
   killed runs again (once the lease and the broker's visibility timeout, both from
   NORTHLINE_UNIT_TIMEOUT, have passed) and reaches the people not reached yet; what the dead
-  worker had claimed but not marked is in doubt, logged, and never resent (bot/jobs/delivery.py);
+  worker had claimed but not marked is settled, never resent blindly: read back from Slack and
+  marked sent, or sent now if Slack does not have it (bot/jobs/settlement.py);
 - a unit that finished is recorded, so the same unit handed out again (re-delivered after its
   ack was lost, or enqueued by two clocks in the same minute) does not run twice;
 - the broker unreachable: the clock logs it and enqueues again at the next tick; nothing due is
