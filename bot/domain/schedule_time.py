@@ -224,23 +224,14 @@ def holiday_countries() -> dict[str, list[str]]:
 # --- the arithmetic -------------------------------------------------------------------------
 
 
-def local_date(
-    now: datetime, tz: ZoneInfo | str | None, *, fallback: str = "UTC", offset_seconds: int | None = None
-) -> date:
+def local_date(now: datetime, tz: ZoneInfo | str | None) -> date:
     """A person's own date at `now`: the one rule for "today" wherever someone's day matters.
 
-    A naive `now` is UTC (as storage keeps it). `tz` is a zone or Slack's IANA name for one; a name
-    Python does not know uses Slack's `tz_offset` when given, else `fallback` (e.g. the workspace's).
+    A naive `now` is UTC (as storage keeps it). `tz` is a zone or Slack's IANA name for one (UTC when
+    unknown); whose zone it is, theirs or the workspace's, is bot/services/members.py `reader_zone`.
     """
     aware = now if now.tzinfo else now.replace(tzinfo=UTC)
-    if isinstance(tz, ZoneInfo):
-        return aware.astimezone(tz).date()
-    if tz and offset_seconds is not None:
-        try:
-            return aware.astimezone(ZoneInfo(tz)).date()
-        except (ZoneInfoNotFoundError, ValueError):
-            return (aware.astimezone(UTC) + timedelta(seconds=offset_seconds)).date()
-    return aware.astimezone(zone(tz, fallback)).date()
+    return aware.astimezone(tz if isinstance(tz, ZoneInfo) else zone(tz)).date()
 
 
 def local_datetime(d: date, t: time, tz: ZoneInfo) -> datetime:

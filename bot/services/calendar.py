@@ -24,7 +24,7 @@ from bot.domain.schedule_time import (
 from bot.domain.zones import starting_zone
 from bot.errors import Forbidden
 from bot.forms.calendar import CalendarForm
-from bot.services import okrs, preferences
+from bot.services import members, preferences
 from bot.services.members import member
 from bot.services.schedules import Announcement
 from storage.models import ScheduleKind, Workspace
@@ -76,7 +76,7 @@ def for_viewing(session: Session, workspace: Workspace, user_id: str) -> View:
     cannot change that: it is each person's own)."""
     editable = member(session, workspace, user_id).is_admin
     muted = preferences.muted_counts(session, workspace) if editable else {}
-    own_zone, _ = okrs.stored_zone(session, workspace, user_id)
+    own_zone, _ = members.stored_zone(session, workspace, user_id)
     return View(
         current(session, workspace),
         editable,

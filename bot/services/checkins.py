@@ -15,13 +15,13 @@ from bot.domain.limits import NOTE_MAX
 from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
-from bot.domain.schedule_time import WorkCalendar, zone
+from bot.domain.schedule_time import WorkCalendar
 from bot.domain.streaks import MAX_WEEKS
 from bot.domain.streaks import weeks_in_a_row as run_of_weeks
 from bot.errors import Conflict, Invalid, Usage
 from bot.forms.okr import CheckInEntry
 from bot.ids import Block
-from bot.services import okrs
+from bot.services import members, okrs
 from bot.services.members import require_owner_or_admin
 from storage.models import CheckIn, KeyResult, KeyResultKind, Objective, Status, Workspace
 from storage.repositories import digest as digest_repo
@@ -77,7 +77,9 @@ class CheckInForm:
 def modal_form(session: Session, workspace: Workspace, user_id: str) -> CheckInForm:
     """`/okr checkin` with nothing after it, or *Check in*: the form's first page (no items: the
     person owns no active key result) in the person's zone."""
-    return CheckInForm(modal_data(session, workspace, user_id), okrs.reader_zone(session, workspace, user_id))
+    return CheckInForm(
+        modal_data(session, workspace, user_id), members.reader_zone(session, workspace, user_id)
+    )
 
 
 def modal_page(
@@ -292,7 +294,7 @@ def weeks_in_a_row(session: Session, workspace: Workspace, user_id: str, now: da
     """How many weeks in a row (their weeks, the team's calendar) this person has checked in,
     this week included once it has one: two statements."""
     now = now or stored_now()
-    tz = zone(repo.cached_timezone(session, workspace.id, user_id), workspace.timezone or "UTC")
+    tz = members.reader_zone(session, workspace, user_id)
     times = repo.checkin_times_by(session, workspace.id, user_id, now - timedelta(weeks=MAX_WEEKS + 2))
     days = [moment.replace(tzinfo=UTC).astimezone(tz).date() for moment in times]
     today = now.replace(tzinfo=UTC).astimezone(tz).date()
@@ -370,4 +372,4 @@ def next_page(
     data = modal_page(
         session, workspace, actor_id, ids, first=first, total=total, saved=saved + len(recorded)
     )
-    return NextPage(CheckInForm(data, okrs.reader_zone(session, workspace, actor_id)), recorded)
+    return NextPage(CheckInForm(data, members.reader_zone(session, workspace, actor_id)), recorded)

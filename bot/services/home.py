@@ -18,7 +18,7 @@ from bot.domain.cycles import week_start
 from bot.domain.enums import BY_WORKFLOW
 from bot.domain.first_week import FirstWeek
 from bot.domain.schedule_time import zone
-from bot.services import assessment, okrs, preferences, review_pack, sprint_views
+from bot.services import assessment, members, okrs, preferences, review_pack, sprint_views
 from bot.services.assessment import KeyResultStatus, ObjectiveStatus
 from bot.services.preferences import MyReminders
 from bot.services.sprint_views import SprintSummary
@@ -113,7 +113,7 @@ def home_data(
     now = now or stored_now()
     page = kra_repo.list_kras(session, workspace.id, owner_id=user_id, limit=HOME_KRAS)
     # Their week starts on their Monday: their zone as users.info gave it last, else the workspace's.
-    tz = okrs.reader_zone(session, workspace, user_id)
+    tz = members.reader_zone(session, workspace, user_id)
     since = monday_midnight_utc(now, tz)
 
     owned = okr_repo.key_results_owned_by(session, workspace.id, user_id, limit=HOME_KEY_RESULTS)

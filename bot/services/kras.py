@@ -14,8 +14,7 @@ from bot.domain.coaching import kra_coaching
 from bot.domain.references import RefKind, format_ref, parse_ref
 from bot.errors import Conflict, Invalid, NotFound, Usage
 from bot.forms.kra import KraForm, ReviewItem
-from bot.services.members import member, require_owner_or_admin
-from bot.services.okrs import reader_zone
+from bot.services.members import member, reader_zone, require_owner_or_admin
 from bot.services.workspaces import next_number
 from storage.models import Kpi, KpiMeasurement, Kra, KraReview, ReviewDecision, Status, Workspace
 from storage.repositories import kras as repo

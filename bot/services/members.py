@@ -7,13 +7,15 @@ and keep the answer here; the clock's users.list pass (bot/jobs/people.py) store
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import stored_now
 from bot.domain.members import facts, is_person
+from bot.domain.schedule_time import local_date, zone
 from bot.errors import Forbidden
 from bot.services.workspaces import Caller, unit_of_work
 from storage.db import Database
@@ -27,6 +29,22 @@ def member(session: Session, workspace: Workspace, user_id: str) -> Member:
     return stored_member(session, workspace, user_id) or Member(
         workspace_id=workspace.id, user_id=user_id, name=user_id, tz="", is_admin=False, is_deleted=False
     )
+
+
+def stored_zone(session: Session, workspace: Workspace, user_id: str) -> tuple[str | None, str]:
+    """(the zone users.info gave for this person last, kept on Member, or None; the workspace's)."""
+    return members_repo.cached_timezone(session, workspace.id, user_id), workspace.timezone or "UTC"
+
+
+def reader_zone(session: Session, workspace: Workspace, user_id: str) -> ZoneInfo:
+    """The zone a person reads dates in: their own (users.info's, kept), else the workspace's. The
+    one rule for a person's zone: their "today", their week, the dates they are shown."""
+    return zone(*stored_zone(session, workspace, user_id))
+
+
+def local_today(session: Session, workspace: Workspace, user_id: str, now: datetime | None = None) -> date:
+    """The person's own date at `now` (naive UTC, as stored), in `reader_zone`."""
+    return local_date(now or stored_now(), reader_zone(session, workspace, user_id))
 
 
 def stored_member(session: Session, workspace: Workspace, user_id: str) -> Member | None:

@@ -17,7 +17,7 @@ from bot.domain.channels import is_team_channel_id
 from bot.domain.cycles import parse_cycle
 from bot.domain.references import RefKind, format_ref
 from bot.errors import Invalid, Usage
-from bot.services import assessment, checkins, follows, okrs
+from bot.services import assessment, checkins, follows, members, okrs
 from bot.services.assessment import ObjectiveStatus
 from bot.services.checkins import CheckInForm
 from bot.services.okrs import ModalChoices, ObjectiveDetail, ObjectiveList
@@ -90,7 +90,7 @@ def objective_card(session: Session, workspace: Workspace, reader_id: str, refer
         following=follows.is_following(session, workspace, reader_id, objective),
         may_change=okrs.may_change(session, workspace, reader_id, objective),
         check_in=okrs.may_check_in(session, workspace, reader_id, objective, key_results),
-        tz=okrs.reader_zone(session, workspace, reader_id),
+        tz=members.reader_zone(session, workspace, reader_id),
     )
 
 
@@ -155,7 +155,7 @@ def shared_card(session: Session, workspace: Workspace, actor_id: str, reference
         ref = format_ref(RefKind.OBJ, objective.number)
         raise Invalid(f"{ref} is archived; it is no longer shared.")
     detail = okrs.objective_detail(session, workspace, objective)
-    return SharedCard(detail, okrs.reader_zone(session, workspace, actor_id))
+    return SharedCard(detail, members.reader_zone(session, workspace, actor_id))
 
 
 def key_result_checkin(session: Session, workspace: Workspace, actor_id: str, reference: str) -> CheckInForm:
@@ -163,14 +163,14 @@ def key_result_checkin(session: Session, workspace: Workspace, actor_id: str, re
     `/okr checkin KR-n` would: active, and the actor's to check in on."""
     kr, objective, last = okrs.key_result_to_check_in(session, workspace, actor_id, reference)
     data = checkins.CheckInModal([(kr, objective)], {kr.id: last} if last else {}, 1)
-    return CheckInForm(data, okrs.reader_zone(session, workspace, actor_id))
+    return CheckInForm(data, members.reader_zone(session, workspace, actor_id))
 
 
 def objective_checkin(session: Session, workspace: Workspace, actor_id: str, reference: str) -> CheckInForm:
     """The check-in form of the key results of one objective that the actor may check in on."""
     items, last = okrs.objective_to_check_in(session, workspace, actor_id, reference)
     data = checkins.CheckInModal(items, last, len(items))
-    return CheckInForm(data, okrs.reader_zone(session, workspace, actor_id))
+    return CheckInForm(data, members.reader_zone(session, workspace, actor_id))
 
 
 __all__ = [

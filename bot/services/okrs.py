@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,7 +16,6 @@ from bot.domain.cycles import parse_cycle
 from bot.domain.kr_quality import as_text, count_note, key_result_notes
 from bot.domain.limits import MAX_KEY_RESULTS
 from bot.domain.references import RefKind, format_ref, parse_ref
-from bot.domain.schedule_time import zone
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.okr import KeyResultForm, ObjectiveForm
 from bot.ids import Block
@@ -347,16 +345,6 @@ def archive(session: Session, workspace: Workspace, actor_id: str, reference: st
 def stored_names(session: Session, workspace: Workspace, user_ids: list[str]) -> dict[str, str]:
     """The names people go by, as Slack last told us (kept on Member); nothing waits on Slack."""
     return repo.cached_names(session, workspace.id, sorted(set(user_ids)))
-
-
-def stored_zone(session: Session, workspace: Workspace, user_id: str) -> tuple[str | None, str]:
-    """(the zone users.info gave for this person last, kept on Member, or None; the workspace's)."""
-    return repo.cached_timezone(session, workspace.id, user_id), workspace.timezone or "UTC"
-
-
-def reader_zone(session: Session, workspace: Workspace, user_id: str) -> ZoneInfo:
-    """The zone a person reads dates in: their own (users.info's, kept), else the workspace's."""
-    return zone(*stored_zone(session, workspace, user_id))
 
 
 @dataclass

@@ -32,7 +32,7 @@ from bot.domain.schedule_time import (
     next_occurrence,
 )
 from bot.errors import Invalid
-from bot.services.okrs import reader_zone
+from bot.services.members import reader_zone
 from storage.models import PersonPreference, ScheduleKind, Workspace
 from storage.repositories import preferences as repo
 from storage.repositories import schedules as schedules_repo

@@ -26,7 +26,6 @@ from bot.domain.schedule_time import (
     WorkCalendar,
     latest_occurrence,
     local_midnight_utc,
-    zone,
 )
 from bot.errors import Invalid, NotFound, Usage
 from bot.forms.okr import CheckInEntry
@@ -40,8 +39,7 @@ from bot.services.checkins import (
     record,
     weeks_in_a_row,
 )
-from bot.services.members import require_owner_or_admin
-from bot.services.okrs import reader_zone
+from bot.services.members import reader_zone, require_owner_or_admin
 from storage.models import KeyResult, KeyResultKind, Objective, ScheduleKind, Status, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import okrs as repo
@@ -82,7 +80,7 @@ def reminder_week(session: Session, workspace: Workspace, user_id: str, now: dat
     schedule = schedules_repo.schedule(session, workspace.id, ScheduleKind.CHECKIN)
     weekday = schedule.weekday if schedule else CHECKIN_WEEKDAY
     time_of_day = schedule.time_of_day if schedule else CHECKIN_TIME
-    tz = zone(repo.cached_timezone(session, workspace.id, user_id), workspace.timezone or "UTC")
+    tz = reader_zone(session, workspace, user_id)
     aware = now.replace(tzinfo=UTC) if now.tzinfo is None else now
     occurrence = latest_occurrence(
         WeeklySlot(weekday, time_of_day, tz.key), WorkCalendar.of_workspace(workspace), aware

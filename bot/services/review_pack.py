@@ -25,8 +25,7 @@ from bot.domain.stability import changed_at_last_two_reviews, standing
 from bot.errors import Forbidden, Invalid, Usage
 from bot.services import assessment
 from bot.services.kras import active_kras_of
-from bot.services.members import member
-from bot.services.okrs import reader_zone
+from bot.services.members import member, reader_zone
 from storage.models import Direction, Kpi, Kra, ReviewDecision, Status, Workspace
 from storage.repositories import review_pack as repo
 from storage.repositories.kras import KraPage

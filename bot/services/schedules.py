@@ -21,10 +21,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.domain.days import plain_day
-from bot.domain.schedule_time import WEEKDAYS, local_date, local_midnight_utc, workspace_digest_slot, zone
+from bot.domain.schedule_time import WEEKDAYS, local_midnight_utc, workspace_digest_slot, zone
 from bot.errors import Forbidden, Invalid
-from bot.services.members import member
-from bot.services.okrs import reader_zone
+from bot.services.members import local_today, member, reader_zone
 from storage.models import Schedule, ScheduleKind, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import members as members_repo
@@ -200,7 +199,7 @@ def _to_admins(session: Session, workspace: Workspace, actor_id: str, text: str)
 def pause(session: Session, workspace: Workspace, user_id: str, until, now: datetime) -> None:
     """Pause one's own reminders up to and including `until` (a day in one's own time zone)."""
     me = member(session, workspace, user_id)
-    today = local_date(now, me.tz, fallback=workspace.timezone)
+    today = local_today(session, workspace, user_id, now)
     if until < today:
         raise Invalid(
             f"{plain_day(until)} has already passed; pick a day from today on, like "

@@ -42,8 +42,7 @@ from bot.forms.sprint import ReviewForm, SprintForm, SprintMetadata, check_goal
 from bot.ids import Block
 from bot.services import sprint_views as views
 from bot.services.assessment import progress_at
-from bot.services.members import member, require_owner_or_admin
-from bot.services.okrs import reader_zone
+from bot.services.members import local_today, reader_zone, require_owner_or_admin
 from bot.services.sprint_views import SprintDetail
 from bot.services.workspaces import next_number
 from storage.models import (
@@ -155,13 +154,6 @@ def candidate_key_results(
     rows = repo.active_key_results_for(session, workspace.id, channel_id)
     chosen = [standing(kr, objective, workspace, now, channel_id) for kr, objective in rows][:limit]
     return sorted(chosen, key=lambda s: (_PACE_ORDER.get(s.pace, 2), not s.in_channel, s.key_result.number))
-
-
-def local_today(session: Session, workspace: Workspace, user_id: str, now: datetime | None = None) -> date:
-    """The person's own date (Slack's users.info time zone, cached a day)."""
-    now = now or stored_now()
-    person = member(session, workspace, user_id)
-    return local_date(now, person.tz, offset_seconds=person.tz_offset or 0)
 
 
 # --- guards ---------------------------------------------------------------------------------------

@@ -29,12 +29,12 @@ from bot.domain.limits import NOTE_MAX
 from bot.domain.numbers import parse_number, typed_unit
 from bot.domain.progress import Confidence
 from bot.domain.references import RefKind, format_ref
-from bot.domain.schedule_time import local_date, zone
+from bot.domain.schedule_time import local_date
 from bot.domain.slack_text import plain_user_text
 from bot.errors import Conflict, Forbidden, Invalid, NotFound, Usage
 from bot.forms.okr import CheckInEntry
 from bot.services import assessment, checkins, kras, okrs
-from bot.services.members import require_owner_or_admin
+from bot.services.members import reader_zone, require_owner_or_admin
 from storage.models import KeyResult, KeyResultKind, Kpi, Kra, Objective, Workspace
 from storage.repositories import digest as digest_repo
 from storage.repositories import members as members_repo
@@ -264,8 +264,7 @@ def checkin_ask(
     key results, their week, their zone; and whether they paused reminders."""
     now = now or stored_now()
     key_results = digest_repo.active_key_results(session, workspace.id, [person_id])
-    known, fallback = okrs.stored_zone(session, workspace, person_id)
-    tz = zone(known, fallback)
+    tz = reader_zone(session, workspace, person_id)
     today = local_date(now, tz)
     member = members_repo.members(session, workspace.id, [person_id]).get(person_id)
     unreachable = None

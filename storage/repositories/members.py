@@ -28,6 +28,12 @@ def refreshed_at(session: Session, team_id: str, user_id: str) -> datetime | Non
     )
 
 
+def cached_timezone(session: Session, workspace_id: int, user_id: str) -> str | None:
+    return session.scalar(
+        select(Member.tz).where(Member.workspace_id == workspace_id, Member.user_id == user_id)
+    )
+
+
 def admin_ids(session: Session, workspace_id: int) -> list[str]:
     """The workspace's admins and owners as users.info (or user_change) last described them."""
     return list(

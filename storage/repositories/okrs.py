@@ -298,12 +298,6 @@ def cached_names(session: Session, workspace_id: int, user_ids: list[str]) -> di
     return {user_id: name for user_id, name in rows if name}
 
 
-def cached_timezone(session: Session, workspace_id: int, user_id: str) -> str | None:
-    return session.scalar(
-        select(Member.tz).where(Member.workspace_id == workspace_id, Member.user_id == user_id)
-    )
-
-
 def objective_numbers(session: Session, ids: list[int]) -> dict[int, int]:
     """Objective id → its OBJ-n number, for the ids given, in one statement."""
     if not ids:

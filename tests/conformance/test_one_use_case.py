@@ -323,7 +323,7 @@ def test_the_check_counts_units_of_work_along_each_path_and_through_helpers():
     common = (
         "def zone_of(db, who):\n"
         "    with unit_of_work(db, who) as (session, workspace):\n"
-        "        return okrs.reader_zone(session, workspace, who.user_id)\n"
+        "        return members.reader_zone(session, workspace, who.user_id)\n"
         "def modal_text(db, who, message):\n"
         "    with unit_of_work(db, who) as (session, workspace):\n"
         "        return message\n"
