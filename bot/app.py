@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -91,24 +92,32 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
         )
         app.middleware(only_the_installed_workspace)
 
-    fresh_members = FreshMembers()
-
-    @app.middleware
-    def provide_dependencies(context, next):  # noqa: A002 - Bolt injects by this name
-        if context.ack.response is None:  # Bolt made a plain Ack to inject into middleware; nobody called it
-            context["ack"] = SignallingAck()
-            listener_pool.expect_ack(context["ack"])
-        # Listeners declare `db` / `settings` / `installations` and Bolt passes them by name.
-        context["db"] = db
-        context["settings"] = settings
-        context["installations"] = store
-        context[FRESH_MEMBERS] = fresh_members
-        next()
-
+    app.use(PerRequest(listener_pool, db=db, settings=settings, installations=store))
     listeners.register(app)
     app.error(handle_error)
     answer_errors_after_ack(app, handle_error)
     return app
+
+
+class PerRequest(Middleware):
+    """What every listener finds in its context, set once per request: the ack that hands the
+    request its answer (bot/bolt_fence.py), the dependencies listeners declare by name (`db`,
+    `settings`, `installations`), the process's FreshMembers, the command text as typed and the
+    caller. One class rather than a middleware function each: Bolt builds some thirty keyword
+    arguments for every function middleware on every request (bench/REPORT.md)."""
+
+    def __init__(self, listener_pool: ListenerPool, **dependencies) -> None:
+        self.listener_pool = listener_pool
+        self.dependencies = {**dependencies, FRESH_MEMBERS: FreshMembers()}
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next):  # noqa: A002 - Bolt's name
+        context = req.context
+        if context.ack.response is None:  # Bolt made a plain Ack to inject into middleware; nobody called it
+            context["ack"] = SignallingAck()
+            self.listener_pool.expect_ack(context["ack"])
+        context.update(self.dependencies)
+        listeners.prepare(req.body, context)
+        return next()
 
 
 def only_the_installed_workspace(context, body, next):  # noqa: A002

@@ -23,9 +23,13 @@ from bot.listeners.common import unescape_command_text
 from bot.listeners.router import put_caller
 
 
+def prepare(body: dict, context: dict) -> None:
+    """Before any listener (bot/app.py's PerRequest): the command text as typed, and the caller."""
+    unescape_command_text(body)
+    put_caller(context)
+
+
 def register(app: App) -> None:
-    app.middleware(unescape_command_text)
-    app.middleware(put_caller)
     kra.register(app)
     review_pack.register(app)  # adds report and reviewer to /kra, and the first week's buttons
     okr.register(app)

@@ -38,13 +38,12 @@ def caller(context: BoltContext) -> Caller:
     return caller_of(context)
 
 
-def unescape_command_text(body: dict, next) -> None:  # noqa: A002 - Bolt injects by this name
+def unescape_command_text(body: dict) -> None:
     """Slack sends a slash command's text with &, < and > escaped (&amp;, &lt;, &gt;), keeping its
     own markup (<@U1|jane>). Undo that once, here at the edge, so every handler, limit and stored
     value sees what the person typed; ui's user_text() escapes it again on the way out."""
     if body.get("command") and isinstance(body.get("text"), str):
         body["text"] = unescape(body["text"])  # the same dict Bolt hands listeners as `command`
-    next()
 
 
 def modal_text(db: Database | None, who: Caller, message: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
@@ -41,10 +41,9 @@ def caller_of(context: BoltContext) -> Caller:
     )
 
 
-def put_caller(context: BoltContext, next: Callable[[], Any]) -> None:  # noqa: A002 - Bolt's name
-    """Middleware: who is asking, from where, put into the context once for every listener."""
+def put_caller(context: BoltContext) -> None:
+    """Who is asking, from where, put into the context once for every listener."""
     context[CALLER] = caller_of(context)
-    next()
 
 
 @dataclass(frozen=True)
