@@ -4,6 +4,7 @@ parse_number is strict on purpose: a value that could mean two things ("1,5") is
 a message that says how to type it, rather than stored wrong.
 """
 
+import functools
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -121,6 +122,7 @@ def typed_unit(text: str | None) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and a page formats the same few values again and again
 def format_number(x: float, unit: str = "") -> str:
     """Up to two decimals, trailing zeros dropped, thousands separated: 1200 -> "1,200".
 

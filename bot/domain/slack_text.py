@@ -63,8 +63,8 @@ def neutralize_broadcasts(text: str) -> str:
 
     A zero-width space after the "@" keeps the text readable but stops Slack from notifying.
     """
-    if not text:
-        return text or ""
+    if not text or ("<" not in text and "@" not in text):
+        return text or ""  # nothing to defuse: every pattern needs one of the two
     text = _ESCAPED_BROADCAST.sub(lambda m: f"@{ZWSP}{m.group(1).lower()}", text)
     text = _ESCAPED_SUBTEAM.sub(lambda m: f"@{ZWSP}{m.group(1) or 'group'}", text)
     return _BARE_BROADCAST.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
@@ -105,6 +105,10 @@ def escape(text: str) -> str:
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# What readable(), neutralize_broadcasts() and escape() act on; text without them passes unchanged.
+_MARKUP_CHARS = re.compile(r"[<>&@]")
+
+
 def user_text(text: str | None, limit: int = 300) -> str:
     """What a person typed, shown inside mrkdwn on any surface: as text, never as markup.
 
@@ -113,6 +117,8 @@ def user_text(text: str | None, limit: int = 300) -> str:
     so a typed "<https://evil|Reset>" shows as typed and "<@U1>" pings nobody; @here is defused.
     Cut to `limit` characters before escaping, so an escape is never cut in half.
     """
+    if text and len(text) <= limit and not _MARKUP_CHARS.search(text):
+        return text  # most text: no markup, nothing to defuse, escape or cut
     return escape(truncate(neutralize_broadcasts(readable(text or "")), limit))
 
 

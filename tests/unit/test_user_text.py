@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from bot.domain.slack_text import readable, unescape
+from bot.domain.slack_text import escape, neutralize_broadcasts, readable, truncate, unescape
 from bot.ui.blocks import plain_user_text, user_text
 
 
@@ -79,3 +81,19 @@ def test_a_fallback_keeps_underscores_inside_words_and_drops_emphasis():
     assert plain("*Weekly digest*: _Fridays_ (America/Los_Angeles), not_in_channel") == (
         "Weekly digest: Fridays (America/Los_Angeles), not_in_channel"
     )
+
+
+# Mostly plain pieces, so that many texts take user_text's fast path; a few of Slack's markup.
+PIECES = ["a", " ", ".", "@", "!", "\u00e9", "here", "Channel", "&", "<!here>", "<@U1|jo>"]
+
+
+@given(text=st.lists(st.sampled_from(PIECES), max_size=12).map("".join), limit=st.integers(1, 45))
+@example(text="@here", limit=45)
+@example(text="ask @Channel.", limit=45)
+@example(text="R&D", limit=45)
+@example(text="plain but long", limit=5)
+@settings(max_examples=300, deadline=None)
+def test_user_text_fast_path_shows_what_the_full_path_shows(text, limit):
+    # user_text returns markup-free text unchanged without the regexes: it must agree with them.
+    full = escape(truncate(neutralize_broadcasts(readable(text)), limit))
+    assert user_text(text, limit) == full
