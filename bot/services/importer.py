@@ -55,6 +55,7 @@ from bot.sources.spec import problems_with
 from bot.sources.window import window_for
 from storage.db import Database
 from storage.models import KeyResult, KeyResultKind, Kra, Objective, Status, Workspace
+from storage.repositories import workspaces as workspaces_repo
 
 # The file's names, for the callers that know the importer by this module.
 __all__ = [
@@ -138,7 +139,7 @@ def _refs(refs: list[str]) -> str:
 
 
 def find_workspace(session: Session, team_id: str) -> Workspace:
-    workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
+    workspace = workspaces_repo.by_team(session, team_id)
     if workspace is None:
         raise NotFound(
             f"No workspace {team_id} in this database: install the app there first, or check the team id."

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.domain.clock import stored_now
 from storage.db import Database
 from storage.models import BOTS_TABLE, INSTALLATIONS_TABLE, Base, Workspace
+from storage.repositories import workspaces as workspaces_repo
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ def mark_uninstalled(
 ):
     if not team_id:
         return
-    workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
+    workspace = workspaces_repo.by_team(session, team_id)
     if workspace is not None and workspace.uninstalled_at is None:
         workspace.uninstalled_at = now or stored_now()
 
@@ -46,7 +47,7 @@ def due_for_purge(session: Session, retention_days: int, now: datetime | None = 
 def purge(db: Database, team_id: str) -> bool:
     """Delete every row of one workspace, its stored tokens included. Other workspaces untouched."""
     with db.session() as session:
-        workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
+        workspace = workspaces_repo.by_team(session, team_id)
         if workspace is None:
             return False
         # Every table hangs off workspace.id with ON DELETE CASCADE; delete children explicitly

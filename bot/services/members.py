@@ -49,9 +49,7 @@ def local_today(session: Session, workspace: Workspace, user_id: str, now: datet
 
 def stored_member(session: Session, workspace: Workspace, user_id: str) -> Member | None:
     """The member cache's row for a person, however old; never asks Slack."""
-    return session.scalar(
-        select(Member).where(Member.workspace_id == workspace.id, Member.user_id == user_id)
-    )
+    return members_repo.member(session, workspace.id, user_id)
 
 
 def is_admin(session: Session, workspace: Workspace, user_id: str) -> bool:

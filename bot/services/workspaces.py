@@ -18,6 +18,7 @@ from bot.domain.references import RefKind
 from storage.db import Database
 from storage.db import after_commit as after_commit
 from storage.models import RefCounter, Workspace
+from storage.repositories import workspaces as workspaces_repo
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def unit_of_work(db: Database, who: Caller) -> Iterator[tuple[Session, Workspace
 
 def workspace_for(session: Session, team_id: str, enterprise_id: str | None = None) -> Workspace:
     """The workspace a request belongs to, created on its first request."""
-    workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
+    workspace = workspaces_repo.by_team(session, team_id)
     if workspace is not None:
         if workspace.uninstalled_at is not None:
             workspace.uninstalled_at = None  # a request got through, so it is installed again

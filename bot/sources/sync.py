@@ -20,7 +20,6 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
-from sqlalchemy import select
 
 from bot import outbound
 from bot.domain.clock import as_stored, utc_now
@@ -48,6 +47,7 @@ from storage.models import (
     Workspace,
 )
 from storage.repositories import sources as repo
+from storage.repositories import workspaces as workspaces_repo
 from storage.repositories.okrs import is_active_key_result
 
 log = logging.getLogger("northline.sources")
@@ -312,7 +312,7 @@ def _tell_owner(db: Database, client_for: ClientFor | None, plan: _Plan, error: 
     if client_for is None:
         return
     with db.session() as session:
-        workspace = session.scalar(select(Workspace).where(Workspace.team_id == plan.team_id))
+        workspace = workspaces_repo.by_team(session, plan.team_id)
     if plan.ref.startswith(f"{RefKind.KR.value}-") and plan.owner_id in weekly.batched_or_muted(
         db, workspace, MessageKind.SOURCES
     ):

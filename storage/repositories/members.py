@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.db import Database, upsert_into
@@ -28,10 +28,20 @@ def refreshed_at(session: Session, team_id: str, user_id: str) -> datetime | Non
     )
 
 
+# Built once, not per call (as storage/repositories/workspaces.py's _BY_TEAM): most commands read
+# the caller's row.
+_ONE = (Member.workspace_id == bindparam("workspace_id")) & (Member.user_id == bindparam("user_id"))
+_MEMBER = select(Member).where(_ONE)
+_TIMEZONE = select(Member.tz).where(_ONE)
+
+
+def member(session: Session, workspace_id: int, user_id: str) -> Member | None:
+    """The member cache's row for a person, however old."""
+    return session.scalar(_MEMBER, {"workspace_id": workspace_id, "user_id": user_id})
+
+
 def cached_timezone(session: Session, workspace_id: int, user_id: str) -> str | None:
-    return session.scalar(
-        select(Member.tz).where(Member.workspace_id == workspace_id, Member.user_id == user_id)
-    )
+    return session.scalar(_TIMEZONE, {"workspace_id": workspace_id, "user_id": user_id})
 
 
 def admin_ids(session: Session, workspace_id: int) -> list[str]:
