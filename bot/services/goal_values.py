@@ -25,6 +25,7 @@ from bot.errors import Conflict, Invalid, NotFound
 from bot.forms.okr import CheckInEntry
 from bot.services import assessment, bindings, checkins, kras, okrs
 from storage.models import CheckIn, KeyResult, Kpi, KpiMeasurement, Kra, Objective, SourceBinding, Workspace
+from storage.repositories.kras import ListedKpi
 
 
 class WrongInput(Invalid):
@@ -491,7 +492,7 @@ def _kpi_value(kpi: Kpi, owner: Kra, binding: SourceBinding | None) -> KpiValue:
     )
 
 
-def _kra_value(kra: Kra, kpis: Sequence[Kpi], by_kpi: dict[int, SourceBinding]) -> KraValue:
+def _kra_value(kra: Kra, kpis: Sequence[Kpi | ListedKpi], by_kpi: dict[int, SourceBinding]) -> KraValue:
     return KraValue(
         number=kra.number,
         title=kra.title,

@@ -22,10 +22,11 @@ from bot.services import assessment, members, okrs, preferences, review_pack, sp
 from bot.services.assessment import KeyResultStatus, ObjectiveStatus
 from bot.services.preferences import MyReminders
 from bot.services.sprint_views import SprintSummary
-from storage.models import KeyResult, Kpi, Kra, Objective, Status, Workspace
+from storage.models import KeyResult, Kra, Objective, Status, Workspace
 from storage.repositories import kras as kra_repo
 from storage.repositories import okrs as okr_repo
 from storage.repositories import preferences as preference_repo
+from storage.repositories.kras import ListedKpi
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ HOME_NEEDS_YOU = 10
 class HomeData:
     user_id: str
     kras: list[Kra] = field(default_factory=list)
-    kpis: dict[int, list[Kpi]] = field(default_factory=dict)
+    kpis: dict[int, list[ListedKpi]] = field(default_factory=dict)
     kra_total: int = 0
     # Your active key results (most overdue first), assessed, with their objectives.
     key_results: list[tuple[KeyResultStatus, Objective]] = field(default_factory=list)
@@ -55,7 +56,7 @@ class HomeData:
     needs_checkin: list[tuple[KeyResult, Objective]] = field(default_factory=list)
     needs_checkin_total: int = 0
     # … and your KPIs (of the KRAs shown) with no value logged since that Monday, with their KRA.
-    kpis_due: list[tuple[Kpi, Kra]] = field(default_factory=list)
+    kpis_due: list[tuple[ListedKpi, Kra]] = field(default_factory=list)
     kpis_due_total: int = 0
     week_starts_at: datetime | None = None  # that Monday 00:00, as naive UTC
     timezone: str = "UTC"  # the person's, for the dates they read
@@ -86,7 +87,9 @@ def team_sprint_goals(
     return sprint_views.current_sprints_for_user(session, workspace.id, user_id, today)
 
 
-def kpis_due(kras: list[Kra], kpis: dict[int, list[Kpi]], since: datetime) -> list[tuple[Kpi, Kra]]:
+def kpis_due(
+    kras: list[Kra], kpis: dict[int, list[ListedKpi]], since: datetime
+) -> list[tuple[ListedKpi, Kra]]:
     """The active KPIs of `kras` with no value logged since `since` (naive UTC), in the KRAs' order."""
     return [
         (kpi, kra)

@@ -18,6 +18,7 @@ from bot.services.members import member, reader_zone, require_owner_or_admin
 from bot.services.workspaces import next_number
 from storage.models import Kpi, KpiMeasurement, Kra, KraReview, ReviewDecision, Status, Workspace
 from storage.repositories import kras as repo
+from storage.repositories.kras import ListedKpi
 
 
 @dataclass
@@ -208,7 +209,7 @@ def editable(session: Session, workspace: Workspace, actor_id: str, kras: list[K
 
 def kpi_to_log(
     session: Session, workspace: Workspace, actor_id: str, reference: str
-) -> tuple[list[tuple[Kpi, Kra]], int]:
+) -> tuple[list[tuple[Kpi | ListedKpi, Kra]], int]:
     """The Log a value form's KPIs with the named one picked, for a click on *Log a value* beside
     that KPI (on a message that may be old): it must still exist, it and its KRA be active, and the
     person be its owner or an admin (an admin's form offers it beside their own)."""
@@ -226,7 +227,7 @@ def kpi_to_log(
     return kpis, kpi.number
 
 
-def loggable_kpis(session: Session, workspace: Workspace, owner_id: str) -> list[tuple[Kpi, Kra]]:
+def loggable_kpis(session: Session, workspace: Workspace, owner_id: str) -> list[tuple[Kpi | ListedKpi, Kra]]:
     """The active KPIs of the person's active KRAs, in the order `/kra list` shows them: what the
     Log a value form offers (log_measurement checks the right again on submit)."""
     page = active_kras_of(session, workspace, owner_id)

@@ -26,9 +26,9 @@ from bot.errors import Forbidden, Invalid, Usage
 from bot.services import assessment
 from bot.services.kras import active_kras_of
 from bot.services.members import member, reader_zone
-from storage.models import Direction, Kpi, Kra, ReviewDecision, Status, Workspace
+from storage.models import Direction, Kra, ReviewDecision, Status, Workspace
 from storage.repositories import review_pack as repo
-from storage.repositories.kras import KraPage
+from storage.repositories.kras import KraPage, ListedKpi
 
 REFUSED = (
     "You can have your own review pack, the pack of someone who named you their reviewer "
@@ -305,7 +305,7 @@ def first_week(
     workspace: Workspace,
     user_id: str,
     kras: Sequence[Kra],
-    kpis: dict[int, list[Kpi]],
+    kpis: dict[int, list[ListedKpi]],
     kra_total: int,
     now: datetime,
 ) -> FirstWeek | None:
