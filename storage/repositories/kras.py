@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Direction, Kpi, KpiMeasurement, Kra, KraReview, Objective, Status
@@ -33,7 +34,11 @@ class ListedKpi:
     created_at: datetime | None
 
 
-_LISTED_KPI = tuple(getattr(Kpi, field.name) for field in fields(ListedKpi))
+_LISTED_KPIS = (
+    select(*(getattr(Kpi, field.name) for field in fields(ListedKpi)))
+    .where(Kpi.kra_id.in_(bindparam("kra_ids", expanding=True)), Kpi.status == Status.ACTIVE)
+    .order_by(Kpi.position, Kpi.number)
+)
 
 
 @dataclass
@@ -68,17 +73,27 @@ def list_kras(
     """Active KRAs (newest reference last) with their KPIs: three statements at any size.
 
     by_number: in reference order only (pages of the API), from KRA-`after` on; `total` counts them all."""
-    where = [Kra.workspace_id == workspace_id, Kra.status == Status.ACTIVE]
-    if owner_id:
-        where.append(Kra.owner_id == owner_id)
-    if channel_id:
-        where.append(Kra.channel_id == channel_id)
-    total = session.scalar(select(func.count()).select_from(Kra).where(*where)) or 0
-    order = (Kra.number,) if by_number else (Kra.owner_id, Kra.number)
-    if after:
-        where.append(Kra.number > after)
-    kras = list(session.scalars(select(Kra).where(*where).order_by(*order).limit(limit)))
+    count, page = _page_statements(bool(owner_id), bool(channel_id), bool(after), by_number)
+    params = {"workspace_id": workspace_id, "owner_id": owner_id, "channel_id": channel_id, "after": after}
+    total = session.scalar(count, params) or 0
+    kras = list(session.scalars(page, {**params, "limit": limit}))
     return KraPage(kras=kras, kpis=listed_kpis(session, [k.id for k in kras]), total=total)
+
+
+@functools.cache
+def _page_statements(by_owner: bool, by_channel: bool, after: bool, by_number: bool) -> tuple[Select, Select]:
+    """list_kras's count and page, built once for each shape with bound parameters: building them
+    (and their cache keys) on every /kra list cost more CPU than running them."""
+    where = [Kra.workspace_id == bindparam("workspace_id"), Kra.status == Status.ACTIVE]
+    if by_owner:
+        where.append(Kra.owner_id == bindparam("owner_id"))
+    if by_channel:
+        where.append(Kra.channel_id == bindparam("channel_id"))
+    count = select(func.count()).select_from(Kra).where(*where)
+    if after:
+        where.append(Kra.number > bindparam("after"))
+    order = (Kra.number,) if by_number else (Kra.owner_id, Kra.number)
+    return count, select(Kra).where(*where).order_by(*order).limit(bindparam("limit"))
 
 
 def listed_kpis(session: Session, kra_ids: list[int]) -> dict[int, list[ListedKpi]]:
@@ -86,11 +101,7 @@ def listed_kpis(session: Session, kra_ids: list[int]) -> dict[int, list[ListedKp
     grouped: dict[int, list[ListedKpi]] = defaultdict(list)
     if not kra_ids:
         return grouped
-    rows = session.execute(
-        select(*_LISTED_KPI)
-        .where(Kpi.kra_id.in_(kra_ids), Kpi.status == Status.ACTIVE)
-        .order_by(Kpi.position, Kpi.number)
-    )
+    rows = session.execute(_LISTED_KPIS, {"kra_ids": kra_ids})
     for row in rows:
         grouped[row.kra_id].append(ListedKpi(*row))
     return grouped
