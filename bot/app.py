@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Callable
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import listeners, outbound
-from bot.bolt_fence import ListenerPool, SignallingAck, answer_errors_after_ack
+from bot.bolt_fence import ListenerPool, PooledRespond, SignallingAck, answer_errors_after_ack
 from bot.domain.slack_text import neutralize_broadcasts
 from bot.errors import Invalid, NorthlineError
 from bot.installations import (
@@ -25,7 +28,7 @@ from bot.installations import (
 from bot.listeners.common import caller, modal_text
 from bot.listeners.members import FRESH_MEMBERS, FreshMembers
 from bot.settings import Settings
-from bot.slack_client import build_web_client
+from bot.slack_client import PooledWebhookClient, build_web_client, connection_pool
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -92,7 +95,10 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
         )
         app.middleware(only_the_installed_workspace)
 
-    app.use(PerRequest(listener_pool, db=db, settings=settings, installations=store))
+    # Answers to response_urls reuse their connections (a TLS handshake each with Bolt's respond()).
+    answers = connection_pool(settings.northline_listener_threads)
+    webhook_client = functools.partial(_webhook_client, answers)  # the SDK's retries, as Bolt's
+    app.use(PerRequest(listener_pool, webhook_client, db=db, settings=settings, installations=store))
     listeners.register(app)
     app.error(handle_error)
     answer_errors_after_ack(app, handle_error)
@@ -106,8 +112,11 @@ class PerRequest(Middleware):
     caller. One class rather than a middleware function each: Bolt builds some thirty keyword
     arguments for every function middleware on every request (bench/REPORT.md)."""
 
-    def __init__(self, listener_pool: ListenerPool, **dependencies) -> None:
+    def __init__(
+        self, listener_pool: ListenerPool, webhook_client: Callable[[str], WebhookClient], **dependencies
+    ) -> None:
         self.listener_pool = listener_pool
+        self.webhook_client = webhook_client
         self.dependencies = {**dependencies, FRESH_MEMBERS: FreshMembers()}
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next):  # noqa: A002 - Bolt's name
@@ -116,8 +125,14 @@ class PerRequest(Middleware):
             context["ack"] = SignallingAck()
             self.listener_pool.expect_ack(context["ack"])
         context.update(self.dependencies)
+        if context.response_url:
+            context["respond"] = PooledRespond(context.response_url, self.webhook_client)
         listeners.prepare(req.body, context)
         return next()
+
+
+def _webhook_client(pool, url: str) -> PooledWebhookClient:
+    return PooledWebhookClient(pool, url=url)
 
 
 def only_the_installed_workspace(context, body, next):  # noqa: A002

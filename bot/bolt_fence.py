@@ -9,6 +9,8 @@ there, loudly, rather than as a slow ack or a lost command in production:
 - AnsweringListener: installed over `App._listeners` (their class swapped for one that answers
   errors raised after ack() itself), because Bolt's runner can drop such an ack.
 - bolt_request: Bolt's `parse_body` loses any form body containing the word "payload".
+- PooledRespond: Bolt's `Respond` builds a new WebhookClient (a new connection) for every answer;
+  this one builds the message with Bolt's `_build_message` and sends it through a pool.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, parse_qsl
 
-from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond
+from slack_bolt.context.respond.internals import _build_message
 from slack_bolt.listener.custom_listener import CustomListener
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 ACK_WAIT_SECONDS = 3.0  # Bolt's own limit for a listener's ack()
 
@@ -121,3 +125,18 @@ def bolt_request(body: str, query: str, headers: dict[str, str]) -> BoltRequest:
         fixed.raw_body, fixed.mode = body, "http"
         request = fixed
     return request
+
+
+class PooledRespond(Respond):
+    """Bolt's respond(), its answer posted by the WebhookClient `webhook_client(url)` makes (a
+    pooled one: bot/slack_client.py PooledWebhookClient) rather than by a new one with a new
+    connection each time. The message is built as Bolt builds it (`_build_message`, with the same
+    arguments as Bolt's Respond.__call__); tests/conformance/test_bolt_fence.py checks both."""
+
+    def __init__(self, response_url: str, webhook_client: Callable[[str], WebhookClient]):
+        super().__init__(response_url=response_url)
+        self._webhook_client = webhook_client
+
+    def __call__(self, text: str | dict = "", **fields) -> WebhookResponse:
+        message = _build_message(**text) if isinstance(text, dict) else _build_message(text=text, **fields)
+        return self._webhook_client(self.response_url).send_dict(message)

@@ -28,6 +28,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot import metrics
 
@@ -188,37 +189,68 @@ class PooledWebClient(WebClient):
         self.pool = pool
 
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
-        if (
-            self.proxy is not None
-            or self.ssl is not None
-            or not url.lower().startswith(("http://", "https://"))
-        ):
+        if self.proxy is not None or self.ssl is not None or not _pooled_url(url):
             return super()._perform_urllib_http_request_internal(url, req)
-        try:
-            response = self.pool.request(
-                req.get_method(),
-                url,
-                body=req.data,
-                headers=dict(req.header_items()),
-                timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout),
-                redirect=False,
-                retries=False,
-            )
-        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as error:
-            raise URLError(error) from error  # the request never left: retried
-        except urllib3.exceptions.ReadTimeoutError as error:
-            raise TimeoutError(str(error)) from error  # as urllib: it may have been delivered
-        except urllib3.exceptions.ProtocolError as error:
-            raise ConnectionError(str(error)) from error  # reset after sending: in doubt
-        headers = HTTPMessage()
-        for name, value in response.headers.items():
-            headers[name] = value
-        if not 200 <= response.status < 300:
-            raise HTTPError(url, response.status, response.reason or "", headers, io.BytesIO(response.data))
+        status, headers, data = _send_pooled(self.pool, url, req, self.timeout)
         if headers.get_content_type() == "application/gzip":
-            return {"status": response.status, "headers": headers, "body": response.data}
+            return {"status": status, "headers": headers, "body": data}
         charset = headers.get_content_charset() or "utf-8"
-        return {"status": response.status, "headers": headers, "body": response.data.decode(charset)}
+        return {"status": status, "headers": headers, "body": data.decode(charset)}
+
+
+class PooledWebhookClient(WebhookClient):
+    """slack_sdk's WebhookClient (a response_url's answer) through the same kind of pool: Bolt's
+    respond() opens a new connection for every answer, a TLS handshake each against Slack.
+
+    Leans on slack_sdk 3.x's `WebhookClient._perform_http_request_internal(url, req)` returning
+    a WebhookResponse and raising urllib's HTTPError outside 2xx, as PooledWebClient does on
+    WebClient's; tests/unit/test_slack_client.py fails when that changes."""
+
+    def __init__(self, pool: urllib3.PoolManager, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.pool = pool
+
+    def _perform_http_request_internal(self, url: str, req: Request) -> WebhookResponse:
+        if self.proxy is not None or self.ssl is not None or not _pooled_url(url):
+            return super()._perform_http_request_internal(url, req)
+        status, headers, data = _send_pooled(self.pool, url, req, self.timeout)
+        body = data.decode(headers.get_content_charset() or "utf-8")
+        return WebhookResponse(url=url, status_code=status, body=body, headers=dict(headers.items()))
+
+
+def _pooled_url(url: str) -> bool:
+    return url.lower().startswith(("http://", "https://"))
+
+
+def _send_pooled(
+    pool: urllib3.PoolManager, url: str, req: Request, timeout: float
+) -> tuple[int, HTTPMessage, bytes]:
+    """One request through `pool`, answering as urllib would: (status, headers, body) for a 2xx,
+    HTTPError for any other status. A connection that could not be made is a URLError (retried by
+    the one policy); anything after the request may have left (a reset, a timeout) is raised as
+    it is (a failure, never retried)."""
+    try:
+        response = pool.request(
+            req.get_method(),
+            url,
+            body=req.data,
+            headers=dict(req.header_items()),
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            redirect=False,
+            retries=False,
+        )
+    except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as error:
+        raise URLError(error) from error  # the request never left: retried
+    except urllib3.exceptions.ReadTimeoutError as error:
+        raise TimeoutError(str(error)) from error  # as urllib: it may have been delivered
+    except urllib3.exceptions.ProtocolError as error:
+        raise ConnectionError(str(error)) from error  # reset after sending: in doubt
+    headers = HTTPMessage()
+    for name, value in response.headers.items():
+        headers[name] = value
+    if not 200 <= response.status < 300:
+        raise HTTPError(url, response.status, response.reason or "", headers, io.BytesIO(response.data))
+    return response.status, headers, response.data
 
 
 def channel_names(client: WebClient, channel_ids: Iterable[str]) -> dict[str, str]:

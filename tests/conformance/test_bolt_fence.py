@@ -76,3 +76,28 @@ def test_a_bolt_request_still_takes_a_dict_body_and_keeps_raw_body_and_mode():
     request = BoltRequest(body={"command": "/kra", "team_id": TEAM}, mode="socket_mode")
     request.raw_body, request.mode = "command=%2Fkra", "http"
     assert request.body["command"] == "/kra" and request.context.team_id == TEAM
+
+
+def test_bolts_respond_still_opens_a_client_per_answer_and_builds_messages_as_pooled_respond_does():
+    """bot/bolt_fence.py PooledRespond builds the message with Bolt's `_build_message` and takes
+    the same arguments as Bolt's Respond; when Bolt reuses its connections, PooledRespond can go."""
+    import inspect
+
+    from slack_bolt.context.respond.internals import _build_message
+    from slack_bolt.context.respond.respond import Respond
+
+    assert "WebhookClient(" in inspect.getsource(Respond.__call__)
+    answered = list(inspect.signature(Respond.__call__).parameters)[1:]
+    assert list(inspect.signature(_build_message).parameters) == answered
+
+
+def test_a_commands_answer_reuses_the_connection_of_the_one_before(slack, emulator, monkeypatch):
+    from bot import slack_client
+
+    monkeypatch.setattr(slack_client, "IDLE_SECONDS", 60.0)  # a slow machine still reuses it
+    slack.command("/kra", "help", user_id=ALICE, team_id=TEAM)
+    slack.wait_for_response_url()
+    before = emulator.connections
+    slack.command("/kra", "help", user_id=ALICE, team_id=TEAM)
+    assert "/kra" in slack.wait_for_response_url()["text"]
+    assert emulator.connections == before  # Bolt's own respond() opens one for every answer

@@ -12,9 +12,10 @@ from urllib.error import URLError
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot import slack_client
-from bot.slack_client import PooledWebClient, build_web_client, connection_pool
+from bot.slack_client import PooledWebClient, PooledWebhookClient, build_web_client, connection_pool
 from tests.conftest import ALICE, TEAM, TOKEN
 
 
@@ -65,6 +66,35 @@ def test_errors_answer_as_the_sdk_does(emulator):
         client.auth_test()
     assert limited.value.response.status_code == 429
     assert limited.value.response.headers["Retry-After"] == "7"
+
+
+def test_slack_sdk_still_answers_a_response_url_through_the_internal_the_pooled_one_replaces():
+    source = inspect.getsource(WebhookClient._perform_http_request)
+    assert "self._perform_http_request_internal(url, req)" in source
+    assert "except HTTPError as e:" in source
+    parameters = list(inspect.signature(WebhookClient._perform_http_request_internal).parameters)
+    assert parameters == ["self", "url", "req"]
+
+
+def test_answers_to_response_urls_reuse_one_connection_and_fail_as_the_sdks_do(emulator):
+    urls = [emulator.new_response_url(TEAM, channel_id="C0ONE", user_id=ALICE) for _ in range(3)]
+    before = emulator.connections
+    for url in urls:
+        assert WebhookClient(url=url).send_dict({"text": "plain"}).status_code == 200
+    assert emulator.connections - before == 3
+
+    pool = connection_pool(2)
+    before = emulator.connections
+    answers = [PooledWebhookClient(pool, url=url).send_dict({"text": "pooled"}) for url in urls]
+    assert [(a.status_code, a.body) for a in answers] == [(200, "ok")] * 3
+    assert emulator.connections - before == 1
+
+    unknown = f"{emulator.root_url}response/nope"
+    plain, pooled = (
+        WebhookClient(url=unknown).send_dict({"text": "x"}),
+        PooledWebhookClient(pool, url=unknown).send_dict({"text": "x"}),
+    )
+    assert (pooled.status_code, pooled.body) == (plain.status_code, plain.body) == (404, "no_service")
 
 
 def test_a_connection_the_server_closed_while_idle_is_not_reused():
