@@ -13,13 +13,14 @@ served the same way in the same run. Two figures for each:
 
     NORTHLINE_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         python bench/load.py [--rate 40] [--seconds 60] [--warmup 10] [--clients 50] [--workspaces 20]
-            [--slack-late 2]
+            [--slack-late 2] [--https]
 
 NORTHLINE_LOAD_COMMANDS="help" sends only `/kra help` (acks with the least work after them).
 `--also NAME=SPEC[@DIR]` serves one more app beside them (a candidate, or an older checkout in DIR,
 which then runs with its own gunicorn.conf.py), measured the same way in the same run;
 `--env NAME:VAR=VALUE` sets a variable for that app alone (e.g. NORTHLINE_LISTENER_THREADS).
-`--slack-late S` has Slack answer every Web API call and response_url post after a delay drawn
+`--https` serves the emulator over HTTPS (a self-signed certificate), as Slack is served, so every
+answer and Web API call pays the TLS a real install pays. `--slack-late S` has Slack answer every Web API call and response_url post after a delay drawn
 uniformly from 0 to S seconds (the emulator's `late`), so the work after each ack holds its
 listener thread as long as a slow Slack would: acks then show whether the listener pool is large
 enough, and memory is measured with those threads busy.
@@ -38,6 +39,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -51,7 +53,12 @@ from slack_sdk.oauth.installation_store import Installation  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.harness import EmulatorProcess, drop_database, fresh_database  # noqa: E402
+from bench.harness import (  # noqa: E402
+    EmulatorProcess,
+    drop_database,
+    fresh_database,
+    self_signed_certificate,
+)
 from bot.installations import BOT_SCOPES, installation_store  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
@@ -310,6 +317,9 @@ def parse_args() -> argparse.Namespace:
         help="Slack answers each call after uniform(0, S) seconds (default 0: at once)",
     )
     parser.add_argument(
+        "--https", action="store_true", help="Slack served over HTTPS, as it is (a self-signed certificate)"
+    )
+    parser.add_argument(
         "--env",
         action="append",
         default=[],
@@ -410,6 +420,7 @@ def measure(
 
 def setup_line(args: argparse.Namespace, database_url: str) -> str:
     late = f"; Slack answers each call after uniform(0, {args.slack_late:g}) s" if args.slack_late else ""
+    late += "; Slack over HTTPS" if args.https else ""
     own = "".join(f"; {extra}" for extra in args.env)
     return (
         f"load: {args.workspaces} workspaces, gunicorn 2 workers, {make_url(database_url).get_backend_name()}; "
@@ -462,7 +473,8 @@ def main() -> None:
     # Slack answers from a process of its own, as it does from its own servers: in the load
     # generator's process, its handling of the app's response_url posts would hold up the
     # timing of the requests sent to northline, and never to bare Bolt (which posts none).
-    with EmulatorProcess(set_up_slack, teams, args.slack_late) as slack:
+    tls = self_signed_certificate(Path(tempfile.mkdtemp(prefix="northline-tls-"))) if args.https else None
+    with EmulatorProcess(set_up_slack, teams, args.slack_late, tls=tls) as slack:
         # Response URLs made up front (each request needs a fresh one), so that sending a request
         # never waits on the emulator's process.
         made = slack.ask(new_response_urls, teams, RESPONSE_URLS_PER_WORKSPACE)
