@@ -34,11 +34,15 @@ class ListedKpi:
     created_at: datetime | None
 
 
+# The active KPIs of some KRAs, in their order: read (ListedKpi) or loaded to change (kpis_of).
+_ACTIVE_KPIS_OF = (Kpi.kra_id.in_(bindparam("kra_ids", expanding=True)), Kpi.status == Status.ACTIVE)
+_KPI_ORDER = (Kpi.position, Kpi.number)
 _LISTED_KPIS = (
     select(*(getattr(Kpi, field.name) for field in fields(ListedKpi)))
-    .where(Kpi.kra_id.in_(bindparam("kra_ids", expanding=True)), Kpi.status == Status.ACTIVE)
-    .order_by(Kpi.position, Kpi.number)
+    .where(*_ACTIVE_KPIS_OF)
+    .order_by(*_KPI_ORDER)
 )
+_KPIS = select(Kpi).where(*_ACTIVE_KPIS_OF).order_by(*_KPI_ORDER)
 
 
 @dataclass
@@ -111,12 +115,7 @@ def kpis_of(session: Session, kra_ids: list[int]) -> dict[int, list[Kpi]]:
     grouped: dict[int, list[Kpi]] = defaultdict(list)
     if not kra_ids:
         return grouped
-    rows = session.scalars(
-        select(Kpi)
-        .where(Kpi.kra_id.in_(kra_ids), Kpi.status == Status.ACTIVE)
-        .order_by(Kpi.position, Kpi.number)
-    )
-    for kpi in rows:
+    for kpi in session.scalars(_KPIS, {"kra_ids": kra_ids}):
         grouped[kpi.kra_id].append(kpi)
     return grouped
 
