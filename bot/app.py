@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import listeners, outbound
@@ -28,8 +26,11 @@ from bot.installations import (
 from bot.listeners.common import caller, modal_text
 from bot.listeners.members import FRESH_MEMBERS, FreshMembers
 from bot.settings import Settings
-from bot.slack_client import PooledWebhookClient, build_web_client, connection_pool
+from bot.slack_client import build_web_client, connection_pool
 from storage.db import Database
+
+if TYPE_CHECKING:
+    import urllib3
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,7 @@ def create_app(settings: Settings, *, db: Database, client: WebClient | None = N
 
     # Answers to response_urls reuse their connections (a TLS handshake each with Bolt's respond()).
     answers = connection_pool(settings.northline_listener_threads)
-    webhook_client = functools.partial(_webhook_client, answers)  # the SDK's retries, as Bolt's
-    app.use(PerRequest(listener_pool, webhook_client, db=db, settings=settings, installations=store))
+    app.use(PerRequest(listener_pool, answers, db=db, settings=settings, installations=store))
     listeners.register(app)
     app.error(handle_error)
     answer_errors_after_ack(app, handle_error)
@@ -112,11 +112,9 @@ class PerRequest(Middleware):
     caller. One class rather than a middleware function each: Bolt builds some thirty keyword
     arguments for every function middleware on every request (bench/REPORT.md)."""
 
-    def __init__(
-        self, listener_pool: ListenerPool, webhook_client: Callable[[str], WebhookClient], **dependencies
-    ) -> None:
+    def __init__(self, listener_pool: ListenerPool, answers: urllib3.PoolManager, **dependencies) -> None:
         self.listener_pool = listener_pool
-        self.webhook_client = webhook_client
+        self.answers = answers  # the connections respond() posts through
         self.dependencies = {**dependencies, FRESH_MEMBERS: FreshMembers()}
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next):  # noqa: A002 - Bolt's name
@@ -126,13 +124,9 @@ class PerRequest(Middleware):
             self.listener_pool.expect_ack(context["ack"])
         context.update(self.dependencies)
         if context.response_url:
-            context["respond"] = PooledRespond(context.response_url, self.webhook_client)
+            context["respond"] = PooledRespond(context.response_url, self.answers)
         listeners.prepare(req.body, context)
         return next()
-
-
-def _webhook_client(pool, url: str) -> PooledWebhookClient:
-    return PooledWebhookClient(pool, url=url)
 
 
 def only_the_installed_workspace(context, body, next):  # noqa: A002

@@ -18,12 +18,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, parse_qsl
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond
 from slack_bolt.context.respond.internals import _build_message
 from slack_bolt.listener.custom_listener import CustomListener
-from slack_sdk.webhook import WebhookClient, WebhookResponse
+from slack_sdk.webhook import WebhookResponse
+
+from bot.slack_client import PooledWebhookClient
+
+if TYPE_CHECKING:
+    import urllib3
 
 ACK_WAIT_SECONDS = 3.0  # Bolt's own limit for a listener's ack()
 
@@ -128,15 +134,15 @@ def bolt_request(body: str, query: str, headers: dict[str, str]) -> BoltRequest:
 
 
 class PooledRespond(Respond):
-    """Bolt's respond(), its answer posted by the WebhookClient `webhook_client(url)` makes (a
-    pooled one: bot/slack_client.py PooledWebhookClient) rather than by a new one with a new
-    connection each time. The message is built as Bolt builds it (`_build_message`, with the same
-    arguments as Bolt's Respond.__call__); tests/conformance/test_bolt_fence.py checks both."""
+    """Bolt's respond(), its answer posted through `pool` (bot/slack_client.py PooledWebhookClient)
+    rather than by a new WebhookClient with a new connection each time. The message is built as
+    Bolt builds it (`_build_message`, with the same arguments as Bolt's Respond.__call__);
+    tests/conformance/test_bolt_fence.py checks both."""
 
-    def __init__(self, response_url: str, webhook_client: Callable[[str], WebhookClient]):
+    def __init__(self, response_url: str, pool: urllib3.PoolManager):
         super().__init__(response_url=response_url)
-        self._webhook_client = webhook_client
+        self._pool = pool
 
     def __call__(self, text: str | dict = "", **fields) -> WebhookResponse:
         message = _build_message(**text) if isinstance(text, dict) else _build_message(text=text, **fields)
-        return self._webhook_client(self.response_url).send_dict(message)
+        return PooledWebhookClient(self._pool, url=self.response_url).send_dict(message)
